@@ -1,0 +1,35 @@
+export { dateFolder, timestamp, toIsoDate, unixTimestampInFuture } from './dates.js';
+export { type ExtractDomainOptions, extractDomain } from './domains.js';
+export {
+  AccountingError,
+  ConfigError,
+  type ConfigErrorOptions,
+  describeLocation,
+  InputError,
+  type InputErrorOptions,
+  type InputLocation,
+  KicksawError,
+  type KicksawErrorOptions,
+} from './errors.js';
+export { chunk, dedupeBy } from './iterables.js';
+export {
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  type LogContext,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './logger.js';
+export {
+  assertAccounted,
+  BULK_OPERATIONS,
+  type BulkOperation,
+  countOutcome,
+  emptySummary,
+  type RowOutcome,
+  type RowStatus,
+  type RunSummary,
+  type SalesforceError,
+  type SalesforceRecord,
+} from './outcomes.js';
+export { REDACTED, redact, redactString } from './redact.js';

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chunk,
+  dateFolder,
+  dedupeBy,
+  extractDomain,
+  timestamp,
+  toIsoDate,
+  unixTimestampInFuture,
+} from '../src/index.js';
+
+async function* countTo(n: number) {
+  for (let i = 1; i <= n; i++) yield i;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('chunk', () => {
+  it('splits arrays and other iterables lazily', () => {
+    expect([...chunk([1, 2, 3, 4, 5], 2)]).toEqual([[1, 2], [3, 4], [5]]);
+    expect([...chunk(new Set(['a', 'b']), 5)]).toEqual([['a', 'b']]);
+    expect([...chunk([1, 2, 3, 4], 2)]).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    let pulled = 0;
+    function* endless() {
+      for (;;) {
+        pulled++;
+        yield pulled;
+      }
+    }
+    const first = chunk(endless(), 3).next();
+    expect(first.value).toEqual([1, 2, 3]);
+    expect(pulled).toBe(3);
+  });
+
+  it('gives nothing for empty input', async () => {
+    expect([...chunk([], 3)]).toEqual([]);
+    expect(await collect(chunk(countTo(0), 3))).toEqual([]);
+  });
+
+  it('splits async iterables', async () => {
+    expect(await collect(chunk(countTo(7), 3))).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
+  it('refuses sizes below one or fractional', () => {
+    expect(() => chunk([1], 0)).toThrow(RangeError);
+    expect(() => chunk([1], 1.5)).toThrow(/whole number/);
+  });
+});
+
+describe('dedupeBy', () => {
+  it('keeps the first of each key, by property or function', () => {
+    expect(dedupeBy([{ id: 1 }, { id: 1, x: 2 }, { id: 2, name: 'test' }], 'id')).toEqual([
+      { id: 1 },
+      { id: 2, name: 'test' },
+    ]);
+    expect(dedupeBy(['A@x.com', 'a@X.com', 'b@x.com'], (email) => email.toLowerCase())).toEqual(['A@x.com', 'b@x.com']);
+    expect(dedupeBy([], 'length' as never)).toEqual([]);
+    expect(dedupeBy([{ id: 1 }, { id: '1' }], 'id')).toHaveLength(2);
+  });
+});
+
+describe('dates', () => {
+  it('timestamp is compact, sortable and has seconds', () => {
+    expect(timestamp(new Date('2022-07-05T14:30:12.999Z'))).toBe('20220705T143012Z');
+    expect(timestamp(new Date('2022-07-05T14:30:13Z')) > timestamp(new Date('2022-07-05T14:30:12Z'))).toBe(true);
+    expect(timestamp()).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(() => timestamp(new Date('nope'))).toThrow(RangeError);
+  });
+
+  it('dateFolder is yyyy/MM/dd in UTC', () => {
+    expect(dateFolder(new Date('2022-07-05T23:59:59Z'))).toBe('2022/07/05');
+    expect(dateFolder(new Date('0999-01-02T00:00:00Z'))).toBe('0999/01/02');
+  });
+
+  it('toIsoDate converts 8-digit dates and refuses impossible ones', () => {
+    expect(toIsoDate('20220101')).toBe('2022-01-01');
+    expect(toIsoDate('2022.12.31')).toBe('2022-12-31');
+    expect(toIsoDate('20240229')).toBe('2024-02-29');
+    expect(toIsoDate('20230229')).toBeNull();
+    expect(toIsoDate('20220230')).toBeNull();
+    expect(toIsoDate('20221301')).toBeNull();
+    expect(toIsoDate('20220100')).toBeNull();
+    expect(toIsoDate('00000101')).toBeNull();
+    expect(toIsoDate('0050' + '0101')).toBe('0050-01-01');
+    expect(toIsoDate('2022011')).toBeNull();
+    expect(toIsoDate('')).toBeNull();
+    expect(toIsoDate('   ')).toBeNull();
+    expect(toIsoDate(null)).toBeNull();
+    expect(toIsoDate(undefined)).toBeNull();
+  });
+
+  it('unixTimestampInFuture adds hours to now in whole seconds', () => {
+    const now = new Date('2026-01-01T00:00:00.700Z');
+    expect(unixTimestampInFuture(1, now)).toBe(1767225600 + 3600);
+    expect(unixTimestampInFuture(0.5, now)).toBe(1767225600 + 1800);
+    expect(unixTimestampInFuture(0, now)).toBe(1767225600);
+    const before = Math.floor(Date.now() / 1000);
+    expect(unixTimestampInFuture(2)).toBeGreaterThanOrEqual(before + 7200);
+    expect(() => unixTimestampInFuture(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('extractDomain', () => {
+  it('finds the host of URLs, bare domains and e-mail addresses', () => {
+    expect(extractDomain('https://www.Example.com/about?x=1')).toBe('example.com');
+    expect(extractDomain('www.example.com', { removeWww: false })).toBe('www.example.com');
+    expect(extractDomain('shop.example.com')).toBe('shop.example.com');
+    expect(extractDomain('jane@sales.example.com')).toBe('sales.example.com');
+    expect(extractDomain('http://user:pw@host.example.org:8080/p')).toBe('host.example.org');
+  });
+
+  it('removes subdomains down to the registrable domain', () => {
+    expect(extractDomain('https://a.b.example.com', { removeSubdomains: true })).toBe('example.com');
+    expect(extractDomain('mail.eu.example.co.uk', { removeSubdomains: true })).toBe('example.co.uk');
+    expect(extractDomain('example.co.uk', { removeSubdomains: true })).toBe('example.co.uk');
+    expect(extractDomain('www.example.io', { removeSubdomains: true })).toBe('example.io');
+  });
+
+  it('gives null when there is no domain', () => {
+    expect(extractDomain('')).toBeNull();
+    expect(extractDomain(null)).toBeNull();
+    expect(extractDomain('not a url')).toBeNull();
+    expect(extractDomain('localhost')).toBeNull();
+    expect(extractDomain('http://')).toBeNull();
+    expect(extractDomain('http://192.168.0.1/x', { removeSubdomains: true })).toBe('192.168.0.1');
+  });
+});
