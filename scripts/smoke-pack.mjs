@@ -10,7 +10,10 @@ const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
 const packagesDir = join(root, 'packages');
 const published = readdirSync(packagesDir)
-  .map((name) => ({ dir: join(packagesDir, name), manifest: JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8')) }))
+  .map((name) => ({
+    dir: join(packagesDir, name),
+    manifest: JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8')),
+  }))
   .filter(({ manifest }) => !manifest.private && (only.length === 0 || only.includes(manifest.name)));
 
 const work = mkdtempSync(join(tmpdir(), 'kicksaw-smoke-'));
@@ -21,7 +24,10 @@ try {
   });
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'smoke', private: true, type: 'module' }));
   // Peer dependencies (AWS SDK, jsforce) come from the registry, as they would for a user.
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: work, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], {
+    cwd: work,
+    stdio: 'inherit',
+  });
   for (const { manifest } of published) {
     const script = `const m = await import(${JSON.stringify(manifest.name)}); const names = Object.keys(m); if (names.length === 0) throw new Error('no exports'); console.log(${JSON.stringify(manifest.name)} + ': ' + names.length + ' exports, node ' + process.version);`;
     execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: work, stdio: 'inherit' });
