@@ -1,0 +1,77 @@
+/**
+ * CSV cell and line encoding, written to match Python's `csv.writer` with its defaults
+ * (`QUOTE_MINIMAL`, `"` doubled inside quotes, `\r\n` after every record), which is what the
+ * seed's error reports were made with.
+ *
+ * We do not use csv-stringify's quoting here: with a `\r\n` record delimiter it leaves a lone `\n`
+ * or `\r` inside a value unquoted (adaltas/node-csv#467), which breaks the row apart for readers.
+ */
+
+/** The characters OWASP lists as starting a spreadsheet formula (CSV injection). */
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+
+/**
+ * Neutralizes a cell that a spreadsheet would read as a formula, by prefixing a single quote
+ * (OWASP "CSV Injection" advice). Other values are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * neutralizeFormula('=HYPERLINK("http://x")'); // "'=HYPERLINK(\"http://x\")"
+ * neutralizeFormula('plain'); // 'plain'
+ * ```
+ */
+export function neutralizeFormula(value: string): string {
+  const first = value[0];
+  return first !== undefined && FORMULA_START.has(first) ? `'${value}` : value;
+}
+
+/**
+ * Turns any value into the text of one cell: strings as they are, numbers and booleans with
+ * `String()`, `null`/`undefined` as empty, dates as ISO 8601, anything else as JSON.
+ */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
+  return JSON.stringify(value) ?? '';
+}
+
+/** How cells and lines are written. */
+export interface CsvFormat {
+  /** Field delimiter, one character. Default `,`. */
+  delimiter: string;
+  /** Record terminator. Default `\r\n` (Python's csv module and RFC 4180). */
+  lineEnding: string;
+  /** Prefix formula-like string cells with `'`. Default `true`. */
+  neutralizeFormulas: boolean;
+}
+
+/**
+ * Encodes one cell: quoted (with `"` doubled) only when it holds the delimiter, a quote, `\r` or `\n`.
+ * Formula neutralization applies to string values only (a number such as `-5` is not a formula).
+ */
+export function encodeCell(value: unknown, format: CsvFormat): string {
+  let text = cellText(value);
+  if (format.neutralizeFormulas && typeof value === 'string') text = neutralizeFormula(text);
+  if (needsQuotes(text, format.delimiter)) return `"${text.replaceAll('"', '""')}"`;
+  return text;
+}
+
+function needsQuotes(text: string, delimiter: string): boolean {
+  return text.includes(delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r');
+}
+
+/**
+ * Encodes one record (a line with its terminator). Like Python's csv module, a record made of a
+ * single empty cell is written as `""` so that it is not mistaken for a blank line.
+ */
+export function encodeLine(cells: readonly unknown[], format: CsvFormat): string {
+  if (cells.length === 1 && cellText(cells[0]) === '') return `""${format.lineEnding}`;
+  let line = '';
+  for (let index = 0; index < cells.length; index++) {
+    if (index > 0) line += format.delimiter;
+    line += encodeCell(cells[index], format);
+  }
+  return line + format.lineEnding;
+}

@@ -1,0 +1,317 @@
+import type { Writable } from 'node:stream';
+import { ConfigError, KicksawError, type RowOutcome, type SalesforceError } from '@kicksaw/core';
+import { type CsvFormat, encodeLine } from './csv.js';
+import { type ErrorSelection, reportableErrors } from './errors-of.js';
+import { TextSink } from './sink.js';
+import { OutcomeSummarizer, type OutcomeSummary } from './summary.js';
+
+/** The seed's columns, in the seed's order: the default layout. */
+export const DEFAULT_COLUMNS = Object.freeze([
+  'salesforce_object',
+  'code',
+  'message',
+  'upsert_key',
+  'upsert_key_value',
+  'object_json',
+] as const);
+
+/** The columns the "source row" layout adds after the record's own columns (Data Loader style). */
+export const SOURCE_ROW_ERROR_COLUMNS = Object.freeze(['row', 'error_code', 'error_message', 'error_fields'] as const);
+
+/** What a column function sees: one error of one outcome. */
+export interface ErrorLine {
+  /** The outcome the error belongs to. */
+  outcome: RowOutcome;
+  /** The error this line is about. */
+  error: SalesforceError;
+  /** 0-based position of the error among the outcome's errors. */
+  errorIndex: number;
+  /** The `object` option (the Salesforce object), if given. */
+  object: string | undefined;
+  /** The `upsertKey` option, if given. */
+  upsertKey: string | undefined;
+}
+
+/**
+ * Names of the built-in columns: the seed's six, the source-row ones, and a few more
+ * (`status`, `line`, `job_id`, `attempts`, `record_id`).
+ */
+export type BuiltInColumn =
+  | (typeof DEFAULT_COLUMNS)[number]
+  | (typeof SOURCE_ROW_ERROR_COLUMNS)[number]
+  | 'status'
+  | 'line'
+  | 'job_id'
+  | 'attempts'
+  | 'record_id';
+
+const BUILT_IN: Record<BuiltInColumn, (line: ErrorLine) => unknown> = {
+  salesforce_object: (line) => line.object ?? '',
+  code: (line) => line.error.statusCode,
+  message: (line) => line.error.message,
+  upsert_key: (line) => line.upsertKey ?? '',
+  upsert_key_value: (line) => (line.upsertKey === undefined ? '' : line.outcome.record[line.upsertKey]),
+  object_json: (line) => JSON.stringify(line.outcome.record),
+  row: (line) => line.outcome.row,
+  error_code: (line) => line.error.statusCode,
+  error_message: (line) => line.error.message,
+  error_fields: (line) => (line.error.fields ?? []).join(';'),
+  status: (line) => line.outcome.status,
+  line: (line) => line.outcome.line,
+  job_id: (line) => line.outcome.jobId,
+  attempts: (line) => line.outcome.attempts,
+  record_id: (line) => line.outcome.id,
+};
+
+/** A custom column: a header and either a built-in column's name or a function of the line. */
+export interface ReportColumn {
+  header: string;
+  value: BuiltInColumn | ((line: ErrorLine) => unknown);
+}
+
+/** What a report has written so far. */
+export interface ReportCounts {
+  /** Lines written to the error report: one per error, so a row with two errors counts twice. */
+  errorLines: number;
+  /** Rows that have at least one line in the error report. */
+  failedRows: number;
+  /** Outcomes handed to the writer, whatever their status. */
+  outcomes: number;
+  /** Rows written to the success report (0 without `includeSuccesses`). */
+  successRows: number;
+}
+
+/** Options of {@link createErrorReport}. */
+export interface ErrorReportOptions extends ErrorSelection {
+  /** A file path (parent directories are created) or any writable stream. */
+  output: Writable | string;
+  /**
+   * `'default'`: the seed's columns (`salesforce_object, code, message, upsert_key, upsert_key_value,
+   * object_json`). `'source-row'`: the record's own columns, then `row, error_code, error_message,
+   * error_fields`, like Data Loader's error files. Ignored when `columns` is given.
+   */
+  layout?: 'default' | 'source-row';
+  /** The Salesforce object, for the `salesforce_object` column. */
+  object?: string;
+  /** The upsert key (external id field), for `upsert_key` and `upsert_key_value`. */
+  upsertKey?: string;
+  /** Custom columns, in order: built-in names (`'code'`) or `{ header, value }`. Replaces the layout. */
+  columns?: ReadonlyArray<BuiltInColumn | ReportColumn>;
+  /**
+   * For the `'source-row'` layout and the success report: the record's columns, in order. Default:
+   * the keys of the first record written (later records' other keys are not written).
+   */
+  sourceColumns?: readonly string[];
+  /** Prefix cells starting with `=`, `+`, `-`, `@`, tab or CR with `'` (OWASP CSV injection). Default `true`. */
+  neutralizeFormulas?: boolean;
+  /** Start the file with a UTF-8 byte order mark, so Excel reads it as UTF-8. Default `false`. */
+  bom?: boolean;
+  /** Field delimiter. Default `,`. */
+  delimiter?: string;
+  /** Line ending. Default `\r\n`, as Python's csv module (the seed) and RFC 4180 write. */
+  lineEnding?: '\r\n' | '\n';
+  /** Write the header line. Default `true` (not repeated when appending to a non-empty file). */
+  header?: boolean;
+  /** For a path: append to an existing file instead of replacing it. Default `false`. */
+  append?: boolean;
+  /** For a stream: end it when the report ends. Default `true`. */
+  endOutput?: boolean;
+  /**
+   * Also write a success report there (a path or a stream): `sf__Id, sf__Created`, then the record's
+   * columns, like Bulk API 2.0's successful results.
+   */
+  includeSuccesses?: Writable | string;
+}
+
+/** A streaming error report: feed it outcomes, then `end()` it. */
+export interface ErrorReportWriter {
+  /** Writes the lines of one outcome (none for a success). Waits only for backpressure. */
+  write(outcome: RowOutcome): Promise<void>;
+  /** Writes every outcome of a batch (an array, an ingest run, any async iterable); returns the counts so far. */
+  writeAll(outcomes: Iterable<RowOutcome> | AsyncIterable<RowOutcome>): Promise<ReportCounts>;
+  /** Flushes and ends the output (and the success output); returns the final counts. */
+  end(): Promise<ReportCounts>;
+  /** The counts so far. */
+  counts(): ReportCounts;
+  /** Counts by object and by error code so far (see {@link summarize}). */
+  summary(): OutcomeSummary;
+}
+
+interface ResolvedColumn {
+  header: string;
+  value: (line: ErrorLine) => unknown;
+}
+
+function resolveColumn(column: BuiltInColumn | ReportColumn): ResolvedColumn {
+  const spec = typeof column === 'string' ? { header: column, value: column } : column;
+  if (typeof spec.value === 'function') return { header: spec.header, value: spec.value };
+  const builtIn = BUILT_IN[spec.value];
+  if (builtIn === undefined) {
+    throw new ConfigError(`names an unknown column "${String(spec.value)}"`, {
+      setting: 'columns',
+      hint: `Use one of ${Object.keys(BUILT_IN).join(', ')}, or a function.`,
+    });
+  }
+  return { header: spec.header, value: builtIn };
+}
+
+/**
+ * Creates a streaming CSV error report. One line per error (a row with two errors gives two
+ * lines); successes are not written (unless `includeSuccesses` names a second output for them).
+ * Memory stays flat: lines are handed to the output in 64 KiB chunks with backpressure.
+ *
+ * The default layout is the seed's, byte for byte: Python csv's minimal quoting and `\r\n` line
+ * endings; `object_json` is the record as JSON (`JSON.stringify`).
+ *
+ * @example
+ * ```ts
+ * const report = createErrorReport({ output: '/tmp/errors.csv', object: 'Contact', upsertKey: 'External_Id__c' });
+ * await report.writeAll(run); // an ingest run, or any (async) iterable of RowOutcome
+ * const { errorLines, failedRows } = await report.end();
+ * ```
+ */
+export function createErrorReport(options: ErrorReportOptions): ErrorReportWriter {
+  const format: CsvFormat = {
+    delimiter: options.delimiter ?? ',',
+    lineEnding: options.lineEnding ?? '\r\n',
+    neutralizeFormulas: options.neutralizeFormulas !== false,
+  };
+  if (format.delimiter.length !== 1 || /["\r\n]/.test(format.delimiter)) {
+    throw new ConfigError('must be one character other than a quote or a line break', { setting: 'delimiter' });
+  }
+  const selection: ErrorSelection = { includeSkipped: options.includeSkipped };
+  const errorSink = new TextSink(options);
+  let successSink: TextSink | undefined;
+  try {
+    successSink =
+      options.includeSuccesses === undefined
+        ? undefined
+        : new TextSink({ output: options.includeSuccesses, append: options.append, endOutput: options.endOutput });
+  } catch (error) {
+    errorSink.destroy(error);
+    throw error;
+  }
+  const wantHeader = options.header !== false;
+  const bom = options.bom === true ? '\uFEFF' : '';
+
+  let columns: ResolvedColumn[] | undefined;
+  if (options.columns !== undefined) {
+    if (options.columns.length === 0) throw new ConfigError('must name at least one column', { setting: 'columns' });
+    columns = options.columns.map(resolveColumn);
+  } else if ((options.layout ?? 'default') === 'default') {
+    columns = DEFAULT_COLUMNS.map((name) => resolveColumn(name));
+  } else if (options.layout !== 'source-row') {
+    throw new ConfigError(`must be 'default' or 'source-row', not "${String(options.layout)}"`, { setting: 'layout' });
+  } else if (options.sourceColumns !== undefined) {
+    columns = sourceRowColumns(options.sourceColumns);
+  }
+  let successColumns: string[] | undefined = options.sourceColumns ? [...options.sourceColumns] : undefined;
+  let errorHeaderDone = false;
+  let successHeaderDone = false;
+
+  const counts: ReportCounts = { errorLines: 0, failedRows: 0, outcomes: 0, successRows: 0 };
+  const summarizer = new OutcomeSummarizer(selection);
+  let ended = false;
+
+  const errorColumns = (outcome: RowOutcome | undefined): ResolvedColumn[] => {
+    columns ??= sourceRowColumns(outcome ? Object.keys(outcome.record) : []);
+    return columns;
+  };
+
+  const header = async (outcome: RowOutcome | undefined): Promise<void> => {
+    const resolved = errorColumns(outcome);
+    if (errorHeaderDone) return;
+    errorHeaderDone = true;
+    if (errorSink.continuing || !wantHeader) return;
+    await errorSink.push(
+      bom +
+        encodeLine(
+          resolved.map((column) => column.header),
+          format,
+        ),
+    );
+  };
+
+  const successHeader = async (sink: TextSink, outcome: RowOutcome | undefined): Promise<string[]> => {
+    successColumns ??= outcome ? Object.keys(outcome.record) : [];
+    if (!successHeaderDone) {
+      successHeaderDone = true;
+      if (!sink.continuing && wantHeader) {
+        await sink.push(bom + encodeLine(['sf__Id', 'sf__Created', ...successColumns], format));
+      }
+    }
+    return successColumns;
+  };
+
+  const write = async (outcome: RowOutcome): Promise<void> => {
+    if (ended) {
+      throw new KicksawError('This error report was already ended; create a new one to write more.', {
+        code: 'REPORT_ENDED',
+      });
+    }
+    counts.outcomes += 1;
+    summarizer.add(outcome, options.object);
+    if (outcome.status === 'succeeded') {
+      if (successSink === undefined) return;
+      const names = await successHeader(successSink, outcome);
+      const cells: unknown[] = [outcome.id ?? '', outcome.created];
+      for (const name of names) cells.push(outcome.record[name]);
+      counts.successRows += 1;
+      await successSink.push(encodeLine(cells, format));
+      return;
+    }
+    const errors = reportableErrors(outcome, selection);
+    if (errors.length === 0) return;
+    await header(outcome);
+    const resolved = errorColumns(outcome);
+    counts.failedRows += 1;
+    for (let errorIndex = 0; errorIndex < errors.length; errorIndex++) {
+      const line: ErrorLine = {
+        outcome,
+        error: errors[errorIndex] as SalesforceError,
+        errorIndex,
+        object: options.object,
+        upsertKey: options.upsertKey,
+      };
+      const cells = resolved.map((column) => column.value(line));
+      counts.errorLines += 1;
+      await errorSink.push(encodeLine(cells, format));
+    }
+  };
+
+  return {
+    write,
+    async writeAll(outcomes) {
+      for await (const outcome of outcomes) await write(outcome);
+      return { ...counts };
+    },
+    async end() {
+      if (!ended) {
+        ended = true;
+        try {
+          await header(undefined);
+          if (successSink) await successHeader(successSink, undefined);
+          await errorSink.close();
+          if (successSink) await successSink.close();
+        } catch (error) {
+          errorSink.destroy(error);
+          successSink?.destroy(error);
+          throw error;
+        }
+      } else {
+        await errorSink.close();
+        if (successSink) await successSink.close();
+      }
+      return { ...counts };
+    },
+    counts: () => ({ ...counts }),
+    summary: () => summarizer.result(),
+  };
+}
+
+function sourceRowColumns(sourceColumns: readonly string[]): ResolvedColumn[] {
+  return [
+    ...sourceColumns.map((name) => ({ header: name, value: (line: ErrorLine) => line.outcome.record[name] })),
+    ...SOURCE_ROW_ERROR_COLUMNS.map((name) => resolveColumn(name)),
+  ];
+}
