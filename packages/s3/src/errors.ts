@@ -38,10 +38,15 @@ export class S3ObjectNotFoundError extends KicksawError {
   }
 }
 
-/** True for the errors the SDK raises when an object (or bucket) is missing. */
+/**
+ * True for the errors the SDK raises when an object is missing. A missing bucket (`NoSuchBucket`)
+ * is not a missing object and stays as the SDK raised it; HEAD requests carry no error body, so
+ * there a missing bucket looks like a missing object.
+ */
 export function isNotFound(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (name === 'NoSuchBucket') return false;
   return name === 'NoSuchKey' || name === 'NotFound' || $metadata?.httpStatusCode === 404;
 }
 

@@ -138,6 +138,10 @@ describe('objects against a local S3', () => {
       moveObject({ client, from: { bucket, key: 'nope.csv' }, to: { bucket, key: 'x.csv' } }),
     ).rejects.toBeInstanceOf(S3ObjectNotFoundError);
     expect(await headObject({ client, bucket, key: 'nope.csv' })).toBeUndefined();
+    // a missing bucket is not a missing object
+    const noBucket = await getObjectStream({ client, bucket: 'no-such-bucket', key: 'a.csv' }).catch((e: unknown) => e);
+    expect(noBucket).not.toBeInstanceOf(S3ObjectNotFoundError);
+    expect((noBucket as Error).name).toBe('NoSuchBucket');
     expect(await objectExists({ client, bucket, key: 'nope.csv' })).toBe(false);
   });
 
@@ -176,6 +180,30 @@ describe('objects against a local S3', () => {
     await deleteObject({ client, bucket: other, key: 'archive/a.csv' });
     expect(await objectExists({ client, bucket: other, key: 'archive/a.csv' })).toBe(false);
     await deleteObject({ client, bucket: other, key: 'archive/a.csv' }); // deleting again is fine
+  });
+
+  it('uploads and downloads empty objects', async () => {
+    const { client } = s3;
+    await uploadObject({ client, bucket, key: 'empty/string.csv', body: '' });
+    await uploadObject({ client, bucket, key: 'empty/stream.csv', body: Readable.from([]) });
+    for (const key of ['empty/string.csv', 'empty/stream.csv']) {
+      expect((await headObject({ client, bucket, key }))?.size, key).toBe(0);
+      const path = await downloadToFile({ client, bucket, key, directory: dir });
+      expect(await readFile(path, 'utf8')).toBe('');
+    }
+  });
+
+  it('a body that fails midway rejects the upload and leaves no object', async () => {
+    const { client } = s3;
+    async function* failing() {
+      yield Buffer.alloc(6 * MiB, 1);
+      yield Buffer.alloc(2 * MiB, 2);
+      throw new Error('source broke');
+    }
+    await expect(uploadObject({ client, bucket, key: 'broken/a.bin', body: failing() })).rejects.toThrow(
+      /source broke/,
+    );
+    expect(await objectExists({ client, bucket, key: 'broken/a.bin' })).toBe(false);
   });
 
   it('uploads a file with a content type from its extension', async () => {
