@@ -105,7 +105,7 @@ export interface ErrorRecord {
  *
  * @example
  * ```ts
- * truncateText('x'.repeat(300), 255); // 'xxx…x…[truncated 67 chars]' (255 long)
+ * truncateText('x'.repeat(300), 255); // 234 × 'x', then '…[truncated 66 chars]': 255 in all
  * ```
  */
 export function truncateText(text: string, max: number): string {
