@@ -22,6 +22,9 @@ const succeeded = (row: number, created = true) =>
     record: { Email: `p${row}@x.com` },
   }) satisfies RowOutcome;
 
+/** `true` when the text has no lone surrogate (a lone one does not survive UTF-8). */
+const wellFormed = (text: string) => Buffer.from(text, 'utf8').toString('utf8') === text;
+
 describe('truncateText', () => {
   it('leaves short text alone and cuts long text to the limit with a marker saying how much was cut', () => {
     expect(truncateText('short', 10)).toBe('short');
@@ -40,7 +43,7 @@ describe('truncateText', () => {
     for (let max = 25; max < 60; max++) {
       const cut = truncateText(text, max);
       expect(cut.length).toBeLessThanOrEqual(max);
-      expect(cut.isWellFormed()).toBe(true);
+      expect(wellFormed(cut)).toBe(true);
       const kept = cut.slice(0, cut.indexOf('…'));
       const reported = Number(/truncated (\d+) chars/.exec(cut)?.[1]);
       expect(kept.length + reported).toBe(text.length);
@@ -136,10 +139,10 @@ describe('toErrorRecords', () => {
     const payload = String(made?.record.ObjectPayload__c);
     expect(error.length).toBeLessThanOrEqual(255);
     expect(error).toMatch(/…\[truncated \d+ chars\]$/);
-    expect(error.isWellFormed()).toBe(true);
+    expect(wellFormed(error)).toBe(true);
     expect(payload.length).toBeLessThanOrEqual(DEFAULT_ERROR_FIELD_LENGTHS.objectPayload);
     expect(payload).toMatch(/…\[truncated \d+ chars\]$/);
-    expect(payload.isWellFormed()).toBe(true);
+    expect(wellFormed(payload)).toBe(true);
   });
 
   it('needs an execution id and an object', () => {
@@ -202,20 +205,18 @@ describe('checkErrorRecordInserts', () => {
 
 describe('summarize', () => {
   it('counts by status, by object and by error code', () => {
-    const summary = summarize(
-      [
-        succeeded(1, true),
-        succeeded(2, false),
-        failed(3, [
-          { statusCode: 'DUPLICATE_VALUE', message: 'd', fields: [] },
-          { statusCode: 'INVALID_EMAIL_ADDRESS', message: 'e', fields: [] },
-        ]),
-        { ...failed(4, [{ statusCode: 'DUPLICATE_VALUE', message: 'd', fields: [] }]), object: 'Account' },
-        { row: 5, status: 'unprocessed', id: null, created: false, errors: [], record: {} },
-        { row: 6, status: 'skipped', id: null, created: false, errors: [], record: {} },
-      ],
-      { object: 'Contact' },
-    );
+    const outcomes: Array<RowOutcome & { object?: string }> = [
+      succeeded(1, true),
+      succeeded(2, false),
+      failed(3, [
+        { statusCode: 'DUPLICATE_VALUE', message: 'd', fields: [] },
+        { statusCode: 'INVALID_EMAIL_ADDRESS', message: 'e', fields: [] },
+      ]),
+      { ...failed(4, [{ statusCode: 'DUPLICATE_VALUE', message: 'd', fields: [] }]), object: 'Account' },
+      { row: 5, status: 'unprocessed', id: null, created: false, errors: [], record: {} },
+      { row: 6, status: 'skipped', id: null, created: false, errors: [], record: {} },
+    ];
+    const summary = summarize(outcomes, { object: 'Contact' });
     expect(summary).toMatchObject({
       rows: 6,
       succeeded: 2,
