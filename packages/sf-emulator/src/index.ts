@@ -1,1 +1,17 @@
-export {};
+export {
+  type DmlError,
+  type DmlOperation,
+  type DmlOptions,
+  type DmlResult,
+  type FaultSettings,
+  type FieldDefinition,
+  type FieldType,
+  type ObjectDefinition,
+  type Org,
+  OrgError,
+  type OrgRecord,
+  type QueryResult,
+  type ValidationRule,
+} from './contract.js';
+export type { Faults } from './faults.js';
+export { type EmulatorOptions, type SalesforceEmulator, startSalesforceEmulator } from './start.js';

@@ -1,0 +1,489 @@
+import { StringDecoder } from 'node:string_decoder';
+import { setImmediate as nextTick } from 'node:timers/promises';
+import type { DmlOperation, DmlResult, FieldDefinition, ObjectDefinition } from '../contract.js';
+import { seededRandom } from '../faults.js';
+import type { ApiRequest, EmulatorContext } from '../server/context.js';
+import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
+import { CsvParser, CsvSyntaxError, DELIMITERS, quote, shuffleInPlace } from './csv.js';
+import { makeId, sfDate, streamLines } from './jobs.js';
+
+const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
+type IngestOperation = (typeof OPERATIONS)[number];
+type IngestState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+
+/** Records per internal batch, as Salesforce splits an upload. */
+export const INTERNAL_BATCH_SIZE = 10_000;
+
+interface IngestJob {
+  id: string;
+  operation: IngestOperation;
+  object: string;
+  externalIdFieldName?: string;
+  lineEnding: 'LF' | 'CRLF';
+  columnDelimiter: string;
+  createdById: string;
+  createdDate: number;
+  systemModstamp: number;
+  state: IngestState;
+  apiVersion: number;
+  assignmentRuleId?: string;
+  uploaded: boolean;
+  chunks: Buffer[];
+  uploadBytes: number;
+  header: string[];
+  success: string[];
+  failed: string[];
+  unprocessed: string[];
+  processed: number;
+  failedCount: number;
+  errorMessage?: string;
+  processingStarted?: number;
+  processingTime: number;
+  abortRequested: boolean;
+  sequence: number;
+}
+
+const FINISHED: IngestState[] = ['JobComplete', 'Failed', 'Aborted'];
+
+function invalidState(message: string): ApiError {
+  return new ApiError(400, 'INVALIDJOBSTATE', message);
+}
+
+/** The Bulk API 2.0 ingest jobs of the emulator. */
+export class IngestJobStore {
+  readonly jobs = new Map<string, IngestJob>();
+  private sequence = 0;
+  private batches = 0;
+  private readonly active = new Set<Promise<void>>();
+
+  constructor(private readonly ctx: () => EmulatorContext) {}
+
+  batchesToday(): number {
+    return this.batches;
+  }
+
+  /** Resolves when every job being processed has finished (for a clean stop). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
+  }
+
+  get(id: string): IngestJob {
+    const job = this.jobs.get(id);
+    if (!job) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    return job;
+  }
+
+  info(job: IngestJob, full: boolean, version: string): Record<string, unknown> {
+    const info: Record<string, unknown> = {
+      id: job.id,
+      operation: job.operation,
+      object: job.object,
+      createdById: job.createdById,
+      createdDate: sfDate(job.createdDate),
+      systemModstamp: sfDate(job.systemModstamp),
+      state: job.state,
+    };
+    if (job.externalIdFieldName) info.externalIdFieldName = job.externalIdFieldName;
+    info.concurrencyMode = 'Parallel';
+    info.contentType = 'CSV';
+    info.apiVersion = job.apiVersion;
+    if (!full) {
+      info.contentUrl = `services/data/v${version}/jobs/ingest/${job.id}/batches`;
+    }
+    info.lineEnding = job.lineEnding;
+    info.columnDelimiter = delimiterName(job.columnDelimiter);
+    if (full) {
+      info.jobType = 'V2Ingest';
+      info.numberRecordsProcessed = job.processed;
+      info.numberRecordsFailed = job.failedCount;
+      info.retries = 0;
+      info.totalProcessingTime = job.processingTime;
+      info.apiActiveProcessingTime = job.processingTime;
+      info.apexProcessingTime = 0;
+      if (job.errorMessage !== undefined) info.errorMessage = job.errorMessage;
+    }
+    return info;
+  }
+
+  /** `POST jobs/ingest`. */
+  async create(api: ApiRequest): Promise<void> {
+    const body = await readJsonObject(api.req);
+    const { org } = api.ctx;
+    const operation = String(body.operation ?? '');
+    if (!OPERATIONS.includes(operation as IngestOperation)) {
+      throw new ApiError(400, 'INVALIDJOB', `Invalid operation: ${operation || '(none)'}`);
+    }
+    const objectName = String(body.object ?? '');
+    const definition = org.getObject(objectName);
+    if (!definition) {
+      throw new ApiError(400, 'INVALIDJOB', `Unable to find object: ${objectName || '(none)'}`);
+    }
+    if (body.contentType !== undefined && body.contentType !== 'CSV') {
+      throw new ApiError(400, 'INVALIDJOB', `Invalid content type: ${String(body.contentType)}`);
+    }
+    const lineEnding = String(body.lineEnding ?? 'LF');
+    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
+      throw new ApiError(400, 'INVALIDJOB', `Invalid line ending: ${lineEnding}`);
+    }
+    const delimiterKey = String(body.columnDelimiter ?? 'COMMA');
+    const columnDelimiter = DELIMITERS[delimiterKey];
+    if (!columnDelimiter) throw new ApiError(400, 'INVALIDJOB', `Invalid column delimiter: ${delimiterKey}`);
+    let externalIdFieldName: string | undefined;
+    if (operation === 'upsert') {
+      const requested = String(body.externalIdFieldName ?? '');
+      if (!requested) {
+        throw new ApiError(
+          400,
+          'INVALIDJOB',
+          `External ID was blank for ${definition.name}. An External ID must be specified for upsert.`,
+        );
+      }
+      const field = findField(definition, requested);
+      if (!field || !(field.externalId || field.name === 'Id' || field.type === 'id')) {
+        throw new ApiError(
+          400,
+          'INVALIDJOB',
+          `Field name provided, ${requested} is not an External ID or indexed field for ${definition.name}`,
+        );
+      }
+      externalIdFieldName = field.name;
+    }
+    const now = Date.now();
+    const job: IngestJob = {
+      id: makeId('750'),
+      operation: operation as IngestOperation,
+      object: definition.name,
+      externalIdFieldName,
+      lineEnding,
+      columnDelimiter,
+      createdById: api.session.userId,
+      createdDate: now,
+      systemModstamp: now,
+      state: 'Open',
+      apiVersion: Number(api.version),
+      uploaded: false,
+      chunks: [],
+      uploadBytes: 0,
+      header: [],
+      success: [],
+      failed: [],
+      unprocessed: [],
+      processed: 0,
+      failedCount: 0,
+      processingTime: 0,
+      abortRequested: false,
+      sequence: ++this.sequence,
+    };
+    if (typeof body.assignmentRuleId === 'string') job.assignmentRuleId = body.assignmentRuleId;
+    this.jobs.set(job.id, job);
+    sendJson(api.res, 200, this.info(job, false, api.version));
+  }
+
+  /** `PUT jobs/ingest/{id}/batches`: one upload per job, streamed into memory chunks, 150 MB at most. */
+  async upload(api: ApiRequest, id: string): Promise<void> {
+    const job = this.get(id);
+    if (job.state !== 'Open') {
+      api.req.resume();
+      throw invalidState(`Job ${id} is not open for uploads (state ${job.state})`);
+    }
+    if (job.uploaded) {
+      api.req.resume();
+      throw new ApiError(
+        400,
+        'BULK_API_ERROR',
+        `Found multiple contents for job: <${id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
+      );
+    }
+    job.uploaded = true;
+    const limit = api.ctx.settings.maxUploadBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    for await (const chunk of api.req) {
+      if (tooLarge) continue;
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        continue;
+      }
+      chunks.push(buffer);
+    }
+    if (tooLarge) {
+      job.uploaded = false;
+      throw new ApiError(
+        413,
+        'REQUEST_ENTITY_TOO_LARGE',
+        `The uploaded data exceeds the maximum size of ${limit} bytes (150 MB) for one job. Split the data into several jobs.`,
+      );
+    }
+    job.chunks = chunks;
+    job.uploadBytes = size;
+    job.systemModstamp = Date.now();
+    sendEmpty(api.res, 201);
+  }
+
+  /** `PATCH jobs/ingest/{id}` `{state}`. */
+  async patch(api: ApiRequest, id: string): Promise<void> {
+    const body = await readJsonObject(api.req);
+    const job = this.get(id);
+    const state = String(body.state ?? '');
+    if (state === 'UploadComplete') {
+      if (job.state !== 'Open') throw invalidState(`Invalid state change from ${job.state} to UploadComplete`);
+      job.state = 'UploadComplete';
+      job.systemModstamp = Date.now();
+      const run = this.process(job).catch((error: unknown) => {
+        job.state = 'Failed';
+        job.errorMessage = `InternalServerError : ${(error as Error)?.message ?? String(error)}`;
+      });
+      this.active.add(run);
+      void run.finally(() => this.active.delete(run));
+    } else if (state === 'Aborted') {
+      if (FINISHED.includes(job.state)) throw invalidState(`Invalid state change from ${job.state} to Aborted`);
+      const wasOpen = job.state === 'Open';
+      job.abortRequested = true;
+      job.state = 'Aborted';
+      job.systemModstamp = Date.now();
+      if (wasOpen) job.chunks = [];
+    } else {
+      throw invalidState(`Invalid state: ${state || '(none)'}`);
+    }
+    sendJson(api.res, 200, this.info(job, false, api.version));
+  }
+
+  /** `DELETE jobs/ingest/{id}`. */
+  delete(api: ApiRequest, id: string): void {
+    const job = this.get(id);
+    if (job.state === 'Open' || job.state === 'InProgress') {
+      throw invalidState(`Job ${id} cannot be deleted in state ${job.state}`);
+    }
+    job.abortRequested = true;
+    this.jobs.delete(id);
+    sendEmpty(api.res, 204);
+  }
+
+  /** `GET jobs/ingest`: job list, 1000 a page. */
+  list(api: ApiRequest): void {
+    const pageSize = 1000;
+    const start = Number(api.query.get('queryLocator') ?? '0') || 0;
+    const all = [...this.jobs.values()];
+    const slice = all.slice(start, start + pageSize);
+    const done = start + pageSize >= all.length;
+    sendJson(api.res, 200, {
+      done,
+      records: slice.map((job) => {
+        const info = this.info(job, false, api.version);
+        delete info.contentUrl;
+        info.jobType = 'V2Ingest';
+        return info;
+      }),
+      nextRecordsUrl: done ? null : `/services/data/v${api.version}/jobs/ingest?queryLocator=${start + pageSize}`,
+    });
+  }
+
+  /** `GET .../successfulResults`, `failedResults`, `unprocessedrecords`. */
+  async results(api: ApiRequest, id: string, kind: 'success' | 'failed' | 'unprocessed'): Promise<void> {
+    const job = this.get(id);
+    const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    const d = job.columnDelimiter;
+    const original = job.header.join(d);
+    let head: string;
+    let lines: string[];
+    if (kind === 'success') {
+      head = `"sf__Id"${d}"sf__Created"${original ? d + original : ''}${eol}`;
+      lines = job.success;
+    } else if (kind === 'failed') {
+      head = `"sf__Id"${d}"sf__Error"${original ? d + original : ''}${eol}`;
+      lines = job.failed;
+    } else {
+      head = original ? original + eol : '';
+      lines = job.unprocessed;
+    }
+    api.res.writeHead(200, { 'Content-Type': 'text/csv' });
+    await streamLines(api.res, head, lines, eol);
+  }
+
+  private async process(job: IngestJob): Promise<void> {
+    const ctx = this.ctx();
+    await nextTick();
+    if (job.abortRequested) return;
+    job.state = 'InProgress';
+    job.processingStarted = Date.now();
+    job.systemModstamp = job.processingStarted;
+    const wait = ctx.faults.jobProcessingMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const definition = ctx.org.getObject(job.object);
+    const chunks = job.chunks;
+    job.chunks = [];
+    const parser = new CsvParser(job.columnDelimiter, job.lineEnding);
+    const decoder = new StringDecoder('utf8');
+    const failAfter = ctx.faults.failIngestJobAfterRows();
+    const d = job.columnDelimiter;
+    let header: string[] | undefined;
+    let columns: string[] = [];
+    let failure: string | undefined;
+    let pending: string[][] = [];
+    const records: string[][] = [];
+    const toUnprocessed = (rows: string[][]) => {
+      for (const row of rows) job.unprocessed.push(row.map(quote).join(d));
+    };
+    const runBatch = async (rows: string[][]) => {
+      if (rows.length === 0) return;
+      if (failure !== undefined || job.abortRequested || !definition) {
+        toUnprocessed(rows);
+        return;
+      }
+      let take = rows.length;
+      if (failAfter !== undefined && job.processed + take > failAfter) take = Math.max(0, failAfter - job.processed);
+      const now = rows.slice(0, take);
+      if (now.length > 0) this.applyBatch(ctx, job, columns, now);
+      if (take < rows.length) {
+        failure = `InvalidBatch : Processing stopped after ${failAfter} records (injected failure)`;
+        toUnprocessed(rows.slice(take));
+      }
+      await nextTick();
+    };
+    try {
+      for (let index = 0; index <= chunks.length; index++) {
+        const last = index === chunks.length;
+        const text = last ? decoder.end() : decoder.write(chunks[index] as Buffer);
+        chunks[index] = Buffer.alloc(0);
+        parser.feed(text, records, last);
+        if (records.length === 0) continue;
+        let start = 0;
+        if (!header) {
+          header = (records[0] as string[]).map((h) => h.trim());
+          start = 1;
+          job.header = header;
+          const problem = definition
+            ? checkHeader(definition, job.operation, header)
+            : `Unable to find object: ${job.object}`;
+          if (problem) failure = problem;
+          columns = header;
+        }
+        for (let r = start; r < records.length; r++) {
+          pending.push(records[r] as string[]);
+          if (pending.length >= INTERNAL_BATCH_SIZE) {
+            await runBatch(pending);
+            pending = [];
+          }
+        }
+        records.length = 0;
+      }
+      await runBatch(pending);
+      pending = [];
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) {
+        failure = `InvalidBatch : ${error.message}`;
+        toUnprocessed(pending);
+      } else {
+        throw error;
+      }
+    }
+    job.processingTime = Date.now() - (job.processingStarted ?? Date.now());
+    if (ctx.settings.resultOrder === 'shuffle') {
+      const random = seededRandom(ctx.settings.seed * 7919 + job.sequence);
+      shuffleInPlace(job.success, random);
+      shuffleInPlace(job.failed, random);
+      shuffleInPlace(job.unprocessed, random);
+    }
+    job.systemModstamp = Date.now();
+    if ((job.state as IngestState) === 'Aborted') return;
+    if (failure !== undefined) {
+      job.state = 'Failed';
+      job.errorMessage = failure;
+    } else {
+      job.state = 'JobComplete';
+    }
+  }
+
+  private applyBatch(ctx: EmulatorContext, job: IngestJob, columns: string[], rows: string[][]): void {
+    this.batches++;
+    const d = job.columnDelimiter;
+    const width = columns.length;
+    const records: Array<Record<string, unknown>> = [];
+    const positions: number[] = [];
+    const shapeErrors = new Map<number, DmlResult>();
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as string[];
+      if (row.length > width) {
+        shapeErrors.set(r, {
+          success: false,
+          id: null,
+          created: false,
+          errors: [
+            {
+              statusCode: 'INVALID_FIELD',
+              message: `Record has ${row.length} values but the header has ${width} columns`,
+              fields: [],
+            },
+          ],
+        });
+        continue;
+      }
+      const record: Record<string, unknown> = {};
+      for (let c = 0; c < width; c++) record[columns[c] as string] = row[c] ?? '';
+      records.push(record);
+      positions.push(r);
+    }
+    const operation: DmlOperation = job.operation;
+    const results = ctx.org.dml(operation, job.object, records, {
+      csvValues: true,
+      externalIdField: job.externalIdFieldName,
+      rejectDuplicateExternalIds: true,
+      injectError: ctx.faults.rowErrorHook(job.object, operation),
+    });
+    const byRow: DmlResult[] = new Array(rows.length);
+    positions.forEach((rowIndex, k) => {
+      byRow[rowIndex] = results[k] as DmlResult;
+    });
+    for (const [rowIndex, result] of shapeErrors) byRow[rowIndex] = result;
+    for (let r = 0; r < rows.length; r++) {
+      const result = byRow[r] as DmlResult;
+      const original = (rows[r] as string[]).map(quote).join(d);
+      job.processed++;
+      if (result.success) {
+        job.success.push(`"${result.id ?? ''}"${d}"${result.created ? 'true' : 'false'}"${d}${original}`);
+      } else {
+        job.failedCount++;
+        job.failed.push(`${quote(result.id ?? '')}${d}${quote(formatErrors(result))}${d}${original}`);
+      }
+    }
+  }
+}
+
+/** `sf__Error` text: `CODE:message:field,field --` for each error. */
+export function formatErrors(result: DmlResult): string {
+  return result.errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.join(',')} --`).join(' ');
+}
+
+function findField(definition: ObjectDefinition, name: string): FieldDefinition | undefined {
+  const lower = name.toLowerCase();
+  return definition.fields.find((f) => f.name.toLowerCase() === lower);
+}
+
+function delimiterName(delimiter: string): string {
+  for (const [name, value] of Object.entries(DELIMITERS)) if (value === delimiter) return name;
+  return 'COMMA';
+}
+
+/** The job failure message for a header with an unknown field, or undefined. */
+function checkHeader(definition: ObjectDefinition, operation: IngestOperation, header: string[]): string | undefined {
+  for (const column of header) {
+    if (column === '') return 'InvalidBatch : Field name not found : ';
+    const dot = column.indexOf('.');
+    if (dot === -1) {
+      if (!findField(definition, column)) return `InvalidBatch : Field name not found : ${column}`;
+      continue;
+    }
+    // Relationship column: Parent__r.ExtId__c or Account.ExtId__c (polymorphic: Owner:User.ExtId__c).
+    const relationship = column.slice(0, dot).split(':')[0]?.toLowerCase() ?? '';
+    const reference = definition.fields.find((f) => f.relationshipName?.toLowerCase() === relationship);
+    if (!reference) return `InvalidBatch : Field name not found : ${column}`;
+  }
+  if ((operation === 'delete' || operation === 'hardDelete') && !header.some((h) => h.toLowerCase() === 'id')) {
+    return 'InvalidBatch : Field name not found : Id';
+  }
+  return undefined;
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ObjectDefinition } from './contract.js';
+import { type EmulatorOptions, startSalesforceEmulator } from './start.js';
+
+const HELP = `kicksaw-sf-emulator: a local Salesforce org over HTTP (REST, SOQL, Bulk API 2.0, OAuth)
+
+Usage: kicksaw-sf-emulator [options]
+
+  --port <n>               port to listen on (default 8787; 0 picks a free one)
+  --host <host>            interface to bind (default 127.0.0.1)
+  --objects <path>         object definitions: a JSON file or a folder of JSON files
+  --sfdx-project <dir>     read custom objects from an SFDX project's source-format metadata
+  --seed <file>            JSON records to seed: { "Account": [{ "Name": "Acme" }], ... }
+  --integration-objects    add Integration__c, IntegrationExecution__c, IntegrationError__c
+  --persist <file>         load the org from this file at start, save it there at stop
+  --api-version <v>        newest API version served (default 62.0)
+  --username <u>           admin username (default admin@kicksaw.local)
+  --password <p>           admin password (default password)
+  --client-id <id>         require this OAuth client id
+  --client-secret <s>      require this OAuth client secret
+  --jwt-certificate <file> PEM certificate or public key that verifies JWT bearer assertions
+  --result-order <o>       shuffle (default) or input: order of Bulk ingest results
+  --query-page-size <n>    default Bulk query page size (default 10000)
+  --help                   show this help
+`;
+
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** Object definitions from a JSON file (one object or an array) or a folder of such files. */
+export function loadObjects(path: string): ObjectDefinition[] {
+  const full = resolve(path);
+  const files = statSync(full).isDirectory()
+    ? readdirSync(full)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+        .map((name) => join(full, name))
+    : [full];
+  const out: ObjectDefinition[] = [];
+  for (const file of files) {
+    const value = readJson(file);
+    if (Array.isArray(value)) out.push(...(value as ObjectDefinition[]));
+    else out.push(value as ObjectDefinition);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8787' },
+      host: { type: 'string' },
+      objects: { type: 'string' },
+      'sfdx-project': { type: 'string' },
+      seed: { type: 'string' },
+      'integration-objects': { type: 'boolean', default: false },
+      persist: { type: 'string' },
+      'api-version': { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'jwt-certificate': { type: 'string' },
+      'result-order': { type: 'string' },
+      'query-page-size': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got ${values.port}`);
+  const resultOrder = values['result-order'];
+  if (resultOrder !== undefined && resultOrder !== 'shuffle' && resultOrder !== 'input') {
+    throw new Error(`--result-order must be shuffle or input, got ${resultOrder}`);
+  }
+  const options: EmulatorOptions = {
+    port,
+    host: values.host,
+    objects: values.objects ? loadObjects(values.objects) : undefined,
+    sfdxProject: values['sfdx-project'] ? resolve(values['sfdx-project']) : undefined,
+    seed: values.seed ? (readJson(resolve(values.seed)) as EmulatorOptions['seed']) : undefined,
+    integrationObjects: values['integration-objects'],
+    persistPath: values.persist ? resolve(values.persist) : undefined,
+    apiVersion: values['api-version'],
+    username: values.username,
+    password: values.password,
+    clientId: values['client-id'],
+    clientSecret: values['client-secret'],
+    jwtCertificate: values['jwt-certificate'] ? readFileSync(resolve(values['jwt-certificate']), 'utf8') : undefined,
+    resultOrder,
+    queryPageSize: values['query-page-size'] ? Number(values['query-page-size']) : undefined,
+  };
+  const emulator = await startSalesforceEmulator(options);
+  process.stdout.write(
+    [
+      `Salesforce emulator listening on ${emulator.instanceUrl}`,
+      '',
+      `  Instance URL:  ${emulator.instanceUrl}`,
+      `  Login URL:     ${emulator.loginUrl}`,
+      `  API version:   ${emulator.apiVersion}`,
+      `  Org id:        ${emulator.orgId}`,
+      `  User id:       ${emulator.userId}`,
+      `  Username:      ${emulator.username}`,
+      `  Password:      ${emulator.password}`,
+      `  Access token:  ${emulator.accessToken}`,
+      '',
+      'Log the Salesforce CLI in:',
+      `  SF_ACCESS_TOKEN='${emulator.accessToken}' sf org login access-token --instance-url ${emulator.instanceUrl} --no-prompt -a local`,
+      '',
+      options.persistPath ? `The org is saved to ${options.persistPath} on exit. Ctrl+C stops.` : 'Ctrl+C stops.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping\n`);
+    emulator.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`kicksaw-sf-emulator: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,334 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  handleAuthorize,
+  handleIdentity,
+  handleRevoke,
+  handleSoap,
+  handleToken,
+  handleUserInfo,
+} from '../auth/oauth.js';
+import type { Session } from '../auth/tokens.js';
+import {
+  handleDescribe,
+  handleDescribeGlobal,
+  handleLimits,
+  handleResources,
+  handleToolingQuery,
+  handleVersions,
+} from '../rest/misc.js';
+import { handleQuery, handleQueryMore } from '../rest/query.js';
+import {
+  handleCollectionDelete,
+  handleCollectionRetrieve,
+  handleCollectionSave,
+  handleCollectionUpsert,
+  handleCreate,
+  handleDelete,
+  handleDeleteByExternalId,
+  handleObjectInfo,
+  handleRetrieve,
+  handleRetrieveByExternalId,
+  handleUpdate,
+  handleUpsert,
+} from '../rest/sobjects.js';
+import type { ApiRequest, EmulatorContext } from './context.js';
+import { ApiError, sendError, sendJson } from './http.js';
+
+function notFound(): ApiError {
+  return new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+}
+
+function methodNotAllowed(method: string, allowed: string[]): ApiError {
+  return new ApiError(
+    405,
+    'METHOD_NOT_ALLOWED',
+    `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`,
+  );
+}
+
+/** The access token of a request: `Authorization: Bearer|OAuth <token>` or `X-SFDC-Session`. */
+function tokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header.trim());
+    if (match) return match[1]?.trim();
+  }
+  const session = req.headers['x-sfdc-session'];
+  if (typeof session === 'string' && session.trim() !== '') return session.trim();
+  return undefined;
+}
+
+function invalidSession(): ApiError {
+  return new ApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+}
+
+function authenticate(ctx: EmulatorContext, req: IncomingMessage): Session {
+  const token = tokenOf(req);
+  const session = token ? ctx.tokens.check(token, ctx.faults.sessionExpiry()) : undefined;
+  if (!session) throw invalidSession();
+  return session;
+}
+
+function drain(req: IncomingMessage): void {
+  if (!req.readableEnded) req.resume();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Applies the API-request faults; returns false when the connection was dropped. */
+function apiFaults(ctx: EmulatorContext, req: IncomingMessage, path: string): boolean {
+  if (ctx.faults.shouldDropConnection()) {
+    req.socket.destroy();
+    return false;
+  }
+  ctx.apiRequests++;
+  const limit = ctx.faults.dailyApiRequestLimit();
+  if (limit !== undefined && ctx.apiRequests > limit) {
+    throw new ApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+  }
+  const status = ctx.faults.httpError(path);
+  if (status === 503) throw new ApiError(503, 'SERVER_UNAVAILABLE', 'Service temporarily unavailable');
+  if (status === 502) throw new ApiError(502, 'BAD_GATEWAY', 'Bad gateway');
+  if (status === 500) {
+    throw new ApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please try again (injected fault).');
+  }
+  return true;
+}
+
+/** The request listener of the emulator's HTTP server. */
+export function createRequestListener(ctx: EmulatorContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    req.on('error', () => {
+      /* a client that went away; nothing to answer */
+    });
+    res.on('error', () => {
+      /* idem */
+    });
+    handle(ctx, req, res).catch((error: unknown) => {
+      drain(req);
+      try {
+        sendError(res, error);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+}
+
+async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let path = url.pathname.replace(/\/{2,}/g, '/');
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  const query = url.searchParams;
+  const method = req.method ?? 'GET';
+  const latency = ctx.faults.latencyMs();
+  if (latency > 0) await sleep(latency);
+
+  // OAuth, SOAP login, identity: not counted as API requests.
+  if (path === '/services/oauth2/token') {
+    if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
+    await handleToken(ctx, req, res);
+    return;
+  }
+  if (path === '/services/oauth2/authorize') {
+    handleAuthorize(ctx, query, res);
+    return;
+  }
+  if (path === '/services/oauth2/revoke') {
+    await handleRevoke(ctx, req, query, res);
+    return;
+  }
+  const soap = /^\/services\/Soap\/u\/(\d+\.\d)(?:\/.*)?$/.exec(path);
+  if (soap) {
+    if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
+    await handleSoap(ctx, req, res, soap[1] as string);
+    return;
+  }
+  if (path === '/services/data') {
+    handleVersions(ctx, res);
+    return;
+  }
+  if (path === '/services/oauth2/userinfo') {
+    handleUserInfo(ctx, authenticate(ctx, req), res);
+    return;
+  }
+  const identity = /^\/id\/(\w{15,18})\/(\w{15,18})$/.exec(path);
+  if (identity) {
+    handleIdentity(ctx, authenticate(ctx, req), res, identity[2] as string);
+    return;
+  }
+  const data = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(path);
+  if (!data) {
+    drain(req);
+    throw notFound();
+  }
+  const session = authenticate(ctx, req);
+  if (!apiFaults(ctx, req, path)) return;
+  const version = data[1] as string;
+  const rest = data[2] ?? '';
+  const segments = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
+  const api: ApiRequest = { req, res, ctx, path, query, version, session, params: segments };
+  await route(api, method, segments);
+}
+
+async function route(api: ApiRequest, method: string, s: string[]): Promise<void> {
+  const [head, a, b, c, d] = s;
+  const n = s.length;
+  switch (head) {
+    case undefined:
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+      handleResources(api);
+      return;
+    case 'sobjects':
+      return routeSobjects(api, method, s);
+    case 'query':
+    case 'queryAll':
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+      if (n === 1) return handleQuery(api, head);
+      if (n === 2) return handleQueryMore(api, head, a as string);
+      throw notFound();
+    case 'limits':
+      if (n !== 1) throw notFound();
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+      return handleLimits(api);
+    case 'composite':
+      if (a !== 'sobjects') throw notFound();
+      if (n === 2) {
+        if (method === 'POST') return handleCollectionSave(api, 'insert');
+        if (method === 'PATCH') return handleCollectionSave(api, 'update');
+        if (method === 'DELETE') return handleCollectionDelete(api);
+        throw methodNotAllowed(method, ['POST', 'PATCH', 'DELETE']);
+      }
+      if (n === 3) {
+        if (method === 'POST' || method === 'GET') return handleCollectionRetrieve(api, b as string);
+        throw methodNotAllowed(method, ['GET', 'POST']);
+      }
+      if (n === 4) {
+        if (method === 'PATCH') return handleCollectionUpsert(api, b as string, c as string);
+        throw methodNotAllowed(method, ['PATCH']);
+      }
+      throw notFound();
+    case 'tooling':
+      if (a === 'query' && n === 2 && method === 'GET') return handleToolingQuery(api);
+      if (a === 'sobjects' && n === 2 && method === 'GET') {
+        sendJson(api.res, 200, { encoding: 'UTF-8', maxBatchSize: 200, sobjects: [] });
+        return;
+      }
+      throw notFound();
+    case 'jobs':
+      if (a === 'ingest') return routeIngest(api, method, b, c, n);
+      if (a === 'query') return routeQueryJobs(api, method, b, c, n);
+      throw notFound();
+    default:
+      void d;
+      throw notFound();
+  }
+}
+
+async function routeSobjects(api: ApiRequest, method: string, s: string[]): Promise<void> {
+  const [, type, second, third] = s;
+  const n = s.length;
+  if (n === 1) {
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+    return handleDescribeGlobal(api);
+  }
+  const objectName = type as string;
+  if (n === 2) {
+    if (method === 'GET') return handleObjectInfo(api, objectName);
+    if (method === 'POST') return handleCreate(api, objectName);
+    throw methodNotAllowed(method, ['GET', 'HEAD', 'POST']);
+  }
+  if (n === 3 && second === 'describe') {
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+    return handleDescribe(api, objectName);
+  }
+  if (n === 3) {
+    const id = second as string;
+    if (method === 'GET') return handleRetrieve(api, objectName, id);
+    if (method === 'PATCH') return handleUpdate(api, objectName, id);
+    if (method === 'DELETE') return handleDelete(api, objectName, id);
+    throw methodNotAllowed(method, ['GET', 'HEAD', 'PATCH', 'DELETE']);
+  }
+  if (n === 4) {
+    const field = second as string;
+    const value = third as string;
+    if (method === 'GET') return handleRetrieveByExternalId(api, objectName, field, value);
+    if (method === 'PATCH') return handleUpsert(api, objectName, field, value);
+    if (method === 'DELETE') return handleDeleteByExternalId(api, objectName, field, value);
+    throw methodNotAllowed(method, ['GET', 'HEAD', 'PATCH', 'DELETE']);
+  }
+  throw notFound();
+}
+
+async function routeIngest(
+  api: ApiRequest,
+  method: string,
+  id: string | undefined,
+  sub: string | undefined,
+  n: number,
+) {
+  const store = api.ctx.ingest;
+  if (n === 2) {
+    if (method === 'POST') return store.create(api);
+    if (method === 'GET') return store.list(api);
+    throw methodNotAllowed(method, ['GET', 'POST']);
+  }
+  const jobId = id as string;
+  if (n === 3) {
+    if (method === 'GET') {
+      sendJson(api.res, 200, store.info(store.get(jobId), true, api.version));
+      return;
+    }
+    if (method === 'PATCH') return store.patch(api, jobId);
+    if (method === 'DELETE') return store.delete(api, jobId);
+    throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
+  }
+  if (n === 4) {
+    if (sub === 'batches') {
+      if (method !== 'PUT') throw methodNotAllowed(method, ['PUT']);
+      return store.upload(api, jobId);
+    }
+    const kind =
+      sub === 'successfulResults'
+        ? 'success'
+        : sub === 'failedResults'
+          ? 'failed'
+          : sub === 'unprocessedrecords'
+            ? 'unprocessed'
+            : undefined;
+    if (!kind) throw notFound();
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+    return store.results(api, jobId, kind);
+  }
+  throw notFound();
+}
+
+async function routeQueryJobs(
+  api: ApiRequest,
+  method: string,
+  id: string | undefined,
+  sub: string | undefined,
+  n: number,
+) {
+  const store = api.ctx.queryJobs;
+  if (n === 2) {
+    if (method === 'POST') return store.create(api, api.ctx);
+    if (method === 'GET') return store.list(api);
+    throw methodNotAllowed(method, ['GET', 'POST']);
+  }
+  const jobId = id as string;
+  if (n === 3) {
+    if (method === 'GET') {
+      sendJson(api.res, 200, store.info(store.get(jobId), true));
+      return;
+    }
+    if (method === 'PATCH') return store.patch(api, jobId);
+    if (method === 'DELETE') return store.delete(api, jobId);
+    throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
+  }
+  if (n === 4 && sub === 'results') {
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+    return store.results(api, jobId, api.ctx.settings.queryPageSize);
+  }
+  throw notFound();
+}

@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Session, TokenStore } from '../auth/tokens.js';
+import type { IngestJobStore } from '../bulk/ingest.js';
+import type { QueryJobStore } from '../bulk/query.js';
+import type { Org } from '../contract.js';
+import type { FaultController } from '../faults.js';
+import type { QueryCursors } from '../rest/query.js';
+
+/** Options of the HTTP layer after defaults. */
+export interface ServerSettings {
+  username: string;
+  password: string;
+  /** When set, OAuth requests must carry this client id. */
+  clientId?: string;
+  /** When set, OAuth requests that send a client secret must send this one. */
+  clientSecret?: string;
+  /** PEM certificate or public key that verifies JWT bearer assertions. */
+  jwtCertificate?: string;
+  resultOrder: 'shuffle' | 'input';
+  queryPageSize: number;
+  /** Seed of result shuffling. */
+  seed: number;
+  /** Upload limit of one ingest job, in bytes (150 MB like Salesforce). */
+  maxUploadBytes: number;
+}
+
+/** The state the request handlers share. */
+export interface EmulatorContext {
+  org: Org;
+  faults: FaultController;
+  tokens: TokenStore;
+  settings: ServerSettings;
+  /** `http://127.0.0.1:PORT` once listening. */
+  baseUrl: string;
+  apiVersion: string;
+  ingest: IngestJobStore;
+  queryJobs: QueryJobStore;
+  cursors: QueryCursors;
+  /** API requests counted against the daily limit. */
+  apiRequests: number;
+}
+
+/** One authenticated API request. */
+export interface ApiRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  ctx: EmulatorContext;
+  /** Normalized path (`//` collapsed, no trailing slash). */
+  path: string;
+  query: URLSearchParams;
+  /** `62.0` */
+  version: string;
+  session: Session;
+  /** Captures of the route pattern. */
+  params: string[];
+}

@@ -1,0 +1,194 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TokenStore } from './auth/tokens.js';
+import { IngestJobStore } from './bulk/ingest.js';
+import { QueryJobStore } from './bulk/query.js';
+import type { FaultSettings, ObjectDefinition, Org } from './contract.js';
+import { FaultController, type Faults } from './faults.js';
+import { createOrg } from './org/index.js';
+import { QueryCursors } from './rest/query.js';
+import { createRequestListener } from './server/app.js';
+import type { EmulatorContext, ServerSettings } from './server/context.js';
+
+/** Options of {@link startSalesforceEmulator}. */
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Newest API version served (paths accept any `vXX.X`). Default `62.0`. */
+  apiVersion?: string;
+  /** Custom objects (or standard ones extended). See docs/org.md. */
+  objects?: ObjectDefinition[];
+  /** Adds Integration__c, IntegrationExecution__c and IntegrationError__c. */
+  integrationObjects?: boolean;
+  /** An SFDX project folder whose source-format object metadata defines objects. */
+  sfdxProject?: string;
+  /** Records to seed, by object name (parents before children). */
+  seed?: Record<string, Array<Record<string, unknown>>>;
+  /** Fault injection settings (changeable later through `faults.set()`). */
+  faults?: FaultSettings;
+  /** Order of Bulk ingest results: a seeded shuffle (default, like Salesforce's parallel batches) or input order. */
+  resultOrder?: 'shuffle' | 'input';
+  /** Default page size of Bulk API 2.0 query results when the client sends no `maxRecords`. Default 10,000. */
+  queryPageSize?: number;
+  /** A JSON file: the org is loaded from it at start (when it exists) and saved to it at stop. */
+  persistPath?: string;
+  /** Username of the admin user (password and SOAP login, JWT `sub`). Default `admin@kicksaw.local`. */
+  username?: string;
+  /** Password of the admin user. Default `password`. */
+  password?: string;
+  /** When set, OAuth requests must send this client id (JWT: `iss`). */
+  clientId?: string;
+  /** When set, OAuth requests that send a client secret must send this one (client_credentials requires it). */
+  clientSecret?: string;
+  /** PEM certificate (or public key) that verifies JWT bearer assertions (RS256). */
+  jwtCertificate?: string;
+  /** Seed of result shuffling. Default 1. */
+  seedRandom?: number;
+  /** Upload limit of one Bulk ingest job in bytes. Default 150 MB (157,286,400). */
+  maxUploadBytes?: number;
+}
+
+/** A running emulator. */
+export interface SalesforceEmulator {
+  /** `http://127.0.0.1:PORT`: the instance URL for clients. */
+  instanceUrl: string;
+  /** The login URL (the same server): OAuth token endpoint and SOAP login live here. */
+  loginUrl: string;
+  /** A valid access token of the admin user (`00D...!...`). */
+  accessToken: string;
+  /** A refresh token of the admin user (for the `refresh_token` grant). */
+  refreshToken: string;
+  orgId: string;
+  userId: string;
+  /** Username and password accepted by the password and SOAP logins. */
+  username: string;
+  password: string;
+  apiVersion: string;
+  /** The in-memory org: read and seed records directly. */
+  org: Org;
+  /** Fault settings, changeable while running. */
+  faults: Faults;
+  /** Stops the server (and saves the org when `persistPath` is set). */
+  stop(): Promise<void>;
+}
+
+interface PersistedState {
+  format: 'kicksaw-sf-emulator';
+  org: unknown;
+  tokens?: unknown;
+}
+
+/**
+ * Starts a local Salesforce org over HTTP: OAuth and SOAP login, REST (sObjects, collections, query,
+ * describe, limits) and Bulk API 2.0 (ingest and query), with validation and fault injection.
+ *
+ * @example
+ * ```ts
+ * import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
+ * import { Connection } from 'jsforce';
+ *
+ * const sf = await startSalesforceEmulator({ integrationObjects: true });
+ * const conn = new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+ * await conn.sobject('Account').create({ Name: 'Acme' });
+ * console.log(sf.org.records('Account').length); // 1
+ * await sf.stop();
+ * ```
+ */
+export async function startSalesforceEmulator(options: EmulatorOptions = {}): Promise<SalesforceEmulator> {
+  const apiVersion = options.apiVersion ?? '62.0';
+  const username = options.username ?? 'admin@kicksaw.local';
+  const password = options.password ?? 'password';
+  let persisted: PersistedState | undefined;
+  if (options.persistPath && existsSync(options.persistPath)) {
+    const text = readFileSync(options.persistPath, 'utf8');
+    if (text.trim() !== '') persisted = JSON.parse(text) as PersistedState;
+  }
+  const org = createOrg({
+    objects: options.objects,
+    integrationObjects: options.integrationObjects,
+    sfdxProject: options.sfdxProject,
+    seed: persisted ? undefined : options.seed,
+    fromJSON: persisted?.org,
+    apiVersion,
+    username,
+  });
+  const settings: ServerSettings = {
+    username,
+    password,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    jwtCertificate: options.jwtCertificate,
+    resultOrder: options.resultOrder ?? 'shuffle',
+    queryPageSize: options.queryPageSize ?? 10_000,
+    seed: options.seedRandom ?? 1,
+    maxUploadBytes: options.maxUploadBytes ?? 150 * 1024 * 1024,
+  };
+  const faults = new FaultController(options.faults);
+  const tokens = new TokenStore(org.orgId);
+  if (persisted?.tokens) tokens.load(persisted.tokens);
+  const ctx: EmulatorContext = {
+    org,
+    faults,
+    tokens,
+    settings,
+    baseUrl: '',
+    apiVersion,
+    ingest: undefined as unknown as IngestJobStore,
+    queryJobs: new QueryJobStore(),
+    cursors: new QueryCursors(),
+    apiRequests: 0,
+  };
+  ctx.ingest = new IngestJobStore(() => ctx);
+  const server: Server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, createRequestListener(ctx));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  ctx.baseUrl = `http://${urlHost}:${address.port}`;
+  const session = tokens.firstOf(org.userId) ?? tokens.issue(org.userId, 'kicksaw-emulator');
+  const refreshToken =
+    tokens.firstRefreshTokenOf(org.userId) ?? tokens.issueRefreshToken(org.userId, 'kicksaw-emulator');
+  let stopped = false;
+  return {
+    instanceUrl: ctx.baseUrl,
+    loginUrl: ctx.baseUrl,
+    accessToken: session.token,
+    refreshToken,
+    orgId: org.orgId,
+    userId: org.userId,
+    username,
+    password,
+    apiVersion,
+    org,
+    faults,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await ctx.ingest.idle();
+      if (options.persistPath) {
+        const state: PersistedState = { format: 'kicksaw-sf-emulator', org: org.toJSON(), tokens: tokens.toJSON() };
+        const temporary = `${options.persistPath}.tmp`;
+        await writeFile(temporary, JSON.stringify(state));
+        await rename(temporary, options.persistPath);
+      }
+    },
+  };
+}
