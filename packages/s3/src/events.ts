@@ -321,7 +321,12 @@ export async function respondToS3Event<T>(
   for (const result of results) {
     if (!result.ok && result.ref.messageId !== undefined) failed.add(result.ref.messageId);
   }
-  return { results, batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })), rejected };
+  // In the batch's order, each message once.
+  const order = (records ?? []).map((record) => (isObject(record) ? optionalString(record.messageId) : undefined));
+  const batchItemFailures = order
+    .filter((id, index): id is string => id !== undefined && failed.has(id) && order.indexOf(id) === index)
+    .map((itemIdentifier) => ({ itemIdentifier }));
+  return { results, batchItemFailures, rejected };
 }
 
 /**

@@ -200,7 +200,7 @@ describe('respondToS3Event', () => {
       ['fail-2.csv', false],
       ['ok2.csv', true],
     ]);
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-garbage' }, { itemIdentifier: 'm-fail' }]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-fail' }, { itemIdentifier: 'm-garbage' }]);
     expect(response.rejected).toHaveLength(1);
     expect(response.rejected[0]?.messageId).toBe('m-garbage');
     expect(response.rejected[0]?.error).toBeInstanceOf(InputError);
