@@ -1,0 +1,422 @@
+import { ConfigError, InputError } from '@kicksaw/core';
+import { type CsvEncoding, openFeed, SNIFF_BYTES } from './encoding.js';
+import { clip, type EngineProblem, RecordEngine } from './engine.js';
+import { bytesOf, type CsvSource } from './source.js';
+
+/** A field delimiter {@link readCsv} detects or accepts. Any other single character may be declared too. */
+export type CsvDelimiter = ',' | ';' | '\t' | '|' | (string & {});
+
+/** Options of {@link readCsv}. */
+export interface ReadCsvOptions {
+  /** Field delimiter, or `'auto'` (default): the most frequent of `,` `;` tab `|` in the header line, else `,`. */
+  delimiter?: 'auto' | CsvDelimiter;
+  /** How bytes are decoded; `'auto'` (default) is UTF-8 or UTF-16 by byte-order mark. See {@link CsvEncoding}. */
+  encoding?: CsvEncoding;
+  /** Trim white space around every value (header names are always trimmed). Default `false`. */
+  trim?: boolean;
+  /** Throw an `InputError` on the first row-level problem instead of yielding it. Default `false`. */
+  strict?: boolean;
+  /** A field larger than this (UTF-8 bytes) makes its row a problem (`CSV_FIELD_TOO_LARGE`). Default 1 MiB. */
+  maxFieldBytes?: number;
+  /**
+   * A record larger than this (UTF-8 bytes) is a problem (`CSV_RECORD_TOO_LARGE`); reading resumes at the next
+   * line and memory never holds more than about this much of one record. Default 8 MiB.
+   */
+  maxRecordBytes?: number;
+  /** A name of the source for messages, e.g. `s3://bucket/key`. Defaults to the path when reading a file. */
+  source?: string;
+}
+
+/** Why a row could not be read. `raw` is the row's text as in the file (cut after 32 KiB, ending with `…`). */
+export interface CsvProblem {
+  /**
+   * `CSV_TOO_MANY_FIELDS`, `CSV_TOO_FEW_FIELDS`, `CSV_UNCLOSED_QUOTE`, `CSV_INVALID_QUOTE`, `CSV_RECORD_TOO_LARGE`,
+   * `CSV_FIELD_TOO_LARGE`, `CSV_ENCODING` (bytes not valid UTF-8), `CSV_BINARY` (NUL bytes) or `CSV_MALFORMED`.
+   */
+  code: string;
+  message: string;
+  raw: string;
+}
+
+/** A row read from the file: column name (trimmed header) to value. */
+export interface CsvRecordRow {
+  /** 1-based data row number (the header is not a row; rows with problems count). */
+  row: number;
+  /** 1-based physical line where the row starts (empty lines and newlines inside quoted fields count). */
+  line: number;
+  record: Record<string, string>;
+}
+
+/** A row that could not be read; see {@link CsvProblem}. */
+export interface CsvProblemRow {
+  row: number;
+  line: number;
+  problem: CsvProblem;
+}
+
+/** One item of {@link readCsv}: a record or a problem. Tell them apart with `'problem' in item`. */
+export type CsvRow = CsvRecordRow | CsvProblemRow;
+
+/** What {@link readCsv} found out about a file before its first row. */
+export interface CsvFormat {
+  /** Column names, trimmed, in file order. */
+  header: string[];
+  /** The delimiter in use. */
+  delimiter: string;
+  /** The encoding in use, as `TextDecoder` names it (`utf-8`, `utf-16le`, `windows-1252`, ...). */
+  encoding: string;
+  /** Physical line of the header. */
+  line: number;
+}
+
+/**
+ * The async iterable {@link readCsv} returns; iterate it once. `header()` and `format()` read just the start of the
+ * file (and throw the header's `InputError`, if any) without losing rows for the iteration.
+ */
+export interface CsvReader extends AsyncIterable<CsvRow> {
+  /** The column names (trimmed). */
+  header(): Promise<string[]>;
+  /** Header, delimiter and encoding. */
+  format(): Promise<CsvFormat>;
+}
+
+const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
+const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+const CANDIDATES = [',', ';', '\t', '|'];
+
+/**
+ * Reads a CSV file, stream or async iterable of chunks as an async iterable of rows, streaming with flat memory.
+ *
+ * Each item is `{ row, line, record }` or, for a row that cannot be read (too many or too few fields, an
+ * unterminated quote, a record over the size limit, undecodable bytes), `{ row, line, problem }`; reading goes on
+ * after a problem. Problems in the file as a whole (empty file, binary file, undeclared non-UTF-8 encoding, empty
+ * or duplicate header names) throw an `InputError` before any row. A header-only file gives no rows.
+ *
+ * @example
+ * ```ts
+ * for await (const item of readCsv('contacts.csv', { encoding: 'auto', trim: true })) {
+ *   if ('problem' in item) console.warn(`row ${item.row} (line ${item.line}): ${item.problem.message}`);
+ *   else console.log(item.record.Email);
+ * }
+ * ```
+ */
+export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): CsvReader {
+  return new Reader(source, options);
+}
+
+interface State {
+  format: CsvFormat;
+  it: AsyncIterator<Buffer>;
+  queue: CsvRow[];
+  done: boolean;
+  /** Decodes and parses one source chunk; rows land in `queue`. */
+  push(chunk: Buffer): void;
+  /** Ends the input. */
+  finish(): void;
+}
+
+class Reader implements CsvReader {
+  readonly #source: CsvSource;
+  readonly #options: ReadCsvOptions;
+  readonly #name: string | undefined;
+  readonly #maxField: number;
+  readonly #maxRecord: number;
+  #state: Promise<State> | undefined;
+  #iterated = false;
+
+  constructor(source: CsvSource, options: ReadCsvOptions) {
+    this.#source = source;
+    this.#options = options;
+    this.#name = options.source ?? (typeof source === 'string' ? source : undefined);
+    this.#maxField = positive(options.maxFieldBytes, DEFAULT_MAX_FIELD_BYTES, 'maxFieldBytes');
+    this.#maxRecord = Math.max(
+      positive(options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES, 'maxRecordBytes'),
+      this.#maxField,
+    );
+  }
+
+  async header(): Promise<string[]> {
+    return (await this.#start()).format.header.slice();
+  }
+
+  async format(): Promise<CsvFormat> {
+    const { format } = await this.#start();
+    return { ...format, header: format.header.slice() };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<CsvRow> {
+    if (this.#iterated) throw new Error('readCsv: this reader was already iterated; call readCsv again');
+    this.#iterated = true;
+    return this.#rows();
+  }
+
+  #start(): Promise<State> {
+    this.#state ??= this.#open();
+    return this.#state;
+  }
+
+  async *#rows(): AsyncGenerator<CsvRow> {
+    const state = await this.#start();
+    const strict = this.#options.strict === true;
+    try {
+      for (;;) {
+        if (state.queue.length > 0) {
+          const batch = state.queue;
+          state.queue = [];
+          for (const item of batch) {
+            if (strict && 'problem' in item) {
+              throw new InputError(item.problem.message, {
+                code: item.problem.code,
+                source: this.#name,
+                line: item.line,
+                row: item.row,
+              });
+            }
+            yield item;
+          }
+        }
+        if (state.done) return;
+        const next = await state.it.next();
+        if (next.done) {
+          state.done = true;
+          state.finish();
+        } else {
+          state.push(next.value);
+        }
+      }
+    } finally {
+      await state.it.return?.();
+    }
+  }
+
+  async #open(): Promise<State> {
+    const it = bytesOf(this.#source, this.#name);
+    try {
+      return await this.#prologue(it);
+    } catch (error) {
+      await it.return?.();
+      throw error;
+    }
+  }
+
+  async #prologue(it: AsyncIterator<Buffer>): Promise<State> {
+    const name = this.#name;
+    const first: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    while (size < SNIFF_BYTES) {
+      const next = await it.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      first.push(next.value);
+      size += next.value.length;
+    }
+    const window = first.length === 1 ? (first[0] as Buffer) : Buffer.concat(first);
+    if (window.length === 0) throw new InputError('The file is empty', { code: 'CSV_EMPTY', source: name });
+    const { feed, bomLength } = openFeed(window, this.#options.encoding, name);
+    const text = feed.push(window.subarray(bomLength));
+    const declared = this.#options.delimiter;
+    const delimiter = declared === undefined || declared === 'auto' ? detectDelimiter(text) : declared;
+    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+      throw new ConfigError(
+        `must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
+        {
+          setting: 'delimiter',
+        },
+      );
+    }
+
+    let header: { fields: string[]; line: number } | undefined;
+    let headerProblem: EngineProblem | undefined;
+    const state: State = {
+      format: { header: [], delimiter, encoding: feed.encoding, line: 1 },
+      it,
+      queue: [],
+      done,
+      push: () => {},
+      finish: () => {},
+    };
+    let rows = 0;
+    let width = 0;
+    let names: string[] = [];
+    let sawNul = false;
+    let headerError: unknown;
+    const trim = this.#options.trim === true;
+    const maxField = this.#maxField;
+    const engine = new RecordEngine(delimiter, this.#maxRecord, {
+      record: (fields, line, start, end) => {
+        if (fields.length === 1 && (fields[0] as string).trim() === '') return; // a blank line
+        if (header === undefined) {
+          if (headerProblem !== undefined) return;
+          header = { fields, line };
+          try {
+            names = checkHeader(fields, line, name);
+            width = names.length;
+          } catch (error) {
+            headerError = error;
+          }
+          return;
+        }
+        if (headerError !== undefined) return;
+        rows++;
+        if (fields.length !== width) {
+          const more = fields.length > width;
+          state.queue.push({
+            row: rows,
+            line,
+            problem: {
+              code: more ? 'CSV_TOO_MANY_FIELDS' : 'CSV_TOO_FEW_FIELDS',
+              message: `Row has ${fields.length} field(s) but the header has ${width} column(s)`,
+              raw: engine.raw(start, end),
+            },
+          });
+          return;
+        }
+        const record: Record<string, string> = {};
+        let problem: CsvProblem | undefined;
+        for (let i = 0; i < width; i++) {
+          const value = fields[i] as string;
+          if (value.length * 3 > maxField && Buffer.byteLength(value) > maxField) {
+            problem ??= {
+              code: 'CSV_FIELD_TOO_LARGE',
+              message: `Column "${names[i]}" holds ${Buffer.byteLength(value)} bytes, more than maxFieldBytes (${maxField})`,
+              raw: engine.raw(start, end),
+            };
+          }
+          record[names[i] as string] = trim ? value.trim() : value;
+        }
+        if (problem === undefined && feed.invalid) problem = encodingProblem(fields, engine.raw(start, end));
+        if (problem === undefined && sawNul) problem = nulProblem(fields, engine.raw(start, end));
+        state.queue.push(problem === undefined ? { row: rows, line, record } : { row: rows, line, problem });
+      },
+      problem: (problem) => {
+        if (header === undefined) {
+          headerProblem ??= problem;
+          return;
+        }
+        rows++;
+        const { line, ...rest } = problem;
+        state.queue.push({ row: rows, line, problem: rest });
+      },
+    });
+    const feedChecked = (bytes: Buffer): void => {
+      if (!sawNul && bytes.indexOf(0) !== -1) sawNul = true;
+      engine.feed(bytes);
+    };
+    state.push = (chunk) => feedChecked(feed.push(chunk));
+    state.finish = () => {
+      feedChecked(feed.end());
+      engine.end();
+    };
+
+    feedChecked(text);
+    if (state.done) state.finish();
+    while (header === undefined && headerProblem === undefined && !state.done) {
+      const next = await it.next();
+      if (next.done) {
+        state.done = true;
+        state.finish();
+      } else {
+        state.push(next.value);
+      }
+    }
+    if (headerProblem !== undefined) {
+      throw new InputError(
+        `The header line cannot be read: ${headerProblem.message.replace(/; reading resumed.*$/, '')}`,
+        {
+          code: 'CSV_BAD_HEADER',
+          source: name,
+          line: headerProblem.line,
+        },
+      );
+    }
+    if (header === undefined) {
+      throw new InputError('The file is empty: it has no header line', { code: 'CSV_EMPTY', source: name });
+    }
+    if (headerError !== undefined) throw headerError;
+    state.format = { header: names, delimiter, encoding: feed.encoding, line: header.line };
+    return state;
+  }
+}
+
+function checkHeader(fields: string[], line: number, source: string | undefined): string[] {
+  const names = fields.map((field, i) => (i === 0 ? field.replace(/^\uFEFF/, '') : field).trim());
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (name === '') {
+      throw new InputError(`Header column ${i + 1} has no name: every column needs a unique name`, {
+        code: 'CSV_BAD_HEADER',
+        source,
+        line,
+        column: i + 1,
+      });
+    }
+    const before = seen.get(name);
+    if (before !== undefined) {
+      throw new InputError(`Header has a duplicate column "${name}" (columns ${before + 1} and ${i + 1})`, {
+        code: 'CSV_BAD_HEADER',
+        source,
+        line,
+        column: i + 1,
+        field: name,
+      });
+    }
+    seen.set(name, i);
+  });
+  return names;
+}
+
+function encodingProblem(fields: string[], raw: string): CsvProblem | undefined {
+  if (!fields.some((field) => field.includes('\uFFFD'))) return undefined;
+  return {
+    code: 'CSV_ENCODING',
+    message:
+      "Row holds bytes that are not valid UTF-8 (shown as \uFFFD); declare the file's encoding, e.g. { encoding: 'windows-1252' }",
+    raw,
+  };
+}
+
+function nulProblem(fields: string[], raw: string): CsvProblem | undefined {
+  if (!fields.some((field) => field.includes('\u0000'))) return undefined;
+  return {
+    code: 'CSV_BINARY',
+    message: 'Row holds NUL bytes (binary data)',
+    raw: clip(raw.replaceAll('\u0000', '\\0')),
+  };
+}
+
+/** Picks the delimiter from the header line: the most frequent of `,` `;` tab `|` outside quotes, else `,`. */
+function detectDelimiter(text: Buffer): string {
+  const counts = [0, 0, 0, 0];
+  let quoted = false;
+  let content = false;
+  const limit = text.length;
+  for (let i = 0; i < limit; i++) {
+    const c = text[i];
+    if (c === 0x22) {
+      quoted = !quoted;
+      content = true;
+    } else if (!quoted) {
+      if (c === 0x0a || c === 0x0d) {
+        if (content) break;
+        continue;
+      }
+      if (c !== 0x20) content = true;
+      const k = c === 0x2c ? 0 : c === 0x3b ? 1 : c === 0x09 ? 2 : c === 0x7c ? 3 : -1;
+      if (k !== -1) counts[k] = (counts[k] as number) + 1;
+    }
+  }
+  let best = 0;
+  for (let i = 1; i < counts.length; i++) if ((counts[i] as number) > (counts[best] as number)) best = i;
+  return CANDIDATES[best] as string;
+}
+
+function positive(value: number | undefined, fallback: number, setting: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`must be a whole number of bytes of at least 1, got ${String(value)}`, { setting });
+  }
+  return value;
+}

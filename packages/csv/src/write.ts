@@ -1,0 +1,300 @@
+import { ConfigError, InputError, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
+import { Stringifier } from 'csv-stringify';
+
+/** The column delimiters a Bulk API 2.0 ingest job accepts (its `columnDelimiter`). */
+export type BulkDelimiter = 'COMMA' | 'TAB' | 'SEMICOLON' | 'PIPE' | 'CARET' | 'BACKQUOTE';
+
+/** The line endings a Bulk API 2.0 ingest job accepts (its `lineEnding`). */
+export type BulkLineEnding = 'LF' | 'CRLF';
+
+/** Options of {@link toBulkCsv}. */
+export interface WriteCsvOptions {
+  /** The columns, in order: the header of every part. Fields of a record not listed here are not written. */
+  fields: readonly string[];
+  /** The job's `columnDelimiter`. Default `'COMMA'`. */
+  delimiter?: BulkDelimiter;
+  /** The job's `lineEnding`. Default `'LF'`. */
+  lineEnding?: BulkLineEnding;
+  /**
+   * What to do with a record field that is not in `fields`: `'ignore'` (default: e.g. a delete job sends only
+   * `Id`) or `'error'` (throw an `InputError`: a mapping that produces a field the job does not declare).
+   */
+  unknownFields?: 'ignore' | 'error';
+}
+
+/** A record {@link splitCsv} could not put in any part, given to `onRejected`. */
+export interface RejectedRecord {
+  row: number;
+  record: SalesforceRecord;
+  /** Its size in bytes as CSV (0 when it could not be written at all). */
+  bytes: number;
+  /** Why: `KICKSAW_RECORD_TOO_LARGE` (larger than `maxBytes` with the header) or `KICKSAW_INVALID_VALUE`. */
+  error: SalesforceError;
+}
+
+/** Options of {@link splitCsv}. */
+export interface SplitCsvOptions extends WriteCsvOptions {
+  /** Largest part in bytes, header included. Default 100,000,000 (Bulk API 2.0 takes about 100 MB of CSV per job). */
+  maxBytes?: number;
+  /** Most records in a part. Default 150,000,000 (the Bulk API 2.0 records-per-job limit). */
+  maxRows?: number;
+  /**
+   * Receives each record that cannot be sent (larger than `maxBytes` even alone, or holding a value that cannot
+   * be written, such as `NaN`). Without it such a record throws an `InputError`: a row is never dropped silently.
+   */
+  onRejected?: (rejected: RejectedRecord) => void | Promise<void>;
+}
+
+/**
+ * One part of {@link splitCsv}: a whole CSV (header and records) no larger than `maxBytes`.
+ * `rows` lists the input row numbers it holds, in order: record `i` of the part is input row `rows[i]`.
+ */
+export interface CsvPart {
+  csv: Buffer;
+  rows: number[];
+  /** `csv.length`. */
+  bytes: number;
+  /** 1-based part number. */
+  part: number;
+}
+
+/** What {@link splitCsv} accepts per item: a record with its input row number, or a bare record (numbered 1, 2, ...). */
+export type SplitCsvInput = { row: number; record: SalesforceRecord } | SalesforceRecord;
+
+const DELIMITERS: Record<BulkDelimiter, string> = {
+  COMMA: ',',
+  TAB: '\t',
+  SEMICOLON: ';',
+  PIPE: '|',
+  CARET: '^',
+  BACKQUOTE: '`',
+};
+
+interface StringifyApi {
+  stringify(record: unknown[], isHeader?: boolean): [Error | undefined, string | undefined];
+}
+
+type Encoded = { text: string } | { error: SalesforceError };
+
+/** Turns records into CSV lines for one job's fields, delimiter and line ending (csv-stringify does the quoting). */
+class RecordEncoder {
+  readonly eol: string;
+  readonly header: string;
+  readonly #fields: readonly string[];
+  readonly #known: Set<string> | undefined;
+  readonly #api: StringifyApi;
+  readonly #values: unknown[];
+
+  constructor(options: WriteCsvOptions) {
+    const fields = options.fields;
+    if (!Array.isArray(fields) || fields.length === 0 || fields.some((f) => typeof f !== 'string' || f === '')) {
+      throw new ConfigError('must be a non-empty array of field names', { setting: 'fields' });
+    }
+    if (new Set(fields).size !== fields.length) {
+      throw new ConfigError('lists a field twice', { setting: 'fields' });
+    }
+    const delimiter = DELIMITERS[options.delimiter ?? 'COMMA'];
+    if (delimiter === undefined) {
+      throw new ConfigError(`must be one of ${Object.keys(DELIMITERS).join(', ')}`, { setting: 'delimiter' });
+    }
+    const lineEnding = options.lineEnding ?? 'LF';
+    if (lineEnding !== 'LF' && lineEnding !== 'CRLF')
+      throw new ConfigError("must be 'LF' or 'CRLF'", { setting: 'lineEnding' });
+    this.eol = lineEnding === 'CRLF' ? '\r\n' : '\n';
+    this.#fields = fields;
+    this.#known = options.unknownFields === 'error' ? new Set(fields) : undefined;
+    const stringifier = new Stringifier({ delimiter, record_delimiter: this.eol, header: false, eof: false });
+    const api = (stringifier as unknown as { api?: StringifyApi }).api;
+    if (api === undefined || typeof api.stringify !== 'function') {
+      throw new Error(
+        '@kicksaw/csv: this csv-stringify version does not expose Stringifier#api; install csv-stringify ^6.9',
+      );
+    }
+    this.#api = api;
+    this.#values = new Array(fields.length);
+    this.header = this.#line(fields as string[]) + this.eol;
+  }
+
+  encode(record: SalesforceRecord): Encoded {
+    const fields = this.#fields;
+    const values = this.#values;
+    if (this.#known !== undefined) {
+      for (const key in record) {
+        if (!this.#known.has(key)) {
+          throw new InputError(`A record has field "${key}", which is not among the declared fields`, {
+            code: 'CSV_UNKNOWN_FIELD',
+            field: key,
+          });
+        }
+      }
+    }
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as string;
+      const value = record[field];
+      if (typeof value === 'string') values[i] = value;
+      else if (value === null) values[i] = '#N/A';
+      else if (value === undefined) values[i] = '';
+      else if (typeof value === 'boolean') values[i] = value ? 'true' : 'false';
+      else if (typeof value === 'number' && Number.isFinite(value)) values[i] = String(value);
+      else {
+        return {
+          error: {
+            statusCode: 'KICKSAW_INVALID_VALUE',
+            message: `Field ${field} has a value that cannot be written to CSV: ${String(value)}`,
+            fields: [field],
+          },
+        };
+      }
+    }
+    return { text: this.#line(values) + this.eol };
+  }
+
+  #line(values: unknown[]): string {
+    const [error, text] = this.#api.stringify(values);
+    if (error !== undefined) throw error;
+    return text ?? '';
+  }
+}
+
+/**
+ * Writes records as one Bulk API 2.0 CSV string: a header of `fields`, then one line per record; `null` becomes
+ * `#N/A` (set the field to null), `undefined` and `''` stay empty (leave the field as is). For large inputs use
+ * {@link splitCsv}, which streams.
+ *
+ * @example
+ * ```ts
+ * toBulkCsv([{ LastName: 'Doe', Email: null }], { fields: ['LastName', 'Email'] });
+ * // 'LastName,Email\nDoe,#N/A\n'
+ * ```
+ */
+export function toBulkCsv(records: Iterable<SalesforceRecord>, options: WriteCsvOptions): string {
+  const encoder = new RecordEncoder(options);
+  let out = encoder.header;
+  let row = 0;
+  for (const record of records) {
+    row++;
+    const encoded = encoder.encode(record);
+    if ('error' in encoded) {
+      throw new InputError(encoded.error.message, {
+        code: encoded.error.statusCode,
+        row,
+        field: encoded.error.fields[0],
+      });
+    }
+    out += encoded.text;
+  }
+  return out;
+}
+
+/**
+ * Streams records into CSV parts for Bulk API 2.0 jobs, cut on record boundaries: no part is over `maxBytes`
+ * (header included) or `maxRows`, every part starts with the same header (from `fields`), and each part lists
+ * the input row numbers it holds. A record too large for any part goes to `onRejected` (or throws).
+ *
+ * Memory: one part at a time, written into a buffer of `maxBytes` whose untouched pages cost nothing; so the
+ * resident memory of a part is its real size, at most `maxBytes` (default 100 MB). Lower `maxBytes` to bound it.
+ *
+ * @example
+ * ```ts
+ * for await (const part of splitCsv(rows, { fields: ['LastName', 'Email'], maxBytes: 50_000_000 })) {
+ *   await uploadJobData(part.csv); // part.rows: the input row numbers in this part
+ * }
+ * ```
+ */
+export async function* splitCsv(
+  records: Iterable<SplitCsvInput> | AsyncIterable<SplitCsvInput>,
+  options: SplitCsvOptions,
+): AsyncGenerator<CsvPart, void, undefined> {
+  const encoder = new RecordEncoder(options);
+  const maxBytes = whole(options.maxBytes, 100_000_000, 'maxBytes');
+  const maxRows = whole(options.maxRows, 150_000_000, 'maxRows');
+  const header = encoder.header;
+  const headerBytes = Buffer.byteLength(header);
+  if (headerBytes >= maxBytes) {
+    throw new ConfigError(`is ${maxBytes} bytes, not enough for the header line alone (${headerBytes} bytes)`, {
+      setting: 'maxBytes',
+    });
+  }
+  const reject = async (rejected: RejectedRecord): Promise<void> => {
+    if (options.onRejected === undefined) {
+      throw new InputError(`${rejected.error.message}; pass onRejected to report such rows instead`, {
+        code: rejected.error.statusCode,
+        row: rejected.row,
+      });
+    }
+    await options.onRejected(rejected);
+  };
+
+  let buffer: Buffer | undefined;
+  let used = 0;
+  let rows: number[] = [];
+  let part = 0;
+  let sequence = 0;
+  const take = (): CsvPart => {
+    const csv = (buffer as Buffer).subarray(0, used);
+    const done: CsvPart = { csv, rows, bytes: used, part: ++part };
+    buffer = undefined;
+    rows = [];
+    used = 0;
+    return done;
+  };
+
+  for await (const item of records) {
+    sequence++;
+    let row: number;
+    let record: SalesforceRecord;
+    if (isWrapped(item)) {
+      row = item.row;
+      record = item.record;
+    } else {
+      row = sequence;
+      record = item as SalesforceRecord;
+    }
+    const encoded = encoder.encode(record);
+    if ('error' in encoded) {
+      await reject({ row, record, bytes: 0, error: encoded.error });
+      continue;
+    }
+    const text = encoded.text;
+    const bytes = Buffer.byteLength(text);
+    if (headerBytes + bytes > maxBytes) {
+      await reject({
+        row,
+        record,
+        bytes,
+        error: {
+          statusCode: 'KICKSAW_RECORD_TOO_LARGE',
+          message: `Record is ${bytes} bytes as CSV; with the header it cannot fit in a part of maxBytes ${maxBytes}`,
+          fields: [],
+        },
+      });
+      continue;
+    }
+    if (rows.length > 0 && (used + bytes > maxBytes || rows.length >= maxRows)) yield take();
+    if (buffer === undefined) {
+      buffer = Buffer.allocUnsafeSlow(maxBytes);
+      used = buffer.write(header, 0, 'utf8');
+    }
+    used += buffer.write(text, used, 'utf8');
+    rows.push(row);
+  }
+  if (rows.length > 0) yield take();
+}
+
+function isWrapped(item: SplitCsvInput): item is { row: number; record: SalesforceRecord } {
+  const candidate = item as { row?: unknown; record?: unknown; ok?: unknown };
+  if (candidate.ok === false) {
+    throw new InputError('splitCsv got a row that failed mapping ({ ok: false }); filter those out first', {
+      code: 'CSV_BAD_INPUT',
+    });
+  }
+  return typeof candidate.row === 'number' && typeof candidate.record === 'object' && candidate.record !== null;
+}
+
+function whole(value: number | undefined, fallback: number, setting: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`must be a whole number of at least 1, got ${String(value)}`, { setting });
+  }
+  return value;
+}
