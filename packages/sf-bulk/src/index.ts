@@ -1,1 +1,65 @@
-export {};
+export {
+  type AccessTokenConfig,
+  type AuthMode,
+  type ClientCredentialsConfig,
+  DEFAULT_API_VERSION,
+  ENV_NAMES,
+  type JwtConfig,
+  type PasswordConfig,
+  parseSalesforceConfig,
+  type RefreshTokenConfig,
+  type ResolvedConfig,
+  type SalesforceConfig,
+  salesforceConfigFromEnv,
+} from './config.js';
+export {
+  type ConnectOptions,
+  connect,
+  connectFromEnv,
+  isTransientLoginError,
+  SalesforceAuthError,
+  signJwtAssertion,
+} from './connect.js';
+export {
+  clearDescribeCache,
+  describeObject,
+  type FieldDescribe,
+  type ObjectDescribe,
+  type PreflightResult,
+  preflightFields,
+} from './describe.js';
+export {
+  type IngestInput,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestRetryOptions,
+  type IngestRun,
+  type IngestSummary,
+  ingest,
+  ingestAll,
+  MAX_BYTES_PER_JOB,
+  type PendingJob,
+  type ResumeOptions,
+  resume,
+} from './engine.js';
+export { canonicalCell, hash53, rowHash } from './hash.js';
+export { type HttpRetryOptions, SalesforceApiError } from './http.js';
+export {
+  type QueryOptions,
+  query,
+  quoteSoqlString,
+  SoqlFragment,
+  type SoqlValue,
+  soql,
+  soqlDate,
+  soqlIdentifier,
+  soqlLiteral,
+  soqlRaw,
+} from './query.js';
+export {
+  extractErrors,
+  type ParsedResultError,
+  parseBulkError,
+  parseBulkResults,
+  type SaveResultLike,
+} from './results.js';

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BulkOperation } from '@kicksaw/core';
+import { describeError, type HttpContext, SalesforceApiError, sfFetch, sfJson } from './http.js';
+import type { PartBody } from './part.js';
+
+/** A Bulk API 2.0 job's information (`GET jobs/ingest/{id}`), the fields the engine reads. */
+export interface IngestJobInfo {
+  id: string;
+  state: 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted' | string;
+  object?: string;
+  operation?: string;
+  numberRecordsProcessed?: number;
+  numberRecordsFailed?: number;
+  errorMessage?: string;
+  retries?: number;
+}
+
+/** Terminal job states. */
+export const FINISHED_STATES = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+/** The three result sets of an ingest job. */
+export type ResultKind = 'successfulResults' | 'failedResults' | 'unprocessedrecords';
+
+/** Creates an ingest job (`POST jobs/ingest`). */
+export function createIngestJob(
+  ctx: HttpContext,
+  input: { object: string; operation: BulkOperation; externalIdFieldName?: string | undefined },
+): Promise<IngestJobInfo> {
+  return sfJson<IngestJobInfo>(ctx, 'POST', 'jobs/ingest', {
+    object: input.object,
+    operation: input.operation,
+    ...(input.externalIdFieldName ? { externalIdFieldName: input.externalIdFieldName } : {}),
+    contentType: 'CSV',
+    lineEnding: 'LF',
+    columnDelimiter: 'COMMA',
+  });
+}
+
+/** Uploads a job's CSV (`PUT jobs/ingest/{id}/batches`), streamed from the part body, retried from its start. */
+export async function uploadJobData(ctx: HttpContext, jobId: string, body: PartBody): Promise<void> {
+  const response = await sfFetch(ctx, {
+    method: 'PUT',
+    path: `jobs/ingest/${jobId}/batches`,
+    headers: { 'Content-Type': 'text/csv', 'Content-Length': String(body.bytes) },
+    body: () => body.open(),
+  });
+  await response.arrayBuffer().catch(() => undefined);
+}
+
+/** Sets a job's state (`PATCH jobs/ingest/{id}`): `UploadComplete` to start it, `Aborted` to stop it. */
+export function setJobState(
+  ctx: HttpContext,
+  jobId: string,
+  state: 'UploadComplete' | 'Aborted',
+  kind: 'ingest' | 'query' = 'ingest',
+): Promise<IngestJobInfo> {
+  return sfJson<IngestJobInfo>(ctx, 'PATCH', `jobs/${kind}/${jobId}`, { state });
+}
+
+/** Reads a job's information. */
+export function getJobInfo(
+  ctx: HttpContext,
+  jobId: string,
+  kind: 'ingest' | 'query' = 'ingest',
+): Promise<IngestJobInfo> {
+  return sfJson<IngestJobInfo>(ctx, 'GET', `jobs/${kind}/${jobId}`);
+}
+
+/**
+ * Downloads one result set of a job to a temporary file (streamed, never held in memory). A
+ * connection that drops while the body streams restarts the download. Returns undefined when the
+ * set is empty (204).
+ */
+export async function downloadResult(
+  ctx: HttpContext,
+  jobId: string,
+  kind: ResultKind,
+  options: { directory?: string | undefined; attempts?: number } = {},
+): Promise<string | undefined> {
+  const attempts = options.attempts ?? 5;
+  for (let n = 1; ; n++) {
+    const response = await sfFetch(ctx, {
+      method: 'GET',
+      path: `jobs/ingest/${jobId}/${kind}`,
+      headers: { Accept: 'text/csv' },
+    });
+    if (response.status === 204 || !response.body) return undefined;
+    const path = join(options.directory ?? tmpdir(), `kicksaw-sf-bulk-${jobId}-${kind}-${randomUUID()}.csv`);
+    try {
+      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
+      return path;
+    } catch (error) {
+      await rm(path, { force: true });
+      if (n >= attempts) {
+        throw new SalesforceApiError(`Reading ${kind} of job ${jobId} failed: ${describeError(error)}`, {
+          status: 0,
+          errorCode: 'NETWORK_ERROR',
+          cause: error,
+        });
+      }
+      ctx.logger?.debug('Result download broke off, starting over', { jobId, kind, attempt: n });
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import { type BulkOperation, InputError } from '@kicksaw/core';
+import type { Connection } from 'jsforce';
+import { type HttpContext, SalesforceApiError, sfJson } from './http.js';
+
+/** The parts of a field's describe the engine uses. */
+export interface FieldDescribe {
+  name: string;
+  type: string;
+  createable?: boolean;
+  updateable?: boolean;
+  nillable?: boolean;
+  defaultedOnCreate?: boolean;
+  externalId?: boolean;
+  idLookup?: boolean;
+  calculated?: boolean;
+  autoNumber?: boolean;
+  referenceTo?: string[];
+  relationshipName?: string | null;
+}
+
+/** The parts of an object's describe the engine uses. */
+export interface ObjectDescribe {
+  name: string;
+  fields: FieldDescribe[];
+}
+
+const cache = new WeakMap<Connection, Map<string, Promise<ObjectDescribe>>>();
+
+/**
+ * An object's describe, fetched once per connection and object (`GET sobjects/{T}/describe`).
+ * An unknown object gives an `InputError`.
+ *
+ * @example
+ * ```ts
+ * const contact = await describeObject({ conn }, 'Contact');
+ * contact.fields.find((f) => f.name === 'Email')?.type; // 'email'
+ * ```
+ */
+export function describeObject(ctx: HttpContext, object: string): Promise<ObjectDescribe> {
+  let perConnection = cache.get(ctx.conn);
+  if (!perConnection) {
+    perConnection = new Map();
+    cache.set(ctx.conn, perConnection);
+  }
+  const key = object.toLowerCase();
+  let pending = perConnection.get(key);
+  if (!pending) {
+    pending = sfJson<ObjectDescribe>(ctx, 'GET', `sobjects/${encodeURIComponent(object)}/describe`).catch((error) => {
+      perConnection.delete(key);
+      if (error instanceof SalesforceApiError && (error.status === 404 || error.errorCode === 'NOT_FOUND')) {
+        throw new InputError(`Salesforce has no object named "${object}"`, { code: 'SF_UNKNOWN_OBJECT', cause: error });
+      }
+      throw error;
+    });
+    perConnection.set(key, pending);
+  }
+  return pending;
+}
+
+/** Forgets cached describes of a connection (after a deployment changed the schema). */
+export function clearDescribeCache(conn: Connection): void {
+  cache.delete(conn);
+}
+
+/** The result of {@link preflightFields}. */
+export interface PreflightResult {
+  /** API names (as Salesforce spells them) of the input fields, in the same order. */
+  apiFields: string[];
+  /** The external id field's API name, for upsert. */
+  externalIdField?: string;
+}
+
+/**
+ * Checks the columns of an ingest against the object's describe before anything is uploaded:
+ * unknown fields and relationship columns, read-only fields, missing required fields on insert,
+ * the external id field of an upsert, the Id column of update/delete. All problems are reported at
+ * once in one `InputError`. Returns the fields with their API spelling.
+ *
+ * @example
+ * ```ts
+ * const { apiFields } = await preflightFields({ conn }, { object: 'Contact', operation: 'insert', fields: ['lastname', 'email'] });
+ * // ['LastName', 'Email']
+ * ```
+ */
+export async function preflightFields(
+  ctx: HttpContext,
+  input: { object: string; operation: BulkOperation; fields: readonly string[]; externalIdField?: string | undefined },
+): Promise<PreflightResult> {
+  const describe = await describeObject(ctx, input.object);
+  const byName = new Map(describe.fields.map((f) => [f.name.toLowerCase(), f]));
+  const byRelationship = new Map(
+    describe.fields.filter((f) => f.relationshipName).map((f) => [String(f.relationshipName).toLowerCase(), f]),
+  );
+  const problems: string[] = [];
+  const unknown: string[] = [];
+  const readOnly: string[] = [];
+  const apiFields: string[] = [];
+  const op = input.operation;
+  const isDelete = op === 'delete' || op === 'hardDelete';
+
+  let externalIdField: string | undefined;
+  if (op === 'upsert') {
+    const ext = input.externalIdField ? byName.get(input.externalIdField.toLowerCase()) : undefined;
+    if (!input.externalIdField) problems.push('upsert needs externalIdField');
+    else if (!ext) problems.push(`external id field "${input.externalIdField}" does not exist on ${describe.name}`);
+    else if (!ext.externalId && !ext.idLookup && ext.name !== 'Id') {
+      problems.push(`"${ext.name}" is not an external id field of ${describe.name}`);
+    } else externalIdField = ext.name;
+  }
+
+  for (const field of input.fields) {
+    if (field.includes('.')) {
+      const [relationship, ...restParts] = field.split('.');
+      const parentField = restParts.join('.');
+      const reference = byRelationship.get(String(relationship).toLowerCase());
+      if (!reference || !parentField) {
+        unknown.push(field);
+        apiFields.push(field);
+        continue;
+      }
+      let parentName = parentField;
+      const targets = reference.referenceTo ?? [];
+      if (targets.length === 1 && !parentField.includes('.')) {
+        const parent = await describeObject(ctx, targets[0] as string).catch(() => undefined);
+        const target = parent?.fields.find((f) => f.name.toLowerCase() === parentField.toLowerCase());
+        if (parent && !target) unknown.push(field);
+        else if (target && !target.externalId && !target.idLookup) {
+          problems.push(`"${field}": ${parent?.name}.${target.name} is not an external id, so it cannot match parents`);
+        }
+        if (target) parentName = target.name;
+      }
+      apiFields.push(`${reference.relationshipName}.${parentName}`);
+      if (!writable(reference, op)) readOnly.push(field);
+      continue;
+    }
+    const described = byName.get(field.toLowerCase());
+    if (!described) {
+      unknown.push(field);
+      apiFields.push(field);
+      continue;
+    }
+    apiFields.push(described.name);
+    if (isDelete) {
+      if (described.name !== 'Id') problems.push(`${op} takes only an Id column, not "${field}"`);
+      continue;
+    }
+    if (described.name === 'Id' || described.name === externalIdField) continue;
+    if (!writable(described, op)) readOnly.push(described.name);
+  }
+
+  if (unknown.length > 0) {
+    problems.unshift(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')}`);
+  }
+  if (readOnly.length > 0) {
+    problems.push(`read-only for ${op}: ${readOnly.map((f) => `"${f}"`).join(', ')}`);
+  }
+  const lower = new Set(apiFields.map((f) => f.toLowerCase()));
+  if ((op === 'update' || isDelete) && !lower.has('id')) problems.push(`${op} needs an Id column`);
+  if (op === 'upsert' && externalIdField && !lower.has(externalIdField.toLowerCase())) {
+    problems.push(`upsert needs a "${externalIdField}" column`);
+  }
+  if (op === 'insert') {
+    const missing = describe.fields
+      .filter((f) => f.createable && f.nillable === false && !f.defaultedOnCreate && f.type !== 'boolean')
+      .filter((f) => !lower.has(f.name.toLowerCase()))
+      .filter(
+        (f) => !(f.relationshipName && [...lower].some((c) => c.startsWith(`${f.relationshipName?.toLowerCase()}.`))),
+      )
+      .map((f) => f.name);
+    if (missing.length > 0)
+      problems.push(`required for insert but missing: ${missing.map((f) => `"${f}"`).join(', ')}`);
+  }
+  const dupes = apiFields.filter((f, i) => apiFields.findIndex((g) => g.toLowerCase() === f.toLowerCase()) !== i);
+  if (dupes.length > 0) problems.push(`duplicate columns ${dupes.map((f) => `"${f}"`).join(', ')}`);
+
+  if (problems.length > 0) {
+    throw new InputError(`Cannot ${op} ${describe.name}: ${problems.join('; ')}`, {
+      code: unknown.length > 0 ? 'SF_UNKNOWN_FIELD' : 'SF_PREFLIGHT_FAILED',
+      ...(unknown.length > 0 ? { field: unknown[0] } : {}),
+    });
+  }
+  return { apiFields, ...(externalIdField ? { externalIdField } : {}) };
+}
+
+function writable(field: FieldDescribe, op: BulkOperation): boolean {
+  if (field.calculated || field.autoNumber) return false;
+  if (op === 'insert') return field.createable !== false;
+  if (op === 'update') return field.updateable !== false;
+  return field.createable !== false || field.updateable !== false;
+}

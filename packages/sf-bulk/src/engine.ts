@@ -1,0 +1,1415 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import {
+  assertAccounted,
+  type BulkOperation,
+  ConfigError,
+  countOutcome,
+  emptySummary,
+  InputError,
+  type Logger,
+  type RowOutcome,
+  type RunSummary,
+  type SalesforceError,
+  type SalesforceRecord,
+  silentLogger,
+} from '@kicksaw/core';
+import { parse } from 'csv-parse';
+import type { Connection } from 'jsforce';
+import {
+  createIngestJob,
+  downloadResult,
+  FINISHED_STATES,
+  getJobInfo,
+  type IngestJobInfo,
+  type ResultKind,
+  setJobState,
+  uploadJobData,
+} from './bulk-api.js';
+import { describeObject, preflightFields } from './describe.js';
+import { rowHash } from './hash.js';
+import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError } from './http.js';
+import { cellOf, csvLine, type PartBody, PartBuilder } from './part.js';
+import { runRestBatch } from './rest.js';
+import { parseBulkError } from './results.js';
+import { RowIndex } from './row-index.js';
+
+/** The most raw CSV a job may hold: 150 MB after base64 encoding is about 112 MB raw. */
+export const MAX_BYTES_PER_JOB = 112_000_000;
+
+/** An input item: a record, a record with its row number, or a row from `@kicksaw/csv` `readCsv`. */
+export type IngestInput =
+  | SalesforceRecord
+  | { row: number; record: SalesforceRecord; line?: number }
+  | { row: number; line?: number; problem: { code: string; message: string; raw?: string } };
+
+/** Counts reported to `onProgress`. */
+export interface IngestProgress {
+  rowsRead: number;
+  rowsUploaded: number;
+  rowsProcessed: number;
+  rowsSucceeded: number;
+  rowsFailed: number;
+  rowsUnprocessed: number;
+  rowsRetried: number;
+  jobsOpen: number;
+  jobsDone: number;
+}
+
+/** Retry settings of an ingest. */
+export interface IngestRetryOptions {
+  /** Error codes whose rows are sent again. Default `['UNABLE_TO_LOCK_ROW']`. */
+  codes?: string[];
+  /** Total attempts per row, the first included. Default 3. */
+  maxAttempts?: number;
+  /** Sort retried rows by this field (a parent id) so that rows of one parent share a job. */
+  sortBy?: string;
+  /** Also send again the rows a Failed or Aborted job left unprocessed. Default false. */
+  unprocessed?: boolean;
+}
+
+/** Options of {@link ingest}. */
+export interface IngestOptions {
+  /** A jsforce connection (see `connect`). Its session is renewed through jsforce when it expires. */
+  connection: Connection;
+  /** The sObject API name, e.g. `Contact`. */
+  object: string;
+  operation: BulkOperation;
+  /** The external id field of an upsert. */
+  externalIdField?: string;
+  /**
+   * The rows: an (async) iterable of records, of `{ row, record }`, of `@kicksaw/csv` rows, or a CSV
+   * byte stream (a `Readable` or an async iterable of Buffers/strings, header first).
+   */
+  records: Iterable<IngestInput> | AsyncIterable<IngestInput> | Readable | AsyncIterable<Uint8Array | string>;
+  /** The columns, in order. Default: the keys of the first record. */
+  fields?: string[];
+  /** Raw CSV bytes per job. Default 100,000,000; at most 112,000,000 (150 MB base64). */
+  maxBytesPerJob?: number;
+  /** Rows per job. Default 10,000,000. */
+  maxRowsPerJob?: number;
+  /** Jobs in flight at once. Default 3. */
+  maxConcurrentJobs?: number;
+  /** First wait between status polls, ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Longest wait between polls (the interval grows 1.5x a poll). Default 10,000. */
+  maxPollIntervalMs?: number;
+  /** Stop waiting at this time: jobs stay running and {@link IngestRun.pendingJobs} lists them for {@link resume}. */
+  deadline?: Date | number;
+  retry?: IngestRetryOptions;
+  /** Check the columns against the object's describe first. Default true. */
+  preflight?: boolean;
+  /** Upsert rows sharing an external id value: put them in separate jobs (default) or fail the later ones unsent. */
+  duplicateExternalIds?: 'separate-jobs' | 'fail';
+  /** `auto` (default): sObject Collections for at most `restMaxRows` rows, Bulk API 2.0 above. */
+  api?: 'auto' | 'bulk' | 'rest';
+  /** Largest input that `api: 'auto'` sends through sObject Collections. Default 200. */
+  restMaxRows?: number;
+  logger?: Logger;
+  onProgress?: (progress: IngestProgress) => void;
+  /** HTTP retries on 429/5xx/network errors. */
+  http?: HttpRetryOptions;
+  /** Where job CSVs above `spoolThresholdBytes` and downloaded results are spooled. Default: the OS temp dir. */
+  spoolDirectory?: string;
+  /** Job CSVs up to this size stay in memory. Default 8 MiB. */
+  spoolThresholdBytes?: number;
+  /** The input's name in messages, e.g. `s3://in/contacts.csv`. */
+  source?: string;
+}
+
+/**
+ * A job left running at a deadline, as plain JSON: store it (S3, a Step Functions state) and pass it
+ * to {@link resume} later. `index` is the compact reconciliation index (about 13 bytes a row, base64).
+ */
+export interface PendingJob {
+  version: 1;
+  jobId: string;
+  object: string;
+  operation: BulkOperation;
+  externalIdField?: string;
+  fields: string[];
+  rows: number;
+  index: { hashes: string; rows: string; attempts: string };
+  retry: { codes: string[]; maxAttempts: number; sortBy?: string; unprocessed?: boolean };
+}
+
+/** The summary of an ingest: {@link RunSummary} plus what was left running. */
+export interface IngestSummary extends RunSummary {
+  /** Rows in jobs left running at the deadline (not in `input`; their outcomes come from {@link resume}). */
+  pending: number;
+  /** Bulk jobs created. */
+  jobs: number;
+  /** Row sends beyond the first (retries). */
+  retried: number;
+  /** Result rows that matched no sent row (should be 0; logged as errors). */
+  unmatchedResults: number;
+  /** Which API carried the rows. */
+  api: 'bulk' | 'rest' | 'none';
+}
+
+/** A running ingest: iterate it for the outcomes (one per row), then read the summary. */
+export interface IngestRun extends AsyncIterable<RowOutcome> {
+  /** Resolves when the run is done (draining the outcomes if nobody iterates); checked with assertAccounted. */
+  summary(): Promise<IngestSummary>;
+  /** Ids of jobs left running at the deadline. */
+  pendingJobs(): string[];
+  /** The full serializable state of those jobs, for {@link resume}. */
+  pendingJobStates(): PendingJob[];
+}
+
+interface RetryItem {
+  row: number;
+  cells: string[];
+  attempts: number;
+  errors: SalesforceError[];
+  status: 'failed' | 'unprocessed';
+  jobId: string;
+}
+
+type NormalizedItem =
+  | { row: number; line?: number | undefined; record: SalesforceRecord }
+  | { row: number; line?: number | undefined; problem: { code: string; message: string } };
+
+/** An async queue of outcomes with back-pressure. */
+class Channel<T> {
+  private items: T[] = [];
+  private head = 0;
+  private closed = false;
+  private failure: unknown;
+  private wakeReader: (() => void) | undefined;
+  private writers: Array<() => void> = [];
+  discard = false;
+  constructor(private readonly capacity: number) {}
+
+  async push(item: T): Promise<void> {
+    if (this.discard) return;
+    this.items.push(item);
+    this.wake();
+    if (this.items.length - this.head > this.capacity) await new Promise<void>((resolve) => this.writers.push(resolve));
+  }
+
+  close(error?: unknown): void {
+    this.closed = true;
+    this.failure = error;
+    this.wake();
+  }
+
+  drain(): void {
+    this.discard = true;
+    this.items = [];
+    this.head = 0;
+    for (const writer of this.writers.splice(0)) writer();
+  }
+
+  private wake(): void {
+    const reader = this.wakeReader;
+    this.wakeReader = undefined;
+    reader?.();
+  }
+
+  async *iterate(): AsyncGenerator<T> {
+    for (;;) {
+      if (this.head < this.items.length) {
+        const item = this.items[this.head] as T;
+        this.items[this.head] = undefined as T;
+        this.head++;
+        if (this.head > 4096 && this.head * 2 > this.items.length) {
+          this.items = this.items.slice(this.head);
+          this.head = 0;
+        }
+        if (this.writers.length > 0 && this.items.length - this.head <= this.capacity / 2) {
+          for (const writer of this.writers.splice(0)) writer();
+        }
+        yield item;
+        continue;
+      }
+      if (this.closed) {
+        if (this.failure !== undefined) throw this.failure;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.wakeReader = resolve;
+      });
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isRecordItem(item: unknown): item is { row: number; record: SalesforceRecord; line?: number } {
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    'record' in item &&
+    typeof (item as { row?: unknown }).row === 'number' &&
+    typeof (item as { record?: unknown }).record === 'object'
+  );
+}
+
+function isProblemItem(
+  item: unknown,
+): item is { row: number; line?: number; problem: { code: string; message: string } } {
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    'problem' in item &&
+    typeof (item as { row?: unknown }).row === 'number'
+  );
+}
+
+/** Turns any accepted input into numbered items; a CSV byte stream is parsed with csv-parse. */
+async function* normalizeInput(records: IngestOptions['records'], source?: string): AsyncGenerator<NormalizedItem> {
+  const iterator =
+    Symbol.asyncIterator in (records as object)
+      ? (records as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (records as Iterable<unknown>)[Symbol.iterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest: AsyncIterable<unknown> = {
+    [Symbol.asyncIterator]: () => ({ next: async () => iterator.next() }) as AsyncIterator<unknown>,
+  };
+  if (typeof first.value === 'string' || first.value instanceof Uint8Array) {
+    const bytes = Readable.from(
+      (async function* () {
+        yield first.value;
+        yield* rest as AsyncIterable<string | Uint8Array>;
+      })(),
+    );
+    yield* parseCsvInput(bytes, source);
+    return;
+  }
+  let counter = 0;
+  const normalize = (item: unknown): NormalizedItem => {
+    counter++;
+    if (isProblemItem(item)) return { row: item.row, line: item.line, problem: item.problem };
+    if (isRecordItem(item)) return { row: item.row, line: item.line, record: item.record };
+    return { row: counter, record: item as SalesforceRecord };
+  };
+  yield normalize(first.value);
+  for await (const item of rest) yield normalize(item);
+}
+
+async function* parseCsvInput(bytes: Readable, source?: string): AsyncGenerator<NormalizedItem> {
+  const parser = bytes.pipe(parse({ bom: true, relax_column_count: true, info: true, skip_empty_lines: true }));
+  let header: string[] | undefined;
+  let row = 0;
+  for await (const entry of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    if (!header) {
+      header = entry.record.map((name) => name.trim());
+      const seen = new Set<string>();
+      for (const name of header) {
+        if (!name) throw new InputError('The CSV header has an empty column name', { source, line: 1 });
+        if (seen.has(name.toLowerCase())) {
+          throw new InputError(`The CSV header has a duplicate column "${name}"`, { source, line: 1, field: name });
+        }
+        seen.add(name.toLowerCase());
+      }
+      continue;
+    }
+    row++;
+    if (entry.record.length !== header.length) {
+      yield {
+        row,
+        line: entry.info.lines,
+        problem: {
+          code: 'KICKSAW_MALFORMED_ROW',
+          message: `Row has ${entry.record.length} values but the header has ${header.length} columns`,
+        },
+      };
+      continue;
+    }
+    const record: SalesforceRecord = {};
+    header.forEach((name, i) => {
+      record[name] = entry.record[i] as string;
+    });
+    yield { row, line: entry.info.lines, record };
+  }
+}
+
+interface EngineSettings {
+  ctx: HttpContext;
+  logger: Logger;
+  object: string;
+  operation: BulkOperation;
+  externalIdField: string | undefined;
+  maxBytes: number;
+  maxRows: number;
+  maxConcurrent: number;
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  deadline: number | undefined;
+  retryCodes: Set<string>;
+  maxAttempts: number;
+  sortBy: string | undefined;
+  retryUnprocessed: boolean;
+  duplicateExternalIds: 'separate-jobs' | 'fail';
+  spoolDirectory: string | undefined;
+  spoolThresholdBytes: number;
+  onProgress: ((progress: IngestProgress) => void) | undefined;
+}
+
+/** The shared machinery of {@link ingest} and {@link resume}. */
+class Engine implements IngestRun {
+  private readonly channel = new Channel<RowOutcome>(10_000);
+  private readonly counts = emptySummary();
+  readonly progress: IngestProgress = {
+    rowsRead: 0,
+    rowsUploaded: 0,
+    rowsProcessed: 0,
+    rowsSucceeded: 0,
+    rowsFailed: 0,
+    rowsUnprocessed: 0,
+    rowsRetried: 0,
+    jobsOpen: 0,
+    jobsDone: 0,
+  };
+  private readonly pending: PendingJob[] = [];
+  private pendingRows = 0;
+  private jobs = 0;
+  private unmatchedResults = 0;
+  private inputRows = 0;
+  private apiUsed: IngestSummary['api'] = 'none';
+  private started: Promise<IngestSummary> | undefined;
+  private iterating = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private retryQueue: RetryItem[] = [];
+  private fields: string[] = [];
+  private sourceKeys: string[] = [];
+  private externalIdIndex = -1;
+  private builder: PartBuilder | undefined;
+  private deferred: Array<{ row: number; cells: string[]; attempts: number }> = [];
+
+  constructor(
+    private readonly settings: EngineSettings,
+    private readonly body: (engine: Engine) => Promise<void>,
+  ) {}
+
+  // ---- public API ----
+
+  [Symbol.asyncIterator](): AsyncIterator<RowOutcome> {
+    if (this.iterating) throw new Error('An IngestRun can be iterated only once');
+    this.iterating = true;
+    this.start();
+    return this.channel.iterate();
+  }
+
+  summary(): Promise<IngestSummary> {
+    if (!this.iterating) {
+      this.iterating = true;
+      this.channel.drain();
+    }
+    return this.start();
+  }
+
+  pendingJobs(): string[] {
+    return this.pending.map((job) => job.jobId);
+  }
+
+  pendingJobStates(): PendingJob[] {
+    return this.pending.map((job) => ({ ...job }));
+  }
+
+  private start(): Promise<IngestSummary> {
+    if (!this.started) {
+      this.started = this.body(this).then(
+        () => {
+          const summary: IngestSummary = {
+            ...this.counts,
+            input: this.inputRows - this.pendingRows,
+            pending: this.pendingRows,
+            jobs: this.jobs,
+            retried: this.progress.rowsRetried,
+            unmatchedResults: this.unmatchedResults,
+            api: this.apiUsed,
+          };
+          assertAccounted(summary);
+          this.channel.close();
+          return summary;
+        },
+        (error: unknown) => {
+          this.channel.close(error);
+          throw error;
+        },
+      );
+      // The failure reaches the iterator through the channel; summary() callers get the rejection.
+      this.started.catch(() => {});
+    }
+    return this.started;
+  }
+
+  // ---- shared helpers ----
+
+  get s(): EngineSettings {
+    return this.settings;
+  }
+
+  deadlinePassed(): boolean {
+    return this.settings.deadline !== undefined && Date.now() >= this.settings.deadline;
+  }
+
+  report(): void {
+    this.settings.onProgress?.({ ...this.progress });
+  }
+
+  countRead(rows = 1): void {
+    this.inputRows += rows;
+    this.progress.rowsRead += rows;
+    if (this.progress.rowsRead % 10_000 === 0) this.report();
+  }
+
+  countResumed(rows: number): void {
+    this.inputRows += rows;
+  }
+
+  useApi(api: IngestSummary['api']): void {
+    this.apiUsed = api;
+  }
+
+  async emit(outcome: RowOutcome): Promise<void> {
+    countOutcome(this.counts, outcome);
+    if (outcome.status === 'succeeded') this.progress.rowsSucceeded++;
+    else if (outcome.status === 'failed') this.progress.rowsFailed++;
+    else if (outcome.status === 'unprocessed') this.progress.rowsUnprocessed++;
+    await this.channel.push(outcome);
+  }
+
+  setColumns(fields: string[], sourceKeys: string[]): void {
+    this.fields = fields;
+    this.sourceKeys = sourceKeys;
+    const ext = this.settings.externalIdField?.toLowerCase();
+    this.externalIdIndex =
+      this.settings.operation === 'upsert' && ext ? fields.findIndex((f) => f.toLowerCase() === ext) : -1;
+  }
+
+  recordOf(cells: readonly string[]): SalesforceRecord {
+    const record: SalesforceRecord = {};
+    this.fields.forEach((field, i) => {
+      const cell = cells[i] ?? '';
+      record[field] = cell === '#N/A' ? null : cell;
+    });
+    return record;
+  }
+
+  /** Cells of a record in field order, or the unknown keys it holds. */
+  cellsOf(record: SalesforceRecord): { cells: string[] } | { unknown: string[] } {
+    const cells = new Array<string>(this.sourceKeys.length);
+    let matched = 0;
+    for (let i = 0; i < this.sourceKeys.length; i++) {
+      const value = record[this.sourceKeys[i] as string];
+      if (value !== undefined) matched++;
+      cells[i] = cellOf(value);
+    }
+    if (matched < Object.keys(record).length) {
+      const known = new Set(this.sourceKeys);
+      const unknown = Object.keys(record).filter((key) => !known.has(key) && record[key] !== undefined);
+      if (unknown.length > 0) return { unknown };
+    }
+    return { cells };
+  }
+
+  // ---- bulk: building and launching jobs ----
+
+  private newBuilder(): PartBuilder {
+    return new PartBuilder({
+      fields: this.fields,
+      spoolThresholdBytes: this.settings.spoolThresholdBytes,
+      ...(this.settings.spoolDirectory ? { spoolDirectory: this.settings.spoolDirectory } : {}),
+    });
+  }
+
+  /** Adds a row to the open job CSV, cutting a job on a record boundary when the budget is reached. */
+  async addRow(row: number, cells: string[], attempts: number): Promise<void> {
+    if (!this.builder) this.builder = this.newBuilder();
+    let key = '';
+    if (this.externalIdIndex >= 0) {
+      key = (cells[this.externalIdIndex] ?? '').toLowerCase();
+      if (key !== '' && this.builder.externalIds.has(key)) {
+        if (this.settings.duplicateExternalIds === 'fail') {
+          await this.emit({
+            row,
+            status: 'failed',
+            id: null,
+            created: false,
+            errors: [
+              {
+                statusCode: 'DUPLICATE_EXTERNAL_ID',
+                message: `Another row in the same job has ${this.settings.externalIdField} = ${cells[this.externalIdIndex]}; not sent`,
+                fields: [this.settings.externalIdField ?? ''],
+              },
+            ],
+            record: this.recordOf(cells),
+            attempts: attempts - 1,
+          });
+          return;
+        }
+        this.deferred.push({ row, cells, attempts });
+        return;
+      }
+    }
+    const line = csvLine(cells);
+    const bytes = Buffer.byteLength(line);
+    if (
+      this.builder.rows > 0 &&
+      (this.builder.rows >= this.settings.maxRows || this.builder.bytes + bytes > this.settings.maxBytes)
+    ) {
+      await this.cut();
+      return this.addRow(row, cells, attempts);
+    }
+    await this.builder.add(cells, line, bytes, row, attempts);
+    if (key !== '') this.builder.externalIds.add(key);
+  }
+
+  /** Closes the open job CSV and launches its job; rows deferred for duplicate external ids open the next one. */
+  async cut(): Promise<void> {
+    const part = this.builder;
+    this.builder = undefined;
+    if (part && part.rows > 0) await this.launch(part);
+    else await part?.discard();
+    if (this.deferred.length > 0) {
+      const deferred = this.deferred;
+      this.deferred = [];
+      for (const item of deferred) await this.addRow(item.row, item.cells, item.attempts);
+    }
+  }
+
+  /** Flushes everything buffered (open CSV, deferred rows) into jobs. */
+  async flushAll(): Promise<void> {
+    while (this.builder || this.deferred.length > 0) await this.cut();
+  }
+
+  /** Waits for a free slot, then starts a job for the part. */
+  private async launch(part: PartBuilder): Promise<void> {
+    while (this.inFlight.size >= this.settings.maxConcurrent) await Promise.race(this.inFlight);
+    const task = this.runPart(part).catch((error: unknown) => {
+      this.settings.logger.error('Job failed unexpectedly', { error: describeError(error) });
+      throw error;
+    });
+    const tracked = task.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  async waitAll(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Emits every row of a part as unprocessed (never sent, or sent into a job that could not run). */
+  private async failPart(
+    index: RowIndex,
+    body: PartBody,
+    error: SalesforceError,
+    jobId?: string,
+    sent = false,
+  ): Promise<void> {
+    const all = new Set<number>();
+    for (let i = 0; i < index.size; i++) all.add(i);
+    const cells = await body.readPositions(all);
+    for (let i = 0; i < index.size; i++) {
+      await this.emit({
+        row: index.rowAt(i),
+        status: 'unprocessed',
+        id: null,
+        created: false,
+        errors: [error],
+        record: this.recordOf(cells.get(i) ?? []),
+        attempts: sent ? index.attemptsAt(i) : index.attemptsAt(i) - 1,
+        ...(jobId ? { jobId } : {}),
+      });
+    }
+  }
+
+  private async runPart(part: PartBuilder): Promise<void> {
+    const { ctx, logger } = this.settings;
+    const body = await part.finish();
+    const index = part.index;
+    try {
+      if (this.deadlinePassed()) {
+        await this.failPart(index, body, {
+          statusCode: 'KICKSAW_DEADLINE',
+          message: 'Not sent: the deadline passed before its job was created',
+          fields: [],
+        });
+        return;
+      }
+      let job: IngestJobInfo;
+      try {
+        job = await createIngestJob(ctx, {
+          object: this.settings.object,
+          operation: this.settings.operation,
+          externalIdFieldName: this.settings.externalIdField,
+        });
+      } catch (error) {
+        logger.error('Creating a Bulk API job failed', { error: describeError(error) });
+        await this.failPart(index, body, {
+          statusCode: 'KICKSAW_JOB_NOT_CREATED',
+          message: `Not sent: creating the Bulk API job failed: ${describeError(error)}`,
+          fields: [],
+        });
+        return;
+      }
+      this.jobs++;
+      this.progress.jobsOpen++;
+      this.report();
+      logger.debug('Bulk API job created', { jobId: job.id, rows: index.size, bytes: body.bytes });
+      let uploadError: unknown;
+      try {
+        await uploadJobData(ctx, job.id, body);
+      } catch (error) {
+        uploadError = error;
+        logger.warn('Uploading job data failed', { jobId: job.id, error: describeError(error) });
+      }
+      if (
+        uploadError &&
+        !(uploadError instanceof SalesforceApiError && uploadError.status >= 400 && uploadError.status < 500)
+      ) {
+        // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
+        await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
+        this.progress.jobsOpen--;
+        await this.failPart(
+          index,
+          body,
+          { statusCode: 'KICKSAW_UPLOAD_FAILED', message: `Not sent: ${describeError(uploadError)}`, fields: [] },
+          job.id,
+        );
+        return;
+      }
+      try {
+        await setJobState(ctx, job.id, 'UploadComplete');
+      } catch (error) {
+        const info = await getJobInfo(ctx, job.id).catch(() => undefined);
+        if (!info || info.state === 'Open') {
+          await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
+          this.progress.jobsOpen--;
+          await this.failPart(
+            index,
+            body,
+            {
+              statusCode: 'KICKSAW_JOB_NOT_STARTED',
+              message: `Not processed: closing the job failed: ${describeError(error)}`,
+              fields: [],
+            },
+            job.id,
+          );
+          return;
+        }
+      }
+      this.progress.rowsUploaded += index.size;
+      this.report();
+      await this.collect(job.id, index, body);
+    } finally {
+      await body.dispose();
+    }
+  }
+
+  /** Polls a job to its end (or the deadline) and reconciles its results. */
+  async collect(jobId: string, index: RowIndex, body: PartBody | undefined): Promise<void> {
+    const info = await this.poll(jobId);
+    if (info === 'deadline') {
+      this.progress.jobsOpen--;
+      this.pendingRows += index.size;
+      this.pending.push({
+        version: 1,
+        jobId,
+        object: this.settings.object,
+        operation: this.settings.operation,
+        ...(this.settings.externalIdField ? { externalIdField: this.settings.externalIdField } : {}),
+        fields: [...this.fields],
+        rows: index.size,
+        index: index.toJSON(),
+        retry: {
+          codes: [...this.settings.retryCodes],
+          maxAttempts: this.settings.maxAttempts,
+          ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
+          unprocessed: this.settings.retryUnprocessed,
+        },
+      });
+      this.settings.logger.info('Deadline reached: job left running', { jobId, rows: index.size });
+      return;
+    }
+    try {
+      await this.reconcile(info, index, body);
+    } catch (error) {
+      // Results could not be read: the job stays (never deleted) and is handed over for resume.
+      this.settings.logger.error('Reading job results failed; job kept for resume', {
+        jobId,
+        error: describeError(error),
+      });
+      this.progress.jobsOpen--;
+      this.pendingRows += index.size;
+      this.pending.push({
+        version: 1,
+        jobId,
+        object: this.settings.object,
+        operation: this.settings.operation,
+        ...(this.settings.externalIdField ? { externalIdField: this.settings.externalIdField } : {}),
+        fields: [...this.fields],
+        rows: index.size,
+        index: index.toJSON(),
+        retry: {
+          codes: [...this.settings.retryCodes],
+          maxAttempts: this.settings.maxAttempts,
+          ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
+          unprocessed: this.settings.retryUnprocessed,
+        },
+      });
+      if (index.matched > 0) {
+        throw new SalesforceApiError(
+          `Results of job ${jobId} broke off after ${index.matched} rows; the job is kept for resume but those rows were already reported`,
+          { status: 0, errorCode: 'RESULTS_INCOMPLETE', cause: error },
+        );
+      }
+      return;
+    }
+    this.progress.jobsOpen--;
+    this.progress.jobsDone++;
+    this.report();
+  }
+
+  private async poll(jobId: string): Promise<IngestJobInfo | 'deadline'> {
+    let interval = this.settings.pollIntervalMs;
+    for (;;) {
+      const info = await getJobInfo(this.settings.ctx, jobId);
+      if (FINISHED_STATES.has(info.state)) return info;
+      const deadline = this.settings.deadline;
+      if (deadline !== undefined && Date.now() >= deadline) return 'deadline';
+      const wait = deadline === undefined ? interval : Math.max(0, Math.min(interval, deadline - Date.now()));
+      await sleep(wait);
+      interval = Math.min(this.settings.maxPollIntervalMs, Math.ceil(interval * 1.5));
+    }
+  }
+
+  /** Reads the three result sets and settles every row of the job. */
+  private async reconcile(info: IngestJobInfo, index: RowIndex, body: PartBody | undefined): Promise<void> {
+    const { ctx, logger } = this.settings;
+    const jobId = info.id;
+    const fieldPositions = new Map(this.fields.map((f, i) => [f.toLowerCase(), i]));
+    const width = this.fields.length;
+    const files: Partial<Record<ResultKind, string | undefined>> = {};
+    try {
+      // Download all three first: a failure here leaves nothing reported, so the job can be resumed whole.
+      for (const kind of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
+        files[kind] = await downloadResult(ctx, jobId, kind, { directory: this.settings.spoolDirectory });
+      }
+      let unmatched = 0;
+      for (const kind of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
+        const file = files[kind];
+        if (!file) continue;
+        const parser = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(
+          parse({ bom: true, relax_column_count: true }),
+        );
+        let header: string[] | undefined;
+        let map: number[] = [];
+        let idAt = -1;
+        let createdAt = -1;
+        let errorAt = -1;
+        const cells = new Array<string>(width);
+        for await (const raw of parser as AsyncIterable<string[]>) {
+          if (!header) {
+            header = raw;
+            map = raw.map((name) => fieldPositions.get(name.toLowerCase()) ?? -1);
+            idAt = raw.indexOf('sf__Id');
+            createdAt = raw.indexOf('sf__Created');
+            errorAt = raw.indexOf('sf__Error');
+            const missing = this.fields.filter((f) => !raw.some((name) => name.toLowerCase() === f.toLowerCase()));
+            if (missing.length > 0) logger.warn('Result set lacks sent columns', { jobId, kind, missing });
+            continue;
+          }
+          cells.fill('');
+          for (let i = 0; i < raw.length; i++) {
+            const at = map[i] as number;
+            if (at >= 0) cells[at] = raw[i] as string;
+          }
+          const position = index.take(rowHash(cells));
+          this.progress.rowsProcessed++;
+          if (position < 0) {
+            unmatched++;
+            continue;
+          }
+          const row = index.rowAt(position);
+          const attempts = index.attemptsAt(position);
+          if (kind === 'successfulResults') {
+            await this.emit({
+              row,
+              status: 'succeeded',
+              id: idAt >= 0 ? raw[idAt] || null : null,
+              created: createdAt >= 0 && (raw[createdAt] ?? '').toLowerCase() === 'true',
+              errors: [],
+              record: this.recordOf(cells),
+              attempts,
+              jobId,
+            });
+          } else if (kind === 'failedResults') {
+            const errors = parseBulkError(errorAt >= 0 ? (raw[errorAt] ?? '') : '');
+            const id = idAt >= 0 ? raw[idAt] || null : null;
+            await this.settleOrRetry({ row, cells: [...cells], attempts, errors, status: 'failed', jobId }, id);
+          } else {
+            const errors: SalesforceError[] = [
+              {
+                statusCode: info.state === 'Aborted' ? 'KICKSAW_JOB_ABORTED' : 'KICKSAW_JOB_FAILED',
+                message: `Not processed: job ${jobId} ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}`,
+                fields: [],
+              },
+            ];
+            await this.settleOrRetry({ row, cells: [...cells], attempts, errors, status: 'unprocessed', jobId }, null);
+          }
+        }
+      }
+      const remaining = index.remaining();
+      if (remaining.length > 0 || unmatched > 0) {
+        this.unmatchedResults += unmatched;
+        (unmatched > 0 ? logger.error : logger.warn)('Job results do not cover every row', {
+          jobId,
+          rowsWithoutResult: remaining.length,
+          resultsWithoutRow: unmatched,
+          state: info.state,
+        });
+      }
+      if (remaining.length > 0) {
+        const sent = body ? await body.readPositions(new Set(remaining)) : new Map<number, string[]>();
+        for (const position of remaining) {
+          await this.emit({
+            row: index.rowAt(position),
+            status: 'unprocessed',
+            id: null,
+            created: false,
+            errors: [
+              {
+                statusCode: 'KICKSAW_RESULT_MISSING',
+                message:
+                  `Job ${jobId} (${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}) reported no result for this row` +
+                  (unmatched > 0
+                    ? `; ${unmatched} result row(s) matched no sent row, so it may have been processed`
+                    : ''),
+                fields: [],
+              },
+            ],
+            record: sent.has(position) ? this.recordOf(sent.get(position) as string[]) : {},
+            attempts: index.attemptsAt(position),
+            jobId,
+          });
+        }
+      }
+    } finally {
+      for (const file of Object.values(files)) if (file) await rm(file, { force: true });
+    }
+    if (this.retryQueue.length >= Math.min(this.settings.maxRows, 50_000)) await this.flushRetries();
+  }
+
+  private async settleOrRetry(item: RetryItem, id: string | null): Promise<void> {
+    const retryable =
+      item.attempts < this.settings.maxAttempts &&
+      !this.deadlinePassed() &&
+      (item.status === 'failed'
+        ? item.errors.some((e) => this.settings.retryCodes.has(e.statusCode))
+        : this.settings.retryUnprocessed);
+    if (retryable) {
+      this.retryQueue.push(item);
+      return;
+    }
+    await this.emit({
+      row: item.row,
+      status: item.status,
+      id,
+      created: false,
+      errors: item.errors,
+      record: this.recordOf(item.cells),
+      attempts: item.attempts,
+      jobId: item.jobId,
+    });
+  }
+
+  /** Sends queued retries in their own jobs (sorted by `retry.sortBy`); after the deadline they settle as their last attempt. */
+  async flushRetries(): Promise<void> {
+    if (this.retryQueue.length === 0) return;
+    const queue = this.retryQueue;
+    this.retryQueue = [];
+    if (this.deadlinePassed()) {
+      for (const item of queue) {
+        await this.emit({
+          row: item.row,
+          status: item.status,
+          id: null,
+          created: false,
+          errors: item.errors,
+          record: this.recordOf(item.cells),
+          attempts: item.attempts,
+          jobId: item.jobId,
+        });
+      }
+      return;
+    }
+    const sortAt = this.settings.sortBy
+      ? this.fields.findIndex((f) => f.toLowerCase() === this.settings.sortBy?.toLowerCase())
+      : -1;
+    if (sortAt >= 0)
+      queue.sort((a, b) =>
+        (a.cells[sortAt] ?? '') < (b.cells[sortAt] ?? '') ? -1 : a.cells[sortAt] === b.cells[sortAt] ? 0 : 1,
+      );
+    this.settings.logger.info('Retrying rows', { rows: queue.length });
+    // Retries go in their own jobs: park the open CSV of fresh rows meanwhile.
+    const openPart = this.builder;
+    const openDeferred = this.deferred;
+    this.builder = undefined;
+    this.deferred = [];
+    for (const item of queue) {
+      this.progress.rowsRetried++;
+      await this.addRow(item.row, item.cells, item.attempts + 1);
+    }
+    await this.flushAll();
+    this.builder = openPart;
+    this.deferred = openDeferred;
+  }
+
+  /** After the input: drain jobs and retries until nothing is left. */
+  async finish(): Promise<void> {
+    await this.flushAll();
+    for (;;) {
+      await this.waitAll();
+      if (this.retryQueue.length === 0) break;
+      await this.flushRetries();
+    }
+  }
+}
+
+function resolveDeadline(deadline: Date | number | undefined): number | undefined {
+  if (deadline === undefined) return undefined;
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+function settingsOf(
+  options: Omit<IngestOptions, 'records' | 'object' | 'operation'> & { object: string; operation: BulkOperation },
+): EngineSettings {
+  const maxBytes = options.maxBytesPerJob ?? 100_000_000;
+  if (!(maxBytes > 0) || maxBytes > MAX_BYTES_PER_JOB) {
+    throw new ConfigError(`must be between 1 and ${MAX_BYTES_PER_JOB} (150 MB after base64)`, {
+      setting: 'maxBytesPerJob',
+    });
+  }
+  const maxRows = options.maxRowsPerJob ?? 10_000_000;
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new ConfigError('must be a whole number >= 1', { setting: 'maxRowsPerJob' });
+  const maxConcurrent = options.maxConcurrentJobs ?? 3;
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new ConfigError('must be a whole number >= 1', { setting: 'maxConcurrentJobs' });
+  }
+  const logger = options.logger ?? silentLogger;
+  return {
+    ctx: { conn: options.connection, logger, ...(options.http ? { retry: options.http } : {}) },
+    logger,
+    object: options.object,
+    operation: options.operation,
+    externalIdField: options.externalIdField,
+    maxBytes,
+    maxRows,
+    maxConcurrent,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    maxPollIntervalMs: options.maxPollIntervalMs ?? 10_000,
+    deadline: resolveDeadline(options.deadline),
+    retryCodes: new Set(options.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
+    maxAttempts: Math.max(1, options.retry?.maxAttempts ?? 3),
+    sortBy: options.retry?.sortBy,
+    retryUnprocessed: options.retry?.unprocessed ?? false,
+    duplicateExternalIds: options.duplicateExternalIds ?? 'separate-jobs',
+    spoolDirectory: options.spoolDirectory,
+    spoolThresholdBytes: options.spoolThresholdBytes ?? 8 * 1024 * 1024,
+    onProgress: options.onProgress,
+  };
+}
+
+/**
+ * Streams rows into Salesforce through Bulk API 2.0 (or sObject Collections for small inputs) and
+ * yields exactly one {@link RowOutcome} per input row, matched to its source row by content. Jobs
+ * are cut on record boundaries under a byte and a row budget, run up to `maxConcurrentJobs` at a
+ * time, and polled with a growing interval. Rows failing with retryable codes are sent again in
+ * follow-up jobs. At the `deadline` the run stops waiting and hands running jobs over for
+ * {@link resume}. Memory: the open job's CSV (spooled to disk past 8 MiB) and ~13 bytes a row.
+ *
+ * @example
+ * ```ts
+ * const run = ingest({ connection, object: 'Contact', operation: 'upsert', externalIdField: 'External_Id__c', records });
+ * for await (const outcome of run) if (outcome.status !== 'succeeded') await report.write(outcome);
+ * const summary = await run.summary(); // { input, succeeded, failed, unprocessed, skipped, pending, ... }
+ * ```
+ */
+export function ingest(options: IngestOptions): IngestRun {
+  if (!options?.connection) throw new ConfigError('is required', { setting: 'connection' });
+  if (!options.object) throw new ConfigError('is required', { setting: 'object' });
+  if (!['insert', 'update', 'upsert', 'delete', 'hardDelete'].includes(options.operation)) {
+    throw new ConfigError('must be insert, update, upsert, delete or hardDelete', { setting: 'operation' });
+  }
+  if (options.operation === 'upsert' && !options.externalIdField) {
+    throw new ConfigError('is required for upsert', { setting: 'externalIdField' });
+  }
+  if (options.api === 'rest' && options.operation === 'hardDelete') {
+    throw new ConfigError('cannot be rest for hardDelete (sObject Collections have no hard delete)', {
+      setting: 'api',
+    });
+  }
+  const settings = settingsOf(options);
+  return new Engine(settings, (engine) => runIngest(engine, options));
+}
+
+async function runIngest(engine: Engine, options: IngestOptions): Promise<void> {
+  const s = engine.s;
+  const input = normalizeInput(options.records, options.source)[Symbol.asyncIterator]();
+  const buffered: NormalizedItem[] = [];
+  // Find the columns: the `fields` option, or the keys of the first record.
+  let firstRecord: SalesforceRecord | undefined;
+  let exhausted = false;
+  while (!firstRecord) {
+    const next = await input.next();
+    if (next.done) {
+      exhausted = true;
+      break;
+    }
+    buffered.push(next.value);
+    if ('record' in next.value) firstRecord = next.value.record;
+  }
+  const sourceKeys = options.fields ?? (firstRecord ? Object.keys(firstRecord) : []);
+  let fields = sourceKeys;
+  let externalIdField = options.externalIdField;
+  if (firstRecord && options.preflight !== false) {
+    const checked = await preflightFields(s.ctx, {
+      object: options.object,
+      operation: options.operation,
+      fields: sourceKeys,
+      externalIdField: options.externalIdField,
+    });
+    fields = checked.apiFields;
+    externalIdField = checked.externalIdField ?? externalIdField;
+    s.externalIdField = externalIdField;
+    if (s.sortBy) {
+      const sort = s.sortBy.toLowerCase();
+      s.sortBy = fields.find((f, i) => f.toLowerCase() === sort || sourceKeys[i]?.toLowerCase() === sort) ?? s.sortBy;
+    }
+  }
+  engine.setColumns(fields, sourceKeys);
+
+  // Choose the API: small inputs through sObject Collections.
+  const api = options.api ?? 'auto';
+  const restMax = options.restMaxRows ?? 200;
+  if (api !== 'bulk' && options.operation !== 'hardDelete' && firstRecord) {
+    while (!exhausted && (api === 'rest' || buffered.length <= restMax)) {
+      const next = await input.next();
+      if (next.done) exhausted = true;
+      else buffered.push(next.value);
+    }
+    if (exhausted) {
+      engine.useApi('rest');
+      await runRest(engine, options, buffered, fields);
+      return;
+    }
+  }
+  if (firstRecord) engine.useApi('bulk');
+
+  const handle = async (item: NormalizedItem): Promise<void> => {
+    engine.countRead();
+    if ('problem' in item) {
+      await engine.emit({
+        row: item.row,
+        status: 'failed',
+        id: null,
+        created: false,
+        errors: [{ statusCode: item.problem.code, message: item.problem.message, fields: [] }],
+        record: {},
+        attempts: 0,
+        ...(item.line !== undefined ? { line: item.line } : {}),
+      });
+      return;
+    }
+    const cells = engine.cellsOf(item.record);
+    if ('unknown' in cells) {
+      await engine.emit({
+        row: item.row,
+        status: 'failed',
+        id: null,
+        created: false,
+        errors: [
+          {
+            statusCode: 'KICKSAW_UNKNOWN_FIELD',
+            message: `Not sent: the record has field(s) outside the job's columns: ${cells.unknown.join(', ')}`,
+            fields: cells.unknown,
+          },
+        ],
+        record: item.record,
+        attempts: 0,
+        ...(item.line !== undefined ? { line: item.line } : {}),
+      });
+      return;
+    }
+    await engine.addRow(item.row, cells.cells, 1);
+  };
+
+  let stoppedByDeadline = false;
+  for (const item of buffered) {
+    if (engine.deadlinePassed()) {
+      stoppedByDeadline = true;
+      break;
+    }
+    await handle(item);
+  }
+  buffered.length = 0;
+  while (!stoppedByDeadline && !exhausted) {
+    if (engine.deadlinePassed()) {
+      stoppedByDeadline = true;
+      break;
+    }
+    const next = await input.next();
+    if (next.done) break;
+    await handle(next.value);
+  }
+  if (stoppedByDeadline) {
+    s.logger.warn('Deadline reached while reading input: reading stopped', { rowsRead: engine.progress.rowsRead });
+    await input.return?.(undefined);
+  }
+  await engine.finish();
+}
+
+async function runRest(
+  engine: Engine,
+  options: IngestOptions,
+  items: NormalizedItem[],
+  fields: string[],
+): Promise<void> {
+  const s = engine.s;
+  const describe = await describeObject(s.ctx, options.object);
+  const pendingRows: Array<{ row: number; line?: number | undefined; record: SalesforceRecord; attempts: number }> = [];
+  for (const item of items) {
+    engine.countRead();
+    if ('problem' in item) {
+      await engine.emit({
+        row: item.row,
+        status: 'failed',
+        id: null,
+        created: false,
+        errors: [{ statusCode: item.problem.code, message: item.problem.message, fields: [] }],
+        record: {},
+        attempts: 0,
+        ...(item.line !== undefined ? { line: item.line } : {}),
+      });
+      continue;
+    }
+    const cells = engine.cellsOf(item.record);
+    if ('unknown' in cells) {
+      await engine.emit({
+        row: item.row,
+        status: 'failed',
+        id: null,
+        created: false,
+        errors: [
+          {
+            statusCode: 'KICKSAW_UNKNOWN_FIELD',
+            message: `Not sent: unknown field(s) ${cells.unknown.join(', ')}`,
+            fields: cells.unknown,
+          },
+        ],
+        record: item.record,
+        attempts: 0,
+      });
+      continue;
+    }
+    pendingRows.push({ row: item.row, line: item.line, record: engine.recordOf(cells.cells), attempts: 0 });
+  }
+  let queue = pendingRows;
+  while (queue.length > 0) {
+    const retry: typeof queue = [];
+    for (let start = 0; start < queue.length; start += 200) {
+      const batch = queue.slice(start, start + 200);
+      for (const item of batch) item.attempts++;
+      const results = await runRestBatch(s.ctx, {
+        object: describe.name,
+        operation: options.operation,
+        externalIdField: s.externalIdField,
+        describe,
+        fields,
+        records: batch.map((item) => item.record),
+      });
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i] as (typeof batch)[number];
+        const result = results[i];
+        const line = item.line !== undefined ? { line: item.line } : {};
+        if (!result) {
+          await engine.emit({
+            row: item.row,
+            status: 'unprocessed',
+            id: null,
+            created: false,
+            errors: [
+              {
+                statusCode: 'KICKSAW_RESULT_MISSING',
+                message: 'Salesforce returned no result for this record',
+                fields: [],
+              },
+            ],
+            record: item.record,
+            attempts: item.attempts,
+            ...line,
+          });
+          continue;
+        }
+        if (result.success) {
+          await engine.emit({
+            row: item.row,
+            status: 'succeeded',
+            id: result.id ?? null,
+            created: result.created,
+            errors: [],
+            record: item.record,
+            attempts: item.attempts,
+            ...line,
+          });
+          continue;
+        }
+        if (
+          item.attempts < s.maxAttempts &&
+          result.errors.some((e) => s.retryCodes.has(e.statusCode)) &&
+          !engine.deadlinePassed()
+        ) {
+          retry.push(item);
+          continue;
+        }
+        await engine.emit({
+          row: item.row,
+          status: result.unsent ? 'unprocessed' : 'failed',
+          id: result.id ?? null,
+          created: false,
+          errors: result.errors,
+          record: item.record,
+          attempts: result.unsent ? item.attempts - 1 : item.attempts,
+          ...line,
+        });
+      }
+    }
+    if (retry.length > 0 && s.sortBy) {
+      const key = s.sortBy;
+      retry.sort((a, b) => String(a.record[key] ?? '').localeCompare(String(b.record[key] ?? '')));
+    }
+    engine.progress.rowsRetried += retry.length;
+    queue = retry;
+  }
+}
+
+/** Options of {@link resume}. */
+export interface ResumeOptions
+  extends Pick<
+    IngestOptions,
+    | 'connection'
+    | 'pollIntervalMs'
+    | 'maxPollIntervalMs'
+    | 'deadline'
+    | 'logger'
+    | 'onProgress'
+    | 'http'
+    | 'spoolDirectory'
+    | 'maxConcurrentJobs'
+  > {
+  /** Jobs from {@link IngestRun.pendingJobStates} (JSON, possibly from another process). */
+  jobs: PendingJob[];
+}
+
+/**
+ * Collects jobs an ingest left running at its deadline and yields the outcomes the ingest would
+ * have yielded for their rows (retries included). Can meet its own deadline and hand over again.
+ *
+ * @example
+ * ```ts
+ * const first = ingest({ ...options, deadline: Date.now() + 60_000 });
+ * for await (const outcome of first) save(outcome);
+ * const state = first.pendingJobStates(); // JSON: store it
+ * for await (const outcome of resume({ connection, jobs: state })) save(outcome);
+ * ```
+ */
+export function resume(options: ResumeOptions): IngestRun {
+  if (!options?.connection) throw new ConfigError('is required', { setting: 'connection' });
+  const jobs = options.jobs ?? [];
+  const groups = new Map<string, PendingJob[]>();
+  for (const job of jobs) {
+    if (job?.version !== 1 || !job.jobId || !job.index) {
+      throw new InputError('Not a pending job state from ingest().pendingJobStates()', { field: 'jobs' });
+    }
+    const key = JSON.stringify([job.object, job.operation, job.externalIdField, job.fields, job.retry]);
+    groups.set(key, [...(groups.get(key) ?? []), job]);
+  }
+  const groupList = [...groups.values()];
+  if (groupList.length > 1) {
+    // One run per shape of job; outcomes are concatenated.
+    const runs = groupList.map((group) => resume({ ...options, jobs: group }));
+    return combineRuns(runs);
+  }
+  const first = jobs[0];
+  const settings = settingsOf({
+    ...options,
+    object: first?.object ?? 'unknown',
+    operation: first?.operation ?? 'insert',
+    ...(first?.externalIdField ? { externalIdField: first.externalIdField } : {}),
+    retry: first?.retry ?? {},
+  });
+  return new Engine(settings, async (engine) => {
+    if (!first) return;
+    engine.useApi('bulk');
+    engine.setColumns(first.fields, first.fields);
+    await Promise.all(
+      jobs.map(async (job) => {
+        engine.countResumed(job.rows);
+        await engine.collect(job.jobId, RowIndex.fromJSON(job.index), undefined);
+      }),
+    );
+    await engine.finish();
+  });
+}
+
+function combineRuns(runs: IngestRun[]): IngestRun {
+  let summaryPromise: Promise<IngestSummary> | undefined;
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const run of runs) yield* run;
+    },
+    summary() {
+      summaryPromise ??= Promise.all(runs.map((run) => run.summary())).then((all) =>
+        all.reduce(
+          (total, s) => ({
+            input: total.input + s.input,
+            succeeded: total.succeeded + s.succeeded,
+            failed: total.failed + s.failed,
+            unprocessed: total.unprocessed + s.unprocessed,
+            skipped: total.skipped + s.skipped,
+            created: (total.created ?? 0) + (s.created ?? 0),
+            pending: total.pending + s.pending,
+            jobs: total.jobs + s.jobs,
+            retried: total.retried + s.retried,
+            unmatchedResults: total.unmatchedResults + s.unmatchedResults,
+            api: 'bulk' as const,
+          }),
+          {
+            ...emptySummary(),
+            pending: 0,
+            jobs: 0,
+            retried: 0,
+            unmatchedResults: 0,
+            api: 'bulk' as IngestSummary['api'],
+          },
+        ),
+      );
+      return summaryPromise;
+    },
+    pendingJobs: () => runs.flatMap((run) => run.pendingJobs()),
+    pendingJobStates: () => runs.flatMap((run) => run.pendingJobStates()),
+  };
+}
+
+/**
+ * {@link ingest} for inputs that fit in memory: collects every outcome.
+ *
+ * @example
+ * ```ts
+ * const { outcomes, summary } = await ingestAll({ connection, object: 'Account', operation: 'insert', records: [{ Name: 'Acme' }] });
+ * ```
+ */
+export async function ingestAll(
+  options: IngestOptions,
+): Promise<{ outcomes: RowOutcome[]; summary: IngestSummary; pendingJobs: string[] }> {
+  const run = ingest(options);
+  const outcomes: RowOutcome[] = [];
+  for await (const outcome of run) outcomes.push(outcome);
+  return { outcomes, summary: await run.summary(), pendingJobs: run.pendingJobs() };
+}

@@ -1,0 +1,200 @@
+import { KicksawError, type Logger, redactString, silentLogger } from '@kicksaw/core';
+import type { Connection } from 'jsforce';
+
+/**
+ * The HTTP layer of the engine. Why not `conn.request`: jsforce buffers every response body in
+ * memory (results of a 100 MB job would be held whole) and needs the whole request body as a
+ * string (no streamed upload); it also retries only GET/PUT/DELETE and reports a 5xx without its
+ * status. So the engine calls Salesforce with `fetch`, taking the access token and instance URL
+ * from the jsforce `Connection` on every attempt, and on a 401 asks jsforce's own session refresh
+ * (the connection's refresh delegate: the same code `conn.request` runs) for a new token. Auth and
+ * session renewal therefore still come from jsforce; streaming and retries are ours.
+ */
+
+/** Retry settings of the HTTP layer. */
+export interface HttpRetryOptions {
+  /** Attempts after the first on 429, 5xx and network errors. Default 5. */
+  maxRetries?: number;
+  /** First backoff in ms, doubled per attempt (capped at 30 s). Default 500. */
+  retryDelayMs?: number;
+}
+
+/** A Salesforce API call failed as a whole. `status` is the HTTP status (0 for a network failure). */
+export class SalesforceApiError extends KicksawError {
+  readonly status: number;
+  readonly errorCode: string;
+  constructor(message: string, options: { status: number; errorCode: string; cause?: unknown }) {
+    super(redactString(message), { code: options.errorCode, cause: options.cause });
+    this.status = options.status;
+    this.errorCode = options.errorCode;
+  }
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** Context of every call. */
+export interface HttpContext {
+  conn: Connection;
+  logger?: Logger;
+  retry?: HttpRetryOptions;
+}
+
+/** A request. `body` may be a factory so that a retry gets a fresh stream. */
+export interface SfRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A path from the instance root (`/services/data/v62.0/...`) or from the version root (`jobs/ingest`). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer | (() => unknown);
+  /** Refuse a retry after a network error once the request may have been applied (POST). Default false. */
+  noRetryAfterSend?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The URL of a path on the connection's instance. */
+export function apiUrl(conn: Connection, path: string): string {
+  if (/^https?:\/\//.test(path)) return path;
+  const base = conn.instanceUrl.replace(/\/+$/, '');
+  if (path.startsWith('/services/')) return base + path;
+  return `${base}/services/data/v${conn.version}/${path.replace(/^\/+/, '')}`;
+}
+
+/** Renews the session through jsforce unless another call already did. */
+export async function refreshSession(
+  conn: Connection,
+  usedToken: string | undefined | null,
+  since: number,
+): Promise<void> {
+  if (conn.accessToken && conn.accessToken !== usedToken) return;
+  const delegate = (conn as unknown as { _refreshDelegate?: { refresh(since: number): Promise<void> } })
+    ._refreshDelegate;
+  if (!delegate) {
+    throw new SalesforceApiError(
+      'The Salesforce session expired (401 INVALID_SESSION_ID) and this connection cannot renew it: connect with a ' +
+        'username/password, client credentials, JWT or refresh token instead of a bare access token.',
+      { status: 401, errorCode: 'INVALID_SESSION_ID' },
+    );
+  }
+  await delegate.refresh(since);
+}
+
+function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError || (error as { name?: string })?.name === 'SocketError';
+}
+
+/**
+ * Sends a request with the connection's current session, renewing it on 401 and retrying 429, 5xx
+ * and network failures with exponential backoff. Returns the response (status 2xx) with its body
+ * unread; throws {@link SalesforceApiError} otherwise.
+ */
+export async function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Response> {
+  const logger = ctx.logger ?? silentLogger;
+  const maxRetries = ctx.retry?.maxRetries ?? 5;
+  const baseDelay = ctx.retry?.retryDelayMs ?? 500;
+  let retries = 0;
+  let refreshes = 0;
+  for (;;) {
+    const token = ctx.conn.accessToken;
+    const started = Date.now();
+    const url = apiUrl(ctx.conn, request.path);
+    const body = typeof request.body === 'function' ? request.body() : request.body;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...request.headers },
+        ...(body === undefined ? {} : { body: body as RequestInit['body'], duplex: 'half' }),
+      } as RequestInit);
+    } catch (error) {
+      const canRetry = isNetworkError(error) && retries < maxRetries && !request.noRetryAfterSend;
+      if (!canRetry) {
+        throw new SalesforceApiError(`${request.method} ${request.path} failed: ${describeError(error)}`, {
+          status: 0,
+          errorCode: 'NETWORK_ERROR',
+          cause: error,
+        });
+      }
+      retries++;
+      logger.debug('Salesforce request failed on the network, retrying', {
+        method: request.method,
+        path: request.path,
+        attempt: retries,
+        error: describeError(error),
+      });
+      await sleep(Math.min(30_000, baseDelay * 2 ** (retries - 1)));
+      continue;
+    }
+    if (response.ok) return response;
+    const text = await response.text().catch(() => '');
+    if (response.status === 401 && refreshes < 3 && !/not valid for use with the REST API/.test(text)) {
+      refreshes++;
+      logger.debug('Salesforce session expired, renewing', { path: request.path });
+      await refreshSession(ctx.conn, token, started);
+      continue;
+    }
+    if (RETRY_STATUS.has(response.status) && retries < maxRetries) {
+      retries++;
+      logger.debug('Salesforce request got a transient status, retrying', {
+        method: request.method,
+        path: request.path,
+        status: response.status,
+        attempt: retries,
+      });
+      await sleep(Math.min(30_000, baseDelay * 2 ** (retries - 1)));
+      continue;
+    }
+    const { errorCode, message } = parseErrorBody(text, response.status);
+    throw new SalesforceApiError(
+      `${request.method} ${request.path} failed with HTTP ${response.status}: ${errorCode}: ${message}`,
+      {
+        status: response.status,
+        errorCode,
+      },
+    );
+  }
+}
+
+/** Sends a JSON request and parses the JSON answer (undefined for 204 or an empty body). */
+export async function sfJson<T>(
+  ctx: HttpContext,
+  method: SfRequest['method'],
+  path: string,
+  json?: unknown,
+  extra: Partial<SfRequest> = {},
+): Promise<T> {
+  const response = await sfFetch(ctx, {
+    method,
+    path,
+    headers: { Accept: 'application/json', ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    ...extra,
+  });
+  const text = await response.text();
+  if (response.status === 204 || text.length === 0) return undefined as T;
+  return JSON.parse(text) as T;
+}
+
+function parseErrorBody(text: string, status: number): { errorCode: string; message: string } {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as Record<string, unknown> | undefined;
+    if (first && typeof first === 'object') {
+      const errorCode = String(first.errorCode ?? first.error ?? first.statusCode ?? `HTTP_${status}`);
+      const message = String(first.message ?? first.error_description ?? text);
+      return { errorCode, message };
+    }
+  } catch {
+    // not JSON
+  }
+  const xml = /<exceptionCode>([^<]*)<\/exceptionCode>[\s\S]*?<exceptionMessage>([^<]*)</.exec(text);
+  if (xml) return { errorCode: xml[1] as string, message: xml[2] as string };
+  return { errorCode: `HTTP_${status}`, message: text.slice(0, 500) };
+}
+
+/** A one-line, secret-free description of an error and its cause. */
+export function describeError(error: unknown): string {
+  const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const cause = e?.cause ? ` (${e.cause.code ?? e.cause.message ?? ''})` : '';
+  return redactString(`${e?.name ?? 'Error'}: ${e?.message ?? String(error)}${cause}`);
+}

@@ -1,0 +1,144 @@
+/**
+ * The compact per-job reconciliation index: for each row of a job, the hash of the values sent,
+ * the input row number and the attempt count. 13 bytes a row (plus one while matching), sorted by
+ * hash once the job's CSV is complete, looked up by binary search. Identical rows share a hash;
+ * each result takes one of the remaining row numbers with that content.
+ */
+export class RowIndex {
+  private hashes: Float64Array;
+  private rows: Uint32Array;
+  private attempts: Uint8Array;
+  private count = 0;
+  private order: Uint32Array | undefined;
+  private sortedHashes: Float64Array | undefined;
+  private taken: Uint8Array | undefined;
+  private takenCount = 0;
+
+  constructor(capacity = 1024) {
+    this.hashes = new Float64Array(capacity);
+    this.rows = new Uint32Array(capacity);
+    this.attempts = new Uint8Array(capacity);
+  }
+
+  /** Number of rows. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Rows matched so far. */
+  get matched(): number {
+    return this.takenCount;
+  }
+
+  /** Adds a row; returns its position in the job. */
+  add(hash: number, row: number, attempts: number): number {
+    if (this.order) throw new Error('RowIndex is sealed');
+    if (this.count === this.hashes.length) this.grow();
+    const at = this.count++;
+    this.hashes[at] = hash;
+    this.rows[at] = row;
+    this.attempts[at] = Math.min(attempts, 255);
+    return at;
+  }
+
+  private grow(): void {
+    const size = this.hashes.length * 2;
+    const hashes = new Float64Array(size);
+    hashes.set(this.hashes);
+    const rows = new Uint32Array(size);
+    rows.set(this.rows);
+    const attempts = new Uint8Array(size);
+    attempts.set(this.attempts);
+    this.hashes = hashes;
+    this.rows = rows;
+    this.attempts = attempts;
+  }
+
+  /** Trims storage and sorts for lookups. Called once the job's rows are all added. */
+  seal(): this {
+    if (this.order) return this;
+    this.hashes = this.hashes.slice(0, this.count);
+    this.rows = this.rows.slice(0, this.count);
+    this.attempts = this.attempts.slice(0, this.count);
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[i] = i;
+    const hashes = this.hashes;
+    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number) || a - b);
+    const sorted = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) sorted[i] = hashes[order[i] as number] as number;
+    this.order = order;
+    this.sortedHashes = sorted;
+    this.taken = new Uint8Array(this.count);
+    return this;
+  }
+
+  /** Takes the first remaining row with this hash; returns its position, or -1 when none remains. */
+  take(hash: number): number {
+    const sorted = this.sortedHashes;
+    const order = this.order;
+    const taken = this.taken;
+    if (!sorted || !order || !taken) throw new Error('RowIndex is not sealed');
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sorted.length && sorted[i] === hash; i++) {
+      if (taken[i] === 0) {
+        taken[i] = 1;
+        this.takenCount++;
+        return order[i] as number;
+      }
+    }
+    return -1;
+  }
+
+  /** Input row number at a position. */
+  rowAt(position: number): number {
+    return this.rows[position] as number;
+  }
+
+  /** Attempts so far (this job included) at a position. */
+  attemptsAt(position: number): number {
+    return this.attempts[position] as number;
+  }
+
+  /** Positions no result has taken, in job order. */
+  remaining(): number[] {
+    const taken = this.taken;
+    const order = this.order;
+    if (!taken || !order) throw new Error('RowIndex is not sealed');
+    const out: number[] = [];
+    for (let i = 0; i < taken.length; i++) if (taken[i] === 0) out.push(order[i] as number);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Serializes the unsealed data (hashes, rows, attempts) as base64, for a pending job. */
+  toJSON(): { hashes: string; rows: string; attempts: string } {
+    const n = this.count;
+    const b64 = (view: ArrayBufferView, bytes: number) =>
+      Buffer.from(view.buffer, view.byteOffset, bytes).toString('base64');
+    return {
+      hashes: b64(this.hashes, n * 8),
+      rows: b64(this.rows, n * 4),
+      attempts: b64(this.attempts, n),
+    };
+  }
+
+  /** Rebuilds an index from {@link RowIndex.toJSON}. */
+  static fromJSON(data: { hashes: string; rows: string; attempts: string }): RowIndex {
+    const hashes = Buffer.from(data.hashes, 'base64');
+    const rows = Buffer.from(data.rows, 'base64');
+    const attempts = Buffer.from(data.attempts, 'base64');
+    const n = rows.length / 4;
+    const index = new RowIndex(Math.max(1, n));
+    const h = new Float64Array(n);
+    new Uint8Array(h.buffer).set(hashes.subarray(0, n * 8));
+    const r = new Uint32Array(n);
+    new Uint8Array(r.buffer).set(rows.subarray(0, n * 4));
+    for (let i = 0; i < n; i++) index.add(h[i] as number, r[i] as number, attempts[i] ?? 1);
+    return index.seal();
+  }
+}
