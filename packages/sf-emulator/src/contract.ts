@@ -58,6 +58,18 @@ export interface FieldDefinition {
   /** For autonumber: display format such as `EX-{00000}`. */
   displayFormat?: string;
   defaultValue?: unknown;
+  /** The child relationship name on the parent's describe, for reference fields (`Contacts` for Contact.AccountId). */
+  childRelationshipName?: string;
+  /** Filled by the org when not given on create (describe `defaultedOnCreate`), so never REQUIRED_FIELD_MISSING. */
+  defaultedOnCreate?: boolean;
+  /** Createable but not updateable (e.g. a master-detail field that cannot be reparented). */
+  createOnly?: boolean;
+  /** The object's name field (describe `nameField`). */
+  nameField?: boolean;
+  /** Deleting the parent deletes records referring to it through this field (always true for master-detail). */
+  cascadeDelete?: boolean;
+  /** For multipicklist: visible lines in the UI (metadata only). */
+  visibleLines?: number;
 }
 
 /** A validation rule: return a message to reject the record (FIELD_CUSTOM_VALIDATION_EXCEPTION). */
@@ -73,6 +85,17 @@ export interface ObjectDefinition {
   custom?: boolean;
   fields: FieldDefinition[];
   validationRules?: ValidationRule[];
+  /**
+   * Merge these fields into an existing object of the same name instead of replacing it (used for SFDX
+   * metadata that adds custom fields to standard objects such as Account).
+   */
+  merge?: boolean;
+  /** Describe flags; default true. Organization, for example, is neither createable nor deletable. */
+  createable?: boolean;
+  updateable?: boolean;
+  deletable?: boolean;
+  /** Skip the system fields the org adds to custom objects (Id, Name, OwnerId, audit fields). Default false. */
+  noSystemFields?: boolean;
 }
 
 /** A stored record: API field name (canonical case) to value. Always has Id. */
@@ -140,7 +163,12 @@ export interface Org {
   /** The describeGlobal body (`GET sobjects`). */
   describeGlobal(): Record<string, unknown>;
   /** Runs DML on a list of records; results in input order; never throws for per-record problems. */
-  dml(operation: DmlOperation, objectName: string, records: Array<Record<string, unknown>>, options?: DmlOptions): DmlResult[];
+  dml(
+    operation: DmlOperation,
+    objectName: string,
+    records: Array<Record<string, unknown>>,
+    options?: DmlOptions,
+  ): DmlResult[];
   /** Reads one record by id (case-insensitive 15/18 char); undefined when absent or deleted (unless includeDeleted). */
   get(id: string, options?: { includeDeleted?: boolean }): OrgRecord | undefined;
   /** All records of an object (for test assertions), excluding deleted unless asked. */
@@ -151,6 +179,13 @@ export interface Org {
   query(soql: string, options?: { all?: boolean }): QueryResult;
   /** Serializes the whole org (for persistence to a file). */
   toJSON(): unknown;
+  /**
+   * Live records whose external id / unique field equals `value` (case-insensitive unless the field is
+   * case-sensitive). For REST upsert: several matches mean HTTP 300. `field` may be `Id`.
+   */
+  findByExternalId?(objectName: string, field: string, value: string): OrgRecord[];
+  /** The API version used in record `attributes.url`, e.g. '62.0'. */
+  readonly apiVersion?: string;
 }
 
 /** An error that fails a whole request, with Salesforce's error code and HTTP status. */

@@ -1,0 +1,1222 @@
+/**
+ * The in-memory org: object definitions, records, value indexes, DML with Salesforce's validation, and
+ * SOQL through the query engine in `../soql`.
+ */
+import type {
+  DmlError,
+  DmlOperation,
+  DmlOptions,
+  DmlResult,
+  ObjectDefinition,
+  Org,
+  OrgRecord,
+  QueryResult,
+} from '../contract.js';
+import { OrgError } from '../contract.js';
+import { idFor, normalizeId, toBase62 } from '../ids.js';
+import { type CompiledField, type CompiledObject, compileObject } from '../schema/compile.js';
+import {
+  type ChildRelationship,
+  describeGlobalEntry,
+  describeObject,
+  type RecordTypeInfo,
+} from '../schema/describe.js';
+import { runQuery } from '../soql/engine.js';
+import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
+
+/** Records of one object and their value indexes. */
+export interface ObjectStore {
+  object: CompiledObject;
+  /** Live and soft-deleted records by 18-character id, in insertion order. */
+  records: Map<string, OrgRecord>;
+  /** Per indexed field (lower-cased name): index key to id (or ids, for non-unique external ids). Live records only. */
+  indexes: Map<string, Map<string, string | string[]>>;
+  /** Number of soft-deleted records (to skip filtering when none). */
+  deleted: number;
+}
+
+/** How one incoming column resolves against an object. */
+type Column =
+  | { kind: 'field'; field: CompiledField }
+  | { kind: 'relationship'; field: CompiledField; target: CompiledObject; targetField: CompiledField }
+  | { kind: 'nested'; field: CompiledField }
+  | { kind: 'attributes' }
+  | { kind: 'error'; error: DmlError };
+
+/** Options of {@link createOrg}. */
+export interface CreateOrgOptions {
+  /** Custom objects (or extensions of standard objects with `merge: true`). */
+  objects?: ObjectDefinition[];
+  /** Adds Integration__c, IntegrationExecution__c and IntegrationError__c. */
+  integrationObjects?: boolean;
+  /** An SFDX project directory whose `force-app/**\/objects` metadata defines objects and fields. */
+  sfdxProject?: string;
+  /** Records to seed, by object name (parents before children). */
+  seed?: Record<string, Array<Record<string, unknown>>>;
+  /** The clock of audit fields and date literals. */
+  now?: () => Date;
+  /** A state written by `org.toJSON()`: records, counters and custom object definitions. */
+  fromJSON?: unknown;
+  /** API version of record `attributes.url`. Default '62.0'. */
+  apiVersion?: string;
+  /** The running user's username. Default `admin@kicksaw.local`. */
+  username?: string;
+  /** The running user's email. Default `admin@kicksaw.local`. */
+  userEmail?: string;
+  /** The organization's name. Default `Kicksaw Local Org`. */
+  orgName?: string;
+}
+
+/** The org as the emulator uses it: the contract plus the optional members, always present. */
+export interface EmulatedOrg extends Org {
+  readonly apiVersion: string;
+  findByExternalId(objectName: string, field: string, value: string): OrgRecord[];
+  /** Child relationships of an object (describe's `childRelationships`). */
+  childRelationships(objectName: string): ChildRelationship[];
+  /** The compiled object (fields by lower-cased name, relationships, flags), for the HTTP layer. */
+  compiledObject(objectName: string): CompiledObject | undefined;
+  /** Resolves a field name (case-insensitive) to its canonical name; undefined when unknown. */
+  fieldName(objectName: string, field: string): string | undefined;
+  /** The current time of the org's clock. */
+  now(): Date;
+}
+
+const ROLLED_BACK: DmlError = {
+  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+  fields: [],
+};
+
+function fail(error: DmlError, id: string | null = null): DmlResult {
+  return { success: false, id, created: false, errors: [error] };
+}
+
+function isError(value: OrgRecord | DmlError): value is DmlError {
+  return !('Id' in value) && typeof (value as DmlError).statusCode === 'string';
+}
+
+function err(statusCode: string, message: string, fields: string[] = []): DmlError {
+  return { statusCode, message, fields };
+}
+
+type Undo = { store: ObjectStore; id: string; before: OrgRecord | undefined };
+
+interface DmlContext {
+  store: ObjectStore;
+  csv: boolean;
+  timestamp: string;
+  columns: Map<string, Column>;
+  undo: Undo[] | undefined;
+}
+
+/** The in-memory org. Create it with {@link createOrg}. */
+export class LocalOrg implements EmulatedOrg {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly apiVersion: string;
+  private readonly clock: () => Date;
+  private readonly stores = new Map<string, ObjectStore>();
+  private readonly prefixes = new Map<string, ObjectStore>();
+  private readonly definitions = new Map<string, ObjectDefinition>();
+  private sequence = 0;
+  private readonly autoNumbers = new Map<string, number>();
+  private childCache: Map<string, ChildRelationship[]> | undefined;
+
+  constructor(options: { orgId?: string; userId?: string; sequence?: number; now?: () => Date; apiVersion?: string }) {
+    this.clock = options.now ?? (() => new Date());
+    this.apiVersion = options.apiVersion ?? '62.0';
+    this.sequence = options.sequence ?? 0;
+    this.orgId = options.orgId ?? idFor('00D', 1);
+    this.userId = options.userId ?? idFor('005', 1);
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  /** Internal: the counter behind generated ids and its restoration. */
+  get idSequence(): number {
+    return this.sequence;
+  }
+
+  // ---------------------------------------------------------------- schema
+
+  defineObject(definition: ObjectDefinition): void {
+    const lower = definition.name.toLowerCase();
+    const existing = this.stores.get(lower);
+    let merged = definition;
+    if (definition.merge && existing) {
+      const base = this.definitions.get(lower) ?? existing.object.def;
+      const fields = [...base.fields];
+      for (const field of definition.fields) {
+        const at = fields.findIndex((candidate) => candidate.name.toLowerCase() === field.name.toLowerCase());
+        if (at >= 0) fields[at] = field;
+        else fields.push(field);
+      }
+      merged = {
+        ...base,
+        fields,
+        validationRules: [...(base.validationRules ?? []), ...(definition.validationRules ?? [])],
+        merge: false,
+      };
+    } else if (definition.merge) {
+      merged = { ...definition, merge: false };
+    }
+    const keyPrefix = existing?.object.keyPrefix ?? merged.keyPrefix ?? this.nextKeyPrefix();
+    if (!/^[a-zA-Z0-9]{3}$/.test(keyPrefix)) {
+      throw new OrgError('INVALID_TYPE', `Key prefix of ${definition.name} must be 3 letters or digits: ${keyPrefix}`);
+    }
+    const other = this.prefixes.get(keyPrefix);
+    if (other && other.object.lower !== lower) {
+      throw new OrgError(
+        'INVALID_TYPE',
+        `Key prefix ${keyPrefix} of ${definition.name} is used by ${other.object.name}`,
+      );
+    }
+    const object = compileObject(merged, keyPrefix);
+    this.definitions.set(lower, merged);
+    const store: ObjectStore = existing ?? { object, records: new Map(), indexes: new Map(), deleted: 0 };
+    store.object = object;
+    this.stores.set(lower, store);
+    this.prefixes.set(keyPrefix, store);
+    this.rebuildIndexes(store);
+    this.childCache = undefined;
+  }
+
+  private nextKeyPrefix(): string {
+    for (let n = 0; n < 62 * 62; n++) {
+      const candidate = `a${toBase62(n, 2)}`;
+      if (!this.prefixes.has(candidate)) return candidate;
+    }
+    throw new OrgError('INVALID_TYPE', 'No key prefix left for a custom object');
+  }
+
+  private rebuildIndexes(store: ObjectStore): void {
+    store.indexes = new Map();
+    store.deleted = 0;
+    for (const field of store.object.indexed) store.indexes.set(field.lower, new Map());
+    for (const record of store.records.values()) {
+      if (record.IsDeleted === true) store.deleted++;
+      else this.indexRecord(store, record);
+    }
+  }
+
+  getObject(name: string): ObjectDefinition | undefined {
+    return this.stores.get(name.toLowerCase())?.object.def;
+  }
+
+  listObjects(): ObjectDefinition[] {
+    return [...this.stores.values()].map((store) => store.object.def);
+  }
+
+  compiledObject(name: string): CompiledObject | undefined {
+    return this.stores.get(name.toLowerCase())?.object;
+  }
+
+  fieldName(objectName: string, field: string): string | undefined {
+    return this.stores.get(objectName.toLowerCase())?.object.byLower.get(field.toLowerCase())?.name;
+  }
+
+  /** Internal: the store of an object, or undefined. */
+  storeOf(name: string): ObjectStore | undefined {
+    return this.stores.get(name.toLowerCase());
+  }
+
+  /** Internal: the store owning an id's key prefix. */
+  storeOfId(id18: string): ObjectStore | undefined {
+    return this.prefixes.get(id18.slice(0, 3));
+  }
+
+  private requireStore(name: string): ObjectStore {
+    const store = this.stores.get(name.toLowerCase());
+    if (!store) {
+      throw new OrgError(
+        'INVALID_TYPE',
+        `sObject type '${name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+      );
+    }
+    return store;
+  }
+
+  childRelationships(objectName: string): ChildRelationship[] {
+    if (!this.childCache) {
+      const cache = new Map<string, ChildRelationship[]>();
+      for (const store of this.stores.values()) {
+        for (const field of store.object.references) {
+          for (const target of field.referenceTo) {
+            const lower = target.toLowerCase();
+            const list = cache.get(lower) ?? [];
+            list.push({
+              childSObject: store.object.name,
+              field: field.name,
+              relationshipName: field.def.childRelationshipName ?? null,
+              cascadeDelete: field.cascadeDelete,
+              child: store.object,
+              childField: field,
+            });
+            cache.set(lower, list);
+          }
+        }
+      }
+      this.childCache = cache;
+    }
+    return this.childCache.get(objectName.toLowerCase()) ?? [];
+  }
+
+  describe(name: string): Record<string, unknown> {
+    const store = this.stores.get(name.toLowerCase());
+    if (!store) throw new OrgError('NOT_FOUND', 'The requested resource does not exist', { status: 404 });
+    const recordTypes: RecordTypeInfo[] = [];
+    const rtStore = this.stores.get('recordtype');
+    if (rtStore) {
+      for (const record of rtStore.records.values()) {
+        if (String(record.SobjectType ?? '').toLowerCase() === store.object.lower) {
+          recordTypes.push({
+            id: record.Id,
+            name: String(record.Name ?? ''),
+            developerName: String(record.DeveloperName ?? ''),
+            active: record.IsActive === true,
+          });
+        }
+      }
+    }
+    return describeObject(store.object, this.childRelationships(store.object.name), recordTypes, this.apiVersion);
+  }
+
+  describeGlobal(): Record<string, unknown> {
+    return {
+      encoding: 'UTF-8',
+      maxBatchSize: 200,
+      sobjects: [...this.stores.values()]
+        .map((store) => describeGlobalEntry(store.object, this.apiVersion))
+        .sort((a, b) => String(a.name).localeCompare(String(b.name))),
+    };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Internal: the stored record (not a copy) for an id in any form. */
+  rawGet(id: string): { store: ObjectStore; record: OrgRecord } | undefined {
+    const id18 = normalizeId(id);
+    if (!id18) return undefined;
+    const store = this.prefixes.get(id18.slice(0, 3));
+    const record = store?.records.get(id18);
+    if (!store || !record) return undefined;
+    return { store, record };
+  }
+
+  /** A copy of a stored record with its formulas computed. */
+  materialize(store: ObjectStore, record: OrgRecord): OrgRecord {
+    const copy = { ...record };
+    for (const field of store.object.formulas) copy[field.name] = this.computeFormula(field, record);
+    return copy;
+  }
+
+  /** Internal: the value of a formula field for a record (null when it cannot be computed). */
+  computeFormula(field: CompiledField, record: OrgRecord): unknown {
+    const compute = field.def.formula?.compute;
+    if (!compute) return null;
+    try {
+      const value = compute(record);
+      return value === undefined ? null : value;
+    } catch {
+      return null;
+    }
+  }
+
+  get(id: string, options: { includeDeleted?: boolean } = {}): OrgRecord | undefined {
+    const found = this.rawGet(id);
+    if (!found) return undefined;
+    if (found.record.IsDeleted === true && !options.includeDeleted) return undefined;
+    return this.materialize(found.store, found.record);
+  }
+
+  records(objectName: string, options: { includeDeleted?: boolean } = {}): OrgRecord[] {
+    const store = this.requireStore(objectName);
+    const out: OrgRecord[] = [];
+    for (const record of store.records.values()) {
+      if (record.IsDeleted === true && !options.includeDeleted) continue;
+      out.push(this.materialize(store, record));
+    }
+    return out;
+  }
+
+  findByExternalId(objectName: string, fieldName: string, value: string): OrgRecord[] {
+    const store = this.requireStore(objectName);
+    const field = store.object.byLower.get(fieldName.toLowerCase());
+    if (!field) {
+      throw new OrgError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${fieldName}`, {
+        status: 404,
+      });
+    }
+    if (field.type === 'id') {
+      const found = this.rawGet(value);
+      if (!found || found.store !== store || found.record.IsDeleted === true) return [];
+      return [this.materialize(store, found.record)];
+    }
+    const ids = this.lookupIndex(store, field, value);
+    if (ids === undefined) {
+      // Not indexed: a scan (only for fields that are neither unique nor external ids).
+      const out: OrgRecord[] = [];
+      const key = indexKey(field, value);
+      for (const record of store.records.values()) {
+        if (record.IsDeleted !== true && indexKey(field, record[field.name]) === key) {
+          out.push(this.materialize(store, record));
+        }
+      }
+      return out;
+    }
+    return ids.map((id) => this.materialize(store, store.records.get(id)!));
+  }
+
+  /** Ids of live records whose indexed field has `value`; undefined when the field has no index. */
+  private lookupIndex(store: ObjectStore, field: CompiledField, value: unknown): string[] | undefined {
+    const index = store.indexes.get(field.lower);
+    if (!index) return undefined;
+    const key = indexKey(field, value);
+    if (key === undefined) return [];
+    const hit = index.get(key);
+    if (hit === undefined) return [];
+    return typeof hit === 'string' ? [hit] : hit;
+  }
+
+  query(soql: string, options: { all?: boolean } = {}): QueryResult {
+    return runQuery(this, soql, options.all === true);
+  }
+
+  // ---------------------------------------------------------------- indexes
+
+  private indexRecord(store: ObjectStore, record: OrgRecord): void {
+    for (const field of store.object.indexed) {
+      const key = indexKey(field, record[field.name]);
+      if (key === undefined) continue;
+      const index = store.indexes.get(field.lower)!;
+      const hit = index.get(key);
+      if (hit === undefined) index.set(key, record.Id);
+      else if (typeof hit === 'string') {
+        if (hit !== record.Id) index.set(key, [hit, record.Id]);
+      } else if (!hit.includes(record.Id)) hit.push(record.Id);
+    }
+  }
+
+  private unindexRecord(store: ObjectStore, record: OrgRecord): void {
+    for (const field of store.object.indexed) {
+      const key = indexKey(field, record[field.name]);
+      if (key === undefined) continue;
+      const index = store.indexes.get(field.lower)!;
+      const hit = index.get(key);
+      if (hit === undefined) continue;
+      if (typeof hit === 'string') {
+        if (hit === record.Id) index.delete(key);
+      } else {
+        const at = hit.indexOf(record.Id);
+        if (at >= 0) hit.splice(at, 1);
+        if (hit.length === 1) index.set(key, hit[0]!);
+        else if (hit.length === 0) index.delete(key);
+      }
+    }
+  }
+
+  /** First unique-field conflict of `record` with another live record. */
+  private duplicateOf(store: ObjectStore, record: OrgRecord): DmlError | undefined {
+    for (const field of store.object.indexed) {
+      if (!field.unique) continue;
+      const key = indexKey(field, record[field.name]);
+      if (key === undefined) continue;
+      const hit = store.indexes.get(field.lower)!.get(key);
+      if (hit === undefined) continue;
+      const other = typeof hit === 'string' ? hit : hit.find((id) => id !== record.Id);
+      if (other !== undefined && other !== record.Id) {
+        return err(
+          'DUPLICATE_VALUE',
+          `duplicate value found: ${field.name} duplicates value on record with id: ${other}`,
+          [field.name],
+        );
+      }
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- ids
+
+  private nextId(store: ObjectStore): string {
+    this.sequence += 1;
+    return idFor(store.object.keyPrefix, this.sequence);
+  }
+
+  private nextAutoNumber(store: ObjectStore, field: CompiledField, now: Date): string {
+    const key = `${store.object.lower}.${field.lower}`;
+    const next = (this.autoNumbers.get(key) ?? 0) + 1;
+    this.autoNumbers.set(key, next);
+    const format = field.def.displayFormat ?? '{0}';
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    return format
+      .replace(/\{0+\}/g, (digits) => pad(next, digits.length - 2))
+      .replace(/\{YYYY\}/g, String(now.getUTCFullYear()))
+      .replace(/\{YY\}/g, pad(now.getUTCFullYear() % 100, 2))
+      .replace(/\{MM\}/g, pad(now.getUTCMonth() + 1, 2))
+      .replace(/\{DD\}/g, pad(now.getUTCDate(), 2));
+  }
+
+  // ---------------------------------------------------------------- DML
+
+  dml(
+    operation: DmlOperation,
+    objectName: string,
+    records: Array<Record<string, unknown>>,
+    options: DmlOptions = {},
+  ): DmlResult[] {
+    const store = this.requireStore(objectName);
+    const now = this.clock();
+    const context: DmlContext = {
+      store,
+      csv: options.csvValues === true,
+      timestamp: formatDateTime(now.getTime()),
+      columns: new Map(),
+      undo: options.allOrNone ? [] : undefined,
+    };
+    const results: DmlResult[] = new Array(records.length);
+    let extField: CompiledField | undefined;
+    let duplicates: Set<string> | undefined;
+    if (operation === 'upsert') {
+      extField = this.upsertField(store, options.externalIdField);
+      if (options.rejectDuplicateExternalIds && extField.type !== 'id') {
+        duplicates = this.duplicateKeys(context, records, extField);
+      }
+    }
+    const deletedIds: string[] = [];
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index]!;
+      const injected = options.injectError?.(record, index);
+      if (injected) {
+        results[index] = fail(injected, this.idOfInput(record));
+        continue;
+      }
+      switch (operation) {
+        case 'insert':
+          results[index] = this.insertOne(context, record, now);
+          break;
+        case 'update':
+          results[index] = this.updateOne(context, record);
+          break;
+        case 'upsert':
+          results[index] = this.upsertOne(context, record, extField!, duplicates, now);
+          break;
+        case 'delete':
+          results[index] = this.deleteOne(context, record, deletedIds);
+          break;
+        case 'hardDelete':
+          results[index] = this.hardDeleteOne(context, record);
+          break;
+        case 'undelete':
+          results[index] = this.undeleteOne(context, record);
+          break;
+        default:
+          throw new OrgError('INVALID_OPERATION', `Unknown DML operation: ${String(operation)}`);
+      }
+    }
+    const anyFailed = results.some((result) => !result.success);
+    if (context.undo && anyFailed) {
+      this.rollback(context.undo);
+      return results.map((result) => (result.success ? fail(ROLLED_BACK) : result));
+    }
+    if (deletedIds.length > 0) this.cascadeDelete(store, deletedIds, context);
+    return results;
+  }
+
+  private idOfInput(record: Record<string, unknown>): string | null {
+    const raw = record.Id ?? record.id;
+    return typeof raw === 'string' ? (normalizeId(raw) ?? null) : null;
+  }
+
+  private upsertField(store: ObjectStore, name: string | undefined): CompiledField {
+    const field = store.object.byLower.get((name ?? 'Id').toLowerCase());
+    if (!field || !(field.type === 'id' || field.externalId)) {
+      throw new OrgError(
+        'INVALID_FIELD',
+        `Provided external ID field does not exist or is not accessible: ${name ?? 'Id'}`,
+        { status: 404, fields: name ? [name] : [] },
+      );
+    }
+    return field;
+  }
+
+  /** Index keys of the external id that occur more than once in one call. */
+  private duplicateKeys(
+    context: DmlContext,
+    records: Array<Record<string, unknown>>,
+    extField: CompiledField,
+  ): Set<string> {
+    const seen = new Set<string>();
+    const dups = new Set<string>();
+    for (const record of records) {
+      const raw = this.extValueOf(context, record, extField);
+      if (typeof raw !== 'string' && typeof raw !== 'number') continue;
+      const key = indexKey(extField, raw);
+      if (key === undefined) continue;
+      if (seen.has(key)) dups.add(key);
+      else seen.add(key);
+    }
+    return dups;
+  }
+
+  private extValueOf(context: DmlContext, record: Record<string, unknown>, extField: CompiledField): unknown {
+    if (extField.name in record) return record[extField.name];
+    for (const key in record) {
+      const column = this.column(context, key);
+      if (column.kind === 'field' && column.field === extField) return record[key];
+    }
+    return undefined;
+  }
+
+  private column(context: DmlContext, key: string): Column {
+    let column = context.columns.get(key);
+    if (column) return column;
+    column = this.resolveColumn(context.store.object, key);
+    context.columns.set(key, column);
+    return column;
+  }
+
+  private resolveColumn(object: CompiledObject, key: string): Column {
+    if (key === 'attributes') return { kind: 'attributes' };
+    const lower = key.toLowerCase();
+    const field = object.byLower.get(lower);
+    if (field) return { kind: 'field', field };
+    const dot = lower.indexOf('.');
+    if (dot > 0) {
+      const relationship = object.byRelationship.get(lower.slice(0, dot));
+      const rest = lower.slice(dot + 1);
+      if (relationship && !rest.includes('.') && relationship.referenceTo.length >= 1) {
+        const target = this.stores.get(relationship.referenceTo[0]!.toLowerCase())?.object;
+        const targetField = target?.byLower.get(rest);
+        if (target && targetField && (targetField.idLookup || targetField.externalId)) {
+          return { kind: 'relationship', field: relationship, target, targetField };
+        }
+        if (target && targetField) {
+          return {
+            kind: 'error',
+            error: err(
+              'INVALID_FIELD',
+              `${targetField.name} is not an External ID or indexed field for ${target.name}`,
+              [key],
+            ),
+          };
+        }
+      }
+    } else {
+      const relationship = object.byRelationship.get(lower);
+      if (relationship) return { kind: 'nested', field: relationship };
+    }
+    return {
+      kind: 'error',
+      error: err('INVALID_FIELD', `No such column '${key}' on sobject of type ${object.name}`, [key]),
+    };
+  }
+
+  /**
+   * Applies incoming values onto `target` (a new record or a copy of an existing one).
+   * Returns an error, or undefined on success.
+   */
+  private applyValues(
+    context: DmlContext,
+    input: Record<string, unknown>,
+    target: OrgRecord | Record<string, unknown>,
+    mode: 'insert' | 'update',
+  ): DmlError | undefined {
+    const csv = context.csv;
+    for (const key in input) {
+      const column = this.column(context, key);
+      if (column.kind === 'attributes') continue;
+      if (column.kind === 'error') return column.error;
+      let raw = input[key];
+      if (csv && typeof raw === 'string') {
+        if (raw === '') continue;
+        if (raw === '#N/A') raw = null;
+      }
+      if (raw === undefined) continue;
+      if (column.kind === 'field') {
+        const field = column.field;
+        if (field.type === 'id') {
+          if (mode === 'insert') {
+            if (raw === null || raw === '') continue;
+            return err('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
+          }
+          continue;
+        }
+        if (mode === 'insert' ? !field.createable : !field.updateable) {
+          return err(
+            'INVALID_FIELD_FOR_INSERT_UPDATE',
+            `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+            [field.name],
+          );
+        }
+        const value = coerceValue(field, raw, csv);
+        if (value instanceof ValueProblem) return value.error;
+        if (field.type === 'reference' && value !== null) {
+          const checked = this.checkReference(field, value as string);
+          if (typeof checked !== 'string') return checked;
+          target[field.name] = checked;
+        } else {
+          target[field.name] = value;
+        }
+        continue;
+      }
+      // Relationship by external id: `Account.External_Id__c` column or nested `{ Account: { Ext__c: v } }`.
+      const field = column.field;
+      if (mode === 'insert' ? !field.createable : !field.updateable) {
+        return err(
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          [field.name],
+        );
+      }
+      let target2: CompiledObject;
+      let targetField: CompiledField;
+      let lookup: unknown = raw;
+      if (column.kind === 'relationship') {
+        target2 = column.target;
+        targetField = column.targetField;
+      } else {
+        if (raw === null) {
+          target[field.name] = null;
+          continue;
+        }
+        if (typeof raw !== 'object' || Array.isArray(raw)) {
+          return err('INVALID_FIELD', `Cannot deserialize instance of ${field.relationshipName} from value ${raw}`, [
+            field.name,
+          ]);
+        }
+        const nested = raw as Record<string, unknown>;
+        const keys = Object.keys(nested).filter((name) => name !== 'attributes');
+        const objectName = (nested.attributes as { type?: string } | undefined)?.type ?? field.referenceTo[0] ?? '';
+        const found = this.stores.get(objectName.toLowerCase())?.object;
+        const nestedField = keys.length === 1 ? found?.byLower.get(keys[0]!.toLowerCase()) : undefined;
+        if (!found || !nestedField || !(nestedField.idLookup || nestedField.externalId)) {
+          return err(
+            'INVALID_FIELD',
+            `The relationship ${field.relationshipName} must name exactly one external ID field of ${objectName}`,
+            [field.name],
+          );
+        }
+        target2 = found;
+        targetField = nestedField;
+        lookup = nested[keys[0]!];
+      }
+      if (lookup === null) {
+        target[field.name] = null;
+        continue;
+      }
+      const resolved = this.resolveByExternalId(target2, targetField, lookup, field);
+      if (typeof resolved !== 'string') return resolved;
+      target[field.name] = resolved;
+    }
+    return undefined;
+  }
+
+  private resolveByExternalId(
+    object: CompiledObject,
+    field: CompiledField,
+    value: unknown,
+    reference: CompiledField,
+  ): string | DmlError {
+    const store = this.stores.get(object.lower)!;
+    const text = String(value);
+    if (field.type === 'id') {
+      const found = this.rawGet(text);
+      if (!found || found.store !== store) {
+        return err(
+          'INVALID_FIELD',
+          `Foreign key external ID: ${text} not found for field Id in entity ${object.name}`,
+          [reference.name],
+        );
+      }
+      return found.record.Id;
+    }
+    let ids = this.lookupIndex(store, field, text);
+    if (ids === undefined) {
+      ids = [];
+      const key = indexKey(field, text);
+      for (const record of store.records.values()) {
+        if (record.IsDeleted !== true && indexKey(field, record[field.name]) === key) ids.push(record.Id);
+      }
+    }
+    if (ids.length === 0) {
+      return err(
+        'INVALID_FIELD',
+        `Foreign key external ID: ${text} not found for field ${field.name} in entity ${object.name}`,
+        [reference.name],
+      );
+    }
+    if (ids.length > 1) {
+      return err(
+        'INVALID_FIELD',
+        `More than 1 record found for External ID field ${field.name} with value ${text} in entity ${object.name}`,
+        [reference.name],
+      );
+    }
+    return ids[0]!;
+  }
+
+  /** Checks a reference value: a well-formed id of one of the referenced objects, existing and not deleted. */
+  private checkReference(field: CompiledField, value: string): string | DmlError {
+    const id18 = normalizeId(value);
+    if (!id18) return err('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
+    const store = this.prefixes.get(id18.slice(0, 3));
+    const allowed = store !== undefined && field.referenceTo.some((name) => name.toLowerCase() === store.object.lower);
+    if (!allowed) {
+      return err('FIELD_INTEGRITY_EXCEPTION', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
+    }
+    const record = store.records.get(id18);
+    if (!record) {
+      return err('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [field.name]);
+    }
+    if (record.IsDeleted === true) return err('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
+    return id18;
+  }
+
+  private runValidationRules(
+    store: ObjectStore,
+    record: OrgRecord,
+    operation: 'insert' | 'update',
+  ): DmlError | undefined {
+    const rules = store.object.def.validationRules;
+    if (!rules || rules.length === 0) return undefined;
+    const view = this.materialize(store, record);
+    for (const rule of rules) {
+      let message: string | undefined;
+      try {
+        message = rule(view, { operation });
+      } catch (error) {
+        message = error instanceof Error ? error.message : String(error);
+      }
+      if (message) return err('FIELD_CUSTOM_VALIDATION_EXCEPTION', message, []);
+    }
+    return undefined;
+  }
+
+  private missingRequired(store: ObjectStore, record: OrgRecord, fields: CompiledField[]): DmlError | undefined {
+    let missing: string[] | undefined;
+    for (const field of fields) {
+      const value = record[field.name];
+      if (value === undefined || value === null || value === '') {
+        missing ??= [];
+        missing.push(field.name);
+      }
+    }
+    if (!missing) return undefined;
+    void store;
+    return err('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+  }
+
+  private insertOne(context: DmlContext, input: Record<string, unknown>, now: Date): DmlResult {
+    const store = context.store;
+    const object = store.object;
+    if (!object.createable) {
+      return fail(err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support insert`));
+    }
+    const record = { Id: '' } as OrgRecord;
+    const problem = this.applyValues(context, input, record, 'insert');
+    if (problem) return fail(problem);
+    for (const field of object.defaults) {
+      if (record[field.name] === undefined) record[field.name] = field.def.defaultValue;
+    }
+    const missing = this.missingRequired(store, record, object.requiredOnCreate);
+    if (missing) return fail(missing);
+    if (object.hasIsDeleted) record.IsDeleted = false;
+    record.CreatedDate = context.timestamp;
+    record.CreatedById = this.userId;
+    record.LastModifiedDate = context.timestamp;
+    record.LastModifiedById = this.userId;
+    record.SystemModstamp = context.timestamp;
+    if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = this.userId;
+    const invalid = this.runValidationRules(store, record, 'insert');
+    if (invalid) return fail(invalid);
+    const duplicate = this.duplicateOf(store, record);
+    if (duplicate) return fail(duplicate);
+    const id = this.nextId(store);
+    record.Id = id;
+    const nameField = object.nameField;
+    if (object.custom && nameField && !nameField.isAutoNumber && !nameField.isFormula) {
+      const name = record[nameField.name];
+      if (name === undefined || name === null || name === '') record[nameField.name] = id;
+    }
+    for (const field of object.autoNumbers) record[field.name] = this.nextAutoNumber(store, field, now);
+    store.records.set(id, record);
+    this.indexRecord(store, record);
+    context.undo?.push({ store, id, before: undefined });
+    return { success: true, id, created: true, errors: [] };
+  }
+
+  /** Finds the live record an update/delete targets by the input's Id. */
+  private targetOf(context: DmlContext, rawId: unknown, allowDeleted = false): OrgRecord | DmlError {
+    const store = context.store;
+    if (rawId === undefined || rawId === null || rawId === '') {
+      return err('MISSING_ARGUMENT', 'Id not specified in an update call', []);
+    }
+    const text = String(rawId).trim();
+    const id18 = normalizeId(text);
+    if (!id18) return err('MALFORMED_ID', `${store.object.label} ID: id value of incorrect type: ${text}`, ['Id']);
+    if (id18.slice(0, 3) !== store.object.keyPrefix) {
+      return err('MALFORMED_ID', `${store.object.label} ID: id value of incorrect type: ${text}`, ['Id']);
+    }
+    const record = store.records.get(id18);
+    if (!record) return err('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
+    if (record.IsDeleted === true && !allowDeleted) return err('ENTITY_IS_DELETED', 'entity is deleted', []);
+    return record;
+  }
+
+  private inputId(context: DmlContext, input: Record<string, unknown>): unknown {
+    if ('Id' in input) return input.Id;
+    for (const key in input) {
+      const column = this.column(context, key);
+      if (column.kind === 'field' && column.field.type === 'id') return input[key];
+    }
+    return undefined;
+  }
+
+  private updateOne(context: DmlContext, input: Record<string, unknown>, knownTarget?: OrgRecord): DmlResult {
+    const store = context.store;
+    const object = store.object;
+    if (!object.updateable) {
+      return fail(err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support update`));
+    }
+    let current: OrgRecord;
+    if (knownTarget) current = knownTarget;
+    else {
+      let rawId = this.inputId(context, input);
+      if (context.csv && rawId === '') rawId = undefined;
+      const target = this.targetOf(context, rawId);
+      if (isError(target)) return fail(target, this.idOfInput(input));
+      current = target;
+    }
+    const next = { ...current } as OrgRecord;
+    const problem = this.applyValues(context, input, next, 'update');
+    if (problem) return fail(problem, current.Id);
+    const missing = this.missingRequired(store, next, object.requiredOnUpdate);
+    if (missing) return fail(missing, current.Id);
+    next.LastModifiedDate = context.timestamp;
+    next.LastModifiedById = this.userId;
+    next.SystemModstamp = context.timestamp;
+    const invalid = this.runValidationRules(store, next, 'update');
+    if (invalid) return fail(invalid, current.Id);
+    const duplicate = this.duplicateOf(store, next);
+    if (duplicate) return fail(duplicate, current.Id);
+    this.unindexRecord(store, current);
+    store.records.set(current.Id, next);
+    this.indexRecord(store, next);
+    context.undo?.push({ store, id: current.Id, before: current });
+    return { success: true, id: current.Id, created: false, errors: [] };
+  }
+
+  private upsertOne(
+    context: DmlContext,
+    input: Record<string, unknown>,
+    extField: CompiledField,
+    duplicates: Set<string> | undefined,
+    now: Date,
+  ): DmlResult {
+    const store = context.store;
+    let raw = this.extValueOf(context, input, extField);
+    if (context.csv && raw === '') raw = undefined;
+    if (extField.type === 'id') {
+      if (raw === undefined || raw === null || raw === '') {
+        const withoutId: Record<string, unknown> = {};
+        for (const key in input) {
+          const column = this.column(context, key);
+          if (!(column.kind === 'field' && column.field.type === 'id')) withoutId[key] = input[key];
+        }
+        return this.insertOne(context, withoutId, now);
+      }
+      const target = this.targetOf(context, raw);
+      if (isError(target)) return fail(target, this.idOfInput(input));
+      return this.updateOne(context, input, target);
+    }
+    if (raw === undefined || raw === null || raw === '' || raw === '#N/A') {
+      return fail(err('MISSING_ARGUMENT', `${extField.name} not specified`, [extField.name]));
+    }
+    const coerced = coerceValue(extField, raw, context.csv);
+    if (coerced instanceof ValueProblem) return fail(coerced.error);
+    const key = indexKey(extField, coerced);
+    if (duplicates && key !== undefined && duplicates.has(key)) {
+      return fail(err('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${String(raw)}`, [extField.name]));
+    }
+    const ids = this.lookupIndex(store, extField, coerced) ?? [];
+    if (ids.length > 1) {
+      return fail(
+        err(
+          'DUPLICATE_EXTERNAL_ID',
+          `${extField.label}: more than one record found for external id field: [${ids.join(', ')}]`,
+          [extField.name],
+        ),
+      );
+    }
+    if (ids.length === 0) return this.insertOne(context, input, now);
+    const current = store.records.get(ids[0]!)!;
+    return this.updateOne(context, input, current);
+  }
+
+  private deleteOne(context: DmlContext, input: Record<string, unknown>, deletedIds: string[]): DmlResult {
+    const store = context.store;
+    if (!store.object.deletable || !store.object.hasIsDeleted) {
+      return fail(
+        err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${store.object.name} does not support delete`),
+      );
+    }
+    const rawId = this.inputId(context, input);
+    const target = this.targetOf(context, rawId);
+    if (isError(target)) return fail(target, this.idOfInput(input));
+    const current = target;
+    const next = { ...current, IsDeleted: true } as OrgRecord;
+    next.LastModifiedDate = context.timestamp;
+    next.LastModifiedById = this.userId;
+    next.SystemModstamp = context.timestamp;
+    this.unindexRecord(store, current);
+    store.records.set(current.Id, next);
+    store.deleted++;
+    context.undo?.push({ store, id: current.Id, before: current });
+    deletedIds.push(current.Id);
+    return { success: true, id: current.Id, created: false, errors: [] };
+  }
+
+  private hardDeleteOne(context: DmlContext, input: Record<string, unknown>): DmlResult {
+    const store = context.store;
+    if (!store.object.deletable) {
+      return fail(
+        err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${store.object.name} does not support delete`),
+      );
+    }
+    const rawId = this.inputId(context, input);
+    const target = this.targetOf(context, rawId, true);
+    if (isError(target)) return fail(target, this.idOfInput(input));
+    const current = target;
+    if (current.IsDeleted === true) store.deleted--;
+    else this.unindexRecord(store, current);
+    store.records.delete(current.Id);
+    context.undo?.push({ store, id: current.Id, before: current });
+    this.cascadeDelete(store, [current.Id], context, true);
+    return { success: true, id: current.Id, created: false, errors: [] };
+  }
+
+  private undeleteOne(context: DmlContext, input: Record<string, unknown>): DmlResult {
+    const store = context.store;
+    const rawId = this.inputId(context, input);
+    const target = this.targetOf(context, rawId, true);
+    if (isError(target)) return fail(target, this.idOfInput(input));
+    const current = target;
+    if (current.IsDeleted !== true) {
+      return fail(err('UNDELETE_FAILED', 'Entity is not in the recycle bin', []), current.Id);
+    }
+    const next = { ...current, IsDeleted: false } as OrgRecord;
+    next.LastModifiedDate = context.timestamp;
+    next.SystemModstamp = context.timestamp;
+    const duplicate = this.duplicateOf(store, next);
+    if (duplicate) return fail(duplicate, current.Id);
+    store.records.set(current.Id, next);
+    store.deleted--;
+    this.indexRecord(store, next);
+    context.undo?.push({ store, id: current.Id, before: current });
+    this.cascadeUndelete(store, current.Id, context);
+    return { success: true, id: current.Id, created: false, errors: [] };
+  }
+
+  /** Soft- (or hard-) deletes the records that cascade from deleted parents: one scan per child object. */
+  private cascadeDelete(parent: ObjectStore, parentIds: string[], context: DmlContext, hard = false): void {
+    const relationships = this.childRelationships(parent.object.name).filter((child) => child.cascadeDelete);
+    if (relationships.length === 0) return;
+    const parents = new Set(parentIds);
+    for (const relationship of relationships) {
+      const childStore = this.stores.get(relationship.child.lower)!;
+      if (childStore.records.size === 0) continue;
+      const fieldName = relationship.childField.name;
+      const cascaded: string[] = [];
+      for (const record of [...childStore.records.values()]) {
+        const parentId = record[fieldName];
+        if (typeof parentId !== 'string' || !parents.has(parentId)) continue;
+        if (hard) {
+          if (record.IsDeleted === true) childStore.deleted--;
+          else this.unindexRecord(childStore, record);
+          childStore.records.delete(record.Id);
+          context.undo?.push({ store: childStore, id: record.Id, before: record });
+          cascaded.push(record.Id);
+          continue;
+        }
+        if (record.IsDeleted === true) continue;
+        const next = {
+          ...record,
+          IsDeleted: true,
+          LastModifiedDate: context.timestamp,
+          SystemModstamp: context.timestamp,
+        } as OrgRecord;
+        this.unindexRecord(childStore, record);
+        childStore.records.set(record.Id, next);
+        childStore.deleted++;
+        this.cascadeOrigin.set(record.Id, parentId);
+        cascaded.push(record.Id);
+      }
+      if (cascaded.length > 0) this.cascadeDelete(childStore, cascaded, context, hard);
+    }
+  }
+
+  /** Child id to the parent id whose deletion cascaded to it (restored together on undelete). */
+  private readonly cascadeOrigin = new Map<string, string>();
+
+  private cascadeUndelete(parent: ObjectStore, parentId: string, context: DmlContext): void {
+    if (this.cascadeOrigin.size === 0) return;
+    for (const relationship of this.childRelationships(parent.object.name)) {
+      if (!relationship.cascadeDelete) continue;
+      const childStore = this.stores.get(relationship.child.lower)!;
+      for (const record of [...childStore.records.values()]) {
+        if (record.IsDeleted !== true || this.cascadeOrigin.get(record.Id) !== parentId) continue;
+        this.cascadeOrigin.delete(record.Id);
+        const next = { ...record, IsDeleted: false, SystemModstamp: context.timestamp } as OrgRecord;
+        if (this.duplicateOf(childStore, next)) continue;
+        childStore.records.set(record.Id, next);
+        childStore.deleted--;
+        this.indexRecord(childStore, next);
+        this.cascadeUndelete(childStore, record.Id, context);
+      }
+    }
+  }
+
+  private rollback(undo: Undo[]): void {
+    for (let index = undo.length - 1; index >= 0; index--) {
+      const { store, id, before } = undo[index]!;
+      const current = store.records.get(id);
+      if (current) {
+        if (current.IsDeleted === true) store.deleted--;
+        else this.unindexRecord(store, current);
+        store.records.delete(id);
+      }
+      if (before) {
+        store.records.set(id, before);
+        if (before.IsDeleted === true) store.deleted++;
+        else this.indexRecord(store, before);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- seed and persistence
+
+  seed(objectName: string, records: Array<Record<string, unknown>>): OrgRecord[] {
+    const store = this.requireStore(objectName);
+    const object = store.object;
+    const timestamp = formatDateTime(this.clock().getTime());
+    const prepared: OrgRecord[] = [];
+    const pendingIds = new Set<string>();
+    for (const [index, input] of records.entries()) {
+      const record = {} as OrgRecord;
+      for (const key in input) {
+        if (key === 'attributes') continue;
+        const field = object.byLower.get(key.toLowerCase());
+        if (!field) {
+          throw new OrgError('INVALID_FIELD', `No such column '${key}' on sobject of type ${object.name}`, {
+            fields: [key],
+          });
+        }
+        if (field.isFormula) continue;
+        const raw = input[key];
+        if (raw === undefined) continue;
+        if (field.type === 'id') {
+          const id18 = normalizeId(raw);
+          if (!id18 || id18.slice(0, 3) !== object.keyPrefix) {
+            throw new OrgError('MALFORMED_ID', `${object.name} seed record ${index}: bad Id ${String(raw)}`);
+          }
+          if (store.records.has(id18) || pendingIds.has(id18)) {
+            throw new OrgError('DUPLICATE_VALUE', `${object.name} seed record ${index}: Id ${id18} exists`);
+          }
+          record.Id = id18;
+          continue;
+        }
+        const value = coerceValue(field, raw, false);
+        if (value instanceof ValueProblem) {
+          throw new OrgError(value.error.statusCode, `${object.name} seed record ${index}: ${value.error.message}`, {
+            fields: value.error.fields,
+          });
+        }
+        if (field.type === 'reference' && value !== null) {
+          const id18 = normalizeId(value);
+          if (!id18) throw new OrgError('MALFORMED_ID', `${object.name} seed record ${index}: bad ${field.name}`);
+          record[field.name] = id18;
+        } else record[field.name] = value;
+      }
+      if (record.Id) pendingIds.add(record.Id);
+      prepared.push(record);
+    }
+    const now = this.clock();
+    const out: OrgRecord[] = [];
+    for (const record of prepared) {
+      record.Id ??= this.nextId(store);
+      for (const field of object.defaults)
+        if (record[field.name] === undefined) record[field.name] = field.def.defaultValue;
+      if (object.hasIsDeleted && record.IsDeleted === undefined) record.IsDeleted = false;
+      record.CreatedDate ??= timestamp;
+      record.CreatedById ??= this.userId;
+      record.LastModifiedDate ??= record.CreatedDate;
+      record.LastModifiedById ??= record.CreatedById;
+      record.SystemModstamp ??= record.LastModifiedDate;
+      if (object.hasOwner) record.OwnerId ??= this.userId;
+      const nameField = object.nameField;
+      if (object.custom && nameField && !nameField.isAutoNumber && !nameField.isFormula) {
+        if (record[nameField.name] === undefined || record[nameField.name] === null) record[nameField.name] = record.Id;
+      }
+      for (const field of object.autoNumbers) {
+        if (record[field.name] === undefined) record[field.name] = this.nextAutoNumber(store, field, now);
+      }
+      store.records.set(record.Id, record);
+      if (record.IsDeleted === true) store.deleted++;
+      else this.indexRecord(store, record);
+      out.push(this.materialize(store, record));
+    }
+    return out;
+  }
+
+  toJSON(): unknown {
+    const records: Record<string, OrgRecord[]> = {};
+    for (const store of this.stores.values()) {
+      if (store.records.size > 0) records[store.object.name] = [...store.records.values()];
+    }
+    const objects = [...this.definitions.values()].map((definition) => ({
+      ...definition,
+      keyPrefix: this.stores.get(definition.name.toLowerCase())?.object.keyPrefix,
+      validationRules: undefined,
+    }));
+    return {
+      format: 'kicksaw-sf-emulator-org',
+      version: 1,
+      orgId: this.orgId,
+      userId: this.userId,
+      sequence: this.sequence,
+      autoNumbers: Object.fromEntries(this.autoNumbers),
+      objects: JSON.parse(JSON.stringify(objects)) as unknown,
+      records,
+    };
+  }
+
+  /** Internal: restores records and counters from {@link toJSON} output (objects already defined win). */
+  restore(state: PersistedOrg): void {
+    for (const definition of state.objects ?? []) {
+      if (!this.stores.has(definition.name.toLowerCase())) this.defineObject(definition);
+    }
+    for (const store of this.stores.values()) store.records.clear();
+    for (const [name, list] of Object.entries(state.records ?? {})) {
+      const store = this.stores.get(name.toLowerCase());
+      if (!store) continue;
+      for (const record of list) store.records.set(record.Id, record);
+    }
+    for (const store of this.stores.values()) this.rebuildIndexes(store);
+    this.sequence = Math.max(this.sequence, state.sequence ?? 0);
+    for (const [key, value] of Object.entries(state.autoNumbers ?? {})) this.autoNumbers.set(key, value);
+  }
+}
+
+/** The shape of {@link LocalOrg.toJSON} output. */
+export interface PersistedOrg {
+  format: 'kicksaw-sf-emulator-org';
+  version: 1;
+  orgId: string;
+  userId: string;
+  sequence: number;
+  autoNumbers: Record<string, number>;
+  objects: ObjectDefinition[];
+  records: Record<string, OrgRecord[]>;
+}

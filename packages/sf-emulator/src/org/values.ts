@@ -1,0 +1,261 @@
+/**
+ * Value coercion and type checks, one field at a time, as Salesforce does them on insert and update:
+ * JSON values from REST (numbers, booleans, strings) and CSV strings from Bulk API 2.0.
+ */
+import type { DmlError } from '../contract.js';
+import type { CompiledField } from '../schema/compile.js';
+
+/** A value that failed coercion. Allocated only on failure. */
+export class ValueProblem {
+  constructor(readonly error: DmlError) {}
+}
+
+function problem(statusCode: string, message: string, field: CompiledField): ValueProblem {
+  return new ValueProblem({ statusCode, message, fields: [field.name] });
+}
+
+function showValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The `value not of required type` error. */
+export function typeProblem(field: CompiledField, value: unknown): ValueProblem {
+  return problem(
+    'INVALID_TYPE_ON_FIELD_IN_RECORD',
+    `${field.label}: value not of required type: ${showValue(value)}`,
+    field,
+  );
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?$/i;
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Parses `yyyy-MM-dd` into the same string when it is a real calendar date. */
+export function parseDate(value: string): string | undefined {
+  const match = DATE_RE.exec(value);
+  if (!match) return undefined;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const time = Date.UTC(year, month - 1, day);
+  const check = new Date(time);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    return undefined;
+  }
+  return value;
+}
+
+/** Formats epoch milliseconds as Salesforce REST does: `2024-01-15T10:30:00.000+0000`. */
+export function formatDateTime(millis: number): string {
+  return `${new Date(millis).toISOString().slice(0, 23)}+0000`;
+}
+
+/** Epoch milliseconds of an ISO datetime with `Z` or an offset; undefined when malformed. */
+export function parseDateTimeMillis(value: string): number | undefined {
+  const match = DATETIME_RE.exec(value);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
+  let time = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+    time -= sign * offset * 60_000;
+  }
+  return time;
+}
+
+/** Normalizes an ISO datetime to `yyyy-MM-ddTHH:mm:ss.SSS+0000`; undefined when malformed. */
+export function parseDateTime(value: string): string | undefined {
+  const time = parseDateTimeMillis(value);
+  return time === undefined ? undefined : formatDateTime(time);
+}
+
+function parseTime(value: string): string | undefined {
+  const match = TIME_RE.exec(value);
+  if (!match) return undefined;
+  const [, h, mi, s, frac] = match;
+  if (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59)) return undefined;
+  const ms = frac === undefined ? '000' : frac.padEnd(3, '0').slice(0, 3);
+  return `${h}:${mi}:${s ?? '00'}.${ms}Z`;
+}
+
+function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem {
+  let value: number;
+  if (typeof raw === 'number') value = raw;
+  else if (typeof raw === 'string' && NUMBER_RE.test(raw.trim())) value = Number(raw.trim());
+  else return typeProblem(field, raw);
+  if (!Number.isFinite(value)) return typeProblem(field, raw);
+  if (field.valueType === 'int') {
+    if (!Number.isInteger(value)) return typeProblem(field, raw);
+    if (value > 2147483647 || value < -2147483648) {
+      return problem(
+        'NUMBER_OUTSIDE_VALID_RANGE',
+        `${field.label}: value outside of valid range on numeric field: ${showValue(raw)}`,
+        field,
+      );
+    }
+    return value;
+  }
+  const scale = field.scale;
+  const integerDigits = field.precision - scale;
+  if (Math.abs(value) >= 10 ** integerDigits) {
+    return problem(
+      'NUMBER_OUTSIDE_VALID_RANGE',
+      `${field.label}: value outside of valid range on numeric field: ${showValue(raw)}`,
+      field,
+    );
+  }
+  if (scale >= 0 && scale <= 15) {
+    const factor = 10 ** scale;
+    const rounded = Math.round(value * factor) / factor;
+    return Object.is(rounded, -0) ? 0 : rounded;
+  }
+  return value;
+}
+
+/**
+ * Coerces one incoming value for `field`. Returns the value to store (`null` for an explicit null), or a
+ * {@link ValueProblem}. `csv`: the value is a Bulk CSV string (`#N/A` and '' are handled by the caller).
+ */
+export function coerceValue(field: CompiledField, raw: unknown, csv: boolean): unknown {
+  if (raw === null || raw === undefined) return field.valueType === 'boolean' ? false : null;
+  switch (field.valueType) {
+    case 'string':
+    case 'textarea':
+    case 'phone':
+    case 'url':
+    case 'email':
+    case 'picklist': {
+      let value: string;
+      if (typeof raw === 'string') value = raw;
+      else if (typeof raw === 'number' || typeof raw === 'boolean') value = String(raw);
+      else return typeProblem(field, raw);
+      if (value === '' && !csv) return null;
+      if (value.length > field.length) {
+        return problem(
+          'STRING_TOO_LONG',
+          `${field.label}: data value too large: ${value} (max length=${field.length})`,
+          field,
+        );
+      }
+      if (field.valueType === 'email' && !EMAIL_RE.test(value)) {
+        return problem('INVALID_EMAIL_ADDRESS', `${field.label}: invalid email address: ${value}`, field);
+      }
+      if (field.valueType === 'picklist' && field.picklist !== undefined && field.restricted) {
+        const canonical = field.picklist.get(value.toLowerCase());
+        if (canonical === undefined) {
+          return problem(
+            'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+            `${field.label}: bad value for restricted picklist field: ${value}`,
+            field,
+          );
+        }
+        return canonical;
+      }
+      return value;
+    }
+    case 'multipicklist': {
+      let parts: string[];
+      if (Array.isArray(raw)) parts = raw.map((part) => String(part));
+      else if (typeof raw === 'string') parts = raw.split(';');
+      else return typeProblem(field, raw);
+      const values: string[] = [];
+      for (const part of parts) {
+        const trimmed = part.trim();
+        if (trimmed === '') continue;
+        let value = trimmed;
+        if (field.picklist !== undefined && field.restricted) {
+          const canonical = field.picklist.get(trimmed.toLowerCase());
+          if (canonical === undefined) {
+            return problem(
+              'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+              `${field.label}: bad value for restricted picklist field: ${trimmed}`,
+              field,
+            );
+          }
+          value = canonical;
+        }
+        if (!values.includes(value)) values.push(value);
+      }
+      if (values.length === 0) return null;
+      const joined = values.join(';');
+      if (joined.length > field.length) {
+        return problem(
+          'STRING_TOO_LONG',
+          `${field.label}: data value too large: ${joined} (max length=${field.length})`,
+          field,
+        );
+      }
+      return joined;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string') {
+        const lower = raw.trim().toLowerCase();
+        if (lower === 'true' || (csv && lower === '1')) return true;
+        if (lower === 'false' || (csv && lower === '0') || lower === '') return false;
+      }
+      if (typeof raw === 'number' && (raw === 0 || raw === 1)) return raw === 1;
+      return typeProblem(field, raw);
+    }
+    case 'int':
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return parseNumber(field, raw);
+    case 'date': {
+      if (typeof raw !== 'string') return typeProblem(field, raw);
+      const value = raw.trim();
+      const parsed = parseDate(value) ?? datePartOfDateTime(value);
+      return parsed ?? typeProblem(field, raw);
+    }
+    case 'datetime': {
+      if (typeof raw !== 'string') return typeProblem(field, raw);
+      const parsed = parseDateTime(raw.trim());
+      return parsed ?? typeProblem(field, raw);
+    }
+    case 'time': {
+      if (typeof raw !== 'string') return typeProblem(field, raw);
+      return parseTime(raw.trim()) ?? typeProblem(field, raw);
+    }
+    case 'id':
+    case 'reference': {
+      if (typeof raw !== 'string') return typeProblem(field, raw);
+      return raw.trim();
+    }
+    default:
+      return raw;
+  }
+}
+
+/** Salesforce accepts a datetime with an offset for a date field and keeps its date part. */
+function datePartOfDateTime(value: string): string | undefined {
+  const millis = parseDateTimeMillis(value);
+  if (millis === undefined) return undefined;
+  return new Date(millis).toISOString().slice(0, 10);
+}
+
+/** The key of a value in a unique / external id index. */
+export function indexKey(field: CompiledField, value: unknown): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const text = String(value);
+  return field.caseSensitive ? text : text.toLowerCase();
+}

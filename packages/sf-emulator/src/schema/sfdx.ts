@@ -1,0 +1,333 @@
+/**
+ * Object definitions from an SFDX project in source format:
+ * `<packageDir>/**\/objects/<Obj>/<Obj>.object-meta.xml` and `fields/<Field>.field-meta.xml`.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ['value', 'referenceTo', 'packageDirectories'].includes(name),
+});
+
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', '.sfdx', '.sf', '.husky', '.vscode']);
+
+type Xml = Record<string, unknown>;
+
+function readXml(path: string, root: string): Xml {
+  let parsed: Xml;
+  try {
+    parsed = parser.parse(readFileSync(path, 'utf8')) as Xml;
+  } catch (error) {
+    throw new OrgError('INVALID_METADATA', `Cannot parse ${path}: ${error instanceof Error ? error.message : error}`);
+  }
+  const body = parsed[root];
+  if (body === undefined || body === null || typeof body !== 'object') {
+    if (body === '') return {};
+    throw new OrgError('INVALID_METADATA', `${path} has no <${root}> element`);
+  }
+  return body as Xml;
+}
+
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object') return undefined;
+  return String(value);
+}
+
+function bool(value: unknown): boolean {
+  return text(value)?.toLowerCase() === 'true';
+}
+
+function num(value: unknown): number | undefined {
+  const raw = text(value);
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = Number(raw);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+function numberType(precision: number | undefined, scale: number | undefined): 'int' | 'double' {
+  return (scale ?? 0) === 0 && (precision ?? 18) <= 9 ? 'int' : 'double';
+}
+
+const FORMULA_TYPES: Record<string, Exclude<FieldType, 'formula' | 'autonumber'>> = {
+  Text: 'string',
+  Number: 'double',
+  Currency: 'currency',
+  Percent: 'percent',
+  Checkbox: 'boolean',
+  Date: 'date',
+  DateTime: 'datetime',
+  Time: 'time',
+};
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function picklistValues(meta: Xml): { values: string[]; restricted: boolean; defaultValue?: string } {
+  const valueSet = (meta.valueSet ?? {}) as Xml;
+  const definition = (valueSet.valueSetDefinition ?? {}) as Xml;
+  const values: string[] = [];
+  let defaultValue: string | undefined;
+  for (const entry of (definition.value ?? []) as Xml[]) {
+    const name = text(entry.fullName);
+    if (name === undefined) continue;
+    values.push(safeDecode(name));
+    if (bool(entry.default)) defaultValue = safeDecode(name);
+  }
+  // A global value set (valueSetName) has no local values: the picklist cannot be restricted locally.
+  const restricted = bool(valueSet.restricted) && values.length > 0;
+  return defaultValue === undefined ? { values, restricted } : { values, restricted, defaultValue };
+}
+
+/**
+ * Maps one `CustomField` metadata body to a field definition; undefined for fields that only customize a
+ * standard field (no `<type>`) and for types the local org does not model (Location).
+ */
+export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinition | undefined {
+  const name = text(meta.fullName);
+  const type = text(meta.type);
+  if (!name || !type) return undefined;
+  const label = text(meta.label);
+  const base: FieldDefinition = { name, type: 'string' };
+  if (label) base.label = label;
+  if (bool(meta.required)) base.required = true;
+  if (bool(meta.unique)) base.unique = true;
+  if (bool(meta.externalId)) base.externalId = true;
+  if (bool(meta.caseSensitive)) base.caseSensitive = true;
+  const length = num(meta.length);
+  const precision = num(meta.precision);
+  const scale = num(meta.scale);
+  const formula = text(meta.formula);
+  if (formula !== undefined && type !== 'Summary') {
+    const returnType = FORMULA_TYPES[type] ?? 'string';
+    const resolvedType = returnType === 'double' ? numberType(precision, scale) : returnType;
+    return {
+      ...base,
+      type: 'formula',
+      required: false,
+      unique: false,
+      externalId: false,
+      ...(precision === undefined ? {} : { precision }),
+      ...(scale === undefined ? {} : { scale }),
+      ...(resolvedType === 'string' ? { length: 1300 } : {}),
+      formula: { returnType: resolvedType, compute: compileFormula(formula) },
+    };
+  }
+  switch (type) {
+    case 'Text':
+    case 'EncryptedText':
+      return { ...base, type: 'string', length: length ?? 255 };
+    case 'TextArea':
+      return { ...base, type: 'textarea', length: 255 };
+    case 'LongTextArea':
+    case 'Html':
+      return { ...base, type: 'textarea', length: length ?? 32768 };
+    case 'Email':
+      return { ...base, type: 'email', length: 80 };
+    case 'Phone':
+      return { ...base, type: 'phone', length: 40 };
+    case 'Url':
+      return { ...base, type: 'url', length: 255 };
+    case 'Picklist':
+    case 'MultiselectPicklist': {
+      const { values, restricted, defaultValue } = picklistValues(meta);
+      const field: FieldDefinition = {
+        ...base,
+        type: type === 'Picklist' ? 'picklist' : 'multipicklist',
+        picklistValues: values,
+        restricted,
+      };
+      if (type === 'MultiselectPicklist') field.length = 4099;
+      if (defaultValue !== undefined) field.defaultValue = defaultValue;
+      return field;
+    }
+    case 'Checkbox':
+      return { ...base, type: 'boolean', defaultValue: text(meta.defaultValue)?.toLowerCase() === 'true' };
+    case 'Number':
+      return { ...base, type: numberType(precision, scale), precision: precision ?? 18, scale: scale ?? 0 };
+    case 'Currency':
+      return { ...base, type: 'currency', precision: precision ?? 18, scale: scale ?? 2 };
+    case 'Percent':
+      return { ...base, type: 'percent', precision: precision ?? 18, scale: scale ?? 2 };
+    case 'Date':
+      return { ...base, type: 'date' };
+    case 'DateTime':
+      return { ...base, type: 'datetime' };
+    case 'Time':
+      return { ...base, type: 'time' };
+    case 'Lookup':
+    case 'MasterDetail':
+    case 'Hierarchy': {
+      const referenceTo = type === 'Hierarchy' ? ['User'] : ((meta.referenceTo ?? []) as unknown[]).map(String);
+      if (referenceTo.length === 0) {
+        throw new OrgError('INVALID_METADATA', `${objectName}.${name}: a ${type} field needs <referenceTo>`);
+      }
+      const field: FieldDefinition = {
+        ...base,
+        type: 'reference',
+        referenceTo,
+        relationshipName: name.replace(/__c$/i, '__r'),
+      };
+      const childName = text(meta.relationshipName);
+      if (childName) field.childRelationshipName = name.endsWith('__c') ? `${childName}__r` : childName;
+      if (type === 'MasterDetail') {
+        field.masterDetail = true;
+        field.required = true;
+        field.createOnly = !bool(meta.reparentableMasterDetail);
+      }
+      if (text(meta.deleteConstraint) === 'Cascade') field.cascadeDelete = true;
+      return field;
+    }
+    case 'AutoNumber':
+      return { ...base, type: 'autonumber', displayFormat: text(meta.displayFormat) ?? '{0}', length: 30 };
+    case 'Summary':
+      return {
+        ...base,
+        type: 'formula',
+        required: false,
+        formula: { returnType: 'double', compute: () => null },
+      };
+    case 'Location':
+      return undefined;
+    default:
+      return { ...base, type: 'string', length: length ?? 255 };
+  }
+}
+
+/**
+ * A deliberately small formula evaluator: a formula that is a single field reference (`Amount__c`) or a
+ * `&` concatenation of field references and string literals is computed; anything else gives null.
+ */
+export function compileFormula(formula: string): (record: Record<string, unknown>) => unknown {
+  const source = formula.trim();
+  const parts = source.split('&').map((part) => part.trim());
+  const isField = (part: string) => /^[A-Za-z][A-Za-z0-9_]*$/.test(part);
+  const isString = (part: string) => /^"[^"]*"$/.test(part) || /^'[^']*'$/.test(part);
+  if (!parts.every((part) => isField(part) || isString(part))) return () => null;
+  const lookup = (record: Record<string, unknown>, name: string): unknown => {
+    if (name in record) return record[name];
+    const lower = name.toLowerCase();
+    for (const key of Object.keys(record)) if (key.toLowerCase() === lower) return record[key];
+    return undefined;
+  };
+  if (parts.length === 1 && isField(parts[0]!)) {
+    const name = parts[0]!;
+    return (record) => lookup(record, name) ?? null;
+  }
+  return (record) =>
+    parts.map((part) => (isString(part) ? part.slice(1, -1) : String(lookup(record, part) ?? ''))).join('');
+}
+
+function findObjectDirectories(root: string, out: string[]): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (SKIPPED_DIRECTORIES.has(entry)) continue;
+    const path = join(root, entry);
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      continue;
+    }
+    if (!isDirectory) continue;
+    if (entry === 'objects') {
+      for (const objectDir of readdirSync(path)) {
+        const full = join(path, objectDir);
+        if (statSync(full).isDirectory()) out.push(full);
+      }
+    } else findObjectDirectories(path, out);
+  }
+}
+
+function packageDirectories(projectDir: string): string[] {
+  const config = join(projectDir, 'sfdx-project.json');
+  if (!existsSync(config)) return [projectDir];
+  try {
+    const parsed = JSON.parse(readFileSync(config, 'utf8')) as { packageDirectories?: Array<{ path?: string }> };
+    const dirs = (parsed.packageDirectories ?? [])
+      .map((entry) => entry.path)
+      .filter((path): path is string => typeof path === 'string')
+      .map((path) => join(projectDir, path));
+    return dirs.length > 0 ? dirs : [projectDir];
+  } catch (error) {
+    throw new OrgError('INVALID_METADATA', `Cannot read ${config}: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+/**
+ * Reads an SFDX project's objects and fields (source format). Custom objects (`__c`) come back as full
+ * definitions; fields added to standard objects come back as `merge: true` definitions that extend the
+ * built-in object. Custom metadata types, platform events and other suffixes are skipped.
+ *
+ * @example
+ * const org = createOrg({ objects: loadSfdxObjects('./my-project') });
+ */
+export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
+  if (!existsSync(projectDir)) {
+    throw new OrgError('INVALID_METADATA', `SFDX project directory not found: ${projectDir}`);
+  }
+  const objectDirs: string[] = [];
+  for (const dir of packageDirectories(projectDir)) findObjectDirectories(dir, objectDirs);
+  const byName = new Map<string, ObjectDefinition>();
+  for (const dir of objectDirs) {
+    const name = basename(dir);
+    const lower = name.toLowerCase();
+    const isCustom = lower.endsWith('__c');
+    if (!isCustom && name.includes('__')) continue;
+    const fields: FieldDefinition[] = [];
+    const fieldsDir = join(dir, 'fields');
+    if (existsSync(fieldsDir)) {
+      for (const file of readdirSync(fieldsDir).sort()) {
+        if (!file.endsWith('.field-meta.xml')) continue;
+        const meta = readXml(join(fieldsDir, file), 'CustomField');
+        meta.fullName ??= file.replace(/\.field-meta\.xml$/, '');
+        const field = fieldFromMetadata(meta, name);
+        if (field) fields.push(field);
+      }
+    }
+    const objectFile = join(dir, `${name}.object-meta.xml`);
+    const objectMeta = existsSync(objectFile) ? readXml(objectFile, 'CustomObject') : {};
+    let definition: ObjectDefinition;
+    if (isCustom) {
+      const label = text(objectMeta.label) ?? name.replace(/__c$/i, '').replace(/_/g, ' ');
+      definition = { name, label, labelPlural: text(objectMeta.pluralLabel) ?? `${label}s`, custom: true, fields };
+      const nameField = (objectMeta.nameField ?? {}) as Xml;
+      if (!fields.some((field) => field.name.toLowerCase() === 'name')) {
+        const nameLabel = text(nameField.label) ?? `${label} Name`;
+        if (text(nameField.type) === 'AutoNumber') {
+          fields.unshift({
+            name: 'Name',
+            type: 'autonumber',
+            label: nameLabel,
+            displayFormat: text(nameField.displayFormat) ?? '{0}',
+            nameField: true,
+          });
+        } else {
+          fields.unshift({ name: 'Name', type: 'string', length: 80, label: nameLabel, nameField: true });
+        }
+      }
+    } else {
+      if (fields.length === 0) continue;
+      definition = { name, fields, merge: true };
+    }
+    const existing = byName.get(lower);
+    if (existing) existing.fields.push(...definition.fields);
+    else byName.set(lower, definition);
+  }
+  return [...byName.values()];
+}

@@ -1,0 +1,877 @@
+/**
+ * The SOQL engine: parses with `@jetstreamapp/soql-parser-js`, checks every name against the org's
+ * schema, then filters, sorts, pages and projects records into Salesforce's REST shape.
+ * Anything it does not support fails with MALFORMED_QUERY naming the construct, never a wrong answer.
+ */
+import {
+  type FieldType as ParsedFieldType,
+  parseQuery,
+  type Query,
+  type Subquery,
+  type WhereClause,
+} from '@jetstreamapp/soql-parser-js';
+import { OrgError, type OrgRecord, type QueryResult } from '../contract.js';
+import { normalizeId } from '../ids.js';
+import type { LocalOrg, ObjectStore } from '../org/org.js';
+import { formatDateTime, parseDate, parseDateTimeMillis } from '../org/values.js';
+import type { CompiledField, CompiledObject } from '../schema/compile.js';
+import { dateLiteralRange } from './dates.js';
+
+/** A resolved field path: reference hops, then the final field. */
+interface FieldPath {
+  hops: CompiledField[];
+  /** Objects reached by each hop (same length as hops). */
+  hopObjects: CompiledObject[];
+  field: CompiledField;
+  /** Canonical path (`Owner.Name`). */
+  path: string;
+}
+
+type Predicate = (record: OrgRecord) => boolean;
+
+interface SelectItem {
+  kind: 'field' | 'subquery' | 'aggregate';
+  path?: FieldPath;
+  subquery?: CompiledSubquery;
+  aggregate?: { fn: string; path: FieldPath | undefined; alias: string };
+}
+
+interface CompiledSubquery {
+  relationshipName: string;
+  child: ObjectStore;
+  field: CompiledField;
+  items: SelectItem[];
+  where: Predicate | undefined;
+  order: OrderKey[];
+  limit: number | undefined;
+  offset: number | undefined;
+}
+
+interface OrderKey {
+  path: FieldPath;
+  descending: boolean;
+  nullsLast: boolean;
+}
+
+const UNSUPPORTED_HINT = 'is not supported by the local org';
+
+function malformed(message: string): OrgError {
+  return new OrgError('MALFORMED_QUERY', message);
+}
+
+function unsupported(construct: string): OrgError {
+  return malformed(`${construct} ${UNSUPPORTED_HINT}`);
+}
+
+/** Builds Salesforce's positioned error message: the query, a caret, `ERROR at Row:r:Column:c`, the text. */
+function positioned(soql: string, token: string, message: string): string {
+  let at = -1;
+  if (token) {
+    const pattern = new RegExp(
+      `(^|[^A-Za-z0-9_.])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`,
+      'i',
+    );
+    const match = pattern.exec(soql);
+    if (match) at = match.index + match[1]!.length;
+  }
+  if (at < 0) return message;
+  const before = soql.slice(0, at);
+  const row = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const column = at - lineStart + 1;
+  const lineEnd = soql.indexOf('\n', at);
+  const line = soql.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+  return `${line}\n${' '.repeat(column - 1)}^\nERROR at Row:${row}:Column:${column}\n${message}`;
+}
+
+function unquote(literal: string): string {
+  const inner = literal.startsWith("'") && literal.endsWith("'") ? literal.slice(1, -1) : literal;
+  return inner.replace(/\\(.)/g, (_, char: string) => {
+    switch (char) {
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      default:
+        return char;
+    }
+  });
+}
+
+class QueryCompiler {
+  private readonly now: Date;
+
+  constructor(
+    private readonly org: LocalOrg,
+    private readonly soql: string,
+    private readonly includeDeleted: boolean,
+  ) {
+    this.now = org.now();
+  }
+
+  objectStore(name: string): ObjectStore {
+    const store = this.org.storeOf(name);
+    if (!store) {
+      throw new OrgError(
+        'INVALID_TYPE',
+        positioned(
+          this.soql,
+          name,
+          `sObject type '${name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+        ),
+      );
+    }
+    return store;
+  }
+
+  resolvePath(object: CompiledObject, rawPath: string, alias?: string): FieldPath {
+    let parts = rawPath.split('.');
+    if (alias && parts.length > 1 && parts[0]!.toLowerCase() === alias.toLowerCase()) parts = parts.slice(1);
+    const hops: CompiledField[] = [];
+    const hopObjects: CompiledObject[] = [];
+    const names: string[] = [];
+    let current = object;
+    for (let index = 0; index < parts.length - 1; index++) {
+      const part = parts[index]!;
+      const reference = current.byRelationship.get(part.toLowerCase());
+      if (!reference) {
+        throw new OrgError(
+          'INVALID_FIELD',
+          positioned(
+            this.soql,
+            rawPath,
+            `Didn't understand relationship '${part}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+          ),
+        );
+      }
+      if (reference.referenceTo.length !== 1) {
+        throw unsupported(`The polymorphic relationship ${reference.relationshipName}`);
+      }
+      const next = this.objectStore(reference.referenceTo[0]!).object;
+      hops.push(reference);
+      hopObjects.push(next);
+      names.push(reference.relationshipName!);
+      current = next;
+    }
+    const last = parts[parts.length - 1]!;
+    const field = current.byLower.get(last.toLowerCase());
+    if (!field) {
+      throw new OrgError(
+        'INVALID_FIELD',
+        positioned(
+          this.soql,
+          rawPath,
+          `No such column '${last}' on entity '${current.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+        ),
+      );
+    }
+    names.push(field.name);
+    return { hops, hopObjects, field, path: names.join('.') };
+  }
+
+  /** The value at a path for a record (formulas computed, missing parents give null). */
+  valueAt(path: FieldPath, record: OrgRecord): unknown {
+    let current: OrgRecord | undefined = record;
+    for (const hop of path.hops) {
+      const id: unknown = current[hop.name];
+      if (typeof id !== 'string') return null;
+      current = this.org.rawGet(id)?.record;
+      if (!current) return null;
+    }
+    if (path.field.isFormula) return this.org.computeFormula(path.field, current);
+    const value = current[path.field.name];
+    return value === undefined ? null : value;
+  }
+
+  checkQueryShape(query: Query | Subquery, nested: boolean): void {
+    if (query.groupBy) throw unsupported('GROUP BY');
+    if (query.having) throw unsupported('HAVING');
+    if (query.withDataCategory) throw unsupported('WITH DATA CATEGORY');
+    if (query.for) throw unsupported(`FOR ${query.for}`);
+    if (query.update) throw unsupported(`UPDATE ${query.update}`);
+    if (query.usingScope) throw unsupported('USING SCOPE');
+    if (query.offset !== undefined && query.offset > 2000) {
+      throw new OrgError('NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is 2000`);
+    }
+    if (nested && (query as Subquery).sObjectPrefix) throw unsupported('A prefixed relationship in a subquery');
+  }
+
+  compileSelect(
+    store: ObjectStore,
+    fields: ParsedFieldType[],
+    query: Query | Subquery,
+    alias: string | undefined,
+    nested: boolean,
+  ): SelectItem[] {
+    const object = store.object;
+    const items: SelectItem[] = [];
+    for (const item of fields) {
+      switch (item.type) {
+        case 'Field':
+          items.push({ kind: 'field', path: this.resolvePath(object, item.field, alias) });
+          break;
+        case 'FieldRelationship': {
+          if ('alias' in item && item.alias) throw unsupported('An alias on a relationship field');
+          const raw = [...item.relationships, item.field].join('.');
+          items.push({ kind: 'field', path: this.resolvePath(object, raw, alias) });
+          break;
+        }
+        case 'FieldSubquery': {
+          if (nested) throw malformed('Nested subqueries are not supported');
+          items.push({ kind: 'subquery', subquery: this.compileSubquery(store, item.subquery) });
+          break;
+        }
+        case 'FieldFunctionExpression': {
+          const name = item.functionName.toUpperCase();
+          if (name === 'FIELDS') {
+            const kind = String(item.parameters[0] ?? '').toUpperCase();
+            if (kind !== 'ALL' && kind !== 'STANDARD' && kind !== 'CUSTOM') throw malformed(`Unknown FIELDS(${kind})`);
+            if (kind !== 'STANDARD' && (query.limit === undefined || query.limit > 200)) {
+              throw malformed('The SOQL FIELDS function must have a LIMIT of at most 200');
+            }
+            for (const field of object.fields) {
+              if (kind === 'CUSTOM' && !field.custom) continue;
+              if (kind === 'STANDARD' && field.custom) continue;
+              items.push({ kind: 'field', path: { hops: [], hopObjects: [], field, path: field.name } });
+            }
+            break;
+          }
+          if (!['COUNT', 'COUNT_DISTINCT', 'MIN', 'MAX', 'SUM', 'AVG'].includes(name)) {
+            throw unsupported(`The function ${item.rawValue ?? name}`);
+          }
+          if (nested) throw unsupported('An aggregate function in a subquery');
+          const parameter = item.parameters[0];
+          if (parameter !== undefined && typeof parameter !== 'string') {
+            throw unsupported(`The nested function in ${item.rawValue ?? name}`);
+          }
+          if (parameter === undefined && name !== 'COUNT') throw malformed(`${name}() needs a field`);
+          const path = parameter === undefined ? undefined : this.resolvePath(object, parameter, alias);
+          if (path && (name === 'SUM' || name === 'AVG')) {
+            const type = path.field.valueType;
+            if (!['int', 'double', 'currency', 'percent'].includes(type)) {
+              throw new OrgError(
+                'INVALID_FIELD',
+                positioned(
+                  this.soql,
+                  parameter!,
+                  `field ${path.field.name} does not support aggregate operator ${name}`,
+                ),
+              );
+            }
+          }
+          items.push({ kind: 'aggregate', aggregate: { fn: name, path, alias: item.alias ?? '' } });
+          break;
+        }
+        case 'FieldTypeof':
+          throw unsupported('TYPEOF');
+        default:
+          throw unsupported('This select item');
+      }
+    }
+    return items;
+  }
+
+  compileSubquery(parent: ObjectStore, subquery: Subquery): CompiledSubquery {
+    this.checkQueryShape(subquery, true);
+    const name = subquery.relationshipName;
+    const relationship = this.org
+      .childRelationships(parent.object.name)
+      .find((child) => child.relationshipName?.toLowerCase() === name.toLowerCase());
+    if (!relationship) {
+      throw new OrgError(
+        'INVALID_TYPE',
+        positioned(
+          this.soql,
+          name,
+          `Didn't understand relationship '${name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+        ),
+      );
+    }
+    const child = this.org.storeOf(relationship.child.name)!;
+    const items = this.compileSelect(child, subquery.fields ?? [], subquery, undefined, true);
+    return {
+      relationshipName: relationship.relationshipName!,
+      child,
+      field: relationship.childField,
+      items,
+      where: subquery.where ? this.compileWhere(child.object, subquery.where, undefined) : undefined,
+      order: this.compileOrder(child.object, subquery.orderBy, undefined),
+      limit: subquery.limit,
+      offset: subquery.offset,
+    };
+  }
+
+  compileOrder(object: CompiledObject, orderBy: Query['orderBy'], alias: string | undefined): OrderKey[] {
+    if (!orderBy) return [];
+    const list = Array.isArray(orderBy) ? orderBy : [orderBy];
+    return list.map((clause) => {
+      if (!('field' in clause) || !clause.field) throw unsupported('ORDER BY a function');
+      const path = this.resolvePath(object, clause.field, alias);
+      if (
+        path.field.valueType === 'multipicklist' ||
+        (path.field.valueType === 'textarea' && path.field.length > 255)
+      ) {
+        throw malformed(
+          positioned(this.soql, clause.field, `field '${path.field.name}' can not be sorted in a query call`),
+        );
+      }
+      return {
+        path,
+        descending: clause.order === 'DESC',
+        nullsLast: clause.nulls === 'LAST',
+      };
+    });
+  }
+
+  // -------------------------------------------------------------- WHERE
+
+  compileWhere(object: CompiledObject, where: WhereClause, alias: string | undefined): Predicate {
+    const tokens: Array<string | Predicate> = [];
+    let node: WhereClause | undefined = where;
+    while (node) {
+      const left = node.left as (Record<string, unknown> & { openParen?: number; closeParen?: number }) | null;
+      const operator = 'operator' in node ? node.operator : undefined;
+      if (operator === 'NOT' && (left === null || !('field' in left || 'fn' in left || 'valueQuery' in left))) {
+        for (let i = 0; i < (left?.openParen ?? 0); i++) tokens.push('(');
+        tokens.push('NOT');
+      } else if (left) {
+        for (let i = 0; i < (left.openParen ?? 0); i++) tokens.push('(');
+        tokens.push(this.compileCondition(object, left, alias));
+        for (let i = 0; i < (left.closeParen ?? 0); i++) tokens.push(')');
+        if (operator) tokens.push(operator);
+      }
+      node = 'right' in node ? (node.right as WhereClause | undefined) : undefined;
+    }
+    let position = 0;
+    const peek = () => tokens[position];
+    const parseExpression = (): Predicate => {
+      const first = parseUnary();
+      const op = peek();
+      if (op !== 'AND' && op !== 'OR') return first;
+      const operands = [first];
+      while (peek() === op) {
+        position++;
+        operands.push(parseUnary());
+      }
+      const next = peek();
+      if (next === 'AND' || next === 'OR') {
+        throw malformed(
+          positioned(
+            this.soql,
+            String(next),
+            `unexpected token: '${String(next)}' (use parentheses to mix AND and OR)`,
+          ),
+        );
+      }
+      if (op === 'AND') return (record) => operands.every((predicate) => predicate(record));
+      return (record) => operands.some((predicate) => predicate(record));
+    };
+    const parseUnary = (): Predicate => {
+      const token = peek();
+      if (token === 'NOT') {
+        position++;
+        const inner = parseUnary();
+        return (record) => !inner(record);
+      }
+      if (token === '(') {
+        position++;
+        const inner = parseExpression();
+        if (peek() !== ')') throw malformed('Unbalanced parentheses in WHERE');
+        position++;
+        return inner;
+      }
+      if (typeof token === 'function') {
+        position++;
+        return token;
+      }
+      throw malformed(`unexpected token in WHERE: ${String(token)}`);
+    };
+    const predicate = parseExpression();
+    if (position !== tokens.length) throw malformed(`unexpected token in WHERE: ${String(tokens[position])}`);
+    return predicate;
+  }
+
+  compileCondition(object: CompiledObject, condition: Record<string, unknown>, alias: string | undefined): Predicate {
+    if ('fn' in condition) {
+      const fn = condition.fn as { rawValue?: string; functionName?: string };
+      throw unsupported(`The function ${fn.rawValue ?? fn.functionName ?? ''} in WHERE`);
+    }
+    const rawField = String(condition.field);
+    const operator = String(condition.operator).toUpperCase();
+    const path = this.resolvePath(object, rawField, alias);
+    const field = path.field;
+    if ('valueQuery' in condition) {
+      return this.compileSemiJoin(path, operator, condition.valueQuery as Query);
+    }
+    const literalTypes = condition.literalType as string | string[] | undefined;
+    const values = condition.value as string | string[];
+    const nValues = condition.dateLiteralVariable as number | number[] | undefined;
+    const type = field.valueType;
+    const isText = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(type);
+    const isId = type === 'id' || type === 'reference';
+    const isNumber = ['int', 'double', 'currency', 'percent'].includes(type);
+    if (type === 'textarea' && field.length > 255) {
+      throw new OrgError(
+        'INVALID_FIELD',
+        positioned(this.soql, rawField, `field '${field.name}' can not be filtered in a query call`),
+      );
+    }
+
+    const typeName = type === 'datetime' ? 'dateTime' : type === 'reference' ? 'id' : type;
+    const wrongType = (quoted: boolean) =>
+      new OrgError(
+        'INVALID_QUERY_FILTER_OPERATOR',
+        positioned(
+          this.soql,
+          rawField,
+          quoted
+            ? `value of filter criterion for field '${field.name}' must be of type ${typeName} and should not be enclosed in quotes`
+            : `value of filter criterion for field '${field.name}' must be of type ${typeName} and should be enclosed in quotes`,
+        ),
+      );
+
+    /** Converts one literal into a comparable value, or a day range for date literals. */
+    const convert = (raw: string, literalType: string, n: number | undefined): unknown => {
+      switch (literalType) {
+        case 'NULL':
+          return null;
+        case 'STRING': {
+          const text = unquote(raw);
+          if (isText) return text.toLowerCase();
+          if (isId) {
+            const id = normalizeId(text);
+            if (!id) {
+              throw new OrgError(
+                'INVALID_QUERY_FILTER_OPERATOR',
+                positioned(this.soql, rawField, `invalid ID field: ${text}`),
+              );
+            }
+            return id;
+          }
+          if (type === 'time') return text;
+          throw wrongType(true);
+        }
+        case 'INTEGER':
+        case 'DECIMAL': {
+          if (!isNumber) throw wrongType(false);
+          return Number(raw);
+        }
+        case 'BOOLEAN': {
+          if (type !== 'boolean') throw wrongType(!isText && !isId);
+          return raw.toUpperCase() === 'TRUE';
+        }
+        case 'DATE': {
+          if (type !== 'date') throw wrongType(false);
+          const date = parseDate(raw);
+          if (!date) throw malformed(positioned(this.soql, raw, `invalid date: ${raw}`));
+          return date;
+        }
+        case 'DATETIME': {
+          if (type !== 'datetime') throw wrongType(false);
+          const millis = parseDateTimeMillis(raw);
+          if (millis === undefined) throw malformed(positioned(this.soql, raw, `invalid dateTime: ${raw}`));
+          return formatDateTime(millis);
+        }
+        case 'DATE_LITERAL':
+        case 'DATE_N_LITERAL': {
+          if (type !== 'date' && type !== 'datetime') throw wrongType(false);
+          const name = raw.split(':')[0]!;
+          const range = dateLiteralRange(name, this.now, n ?? 1);
+          if (!range) throw unsupported(`The date literal ${raw}`);
+          const format =
+            type === 'date'
+              ? (millis: number) => new Date(millis).toISOString().slice(0, 10)
+              : (millis: number) => formatDateTime(millis);
+          return { range: true, start: format(range.start), end: format(range.end) };
+        }
+        case 'APEX_BIND_VARIABLE':
+          throw unsupported(`The bind variable :${raw}`);
+        default:
+          throw unsupported(`The literal ${raw} (${literalType})`);
+      }
+    };
+
+    const listValues = Array.isArray(values) ? values : [values];
+    const listTypes = Array.isArray(literalTypes) ? literalTypes : listValues.map(() => literalTypes ?? 'STRING');
+    const listN = Array.isArray(nValues) ? nValues : listValues.map(() => nValues);
+    const converted = listValues.map((raw, index) => convert(raw, listTypes[index] ?? 'STRING', listN[index]));
+    const get = (record: OrgRecord) => this.valueAt(path, record);
+    const norm = (value: unknown): unknown => {
+      if (value === null || value === undefined) return null;
+      if (isText) return String(value).toLowerCase();
+      return value;
+    };
+    const isRange = (value: unknown): value is { range: true; start: string; end: string } =>
+      typeof value === 'object' && value !== null && 'range' in value;
+
+    const compare = (a: unknown, b: unknown): number => {
+      if (typeof a === 'number' && typeof b === 'number') return a - b;
+      const left = String(a);
+      const right = String(b);
+      return left < right ? -1 : left > right ? 1 : 0;
+    };
+
+    const equals = (value: unknown, literal: unknown): boolean => {
+      if (literal === null) return value === null;
+      if (value === null) return false;
+      if (isRange(literal)) return compare(value, literal.start) >= 0 && compare(value, literal.end) < 0;
+      if (type === 'multipicklist') {
+        const have = new Set(String(value).split(';'));
+        const want = String(literal).split(';');
+        return have.size === want.length && want.every((part) => have.has(part));
+      }
+      return value === literal;
+    };
+
+    switch (operator) {
+      case '=':
+      case '!=': {
+        const literal = converted[0];
+        const negate = operator === '!=';
+        return (record) => equals(norm(get(record)), literal) !== negate;
+      }
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        const literal = converted[0];
+        if (literal === null) throw malformed(positioned(this.soql, rawField, `invalid operator on null: ${operator}`));
+        if (type === 'boolean' || isId || type === 'multipicklist') {
+          throw new OrgError(
+            'INVALID_QUERY_FILTER_OPERATOR',
+            positioned(this.soql, rawField, `invalid operator on ${typeName} field: ${operator}`),
+          );
+        }
+        return (record) => {
+          const value = norm(get(record));
+          if (value === null) return false;
+          if (isRange(literal)) {
+            if (operator === '<') return compare(value, literal.start) < 0;
+            if (operator === '<=') return compare(value, literal.end) < 0;
+            if (operator === '>') return compare(value, literal.end) >= 0;
+            return compare(value, literal.start) >= 0;
+          }
+          const order = compare(value, literal);
+          if (operator === '<') return order < 0;
+          if (operator === '<=') return order <= 0;
+          if (operator === '>') return order > 0;
+          return order >= 0;
+        };
+      }
+      case 'LIKE': {
+        if (!isText && !isId) {
+          throw new OrgError(
+            'INVALID_QUERY_FILTER_OPERATOR',
+            positioned(this.soql, rawField, `invalid operator on field '${field.name}': LIKE`),
+          );
+        }
+        const pattern = String(converted[0] ?? '');
+        let source = '';
+        for (let index = 0; index < pattern.length; index++) {
+          const char = pattern[index]!;
+          if (char === '%') source += '[\\s\\S]*';
+          else if (char === '_') source += '[\\s\\S]';
+          else source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        }
+        const regex = new RegExp(`^${source}$`, 'i');
+        return (record) => {
+          const value = get(record);
+          return value !== null && regex.test(String(value));
+        };
+      }
+      case 'IN':
+      case 'NOT IN': {
+        const negate = operator === 'NOT IN';
+        if (type === 'multipicklist') throw unsupported('IN on a multi-select picklist');
+        const set = new Set(converted.filter((value) => !isRange(value)));
+        const ranges = converted.filter(isRange);
+        return (record) => {
+          const value = norm(get(record));
+          const found = set.has(value) || ranges.some((range) => equals(value, range));
+          return found !== negate;
+        };
+      }
+      case 'INCLUDES':
+      case 'EXCLUDES': {
+        if (type !== 'multipicklist') {
+          throw new OrgError(
+            'INVALID_QUERY_FILTER_OPERATOR',
+            positioned(this.soql, rawField, `${operator} is only valid on multi-select picklist fields`),
+          );
+        }
+        const groups = converted.map((value) =>
+          String(value)
+            .split(';')
+            .map((part) => part.trim()),
+        );
+        const negate = operator === 'EXCLUDES';
+        return (record) => {
+          const value = norm(get(record));
+          const have = new Set(value === null ? [] : String(value).split(';'));
+          const hit = groups.some((group) => group.every((part) => have.has(part)));
+          return hit !== negate;
+        };
+      }
+      default:
+        throw unsupported(`The operator ${operator}`);
+    }
+  }
+
+  compileSemiJoin(path: FieldPath, operator: string, valueQuery: Query): Predicate {
+    if (operator !== 'IN' && operator !== 'NOT IN') throw malformed(`A subquery needs IN or NOT IN, not ${operator}`);
+    const type = path.field.valueType;
+    if (type !== 'id' && type !== 'reference') throw unsupported('A semi-join on a field that is not an id');
+    const fields = valueQuery.fields ?? [];
+    const only = fields[0];
+    if (fields.length !== 1 || !only || only.type !== 'Field') {
+      throw malformed('A semi-join subquery must select exactly one id field');
+    }
+    const inner = runParsed(this.org, this.soql, valueQuery, false);
+    const ids = new Set<unknown>();
+    for (const record of inner.records) {
+      for (const [key, value] of Object.entries(record)) if (key !== 'attributes' && value !== null) ids.add(value);
+    }
+    const negate = operator === 'NOT IN';
+    return (record) => {
+      const value = this.valueAt(path, record);
+      return (value !== null && ids.has(value)) !== negate;
+    };
+  }
+
+  // -------------------------------------------------------------- rows
+
+  recordUrl(type: string, id: string): string {
+    return `/services/data/v${this.org.apiVersion}/sobjects/${type}/${id}`;
+  }
+
+  sort(records: OrgRecord[], order: OrderKey[]): OrgRecord[] {
+    if (order.length === 0) return records;
+    const keyed = records.map((record) => ({
+      record,
+      keys: order.map((key) => {
+        const value = this.valueAt(key.path, record);
+        return typeof value === 'string' ? value.toUpperCase() : value;
+      }),
+    }));
+    keyed.sort((a, b) => {
+      for (let index = 0; index < order.length; index++) {
+        const key = order[index]!;
+        const left = a.keys[index];
+        const right = b.keys[index];
+        const leftNull = left === null || left === undefined;
+        const rightNull = right === null || right === undefined;
+        if (leftNull || rightNull) {
+          if (leftNull && rightNull) continue;
+          return (leftNull ? -1 : 1) * (key.nullsLast ? -1 : 1);
+        }
+        let cmp: number;
+        if (typeof left === 'number' && typeof right === 'number') cmp = left - right;
+        else if (typeof left === 'boolean' && typeof right === 'boolean') cmp = Number(left) - Number(right);
+        else cmp = String(left) < String(right) ? -1 : String(left) > String(right) ? 1 : 0;
+        if (cmp !== 0) return key.descending ? -cmp : cmp;
+      }
+      return 0;
+    });
+    return keyed.map((entry) => entry.record);
+  }
+
+  project(
+    object: CompiledObject,
+    record: OrgRecord,
+    items: SelectItem[],
+    children?: Map<string, Map<string, OrgRecord[]>>,
+  ) {
+    const out: Record<string, unknown> = {
+      attributes: { type: object.name, url: this.recordUrl(object.name, record.Id) },
+    };
+    for (const item of items) {
+      if (item.kind === 'field') this.projectPath(out, item.path!, record);
+      else if (item.kind === 'subquery') {
+        const subquery = item.subquery!;
+        const list = children?.get(subquery.relationshipName)?.get(record.Id) ?? [];
+        let rows = this.sort(list, subquery.order);
+        if (subquery.offset) rows = rows.slice(subquery.offset);
+        if (subquery.limit !== undefined) rows = rows.slice(0, subquery.limit);
+        out[subquery.relationshipName] =
+          rows.length === 0
+            ? null
+            : {
+                totalSize: rows.length,
+                done: true,
+                records: rows.map((row) => this.project(subquery.child.object, row, subquery.items)),
+              };
+      }
+    }
+    return out;
+  }
+
+  projectPath(out: Record<string, unknown>, path: FieldPath, record: OrgRecord): void {
+    let target = out;
+    let current: OrgRecord | undefined = record;
+    for (let index = 0; index < path.hops.length; index++) {
+      const hop = path.hops[index]!;
+      const name = hop.relationshipName!;
+      const id: unknown = current?.[hop.name];
+      const parent: OrgRecord | undefined = typeof id === 'string' ? this.org.rawGet(id)?.record : undefined;
+      if (!parent || (parent.IsDeleted === true && !this.includeDeleted)) {
+        if (!(name in target)) target[name] = null;
+        return;
+      }
+      const type = path.hopObjects[index]!.name;
+      let nested = target[name] as Record<string, unknown> | null | undefined;
+      if (!nested) {
+        nested = { attributes: { type, url: this.recordUrl(type, parent.Id) } };
+        target[name] = nested;
+      }
+      target = nested;
+      current = parent;
+    }
+    const field = path.field;
+    const value = field.isFormula ? this.org.computeFormula(field, current!) : current![field.name];
+    target[field.name] = value === undefined ? null : value;
+  }
+
+  childIndex(records: OrgRecord[], items: SelectItem[]): Map<string, Map<string, OrgRecord[]>> {
+    const out = new Map<string, Map<string, OrgRecord[]>>();
+    const parents = new Set(records.map((record) => record.Id));
+    for (const item of items) {
+      if (item.kind !== 'subquery') continue;
+      const subquery = item.subquery!;
+      const byParent = new Map<string, OrgRecord[]>();
+      for (const child of subquery.child.records.values()) {
+        if (child.IsDeleted === true && !this.includeDeleted) continue;
+        const parentId = child[subquery.field.name];
+        if (typeof parentId !== 'string' || !parents.has(parentId)) continue;
+        if (subquery.where && !subquery.where(child)) continue;
+        const list = byParent.get(parentId);
+        if (list) list.push(child);
+        else byParent.set(parentId, [child]);
+      }
+      out.set(subquery.relationshipName, byParent);
+    }
+    return out;
+  }
+}
+
+function aggregate(compiler: QueryCompiler, fn: string, path: FieldPath | undefined, records: OrgRecord[]): unknown {
+  if (!path) return records.length;
+  const values = records.map((record) => compiler.valueAt(path, record)).filter((value) => value !== null);
+  switch (fn) {
+    case 'COUNT':
+      return values.length;
+    case 'COUNT_DISTINCT':
+      return new Set(values.map((value) => (typeof value === 'string' ? value.toLowerCase() : value))).size;
+    case 'SUM':
+      return values.length === 0 ? null : values.reduce((sum: number, value) => sum + Number(value), 0);
+    case 'AVG':
+      return values.length === 0 ? null : values.reduce((sum: number, value) => sum + Number(value), 0) / values.length;
+    case 'MIN':
+    case 'MAX': {
+      if (values.length === 0) return null;
+      let best = values[0];
+      for (const value of values) {
+        const better =
+          typeof value === 'number' && typeof best === 'number'
+            ? fn === 'MIN'
+              ? value < best
+              : value > best
+            : fn === 'MIN'
+              ? String(value) < String(best)
+              : String(value) > String(best);
+        if (better) best = value;
+      }
+      return best;
+    }
+    default:
+      return null;
+  }
+}
+
+function runParsed(org: LocalOrg, soql: string, query: Query, includeDeleted: boolean): QueryResult {
+  const compiler = new QueryCompiler(org, soql, includeDeleted);
+  compiler.checkQueryShape(query, false);
+  if (!query.sObject) throw malformed('A FROM clause is required');
+  const store = compiler.objectStore(query.sObject);
+  const object = store.object;
+  const alias = query.sObjectAlias;
+  const fields = query.fields ?? [];
+  const first = fields[0];
+  const isCount =
+    fields.length === 1 &&
+    first?.type === 'FieldFunctionExpression' &&
+    first.functionName.toUpperCase() === 'COUNT' &&
+    first.parameters.length === 0 &&
+    !first.alias;
+  const items = isCount ? [] : compiler.compileSelect(store, fields, query, alias, false);
+  const aggregates = items.filter((item) => item.kind === 'aggregate');
+  if (aggregates.length > 0 && aggregates.length !== items.length) {
+    throw new OrgError(
+      'MALFORMED_QUERY',
+      'Field must be grouped or aggregated: an aggregate query without GROUP BY selects only aggregate functions',
+    );
+  }
+  if (
+    !isCount &&
+    items.some((item) => item.kind === 'aggregate' && item.aggregate!.fn === 'COUNT' && !item.aggregate!.path) &&
+    items.length > 1
+  ) {
+    throw malformed('COUNT() must be the only item of the SELECT list');
+  }
+  const where = query.where ? compiler.compileWhere(object, query.where, alias) : undefined;
+  const order = compiler.compileOrder(object, query.orderBy, alias);
+
+  const matched: OrgRecord[] = [];
+  const skipDeleted = !includeDeleted && store.deleted > 0;
+  for (const record of store.records.values()) {
+    if (skipDeleted && record.IsDeleted === true) continue;
+    if (where && !where(record)) continue;
+    matched.push(record);
+  }
+
+  if (isCount) {
+    let count = matched.length;
+    if (query.offset) count = Math.max(0, count - query.offset);
+    if (query.limit !== undefined) count = Math.min(count, query.limit);
+    return { totalSize: count, records: [], columns: [], isCount: true };
+  }
+  if (aggregates.length > 0) {
+    const row: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
+    const columns: string[] = [];
+    let expression = 0;
+    for (const item of aggregates) {
+      const { fn, path, alias: name } = item.aggregate!;
+      const key = name || `expr${expression++}`;
+      row[key] = aggregate(compiler, fn, path, matched);
+      columns.push(key);
+    }
+    return { totalSize: 1, records: [row], columns, isCount: false };
+  }
+
+  let rows = compiler.sort(matched, order);
+  if (query.offset) rows = rows.slice(query.offset);
+  if (query.limit !== undefined) rows = rows.slice(0, query.limit);
+  const children = items.some((item) => item.kind === 'subquery') ? compiler.childIndex(rows, items) : undefined;
+  const records = rows.map((record) => compiler.project(object, record, items, children));
+  const columns = items.map((item) => (item.kind === 'subquery' ? item.subquery!.relationshipName : item.path!.path));
+  return { totalSize: records.length, records, columns, isCount: false };
+}
+
+/** Runs a SOQL query against an org. `includeDeleted`: queryAll. */
+export function runQuery(org: LocalOrg, soql: string, includeDeleted: boolean): QueryResult {
+  let query: Query;
+  try {
+    query = parseQuery(soql);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const found = /but found: '([^']*)'/.exec(message);
+    if (found) throw malformed(positioned(soql, found[1]!, `unexpected token: '${found[1]}'`));
+    throw malformed(message.split('\n')[0] ?? message);
+  }
+  return runParsed(org, soql, query, includeDeleted);
+}
