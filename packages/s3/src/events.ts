@@ -6,6 +6,11 @@ export type S3EventSource = 's3' | 'sqs' | 'sns' | 'eventbridge';
 /**
  * One object named by an event. Keys and bucket names are already URL-decoded: pass them straight
  * to the S3 API.
+ *
+ * @example
+ * ```ts
+ * const ref: S3ObjectRef = { bucket: 'in', key: 'daily/contacts 1.csv', size: 1024, source: 'sqs', messageId: '059f36b4-...' };
+ * ```
  */
 export interface S3ObjectRef {
   bucket: string;
@@ -239,7 +244,16 @@ export type S3EventResult<T> =
   | { ref: S3ObjectRef; ok: true; value: T }
   | { ref: S3ObjectRef; ok: false; error: unknown };
 
-/** What {@link respondToS3Event} returns. */
+/**
+ * What {@link respondToS3Event} returns.
+ *
+ * @example
+ * ```ts
+ * const { results, batchItemFailures } = await respondToS3Event(event, importFile);
+ * const failed = results.filter((result) => !result.ok).length;
+ * return { batchItemFailures };
+ * ```
+ */
 export interface S3EventResponse<T> {
   /** One entry per object, in event order. */
   results: Array<S3EventResult<T>>;

@@ -150,7 +150,14 @@ export async function downloadToFile(options: {
   return path;
 }
 
-/** A body {@link uploadObject} accepts. */
+/**
+ * A body {@link uploadObject} accepts: its length need not be known.
+ *
+ * @example
+ * ```ts
+ * const body: UploadBody = createReadStream('report.csv'); // or 'text', a Buffer, an async generator
+ * ```
+ */
 export type UploadBody = string | Uint8Array | Readable | AsyncIterable<Uint8Array | string>;
 
 /** Options of {@link uploadObject}. */
@@ -171,7 +178,14 @@ export interface UploadObjectOptions {
   queueSize?: number;
 }
 
-/** Where an upload or copy landed. */
+/**
+ * Where an upload or copy landed.
+ *
+ * @example
+ * ```ts
+ * const { key, eTag } = await uploadObject({ client, bucket, key: 'out/a.csv', body: 'a\n' });
+ * ```
+ */
 export interface PutResult {
   bucket: string;
   key: string;
@@ -460,7 +474,15 @@ export async function deleteObject(options: {
   );
 }
 
-/** What {@link headObject} returns. */
+/**
+ * What {@link headObject} returns.
+ *
+ * @example
+ * ```ts
+ * const head: ObjectHead | undefined = await headObject({ client, bucket, key });
+ * // { size: 8, eTag: '"5d41..."', contentType: 'text/csv', metadata: { source: 'crm' }, lastModified: Date }
+ * ```
+ */
 export interface ObjectHead {
   size: number;
   eTag: string;
