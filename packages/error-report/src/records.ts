@@ -52,7 +52,8 @@ export const DEFAULT_ERROR_FIELD_NAMES: Readonly<ErrorRecordFieldNames> = Object
 
 /**
  * Maximum lengths (characters) of the text fields, by role. Defaults follow `@kicksaw/sf-emulator`'s
- * `IntegrationError__c`: 255 for short text, 131,072 for the long text areas.
+ * `IntegrationError__c`: 255 for the text fields, 32,768 for `ErrorMessage__c` and 131,072 for
+ * `ObjectPayload__c` (long text areas); the optional `row` and `errorFields` get 18 and 32,768.
  */
 export type ErrorRecordLengths = Partial<Record<Exclude<keyof ErrorRecordFieldNames, 'execution'>, number>>;
 
@@ -61,12 +62,12 @@ export const DEFAULT_ERROR_FIELD_LENGTHS: Readonly<Required<ErrorRecordLengths>>
   operation: 255,
   object: 255,
   errorCode: 255,
-  errorMessage: 131_072,
+  errorMessage: 32_768,
   upsertKey: 255,
   upsertKeyValue: 255,
   objectPayload: 131_072,
   row: 18,
-  errorFields: 131_072,
+  errorFields: 32_768,
 });
 
 /** Options of {@link toErrorRecords}. */
