@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ReadableStream } from 'node:stream/web';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -46,6 +47,13 @@ export interface ObjectStream {
   lastModified?: Date;
 }
 
+/** The SDK's body as a Node stream: Node's handler gives one; a fetch handler gives a web stream. */
+function toNodeStream(body: unknown): Readable | undefined {
+  if (body instanceof Readable) return body;
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as ReadableStream<Uint8Array>);
+  return undefined;
+}
+
 /**
  * Opens an object as a Node stream, without reading it into memory.
  *
@@ -65,11 +73,9 @@ export async function getObjectStream(options: {
   const { client, bucket, key, versionId } = options;
   try {
     const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-    const body = response.Body;
-    if (!(body instanceof Readable)) {
-      throw new TypeError(
-        `Expected a Node stream as the body of ${s3Uri(bucket, key)}; is this client built for Node?`,
-      );
+    const body = toNodeStream(response.Body);
+    if (!body) {
+      throw new TypeError(`Expected a stream as the body of ${s3Uri(bucket, key)}, got ${typeof response.Body}`);
     }
     return {
       body,

@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { ReadableStream } from 'node:stream/web';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { InputError, KicksawError } from '@kicksaw/core';
 import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +182,26 @@ describe('objects against a local S3', () => {
     await deleteObject({ client, bucket: other, key: 'archive/a.csv' });
     expect(await objectExists({ client, bucket: other, key: 'archive/a.csv' })).toBe(false);
     await deleteObject({ client, bucket: other, key: 'archive/a.csv' }); // deleting again is fine
+  });
+
+  it('reads a web stream body (a client with a fetch handler) as a Node stream', async () => {
+    // A hand-written stand-in for a client whose request handler is fetch-based: its Body is a web stream.
+    const webClient = {
+      send: async () => ({
+        Body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('from a '));
+            controller.enqueue(new TextEncoder().encode('web stream'));
+            controller.close();
+          },
+        }),
+        ContentLength: 17,
+      }),
+    } as unknown as S3Client;
+    const { body, size } = await getObjectStream({ client: webClient, bucket, key: 'web.txt' });
+    expect(body).toBeInstanceOf(Readable);
+    expect(size).toBe(17);
+    expect((await readAll(body)).toString()).toBe('from a web stream');
   });
 
   it('uploads and downloads empty objects', async () => {
