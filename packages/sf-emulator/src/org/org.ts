@@ -430,7 +430,7 @@ export class LocalOrg implements EmulatedOrg {
         return err(
           'DUPLICATE_VALUE',
           `duplicate value found: ${field.name} duplicates value on record with id: ${other}`,
-          [field.name],
+          [],
         );
       }
     }
@@ -1003,7 +1003,8 @@ export class LocalOrg implements EmulatedOrg {
     const target = this.targetOf(context, rawId, true);
     if (isError(target)) return fail(target, this.idOfInput(input));
     const current = target;
-    if (current.IsDeleted !== true) {
+    if (current.IsDeleted !== true || this.cascadeOrigin.has(current.Id)) {
+      // A record deleted with its parent comes back only when the parent is undeleted.
       return fail(err('UNDELETE_FAILED', 'Entity is not in the recycle bin', []), current.Id);
     }
     const next = { ...current, IsDeleted: false } as OrgRecord;

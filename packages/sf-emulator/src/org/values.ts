@@ -32,24 +32,33 @@ export function typeProblem(field: CompiledField, value: unknown): ValueProblem 
   );
 }
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?$/i;
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+function digits(value: string, start: number, count: number): number {
+  let out = 0;
+  for (let index = start; index < start + count; index++) {
+    const code = value.charCodeAt(index) - 48;
+    if (code < 0 || code > 9) return -1;
+    out = out * 10 + code;
+  }
+  return out;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /** Parses `yyyy-MM-dd` into the same string when it is a real calendar date. */
 export function parseDate(value: string): string | undefined {
-  const match = DATE_RE.exec(value);
-  if (!match) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const time = Date.UTC(year, month - 1, day);
-  const check = new Date(time);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-    return undefined;
-  }
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   return value;
 }
 
@@ -69,21 +78,57 @@ export function parseDateTimeMillis(value: string): number | undefined {
   const hour = Number(h);
   const minute = Number(mi);
   const second = s === undefined ? 0 : Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59) {
+    return undefined;
+  }
+  if (second > 59) return undefined;
   const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
   let time = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+    const offsetDigits = zone.slice(1).replace(':', '');
+    const offset = Number(offsetDigits.slice(0, 2)) * 60 + Number(offsetDigits.slice(2, 4));
     time -= sign * offset * 60_000;
   }
   return time;
 }
 
+/**
+ * Fast path for the common UTC forms `yyyy-MM-ddTHH:mm:ssZ` and `yyyy-MM-ddTHH:mm:ss.SSSZ`: validates and
+ * formats without a Date object. Undefined when the value has another shape.
+ */
+function fastUtcDateTime(value: string): string | undefined | false {
+  const length = value.length;
+  if ((length !== 20 && length !== 24) || value.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  if (
+    value.charCodeAt(4) !== 45 ||
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 ||
+    value.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  if (length === 24) {
+    if (value.charCodeAt(19) !== 46 || digits(value, 20, 3) < 0) return undefined;
+    return `${value.slice(0, 23)}+0000`;
+  }
+  return `${value.slice(0, 19)}.000+0000`;
+}
+
 /** Normalizes an ISO datetime to `yyyy-MM-ddTHH:mm:ss.SSS+0000`; undefined when malformed. */
 export function parseDateTime(value: string): string | undefined {
+  const fast = fastUtcDateTime(value);
+  if (fast === false) return undefined;
+  if (fast !== undefined) return fast;
   const time = parseDateTimeMillis(value);
   return time === undefined ? undefined : formatDateTime(time);
 }
