@@ -1,1 +1,35 @@
-export {};
+export {
+  claimExecution,
+  type ExecutionClaim,
+  ExecutionRecordError,
+  type ExecutionRecordSettings,
+  type ExecutionStatus,
+  type ExistingExecution,
+  findExecution,
+  idempotencyKeyFor,
+  type ResolvedExecutionRecordSettings,
+  resolveExecutionRecordSettings,
+  updateExecution,
+} from './execution-record.js';
+export {
+  createS3ImportHandler,
+  HANDLER_ENV_NAMES,
+  type LambdaContextLike,
+  type S3ImportHandlerOptions,
+  type S3ImportHandlerResponse,
+  S3ImportIncompleteError,
+  type S3ImportItemResult,
+  s3ImportHandlerOptionsFromEnv,
+  validateS3ImportHandlerOptions,
+} from './handler.js';
+export { type ImportCsvOptions, type ImportCsvResult, ImportFailedError, importCsv } from './import-csv.js';
+export { ImportOrchestrator } from './import-orchestrator.js';
+export { type ColumnMapping, type ImportMapping, type MappedRow, type RowMapper, toRowMapper } from './mapping.js';
+export {
+  type BatchResult,
+  type ErrorReportSettings,
+  Orchestrator,
+  type OrchestratorClass,
+  type OrchestratorOptions,
+  type UploadedReport,
+} from './orchestrator.js';

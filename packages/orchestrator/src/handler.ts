@@ -1,0 +1,361 @@
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  BULK_OPERATIONS,
+  type BulkOperation,
+  ConfigError,
+  KicksawError,
+  type Logger,
+  redact,
+  silentLogger,
+} from '@kicksaw/core';
+import type { ReadCsvOptions } from '@kicksaw/csv';
+import { createS3Client, respondToS3Event, type S3ObjectRef } from '@kicksaw/s3';
+import {
+  connect,
+  type IngestOptions,
+  parseSalesforceConfig,
+  type SalesforceConfig,
+  salesforceConfigFromEnv,
+} from '@kicksaw/sf-bulk';
+import type { Connection } from 'jsforce';
+import { z } from 'zod';
+import type { ExecutionRecordSettings } from './execution-record.js';
+import { type ImportCsvResult, importCsv } from './import-csv.js';
+import type { ImportMapping } from './mapping.js';
+import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
+
+/** Options of {@link createS3ImportHandler}. */
+export interface S3ImportHandlerOptions {
+  /** The Salesforce object, e.g. `Contact`. */
+  object: string;
+  /** The Bulk API operation. */
+  operation: BulkOperation;
+  /** The external id field (required for `upsert`). */
+  externalIdField?: string;
+  /** How CSV columns become fields (see `@kicksaw/csv`). */
+  mapping: ImportMapping;
+  /**
+   * How to reach Salesforce: a config for `@kicksaw/sf-bulk`'s `connect` (validated when the handler
+   * is created), or `connection`.
+   */
+  salesforce?: SalesforceConfig;
+  /** A connection factory (or a ready connection) instead of `salesforce`. Called once per cold start. */
+  connection?: Connection | (() => Promise<Connection>);
+  /** The S3 client. Default: one built from `s3ClientConfig` (default: the Lambda's region and role). */
+  s3Client?: S3Client;
+  /** Config of the S3 client built when `s3Client` is absent. */
+  s3ClientConfig?: S3ClientConfig;
+  /** Default `archive`. */
+  archiveFolder?: string;
+  /** Default `errors`. */
+  errorFolder?: string;
+  /** Default `.kicksaw/state`. */
+  stateFolder?: string;
+  /** AWS region of the bucket (console links). */
+  region?: string;
+  /** The execution record settings (see {@link importCsv}). */
+  execution?: ExecutionRecordSettings | false;
+  /** Extra fields of the execution record. */
+  executionFields?: Record<string, unknown>;
+  /** Your orchestrator subclass: `(options) => MyOrchestrator.create(options)`. */
+  orchestrator?: (options: OrchestratorOptions) => Promise<Orchestrator>;
+  /** CSV reading options. */
+  csv?: Omit<ReadCsvOptions, 'source'>;
+  /** Ingest engine tuning. */
+  ingest?: Partial<Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records'>>;
+  /**
+   * Time kept back from the Lambda's remaining time for the report, the archive and the record after
+   * the engine stops waiting, in ms. Default 60,000.
+   */
+  reserveMs?: number;
+  /** Objects handled at once within one event. Default 1. */
+  concurrency?: number;
+  /**
+   * Keys this handler never imports. Default: keys under the archive, error and state folders, so
+   * that a trigger on the whole bucket does not feed the handler its own output.
+   */
+  ignoreKey?: (key: string) => boolean;
+  /** Default `silentLogger`. */
+  logger?: Logger;
+  /** Names used in configuration errors, by option (e.g. `{ object: 'KICKSAW_OBJECT' }`). */
+  settingNames?: Partial<Record<string, string>>;
+}
+
+/** The part of a Lambda context the handler reads. */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+  awsRequestId?: string;
+}
+
+/** One object's result in a handler response. */
+export interface S3ImportItemResult {
+  bucket: string;
+  key: string;
+  ok: boolean;
+  status?: ImportCsvResult['status'] | 'ignored';
+  result?: ImportCsvResult;
+  error?: { name: string; code?: string; message: string };
+}
+
+/** What the handler returns: `batchItemFailures` for SQS triggers, and every object's result. */
+export interface S3ImportHandlerResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+  results: S3ImportItemResult[];
+}
+
+/** Some objects of a direct S3 or EventBridge event failed or are left pending; Lambda retries the event. */
+export class S3ImportIncompleteError extends KicksawError {
+  /** The objects that failed or are pending. */
+  readonly items: S3ImportItemResult[];
+  constructor(items: S3ImportItemResult[]) {
+    const names = items.map((item) => `s3://${item.bucket}/${item.key} (${item.error?.message ?? item.status})`);
+    super(`Not finished: ${names.join('; ')}`, { code: 'IMPORT_INCOMPLETE' });
+    this.items = items;
+  }
+}
+
+const optionsSchema = z.object({
+  object: z.string().trim().min(1),
+  operation: z.enum(BULK_OPERATIONS as [BulkOperation, ...BulkOperation[]]),
+  externalIdField: z.string().trim().min(1).optional(),
+  mapping: z.custom<ImportMapping>(
+    (value) => typeof value === 'function' || (typeof value === 'object' && value !== null),
+    'must be an object or a function',
+  ),
+  archiveFolder: z.string().trim().min(1).optional(),
+  errorFolder: z.string().trim().min(1).optional(),
+  stateFolder: z.string().trim().min(1).optional(),
+  reserveMs: z.number().int().min(0).optional(),
+  concurrency: z.number().int().min(1).optional(),
+});
+
+/**
+ * Validates handler options; throws a {@link ConfigError} naming the first missing or bad setting.
+ * {@link createS3ImportHandler} calls it once, when the handler is created (the Lambda's cold start).
+ */
+export function validateS3ImportHandlerOptions(options: S3ImportHandlerOptions): void {
+  const names = options.settingNames ?? {};
+  const nameOf = (key: string) => names[key] ?? key;
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'options');
+    const value = (options as unknown as Record<string, unknown>)[key];
+    const missing = value === undefined || value === '';
+    throw new ConfigError(missing ? 'is required' : `is invalid (${issue?.message ?? 'bad value'})`, {
+      setting: nameOf(key),
+      code: missing ? 'CONFIG_MISSING' : 'CONFIG_INVALID',
+    });
+  }
+  if (options.operation === 'upsert' && !options.externalIdField) {
+    throw new ConfigError('is required for the upsert operation', {
+      setting: nameOf('externalIdField'),
+      code: 'CONFIG_MISSING',
+      hint: 'Name the external id field upserts match on, e.g. External_Id__c.',
+    });
+  }
+  if (!options.salesforce && !options.connection) {
+    throw new ConfigError('is required', {
+      setting: nameOf('salesforce'),
+      code: 'CONFIG_MISSING',
+      hint: 'Give Salesforce credentials (or a connection factory).',
+    });
+  }
+  if (options.salesforce) parseSalesforceConfig(options.salesforce, { settingPrefix: 'salesforce.' });
+}
+
+/**
+ * A Lambda handler for flow 1: S3 notifications (direct, through SQS or SNS) and EventBridge
+ * "Object Created" events each run {@link importCsv} for the objects they name. Options are
+ * validated once, when the handler is created; the Salesforce connection is made on the first
+ * invocation and kept for the warm ones.
+ *
+ * - SQS: returns `batchItemFailures` (enable `ReportBatchItemFailures`): failed objects and runs left
+ *   pending at the deadline are retried by SQS, and the retry finishes a pending run.
+ * - Direct S3 and EventBridge: throws {@link S3ImportIncompleteError} when an object failed or is
+ *   pending, so Lambda's retry of the event finishes it.
+ * - Duplicate deliveries and already archived objects are skipped (logged), not failed.
+ *
+ * The deadline handed to the engine is the Lambda's remaining time minus `reserveMs`.
+ *
+ * @example
+ * ```ts
+ * export const handler = createS3ImportHandler({
+ *   object: 'Contact', operation: 'upsert', externalIdField: 'External_Id__c',
+ *   mapping: { columns: { Email: 'Email', 'Last Name': 'LastName', Id: 'External_Id__c' } },
+ *   salesforce: { loginUrl: 'https://acme.my.salesforce.com', clientId, clientSecret },
+ * });
+ * ```
+ */
+export function createS3ImportHandler(
+  options: S3ImportHandlerOptions,
+): (event: unknown, context?: LambdaContextLike) => Promise<S3ImportHandlerResponse> {
+  validateS3ImportHandlerOptions(options);
+  const logger = options.logger ?? silentLogger;
+  const reserveMs = options.reserveMs ?? 60_000;
+  const folders = [
+    options.archiveFolder ?? 'archive',
+    options.errorFolder ?? 'errors',
+    options.stateFolder ?? '.kicksaw/state',
+  ];
+  const ignoreKey =
+    options.ignoreKey ?? ((key: string) => folders.some((folder) => key.startsWith(`${folder.replace(/\/+$/, '')}/`)));
+  let s3Client = options.s3Client;
+  let connection: Promise<Connection> | undefined;
+  const getConnection = (): Promise<Connection> => {
+    if (connection) return connection;
+    {
+      const made =
+        typeof options.connection === 'function'
+          ? options.connection()
+          : options.connection
+            ? Promise.resolve(options.connection)
+            : connect(options.salesforce as SalesforceConfig, { logger });
+      const pending = made.catch((error: unknown) => {
+        connection = undefined; // the next invocation tries again
+        throw error;
+      });
+      connection = pending;
+      return pending;
+    }
+  };
+
+  return async (event, context) => {
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const deadline = remaining === undefined ? undefined : Date.now() + Math.max(0, remaining - reserveMs);
+    s3Client ??= options.s3Client ?? createS3Client(options.s3ClientConfig);
+    const client = s3Client;
+    const handleOne = async (ref: S3ObjectRef): Promise<S3ImportItemResult> => {
+      if (ignoreKey(ref.key)) {
+        logger.info('ignored: the key is in a folder this handler writes to', {
+          source: `s3://${ref.bucket}/${ref.key}`,
+        });
+        return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
+      }
+      const result = await importCsv({
+        s3Client: client,
+        connection: await getConnection(),
+        bucket: ref.bucket,
+        key: ref.key,
+        ...(ref.eTag ? { eTag: ref.eTag } : {}),
+        ...(ref.versionId ? { versionId: ref.versionId } : {}),
+        object: options.object,
+        operation: options.operation,
+        ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
+        mapping: options.mapping,
+        ...(options.csv ? { csv: options.csv } : {}),
+        ...(options.ingest ? { ingest: options.ingest } : {}),
+        ...(deadline !== undefined ? { deadline } : {}),
+        ...(options.archiveFolder ? { archiveFolder: options.archiveFolder } : {}),
+        ...(options.errorFolder ? { errorFolder: options.errorFolder } : {}),
+        ...(options.stateFolder ? { stateFolder: options.stateFolder } : {}),
+        ...(options.execution !== undefined ? { execution: options.execution } : {}),
+        ...(options.executionFields ? { executionFields: options.executionFields } : {}),
+        ...(options.orchestrator ? { orchestrator: options.orchestrator } : {}),
+        ...(options.region ? { region: options.region } : {}),
+        logger,
+      });
+      if (result.status === 'pending') {
+        // Reported as not done: SQS redelivers the message, Lambda retries the event; that call finishes the run.
+        throw new PendingRun(result);
+      }
+      return { bucket: ref.bucket, key: ref.key, ok: true, status: result.status, result };
+    };
+    const response = await respondToS3Event(event, handleOne, { concurrency: options.concurrency ?? 1 });
+    const results: S3ImportItemResult[] = response.results.map((item) => {
+      if (item.ok) return item.value;
+      const error = item.error;
+      if (error instanceof PendingRun) {
+        return { bucket: item.ref.bucket, key: item.ref.key, ok: false, status: 'pending', result: error.result };
+      }
+      logger.error('object failed', { source: `s3://${item.ref.bucket}/${item.ref.key}`, error: redact(error) });
+      return { bucket: item.ref.bucket, key: item.ref.key, ok: false, error: describeError(error) };
+    });
+    for (const rejected of response.rejected) {
+      logger.error('SQS message is not an S3 event', { messageId: rejected.messageId, error: rejected.error.message });
+    }
+    const isSqs = response.results.some((item) => item.ref.messageId !== undefined) || response.rejected.length > 0;
+    const notDone = results.filter((item) => !item.ok);
+    if (!isSqs && notDone.length > 0) throw new S3ImportIncompleteError(notDone);
+    return { batchItemFailures: response.batchItemFailures, results };
+  };
+}
+
+class PendingRun extends Error {
+  readonly result: ImportCsvResult;
+  constructor(result: ImportCsvResult) {
+    super(`run pending: Salesforce jobs ${result.pendingJobs?.join(', ') ?? ''} still running`);
+    this.result = result;
+  }
+}
+
+function describeError(error: unknown): { name: string; code?: string; message: string } {
+  if (error instanceof KicksawError) return { name: error.name, code: error.code, message: error.message };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/** Environment variable names read by {@link s3ImportHandlerOptionsFromEnv}. */
+export const HANDLER_ENV_NAMES = {
+  object: 'KICKSAW_OBJECT',
+  operation: 'KICKSAW_OPERATION',
+  externalIdField: 'KICKSAW_EXTERNAL_ID_FIELD',
+  mapping: 'KICKSAW_MAPPING',
+  archiveFolder: 'KICKSAW_ARCHIVE_FOLDER',
+  errorFolder: 'KICKSAW_ERROR_FOLDER',
+  stateFolder: 'KICKSAW_STATE_FOLDER',
+  reserveMs: 'KICKSAW_RESERVE_MS',
+  region: 'AWS_REGION',
+  salesforce: 'SF_INSTANCE_URL',
+} as const;
+
+/**
+ * Handler options from environment variables, for a handler configured in its deployment (the SAM
+ * template): `KICKSAW_OBJECT`, `KICKSAW_OPERATION`, `KICKSAW_EXTERNAL_ID_FIELD`, `KICKSAW_MAPPING` (JSON),
+ * `KICKSAW_ARCHIVE_FOLDER`, `KICKSAW_ERROR_FOLDER`, `KICKSAW_STATE_FOLDER`, `KICKSAW_RESERVE_MS`,
+ * `AWS_REGION`, and the Salesforce variables of `@kicksaw/sf-bulk` (`SF_INSTANCE_URL`, `SF_LOGIN_URL`,
+ * `SF_CLIENT_ID`, ...). `overrides` win over the environment. Errors name the variable.
+ *
+ * @example
+ * ```ts
+ * export const handler = createS3ImportHandler(s3ImportHandlerOptionsFromEnv(process.env, { logger }));
+ * ```
+ */
+export function s3ImportHandlerOptionsFromEnv(
+  env: Record<string, string | undefined>,
+  overrides: Partial<S3ImportHandlerOptions> = {},
+): S3ImportHandlerOptions {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  let mapping: unknown = overrides.mapping;
+  const mappingText = read(HANDLER_ENV_NAMES.mapping);
+  if (mapping === undefined && mappingText !== undefined) {
+    try {
+      mapping = JSON.parse(mappingText);
+    } catch (error) {
+      throw new ConfigError('is not valid JSON', { setting: HANDLER_ENV_NAMES.mapping, cause: error });
+    }
+  }
+  const reserveText = read(HANDLER_ENV_NAMES.reserveMs);
+  const reserveMs = reserveText === undefined ? undefined : Number(reserveText);
+  const salesforce =
+    overrides.salesforce ?? (overrides.connection ? undefined : (salesforceConfigFromEnv(env) as SalesforceConfig));
+  const options = {
+    object: read(HANDLER_ENV_NAMES.object),
+    operation: read(HANDLER_ENV_NAMES.operation),
+    externalIdField: read(HANDLER_ENV_NAMES.externalIdField),
+    mapping,
+    archiveFolder: read(HANDLER_ENV_NAMES.archiveFolder),
+    errorFolder: read(HANDLER_ENV_NAMES.errorFolder),
+    stateFolder: read(HANDLER_ENV_NAMES.stateFolder),
+    region: read(HANDLER_ENV_NAMES.region),
+    reserveMs,
+    ...(salesforce ? { salesforce } : {}),
+    settingNames: { ...HANDLER_ENV_NAMES },
+    ...overrides,
+  };
+  const cleaned = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  return cleaned as unknown as S3ImportHandlerOptions;
+}

@@ -1,0 +1,148 @@
+import { ConfigError } from '@kicksaw/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createS3ImportHandler,
+  type S3ImportHandlerOptions,
+  S3ImportIncompleteError,
+  s3ImportHandlerOptionsFromEnv,
+} from '../src/index.js';
+import { MAPPING, sampleContacts } from './fixtures.js';
+import { type Harness, keysUnder, putText, s3Event, sqsEvent, startHarness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+afterEach(() => {
+  h.sf.faults.reset();
+});
+
+const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50 };
+
+function baseOptions(overrides: Partial<S3ImportHandlerOptions> = {}): S3ImportHandlerOptions {
+  return {
+    object: 'Contact',
+    operation: 'insert',
+    mapping: MAPPING,
+    s3Client: h.s3.client,
+    connection: h.connection,
+    ingest: ingestTuning,
+    ...overrides,
+  };
+}
+
+function executionsFor(prefix: string): Array<Record<string, unknown>> {
+  return (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+    String(r.ExecutionPayload__c ?? '').includes(prefix),
+  );
+}
+
+function contactsWith(prefix: string) {
+  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
+}
+
+describe('createS3ImportHandler', () => {
+  it('the same event delivered 5 times at once gives one load, one report, one execution record', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(300, { prefix: 'DUP' });
+    const eTag = await putText(h.s3, bucket, 'in/dup.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions());
+    const event = s3Event(bucket, 'in/dup.csv', eTag, sample.csv.length);
+
+    const settled = await Promise.allSettled(Array.from({ length: 5 }, () => handler(event)));
+    expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+    const statuses = settled.map((s) => (s.status === 'fulfilled' ? s.value.results[0]?.status : 'rejected')).sort();
+    expect(statuses.filter((s) => s === 'completed')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'skipped')).toHaveLength(4);
+
+    expect(contactsWith('DUP-')).toHaveLength(300);
+    expect(executionsFor(`s3://${bucket}/in/dup.csv`)).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'in/')).toEqual([]);
+  });
+
+  it('a run cut short by the time limit is finished by the next delivery, without sending a row twice', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(400, { prefix: 'LATE', bad: true });
+    const eTag = await putText(h.s3, bucket, 'late.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    const event = sqsEvent(s3Event(bucket, 'late.csv', eTag), 'msg-1');
+
+    h.sf.faults.set({ jobProcessingMs: 2500 });
+    // 1.3 s left in the Lambda, 1 s kept in reserve: the engine stops waiting after about 0.3 s.
+    const first = await handler(event, { getRemainingTimeInMillis: () => 1300 });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
+    expect(first.results[0]?.status).toBe('pending');
+    expect(first.results[0]?.result?.pendingJobs?.length).toBeGreaterThan(0);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toEqual([]);
+    expect(await keysUnder(h.s3, bucket, 'late.csv')).toEqual(['late.csv']);
+    const record = h.sf.org.get(first.results[0]?.result?.executionId as string) as Record<string, unknown>;
+    expect(record.Status__c).toBe('Queued'); // parked: a later invocation finishes it
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/state/')).toHaveLength(2); // state + outcomes so far
+
+    // SQS redelivers the message; this invocation has all the time it needs.
+    const second = await handler(event, { getRemainingTimeInMillis: () => 60_000 + 1000 });
+    expect(second.batchItemFailures).toEqual([]);
+    const done = second.results[0]?.result;
+    expect(done?.status).toBe('completed');
+    expect(done?.summary.input).toBe(400);
+    expect(done?.summary.failed).toBe(sample.bad.size);
+    expect(done?.summary.succeeded).toBe(400 - sample.bad.size);
+
+    // insert, not upsert: a row sent twice would be a second Contact.
+    expect(contactsWith('LATE-')).toHaveLength(sample.goodIds.size);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    expect(executionsFor(`s3://${bucket}/late.csv`)).toHaveLength(1);
+    expect(executionsFor(`s3://${bucket}/late.csv`)[0]?.Status__c).toBe('Completed with Errors');
+  });
+
+  it('ignores keys in the folders it writes to, and reports failures per SQS message', async () => {
+    const bucket = await h.s3.createBucket();
+    const handler = createS3ImportHandler(baseOptions());
+    const ignored = await handler(s3Event(bucket, 'errors/error-report-x.csv', 'abc'));
+    expect(ignored.results[0]?.status).toBe('ignored');
+
+    const missing = await handler(sqsEvent(s3Event(bucket, 'nope.csv', 'abc'), 'msg-9'));
+    expect(missing.batchItemFailures).toEqual([{ itemIdentifier: 'msg-9' }]);
+    expect(missing.results[0]?.error?.message).toMatch(/moved or deleted/);
+
+    await expect(handler(s3Event(bucket, 'nope2.csv', 'abd'))).rejects.toBeInstanceOf(S3ImportIncompleteError);
+  });
+});
+
+describe('handler configuration', () => {
+  it('names a missing setting when the handler is created', () => {
+    expect(() => createS3ImportHandler({ ...baseOptions(), object: '' })).toThrow(/Setting object is required/);
+    expect(() => createS3ImportHandler({ ...baseOptions(), operation: 'upsert' })).toThrow(
+      /Setting externalIdField is required for the upsert operation/,
+    );
+    const { connection: _unused, ...noSalesforce } = baseOptions();
+    expect(() => createS3ImportHandler(noSalesforce)).toThrow(ConfigError);
+    expect(() => createS3ImportHandler(noSalesforce)).toThrow(/Setting salesforce is required/);
+  });
+
+  it('names the missing environment variable', () => {
+    const env = {
+      KICKSAW_OPERATION: 'upsert',
+      KICKSAW_EXTERNAL_ID_FIELD: 'External_Id__c',
+      KICKSAW_MAPPING: JSON.stringify(MAPPING),
+      SF_INSTANCE_URL: 'https://acme.my.salesforce.com',
+      SF_ACCESS_TOKEN: '00D000000000001!abcdef',
+    };
+    expect(() => createS3ImportHandler(s3ImportHandlerOptionsFromEnv(env))).toThrow(
+      /Setting KICKSAW_OBJECT is required/,
+    );
+    const noSalesforce = { ...env, KICKSAW_OBJECT: 'Contact', SF_INSTANCE_URL: '', SF_ACCESS_TOKEN: '' };
+    expect(() => createS3ImportHandler(s3ImportHandlerOptionsFromEnv(noSalesforce))).toThrow(/SF_INSTANCE_URL/);
+    expect(() =>
+      s3ImportHandlerOptionsFromEnv({ ...env, KICKSAW_OBJECT: 'Contact', KICKSAW_MAPPING: '{nope' }),
+    ).toThrow(/Setting KICKSAW_MAPPING is not valid JSON/);
+    const ok = createS3ImportHandler(s3ImportHandlerOptionsFromEnv({ ...env, KICKSAW_OBJECT: 'Contact' }));
+    expect(typeof ok).toBe('function');
+  });
+});
