@@ -143,6 +143,24 @@ describe('uploadErrorReport', () => {
 });
 
 describe('createS3ErrorReport', () => {
+  it('does not hang when a multipart upload fails while outcomes are still being written', async () => {
+    const report = createS3ErrorReport({ client: s3.client, bucket: 'missing-bucket-big', key: 'errors/big.csv' });
+    let written = 0;
+    const writing = (async () => {
+      for (const outcome of manyOutcomes(400_000)) {
+        await report.write(outcome);
+        written++;
+      }
+      return report.end();
+    })();
+    await expect(writing).rejects.toThrow(
+      /Could not upload the error report to s3:\/\/missing-bucket-big\/errors\/big\.csv/,
+    );
+    // It stopped early: the failure reached the writer once lib-storage held its parts in flight (about
+    // 4 + 1 parts of 5 MiB, ~165k of these outcomes), instead of the writer buffering all 400k.
+    expect(written).toBeLessThan(250_000);
+  });
+
   it('writes 200,000 outcomes as a multipart upload, batch by batch, with the right lines', async () => {
     const count = 200_000;
     const report = createS3ErrorReport({
