@@ -221,24 +221,23 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
   const header = async (outcome: RowOutcome | undefined): Promise<void> => {
     const resolved = errorColumns(outcome);
     if (errorHeaderDone) return;
-    errorHeaderDone = true;
-    if (errorSink.continuing || !wantHeader) return;
-    await errorSink.push(
-      bom +
-        encodeLine(
-          resolved.map((column) => column.header),
-          format,
-        ),
+    const line = encodeLine(
+      resolved.map((column) => column.header),
+      format,
     );
+    // A header mismatch throws here, and again on every later write and on end().
+    if (errorSink.continuing && wantHeader) checkHeader(errorSink, line, format);
+    errorHeaderDone = true;
+    if (!errorSink.continuing && wantHeader) await errorSink.push(bom + line);
   };
 
   const successHeader = async (sink: TextSink, outcome: RowOutcome | undefined): Promise<string[]> => {
     successColumns ??= outcome ? Object.keys(outcome.record) : [];
     if (!successHeaderDone) {
+      const line = encodeLine(['sf__Id', 'sf__Created', ...successColumns], format);
+      if (sink.continuing && wantHeader) checkHeader(sink, line, format);
       successHeaderDone = true;
-      if (!sink.continuing && wantHeader) {
-        await sink.push(bom + encodeLine(['sf__Id', 'sf__Created', ...successColumns], format));
-      }
+      if (!sink.continuing && wantHeader) await sink.push(bom + line);
     }
     return successColumns;
   };
@@ -307,6 +306,17 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     counts: () => ({ ...counts }),
     summary: () => summarizer.result(),
   };
+}
+
+/** Appending under another header would mix two layouts in one file: refuse it. */
+function checkHeader(sink: TextSink, line: string, format: CsvFormat): void {
+  const expected = line.slice(0, line.length - format.lineEnding.length);
+  if (sink.existingHeader === undefined || sink.existingHeader === expected) return;
+  throw new KicksawError(
+    `Cannot append to this report: its header is "${sink.existingHeader.slice(0, 200)}" but this report's is ` +
+      `"${expected.slice(0, 200)}". Append with the same layout and columns, or write to a new file.`,
+    { code: 'REPORT_HEADER_MISMATCH' },
+  );
 }
 
 function sourceRowColumns(sourceColumns: readonly string[]): ResolvedColumn[] {

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -28,6 +28,8 @@ export class TextSink {
   readonly stream: Writable;
   /** `true` when appending to a file that already had content. */
   readonly continuing: boolean;
+  /** When continuing: the file's first line (without BOM and line ending), to check the header against. */
+  readonly existingHeader: string | undefined;
   private readonly ownsStream: boolean;
   private readonly endOutput: boolean;
   private buffer = '';
@@ -39,12 +41,14 @@ export class TextSink {
       const path = options.output;
       mkdirSync(dirname(path), { recursive: true });
       this.continuing = options.append === true && fileSize(path) > 0;
+      this.existingHeader = this.continuing ? firstLine(path) : undefined;
       this.stream = createWriteStream(path, { flags: options.append ? 'a' : 'w', encoding: 'utf8' });
       this.ownsStream = true;
       this.endOutput = true;
     } else {
       this.stream = options.output;
       this.continuing = false;
+      this.existingHeader = undefined;
       this.ownsStream = false;
       this.endOutput = options.endOutput !== false;
     }
@@ -139,6 +143,24 @@ function wrap(error: unknown): KicksawError {
   if (error instanceof KicksawError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new KicksawError(`Could not write the error report: ${reason}`, { code: 'REPORT_WRITE_FAILED', cause: error });
+}
+
+/** The first line of a file (up to 64 KiB), without a BOM or line ending. */
+function firstLine(path: string): string {
+  const buffer = Buffer.alloc(64 * 1024);
+  const fd = openSync(path, 'r');
+  let length: number;
+  try {
+    length = readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const text = buffer
+    .subarray(0, length)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  const end = text.search(/\r\n|\n|\r/);
+  return end === -1 ? text : text.slice(0, end);
 }
 
 function fileSize(path: string): number {

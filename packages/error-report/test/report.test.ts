@@ -72,6 +72,28 @@ describe('default layout', () => {
     expect(lines.map((line) => line.code)).toEqual(['DUPLICATE_VALUE', 'UNABLE_TO_LOCK_ROW']);
   });
 
+  it('refuses to append under a different header, and takes header: false appends as they are', async () => {
+    const path = join(dir, 'mixed.csv');
+    const first = createErrorReport({ output: path, append: true, bom: true, object: 'Contact' });
+    await first.write(outcome(1));
+    await first.end();
+    const other = createErrorReport({ output: path, append: true, layout: 'source-row' });
+    await expect(other.write(outcome(2))).rejects.toThrow(
+      /Cannot append to this report: its header is "salesforce_object,code/,
+    );
+    await expect(other.end()).rejects.toThrow(KicksawError);
+    const same = createErrorReport({ output: path, append: true, object: 'Contact' });
+    await same.write(outcome(3));
+    await same.end();
+    const raw = createErrorReport({ output: path, append: true, header: false, columns: ['row', 'code'] });
+    await raw.write(outcome(4));
+    await raw.end();
+    const lines = readFileSync(path, 'utf8').split('\r\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[2]?.startsWith('Contact,FIELD_INTEGRITY_EXCEPTION,bad row 3')).toBe(true);
+    expect(lines[3]).toBe('4,FIELD_INTEGRITY_EXCEPTION');
+  });
+
   it('writes one line per error, and counts errors and failed rows while writing', async () => {
     const out = collector();
     const report = createErrorReport({ output: out.stream, object: 'Account' });
