@@ -28,6 +28,13 @@ export function neutralizeFormula(value: string): string {
 /**
  * Turns any value into the text of one cell: strings as they are, numbers and booleans with
  * `String()`, `null`/`undefined` as empty, dates as ISO 8601, anything else as JSON.
+ *
+ * @example
+ * ```ts
+ * cellText(null); // ''
+ * cellText(true); // 'true'
+ * cellText({ a: 1 }); // '{"a":1}'
+ * ```
  */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -37,7 +44,14 @@ export function cellText(value: unknown): string {
   return JSON.stringify(value) ?? '';
 }
 
-/** How cells and lines are written. */
+/**
+ * How cells and lines are written.
+ *
+ * @example
+ * ```ts
+ * const format: CsvFormat = { delimiter: ',', lineEnding: '\r\n', neutralizeFormulas: true };
+ * ```
+ */
 export interface CsvFormat {
   /** Field delimiter, one character. Default `,`. */
   delimiter: string;
@@ -50,6 +64,12 @@ export interface CsvFormat {
 /**
  * Encodes one cell: quoted (with `"` doubled) only when it holds the delimiter, a quote, `\r` or `\n`.
  * Formula neutralization applies to string values only (a number such as `-5` is not a formula).
+ *
+ * @example
+ * ```ts
+ * encodeCell('say "hi", then go', format); // '"say ""hi"", then go"'
+ * encodeCell('=1+1', format); // "'=1+1"
+ * ```
  */
 export function encodeCell(value: unknown, format: CsvFormat): string {
   let text = cellText(value);
@@ -65,6 +85,11 @@ function needsQuotes(text: string, delimiter: string): boolean {
 /**
  * Encodes one record (a line with its terminator). Like Python's csv module, a record made of a
  * single empty cell is written as `""` so that it is not mistaken for a blank line.
+ *
+ * @example
+ * ```ts
+ * encodeLine(['Contact', 'line\nbreak', 42, null], format); // 'Contact,"line\nbreak",42,\r\n'
+ * ```
  */
 export function encodeLine(cells: readonly unknown[], format: CsvFormat): string {
   if (cells.length === 1 && cellText(cells[0]) === '') return `""${format.lineEnding}`;

@@ -1,9 +1,23 @@
 import type { RowOutcome, SalesforceError } from '@kicksaw/core';
 
-/** The status code given to a failed or unprocessed row that came without any error detail. */
+/**
+ * The status code given to a failed or unprocessed row that came without any error detail.
+ *
+ * @example
+ * ```ts
+ * reportableErrors({ row: 3, status: 'failed', errors: [] })[0]?.statusCode === NO_ERROR_DETAIL; // true
+ * ```
+ */
 export const NO_ERROR_DETAIL = 'KICKSAW_NO_ERROR_DETAIL';
 
-/** Which outcomes count as errors, and how. */
+/**
+ * Which outcomes count as errors, and how.
+ *
+ * @example
+ * ```ts
+ * const selection: ErrorSelection = { includeSkipped: false };
+ * ```
+ */
 export interface ErrorSelection {
   /**
    * Report skipped rows that carry a reason (`errors`). Default `true`. Skipped rows without a

@@ -7,11 +7,23 @@ import {
 } from '@kicksaw/core';
 import { type ErrorSelection, reportableErrors } from './errors-of.js';
 
-/** The API name of the error object. */
+/**
+ * The API name of the error object.
+ *
+ * @example
+ * ```ts
+ * await ingestAll({ connection, object: ERROR_OBJECT, operation: 'insert', records: errorRecords });
+ * ```
+ */
 export const ERROR_OBJECT = 'IntegrationError__c';
 
 /**
  * Field API names of the error object. `null` leaves a field out of the records.
+ *
+ * @example
+ * ```ts
+ * const fieldNames: Partial<ErrorRecordFieldNames> = { execution: 'Execution__c', upsertKeyValue: null, row: 'Row__c' };
+ * ```
  */
 export interface ErrorRecordFieldNames {
   /** Lookup to the execution record. Default `IntegrationExecution__c`. */
@@ -36,7 +48,14 @@ export interface ErrorRecordFieldNames {
   errorFields: string | null;
 }
 
-/** The seed's field names (`KicksawSalesforce` in kicksaw-integration-utils). */
+/**
+ * The seed's field names (`KicksawSalesforce` in kicksaw-integration-utils).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_ERROR_FIELD_NAMES.objectPayload; // 'ObjectPayload__c'
+ * ```
+ */
 export const DEFAULT_ERROR_FIELD_NAMES: Readonly<ErrorRecordFieldNames> = Object.freeze({
   execution: 'IntegrationExecution__c',
   operation: 'Operation__c',
@@ -54,10 +73,22 @@ export const DEFAULT_ERROR_FIELD_NAMES: Readonly<ErrorRecordFieldNames> = Object
  * Maximum lengths (characters) of the text fields, by role. Defaults follow `@kicksaw/sf-emulator`'s
  * `IntegrationError__c`: 255 for the text fields, 32,768 for `ErrorMessage__c` and 131,072 for
  * `ObjectPayload__c` (long text areas); the optional `row` and `errorFields` get 18 and 32,768.
+ *
+ * @example
+ * ```ts
+ * const lengths: ErrorRecordLengths = { errorMessage: 255 }; // a short text ErrorMessage__c
+ * ```
  */
 export type ErrorRecordLengths = Partial<Record<Exclude<keyof ErrorRecordFieldNames, 'execution'>, number>>;
 
-/** Default maximum lengths, by role. */
+/**
+ * Default maximum lengths, by role.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_ERROR_FIELD_LENGTHS.objectPayload; // 131072
+ * ```
+ */
 export const DEFAULT_ERROR_FIELD_LENGTHS: Readonly<Required<ErrorRecordLengths>> = Object.freeze({
   operation: 255,
   object: 255,
@@ -70,7 +101,14 @@ export const DEFAULT_ERROR_FIELD_LENGTHS: Readonly<Required<ErrorRecordLengths>>
   errorFields: 32_768,
 });
 
-/** Options of {@link toErrorRecords}. */
+/**
+ * Options of {@link toErrorRecords}.
+ *
+ * @example
+ * ```ts
+ * const options: ErrorRecordOptions = { executionId: 'a01...', operation: 'upsert', object: 'Contact', upsertKey: 'Email' };
+ * ```
+ */
 export interface ErrorRecordOptions extends ErrorSelection {
   /** The execution record's id (the lookup on every error record). */
   executionId: string;
@@ -90,6 +128,12 @@ export interface ErrorRecordOptions extends ErrorSelection {
  * One `IntegrationError__c` record, with where it came from. Its `row` (1, 2, 3, ... in order) is
  * what `@kicksaw/sf-bulk` reports the record's own outcome under, so {@link checkErrorRecordInserts}
  * can tell which source rows' error records failed.
+ *
+ * @example
+ * ```ts
+ * const [first]: ErrorRecord[] = toErrorRecords(outcomes, options);
+ * first?.source.row; // the input row it describes
+ * ```
  */
 export interface ErrorRecord {
   /** 1-based position of this error record; use it as the row when inserting. */
@@ -233,7 +277,14 @@ function recordMaker(options: ErrorRecordOptions): (outcome: RowOutcome, lastRow
   };
 }
 
-/** What {@link checkErrorRecordInserts} found. */
+/**
+ * What {@link checkErrorRecordInserts} found.
+ *
+ * @example
+ * ```ts
+ * const check: ErrorRecordInsertCheck = checkErrorRecordInserts(errorRecords, inserted.outcomes);
+ * ```
+ */
 export interface ErrorRecordInsertCheck {
   /** `true` when every error record was inserted. */
   ok: boolean;

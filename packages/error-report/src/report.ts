@@ -5,7 +5,14 @@ import { type ErrorSelection, reportableErrors } from './errors-of.js';
 import { TextSink } from './sink.js';
 import { OutcomeSummarizer, type OutcomeSummary } from './summary.js';
 
-/** The seed's columns, in the seed's order: the default layout. */
+/**
+ * The seed's columns, in the seed's order: the default layout.
+ *
+ * @example
+ * ```ts
+ * createErrorReport({ output, columns: [...DEFAULT_COLUMNS, 'row'] }); // the seed's columns plus the row number
+ * ```
+ */
 export const DEFAULT_COLUMNS = Object.freeze([
   'salesforce_object',
   'code',
@@ -15,10 +22,24 @@ export const DEFAULT_COLUMNS = Object.freeze([
   'object_json',
 ] as const);
 
-/** The columns the "source row" layout adds after the record's own columns (Data Loader style). */
+/**
+ * The columns the "source row" layout adds after the record's own columns (Data Loader style).
+ *
+ * @example
+ * ```ts
+ * SOURCE_ROW_ERROR_COLUMNS.join(','); // 'row,error_code,error_message,error_fields'
+ * ```
+ */
 export const SOURCE_ROW_ERROR_COLUMNS = Object.freeze(['row', 'error_code', 'error_message', 'error_fields'] as const);
 
-/** What a column function sees: one error of one outcome. */
+/**
+ * What a column function sees: one error of one outcome.
+ *
+ * @example
+ * ```ts
+ * const column: ReportColumn = { header: 'Fields', value: (line: ErrorLine) => line.error.fields.join(' ') };
+ * ```
+ */
 export interface ErrorLine {
   /** The outcome the error belongs to. */
   outcome: RowOutcome;
@@ -35,6 +56,11 @@ export interface ErrorLine {
 /**
  * Names of the built-in columns: the seed's six, the source-row ones, and a few more
  * (`status`, `line`, `job_id`, `attempts`, `record_id`).
+ *
+ * @example
+ * ```ts
+ * const columns: BuiltInColumn[] = ['row', 'code', 'message', 'job_id'];
+ * ```
  */
 export type BuiltInColumn =
   | (typeof DEFAULT_COLUMNS)[number]
@@ -63,13 +89,27 @@ const BUILT_IN: Record<BuiltInColumn, (line: ErrorLine) => unknown> = {
   record_id: (line) => line.outcome.id,
 };
 
-/** A custom column: a header and either a built-in column's name or a function of the line. */
+/**
+ * A custom column: a header and either a built-in column's name or a function of the line.
+ *
+ * @example
+ * ```ts
+ * const columns: ReportColumn[] = [{ header: 'Error Code', value: 'code' }, { header: 'Row', value: (line) => line.outcome.row }];
+ * ```
+ */
 export interface ReportColumn {
   header: string;
   value: BuiltInColumn | ((line: ErrorLine) => unknown);
 }
 
-/** What a report has written so far. */
+/**
+ * What a report has written so far (this writer's lines; not lines already in a file it appends to).
+ *
+ * @example
+ * ```ts
+ * const { errorLines, failedRows } = report.counts();
+ * ```
+ */
 export interface ReportCounts {
   /** Lines written to the error report: one per error, so a row with two errors counts twice. */
   errorLines: number;
@@ -81,7 +121,14 @@ export interface ReportCounts {
   successRows: number;
 }
 
-/** Options of {@link createErrorReport}. */
+/**
+ * Options of {@link createErrorReport}.
+ *
+ * @example
+ * ```ts
+ * const options: ErrorReportOptions = { output: 'errors.csv', object: 'Contact', upsertKey: 'Email', bom: true };
+ * ```
+ */
 export interface ErrorReportOptions extends ErrorSelection {
   /** A file path (parent directories are created) or any writable stream. */
   output: Writable | string;
@@ -123,7 +170,17 @@ export interface ErrorReportOptions extends ErrorSelection {
   includeSuccesses?: Writable | string;
 }
 
-/** A streaming error report: feed it outcomes, then `end()` it. */
+/**
+ * A streaming error report: feed it outcomes, then `end()` it. Await each `write` (or use `writeAll`) so
+ * lines keep their order and backpressure works.
+ *
+ * @example
+ * ```ts
+ * const report: ErrorReportWriter = createErrorReport({ output: process.stdout, endOutput: false });
+ * await report.writeAll(outcomes);
+ * await report.end();
+ * ```
+ */
 export interface ErrorReportWriter {
   /** Writes the lines of one outcome (none for a success). Waits only for backpressure. */
   write(outcome: RowOutcome): Promise<void>;

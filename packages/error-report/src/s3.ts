@@ -5,7 +5,14 @@ import { fileNameOf, presignGetUrl, uploadObject } from '@kicksaw/s3';
 import { createErrorReport, type ErrorReportOptions, type ReportCounts } from './report.js';
 import type { OutcomeSummary } from './summary.js';
 
-/** The seed's error folder. */
+/**
+ * The seed's error folder.
+ *
+ * @example
+ * ```ts
+ * errorReportKey({ folder: DEFAULT_ERROR_FOLDER }); // 'errors/error-report-<timestamp>.csv'
+ * ```
+ */
 export const DEFAULT_ERROR_FOLDER = 'errors';
 
 /**
@@ -23,7 +30,14 @@ export function errorReportKey(options: { folder?: string; timestamp?: string } 
   return folder ? `${folder}/${name}` : name;
 }
 
-/** Options of {@link createS3ErrorReport}: the report's options, minus the output, plus where in S3. */
+/**
+ * Options of {@link createS3ErrorReport}: the report's options, minus the output, plus where in S3.
+ *
+ * @example
+ * ```ts
+ * const options: S3ErrorReportOptions = { client, bucket: 'acme', object: 'Contact', link: { expiresIn: 86_400 } };
+ * ```
+ */
 export interface S3ErrorReportOptions
   extends Omit<ErrorReportOptions, 'output' | 'append' | 'endOutput' | 'includeSuccesses'> {
   client: S3Client;
@@ -47,7 +61,14 @@ export interface S3ErrorReportOptions
   partSize?: number;
 }
 
-/** Where an uploaded report is, a link to it, and what it holds. */
+/**
+ * Where an uploaded report is, a link to it, and what it holds.
+ *
+ * @example
+ * ```ts
+ * const { key, url, counts }: UploadedErrorReport = await report.end();
+ * ```
+ */
 export interface UploadedErrorReport {
   bucket: string;
   key: string;
@@ -58,7 +79,16 @@ export interface UploadedErrorReport {
   versionId?: string;
 }
 
-/** A report that streams into S3 as it is written. */
+/**
+ * A report that streams into S3 as it is written.
+ *
+ * @example
+ * ```ts
+ * const report: S3ErrorReportWriter = createS3ErrorReport({ client, bucket: 'acme' });
+ * try { await report.writeAll(run); } catch (error) { await report.abort(error); throw error; }
+ * const uploaded = await report.end();
+ * ```
+ */
 export interface S3ErrorReportWriter {
   /** The key the report is being written to. */
   readonly key: string;
@@ -162,7 +192,14 @@ export function createS3ErrorReport(options: S3ErrorReportOptions): S3ErrorRepor
   };
 }
 
-/** Options of {@link uploadErrorReport}. */
+/**
+ * Options of {@link uploadErrorReport}.
+ *
+ * @example
+ * ```ts
+ * const options: UploadErrorReportOptions = { client, bucket: 'acme', outcomes: run, object: 'Contact' };
+ * ```
+ */
 export interface UploadErrorReportOptions extends S3ErrorReportOptions {
   /** The outcomes: an array, an ingest run, any (async) iterable. */
   outcomes: Iterable<RowOutcome> | AsyncIterable<RowOutcome>;

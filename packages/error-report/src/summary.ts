@@ -1,7 +1,14 @@
 import type { RowOutcome } from '@kicksaw/core';
 import { type ErrorSelection, reportableErrors } from './errors-of.js';
 
-/** Counts of one object's outcomes. */
+/**
+ * Counts of one object's outcomes.
+ *
+ * @example
+ * ```ts
+ * const contact: ObjectCounts | undefined = summarize(outcomes, { object: 'Contact' }).byObject.Contact;
+ * ```
+ */
 export interface ObjectCounts {
   /** Outcomes seen. */
   rows: number;
@@ -17,24 +24,52 @@ export interface ObjectCounts {
   byErrorCode: Record<string, number>;
 }
 
-/** What {@link summarize} returns: totals, then the same counts by object and by error code. */
+/**
+ * What {@link summarize} returns: totals, then the same counts by object and by error code.
+ *
+ * @example
+ * ```ts
+ * const { failed, byErrorCode }: OutcomeSummary = summarize(outcomes);
+ * ```
+ */
 export interface OutcomeSummary extends ObjectCounts {
   /** Counts by Salesforce object (`'unknown'` when an outcome's object was not given). */
   byObject: Record<string, ObjectCounts>;
 }
 
-/** An outcome, optionally tagged with its Salesforce object. */
+/**
+ * An outcome, optionally tagged with its Salesforce object.
+ *
+ * @example
+ * ```ts
+ * summarize([...accountOutcomes.map((o) => ({ ...o, object: 'Account' })), ...contactOutcomes.map((o) => ({ ...o, object: 'Contact' }))]);
+ * ```
+ */
 export type SummarizableOutcome = Pick<RowOutcome<unknown>, 'row' | 'status' | 'created' | 'errors'> & {
   object?: string;
 };
 
-/** Options of {@link summarize}. */
+/**
+ * Options of {@link summarize}.
+ *
+ * @example
+ * ```ts
+ * summarize(outcomes, { object: 'Contact', includeSkipped: false });
+ * ```
+ */
 export interface SummarizeOptions extends ErrorSelection {
   /** The object of outcomes that carry no `object` of their own. Default `'unknown'`. */
   object?: string;
 }
 
-/** The object name used when none is known. */
+/**
+ * The object name used when none is known.
+ *
+ * @example
+ * ```ts
+ * summarize(outcomes).byObject[UNKNOWN_OBJECT];
+ * ```
+ */
 export const UNKNOWN_OBJECT = 'unknown';
 
 function emptyCounts(): ObjectCounts {
