@@ -43,6 +43,7 @@ interface IngestJob {
   sequence: number;
 }
 
+const EMPTY = Buffer.alloc(0);
 const FINISHED: IngestState[] = ['JobComplete', 'Failed', 'Aborted'];
 
 function invalidState(message: string): ApiError {
@@ -348,7 +349,7 @@ export class IngestJobStore {
       for (let index = 0; index <= chunks.length; index++) {
         const last = index === chunks.length;
         const text = last ? decoder.end() : decoder.write(chunks[index] as Buffer);
-        chunks[index] = Buffer.alloc(0);
+        if (!last) chunks[index] = EMPTY; // let the upload go as it is parsed
         parser.feed(text, records, last);
         if (records.length === 0) continue;
         let start = 0;

@@ -19,7 +19,12 @@ function fieldOf(definition: ObjectDefinition, name: string) {
 /** The object whose key prefix starts this id. */
 export function objectOfId(org: Org, id: string): ObjectDefinition | undefined {
   const prefix = id.slice(0, 3);
-  return org.listObjects().find((o) => o.keyPrefix === prefix);
+  const direct = org.listObjects().find((o) => o.keyPrefix === prefix);
+  if (direct) return direct;
+  // Generated key prefixes live in describe output.
+  const global = org.describeGlobal() as { sobjects?: Array<{ name?: unknown; keyPrefix?: unknown }> };
+  const entry = global.sobjects?.find((o) => o.keyPrefix === prefix);
+  return typeof entry?.name === 'string' ? org.getObject(entry.name) : undefined;
 }
 
 const ID_PATTERN = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;

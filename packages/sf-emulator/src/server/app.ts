@@ -73,6 +73,14 @@ function drain(req: IncomingMessage): void {
   if (!req.readableEnded) req.resume();
 }
 
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw notFound();
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Applies the API-request faults; returns false when the connection was dropped. */
@@ -116,8 +124,10 @@ export function createRequestListener(ctx: EmulatorContext): (req: IncomingMessa
 }
 
 async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  let path = url.pathname.replace(/\/{2,}/g, '/');
+  // Collapse `//` before parsing: `sf` sends `//services/...`, which a URL parser reads as a host.
+  const target = (req.url ?? '/').replace(/^[^?]*/, (p) => p.replace(/\/{2,}/g, '/'));
+  const url = new URL(target.startsWith('/') ? target : `/${target}`, 'http://localhost');
+  let path = url.pathname;
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   const query = url.searchParams;
   const method = req.method ?? 'GET';
@@ -166,7 +176,7 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
   if (!apiFaults(ctx, req, path)) return;
   const version = data[1] as string;
   const rest = data[2] ?? '';
-  const segments = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
+  const segments = rest === '' ? [] : rest.split('/').map(safeDecode);
   const api: ApiRequest = { req, res, ctx, path, query, version, session, params: segments };
   await route(api, method, segments);
 }

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SalesforceEmulator } from '../src/index.js';
+import { api, connect, csvRows, raw, startEmulator, waitForJob } from './http-support.js';
+
+let sf: SalesforceEmulator;
+beforeAll(async () => {
+  sf = await startEmulator({ queryPageSize: 400, faults: { jobProcessingMs: 200 } });
+  sf.org.seed(
+    'Widget__c',
+    Array.from({ length: 1000 }, (_, i) => ({
+      Name: `Q${String(i).padStart(4, '0')}`,
+      Code__c: 'Q',
+      Note__c: i === 0 ? 'say "hi", ok' : null,
+    })),
+  );
+});
+afterAll(async () => {
+  await sf.stop();
+});
+
+async function createQueryJob(query: string, operation = 'query') {
+  const response = await raw(sf, 'POST', api(sf, '/jobs/query'), { body: JSON.stringify({ operation, query }) });
+  return { status: response.status, body: response.json() as Record<string, unknown> };
+}
+
+describe('Bulk API 2.0 query', () => {
+  it('pages results with Sforce-Locator until the literal null, a header row on every page', async () => {
+    const { body } = await createQueryJob(
+      "SELECT Id, Name, Note__c, Owner.Name FROM Widget__c WHERE Code__c = 'Q' ORDER BY Name",
+    );
+    expect(body).toMatchObject({
+      operation: 'query',
+      object: 'Widget__c',
+      state: 'UploadComplete',
+      contentType: 'CSV',
+    });
+    const id = body.id as string;
+    const early = await raw(sf, 'GET', api(sf, `/jobs/query/${id}/results`));
+    expect(early.status).toBe(412);
+    const info = await waitForJob(sf, 'query', id);
+    expect(info).toMatchObject({ state: 'JobComplete', jobType: 'V2Query', numberRecordsProcessed: 1000 });
+    const names: string[] = [];
+    const locators: string[] = [];
+    let locator: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = locator ? `?locator=${encodeURIComponent(locator)}` : '';
+      const page = await raw(sf, 'GET', api(sf, `/jobs/query/${id}/results${query}`));
+      expect(page.status).toBe(200);
+      const rows = csvRows(page.text);
+      expect(page.text.split('\n')[0]).toBe('"Id","Name","Note__c","Owner.Name"');
+      expect(Number(page.headers.get('sforce-numberofrecords'))).toBe(rows.length - 1);
+      for (const row of rows.slice(1)) names.push(row[1] as string);
+      locator = page.headers.get('sforce-locator');
+      locators.push(String(locator));
+      pages++;
+    } while (locator && locator !== 'null');
+    expect(pages).toBe(3);
+    expect(locators.at(-1)).toBe('null');
+    expect(names).toHaveLength(1000);
+    expect(names[0]).toBe('Q0000');
+    expect(names[999]).toBe('Q0999');
+    const first = await raw(sf, 'GET', api(sf, `/jobs/query/${id}/results?maxRecords=2`));
+    const rows = csvRows(first.text);
+    expect(rows).toHaveLength(3);
+    expect(rows[1]?.[2]).toBe('say "hi", ok');
+    expect(rows[1]?.[3]).toBeTruthy();
+    expect(rows[2]?.[2]).toBe('');
+  });
+
+  it('runs queryAll with deleted rows, rejects bad SOQL at creation, aborts and deletes', async () => {
+    const victim = sf.org.records('Widget__c')[0]?.Id as string;
+    sf.org.dml('delete', 'Widget__c', [{ Id: victim }]);
+    const all = await createQueryJob(`SELECT Id, IsDeleted FROM Widget__c WHERE Id = '${victim}'`, 'queryAll');
+    await waitForJob(sf, 'query', all.body.id as string);
+    const rows = csvRows((await raw(sf, 'GET', api(sf, `/jobs/query/${all.body.id}/results`))).text);
+    expect(rows).toEqual([
+      ['Id', 'IsDeleted'],
+      [victim, 'true'],
+    ]);
+    const bad = await createQueryJob('SELECT Nope FROM Widget__c');
+    expect(bad.status).toBe(400);
+    const slow = await createQueryJob('SELECT Id FROM Widget__c');
+    const aborted = await raw(sf, 'PATCH', api(sf, `/jobs/query/${slow.body.id}`), { body: '{"state":"Aborted"}' });
+    expect(aborted.json()).toMatchObject({ state: 'Aborted' });
+    expect((await raw(sf, 'GET', api(sf, `/jobs/query/${slow.body.id}/results`))).status).toBe(412);
+    expect((await raw(sf, 'DELETE', api(sf, `/jobs/query/${slow.body.id}`))).status).toBe(204);
+    expect((await raw(sf, 'GET', api(sf, `/jobs/query/${slow.body.id}`))).status).toBe(404);
+  });
+
+  it("serves jsforce's bulk2.query on a single page", async () => {
+    const conn = connect(sf);
+    const records = await conn.bulk2.query("SELECT Id, Name FROM Widget__c WHERE Name = 'Q0005'", { pollInterval: 10 });
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const record of records) rows.push(record as Record<string, unknown>);
+    expect(rows).toEqual([{ Id: expect.any(String), Name: 'Q0005' }]);
+  });
+});
