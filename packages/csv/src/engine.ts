@@ -33,13 +33,26 @@ const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 const noop = () => {};
 
-function createApi(delimiter: string, maxRecordBytes: number): CsvParseApi {
+/**
+ * The record delimiters to accept, from the first line break of the input: a CRLF file also accepts a lone LF
+ * (files edited on two systems), an LF file only LF, a CR file (classic Mac) only CR. csv-parse checks each one
+ * at every byte, so fewer is faster.
+ */
+export function lineEndingsOf(text: Buffer): string[] {
+  const lf = text.indexOf(LF);
+  const cr = text.indexOf(CR);
+  if (cr === -1) return ['\n'];
+  if (lf === -1 || cr < lf - 1) return lf === -1 ? ['\r'] : ['\r\n', '\n', '\r'];
+  return cr === lf - 1 ? ['\r\n', '\n'] : ['\n'];
+}
+
+function createApi(delimiter: string, lineEndings: string[], maxRecordBytes: number): CsvParseApi {
   const parser = new Parser({
     delimiter,
     bom: false,
     encoding: 'utf8',
     relax_column_count: true,
-    record_delimiter: ['\r\n', '\n', '\r'],
+    record_delimiter: lineEndings,
     skip_empty_lines: true,
     max_record_size: maxRecordBytes,
   });
@@ -50,16 +63,9 @@ function createApi(delimiter: string, maxRecordBytes: number): CsvParseApi {
   return api;
 }
 
-function countBreaks(text: string): number {
+function countOf(text: string, char: string): number {
   let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === LF) count++;
-    else if (c === CR) {
-      count++;
-      if (text.charCodeAt(i + 1) === LF) i++;
-    }
-  }
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) count++;
   return count;
 }
 
@@ -79,6 +85,10 @@ export function clip(text: string): string {
 export class RecordEngine {
   readonly #delimiter: string;
   readonly #maxRecordBytes: number;
+  readonly #lineEndings: string[];
+  /** What ends a physical line: LF, or CR in a classic-Mac file. */
+  readonly #lineChar: string;
+  readonly #lineByte: number;
   readonly #sink: EngineSink;
   #api: CsvParseApi;
   /** Absolute offset (in UTF-8 bytes fed) of the current parser's first byte. */
@@ -93,28 +103,20 @@ export class RecordEngine {
   #nextLine = 1;
   #emptySeen = 0;
   #skipping = false;
-  #dropLeadingLf = false;
 
-  constructor(delimiter: string, maxRecordBytes: number, sink: EngineSink) {
+  constructor(delimiter: string, lineEndings: string[], maxRecordBytes: number, sink: EngineSink) {
     this.#delimiter = delimiter;
+    this.#lineEndings = lineEndings;
+    this.#lineChar = lineEndings.length === 1 && lineEndings[0] === '\r' ? '\r' : '\n';
+    this.#lineByte = this.#lineChar === '\r' ? CR : LF;
     this.#maxRecordBytes = maxRecordBytes;
     this.#sink = sink;
-    this.#api = createApi(delimiter, maxRecordBytes);
+    this.#api = createApi(delimiter, lineEndings, maxRecordBytes);
   }
 
   /** Parses one chunk of UTF-8 bytes. */
   feed(chunk: Buffer): void {
     let buf = chunk;
-    if (this.#dropLeadingLf && buf.length > 0) {
-      this.#dropLeadingLf = false;
-      if (buf[0] === LF) {
-        buf = buf.subarray(1);
-        this.#origin++;
-        this.#recordEnd++;
-        this.#chunksStart++;
-        this.#chunksEnd++;
-      }
-    }
     if (this.#skipping) buf = this.#skip(buf);
     if (buf.length === 0) return;
     this.#chunks.push(buf);
@@ -142,11 +144,10 @@ export class RecordEngine {
     const line = this.#nextLine + (info.empty_lines - this.#emptySeen);
     this.#emptySeen = info.empty_lines;
     let breaks = 0;
+    const lineChar = this.#lineChar;
     for (let i = 0; i < record.length; i++) {
       const field = record[i] as string;
-      if (field.length > 0 && (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1)) {
-        breaks += countBreaks(field);
-      }
+      if (field.length > 0 && field.indexOf(lineChar) !== -1) breaks += countOf(field, lineChar);
     }
     this.#nextLine = line + breaks + 1;
     const start = this.#recordEnd;
@@ -171,19 +172,17 @@ export class RecordEngine {
     let i = 0;
     let line = this.#nextLine;
     while (i < tail.length && (tail[i] === LF || tail[i] === CR)) {
-      if (tail[i] === CR && tail[i + 1] === LF) i++;
+      if (tail[i] === this.#lineByte) line++;
       i++;
-      line++;
     }
-    const lf = tail.indexOf(LF, i);
-    const cr = tail.indexOf(CR, i);
-    const br = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
-    const rawEnd = br === -1 ? tail.length : br;
+    const br = tail.indexOf(this.#lineByte, i);
+    let rawEnd = br === -1 ? tail.length : br;
+    if (rawEnd > i && tail[rawEnd - 1] === CR) rawEnd--;
     const raw = clip(tail.toString('utf8', i, Math.min(rawEnd, i + RAW_LIMIT * 4)));
     this.#sink.problem({ ...describe(error, this.#maxRecordBytes), raw, line });
     this.#nextLine = line + 1;
     this.#emptySeen = 0;
-    this.#api = createApi(this.#delimiter, this.#maxRecordBytes);
+    this.#api = createApi(this.#delimiter, this.#lineEndings, this.#maxRecordBytes);
     if (br === -1) {
       // The rest of this line is not here yet: drop bytes until the next line break, keeping none.
       this.#skipping = true;
@@ -191,14 +190,7 @@ export class RecordEngine {
       this.#chunksStart = this.#chunksEnd;
       return undefined;
     }
-    let next = br + 1;
-    if (tail[br] === CR) {
-      if (br + 1 < tail.length) {
-        if (tail[br + 1] === LF) next++;
-      } else {
-        this.#dropLeadingLf = true;
-      }
-    }
+    const next = br + 1;
     const resume = this.#recordEnd + next;
     const rest = tail.subarray(next);
     this.#origin = resume;
@@ -210,22 +202,13 @@ export class RecordEngine {
 
   /** While skipping the rest of a broken line: returns the bytes after the next line break (or none). */
   #skip(buf: Buffer): Buffer {
-    const lf = buf.indexOf(LF);
-    const cr = buf.indexOf(CR);
-    const br = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+    const br = buf.indexOf(this.#lineByte);
     if (br === -1) {
       this.#chunksEnd += buf.length;
       this.#chunksStart = this.#chunksEnd;
       return EMPTY;
     }
-    let next = br + 1;
-    if (buf[br] === CR) {
-      if (br + 1 < buf.length) {
-        if (buf[br + 1] === LF) next++;
-      } else {
-        this.#dropLeadingLf = true;
-      }
-    }
+    const next = br + 1;
     this.#skipping = false;
     this.#chunksEnd += next;
     this.#chunksStart = this.#chunksEnd;

@@ -1,4 +1,21 @@
+export type { Batched } from './batches.js';
 export type { CsvEncoding } from './encoding.js';
+export {
+  type ColumnSpec,
+  type ConstantSpec,
+  createMapper,
+  type DerivedSpec,
+  type FieldSpec,
+  type FieldType,
+  type FieldValue,
+  INVALID_VALUE,
+  type MappedRow,
+  type Mapper,
+  type Mapping,
+  type MapResult,
+  mapRows,
+  problemOutcome,
+} from './map.js';
 export {
   type CsvDelimiter,
   type CsvFormat,

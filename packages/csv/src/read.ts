@@ -1,6 +1,7 @@
 import { ConfigError, InputError } from '@kicksaw/core';
+import { type Batched, flatIterator } from './batches.js';
 import { type CsvEncoding, openFeed, SNIFF_BYTES } from './encoding.js';
-import { clip, type EngineProblem, RecordEngine } from './engine.js';
+import { clip, type EngineProblem, lineEndingsOf, RecordEngine } from './engine.js';
 import { bytesOf, type CsvSource } from './source.js';
 
 /** A field delimiter {@link readCsv} detects or accepts. Any other single character may be declared too. */
@@ -73,7 +74,7 @@ export interface CsvFormat {
  * The async iterable {@link readCsv} returns; iterate it once. `header()` and `format()` read just the start of the
  * file (and throw the header's `InputError`, if any) without losing rows for the iteration.
  */
-export interface CsvReader extends AsyncIterable<CsvRow> {
+export interface CsvReader extends Batched<CsvRow> {
   /** The column names (trimmed). */
   header(): Promise<string[]>;
   /** Header, delimiter and encoding. */
@@ -144,10 +145,14 @@ class Reader implements CsvReader {
     return { ...format, header: format.header.slice() };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<CsvRow> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<CsvRow> {
+    return flatIterator(this.batches());
+  }
+
+  batches(): AsyncIterable<CsvRow[]> {
     if (this.#iterated) throw new Error('readCsv: this reader was already iterated; call readCsv again');
     this.#iterated = true;
-    return this.#rows();
+    return this.#batches();
   }
 
   #start(): Promise<State> {
@@ -155,7 +160,7 @@ class Reader implements CsvReader {
     return this.#state;
   }
 
-  async *#rows(): AsyncGenerator<CsvRow> {
+  async *#batches(): AsyncGenerator<CsvRow[]> {
     const state = await this.#start();
     const strict = this.#options.strict === true;
     try {
@@ -163,8 +168,11 @@ class Reader implements CsvReader {
         if (state.queue.length > 0) {
           const batch = state.queue;
           state.queue = [];
-          for (const item of batch) {
-            if (strict && 'problem' in item) {
+          if (strict) {
+            const bad = batch.findIndex((item) => 'problem' in item);
+            if (bad !== -1) {
+              if (bad > 0) yield batch.slice(0, bad);
+              const item = batch[bad] as CsvProblemRow;
               throw new InputError(item.problem.message, {
                 code: item.problem.code,
                 source: this.#name,
@@ -172,8 +180,8 @@ class Reader implements CsvReader {
                 row: item.row,
               });
             }
-            yield item;
           }
+          yield batch;
         }
         if (state.done) return;
         const next = await state.it.next();
@@ -245,7 +253,7 @@ class Reader implements CsvReader {
     let headerError: unknown;
     const trim = this.#options.trim === true;
     const maxField = this.#maxField;
-    const engine = new RecordEngine(delimiter, this.#maxRecord, {
+    const engine = new RecordEngine(delimiter, lineEndingsOf(text), this.#maxRecord, {
       record: (fields, line, start, end) => {
         if (fields.length === 1 && (fields[0] as string).trim() === '') return; // a blank line
         if (header === undefined) {

@@ -6,7 +6,7 @@ import { InputError } from '@kicksaw/core';
 export type CsvSource = string | Readable | AsyncIterable<Uint8Array | string>;
 
 /** Chunk size for reading files from disk. */
-const FILE_CHUNK_BYTES = 256 * 1024;
+const FILE_CHUNK_BYTES = 64 * 1024;
 
 /** Turns any {@link CsvSource} into an async iterator of Buffers (no copy for Buffers and Uint8Arrays). */
 export function bytesOf(source: CsvSource, name: string | undefined): AsyncIterator<Buffer> {

@@ -1,5 +1,6 @@
 import { ConfigError, InputError, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
 import { Stringifier } from 'csv-stringify';
+import { batchesOf } from './batches.js';
 
 /** The column delimiters a Bulk API 2.0 ingest job accepts (its `columnDelimiter`). */
 export type BulkDelimiter = 'COMMA' | 'TAB' | 'SEMICOLON' | 'PIPE' | 'CARET' | 'BACKQUOTE';
@@ -25,11 +26,19 @@ export interface WriteCsvOptions {
 /** A record {@link splitCsv} could not put in any part, given to `onRejected`. */
 export interface RejectedRecord {
   row: number;
+  /** The physical line in the source file, when the input was a {@link mapRows} row. */
+  line?: number;
+  /** The record; for a failed {@link mapRows} row, its source record (or `{ raw }` when it could not be read). */
   record: SalesforceRecord;
   /** Its size in bytes as CSV (0 when it could not be written at all). */
   bytes: number;
-  /** Why: `KICKSAW_RECORD_TOO_LARGE` (larger than `maxBytes` with the header) or `KICKSAW_INVALID_VALUE`. */
+  /**
+   * Why: `KICKSAW_RECORD_TOO_LARGE` (larger than `maxBytes` with the header), `KICKSAW_INVALID_VALUE`, or for a
+   * failed {@link mapRows} row its first error.
+   */
   error: SalesforceError;
+  /** Every error (a failed {@link mapRows} row may have several). */
+  errors: SalesforceError[];
 }
 
 /** Options of {@link splitCsv}. */
@@ -58,8 +67,14 @@ export interface CsvPart {
   part: number;
 }
 
-/** What {@link splitCsv} accepts per item: a record with its input row number, or a bare record (numbered 1, 2, ...). */
-export type SplitCsvInput = { row: number; record: SalesforceRecord } | SalesforceRecord;
+/**
+ * What {@link splitCsv} accepts per item: a record with its input row number (a {@link mapRows} item is one; its
+ * `ok: false` rows go to `onRejected`), or a bare record (numbered 1, 2, ...).
+ */
+export type SplitCsvInput =
+  | { row: number; record: SalesforceRecord }
+  | { ok: false; row: number; line?: number; errors: SalesforceError[]; source?: Record<string, string>; raw?: string }
+  | SalesforceRecord;
 
 const DELIMITERS: Record<BulkDelimiter, string> = {
   COMMA: ',',
@@ -84,6 +99,8 @@ class RecordEncoder {
   readonly #known: Set<string> | undefined;
   readonly #api: StringifyApi;
   readonly #values: unknown[];
+  readonly #delimiter: string;
+  readonly #special: RegExp;
 
   constructor(options: WriteCsvOptions) {
     const fields = options.fields;
@@ -111,6 +128,8 @@ class RecordEncoder {
       );
     }
     this.#api = api;
+    this.#delimiter = delimiter;
+    this.#special = new RegExp(`[${delimiter.replace(/[\\^\]-]/g, '\\$&')}"\r\n]`);
     this.#values = new Array(fields.length);
     this.header = this.#line(fields as string[]) + this.eol;
   }
@@ -149,7 +168,20 @@ class RecordEncoder {
     return { text: this.#line(values) + this.eol };
   }
 
+  /**
+   * Values that need no quoting are joined directly (csv-stringify writes them verbatim too); a line with a
+   * delimiter, quote or line break in any value goes through csv-stringify.
+   */
   #line(values: unknown[]): string {
+    const special = this.#special;
+    let plain = true;
+    for (let i = 0; i < values.length; i++) {
+      if (special.test(values[i] as string)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return values.join(this.#delimiter);
     const [error, text] = this.#api.stringify(values);
     if (error !== undefined) throw error;
     return text ?? '';
@@ -217,10 +249,13 @@ export async function* splitCsv(
   }
   const reject = async (rejected: RejectedRecord): Promise<void> => {
     if (options.onRejected === undefined) {
-      throw new InputError(`${rejected.error.message}; pass onRejected to report such rows instead`, {
-        code: rejected.error.statusCode,
-        row: rejected.row,
-      });
+      throw new InputError(
+        `Row ${rejected.row} cannot be sent: ${rejected.error.message}; pass onRejected to report such rows`,
+        {
+          code: rejected.error.statusCode,
+          row: rejected.row,
+        },
+      );
     }
     await options.onRejected(rejected);
   };
@@ -239,56 +274,59 @@ export async function* splitCsv(
     return done;
   };
 
-  for await (const item of records) {
-    sequence++;
-    let row: number;
-    let record: SalesforceRecord;
-    if (isWrapped(item)) {
-      row = item.row;
-      record = item.record;
-    } else {
-      row = sequence;
-      record = item as SalesforceRecord;
-    }
-    const encoded = encoder.encode(record);
-    if ('error' in encoded) {
-      await reject({ row, record, bytes: 0, error: encoded.error });
-      continue;
-    }
-    const text = encoded.text;
-    const bytes = Buffer.byteLength(text);
-    if (headerBytes + bytes > maxBytes) {
-      await reject({
-        row,
-        record,
-        bytes,
-        error: {
+  for await (const batch of batchesOf(records)) {
+    for (let b = 0; b < batch.length; b++) {
+      const item = batch[b] as SplitCsvInput;
+      sequence++;
+      let row: number;
+      let record: SalesforceRecord;
+      const candidate = item as { row?: unknown; record?: unknown; ok?: unknown };
+      if (candidate.ok === false) {
+        const failed = item as Extract<SplitCsvInput, { ok: false }>;
+        const errors = failed.errors;
+        await reject({
+          row: failed.row,
+          line: failed.line,
+          record: failed.source ?? { raw: failed.raw ?? '' },
+          bytes: 0,
+          error: errors[0] ?? { statusCode: 'KICKSAW_INVALID_VALUE', message: 'Row failed', fields: [] },
+          errors,
+        });
+        continue;
+      }
+      if (typeof candidate.row === 'number' && typeof candidate.record === 'object' && candidate.record !== null) {
+        row = candidate.row;
+        record = candidate.record as SalesforceRecord;
+      } else {
+        row = sequence;
+        record = item as SalesforceRecord;
+      }
+      const encoded = encoder.encode(record);
+      if ('error' in encoded) {
+        await reject({ row, record, bytes: 0, error: encoded.error, errors: [encoded.error] });
+        continue;
+      }
+      const text = encoded.text;
+      const bytes = Buffer.byteLength(text);
+      if (headerBytes + bytes > maxBytes) {
+        const error = {
           statusCode: 'KICKSAW_RECORD_TOO_LARGE',
           message: `Record is ${bytes} bytes as CSV; with the header it cannot fit in a part of maxBytes ${maxBytes}`,
           fields: [],
-        },
-      });
-      continue;
+        };
+        await reject({ row, record, bytes, error, errors: [error] });
+        continue;
+      }
+      if (rows.length > 0 && (used + bytes > maxBytes || rows.length >= maxRows)) yield take();
+      if (buffer === undefined) {
+        buffer = Buffer.allocUnsafeSlow(maxBytes);
+        used = buffer.write(header, 0, 'utf8');
+      }
+      used += buffer.write(text, used, 'utf8');
+      rows.push(row);
     }
-    if (rows.length > 0 && (used + bytes > maxBytes || rows.length >= maxRows)) yield take();
-    if (buffer === undefined) {
-      buffer = Buffer.allocUnsafeSlow(maxBytes);
-      used = buffer.write(header, 0, 'utf8');
-    }
-    used += buffer.write(text, used, 'utf8');
-    rows.push(row);
   }
   if (rows.length > 0) yield take();
-}
-
-function isWrapped(item: SplitCsvInput): item is { row: number; record: SalesforceRecord } {
-  const candidate = item as { row?: unknown; record?: unknown; ok?: unknown };
-  if (candidate.ok === false) {
-    throw new InputError('splitCsv got a row that failed mapping ({ ok: false }); filter those out first', {
-      code: 'CSV_BAD_INPUT',
-    });
-  }
-  return typeof candidate.row === 'number' && typeof candidate.record === 'object' && candidate.record !== null;
 }
 
 function whole(value: number | undefined, fallback: number, setting: string): number {

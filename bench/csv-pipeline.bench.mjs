@@ -1,0 +1,89 @@
+// @kicksaw/csv pipeline benchmark: readCsv + mapRows + splitCsv against a bare csv-parse pass over the same
+// generated file, at 100k and 1M rows, each measurement in its own child process (so peak RSS is its own).
+//
+//   cd /work/main && pnpm --filter @kicksaw/csv build && pnpm exec node --expose-gc bench/csv-pipeline.bench.mjs
+//
+// Options: --rows=100000,1000000 (sizes to run), --max-bytes=N (splitCsv part size, default 100 MB),
+// --repeat=N (runs per measurement, best throughput and largest RSS are kept; default 1).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generateCsv } from './lib/csv-generate.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const outDir = `${here}.out`;
+const args = Object.fromEntries(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? 'true'];
+  }),
+);
+
+if (args.child) {
+  const { runChild } = await import('./lib/csv-child.mjs');
+  const result = await runChild(args.child, args.file, { maxBytes: Number(args['max-bytes'] ?? 100_000_000) });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+const sizes = (args.rows ?? '100000,1000000').split(',').map(Number);
+const repeat = Number(args.repeat ?? 1);
+const maxBytes = args['max-bytes'] ?? '100000000';
+mkdirSync(outDir, { recursive: true });
+
+const modes = [
+  ['bare-parse', 'csv-parse stream, columns: true, for await (the reference)'],
+  ['bare-parse-fast', 'csv-parse stream, arrays, data events (fastest bare use)'],
+  ['pipeline', 'readCsv + mapRows (typed mapping) + splitCsv'],
+];
+
+console.log(`Node ${process.version}; splitCsv maxBytes ${maxBytes}; best of ${repeat}`);
+const table = [];
+for (const rows of sizes) {
+  const file = `${outDir}/csv-pipeline-${rows}.csv`;
+  if (!existsSync(file)) {
+    const started = performance.now();
+    await generateCsv(file, rows);
+    console.log(`generated ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const mb = statSync(file).size / 1e6;
+  for (const [mode, what] of modes) {
+    let best;
+    for (let i = 0; i < repeat; i++) {
+      const run = spawnSync(
+        process.execPath,
+        ['--expose-gc', fileURLToPath(import.meta.url), `--child=${mode}`, `--file=${file}`, `--max-bytes=${maxBytes}`],
+        { encoding: 'utf8', maxBuffer: 1 << 20 },
+      );
+      if (run.status !== 0) {
+        console.error(run.stderr);
+        process.exit(1);
+      }
+      const result = JSON.parse(run.stdout.trim().split('\n').pop());
+      if (best === undefined || result.seconds < best.seconds)
+        best = { ...result, peakRssMb: Math.max(result.peakRssMb, best?.peakRssMb ?? 0) };
+    }
+    table.push({
+      rows,
+      mode,
+      what,
+      fileMb: mb.toFixed(1),
+      seconds: best.seconds.toFixed(2),
+      mbPerSec: (mb / best.seconds).toFixed(1),
+      peakRssMb: best.peakRssMb.toFixed(0),
+      records: best.records,
+      problems: best.problems ?? 0,
+      parts: best.parts ?? '',
+    });
+  }
+}
+console.table(table.map(({ what, ...row }) => row));
+for (const rows of sizes) {
+  const of = (mode) => table.find((r) => r.rows === rows && r.mode === mode);
+  const ratio = Number(of('pipeline').seconds) / Number(of('bare-parse').seconds);
+  const ratioFast = Number(of('pipeline').seconds) / Number(of('bare-parse-fast').seconds);
+  console.log(
+    `${rows} rows: pipeline takes ${ratio.toFixed(2)}x the bare parse (${ratioFast.toFixed(2)}x the fastest bare use), ` +
+      `peak RSS ${of('pipeline').peakRssMb} MB`,
+  );
+}
