@@ -47,7 +47,7 @@ export async function uploadJobData(ctx: HttpContext, jobId: string, body: PartB
   const response = await sfFetch(ctx, {
     method: 'PUT',
     path: `jobs/ingest/${jobId}/batches`,
-    headers: { 'Content-Type': 'text/csv', 'Content-Length': String(body.bytes) },
+    headers: { 'Content-Type': 'text/csv' },
     body: () => body.open(),
   });
   await response.arrayBuffer().catch(() => undefined);

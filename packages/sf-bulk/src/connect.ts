@@ -236,11 +236,11 @@ export async function connect(
  * const conn = await connectFromEnv(); // process.env
  * ```
  */
-export function connectFromEnv(
+export async function connectFromEnv(
   env: Record<string, string | undefined> = process.env,
   options: ConnectOptions = {},
 ): Promise<Connection> {
-  return connect(salesforceConfigFromEnv(env), options);
+  return await connect(salesforceConfigFromEnv(env), options);
 }
 
 function stripSlash(value: string): string {

@@ -99,7 +99,7 @@ export class PartBuilder {
     this.chunks.push(line);
     this.chunkBytes += lineBytes;
     this.total += lineBytes;
-    if (this.chunkBytes >= 1 << 20 && (this.file || this.total >= this.options.spoolThresholdBytes)) {
+    if (this.file ? this.chunkBytes >= 1 << 20 : this.total >= this.options.spoolThresholdBytes) {
       await this.flushToFile();
     }
   }

@@ -1,0 +1,78 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { canonicalCell, rowHash } from '../src/index.js';
+import { csvLine, PartBuilder } from '../src/part.js';
+import { RowIndex } from '../src/row-index.js';
+
+describe('content hashing', () => {
+  it('tolerates the normalizations Salesforce applies to echoed values', () => {
+    expect(canonicalCell(' 42.50 ')).toBe('42.5');
+    expect(canonicalCell('TRUE')).toBe('true');
+    expect(canonicalCell('a\r\nb')).toBe('a\nb');
+    expect(rowHash(['Acme', '1.0', 'True'])).toBe(rowHash(['Acme ', '1', 'true']));
+    expect(rowHash(['Acme', '1'])).not.toBe(rowHash(['acme', '1']));
+    expect(rowHash(['a', 'bc'])).not.toBe(rowHash(['ab', 'c']));
+    expect(rowHash(['00123'])).toBe(rowHash(['123']));
+  });
+});
+
+describe('RowIndex', () => {
+  it('matches results to rows by content, each duplicate once', () => {
+    const index = new RowIndex(2);
+    const rows = [
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '1'],
+      ['c', '3'],
+    ];
+    rows.forEach((cells, i) => index.add(rowHash(cells), 10 + i, 1));
+    index.seal();
+    const first = index.take(rowHash(['a', '1']));
+    const second = index.take(rowHash(['a', '1']));
+    expect(new Set([index.rowAt(first), index.rowAt(second)])).toEqual(new Set([10, 12]));
+    expect(index.take(rowHash(['a', '1']))).toBe(-1);
+    expect(index.rowAt(index.take(rowHash(['c', '3'])))).toBe(13);
+    expect(index.take(rowHash(['zzz']))).toBe(-1);
+    expect(index.remaining().map((p) => index.rowAt(p))).toEqual([11]);
+    expect(index.matched).toBe(3);
+  });
+
+  it('survives a JSON round trip (pending jobs)', () => {
+    const index = new RowIndex();
+    for (let i = 0; i < 5000; i++) index.add(rowHash([`r${i}`]), i + 1, (i % 3) + 1);
+    const copy = RowIndex.fromJSON(JSON.parse(JSON.stringify(index.toJSON())));
+    expect(copy.size).toBe(5000);
+    const at = copy.take(rowHash(['r4321']));
+    expect(copy.rowAt(at)).toBe(4322);
+    expect(copy.attemptsAt(at)).toBe((4321 % 3) + 1);
+  });
+});
+
+describe('PartBuilder', () => {
+  it('writes RFC 4180 lines', () => {
+    expect(csvLine(['a', 'b,c', 'say "hi"', 'multi\nline', ' pad', ''])).toBe(
+      'a,"b,c","say ""hi""","multi\nline"," pad",\n',
+    );
+  });
+
+  it('spools big parts to disk, reads positions back and cleans up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sf-bulk-part-'));
+    const builder = new PartBuilder({ fields: ['Name', 'Note__c'], spoolThresholdBytes: 1024, spoolDirectory: dir });
+    for (let i = 0; i < 40_000; i++) {
+      const cells = [`name ${i}`, i % 2 ? 'x, "y"\nz' : ''];
+      const line = csvLine(cells);
+      await builder.add(cells, line, Buffer.byteLength(line), i + 1, 1);
+    }
+    const body = await builder.finish();
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(body.bytes).toBeGreaterThan(500_000);
+    const back = await body.readPositions(new Set([0, 39_999, 7]));
+    expect(back.get(0)).toEqual(['name 0', '']);
+    expect(back.get(7)).toEqual(['name 7', 'x, "y"\nz']);
+    expect(back.get(39_999)).toEqual(['name 39999', 'x, "y"\nz']);
+    await body.dispose();
+    expect(readdirSync(dir)).toHaveLength(0);
+  });
+});
