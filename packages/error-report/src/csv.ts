@@ -72,14 +72,26 @@ export interface CsvFormat {
  * ```
  */
 export function encodeCell(value: unknown, format: CsvFormat): string {
-  let text = cellText(value);
-  if (format.neutralizeFormulas && typeof value === 'string') text = neutralizeFormula(text);
-  if (needsQuotes(text, format.delimiter)) return `"${text.replaceAll('"', '""')}"`;
+  let text: string;
+  if (typeof value === 'string') {
+    text = format.neutralizeFormulas ? neutralizeFormula(value) : value;
+  } else {
+    text = cellText(value);
+  }
+  if (quoteTrigger(format.delimiter).test(text)) return `"${text.replaceAll('"', '""')}"`;
   return text;
 }
 
-function needsQuotes(text: string, delimiter: string): boolean {
-  return text.includes(delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r');
+const QUOTE_TRIGGERS = new Map<string, RegExp>();
+
+/** A regular expression matching what makes a cell need quotes: the delimiter, `"`, CR or LF. */
+function quoteTrigger(delimiter: string): RegExp {
+  let pattern = QUOTE_TRIGGERS.get(delimiter);
+  if (pattern === undefined) {
+    pattern = new RegExp(`[${delimiter.replace(/[\\\]^-]/g, '\\$&')}"\r\n]`);
+    QUOTE_TRIGGERS.set(delimiter, pattern);
+  }
+  return pattern;
 }
 
 /**

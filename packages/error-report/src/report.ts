@@ -77,7 +77,7 @@ const BUILT_IN: Record<BuiltInColumn, (line: ErrorLine) => unknown> = {
   message: (line) => line.error.message,
   upsert_key: (line) => line.upsertKey ?? '',
   upsert_key_value: (line) => (line.upsertKey === undefined ? '' : line.outcome.record[line.upsertKey]),
-  object_json: (line) => JSON.stringify(line.outcome.record),
+  object_json: (line) => recordJson(line.outcome),
   row: (line) => line.outcome.row,
   error_code: (line) => line.error.statusCode,
   error_message: (line) => line.error.message,
@@ -88,6 +88,14 @@ const BUILT_IN: Record<BuiltInColumn, (line: ErrorLine) => unknown> = {
   attempts: (line) => line.outcome.attempts,
   record_id: (line) => line.outcome.id,
 };
+
+let lastJson: { outcome: RowOutcome; json: string } | undefined;
+
+/** The record as JSON, computed once per outcome (a row with several errors repeats it). */
+function recordJson(outcome: RowOutcome): string {
+  if (lastJson?.outcome !== outcome) lastJson = { outcome, json: JSON.stringify(outcome.record) };
+  return lastJson.json;
+}
 
 /**
  * A custom column: a header and either a built-in column's name or a function of the line.
@@ -309,18 +317,19 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     summarizer.add(outcome, options.object);
     if (outcome.status === 'succeeded') {
       if (successSink === undefined) return;
-      const names = await successHeader(successSink, outcome);
+      const names = successHeaderDone ? (successColumns as string[]) : await successHeader(successSink, outcome);
       const cells: unknown[] = [outcome.id ?? '', outcome.created];
       for (const name of names) cells.push(outcome.record[name]);
       counts.successRows += 1;
-      await successSink.push(encodeLine(cells, format));
+      const flushed = successSink.push(encodeLine(cells, format));
+      if (flushed) await flushed;
       return;
     }
     const errors = reportableErrors(outcome, selection);
     if (errors.length === 0) return;
-    await header(outcome);
+    if (!errorHeaderDone) await header(outcome);
     const resolved = errorColumns(outcome);
-    counts.failedRows += 1;
+    let text = '';
     for (let errorIndex = 0; errorIndex < errors.length; errorIndex++) {
       const line: ErrorLine = {
         outcome,
@@ -329,10 +338,15 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
         object: options.object,
         upsertKey: options.upsertKey,
       };
-      const cells = resolved.map((column) => column.value(line));
-      counts.errorLines += 1;
-      await errorSink.push(encodeLine(cells, format));
+      const cells: unknown[] = new Array(resolved.length);
+      for (let index = 0; index < resolved.length; index++)
+        cells[index] = (resolved[index] as ResolvedColumn).value(line);
+      text += encodeLine(cells, format);
     }
+    counts.failedRows += 1;
+    counts.errorLines += errors.length;
+    const flushed = errorSink.push(text);
+    if (flushed) await flushed;
   };
 
   return {

@@ -57,11 +57,15 @@ export class TextSink {
     });
   }
 
-  /** Adds text; waits only when the stream asks to (backpressure). */
-  async push(text: string): Promise<void> {
+  /**
+   * Adds text. Returns a promise only when the buffer was handed to the stream (await it: it settles
+   * when the stream has room again); otherwise `undefined`, so the common case costs no promise.
+   */
+  push(text: string): Promise<void> | undefined {
     this.check();
     this.buffer += text;
-    if (this.buffer.length >= CHUNK_CHARS) await this.flush();
+    if (this.buffer.length >= CHUNK_CHARS) return this.flush();
+    return undefined;
   }
 
   /** Hands the buffered text to the stream and waits for it to drain if it is full. */

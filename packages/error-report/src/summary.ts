@@ -1,4 +1,4 @@
-import type { RowOutcome } from '@kicksaw/core';
+import type { RowOutcome, SalesforceError } from '@kicksaw/core';
 import { type ErrorSelection, reportableErrors } from './errors-of.js';
 
 /**
@@ -76,13 +76,13 @@ function emptyCounts(): ObjectCounts {
   return { rows: 0, succeeded: 0, failed: 0, unprocessed: 0, skipped: 0, created: 0, errors: 0, byErrorCode: {} };
 }
 
-function add(counts: ObjectCounts, outcome: SummarizableOutcome, codes: readonly string[]): void {
+function add(counts: ObjectCounts, outcome: SummarizableOutcome, errors: readonly SalesforceError[]): void {
   counts.rows += 1;
   counts[outcome.status] += 1;
   if (outcome.status === 'succeeded' && outcome.created) counts.created += 1;
-  for (const code of codes) {
+  for (const { statusCode } of errors) {
     counts.errors += 1;
-    counts.byErrorCode[code] = (counts.byErrorCode[code] ?? 0) + 1;
+    counts.byErrorCode[statusCode] = (counts.byErrorCode[statusCode] ?? 0) + 1;
   }
 }
 
@@ -105,14 +105,14 @@ export class OutcomeSummarizer {
   /** Counts one outcome under `object` (or the outcome's own `object`, or `'unknown'`). */
   add(outcome: SummarizableOutcome, object?: string): this {
     const name = outcome.object ?? object ?? UNKNOWN_OBJECT;
-    const codes = reportableErrors(outcome, this.selection).map((error) => error.statusCode);
-    add(this.total, outcome, codes);
+    const errors = reportableErrors(outcome, this.selection);
+    add(this.total, outcome, errors);
     let counts = this.objects.get(name);
     if (counts === undefined) {
       counts = emptyCounts();
       this.objects.set(name, counts);
     }
-    add(counts, outcome, codes);
+    add(counts, outcome, errors);
     return this;
   }
 
