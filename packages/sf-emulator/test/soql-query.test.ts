@@ -308,6 +308,26 @@ describe('aggregates', () => {
   });
 });
 
+describe('GROUP BY', () => {
+  it('groups on fields (case-insensitively) with aggregates, ORDER BY grouped fields or aggregates, LIMIT', () => {
+    const { org } = setup();
+    org.dml('insert', 'Account', [{ Name: 'Banco', Industry: 'BANKING', NumberOfEmployees: 5 }]);
+    const result = org.query(
+      'SELECT Industry, COUNT(Id) total, SUM(NumberOfEmployees) FROM Account GROUP BY Industry ORDER BY COUNT(Id) DESC, Industry',
+    );
+    expect(result.columns).toEqual(['Industry', 'total', 'expr0']);
+    expect(result.records).toEqual([
+      { attributes: { type: 'AggregateResult' }, Industry: 'Banking', total: 2, expr0: 55 },
+      { attributes: { type: 'AggregateResult' }, Industry: null, total: 1, expr0: 200 },
+      { attributes: { type: 'AggregateResult' }, Industry: 'Energy', total: 1, expr0: 10 },
+    ]);
+    const byParent = org.query(
+      'SELECT Account.Name, COUNT(Id) FROM Contact WHERE AccountId != null GROUP BY Account.Name ORDER BY Account.Name LIMIT 1',
+    );
+    expect(byParent.records).toEqual([{ attributes: { type: 'AggregateResult' }, Name: 'Acme', expr0: 2 }]);
+  });
+});
+
 describe('child subqueries', () => {
   it('nests children as {totalSize, done, records}, null when there are none', () => {
     const { org } = setup();
@@ -367,7 +387,9 @@ describe('errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['SELECT FROM Account', /unexpected token/],
       ['SELECT Id FROM', /./],
-      ['SELECT Industry, COUNT(Id) FROM Account GROUP BY Industry', /GROUP BY/],
+      ['SELECT Industry, COUNT(Id) FROM Account GROUP BY Industry HAVING COUNT(Id) > 1', /HAVING/],
+      ['SELECT Industry, COUNT(Id) FROM Account GROUP BY ROLLUP(Industry)', /ROLLUP/],
+      ['SELECT Name, COUNT(Id) FROM Account GROUP BY Industry', /grouped or aggregated: Name/],
       ['SELECT Id FROM Account FOR UPDATE', /FOR UPDATE/],
       ['SELECT TYPEOF Owner WHEN User THEN Name END FROM Account', /TYPEOF/],
       ['SELECT Id FROM Account WHERE CALENDAR_YEAR(CreatedDate) = 2024', /CALENDAR_YEAR/],

@@ -63,8 +63,9 @@ export function describeField(field: CompiledField): Record<string, unknown> {
     aiPredictionField: false,
     autoNumber: field.isAutoNumber,
     byteLength: textual ? length * 3 : 0,
-    calculated: field.isFormula,
-    calculatedFormula: field.isFormula ? '' : null,
+    // Compound names (Contact.Name, Lead.Name, User.Name) are computed but Salesforce does not call them formulas.
+    calculated: field.isFormula && field.def.nameField !== true,
+    calculatedFormula: field.isFormula && field.def.nameField !== true ? '' : null,
     cascadeDelete: false,
     caseSensitive: field.caseSensitive,
     compoundFieldName: null,

@@ -190,7 +190,7 @@ class QueryCompiler {
   }
 
   checkQueryShape(query: Query | Subquery, nested: boolean): void {
-    if (query.groupBy) throw unsupported('GROUP BY');
+    if (query.groupBy && nested) throw unsupported('GROUP BY in a subquery');
     if (query.having) throw unsupported('HAVING');
     if (query.withDataCategory) throw unsupported('WITH DATA CATEGORY');
     if (query.for) throw unsupported(`FOR ${query.for}`);
@@ -810,6 +810,10 @@ function runParsed(org: LocalOrg, soql: string, query: Query, includeDeleted: bo
     !first.alias;
   const items = isCount ? [] : compiler.compileSelect(store, fields, query, alias, false);
   const aggregates = items.filter((item) => item.kind === 'aggregate');
+  if (query.groupBy) {
+    if (isCount) throw malformed('COUNT() cannot be used with GROUP BY; use COUNT(Id)');
+    return runGrouped(compiler, store, query, items, includeDeleted);
+  }
   if (aggregates.length > 0 && aggregates.length !== items.length) {
     throw new OrgError(
       'MALFORMED_QUERY',
@@ -860,6 +864,120 @@ function runParsed(org: LocalOrg, soql: string, query: Query, includeDeleted: bo
   const records = rows.map((record) => compiler.project(object, record, items, children));
   const columns = items.map((item) => (item.kind === 'subquery' ? item.subquery!.relationshipName : item.path!.path));
   return { totalSize: records.length, records, columns, isCount: false };
+}
+
+/** GROUP BY on plain fields (no ROLLUP/CUBE, no HAVING): one AggregateResult record per group. */
+function runGrouped(
+  compiler: QueryCompiler,
+  store: ObjectStore,
+  query: Query,
+  items: SelectItem[],
+  includeDeleted: boolean,
+): QueryResult {
+  const object = store.object;
+  const alias = query.sObjectAlias;
+  const clauses = Array.isArray(query.groupBy) ? query.groupBy! : [query.groupBy!];
+  const groupPaths = clauses.map((clause) => {
+    if (!('field' in clause)) throw unsupported(`GROUP BY ${clause.fn.rawValue ?? clause.fn.functionName ?? ''}`);
+    return compiler.resolvePath(object, clause.field, alias);
+  });
+  if (items.some((item) => item.kind === 'subquery')) throw malformed('A subquery cannot be used with GROUP BY');
+  for (const item of items) {
+    if (item.kind !== 'field') continue;
+    if (!groupPaths.some((path) => path.path === item.path!.path)) {
+      throw malformed(`Field must be grouped or aggregated: ${item.path!.path}`);
+    }
+  }
+  const where = query.where ? compiler.compileWhere(object, query.where, alias) : undefined;
+  const groups = new Map<string, OrgRecord[]>();
+  for (const record of store.records.values()) {
+    if (!includeDeleted && record.IsDeleted === true) continue;
+    if (where && !where(record)) continue;
+    const key = JSON.stringify(
+      groupPaths.map((path) => {
+        const value = compiler.valueAt(path, record);
+        return typeof value === 'string' ? value.toLowerCase() : value;
+      }),
+    );
+    const list = groups.get(key);
+    if (list) list.push(record);
+    else groups.set(key, [record]);
+  }
+  const columns: string[] = [];
+  let expression = 0;
+  const keys = items.map((item) => {
+    if (item.kind === 'aggregate') return item.aggregate!.alias || `expr${expression++}`;
+    return item.path!.field.name;
+  });
+  columns.push(...keys);
+  type Row = { out: Record<string, unknown>; records: OrgRecord[] };
+  let rows: Row[] = [...groups.values()].map((records) => {
+    const out: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
+    items.forEach((item, index) => {
+      const key = keys[index]!;
+      out[key] =
+        item.kind === 'aggregate'
+          ? aggregate(compiler, item.aggregate!.fn, item.aggregate!.path, records)
+          : compiler.valueAt(item.path!, records[0]!);
+    });
+    return { out, records };
+  });
+  const orderBy = query.orderBy ? (Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy]) : [];
+  const orderKeys = orderBy.map((clause) => {
+    let compute: (row: Row) => unknown;
+    if ('field' in clause && clause.field) {
+      const path = compiler.resolvePath(object, clause.field, alias);
+      if (!groupPaths.some((candidate) => candidate.path === path.path)) {
+        throw malformed(`Ordered field must be grouped or aggregated: ${path.path}`);
+      }
+      compute = (row) => compiler.valueAt(path, row.records[0]!);
+    } else if ('fn' in clause) {
+      const fn = String(clause.fn.functionName ?? '').toUpperCase();
+      const parameter = clause.fn.parameters?.[0];
+      if (!['COUNT', 'COUNT_DISTINCT', 'MIN', 'MAX', 'SUM', 'AVG'].includes(fn) || typeof parameter === 'object') {
+        throw unsupported(`ORDER BY ${clause.fn.rawValue ?? fn}`);
+      }
+      const path = parameter === undefined ? undefined : compiler.resolvePath(object, parameter, alias);
+      compute = (row) => aggregate(compiler, fn, path, row.records);
+    } else throw unsupported('This ORDER BY clause');
+    return { compute, descending: clause.order === 'DESC', nullsLast: clause.nulls === 'LAST' };
+  });
+  if (orderKeys.length > 0) {
+    const keyed = rows.map((row) => ({
+      row,
+      values: orderKeys.map((key) => {
+        const value = key.compute(row);
+        return typeof value === 'string' ? value.toUpperCase() : value;
+      }),
+    }));
+    keyed.sort((a, b) => {
+      for (let index = 0; index < orderKeys.length; index++) {
+        const key = orderKeys[index]!;
+        const left = a.values[index];
+        const right = b.values[index];
+        const leftNull = left === null || left === undefined;
+        const rightNull = right === null || right === undefined;
+        if (leftNull || rightNull) {
+          if (leftNull && rightNull) continue;
+          return (leftNull ? -1 : 1) * (key.nullsLast ? -1 : 1);
+        }
+        const cmp =
+          typeof left === 'number' && typeof right === 'number'
+            ? left - right
+            : String(left) < String(right)
+              ? -1
+              : String(left) > String(right)
+                ? 1
+                : 0;
+        if (cmp !== 0) return key.descending ? -cmp : cmp;
+      }
+      return 0;
+    });
+    rows = keyed.map((entry) => entry.row);
+  }
+  if (query.offset) rows = rows.slice(query.offset);
+  if (query.limit !== undefined) rows = rows.slice(0, query.limit);
+  return { totalSize: rows.length, records: rows.map((row) => row.out), columns, isCount: false };
 }
 
 /** Runs a SOQL query against an org. `includeDeleted`: queryAll. */
