@@ -329,6 +329,7 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     if (errors.length === 0) return;
     if (!errorHeaderDone) await header(outcome);
     const resolved = errorColumns(outcome);
+    lastJson = undefined; // computed afresh for each outcome, even one object reused with new values
     let text = '';
     for (let errorIndex = 0; errorIndex < errors.length; errorIndex++) {
       const line: ErrorLine = {
