@@ -1,11 +1,14 @@
-import type { ColumnMapping } from '@kicksaw/orchestrator';
+import type { ImportMapping } from '@kicksaw/orchestrator';
 
-/** Columns of the inbound Contact files, and the Contact fields they fill. */
-export const CONTACT_MAPPING: ColumnMapping = {
-  'External Id': 'External_Id__c',
-  'First Name': 'FirstName',
-  'Last Name': 'LastName',
-  Email: 'Email',
-  Birthdate: 'Birthdate',
-  Title: 'Title',
+/** The Contact fields, and the columns of the inbound files that fill them. */
+export const CONTACT_MAPPING: ImportMapping = {
+  fields: {
+    External_Id__c: 'External Id',
+    FirstName: 'First Name',
+    LastName: 'Last Name',
+    Email: 'Email',
+    // Checked and converted here: a bad date is reported with its row, never sent.
+    Birthdate: { from: 'Birthdate', type: 'date' },
+    Title: 'Title',
+  },
 };

@@ -38,7 +38,7 @@ import {
   updateExecution,
 } from './execution-record.js';
 import { ImportOrchestrator } from './import-orchestrator.js';
-import { type ImportMapping, toRowMapper } from './mapping.js';
+import { compileMapping, type ImportMapping } from './mapping.js';
 import type { ErrorReportSettings, Orchestrator, OrchestratorOptions } from './orchestrator.js';
 
 /** Options of {@link importCsv}. */
@@ -61,7 +61,7 @@ export interface ImportCsvOptions {
   operation: BulkOperation;
   /** The external id field, for `upsert`. */
   externalIdField?: string;
-  /** How CSV columns become Salesforce fields: a column-to-field map or your own {@link RowMapper}. */
+  /** How CSV columns become Salesforce fields: a `@kicksaw/csv` mapping or your own {@link RowMapper}. */
   mapping: ImportMapping;
   /** CSV reading options (delimiter, encoding, limits). */
   csv?: Omit<ReadCsvOptions, 'source'>;
@@ -262,8 +262,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   try {
     const body = await orchestrator.openSource();
     const reader = readCsv(body, { ...options.csv, source });
-    await reader.header(); // problems of the file as a whole (empty, binary, bad header) surface here, before any job
-    const mapper = toRowMapper(options.mapping);
+    // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
+    const mapping = compileMapping(options.mapping);
+    mapping.check(await reader.header(), source);
+    const mapper = mapping.map;
     let rowsRead = 0;
     async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
       for await (const row of reader) {

@@ -24,7 +24,13 @@ export {
 } from './handler.js';
 export { type ImportCsvOptions, type ImportCsvResult, ImportFailedError, importCsv } from './import-csv.js';
 export { ImportOrchestrator } from './import-orchestrator.js';
-export { type ColumnMapping, type ImportMapping, type MappedRow, type RowMapper, toRowMapper } from './mapping.js';
+export {
+  type CompiledMapping,
+  compileMapping,
+  type ImportMapping,
+  type MappedRecord,
+  type RowMapper,
+} from './mapping.js';
 export {
   type BatchResult,
   type ErrorReportSettings,

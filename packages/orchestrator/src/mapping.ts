@@ -1,7 +1,8 @@
 import type { SalesforceError, SalesforceRecord } from '@kicksaw/core';
+import { createMapper, type Mapping } from '@kicksaw/csv';
 
 /** The result of mapping one CSV record: a Salesforce record, or why it cannot be one. */
-export type MappedRow = { ok: true; record: SalesforceRecord } | { ok: false; errors: SalesforceError[] };
+export type MappedRecord = { ok: true; record: SalesforceRecord } | { ok: false; errors: SalesforceError[] };
 
 /**
  * Your own mapping step (the seed's "serialize the file into whatever the business needs"): turns one
@@ -15,24 +16,29 @@ export type MappedRow = { ok: true; record: SalesforceRecord } | { ok: false; er
  *                : { ok: false, errors: [{ statusCode: 'KICKSAW_INVALID_VALUE', message: 'Email is empty', fields: ['Email'] }] };
  * ```
  */
-export type RowMapper = (record: Record<string, string>, row: number) => MappedRow;
+export type RowMapper = (record: Record<string, string>, row: number) => MappedRecord;
 
-/** Column name to field API name. */
-export type ColumnMapping = Record<string, string>;
+/**
+ * How rows become records: a `@kicksaw/csv` {@link Mapping} (`{ fields: { LastName: 'Last Name',
+ * Birthdate: { from: 'Birthdate', type: 'date', format: 'dd/MM/yyyy' } } }`), or a {@link RowMapper}.
+ */
+export type ImportMapping = Mapping | RowMapper;
 
-/** How rows become records: a column-to-field map, or a {@link RowMapper} function. */
-export type ImportMapping = ColumnMapping | RowMapper;
+/** A compiled {@link ImportMapping}: map a record; check a header before any row is sent. */
+export interface CompiledMapping {
+  map: RowMapper;
+  /** Throws an `InputError` when the header lacks a column the mapping reads. */
+  check(header: readonly string[], source?: string): void;
+}
 
-/** The mapper of an {@link ImportMapping}. */
-export function toRowMapper(mapping: ImportMapping): RowMapper {
-  if (typeof mapping === 'function') return mapping;
-  const entries = Object.entries(mapping);
-  return (record) => {
-    const out: SalesforceRecord = {};
-    for (const [column, field] of entries) {
-      const value = record[column];
-      if (value !== undefined) out[field] = value;
-    }
-    return { ok: true, record: out };
+/** Compiles an {@link ImportMapping}. */
+export function compileMapping(mapping: ImportMapping): CompiledMapping {
+  if (typeof mapping === 'function') return { map: mapping, check: () => undefined };
+  const mapper = createMapper(mapping);
+  return {
+    map: (record, row) => mapper(record, row),
+    check: (header, source) => {
+      mapper.check(header, source);
+    },
   };
 }

@@ -1,14 +1,18 @@
+import type { Mapping } from '@kicksaw/csv';
+
 /** Columns of the sample Contact file. */
 export const HEADER = ['External Id', 'First Name', 'Last Name', 'Email', 'Birthdate', 'Title'];
 
 /** How the sample columns map to Contact fields. */
-export const MAPPING = {
-  'External Id': 'External_Id__c',
-  'First Name': 'FirstName',
-  'Last Name': 'LastName',
-  Email: 'Email',
-  Birthdate: 'Birthdate',
-  Title: 'Title',
+export const MAPPING: Mapping = {
+  fields: {
+    External_Id__c: 'External Id',
+    FirstName: 'First Name',
+    LastName: 'Last Name',
+    Email: 'Email',
+    Birthdate: { from: 'Birthdate', type: 'date' },
+    Title: 'Title',
+  },
 };
 
 export interface SampleFile {

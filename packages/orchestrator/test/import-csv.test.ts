@@ -143,6 +143,42 @@ describe('importCsv', () => {
     ).rejects.toThrow(/empty/i);
   });
 
+  it('fails clearly on a header that lacks a mapped column, before anything is sent', async () => {
+    const bucket = await h.s3.createBucket();
+    await putText(h.s3, bucket, 'short.csv', 'External Id,Last Name\nX-1,Ada\n');
+    const error = await importCsv({
+      s3Client: h.s3.client,
+      connection: h.connection,
+      bucket,
+      key: 'short.csv',
+      object: 'Contact',
+      operation: 'insert',
+      mapping: MAPPING,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImportFailedError);
+    expect((error as ImportFailedError).message).toMatch(/First Name/);
+    expect(h.sf.org.records('Contact').some((c) => c.External_Id__c === 'X-1')).toBe(false);
+  });
+
+  it('fails clearly on a header that names fields the object does not have', async () => {
+    const bucket = await h.s3.createBucket();
+    await putText(h.s3, bucket, 'unknown.csv', 'LastName,Favourite_Colour__c\nAda,blue\n');
+    const error = await importCsv({
+      s3Client: h.s3.client,
+      connection: h.connection,
+      bucket,
+      key: 'unknown.csv',
+      object: 'Contact',
+      operation: 'insert',
+      mapping: { fields: {}, passthrough: true },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImportFailedError);
+    expect((error as ImportFailedError).message).toMatch(/Favourite_Colour__c/);
+    const record = h.sf.org.get((error as ImportFailedError).executionId as string) as Record<string, unknown>;
+    expect(record.Status__c).toBe('Failed');
+    expect(String(record.ExecutionPayload__c)).toContain('Favourite_Colour__c');
+  });
+
   it('fails clearly when the object was deleted between the event and the download', async () => {
     const bucket = await h.s3.createBucket();
     const error = await importCsv({
