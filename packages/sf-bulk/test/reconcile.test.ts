@@ -27,7 +27,9 @@ describe('RowIndex', () => {
       ['a', '1'],
       ['c', '3'],
     ];
-    rows.forEach((cells, i) => index.add(rowHash(cells), 10 + i, 1));
+    rows.forEach((cells, i) => {
+      index.add(rowHash(cells), 10 + i, 1);
+    });
     index.seal();
     const first = index.take(rowHash(['a', '1']));
     const second = index.take(rowHash(['a', '1']));

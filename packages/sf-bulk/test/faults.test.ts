@@ -1,0 +1,140 @@
+import { type RowOutcome, silentLogger } from '@kicksaw/core';
+import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IngestOptions, ingest, ingestAll, resume } from '../src/index.js';
+import { FAST, loginConnection, startOrg } from './helpers.js';
+
+let sf: SalesforceEmulator | undefined;
+afterEach(async () => {
+  await sf?.stop();
+  sf = undefined;
+});
+
+function items(n: number, prefix: string) {
+  return Array.from({ length: n }, (_, i) => ({
+    Name: `${prefix}-${i + 1}`,
+    Ext__c: `${prefix.toUpperCase()}-${i + 1}`,
+    Required__c: 'r',
+    Qty__c: i % 50,
+  }));
+}
+
+/** Zero rows lost, each outcome on its own row, and what succeeded is what the org holds. */
+function expectAccountedAndHeld(outcomes: RowOutcome[], n: number, prefix: string, org: SalesforceEmulator['org']) {
+  expect(outcomes).toHaveLength(n);
+  expect(new Set(outcomes.map((o) => o.row)).size).toBe(n);
+  for (const o of outcomes) expect(o.record.Name).toBe(`${prefix}-${o.row}`);
+  const held = org.records('Item__c').filter((r) => String(r.Name).startsWith(`${prefix}-`));
+  const succeeded = outcomes.filter((o) => o.status === 'succeeded');
+  expect(held).toHaveLength(succeeded.length);
+  const byId = new Map(held.map((r) => [r.Id, r]));
+  for (const o of succeeded) expect(byId.get(o.id as string)?.Name).toBe(`${prefix}-${o.row}`);
+}
+
+const base = (conn: IngestOptions['connection'], records: IngestOptions['records']): IngestOptions => ({
+  connection: conn,
+  object: 'Item__c',
+  operation: 'insert',
+  records,
+  api: 'bulk',
+  maxRowsPerJob: 1_000,
+  ...FAST,
+});
+
+describe('faults', () => {
+  it('retries rows failed with UNABLE_TO_LOCK_ROW (2%) until they succeed', async () => {
+    sf = await startOrg({ faults: { rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.02 }] } });
+    const conn = await loginConnection(sf);
+    const { outcomes, summary } = await ingestAll({
+      ...base(conn, items(5_000, 'lock')),
+      retry: { maxAttempts: 5, sortBy: 'Qty__c' },
+    });
+    expect(summary).toMatchObject({ input: 5000, succeeded: 5000, failed: 0, unprocessed: 0 });
+    const retried = outcomes.filter((o) => (o.attempts ?? 0) > 1);
+    expect(retried.length).toBeGreaterThan(50);
+    expect(summary.retried).toBeGreaterThanOrEqual(retried.length);
+    expectAccountedAndHeld(outcomes, 5000, 'lock', sf.org);
+  });
+
+  it('settles rows as failed with their attempts when retries run out', async () => {
+    sf = await startOrg({
+      faults: { rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', when: (r) => String(r.Name).endsWith('7') }] },
+    });
+    const conn = await loginConnection(sf);
+    const { outcomes, summary } = await ingestAll({ ...base(conn, items(300, 'stuck')), retry: { maxAttempts: 3 } });
+    expect(summary).toMatchObject({ input: 300, succeeded: 270, failed: 30 });
+    for (const o of outcomes.filter((x) => x.status === 'failed')) {
+      expect(o).toMatchObject({ attempts: 3, errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW' }] });
+    }
+    expectAccountedAndHeld(outcomes, 300, 'stuck', sf.org);
+  });
+
+  it('loses nothing with 5% HTTP 503 and 2% dropped connections', async () => {
+    sf = await startOrg({ faults: { httpErrors: { status: 503, rate: 0.05 }, dropConnectionRate: 0.02, seed: 7 } });
+    const conn = await loginConnection(sf);
+    const retries: string[] = [];
+    const logger = { ...silentLogger, debug: (message: string) => retries.push(message) };
+    const { outcomes, summary } = await ingestAll({
+      ...base(conn, items(6_000, 'flaky')),
+      maxConcurrentJobs: 3,
+      logger,
+    });
+    expect(retries.filter((m) => m.includes('transient status')).length).toBeGreaterThan(0);
+    expect(retries.filter((m) => m.includes('on the network')).length).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ input: 6000, succeeded: 6000, failed: 0, unprocessed: 0, unmatchedResults: 0 });
+    expectAccountedAndHeld(outcomes, 6000, 'flaky', sf.org);
+  });
+
+  it('renews expired sessions mid-run through jsforce', async () => {
+    sf = await startOrg({ faults: { sessionExpiry: { afterRequests: 25 } } });
+    const conn = await loginConnection(sf);
+    const firstToken = conn.accessToken;
+    const { outcomes, summary } = await ingestAll({ ...base(conn, items(8_000, 'expiry')), maxRowsPerJob: 500 });
+    expect(summary).toMatchObject({ input: 8000, succeeded: 8000 });
+    expect(conn.accessToken).not.toBe(firstToken);
+    expectAccountedAndHeld(outcomes, 8000, 'expiry', sf.org);
+  });
+
+  it('reports rows of a job that Failed part-way as unprocessed, and can retry them', async () => {
+    sf = await startOrg({ faults: { failIngestJobAfterRows: 1_500 } });
+    const conn = await loginConnection(sf);
+    const { outcomes, summary } = await ingestAll({ ...base(conn, items(4_000, 'broken')), maxRowsPerJob: 4_000 });
+    expect(summary).toMatchObject({ input: 4000, succeeded: 1500, unprocessed: 2500 });
+    const un = outcomes.find((o) => o.status === 'unprocessed');
+    expect(un?.errors[0]?.statusCode).toBe('KICKSAW_JOB_FAILED');
+    expect(un?.errors[0]?.message).toMatch(/Processing stopped after 1500/);
+    expectAccountedAndHeld(outcomes, 4000, 'broken', sf.org);
+
+    sf.faults.reset();
+    sf.faults.set({ failIngestJobAfterRows: 1_000 });
+    const again = await ingestAll({
+      ...base(conn, items(2_000, 'again')),
+      maxRowsPerJob: 2_000,
+      retry: { unprocessed: true, maxAttempts: 3 },
+    });
+    expect(again.summary).toMatchObject({ input: 2000, succeeded: 2000 });
+  });
+
+  it('leaves slow jobs running at the deadline and resume() collects the same outcomes', async () => {
+    sf = await startOrg({
+      faults: { jobProcessingMs: 400, rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.02 }] },
+    });
+    const conn = await loginConnection(sf);
+    const run = ingest({ ...base(conn, items(3_000, 'slow')), deadline: Date.now() + 150 });
+    const firstOutcomes: RowOutcome[] = [];
+    for await (const o of run) firstOutcomes.push(o);
+    const firstSummary = await run.summary();
+    expect(firstSummary.pending).toBe(3000);
+    expect(firstSummary.input).toBe(0);
+    expect(run.pendingJobs()).toHaveLength(3);
+    const state = JSON.parse(JSON.stringify(run.pendingJobStates()));
+
+    const later = resume({ connection: conn, jobs: state, ...FAST });
+    const resumed: RowOutcome[] = [];
+    for await (const o of later) resumed.push(o);
+    const summary = await later.summary();
+    expect(summary).toMatchObject({ input: 3000, succeeded: 3000, pending: 0 });
+    expect(resumed.some((o) => (o.attempts ?? 0) > 1)).toBe(true);
+    expectAccountedAndHeld([...firstOutcomes, ...resumed], 3000, 'slow', sf.org);
+  });
+});
