@@ -129,10 +129,10 @@ class Reader implements CsvReader {
     this.#source = source;
     this.#options = options;
     this.#name = options.source ?? (typeof source === 'string' ? source : undefined);
-    this.#maxField = positive(options.maxFieldBytes, DEFAULT_MAX_FIELD_BYTES, 'maxFieldBytes');
-    this.#maxRecord = Math.max(
-      positive(options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES, 'maxRecordBytes'),
-      this.#maxField,
+    this.#maxRecord = positive(options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES, 'maxRecordBytes');
+    this.#maxField = Math.min(
+      positive(options.maxFieldBytes, DEFAULT_MAX_FIELD_BYTES, 'maxFieldBytes'),
+      this.#maxRecord,
     );
   }
 
