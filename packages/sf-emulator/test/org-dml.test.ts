@@ -647,5 +647,9 @@ describe('seed', () => {
     expect(() => org.seed('Widget__c', [{ Ext__c: 'ok' }, { Nope__c: 1 }])).toThrowError(/No such column/);
     expect(org.findByExternalId('Widget__c', 'Ext__c', 'ok')).toEqual([]);
     expect(() => org.seed('Widget__c', [{ Qty__c: 'abc' }])).toThrowError(OrgError);
+    const [dated] = org.seed('Widget__c', [
+      { At__c: new Date('2024-02-03T04:05:06Z'), Due__c: new Date('2024-02-03T00:00:00Z') },
+    ]);
+    expect(dated).toMatchObject({ At__c: '2024-02-03T04:05:06.000+0000', Due__c: '2024-02-03' });
   });
 });

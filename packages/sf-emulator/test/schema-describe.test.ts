@@ -241,6 +241,18 @@ describe('defineObject', () => {
     expect(org.listObjects().length).toBeGreaterThanOrEqual(8);
   });
 
+  it('refuses malformed definitions', () => {
+    const org = createOrg();
+    expect(() =>
+      org.defineObject({ name: 'Bad__c', fields: [{ name: 'X__c', type: 'varchar' as unknown as 'string' }] }),
+    ).toThrowError(/unknown field type "varchar"/);
+    expect(() => org.defineObject({ name: 'Bad__c', fields: [{ name: 'R__c', type: 'reference' }] })).toThrowError(
+      /needs referenceTo/,
+    );
+    expect(() => org.defineObject({ name: 'Bad name', fields: [] })).toThrowError(/Invalid object name/);
+    expect(org.getObject('Bad__c')).toBeUndefined();
+  });
+
   it('refuses a key prefix used by another object', () => {
     const org = createOrg();
     expect(() => org.defineObject({ name: 'Clash__c', keyPrefix: '001', fields: [] })).toThrowError(/used by Account/);

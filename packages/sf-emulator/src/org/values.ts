@@ -182,6 +182,12 @@ function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem 
  */
 export function coerceValue(field: CompiledField, raw: unknown, csv: boolean): unknown {
   if (raw === null || raw === undefined) return field.valueType === 'boolean' ? false : null;
+  if (raw instanceof Date) {
+    // Convenience for seeds and tests written in JavaScript.
+    if (Number.isNaN(raw.getTime())) return typeProblem(field, raw);
+    if (field.valueType === 'datetime') return formatDateTime(raw.getTime());
+    if (field.valueType === 'date') return raw.toISOString().slice(0, 10);
+  }
   switch (field.valueType) {
     case 'string':
     case 'textarea':

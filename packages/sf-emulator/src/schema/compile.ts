@@ -2,7 +2,7 @@
  * Object definitions compiled for fast access: lower-cased field and relationship maps, precomputed
  * per-object lists (required fields, indexed fields, formulas, autonumbers) and describe flags.
  */
-import type { FieldDefinition, FieldType, ObjectDefinition } from '../contract.js';
+import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
 import { ownerField, systemFields } from './standard.js';
 
 /** A field with everything the org needs at hand. */
@@ -120,7 +120,41 @@ function labelOf(name: string): string {
   return base.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/ Id$/, ' ID');
 }
 
-function compileField(def: FieldDefinition, objectCustom: boolean): CompiledField {
+const FIELD_TYPES = new Set<FieldType>([
+  'id',
+  'string',
+  'textarea',
+  'email',
+  'phone',
+  'url',
+  'picklist',
+  'multipicklist',
+  'boolean',
+  'int',
+  'double',
+  'currency',
+  'percent',
+  'date',
+  'datetime',
+  'time',
+  'reference',
+  'autonumber',
+  'formula',
+]);
+
+function compileField(def: FieldDefinition, objectCustom: boolean, objectName: string): CompiledField {
+  if (typeof def.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(def.name)) {
+    throw new OrgError('INVALID_FIELD', `${objectName}: invalid field name ${JSON.stringify(def.name)}`);
+  }
+  if (!FIELD_TYPES.has(def.type)) {
+    throw new OrgError('INVALID_FIELD', `${objectName}.${def.name}: unknown field type ${JSON.stringify(def.type)}`);
+  }
+  if (def.type === 'reference' && (!def.referenceTo || def.referenceTo.length === 0)) {
+    throw new OrgError('INVALID_FIELD', `${objectName}.${def.name}: a reference field needs referenceTo`);
+  }
+  if (def.type === 'formula' && !def.formula) {
+    throw new OrgError('INVALID_FIELD', `${objectName}.${def.name}: a formula field needs formula.returnType`);
+  }
   const lower = def.name.toLowerCase();
   const isFormula = def.type === 'formula';
   const isAutoNumber = def.type === 'autonumber';
@@ -179,12 +213,16 @@ function compileField(def: FieldDefinition, objectCustom: boolean): CompiledFiel
 
 /** Compiles an object definition (adding system fields to custom objects). */
 export function compileObject(input: ObjectDefinition, keyPrefix: string): CompiledObject {
+  if (typeof input.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(input.name)) {
+    throw new OrgError('INVALID_TYPE', `Invalid object name ${JSON.stringify(input.name)}`);
+  }
+  if (!Array.isArray(input.fields)) throw new OrgError('INVALID_TYPE', `${input.name}: fields must be an array`);
   const def = withSystemFields(input);
   const custom = def.custom ?? def.name.toLowerCase().endsWith('__c');
   const fields: CompiledField[] = [];
   const byLower = new Map<string, CompiledField>();
   for (const fieldDef of def.fields) {
-    const field = compileField(fieldDef, custom);
+    const field = compileField(fieldDef, custom, def.name);
     const existing = byLower.get(field.lower);
     if (existing) fields.splice(fields.indexOf(existing), 1, field);
     else fields.push(field);
