@@ -69,8 +69,8 @@ describe('faults', () => {
     expectAccountedAndHeld(outcomes, 300, 'stuck', sf.org);
   });
 
-  it('loses nothing with 5% HTTP 503 and 2% dropped connections', async () => {
-    sf = await startOrg({ faults: { httpErrors: { status: 503, rate: 0.05 }, dropConnectionRate: 0.02, seed: 7 } });
+  it('loses nothing with 5% HTTP 503 and 3% dropped connections', async () => {
+    sf = await startOrg({ faults: { httpErrors: { status: 503, rate: 0.05 }, dropConnectionRate: 0.03, seed: 7 } });
     const conn = await loginConnection(sf);
     const retries: string[] = [];
     const logger = { ...silentLogger, debug: (message: string) => retries.push(message) };
