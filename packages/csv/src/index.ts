@@ -32,10 +32,12 @@ export {
   type BulkDelimiter,
   type BulkLineEnding,
   type CsvPart,
+  type CsvPartStream,
   type RejectedRecord,
   type SplitCsvInput,
   type SplitCsvOptions,
   splitCsv,
+  splitCsvStream,
   toBulkCsv,
   type WriteCsvOptions,
 } from './write.js';

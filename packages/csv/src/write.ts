@@ -1,6 +1,6 @@
 import { ConfigError, InputError, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
 import { Stringifier } from 'csv-stringify';
-import { batchesOf } from './batches.js';
+import { batchesOf, flatIterator } from './batches.js';
 
 /** The column delimiters a Bulk API 2.0 ingest job accepts (its `columnDelimiter`). */
 export type BulkDelimiter = 'COMMA' | 'TAB' | 'SEMICOLON' | 'PIPE' | 'CARET' | 'BACKQUOTE';
@@ -237,6 +237,124 @@ export async function* splitCsv(
   records: Iterable<SplitCsvInput> | AsyncIterable<SplitCsvInput>,
   options: SplitCsvOptions,
 ): AsyncGenerator<CsvPart, void, undefined> {
+  const plan = planParts(options);
+  let buffer: Buffer | undefined;
+  let used = 0;
+  let rows: number[] = [];
+  let part = 0;
+  for await (const batch of encodedBatches(records, plan, options)) {
+    for (let b = 0; b < batch.length; b++) {
+      const line = batch[b] as EncodedLine;
+      if (rows.length > 0 && (used + line.bytes > plan.maxBytes || rows.length >= plan.maxRows)) {
+        yield { csv: (buffer as Buffer).subarray(0, used), rows, bytes: used, part: ++part };
+        buffer = undefined;
+        rows = [];
+      }
+      if (buffer === undefined) {
+        // Pages of a large allocation are only backed by memory once written: a part costs its real size.
+        buffer = Buffer.allocUnsafeSlow(plan.maxBytes);
+        used = buffer.write(plan.header, 0, 'utf8');
+      }
+      used += buffer.write(line.text, used, 'utf8');
+      rows.push(line.row);
+    }
+  }
+  if (rows.length > 0) yield { csv: (buffer as Buffer).subarray(0, used), rows, bytes: used, part: ++part };
+}
+
+/**
+ * One part of {@link splitCsvStream}: the same cut as {@link splitCsv}, but the CSV comes as a stream of chunks,
+ * so memory never holds a whole part. `rows` and `bytes` grow while `body` is read and are final when it ends.
+ */
+export interface CsvPartStream {
+  /** 1-based part number. */
+  part: number;
+  /** The part's CSV (header first) in chunks of about 256 KiB. Read it to the end before asking for the next part. */
+  body: AsyncIterable<Buffer>;
+  /** Input row numbers in the part so far, in order. */
+  rows: number[];
+  /** Bytes of the part so far (header included). */
+  bytes: number;
+}
+
+const STREAM_CHUNK = 256 * 1024;
+
+/**
+ * {@link splitCsv} for callers that can send a part as a stream (an HTTP upload with chunked transfer encoding,
+ * a file): each part's CSV comes in chunks, so memory stays flat whatever `maxBytes` is. Parts are cut exactly
+ * as `splitCsv` cuts them. Each part's `body` must be read to its end before the next part is asked for.
+ *
+ * @example
+ * ```ts
+ * for await (const part of splitCsvStream(rows, { fields, maxBytes: 100_000_000 })) {
+ *   await pipeline(Readable.from(part.body), createWriteStream(`part-${part.part}.csv`));
+ *   console.log(part.part, part.rows.length, part.bytes);
+ * }
+ * ```
+ */
+export async function* splitCsvStream(
+  records: Iterable<SplitCsvInput> | AsyncIterable<SplitCsvInput>,
+  options: SplitCsvOptions,
+): AsyncGenerator<CsvPartStream, void, undefined> {
+  const plan = planParts(options);
+  const source = flatIterator(encodedBatches(records, plan, options));
+  try {
+    let next = await source.next();
+    let part = 0;
+    while (!next.done) {
+      const current = { part: ++part, rows: [], bytes: 0 } as unknown as CsvPartStream;
+      let finished = false;
+      current.body = (async function* body(): AsyncGenerator<Buffer, void, undefined> {
+        let chunk = Buffer.allocUnsafe(Math.max(STREAM_CHUNK, plan.headerBytes));
+        let used = chunk.write(plan.header, 0, 'utf8');
+        current.bytes = used;
+        while (!next.done) {
+          const line = next.value;
+          if (
+            current.rows.length > 0 &&
+            (current.bytes + line.bytes > plan.maxBytes || current.rows.length >= plan.maxRows)
+          ) {
+            break;
+          }
+          if (used + line.bytes > chunk.length) {
+            if (used > 0) yield chunk.subarray(0, used);
+            chunk = Buffer.allocUnsafe(Math.max(STREAM_CHUNK, line.bytes));
+            used = 0;
+          }
+          used += chunk.write(line.text, used, 'utf8');
+          current.rows.push(line.row);
+          current.bytes += line.bytes;
+          next = await source.next();
+        }
+        if (used > 0) yield chunk.subarray(0, used);
+        finished = true;
+      })();
+      yield current;
+      if (!finished) {
+        throw new Error("splitCsvStream: read each part's body to its end before asking for the next part");
+      }
+    }
+  } finally {
+    await source.return?.();
+  }
+}
+
+/** A record ready for a part. */
+interface EncodedLine {
+  row: number;
+  text: string;
+  bytes: number;
+}
+
+interface PartPlan {
+  encoder: RecordEncoder;
+  header: string;
+  headerBytes: number;
+  maxBytes: number;
+  maxRows: number;
+}
+
+function planParts(options: SplitCsvOptions): PartPlan {
   const encoder = new RecordEncoder(options);
   const maxBytes = whole(options.maxBytes, 100_000_000, 'maxBytes');
   const maxRows = whole(options.maxRows, 150_000_000, 'maxRows');
@@ -247,34 +365,28 @@ export async function* splitCsv(
       setting: 'maxBytes',
     });
   }
+  return { encoder, header, headerBytes, maxBytes, maxRows };
+}
+
+/** Encodes records in batches; records that can never be sent go to `onRejected` (or throw). */
+async function* encodedBatches(
+  records: Iterable<SplitCsvInput> | AsyncIterable<SplitCsvInput>,
+  plan: PartPlan,
+  options: SplitCsvOptions,
+): AsyncGenerator<EncodedLine[], void, undefined> {
+  const { encoder, headerBytes, maxBytes } = plan;
   const reject = async (rejected: RejectedRecord): Promise<void> => {
     if (options.onRejected === undefined) {
       throw new InputError(
         `Row ${rejected.row} cannot be sent: ${rejected.error.message}; pass onRejected to report such rows`,
-        {
-          code: rejected.error.statusCode,
-          row: rejected.row,
-        },
+        { code: rejected.error.statusCode, row: rejected.row },
       );
     }
     await options.onRejected(rejected);
   };
-
-  let buffer: Buffer | undefined;
-  let used = 0;
-  let rows: number[] = [];
-  let part = 0;
   let sequence = 0;
-  const take = (): CsvPart => {
-    const csv = (buffer as Buffer).subarray(0, used);
-    const done: CsvPart = { csv, rows, bytes: used, part: ++part };
-    buffer = undefined;
-    rows = [];
-    used = 0;
-    return done;
-  };
-
   for await (const batch of batchesOf(records)) {
+    const out: EncodedLine[] = [];
     for (let b = 0; b < batch.length; b++) {
       const item = batch[b] as SplitCsvInput;
       sequence++;
@@ -317,16 +429,10 @@ export async function* splitCsv(
         await reject({ row, record, bytes, error, errors: [error] });
         continue;
       }
-      if (rows.length > 0 && (used + bytes > maxBytes || rows.length >= maxRows)) yield take();
-      if (buffer === undefined) {
-        buffer = Buffer.allocUnsafeSlow(maxBytes);
-        used = buffer.write(header, 0, 'utf8');
-      }
-      used += buffer.write(text, used, 'utf8');
-      rows.push(row);
+      out.push({ row, text, bytes });
     }
+    if (out.length > 0) yield out;
   }
-  if (rows.length > 0) yield take();
 }
 
 function whole(value: number | undefined, fallback: number, setting: string): number {

@@ -9,6 +9,7 @@ import {
   type RejectedRecord,
   readCsv,
   splitCsv,
+  splitCsvStream,
   toBulkCsv,
 } from '../src/index.js';
 import { chunks, collect } from './helpers.js';
@@ -196,5 +197,38 @@ describe('splitCsv', () => {
       [2, 3, 'KICKSAW_INVALID_VALUE', { Name: 'Bob', Amount: 'lots' }],
       [4, 5, 'CSV_TOO_FEW_FIELDS', { raw: 'Broken' }],
     ]);
+  });
+});
+
+describe('splitCsvStream', () => {
+  it('cuts exactly as splitCsv does, streaming each part in chunks', async () => {
+    const records = Array.from({ length: 10_000 }, (_, i) => ({
+      row: i + 10,
+      record: { Name: `n${i}`, Note: `${TRICKY[i % TRICKY.length]} ${'y'.repeat(i % 200)}` } as SalesforceRecord,
+    }));
+    const options = { fields: ['Name', 'Note'], maxBytes: 600_000 };
+    const expected = await collect(splitCsv(records, options));
+    const streamed: Array<{ csv: Buffer; rows: number[]; bytes: number; chunks: number }> = [];
+    for await (const part of splitCsvStream(records, options)) {
+      const pieces: Buffer[] = [];
+      for await (const piece of part.body) pieces.push(Buffer.from(piece));
+      streamed.push({ csv: Buffer.concat(pieces), rows: part.rows, bytes: part.bytes, chunks: pieces.length });
+    }
+    expect(streamed.length).toBe(expected.length);
+    streamed.forEach((part, i) => {
+      expect(part.csv.equals(expected[i]?.csv as Buffer)).toBe(true);
+      expect(part.rows).toEqual(expected[i]?.rows);
+      expect(part.bytes).toBe(expected[i]?.bytes);
+    });
+    expect(streamed.some((p) => p.chunks > 1)).toBe(true);
+  });
+
+  it('refuses to move on before a part body was read', async () => {
+    const parts = splitCsvStream(
+      Array.from({ length: 10 }, (_, i) => ({ A: i })),
+      { fields: ['A'], maxRows: 2 },
+    );
+    await parts.next();
+    await expect(parts.next()).rejects.toThrow(/read each part's body/);
   });
 });
