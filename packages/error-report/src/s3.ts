@@ -57,8 +57,10 @@ export interface S3ErrorReportOptions
   contentType?: string;
   /** User metadata on the object. */
   metadata?: Record<string, string>;
-  /** Multipart part size in bytes (default 5 MiB; memory held is about 4 parts). */
+  /** Multipart part size in bytes. Default 5 MiB. Memory held is about `partSize × (queueSize + 1)`. */
   partSize?: number;
+  /** Parts uploaded at once. Default 4. */
+  queueSize?: number;
 }
 
 /**
@@ -129,6 +131,7 @@ export function createS3ErrorReport(options: S3ErrorReportOptions): S3ErrorRepor
     contentType: options.contentType ?? 'text/csv; charset=utf-8',
     metadata: options.metadata,
     partSize: options.partSize,
+    queueSize: options.queueSize,
   }).catch((error: unknown) => {
     uploadFailure = error;
     body.destroy(error instanceof Error ? error : undefined);
