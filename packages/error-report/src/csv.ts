@@ -18,12 +18,18 @@ const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
  * ```ts
  * neutralizeFormula('=HYPERLINK("http://x")'); // "'=HYPERLINK(\"http://x\")"
  * neutralizeFormula('plain'); // 'plain'
+ * neutralizeFormula('-42.5'); // '-42.5' (a plain number is left alone)
  * ```
  */
 export function neutralizeFormula(value: string): string {
   const first = value[0];
-  return first !== undefined && FORMULA_START.has(first) ? `'${value}` : value;
+  if (first === undefined || !FORMULA_START.has(first)) return value;
+  // A plain signed number (`-5`, `+1.5e3`) is data, not a formula: a spreadsheet reads it as a number.
+  if (PLAIN_NUMBER.test(value)) return value;
+  return `'${value}`;
 }
+
+const PLAIN_NUMBER = /^[+-](?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Turns any value into the text of one cell: strings as they are, numbers and booleans with

@@ -163,6 +163,9 @@ describe('spreadsheet safety', () => {
     '\tTAB',
     '\rCR',
     '=HYPERLINK("http://evil")',
+    '-1+1',
+    '+1)',
+    '-',
   ];
 
   it('neutralizes cells starting with = + - @ tab or CR by default (OWASP), and they survive csv-parse', async () => {
@@ -180,7 +183,10 @@ describe('spreadsheet safety', () => {
         }),
       );
     }
-    // Numbers are not formulas: a negative number stays as it is.
+    // Numbers are not formulas: a negative number stays as it is, typed or as text.
+    await report.write(
+      outcome(98, { errors: [{ statusCode: '-12.5', message: '+3e5', fields: [] }], record: { Key: '-7' } }),
+    );
     await report.write(
       outcome(99, { errors: [{ statusCode: 'X', message: 'safe - inside', fields: [] }], record: { Key: -5 } }),
     );
@@ -191,9 +197,12 @@ describe('spreadsheet safety', () => {
     expect(rows.slice(0, dangerous.length).map((row) => row.upsert_key_value)).toEqual(
       dangerous.map((value) => `'${value}`),
     );
+    expect(rows.at(-2)).toEqual({ code: '-12.5', message: '+3e5', upsert_key_value: '-7' });
     expect(rows.at(-1)).toEqual({ code: 'X', message: 'safe - inside', upsert_key_value: '-5' });
-    // No raw line of the file starts a cell with a formula character.
-    for (const cell of rows.flatMap((row) => Object.values(row))) expect(cell).not.toMatch(/^[=+@\t\r]/);
+    // No cell starts with a formula character, unless it is a plain number.
+    for (const cell of rows.flatMap((row) => Object.values(row))) {
+      if (!/^[+-][\d.e]+$/.test(cell)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    }
   });
 
   it('leaves values alone when the caller opts out', async () => {
