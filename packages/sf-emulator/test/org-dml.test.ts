@@ -134,6 +134,22 @@ describe('insert', () => {
     });
   });
 
+  it('rounds numbers to a declared scale only', () => {
+    const org = createOrg({
+      objects: [
+        {
+          name: 'Free__c',
+          fields: [
+            { name: 'D__c', type: 'double' },
+            { name: 'S__c', type: 'double', precision: 18, scale: 1 },
+          ],
+        },
+      ],
+    });
+    const [result] = org.dml('insert', 'Free__c', [{ D__c: 1.2345, S__c: 1.25 }]);
+    expect(org.get(result!.id!)).toMatchObject({ D__c: 1.2345, S__c: 1.3 });
+  });
+
   it('STRING_TOO_LONG, INVALID_EMAIL_ADDRESS and NUMBER_OUTSIDE_VALID_RANGE', () => {
     const org = newOrg();
     const [long, email, range] = org.dml('insert', 'Widget__c', [

@@ -145,8 +145,11 @@ function parseTime(value: string): string | undefined {
 function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem {
   let value: number;
   if (typeof raw === 'number') value = raw;
-  else if (typeof raw === 'string' && NUMBER_RE.test(raw.trim())) value = Number(raw.trim());
-  else return typeProblem(field, raw);
+  else if (typeof raw === 'string') {
+    const text = raw.trim();
+    if (!NUMBER_RE.test(text)) return typeProblem(field, raw);
+    value = Number(text);
+  } else return typeProblem(field, raw);
   if (!Number.isFinite(value)) return typeProblem(field, raw);
   if (field.valueType === 'int') {
     if (!Number.isInteger(value)) return typeProblem(field, raw);
@@ -160,16 +163,15 @@ function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem 
     return value;
   }
   const scale = field.scale;
-  const integerDigits = field.precision - scale;
-  if (Math.abs(value) >= 10 ** integerDigits) {
+  if (Math.abs(value) >= field.numberLimit) {
     return problem(
       'NUMBER_OUTSIDE_VALID_RANGE',
       `${field.label}: value outside of valid range on numeric field: ${showValue(raw)}`,
       field,
     );
   }
-  if (scale >= 0 && scale <= 15) {
-    const factor = 10 ** scale;
+  const factor = field.scaleFactor;
+  if (factor > 0 && scale <= 15) {
     const rounded = Math.round(value * factor) / factor;
     return Object.is(rounded, -0) ? 0 : rounded;
   }

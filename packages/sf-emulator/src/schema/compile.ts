@@ -18,6 +18,10 @@ export interface CompiledField {
   readonly length: number;
   readonly precision: number;
   readonly scale: number;
+  /** Numbers: 10 ^ (precision - scale), the first value too large. */
+  readonly numberLimit: number;
+  /** Numbers: 10 ^ scale, for rounding; 0 for a double without a declared scale (not rounded). */
+  readonly scaleFactor: number;
   readonly custom: boolean;
   readonly createable: boolean;
   readonly updateable: boolean;
@@ -180,6 +184,8 @@ function compileField(def: FieldDefinition, objectCustom: boolean, objectName: s
   }
   const unique = def.unique === true;
   const externalId = def.externalId === true;
+  const precision = def.precision ?? (valueType === 'int' ? 9 : valueType === 'percent' ? 3 : 18);
+  const scale = def.scale ?? (valueType === 'int' ? 0 : valueType === 'double' ? 0 : 2);
   return {
     def,
     name: def.name,
@@ -188,8 +194,10 @@ function compileField(def: FieldDefinition, objectCustom: boolean, objectName: s
     type: def.type,
     valueType,
     length: def.length ?? defaultLength(def.type === 'formula' ? valueType : def.type),
-    precision: def.precision ?? (valueType === 'int' ? 9 : valueType === 'percent' ? 3 : 18),
-    scale: def.scale ?? (valueType === 'int' ? 0 : valueType === 'double' ? 0 : 2),
+    precision,
+    scale,
+    numberLimit: valueType === 'double' && def.scale === undefined ? 10 ** precision : 10 ** (precision - scale),
+    scaleFactor: valueType === 'double' && def.scale === undefined ? 0 : 10 ** scale,
     custom,
     createable: !readOnly,
     updateable: !readOnly && def.createOnly !== true && !(def.masterDetail === true && def.createOnly !== false),
