@@ -29,3 +29,13 @@ describe('the main job on the embedded default', () => {
     expect(output).toContain('execution record (read back from the org)');
   });
 });
+
+describe('the example handler', () => {
+  it('fails its cold start with the name of a missing Salesforce setting', async () => {
+    const { createContactsHandler } = await import('../src/handler.js');
+    expect(() => createContactsHandler({}, {})).toThrow(/SF_INSTANCE_URL/);
+    expect(() =>
+      createContactsHandler({}, { SF_LOGIN_URL: 'https://acme.my.salesforce.com', SF_CLIENT_ID: 'x' }),
+    ).toThrow(/SF_CLIENT_SECRET/);
+  });
+});
