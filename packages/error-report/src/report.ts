@@ -245,17 +245,6 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     throw new ConfigError('must be one character other than a quote or a line break', { setting: 'delimiter' });
   }
   const selection: ErrorSelection = { includeSkipped: options.includeSkipped };
-  const errorSink = new TextSink(options);
-  let successSink: TextSink | undefined;
-  try {
-    successSink =
-      options.includeSuccesses === undefined
-        ? undefined
-        : new TextSink({ output: options.includeSuccesses, append: options.append, endOutput: options.endOutput });
-  } catch (error) {
-    errorSink.destroy(error);
-    throw error;
-  }
   const wantHeader = options.header !== false;
   const bom = options.bom === true ? '\uFEFF' : '';
 
@@ -269,6 +258,18 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     throw new ConfigError(`must be 'default' or 'source-row', not "${String(options.layout)}"`, { setting: 'layout' });
   } else if (options.sourceColumns !== undefined) {
     columns = sourceRowColumns(options.sourceColumns);
+  }
+  // Outputs are opened only once the options are known to be good.
+  const errorSink = new TextSink(options);
+  let successSink: TextSink | undefined;
+  try {
+    successSink =
+      options.includeSuccesses === undefined
+        ? undefined
+        : new TextSink({ output: options.includeSuccesses, append: options.append, endOutput: options.endOutput });
+  } catch (error) {
+    errorSink.destroy(error);
+    throw error;
   }
   let successColumns: string[] | undefined = options.sourceColumns ? [...options.sourceColumns] : undefined;
   let errorHeaderDone = false;

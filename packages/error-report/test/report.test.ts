@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -343,6 +343,11 @@ describe('layouts and columns', () => {
     // biome-ignore lint/suspicious/noExplicitAny: as above
     expect(() => createErrorReport({ output: out.stream, layout: 'fancy' as any })).toThrow(/layout/);
     expect(() => createErrorReport({ output: out.stream, delimiter: '"' })).toThrow(/delimiter/);
+    // Nothing was opened for a bad configuration.
+    const path = join(dir, 'never-created.csv');
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    expect(() => createErrorReport({ output: path, layout: 'fancy' as any })).toThrow(ConfigError);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('writes an optional success report: sf__Id, sf__Created, then the record columns', async () => {
