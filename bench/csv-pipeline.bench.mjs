@@ -34,7 +34,8 @@ mkdirSync(outDir, { recursive: true });
 const modes = [
   ['bare-parse', 'csv-parse stream, columns: true, for await (the reference)'],
   ['bare-parse-fast', 'csv-parse stream, arrays, data events (fastest bare use)'],
-  ['pipeline', 'readCsv + mapRows (typed mapping) + splitCsv'],
+  ['pipeline', 'readCsv + mapRows (typed mapping) + splitCsv (Buffer parts)'],
+  ['pipeline-stream', 'readCsv + mapRows (typed mapping) + splitCsvStream (streamed parts)'],
 ];
 
 console.log(`Node ${process.version}; splitCsv maxBytes ${maxBytes}; best of ${repeat}`);
@@ -68,8 +69,10 @@ for (const rows of sizes) {
       mode,
       what,
       fileMb: mb.toFixed(1),
-      seconds: best.seconds.toFixed(2),
-      mbPerSec: (mb / best.seconds).toFixed(1),
+      wallSec: best.seconds.toFixed(2),
+      cpuSec: best.cpuSeconds.toFixed(2),
+      'MB/s wall': (mb / best.seconds).toFixed(1),
+      'MB/s cpu': (mb / best.cpuSeconds).toFixed(1),
       peakRssMb: best.peakRssMb.toFixed(0),
       records: best.records,
       problems: best.problems ?? 0,
@@ -78,12 +81,21 @@ for (const rows of sizes) {
   }
 }
 console.table(table.map(({ what, ...row }) => row));
+console.log(
+  `load average at the end: ${(await import('node:os'))
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ')} on ${(await import('node:os')).availableParallelism()} cores`,
+);
 for (const rows of sizes) {
   const of = (mode) => table.find((r) => r.rows === rows && r.mode === mode);
-  const ratio = Number(of('pipeline').seconds) / Number(of('bare-parse').seconds);
-  const ratioFast = Number(of('pipeline').seconds) / Number(of('bare-parse-fast').seconds);
-  console.log(
-    `${rows} rows: pipeline takes ${ratio.toFixed(2)}x the bare parse (${ratioFast.toFixed(2)}x the fastest bare use), ` +
-      `peak RSS ${of('pipeline').peakRssMb} MB`,
-  );
+  for (const mode of ['pipeline', 'pipeline-stream']) {
+    const cpu = Number(of(mode).cpuSec) / Number(of('bare-parse').cpuSec);
+    const wall = Number(of(mode).wallSec) / Number(of('bare-parse').wallSec);
+    const fast = Number(of(mode).cpuSec) / Number(of('bare-parse-fast').cpuSec);
+    console.log(
+      `${rows} rows, ${mode}: ${cpu.toFixed(2)}x the bare parse's CPU time (${wall.toFixed(2)}x wall; ` +
+        `${fast.toFixed(2)}x the fastest bare use), peak RSS ${of(mode).peakRssMb} MB`,
+    );
+  }
 }

@@ -1,6 +1,6 @@
 // One measurement of the csv pipeline benchmark, run in its own process. Returns seconds, records, peak RSS.
 import { createReadStream } from 'node:fs';
-import { createMapper, mapRows, readCsv, splitCsv } from '@kicksaw/csv';
+import { createMapper, mapRows, readCsv, splitCsv, splitCsvStream } from '@kicksaw/csv';
 import { parse } from 'csv-parse';
 
 export const MAPPING = {
@@ -57,6 +57,24 @@ async function pipeline(file, maxBytes) {
   return { records, problems, parts };
 }
 
+async function pipelineStream(file, maxBytes) {
+  const mapper = createMapper(MAPPING);
+  let records = 0;
+  let problems = 0;
+  let parts = 0;
+  let bytes = 0;
+  const rows = mapRows(readCsv(file), mapper);
+  const onRejected = () => {
+    problems++;
+  };
+  for await (const part of splitCsvStream(rows, { fields: mapper.fields(), maxBytes, onRejected })) {
+    parts++;
+    for await (const chunk of part.body) bytes += chunk.length;
+    records += part.rows.length;
+  }
+  return { records, problems, parts, bytes };
+}
+
 export async function runChild(mode, file, { maxBytes }) {
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -65,7 +83,9 @@ export async function runChild(mode, file, { maxBytes }) {
       ? await bareParse(file)
       : mode === 'bare-parse-fast'
         ? await bareParseFast(file)
-        : await pipeline(file, maxBytes);
+        : mode === 'pipeline-stream'
+          ? await pipelineStream(file, maxBytes)
+          : await pipeline(file, maxBytes);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
