@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, KicksawError, type RowOutcome, timestamp } from '@kicksaw/core';
-import { fileNameOf, presignGetUrl, uploadObject } from '@kicksaw/s3';
+import { fileNameOf, MAX_PRESIGN_SECONDS, presignGetUrl, uploadObject } from '@kicksaw/s3';
 import { createErrorReport, type ErrorReportOptions, type ReportCounts } from './report.js';
 import type { OutcomeSummary } from './summary.js';
 
@@ -119,6 +119,13 @@ export function createS3ErrorReport(options: S3ErrorReportOptions): S3ErrorRepor
   const { client, bucket } = options;
   if (!bucket) throw new ConfigError('is required', { setting: 'bucket' });
   const key = options.key ?? errorReportKey({ folder: options.folder, timestamp: options.timestamp });
+  const expiresIn = options.link === false ? undefined : options.link?.expiresIn;
+  if (expiresIn !== undefined && (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS)) {
+    throw new ConfigError(`must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}, not ${expiresIn}`, {
+      setting: 'link.expiresIn',
+      hint: 'A presigned link lives at most 7 days.',
+    });
+  }
   const body = new PassThrough();
   const report = createErrorReport({ ...options, output: body, endOutput: true });
 

@@ -115,6 +115,11 @@ describe('uploadErrorReport', () => {
       link: false,
     });
     expect(noLink).toMatchObject({ key: 'elsewhere/error-report-20240101T000000Z.csv', url: undefined });
+    // A bad expiry is refused before anything is uploaded.
+    expect(() =>
+      createS3ErrorReport({ client: s3.client, bucket, key: 'errors/bad-link.csv', link: { expiresIn: 8 * 86_400 } }),
+    ).toThrow(/link\.expiresIn/);
+    expect(await objectExists({ client: s3.client, bucket, key: 'errors/bad-link.csv' })).toBe(false);
     expect(await objectExists({ client: s3.client, bucket, key: noLink.key })).toBe(true);
   });
 
