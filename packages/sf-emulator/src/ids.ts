@@ -7,7 +7,12 @@ const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ID_CHARS = /^[a-zA-Z0-9]+$/;
 
-/** The 3-character checksum suffix of a 15-character id. */
+/**
+ * The 3-character checksum suffix of a 15-character id.
+ *
+ * @example
+ * idSuffix('001A0000006Vm9r') // 'IAC'
+ */
 export function idSuffix(id15: string): string {
   let suffix = '';
   for (let chunk = 0; chunk < 3; chunk++) {
@@ -38,7 +43,8 @@ export function to18(id15: string): string {
  * right checksum (compared case-insensitively, as Salesforce does).
  *
  * @example
- * isValidId('0015g00000AbCdEAAB') // depends on the checksum
+ * isValidId('001A0000006Vm9rIAC') // true
+ * isValidId('001A0000006Vm9rAAA') // false: wrong checksum
  */
 export function isValidId(value: unknown): value is string {
   if (typeof value !== 'string') return false;
@@ -62,7 +68,12 @@ export function normalizeId(value: unknown): string | undefined {
   return to18(value);
 }
 
-/** Encodes a non-negative integer in base 62, left-padded with '0' to `width` characters. */
+/**
+ * Encodes a non-negative integer in base 62, left-padded with '0' to `width` characters.
+ *
+ * @example
+ * toBase62(61, 2) // '0z'
+ */
 export function toBase62(value: number, width: number): string {
   let out = '';
   let n = Math.floor(value);

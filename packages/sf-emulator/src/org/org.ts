@@ -43,7 +43,12 @@ type Column =
   | { kind: 'attributes' }
   | { kind: 'error'; error: DmlError };
 
-/** Options of {@link createOrg}. */
+/**
+ * Options of `createOrg()`.
+ *
+ * @example
+ * const options: CreateOrgOptions = { integrationObjects: true, sfdxProject: './my-project', apiVersion: '62.0' };
+ */
 export interface CreateOrgOptions {
   /** Custom objects (or extensions of standard objects with `merge: true`). */
   objects?: ObjectDefinition[];
@@ -67,7 +72,13 @@ export interface CreateOrgOptions {
   orgName?: string;
 }
 
-/** The org as the emulator uses it: the contract plus the optional members, always present. */
+/**
+ * The org as the emulator uses it: the {@link Org} contract plus its optional members, always present.
+ *
+ * @example
+ * const org: EmulatedOrg = createOrg();
+ * org.findByExternalId('Account', 'Id', org.userId); // []
+ */
 export interface EmulatedOrg extends Org {
   readonly apiVersion: string;
   findByExternalId(objectName: string, field: string, value: string): OrgRecord[];
@@ -109,7 +120,14 @@ interface DmlContext {
   undo: Undo[] | undefined;
 }
 
-/** The in-memory org. Create it with {@link createOrg}. */
+/**
+ * The in-memory org. Create it with `createOrg()`, which also defines the standard objects and seeds the
+ * running user and the organization record.
+ *
+ * @example
+ * const org = createOrg();
+ * org.dml('insert', 'Account', [{ Name: 'Acme' }]);
+ */
 export class LocalOrg implements EmulatedOrg {
   readonly orgId: string;
   readonly userId: string;

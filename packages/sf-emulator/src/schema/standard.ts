@@ -490,7 +490,12 @@ const recordType: ObjectDefinition = {
   ],
 };
 
-/** The standard objects of a fresh org. Copies are taken when an org is created. */
+/**
+ * The standard objects of a fresh org.
+ *
+ * @example
+ * STANDARD_OBJECTS.map((object) => object.name) // ['Account', 'Contact', 'Lead', ...]
+ */
 export const STANDARD_OBJECTS: readonly ObjectDefinition[] = [
   account,
   contact,
@@ -502,7 +507,12 @@ export const STANDARD_OBJECTS: readonly ObjectDefinition[] = [
   recordType,
 ];
 
-/** The integration-app objects added by `createOrg({ integrationObjects: true })`. */
+/**
+ * The integration-app objects added by `createOrg({ integrationObjects: true })`.
+ *
+ * @example
+ * createOrg({ objects: [...INTEGRATION_OBJECTS] }); // same as integrationObjects: true
+ */
 export const INTEGRATION_OBJECTS: readonly ObjectDefinition[] = [
   {
     name: 'Integration__c',
