@@ -69,6 +69,8 @@ export interface ExistingExecution {
   status: ExecutionStatus | 'unknown';
   /** The raw value of the status field. */
   rawStatus: string | null;
+  /** When the record was last changed (`LastModifiedDate`), when readable. */
+  lastModified?: Date;
 }
 
 /**
@@ -113,16 +115,18 @@ export async function findExecution(
   idempotencyKey: string,
 ): Promise<ExistingExecution | undefined> {
   const soql =
-    `SELECT Id, ${settings.statusField} FROM ${settings.object} ` +
+    `SELECT Id, LastModifiedDate, ${settings.statusField} FROM ${settings.object} ` +
     `WHERE ${settings.idempotencyKeyField} = ${soqlString(idempotencyKey)} LIMIT 1`;
   const result = await connection.query<Record<string, unknown>>(soql);
   const record = result.records[0];
   if (!record) return undefined;
   const rawStatus = record[settings.statusField];
+  const modified = typeof record.LastModifiedDate === 'string' ? new Date(record.LastModifiedDate) : undefined;
   return {
     id: String(record.Id),
     status: statusOf(settings, rawStatus),
     rawStatus: typeof rawStatus === 'string' ? rawStatus : null,
+    ...(modified && !Number.isNaN(modified.getTime()) ? { lastModified: modified } : {}),
   };
 }
 

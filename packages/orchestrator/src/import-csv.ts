@@ -97,6 +97,12 @@ export interface ImportCsvOptions {
   errorReport?: ErrorReportSettings;
   /** The run's timestamp (archive and report names). Default: now. */
   timestamp?: string;
+  /**
+   * A record still `In Progress` after this long, with no parked state, belongs to a run that died (a
+   * Lambda killed at its time limit before it could park): the delivery marks it `Failed` and throws,
+   * instead of skipping it forever. Default 20 minutes (a Lambda runs 15 at most).
+   */
+  staleAfterMs?: number;
   /** Default `silentLogger`. */
   logger?: Logger;
 }
@@ -244,6 +250,17 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
       if (parked) {
         logger.info('finishing a run left pending at its deadline', { ...log, executionId: existing.id });
         return finishPending(options, settings, parked, existing, { stateKey, spoolKey, logger });
+      }
+      const staleAfter = options.staleAfterMs ?? 20 * 60_000;
+      const age = existing.lastModified ? Date.now() - existing.lastModified.getTime() : 0;
+      if (existing.status === 'running' && age > staleAfter) {
+        const error = new KicksawError(
+          `An earlier run of ${source} (execution record ${existing.id}) stopped without finishing or parking its ` +
+            `state (last change ${existing.lastModified?.toISOString()}); some rows may have been loaded. Check the ` +
+            'org, then delete the execution record and deliver the file again to rerun it.',
+          { code: 'RUN_ABANDONED' },
+        );
+        throw await failRun(connection, settings, existing.id, error, source, logger);
       }
       const reason =
         existing.status === 'running' || existing.status === 'pending' ? 'in-progress' : 'already-processed';

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportFailedError, importCsv } from '../src/index.js';
+import {
+  claimExecution,
+  ImportFailedError,
+  idempotencyKeyFor,
+  importCsv,
+  resolveExecutionRecordSettings,
+} from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
 import { getText, type Harness, keysUnder, putText, startHarness } from './harness.js';
 
@@ -100,6 +106,36 @@ describe('importCsv', () => {
     expect(executions().length).toBe(before + 1);
     expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
     expect(h.sf.org.records('Contact').filter((c) => String(c.LastName).startsWith('Last')).length).toBeGreaterThan(0);
+  });
+
+  it('skips a run in progress, and fails one that died without parking its state', async () => {
+    const bucket = await h.s3.createBucket();
+    const eTag = await putText(h.s3, bucket, 'stale.csv', sampleContacts(3, { prefix: 'ST' }).csv);
+    const settings = resolveExecutionRecordSettings();
+    const claim = await claimExecution(
+      h.connection,
+      settings,
+      idempotencyKeyFor({ bucket, key: 'stale.csv', eTag }),
+      {},
+    );
+    expect(claim.claimed).toBe(true);
+    const options = {
+      s3Client: h.s3.client,
+      connection: h.connection,
+      bucket,
+      key: 'stale.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+    };
+    expect(await importCsv(options)).toMatchObject({ status: 'skipped', reason: 'in-progress' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const error = await importCsv({ ...options, staleAfterMs: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImportFailedError);
+    expect((error as ImportFailedError).code).toBe('RUN_ABANDONED');
+    const id = claim.claimed ? claim.id : '';
+    expect((h.sf.org.get(id) as Record<string, unknown>).Status__c).toBe('Failed');
+    expect(await importCsv(options)).toMatchObject({ status: 'skipped', reason: 'already-processed' });
   });
 
   it('fails clearly on a file that is not CSV, and writes the failure to the execution record', async () => {
