@@ -647,6 +647,15 @@ describe('csvValues (Bulk API CSV)', () => {
       csvValues: true,
     });
     expect(firstError(notExt!)!.statusCode).toBe('INVALID_FIELD');
+    // A polymorphic-style column names the target type: Owner:User.Username.
+    const [owned] = org.dml('insert', 'Account', [{ Name: 'Owned', 'Owner:User.Username': 'ADMIN@kicksaw.local' }], {
+      csvValues: true,
+    });
+    expect(org.get(owned!.id!)!.OwnerId).toBe(org.userId);
+    // getObject reports the derived relationship names, so header checks can use them.
+    const widgetDefinition = org.getObject('widget__c')!;
+    expect(widgetDefinition.fields.find((field) => field.name === 'Account__c')!.relationshipName).toBe('Account__r');
+    expect(widgetDefinition.fields.some((field) => field.name === 'OwnerId')).toBe(true);
     // #N/A clears the reference.
     org.dml('update', 'Contact', [{ Id: contact!.id, 'Account.External_Id__c': '#N/A' }], { csvValues: true });
     expect(org.get(contact!.id!)!.AccountId).toBeNull();

@@ -602,10 +602,16 @@ export class LocalOrg implements EmulatedOrg {
     if (field) return { kind: 'field', field };
     const dot = lower.indexOf('.');
     if (dot > 0) {
-      const relationship = object.byRelationship.get(lower.slice(0, dot));
+      // `Parent__r.Ext__c`, `Account.External_Id__c`, or polymorphic `Owner:User.Ext__c`.
+      const [relationshipName = '', typeName] = lower.slice(0, dot).split(':');
+      const relationship = object.byRelationship.get(relationshipName);
       const rest = lower.slice(dot + 1);
-      if (relationship && !rest.includes('.') && relationship.referenceTo.length >= 1) {
-        const target = this.stores.get(relationship.referenceTo[0]!.toLowerCase())?.object;
+      const targetName =
+        typeName === undefined
+          ? relationship?.referenceTo[0]
+          : relationship?.referenceTo.find((candidate) => candidate.toLowerCase() === typeName);
+      if (relationship && targetName && !rest.includes('.')) {
+        const target = this.stores.get(targetName.toLowerCase())?.object;
         const targetField = target?.byLower.get(rest);
         if (target && targetField && (targetField.idLookup || targetField.externalId)) {
           return { kind: 'relationship', field: relationship, target, targetField };

@@ -225,17 +225,28 @@ export function compileObject(input: ObjectDefinition, keyPrefix: string): Compi
     throw new OrgError('INVALID_TYPE', `Invalid object name ${JSON.stringify(input.name)}`);
   }
   if (!Array.isArray(input.fields)) throw new OrgError('INVALID_TYPE', `${input.name}: fields must be an array`);
-  const def = withSystemFields(input);
-  const custom = def.custom ?? def.name.toLowerCase().endsWith('__c');
+  const withSystem = withSystemFields(input);
+  const custom = withSystem.custom ?? withSystem.name.toLowerCase().endsWith('__c');
   const fields: CompiledField[] = [];
   const byLower = new Map<string, CompiledField>();
-  for (const fieldDef of def.fields) {
-    const field = compileField(fieldDef, custom, def.name);
+  for (const fieldDef of withSystem.fields) {
+    const field = compileField(fieldDef, custom, withSystem.name);
     const existing = byLower.get(field.lower);
     if (existing) fields.splice(fields.indexOf(existing), 1, field);
     else fields.push(field);
     byLower.set(field.lower, field);
   }
+  // The definition as `getObject` reports it: system fields added, defaults such as relationship names filled in.
+  const def: ObjectDefinition = {
+    ...withSystem,
+    custom,
+    keyPrefix,
+    fields: fields.map((field) =>
+      field.type === 'reference' && field.def.relationshipName === undefined
+        ? { ...field.def, relationshipName: field.relationshipName! }
+        : field.def,
+    ),
+  };
   const byRelationship = new Map<string, CompiledField>();
   for (const field of fields) {
     if (field.type === 'reference' && field.relationshipName) {
