@@ -101,6 +101,39 @@ describe('createS3ImportHandler', () => {
     expect(executionsFor(`s3://${bucket}/late.csv`)[0]?.Status__c).toBe('Completed with Errors');
   });
 
+  it('imports an object named by an EventBridge "Object Created" event', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(12, { prefix: 'EB' });
+    const eTag = await putText(h.s3, bucket, 'in/eb file.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions());
+    const event = {
+      version: '0',
+      id: '17793124-05d4-b198-2fde-7ededc63b103',
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [`arn:aws:s3:::${bucket}`],
+      detail: {
+        version: '0',
+        bucket: { name: bucket },
+        object: {
+          key: 'in/eb file.csv',
+          size: sample.csv.length,
+          etag: eTag.replaceAll('"', ''),
+          sequencer: '00617F08299329D189',
+        },
+        'request-id': 'N4N7GDK58NMKJ12R',
+        requester: '123456789012',
+        reason: 'PutObject',
+      },
+    };
+    const response = await handler(event);
+    expect(response.results[0]).toMatchObject({ ok: true, status: 'completed', key: 'in/eb file.csv' });
+    expect(contactsWith('EB-')).toHaveLength(12);
+  });
+
   it('ignores keys in the folders it writes to, and reports failures per SQS message', async () => {
     const bucket = await h.s3.createBucket();
     const handler = createS3ImportHandler(baseOptions());
