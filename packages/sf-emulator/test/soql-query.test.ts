@@ -149,6 +149,14 @@ describe('WHERE', () => {
     ]);
   });
 
+  it('honours escapes in LIKE patterns and string literals', () => {
+    const { org } = setup();
+    org.dml('insert', 'Account', [{ Name: '50% off' }, { Name: '50 cents' }, { Name: "O'Brien_x" }]);
+    expect(names(org.query("SELECT Name FROM Account WHERE Name LIKE '50\\%%'"))).toEqual(['50% off']);
+    expect(names(org.query("SELECT Name FROM Account WHERE Name LIKE 'o\\'brien\\_%'"))).toEqual(["O'Brien_x"]);
+    expect(names(org.query("SELECT Name FROM Account WHERE Name = 'O\\'Brien_x'"))).toEqual(["O'Brien_x"]);
+  });
+
   it('supports AND, OR, NOT and parentheses, and refuses AND mixed with OR without them', () => {
     const { org } = setup();
     expect(

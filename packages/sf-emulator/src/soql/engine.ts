@@ -571,13 +571,19 @@ class QueryCompiler {
             positioned(this.soql, rawField, `invalid operator on field '${field.name}': LIKE`),
           );
         }
-        const pattern = String(converted[0] ?? '');
+        // Work on the raw literal so that `\\%` and `\\_` stay literal characters.
+        const rawLiteral = String(listValues[0] ?? '');
+        const pattern = rawLiteral.startsWith("'") && rawLiteral.endsWith("'") ? rawLiteral.slice(1, -1) : rawLiteral;
         let source = '';
+        const literal = (char: string) => char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         for (let index = 0; index < pattern.length; index++) {
           const char = pattern[index]!;
-          if (char === '%') source += '[\\s\\S]*';
+          if (char === '\\' && index + 1 < pattern.length) {
+            const next = pattern[++index]!;
+            source += literal(next === 'n' ? '\n' : next === 't' ? '\t' : next === 'r' ? '\r' : next);
+          } else if (char === '%') source += '[\\s\\S]*';
           else if (char === '_') source += '[\\s\\S]';
-          else source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          else source += literal(char);
         }
         const regex = new RegExp(`^${source}$`, 'i');
         return (record) => {
