@@ -25,6 +25,15 @@ export {
 export { type ImportCsvOptions, type ImportCsvResult, ImportFailedError, importCsv } from './import-csv.js';
 export { ImportOrchestrator } from './import-orchestrator.js';
 export {
+  type AttachExecutionOptions,
+  ErrorRecordsNotSavedError,
+  type ExecutionIngestResult,
+  IntegrationExecution,
+  IntegrationNotFoundError,
+  type IntegrationObjectSettings,
+  type StartExecutionOptions,
+} from './integration-execution.js';
+export {
   type CompiledMapping,
   compileMapping,
   type ImportMapping,
@@ -39,3 +48,11 @@ export {
   type OrchestratorOptions,
   type UploadedReport,
 } from './orchestrator.js';
+export {
+  createLongLoadTasks,
+  DEFAULT_OFFLOAD_BYTES,
+  type LongLoadOptions,
+  type LongLoadResult,
+  type LongLoadState,
+  type LongLoadTasks,
+} from './step-functions.js';

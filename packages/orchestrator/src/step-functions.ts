@@ -1,0 +1,204 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type BulkOperation, type Logger, type RunSummary, silentLogger } from '@kicksaw/core';
+import { cacheJson, deleteObject, readCachedJson } from '@kicksaw/s3';
+import { type IngestOptions, type PendingJob, resume } from '@kicksaw/sf-bulk';
+import type { Connection } from 'jsforce';
+import { IntegrationExecution, type IntegrationObjectSettings } from './integration-execution.js';
+
+/** Step Functions refuses state over 256 KB; parked job states above this size go to S3. */
+export const DEFAULT_OFFLOAD_BYTES = 200_000;
+
+/** Options of {@link createLongLoadTasks}. */
+export interface LongLoadOptions<P = unknown> {
+  /** The Salesforce connection, or a factory called once per cold start. */
+  connection: Connection | (() => Promise<Connection>);
+  /** The `Name` of the `Integration__c` record. */
+  integrationName: string;
+  object: string;
+  operation: BulkOperation;
+  externalIdField?: string;
+  /** The rows to load for a state machine input (read them from S3, an API, the payload itself...). */
+  records: (payload: P) => IngestOptions['records'] | Promise<IngestOptions['records']>;
+  /** Engine tuning. */
+  ingest?: Partial<
+    Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records' | 'deadline'>
+  >;
+  /** How long one task waits for Salesforce before handing over to the Wait state, in ms. Default 60,000. */
+  waitBudgetMs?: number;
+  /** Where parked job states over `thresholdBytes` go, so the state stays under Step Functions' 256 KB. */
+  offload?: { s3Client: S3Client; bucket: string; prefix?: string; thresholdBytes?: number };
+  /** Object and field names of the integration package. */
+  settings?: IntegrationObjectSettings;
+  logger?: Logger;
+}
+
+/** The state passed between the tasks (plain JSON, under 256 KB). */
+export interface LongLoadState {
+  executionId: string;
+  /** `true` when no Salesforce job is left running: go to the finish task. */
+  done: boolean;
+  summary: RunSummary;
+  errorRecords: number;
+  polls: number;
+  /** Jobs still running, inline... */
+  jobs?: PendingJob[];
+  /** ...or in S3 when large. */
+  jobsRef?: { bucket: string; key: string };
+}
+
+/** The output of the finish task. */
+export interface LongLoadResult {
+  executionId: string;
+  status: string;
+  summary: RunSummary;
+  errorRecords: number;
+}
+
+/** The three task handlers of a long load. */
+export interface LongLoadTasks<P = unknown> {
+  /** Creates the execution record, sends every row, waits up to the budget. */
+  start(payload: P): Promise<LongLoadState>;
+  /** Collects results of the jobs still running, up to the budget. */
+  poll(state: LongLoadState): Promise<LongLoadState>;
+  /** Sets the execution record's final status. */
+  finish(state: LongLoadState): Promise<LongLoadResult>;
+}
+
+/**
+ * Task handlers for a long load driven by Step Functions: `start` (execution record, send the rows,
+ * wait a little) -> Choice on `$.done` -> Wait -> `poll` -> Choice ... -> `finish`. Each task waits at most
+ * `waitBudgetMs`, so no Lambda runs long and Step Functions' Wait state (free) does the waiting. The state
+ * carries the parked jobs (the compact reconciliation index of `@kicksaw/sf-bulk`); above
+ * `offload.thresholdBytes` they go to S3 through `@kicksaw/s3`'s JSON cache. Every failed row becomes an
+ * `IntegrationError__c` child of the execution.
+ *
+ * @example
+ * ```ts
+ * const tasks = createLongLoadTasks({ connection: () => connectFromEnv(), integrationName: 'ERP accounts',
+ *   object: 'Account', operation: 'upsert', externalIdField: 'ERP_Id__c', records: (input) => readRows(input),
+ *   offload: { s3Client, bucket: 'acme-integration-state' } });
+ * export const start = (event) => tasks.start(event);
+ * export const poll = (event) => tasks.poll(event);
+ * export const finish = (event) => tasks.finish(event);
+ * ```
+ */
+export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): LongLoadTasks<P> {
+  const logger = options.logger ?? silentLogger;
+  const budget = options.waitBudgetMs ?? 60_000;
+  let connection: Promise<Connection> | undefined;
+  const getConnection = () => {
+    if (!connection) {
+      const made =
+        typeof options.connection === 'function' ? options.connection() : Promise.resolve(options.connection);
+      connection = made.catch((error: unknown) => {
+        connection = undefined;
+        throw error;
+      });
+    }
+    return connection;
+  };
+  const context = { object: options.object, operation: options.operation, upsertKey: options.externalIdField };
+
+  const pack = async (state: LongLoadState, jobs: PendingJob[]): Promise<LongLoadState> => {
+    const threshold = options.offload?.thresholdBytes ?? DEFAULT_OFFLOAD_BYTES;
+    const size = Buffer.byteLength(JSON.stringify(jobs));
+    if (options.offload && size > threshold) {
+      const { s3Client: client, bucket } = options.offload;
+      const prefix = (options.offload.prefix ?? 'step-functions').replace(/\/+$/, '');
+      const key = `${prefix}/${state.executionId}-${state.polls}.json`;
+      const ref = await cacheJson(jobs, { client, bucket, key });
+      return { ...state, jobsRef: { bucket: ref.bucket, key: ref.key } };
+    }
+    return { ...state, jobs };
+  };
+  const unpack = async (state: LongLoadState): Promise<PendingJob[]> => {
+    if (state.jobsRef) {
+      if (!options.offload) throw new Error('The state holds jobs in S3 but no offload client is configured');
+      return readCachedJson<PendingJob[]>({ client: options.offload.s3Client, ...state.jobsRef, delete: true });
+    }
+    return state.jobs ?? [];
+  };
+
+  return {
+    async start(payload) {
+      const conn = await getConnection();
+      const execution = await IntegrationExecution.start({
+        connection: conn,
+        integrationName: options.integrationName,
+        payload,
+        logger,
+        ...(options.settings ? { settings: options.settings } : {}),
+      });
+      try {
+        const result = await execution.ingest({
+          ...options.ingest,
+          object: options.object,
+          operation: options.operation,
+          ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
+          records: await options.records(payload),
+          deadline: Date.now() + budget,
+        });
+        const jobs = result.run.pendingJobStates();
+        const state: LongLoadState = {
+          executionId: execution.id,
+          done: jobs.length === 0,
+          summary: { ...execution.summary },
+          errorRecords: execution.errorRecords,
+          polls: 0,
+        };
+        return await pack(state, jobs);
+      } catch (error) {
+        await execution.finish({ error }).catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async poll(state) {
+      const conn = await getConnection();
+      const execution = await IntegrationExecution.attach({
+        connection: conn,
+        executionId: state.executionId,
+        logger,
+        ...(options.settings ? { settings: options.settings } : {}),
+      });
+      const jobs = await unpack(state);
+      const run = resume({
+        connection: conn,
+        jobs,
+        deadline: Date.now() + budget,
+        logger,
+        ...(options.ingest?.pollIntervalMs ? { pollIntervalMs: options.ingest.pollIntervalMs } : {}),
+        ...(options.ingest?.maxPollIntervalMs ? { maxPollIntervalMs: options.ingest.maxPollIntervalMs } : {}),
+      });
+      const added = await execution.record(run, context);
+      const left = run.pendingJobStates();
+      const summary = { ...state.summary };
+      for (const key of ['input', 'succeeded', 'failed', 'unprocessed', 'skipped', 'created'] as const) {
+        summary[key] = (summary[key] ?? 0) + (added[key] ?? 0);
+      }
+      const next: LongLoadState = {
+        executionId: state.executionId,
+        done: left.length === 0,
+        summary,
+        errorRecords: state.errorRecords + execution.errorRecords,
+        polls: state.polls + 1,
+      };
+      return pack(next, left);
+    },
+
+    async finish(state) {
+      const conn = await getConnection();
+      const execution = await IntegrationExecution.attach({
+        connection: conn,
+        executionId: state.executionId,
+        logger,
+        ...(options.settings ? { settings: options.settings } : {}),
+      });
+      if (state.jobsRef && options.offload) {
+        await deleteObject({ client: options.offload.s3Client, ...state.jobsRef }).catch(() => undefined);
+      }
+      const status = await execution.finish({ summary: state.summary });
+      return { executionId: state.executionId, status, summary: state.summary, errorRecords: state.errorRecords };
+    },
+  };
+}
