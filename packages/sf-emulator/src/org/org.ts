@@ -323,6 +323,12 @@ export class LocalOrg implements EmulatedOrg {
     return { store, record };
   }
 
+  /** Internal: the stored record for an id already in canonical 18-character form (as stored in references). */
+  rawGetCanonical(id18: string): OrgRecord | undefined {
+    const record = this.prefixes.get(id18.slice(0, 3))?.records.get(id18);
+    return record ?? this.rawGet(id18)?.record;
+  }
+
   /** A copy of a stored record with its formulas computed. */
   materialize(store: ObjectStore, record: OrgRecord): OrgRecord {
     const copy = { ...record };

@@ -181,7 +181,7 @@ class QueryCompiler {
     for (const hop of path.hops) {
       const id: unknown = current[hop.name];
       if (typeof id !== 'string') return null;
-      current = this.org.rawGet(id)?.record;
+      current = this.org.rawGetCanonical(id);
       if (!current) return null;
     }
     if (path.field.isFormula) return this.org.computeFormula(path.field, current);
@@ -724,7 +724,7 @@ class QueryCompiler {
       const hop = path.hops[index]!;
       const name = hop.relationshipName!;
       const id: unknown = current?.[hop.name];
-      const parent: OrgRecord | undefined = typeof id === 'string' ? this.org.rawGet(id)?.record : undefined;
+      const parent: OrgRecord | undefined = typeof id === 'string' ? this.org.rawGetCanonical(id) : undefined;
       if (!parent || (parent.IsDeleted === true && !this.includeDeleted)) {
         if (!(name in target)) target[name] = null;
         return;
