@@ -27,6 +27,7 @@ import {
   setJobState,
   uploadJobData,
 } from './bulk-api.js';
+import { readCsvRows } from './csv-reader.js';
 import { describeObject, preflightFields } from './describe.js';
 import { rowHash } from './hash.js';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError } from './http.js';
@@ -112,7 +113,7 @@ export interface IngestOptions {
   http?: HttpRetryOptions;
   /** Where job CSVs above `spoolThresholdBytes` and downloaded results are spooled. Default: the OS temp dir. */
   spoolDirectory?: string;
-  /** Job CSVs up to this size stay in memory. Default 8 MiB. */
+  /** Job CSVs up to this size stay in memory. Default 4 MiB. */
   spoolThresholdBytes?: number;
   /** The input's name in messages, e.g. `s3://in/contacts.csv`. */
   source?: string;
@@ -351,7 +352,7 @@ interface EngineSettings {
 
 /** The shared machinery of {@link ingest} and {@link resume}. */
 class Engine implements IngestRun {
-  private readonly channel = new Channel<RowOutcome>(10_000);
+  private readonly channel = new Channel<RowOutcome>(2_000);
   private readonly counts = emptySummary();
   readonly progress: IngestProgress = {
     rowsRead: 0,
@@ -794,16 +795,14 @@ class Engine implements IngestRun {
       for (const kind of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
         const file = files[kind];
         if (!file) continue;
-        const parser = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(
-          parse({ bom: true, relax_column_count: true }),
-        );
+        const parser = readCsvRows(createReadStream(file, { highWaterMark: 256 * 1024 }));
         let header: string[] | undefined;
         let map: number[] = [];
         let idAt = -1;
         let createdAt = -1;
         let errorAt = -1;
         const cells = new Array<string>(width);
-        for await (const raw of parser as AsyncIterable<string[]>) {
+        for await (const raw of parser) {
           if (!header) {
             header = raw;
             map = raw.map((name) => fieldPositions.get(name.toLowerCase()) ?? -1);
@@ -1011,7 +1010,7 @@ function settingsOf(
     retryUnprocessed: options.retry?.unprocessed ?? false,
     duplicateExternalIds: options.duplicateExternalIds ?? 'separate-jobs',
     spoolDirectory: options.spoolDirectory,
-    spoolThresholdBytes: options.spoolThresholdBytes ?? 8 * 1024 * 1024,
+    spoolThresholdBytes: options.spoolThresholdBytes ?? 4 * 1024 * 1024,
     onProgress: options.onProgress,
   };
 }
@@ -1022,7 +1021,7 @@ function settingsOf(
  * are cut on record boundaries under a byte and a row budget, run up to `maxConcurrentJobs` at a
  * time, and polled with a growing interval. Rows failing with retryable codes are sent again in
  * follow-up jobs. At the `deadline` the run stops waiting and hands running jobs over for
- * {@link resume}. Memory: the open job's CSV (spooled to disk past 8 MiB) and ~13 bytes a row.
+ * {@link resume}. Memory: the open job's CSV (spooled to disk past 4 MiB) and ~13 bytes a row.
  *
  * @example
  * ```ts

@@ -12,7 +12,9 @@ export function canonicalCell(value: string): string {
   const first = v.charCodeAt(0);
   const last = v.charCodeAt(v.length - 1);
   if (first <= 32 || last <= 32) v = v.trim();
-  if (v.length > 0 && v.length <= 24 && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) {
+  const c = v.charCodeAt(0);
+  const numeric = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46;
+  if (numeric && v.length <= 24 && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) {
     const n = Number(v);
     if (Number.isFinite(n) && (Math.abs(n) <= Number.MAX_SAFE_INTEGER || v.length <= 15)) return String(n);
   } else if (v.length === 4 || v.length === 5) {

@@ -4,6 +4,7 @@ import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { readCsvRows } from './csv-reader.js';
 import { rowHash } from './hash.js';
 import { RowIndex } from './row-index.js';
 
@@ -156,15 +157,14 @@ export class PartBuilder {
 }
 
 async function readPositions(stream: Readable, width: number, positions: Set<number>): Promise<Map<number, string[]>> {
-  const { parse } = await import('csv-parse');
   const out = new Map<number, string[]>();
   if (positions.size === 0) {
     stream.destroy();
     return out;
   }
-  const parser = stream.pipe(parse({ relax_column_count: true }));
+  const parser = readCsvRows(stream);
   let position = -1;
-  for await (const cells of parser as AsyncIterable<string[]>) {
+  for await (const cells of parser) {
     if (position >= 0 && positions.has(position)) {
       out.set(position, cells.length === width ? cells : cells.slice(0, width));
       if (out.size === positions.size) {

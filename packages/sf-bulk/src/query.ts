@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { InputError, type Logger, silentLogger } from '@kicksaw/core';
-import { parse } from 'csv-parse';
 import type { Connection } from 'jsforce';
 import { getJobInfo } from './bulk-api.js';
+import { readCsvRows } from './csv-reader.js';
 import { describeObject, type ObjectDescribe } from './describe.js';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch, sfJson } from './http.js';
 
@@ -253,8 +253,8 @@ export async function* query(
       try {
         let header: string[] | undefined;
         let seen = 0;
-        const parser = Readable.fromWeb(response.body as never).pipe(parse({ bom: true, relax_column_count: true }));
-        for await (const cells of parser as AsyncIterable<string[]>) {
+        const parser = readCsvRows(Readable.fromWeb(response.body as never));
+        for await (const cells of parser) {
           if (!header) {
             header = cells;
             continue;

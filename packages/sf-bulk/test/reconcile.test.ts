@@ -1,7 +1,9 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { readCsvRecords } from '../src/csv-reader.js';
 import { canonicalCell, rowHash } from '../src/index.js';
 import { csvLine, PartBuilder } from '../src/part.js';
 import { RowIndex } from '../src/row-index.js';
@@ -76,5 +78,38 @@ describe('PartBuilder', () => {
     expect(back.get(39_999)).toEqual(['name 39999', 'x, "y"\nz']);
     await body.dispose();
     expect(readdirSync(dir)).toHaveLength(0);
+  });
+});
+
+describe('readCsvRecords', () => {
+  async function readAll(chunks: string[]): Promise<string[][]> {
+    const out: string[][] = [];
+    for await (const batch of readCsvRecords(Readable.from(chunks.map((c) => Buffer.from(c))))) out.push(...batch);
+    return out;
+  }
+
+  it('reads RFC 4180 text split at any point the same way', async () => {
+    const text =
+      '\ufeff"sf__Id","sf__Error",Name\r\n"001","A:b, c --","say ""hi"""\r\n002,,"multi\nline"\n\n003,x,\n"004","",last';
+    const expected = [
+      ['sf__Id', 'sf__Error', 'Name'],
+      ['001', 'A:b, c --', 'say "hi"'],
+      ['002', '', 'multi\nline'],
+      ['003', 'x', ''],
+      ['004', '', 'last'],
+    ];
+    expect(await readAll([text])).toEqual(expected);
+    for (let cut = 1; cut < text.length; cut++) {
+      expect(await readAll([text.slice(0, cut), text.slice(cut)]), `cut at ${cut}`).toEqual(expected);
+    }
+    await expect(readAll(['a,"open'])).rejects.toThrow(/Unclosed quote/);
+  });
+
+  it('agrees with csvLine for awkward values', async () => {
+    const rows = [
+      ['', ' lead', 'trail ', 'a,b', '"', '\r\n', 'x\ry'],
+      ['plain', '#N/A', '0', '', '', '', ''],
+    ];
+    expect(await readAll([rows.map(csvLine).join('')])).toEqual(rows);
   });
 });

@@ -1,0 +1,119 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/** A CSV that cannot be read (an unclosed quote at the end). */
+export class CsvReadError extends Error {}
+
+/**
+ * Parses as many complete records of comma-separated RFC 4180 text as `text` holds, pushing them to
+ * `out`; returns how many characters were consumed (the rest starts an incomplete record). With
+ * `final`, the end of `text` ends the last record. LF or CRLF line ends; quoted values may hold
+ * commas, quotes (doubled) and line breaks.
+ */
+export function parseCsvChunk(text: string, final: boolean, out: string[][]): number {
+  const n = text.length;
+  let pos = 0;
+  outer: while (pos < n) {
+    const fields: string[] = [];
+    let i = pos;
+    for (;;) {
+      if (i < n && text.charCodeAt(i) === 34) {
+        let j = i + 1;
+        let value = '';
+        for (;;) {
+          const q = text.indexOf('"', j);
+          if (q < 0) {
+            if (final) throw new CsvReadError('Unclosed quote at the end of the CSV');
+            break outer;
+          }
+          if (q + 1 >= n && !final) break outer;
+          if (q + 1 < n && text.charCodeAt(q + 1) === 34) {
+            value += text.slice(j, q + 1);
+            j = q + 2;
+            continue;
+          }
+          value += text.slice(j, q);
+          i = q + 1;
+          break;
+        }
+        // Anything between the closing quote and the next delimiter is kept (lenient).
+        while (i < n) {
+          const c = text.charCodeAt(i);
+          if (c === 44 || c === 10) break;
+          if (c === 13 && (i + 1 >= n || text.charCodeAt(i + 1) === 10)) {
+            if (i + 1 >= n && !final) break outer;
+            i++;
+            continue;
+          }
+          value += text[i];
+          i++;
+        }
+        fields.push(value);
+        if (i >= n) {
+          if (!final) break outer;
+          out.push(fields);
+          pos = n;
+          break outer;
+        }
+        if (text.charCodeAt(i) === 44) {
+          i++;
+          continue;
+        }
+        out.push(fields);
+        pos = i + 1;
+        continue outer;
+      }
+      let j = i;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 44 || c === 10) break;
+        j++;
+      }
+      if (j >= n && !final) break outer;
+      const terminator = j < n ? text.charCodeAt(j) : -1;
+      let end = j;
+      if (terminator !== 44 && end > i && text.charCodeAt(end - 1) === 13) end--;
+      fields.push(text.slice(i, end));
+      if (terminator === 44) {
+        i = j + 1;
+        continue;
+      }
+      out.push(fields);
+      pos = terminator === -1 ? n : j + 1;
+      continue outer;
+    }
+  }
+  return pos;
+}
+
+/**
+ * Reads CSV records from a byte stream, a batch at a time (arrays of records), with flat memory:
+ * only the current chunk and an incomplete record are held. A leading BOM is dropped; blank lines
+ * are skipped.
+ */
+export async function* readCsvRecords(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<string[][]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let first = true;
+  const take = (text: string, final: boolean): string[][] => {
+    let s = rest + text;
+    if (first && s.length > 0) {
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      first = false;
+    }
+    const out: string[][] = [];
+    const used = parseCsvChunk(s, final, out);
+    rest = s.slice(used);
+    return out.filter((record) => record.length > 1 || record[0] !== '');
+  };
+  for await (const chunk of stream) {
+    const batch = take(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer), false);
+    if (batch.length > 0) yield batch;
+  }
+  const last = take(decoder.end(), true);
+  if (last.length > 0) yield last;
+}
+
+/** {@link readCsvRecords}, one record at a time. */
+export async function* readCsvRows(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<string[]> {
+  for await (const batch of readCsvRecords(stream)) yield* batch;
+}
