@@ -1,6 +1,6 @@
 import { ConfigError, InputError, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
 import { Stringifier } from 'csv-stringify';
-import { batchesOf, flatIterator } from './batches.js';
+import { batchesOf } from './batches.js';
 
 /** The column delimiters a Bulk API 2.0 ingest job accepts (its `columnDelimiter`). */
 export type BulkDelimiter = 'COMMA' | 'TAB' | 'SEMICOLON' | 'PIPE' | 'CARET' | 'BACKQUOTE';
@@ -297,35 +297,44 @@ export async function* splitCsvStream(
   options: SplitCsvOptions,
 ): AsyncGenerator<CsvPartStream, void, undefined> {
   const plan = planParts(options);
-  const source = flatIterator(encodedBatches(records, plan, options));
+  const source = encodedBatches(records, plan, options)[Symbol.asyncIterator]();
+  let batch: EncodedLine[] = [];
+  let index = 0;
+  /** Makes `batch[index]` the next line; false at the end of the input. One await per batch, not per line. */
+  const fill = async (): Promise<boolean> => {
+    while (index >= batch.length) {
+      const next = await source.next();
+      if (next.done) return false;
+      batch = next.value;
+      index = 0;
+    }
+    return true;
+  };
   try {
-    let next = await source.next();
     let part = 0;
-    while (!next.done) {
+    while (await fill()) {
       const current = { part: ++part, rows: [], bytes: 0 } as unknown as CsvPartStream;
       let finished = false;
       current.body = (async function* body(): AsyncGenerator<Buffer, void, undefined> {
         let chunk = Buffer.allocUnsafe(Math.max(STREAM_CHUNK, plan.headerBytes));
         let used = chunk.write(plan.header, 0, 'utf8');
-        current.bytes = used;
-        while (!next.done) {
-          const line = next.value;
-          if (
-            current.rows.length > 0 &&
-            (current.bytes + line.bytes > plan.maxBytes || current.rows.length >= plan.maxRows)
-          ) {
-            break;
-          }
+        let bytes = used;
+        const rows = current.rows;
+        while (index < batch.length || (await fill())) {
+          const line = batch[index] as EncodedLine;
+          if (rows.length > 0 && (bytes + line.bytes > plan.maxBytes || rows.length >= plan.maxRows)) break;
           if (used + line.bytes > chunk.length) {
+            current.bytes = bytes;
             if (used > 0) yield chunk.subarray(0, used);
             chunk = Buffer.allocUnsafe(Math.max(STREAM_CHUNK, line.bytes));
             used = 0;
           }
           used += chunk.write(line.text, used, 'utf8');
-          current.rows.push(line.row);
-          current.bytes += line.bytes;
-          next = await source.next();
+          rows.push(line.row);
+          bytes += line.bytes;
+          index++;
         }
+        current.bytes = bytes;
         if (used > 0) yield chunk.subarray(0, used);
         finished = true;
       })();
