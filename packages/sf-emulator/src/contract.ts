@@ -96,6 +96,11 @@ export interface ObjectDefinition {
   deletable?: boolean;
   /** Skip the system fields the org adds to custom objects (Id, Name, OwnerId, audit fields). Default false. */
   noSystemFields?: boolean;
+  /**
+   * Record types of the object. The org adds a `RecordTypeId` field (relationship `RecordType`) and one
+   * RecordType record per entry; describe lists them in `recordTypeInfos`.
+   */
+  recordTypes?: Array<{ developerName: string; label?: string; active?: boolean; description?: string }>;
 }
 
 /** A stored record: API field name (canonical case) to value. Always has Id. */

@@ -116,6 +116,46 @@ describe('an org built from an SFDX project', () => {
   });
 });
 
+describe('record types', () => {
+  it('reads recordTypes metadata, seeds RecordType records, adds RecordTypeId and checks it', () => {
+    const definitions = loadSfdxObjects(project);
+    expect(definitions.find((definition) => definition.name === 'Account')!.recordTypes).toEqual([
+      { developerName: 'Legacy', label: 'Legacy', active: false },
+      { developerName: 'Partner', label: 'Partner Account', active: true, description: 'Partner accounts' },
+    ]);
+    const org = createOrg({ sfdxProject: project, now: () => NOW });
+    const recordTypes = org.query(
+      'SELECT Id, DeveloperName, SobjectType, IsActive FROM RecordType ORDER BY DeveloperName',
+    ).records;
+    expect(recordTypes.map((record) => [record.DeveloperName, record.SobjectType, record.IsActive])).toEqual([
+      ['Credit_Note', 'Invoice__c', true],
+      ['Legacy', 'Account', false],
+      ['Partner', 'Account', true],
+    ]);
+    const [creditNote, legacy, partner] = recordTypes.map((record) => record.Id as string);
+    const infos = org.describe('Account').recordTypeInfos as Array<Record<string, unknown>>;
+    expect(infos.map((info) => info.developerName)).toEqual(['Legacy', 'Partner', 'Master']);
+    const results = org.dml('insert', 'Account', [
+      { Name: 'p', RecordTypeId: partner },
+      { Name: 'l', RecordTypeId: legacy },
+      { Name: 'c', RecordTypeId: creditNote },
+    ]);
+    expect(results[0]!.success).toBe(true);
+    for (const failed of results.slice(1)) {
+      expect(failed.errors[0]).toMatchObject({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', fields: ['RecordTypeId'] });
+    }
+    expect(
+      org.query("SELECT Name, RecordType.DeveloperName FROM Account WHERE RecordType.DeveloperName = 'Partner'")
+        .records,
+    ).toEqual([
+      expect.objectContaining({ Name: 'p', RecordType: expect.objectContaining({ DeveloperName: 'Partner' }) }),
+    ]);
+    // Restoring a saved org does not seed the record types twice.
+    const restored = createOrg({ sfdxProject: project, fromJSON: JSON.parse(JSON.stringify(org.toJSON())) });
+    expect(restored.query('SELECT COUNT() FROM RecordType').totalSize).toBe(3);
+  });
+});
+
 describe('compileFormula', () => {
   it('computes a field reference or a concatenation, null for anything else', () => {
     expect(compileFormula('Amount__c')({ Amount__c: 5, Id: 'x' })).toBe(5);

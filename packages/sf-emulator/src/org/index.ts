@@ -49,6 +49,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatedOrg {
 
   if (persisted) {
     org.restore(persisted);
+    org.syncRecordTypes();
   } else {
     const username = options.username ?? 'admin@kicksaw.local';
     org.seed('User', [
@@ -83,6 +84,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatedOrg {
         Country: 'US',
       },
     ]);
+    org.syncRecordTypes();
   }
   for (const [objectName, records] of Object.entries(options.seed ?? {})) org.seed(objectName, records);
   return org;

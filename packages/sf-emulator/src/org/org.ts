@@ -175,6 +175,7 @@ export class LocalOrg implements EmulatedOrg {
         ...base,
         fields,
         validationRules: [...(base.validationRules ?? []), ...(definition.validationRules ?? [])],
+        recordTypes: [...(base.recordTypes ?? []), ...(definition.recordTypes ?? [])],
         merge: false,
       };
     } else if (definition.merge) {
@@ -199,6 +200,7 @@ export class LocalOrg implements EmulatedOrg {
     this.prefixes.set(keyPrefix, store);
     this.rebuildIndexes(store);
     this.childCache = undefined;
+    if ((merged.recordTypes?.length ?? 0) > 0) this.syncRecordTypes();
   }
 
   private nextKeyPrefix(): string {
@@ -683,7 +685,7 @@ export class LocalOrg implements EmulatedOrg {
         const value = coerceValue(field, raw, csv);
         if (value instanceof ValueProblem) return value.error;
         if (field.type === 'reference' && value !== null) {
-          const checked = this.checkReference(field, value as string);
+          const checked = this.checkReference(field, value as string, context.store.object);
           if (typeof checked !== 'string') return checked;
           target[field.name] = checked;
         } else {
@@ -788,7 +790,7 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   /** Checks a reference value: a well-formed id of one of the referenced objects, existing and not deleted. */
-  private checkReference(field: CompiledField, value: string): string | DmlError {
+  private checkReference(field: CompiledField, value: string, owner: CompiledObject): string | DmlError {
     const id18 = normalizeId(value);
     if (!id18) return err('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
     const store = this.prefixes.get(id18.slice(0, 3));
@@ -801,7 +803,43 @@ export class LocalOrg implements EmulatedOrg {
       return err('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [field.name]);
     }
     if (record.IsDeleted === true) return err('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
+    if (store.object.lower === 'recordtype' && field.lower === 'recordtypeid') {
+      const fits = String(record.SobjectType ?? '').toLowerCase() === owner.lower && record.IsActive === true;
+      if (!fits) {
+        return err('INVALID_CROSS_REFERENCE_KEY', `${field.label}: this ID value isn't valid for the user: ${value}`, [
+          field.name,
+        ]);
+      }
+    }
     return id18;
+  }
+
+  /** Seeds the RecordType records of every object that declares `recordTypes` (once per developer name). */
+  syncRecordTypes(): void {
+    const recordTypes = this.stores.get('recordtype');
+    if (!recordTypes) return;
+    const existing = new Set<string>();
+    for (const record of recordTypes.records.values()) {
+      existing.add(
+        `${String(record.SobjectType ?? '').toLowerCase()}/${String(record.DeveloperName ?? '').toLowerCase()}`,
+      );
+    }
+    const toSeed: Array<Record<string, unknown>> = [];
+    for (const store of this.stores.values()) {
+      for (const recordType of store.object.def.recordTypes ?? []) {
+        const key = `${store.object.lower}/${recordType.developerName.toLowerCase()}`;
+        if (existing.has(key)) continue;
+        existing.add(key);
+        toSeed.push({
+          Name: recordType.label ?? recordType.developerName,
+          DeveloperName: recordType.developerName,
+          SobjectType: store.object.name,
+          IsActive: recordType.active !== false,
+          Description: recordType.description ?? null,
+        });
+      }
+    }
+    if (toSeed.length > 0) this.seed('RecordType', toSeed);
   }
 
   private runValidationRules(

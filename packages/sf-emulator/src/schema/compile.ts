@@ -101,7 +101,25 @@ function defaultLength(type: FieldType): number {
 export function withSystemFields(definition: ObjectDefinition): ObjectDefinition {
   if (definition.noSystemFields) return definition;
   const isCustom = definition.custom ?? definition.name.toLowerCase().endsWith('__c');
-  if (!isCustom) return definition;
+  if (!isCustom) {
+    const hasRecordTypes = (definition.recordTypes?.length ?? 0) > 0;
+    if (!hasRecordTypes || definition.fields.some((field) => field.name.toLowerCase() === 'recordtypeid')) {
+      return definition;
+    }
+    return {
+      ...definition,
+      fields: [
+        ...definition.fields,
+        {
+          name: 'RecordTypeId',
+          type: 'reference',
+          label: 'Record Type ID',
+          referenceTo: ['RecordType'],
+          relationshipName: 'RecordType',
+        },
+      ],
+    };
+  }
   const have = new Set(definition.fields.map((field) => field.name.toLowerCase()));
   const extra: FieldDefinition[] = [];
   for (const field of systemFields()) if (!have.has(field.name.toLowerCase())) extra.push(field);
@@ -112,6 +130,15 @@ export function withSystemFields(definition: ObjectDefinition): ObjectDefinition
       length: 80,
       label: `${definition.label ?? 'Record'} Name`,
       nameField: true,
+    });
+  }
+  if ((definition.recordTypes?.length ?? 0) > 0 && !have.has('recordtypeid')) {
+    extra.push({
+      name: 'RecordTypeId',
+      type: 'reference',
+      label: 'Record Type ID',
+      referenceTo: ['RecordType'],
+      relationshipName: 'RecordType',
     });
   }
   const isDetail = definition.fields.some((field) => field.masterDetail);

@@ -300,6 +300,23 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
         if (field) fields.push(field);
       }
     }
+    const recordTypes: NonNullable<ObjectDefinition['recordTypes']> = [];
+    const recordTypesDir = join(dir, 'recordTypes');
+    if (existsSync(recordTypesDir)) {
+      for (const file of readdirSync(recordTypesDir).sort()) {
+        if (!file.endsWith('.recordType-meta.xml')) continue;
+        const meta = readXml(join(recordTypesDir, file), 'RecordType');
+        const developerName = text(meta.fullName) ?? file.replace(/\.recordType-meta\.xml$/, '');
+        const entry: (typeof recordTypes)[number] = {
+          developerName,
+          label: text(meta.label) ?? developerName,
+          active: text(meta.active) === undefined ? true : bool(meta.active),
+        };
+        const description = text(meta.description);
+        if (description !== undefined) entry.description = description;
+        recordTypes.push(entry);
+      }
+    }
     const objectFile = join(dir, `${name}.object-meta.xml`);
     const objectMeta = existsSync(objectFile) ? readXml(objectFile, 'CustomObject') : {};
     let definition: ObjectDefinition;
@@ -322,12 +339,15 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
         }
       }
     } else {
-      if (fields.length === 0) continue;
+      if (fields.length === 0 && recordTypes.length === 0) continue;
       definition = { name, fields, merge: true };
     }
+    if (recordTypes.length > 0) definition.recordTypes = recordTypes;
     const existing = byName.get(lower);
-    if (existing) existing.fields.push(...definition.fields);
-    else byName.set(lower, definition);
+    if (existing) {
+      existing.fields.push(...definition.fields);
+      if (recordTypes.length > 0) existing.recordTypes = [...(existing.recordTypes ?? []), ...recordTypes];
+    } else byName.set(lower, definition);
   }
   return [...byName.values()];
 }
