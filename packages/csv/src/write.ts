@@ -120,7 +120,15 @@ class RecordEncoder {
     this.eol = lineEnding === 'CRLF' ? '\r\n' : '\n';
     this.#fields = fields;
     this.#known = options.unknownFields === 'error' ? new Set(fields) : undefined;
-    const stringifier = new Stringifier({ delimiter, record_delimiter: this.eol, header: false, eof: false });
+    // quote_record_delimiter: quote a value holding any CR or LF, also when the job's line ending is CRLF
+    // (csv-stringify's default then quotes only CRLF, leaving a lone LF bare, which many readers split on).
+    const stringifier = new Stringifier({
+      delimiter,
+      record_delimiter: this.eol,
+      quote_record_delimiter: true,
+      header: false,
+      eof: false,
+    });
     const api = (stringifier as unknown as { api?: StringifyApi }).api;
     if (api === undefined || typeof api.stringify !== 'function') {
       throw new Error(

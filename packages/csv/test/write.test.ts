@@ -50,7 +50,7 @@ describe('toBulkCsv', () => {
     );
   });
 
-  it('writes exactly what csv-stringify writes', () => {
+  it('writes exactly what csv-stringify writes (quoting any value with CR or LF)', () => {
     const records = TRICKY.map((text, i) => ({ A: text, B: TRICKY[(i + 3) % TRICKY.length] as string, C: String(i) }));
     for (const [delimiter, char] of [
       ['COMMA', ','],
@@ -64,6 +64,7 @@ describe('toBulkCsv', () => {
         columns: ['A', 'B', 'C'],
         delimiter: char,
         record_delimiter: '\n',
+        quote_record_delimiter: true,
       });
       expect(ours).toBe(theirs);
     }
@@ -230,5 +231,40 @@ describe('splitCsvStream', () => {
     );
     await parts.next();
     await expect(parts.next()).rejects.toThrow(/read each part's body/);
+  });
+});
+
+describe('readCsv reads what splitCsv writes', () => {
+  it('round-trips every tricky value through our own reader, delimiter detected', async () => {
+    const records = TRICKY.map((text, i) => ({
+      row: i + 1,
+      record: { Id: `r${i}`, Text: text, Other: TRICKY[(i + 5) % TRICKY.length] as string },
+    }));
+    for (const delimiter of ['COMMA', 'SEMICOLON', 'TAB', 'PIPE'] as const) {
+      for (const lineEnding of ['LF', 'CRLF'] as const) {
+        const parts = await collect(
+          splitCsv(records, { fields: ['Id', 'Text', 'Other'], delimiter, lineEnding, maxBytes: 200 }),
+        );
+        const back: Array<Record<string, string>> = [];
+        for (const part of parts) {
+          for (const item of await collect(readCsv(chunks(part.csv, 7)))) {
+            if ('problem' in item) throw new Error(item.problem.message);
+            back.push(item.record);
+          }
+        }
+        expect(back).toEqual(records.map((r) => r.record));
+      }
+    }
+  });
+
+  it('hands out the same rows in batches', async () => {
+    const text = `a,b\n${Array.from({ length: 20_000 }, (_, i) => `${i},x${i}`).join('\n')}\n`;
+    const batches = await collect(readCsv(chunks(text, 4096)).batches());
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat().map((r) => r.row)).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    const mapped = await collect(mapRows(readCsv(chunks(text, 4096)), { fields: { B: 'b' } }).batches());
+    expect(mapped.flat().map((r) => (r.ok ? r.record.B : undefined))).toEqual(
+      Array.from({ length: 20_000 }, (_, i) => `x${i}`),
+    );
   });
 });
