@@ -15,7 +15,7 @@ import {
   type SalesforceRecord,
   silentLogger,
 } from '@kicksaw/core';
-import { parse } from 'csv-parse';
+import { readCsv } from '@kicksaw/csv';
 import type { Connection } from 'jsforce';
 import {
   createIngestJob,
@@ -259,7 +259,7 @@ function isProblemItem(
   );
 }
 
-/** Turns any accepted input into numbered items; a CSV byte stream is parsed with csv-parse. */
+/** Turns any accepted input into numbered items; a CSV byte stream is read with `@kicksaw/csv`. */
 async function* normalizeInput(records: IngestOptions['records'], source?: string): AsyncGenerator<NormalizedItem> {
   const iterator =
     Symbol.asyncIterator in (records as object)
@@ -292,39 +292,13 @@ async function* normalizeInput(records: IngestOptions['records'], source?: strin
 }
 
 async function* parseCsvInput(bytes: Readable, source?: string): AsyncGenerator<NormalizedItem> {
-  const parser = bytes.pipe(parse({ bom: true, relax_column_count: true, info: true, skip_empty_lines: true }));
-  let header: string[] | undefined;
-  let row = 0;
-  for await (const entry of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    if (!header) {
-      header = entry.record.map((name) => name.trim());
-      const seen = new Set<string>();
-      for (const name of header) {
-        if (!name) throw new InputError('The CSV header has an empty column name', { source, line: 1 });
-        if (seen.has(name.toLowerCase())) {
-          throw new InputError(`The CSV header has a duplicate column "${name}"`, { source, line: 1, field: name });
-        }
-        seen.add(name.toLowerCase());
-      }
-      continue;
+  // @kicksaw/csv: delimiter and encoding detection, row-level problems with recovery, header checks.
+  for await (const item of readCsv(bytes, source ? { source } : {})) {
+    if ('problem' in item) {
+      yield { row: item.row, line: item.line, problem: { code: item.problem.code, message: item.problem.message } };
+    } else {
+      yield { row: item.row, line: item.line, record: item.record };
     }
-    row++;
-    if (entry.record.length !== header.length) {
-      yield {
-        row,
-        line: entry.info.lines,
-        problem: {
-          code: 'KICKSAW_MALFORMED_ROW',
-          message: `Row has ${entry.record.length} values but the header has ${header.length} columns`,
-        },
-      };
-      continue;
-    }
-    const record: SalesforceRecord = {};
-    header.forEach((name, i) => {
-      record[name] = entry.record[i] as string;
-    });
-    yield { row, line: entry.info.lines, record };
   }
 }
 

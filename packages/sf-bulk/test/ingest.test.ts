@@ -288,7 +288,7 @@ describe('inputs and small batches', () => {
     expect(outcomes.find((o) => o.row === 3)).toMatchObject({
       status: 'failed',
       line: 4,
-      errors: [{ statusCode: 'KICKSAW_MALFORMED_ROW' }],
+      errors: [{ statusCode: 'CSV_TOO_FEW_FIELDS' }],
     });
     expect(outcomes.find((o) => o.row === 2)?.record.Name).toBe('csv, 2');
 
