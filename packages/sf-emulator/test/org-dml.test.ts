@@ -58,6 +58,9 @@ describe('insert', () => {
 
   it('applies picklist defaults and boolean defaults', () => {
     const org = newOrg();
+    const [widget] = org.dml('insert', 'Widget__c', [{}]);
+    expect(org.get(widget!.id!)!.Active__c).toBe(false);
+    expect(org.query(`SELECT Active__c FROM Widget__c WHERE Id = '${widget!.id}'`).records[0]!.Active__c).toBe(false);
     const [lead] = org.dml('insert', 'Lead', [{ LastName: 'Doe', Company: 'Acme' }]);
     expect(org.get(lead!.id!)).toMatchObject({ Status: 'Open - Not Contacted', DoNotCall: false });
     const [kase] = org.dml('insert', 'Case', [{ Subject: 'Help' }]);
@@ -338,6 +341,7 @@ describe('update', () => {
       message: 'Id not specified in an update call',
       fields: [],
     });
+    expect(firstError(org.dml('delete', 'Account', [{}])[0]!)!.message).toBe('Id not specified in a delete call');
     expect(firstError(results[1]!)).toMatchObject({ statusCode: 'MALFORMED_ID', fields: ['Id'] });
     expect(firstError(results[2]!)).toMatchObject({
       statusCode: 'MALFORMED_ID',

@@ -102,6 +102,8 @@ function fail(error: DmlError, id: string | null = null): DmlResult {
   return { success: false, id, created: false, errors: [error] };
 }
 
+const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
+
 function isError(value: OrgRecord | DmlError): value is DmlError {
   return !('Id' in value) && typeof (value as DmlError).statusCode === 'string';
 }
@@ -492,6 +494,9 @@ export class LocalOrg implements EmulatedOrg {
     records: Array<Record<string, unknown>>,
     options: DmlOptions = {},
   ): DmlResult[] {
+    if (!DML_OPERATIONS.has(operation)) {
+      throw new OrgError('INVALID_OPERATION', `Unknown DML operation: ${String(operation)}`);
+    }
     const store = this.requireStore(objectName);
     const now = this.clock();
     const context: DmlContext = {
@@ -578,6 +583,7 @@ export class LocalOrg implements EmulatedOrg {
     for (const record of records) {
       const raw = this.extValueOf(context, record, extField);
       if (typeof raw !== 'string' && typeof raw !== 'number') continue;
+      if (context.csv && raw === '#N/A') continue;
       const key = indexKey(extField, raw);
       if (key === undefined) continue;
       if (seen.has(key)) dups.add(key);
@@ -886,7 +892,7 @@ export class LocalOrg implements EmulatedOrg {
     const problem = this.applyValues(context, input, record, 'insert');
     if (problem) return fail(problem);
     for (const field of object.defaults) {
-      if (record[field.name] === undefined) record[field.name] = field.def.defaultValue;
+      if (record[field.name] === undefined) record[field.name] = field.defaultValue;
     }
     const missing = this.missingRequired(store, record, object.requiredOnCreate);
     if (missing) return fail(missing);
@@ -916,10 +922,15 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   /** Finds the live record an update/delete targets by the input's Id. */
-  private targetOf(context: DmlContext, rawId: unknown, allowDeleted = false): OrgRecord | DmlError {
+  private targetOf(
+    context: DmlContext,
+    rawId: unknown,
+    allowDeleted = false,
+    call = 'an update',
+  ): OrgRecord | DmlError {
     const store = context.store;
     if (rawId === undefined || rawId === null || rawId === '') {
-      return err('MISSING_ARGUMENT', 'Id not specified in an update call', []);
+      return err('MISSING_ARGUMENT', `Id not specified in ${call} call`, []);
     }
     const text = String(rawId).trim();
     const id18 = normalizeId(text);
@@ -1031,7 +1042,7 @@ export class LocalOrg implements EmulatedOrg {
       );
     }
     const rawId = this.inputId(context, input);
-    const target = this.targetOf(context, rawId);
+    const target = this.targetOf(context, rawId, false, 'a delete');
     if (isError(target)) return fail(target, this.idOfInput(input));
     const current = target;
     const next = { ...current, IsDeleted: true } as OrgRecord;
@@ -1054,7 +1065,7 @@ export class LocalOrg implements EmulatedOrg {
       );
     }
     const rawId = this.inputId(context, input);
-    const target = this.targetOf(context, rawId, true);
+    const target = this.targetOf(context, rawId, true, 'a delete');
     if (isError(target)) return fail(target, this.idOfInput(input));
     const current = target;
     if (current.IsDeleted === true) store.deleted--;
@@ -1068,7 +1079,7 @@ export class LocalOrg implements EmulatedOrg {
   private undeleteOne(context: DmlContext, input: Record<string, unknown>): DmlResult {
     const store = context.store;
     const rawId = this.inputId(context, input);
-    const target = this.targetOf(context, rawId, true);
+    const target = this.targetOf(context, rawId, true, 'an undelete');
     if (isError(target)) return fail(target, this.idOfInput(input));
     const current = target;
     if (current.IsDeleted !== true || this.cascadeOrigin.has(current.Id)) {
@@ -1216,7 +1227,7 @@ export class LocalOrg implements EmulatedOrg {
     for (const record of prepared) {
       record.Id ??= this.nextId(store);
       for (const field of object.defaults)
-        if (record[field.name] === undefined) record[field.name] = field.def.defaultValue;
+        if (record[field.name] === undefined) record[field.name] = field.defaultValue;
       if (object.hasIsDeleted && record.IsDeleted === undefined) record.IsDeleted = false;
       record.CreatedDate ??= timestamp;
       record.CreatedById ??= this.userId;

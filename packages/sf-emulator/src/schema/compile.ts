@@ -38,6 +38,8 @@ export interface CompiledField {
   readonly isFormula: boolean;
   readonly isAutoNumber: boolean;
   readonly restricted: boolean;
+  /** Value given on insert when the field is absent (checkboxes default to false). */
+  readonly defaultValue: unknown;
   /** Picklist values: lower-cased value to canonical value. */
   readonly picklist: Map<string, string> | undefined;
   readonly referenceTo: string[];
@@ -239,6 +241,7 @@ function compileField(def: FieldDefinition, objectCustom: boolean, objectName: s
     isFormula,
     isAutoNumber,
     restricted: def.restricted === true,
+    defaultValue: def.defaultValue ?? (valueType === 'boolean' && !isFormula ? false : undefined),
     picklist,
     referenceTo: def.referenceTo ?? [],
     relationshipName,
@@ -299,7 +302,7 @@ export function compileObject(input: ObjectDefinition, keyPrefix: string): Compi
     indexed: fields.filter((field) => field.indexed),
     formulas: fields.filter((field) => field.isFormula),
     autoNumbers: fields.filter((field) => field.isAutoNumber),
-    defaults: fields.filter((field) => field.def.defaultValue !== undefined && !field.isFormula),
+    defaults: fields.filter((field) => field.defaultValue !== undefined && !field.isFormula && field.type !== 'id'),
     references: fields.filter((field) => field.type === 'reference'),
     hasIsDeleted: byLower.has('isdeleted'),
     hasOwner: byLower.has('ownerid'),
