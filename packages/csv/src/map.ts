@@ -20,7 +20,14 @@ export type FieldValue = string | number | boolean | null;
 /** How a source column's text is coerced. */
 export type FieldType = 'string' | 'date' | 'datetime' | 'number' | 'integer' | 'boolean';
 
-/** A field read from a source column, with optional coercion. */
+/**
+ * A field read from a source column, with optional coercion.
+ *
+ * @example
+ * ```ts
+ * const spec: ColumnSpec = { from: 'Start', type: 'datetime', format: 'dd/MM/yyyy HH:mm', timeZone: 'Europe/Paris' };
+ * ```
+ */
 export interface ColumnSpec {
   /** The source column (header name, trimmed). */
   from: string;
@@ -57,7 +64,14 @@ export interface DerivedSpec {
 /** How one Salesforce field is filled: a source column name (copied as is), or a spec. */
 export type FieldSpec = string | ColumnSpec | ConstantSpec | DerivedSpec;
 
-/** A declarative mapping from source columns to Salesforce fields. */
+/**
+ * A declarative mapping from source columns to Salesforce fields.
+ *
+ * @example
+ * ```ts
+ * const mapping: Mapping = { fields: { LastName: 'Last Name', LeadSource: { value: 'Web' } }, passthrough: true, drop: ['Notes'] };
+ * ```
+ */
 export interface Mapping {
   /** Salesforce field name to how it is filled, in output order. */
   fields: Record<string, FieldSpec>;
@@ -296,7 +310,15 @@ export function createMapper(mapping: Mapping): Mapper {
   return mapper;
 }
 
-/** One item of {@link mapRows}: a mapped record, or a row that failed reading or mapping. */
+/**
+ * One item of {@link mapRows}: a mapped record, or a row that failed reading or mapping.
+ *
+ * @example
+ * ```ts
+ * if (item.ok) send(item.row, item.record);
+ * else report(problemOutcome(item)); // item.errors say why
+ * ```
+ */
 export type MappedRow =
   | { ok: true; row: number; line: number; record: SalesforceRecord; source: Record<string, string> }
   | {

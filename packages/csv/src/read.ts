@@ -7,7 +7,14 @@ import { bytesOf, type CsvSource } from './source.js';
 /** A field delimiter {@link readCsv} detects or accepts. Any other single character may be declared too. */
 export type CsvDelimiter = ',' | ';' | '\t' | '|' | (string & {});
 
-/** Options of {@link readCsv}. */
+/**
+ * Options of {@link readCsv}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadCsvOptions = { encoding: 'windows-1252', delimiter: ';', trim: true, source: 's3://in/export.csv' };
+ * ```
+ */
 export interface ReadCsvOptions {
   /** Field delimiter, or `'auto'` (default): the most frequent of `,` `;` tab `|` in the header line, else `,`. */
   delimiter?: 'auto' | CsvDelimiter;
@@ -28,7 +35,14 @@ export interface ReadCsvOptions {
   source?: string;
 }
 
-/** Why a row could not be read. `raw` is the row's text as in the file (cut after 32 KiB, ending with `…`). */
+/**
+ * Why a row could not be read. `raw` is the row's text as in the file (cut after 32 KiB, ending with `…`).
+ *
+ * @example
+ * ```ts
+ * const problem: CsvProblem = { code: 'CSV_TOO_FEW_FIELDS', message: 'Row has 1 field(s) but the header has 3 column(s)', raw: 'Doe' };
+ * ```
+ */
 export interface CsvProblem {
   /**
    * `CSV_TOO_MANY_FIELDS`, `CSV_TOO_FEW_FIELDS`, `CSV_UNCLOSED_QUOTE`, `CSV_INVALID_QUOTE`, `CSV_RECORD_TOO_LARGE`,
@@ -55,7 +69,14 @@ export interface CsvProblemRow {
   problem: CsvProblem;
 }
 
-/** One item of {@link readCsv}: a record or a problem. Tell them apart with `'problem' in item`. */
+/**
+ * One item of {@link readCsv}: a record or a problem. Tell them apart with `'problem' in item`.
+ *
+ * @example
+ * ```ts
+ * const text = 'problem' in item ? `row ${item.row}: ${item.problem.code}` : item.record.Email;
+ * ```
+ */
 export type CsvRow = CsvRecordRow | CsvProblemRow;
 
 /** What {@link readCsv} found out about a file before its first row. */

@@ -23,7 +23,14 @@ export interface WriteCsvOptions {
   unknownFields?: 'ignore' | 'error';
 }
 
-/** A record {@link splitCsv} could not put in any part, given to `onRejected`. */
+/**
+ * A record {@link splitCsv} could not put in any part, given to `onRejected`.
+ *
+ * @example
+ * ```ts
+ * const onRejected = (r: RejectedRecord) => report.write({ row: r.row, status: 'failed', id: null, created: false, errors: r.errors, record: r.record });
+ * ```
+ */
 export interface RejectedRecord {
   row: number;
   /** The physical line in the source file, when the input was a {@link mapRows} row. */
@@ -41,7 +48,14 @@ export interface RejectedRecord {
   errors: SalesforceError[];
 }
 
-/** Options of {@link splitCsv}. */
+/**
+ * Options of {@link splitCsv}.
+ *
+ * @example
+ * ```ts
+ * const options: SplitCsvOptions = { fields: ['Id', 'Email'], delimiter: 'TAB', lineEnding: 'CRLF', maxBytes: 50_000_000, onRejected };
+ * ```
+ */
 export interface SplitCsvOptions extends WriteCsvOptions {
   /** Largest part in bytes, header included. Default 100,000,000 (Bulk API 2.0 takes about 100 MB of CSV per job). */
   maxBytes?: number;
@@ -57,6 +71,11 @@ export interface SplitCsvOptions extends WriteCsvOptions {
 /**
  * One part of {@link splitCsv}: a whole CSV (header and records) no larger than `maxBytes`.
  * `rows` lists the input row numbers it holds, in order: record `i` of the part is input row `rows[i]`.
+ *
+ * @example
+ * ```ts
+ * // part.csv = 'LastName\nDoe\nRoe\n', part.rows = [1, 3]: row 2 was rejected or filtered out
+ * ```
  */
 export interface CsvPart {
   csv: Buffer;
