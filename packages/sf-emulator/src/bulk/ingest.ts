@@ -40,6 +40,8 @@ interface IngestJob {
   processingStarted?: number;
   processingTime: number;
   abortRequested: boolean;
+  /** Ends the jobProcessingMs wait early (abort, delete, stop). */
+  wake?: () => void;
   sequence: number;
 }
 
@@ -65,6 +67,7 @@ export class IngestJobStore {
 
   /** Resolves when every job being processed has finished (for a clean stop). */
   async idle(): Promise<void> {
+    for (const job of this.jobs.values()) job.wake?.();
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
   }
 
@@ -245,6 +248,7 @@ export class IngestJobStore {
       const wasOpen = job.state === 'Open';
       job.abortRequested = true;
       job.state = 'Aborted';
+      job.wake?.();
       job.systemModstamp = Date.now();
       if (wasOpen) job.chunks = [];
     } else {
@@ -260,6 +264,7 @@ export class IngestJobStore {
       throw invalidState(`Job ${id} cannot be deleted in state ${job.state}`);
     }
     job.abortRequested = true;
+    job.wake?.();
     this.jobs.delete(id);
     sendEmpty(api.res, 204);
   }
@@ -313,7 +318,16 @@ export class IngestJobStore {
     job.processingStarted = Date.now();
     job.systemModstamp = job.processingStarted;
     const wait = ctx.faults.jobProcessingMs();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        job.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      job.wake = undefined;
+    }
     const definition = ctx.org.getObject(job.object);
     const chunks = job.chunks;
     job.chunks = [];

@@ -153,7 +153,7 @@ export class QueryJobStore {
     job.state = 'InProgress';
     job.systemModstamp = Date.now();
     const wait = ctx.faults.jobProcessingMs();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
     if (job.state !== 'InProgress') return;
     job.result = result;
     job.processingTime = Date.now() - started;

@@ -1,0 +1,138 @@
+// Ingests 1,000,000 rows x 10 columns through the emulator's Bulk API 2.0 over HTTP and prints the
+// rows per second processed and the server's peak memory. The emulator runs in a child process so its
+// RSS is its own. Run: pnpm exec node bench/emulator-ingest.bench.mjs [rows] (needs a built sf-emulator).
+import { fork } from 'node:child_process';
+
+const ROWS = Number(process.argv[2] ?? process.env.BENCH_ROWS ?? 1_000_000);
+const ROWS_PER_JOB = 250_000; // ~28 MB of CSV a job, under the 100 MB a job a client should send
+
+if (process.argv[2] === 'child') {
+  // Child: the emulator.
+  const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
+  const emulator = await startSalesforceEmulator({
+    objects: [
+      {
+        name: 'Bench__c',
+        fields: [
+          { name: 'ExtId__c', type: 'string', length: 20, externalId: true, unique: true },
+          { name: 'Code__c', type: 'string', length: 10 },
+          { name: 'Amount__c', type: 'double', precision: 16, scale: 2 },
+          { name: 'Qty__c', type: 'int', precision: 9, scale: 0 },
+          { name: 'Due__c', type: 'date' },
+          { name: 'Seen__c', type: 'datetime' },
+          { name: 'Flag__c', type: 'boolean' },
+          { name: 'Email__c', type: 'email' },
+          { name: 'Note__c', type: 'textarea', length: 255 },
+        ],
+      },
+    ],
+  });
+  process.send?.({ type: 'ready', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken });
+  process.on('message', async (message) => {
+    if (message === 'report') {
+      process.send?.({
+        type: 'report',
+        maxRssKb: process.resourceUsage().maxRSS,
+        records: emulator.org.records('Bench__c').length,
+      });
+    } else if (message === 'stop') {
+      await emulator.stop();
+      process.exit(0);
+    }
+  });
+} else {
+  for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
+  const child = fork(new URL(import.meta.url).pathname, ['child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = (type) =>
+    new Promise((resolve) => {
+      const listener = (message) => {
+        if (message?.type === type) {
+          child.off('message', listener);
+          resolve(message);
+        }
+      };
+      child.on('message', listener);
+    });
+  const { instanceUrl, accessToken } = await next('ready');
+  const base = `${instanceUrl}/services/data/v62.0/jobs/ingest`;
+  const headers = { Authorization: `Bearer ${accessToken}` };
+  const call = async (method, url, body, type = 'application/json') => {
+    const response = await fetch(url, { method, headers: { ...headers, 'Content-Type': type }, body });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+
+  const header = 'Name,ExtId__c,Code__c,Amount__c,Qty__c,Due__c,Seen__c,Flag__c,Email__c,Note__c\n';
+  const makeCsv = (from, to) => {
+    const parts = [header];
+    for (let i = from; i < to; i++) {
+      const day = String((i % 28) + 1).padStart(2, '0');
+      parts.push(
+        `Row ${i},EXT-${i},C${i % 1000},${(i % 100000) / 100},${i % 5000},2024-03-${day},2024-03-${day}T10:20:30Z,${i % 2 === 0},u${i}@example.com,"note ${i}, quoted"\n`,
+      );
+    }
+    return Buffer.from(parts.join(''));
+  };
+
+  console.log(
+    `Ingesting ${ROWS.toLocaleString('en-US')} rows x 10 columns in jobs of ${ROWS_PER_JOB.toLocaleString('en-US')} rows`,
+  );
+  let bytes = 0;
+  let uploadMs = 0;
+  const jobs = [];
+  const started = performance.now();
+  for (let from = 0; from < ROWS; from += ROWS_PER_JOB) {
+    const to = Math.min(ROWS, from + ROWS_PER_JOB);
+    const csv = makeCsv(from, to);
+    bytes += csv.length;
+    const job = await call('POST', base, JSON.stringify({ object: 'Bench__c', operation: 'insert', lineEnding: 'LF' }));
+    const uploadStarted = performance.now();
+    await call('PUT', `${base}/${job.id}/batches`, csv, 'text/csv');
+    uploadMs += performance.now() - uploadStarted;
+    await call('PATCH', `${base}/${job.id}`, JSON.stringify({ state: 'UploadComplete' }));
+    jobs.push(job.id);
+  }
+  const infos = [];
+  for (const id of jobs) {
+    for (;;) {
+      const info = await call('GET', `${base}/${id}`);
+      if (!['Open', 'UploadComplete', 'InProgress'].includes(info.state)) {
+        infos.push(info);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const elapsedMs = performance.now() - started;
+  const processed = infos.reduce((sum, info) => sum + info.numberRecordsProcessed, 0);
+  const failed = infos.reduce((sum, info) => sum + info.numberRecordsFailed, 0);
+  const processingMs = infos.reduce((sum, info) => sum + info.totalProcessingTime, 0);
+  const resultsStarted = performance.now();
+  let resultBytes = 0;
+  for (const id of jobs) {
+    const response = await fetch(`${base}/${id}/successfulResults`, { headers });
+    for await (const chunk of response.body) resultBytes += chunk.length;
+  }
+  const resultsMs = performance.now() - resultsStarted;
+  child.send('report');
+  const report = await next('report');
+  child.send('stop');
+
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  console.log(
+    `jobs: ${infos.map((i) => i.state).join(', ')}; processed ${fmt(processed)}, failed ${fmt(failed)}; org holds ${fmt(report.records)}`,
+  );
+  console.log(
+    `CSV uploaded: ${(bytes / 1e6).toFixed(1)} MB in ${fmt(uploadMs)} ms (${(bytes / 1e6 / (uploadMs / 1000)).toFixed(0)} MB/s)`,
+  );
+  console.log(
+    `end to end (create, upload, close, poll until done): ${fmt(elapsedMs)} ms -> ${fmt(processed / (elapsedMs / 1000))} rows/s`,
+  );
+  console.log(
+    `server processing time (sum of totalProcessingTime): ${fmt(processingMs)} ms -> ${fmt(processed / (processingMs / 1000))} rows/s processed`,
+  );
+  console.log(`successfulResults download: ${(resultBytes / 1e6).toFixed(1)} MB in ${fmt(resultsMs)} ms`);
+  console.log(`server peak RSS: ${(report.maxRssKb / 1024).toFixed(0)} MB`);
+  if (failed > 0 || processed !== ROWS) process.exitCode = 1;
+}
