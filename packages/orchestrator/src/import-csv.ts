@@ -11,7 +11,7 @@ import {
   type SalesforceRecord,
   silentLogger,
 } from '@kicksaw/core';
-import { type CsvProblemRow, type ReadCsvOptions, readCsv } from '@kicksaw/csv';
+import { type CsvProblemRow, type CsvRow, type ReadCsvOptions, readCsv } from '@kicksaw/csv';
 import {
   archiveKeyFor,
   cacheJson,
@@ -284,8 +284,17 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     mapping.check(await reader.header(), source);
     const mapper = mapping.map;
     let rowsRead = 0;
+    let exhausted = false;
+    const sent = new RowSet(); // rows handed to the engine and still without an outcome
+    const rows = reader[Symbol.asyncIterator]();
     async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
-      for await (const row of reader) {
+      for (;;) {
+        const next = await rows.next();
+        if (next.done) {
+          exhausted = true;
+          return;
+        }
+        const row = next.value;
         rowsRead += 1;
         if ('problem' in row) {
           await orchestrator.logOutcome(problemOutcome(row));
@@ -293,6 +302,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
         }
         const mapped = mapper(row.record, row.row);
         if (mapped.ok) {
+          sent.add(row.row);
           yield { row: row.row, record: mapped.record };
           continue;
         }
@@ -319,10 +329,35 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       logger,
     });
-    for await (const outcome of run) await orchestrator.logOutcome(outcome);
+    for await (const outcome of run) {
+      sent.delete(outcome.row);
+      await orchestrator.logOutcome(outcome);
+    }
     await run.summary();
-    orchestrator.summary.input = rowsRead;
     const jobs = pendingJobsOf(run);
+    if (!exhausted && jobs.length === 0) {
+      // Rows the engine took but dropped when it stopped reading at the deadline.
+      for (const row of sent.values()) {
+        await orchestrator.logOutcome({ ...notReadOutcome({ row, line: 0, record: {} }), record: {} });
+      }
+    }
+    if (!exhausted) {
+      // The engine stopped reading at the deadline (reading and sending took the whole time): the rest
+      // of the file was never sent. Every such row is accounted for as unprocessed, and reported.
+      const first = rowsRead + 1;
+      for (;;) {
+        const next = await rows.next();
+        if (next.done) break;
+        rowsRead += 1;
+        await orchestrator.logOutcome(notReadOutcome(next.value));
+      }
+      logger.error('the time limit came before the whole file was sent: the rest is reported as unprocessed', {
+        source,
+        firstRowNotSent: first,
+        rowsNotSent: rowsRead - first + 1,
+      });
+    }
+    orchestrator.summary.input = rowsRead;
     if (jobs.length > 0) {
       return await parkRun(options, settings, orchestrator, jobs, rowsRead, { stateKey, spoolKey, logger });
     }
@@ -362,6 +397,50 @@ async function buildOrchestrator(
   const orchestrator = new ImportOrchestrator({ ...orchestratorOptions, payloadField: settings?.payloadField ?? null });
   await orchestrator.setUp();
   return orchestrator;
+}
+
+/** A growable bit set of row numbers (a million rows take 125 KB). */
+class RowSet {
+  #bits = new Uint8Array(1024);
+  add(row: number): void {
+    const byte = row >> 3;
+    if (byte >= this.#bits.length) {
+      const grown = new Uint8Array(Math.max(this.#bits.length * 2, byte + 1));
+      grown.set(this.#bits);
+      this.#bits = grown;
+    }
+    this.#bits[byte] = (this.#bits[byte] ?? 0) | (1 << (row & 7));
+  }
+  delete(row: number): void {
+    const byte = row >> 3;
+    if (byte < this.#bits.length) this.#bits[byte] = (this.#bits[byte] ?? 0) & ~(1 << (row & 7));
+  }
+  *values(): Generator<number> {
+    for (let byte = 0; byte < this.#bits.length; byte++) {
+      const bits = this.#bits[byte] ?? 0;
+      if (bits === 0) continue;
+      for (let bit = 0; bit < 8; bit++) if (bits & (1 << bit)) yield byte * 8 + bit;
+    }
+  }
+}
+
+function notReadOutcome(row: CsvRow): RowOutcome {
+  return {
+    row: row.row,
+    ...(row.line > 0 ? { line: row.line } : {}),
+    status: 'unprocessed',
+    id: null,
+    created: false,
+    errors: [
+      {
+        statusCode: 'KICKSAW_DEADLINE',
+        message: 'Not sent: the time limit came before this row was read; send it again in a new file',
+        fields: [],
+      },
+    ],
+    record: 'record' in row ? row.record : { raw: row.problem.raw.slice(0, 200) },
+    attempts: 0,
+  };
 }
 
 function problemOutcome(row: CsvProblemRow): RowOutcome {

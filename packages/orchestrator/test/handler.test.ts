@@ -72,9 +72,9 @@ describe('createS3ImportHandler', () => {
     const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
     const event = sqsEvent(s3Event(bucket, 'late.csv', eTag), 'msg-1');
 
-    h.sf.faults.set({ jobProcessingMs: 2500 });
-    // 1.3 s left in the Lambda, 1 s kept in reserve: the engine stops waiting after about 0.3 s.
-    const first = await handler(event, { getRemainingTimeInMillis: () => 1300 });
+    h.sf.faults.set({ jobProcessingMs: 4000 });
+    // 2.5 s left in the Lambda, 1 s kept in reserve: time to read and send the file, not to wait for Salesforce.
+    const first = await handler(event, { getRemainingTimeInMillis: () => 2500 });
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
     expect(first.results[0]?.status).toBe('pending');
     expect(first.results[0]?.result?.pendingJobs?.length).toBeGreaterThan(0);
@@ -99,6 +99,23 @@ describe('createS3ImportHandler', () => {
     expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
     expect(executionsFor(`s3://${bucket}/late.csv`)).toHaveLength(1);
     expect(executionsFor(`s3://${bucket}/late.csv`)[0]?.Status__c).toBe('Completed with Errors');
+  });
+
+  it('a time limit that comes while the file is still being read: every unsent row is reported, none lost', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(2000, { prefix: 'CUT' });
+    const eTag = await putText(h.s3, bucket, 'cut.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    // 1 ms left beyond the reserve: the engine stops reading almost at once.
+    const response = await handler(s3Event(bucket, 'cut.csv', eTag), { getRemainingTimeInMillis: () => 1001 });
+    const result = response.results[0]?.result;
+    expect(result?.status).toBe('completed');
+    const summary = result?.summary;
+    expect(summary?.input).toBe(2000);
+    expect((summary?.succeeded ?? 0) + (summary?.unprocessed ?? 0) + (summary?.failed ?? 0)).toBe(2000);
+    expect(summary?.unprocessed).toBeGreaterThan(0);
+    expect(result?.reportRows).toBe((summary?.unprocessed ?? 0) + (summary?.failed ?? 0));
+    expect(contactsWith('CUT-')).toHaveLength(summary?.succeeded ?? -1);
   });
 
   it('imports an object named by an EventBridge "Object Created" event', async () => {

@@ -1,0 +1,6 @@
+export {
+  createErpContactsTasks,
+  type ErpContact,
+  type ErpContactsInput,
+  type ErpContactsTaskOptions,
+} from './tasks.js';
