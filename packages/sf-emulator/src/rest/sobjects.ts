@@ -105,6 +105,11 @@ function matchesByExternalId(org: Org, definition: ObjectDefinition, fieldName: 
   if (!field.externalId && !field.unique && field.type !== 'id') {
     throw new ApiError(400, 'INVALID_FIELD', `Field ${field.name} is not an external id field`, [field.name]);
   }
+  // The org's value index when it has one (createOrg's EmulatedOrg), else a scan.
+  const indexed = org as Org & { findByExternalId?: (object: string, field: string, value: string) => OrgRecord[] };
+  if (typeof indexed.findByExternalId === 'function') {
+    return indexed.findByExternalId(definition.name, field.name, value);
+  }
   const sensitive = field.caseSensitive === true;
   const wanted = sensitive ? value : value.toLowerCase();
   return org.records(definition.name).filter((record) => {

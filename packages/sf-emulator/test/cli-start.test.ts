@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from 'jsforce';
+import { build } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import './http-support.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+// Built inside the package (gitignored .tmp) so that its dependencies resolve from the package.
+const outDir = join(packageDir, '.tmp', `cli-test-${process.pid}`);
+const work = mkdtempSync(join(tmpdir(), 'kicksaw-cli-'));
+
+beforeAll(async () => {
+  await build({
+    entry: { cli: join(packageDir, 'src/cli.ts') },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node22',
+    outDir,
+    dts: false,
+    sourcemap: false,
+    silent: true,
+    config: false,
+  });
+}, 60_000);
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[]): Running {
+  const child = spawn(process.execPath, [join(outDir, 'cli.js'), ...args], { cwd: work });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(running: Running, pattern: RegExp): Promise<RegExpExecArray> {
+  for (let i = 0; i < 400; i++) {
+    const match = pattern.exec(running.output());
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no ${pattern} in: ${running.output()}`);
+}
+
+describe('kicksaw-sf-emulator command', () => {
+  it('prints the URL, a token and the sf login line; serves objects and seed; persists across restarts', async () => {
+    mkdirSync(join(work, 'objects'));
+    writeFileSync(
+      join(work, 'objects', 'gadget.json'),
+      JSON.stringify({ name: 'Gadget__c', fields: [{ name: 'Sku__c', type: 'string', length: 20, externalId: true }] }),
+    );
+    writeFileSync(
+      join(work, 'seed.json'),
+      JSON.stringify({ Account: [{ Name: 'Seeded Co' }], Gadget__c: [{ Name: 'g1', Sku__c: 'S-1' }] }),
+    );
+    const args = [
+      '--port',
+      '0',
+      '--objects',
+      'objects',
+      '--seed',
+      'seed.json',
+      '--integration-objects',
+      '--persist',
+      'org.json',
+    ];
+    const first = run(args);
+    const [, url] = await waitFor(first, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, token] = await waitFor(first, /Access token: +(\S+)/);
+    expect(token).toMatch(/^00D\w{12,15}![.\w]+$/);
+    expect(first.output()).toContain(
+      `SF_ACCESS_TOKEN='${token}' sf org login access-token --instance-url ${url} --no-prompt -a local`,
+    );
+    const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
+    expect((await conn.query('SELECT Name FROM Account')).records.map((r) => r.Name)).toEqual(['Seeded Co']);
+    expect((await conn.query('SELECT Sku__c FROM Gadget__c')).records.map((r) => r.Sku__c)).toEqual(['S-1']);
+    expect((await conn.query('SELECT Id FROM Integration__c')).totalSize).toBe(0);
+    await conn.sobject('Account').create({ Name: 'Made Live' });
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(work, 'org.json'))).toBe(true);
+    expect(readFileSync(join(work, 'org.json'), 'utf8')).toContain('Made Live');
+
+    const second = run(args);
+    const [, url2] = await waitFor(second, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, token2] = await waitFor(second, /Access token: +(\S+)/);
+    expect(token2).toBe(token);
+    const again = new Connection({ instanceUrl: url2, accessToken: token2, version: '62.0' });
+    const names = (await again.query('SELECT Name FROM Account ORDER BY Name')).records.map((r) => r.Name);
+    expect(names).toEqual(['Made Live', 'Seeded Co']);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 60_000);
+
+  it('explains bad flags and exits 1', async () => {
+    const bad = run(['--port', 'abc']);
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/--port must be a port number/);
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toContain('--integration-objects');
+  });
+});
