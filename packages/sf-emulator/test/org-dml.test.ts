@@ -306,6 +306,21 @@ describe('insert', () => {
   });
 });
 
+describe('indexed fields assigned on insert', () => {
+  it('indexes an external-id autonumber so upserts and relationship columns find it', () => {
+    const org = createOrg({
+      objects: [
+        {
+          name: 'Ticket__c',
+          fields: [{ name: 'Number__c', type: 'autonumber', displayFormat: 'T-{000}', externalId: true, unique: true }],
+        },
+      ],
+    });
+    const [ticket] = org.dml('insert', 'Ticket__c', [{}]);
+    expect(org.findByExternalId('Ticket__c', 'Number__c', 't-001').map((record) => record.Id)).toEqual([ticket!.id]);
+  });
+});
+
 describe('update', () => {
   it('updates by 15- or 18-character id, keeps CreatedDate, moves LastModifiedDate', () => {
     let now = NOW;

@@ -414,9 +414,12 @@ export class LocalOrg implements EmulatedOrg {
 
   // ---------------------------------------------------------------- indexes
 
-  private indexRecord(store: ObjectStore, record: OrgRecord): void {
-    for (const field of store.object.indexed) {
-      const key = indexKey(field, record[field.name]);
+  /** Adds a live record to the value indexes; `keys` are the precomputed index keys (aligned with `indexed`). */
+  private indexRecord(store: ObjectStore, record: OrgRecord, keys?: Array<string | undefined>): void {
+    const indexed = store.object.indexed;
+    for (let position = 0; position < indexed.length; position++) {
+      const field = indexed[position]!;
+      const key = keys ? keys[position] : indexKey(field, record[field.name]);
       if (key === undefined) continue;
       const index = store.indexes.get(field.lower)!;
       const hit = index.get(key);
@@ -446,11 +449,17 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   /** First unique-field conflict of `record` with another live record. */
-  private duplicateOf(store: ObjectStore, record: OrgRecord): DmlError | undefined {
-    for (const field of store.object.indexed) {
-      if (!field.unique) continue;
+  private duplicateOf(
+    store: ObjectStore,
+    record: OrgRecord,
+    keysOut?: Array<string | undefined>,
+  ): DmlError | undefined {
+    const indexed = store.object.indexed;
+    for (let position = 0; position < indexed.length; position++) {
+      const field = indexed[position]!;
       const key = indexKey(field, record[field.name]);
-      if (key === undefined) continue;
+      if (keysOut) keysOut[position] = key;
+      if (!field.unique || key === undefined) continue;
       const hit = store.indexes.get(field.lower)!.get(key);
       if (hit === undefined) continue;
       const other = typeof hit === 'string' ? hit : hit.find((id) => id !== record.Id);
@@ -888,7 +897,29 @@ export class LocalOrg implements EmulatedOrg {
     if (!object.createable) {
       return fail(err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support insert`));
     }
-    const record = { Id: '' } as OrgRecord;
+    // One literal with the system fields first: a stable shape and fewer property-store reallocations.
+    const timestamp = context.timestamp;
+    const userId = this.userId;
+    const record = (
+      object.hasIsDeleted
+        ? {
+            Id: '',
+            IsDeleted: false,
+            CreatedDate: timestamp,
+            CreatedById: userId,
+            LastModifiedDate: timestamp,
+            LastModifiedById: userId,
+            SystemModstamp: timestamp,
+          }
+        : {
+            Id: '',
+            CreatedDate: timestamp,
+            CreatedById: userId,
+            LastModifiedDate: timestamp,
+            LastModifiedById: userId,
+            SystemModstamp: timestamp,
+          }
+    ) as OrgRecord;
     const problem = this.applyValues(context, input, record, 'insert');
     if (problem) return fail(problem);
     for (const field of object.defaults) {
@@ -896,16 +927,11 @@ export class LocalOrg implements EmulatedOrg {
     }
     const missing = this.missingRequired(store, record, object.requiredOnCreate);
     if (missing) return fail(missing);
-    if (object.hasIsDeleted) record.IsDeleted = false;
-    record.CreatedDate = context.timestamp;
-    record.CreatedById = this.userId;
-    record.LastModifiedDate = context.timestamp;
-    record.LastModifiedById = this.userId;
-    record.SystemModstamp = context.timestamp;
-    if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = this.userId;
+    if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = userId;
     const invalid = this.runValidationRules(store, record, 'insert');
     if (invalid) return fail(invalid);
-    const duplicate = this.duplicateOf(store, record);
+    const keys: Array<string | undefined> = [];
+    const duplicate = this.duplicateOf(store, record, keys);
     if (duplicate) return fail(duplicate);
     const id = this.nextId(store);
     record.Id = id;
@@ -916,7 +942,8 @@ export class LocalOrg implements EmulatedOrg {
     }
     for (const field of object.autoNumbers) record[field.name] = this.nextAutoNumber(store, field, now);
     store.records.set(id, record);
-    this.indexRecord(store, record);
+    // Keys were computed before autonumbers and the default Name were set: recompute when one is indexed.
+    this.indexRecord(store, record, object.lateIndexKeys ? undefined : keys);
     context.undo?.push({ store, id, before: undefined });
     return { success: true, id, created: true, errors: [] };
   }

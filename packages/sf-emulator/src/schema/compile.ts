@@ -67,6 +67,8 @@ export interface CompiledObject {
   /** Fields that must keep a value on update (not nillable, updateable, not boolean). */
   readonly requiredOnUpdate: CompiledField[];
   readonly indexed: CompiledField[];
+  /** An indexed field gets its value late on insert (autonumber, or the Name defaulted to the Id). */
+  readonly lateIndexKeys: boolean;
   readonly formulas: CompiledField[];
   readonly autoNumbers: CompiledField[];
   readonly defaults: CompiledField[];
@@ -300,6 +302,7 @@ export function compileObject(input: ObjectDefinition, keyPrefix: string): Compi
     requiredOnCreate: fields.filter((field) => field.requiredOnCreate),
     requiredOnUpdate: fields.filter((field) => !field.nillable && field.updateable && field.valueType !== 'boolean'),
     indexed: fields.filter((field) => field.indexed),
+    lateIndexKeys: fields.some((field) => field.indexed && (field.isAutoNumber || field.lower === 'name')),
     formulas: fields.filter((field) => field.isFormula),
     autoNumbers: fields.filter((field) => field.isAutoNumber),
     defaults: fields.filter((field) => field.defaultValue !== undefined && !field.isFormula && field.type !== 'id'),
