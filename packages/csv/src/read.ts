@@ -100,6 +100,11 @@ export interface CsvReader extends Batched<CsvRow> {
   header(): Promise<string[]>;
   /** Header, delimiter and encoding. */
   format(): Promise<CsvFormat>;
+  /**
+   * Stops reading and closes the source (the file, the S3 body). Needed only when rows are never iterated to the
+   * end, e.g. after `header()` showed the file is not wanted; breaking out of `for await` closes it too.
+   */
+  close(): Promise<void>;
 }
 
 const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
@@ -164,6 +169,16 @@ class Reader implements CsvReader {
   async format(): Promise<CsvFormat> {
     const { format } = await this.#start();
     return { ...format, header: format.header.slice() };
+  }
+
+  async close(): Promise<void> {
+    this.#iterated = true;
+    if (this.#state === undefined) return;
+    const state = await this.#state.catch(() => undefined);
+    if (state === undefined) return;
+    state.done = true;
+    state.queue = [];
+    await state.it.return?.();
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<CsvRow> {

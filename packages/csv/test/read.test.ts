@@ -340,3 +340,20 @@ describe('readCsv: bad files', () => {
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
   });
 });
+
+describe('readCsv: close', () => {
+  it('closes the source after header() when rows are not wanted', async () => {
+    const source = Readable.from(
+      (function* () {
+        yield Buffer.from('a,b\n');
+        for (let i = 0; i < 100_000; i++) yield Buffer.from(`${i},x\n`);
+      })(),
+    );
+    const reader = readCsv(source);
+    expect(await reader.header()).toEqual(['a', 'b']);
+    expect(source.destroyed).toBe(false);
+    await reader.close();
+    expect(source.destroyed).toBe(true);
+    expect(() => reader[Symbol.asyncIterator]()).toThrow(/already iterated/);
+  });
+});
