@@ -697,3 +697,32 @@ describe('seed', () => {
     expect(dated).toMatchObject({ At__c: '2024-02-03T04:05:06.000+0000', Due__c: '2024-02-03' });
   });
 });
+
+describe('volume', () => {
+  it('keeps results and indexes right over tens of thousands of rows in Bulk-sized calls', () => {
+    const org = newOrg();
+    const rows = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, offset) => ({
+        Ext__c: `K${from + offset}`,
+        Qty__c: String(from + offset),
+      }));
+    for (let start = 0; start < 10_000; start += 5_000) {
+      const results = org.dml('insert', 'Widget__c', rows(start, start + 5_000), { csvValues: true });
+      expect(results.every((result) => result.success && result.created)).toBe(true);
+    }
+    // Upsert 5,000 existing (different case) and 5,000 new keys in one call.
+    const upserts = rows(5_000, 15_000).map((row) => ({ ...row, Ext__c: row.Ext__c.toLowerCase(), Qty__c: '1' }));
+    const results = org.dml('upsert', 'Widget__c', upserts, {
+      csvValues: true,
+      externalIdField: 'Ext__c',
+      rejectDuplicateExternalIds: true,
+    });
+    expect(results.filter((result) => result.success && !result.created)).toHaveLength(5_000);
+    expect(results.filter((result) => result.success && result.created)).toHaveLength(5_000);
+    expect(org.query('SELECT COUNT() FROM Widget__c').totalSize).toBe(15_000);
+    expect(org.query('SELECT COUNT() FROM Widget__c WHERE Qty__c = 1').totalSize).toBe(10_001);
+    expect(org.findByExternalId('Widget__c', 'Ext__c', 'K7500')[0]!.Qty__c).toBe(1);
+    const ids = new Set(results.map((result) => result.id));
+    expect(ids.size).toBe(10_000);
+  });
+});
