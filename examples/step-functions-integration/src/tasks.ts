@@ -27,8 +27,10 @@ export interface ErpContactsTaskOptions {
   s3Client: S3Client;
   /** Bucket for offloaded inputs and parked job states. */
   bucket: string;
-  /** How long a task waits for Salesforce, in ms. Default 60,000. */
+  /** How long a poll task waits for Salesforce, in ms. Default 60,000. */
   waitBudgetMs?: number;
+  /** How long the start task may read, send and wait, in ms. Default 300,000. */
+  startBudgetMs?: number;
   /** Poll interval inside a task, in ms. */
   pollIntervalMs?: number;
   logger?: Logger;
@@ -64,6 +66,7 @@ export function createErpContactsTasks(options: ErpContactsTaskOptions): LongLoa
         : {}),
     },
     ...(options.waitBudgetMs !== undefined ? { waitBudgetMs: options.waitBudgetMs } : {}),
+    ...(options.startBudgetMs !== undefined ? { startBudgetMs: options.startBudgetMs } : {}),
     offload: { s3Client: options.s3Client, bucket: options.bucket, prefix: 'step-functions/erp-contacts' },
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -64,12 +64,13 @@ describe('state-machine.asl.json', () => {
       s3Client: s3.client,
       bucket,
       waitBudgetMs: 100,
+      startBudgetMs: 3000,
       pollIntervalMs: 20,
     });
     // The input is over 256 KB, so it travels as a reference to a JSON file in S3.
     const contacts = erpContacts(3000, 100);
     const contactsRef = await cacheJson(contacts, { client: s3.client, bucket, key: 'inputs/erp-contacts.json' });
-    sf.faults.set({ jobProcessingMs: 2000 }); // Salesforce takes its time: the machine must wait and poll
+    sf.faults.set({ jobProcessingMs: 5000 }); // Salesforce takes its time: the machine must wait and poll
 
     const states: string[] = [];
     // A Task state's local handler: records the state name, runs the real task handler on the JSON input.

@@ -40,6 +40,7 @@ import {
 import { ImportOrchestrator } from './import-orchestrator.js';
 import { compileMapping, type ImportMapping } from './mapping.js';
 import type { ErrorReportSettings, Orchestrator, OrchestratorOptions } from './orchestrator.js';
+import { RowSet } from './rows.js';
 
 /** Options of {@link importCsv}. */
 export interface ImportCsvOptions {
@@ -397,31 +398,6 @@ async function buildOrchestrator(
   const orchestrator = new ImportOrchestrator({ ...orchestratorOptions, payloadField: settings?.payloadField ?? null });
   await orchestrator.setUp();
   return orchestrator;
-}
-
-/** A growable bit set of row numbers (a million rows take 125 KB). */
-class RowSet {
-  #bits = new Uint8Array(1024);
-  add(row: number): void {
-    const byte = row >> 3;
-    if (byte >= this.#bits.length) {
-      const grown = new Uint8Array(Math.max(this.#bits.length * 2, byte + 1));
-      grown.set(this.#bits);
-      this.#bits = grown;
-    }
-    this.#bits[byte] = (this.#bits[byte] ?? 0) | (1 << (row & 7));
-  }
-  delete(row: number): void {
-    const byte = row >> 3;
-    if (byte < this.#bits.length) this.#bits[byte] = (this.#bits[byte] ?? 0) & ~(1 << (row & 7));
-  }
-  *values(): Generator<number> {
-    for (let byte = 0; byte < this.#bits.length; byte++) {
-      const bits = this.#bits[byte] ?? 0;
-      if (bits === 0) continue;
-      for (let bit = 0; bit < 8; bit++) if (bits & (1 << bit)) yield byte * 8 + bit;
-    }
-  }
 }
 
 function notReadOutcome(row: CsvRow): RowOutcome {

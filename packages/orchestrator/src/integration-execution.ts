@@ -217,13 +217,22 @@ export class IntegrationExecution {
    * {@link ErrorRecordsNotSavedError} if not). With a `deadline`, rows of jobs still running are not
    * counted yet: hand `result.run.pendingJobStates()` to {@link IntegrationExecution.resume} later.
    */
-  async ingest(options: Omit<IngestOptions, 'connection'>): Promise<ExecutionIngestResult> {
+  async ingest(
+    options: Omit<IngestOptions, 'connection'>,
+    hooks: { onOutcome?: (outcome: RowOutcome) => void } = {},
+  ): Promise<ExecutionIngestResult> {
     const run = ingest({ logger: this.#logger, ...options, connection: this.connection });
-    const summary = await this.#collect(run, {
-      object: options.object,
-      operation: options.operation,
-      upsertKey: options.externalIdField,
-    });
+    const context = { object: options.object, operation: options.operation, upsertKey: options.externalIdField };
+    const onOutcome = hooks.onOutcome;
+    const outcomes = onOutcome
+      ? (async function* () {
+          for await (const outcome of run) {
+            onOutcome(outcome);
+            yield outcome;
+          }
+        })()
+      : run;
+    const summary = await this.#collect(outcomes, context);
     return { summary, errorRecords: this.errorRecords, run };
   }
 

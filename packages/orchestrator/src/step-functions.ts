@@ -1,9 +1,75 @@
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type BulkOperation, type Logger, type RunSummary, silentLogger } from '@kicksaw/core';
+import {
+  type BulkOperation,
+  type Logger,
+  type RowOutcome,
+  type RunSummary,
+  type SalesforceRecord,
+  silentLogger,
+} from '@kicksaw/core';
 import { cacheJson, deleteObject, readCachedJson } from '@kicksaw/s3';
 import { type IngestOptions, type PendingJob, resume } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { IntegrationExecution, type IntegrationObjectSettings } from './integration-execution.js';
+import { notSentOutcome, RowSet } from './rows.js';
+
+/** Wraps the rows of a start task to learn which ones the engine never took or never settled. */
+function track(source: IngestOptions['records']) {
+  const handed = new RowSet();
+  let exhausted = false;
+  let counter = 0;
+  const trackable =
+    !(source instanceof Readable) &&
+    (Symbol.iterator in Object(source) || Symbol.asyncIterator in Object(source)) &&
+    typeof source !== 'string';
+  if (!trackable) {
+    return {
+      records: source,
+      settled: () => undefined,
+      exhausted: () => true,
+      notSent: async function* (): AsyncGenerator<RowOutcome> {},
+    };
+  }
+  const iterator = (
+    Symbol.asyncIterator in Object(source)
+      ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (source as Iterable<unknown>)[Symbol.iterator]()
+  ) as AsyncIterator<unknown> | Iterator<unknown>;
+  const numbered = (item: unknown): { row: number; record: SalesforceRecord } | { row: number; problem: never } => {
+    counter += 1;
+    if (typeof item === 'object' && item !== null && 'row' in item && ('record' in item || 'problem' in item)) {
+      return item as { row: number; record: SalesforceRecord };
+    }
+    return { row: counter, record: item as SalesforceRecord };
+  };
+  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      const item = numbered(next.value);
+      handed.add(item.row);
+      yield item as { row: number; record: SalesforceRecord };
+    }
+  }
+  return {
+    records: records() as IngestOptions['records'],
+    settled: (row: number) => handed.delete(row),
+    exhausted: () => exhausted,
+    notSent: async function* (includeDropped: boolean): AsyncGenerator<RowOutcome> {
+      if (includeDropped) for (const row of handed.values()) yield notSentOutcome(row);
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        const item = numbered(next.value);
+        yield notSentOutcome(item.row, 'record' in item ? item.record : {});
+      }
+    },
+  };
+}
 
 /** Step Functions refuses state over 256 KB; parked job states above this size go to S3. */
 export const DEFAULT_OFFLOAD_BYTES = 200_000;
@@ -23,8 +89,13 @@ export interface LongLoadOptions<P = unknown> {
   ingest?: Partial<
     Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records' | 'deadline'>
   >;
-  /** How long one task waits for Salesforce before handing over to the Wait state, in ms. Default 60,000. */
+  /** How long a poll task waits for Salesforce before handing over to the Wait state, in ms. Default 60,000. */
   waitBudgetMs?: number;
+  /**
+   * How long the start task may read, send and wait, in ms. Default 300,000. The engine stops reading at
+   * this time limit: rows not sent by then are recorded as unprocessed errors (`KICKSAW_DEADLINE`), never lost.
+   */
+  startBudgetMs?: number;
   /** Where parked job states over `thresholdBytes` go, so the state stays under Step Functions' 256 KB. */
   offload?: { s3Client: S3Client; bucket: string; prefix?: string; thresholdBytes?: number };
   /** Object and field names of the integration package. */
@@ -130,15 +201,26 @@ export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): L
         ...(options.settings ? { settings: options.settings } : {}),
       });
       try {
-        const result = await execution.ingest({
-          ...options.ingest,
-          object: options.object,
-          operation: options.operation,
-          ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
-          records: await options.records(payload),
-          deadline: Date.now() + budget,
-        });
+        const tracked = track(await options.records(payload));
+        const result = await execution.ingest(
+          {
+            ...options.ingest,
+            object: options.object,
+            operation: options.operation,
+            ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
+            records: tracked.records,
+            deadline: Date.now() + (options.startBudgetMs ?? 300_000),
+          },
+          { onOutcome: (outcome) => tracked.settled(outcome.row) },
+        );
         const jobs = result.run.pendingJobStates();
+        if (!tracked.exhausted()) {
+          // The time limit came while rows were still being read: account for every row not sent.
+          await execution.record(tracked.notSent(jobs.length === 0), context);
+          logger.error('the start task ran out of time before every row was sent; the rest are recorded as errors', {
+            executionId: execution.id,
+          });
+        }
         const state: LongLoadState = {
           executionId: execution.id,
           done: jobs.length === 0,

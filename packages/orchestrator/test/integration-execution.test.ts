@@ -102,9 +102,10 @@ describe('createLongLoadTasks (Step Functions)', () => {
       records: (input) => contacts('SF', input.rows, 100),
       ingest: { pollIntervalMs: 20, maxPollIntervalMs: 50, api: 'bulk' },
       waitBudgetMs: 150,
+      startBudgetMs: 500,
       offload: { s3Client: h.s3.client, bucket, thresholdBytes: 100 },
     });
-    h.sf.faults.set({ jobProcessingMs: 700 });
+    h.sf.faults.set({ jobProcessingMs: 1500 });
     let state: LongLoadState = await tasks.start({ rows: 1000 });
     expect(state.done).toBe(false);
     expect(state.jobsRef?.bucket).toBe(bucket);
@@ -121,5 +122,28 @@ describe('createLongLoadTasks (Step Functions)', () => {
     expect(errorsOf(result.executionId)).toHaveLength(10);
     expect(h.sf.org.records('Contact').filter((c) => String(c.External_Id__c).startsWith('SF-'))).toHaveLength(990);
     expect(await keysUnder(h.s3, bucket, '')).toEqual([]);
+  });
+
+  it('a start task whose time runs out while reading records every row it did not send, none lost', async () => {
+    const tasks = createLongLoadTasks({
+      connection: h.connection,
+      integrationName: 'ERP contacts',
+      object: 'Contact',
+      operation: 'insert',
+      records: () => contacts('CUT', 2000),
+      ingest: { pollIntervalMs: 20, api: 'bulk' },
+      startBudgetMs: 1,
+    });
+    let state = await tasks.start({});
+    while (!state.done) state = await tasks.poll(state);
+    const result = await tasks.finish(state);
+    expect(result.summary.input).toBe(2000);
+    expect(result.summary.succeeded + result.summary.unprocessed + result.summary.failed).toBe(2000);
+    expect(result.summary.unprocessed).toBeGreaterThan(0);
+    expect(result.errorRecords).toBe(result.summary.unprocessed + result.summary.failed);
+    expect(errorsOf(result.executionId)).toHaveLength(result.errorRecords);
+    expect(h.sf.org.records('Contact').filter((c) => String(c.External_Id__c).startsWith('CUT-'))).toHaveLength(
+      result.summary.succeeded,
+    );
   });
 });

@@ -1,0 +1,46 @@
+import type { RowOutcome, SalesforceRecord } from '@kicksaw/core';
+
+/** A growable bit set of row numbers (a million rows take 125 KB). */
+export class RowSet {
+  #bits = new Uint8Array(1024);
+  add(row: number): void {
+    const byte = row >> 3;
+    if (byte >= this.#bits.length) {
+      const grown = new Uint8Array(Math.max(this.#bits.length * 2, byte + 1));
+      grown.set(this.#bits);
+      this.#bits = grown;
+    }
+    this.#bits[byte] = (this.#bits[byte] ?? 0) | (1 << (row & 7));
+  }
+  delete(row: number): void {
+    const byte = row >> 3;
+    if (byte < this.#bits.length) this.#bits[byte] = (this.#bits[byte] ?? 0) & ~(1 << (row & 7));
+  }
+  *values(): Generator<number> {
+    for (let byte = 0; byte < this.#bits.length; byte++) {
+      const bits = this.#bits[byte] ?? 0;
+      if (bits === 0) continue;
+      for (let bit = 0; bit < 8; bit++) if (bits & (1 << bit)) yield byte * 8 + bit;
+    }
+  }
+}
+
+/** The outcome of a row the engine never sent because the time limit came first. */
+export function notSentOutcome(row: number, record: SalesforceRecord = {}, line?: number): RowOutcome {
+  return {
+    row,
+    ...(line ? { line } : {}),
+    status: 'unprocessed',
+    id: null,
+    created: false,
+    errors: [
+      {
+        statusCode: 'KICKSAW_DEADLINE',
+        message: 'Not sent: the time limit came before this row was sent; send it again',
+        fields: [],
+      },
+    ],
+    record,
+    attempts: 0,
+  };
+}
