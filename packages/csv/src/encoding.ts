@@ -69,20 +69,28 @@ class Utf8Passthrough implements Utf8Feed {
 /** Any other encoding: decoded with a streaming `TextDecoder`, re-encoded as UTF-8 for the parser. */
 class DecodingFeed implements Utf8Feed {
   readonly encoding: string;
-  readonly invalid = false;
+  /** Set when a UTF-16 decode gave U+FFFD (a lone surrogate, an odd byte): those rows become problems. */
+  invalid = false;
   readonly #decoder: TextDecoder;
+  readonly #unicode: boolean;
 
   constructor(encoding: string) {
     this.#decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: true });
     this.encoding = this.#decoder.encoding;
+    this.#unicode = this.encoding.startsWith('utf-');
   }
 
   push(chunk: Buffer): Buffer {
-    return Buffer.from(this.#decoder.decode(chunk, { stream: true }), 'utf8');
+    return this.#encode(this.#decoder.decode(chunk, { stream: true }));
   }
 
   end(): Buffer {
-    return Buffer.from(this.#decoder.decode(), 'utf8');
+    return this.#encode(this.#decoder.decode());
+  }
+
+  #encode(text: string): Buffer {
+    if (this.#unicode && !this.invalid && text.includes('\uFFFD')) this.invalid = true;
+    return Buffer.from(text, 'utf8');
   }
 }
 

@@ -331,8 +331,9 @@ class Reader implements CsvReader {
           }
           record[names[i] as string] = trim ? value.trim() : value;
         }
-        if (problem === undefined && feed.invalid) problem = encodingProblem(fields, engine.raw(start, end));
-        if (problem === undefined && sawNul) problem = nulProblem(fields, engine.raw(start, end));
+        if (problem === undefined && feed.invalid)
+          problem = encodingProblem(fields, feed.encoding, () => engine.raw(start, end));
+        if (problem === undefined && sawNul) problem = nulProblem(fields, () => engine.raw(start, end));
         state.queue.push(problem === undefined ? { row: rows, line, record } : { row: rows, line, problem });
       },
       problem: (problem) => {
@@ -412,22 +413,25 @@ function checkHeader(fields: string[], line: number, source: string | undefined)
   return names;
 }
 
-function encodingProblem(fields: string[], raw: string): CsvProblem | undefined {
+function encodingProblem(fields: string[], encoding: string, raw: () => string): CsvProblem | undefined {
   if (!fields.some((field) => field.includes('\uFFFD'))) return undefined;
+  const fix =
+    encoding === 'utf-8'
+      ? "; declare the file's encoding, e.g. { encoding: 'windows-1252' }"
+      : ' (a broken character: a lone surrogate or a cut-off byte)';
   return {
     code: 'CSV_ENCODING',
-    message:
-      "Row holds bytes that are not valid UTF-8 (shown as \uFFFD); declare the file's encoding, e.g. { encoding: 'windows-1252' }",
-    raw,
+    message: `Row holds bytes that are not valid ${encoding.toUpperCase()} (shown as \uFFFD)${fix}`,
+    raw: raw(),
   };
 }
 
-function nulProblem(fields: string[], raw: string): CsvProblem | undefined {
+function nulProblem(fields: string[], raw: () => string): CsvProblem | undefined {
   if (!fields.some((field) => field.includes('\u0000'))) return undefined;
   return {
     code: 'CSV_BINARY',
     message: 'Row holds NUL bytes (binary data)',
-    raw: clip(raw.replaceAll('\u0000', '\\0')),
+    raw: clip(raw().replaceAll('\u0000', '\\0')),
   };
 }
 

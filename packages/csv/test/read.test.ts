@@ -357,3 +357,63 @@ describe('readCsv: close', () => {
     expect(() => reader[Symbol.asyncIterator]()).toThrow(/already iterated/);
   });
 });
+
+describe('readCsv: more bad input', () => {
+  it('survives broken UTF-16 (a lone surrogate, an odd last byte)', async () => {
+    const body = Buffer.concat([
+      Buffer.from('a,b\n1,', 'utf16le'),
+      Buffer.from([0x00, 0xd8]),
+      Buffer.from('x\n2,y\n', 'utf16le'),
+      Buffer.from([0x41]),
+    ]);
+    const rows = await collect(readCsv(chunks(Buffer.concat([Buffer.from([0xff, 0xfe]), body]), 3)));
+    expect(rows).toEqual([
+      expect.objectContaining({ row: 1, problem: expect.objectContaining({ code: 'CSV_ENCODING', raw: '1,\uFFFDx' }) }),
+      { row: 2, line: 3, record: { a: '2', b: 'y' } },
+      expect.objectContaining({ row: 3, line: 4, problem: expect.objectContaining({ raw: '\uFFFD' }) }),
+    ]);
+  });
+
+  it('with encoding declared as utf-8, invalid bytes make row problems instead of an error', async () => {
+    const bytes = Buffer.from([...Buffer.from('Name\n'), 0x43, 0x61, 0x66, 0xe9, 0x0a, ...Buffer.from('Zoë\n')]);
+    const rows = await collect(readCsv(chunks(bytes), { encoding: 'utf-8' }));
+    expect(rows[0]).toMatchObject({ row: 1, line: 2, problem: { code: 'CSV_ENCODING' } });
+    expect(rows[1]).toEqual({ row: 2, line: 3, record: { Name: 'Zoë' } });
+  });
+
+  it('recovers in a classic-Mac file too', async () => {
+    const rows = await collect(readCsv(chunks('a,b\r1,"x\r2,3\r')));
+    expect(rows).toEqual([
+      expect.objectContaining({
+        row: 1,
+        line: 2,
+        problem: expect.objectContaining({ code: 'CSV_UNCLOSED_QUOTE', raw: '1,"x' }),
+      }),
+      { row: 2, line: 3, record: { a: '2', b: '3' } },
+    ]);
+  });
+
+  it('a huge quoted field with line breaks ends in problems, then reading goes on', async () => {
+    const block = Buffer.from(`${'y'.repeat(1023)}\n`);
+    async function* huge() {
+      yield Buffer.from('id,notes\n1,"start\n');
+      for (let i = 0; i < 3 * 1024; i++) yield block; // 3 MiB of lines inside one quoted field
+      yield Buffer.from('end"\n2,fine\n');
+    }
+    const rows = await collect(readCsv(huge(), { maxRecordBytes: 1024 * 1024 }));
+    expect(rows[0]).toMatchObject({ row: 1, line: 2, problem: { code: 'CSV_RECORD_TOO_LARGE' } });
+    expect(rows.at(-1)).toMatchObject({ record: { id: '2', notes: 'fine' } });
+    // Every row is numbered in order: nothing vanished.
+    expect(rows.map((r) => r.row)).toEqual(rows.map((_, i) => i + 1));
+  });
+});
+
+describe('readCsv: NUL bytes past the first 64 KiB', () => {
+  it('makes only the rows holding them problems', async () => {
+    const filler = Array.from({ length: 2000 }, (_, i) => `r${i},${'x'.repeat(40)}\n`).join('');
+    const bytes = Buffer.concat([Buffer.from(`id,text\n${filler}bad,a`), Buffer.from([0]), Buffer.from('b\nok,c\n')]);
+    const rows = await collect(readCsv(chunks(bytes)));
+    expect(rows[2000]).toMatchObject({ row: 2001, problem: { code: 'CSV_BINARY', raw: 'bad,a\\0b' } });
+    expect(rows[2001]).toEqual({ row: 2002, line: 2003, record: { id: 'ok', text: 'c' } });
+  });
+});
