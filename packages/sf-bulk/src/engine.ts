@@ -326,7 +326,7 @@ interface EngineSettings {
 
 /** The shared machinery of {@link ingest} and {@link resume}. */
 class Engine implements IngestRun {
-  private readonly channel = new Channel<RowOutcome>(2_000);
+  private readonly channel = new Channel<RowOutcome>(512);
   private readonly counts = emptySummary();
   readonly progress: IngestProgress = {
     rowsRead: 0,
@@ -348,6 +348,7 @@ class Engine implements IngestRun {
   private started: Promise<IngestSummary> | undefined;
   private iterating = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
   private retryQueue: RetryItem[] = [];
   private fields: string[] = [];
   private sourceKeys: string[] = [];
@@ -556,16 +557,24 @@ class Engine implements IngestRun {
   /** Waits for a free slot, then starts a job for the part. */
   private async launch(part: PartBuilder): Promise<void> {
     while (this.inFlight.size >= this.settings.maxConcurrent) await Promise.race(this.inFlight);
-    const task = this.runPart(part).catch((error: unknown) => {
-      this.settings.logger.error('Job failed unexpectedly', { error: describeError(error) });
-      throw error;
-    });
-    const tracked = task.finally(() => this.inFlight.delete(tracked));
+    this.throwIfFailed();
+    // A job task never rejects: its failure is kept and rethrown by the run (no unhandled rejection).
+    const tracked: Promise<void> = this.runPart(part)
+      .catch((error: unknown) => {
+        this.settings.logger.error('Job failed unexpectedly', { error: describeError(error) });
+        this.failure ??= { error };
+      })
+      .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   async waitAll(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    this.throwIfFailed();
   }
 
   /** Emits every row of a part as unprocessed (never sent, or sent into a job that could not run). */
@@ -633,10 +642,10 @@ class Engine implements IngestRun {
         uploadError = error;
         logger.warn('Uploading job data failed', { jobId: job.id, error: describeError(error) });
       }
-      if (
-        uploadError &&
-        !(uploadError instanceof SalesforceApiError && uploadError.status >= 400 && uploadError.status < 500)
-      ) {
+      // A refused second upload means an earlier attempt (whose answer was lost) did land: go on and close.
+      const alreadyUploaded =
+        uploadError instanceof SalesforceApiError && /multiple contents/i.test(uploadError.message);
+      if (uploadError && !alreadyUploaded) {
         // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
         await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
         this.progress.jobsOpen--;
@@ -678,8 +687,15 @@ class Engine implements IngestRun {
 
   /** Polls a job to its end (or the deadline) and reconciles its results. */
   async collect(jobId: string, index: RowIndex, body: PartBody | undefined): Promise<void> {
-    const info = await this.poll(jobId);
-    if (info === 'deadline') {
+    let info: IngestJobInfo | 'deadline' | 'lost';
+    try {
+      info = await this.poll(jobId);
+    } catch (error) {
+      // The job runs on; only our view of it is gone. Hand it over for resume instead of guessing.
+      this.settings.logger.error('Polling a job failed; job kept for resume', { jobId, error: describeError(error) });
+      info = 'lost';
+    }
+    if (info === 'deadline' || info === 'lost') {
       this.progress.jobsOpen--;
       this.pendingRows += index.size;
       this.pending.push({
@@ -769,7 +785,7 @@ class Engine implements IngestRun {
       for (const kind of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
         const file = files[kind];
         if (!file) continue;
-        const parser = readCsvRows(createReadStream(file, { highWaterMark: 256 * 1024 }));
+        const parser = readCsvRows(createReadStream(file, { highWaterMark: 64 * 1024 }));
         let header: string[] | undefined;
         let map: number[] = [];
         let idAt = -1;
@@ -1114,6 +1130,7 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   };
 
   let stoppedByDeadline = false;
+  let sinceYield = 0;
   for (const item of buffered) {
     if (engine.deadlinePassed()) {
       stoppedByDeadline = true;
@@ -1130,6 +1147,11 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
     const next = await input.next();
     if (next.done) break;
     await handle(next.value);
+    // A synchronous input never yields to the event loop: let uploads and polls of running jobs move.
+    if (++sinceYield === 1000) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
   if (stoppedByDeadline) {
     s.logger.warn('Deadline reached while reading input: reading stopped', { rowsRead: engine.progress.rowsRead });

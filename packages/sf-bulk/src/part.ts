@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { readCsvRows } from './csv-reader.js';
 import { rowHash } from './hash.js';
 import { RowIndex } from './row-index.js';
@@ -64,8 +64,11 @@ export interface PartBuilderOptions {
 export class PartBuilder {
   readonly index = new RowIndex();
   readonly header: string;
-  private chunks: string[] = [];
-  private chunkBytes = 0;
+  /** Lines are encoded straight into this buffer (strings die young; nothing piles up in the heap). */
+  private buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  /** Filled chunks kept in memory while the part is below the spool threshold. */
+  private memory: Buffer[] = [];
   private total = 0;
   private file: FileHandle | undefined;
   private filePath: string | undefined;
@@ -76,9 +79,10 @@ export class PartBuilder {
   constructor(options: PartBuilderOptions) {
     this.options = options;
     this.header = csvLine(options.fields);
-    this.chunks.push(this.header);
-    this.chunkBytes = Buffer.byteLength(this.header);
-    this.total = this.chunkBytes;
+    const bytes = Buffer.byteLength(this.header);
+    if (bytes > CHUNK_BYTES) this.memory.push(Buffer.from(this.header));
+    else this.used = this.buffer.write(this.header, 0);
+    this.total = bytes;
   }
 
   get rows(): number {
@@ -89,60 +93,64 @@ export class PartBuilder {
     return this.total;
   }
 
-  /** Bytes a line would add. */
-  static lineBytes(line: string): number {
-    return Buffer.byteLength(line);
-  }
-
   /** Adds a row (its cells in field order, and its line). */
   async add(cells: readonly string[], line: string, lineBytes: number, row: number, attempts: number): Promise<void> {
     this.index.add(rowHash(cells), row, attempts);
-    this.chunks.push(line);
-    this.chunkBytes += lineBytes;
     this.total += lineBytes;
-    if (this.file ? this.chunkBytes >= 1 << 20 : this.total >= this.options.spoolThresholdBytes) {
-      await this.flushToFile();
-    }
+    if (lineBytes > CHUNK_BYTES - this.used) await this.flushChunk();
+    if (lineBytes > CHUNK_BYTES) await this.store(Buffer.from(line));
+    else this.used += this.buffer.write(line, this.used);
   }
 
-  private async flushToFile(): Promise<void> {
-    if (!this.file) {
-      this.filePath = join(this.options.spoolDirectory ?? tmpdir(), `kicksaw-sf-bulk-${randomUUID()}.csv`);
-      this.file = await open(this.filePath, 'w');
+  /** Moves the filled part of the chunk buffer to memory or the spool file. */
+  private async flushChunk(): Promise<void> {
+    if (this.used === 0) return;
+    const filled = this.buffer.subarray(0, this.used);
+    if (this.file) {
+      await this.file.write(filled);
+    } else {
+      this.memory.push(Buffer.from(filled));
     }
-    if (this.chunks.length > 0) {
-      await this.file.write(this.chunks.join(''));
-      this.chunks = [];
-      this.chunkBytes = 0;
-    }
+    this.used = 0;
+    if (!this.file && this.total >= this.options.spoolThresholdBytes) await this.spool();
+  }
+
+  private async store(piece: Buffer): Promise<void> {
+    if (this.file) await this.file.write(piece);
+    else this.memory.push(piece);
+  }
+
+  private async spool(): Promise<void> {
+    this.filePath = join(this.options.spoolDirectory ?? tmpdir(), `kicksaw-sf-bulk-${randomUUID()}.csv`);
+    this.file = await open(this.filePath, 'w');
+    for (const piece of this.memory) await this.file.write(piece);
+    this.memory = [];
   }
 
   /** Completes the part: seals the index and returns the body. */
   async finish(): Promise<PartBody> {
     this.index.seal();
     const fields = this.options.fields;
+    await this.flushChunk();
+    this.buffer = EMPTY;
     if (this.file) {
-      await this.flushToFile();
       await this.file.close();
       const path = this.filePath as string;
       const bytes = this.total;
       return {
         bytes,
-        open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+        open: () => createReadStream(path, { highWaterMark: 256 * 1024 }),
         dispose: () => rm(path, { force: true }),
         readPositions: (positions) => readPositions(createReadStream(path), fields.length, positions),
       };
     }
-    const buffer = Buffer.from(this.chunks.join(''));
-    this.chunks = [];
+    const buffer = this.memory.length === 1 ? (this.memory[0] as Buffer) : Buffer.concat(this.memory);
+    this.memory = [];
     return {
       bytes: buffer.length,
       open: () => buffer,
       dispose: async () => {},
-      readPositions: async (positions) => {
-        const { Readable } = await import('node:stream');
-        return readPositions(Readable.from([buffer]), fields.length, positions);
-      },
+      readPositions: (positions) => readPositions(Readable.from([buffer]), fields.length, positions),
     };
   }
 
@@ -152,9 +160,13 @@ export class PartBuilder {
       await this.file.close().catch(() => {});
       await rm(this.filePath as string, { force: true });
     }
-    this.chunks = [];
+    this.memory = [];
+    this.buffer = EMPTY;
   }
 }
+
+const CHUNK_BYTES = 1 << 20;
+const EMPTY = Buffer.alloc(0);
 
 async function readPositions(stream: Readable, width: number, positions: Set<number>): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();

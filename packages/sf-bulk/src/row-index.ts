@@ -69,6 +69,8 @@ export class RowIndex {
     this.order = order;
     this.sortedHashes = sorted;
     this.taken = new Uint8Array(this.count);
+    // The position-ordered copy is no longer needed: toJSON() rebuilds it from order + sorted.
+    this.hashes = new Float64Array(0);
     return this;
   }
 
@@ -120,8 +122,13 @@ export class RowIndex {
     const n = this.count;
     const b64 = (view: ArrayBufferView, bytes: number) =>
       Buffer.from(view.buffer, view.byteOffset, bytes).toString('base64');
+    let hashes = this.hashes;
+    if (this.order && this.sortedHashes) {
+      hashes = new Float64Array(n);
+      for (let i = 0; i < n; i++) hashes[this.order[i] as number] = this.sortedHashes[i] as number;
+    }
     return {
-      hashes: b64(this.hashes, n * 8),
+      hashes: b64(hashes, n * 8),
       rows: b64(this.rows, n * 4),
       attempts: b64(this.attempts, n),
     };
