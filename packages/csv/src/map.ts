@@ -243,6 +243,8 @@ export function createMapper(mapping: Mapping): Mapper {
   const compiled: Compiled[] = [];
   const columns = new Set<string>();
   for (const [field, spec] of Object.entries(mapping.fields)) {
+    if (field === '__proto__' || field === '')
+      throw new ConfigError('is not a usable field name', { setting: `fields.${field}` });
     names.push(field);
     if (typeof spec === 'string') {
       columns.add(spec);

@@ -398,6 +398,15 @@ function checkHeader(fields: string[], line: number, source: string | undefined)
         column: i + 1,
       });
     }
+    if (name === '__proto__') {
+      throw new InputError('Header has a column named "__proto__", which cannot be a record key: rename it', {
+        code: 'CSV_BAD_HEADER',
+        source,
+        line,
+        column: i + 1,
+        field: name,
+      });
+    }
     const before = seen.get(name);
     if (before !== undefined) {
       throw new InputError(`Header has a duplicate column "${name}" (columns ${before + 1} and ${i + 1})`, {

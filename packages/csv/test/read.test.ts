@@ -251,6 +251,8 @@ describe('readCsv: bad files', () => {
     expect(dup.location).toMatchObject({ line: 1, column: 3, field: 'Email' });
     const empty = await readError(readCsv(chunks('a,,c\n1,2,3\n')).header());
     expect(empty.message).toContain('column 2 has no name');
+    const proto = await readError(collect(readCsv(chunks('a,__proto__\n1,2\n'))));
+    expect(proto.message).toContain('__proto__');
     const trailing = await readError(collect(readCsv(chunks('a,b,\n1,2,\n'))));
     expect(trailing.location.column).toBe(3);
   });
