@@ -1,7 +1,7 @@
 // Streams an object of N MB (default 200) up (unknown length, multipart) and down (stream and file)
 // against a local S3 in a child process, and prints time and this process's peak RSS.
-// Run from /work/main after `pnpm --filter @kicksaw/s3 build`:
-//   pnpm --filter @kicksaw/s3 exec node --no-warnings bench/streaming.mjs 500
+// Run from the repository root after `pnpm build`:
+//   pnpm exec node --no-warnings bench/s3-streaming.bench.mjs 500   (or all benches: pnpm bench)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +15,7 @@ for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) d
 const size = Number(process.argv[2] ?? 200) * 1e6;
 const server = spawn(
   process.execPath,
-  ['--no-warnings', fileURLToPath(new URL('local-s3-server.mjs', import.meta.url))],
+  ['--no-warnings', fileURLToPath(new URL('lib/s3-local-server.mjs', import.meta.url))],
   {
     stdio: ['pipe', 'pipe', 'inherit'],
   },
