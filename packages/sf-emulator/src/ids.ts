@@ -94,8 +94,29 @@ export const ID_POD = '5g0';
  * idFor('001', 1) // '0015g0000000001' + checksum
  */
 export function idFor(keyPrefix: string, sequence: number): string {
-  return to18(keyPrefix + ID_POD + toBase62(sequence, 9));
+  // Built from character codes in one go: this runs once per inserted record.
+  const codes = scratch;
+  for (let index = 0; index < 3; index++) {
+    codes[index] = keyPrefix.charCodeAt(index);
+    codes[index + 3] = ID_POD.charCodeAt(index);
+  }
+  let rest = Math.floor(sequence);
+  for (let index = 14; index >= 6; index--) {
+    codes[index] = BASE62.charCodeAt(rest % 62);
+    rest = Math.floor(rest / 62);
+  }
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let bits = 0;
+    for (let index = 0; index < 5; index++) {
+      const code = codes[chunk * 5 + index]!;
+      if (code >= 65 && code <= 90) bits |= 1 << index;
+    }
+    codes[15 + chunk] = SUFFIX_ALPHABET.charCodeAt(bits);
+  }
+  return String.fromCharCode(...codes);
 }
+
+const scratch: number[] = new Array<number>(18).fill(48);
 
 let fallbackSequence = Math.floor(Math.random() * 1e9);
 

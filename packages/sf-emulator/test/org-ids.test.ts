@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idFor, idSuffix, isValidId, newId, normalizeId, to18 } from '../src/ids.js';
+import { ID_POD, idFor, idSuffix, isValidId, newId, normalizeId, to18, toBase62 } from '../src/ids.js';
 
 describe('Salesforce ids', () => {
   it('computes the checksum suffix of known ids', () => {
@@ -31,6 +31,9 @@ describe('Salesforce ids', () => {
     expect(id.startsWith('001')).toBe(true);
     expect(isValidId(id)).toBe(true);
     expect(idFor('001', 12346)).not.toBe(id);
+    for (const sequence of [0, 1, 61, 62, 3843, 238_327, 1_000_000, 62 ** 8 + 5]) {
+      expect(idFor('a0B', sequence)).toBe(to18(`a0B${ID_POD}${toBase62(sequence, 9)}`));
+    }
     const fresh = newId('a01');
     expect(fresh.startsWith('a01')).toBe(true);
     expect(isValidId(fresh)).toBe(true);
