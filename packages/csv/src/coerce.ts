@@ -169,6 +169,7 @@ export function compileFormat(format: string): DateFormat {
     parse(text) {
       const match = regex.exec(text);
       if (match === null) return undefined;
+      // One object shape for every value (offset and pm included) keeps this hot path monomorphic.
       const parts: Parts & { pm?: boolean } = {
         year: 1970,
         month: 1,
@@ -177,6 +178,8 @@ export function compileFormat(format: string): DateFormat {
         minute: 0,
         second: 0,
         millisecond: 0,
+        offset: undefined,
+        pm: false,
       };
       for (let k = 0; k < setters.length; k++) {
         if (!(setters[k] as Setter)(parts, match[k + 1] as string)) return undefined;
@@ -185,8 +188,7 @@ export function compileFormat(format: string): DateFormat {
         if (parts.hour < 1 || parts.hour > 12) return undefined;
         parts.hour = (parts.hour % 12) + (parts.pm ? 12 : 0);
       }
-      const { pm: _pm, ...result } = parts;
-      return result;
+      return parts;
     },
   };
 }
