@@ -196,20 +196,23 @@ class RecordEncoder {
   }
 
   /**
-   * Values that need no quoting are joined directly (csv-stringify writes them verbatim too); a line with a
-   * delimiter, quote or line break in any value goes through csv-stringify.
+   * Values that need no quoting are written as they are (csv-stringify writes them verbatim too); a value with a
+   * delimiter, quote or line break is quoted by csv-stringify, one field at a time (fields are independent).
    */
   #line(values: unknown[]): string {
     const special = this.#special;
-    let plain = true;
+    const delimiter = this.#delimiter;
+    let line = '';
     for (let i = 0; i < values.length; i++) {
-      if (special.test(values[i] as string)) {
-        plain = false;
-        break;
-      }
+      const value = values[i] as string;
+      if (i > 0) line += delimiter;
+      line += special.test(value) ? this.#quote(value) : value;
     }
-    if (plain) return values.join(this.#delimiter);
-    const [error, text] = this.#api.stringify(values);
+    return line;
+  }
+
+  #quote(value: string): string {
+    const [error, text] = this.#api.stringify([value]);
     if (error !== undefined) throw error;
     return text ?? '';
   }
