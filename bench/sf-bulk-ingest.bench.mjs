@@ -89,7 +89,12 @@ async function runChild(engine, rows, connection) {
 async function startEmulator() {
   const child = spawn(process.execPath, [emulatorScript], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
-  const [line] = await once(lines, 'line');
+  const [line] = await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`the emulator exited with ${code} (is packages/sf-emulator built?)`);
+    }),
+  ]);
   return { child, connection: JSON.parse(line) };
 }
 

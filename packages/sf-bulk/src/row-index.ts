@@ -1,6 +1,6 @@
 /**
  * The compact per-job reconciliation index: for each row of a job, the hash of the values sent,
- * the input row number and the attempt count. 13 bytes a row (plus one while matching), sorted by
+ * the input row number and the attempt count: 13 bytes a row while filling, 18 once sealed and sorted by
  * hash once the job's CSV is complete, looked up by binary search. Identical rows share a hash;
  * each result takes one of the remaining row numbers with that content.
  */
