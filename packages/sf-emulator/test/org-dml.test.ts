@@ -534,6 +534,25 @@ describe('delete, hardDelete, undelete', () => {
     expect(org.get(part!.id!)!.IsDeleted).toBe(false);
   });
 
+  it('clears lookups to a deleted parent and sets them back on undelete', () => {
+    const org = newOrg();
+    const [account] = org.dml('insert', 'Account', [{ Name: 'Parent' }]);
+    const [widget] = org.dml('insert', 'Widget__c', [{ Account__c: account!.id }]);
+    const [kase] = org.dml('insert', 'Case', [{ Subject: 's', AccountId: account!.id }]);
+    org.dml('delete', 'Account', [{ Id: account!.id }]);
+    expect(org.get(widget!.id!)!.Account__c).toBeNull();
+    expect(org.get(kase!.id!)!.AccountId).toBeNull();
+    org.dml('undelete', 'Account', [{ Id: account!.id }]);
+    expect(org.get(widget!.id!)!.Account__c).toBe(account!.id);
+    expect(org.get(kase!.id!)!.AccountId).toBe(account!.id);
+    // A hard delete clears them for good, and an allOrNone rollback puts them back.
+    const rolledBack = org.dml('hardDelete', 'Account', [{ Id: account!.id }, { Id: 'bad' }], { allOrNone: true });
+    expect(rolledBack[0]!.success).toBe(false);
+    expect(org.get(widget!.id!)!.Account__c).toBe(account!.id);
+    org.dml('hardDelete', 'Account', [{ Id: account!.id }]);
+    expect(org.get(widget!.id!)!.Account__c).toBeNull();
+  });
+
   it('objects without IsDeleted cannot be deleted', () => {
     const org = newOrg();
     const [result] = org.dml('delete', 'User', [{ Id: org.userId }]);

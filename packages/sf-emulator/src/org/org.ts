@@ -1123,20 +1123,26 @@ export class LocalOrg implements EmulatedOrg {
     this.indexRecord(store, next);
     context.undo?.push({ store, id: current.Id, before: current });
     this.cascadeUndelete(store, current.Id, context);
+    this.restoreLookups(current.Id, context);
     return { success: true, id: current.Id, created: false, errors: [] };
   }
 
   /** Soft- (or hard-) deletes the records that cascade from deleted parents: one scan per child object. */
   private cascadeDelete(parent: ObjectStore, parentIds: string[], context: DmlContext, hard = false): void {
-    const relationships = this.childRelationships(parent.object.name).filter((child) => child.cascadeDelete);
+    const relationships = this.childRelationships(parent.object.name);
     if (relationships.length === 0) return;
     const parents = new Set(parentIds);
     for (const relationship of relationships) {
       const childStore = this.stores.get(relationship.child.lower)!;
       if (childStore.records.size === 0) continue;
       const fieldName = relationship.childField.name;
+      if (!relationship.cascadeDelete) {
+        this.clearLookups(childStore, fieldName, parents, context, hard);
+        continue;
+      }
       const cascaded: string[] = [];
-      for (const record of [...childStore.records.values()]) {
+      // Replacing or deleting entries while iterating a Map is safe: no copy of a possibly large store.
+      for (const record of childStore.records.values()) {
         const parentId = record[fieldName];
         if (typeof parentId !== 'string' || !parents.has(parentId)) continue;
         if (hard) {
@@ -1167,12 +1173,48 @@ export class LocalOrg implements EmulatedOrg {
   /** Child id to the parent id whose deletion cascaded to it (restored together on undelete). */
   private readonly cascadeOrigin = new Map<string, string>();
 
+  /** Parent id to the lookups cleared when it was deleted (set back when it is undeleted). */
+  private readonly clearedLookups = new Map<string, Array<{ store: ObjectStore; id: string; field: string }>>();
+
+  /** A deleted parent's lookups are set to null on its live children (Salesforce's default `SetNull`). */
+  private clearLookups(
+    childStore: ObjectStore,
+    fieldName: string,
+    parents: Set<string>,
+    context: DmlContext,
+    hard: boolean,
+  ): void {
+    for (const record of childStore.records.values()) {
+      const parentId = record[fieldName];
+      if (typeof parentId !== 'string' || !parents.has(parentId) || record.Id === parentId) continue;
+      const next = { ...record, [fieldName]: null, SystemModstamp: context.timestamp } as OrgRecord;
+      childStore.records.set(record.Id, next);
+      context.undo?.push({ store: childStore, id: record.Id, before: record });
+      if (hard) continue;
+      const list = this.clearedLookups.get(parentId);
+      const entry = { store: childStore, id: record.Id, field: fieldName };
+      if (list) list.push(entry);
+      else this.clearedLookups.set(parentId, [entry]);
+    }
+  }
+
+  private restoreLookups(parentId: string, context: DmlContext): void {
+    const list = this.clearedLookups.get(parentId);
+    if (!list) return;
+    this.clearedLookups.delete(parentId);
+    for (const { store, id, field } of list) {
+      const record = store.records.get(id);
+      if (!record || record[field] !== null) continue;
+      store.records.set(id, { ...record, [field]: parentId, SystemModstamp: context.timestamp } as OrgRecord);
+    }
+  }
+
   private cascadeUndelete(parent: ObjectStore, parentId: string, context: DmlContext): void {
     if (this.cascadeOrigin.size === 0) return;
     for (const relationship of this.childRelationships(parent.object.name)) {
       if (!relationship.cascadeDelete) continue;
       const childStore = this.stores.get(relationship.child.lower)!;
-      for (const record of [...childStore.records.values()]) {
+      for (const record of childStore.records.values()) {
         if (record.IsDeleted !== true || this.cascadeOrigin.get(record.Id) !== parentId) continue;
         this.cascadeOrigin.delete(record.Id);
         const next = { ...record, IsDeleted: false, SystemModstamp: context.timestamp } as OrgRecord;
@@ -1181,6 +1223,7 @@ export class LocalOrg implements EmulatedOrg {
         childStore.deleted--;
         this.indexRecord(childStore, next);
         this.cascadeUndelete(childStore, record.Id, context);
+        this.restoreLookups(record.Id, context);
       }
     }
   }
