@@ -117,10 +117,10 @@ describe('faults', () => {
 
   it('leaves slow jobs running at the deadline and resume() collects the same outcomes', async () => {
     sf = await startOrg({
-      faults: { jobProcessingMs: 400, rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.02 }] },
+      faults: { jobProcessingMs: 3_000, rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.02 }] },
     });
     const conn = await loginConnection(sf);
-    const run = ingest({ ...base(conn, items(3_000, 'slow')), deadline: Date.now() + 150 });
+    const run = ingest({ ...base(conn, items(3_000, 'slow')), deadline: Date.now() + 1_200 });
     const firstOutcomes: RowOutcome[] = [];
     for await (const o of run) firstOutcomes.push(o);
     const firstSummary = await run.summary();
@@ -128,6 +128,7 @@ describe('faults', () => {
     expect(firstSummary.input).toBe(0);
     expect(run.pendingJobs()).toHaveLength(3);
     const state = JSON.parse(JSON.stringify(run.pendingJobStates()));
+    sf.faults.set({ jobProcessingMs: 0, rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.02 }] });
 
     const later = resume({ connection: conn, jobs: state, ...FAST });
     const resumed: RowOutcome[] = [];
