@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { DmlOperation, DmlResult, FieldDefinition, ObjectDefinition } from '../contract.js';
@@ -5,7 +7,7 @@ import { seededRandom } from '../faults.js';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
 import { CsvParser, CsvSyntaxError, DELIMITERS, quote, shuffleInPlace } from './csv.js';
-import { makeId, sfDate, streamLines } from './jobs.js';
+import { makeId, sfDate } from './jobs.js';
 
 const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
 type IngestOperation = (typeof OPERATIONS)[number];
@@ -31,9 +33,14 @@ interface IngestJob {
   chunks: Buffer[];
   uploadBytes: number;
   header: string[];
+  /** Result rows in blocks (one string per internal batch, lines ending with the job's line ending). */
   success: string[];
   failed: string[];
   unprocessed: string[];
+  /** Turns a parsed row into a record keyed by the header (compiled once per job). */
+  buildRecord?: (row: string[]) => Record<string, unknown>;
+  /** Seeded generator of the result order (shuffle mode). */
+  random?: () => number;
   processed: number;
   failedCount: number;
   errorMessage?: string;
@@ -179,6 +186,8 @@ export class IngestJobStore {
       sequence: ++this.sequence,
     };
     if (typeof body.assignmentRuleId === 'string') job.assignmentRuleId = body.assignmentRuleId;
+    if (api.ctx.settings.resultOrder === 'shuffle')
+      job.random = seededRandom(api.ctx.settings.seed * 7919 + job.sequence);
     this.jobs.set(job.id, job);
     sendJson(api.res, 200, this.info(job, false, api.version));
   }
@@ -295,19 +304,19 @@ export class IngestJobStore {
     const d = job.columnDelimiter;
     const original = job.header.join(d);
     let head: string;
-    let lines: string[];
+    let blocks: string[];
     if (kind === 'success') {
       head = `"sf__Id"${d}"sf__Created"${original ? d + original : ''}${eol}`;
-      lines = job.success;
+      blocks = job.success;
     } else if (kind === 'failed') {
       head = `"sf__Id"${d}"sf__Error"${original ? d + original : ''}${eol}`;
-      lines = job.failed;
+      blocks = job.failed;
     } else {
       head = original ? original + eol : '';
-      lines = job.unprocessed;
+      blocks = job.unprocessed;
     }
     api.res.writeHead(200, { 'Content-Type': 'text/csv' });
-    await streamLines(api.res, head, lines, eol);
+    await streamBlocks(api.res, head, blocks);
   }
 
   private async process(job: IngestJob): Promise<void> {
@@ -341,7 +350,11 @@ export class IngestJobStore {
     let pending: string[][] = [];
     const records: string[][] = [];
     const toUnprocessed = (rows: string[][]) => {
-      for (const row of rows) job.unprocessed.push(row.map(quote).join(d));
+      addBlock(
+        job,
+        job.unprocessed,
+        rows.map((row) => row.map(quote).join(d)),
+      );
     };
     const runBatch = async (rows: string[][]) => {
       if (rows.length === 0) return;
@@ -397,11 +410,11 @@ export class IngestJobStore {
       }
     }
     job.processingTime = Date.now() - (job.processingStarted ?? Date.now());
-    if (ctx.settings.resultOrder === 'shuffle') {
-      const random = seededRandom(ctx.settings.seed * 7919 + job.sequence);
-      shuffleInPlace(job.success, random);
-      shuffleInPlace(job.failed, random);
-      shuffleInPlace(job.unprocessed, random);
+    if (job.random) {
+      // Batches finish in any order at Salesforce: shuffle the blocks too.
+      shuffleInPlace(job.success, job.random);
+      shuffleInPlace(job.failed, job.random);
+      shuffleInPlace(job.unprocessed, job.random);
     }
     job.systemModstamp = Date.now();
     if ((job.state as IngestState) === 'Aborted') return;
@@ -415,6 +428,8 @@ export class IngestJobStore {
 
   private applyBatch(ctx: EmulatorContext, job: IngestJob, columns: string[], rows: string[][]): void {
     this.batches++;
+    job.buildRecord ??= recordBuilder(columns);
+    const build = job.buildRecord;
     const d = job.columnDelimiter;
     const width = columns.length;
     const records: Array<Record<string, unknown>> = [];
@@ -437,9 +452,7 @@ export class IngestJobStore {
         });
         continue;
       }
-      const record: Record<string, unknown> = {};
-      for (let c = 0; c < width; c++) record[columns[c] as string] = row[c] ?? '';
-      records.push(record);
+      records.push(build(row));
       positions.push(r);
     }
     const operation: DmlOperation = job.operation;
@@ -454,18 +467,78 @@ export class IngestJobStore {
       byRow[rowIndex] = results[k] as DmlResult;
     });
     for (const [rowIndex, result] of shapeErrors) byRow[rowIndex] = result;
-    for (let r = 0; r < rows.length; r++) {
+    // One string per result line, joined into one block per internal batch; rows visited in a seeded
+    // shuffled order in shuffle mode.
+    const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    const order = rowOrder(rows.length, job.random);
+    const success: string[] = [];
+    const failed: string[] = [];
+    for (let k = 0; k < order.length; k++) {
+      const r = order[k] as number;
       const result = byRow[r] as DmlResult;
-      const original = (rows[r] as string[]).map(quote).join(d);
-      job.processed++;
+      const row = rows[r] as string[];
+      let original = '';
+      for (let c = 0; c < row.length; c++) original += (c === 0 ? '' : d) + quote(row[c] as string);
       if (result.success) {
-        job.success.push(`"${result.id ?? ''}"${d}"${result.created ? 'true' : 'false'}"${d}${original}`);
+        success.push(`"${result.id ?? ''}"${d}"${result.created ? 'true' : 'false'}"${d}${original}`);
       } else {
         job.failedCount++;
-        job.failed.push(`${quote(result.id ?? '')}${d}${quote(formatErrors(result))}${d}${original}`);
+        failed.push(`${quote(result.id ?? '')}${d}${quote(formatErrors(result))}${d}${original}`);
       }
     }
+    job.processed += rows.length;
+    if (success.length > 0) job.success.push(success.join(eol) + eol);
+    if (failed.length > 0) job.failed.push(failed.join(eol) + eol);
   }
+}
+
+/**
+ * A function building `{ [header]: value }` from a row: an object literal with the header's keys (compiled
+ * once per job, keys JSON-quoted) is several times faster than keyed stores row by row.
+ */
+function recordBuilder(columns: string[]): (row: string[]) => Record<string, unknown> {
+  const unique = new Set(columns).size === columns.length;
+  if (!unique || columns.length > 500) {
+    return (row) => {
+      const record: Record<string, unknown> = {};
+      for (let c = 0; c < columns.length; c++) record[columns[c] as string] = row[c] ?? '';
+      return record;
+    };
+  }
+  const body = columns.map((column, c) => `${JSON.stringify(column)}: row[${c}] ?? ''`).join(', ');
+  return new Function('row', `return { ${body} };`) as (row: string[]) => Record<string, unknown>;
+}
+
+/** 0..n-1, shuffled with the generator when there is one. */
+function rowOrder(n: number, random: (() => number) | undefined): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (random) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      const tmp = order[i] as number;
+      order[i] = order[j] as number;
+      order[j] = tmp;
+    }
+  }
+  return order;
+}
+
+/** Appends one internal batch's result lines as one block (shuffled within in shuffle mode). */
+function addBlock(job: IngestJob, blocks: string[], lines: string[]): void {
+  if (lines.length === 0) return;
+  if (job.random) shuffleInPlace(lines, job.random);
+  const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+  blocks.push(lines.join(eol) + eol);
+}
+
+/** Writes the header and the blocks, honouring back-pressure. */
+async function streamBlocks(res: ServerResponse, head: string, blocks: string[]): Promise<void> {
+  if (head && !res.write(head)) await once(res, 'drain');
+  for (const block of blocks) {
+    if (!res.write(block)) await once(res, 'drain');
+  }
+  res.end();
 }
 
 /** `sf__Error` text: `CODE:message:field,field --` for each error. */
