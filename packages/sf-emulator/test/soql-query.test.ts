@@ -248,6 +248,28 @@ describe('WHERE', () => {
   });
 });
 
+describe('indexed lookups', () => {
+  it('answers Id and external-id conditions like a full scan, deleted rows included only by queryAll', () => {
+    const { org, acme, globex } = setup();
+    const ext = (soql: string, all = false) => names(org.query(soql, { all }), 'Ext__c').sort() as string[];
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Ext__c = 'W1'")).toEqual(['w1']);
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Ext__c IN ('w1', 'W2', 'nope')")).toEqual(['w1', 'w2']);
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Ext__c = 'w1' AND Qty__c = 3")).toEqual([]);
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Qty__c = 2 AND Ext__c = 'w1'")).toEqual(['w1']);
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Ext__c = 'w1' OR Ext__c = 'w3'")).toEqual(['w1', 'w3']);
+    const [w1] = org.query("SELECT Id FROM Widget__c WHERE Ext__c = 'w1'").records;
+    org.dml('delete', 'Widget__c', [{ Id: w1!.Id }]);
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Ext__c = 'w1'")).toEqual([]);
+    expect(ext("SELECT Ext__c FROM Widget__c WHERE Ext__c = 'w1'", true)).toEqual(['w1']);
+    expect(ext(`SELECT Ext__c FROM Widget__c WHERE Id = '${String(w1!.Id).slice(0, 15)}'`)).toEqual([]);
+    expect(ext(`SELECT Ext__c FROM Widget__c WHERE Id = '${w1!.Id}'`, true)).toEqual(['w1']);
+    expect(names(org.query(`SELECT Name FROM Account WHERE Id IN ('${acme}', '${globex}') ORDER BY Name`))).toEqual([
+      'Acme',
+      'globex',
+    ]);
+  });
+});
+
 describe('ORDER BY, LIMIT, OFFSET', () => {
   it('sorts case-insensitively on several keys, nulls first by default', () => {
     const { org } = setup();

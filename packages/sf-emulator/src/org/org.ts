@@ -397,6 +397,25 @@ export class LocalOrg implements EmulatedOrg {
     return ids.map((id) => this.materialize(store, store.records.get(id)!));
   }
 
+  /**
+   * Internal (query planner): live records whose indexed field equals one of `values`, or undefined when the
+   * field has no index.
+   */
+  indexedRecords(store: ObjectStore, field: CompiledField, values: string[]): OrgRecord[] | undefined {
+    if (!store.indexes.has(field.lower)) return undefined;
+    const out: OrgRecord[] = [];
+    const seen = new Set<string>();
+    for (const value of values) {
+      for (const id of this.lookupIndex(store, field, value) ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const record = store.records.get(id);
+        if (record) out.push(record);
+      }
+    }
+    return out;
+  }
+
   /** Ids of live records whose indexed field has `value`; undefined when the field has no index. */
   private lookupIndex(store: ObjectStore, field: CompiledField, value: unknown): string[] | undefined {
     const index = store.indexes.get(field.lower);

@@ -838,7 +838,8 @@ function runParsed(org: LocalOrg, soql: string, query: Query, includeDeleted: bo
 
   const matched: OrgRecord[] = [];
   const skipDeleted = !includeDeleted && store.deleted > 0;
-  for (const record of store.records.values()) {
+  const candidates = query.where ? plannedCandidates(org, store, query.where, alias, includeDeleted) : undefined;
+  for (const record of candidates ?? store.records.values()) {
     if (skipDeleted && record.IsDeleted === true) continue;
     if (where && !where(record)) continue;
     matched.push(record);
@@ -870,6 +871,64 @@ function runParsed(org: LocalOrg, soql: string, query: Query, includeDeleted: bo
   const records = rows.map((record) => compiler.project(object, record, items, children));
   const columns = items.map((item) => (item.kind === 'subquery' ? item.subquery!.relationshipName : item.path!.path));
   return { totalSize: records.length, records, columns, isCount: false };
+}
+
+/**
+ * A tiny query planner: when the WHERE clause is a plain AND chain (no OR, NOT or parentheses) with a condition
+ * `Id = '...'` / `Id IN (...)`, or `=` / `IN` on a case-insensitive unique or external id field, only the
+ * records those values name are scanned (the whole WHERE still runs on them). Undefined means a full scan.
+ */
+function plannedCandidates(
+  org: LocalOrg,
+  store: ObjectStore,
+  where: WhereClause,
+  alias: string | undefined,
+  includeDeleted: boolean,
+): OrgRecord[] | undefined {
+  const conditions: Array<Record<string, unknown>> = [];
+  let node: WhereClause | undefined = where;
+  while (node) {
+    const left = node.left as Record<string, unknown> | null;
+    const operator = 'operator' in node ? node.operator : undefined;
+    if (operator !== undefined && operator !== 'AND') return undefined;
+    if (!left || !('field' in left) || 'openParen' in left || 'closeParen' in left || 'valueQuery' in left) {
+      return undefined;
+    }
+    conditions.push(left);
+    node = 'right' in node ? (node.right as WhereClause | undefined) : undefined;
+  }
+  for (const condition of conditions) {
+    const operator = String(condition.operator).toUpperCase();
+    if (operator !== '=' && operator !== 'IN') continue;
+    let name = String(condition.field);
+    if (alias && name.toLowerCase().startsWith(`${alias.toLowerCase()}.`)) name = name.slice(alias.length + 1);
+    if (name.includes('.')) continue;
+    const field = store.object.byLower.get(name.toLowerCase());
+    if (!field) continue;
+    const values = Array.isArray(condition.value) ? condition.value : [condition.value];
+    const types = Array.isArray(condition.literalType)
+      ? condition.literalType
+      : values.map(() => condition.literalType);
+    if (!types.every((type) => type === 'STRING')) continue;
+    const texts = (values as string[]).map(unquote);
+    if (field.type === 'id') {
+      const out: OrgRecord[] = [];
+      const seen = new Set<string>();
+      for (const text of texts) {
+        const id = normalizeId(text);
+        if (!id || seen.has(id)) continue;
+        seen.add(id);
+        const record = store.records.get(id);
+        if (record) out.push(record);
+      }
+      return out;
+    }
+    if (!includeDeleted && field.indexed && !field.caseSensitive) {
+      const found = org.indexedRecords(store, field, texts);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** GROUP BY on plain fields (no ROLLUP/CUBE, no HAVING): one AggregateResult record per group. */
