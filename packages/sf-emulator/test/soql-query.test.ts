@@ -82,6 +82,12 @@ describe('SELECT and the REST record shape', () => {
     expect(names(org.query("SELECT Name FROM Contact WHERE Name = 'ann smith'"))).toEqual(['Ann Smith']);
   });
 
+  it('accepts FOR VIEW and FOR REFERENCE as no-ops', () => {
+    const { org } = setup();
+    expect(org.query('SELECT Id FROM Account FOR VIEW').totalSize).toBe(3);
+    expect(org.query('SELECT Id FROM Account FOR REFERENCE').totalSize).toBe(3);
+  });
+
   it('supports an object alias', () => {
     const { org } = setup();
     expect(names(org.query("SELECT a.Name FROM Account a WHERE a.Industry = 'Energy'"))).toEqual(['globex']);

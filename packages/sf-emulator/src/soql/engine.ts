@@ -193,7 +193,8 @@ class QueryCompiler {
     if (query.groupBy && nested) throw unsupported('GROUP BY in a subquery');
     if (query.having) throw unsupported('HAVING');
     if (query.withDataCategory) throw unsupported('WITH DATA CATEGORY');
-    if (query.for) throw unsupported(`FOR ${query.for}`);
+    // FOR VIEW / FOR REFERENCE only update "recently viewed" data: no effect on the rows. FOR UPDATE locks.
+    if (query.for === 'UPDATE') throw unsupported('FOR UPDATE');
     if (query.update) throw unsupported(`UPDATE ${query.update}`);
     if (query.usingScope) throw unsupported('USING SCOPE');
     if (query.offset !== undefined && query.offset > 2000) {
