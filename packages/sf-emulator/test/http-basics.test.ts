@@ -50,6 +50,7 @@ describe('HTTP basics', () => {
       headers: { 'X-SFDC-Session': sf.accessToken },
     });
     expect(session.status).toBe(200);
+    expect(session.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/15000000$/);
     const limits = session.json() as Record<string, { Max: number; Remaining: number }>;
     expect(limits.DailyApiRequests?.Max).toBeGreaterThan(0);
   });

@@ -134,7 +134,7 @@ export function columnMetadata(org: Org, soql: string): Record<string, unknown> 
     throw new ApiError(400, 'INVALID_TYPE', `sObject type '${objectName}' is not supported.`);
   }
   // Validate the query and learn the columns from the org's parser.
-  const probe = org.query(/\blimit\s+\d+\s*$/i.test(soql) ? soql : soql);
+  const probe = org.query(soql);
   const columns = probe.columns;
   const build = (path: string[], object: string): Record<string, unknown> => {
     const def = org.getObject(object);

@@ -84,13 +84,14 @@ function safeDecode(segment: string): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Applies the API-request faults; returns false when the connection was dropped. */
-function apiFaults(ctx: EmulatorContext, req: IncomingMessage, path: string): boolean {
+function apiFaults(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string): boolean {
   if (ctx.faults.shouldDropConnection()) {
     req.socket.destroy();
     return false;
   }
   ctx.apiRequests++;
   const limit = ctx.faults.dailyApiRequestLimit();
+  res.setHeader('Sforce-Limit-Info', `api-usage=${ctx.apiRequests}/${limit ?? 15_000_000}`);
   if (limit !== undefined && ctx.apiRequests > limit) {
     throw new ApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
   }
@@ -173,7 +174,7 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
     throw notFound();
   }
   const session = authenticate(ctx, req);
-  if (!apiFaults(ctx, req, path)) return;
+  if (!apiFaults(ctx, req, res, path)) return;
   const version = data[1] as string;
   const rest = data[2] ?? '';
   const segments = rest === '' ? [] : rest.split('/').map(safeDecode);
