@@ -232,6 +232,23 @@ describe('WHERE', () => {
     expect(org.query('SELECT Id FROM Account WHERE CreatedDate = N_DAYS_AGO:5').totalSize).toBe(3);
   });
 
+  it('supports date functions in WHERE', () => {
+    const { org } = setup();
+    const opps = (where: string) => names(org.query(`SELECT Name FROM Opportunity WHERE ${where} ORDER BY CloseDate`));
+    expect(opps('CALENDAR_YEAR(CloseDate) = 2024')).toEqual(['Past', 'Big', 'Soon']);
+    expect(opps('CALENDAR_MONTH(CloseDate) IN (4, 1)')).toEqual(['Past', 'Later']);
+    expect(opps('CALENDAR_QUARTER(CloseDate) = 2 AND DAY_IN_MONTH(CloseDate) > 15')).toEqual(['Past', 'Soon']);
+    expect(opps('DAY_IN_WEEK(CloseDate) = 4')).toEqual(['Big']);
+    expect(opps('FISCAL_YEAR(CloseDate) > 2024')).toEqual(['Later']);
+    expect(opps('DAY_IN_YEAR(CloseDate) = 10')).toEqual(['Later']);
+    expect(org.query('SELECT Id FROM Contact WHERE DAY_ONLY(CreatedDate) = 2024-05-15').totalSize).toBe(4);
+    expect(org.query('SELECT Id FROM Contact WHERE DAY_ONLY(CreatedDate) = TODAY').totalSize).toBe(4);
+    expect(org.query('SELECT Id FROM Account WHERE HOUR_IN_DAY(CreatedDate) = 8').totalSize).toBe(3);
+    expect(codeOf(() => org.query("SELECT Id FROM Account WHERE CALENDAR_YEAR(CreatedDate) = '2024'")).code).toBe(
+      'INVALID_QUERY_FILTER_OPERATOR',
+    );
+  });
+
   it('supports INCLUDES and EXCLUDES on multi-select picklists', () => {
     const { org } = setup();
     const ext = (where: string) =>
@@ -428,7 +445,8 @@ describe('errors', () => {
       ['SELECT Name, COUNT(Id) FROM Account GROUP BY Industry', /grouped or aggregated: Name/],
       ['SELECT Id FROM Account FOR UPDATE', /FOR UPDATE/],
       ['SELECT TYPEOF Owner WHEN User THEN Name END FROM Account', /TYPEOF/],
-      ['SELECT Id FROM Account WHERE CALENDAR_YEAR(CreatedDate) = 2024', /CALENDAR_YEAR/],
+      ['SELECT Id FROM Account WHERE CALENDAR_YEAR(convertTimezone(CreatedDate)) = 2024', /CALENDAR_YEAR/],
+      ['SELECT Id FROM Account WHERE CALENDAR_YEAR(Name) = 2024', /date or dateTime field/],
       ['SELECT toLabel(Industry) FROM Account', /toLabel/i],
       ['SELECT Id FROM Account USING SCOPE mine', /USING SCOPE/],
     ];

@@ -4,6 +4,7 @@
  * Anything it does not support fails with MALFORMED_QUERY naming the construct, never a wrong answer.
  */
 import {
+  type FunctionExp,
   type FieldType as ParsedFieldType,
   parseQuery,
   type Query,
@@ -399,21 +400,31 @@ class QueryCompiler {
   }
 
   compileCondition(object: CompiledObject, condition: Record<string, unknown>, alias: string | undefined): Predicate {
-    if ('fn' in condition) {
-      const fn = condition.fn as { rawValue?: string; functionName?: string };
-      throw unsupported(`The function ${fn.rawValue ?? fn.functionName ?? ''} in WHERE`);
-    }
-    const rawField = String(condition.field);
     const operator = String(condition.operator).toUpperCase();
-    const path = this.resolvePath(object, rawField, alias);
-    const field = path.field;
-    if ('valueQuery' in condition) {
-      return this.compileSemiJoin(path, operator, condition.valueQuery as Query);
+    let rawField: string;
+    let field: { name: string; length: number };
+    let type: CompiledField['valueType'];
+    let get: (record: OrgRecord) => unknown;
+    if ('fn' in condition) {
+      const fn = condition.fn as FunctionExp;
+      const dateFunction = this.compileDateFunction(object, fn, alias);
+      rawField = fn.rawValue ?? fn.functionName ?? '';
+      field = { name: rawField, length: 0 };
+      type = dateFunction.type;
+      get = dateFunction.get;
+    } else {
+      rawField = String(condition.field);
+      const path = this.resolvePath(object, rawField, alias);
+      if ('valueQuery' in condition) {
+        return this.compileSemiJoin(path, operator, condition.valueQuery as Query);
+      }
+      field = path.field;
+      type = path.field.valueType;
+      get = (record: OrgRecord) => this.valueAt(path, record);
     }
     const literalTypes = condition.literalType as string | string[] | undefined;
     const values = condition.value as string | string[];
     const nValues = condition.dateLiteralVariable as number | number[] | undefined;
-    const type = field.valueType;
     const isText = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(type);
     const isId = type === 'id' || type === 'reference';
     const isNumber = ['int', 'double', 'currency', 'percent'].includes(type);
@@ -502,7 +513,6 @@ class QueryCompiler {
     const listTypes = Array.isArray(literalTypes) ? literalTypes : listValues.map(() => literalTypes ?? 'STRING');
     const listN = Array.isArray(nValues) ? nValues : listValues.map(() => nValues);
     const converted = listValues.map((raw, index) => convert(raw, listTypes[index] ?? 'STRING', listN[index]));
-    const get = (record: OrgRecord) => this.valueAt(path, record);
     const norm = (value: unknown): unknown => {
       if (value === null || value === undefined) return null;
       if (isText) return String(value).toLowerCase();
@@ -627,6 +637,78 @@ class QueryCompiler {
       }
       default:
         throw unsupported(`The operator ${operator}`);
+    }
+  }
+
+  /**
+   * Date functions in WHERE: CALENDAR_YEAR, CALENDAR_QUARTER, CALENDAR_MONTH, DAY_IN_MONTH, DAY_IN_WEEK (1 =
+   * Sunday), DAY_IN_YEAR, WEEK_IN_MONTH, WEEK_IN_YEAR, HOUR_IN_DAY, DAY_ONLY, and the FISCAL_ forms (the fiscal
+   * year is the calendar year). Values are taken in UTC.
+   */
+  compileDateFunction(
+    object: CompiledObject,
+    fn: FunctionExp,
+    alias: string | undefined,
+  ): { type: CompiledField['valueType']; get: (record: OrgRecord) => unknown } {
+    const name = String(fn.functionName ?? '').toUpperCase();
+    const label = fn.rawValue ?? name;
+    const parameter = fn.parameters?.[0];
+    if (typeof parameter !== 'string' || (fn.parameters?.length ?? 0) !== 1) {
+      throw unsupported(`The function ${label} in WHERE`);
+    }
+    const path = this.resolvePath(object, parameter, alias);
+    const fieldType = path.field.valueType;
+    if (fieldType !== 'date' && fieldType !== 'datetime') {
+      throw malformed(positioned(this.soql, parameter, `${name} needs a date or dateTime field: ${path.field.name}`));
+    }
+    const parts = (value: unknown) => {
+      const text = String(value);
+      const year = Number(text.slice(0, 4));
+      const month = Number(text.slice(5, 7));
+      const day = Number(text.slice(8, 10));
+      const hour = text.length > 10 ? Number(text.slice(11, 13)) : 0;
+      const utc = Date.UTC(year, month - 1, day);
+      const dayOfYear = Math.round((utc - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+      return { year, month, day, hour, dayOfYear, weekday: new Date(utc).getUTCDay() + 1 };
+    };
+    const number = (pick: (p: ReturnType<typeof parts>) => number) => ({
+      type: 'int' as const,
+      get: (record: OrgRecord) => {
+        const value = this.valueAt(path, record);
+        return value === null ? null : pick(parts(value));
+      },
+    });
+    switch (name.replace(/^FISCAL_/, 'CALENDAR_')) {
+      case 'CALENDAR_YEAR':
+        return number((p) => p.year);
+      case 'CALENDAR_QUARTER':
+        return number((p) => Math.ceil(p.month / 3));
+      case 'CALENDAR_MONTH':
+        return number((p) => p.month);
+      case 'DAY_IN_MONTH':
+        return number((p) => p.day);
+      case 'DAY_IN_WEEK':
+        return number((p) => p.weekday);
+      case 'DAY_IN_YEAR':
+        return number((p) => p.dayOfYear);
+      case 'WEEK_IN_MONTH':
+        return number((p) => Math.ceil(p.day / 7));
+      case 'WEEK_IN_YEAR':
+        return number((p) => Math.ceil(p.dayOfYear / 7));
+      case 'HOUR_IN_DAY':
+        if (fieldType !== 'datetime') throw malformed(`HOUR_IN_DAY needs a dateTime field: ${path.field.name}`);
+        return number((p) => p.hour);
+      case 'DAY_ONLY':
+        if (fieldType !== 'datetime') throw malformed(`DAY_ONLY needs a dateTime field: ${path.field.name}`);
+        return {
+          type: 'date',
+          get: (record: OrgRecord) => {
+            const value = this.valueAt(path, record);
+            return value === null ? null : String(value).slice(0, 10);
+          },
+        };
+      default:
+        throw unsupported(`The function ${label} in WHERE`);
     }
   }
 
