@@ -896,7 +896,7 @@ export class LocalOrg implements EmulatedOrg {
     return undefined;
   }
 
-  private missingRequired(store: ObjectStore, record: OrgRecord, fields: CompiledField[]): DmlError | undefined {
+  private missingRequired(record: OrgRecord, fields: CompiledField[]): DmlError | undefined {
     let missing: string[] | undefined;
     for (const field of fields) {
       const value = record[field.name];
@@ -906,7 +906,6 @@ export class LocalOrg implements EmulatedOrg {
       }
     }
     if (!missing) return undefined;
-    void store;
     return err('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   }
 
@@ -944,7 +943,7 @@ export class LocalOrg implements EmulatedOrg {
     for (const field of object.defaults) {
       if (record[field.name] === undefined) record[field.name] = field.defaultValue;
     }
-    const missing = this.missingRequired(store, record, object.requiredOnCreate);
+    const missing = this.missingRequired(record, object.requiredOnCreate);
     if (missing) return fail(missing);
     if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = userId;
     const invalid = this.runValidationRules(store, record, 'insert');
@@ -1017,7 +1016,7 @@ export class LocalOrg implements EmulatedOrg {
     const next = { ...current } as OrgRecord;
     const problem = this.applyValues(context, input, next, 'update');
     if (problem) return fail(problem, current.Id);
-    const missing = this.missingRequired(store, next, object.requiredOnUpdate);
+    const missing = this.missingRequired(next, object.requiredOnUpdate);
     if (missing) return fail(missing, current.Id);
     next.LastModifiedDate = context.timestamp;
     next.LastModifiedById = this.userId;
