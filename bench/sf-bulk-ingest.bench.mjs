@@ -54,7 +54,7 @@ async function runChild(engine, rows, connection) {
       operation: 'insert',
       records: generate(rows),
       api: 'bulk',
-      maxRowsPerJob: 250_000,
+      maxRowsPerJob: Number(process.env.BENCH_ROWS_PER_JOB ?? 250_000),
       maxConcurrentJobs: 3,
       pollIntervalMs: 250,
       maxPollIntervalMs: 2000,

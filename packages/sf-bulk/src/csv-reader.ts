@@ -117,3 +117,22 @@ export async function* readCsvRecords(stream: AsyncIterable<Uint8Array | string>
 export async function* readCsvRows(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<string[]> {
   for await (const batch of readCsvRecords(stream)) yield* batch;
 }
+
+/**
+ * Reads a file in chunks through one reused buffer (no garbage Buffers: the consumer must be done
+ * with a chunk before asking for the next, as {@link readCsvRecords} is: it decodes each at once).
+ */
+export async function* readFileChunks(path: string, chunkBytes = 64 * 1024): AsyncGenerator<Uint8Array> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}

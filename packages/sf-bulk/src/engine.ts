@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
@@ -27,7 +26,7 @@ import {
   setJobState,
   uploadJobData,
 } from './bulk-api.js';
-import { readCsvRows } from './csv-reader.js';
+import { readCsvRows, readFileChunks } from './csv-reader.js';
 import { describeObject, preflightFields } from './describe.js';
 import { rowHash } from './hash.js';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError } from './http.js';
@@ -785,7 +784,7 @@ class Engine implements IngestRun {
       for (const kind of ['successfulResults', 'failedResults', 'unprocessedrecords'] as const) {
         const file = files[kind];
         if (!file) continue;
-        const parser = readCsvRows(createReadStream(file, { highWaterMark: 64 * 1024 }));
+        const parser = readCsvRows(readFileChunks(file));
         let header: string[] | undefined;
         let map: number[] = [];
         let idAt = -1;

@@ -4,7 +4,7 @@ import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readCsvRows } from './csv-reader.js';
+import { readCsvRows, readFileChunks } from './csv-reader.js';
 import { rowHash } from './hash.js';
 import { RowIndex } from './row-index.js';
 
@@ -141,7 +141,7 @@ export class PartBuilder {
         bytes,
         open: () => createReadStream(path, { highWaterMark: 256 * 1024 }),
         dispose: () => rm(path, { force: true }),
-        readPositions: (positions) => readPositions(createReadStream(path), fields.length, positions),
+        readPositions: (positions) => readPositions(readFileChunks(path), fields.length, positions),
       };
     }
     const buffer = this.memory.length === 1 ? (this.memory[0] as Buffer) : Buffer.concat(this.memory);
@@ -168,21 +168,19 @@ export class PartBuilder {
 const CHUNK_BYTES = 1 << 20;
 const EMPTY = Buffer.alloc(0);
 
-async function readPositions(stream: Readable, width: number, positions: Set<number>): Promise<Map<number, string[]>> {
+async function readPositions(
+  stream: AsyncIterable<Uint8Array | string>,
+  width: number,
+  positions: Set<number>,
+): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
-  if (positions.size === 0) {
-    stream.destroy();
-    return out;
-  }
-  const parser = readCsvRows(stream);
+  if (positions.size === 0) return out;
   let position = -1;
-  for await (const cells of parser) {
+  // Breaking out of the loop closes the source (file handle or stream).
+  for await (const cells of readCsvRows(stream)) {
     if (position >= 0 && positions.has(position)) {
       out.set(position, cells.length === width ? cells : cells.slice(0, width));
-      if (out.size === positions.size) {
-        stream.destroy();
-        break;
-      }
+      if (out.size === positions.size) break;
     }
     position++;
   }
