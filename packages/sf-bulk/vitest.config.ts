@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // Test against the emulator's source, so a stale dist of a package under work never matters.
+    // Test against the source of sibling packages under work, so a stale or half-built dist never matters.
     alias: {
       '@kicksaw/sf-emulator': fileURLToPath(new URL('../sf-emulator/src/index.ts', import.meta.url)),
+      '@kicksaw/csv': fileURLToPath(new URL('../csv/src/index.ts', import.meta.url)),
     },
   },
   test: {

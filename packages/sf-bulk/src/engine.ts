@@ -389,6 +389,7 @@ class Engine implements IngestRun {
     if (!this.started) {
       this.started = this.body(this).then(
         () => {
+          this.report();
           const summary: IngestSummary = {
             ...this.counts,
             input: this.inputRows - this.pendingRows,

@@ -138,4 +138,38 @@ describe('faults', () => {
     expect(resumed.some((o) => (o.attempts ?? 0) > 1)).toBe(true);
     expectAccountedAndHeld([...firstOutcomes, ...resumed], 3000, 'slow', sf.org);
   });
+
+  it('stops reading input at the deadline: rows read but unsent are unprocessed, none lost', async () => {
+    sf = await startOrg();
+    const conn = await loginConnection(sf);
+    async function* slowRows() {
+      for (let i = 1; i <= 5_000; i++) {
+        if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+        yield { Name: `late-${i}`, Required__c: 'r' };
+      }
+    }
+    let rowsRead = 0;
+    const run = ingest({
+      ...base(conn, slowRows()),
+      maxRowsPerJob: 150,
+      deadline: Date.now() + 300,
+      onProgress: (p) => {
+        rowsRead = p.rowsRead;
+      },
+    });
+    const outcomes: RowOutcome[] = [];
+    for await (const o of run) outcomes.push(o);
+    const summary = await run.summary();
+    expect(summary.input + summary.pending).toBeLessThan(5_000);
+    expect(outcomes).toHaveLength(summary.input);
+    expect(new Set(outcomes.map((o) => o.row)).size).toBe(outcomes.length);
+    expect(rowsRead).toBe(summary.input + summary.pending);
+    for (const o of outcomes.filter((x) => x.status === 'unprocessed')) {
+      expect(o).toMatchObject({ attempts: 0, errors: [{ statusCode: 'KICKSAW_DEADLINE' }] });
+    }
+    const later = resume({ connection: conn, jobs: run.pendingJobStates(), ...FAST });
+    for await (const o of later) outcomes.push(o);
+    expect(outcomes).toHaveLength(rowsRead);
+    for (const o of outcomes) expect(o.record.Name).toBe(`late-${o.row}`);
+  });
 });
