@@ -54,7 +54,12 @@ export interface FieldDefinition {
   /** Read-only (system fields, formulas, autonumbers). */
   readOnly?: boolean;
   /** For formula fields: the result type and a function computing it from the record. */
-  formula?: { returnType: Exclude<FieldType, 'formula' | 'autonumber'>; compute: (record: OrgRecord) => unknown };
+  formula?: {
+    returnType: Exclude<FieldType, 'formula' | 'autonumber'>;
+    compute: (record: OrgRecord) => unknown;
+    /** The formula's text, when it came from metadata (informational). */
+    source?: string;
+  };
   /** For autonumber: display format such as `EX-{00000}`. */
   displayFormat?: string;
   defaultValue?: unknown;

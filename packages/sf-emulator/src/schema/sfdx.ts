@@ -6,6 +6,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
+import { compileFormula } from './formula.js';
+
+export { compileFormula } from './formula.js';
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -108,6 +111,7 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
   const precision = num(meta.precision);
   const scale = num(meta.scale);
   const formula = text(meta.formula);
+  const blankAsZero = text(meta.formulaTreatBlanksAs) === 'BlankAsZero';
   if (formula !== undefined && type !== 'Summary') {
     const returnType = FORMULA_TYPES[type] ?? 'string';
     const resolvedType = returnType === 'double' ? numberType(precision, scale) : returnType;
@@ -120,7 +124,11 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
       ...(precision === undefined ? {} : { precision }),
       ...(scale === undefined ? {} : { scale }),
       ...(resolvedType === 'string' ? { length: 1300 } : {}),
-      formula: { returnType: resolvedType, compute: compileFormula(formula) },
+      formula: {
+        returnType: resolvedType,
+        compute: typedFormula(compileFormula(formula, { blankAsZero }), resolvedType, scale),
+        source: formula,
+      },
     };
   }
   switch (type) {
@@ -204,28 +212,51 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
   }
 }
 
-/**
- * A deliberately small formula evaluator: a formula that is a single field reference (`Amount__c`) or a
- * `&` concatenation of field references and string literals is computed; anything else gives null.
- */
-export function compileFormula(formula: string): (record: Record<string, unknown>) => unknown {
-  const source = formula.trim();
-  const parts = source.split('&').map((part) => part.trim());
-  const isField = (part: string) => /^[A-Za-z][A-Za-z0-9_]*$/.test(part);
-  const isString = (part: string) => /^"[^"]*"$/.test(part) || /^'[^']*'$/.test(part);
-  if (!parts.every((part) => isField(part) || isString(part))) return () => null;
-  const lookup = (record: Record<string, unknown>, name: string): unknown => {
-    if (name in record) return record[name];
-    const lower = name.toLowerCase();
-    for (const key of Object.keys(record)) if (key.toLowerCase() === lower) return record[key];
-    return undefined;
+/** Converts a formula's raw result to its declared type (null when it does not fit). */
+function typedFormula(
+  compute: (record: Record<string, unknown>) => unknown,
+  returnType: Exclude<FieldType, 'formula' | 'autonumber'>,
+  scale: number | undefined,
+): (record: Record<string, unknown>) => unknown {
+  return (record) => {
+    const value = compute(record);
+    if (value === null || value === undefined) return null;
+    switch (returnType) {
+      case 'string':
+        return String(value);
+      case 'boolean':
+        return value === true;
+      case 'int':
+      case 'double':
+      case 'currency':
+      case 'percent': {
+        const number = typeof value === 'number' ? value : Number(value);
+        if (!Number.isFinite(number)) return null;
+        if (scale === undefined) return number;
+        const factor = 10 ** scale;
+        return Math.round(number * factor) / factor;
+      }
+      case 'date':
+        return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+      default:
+        return typeof value === 'string' ? value : null;
+    }
   };
-  if (parts.length === 1 && isField(parts[0]!)) {
-    const name = parts[0]!;
-    return (record) => lookup(record, name) ?? null;
+}
+
+/** Recompiles an object's formulas knowing which of its fields are percents (10% reads as 0.1). */
+function withPercentAwareFormulas(fields: FieldDefinition[], blankAsZeroByField: Map<string, boolean>): void {
+  const percents = new Set(fields.filter((field) => field.type === 'percent').map((field) => field.name.toLowerCase()));
+  if (percents.size === 0) return;
+  for (const field of fields) {
+    const source = field.formula?.source;
+    if (!field.formula || source === undefined) continue;
+    const compiled = compileFormula(source, {
+      blankAsZero: blankAsZeroByField.get(field.name) === true,
+      percentFields: percents,
+    });
+    field.formula = { ...field.formula, compute: typedFormula(compiled, field.formula.returnType, field.scale) };
   }
-  return (record) =>
-    parts.map((part) => (isString(part) ? part.slice(1, -1) : String(lookup(record, part) ?? ''))).join('');
 }
 
 function findObjectDirectories(root: string, out: string[]): void {
@@ -290,6 +321,7 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
     const isCustom = lower.endsWith('__c');
     if (!isCustom && name.includes('__')) continue;
     const fields: FieldDefinition[] = [];
+    const blankAsZero = new Map<string, boolean>();
     const fieldsDir = join(dir, 'fields');
     if (existsSync(fieldsDir)) {
       for (const file of readdirSync(fieldsDir).sort()) {
@@ -297,8 +329,11 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
         const meta = readXml(join(fieldsDir, file), 'CustomField');
         meta.fullName ??= file.replace(/\.field-meta\.xml$/, '');
         const field = fieldFromMetadata(meta, name);
-        if (field) fields.push(field);
+        if (!field) continue;
+        fields.push(field);
+        if (text(meta.formulaTreatBlanksAs) === 'BlankAsZero') blankAsZero.set(field.name, true);
       }
+      withPercentAwareFormulas(fields, blankAsZero);
     }
     const recordTypes: NonNullable<ObjectDefinition['recordTypes']> = [];
     const recordTypesDir = join(dir, 'recordTypes');
