@@ -93,19 +93,20 @@ if (process.argv[2] === 'child') {
   // Generate every job's CSV before the clock starts: the figures are the server's.
   const csvs = [];
   for (let from = 0; from < ROWS; from += ROWS_PER_JOB) csvs.push(makeCsv(from, Math.min(ROWS, from + ROWS_PER_JOB)));
+  // Phase 1: create every job and upload its data. Phase 2: close them all and wait: the processing
+  // window (first close to last JobComplete) gives the rows per second processed.
   let bytes = 0;
-  let uploadMs = 0;
   const jobs = [];
-  const started = performance.now();
+  const uploadStarted = performance.now();
   for (const csv of csvs) {
     bytes += csv.length;
     const job = await call('POST', base, JSON.stringify({ object: 'Bench__c', operation: 'insert', lineEnding: 'LF' }));
-    const uploadStarted = performance.now();
     await call('PUT', `${base}/${job.id}/batches`, csv, 'text/csv');
-    uploadMs += performance.now() - uploadStarted;
-    await call('PATCH', `${base}/${job.id}`, JSON.stringify({ state: 'UploadComplete' }));
     jobs.push(job.id);
   }
+  const uploadMs = performance.now() - uploadStarted;
+  const started = performance.now();
+  for (const id of jobs) await call('PATCH', `${base}/${id}`, JSON.stringify({ state: 'UploadComplete' }));
   const infos = [];
   for (const id of jobs) {
     for (;;) {
@@ -114,7 +115,7 @@ if (process.argv[2] === 'child') {
         infos.push(info);
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
   const elapsedMs = performance.now() - started;
@@ -140,11 +141,12 @@ if (process.argv[2] === 'child') {
     `CSV uploaded: ${(bytes / 1e6).toFixed(1)} MB in ${fmt(uploadMs)} ms (${(bytes / 1e6 / (uploadMs / 1000)).toFixed(0)} MB/s)`,
   );
   console.log(
-    `end to end (create, upload, close, poll until done): ${fmt(elapsedMs)} ms -> ${fmt(processed / (elapsedMs / 1000))} rows/s`,
+    `processing (first close to last JobComplete, polled every 20 ms): ${fmt(elapsedMs)} ms -> ${fmt(processed / (elapsedMs / 1000))} rows/s processed`,
   );
   console.log(
-    `server processing time (sum of totalProcessingTime): ${fmt(processingMs)} ms -> ${fmt(processed / (processingMs / 1000))} rows/s processed`,
+    `end to end (upload + processing): ${fmt(uploadMs + elapsedMs)} ms -> ${fmt(processed / ((uploadMs + elapsedMs) / 1000))} rows/s`,
   );
+  console.log(`jobs' processing time (sum of totalProcessingTime; the jobs interleave): ${fmt(processingMs)} ms`);
   console.log(`successfulResults download: ${(resultBytes / 1e6).toFixed(1)} MB in ${fmt(resultsMs)} ms`);
   const serverCpuMs = report.cpuMs - idle.cpuMs;
   console.log(

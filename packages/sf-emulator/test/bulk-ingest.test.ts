@@ -142,10 +142,12 @@ describe('Bulk API 2.0 ingest', () => {
   it('reads other delimiters and CRLF, and writes results the same way', async () => {
     const run = await runJob(
       { object: 'Widget__c', operation: 'insert', columnDelimiter: 'SEMICOLON', lineEnding: 'CRLF' },
-      'Code__c;Note__c\r\nX;"a;b\r\nc"\r\nY;plain\r\n',
+      'Code__c;Note__c\r\nX;"a;b\r\nc"\r\nY;plain\r\nZ;"say ""hi"""\r\n',
     );
-    expect(run.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 0 });
+    expect(run.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 3, numberRecordsFailed: 0 });
     expect(run.success.startsWith('"sf__Id";"sf__Created";Code__c;Note__c\r\n')).toBe(true);
+    expect(run.success).toContain(';"true";"Z";"say ""hi"""\r\n');
+    expect(run.success).toContain(';"true";"X";"a;b\r\nc"\r\n');
     const notes = sf.org.records('Widget__c').map((w) => w.Note__c);
     expect(notes).toContain('a;b\r\nc');
   });

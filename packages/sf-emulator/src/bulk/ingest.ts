@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTick } from 'node:timers/promises';
@@ -37,6 +36,8 @@ interface IngestJob {
   success: string[];
   failed: string[];
   unprocessed: string[];
+  /** Quotes a row's values for the results' original columns (compiled once per job). */
+  formatRow?: (row: string[]) => string;
   /** Turns a parsed row into a record keyed by the header (compiled once per job). */
   buildRecord?: (row: string[]) => Record<string, unknown>;
   /** Seeded generator of the result order (shuffle mode). */
@@ -470,6 +471,8 @@ export class IngestJobStore {
     // One string per result line, joined into one block per internal batch; rows visited in a seeded
     // shuffled order in shuffle mode.
     const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    job.formatRow ??= rowFormatter(width, d);
+    const format = job.formatRow;
     const order = rowOrder(rows.length, job.random);
     const success: string[] = [];
     const failed: string[] = [];
@@ -477,8 +480,7 @@ export class IngestJobStore {
       const r = order[k] as number;
       const result = byRow[r] as DmlResult;
       const row = rows[r] as string[];
-      let original = '';
-      for (let c = 0; c < row.length; c++) original += (c === 0 ? '' : d) + quote(row[c] as string);
+      const original = format(row);
       if (result.success) {
         success.push(`"${result.id ?? ''}"${d}"${result.created ? 'true' : 'false'}"${d}${original}`);
       } else {
@@ -509,6 +511,27 @@ function recordBuilder(columns: string[]): (row: string[]) => Record<string, unk
   return new Function('row', `return { ${body} };`) as (row: string[]) => Record<string, unknown>;
 }
 
+/**
+ * Quotes every value of a row and joins them with the delimiter. For rows of the header's width without
+ * quote characters, one compiled concatenation; otherwise value by value.
+ */
+function rowFormatter(width: number, delimiter: string): (row: string[]) => string {
+  const slow = (row: string[]) => {
+    let out = '';
+    for (let c = 0; c < row.length; c++) out += (c === 0 ? '' : delimiter) + quote(row[c] as string);
+    return out;
+  };
+  if (width === 0 || width > 500) return slow;
+  const separator = JSON.stringify(`"${delimiter}"`);
+  const body = Array.from({ length: width }, (_, c) => `row[${c}]`).join(` + ${separator} + `);
+  const fast = new Function('row', `return '"' + ${body} + '"';`) as (row: string[]) => string;
+  return (row) => {
+    if (row.length !== width) return slow(row);
+    for (let c = 0; c < width; c++) if ((row[c] as string).indexOf('"') !== -1) return slow(row);
+    return fast(row);
+  };
+}
+
 /** 0..n-1, shuffled with the generator when there is one. */
 function rowOrder(n: number, random: (() => number) | undefined): Uint32Array {
   const order = new Uint32Array(n);
@@ -534,9 +557,23 @@ function addBlock(job: IngestJob, blocks: string[], lines: string[]): void {
 
 /** Writes the header and the blocks, honouring back-pressure. */
 async function streamBlocks(res: ServerResponse, head: string, blocks: string[]): Promise<void> {
-  if (head && !res.write(head)) await once(res, 'drain');
+  const writable = async (ok: boolean) => {
+    if (ok || res.destroyed) return;
+    // A client that goes away mid-download must not leave this waiting forever.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  };
+  if (head) await writable(res.write(head));
   for (const block of blocks) {
-    if (!res.write(block)) await once(res, 'drain');
+    if (res.destroyed) return;
+    await writable(res.write(block));
   }
   res.end();
 }
