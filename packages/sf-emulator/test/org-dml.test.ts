@@ -35,7 +35,7 @@ describe('insert', () => {
       CreatedById: org.userId,
       LastModifiedById: org.userId,
       OwnerId: org.userId,
-      Name: first!.id,
+      Name: first!.id!.slice(0, 15),
       Serial__c: 'W-0001',
       Total__c: 7.5,
     });

@@ -956,7 +956,7 @@ export class LocalOrg implements EmulatedOrg {
     const nameField = object.nameField;
     if (object.custom && nameField && !nameField.isAutoNumber && !nameField.isFormula) {
       const name = record[nameField.name];
-      if (name === undefined || name === null || name === '') record[nameField.name] = id;
+      if (name === undefined || name === null || name === '') record[nameField.name] = id.slice(0, 15);
     }
     for (const field of object.autoNumbers) record[field.name] = this.nextAutoNumber(store, field, now);
     store.records.set(id, record);
@@ -1325,7 +1325,8 @@ export class LocalOrg implements EmulatedOrg {
       if (object.hasOwner) record.OwnerId ??= this.userId;
       const nameField = object.nameField;
       if (object.custom && nameField && !nameField.isAutoNumber && !nameField.isFormula) {
-        if (record[nameField.name] === undefined || record[nameField.name] === null) record[nameField.name] = record.Id;
+        if (record[nameField.name] === undefined || record[nameField.name] === null)
+          record[nameField.name] = record.Id.slice(0, 15);
       }
       for (const field of object.autoNumbers) {
         if (record[field.name] === undefined) record[field.name] = this.nextAutoNumber(store, field, now);
