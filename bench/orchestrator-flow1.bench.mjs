@@ -6,6 +6,7 @@
 // Usage:
 //   pnpm exec node bench/orchestrator-flow1.bench.mjs [rows]        (default 1000000)
 //   pnpm exec node bench/orchestrator-flow1.bench.mjs --bundle-only
+//   pnpm exec node bench/orchestrator-flow1.bench.mjs 1000000 --handler-heap=128   (cap the handler's heap)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, statSync } from 'node:fs';
@@ -147,6 +148,8 @@ if (mode === 's3') {
   process.exit(0);
 } else {
   const bundleOnly = process.argv.includes('--bundle-only');
+  // --handler-heap=<MB>: cap the handler's V8 old space, to tell retained memory from GC headroom.
+  const heapLimit = process.argv.find((arg) => arg.startsWith('--handler-heap='))?.slice('--handler-heap='.length);
   const rows = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1_000_000);
   const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
@@ -156,7 +159,15 @@ if (mode === 's3') {
     try {
       const run = spawn(
         process.execPath,
-        ['--expose-gc', self, '--child=run', JSON.stringify(s3.info), JSON.stringify(sf.info), String(rows)],
+        [
+          '--expose-gc',
+          ...(heapLimit ? [`--max-old-space-size=${heapLimit}`] : []),
+          self,
+          '--child=run',
+          JSON.stringify(s3.info),
+          JSON.stringify(sf.info),
+          String(rows),
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
       );
       const [line] = await once(createInterface({ input: run.stdout }), 'line');

@@ -12,7 +12,16 @@ import {
   silentLogger,
 } from '@kicksaw/core';
 import { type S3ErrorReportOptions, uploadErrorReport } from '@kicksaw/error-report';
-import { archiveKeyFor, consoleUrl, downloadToFile, getObjectStream, headObject, moveObject } from '@kicksaw/s3';
+import {
+  archiveKeyFor,
+  consoleUrl,
+  downloadToFile,
+  getObjectStream,
+  headObject,
+  moveObject,
+  objectExists,
+  S3ObjectNotFoundError,
+} from '@kicksaw/s3';
 import type { Connection } from 'jsforce';
 import { ExecutionRecordError } from './execution-record.js';
 import { OutcomeSpool } from './spool.js';
@@ -361,11 +370,20 @@ export abstract class Orchestrator {
   /** Moves the source to {@link Orchestrator.archiveFileS3Key}. */
   async archiveFile(): Promise<void> {
     const to = this.archiveFileS3Key;
-    await moveObject({
-      client: this.s3Client,
-      from: { bucket: this.bucket, key: this.key, ...(this.versionId ? { versionId: this.versionId } : {}) },
-      to: { bucket: this.bucket, key: to },
-    });
+    try {
+      await moveObject({
+        client: this.s3Client,
+        from: { bucket: this.bucket, key: this.key, ...(this.versionId ? { versionId: this.versionId } : {}) },
+        to: { bucket: this.bucket, key: to },
+      });
+    } catch (error) {
+      // Another invocation finishing the same run got there first: the archive is what counts.
+      const alreadyMoved =
+        error instanceof S3ObjectNotFoundError &&
+        (await objectExists({ client: this.s3Client, bucket: this.bucket, key: to }));
+      if (!alreadyMoved) throw error;
+      this.logger.info('source already archived', { from: this.sourceUri, to: `s3://${this.bucket}/${to}` });
+    }
     this.archivedTo = to;
     this.logger.info('source archived', { from: this.sourceUri, to: `s3://${this.bucket}/${to}` });
   }
