@@ -834,7 +834,7 @@ export class LocalOrg implements EmulatedOrg {
     }
     const record = store.records.get(id18);
     if (!record) {
-      return err('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [field.name]);
+      return err('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
     }
     if (record.IsDeleted === true) return err('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
     if (store.object.lower === 'recordtype' && field.lower === 'recordtypeid') {
