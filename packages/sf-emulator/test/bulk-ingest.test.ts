@@ -139,6 +139,18 @@ describe('Bulk API 2.0 ingest', () => {
     expect(sf.org.get(parent.id as string, { includeDeleted: true })).toBeUndefined();
   });
 
+  it('resolves relationship columns by external id, and fails rows whose parent is missing', async () => {
+    const parent = (await conn.sobject('Widget__c').create({ Code__c: 'R', ExtId__c: 'REL-1' })).id as string;
+    const run = await runJob(
+      { object: 'Part__c', operation: 'insert' },
+      'Name,Widget__r.ExtId__c\nP1,REL-1\nP2,NOPE\n',
+    );
+    expect(run.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 1 });
+    const [created] = csvRows(run.success).slice(1);
+    expect(sf.org.get(created?.[0] as string)).toMatchObject({ Name: 'P1', Widget__c: parent });
+    expect(csvRows(run.failed)[1]?.slice(2)).toEqual(['P2', 'NOPE']);
+  });
+
   it('reads other delimiters and CRLF, and writes results the same way', async () => {
     const run = await runJob(
       { object: 'Widget__c', operation: 'insert', columnDelimiter: 'SEMICOLON', lineEnding: 'CRLF' },

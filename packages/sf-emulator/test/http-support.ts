@@ -29,8 +29,15 @@ export const TAG: ObjectDefinition = {
   fields: [{ name: 'Key__c', type: 'string', length: 40, externalId: true }],
 };
 
+/** A child of Widget__c (relationship columns `Widget__r.ExtId__c`). */
+export const PART: ObjectDefinition = {
+  name: 'Part__c',
+  label: 'Part',
+  fields: [{ name: 'Widget__c', type: 'reference', referenceTo: ['Widget__c'], relationshipName: 'Widget__r' }],
+};
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<SalesforceEmulator> {
-  return startSalesforceEmulator({ objects: [WIDGET, TAG], resultOrder: 'input', ...options });
+  return startSalesforceEmulator({ objects: [WIDGET, TAG, PART], resultOrder: 'input', ...options });
 }
 
 export function connect(sf: SalesforceEmulator): Connection {
