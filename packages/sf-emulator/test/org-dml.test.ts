@@ -719,7 +719,7 @@ describe('seed', () => {
 });
 
 describe('volume', () => {
-  it('keeps results and indexes right over tens of thousands of rows in Bulk-sized calls', () => {
+  it('keeps results and indexes right over 15,000 rows in Bulk-sized calls', () => {
     const org = newOrg();
     const rows = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, offset) => ({
