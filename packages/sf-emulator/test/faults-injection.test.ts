@@ -110,6 +110,28 @@ describe('fault injection', () => {
     }
   });
 
+  it('expires sessions during a Bulk 2.0 load; jsforce refreshes on 401 INVALID_SESSION_ID and finishes', async () => {
+    const own = await startEmulator({ faults: { sessionExpiry: { afterRequests: 2 } } });
+    try {
+      const conn = new Connection({ loginUrl: own.loginUrl, version: own.apiVersion });
+      await conn.login(own.username, own.password);
+      let refreshes = 0;
+      conn.on('refresh', () => refreshes++);
+      const results = await conn.bulk2.loadAndWaitForResults({
+        object: 'Widget__c',
+        operation: 'insert',
+        input: 'Code__c\nA\nB\n',
+        pollInterval: 10,
+        pollTimeout: 10_000,
+      });
+      expect(results.successfulResults).toHaveLength(2);
+      expect(refreshes).toBeGreaterThanOrEqual(1);
+      expect(own.org.records('Widget__c')).toHaveLength(2);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('expires sessions after T seconds', async () => {
     const own = await startEmulator({ faults: { sessionExpiry: { afterSeconds: 0.05 } } });
     try {
