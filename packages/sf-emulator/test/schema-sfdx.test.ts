@@ -144,14 +144,21 @@ describe('record types', () => {
       { Name: 'c', RecordTypeId: creditNote },
     ]);
     expect(results[0]!.success).toBe(true);
+    // Without RecordTypeId an insert gets the default: the first active record type.
+    const [plain] = org.dml('insert', 'Account', [{ Name: 'plain' }]);
+    expect(org.get(plain!.id!)!.RecordTypeId).toBe(partner);
+    expect(infos.find((info) => info.defaultRecordTypeMapping === true)!.developerName).toBe('Partner');
     for (const failed of results.slice(1)) {
       expect(failed.errors[0]).toMatchObject({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', fields: ['RecordTypeId'] });
     }
+    const partners = org.query(
+      "SELECT Name, RecordType.DeveloperName FROM Account WHERE RecordType.DeveloperName = 'Partner' ORDER BY Name",
+    ).records;
     expect(
-      org.query("SELECT Name, RecordType.DeveloperName FROM Account WHERE RecordType.DeveloperName = 'Partner'")
-        .records,
+      partners.map((record) => [record.Name, (record.RecordType as { DeveloperName: string }).DeveloperName]),
     ).toEqual([
-      expect.objectContaining({ Name: 'p', RecordType: expect.objectContaining({ DeveloperName: 'Partner' }) }),
+      ['p', 'Partner'],
+      ['plain', 'Partner'],
     ]);
     // Restoring a saved org does not seed the record types twice.
     const restored = createOrg({ sfdxProject: project, fromJSON: JSON.parse(JSON.stringify(org.toJSON())) });

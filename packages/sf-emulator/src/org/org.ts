@@ -115,6 +115,8 @@ function err(statusCode: string, message: string, fields: string[] = []): DmlErr
 type Undo = { store: ObjectStore; id: string; before: OrgRecord | undefined };
 
 interface DmlContext {
+  /** The record type given to inserts without RecordTypeId (the first active one, as describe reports). */
+  defaultRecordTypeId: string | undefined;
   store: ObjectStore;
   csv: boolean;
   timestamp: string;
@@ -533,6 +535,9 @@ export class LocalOrg implements EmulatedOrg {
       timestamp: formatDateTime(now.getTime()),
       columns: new Map(),
       undo: options.allOrNone ? [] : undefined,
+      defaultRecordTypeId: store.object.byLower.has('recordtypeid')
+        ? this.defaultRecordTypeId(store.object)
+        : undefined,
     };
     const results: DmlResult[] = new Array(records.length);
     let extField: CompiledField | undefined;
@@ -848,6 +853,16 @@ export class LocalOrg implements EmulatedOrg {
     return id18;
   }
 
+  /** The first active record type of an object (in creation order), or undefined. */
+  private defaultRecordTypeId(object: CompiledObject): string | undefined {
+    const recordTypes = this.stores.get('recordtype');
+    if (!recordTypes) return undefined;
+    for (const record of recordTypes.records.values()) {
+      if (record.IsActive === true && String(record.SobjectType ?? '').toLowerCase() === object.lower) return record.Id;
+    }
+    return undefined;
+  }
+
   /** Seeds the RecordType records of every object that declares `recordTypes` (once per developer name). */
   syncRecordTypes(): void {
     const recordTypes = this.stores.get('recordtype');
@@ -946,6 +961,12 @@ export class LocalOrg implements EmulatedOrg {
     const missing = this.missingRequired(record, object.requiredOnCreate);
     if (missing) return fail(missing);
     if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = userId;
+    if (
+      context.defaultRecordTypeId !== undefined &&
+      (record.RecordTypeId === undefined || record.RecordTypeId === null)
+    ) {
+      record.RecordTypeId = context.defaultRecordTypeId;
+    }
     const invalid = this.runValidationRules(store, record, 'insert');
     if (invalid) return fail(invalid);
     const keys: Array<string | undefined> = [];

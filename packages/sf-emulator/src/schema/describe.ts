@@ -195,17 +195,18 @@ export function describeObject(
   const master = {
     active: true,
     available: true,
-    defaultRecordTypeMapping: recordTypes.length === 0,
+    defaultRecordTypeMapping: !recordTypes.some((recordType) => recordType.active),
     developerName: 'Master',
     master: true,
     name: 'Master',
     recordTypeId: '012000000000000AAA',
     urls: { layout: `/services/data/v${apiVersion}/sobjects/${object.name}/describe/layouts/012000000000000AAA` },
   };
-  const infos = recordTypes.map((recordType, index) => ({
+  const defaultId = recordTypes.find((recordType) => recordType.active)?.id;
+  const infos = recordTypes.map((recordType) => ({
     active: recordType.active,
-    available: true,
-    defaultRecordTypeMapping: index === 0,
+    available: recordType.active,
+    defaultRecordTypeMapping: recordType.id === defaultId,
     developerName: recordType.developerName,
     master: false,
     name: recordType.name,
