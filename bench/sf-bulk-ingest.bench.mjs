@@ -55,7 +55,7 @@ async function runChild(engine, rows, connection) {
       records: generate(rows),
       api: 'bulk',
       maxRowsPerJob: Number(process.env.BENCH_ROWS_PER_JOB ?? 250_000),
-      maxConcurrentJobs: 3,
+      maxConcurrentJobs: Number(process.env.BENCH_JOBS_IN_FLIGHT ?? 3),
       pollIntervalMs: 250,
       maxPollIntervalMs: 2000,
     });

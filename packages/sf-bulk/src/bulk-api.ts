@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BulkOperation } from '@kicksaw/core';
 import { describeError, type HttpContext, SalesforceApiError, sfFetch, sfJson } from './http.js';
 import type { PartBody } from './part.js';
@@ -93,7 +90,13 @@ export async function downloadResult(
     if (response.status === 204 || !response.body) return undefined;
     const path = join(options.directory ?? tmpdir(), `kicksaw-sf-bulk-${jobId}-${kind}-${randomUUID()}.csv`);
     try {
-      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
+      // One chunk at a time from socket to file: nothing piles up in memory if the disk is slow.
+      const file = await open(path, 'w');
+      try {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await file.write(chunk);
+      } finally {
+        await file.close();
+      }
       return path;
     } catch (error) {
       await rm(path, { force: true });

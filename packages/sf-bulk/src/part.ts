@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +39,7 @@ export function csvLine(cells: readonly string[]): string {
 export interface PartBody {
   bytes: number;
   /** A fresh stream of the body (call again to retry an upload). */
-  open(): Readable | Buffer;
+  open(): ReadableStream<Uint8Array> | Buffer;
   /** Removes the spool file, if any. */
   dispose(): Promise<void>;
   /** Reads the sent cells of some positions back from the body (for rows no result mentions). */
@@ -139,7 +138,7 @@ export class PartBuilder {
       const bytes = this.total;
       return {
         bytes,
-        open: () => createReadStream(path, { highWaterMark: 256 * 1024 }),
+        open: () => pullFileStream(path),
         dispose: () => rm(path, { force: true }),
         readPositions: (positions) => readPositions(readFileChunks(path), fields.length, positions),
       };
@@ -185,4 +184,34 @@ async function readPositions(
     position++;
   }
   return out;
+}
+
+/**
+ * A file as a web stream that reads a chunk only when the consumer asks (high-water mark 0), so an
+ * upload holds one chunk in memory however slowly the server reads. (A Node stream handed to
+ * `fetch` is read ahead eagerly.)
+ */
+function pullFileStream(path: string, chunkBytes = 256 * 1024): ReadableStream<Uint8Array> {
+  let handle: FileHandle | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        handle ??= await open(path, 'r');
+        const buffer = Buffer.allocUnsafe(chunkBytes);
+        const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+        if (bytesRead === 0) {
+          await handle.close();
+          handle = undefined;
+          controller.close();
+          return;
+        }
+        controller.enqueue(buffer.subarray(0, bytesRead));
+      },
+      async cancel() {
+        await handle?.close();
+        handle = undefined;
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
