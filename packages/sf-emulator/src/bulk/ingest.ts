@@ -32,9 +32,9 @@ interface IngestJob {
   chunks: Buffer[];
   uploadBytes: number;
   header: string[];
-  /** Result rows in blocks (one string per internal batch, lines ending with the job's line ending). */
-  success: string[];
-  failed: string[];
+  /** Outcomes of the processed internal batches; result CSV lines are formatted when downloaded. */
+  batches: ResultBatch[];
+  /** Unprocessed rows in blocks (one string per internal batch, lines ending with the job's line ending). */
   unprocessed: string[];
   /** Quotes a row's values for the results' original columns (compiled once per job). */
   formatRow?: (row: string[]) => string;
@@ -177,8 +177,7 @@ export class IngestJobStore {
       chunks: [],
       uploadBytes: 0,
       header: [],
-      success: [],
-      failed: [],
+      batches: [],
       unprocessed: [],
       processed: 0,
       failedCount: 0,
@@ -304,20 +303,16 @@ export class IngestJobStore {
     const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
     const d = job.columnDelimiter;
     const original = job.header.join(d);
-    let head: string;
-    let blocks: string[];
-    if (kind === 'success') {
-      head = `"sf__Id"${d}"sf__Created"${original ? d + original : ''}${eol}`;
-      blocks = job.success;
-    } else if (kind === 'failed') {
-      head = `"sf__Id"${d}"sf__Error"${original ? d + original : ''}${eol}`;
-      blocks = job.failed;
-    } else {
-      head = original ? original + eol : '';
-      blocks = job.unprocessed;
-    }
     api.res.writeHead(200, { 'Content-Type': 'text/csv' });
-    await streamBlocks(api.res, head, blocks);
+    if (kind === 'unprocessed') {
+      await streamBlocks(api.res, original ? original + eol : '', job.unprocessed);
+      return;
+    }
+    const head =
+      kind === 'success'
+        ? `"sf__Id"${d}"sf__Created"${original ? d + original : ''}${eol}`
+        : `"sf__Id"${d}"sf__Error"${original ? d + original : ''}${eol}`;
+    await streamBlocks(api.res, head, resultBlocks(job, kind === 'success', eol));
   }
 
   private async process(job: IngestJob): Promise<void> {
@@ -413,8 +408,7 @@ export class IngestJobStore {
     job.processingTime = Date.now() - (job.processingStarted ?? Date.now());
     if (job.random) {
       // Batches finish in any order at Salesforce: shuffle the blocks too.
-      shuffleInPlace(job.success, job.random);
-      shuffleInPlace(job.failed, job.random);
+      shuffleInPlace(job.batches, job.random);
       shuffleInPlace(job.unprocessed, job.random);
     }
     job.systemModstamp = Date.now();
@@ -468,30 +462,62 @@ export class IngestJobStore {
       byRow[rowIndex] = results[k] as DmlResult;
     });
     for (const [rowIndex, result] of shapeErrors) byRow[rowIndex] = result;
-    // One string per result line, joined into one block per internal batch; rows visited in a seeded
-    // shuffled order in shuffle mode.
-    const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    // Keep the outcome compactly; the result lines are formatted when a client downloads them.
     job.formatRow ??= rowFormatter(width, d);
-    const format = job.formatRow;
-    const order = rowOrder(rows.length, job.random);
-    const success: string[] = [];
-    const failed: string[] = [];
-    for (let k = 0; k < order.length; k++) {
-      const r = order[k] as number;
+    const n = rows.length;
+    const ids: Array<string | null> = new Array(n);
+    const flags = new Uint8Array(n);
+    const errors = new Map<number, string>();
+    for (let r = 0; r < n; r++) {
       const result = byRow[r] as DmlResult;
-      const row = rows[r] as string[];
-      const original = format(row);
+      ids[r] = result.id;
       if (result.success) {
-        success.push(`"${result.id ?? ''}"${d}"${result.created ? 'true' : 'false'}"${d}${original}`);
+        flags[r] = result.created ? 3 : 1;
       } else {
         job.failedCount++;
-        failed.push(`${quote(result.id ?? '')}${d}${quote(formatErrors(result))}${d}${original}`);
+        errors.set(r, formatErrors(result));
       }
     }
-    job.processed += rows.length;
-    if (success.length > 0) job.success.push(success.join(eol) + eol);
-    if (failed.length > 0) job.failed.push(failed.join(eol) + eol);
+    job.processed += n;
+    job.batches.push({ rows, ids, flags, errors, order: rowOrder(n, job.random) });
   }
+}
+
+/** The outcome of one internal batch. flags: 1 = success, 2 = created. */
+interface ResultBatch {
+  rows: string[][];
+  ids: Array<string | null>;
+  flags: Uint8Array;
+  errors: Map<number, string>;
+  /** The order rows appear in the results (seeded shuffle or input order). */
+  order: Uint32Array;
+}
+
+/** Successful or failed result lines of a job, formatted lazily in blocks of about 64 KB. */
+function* resultBlocks(job: IngestJob, successes: boolean, eol: string): Generator<string> {
+  const d = job.columnDelimiter;
+  const format = job.formatRow ?? ((row: string[]) => row.map(quote).join(d));
+  let buffer = '';
+  for (const batch of job.batches) {
+    const { rows, ids, flags, errors, order } = batch;
+    if (successes ? errors.size === rows.length : errors.size === 0) continue;
+    for (let k = 0; k < order.length; k++) {
+      const r = order[k] as number;
+      const flag = flags[r] as number;
+      if (successes) {
+        if ((flag & 1) === 0) continue;
+        buffer += `"${ids[r] ?? ''}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(rows[r] as string[])}${eol}`;
+      } else {
+        if ((flag & 1) === 1) continue;
+        buffer += `${quote(ids[r] ?? '')}${d}${quote(errors.get(r) ?? '')}${d}${format(rows[r] as string[])}${eol}`;
+      }
+      if (buffer.length >= 64 * 1024) {
+        yield buffer;
+        buffer = '';
+      }
+    }
+  }
+  if (buffer) yield buffer;
 }
 
 /**
@@ -556,7 +582,7 @@ function addBlock(job: IngestJob, blocks: string[], lines: string[]): void {
 }
 
 /** Writes the header and the blocks, honouring back-pressure. */
-async function streamBlocks(res: ServerResponse, head: string, blocks: string[]): Promise<void> {
+async function streamBlocks(res: ServerResponse, head: string, blocks: Iterable<string>): Promise<void> {
   const writable = async (ok: boolean) => {
     if (ok || res.destroyed) return;
     // A client that goes away mid-download must not leave this waiting forever.
