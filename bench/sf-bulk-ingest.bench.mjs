@@ -5,6 +5,8 @@
 // Prints wall time, rows/s, client CPU time and peak RSS. Usage:
 //   pnpm exec node bench/sf-bulk-ingest.bench.mjs [rows...]      (default: 100000 1000000)
 //   pnpm exec node bench/sf-bulk-ingest.bench.mjs --only=kicksaw 1000000
+// Knobs: BENCH_ROWS_PER_JOB (default 250000), BENCH_JOBS_IN_FLIGHT (3), BENCH_DEBUG=1 (memory breakdown at peak).
+// Needs built packages (`pnpm build`, or `pnpm bench` which builds first).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';

@@ -1139,19 +1139,26 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
     await handle(item);
   }
   buffered.length = 0;
-  while (!stoppedByDeadline && !exhausted) {
-    if (engine.deadlinePassed()) {
-      stoppedByDeadline = true;
-      break;
+  try {
+    while (!stoppedByDeadline && !exhausted) {
+      if (engine.deadlinePassed()) {
+        stoppedByDeadline = true;
+        break;
+      }
+      const next = await input.next();
+      if (next.done) break;
+      await handle(next.value);
+      // A synchronous input never yields to the event loop: let uploads and polls of running jobs move.
+      if (++sinceYield === 1000) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
-    const next = await input.next();
-    if (next.done) break;
-    await handle(next.value);
-    // A synchronous input never yields to the event loop: let uploads and polls of running jobs move.
-    if (++sinceYield === 1000) {
-      sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  } catch (error) {
+    // The input broke (a stream error, a bad file): settle the rows already read, then fail the run.
+    s.logger.error('Reading the input failed; settling the rows already read', { error: describeError(error) });
+    await engine.finish().catch(() => undefined);
+    throw error;
   }
   if (stoppedByDeadline) {
     s.logger.warn('Deadline reached while reading input: reading stopped', { rowsRead: engine.progress.rowsRead });

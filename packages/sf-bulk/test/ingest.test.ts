@@ -310,3 +310,29 @@ describe('inputs and small batches', () => {
     expect(mixed.summary).toMatchObject({ input: 2, succeeded: 1, failed: 1 });
   });
 });
+
+describe('a broken input', () => {
+  it('settles the rows read before the break, then fails the run with the error', async () => {
+    async function* breaking() {
+      for (let i = 1; i <= 300; i++) yield { Name: `brk-${i}`, Required__c: 'r' };
+      throw new Error('stream broke');
+    }
+    const run = ingest({
+      connection: conn,
+      object: 'Item__c',
+      operation: 'insert',
+      records: breaking(),
+      api: 'bulk',
+      ...FAST,
+    });
+    const seen: RowOutcome[] = [];
+    await expect(
+      (async () => {
+        for await (const outcome of run) seen.push(outcome);
+      })(),
+    ).rejects.toThrow('stream broke');
+    expect(seen).toHaveLength(300);
+    expect(seen.every((o) => o.status === 'succeeded')).toBe(true);
+    await expect(run.summary()).rejects.toThrow('stream broke');
+  });
+});
