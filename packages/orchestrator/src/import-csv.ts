@@ -250,7 +250,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
           : undefined;
       if (parked) {
         logger.info('finishing a run left pending at its deadline', { ...log, executionId: existing.id });
-        return finishPending(options, settings, parked, existing, { stateKey, spoolKey, logger });
+        return finishPending(options, settings, parked, existing, { stateKey, spoolKey, logger, idempotencyKey });
       }
       const staleAfter = options.staleAfterMs ?? 20 * 60_000;
       const age = existing.lastModified ? Date.now() - existing.lastModified.getTime() : 0;
@@ -507,7 +507,7 @@ async function finishPending(
   settings: ResolvedExecutionRecordSettings,
   state: PendingState,
   existing: ExistingExecution,
-  where: { stateKey: string; spoolKey: string; logger: Logger },
+  where: { stateKey: string; spoolKey: string; logger: Logger; idempotencyKey: string },
 ): Promise<ImportCsvResult> {
   const { s3Client: client, bucket, connection } = options;
   const orchestrator = await buildOrchestrator(options, settings, {
@@ -545,11 +545,18 @@ async function finishPending(
       return await parkRun(options, settings, orchestrator, jobs, state.rowsRead, { ...where });
     }
     const result = await complete(settings, orchestrator, where.logger);
-    await deleteObject({ client, bucket, key: where.stateKey });
+    await deleteObject({ client, bucket, key: where.stateKey }).catch(() => undefined);
     await deleteObject({ client, bucket, key: where.spoolKey }).catch(() => undefined);
     return result;
   } catch (error) {
     await orchestrator.dispose();
+    // Two deliveries may finish the same parked run at once; if the other one completed it (and
+    // removed the parked state under this one), this is a duplicate, not a failure.
+    const now = await findExecution(connection, settings, where.idempotencyKey).catch(() => undefined);
+    if (now && (now.status === 'succeeded' || now.status === 'partial')) {
+      where.logger.info('skipped: another delivery finished this run', { executionId: existing.id });
+      return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId: existing.id };
+    }
     throw await failRun(connection, settings, existing.id, error, `s3://${bucket}/${options.key}`, where.logger);
   }
 }

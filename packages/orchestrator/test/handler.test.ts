@@ -101,6 +101,31 @@ describe('createS3ImportHandler', () => {
     expect(executionsFor(`s3://${bucket}/late.csv`)[0]?.Status__c).toBe('Completed with Errors');
   });
 
+  it('a parked run redelivered 3 times at once is finished once: one report, one record, no row twice', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(300, { prefix: 'PAR', bad: true });
+    const eTag = await putText(h.s3, bucket, 'par.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    const event = s3Event(bucket, 'par.csv', eTag);
+    h.sf.faults.set({ jobProcessingMs: 3000 });
+    await expect(handler(event, { getRemainingTimeInMillis: () => 2500 })).rejects.toBeInstanceOf(
+      S3ImportIncompleteError,
+    ); // direct S3 trigger: pending is reported as an error so that Lambda retries the event
+    const settled = await Promise.allSettled(
+      [1, 2, 3].map(() => handler(event, { getRemainingTimeInMillis: () => 61_000 + 10_000 })),
+    );
+    const statuses = settled.map((s) => (s.status === 'fulfilled' ? s.value.results[0]?.status : 'rejected'));
+    expect(statuses).toContain('completed');
+    expect(statuses.every((status) => status === 'completed' || status === 'skipped')).toBe(true);
+    expect(contactsWith('PAR-')).toHaveLength(sample.goodIds.size);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    const records = executionsFor(`s3://${bucket}/par.csv`);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.Status__c).toBe('Completed with Errors');
+  });
+
   it('a time limit that comes while the file is still being read: every unsent row is reported, none lost', async () => {
     const bucket = await h.s3.createBucket();
     const sample = sampleContacts(2000, { prefix: 'CUT' });
