@@ -1,4 +1,4 @@
-import { ConfigError } from '@kicksaw/core';
+import { ConfigError, createConsoleLogger } from '@kicksaw/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
@@ -174,6 +174,26 @@ describe('createS3ImportHandler', () => {
     const response = await handler(event);
     expect(response.results[0]).toMatchObject({ ok: true, status: 'completed', key: 'in/eb file.csv' });
     expect(contactsWith('EB-')).toHaveLength(12);
+  });
+
+  it('a bad file gives a clear error in the log and in the execution record', async () => {
+    const bucket = await h.s3.createBucket();
+    const eTag = await putText(h.s3, bucket, 'bad.csv', 'Email,Nickname\nada@example.com,ada\n');
+    const lines: string[] = [];
+    const capture = (line: string) => lines.push(line);
+    const logger = createConsoleLogger({ console: { debug: capture, info: capture, warn: capture, error: capture } });
+    const handler = createS3ImportHandler(baseOptions({ logger }));
+    const error = await handler(s3Event(bucket, 'bad.csv', eTag)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(S3ImportIncompleteError);
+    const item = (error as S3ImportIncompleteError).items[0];
+    expect(item?.error?.message).toMatch(/External Id/);
+    const logged = lines.map((line) => JSON.parse(line) as { level: string; message: string });
+    expect(logged.some((line) => line.level === 'error' && /run failed: .*External Id/.test(line.message))).toBe(true);
+    const record = (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).find(
+      (r) => r.Name === 'bad.csv' && String(r.ExecutionPayload__c).includes(bucket),
+    );
+    expect(record?.Status__c).toBe('Failed');
+    expect(String(record?.ExecutionPayload__c)).toMatch(/External Id/);
   });
 
   it('ignores keys in the folders it writes to, and reports failures per SQS message', async () => {
