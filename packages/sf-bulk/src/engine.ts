@@ -881,7 +881,6 @@ class Engine implements IngestRun {
     } finally {
       for (const file of Object.values(files)) if (file) await rm(file, { force: true });
     }
-    if (this.retryQueue.length >= Math.min(this.settings.maxRows, 50_000)) await this.flushRetries();
   }
 
   private async settleOrRetry(item: RetryItem, id: string | null): Promise<void> {
@@ -905,6 +904,14 @@ class Engine implements IngestRun {
       attempts: item.attempts,
       jobId: item.jobId,
     });
+  }
+
+  /**
+   * True when enough retries are queued to fill a job. Checked by the input loop (never inside a job
+   * task, which holds a slot: launching from there could wait on itself).
+   */
+  retriesReady(): boolean {
+    return this.retryQueue.length >= Math.min(this.settings.maxRows, 50_000);
   }
 
   /** Sends queued retries in their own jobs (sorted by `retry.sortBy`); after the deadline they settle as their last attempt. */
@@ -1148,6 +1155,7 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
       const next = await input.next();
       if (next.done) break;
       await handle(next.value);
+      if (engine.retriesReady()) await engine.flushRetries();
       // A synchronous input never yields to the event loop: let uploads and polls of running jobs move.
       if (++sinceYield === 1000) {
         sinceYield = 0;

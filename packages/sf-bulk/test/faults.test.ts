@@ -56,6 +56,20 @@ describe('faults', () => {
     expectAccountedAndHeld(outcomes, 5000, 'lock', sf.org);
   });
 
+  it('sends retries mid-run once they fill a job, even with one job in flight', async () => {
+    sf = await startOrg({ faults: { rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.1 }] } });
+    const conn = await loginConnection(sf);
+    const { outcomes, summary } = await ingestAll({
+      ...base(conn, items(4_000, 'midrun')),
+      maxRowsPerJob: 200,
+      maxConcurrentJobs: 1,
+      retry: { maxAttempts: 6 },
+    });
+    expect(summary).toMatchObject({ input: 4000, succeeded: 4000 });
+    expect(summary.jobs).toBeGreaterThan(22);
+    expectAccountedAndHeld(outcomes, 4000, 'midrun', sf.org);
+  });
+
   it('settles rows as failed with their attempts when retries run out', async () => {
     sf = await startOrg({
       faults: { rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', when: (r) => String(r.Name).endsWith('7') }] },
