@@ -284,6 +284,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     const mapping = compileMapping(options.mapping);
     mapping.check(await reader.header(), source);
     const mapper = mapping.map;
+    const externalIdField = options.externalIdField ?? '';
+    const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
     let rowsRead = 0;
     let exhausted = false;
     const sent = new RowSet(); // rows handed to the engine and still without an outcome
@@ -314,7 +316,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
           id: null,
           created: false,
           errors: mapped.errors,
-          record: row.record,
+          // The source row, plus its external id under the field's name so the report can show it.
+          record:
+            keyColumn && !(externalIdField in row.record)
+              ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
+              : row.record,
           attempts: 0,
         });
       }
@@ -417,6 +423,15 @@ function notReadOutcome(row: CsvRow): RowOutcome {
     record: 'record' in row ? row.record : { raw: row.problem.raw.slice(0, 200) },
     attempts: 0,
   };
+}
+
+/** The CSV column a `@kicksaw/csv` mapping fills a field from, when it is a plain column. */
+function sourceColumnOf(mapping: ImportMapping, field: string): string | undefined {
+  if (typeof mapping === 'function') return undefined;
+  const spec = mapping.fields[field];
+  if (typeof spec === 'string') return spec;
+  if (spec && typeof spec === 'object' && 'from' in spec && typeof spec.from === 'string') return spec.from;
+  return undefined;
 }
 
 function problemOutcome(row: CsvProblemRow): RowOutcome {
