@@ -7,7 +7,12 @@ import {
   type RunSummary,
   silentLogger,
 } from '@kicksaw/core';
-import { checkErrorRecordInserts, type ErrorRecordFieldNames, toErrorRecords } from '@kicksaw/error-report';
+import {
+  checkErrorRecordInserts,
+  type ErrorRecordFieldNames,
+  toErrorRecords,
+  truncateText,
+} from '@kicksaw/error-report';
 import { type IngestOptions, type IngestRun, ingest, ingestAll, quoteSoqlString } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { type ExecutionStatus, messageOf } from './execution-record.js';
@@ -22,6 +27,8 @@ export interface IntegrationObjectSettings {
   integrationField?: string;
   /** Long text receiving the Step Functions payload as JSON. Default `ExecutionPayload__c`. */
   payloadField?: string;
+  /** The payload field's length; longer JSON is cut with a marker. Default 131,072. */
+  payloadLength?: number;
   /** Default `Status__c`; `null` to leave the status alone. */
   statusField?: string | null;
   /** Status values (see `ExecutionRecordSettings`). */
@@ -37,6 +44,7 @@ interface ResolvedSettings {
   executionObject: string;
   integrationField: string;
   payloadField: string;
+  payloadLength: number;
   statusField: string | null;
   statusValues: Record<ExecutionStatus, string>;
   errorObject: string;
@@ -49,6 +57,7 @@ function resolve(settings: IntegrationObjectSettings = {}): ResolvedSettings {
     executionObject: settings.executionObject ?? 'IntegrationExecution__c',
     integrationField: settings.integrationField ?? 'Integration__c',
     payloadField: settings.payloadField ?? 'ExecutionPayload__c',
+    payloadLength: settings.payloadLength ?? 131_072,
     statusField: settings.statusField === undefined ? 'Status__c' : settings.statusField,
     statusValues: {
       running: 'In Progress',
@@ -168,7 +177,8 @@ export class IntegrationExecution {
     if (!integration) throw new IntegrationNotFoundError(options.integrationName, settings.integrationObject);
     const record: Record<string, unknown> = {
       [settings.integrationField]: integration.Id,
-      [settings.payloadField]: JSON.stringify(options.payload ?? null),
+      // A Step Functions payload can reach 256 KB; the field holds 131,072 characters.
+      [settings.payloadField]: truncateText(JSON.stringify(options.payload ?? null), settings.payloadLength),
     };
     if (settings.statusField) record[settings.statusField] = settings.statusValues.running;
     const created = await connection.sobject(settings.executionObject).create(record);

@@ -71,6 +71,18 @@ describe('IntegrationExecution', () => {
     expect((h.sf.org.get(execution.id) as Record<string, unknown>).Status__c).toBe('Completed with Errors');
   });
 
+  it('cuts a payload longer than the field, with a marker', async () => {
+    const payload = { blob: 'x'.repeat(200_000) };
+    const execution = await IntegrationExecution.start({
+      connection: h.connection,
+      integrationName: 'ERP contacts',
+      payload,
+    });
+    const stored = String((h.sf.org.get(execution.id) as Record<string, unknown>).ExecutionPayload__c);
+    expect(stored.length).toBe(131_072);
+    expect(stored).toMatch(/truncated/);
+  });
+
   it('keeps the execution on the instance: two runs side by side do not share it', async () => {
     const [a, b] = await Promise.all([
       IntegrationExecution.start({ connection: h.connection, integrationName: 'ERP contacts', payload: { run: 'a' } }),
