@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { TokenStore } from './auth/tokens.js';
 import { IngestJobStore } from './bulk/ingest.js';
 import { QueryJobStore } from './bulk/query.js';
+import { BulkV1Store } from './bulk/v1.js';
 import type { FaultSettings, ObjectDefinition, Org } from './contract.js';
 import { FaultController, type Faults } from './faults.js';
 import { createOrg } from './org/index.js';
@@ -140,8 +141,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     ingest: undefined as unknown as IngestJobStore,
     queryJobs: new QueryJobStore(),
     cursors: new QueryCursors(),
+    bulkV1: undefined as unknown as BulkV1Store,
     apiRequests: 0,
   };
+  ctx.bulkV1 = new BulkV1Store(() => ctx);
   ctx.ingest = new IngestJobStore(() => ctx);
   const server: Server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, createRequestListener(ctx));
   server.on('clientError', (_error, socket) => {

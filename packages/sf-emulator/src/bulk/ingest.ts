@@ -620,7 +620,11 @@ function delimiterName(delimiter: string): string {
 }
 
 /** The job failure message for a header with an unknown field, or undefined. */
-function checkHeader(definition: ObjectDefinition, operation: IngestOperation, header: string[]): string | undefined {
+export function checkHeader(
+  definition: ObjectDefinition,
+  operation: IngestOperation,
+  header: string[],
+): string | undefined {
   for (const column of header) {
     if (column === '') return 'InvalidBatch : Field name not found : ';
     const dot = column.indexOf('.');

@@ -8,6 +8,7 @@ import {
   handleUserInfo,
 } from '../auth/oauth.js';
 import type { Session } from '../auth/tokens.js';
+import { asyncError } from '../bulk/v1.js';
 import {
   handleDescribe,
   handleDescribeGlobal,
@@ -166,6 +167,19 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
   const identity = /^\/id\/(\w{15,18})\/(\w{15,18})$/.exec(path);
   if (identity) {
     handleIdentity(ctx, authenticate(ctx, req), res, identity[2] as string);
+    return;
+  }
+  const bulkV1 = /^\/services\/async\/(\d+\.\d)\/(.+)$/.exec(path);
+  if (bulkV1) {
+    const token = tokenOf(req);
+    const v1Session = token ? ctx.tokens.check(token, ctx.faults.sessionExpiry()) : undefined;
+    if (!v1Session) {
+      drain(req);
+      throw asyncError(400, 'InvalidSessionId', 'Invalid session id');
+    }
+    if (!apiFaults(ctx, req, res, path)) return;
+    const segments = (bulkV1[2] as string).split('/').map(safeDecode);
+    await ctx.bulkV1.handle(req, res, bulkV1[1] as string, segments, v1Session.userId);
     return;
   }
   const data = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(path);

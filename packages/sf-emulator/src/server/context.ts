@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session, TokenStore } from '../auth/tokens.js';
 import type { IngestJobStore } from '../bulk/ingest.js';
 import type { QueryJobStore } from '../bulk/query.js';
+import type { BulkV1Store } from '../bulk/v1.js';
 import type { Org } from '../contract.js';
 import type { FaultController } from '../faults.js';
 import type { QueryCursors } from '../rest/query.js';
@@ -36,6 +37,8 @@ export interface EmulatorContext {
   ingest: IngestJobStore;
   queryJobs: QueryJobStore;
   cursors: QueryCursors;
+  /** Bulk API 1.0 jobs. */
+  bulkV1: BulkV1Store;
   /** API requests counted against the daily limit. */
   apiRequests: number;
 }

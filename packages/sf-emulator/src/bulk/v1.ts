@@ -1,0 +1,291 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate as nextTick } from 'node:timers/promises';
+import type { DmlOperation, DmlResult } from '../contract.js';
+import type { EmulatorContext } from '../server/context.js';
+import { escapeXml, RawError, readBody, sendText, unescapeXml } from '../server/http.js';
+import { CsvParser, CsvSyntaxError, quote } from './csv.js';
+import { checkHeader, formatErrors } from './ingest.js';
+import { makeId } from './jobs.js';
+
+const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
+const XML = 'application/xml';
+const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+/** Max records and characters of one Bulk API 1.0 batch. */
+const MAX_BATCH_RECORDS = 10_000;
+const MAX_BATCH_BYTES = 10_000_000;
+
+interface Batch {
+  id: string;
+  jobId: string;
+  state: 'Queued' | 'InProgress' | 'Completed' | 'Failed' | 'NotProcessed';
+  stateMessage?: string;
+  createdDate: number;
+  systemModstamp: number;
+  processed: number;
+  failed: number;
+  /** `"Id","Success","Created","Error"` lines in input order. */
+  results: string[];
+  processingTime: number;
+}
+
+interface Job {
+  id: string;
+  operation: Operation;
+  object: string;
+  externalIdFieldName?: string;
+  createdById: string;
+  createdDate: number;
+  systemModstamp: number;
+  state: 'Open' | 'Closed' | 'Aborted' | 'Failed';
+  apiVersion: string;
+  batches: Batch[];
+}
+
+/** An error in the Bulk API 1.0 XML shape. */
+export function asyncError(status: number, code: string, message: string): RawError {
+  return new RawError(
+    status,
+    `<?xml version="1.0" encoding="UTF-8"?><error xmlns="${NS}"><exceptionCode>${code}</exceptionCode><exceptionMessage>${escapeXml(message)}</exceptionMessage></error>`,
+    `${XML};charset=UTF-8`,
+  );
+}
+
+function xmlTag(body: string, tag: string): string | undefined {
+  const match = new RegExp(`<(?:\\w+:)?${tag}>([^<]*)</(?:\\w+:)?${tag}>`).exec(body);
+  return match ? unescapeXml(match[1] as string).trim() : undefined;
+}
+
+function isoDate(time: number): string {
+  return new Date(time).toISOString();
+}
+
+/**
+ * Bulk API 1.0 ingest (`/services/async/{version}/job...`): jobs, CSV batches (10,000 records or 10 MB each),
+ * batch status and `"Id","Success","Created","Error"` results in input order. XML only; query jobs are not
+ * supported.
+ */
+export class BulkV1Store {
+  private readonly jobs = new Map<string, Job>();
+
+  constructor(private readonly ctx: () => EmulatorContext) {}
+
+  private job(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw asyncError(400, 'InvalidJob', `Unable to find job for id ${id}`);
+    return job;
+  }
+
+  private jobXml(job: Job): string {
+    const count = (state: Batch['state']) => job.batches.filter((b) => b.state === state).length;
+    const processed = job.batches.reduce((sum, b) => sum + b.processed, 0);
+    const failed = job.batches.reduce((sum, b) => sum + b.failed, 0);
+    const time = job.batches.reduce((sum, b) => sum + b.processingTime, 0);
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="${NS}"><id>${job.id}</id><operation>${job.operation}</operation>` +
+      `<object>${job.object}</object><createdById>${job.createdById}</createdById><createdDate>${isoDate(job.createdDate)}</createdDate>` +
+      `<systemModstamp>${isoDate(job.systemModstamp)}</systemModstamp><state>${job.state}</state>` +
+      (job.externalIdFieldName ? `<externalIdFieldName>${job.externalIdFieldName}</externalIdFieldName>` : '') +
+      '<concurrencyMode>Parallel</concurrencyMode><contentType>CSV</contentType>' +
+      `<numberBatchesQueued>${count('Queued')}</numberBatchesQueued><numberBatchesInProgress>${count('InProgress')}</numberBatchesInProgress>` +
+      `<numberBatchesCompleted>${count('Completed')}</numberBatchesCompleted><numberBatchesFailed>${count('Failed')}</numberBatchesFailed>` +
+      `<numberBatchesTotal>${job.batches.length}</numberBatchesTotal><numberRecordsProcessed>${processed}</numberRecordsProcessed>` +
+      `<numberRetries>0</numberRetries><apiVersion>${job.apiVersion}</apiVersion><numberRecordsFailed>${failed}</numberRecordsFailed>` +
+      `<totalProcessingTime>${time}</totalProcessingTime><apiActiveProcessingTime>${time}</apiActiveProcessingTime>` +
+      '<apexProcessingTime>0</apexProcessingTime></jobInfo>'
+    );
+  }
+
+  private batchXml(batch: Batch, root = true): string {
+    const inner =
+      `<batchInfo${root ? ` xmlns="${NS}"` : ''}><id>${batch.id}</id><jobId>${batch.jobId}</jobId><state>${batch.state}</state>` +
+      (batch.stateMessage ? `<stateMessage>${escapeXml(batch.stateMessage)}</stateMessage>` : '') +
+      `<createdDate>${isoDate(batch.createdDate)}</createdDate><systemModstamp>${isoDate(batch.systemModstamp)}</systemModstamp>` +
+      `<numberRecordsProcessed>${batch.processed}</numberRecordsProcessed><numberRecordsFailed>${batch.failed}</numberRecordsFailed>` +
+      `<totalProcessingTime>${batch.processingTime}</totalProcessingTime><apiActiveProcessingTime>${batch.processingTime}</apiActiveProcessingTime>` +
+      '<apexProcessingTime>0</apexProcessingTime></batchInfo>';
+    return root ? `<?xml version="1.0" encoding="UTF-8"?>${inner}` : inner;
+  }
+
+  /** Routes `/services/async/{version}/{rest}` (already authenticated). */
+  async handle(req: IncomingMessage, res: ServerResponse, version: string, segments: string[], userId: string) {
+    const method = req.method ?? 'GET';
+    const [head, jobId, sub, batchId, tail] = segments;
+    if (head !== 'job') throw asyncError(404, 'InvalidUrl', 'Unknown Bulk API resource');
+    if (segments.length === 1 && method === 'POST') return this.create(req, res, version, userId);
+    const job = this.job(jobId ?? '');
+    if (segments.length === 2) {
+      if (method === 'GET') return sendText(res, 200, this.jobXml(job), XML);
+      if (method === 'POST') return this.changeState(req, res, job);
+    }
+    if (sub === 'batch' && segments.length === 3) {
+      if (method === 'POST') return this.addBatch(req, res, job);
+      if (method === 'GET') {
+        const list = job.batches.map((b) => this.batchXml(b, false)).join('');
+        return sendText(
+          res,
+          200,
+          `<?xml version="1.0" encoding="UTF-8"?><batchInfoList xmlns="${NS}">${list}</batchInfoList>`,
+          XML,
+        );
+      }
+    }
+    if (sub === 'batch' && batchId) {
+      const batch = job.batches.find((b) => b.id === batchId);
+      if (!batch) throw asyncError(400, 'InvalidBatch', `Unable to find batch for id ${batchId}`);
+      if (segments.length === 4 && method === 'GET') return sendText(res, 200, this.batchXml(batch), XML);
+      if (tail === 'result' && segments.length === 5 && method === 'GET') {
+        if (batch.state !== 'Completed' && batch.state !== 'Failed') {
+          throw asyncError(400, 'InvalidBatch', `Batch not completed`);
+        }
+        const body = `"Id","Success","Created","Error"\n${batch.results.join('\n')}${batch.results.length ? '\n' : ''}`;
+        return sendText(res, 200, body, 'text/csv');
+      }
+    }
+    throw asyncError(404, 'InvalidUrl', 'Unknown Bulk API resource');
+  }
+
+  private async create(req: IncomingMessage, res: ServerResponse, version: string, userId: string): Promise<void> {
+    const body = (await readBody(req, 1024 * 1024)).toString('utf8');
+    const { org } = this.ctx();
+    const operation = xmlTag(body, 'operation') ?? '';
+    if (!OPERATIONS.includes(operation as Operation)) {
+      throw asyncError(400, 'InvalidJob', `Invalid operation: ${operation || '(none)'}`);
+    }
+    const definition = org.getObject(xmlTag(body, 'object') ?? '');
+    if (!definition) {
+      throw asyncError(
+        400,
+        'InvalidEntity',
+        `Entity '${xmlTag(body, 'object') ?? ''}' is not supported by the Bulk API.`,
+      );
+    }
+    const contentType = xmlTag(body, 'contentType') ?? 'CSV';
+    if (contentType !== 'CSV') throw asyncError(400, 'InvalidJob', `Unsupported content type ${contentType}: only CSV`);
+    let externalIdFieldName: string | undefined;
+    if (operation === 'upsert') {
+      const requested = xmlTag(body, 'externalIdFieldName') ?? '';
+      const field = definition.fields.find((f) => f.name.toLowerCase() === requested.toLowerCase());
+      if (!field || !(field.externalId || field.name === 'Id')) {
+        throw asyncError(
+          400,
+          'InvalidJob',
+          `Field name provided, ${requested} is not an External ID or indexed field for ${definition.name}`,
+        );
+      }
+      externalIdFieldName = field.name;
+    }
+    const now = Date.now();
+    const job: Job = {
+      id: makeId('750'),
+      operation: operation as Operation,
+      object: definition.name,
+      externalIdFieldName,
+      createdById: userId,
+      createdDate: now,
+      systemModstamp: now,
+      state: 'Open',
+      apiVersion: version,
+      batches: [],
+    };
+    this.jobs.set(job.id, job);
+    sendText(res, 201, this.jobXml(job), XML);
+  }
+
+  private async changeState(req: IncomingMessage, res: ServerResponse, job: Job): Promise<void> {
+    const body = (await readBody(req, 1024 * 1024)).toString('utf8');
+    const state = xmlTag(body, 'state');
+    if (state !== 'Closed' && state !== 'Aborted')
+      throw asyncError(400, 'InvalidJobState', `Invalid state: ${state ?? '(none)'}`);
+    if (job.state !== 'Open') throw asyncError(400, 'InvalidJobState', `Job is already ${job.state}`);
+    job.state = state;
+    job.systemModstamp = Date.now();
+    if (state === 'Aborted') {
+      for (const batch of job.batches) {
+        if (batch.state === 'Queued') batch.state = 'NotProcessed';
+      }
+    }
+    sendText(res, 200, this.jobXml(job), XML);
+  }
+
+  private async addBatch(req: IncomingMessage, res: ServerResponse, job: Job): Promise<void> {
+    if (job.state !== 'Open') {
+      req.resume();
+      throw asyncError(400, 'InvalidJobState', `Job ${job.id} is not open`);
+    }
+    let data: Buffer;
+    try {
+      data = await readBody(req, MAX_BATCH_BYTES);
+    } catch {
+      throw asyncError(400, 'InvalidBatch', `Failed to read request. Exceeded max size limit of ${MAX_BATCH_BYTES}`);
+    }
+    const now = Date.now();
+    const batch: Batch = {
+      id: makeId('751'),
+      jobId: job.id,
+      state: 'Queued',
+      createdDate: now,
+      systemModstamp: now,
+      processed: 0,
+      failed: 0,
+      results: [],
+      processingTime: 0,
+    };
+    job.batches.push(batch);
+    sendText(res, 201, this.batchXml(batch), XML);
+    void this.process(job, batch, data.toString('utf8'));
+  }
+
+  private async process(job: Job, batch: Batch, text: string): Promise<void> {
+    await nextTick();
+    if (batch.state !== 'Queued') return;
+    const ctx = this.ctx();
+    const started = Date.now();
+    batch.state = 'InProgress';
+    const wait = ctx.faults.jobProcessingMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    const fail = (message: string) => {
+      batch.state = 'Failed';
+      batch.stateMessage = message;
+      batch.systemModstamp = Date.now();
+    };
+    const rows: string[][] = [];
+    try {
+      const parser = new CsvParser(',', 'LF');
+      parser.feed(text, rows, true);
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) return fail(`InvalidBatch : ${error.message}`);
+      throw error;
+    }
+    const header = (rows.shift() ?? []).map((h) => h.trim());
+    const definition = ctx.org.getObject(job.object);
+    const problem = definition ? checkHeader(definition, job.operation, header) : 'InvalidBatch : Unknown object';
+    if (problem) return fail(problem);
+    if (rows.length > MAX_BATCH_RECORDS)
+      return fail(`InvalidBatch : Records in a single batch exceeds ${MAX_BATCH_RECORDS}`);
+    const records = rows.map((row) => Object.fromEntries(header.map((h, c) => [h, row[c] ?? ''])));
+    const operation: DmlOperation = job.operation;
+    const results = ctx.org.dml(operation, job.object, records, {
+      csvValues: true,
+      externalIdField: job.externalIdFieldName,
+      rejectDuplicateExternalIds: true,
+      injectError: ctx.faults.rowErrorHook(job.object, operation),
+    });
+    for (const result of results as DmlResult[]) {
+      batch.processed++;
+      if (!result.success) batch.failed++;
+      batch.results.push(
+        [
+          quote(result.id ?? ''),
+          quote(String(result.success)),
+          quote(String(result.success && result.created)),
+          quote(result.success ? '' : formatErrors(result)),
+        ].join(','),
+      );
+    }
+    batch.processingTime = Date.now() - started;
+    batch.state = 'Completed';
+    batch.systemModstamp = Date.now();
+  }
+}
