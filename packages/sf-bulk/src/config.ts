@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '@kicksaw/core';
 import { z } from 'zod';
 
-/** The Salesforce API version used when none is configured. */
+/**
+ * The Salesforce API version used when none is configured.
+ *
+ * @example
+ * ```ts
+ * new Connection({ instanceUrl, accessToken, version: DEFAULT_API_VERSION });
+ * ```
+ */
 export const DEFAULT_API_VERSION = '62.0';
 
 const url = z.url({ protocol: /^https?$/ });
@@ -53,15 +60,50 @@ export const refreshTokenConfigSchema = z.object({
   apiVersion,
 });
 
-/** How to reach an org: connect with an access token; a password; client credentials; a JWT; or a refresh token. */
+/**
+ * How to reach an org: connect with an access token; a password; client credentials; a JWT; or a refresh token.
+ *
+ * @example
+ * ```ts
+ * const config: AccessTokenConfig = { instanceUrl: 'https://acme.my.salesforce.com', accessToken: token };
+ * ```
+ */
 export type AccessTokenConfig = z.infer<typeof accessTokenConfigSchema>;
-/** See {@link passwordConfigSchema}. */
+/**
+ * See {@link passwordConfigSchema}.
+ *
+ * @example
+ * ```ts
+ * const config: PasswordConfig = { username: 'me@acme.com', password: pw, securityToken: token };
+ * ```
+ */
 export type PasswordConfig = z.infer<typeof passwordConfigSchema>;
-/** See {@link clientCredentialsConfigSchema}. */
+/**
+ * See {@link clientCredentialsConfigSchema}.
+ *
+ * @example
+ * ```ts
+ * const config: ClientCredentialsConfig = { loginUrl: 'https://acme.my.salesforce.com', clientId: id, clientSecret: secret };
+ * ```
+ */
 export type ClientCredentialsConfig = z.infer<typeof clientCredentialsConfigSchema>;
-/** See {@link jwtConfigSchema}. */
+/**
+ * See {@link jwtConfigSchema}.
+ *
+ * @example
+ * ```ts
+ * const config: JwtConfig = { loginUrl: 'https://login.salesforce.com', username: 'me@acme.com', clientId: id, privateKey: pem };
+ * ```
+ */
 export type JwtConfig = z.infer<typeof jwtConfigSchema>;
-/** See {@link refreshTokenConfigSchema}. */
+/**
+ * See {@link refreshTokenConfigSchema}.
+ *
+ * @example
+ * ```ts
+ * const config: RefreshTokenConfig = { instanceUrl: 'https://acme.my.salesforce.com', refreshToken: rt, clientId: id };
+ * ```
+ */
 export type RefreshTokenConfig = z.infer<typeof refreshTokenConfigSchema>;
 
 /**
@@ -79,10 +121,25 @@ export type SalesforceConfig =
   | JwtConfig
   | RefreshTokenConfig;
 
-/** The auth mode a config selects. */
+/**
+ * The auth mode a config selects.
+ *
+ * @example
+ * ```ts
+ * const mode: AuthMode = parseSalesforceConfig(config).mode; // 'jwt'
+ * ```
+ */
 export type AuthMode = 'accessToken' | 'password' | 'clientCredentials' | 'jwt' | 'refreshToken';
 
-/** A validated config with its mode. */
+/**
+ * A validated config with its mode.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedConfig = salesforceConfigFromEnv(process.env);
+ * if (resolved.mode === 'jwt') console.log(resolved.username);
+ * ```
+ */
 export type ResolvedConfig =
   | ({ mode: 'accessToken' } & AccessTokenConfig)
   | ({ mode: 'password' } & PasswordConfig)
@@ -175,7 +232,14 @@ function hintFor(mode: AuthMode, key: string): string | undefined {
   return `Needed for the ${mode} auth mode.`;
 }
 
-/** Environment variable names read by {@link salesforceConfigFromEnv}, by config key. */
+/**
+ * Environment variable names read by {@link salesforceConfigFromEnv}, by config key.
+ *
+ * @example
+ * ```ts
+ * ENV_NAMES.privateKeyFile; // 'SF_PRIVATE_KEY_FILE'
+ * ```
+ */
 export const ENV_NAMES = {
   instanceUrl: 'SF_INSTANCE_URL',
   accessToken: 'SF_ACCESS_TOKEN',

@@ -11,7 +11,14 @@ import {
 
 const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * await connect(config, { maxLoginAttempts: 5, retryDelayMs: 1000, logger });
+ * ```
+ */
 export interface ConnectOptions {
   /** Where login attempts and retries are logged (never with secrets). Default: silent. */
   logger?: Logger;
@@ -21,7 +28,16 @@ export interface ConnectOptions {
   retryDelayMs?: number;
 }
 
-/** A login or token request failed. The message is free of secrets. */
+/**
+ * A login or token request failed. The message is free of secrets.
+ *
+ * @example
+ * ```ts
+ * await connect(config).catch((error) => {
+ *   if (error instanceof SalesforceAuthError) console.error(error.message); // no secrets inside
+ * });
+ * ```
+ */
 export class SalesforceAuthError extends KicksawError {
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
     super(redactString(message), { code: options.code ?? 'SF_AUTH_FAILED', cause: options.cause });
@@ -39,7 +55,14 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** True for errors worth another login attempt: SERVER_UNAVAILABLE, HTTP 5xx, network failures. */
+/**
+ * True for errors worth another login attempt: SERVER_UNAVAILABLE, HTTP 5xx, network failures.
+ *
+ * @example
+ * ```ts
+ * isTransientLoginError(Object.assign(new Error('down'), { name: 'SERVER_UNAVAILABLE' })); // true
+ * ```
+ */
 export function isTransientLoginError(error: unknown): boolean {
   const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   const text = `${e?.name ?? ''} ${e?.message ?? ''}`;

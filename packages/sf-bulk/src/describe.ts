@@ -2,7 +2,14 @@ import { type BulkOperation, InputError } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { type HttpContext, SalesforceApiError, sfJson } from './http.js';
 
-/** The parts of a field's describe the engine uses. */
+/**
+ * The parts of a field's describe the engine uses.
+ *
+ * @example
+ * ```ts
+ * const email: FieldDescribe | undefined = (await describeObject({ conn }, 'Contact')).fields.find((f) => f.name === 'Email');
+ * ```
+ */
 export interface FieldDescribe {
   name: string;
   type: string;
@@ -18,7 +25,14 @@ export interface FieldDescribe {
   relationshipName?: string | null;
 }
 
-/** The parts of an object's describe the engine uses. */
+/**
+ * The parts of an object's describe the engine uses.
+ *
+ * @example
+ * ```ts
+ * const contact: ObjectDescribe = await describeObject({ conn }, 'Contact');
+ * ```
+ */
 export interface ObjectDescribe {
   name: string;
   fields: FieldDescribe[];
@@ -57,12 +71,26 @@ export function describeObject(ctx: HttpContext, object: string): Promise<Object
   return pending;
 }
 
-/** Forgets cached describes of a connection (after a deployment changed the schema). */
+/**
+ * Forgets cached describes of a connection (after a deployment changed the schema).
+ *
+ * @example
+ * ```ts
+ * clearDescribeCache(conn); // after deploying new fields
+ * ```
+ */
 export function clearDescribeCache(conn: Connection): void {
   cache.delete(conn);
 }
 
-/** The result of {@link preflightFields}. */
+/**
+ * The result of {@link preflightFields}.
+ *
+ * @example
+ * ```ts
+ * const { apiFields }: PreflightResult = await preflightFields({ conn }, { object: 'Contact', operation: 'insert', fields: ['lastname'] });
+ * ```
+ */
 export interface PreflightResult {
   /** API names (as Salesforce spells them) of the input fields, in the same order. */
   apiFields: string[];

@@ -35,16 +35,37 @@ import { runRestBatch } from './rest.js';
 import { parseBulkError } from './results.js';
 import { RowIndex } from './row-index.js';
 
-/** The most raw CSV a job may hold: 150 MB after base64 encoding is about 112 MB raw. */
+/**
+ * The most raw CSV a job may hold: 150 MB after base64 encoding is about 112 MB raw.
+ *
+ * @example
+ * ```ts
+ * ingest({ ...options, maxBytesPerJob: MAX_BYTES_PER_JOB });
+ * ```
+ */
 export const MAX_BYTES_PER_JOB = 112_000_000;
 
-/** An input item: a record, a record with its row number, or a row from `@kicksaw/csv` `readCsv`. */
+/**
+ * An input item: a record, a record with its row number, or a row from `@kicksaw/csv` `readCsv`.
+ *
+ * @example
+ * ```ts
+ * const item: IngestInput = { row: 7, record: { LastName: 'Lovelace' } };
+ * ```
+ */
 export type IngestInput =
   | SalesforceRecord
   | { row: number; record: SalesforceRecord; line?: number }
   | { row: number; line?: number; problem: { code: string; message: string; raw?: string } };
 
-/** Counts reported to `onProgress`. */
+/**
+ * Counts reported to `onProgress`.
+ *
+ * @example
+ * ```ts
+ * ingest({ ...options, onProgress: (p: IngestProgress) => bar.update(p.rowsProcessed / p.rowsRead) });
+ * ```
+ */
 export interface IngestProgress {
   rowsRead: number;
   rowsUploaded: number;
@@ -57,7 +78,14 @@ export interface IngestProgress {
   jobsDone: number;
 }
 
-/** Retry settings of an ingest. */
+/**
+ * Retry settings of an ingest.
+ *
+ * @example
+ * ```ts
+ * ingest({ ...options, retry: { codes: ['UNABLE_TO_LOCK_ROW'], maxAttempts: 4, sortBy: 'AccountId' } });
+ * ```
+ */
 export interface IngestRetryOptions {
   /** Error codes whose rows are sent again. Default `['UNABLE_TO_LOCK_ROW']`. */
   codes?: string[];
@@ -69,7 +97,14 @@ export interface IngestRetryOptions {
   unprocessed?: boolean;
 }
 
-/** Options of {@link ingest}. */
+/**
+ * Options of {@link ingest}.
+ *
+ * @example
+ * ```ts
+ * const options: IngestOptions = { connection, object: 'Account', operation: 'insert', records: [{ Name: 'Acme' }] };
+ * ```
+ */
 export interface IngestOptions {
   /** A jsforce connection (see `connect`). Its session is renewed through jsforce when it expires. */
   connection: Connection;
@@ -121,6 +156,12 @@ export interface IngestOptions {
 /**
  * A job left running at a deadline, as plain JSON: store it (S3, a Step Functions state) and pass it
  * to {@link resume} later. `index` is the compact reconciliation index (13 bytes a row, base64: about 17.5 characters a row).
+ *
+ * @example
+ * ```ts
+ * const jobs: PendingJob[] = run.pendingJobStates();
+ * await writeFile('pending.json', JSON.stringify(jobs));
+ * ```
  */
 export interface PendingJob {
   version: 1;
@@ -134,7 +175,14 @@ export interface PendingJob {
   retry: { codes: string[]; maxAttempts: number; sortBy?: string; unprocessed?: boolean };
 }
 
-/** The summary of an ingest: {@link RunSummary} plus what was left running. */
+/**
+ * The summary of an ingest: {@link RunSummary} plus what was left running.
+ *
+ * @example
+ * ```ts
+ * const { input, succeeded, failed, pending }: IngestSummary = await run.summary();
+ * ```
+ */
 export interface IngestSummary extends RunSummary {
   /** Rows in jobs left running at the deadline (not in `input`; their outcomes come from {@link resume}). */
   pending: number;
@@ -148,7 +196,16 @@ export interface IngestSummary extends RunSummary {
   api: 'bulk' | 'rest' | 'none';
 }
 
-/** A running ingest: iterate it for the outcomes (one per row), then read the summary. */
+/**
+ * A running ingest: iterate it for the outcomes (one per row), then read the summary.
+ *
+ * @example
+ * ```ts
+ * const run: IngestRun = ingest(options);
+ * for await (const outcome of run) console.log(outcome.row, outcome.status);
+ * console.log(await run.summary(), run.pendingJobs());
+ * ```
+ */
 export interface IngestRun extends AsyncIterable<RowOutcome> {
   /** Resolves when the run is done (draining the outcomes if nobody iterates); checked with assertAccounted. */
   summary(): Promise<IngestSummary>;
@@ -1299,7 +1356,14 @@ async function runRest(
   }
 }
 
-/** Options of {@link resume}. */
+/**
+ * Options of {@link resume}.
+ *
+ * @example
+ * ```ts
+ * resume({ connection, jobs: JSON.parse(saved), deadline: Date.now() + 60_000 } satisfies ResumeOptions);
+ * ```
+ */
 export interface ResumeOptions
   extends Pick<
     IngestOptions,

@@ -4,7 +4,14 @@
  * it applies: surrounding spaces, CRLF inside values, number and boolean spelling).
  */
 
-/** Canonical form of one CSV cell for matching. */
+/**
+ * Canonical form of one CSV cell for matching.
+ *
+ * @example
+ * ```ts
+ * canonicalCell(' 42.50 '); // '42.5'
+ * ```
+ */
 export function canonicalCell(value: string): string {
   let v = value;
   if (v.length === 0) return v;
@@ -27,6 +34,11 @@ export function canonicalCell(value: string): string {
 /**
  * A 53-bit string hash (two 32-bit multiply-xorshift lanes), returned as an exact integer `number`.
  * Fast in V8 and with no allocation; collisions are about n²/2⁵⁴ for n rows.
+ *
+ * @example
+ * ```ts
+ * hash53('Acme\u0001Berlin'); // a whole number below 2^53
+ * ```
  */
 export function hash53(text: string, seed = 0): number {
   let h1 = 0x9e3779b1 ^ seed;
@@ -43,7 +55,14 @@ export function hash53(text: string, seed = 0): number {
   return 4294967296 * (0x1fffff & h2) + (h1 >>> 0);
 }
 
-/** Hash of a row from its cells in the job's column order. */
+/**
+ * Hash of a row from its cells in the job's column order.
+ *
+ * @example
+ * ```ts
+ * rowHash(['Acme', '1.0']) === rowHash(['Acme ', '1']); // true
+ * ```
+ */
 export function rowHash(cells: readonly string[]): number {
   let key = '';
   for (let i = 0; i < cells.length; i++) {

@@ -11,7 +11,14 @@ import type { Connection } from 'jsforce';
  * session renewal therefore still come from jsforce; streaming and retries are ours.
  */
 
-/** Retry settings of the HTTP layer. */
+/**
+ * Retry settings of the HTTP layer.
+ *
+ * @example
+ * ```ts
+ * ingest({ ...options, http: { maxRetries: 8, retryDelayMs: 250 } });
+ * ```
+ */
 export interface HttpRetryOptions {
   /** Attempts after the first on 429, 5xx and network errors. Default 5. */
   maxRetries?: number;
@@ -19,7 +26,18 @@ export interface HttpRetryOptions {
   retryDelayMs?: number;
 }
 
-/** A Salesforce API call failed as a whole. `status` is the HTTP status (0 for a network failure). */
+/**
+ * A Salesforce API call failed as a whole. `status` is the HTTP status (0 for a network failure).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await ingestAll(options);
+ * } catch (error) {
+ *   if (error instanceof SalesforceApiError) console.log(error.status, error.errorCode);
+ * }
+ * ```
+ */
 export class SalesforceApiError extends KicksawError {
   readonly status: number;
   readonly errorCode: string;

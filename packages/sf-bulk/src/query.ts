@@ -6,7 +6,14 @@ import { readCsvRows } from './csv-reader.js';
 import { describeObject, type ObjectDescribe } from './describe.js';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch, sfJson } from './http.js';
 
-/** A piece of SOQL inserted verbatim by {@link soql} (made by {@link soqlIdentifier}, {@link soqlDate} or {@link soqlRaw}). */
+/**
+ * A piece of SOQL inserted verbatim by {@link soql} (made by {@link soqlIdentifier}, {@link soqlDate} or {@link soqlRaw}).
+ *
+ * @example
+ * ```ts
+ * soql`SELECT Id FROM ${soqlIdentifier('Contact')}`; // soqlIdentifier returns a SoqlFragment
+ * ```
+ */
 export class SoqlFragment {
   constructor(readonly text: string) {}
   toString(): string {
@@ -14,7 +21,14 @@ export class SoqlFragment {
   }
 }
 
-/** A SOQL value: quoted and escaped by {@link soql}. */
+/**
+ * A SOQL value: quoted and escaped by {@link soql}.
+ *
+ * @example
+ * ```ts
+ * const values: SoqlValue[] = ['a', 1, true, null, new Date(), ['x', 'y']];
+ * ```
+ */
 export type SoqlValue =
   | string
   | number
@@ -37,12 +51,26 @@ const ESCAPES: Record<string, string> = {
   '\f': '\\f',
 };
 
-/** A string as a quoted SOQL literal with every special character escaped. */
+/**
+ * A string as a quoted SOQL literal with every special character escaped.
+ *
+ * @example
+ * ```ts
+ * quoteSoqlString("O'Brien"); // "'O\\'Brien'"
+ * ```
+ */
 export function quoteSoqlString(value: string): string {
   return `'${value.replace(/[\\'"\n\r\t\b\f]/g, (ch) => ESCAPES[ch] as string)}'`;
 }
 
-/** Renders one value as a SOQL literal. */
+/**
+ * Renders one value as a SOQL literal.
+ *
+ * @example
+ * ```ts
+ * soqlLiteral(['a', 'b']); // "('a', 'b')"
+ * ```
+ */
 export function soqlLiteral(value: SoqlValue): string {
   if (value === null || value === undefined) return 'NULL';
   if (value instanceof SoqlFragment) return value.text;
@@ -125,7 +153,14 @@ export function soqlRaw(text: string): SoqlFragment {
   return new SoqlFragment(text);
 }
 
-/** Options of {@link query}. */
+/**
+ * Options of {@link query}.
+ *
+ * @example
+ * ```ts
+ * query(conn, 'SELECT Id FROM Contact', { all: true, api: 'bulk', pageSize: 100_000 } satisfies QueryOptions);
+ * ```
+ */
 export interface QueryOptions {
   /** queryAll: include deleted and archived rows. Default false. */
   all?: boolean;

@@ -35,7 +35,14 @@ export function parseBulkError(cell: string): SalesforceError[] {
   });
 }
 
-/** One result of an sObject Collections or REST DML call (`{id, success, errors}`), as jsforce returns it. */
+/**
+ * One result of an sObject Collections or REST DML call (`{id, success, errors}`), as jsforce returns it.
+ *
+ * @example
+ * ```ts
+ * const result: SaveResultLike = { id: '001…', success: true, errors: [] };
+ * ```
+ */
 export interface SaveResultLike {
   id?: string | null;
   success: boolean;
@@ -43,7 +50,15 @@ export interface SaveResultLike {
   errors?: Array<{ statusCode?: string; errorCode?: string; message?: string; fields?: string[] }>;
 }
 
-/** A failed row found by {@link parseBulkResults}, in the seed's error shape. */
+/**
+ * A failed row found by {@link parseBulkResults}, in the seed's error shape.
+ *
+ * @example
+ * ```ts
+ * const { errors } = parseBulkResults(results, records, 'Contact', 'Email');
+ * errors.forEach((e: ParsedResultError) => console.log(e.code, e.upsertKeyValue));
+ * ```
+ */
 export interface ParsedResultError {
   salesforceObject: string;
   code: string;
