@@ -11,7 +11,7 @@ import {
   type SalesforceRecord,
   silentLogger,
 } from '@kicksaw/core';
-import { type CsvProblemRow, type CsvRow, type ReadCsvOptions, readCsv } from '@kicksaw/csv';
+import { type CsvProblemRow, type ReadCsvOptions, readCsv } from '@kicksaw/csv';
 import {
   archiveKeyFor,
   cacheJson,
@@ -146,7 +146,12 @@ interface PendingState {
   eTag: string | null;
   versionId: string | null;
   timestamp: string;
-  rowsRead: number;
+  /** Rows up to this one were read (see `Progress.after`). */
+  after: number;
+  /** Rows read but not sent, as a base64 bit set. */
+  resend: string;
+  /** Rows in the file, when it was read to the end (0 otherwise). */
+  total: number;
   summary: RunSummary;
   jobs: PendingJob[];
   spooled: number;
@@ -278,101 +283,141 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   const timestamp = options.timestamp ?? makeTimestamp();
   const orchestrator = await buildOrchestrator(options, settings, { timestamp, eTag, versionId, executionId });
   try {
-    const body = await orchestrator.openSource();
-    const reader = readCsv(body, { ...options.csv, source });
-    // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
-    const mapping = compileMapping(options.mapping);
-    mapping.check(await reader.header(), source);
-    const mapper = mapping.map;
-    const externalIdField = options.externalIdField ?? '';
-    const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
-    let rowsRead = 0;
-    let exhausted = false;
-    const sent = new RowSet(); // rows handed to the engine and still without an outcome
-    const rows = reader[Symbol.asyncIterator]();
-    async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
-      for (;;) {
-        const next = await rows.next();
-        if (next.done) {
-          exhausted = true;
-          return;
-        }
-        const row = next.value;
-        rowsRead += 1;
-        if ('problem' in row) {
-          await orchestrator.logOutcome(problemOutcome(row));
-          continue;
-        }
-        const mapped = mapper(row.record, row.row);
-        if (mapped.ok) {
-          sent.add(row.row);
-          yield { row: row.row, record: mapped.record };
-          continue;
-        }
-        await orchestrator.logOutcome({
-          row: row.row,
-          line: row.line,
-          status: 'failed',
-          id: null,
-          created: false,
-          errors: mapped.errors,
-          // The source row, plus its external id under the field's name so the report can show it.
-          record:
-            keyColumn && !(externalIdField in row.record)
-              ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
-              : row.record,
-          attempts: 0,
-        });
-      }
+    const progress = await sendRows(options, orchestrator, { after: 0, resend: new RowSet() }, logger);
+    if (!progress.done) {
+      return await parkRun(options, settings, orchestrator, progress, { stateKey, spoolKey, logger });
     }
-    const run: IngestRun = ingest({
-      ...options.ingest,
-      connection,
-      object: options.object,
-      operation: options.operation,
-      ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
-      records: records(),
-      source,
-      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      logger,
-    });
-    for await (const outcome of run) {
-      sent.delete(outcome.row);
-      await orchestrator.logOutcome(outcome);
-    }
-    await run.summary();
-    const jobs = pendingJobsOf(run);
-    if (!exhausted && jobs.length === 0) {
-      // Rows the engine took but dropped when it stopped reading at the deadline.
-      for (const row of sent.values()) {
-        await orchestrator.logOutcome({ ...notReadOutcome({ row, line: 0, record: {} }), record: {} });
-      }
-    }
-    if (!exhausted) {
-      // The engine stopped reading at the deadline (reading and sending took the whole time): the rest
-      // of the file was never sent. Every such row is accounted for as unprocessed, and reported.
-      const first = rowsRead + 1;
-      for (;;) {
-        const next = await rows.next();
-        if (next.done) break;
-        rowsRead += 1;
-        await orchestrator.logOutcome(notReadOutcome(next.value));
-      }
-      logger.error('the time limit came before the whole file was sent: the rest is reported as unprocessed', {
-        source,
-        firstRowNotSent: first,
-        rowsNotSent: rowsRead - first + 1,
-      });
-    }
-    orchestrator.summary.input = rowsRead;
-    if (jobs.length > 0) {
-      return await parkRun(options, settings, orchestrator, jobs, rowsRead, { stateKey, spoolKey, logger });
-    }
+    orchestrator.summary.input = progress.total;
     return await complete(settings, orchestrator, logger);
   } catch (error) {
     await orchestrator.dispose();
     throw await failRun(connection, settings, orchestrator.executionId, error, source, logger);
   }
+}
+
+/** Where a run stands after an invocation: what is settled, running, or still to send. */
+interface Progress {
+  /** Every row is settled: the run can complete. */
+  done: boolean;
+  /** Rows up to this one were read; each is settled, in a running job, or in `resend`. */
+  after: number;
+  /** Rows read but not sent (the time limit came first): the next invocation sends them. */
+  resend: RowSet;
+  /** Jobs still running. */
+  jobs: PendingJob[];
+  /** Rows in the file, once it was read to the end. */
+  total: number;
+}
+
+/**
+ * Reads the source and sends its rows through the engine: every row after `select.after`, and the
+ * rows in `select.resend`. Rows with CSV or mapping problems are logged as failed. Rows the engine did
+ * not send before the deadline go to `resend` (never logged, never lost), as do the rows after the
+ * last one it took.
+ */
+async function sendRows(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  select: { after: number; resend: RowSet },
+  logger: Logger,
+): Promise<Progress> {
+  const source = orchestrator.sourceUri;
+  const body = await orchestrator.openSource();
+  const reader = readCsv(body, { ...options.csv, source });
+  // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
+  const mapping = compileMapping(options.mapping);
+  mapping.check(await reader.header(), source);
+  const mapper = mapping.map;
+  const externalIdField = options.externalIdField ?? '';
+  const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
+  let exhausted = false;
+  let seen = 0; // the highest row pulled from the file in this invocation
+  const handed = new RowSet(); // rows handed to the engine and still without an outcome
+  const rows = reader[Symbol.asyncIterator]();
+  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    for (;;) {
+      const next = await rows.next();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      const row = next.value;
+      seen = Math.max(seen, row.row);
+      if (row.row <= select.after && !select.resend.has(row.row)) continue; // settled by an earlier invocation
+      if ('problem' in row) {
+        await orchestrator.logOutcome(problemOutcome(row));
+        continue;
+      }
+      const mapped = mapper(row.record, row.row);
+      if (mapped.ok) {
+        handed.add(row.row);
+        yield { row: row.row, record: mapped.record };
+        continue;
+      }
+      await orchestrator.logOutcome({
+        row: row.row,
+        line: row.line,
+        status: 'failed',
+        id: null,
+        created: false,
+        errors: mapped.errors,
+        // The source row, plus its external id under the field's name so the report can show it.
+        record:
+          keyColumn && !(externalIdField in row.record)
+            ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
+            : row.record,
+        attempts: 0,
+      });
+    }
+  }
+  const run: IngestRun = ingest({
+    ...options.ingest,
+    connection: options.connection,
+    object: options.object,
+    operation: options.operation,
+    ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
+    records: records(),
+    source,
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    logger,
+  });
+  const resend = new RowSet();
+  for await (const outcome of run) {
+    handed.delete(outcome.row);
+    if (isNotSent(outcome)) resend.add(outcome.row);
+    else await orchestrator.logOutcome(outcome);
+  }
+  await run.summary();
+  const jobs = run.pendingJobStates();
+  // Rows the engine took but dropped when it stopped reading at the deadline.
+  if (jobs.length === 0) for (const row of handed.values()) resend.add(row);
+  if (!exhausted) body.destroy();
+  // Rows of the earlier resend list this invocation did not reach stay on the list.
+  for (const row of select.resend.values()) if (row > seen) resend.add(row);
+  const after = exhausted ? seen : Math.max(select.after, seen);
+  const left = resend.size();
+  if (!exhausted || left > 0) {
+    logger.warn('the time limit came before every row was sent: the rest waits for the next invocation', {
+      source,
+      lastRowRead: after,
+      rowsToResend: left,
+    });
+  }
+  return {
+    done: exhausted && left === 0 && jobs.length === 0,
+    after,
+    resend,
+    jobs,
+    total: exhausted ? seen : 0,
+  };
+}
+
+function sameETag(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.replaceAll('"', '') === b.replaceAll('"', '');
+}
+
+function isNotSent(outcome: RowOutcome): boolean {
+  return outcome.status === 'unprocessed' && outcome.errors.some((error) => error.statusCode === 'KICKSAW_DEADLINE');
 }
 
 async function buildOrchestrator(
@@ -404,25 +449,6 @@ async function buildOrchestrator(
   const orchestrator = new ImportOrchestrator({ ...orchestratorOptions, payloadField: settings?.payloadField ?? null });
   await orchestrator.setUp();
   return orchestrator;
-}
-
-function notReadOutcome(row: CsvRow): RowOutcome {
-  return {
-    row: row.row,
-    ...(row.line > 0 ? { line: row.line } : {}),
-    status: 'unprocessed',
-    id: null,
-    created: false,
-    errors: [
-      {
-        statusCode: 'KICKSAW_DEADLINE',
-        message: 'Not sent: the time limit came before this row was read; send it again in a new file',
-        fields: [],
-      },
-    ],
-    record: 'record' in row ? row.record : { raw: row.problem.raw.slice(0, 200) },
-    attempts: 0,
-  };
 }
 
 /** The CSV column a `@kicksaw/csv` mapping fills a field from, when it is a plain column. */
@@ -466,11 +492,11 @@ async function parkRun(
   options: ImportCsvOptions,
   settings: ResolvedExecutionRecordSettings | undefined,
   orchestrator: Orchestrator,
-  jobs: PendingJob[],
-  rowsRead: number,
+  progress: Progress,
   where: { stateKey: string; spoolKey: string; logger: Logger },
 ): Promise<ImportCsvResult> {
   const { s3Client: client, bucket } = options;
+  const jobs = progress.jobs;
   const spooled = await parkSpool(client, bucket, where.spoolKey, orchestrator);
   const state: PendingState = {
     version: 1,
@@ -480,7 +506,9 @@ async function parkRun(
     eTag: orchestrator.eTag ?? null,
     versionId: orchestrator.versionId ?? null,
     timestamp: orchestrator.timestamp,
-    rowsRead,
+    after: progress.after,
+    resend: progress.resend.toBase64(),
+    total: progress.total,
     summary: { ...orchestrator.summary },
     jobs,
     spooled,
@@ -493,9 +521,11 @@ async function parkRun(
   }
   await orchestrator.dispose();
   const ids = jobs.map(jobIdOf);
-  where.logger.warn('deadline reached: Salesforce jobs still running, state parked for a later invocation', {
+  where.logger.warn('time limit reached: the run is parked for a later invocation', {
     source: orchestrator.sourceUri,
     pendingJobs: ids,
+    rowsRead: progress.after,
+    rowsToResend: progress.resend.size(),
     state: `s3://${bucket}/${where.stateKey}`,
   });
   return {
@@ -537,28 +567,52 @@ async function finishPending(
       const { body } = await getObjectStream({ client, bucket, key: where.spoolKey });
       await orchestrator.restoreOutcomes(body);
     }
-    const tuning = options.ingest ?? {};
-    const run: IngestRun = resume({
-      ...pick(tuning, [
-        'pollIntervalMs',
-        'maxPollIntervalMs',
-        'onProgress',
-        'http',
-        'spoolDirectory',
-        'maxConcurrentJobs',
-      ]),
-      connection,
-      jobs: state.jobs,
-      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      logger: where.logger,
-    });
-    for await (const outcome of run) await orchestrator.logOutcome(outcome);
-    await run.summary();
-    orchestrator.summary.input = state.rowsRead;
-    const jobs = pendingJobsOf(run);
+    const resend = RowSet.fromBase64(state.resend);
+    let jobs = state.jobs;
     if (jobs.length > 0) {
-      return await parkRun(options, settings, orchestrator, jobs, state.rowsRead, { ...where });
+      const tuning = options.ingest ?? {};
+      const run: IngestRun = resume({
+        ...pick(tuning, [
+          'pollIntervalMs',
+          'maxPollIntervalMs',
+          'onProgress',
+          'http',
+          'spoolDirectory',
+          'maxConcurrentJobs',
+        ]),
+        connection,
+        jobs: state.jobs,
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+        logger: where.logger,
+      });
+      for await (const outcome of run) {
+        if (isNotSent(outcome)) resend.add(outcome.row);
+        else await orchestrator.logOutcome(outcome);
+      }
+      await run.summary();
+      jobs = pendingJobsOf(run);
     }
+    let progress: Progress = { done: false, after: state.after, resend, jobs, total: state.total };
+    const moreToSend = state.total === 0 || resend.size() > 0;
+    if (jobs.length === 0 && moreToSend) {
+      // The file was not all read or sent: go on from where the last invocation stopped.
+      const head = await headObject({ client, bucket, key: options.key });
+      const sameVersion =
+        head && (state.versionId ? head.versionId === state.versionId : sameETag(head.eTag, state.eTag ?? undefined));
+      if (!sameVersion) {
+        throw new InputError('The file changed or disappeared before the run parked on it could send its last rows', {
+          source: orchestrator.sourceUri,
+          code: 'SOURCE_CHANGED',
+        });
+      }
+      progress = await sendRows(options, orchestrator, { after: state.after, resend }, where.logger);
+    } else {
+      progress.done = jobs.length === 0;
+    }
+    if (!progress.done) {
+      return await parkRun(options, settings, orchestrator, progress, { ...where });
+    }
+    orchestrator.summary.input = progress.total;
     const result = await complete(settings, orchestrator, where.logger);
     await deleteObject({ client, bucket, key: where.stateKey }).catch(() => undefined);
     await deleteObject({ client, bucket, key: where.spoolKey }).catch(() => undefined);

@@ -16,6 +16,36 @@ export class RowSet {
     const byte = row >> 3;
     if (byte < this.#bits.length) this.#bits[byte] = (this.#bits[byte] ?? 0) & ~(1 << (row & 7));
   }
+  has(row: number): boolean {
+    const byte = row >> 3;
+    return byte < this.#bits.length && ((this.#bits[byte] ?? 0) & (1 << (row & 7))) !== 0;
+  }
+  size(): number {
+    let count = 0;
+    for (const bits of this.#bits) {
+      let b = bits;
+      while (b) {
+        count += b & 1;
+        b >>= 1;
+      }
+    }
+    return count;
+  }
+  /** The set as base64 (trailing empty bytes dropped), for a parked state. */
+  toBase64(): string {
+    let end = this.#bits.length;
+    while (end > 0 && this.#bits[end - 1] === 0) end--;
+    return Buffer.from(this.#bits.subarray(0, end)).toString('base64');
+  }
+  static fromBase64(text: string | undefined): RowSet {
+    const set = new RowSet();
+    const bytes = Buffer.from(text ?? '', 'base64');
+    if (bytes.length > 0) {
+      set.#bits = new Uint8Array(Math.max(1024, bytes.length));
+      set.#bits.set(bytes);
+    }
+    return set;
+  }
   *values(): Generator<number> {
     for (let byte = 0; byte < this.#bits.length; byte++) {
       const bits = this.#bits[byte] ?? 0;

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
   type S3ImportHandlerOptions,
+  type S3ImportHandlerResponse,
   S3ImportIncompleteError,
   s3ImportHandlerOptionsFromEnv,
 } from '../src/index.js';
@@ -126,21 +127,48 @@ describe('createS3ImportHandler', () => {
     expect(records[0]?.Status__c).toBe('Completed with Errors');
   });
 
-  it('a time limit that comes while the file is still being read: every unsent row is reported, none lost', async () => {
+  it('a time limit that comes while the file is still being read: the next delivery sends the rest, none twice', async () => {
     const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(2000, { prefix: 'CUT' });
+    const sample = sampleContacts(2000, { prefix: 'CUT', bad: true });
     const eTag = await putText(h.s3, bucket, 'cut.csv', sample.csv);
     const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    const event = sqsEvent(s3Event(bucket, 'cut.csv', eTag), 'msg-cut');
     // 1 ms left beyond the reserve: the engine stops reading almost at once.
-    const response = await handler(s3Event(bucket, 'cut.csv', eTag), { getRemainingTimeInMillis: () => 1001 });
-    const result = response.results[0]?.result;
+    const first = await handler(event, { getRemainingTimeInMillis: () => 1001 });
+    expect(first.results[0]?.status).toBe('pending');
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-cut' }]);
+    // The redelivery has time: it sends what the first one could not.
+    const second = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+    const result = second.results[0]?.result;
     expect(result?.status).toBe('completed');
-    const summary = result?.summary;
-    expect(summary?.input).toBe(2000);
-    expect((summary?.succeeded ?? 0) + (summary?.unprocessed ?? 0) + (summary?.failed ?? 0)).toBe(2000);
-    expect(summary?.unprocessed).toBeGreaterThan(0);
-    expect(result?.reportRows).toBe((summary?.unprocessed ?? 0) + (summary?.failed ?? 0));
-    expect(contactsWith('CUT-')).toHaveLength(summary?.succeeded ?? -1);
+    expect(result?.summary).toMatchObject({ input: 2000, failed: sample.bad.size, succeeded: 2000 - sample.bad.size });
+    expect(result?.reportRows).toBe(sample.bad.size);
+    expect(contactsWith('CUT-')).toHaveLength(sample.goodIds.size); // insert: a row sent twice would show
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+  });
+
+  it('many short invocations in a row finish a file: every row once, one report', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(3000, { prefix: 'MANY', bad: true });
+    const eTag = await putText(h.s3, bucket, 'many.csv', sample.csv);
+    const handler = createS3ImportHandler(
+      baseOptions({ reserveMs: 1000, ingest: { ...ingestTuning, maxRowsPerJob: 400, maxConcurrentJobs: 2 } }),
+    );
+    const event = sqsEvent(s3Event(bucket, 'many.csv', eTag), 'msg-many');
+    h.sf.faults.set({ jobProcessingMs: 250 });
+    let result: S3ImportHandlerResponse | undefined;
+    let invocations = 0;
+    do {
+      invocations += 1;
+      result = await handler(event, { getRemainingTimeInMillis: () => 1000 + 300 });
+    } while (result.results[0]?.status === 'pending' && invocations < 60);
+    expect(invocations).toBeGreaterThan(1);
+    const done = result.results[0]?.result;
+    expect(done?.status).toBe('completed');
+    expect(done?.summary).toMatchObject({ input: 3000, failed: sample.bad.size, succeeded: 3000 - sample.bad.size });
+    expect(contactsWith('MANY-')).toHaveLength(sample.goodIds.size);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
   });
 
   it('imports an object named by an EventBridge "Object Created" event', async () => {
