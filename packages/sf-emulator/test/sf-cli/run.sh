@@ -14,7 +14,7 @@ if [ ! -f "$CACHE/node_modules/@salesforce/cli/bin/run.js" ]; then
   echo "Installing @salesforce/cli into $CACHE (first run only)..."
   mkdir -p "$CACHE"
   [ -f "$CACHE/package.json" ] || echo '{ "name": "sf-cli-cache", "private": true }' > "$CACHE/package.json"
-  (cd "$CACHE" && npm install --no-audit --no-fund --loglevel=error @salesforce/cli)
+  (cd "$CACHE" && npm install --no-audit --no-fund --loglevel=error "@salesforce/cli@^2")
 fi
 
 PKG=packages/sf-emulator
