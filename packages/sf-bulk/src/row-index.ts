@@ -33,6 +33,9 @@ export class RowIndex {
   /** Adds a row; returns its position in the job. */
   add(hash: number, row: number, attempts: number): number {
     if (this.order) throw new Error('RowIndex is sealed');
+    if (!Number.isInteger(row) || row < 0 || row > 0xffffffff) {
+      throw new RangeError(`Row numbers must be whole numbers from 0 to 4294967295, got ${String(row)}`);
+    }
     if (this.count === this.hashes.length) this.grow();
     const at = this.count++;
     this.hashes[at] = hash;
