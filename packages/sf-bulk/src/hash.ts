@@ -48,15 +48,12 @@ export function hash53(text: string, seed = 0): number {
     h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
     h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
-  return 4294967296 * (0x1fffff & h2) + (h1 >>> 0);
+  return finish(h1, h2);
 }
 
 /**
- * Hash of a row from its cells in the job's column order.
+ * Hash of a row from its cells in the job's column order: {@link hash53} of the canonical cells
+ * joined by U+0001, computed without building the joined string.
  *
  * @example
  * ```ts
@@ -64,10 +61,29 @@ export function hash53(text: string, seed = 0): number {
  * ```
  */
 export function rowHash(cells: readonly string[]): number {
-  let key = '';
-  for (let i = 0; i < cells.length; i++) {
-    if (i > 0) key += '\u0001';
-    key += canonicalCell(cells[i] ?? '');
+  let h1 = 0x9e3779b1;
+  let h2 = 0x85ebca77;
+  for (let c = 0; c < cells.length; c++) {
+    if (c > 0) {
+      h1 = Math.imul(h1 ^ 1, 0x9e3779b1);
+      h2 = Math.imul(h2 ^ 1, 0x5bd1e995);
+    }
+    const text = canonicalCell(cells[c] ?? '');
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
+      h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+    }
   }
-  return hash53(key);
+  return finish(h1, h2);
+}
+
+function finish(a: number, b: number): number {
+  let h1 = a;
+  let h2 = b;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
+  return 4294967296 * (0x1fffff & h2) + (h1 >>> 0);
 }

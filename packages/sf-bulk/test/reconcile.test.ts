@@ -113,3 +113,11 @@ describe('readCsvRecords', () => {
     expect(await readAll([rows.map(csvLine).join('')])).toEqual(rows);
   });
 });
+
+describe('rowHash', () => {
+  it('equals hash53 of the canonical cells joined by U+0001', async () => {
+    const { hash53 } = await import('../src/index.js');
+    expect(rowHash(['Acme', ' 1.50', 'TRUE'])).toBe(hash53('Acme\u00011.5\u0001true'));
+    expect(rowHash([])).toBe(hash53(''));
+  });
+});
