@@ -978,7 +978,8 @@ export class LocalOrg implements EmulatedOrg {
       'LastModifiedById: user',
       'SystemModstamp: ts',
     );
-    fields.forEach((field, index) => parts.push(`${JSON.stringify(field.name)}: v[${index}]`));
+    for (let index = 0; index < fields.length; index++)
+      parts.push(`${JSON.stringify(fields[index]!.name)}: v[${index}]`);
     // OwnerId goes last, where the generic path adds it, when no default would come before it.
     const ownerLast =
       object.hasOwner &&
