@@ -1196,9 +1196,27 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   let stoppedByDeadline = false;
   let sinceYield = 0;
   for (const item of buffered) {
-    if (engine.deadlinePassed()) {
-      stoppedByDeadline = true;
-      break;
+    if (!stoppedByDeadline && engine.deadlinePassed()) stoppedByDeadline = true;
+    if (stoppedByDeadline) {
+      // Taken from the input already (to choose the API), so it must still get its outcome.
+      engine.countRead();
+      await engine.emit({
+        row: item.row,
+        status: 'unprocessed',
+        id: null,
+        created: false,
+        errors: [
+          {
+            statusCode: 'KICKSAW_DEADLINE',
+            message: 'Not sent: the deadline passed before it was read into a job',
+            fields: [],
+          },
+        ],
+        record: 'record' in item ? item.record : {},
+        attempts: 0,
+        ...(item.line !== undefined ? { line: item.line } : {}),
+      });
+      continue;
     }
     await handle(item);
   }

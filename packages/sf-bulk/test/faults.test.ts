@@ -186,4 +186,29 @@ describe('faults', () => {
     expect(outcomes).toHaveLength(rowsRead);
     for (const o of outcomes) expect(o.record.Name).toBe(`late-${o.row}`);
   });
+
+  it('gives rows taken from the input to choose the API an outcome when the deadline has passed', async () => {
+    sf = await startOrg();
+    const conn = await loginConnection(sf);
+    let pulled = 0;
+    function* rows() {
+      for (let i = 1; i <= 1_000; i++) {
+        pulled++;
+        yield { Name: `early-${i}`, Required__c: 'r' };
+      }
+    }
+    const { outcomes, summary } = await ingestAll({
+      ...base(conn, rows()),
+      api: 'auto',
+      deadline: Date.now() - 1,
+    });
+    expect(pulled).toBeGreaterThan(0);
+    expect(summary.input).toBe(pulled);
+    expect(outcomes).toHaveLength(pulled);
+    for (const o of outcomes) {
+      expect(o).toMatchObject({ status: 'unprocessed', attempts: 0, errors: [{ statusCode: 'KICKSAW_DEADLINE' }] });
+      expect(o.record.Name).toBe(`early-${o.row}`);
+    }
+    expect(sf.org.records('Item__c').filter((r) => String(r.Name).startsWith('early-'))).toHaveLength(0);
+  });
 });
