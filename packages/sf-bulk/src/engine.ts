@@ -1157,40 +1157,9 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
 
   const handle = async (item: NormalizedItem): Promise<void> => {
     engine.countRead();
-    if ('problem' in item) {
-      await engine.emit({
-        row: item.row,
-        status: 'failed',
-        id: null,
-        created: false,
-        errors: [{ statusCode: item.problem.code, message: item.problem.message, fields: [] }],
-        record: {},
-        attempts: 0,
-        ...(item.line !== undefined ? { line: item.line } : {}),
-      });
-      return;
-    }
-    const cells = engine.cellsOf(item.record);
-    if ('unknown' in cells) {
-      await engine.emit({
-        row: item.row,
-        status: 'failed',
-        id: null,
-        created: false,
-        errors: [
-          {
-            statusCode: 'KICKSAW_UNKNOWN_FIELD',
-            message: `Not sent: the record has field(s) outside the job's columns: ${cells.unknown.join(', ')}`,
-            fields: cells.unknown,
-          },
-        ],
-        record: item.record,
-        attempts: 0,
-        ...(item.line !== undefined ? { line: item.line } : {}),
-      });
-      return;
-    }
-    await engine.addRow(item.row, cells.cells, 1);
+    const screened = screen(engine, item);
+    if ('outcome' in screened) await engine.emit(screened.outcome);
+    else await engine.addRow(item.row, screened.cells, 1);
   };
 
   let stoppedByDeadline = false;
@@ -1200,22 +1169,13 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
     if (stoppedByDeadline) {
       // Taken from the input already (to choose the API), so it must still get its outcome.
       engine.countRead();
-      await engine.emit({
-        row: item.row,
-        status: 'unprocessed',
-        id: null,
-        created: false,
-        errors: [
-          {
-            statusCode: 'KICKSAW_DEADLINE',
-            message: 'Not sent: the deadline passed before it was read into a job',
-            fields: [],
-          },
-        ],
-        record: 'record' in item ? item.record : {},
-        attempts: 0,
-        ...(item.line !== undefined ? { line: item.line } : {}),
-      });
+      await engine.emit(
+        unsentOutcome(item, 'unprocessed', {
+          statusCode: 'KICKSAW_DEADLINE',
+          message: 'Not sent: the deadline passed before it was read into a job',
+          fields: [],
+        }),
+      );
       continue;
     }
     await handle(item);
@@ -1250,6 +1210,44 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   await engine.finish();
 }
 
+/** The outcome of a row settled without being sent: a read problem, fields outside the job's columns, a passed deadline. */
+function unsentOutcome(item: NormalizedItem, status: 'failed' | 'unprocessed', error: SalesforceError): RowOutcome {
+  return {
+    row: item.row,
+    status,
+    id: null,
+    created: false,
+    errors: [error],
+    record: 'record' in item ? item.record : {},
+    attempts: 0,
+    ...(item.line !== undefined ? { line: item.line } : {}),
+  };
+}
+
+/** A row's cells in the job's column order, or its failure when it cannot be sent as it is. */
+function screen(engine: Engine, item: NormalizedItem): { cells: string[] } | { outcome: RowOutcome } {
+  if ('problem' in item) {
+    return {
+      outcome: unsentOutcome(item, 'failed', {
+        statusCode: item.problem.code,
+        message: item.problem.message,
+        fields: [],
+      }),
+    };
+  }
+  const cells = engine.cellsOf(item.record);
+  if ('unknown' in cells) {
+    return {
+      outcome: unsentOutcome(item, 'failed', {
+        statusCode: 'KICKSAW_UNKNOWN_FIELD',
+        message: `Not sent: the record has field(s) outside the job's columns: ${cells.unknown.join(', ')}`,
+        fields: cells.unknown,
+      }),
+    };
+  }
+  return cells;
+}
+
 async function runRest(
   engine: Engine,
   options: IngestOptions,
@@ -1261,39 +1259,12 @@ async function runRest(
   const pendingRows: Array<{ row: number; line?: number | undefined; record: SalesforceRecord; attempts: number }> = [];
   for (const item of items) {
     engine.countRead();
-    if ('problem' in item) {
-      await engine.emit({
-        row: item.row,
-        status: 'failed',
-        id: null,
-        created: false,
-        errors: [{ statusCode: item.problem.code, message: item.problem.message, fields: [] }],
-        record: {},
-        attempts: 0,
-        ...(item.line !== undefined ? { line: item.line } : {}),
-      });
+    const screened = screen(engine, item);
+    if ('outcome' in screened) {
+      await engine.emit(screened.outcome);
       continue;
     }
-    const cells = engine.cellsOf(item.record);
-    if ('unknown' in cells) {
-      await engine.emit({
-        row: item.row,
-        status: 'failed',
-        id: null,
-        created: false,
-        errors: [
-          {
-            statusCode: 'KICKSAW_UNKNOWN_FIELD',
-            message: `Not sent: unknown field(s) ${cells.unknown.join(', ')}`,
-            fields: cells.unknown,
-          },
-        ],
-        record: item.record,
-        attempts: 0,
-      });
-      continue;
-    }
-    pendingRows.push({ row: item.row, line: item.line, record: engine.recordOf(cells.cells), attempts: 0 });
+    pendingRows.push({ row: item.row, line: item.line, record: engine.recordOf(screened.cells), attempts: 0 });
   }
   let queue = pendingRows;
   while (queue.length > 0) {
