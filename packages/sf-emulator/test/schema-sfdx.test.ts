@@ -172,3 +172,40 @@ describe('compileFormula (re-exported from the SFDX loader)', () => {
     expect(compileFormula("First__c & ' ' & Last__c")({ First__c: 'Ann', Last__c: 'Lee' })).toBe('Ann Lee');
   });
 });
+
+describe('a custom object folder with fields only', () => {
+  it('extends the object defined elsewhere (here the built-in IntegrationExecution__c) instead of replacing it', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'sfdx-fields-only-'));
+    writeFileSync(
+      join(root, 'sfdx-project.json'),
+      JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }] }),
+    );
+    const fieldsDir = join(root, 'force-app/main/default/objects/IntegrationExecution__c/fields');
+    mkdirSync(fieldsDir, { recursive: true });
+    writeFileSync(
+      join(fieldsDir, 'Number_of_Errors__c.field-meta.xml'),
+      `<?xml version="1.0" encoding="UTF-8"?>
+<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fullName>Number_of_Errors__c</fullName>
+    <label>Number of Errors</label>
+    <precision>18</precision>
+    <scale>0</scale>
+    <type>Number</type>
+</CustomField>`,
+    );
+    const [definition] = loadSfdxObjects(root);
+    expect(definition).toMatchObject({ name: 'IntegrationExecution__c', merge: true });
+    const org = createOrg({ integrationObjects: true, sfdxProject: root, now: () => NOW });
+    const names = org.getObject('IntegrationExecution__c')?.fields.map((field) => field.name) ?? [];
+    expect(names).toEqual(
+      expect.arrayContaining(['Name', 'IdempotencyKey__c', 'ExecutionPayload__c', 'Number_of_Errors__c']),
+    );
+    const [result] = org.dml('insert', 'IntegrationExecution__c', [
+      { Name: 'run', IdempotencyKey__c: 'k1', Number_of_Errors__c: 3 },
+    ]);
+    expect(result).toMatchObject({ success: true });
+  });
+});

@@ -355,7 +355,12 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
     const objectFile = join(dir, `${name}.object-meta.xml`);
     const objectMeta = existsSync(objectFile) ? readXml(objectFile, 'CustomObject') : {};
     let definition: ObjectDefinition;
-    if (isCustom) {
+    if (isCustom && !existsSync(objectFile)) {
+      // Fields only: the object itself is defined elsewhere (another package directory, a managed
+      // package, the built-in integration objects), so these fields extend it.
+      if (fields.length === 0 && recordTypes.length === 0) continue;
+      definition = { name, fields, merge: true };
+    } else if (isCustom) {
       const label = text(objectMeta.label) ?? name.replace(/__c$/i, '').replace(/_/g, ' ');
       definition = { name, label, labelPlural: text(objectMeta.pluralLabel) ?? `${label}s`, custom: true, fields };
       const nameField = (objectMeta.nameField ?? {}) as Xml;
