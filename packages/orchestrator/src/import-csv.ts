@@ -82,7 +82,9 @@ export interface ImportCsvOptions {
   stateFolder?: string;
   /**
    * The execution record: where it is kept and its idempotency key field. `false` turns off both the
-   * record and the duplicate-delivery protection (not recommended with S3 or SQS triggers).
+   * record and the duplicate-delivery protection (not recommended with S3 or SQS triggers), and with them
+   * resuming: a run cut short by the time limit cannot be finished later, because the record is what a
+   * later invocation claims to finish it.
    */
   execution?: ExecutionRecordSettings | false;
   /** Extra fields for the execution record (e.g. `{ Integration__c: '<id>' }`). */
