@@ -31,6 +31,8 @@ export interface ObjectStore {
   records: Map<string, OrgRecord>;
   /** Per indexed field (lower-cased name): index key to id (or ids, for non-unique external ids). Live records only. */
   indexes: Map<string, Map<string, string | string[]>>;
+  /** The same index maps aligned with `object.indexed` (no lookup by name per record). */
+  indexList: Array<Map<string, string | string[]>>;
   /** Number of soft-deleted records (to skip filtering when none). */
   deleted: number;
 }
@@ -122,6 +124,8 @@ interface DmlContext {
   timestamp: string;
   columns: Map<string, Column>;
   undo: Undo[] | undefined;
+  /** Scratch for the index keys of the record being inserted (aligned with `object.indexed`). */
+  indexKeys: Array<string | undefined>;
   /** The compiled insert of the first input's column set (undefined: not yet; null: not applicable). */
   insertPlan: InsertPlan | null | undefined;
 }
@@ -225,7 +229,13 @@ export class LocalOrg implements EmulatedOrg {
     }
     const object = compileObject(merged, keyPrefix);
     this.definitions.set(lower, merged);
-    const store: ObjectStore = existing ?? { object, records: new Map(), indexes: new Map(), deleted: 0 };
+    const store: ObjectStore = existing ?? {
+      object,
+      records: new Map(),
+      indexes: new Map(),
+      indexList: [],
+      deleted: 0,
+    };
     store.object = object;
     this.stores.set(lower, store);
     this.prefixes.set(keyPrefix, store);
@@ -245,7 +255,11 @@ export class LocalOrg implements EmulatedOrg {
   private rebuildIndexes(store: ObjectStore): void {
     store.indexes = new Map();
     store.deleted = 0;
-    for (const field of store.object.indexed) store.indexes.set(field.lower, new Map());
+    store.indexList = store.object.indexed.map((field) => {
+      const index = new Map<string, string | string[]>();
+      store.indexes.set(field.lower, index);
+      return index;
+    });
     for (const record of store.records.values()) {
       if (record.IsDeleted === true) store.deleted++;
       else this.indexRecord(store, record);
@@ -469,7 +483,7 @@ export class LocalOrg implements EmulatedOrg {
       const field = indexed[position]!;
       const key = keys ? keys[position] : indexKey(field, record[field.name]);
       if (key === undefined) continue;
-      const index = store.indexes.get(field.lower)!;
+      const index = store.indexList[position]!;
       const hit = index.get(key);
       if (hit === undefined) index.set(key, record.Id);
       else if (typeof hit === 'string') {
@@ -508,7 +522,7 @@ export class LocalOrg implements EmulatedOrg {
       const key = indexKey(field, record[field.name]);
       if (keysOut) keysOut[position] = key;
       if (!field.unique || key === undefined) continue;
-      const hit = store.indexes.get(field.lower)!.get(key);
+      const hit = store.indexList[position]!.get(key);
       if (hit === undefined) continue;
       const other = typeof hit === 'string' ? hit : hit.find((id) => id !== record.Id);
       if (other !== undefined && other !== record.Id) {
@@ -563,6 +577,7 @@ export class LocalOrg implements EmulatedOrg {
       columns: new Map(),
       undo: options.allOrNone ? [] : undefined,
       insertPlan: undefined,
+      indexKeys: new Array<string | undefined>(store.object.indexed.length),
       defaultRecordTypeId: store.object.byLower.has('recordtypeid')
         ? this.defaultRecordTypeId(store.object)
         : undefined,
@@ -1087,7 +1102,7 @@ export class LocalOrg implements EmulatedOrg {
     }
     const invalid = this.runValidationRules(store, record, 'insert');
     if (invalid) return fail(invalid);
-    const keys: Array<string | undefined> = [];
+    const keys = context.indexKeys;
     const duplicate = this.duplicateOf(store, record, keys);
     if (duplicate) return fail(duplicate);
     const id = this.nextId(store);
