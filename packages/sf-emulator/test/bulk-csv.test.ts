@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvParser, CsvSyntaxError, quote } from '../src/bulk/csv.js';
+import { CsvParser, CsvSyntaxError, parseRecord, quote } from '../src/bulk/csv.js';
 
 function parse(text: string, options: { delimiter?: string; lineEnding?: 'LF' | 'CRLF'; chunk?: number } = {}) {
   const parser = new CsvParser(options.delimiter ?? ',', options.lineEnding ?? 'LF');
@@ -54,6 +54,41 @@ describe('Bulk CSV parser', () => {
 
   it('rejects an unclosed quote at the end of the data', () => {
     expect(() => parse('a,b\n1,"open\n')).toThrow(CsvSyntaxError);
+  });
+
+  it('reports spans from which each record parses again to the same values', () => {
+    const cases: Array<{ text: string; lineEnding: 'LF' | 'CRLF'; delimiter?: string }> = [
+      { text: sample, lineEnding: 'LF' },
+      { text: '\ufeffA,B\r\n"x\r\ny",2\r\nlone\nfeed,3\r\n\r\nlast,\r', lineEnding: 'CRLF' },
+      { text: 'A,B\r\n"q"tail,1\rnext,2\n,\n\n"",x\nend,"', lineEnding: 'LF' },
+      { text: 'A|B\n\ufeffbom|"a|b"\nz|', lineEnding: 'LF', delimiter: '|' },
+    ];
+    for (const { text, lineEnding, delimiter = ',' } of cases) {
+      for (const size of [1, 2, 3, 5, 7, text.length]) {
+        const parser = new CsvParser(delimiter, lineEnding);
+        const out: string[][] = [];
+        const again: string[][] = [];
+        let threw = false;
+        try {
+          for (let i = 0; i <= text.length; i += size) {
+            const final = i + size > text.length;
+            const spans: number[] = [];
+            const before = out.length;
+            parser.feed(text.slice(i, i + size), out, final, spans);
+            expect(spans.length).toBe(2 * (out.length - before));
+            for (let k = 0; k < spans.length; k += 2) {
+              again.push(parseRecord(parser.text.slice(spans[k], spans[k + 1]), delimiter, lineEnding));
+            }
+            if (final) break;
+          }
+        } catch (error) {
+          threw = error instanceof CsvSyntaxError;
+          if (!threw) throw error;
+        }
+        expect(out.length).toBeGreaterThan(1);
+        expect(again).toEqual(out);
+      }
+    }
   });
 
   it('quotes values for results', () => {

@@ -25,22 +25,31 @@ export class CsvParser {
   private rest = '';
   private readonly delimiter: string;
   private readonly crlf: boolean;
-  private first = true;
+  private first: boolean;
   /** Line number (1-based) of the next record's first line. */
   line = 1;
+  /** The text the last `feed` parsed (what its `spans` offsets point into). */
+  text = '';
 
-  constructor(delimiter: string, lineEnding: 'LF' | 'CRLF') {
+  /** `stripBom`: drop a byte order mark at the start of the data (false to parse a record out of its data). */
+  constructor(delimiter: string, lineEnding: 'LF' | 'CRLF', stripBom = true) {
     this.delimiter = delimiter;
     this.crlf = lineEnding === 'CRLF';
+    this.first = stripBom;
   }
 
-  /** Parses what it can of `text`; complete records are pushed to `out`. `final` flushes the last record. */
-  feed(text: string, out: string[][], final = false): void {
+  /**
+   * Parses what it can of `text`; complete records are pushed to `out`. `final` flushes the last record.
+   * With `spans`, each record pushed also pushes its start and end offsets in {@link CsvParser.text} (line
+   * break excluded): parsing that slice alone gives the same values.
+   */
+  feed(text: string, out: string[][], final = false, spans?: number[]): void {
     let s = this.rest.length > 0 ? this.rest + text : text;
     if (this.first && s.length > 0) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       this.first = false;
     }
+    this.text = s;
     const n = s.length;
     const delim = this.delimiter;
     const crlf = this.crlf;
@@ -57,6 +66,7 @@ export class CsvParser {
           if (!final) break;
           fields.push('');
           out.push(fields);
+          spans?.push(recordStart, n);
           fields = [];
         }
         recordStart = n;
@@ -130,6 +140,7 @@ export class CsvParser {
       if (end >= n) {
         if (!final) break;
         out.push(fields);
+        spans?.push(recordStart, n);
         fields = [];
         recordStart = n;
         i = n;
@@ -155,7 +166,10 @@ export class CsvParser {
         next = end + 1;
       }
       lines++;
-      if (!(fields.length === 1 && fields[0] === '')) out.push(fields);
+      if (!(fields.length === 1 && fields[0] === '')) {
+        out.push(fields);
+        spans?.push(recordStart, end);
+      }
       fields = [];
       i = next;
       recordStart = next;
@@ -164,6 +178,16 @@ export class CsvParser {
     }
     this.rest = recordStart < n ? s.slice(recordStart) : '';
   }
+}
+
+/**
+ * Parses one record again from the slice a {@link CsvParser} reported in its `spans`: the same values the
+ * parser gave.
+ */
+export function parseRecord(text: string, delimiter: string, lineEnding: 'LF' | 'CRLF'): string[] {
+  const out: string[][] = [];
+  new CsvParser(delimiter, lineEnding, false).feed(text, out, true);
+  return out[0] ?? [''];
 }
 
 /** Quotes one value for a results CSV: always in double quotes, inner quotes doubled. */

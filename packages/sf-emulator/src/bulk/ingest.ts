@@ -5,7 +5,7 @@ import type { DmlOperation, DmlResult, FieldDefinition, ObjectDefinition } from 
 import { seededRandom } from '../faults.js';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
-import { CsvParser, CsvSyntaxError, DELIMITERS, quote, shuffleInPlace } from './csv.js';
+import { CsvParser, CsvSyntaxError, DELIMITERS, parseRecord, quote, shuffleInPlace } from './csv.js';
 import { makeId, sfDate } from './jobs.js';
 
 const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
@@ -344,7 +344,12 @@ export class IngestJobStore {
     let columns: string[] = [];
     let failure: string | undefined;
     let pending: string[][] = [];
+    // Where each pending row is in the parsed text: the results parse it again from there, so the batch
+    // keeps offsets instead of every row's values (fewer objects surviving into the old generation).
+    let pendingTexts: string[] = [];
+    let pendingSpans: number[] = [];
     const records: string[][] = [];
+    const spans: number[] = [];
     const toUnprocessed = (rows: string[][]) => {
       addBlock(
         job,
@@ -352,7 +357,7 @@ export class IngestJobStore {
         rows.map((row) => row.map(quote).join(d)),
       );
     };
-    const runBatch = async (rows: string[][]) => {
+    const runBatch = async (rows: string[][], texts: string[], rowSpans: number[]) => {
       if (rows.length === 0) return;
       if (failure !== undefined || job.abortRequested || !definition) {
         toUnprocessed(rows);
@@ -360,8 +365,17 @@ export class IngestJobStore {
       }
       let take = rows.length;
       if (failAfter !== undefined && job.processed + take > failAfter) take = Math.max(0, failAfter - job.processed);
-      const now = rows.slice(0, take);
-      if (now.length > 0) this.applyBatch(ctx, job, columns, now);
+      if (take > 0) {
+        const all = take === rows.length;
+        this.applyBatch(
+          ctx,
+          job,
+          columns,
+          all ? rows : rows.slice(0, take),
+          all ? texts : texts.slice(0, take),
+          all ? rowSpans : rowSpans.slice(0, 2 * take),
+        );
+      }
       if (take < rows.length) {
         failure = `InvalidBatch : Processing stopped after ${failAfter} records (injected failure)`;
         toUnprocessed(rows.slice(take));
@@ -373,7 +387,8 @@ export class IngestJobStore {
         const last = index === chunks.length;
         const text = last ? decoder.end() : decoder.write(chunks[index] as Buffer);
         if (!last) chunks[index] = EMPTY; // let the upload go as it is parsed
-        parser.feed(text, records, last);
+        parser.feed(text, records, last, spans);
+        const parsed = parser.text;
         if (records.length === 0) continue;
         let start = 0;
         if (!header) {
@@ -388,15 +403,22 @@ export class IngestJobStore {
         }
         for (let r = start; r < records.length; r++) {
           pending.push(records[r] as string[]);
+          pendingTexts.push(parsed);
+          pendingSpans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
           if (pending.length >= INTERNAL_BATCH_SIZE) {
-            await runBatch(pending);
+            await runBatch(pending, pendingTexts, pendingSpans);
             pending = [];
+            pendingTexts = [];
+            pendingSpans = [];
           }
         }
         records.length = 0;
+        spans.length = 0;
       }
-      await runBatch(pending);
+      await runBatch(pending, pendingTexts, pendingSpans);
       pending = [];
+      pendingTexts = [];
+      pendingSpans = [];
     } catch (error) {
       if (error instanceof CsvSyntaxError) {
         failure = `InvalidBatch : ${error.message}`;
@@ -421,7 +443,14 @@ export class IngestJobStore {
     }
   }
 
-  private applyBatch(ctx: EmulatorContext, job: IngestJob, columns: string[], rows: string[][]): void {
+  private applyBatch(
+    ctx: EmulatorContext,
+    job: IngestJob,
+    columns: string[],
+    rows: string[][],
+    texts: string[],
+    spans: number[],
+  ): void {
     this.batches++;
     job.buildRecord ??= recordBuilder(columns);
     const build = job.buildRecord;
@@ -479,13 +508,15 @@ export class IngestJobStore {
       }
     }
     job.processed += n;
-    job.batches.push({ rows, ids, flags, errors, order: rowOrder(n, job.random) });
+    job.batches.push({ texts, spans: Uint32Array.from(spans), ids, flags, errors, order: rowOrder(n, job.random) });
   }
 }
 
 /** The outcome of one internal batch. flags: 1 = success, 2 = created. */
 interface ResultBatch {
-  rows: string[][];
+  /** The parsed text each row is in, and its start and end offsets there (two numbers a row). */
+  texts: string[];
+  spans: Uint32Array;
   ids: Array<string | null>;
   flags: Uint8Array;
   errors: Map<number, string>;
@@ -497,19 +528,21 @@ interface ResultBatch {
 function* resultBlocks(job: IngestJob, successes: boolean, eol: string): Generator<string> {
   const d = job.columnDelimiter;
   const format = job.formatRow ?? ((row: string[]) => row.map(quote).join(d));
+  const row = (texts: string[], spans: Uint32Array, r: number) =>
+    parseRecord((texts[r] as string).slice(spans[2 * r] as number, spans[2 * r + 1] as number), d, job.lineEnding);
   let buffer = '';
   for (const batch of job.batches) {
-    const { rows, ids, flags, errors, order } = batch;
-    if (successes ? errors.size === rows.length : errors.size === 0) continue;
+    const { texts, spans, ids, flags, errors, order } = batch;
+    if (successes ? errors.size === ids.length : errors.size === 0) continue;
     for (let k = 0; k < order.length; k++) {
       const r = order[k] as number;
       const flag = flags[r] as number;
       if (successes) {
         if ((flag & 1) === 0) continue;
-        buffer += `"${ids[r] ?? ''}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(rows[r] as string[])}${eol}`;
+        buffer += `"${ids[r] ?? ''}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(row(texts, spans, r))}${eol}`;
       } else {
         if ((flag & 1) === 1) continue;
-        buffer += `${quote(ids[r] ?? '')}${d}${quote(errors.get(r) ?? '')}${d}${format(rows[r] as string[])}${eol}`;
+        buffer += `${quote(ids[r] ?? '')}${d}${quote(errors.get(r) ?? '')}${d}${format(row(texts, spans, r))}${eol}`;
       }
       if (buffer.length >= 64 * 1024) {
         yield buffer;
