@@ -144,6 +144,9 @@ interface InsertPlan {
   build: (timestamp: string, userId: string, values: unknown[]) => OrgRecord;
 }
 
+/** Compiled inserts by object and input key list (a redefined object compiles afresh). */
+const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>();
+
 const SYSTEM_LITERAL_KEYS = new Set([
   'id',
   'isdeleted',
@@ -967,8 +970,25 @@ export class LocalOrg implements EmulatedOrg {
     return err('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   }
 
-  /** The compiled insert for the key set of `input`, or null when its keys need the generic path. */
+  /** The compiled insert for the key set of `input` (cached per object), or null for the generic path. */
   private compileInsert(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
+    const object = context.store.object;
+    let plans = INSERT_PLANS.get(object);
+    if (!plans) {
+      plans = new Map();
+      INSERT_PLANS.set(object, plans);
+    }
+    const signature = Object.keys(input).join('\n');
+    let plan = plans.get(signature);
+    if (plan === undefined) {
+      plan = this.buildInsertPlan(context, input);
+      if (plans.size >= 100) plans.clear();
+      plans.set(signature, plan);
+    }
+    return plan;
+  }
+
+  private buildInsertPlan(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
     const object = context.store.object;
     const keys: string[] = [];
     const fields: CompiledField[] = [];
@@ -998,7 +1018,13 @@ export class LocalOrg implements EmulatedOrg {
     // OwnerId goes last, where the generic path adds it, when no default would come before it.
     const ownerLast =
       object.hasOwner &&
-      object.defaults.every((field) => seen.has(field)) &&
+      object.defaults.every(
+        (field) =>
+          seen.has(field) ||
+          (field.lower === 'isdeleted'
+            ? object.hasIsDeleted
+            : field.lower !== 'ownerid' && field.lower !== 'id' && SYSTEM_LITERAL_KEYS.has(field.lower)),
+      ) &&
       !object.requiredOnCreate.some((field) => field.lower === 'ownerid');
     if (ownerLast) parts.push('OwnerId: user');
     const build = new Function('ts', 'user', 'v', `return { ${parts.join(', ')} };`) as InsertPlan['build'];
