@@ -547,6 +547,7 @@ class Engine implements IngestRun {
     return new PartBuilder({
       fields: this.fields,
       spoolThresholdBytes: this.settings.spoolThresholdBytes,
+      maxRows: this.settings.maxRows,
       ...(this.settings.spoolDirectory ? { spoolDirectory: this.settings.spoolDirectory } : {}),
     });
   }

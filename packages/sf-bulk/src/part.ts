@@ -53,6 +53,8 @@ export interface PartBuilderOptions {
   /** Keep the body in memory up to this size, then spool to a file. */
   spoolThresholdBytes: number;
   spoolDirectory?: string;
+  /** The job's row cap, if any: the index grows up to it and no further (no trimming copy for a full job). */
+  maxRows?: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface PartBuilderOptions {
  * memory stays flat whatever the job size and an upload can be retried from the start.
  */
 export class PartBuilder {
-  readonly index = new RowIndex();
+  readonly index: RowIndex;
   readonly header: string;
   /** Lines are encoded straight into this buffer (strings die young; nothing piles up in the heap). */
   private buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -77,6 +79,8 @@ export class PartBuilder {
 
   constructor(options: PartBuilderOptions) {
     this.options = options;
+    const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+    this.index = new RowIndex(Math.min(1024, maxRows), maxRows);
     this.header = csvLine(options.fields);
     const bytes = Buffer.byteLength(this.header);
     if (bytes > CHUNK_BYTES) this.memory.push(Buffer.from(this.header));

@@ -14,7 +14,11 @@ export class RowIndex {
   private taken: Uint8Array | undefined;
   private takenCount = 0;
 
-  constructor(capacity = 1024) {
+  /** Growth stops at this many rows (a job's row cap): a full job then needs no trimming copy. */
+  private readonly limit: number;
+
+  constructor(capacity = 1024, limit = Number.POSITIVE_INFINITY) {
+    this.limit = limit;
     this.hashes = new Float64Array(capacity);
     this.rows = new Uint32Array(capacity);
     this.attempts = new Uint8Array(capacity);
@@ -45,7 +49,9 @@ export class RowIndex {
   }
 
   private grow(): void {
-    const size = this.hashes.length * 2;
+    const length = this.hashes.length;
+    // Doubling, but never past the limit (unless already there): the typed arrays left behind are garbage.
+    const size = length < this.limit ? Math.min(length * 2, this.limit) : length * 2;
     const hashes = new Float64Array(size);
     hashes.set(this.hashes);
     const rows = new Uint32Array(size);
@@ -60,19 +66,39 @@ export class RowIndex {
   /** Trims storage and sorts for lookups. Called once the job's rows are all added. */
   seal(): this {
     if (this.order) return this;
-    this.hashes = this.hashes.slice(0, this.count);
-    this.rows = this.rows.slice(0, this.count);
-    this.attempts = this.attempts.slice(0, this.count);
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < this.count; i++) order[i] = i;
+    const n = this.count;
+    if (this.rows.length !== n) {
+      this.hashes = this.hashes.slice(0, n);
+      this.rows = this.rows.slice(0, n);
+      this.attempts = this.attempts.slice(0, n);
+    }
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
     const hashes = this.hashes;
     order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number) || a - b);
-    const sorted = new Float64Array(this.count);
-    for (let i = 0; i < this.count; i++) sorted[i] = hashes[order[i] as number] as number;
+    // Sort the hashes in place (hashes[i] = old hashes[order[i]], one cycle of the permutation at a
+    // time) instead of into a copy; `taken` marks visited positions and is cleared afterwards.
+    const taken = new Uint8Array(n);
+    for (let start = 0; start < n; start++) {
+      if (taken[start] === 1) continue;
+      const first = hashes[start] as number;
+      let i = start;
+      for (;;) {
+        taken[i] = 1;
+        const from = order[i] as number;
+        if (from === start) {
+          hashes[i] = first;
+          break;
+        }
+        hashes[i] = hashes[from] as number;
+        i = from;
+      }
+    }
+    taken.fill(0);
     this.order = order;
-    this.sortedHashes = sorted;
-    this.taken = new Uint8Array(this.count);
-    // The position-ordered copy is no longer needed: toJSON() rebuilds it from order + sorted.
+    this.sortedHashes = hashes;
+    this.taken = taken;
+    // The position-ordered copy is gone: toJSON() rebuilds it from order + sorted.
     this.hashes = new Float64Array(0);
     return this;
   }
