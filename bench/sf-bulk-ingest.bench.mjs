@@ -38,6 +38,12 @@ async function runChild(engine, rows, connection) {
   let peakDetail;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
+    if (process.env.BENCH_TRACE) {
+      const f = (b) => (b / 1048576).toFixed(0);
+      process.stderr.write(
+        `t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${f(m.rss)} heapUsed=${f(m.heapUsed)} heapTotal=${f(m.heapTotal)} external=${f(m.external)} ab=${f(m.arrayBuffers)}\n`,
+      );
+    }
     if (m.rss > peak) {
       peak = m.rss;
       peakDetail = m;
@@ -105,7 +111,15 @@ async function measure(engine, rows) {
   try {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', self, '--child', engine, String(rows), JSON.stringify(connection)],
+      [
+        ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+        '--expose-gc',
+        self,
+        '--child',
+        engine,
+        String(rows),
+        JSON.stringify(connection),
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -115,6 +129,7 @@ async function measure(engine, rows) {
       out += chunk;
     });
     const [code] = await once(child, 'exit');
+    if (process.env.BENCH_TRACE_GC) process.stderr.write(out);
     if (code !== 0) throw new Error(`${engine} run exited with ${code}`);
     return JSON.parse(out.trim().split('\n').pop());
   } finally {
