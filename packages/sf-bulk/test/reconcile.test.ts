@@ -52,6 +52,38 @@ describe('RowIndex', () => {
     expect(copy.rowAt(at)).toBe(4322);
     expect(copy.attemptsAt(at)).toBe((4321 % 3) + 1);
   });
+
+  it('keeps every row, duplicates included, through a JSON round trip of a sealed, partly matched index', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let round = 0; round < 50; round++) {
+      const size = 1 + Math.floor(random() * 300);
+      const index = new RowIndex(1 + Math.floor(random() * 8));
+      const rowsByHash = new Map<number, number[]>();
+      for (let i = 0; i < size; i++) {
+        const hash = rowHash([`v${Math.floor(random() * (size / 3 + 1))}`]);
+        const row = 1000 + i;
+        index.add(hash, row, 1 + (i % 4));
+        rowsByHash.set(hash, [...(rowsByHash.get(hash) ?? []), row]);
+      }
+      index.seal();
+      for (const hash of rowsByHash.keys()) if (random() < 0.5) index.take(hash);
+      const copy = RowIndex.fromJSON(JSON.parse(JSON.stringify(index.toJSON())));
+      expect(copy.size).toBe(size);
+      for (const [hash, rows] of rowsByHash) {
+        const taken: number[] = [];
+        for (let at = copy.take(hash); at >= 0; at = copy.take(hash)) {
+          taken.push(copy.rowAt(at));
+          expect(copy.attemptsAt(at)).toBe(1 + ((copy.rowAt(at) - 1000) % 4));
+        }
+        expect(taken.sort((a, b) => a - b)).toEqual(rows);
+      }
+      expect(copy.remaining()).toEqual([]);
+    }
+  });
 });
 
 describe('PartBuilder', () => {
