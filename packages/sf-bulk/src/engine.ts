@@ -743,6 +743,28 @@ class Engine implements IngestRun {
     }
   }
 
+  /** Hands a job that is still running (or whose results could not be read) over for {@link resume}. */
+  private handOver(jobId: string, index: RowIndex): void {
+    this.progress.jobsOpen--;
+    this.pendingRows += index.size;
+    this.pending.push({
+      version: 1,
+      jobId,
+      object: this.settings.object,
+      operation: this.settings.operation,
+      ...(this.settings.externalIdField ? { externalIdField: this.settings.externalIdField } : {}),
+      fields: [...this.fields],
+      rows: index.size,
+      index: index.toJSON(),
+      retry: {
+        codes: [...this.settings.retryCodes],
+        maxAttempts: this.settings.maxAttempts,
+        ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
+        unprocessed: this.settings.retryUnprocessed,
+      },
+    });
+  }
+
   /** Polls a job to its end (or the deadline) and reconciles its results. */
   async collect(jobId: string, index: RowIndex, body: PartBody | undefined): Promise<void> {
     let info: IngestJobInfo | 'deadline' | 'lost';
@@ -754,24 +776,7 @@ class Engine implements IngestRun {
       info = 'lost';
     }
     if (info === 'deadline' || info === 'lost') {
-      this.progress.jobsOpen--;
-      this.pendingRows += index.size;
-      this.pending.push({
-        version: 1,
-        jobId,
-        object: this.settings.object,
-        operation: this.settings.operation,
-        ...(this.settings.externalIdField ? { externalIdField: this.settings.externalIdField } : {}),
-        fields: [...this.fields],
-        rows: index.size,
-        index: index.toJSON(),
-        retry: {
-          codes: [...this.settings.retryCodes],
-          maxAttempts: this.settings.maxAttempts,
-          ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
-          unprocessed: this.settings.retryUnprocessed,
-        },
-      });
+      this.handOver(jobId, index);
       this.settings.logger.info('Deadline reached: job left running', { jobId, rows: index.size });
       return;
     }
@@ -783,24 +788,7 @@ class Engine implements IngestRun {
         jobId,
         error: describeError(error),
       });
-      this.progress.jobsOpen--;
-      this.pendingRows += index.size;
-      this.pending.push({
-        version: 1,
-        jobId,
-        object: this.settings.object,
-        operation: this.settings.operation,
-        ...(this.settings.externalIdField ? { externalIdField: this.settings.externalIdField } : {}),
-        fields: [...this.fields],
-        rows: index.size,
-        index: index.toJSON(),
-        retry: {
-          codes: [...this.settings.retryCodes],
-          maxAttempts: this.settings.maxAttempts,
-          ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
-          unprocessed: this.settings.retryUnprocessed,
-        },
-      });
+      this.handOver(jobId, index);
       if (index.matched > 0) {
         throw new SalesforceApiError(
           `Results of job ${jobId} broke off after ${index.matched} rows; the job is kept for resume but those rows were already reported`,
