@@ -5,7 +5,8 @@
 // Prints wall time, rows/s, client CPU time and peak RSS. Usage:
 //   pnpm exec node bench/sf-bulk-ingest.bench.mjs [rows...]      (default: 100000 1000000)
 //   pnpm exec node bench/sf-bulk-ingest.bench.mjs --only=kicksaw 1000000
-// Knobs: BENCH_ROWS_PER_JOB (default 250000), BENCH_JOBS_IN_FLIGHT (3), BENCH_DEBUG=1 (memory breakdown at peak).
+// Knobs: BENCH_ROWS_PER_JOB (default 250000), BENCH_JOBS_IN_FLIGHT (3), BENCH_DEBUG=1 (memory breakdown at peak),
+//   BENCH_NODE_FLAGS="--flag ..." (extra node/V8 flags for the client process, for experiments).
 // Needs built packages (`pnpm build`, or `pnpm bench` which builds first).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -113,6 +114,7 @@ async function measure(engine, rows) {
       process.execPath,
       [
         ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+        ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
         '--expose-gc',
         self,
         '--child',

@@ -3,7 +3,7 @@ import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BulkOperation } from '@kicksaw/core';
-import { describeError, type HttpContext, SalesforceApiError, sfFetch, sfJson } from './http.js';
+import { describeError, type HttpContext, SalesforceApiError, sfFetch, sfJson, sfSend } from './http.js';
 import type { PartBody } from './part.js';
 
 /** A Bulk API 2.0 job's information (`GET jobs/ingest/{id}`), the fields the engine reads. */
@@ -39,15 +39,17 @@ export function createIngestJob(
   });
 }
 
-/** Uploads a job's CSV (`PUT jobs/ingest/{id}/batches`), streamed from the part body, retried from its start. */
+/**
+ * Uploads a job's CSV (`PUT jobs/ingest/{id}/batches`), written from the part body to the socket
+ * through one reused buffer, and retried from its start.
+ */
 export async function uploadJobData(ctx: HttpContext, jobId: string, body: PartBody): Promise<void> {
-  const response = await sfFetch(ctx, {
+  await sfSend(ctx, {
     method: 'PUT',
     path: `jobs/ingest/${jobId}/batches`,
     headers: { 'Content-Type': 'text/csv' },
-    body: () => body.open(),
+    body,
   });
-  await response.arrayBuffer().catch(() => undefined);
 }
 
 /** Sets a job's state (`PATCH jobs/ingest/{id}`): `UploadComplete` to start it, `Aborted` to stop it. */

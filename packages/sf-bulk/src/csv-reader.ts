@@ -4,15 +4,22 @@ import { StringDecoder } from 'node:string_decoder';
 export class CsvReadError extends Error {}
 
 /**
- * Parses as many complete records of comma-separated RFC 4180 text as `text` holds, pushing them to
- * `out`; returns how many characters were consumed (the rest starts an incomplete record). With
- * `final`, the end of `text` ends the last record. LF or CRLF line ends; quoted values may hold
- * commas, quotes (doubled) and line breaks.
+ * Parses complete records of comma-separated RFC 4180 text from `start`, pushing them to `out` (at
+ * most `maxRecords`); returns the position after the last record parsed (an incomplete record is
+ * left for the next call). With `final`, the end of `text` ends the last record. LF or CRLF line
+ * ends; quoted values may hold commas, quotes (doubled) and line breaks.
  */
-export function parseCsvChunk(text: string, final: boolean, out: string[][]): number {
+export function parseCsvChunk(
+  text: string,
+  final: boolean,
+  out: string[][],
+  start = 0,
+  maxRecords = Number.POSITIVE_INFINITY,
+): number {
   const n = text.length;
-  let pos = 0;
-  outer: while (pos < n) {
+  let pos = start;
+  const stopAt = out.length + maxRecords;
+  outer: while (pos < n && out.length < stopAt) {
     const fields: string[] = [];
     let i = pos;
     for (;;) {
@@ -86,31 +93,41 @@ export function parseCsvChunk(text: string, final: boolean, out: string[][]): nu
 }
 
 /**
- * Reads CSV records from a byte stream, a batch at a time (arrays of records), with flat memory:
- * only the current chunk and an incomplete record are held. A leading BOM is dropped; blank lines
- * are skipped.
+ * Reads CSV records from a byte stream in small batches (arrays of at most `batchSize` records),
+ * with flat memory: only the current chunk and an incomplete record are held, and each batch is
+ * parsed only when the consumer asks for it, so parsed rows die young (a whole chunk parsed ahead
+ * would outlive garbage collections and be promoted to the old generation). A leading BOM is
+ * dropped; blank lines are skipped.
  */
-export async function* readCsvRecords(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<string[][]> {
+export async function* readCsvRecords(
+  stream: AsyncIterable<Uint8Array | string>,
+  batchSize = 32,
+): AsyncGenerator<string[][]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let first = true;
-  const take = (text: string, final: boolean): string[][] => {
+  function* take(text: string, final: boolean): Generator<string[][]> {
     let s = rest + text;
+    rest = '';
     if (first && s.length > 0) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       first = false;
     }
-    const out: string[][] = [];
-    const used = parseCsvChunk(s, final, out);
-    rest = s.slice(used);
-    return out.filter((record) => record.length > 1 || record[0] !== '');
-  };
-  for await (const chunk of stream) {
-    const batch = take(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer), false);
-    if (batch.length > 0) yield batch;
+    let pos = 0;
+    while (pos < s.length) {
+      const out: string[][] = [];
+      const next = parseCsvChunk(s, final, out, pos, batchSize);
+      if (out.length === 0) break;
+      pos = next;
+      const kept = out.filter((record) => record.length > 1 || record[0] !== '');
+      if (kept.length > 0) yield kept;
+    }
+    rest = pos < s.length ? s.slice(pos) : '';
   }
-  const last = take(decoder.end(), true);
-  if (last.length > 0) yield last;
+  for await (const chunk of stream) {
+    yield* take(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer), false);
+  }
+  yield* take(decoder.end(), true);
 }
 
 /** {@link readCsvRecords}, one record at a time. */

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { KicksawError, type Logger, redactString, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 
@@ -68,6 +70,18 @@ export interface SfRequest {
   noRetryAfterSend?: boolean;
 }
 
+/**
+ * A request body that is written to the socket piece by piece: {@link sfSend} calls `writeTo` once
+ * per attempt, and `write` resolves once the piece has left for the network, so the caller may
+ * reuse its buffer (an upload of any size then holds one buffer, and makes no garbage).
+ */
+export interface StreamedBody {
+  /** Exact length in bytes (sent as Content-Length). */
+  bytes: number;
+  /** Writes the whole body through `write`, awaiting each call before it reuses or drops the piece. */
+  writeTo(write: (piece: Uint8Array) => Promise<void>): Promise<void>;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The URL of a path on the connection's instance. */
@@ -97,16 +111,36 @@ export async function refreshSession(
   await delegate.refresh(since);
 }
 
+/** A failure of the transport (connection refused or reset, timeout) from the node:http sender. */
+class TransportError extends Error {
+  override name = 'TransportError';
+}
+
 function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || (error as { name?: string })?.name === 'SocketError';
+  return (
+    error instanceof TypeError ||
+    error instanceof TransportError ||
+    (error as { name?: string })?.name === 'SocketError'
+  );
+}
+
+/** What the retry loop needs of an answer (a fetch `Response` is one). */
+interface Answer {
+  status: number;
+  ok: boolean;
+  text(): Promise<string>;
 }
 
 /**
- * Sends a request with the connection's current session, renewing it on 401 and retrying 429, 5xx
- * and network failures with exponential backoff. Returns the response (status 2xx) with its body
- * unread; throws {@link SalesforceApiError} otherwise.
+ * The session and retry loop shared by every call: sends with the connection's current token,
+ * renews the session on 401 (through jsforce), retries 429, 5xx and network failures with
+ * exponential backoff, and throws {@link SalesforceApiError} for anything else that is not 2xx.
  */
-export async function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Response> {
+async function withSession<A extends Answer>(
+  ctx: HttpContext,
+  request: { method: SfRequest['method']; path: string; noRetryAfterSend?: boolean | undefined },
+  send: (url: string, auth: Record<string, string>) => Promise<A>,
+): Promise<A> {
   const logger = ctx.logger ?? silentLogger;
   const maxRetries = ctx.retry?.maxRetries ?? 5;
   const baseDelay = ctx.retry?.retryDelayMs ?? 500;
@@ -116,14 +150,9 @@ export async function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Res
     const token = ctx.conn.accessToken;
     const started = Date.now();
     const url = apiUrl(ctx.conn, request.path);
-    const body = typeof request.body === 'function' ? request.body() : request.body;
-    let response: Response;
+    let answer: A;
     try {
-      response = await fetch(url, {
-        method: request.method,
-        headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...request.headers },
-        ...(body === undefined ? {} : { body: body as RequestInit['body'], duplex: 'half' }),
-      } as RequestInit);
+      answer = await send(url, token ? { Authorization: `Bearer ${token}` } : {});
     } catch (error) {
       const canRetry = isNetworkError(error) && retries < maxRetries && !request.noRetryAfterSend;
       if (!canRetry) {
@@ -143,34 +172,141 @@ export async function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Res
       await sleep(Math.min(30_000, baseDelay * 2 ** (retries - 1)));
       continue;
     }
-    if (response.ok) return response;
-    const text = await response.text().catch(() => '');
-    if (response.status === 401 && refreshes < 3 && !/not valid for use with the REST API/.test(text)) {
+    if (answer.ok) return answer;
+    const text = await answer.text().catch(() => '');
+    if (answer.status === 401 && refreshes < 3 && !/not valid for use with the REST API/.test(text)) {
       refreshes++;
       logger.debug('Salesforce session expired, renewing', { path: request.path });
       await refreshSession(ctx.conn, token, started);
       continue;
     }
-    if (RETRY_STATUS.has(response.status) && retries < maxRetries) {
+    if (RETRY_STATUS.has(answer.status) && retries < maxRetries) {
       retries++;
       logger.debug('Salesforce request got a transient status, retrying', {
         method: request.method,
         path: request.path,
-        status: response.status,
+        status: answer.status,
         attempt: retries,
       });
       await sleep(Math.min(30_000, baseDelay * 2 ** (retries - 1)));
       continue;
     }
-    const { errorCode, message } = parseErrorBody(text, response.status);
+    const { errorCode, message } = parseErrorBody(text, answer.status);
     throw new SalesforceApiError(
-      `${request.method} ${request.path} failed with HTTP ${response.status}: ${errorCode}: ${message}`,
-      {
-        status: response.status,
-        errorCode,
-      },
+      `${request.method} ${request.path} failed with HTTP ${answer.status}: ${errorCode}: ${message}`,
+      { status: answer.status, errorCode },
     );
   }
+}
+
+/**
+ * Sends a request with the connection's current session, renewing it on 401 and retrying 429, 5xx
+ * and network failures with exponential backoff. Returns the response (status 2xx) with its body
+ * unread; throws {@link SalesforceApiError} otherwise.
+ */
+export function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Response> {
+  return withSession(ctx, request, (url, auth) => {
+    const body = typeof request.body === 'function' ? request.body() : request.body;
+    return fetch(url, {
+      method: request.method,
+      headers: { ...auth, ...request.headers },
+      ...(body === undefined ? {} : { body: body as RequestInit['body'], duplex: 'half' }),
+    } as RequestInit);
+  });
+}
+
+/**
+ * Sends a request whose body is a {@link StreamedBody} over node:http(s), with the same session
+ * renewal and retries as {@link sfFetch} (the body is written again from its start on a retry).
+ * Used for job uploads: `fetch` needs a fresh buffer for every piece of a streamed body, and tens of
+ * megabytes of dead buffers pile up outside the JS heap before a garbage collection frees them.
+ * Resolves with the status and the (small) answer text of a 2xx answer.
+ */
+export async function sfSend(
+  ctx: HttpContext,
+  request: {
+    method: 'POST' | 'PUT' | 'PATCH';
+    path: string;
+    headers?: Record<string, string>;
+    body: StreamedBody;
+    /** Milliseconds without any progress before the attempt counts as a network failure. Default 300,000. */
+    idleTimeoutMs?: number;
+  },
+): Promise<{ status: number; text: string }> {
+  const answer = await withSession(ctx, request, (url, auth) =>
+    sendOverNodeHttp(url, request.method, { ...auth, ...request.headers }, request.body, request.idleTimeoutMs),
+  );
+  return { status: answer.status, text: await answer.text() };
+}
+
+const MAX_ANSWER_CHARS = 1 << 20;
+
+function sendOverNodeHttp(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: StreamedBody,
+  idleTimeoutMs = 300_000,
+): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    let answered = false;
+    let failed: Error | undefined;
+    const fail = (error: Error): void => {
+      failed ??= error;
+      if (!answered) reject(failed);
+    };
+    const req = send(target, { method, headers: { ...headers, 'Content-Length': String(body.bytes) } });
+    req.setTimeout(idleTimeoutMs, () => {
+      req.destroy(new TransportError(`no progress for ${idleTimeoutMs} ms`));
+    });
+    req.on('error', (error) =>
+      fail(error instanceof TransportError ? error : new TransportError(error.message, { cause: error })),
+    );
+    req.on('response', (res) => {
+      const chunks: string[] = [];
+      let chars = 0;
+      res.setEncoding('utf8');
+      res.on('data', (piece: string) => {
+        if (chars < MAX_ANSWER_CHARS) chunks.push(piece);
+        chars += piece.length;
+      });
+      res.on('error', (error) => fail(new TransportError(error.message, { cause: error })));
+      res.on('close', () => {
+        if (!res.complete) fail(new TransportError('the connection closed before the answer ended'));
+      });
+      res.on('end', () => {
+        answered = true;
+        const text = chunks.join('');
+        const status = res.statusCode ?? 0;
+        // An answer that came before the whole body was written (a 401 or 5xx at once): the
+        // connection cannot be reused, and the writer must stop.
+        if (!req.writableFinished) req.destroy();
+        resolve({ status, ok: status >= 200 && status < 300, text: async () => text });
+      });
+    });
+    const write = (piece: Uint8Array): Promise<void> =>
+      new Promise<void>((done, stop) => {
+        if (failed || answered || req.destroyed) {
+          stop(failed ?? new TransportError('the request ended before its body was written'));
+          return;
+        }
+        req.write(piece, (error) => (error ? stop(new TransportError(error.message, { cause: error })) : done()));
+      });
+    body.writeTo(write).then(
+      () => {
+        if (!answered && !req.destroyed) req.end();
+      },
+      (error: unknown) => {
+        // The socket failed mid-body (a TransportError: retried), or producing the body failed (a
+        // local error, not retried).
+        if (answered) return;
+        fail(error instanceof Error ? error : new Error(String(error)));
+        req.destroy();
+      },
+    );
+  });
 }
 
 /** Sends a JSON request and parses the JSON answer (undefined for 204 or an empty body). */

@@ -38,8 +38,11 @@ export function csvLine(cells: readonly string[]): string {
 /** Bytes of the body of a finished part: in memory, or spooled to a temporary file. */
 export interface PartBody {
   bytes: number;
-  /** A fresh stream of the body (call again to retry an upload). */
-  open(): ReadableStream<Uint8Array> | Buffer;
+  /**
+   * Writes the body from its start through `write` (call again to retry an upload). A spooled body
+   * is read through one reused buffer: `write` must be done with a piece when its promise resolves.
+   */
+  writeTo(write: (piece: Uint8Array) => Promise<void>): Promise<void>;
   /** Removes the spool file, if any. */
   dispose(): Promise<void>;
   /** Reads the sent cells of some positions back from the body (for rows no result mentions). */
@@ -142,7 +145,7 @@ export class PartBuilder {
       const bytes = this.total;
       return {
         bytes,
-        open: () => pullFileStream(path),
+        writeTo: (write) => writeFileThrough(path, write),
         dispose: () => rm(path, { force: true }),
         readPositions: (positions) => readPositions(readFileChunks(path), fields.length, positions),
       };
@@ -151,7 +154,7 @@ export class PartBuilder {
     this.memory = [];
     return {
       bytes: buffer.length,
-      open: () => buffer,
+      writeTo: (write) => write(buffer),
       dispose: async () => {},
       readPositions: (positions) => readPositions(Readable.from([buffer]), fields.length, positions),
     };
@@ -190,32 +193,21 @@ async function readPositions(
   return out;
 }
 
-/**
- * A file as a web stream that reads a chunk only when the consumer asks (high-water mark 0), so an
- * upload holds one chunk in memory however slowly the server reads. (A Node stream handed to
- * `fetch` is read ahead eagerly.)
- */
-function pullFileStream(path: string, chunkBytes = 256 * 1024): ReadableStream<Uint8Array> {
-  let handle: FileHandle | undefined;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        handle ??= await open(path, 'r');
-        const buffer = Buffer.allocUnsafe(chunkBytes);
-        const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
-        if (bytesRead === 0) {
-          await handle.close();
-          handle = undefined;
-          controller.close();
-          return;
-        }
-        controller.enqueue(buffer.subarray(0, bytesRead));
-      },
-      async cancel() {
-        await handle?.close();
-        handle = undefined;
-      },
-    },
-    { highWaterMark: 0 },
-  );
+/** Writes a file through `write` a piece at a time, reading each into the same buffer. */
+async function writeFileThrough(
+  path: string,
+  write: (piece: Uint8Array) => Promise<void>,
+  pieceBytes = 256 * 1024,
+): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(pieceBytes);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, pieceBytes, null);
+      if (bytesRead === 0) return;
+      await write(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
 }

@@ -72,10 +72,8 @@ export class RowIndex {
       this.rows = this.rows.slice(0, n);
       this.attempts = this.attempts.slice(0, n);
     }
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
     const hashes = this.hashes;
-    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number) || a - b);
+    const order = sortOrder(hashes, n);
     // Sort the hashes in place (hashes[i] = old hashes[order[i]], one cycle of the permutation at a
     // time) instead of into a copy; `taken` marks visited positions and is cleared afterwards.
     const taken = new Uint8Array(n);
@@ -177,4 +175,57 @@ export class RowIndex {
     for (let i = 0; i < n; i++) index.add(h[i] as number, r[i] as number, attempts[i] ?? 1);
     return index.seal();
   }
+}
+
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+const RADIX_MASK = RADIX - 1;
+
+/**
+ * Positions 0..n-1 ordered by hash, ties in position order: a stable LSD radix sort over the 53-bit
+ * hashes (three 11-bit digits of the low 32 bits, two of the high 21). Works on typed arrays only:
+ * a comparator sort would box every element on the JS heap (about 24 bytes a row of garbage per
+ * job, which V8 promotes and lets pile up), and this is O(n).
+ */
+function sortOrder(hashes: Float64Array, n: number): Uint32Array {
+  const low = new Uint32Array(n);
+  const high = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i] as number;
+    low[i] = h >>> 0;
+    high[i] = Math.floor(h / 4294967296);
+  }
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (n < 2) return order;
+  let next = new Uint32Array(n);
+  const counts = new Uint32Array(RADIX);
+  for (let pass = 0; pass < 5; pass++) {
+    const words = pass < 3 ? low : high;
+    const shift = (pass < 3 ? pass : pass - 3) * RADIX_BITS;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const d = ((words[i] as number) >>> shift) & RADIX_MASK;
+      counts[d] = (counts[d] as number) + 1;
+    }
+    // Every row has the same digit: this pass would not move anything.
+    if (counts[((words[0] as number) >>> shift) & RADIX_MASK] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = counts[d] as number;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = order[i] as number;
+      const d = ((words[at] as number) >>> shift) & RADIX_MASK;
+      const to = counts[d] as number;
+      next[to] = at;
+      counts[d] = to + 1;
+    }
+    const swap = order;
+    order = next;
+    next = swap;
+  }
+  return order;
 }

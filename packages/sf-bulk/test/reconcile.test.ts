@@ -43,6 +43,44 @@ describe('RowIndex', () => {
     expect(index.matched).toBe(3);
   });
 
+  it('takes duplicates in job order for any spread of 53-bit hashes (the radix sort of seal)', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (const n of [0, 1, 2, 3, 1000, 20_000]) {
+      const index = new RowIndex(1);
+      const hashes: number[] = [];
+      // Few distinct hashes (many duplicates), spread over the whole 53-bit range and its edges.
+      const pool = [
+        0,
+        1,
+        2 ** 32 - 1,
+        2 ** 32,
+        2 ** 53 - 1,
+        ...Array.from({ length: 50 }, () => Math.floor(random() * 2 ** 53)),
+      ];
+      for (let i = 0; i < n; i++) {
+        const hash = pool[Math.floor(random() * pool.length)] as number;
+        hashes.push(hash);
+        index.add(hash, 1000 + i, 1);
+      }
+      index.seal();
+      // Each take returns the earliest remaining position with that hash.
+      const seen = new Map<number, number[]>();
+      hashes.forEach((hash, i) => {
+        seen.set(hash, [...(seen.get(hash) ?? []), i]);
+      });
+      for (const [hash, positions] of seen) {
+        for (const position of positions) expect(index.take(hash)).toBe(position);
+        expect(index.take(hash)).toBe(-1);
+      }
+      expect(index.matched).toBe(n);
+      expect(index.remaining()).toEqual([]);
+    }
+  });
+
   it('survives a JSON round trip (pending jobs)', () => {
     const index = new RowIndex();
     for (let i = 0; i < 5000; i++) index.add(rowHash([`r${i}`]), i + 1, (i % 3) + 1);
