@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BulkOperation } from '@kicksaw/core';
-import { describeError, type HttpContext, SalesforceApiError, sfFetch, sfJson, sfSend } from './http.js';
+import { type HttpContext, sfDownload, sfJson, sfSend } from './http.js';
 import type { PartBody } from './part.js';
 
 /** A Bulk API 2.0 job's information (`GET jobs/ingest/{id}`), the fields the engine reads. */
@@ -72,44 +72,30 @@ export function getJobInfo(
 }
 
 /**
- * Downloads one result set of a job to a temporary file (streamed, never held in memory). A
- * connection that drops while the body streams restarts the download. Returns undefined when the
- * set is empty (204).
+ * Downloads one result set of a job to a temporary file (streamed through one reused buffer, never
+ * held in memory). A connection that drops while the body streams restarts the download (with the
+ * retries of the HTTP layer). Returns undefined when the set is empty (204 or no bytes).
  */
 export async function downloadResult(
   ctx: HttpContext,
   jobId: string,
   kind: ResultKind,
-  options: { directory?: string | undefined; attempts?: number } = {},
+  options: { directory?: string | undefined } = {},
 ): Promise<string | undefined> {
-  const attempts = options.attempts ?? 5;
-  for (let n = 1; ; n++) {
-    const response = await sfFetch(ctx, {
-      method: 'GET',
-      path: `jobs/ingest/${jobId}/${kind}`,
-      headers: { Accept: 'text/csv' },
-    });
-    if (response.status === 204 || !response.body) return undefined;
-    const path = join(options.directory ?? tmpdir(), `kicksaw-sf-bulk-${jobId}-${kind}-${randomUUID()}.csv`);
-    try {
-      // One chunk at a time from socket to file: nothing piles up in memory if the disk is slow.
-      const file = await open(path, 'w');
-      try {
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await file.write(chunk);
-      } finally {
-        await file.close();
-      }
-      return path;
-    } catch (error) {
+  const path = join(options.directory ?? tmpdir(), `kicksaw-sf-bulk-${jobId}-${kind}-${randomUUID()}.csv`);
+  try {
+    const { status, bytes } = await sfDownload(
+      ctx,
+      { path: `jobs/ingest/${jobId}/${kind}`, headers: { Accept: 'text/csv' } },
+      path,
+    );
+    if (status === 204 || bytes === 0) {
       await rm(path, { force: true });
-      if (n >= attempts) {
-        throw new SalesforceApiError(`Reading ${kind} of job ${jobId} failed: ${describeError(error)}`, {
-          status: 0,
-          errorCode: 'NETWORK_ERROR',
-          cause: error,
-        });
-      }
-      ctx.logger?.debug('Result download broke off, starting over', { jobId, kind, attempt: n });
+      return undefined;
     }
+    return path;
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
   }
 }

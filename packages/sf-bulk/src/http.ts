@@ -1,7 +1,9 @@
+import { open } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { KicksawError, type Logger, redactString, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
+import { getToFile, TransportError } from './http-get.js';
 
 /**
  * The HTTP layer of the engine. Why not `conn.request`: jsforce buffers every response body in
@@ -109,11 +111,6 @@ export async function refreshSession(
     );
   }
   await delegate.refresh(since);
-}
-
-/** A failure of the transport (connection refused or reset, timeout) from the node:http sender. */
-class TransportError extends Error {
-  override name = 'TransportError';
 }
 
 function isNetworkError(error: unknown): boolean {
@@ -237,6 +234,30 @@ export async function sfSend(
     sendOverNodeHttp(url, request.method, { ...auth, ...request.headers }, request.body, request.idleTimeoutMs),
   );
   return { status: answer.status, text: await answer.text() };
+}
+
+/**
+ * Downloads `GET path` into the file at `file` (created or truncated on every attempt) with the
+ * session renewal and retries of {@link sfFetch}; a connection that breaks mid-body is retried from
+ * the start. Reads the socket through one reused buffer (see {@link getToFile}). Resolves with the
+ * status (204: nothing written) and the number of bytes written.
+ */
+export async function sfDownload(
+  ctx: HttpContext,
+  request: { path: string; headers?: Record<string, string>; idleTimeoutMs?: number },
+  file: string,
+): Promise<{ status: number; bytes: number }> {
+  const answer = await withSession(ctx, { method: 'GET', path: request.path }, async (url, auth) => {
+    const handle = await open(file, 'w');
+    try {
+      return await getToFile(url, { ...auth, ...request.headers }, handle, {
+        ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
+      });
+    } finally {
+      await handle.close();
+    }
+  });
+  return { status: answer.status, bytes: answer.bytes };
 }
 
 const MAX_ANSWER_CHARS = 1 << 20;
