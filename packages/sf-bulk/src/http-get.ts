@@ -47,7 +47,9 @@ const MAX_TEXT_BYTES = 1 << 20;
 /**
  * Sends `GET url` with `headers` and writes a 2xx body to `file` (from its current position).
  * Resolves once the body is complete and written; rejects with {@link TransportError} when the
- * connection fails or ends early, or with the file's error.
+ * connection fails or ends early, with the file's error, or with a plain `Error` for what a retry
+ * cannot mend (a header name or value with a line break: then nothing is sent; a content-encoded
+ * 2xx body).
  */
 export function getToFile(
   url: string,
@@ -100,6 +102,9 @@ class Download {
     const { url } = this;
     const secure = url.protocol === 'https:';
     if (!secure && url.protocol !== 'http:') throw new Error(`Unsupported protocol ${url.protocol}`);
+    for (const [name, value] of Object.entries(this.headers)) {
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`Header ${name} holds a line break`);
+    }
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(url.port || (secure ? 443 : 80));
     const onread = {
@@ -120,13 +125,7 @@ class Download {
     socket.on('close', () => this.onClose());
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
-      for (const [name, value] of Object.entries(this.headers)) {
-        if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-          socket.destroy(new Error(`Header ${name} holds a line break`));
-          return;
-        }
-        lines.push(`${name}: ${value}`);
-      }
+      for (const [name, value] of Object.entries(this.headers)) lines.push(`${name}: ${value}`);
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     });
   }
@@ -137,7 +136,8 @@ class Download {
     try {
       return this.consume(buffer, 0, length);
     } catch (error) {
-      this.socket?.destroy(error instanceof Error ? error : new Error(String(error)));
+      // Rejects with this error as it is (the socket's error handler would make it a TransportError).
+      this.fail(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
   }
