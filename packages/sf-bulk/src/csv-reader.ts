@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { readPool } from './buffer-pool.js';
 
 /** A CSV that cannot be read (an unclosed quote at the end). */
 export class CsvReadError extends Error {}
@@ -136,20 +137,21 @@ export async function* readCsvRows(stream: AsyncIterable<Uint8Array | string>): 
 }
 
 /**
- * Reads a file in chunks through one reused buffer (no garbage Buffers: the consumer must be done
- * with a chunk before asking for the next, as {@link readCsvRecords} is: it decodes each at once).
+ * Reads a file in chunks through one reused (pooled) buffer: no garbage Buffers. The consumer must be
+ * done with a chunk before asking for the next, as {@link readCsvRecords} is (it decodes each at once).
  */
-export async function* readFileChunks(path: string, chunkBytes = 64 * 1024): AsyncGenerator<Uint8Array> {
+export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
   const { open } = await import('node:fs/promises');
   const handle = await open(path, 'r');
+  const buffer = readPool.take();
   try {
-    const buffer = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) return;
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
+    readPool.give(buffer);
     await handle.close();
   }
 }

@@ -3,6 +3,7 @@ import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { chunkPool, piecePool } from './buffer-pool.js';
 import { readCsvRows, readFileChunks } from './csv-reader.js';
 import { rowHash } from './hash.js';
 import { RowIndex } from './row-index.js';
@@ -68,11 +69,11 @@ export interface PartBuilderOptions {
 export class PartBuilder {
   readonly index: RowIndex;
   readonly header: string;
-  /** Lines are encoded straight into this buffer (strings die young; nothing piles up in the heap). */
-  private buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Lines are encoded straight into this pooled chunk (strings die young; nothing piles up in the heap). */
+  private buffer: Buffer | undefined = chunkPool.take();
   private used = 0;
-  /** Filled chunks kept in memory while the part is below the spool threshold. */
-  private memory: Buffer[] = [];
+  /** Filled chunks kept in memory while the part is below the spool threshold (pooled, not copied). */
+  private memory: Piece[] = [];
   private total = 0;
   private file: FileHandle | undefined;
   private filePath: string | undefined;
@@ -86,8 +87,8 @@ export class PartBuilder {
     this.index = new RowIndex(Math.min(1024, maxRows), maxRows);
     this.header = csvLine(options.fields);
     const bytes = Buffer.byteLength(this.header);
-    if (bytes > CHUNK_BYTES) this.memory.push(Buffer.from(this.header));
-    else this.used = this.buffer.write(this.header, 0);
+    if (bytes > CHUNK_BYTES) this.memory.push(whole(Buffer.from(this.header)));
+    else this.used = (this.buffer as Buffer).write(this.header, 0);
     this.total = bytes;
   }
 
@@ -103,33 +104,35 @@ export class PartBuilder {
   async add(cells: readonly string[], line: string, lineBytes: number, row: number, attempts: number): Promise<void> {
     this.index.add(rowHash(cells), row, attempts);
     this.total += lineBytes;
-    if (lineBytes > CHUNK_BYTES - this.used) await this.flushChunk();
+    if (lineBytes > CHUNK_BYTES - this.used) await this.flushChunk(true);
     if (lineBytes > CHUNK_BYTES) await this.store(Buffer.from(line));
-    else this.used += this.buffer.write(line, this.used);
+    else this.used += (this.buffer as Buffer).write(line, this.used);
   }
 
-  /** Moves the filled part of the chunk buffer to memory or the spool file. */
-  private async flushChunk(): Promise<void> {
-    if (this.used === 0) return;
-    const filled = this.buffer.subarray(0, this.used);
+  /** Moves the filled part of the chunk to the spool file, or keeps the chunk in memory (and takes another). */
+  private async flushChunk(more: boolean): Promise<void> {
+    const buffer = this.buffer;
+    if (!buffer || this.used === 0) return;
     if (this.file) {
-      await this.file.write(filled);
+      await writeAll(this.file, buffer, this.used);
     } else {
-      this.memory.push(Buffer.from(filled));
+      this.memory.push({ buffer, used: this.used, pooled: true });
+      this.buffer = more ? chunkPool.take() : undefined;
     }
     this.used = 0;
     if (!this.file && this.total >= this.options.spoolThresholdBytes) await this.spool();
   }
 
   private async store(piece: Buffer): Promise<void> {
-    if (this.file) await this.file.write(piece);
-    else this.memory.push(piece);
+    if (this.file) await writeAll(this.file, piece, piece.length);
+    else this.memory.push(whole(piece));
   }
 
   private async spool(): Promise<void> {
     this.filePath = join(this.options.spoolDirectory ?? tmpdir(), `kicksaw-sf-bulk-${randomUUID()}.csv`);
     this.file = await open(this.filePath, 'w');
-    for (const piece of this.memory) await this.file.write(piece);
+    for (const piece of this.memory) await writeAll(this.file, piece.buffer, piece.used);
+    releasePieces(this.memory);
     this.memory = [];
   }
 
@@ -137,8 +140,9 @@ export class PartBuilder {
   async finish(): Promise<PartBody> {
     this.index.seal();
     const fields = this.options.fields;
-    await this.flushChunk();
-    this.buffer = EMPTY;
+    await this.flushChunk(false);
+    chunkPool.give(this.buffer);
+    this.buffer = undefined;
     if (this.file) {
       await this.file.close();
       const path = this.filePath as string;
@@ -150,13 +154,19 @@ export class PartBuilder {
         readPositions: (positions) => readPositions(readFileChunks(path), fields.length, positions),
       };
     }
-    const buffer = this.memory.length === 1 ? (this.memory[0] as Buffer) : Buffer.concat(this.memory);
+    let pieces: Piece[] | undefined = this.memory;
     this.memory = [];
+    const views = () => (pieces ?? []).map((piece) => piece.buffer.subarray(0, piece.used));
     return {
-      bytes: buffer.length,
-      writeTo: (write) => write(buffer),
-      dispose: async () => {},
-      readPositions: (positions) => readPositions(Readable.from([buffer]), fields.length, positions),
+      bytes: this.total,
+      writeTo: async (write) => {
+        for (const view of views()) await write(view);
+      },
+      dispose: async () => {
+        if (pieces) releasePieces(pieces);
+        pieces = undefined;
+      },
+      readPositions: (positions) => readPositions(Readable.from(views()), fields.length, positions),
     };
   }
 
@@ -166,13 +176,35 @@ export class PartBuilder {
       await this.file.close().catch(() => {});
       await rm(this.filePath as string, { force: true });
     }
+    releasePieces(this.memory);
     this.memory = [];
-    this.buffer = EMPTY;
+    chunkPool.give(this.buffer);
+    this.buffer = undefined;
   }
 }
 
-const CHUNK_BYTES = 1 << 20;
-const EMPTY = Buffer.alloc(0);
+/** A filled buffer of a part kept in memory; `pooled` ones go back to the chunk pool. */
+interface Piece {
+  buffer: Buffer;
+  used: number;
+  pooled: boolean;
+}
+
+const whole = (buffer: Buffer): Piece => ({ buffer, used: buffer.length, pooled: false });
+
+function releasePieces(pieces: readonly Piece[]): void {
+  for (const piece of pieces) if (piece.pooled) chunkPool.give(piece.buffer);
+}
+
+async function writeAll(file: FileHandle, buffer: Buffer, length: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await file.write(buffer, done, length - done);
+    done += bytesWritten;
+  }
+}
+
+const CHUNK_BYTES = chunkPool.size;
 
 async function readPositions(
   stream: AsyncIterable<Uint8Array | string>,
@@ -193,21 +225,19 @@ async function readPositions(
   return out;
 }
 
-/** Writes a file through `write` a piece at a time, reading each into the same buffer. */
-async function writeFileThrough(
-  path: string,
-  write: (piece: Uint8Array) => Promise<void>,
-  pieceBytes = 256 * 1024,
-): Promise<void> {
+/** Writes a file through `write` a piece at a time, reading each into the same pooled buffer. */
+async function writeFileThrough(path: string, write: (piece: Uint8Array) => Promise<void>): Promise<void> {
   const handle = await open(path, 'r');
+  const buffer = piecePool.take();
   try {
-    const buffer = Buffer.allocUnsafe(pieceBytes);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, pieceBytes, null);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) return;
       await write(buffer.subarray(0, bytesRead));
     }
   } finally {
+    // Every write has settled (each is awaited): nothing refers to the buffer any more.
+    piecePool.give(buffer);
     await handle.close();
   }
 }

@@ -183,33 +183,30 @@ const RADIX_MASK = RADIX - 1;
 
 /**
  * Positions 0..n-1 ordered by hash, ties in position order: a stable LSD radix sort over the 53-bit
- * hashes (three 11-bit digits of the low 32 bits, two of the high 21). Works on typed arrays only:
+ * hashes (three 11-bit digits of the low 32 bits, two of the high 21), digits taken from the hashes
+ * as it goes (no copies). Works on typed arrays only:
  * a comparator sort would box every element on the JS heap (about 24 bytes a row of garbage per
  * job, which V8 promotes and lets pile up), and this is O(n).
  */
 function sortOrder(hashes: Float64Array, n: number): Uint32Array {
-  const low = new Uint32Array(n);
-  const high = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const h = hashes[i] as number;
-    low[i] = h >>> 0;
-    high[i] = Math.floor(h / 4294967296);
-  }
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;
   let next = new Uint32Array(n);
   const counts = new Uint32Array(RADIX);
+  // Digit `pass` of a hash: passes 0-2 from its low 32 bits, 3-4 from its high 21.
+  const digit = (hash: number, pass: number): number =>
+    pass < 3
+      ? ((hash >>> 0) >>> (pass * RADIX_BITS)) & RADIX_MASK
+      : (Math.floor(hash / 4294967296) >>> ((pass - 3) * RADIX_BITS)) & RADIX_MASK;
   for (let pass = 0; pass < 5; pass++) {
-    const words = pass < 3 ? low : high;
-    const shift = (pass < 3 ? pass : pass - 3) * RADIX_BITS;
     counts.fill(0);
     for (let i = 0; i < n; i++) {
-      const d = ((words[i] as number) >>> shift) & RADIX_MASK;
+      const d = digit(hashes[i] as number, pass);
       counts[d] = (counts[d] as number) + 1;
     }
     // Every row has the same digit: this pass would not move anything.
-    if (counts[((words[0] as number) >>> shift) & RADIX_MASK] === n) continue;
+    if (counts[digit(hashes[0] as number, pass)] === n) continue;
     let sum = 0;
     for (let d = 0; d < RADIX; d++) {
       const c = counts[d] as number;
@@ -218,7 +215,7 @@ function sortOrder(hashes: Float64Array, n: number): Uint32Array {
     }
     for (let i = 0; i < n; i++) {
       const at = order[i] as number;
-      const d = ((words[at] as number) >>> shift) & RADIX_MASK;
+      const d = digit(hashes[at] as number, pass);
       const to = counts[d] as number;
       next[to] = at;
       counts[d] = to + 1;
