@@ -1,6 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { piecePool, readPool } from './buffer-pool.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * A GET whose 2xx body goes straight to a file, over a socket that reads into one reused buffer
@@ -107,8 +110,11 @@ class Download {
     }
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(url.port || (secure ? 443 : 80));
+    const readBuffer = this.options.readBufferBytes
+      ? Buffer.allocUnsafe(this.options.readBufferBytes)
+      : readPool.take();
     const onread = {
-      buffer: Buffer.allocUnsafe(this.options.readBufferBytes ?? 64 * 1024),
+      buffer: readBuffer,
       callback: (length: number, buffer: Uint8Array): boolean => this.onData(buffer, length),
     };
     const socket = secure
@@ -122,7 +128,11 @@ class Download {
     socket.on('error', (error) =>
       this.fail((this.sink?.failure as Error | undefined) ?? new TransportError(error.message, { cause: error })),
     );
-    socket.on('close', () => this.onClose());
+    socket.on('close', () => {
+      // The socket reads no more into its buffer once closed.
+      if (!this.options.readBufferBytes) readPool.give(readBuffer);
+      this.onClose();
+    });
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
       for (const [name, value] of Object.entries(this.headers)) lines.push(`${name}: ${value}`);
@@ -291,9 +301,11 @@ class Download {
     if (this.settled) return;
     this.settled = true;
     const socket = this.socket;
-    const done = this.sink ? this.sink.end() : Promise.resolve();
+    const sink = this.sink;
+    const done = sink ? sink.end() : Promise.resolve();
     done.then(
       () => {
+        sink?.release();
         socket?.destroy();
         const text = Buffer.concat(this.text).toString('utf8');
         this.text = [];
@@ -306,6 +318,7 @@ class Download {
         });
       },
       (error: unknown) => {
+        sink?.release();
         socket?.destroy();
         this.reject(error instanceof Error ? error : new Error(String(error)));
       },
@@ -316,8 +329,12 @@ class Download {
     if (this.settled) return;
     this.settled = true;
     this.socket?.destroy();
-    const pending = this.sink ? this.sink.end().catch(() => undefined) : Promise.resolve();
-    pending.then(() => this.reject(error));
+    const sink = this.sink;
+    const pending = sink ? sink.end().catch(() => undefined) : Promise.resolve();
+    pending.then(() => {
+      sink?.release();
+      this.reject(error);
+    });
   }
 }
 
@@ -333,13 +350,23 @@ function indexOfByte(buffer: Uint8Array, byte: number, start: number, end: numbe
  */
 class FileSink {
   bytes = 0;
-  private readonly staging: [Buffer, Buffer];
+  private staging: [Buffer, Buffer];
   private current = 0;
   private used = 0;
   private writing: Promise<void> | undefined;
   private aside: Buffer[] = [];
   private paused = false;
   private error: unknown;
+
+  private readonly pooled: boolean;
+
+  /** Gives the staging buffers back to the pool; call once {@link end} has settled (no write in flight). */
+  release(): void {
+    if (!this.pooled || this.writing) return;
+    piecePool.give(this.staging[0]);
+    piecePool.give(this.staging[1]);
+    this.staging = [EMPTY, EMPTY];
+  }
 
   /** The file write error, if any. */
   get failure(): unknown {
@@ -351,7 +378,10 @@ class FileSink {
     size: number,
     private readonly socket: Socket | undefined,
   ) {
-    this.staging = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    this.pooled = size === piecePool.size;
+    this.staging = this.pooled
+      ? [piecePool.take(), piecePool.take()]
+      : [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   }
 
   /** Returns false when the socket should pause. */
