@@ -6,7 +6,9 @@
 //   pnpm exec node bench/sf-bulk-ingest.bench.mjs [rows...]      (default: 100000 1000000)
 //   pnpm exec node bench/sf-bulk-ingest.bench.mjs --only=kicksaw 1000000
 // Knobs: BENCH_ROWS_PER_JOB (default 250000), BENCH_JOBS_IN_FLIGHT (3), BENCH_DEBUG=1 (memory breakdown at peak),
-//   BENCH_NODE_FLAGS="--flag ..." (extra node/V8 flags for the client process, for experiments).
+//   BENCH_NODE_FLAGS="--flag ..." (extra node/V8 flags for the client process, for experiments),
+//   BENCH_RETAINED=N (every N outcomes: a full GC, then the heap and external memory the run still
+//   holds; shows retention apart from GC slack, and lowers the peak of that run, so not for figures).
 // Needs built packages (`pnpm build`, or `pnpm bench` which builds first).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -68,10 +70,20 @@ async function runChild(engine, rows, connection) {
       pollIntervalMs: 250,
       maxPollIntervalMs: 2000,
     });
+    const retainedEvery = Number(process.env.BENCH_RETAINED ?? 0);
     for await (const outcome of run) {
       total++;
       if (outcome.status === 'succeeded') succeeded++;
       else failed++;
+      if (retainedEvery > 0 && total % retainedEvery === 0) {
+        // What the run holds on to (a full GC first): the garbage a peak includes is left out.
+        globalThis.gc();
+        const m = process.memoryUsage();
+        const f = (b) => (b / 1048576).toFixed(1);
+        process.stderr.write(
+          `retained after ${total} outcomes: heapUsed=${f(m.heapUsed)} MB external=${f(m.external)} MB rss=${f(m.rss)} MB\n`,
+        );
+      }
     }
     await run.summary();
   } else {
