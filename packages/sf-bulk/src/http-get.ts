@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { piecePool, readPool } from './buffer-pool.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -42,6 +42,8 @@ export interface GetToFileOptions {
   /** Size of the socket read buffer and of each staging buffer. Default 64 KiB / 256 KiB. */
   readBufferBytes?: number;
   stagingBytes?: number;
+  /** Extra TLS settings for an https URL (a private CA: `ca`). */
+  tls?: ConnectionOptions;
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -118,7 +120,7 @@ class Download {
       callback: (length: number, buffer: Uint8Array): boolean => this.onData(buffer, length),
     };
     const socket = secure
-      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), onread } as never)
+      ? tlsConnect({ ...this.options.tls, host, port, ...(isIP(host) ? {} : { servername: host }), onread } as never)
       : netConnect({ host, port, onread });
     this.socket = socket;
     socket.setTimeout(this.options.idleTimeoutMs ?? 300_000, () => {

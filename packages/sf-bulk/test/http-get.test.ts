@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -1026,5 +1027,71 @@ describe('sfSend', () => {
     );
     expect(calls).toBe(1);
     expect(server.received.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('getToFile over TLS', () => {
+  // A self-signed certificate for localhost / 127.0.0.1, made for these tests only.
+  const fixtures = new URL('./fixtures/', import.meta.url);
+  const tlsServer = async (
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+  ): Promise<{ url: string; cert: Buffer }> => {
+    const [key, cert] = await Promise.all([
+      readFile(new URL('localhost-test-key.pem', fixtures)),
+      readFile(new URL('localhost-test-cert.pem', fixtures)),
+    ]);
+    const server = createHttpsServer({ key, cert }, handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    return { url: `https://localhost:${(server.address() as AddressInfo).port}`, cert };
+  };
+
+  it('downloads a large body through the reused read buffer of a TLS socket', async () => {
+    const body = pseudoRandom(3 * 1024 * 1024 + 7, 99);
+    let seen: IncomingMessage | undefined;
+    const { url, cert } = await tlsServer((req, res) => {
+      seen = req;
+      res.writeHead(200, { 'Content-Type': 'text/csv' });
+      // Many writes: TLS records of every size reach the client.
+      let at = 0;
+      const pump = (): void => {
+        while (at < body.length) {
+          const end = Math.min(body.length, at + 1000 + (at % 70_000));
+          const more = res.write(body.subarray(at, end));
+          at = end;
+          if (!more) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    const result = await download(`${url}/services/x?y=1`, { Authorization: 'Bearer t' }, { tls: { ca: cert } });
+    expect(result.status).toBe(200);
+    expect(result.bytes).toBe(body.length);
+    expect(sha256(result.file)).toBe(sha256(body));
+    expect(seen?.url).toBe('/services/x?y=1');
+    expect(seen?.headers.authorization).toBe('Bearer t');
+  });
+
+  it('refuses a certificate it cannot verify (as a transport failure)', async () => {
+    const { url } = await tlsServer((_req, res) => res.end('never read'));
+    const path = tempPath();
+    const handle = await openFile(path);
+    const error = await getToFile(`${url}/x`, {}, handle).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TransportError);
+    expect(String((error as Error).message)).toMatch(/self[- ]signed|certificate/i);
+    expect((await readFile(path)).length).toBe(0);
   });
 });
