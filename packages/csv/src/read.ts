@@ -142,6 +142,9 @@ interface State {
   finish(): void;
 }
 
+/** Bytes of a source chunk parsed at a time (see `#batches`). */
+const FEED_BYTES = 16 * 1024;
+
 class Reader implements CsvReader {
   readonly #source: CsvSource;
   readonly #options: ReadCsvOptions;
@@ -199,6 +202,12 @@ class Reader implements CsvReader {
   async *#batches(): AsyncGenerator<CsvRow[]> {
     const state = await this.#start();
     const strict = this.#options.strict === true;
+    // A source chunk is parsed a slice at a time, the next slice only once the rows of the last one
+    // were taken: a whole chunk parsed at once would leave hundreds of rows waiting while the
+    // consumer works through them, long enough for the garbage collector to move them all to the
+    // old generation, where they pile up as garbage until a full collection.
+    let pending: Buffer | undefined;
+    let at = 0;
     try {
       for (;;) {
         if (state.queue.length > 0) {
@@ -219,13 +228,22 @@ class Reader implements CsvReader {
           }
           yield batch;
         }
+        if (pending !== undefined) {
+          const end = Math.min(pending.length, at + FEED_BYTES);
+          const slice = pending.subarray(at, end);
+          at = end;
+          if (at >= pending.length) pending = undefined;
+          state.push(slice);
+          continue;
+        }
         if (state.done) return;
         const next = await state.it.next();
         if (next.done) {
           state.done = true;
           state.finish();
         } else {
-          state.push(next.value);
+          pending = next.value;
+          at = 0;
         }
       }
     } finally {
