@@ -78,7 +78,11 @@ export class PartBuilder {
   private file: FileHandle | undefined;
   private filePath: string | undefined;
   private readonly options: PartBuilderOptions;
-  /** Lower-cased external id values in this part (upsert duplicate guard). */
+  /**
+   * Lower-cased external id values in this part (upsert duplicate guard). Only needed while rows are
+   * added: {@link PartBuilder.finish} empties it, since the part itself lives on until its job's
+   * results are read (a quarter of a million keys per job would otherwise stay for minutes).
+   */
   readonly externalIds = new Set<string>();
 
   constructor(options: PartBuilderOptions) {
@@ -138,6 +142,7 @@ export class PartBuilder {
 
   /** Completes the part: seals the index and returns the body. */
   async finish(): Promise<PartBody> {
+    this.externalIds.clear();
     this.index.seal();
     const fields = this.options.fields;
     await this.flushChunk(false);
@@ -172,6 +177,7 @@ export class PartBuilder {
 
   /** Drops the part without using it. */
   async discard(): Promise<void> {
+    this.externalIds.clear();
     if (this.file) {
       await this.file.close().catch(() => {});
       await rm(this.filePath as string, { force: true });

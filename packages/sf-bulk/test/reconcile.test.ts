@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
 import { canonicalCell, rowHash } from '../src/index.js';
 import { csvLine, PartBuilder } from '../src/part.js';
@@ -148,6 +149,34 @@ describe('PartBuilder', () => {
     expect(back.get(39_999)).toEqual(['name 39999', 'x, "y"\nz']);
     await body.dispose();
     expect(readdirSync(dir)).toHaveLength(0);
+  });
+
+  it('keeps a part below the spool threshold in pooled chunks, writes it whole and gives the chunks back', async () => {
+    const builder = new PartBuilder({ fields: ['Name', 'Ext__c'], spoolThresholdBytes: 8 * 1024 * 1024 });
+    const expected: string[] = [csvLine(['Name', 'Ext__c'])];
+    for (let i = 0; i < 60_000; i++) {
+      const cells = [`a longer name to fill several chunks ${i}`, `E-${i}`];
+      const line = csvLine(cells);
+      expected.push(line);
+      await builder.add(cells, line, Buffer.byteLength(line), i + 1, 1);
+      builder.externalIds.add(`e-${i}`);
+    }
+    const body = await builder.finish();
+    // The duplicate guard is for building only: a finished part does not keep its keys.
+    expect(builder.externalIds.size).toBe(0);
+    const text = expected.join('');
+    expect(body.bytes).toBe(Buffer.byteLength(text));
+    expect(body.bytes).toBeGreaterThan(2 * 1024 * 1024); // spans several 1 MiB chunks
+    const pieces: Buffer[] = [];
+    await body.writeTo(async (piece) => {
+      pieces.push(Buffer.from(piece));
+    });
+    expect(Buffer.concat(pieces).toString()).toBe(text);
+    const back = await body.readPositions(new Set([0, 59_999]));
+    expect(back.get(59_999)).toEqual(['a longer name to fill several chunks 59999', 'E-59999']);
+    const held = chunkPool.held;
+    await body.dispose();
+    expect(chunkPool.held).toBeGreaterThan(held);
   });
 });
 
