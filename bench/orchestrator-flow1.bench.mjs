@@ -77,34 +77,42 @@ if (mode === 's3') {
     await sf.stop();
     process.exit(0);
   });
-} else if (mode === 'run') {
-  // The handler's process: drop the file, deliver the event, measure.
-  const { S3Client } = await import('@aws-sdk/client-s3');
+} else if (mode === 'setup') {
+  // Drops the generated file into the bucket, in a process of its own: what uploading it costs in
+  // memory is not the handler's.
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const { uploadObject } = await import('@kicksaw/s3');
-  const { createContactsHandler, sampleContactLines } = await import(new URL('dist/index.js', example).href);
-  const [s3Info, sfInfo, rowsText] = process.argv.slice(3);
-  const { clientConfig } = JSON.parse(s3Info);
-  const sf = JSON.parse(sfInfo);
-  const rows = Number(rowsText);
-  const s3Client = new S3Client(clientConfig);
+  const { sampleContactLines } = await import(new URL('dist/index.js', example).href);
+  const [s3Info, rowsText] = process.argv.slice(3);
+  const s3Client = new S3Client(JSON.parse(s3Info).clientConfig);
   const bucket = `bench-${Date.now().toString(36)}`;
-  const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
   await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
   const key = 'inbound/contacts-bench.csv';
-  const lines = sampleContactLines(rows, 'BN');
+  const lines = sampleContactLines(Number(rowsText), 'BN');
   const body = Readable.from(
     (function* () {
       for (const line of lines) yield `${line}\n`;
     })(),
   );
   const put = await uploadObject({ client: s3Client, bucket, key, body, contentType: 'text/csv' });
+  process.stdout.write(`${JSON.stringify({ bucket, key, eTag: (put.eTag ?? '').replaceAll('"', '') })}\n`);
+  process.exit(0);
+} else if (mode === 'run') {
+  // The handler's process: deliver the event, measure.
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { createContactsHandler } = await import(new URL('dist/index.js', example).href);
+  const [s3Info, sfInfo, setupInfo] = process.argv.slice(3);
+  const { clientConfig } = JSON.parse(s3Info);
+  const sf = JSON.parse(sfInfo);
+  const { bucket, key, eTag } = JSON.parse(setupInfo);
+  const s3Client = new S3Client(clientConfig);
   const event = {
     Records: [
       {
         eventSource: 'aws:s3',
         eventName: 'ObjectCreated:Put',
         awsRegion: 'us-east-1',
-        s3: { bucket: { name: bucket }, object: { key, eTag: (put.eTag ?? '').replaceAll('"', '') } },
+        s3: { bucket: { name: bucket }, object: { key, eTag } },
       },
     ],
   };
@@ -117,13 +125,61 @@ if (mode === 's3') {
     {},
   );
   globalThis.gc?.();
-  let peak = process.memoryUsage().rss;
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const t0 = performance.now();
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    if (process.env.BENCH_TRACE) {
+      const f = (b) => (b / 1048576).toFixed(0);
+      process.stderr.write(
+        `t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${f(m.rss)} heapUsed=${f(m.heapUsed)} heapTotal=${f(m.heapTotal)} external=${f(m.external)} ab=${f(m.arrayBuffers)}\n`,
+      );
+    }
   }, 50);
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  // BENCH_HEAP_PROFILE=<file>: sample allocations that outlive a scavenge (a major GC frees them, or
+  // they are still alive at the end) and write the top allocation sites to <file>.
+  let session;
+  if (process.env.BENCH_HEAP_PROFILE) {
+    const { Session } = await import('node:inspector/promises');
+    session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 8192,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: false,
+    });
+  }
+  // BENCH_HEAP_SNAPSHOT_AT=<seconds>: write a heap snapshot (after a full GC) that far into the run.
+  if (process.env.BENCH_HEAP_SNAPSHOT_AT) {
+    const { writeHeapSnapshot } = await import('node:v8');
+    setTimeout(() => {
+      process.stderr.write(`heap snapshot: ${writeHeapSnapshot()}\n`);
+    }, Number(process.env.BENCH_HEAP_SNAPSHOT_AT) * 1000).unref();
+  }
   const response = await handler(event, { getRemainingTimeInMillis: () => 15 * 60_000 });
+  if (session) {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const sites = new Map();
+    const walk = (node, stack) => {
+      const f = node.callFrame;
+      const here = [...stack, `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-3).join('/')}:${f.lineNumber + 1}`];
+      if (node.selfSize) {
+        const site = here.slice(-4).reverse().join(' <- ');
+        sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+      }
+      for (const child of node.children) walk(child, here);
+    };
+    walk(profile.head, []);
+    const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 40);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      process.env.BENCH_HEAP_PROFILE,
+      top.map(([site, bytes]) => `${(bytes / 1048576).toFixed(1).padStart(7)} MB  ${site}`).join('\n'),
+    );
+  }
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
@@ -132,6 +188,7 @@ if (mode === 's3') {
     `${JSON.stringify({
       seconds,
       peak,
+      baseline,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       status: result?.status,
       summary: result?.summary,
@@ -157,20 +214,35 @@ if (mode === 's3') {
     console.log(`flow 1 end to end: ${rows.toLocaleString('en-US')} rows (S3, org and handler in their own processes)`);
     const [s3, sf] = await Promise.all([startChild('s3'), startChild('sf')]);
     try {
+      const setup = spawn(process.execPath, [self, '--child=setup', JSON.stringify(s3.info), String(rows)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      });
+      const [setupLine] = await once(createInterface({ input: setup.stdout }), 'line');
       const run = spawn(
         process.execPath,
         [
           '--expose-gc',
           ...(heapLimit ? [`--max-old-space-size=${heapLimit}`] : []),
+          ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
           self,
           '--child=run',
           JSON.stringify(s3.info),
           JSON.stringify(sf.info),
-          String(rows),
+          setupLine,
         ],
         { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
       );
-      const [line] = await once(createInterface({ input: run.stdout }), 'line');
+      // The figures are the one JSON line; anything else (--trace-gc output) goes to stderr.
+      let line;
+      for await (const text of createInterface({ input: run.stdout })) {
+        if (text.startsWith('{')) {
+          line = text;
+          break;
+        }
+        process.stderr.write(`${text}\n`);
+      }
+      if (line === undefined) throw new Error('the handler process printed no figures');
       const figures = JSON.parse(line);
       if (figures.error) throw new Error(figures.error);
       const s = figures.summary;
@@ -180,7 +252,8 @@ if (mode === 's3') {
       console.log(`  report rows ${figures.reportRows}`);
       console.log(
         `  wall ${figures.seconds.toFixed(1)} s, ${Math.round(s.input / figures.seconds).toLocaleString('en-US')} rows/s, ` +
-          `handler CPU ${figures.cpuSeconds.toFixed(1)} s, handler peak RSS ${mb(figures.peak)}`,
+          `handler CPU ${figures.cpuSeconds.toFixed(1)} s, handler peak RSS ${mb(figures.peak)} ` +
+          `(${mb(figures.baseline)} before the event)`,
       );
     } finally {
       await Promise.all([stopChild(s3.child), stopChild(sf.child)]);
