@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
 import { canonicalCell, rowHash } from '../src/index.js';
+import { giveKeySet, takeKeySet } from '../src/key-set.js';
 import { csvLine, PartBuilder } from '../src/part.js';
 import { RowIndex } from '../src/row-index.js';
 
@@ -125,6 +126,28 @@ describe('RowIndex', () => {
   });
 });
 
+describe('KeySet', () => {
+  it('holds exactly the keys added, through growth, clearing and reuse', () => {
+    const first = takeKeySet();
+    for (let round = 0; round < 2; round++) {
+      // The second round gets the set the first gave back: cleared, storage kept.
+      const keys = round === 0 ? first : takeKeySet();
+      if (round === 1) expect(keys).toBe(first);
+      expect(keys.size).toBe(0);
+      for (let i = 0; i < 50_000; i++) keys.add(`k-${round}-${i}`);
+      keys.add(`k-${round}-7`); // again: no change
+      expect(keys.size).toBe(50_000);
+      for (let i = 0; i < 50_000; i += 997) expect(keys.has(`k-${round}-${i}`)).toBe(true);
+      for (let i = 0; i < 50_000; i += 991) expect(keys.has(`k-${round}-${i}x`)).toBe(false);
+      expect(keys.has(`k-${1 - round}-5`)).toBe(false);
+      expect(keys.has('')).toBe(false);
+      giveKeySet(keys);
+      expect(keys.size).toBe(0);
+    }
+    takeKeySet(); // leave the pool empty for the tests that follow
+  });
+});
+
 describe('PartBuilder', () => {
   it('writes RFC 4180 lines', () => {
     expect(csvLine(['a', 'b,c', 'say "hi"', 'multi\nline', ' pad', ''])).toBe(
@@ -161,9 +184,11 @@ describe('PartBuilder', () => {
       await builder.add(cells, line, Buffer.byteLength(line), i + 1, 1);
       builder.externalIds.add(`e-${i}`);
     }
+    expect(builder.externalIds.size).toBe(60_000);
+    expect(builder.externalIds.has('e-59999')).toBe(true);
     const body = await builder.finish();
     // The duplicate guard is for building only: a finished part does not keep its keys.
-    expect(builder.externalIds.size).toBe(0);
+    expect(builder.externalIds.has('e-59999')).toBe(false);
     const text = expected.join('');
     expect(body.bytes).toBe(Buffer.byteLength(text));
     expect(body.bytes).toBeGreaterThan(2 * 1024 * 1024); // spans several 1 MiB chunks

@@ -1,0 +1,111 @@
+import { hash53 } from './hash.js';
+
+/**
+ * A set of strings (the external id values of the job being built) that keeps two 53-bit hashes of
+ * each key in typed arrays outside the JS heap: 106 bits, so two different keys look alike with a
+ * chance of about n²/2¹⁰⁷ (nil for any job), at 16 bytes a slot. A `Set<string>` would keep every
+ * key as a string on the JS heap (60-90 bytes each) for as long as the job is built: long enough for
+ * the garbage collector to move them to the old generation, where a job's worth of dead keys then
+ * waits for a full collection. Sets are reused from job to job through {@link takeKeySet}.
+ */
+export class KeySet {
+  private first: Float64Array;
+  private second: Float64Array;
+  private count = 0;
+
+  constructor(capacity = 1 << 12) {
+    this.first = new Float64Array(capacity);
+    this.second = new Float64Array(capacity);
+  }
+
+  /** Keys held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** True when the key was added before. */
+  has(key: string): boolean {
+    return this.find(key) >= 0;
+  }
+
+  /** Adds a key (nothing happens when it is already there). */
+  add(key: string): void {
+    if (this.find(key) >= 0) return;
+    if ((this.count + 1) * 2 > this.first.length) this.grow();
+    this.insert(hash53(key, 0x51ed) + 1, reverseHash53(key));
+    this.count++;
+  }
+
+  /** Removes every key; the storage is kept for the next job. */
+  clear(): void {
+    if (this.count === 0) return;
+    this.first.fill(0);
+    this.count = 0;
+  }
+
+  /** The slot of a key, or -1. Slot 0 of `first` means empty (hashes are stored plus one). */
+  private find(key: string): number {
+    const a = hash53(key, 0x51ed) + 1;
+    const b = reverseHash53(key);
+    const mask = this.first.length - 1;
+    for (let slot = slotOf(a, mask); ; slot = (slot + 1) & mask) {
+      const held = this.first[slot] as number;
+      if (held === 0) return -1;
+      if (held === a && this.second[slot] === b) return slot;
+    }
+  }
+
+  private insert(a: number, b: number): void {
+    const mask = this.first.length - 1;
+    let slot = slotOf(a, mask);
+    while (this.first[slot] !== 0) slot = (slot + 1) & mask;
+    this.first[slot] = a;
+    this.second[slot] = b;
+  }
+
+  private grow(): void {
+    const first = this.first;
+    const second = this.second;
+    this.first = new Float64Array(first.length * 2);
+    this.second = new Float64Array(second.length * 2);
+    for (let i = 0; i < first.length; i++) {
+      const a = first[i] as number;
+      if (a !== 0) this.insert(a, second[i] as number);
+    }
+  }
+}
+
+function slotOf(hash: number, mask: number): number {
+  return (hash >>> 0) & mask;
+}
+
+/** A second, independent 53-bit hash: other multipliers, characters taken from the end. */
+function reverseHash53(text: string): number {
+  let h1 = 0x27d4eb2f;
+  let h2 = 0x165667b1;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 0x85ebca6b);
+    h2 = Math.imul(h2 ^ ch, 0xc2b2ae35);
+  }
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x7feb352d);
+  h1 ^= h1 >>> 15;
+  h2 ^= h2 >>> 13;
+  h2 = Math.imul(h2, 0x846ca68b);
+  h2 ^= h2 >>> 16;
+  return 4294967296 * (0x1fffff & h2) + (h1 >>> 0);
+}
+
+const spare: KeySet[] = [];
+
+/** A cleared key set, reused when one was given back. */
+export function takeKeySet(): KeySet {
+  return spare.pop() ?? new KeySet();
+}
+
+/** Gives a key set back for the next job (it is cleared; at most two are kept). */
+export function giveKeySet(set: KeySet): void {
+  set.clear();
+  if (spare.length < 2 && !spare.includes(set)) spare.push(set);
+}
