@@ -165,7 +165,10 @@ if (mode === 's3') {
     const sites = new Map();
     const walk = (node, stack) => {
       const f = node.callFrame;
-      const here = [...stack, `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-3).join('/')}:${f.lineNumber + 1}`];
+      const here = [
+        ...stack,
+        `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-3).join('/')}:${f.lineNumber + 1}`,
+      ];
       if (node.selfSize) {
         const site = here.slice(-4).reverse().join(' <- ');
         sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
