@@ -1,5 +1,4 @@
 import { StringDecoder } from 'node:string_decoder';
-import { readPool } from './buffer-pool.js';
 
 /** A CSV that cannot be read (an unclosed quote at the end). */
 export class CsvReadError extends Error {}
@@ -134,24 +133,4 @@ export async function* readCsvRecords(
 /** {@link readCsvRecords}, one record at a time. */
 export async function* readCsvRows(stream: AsyncIterable<Uint8Array | string>): AsyncGenerator<string[]> {
   for await (const batch of readCsvRecords(stream)) yield* batch;
-}
-
-/**
- * Reads a file in chunks through one reused (pooled) buffer: no garbage Buffers. The consumer must be
- * done with a chunk before asking for the next, as {@link readCsvRecords} is (it decodes each at once).
- */
-export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
-  const { open } = await import('node:fs/promises');
-  const handle = await open(path, 'r');
-  const buffer = readPool.take();
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    readPool.give(buffer);
-    await handle.close();
-  }
 }

@@ -26,8 +26,9 @@ import {
   setJobState,
   uploadJobData,
 } from './bulk-api.js';
-import { readCsvRows, readFileChunks } from './csv-reader.js';
+import { readCsvRows } from './csv-reader.js';
 import { describeObject, preflightFields } from './describe.js';
+import { readFileChunks } from './file-io.js';
 import { rowHash } from './hash.js';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError } from './http.js';
 import { cellOf, csvLine, type PartBody, PartBuilder } from './part.js';

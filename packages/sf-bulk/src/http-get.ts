@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { piecePool, readPool } from './buffer-pool.js';
+import { writeAll } from './file-io.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -174,12 +175,14 @@ class Download {
           this.startBody(head);
           break;
         }
-        case 'length': {
+        case 'length':
+        case 'chunk-data': {
+          // `left` bytes of body: the rest of a Content-Length body, or of the current chunk.
           const n = Math.min(this.left, end - at);
           flowing = this.body(buffer, at, at + n) && flowing;
           at += n;
           this.left -= n;
-          if (this.left === 0) this.state = 'done';
+          if (this.left === 0) this.state = this.state === 'length' ? 'done' : 'chunk-end';
           break;
         }
         case 'close': {
@@ -200,14 +203,6 @@ class Download {
             this.line = '';
             this.endLine(line);
           }
-          break;
-        }
-        case 'chunk-data': {
-          const n = Math.min(this.left, end - at);
-          flowing = this.body(buffer, at, at + n) && flowing;
-          at += n;
-          this.left -= n;
-          if (this.left === 0) this.state = 'chunk-end';
           break;
         }
         default:
@@ -391,18 +386,15 @@ class FileSink {
     this.bytes += end - start;
     let at = start;
     while (at < end) {
-      if (this.aside.length > 0) {
+      const buffer = this.staging[this.current] as Buffer;
+      const full = this.used === buffer.length;
+      // Bytes already set aside go first; a full buffer with a write in flight has no room.
+      if (this.aside.length > 0 || (full && this.writing)) {
         this.aside.push(Buffer.from(source.subarray(at, end)));
         this.paused = true;
         return false;
       }
-      const buffer = this.staging[this.current] as Buffer;
-      if (this.used === buffer.length) {
-        if (this.writing) {
-          this.aside.push(Buffer.from(source.subarray(at, end)));
-          this.paused = true;
-          return false;
-        }
+      if (full) {
         this.flush();
         continue;
       }
@@ -420,7 +412,7 @@ class FileSink {
     const length = this.used;
     this.current = 1 - this.current;
     this.used = 0;
-    this.writing = this.writeAll(buffer, length).then(
+    this.writing = writeAll(this.file, buffer, length).then(
       () => {
         this.writing = undefined;
         this.drainAside();
@@ -431,14 +423,6 @@ class FileSink {
         this.socket?.destroy(error instanceof Error ? error : new Error(String(error)));
       },
     );
-  }
-
-  private async writeAll(buffer: Buffer, length: number): Promise<void> {
-    let done = 0;
-    while (done < length) {
-      const { bytesWritten } = await this.file.write(buffer, done, length - done);
-      done += bytesWritten;
-    }
   }
 
   private drainAside(): void {

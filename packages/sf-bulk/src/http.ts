@@ -61,13 +61,13 @@ export interface HttpContext {
   retry?: HttpRetryOptions;
 }
 
-/** A request. `body` may be a factory so that a retry gets a fresh stream. */
+/** A request sent with `fetch` (a streamed body goes through {@link sfSend} instead). */
 export interface SfRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** A path from the instance root (`/services/data/v62.0/...`) or from the version root (`jobs/ingest`). */
   path: string;
   headers?: Record<string, string>;
-  body?: string | Buffer | (() => unknown);
+  body?: string | Buffer;
   /** Refuse a retry after a network error once the request may have been applied (POST). Default false. */
   noRetryAfterSend?: boolean;
 }
@@ -202,14 +202,13 @@ async function withSession<A extends Answer>(
  * unread; throws {@link SalesforceApiError} otherwise.
  */
 export function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Response> {
-  return withSession(ctx, request, (url, auth) => {
-    const body = typeof request.body === 'function' ? request.body() : request.body;
-    return fetch(url, {
+  return withSession(ctx, request, (url, auth) =>
+    fetch(url, {
       method: request.method,
       headers: { ...auth, ...request.headers },
-      ...(body === undefined ? {} : { body: body as RequestInit['body'], duplex: 'half' }),
-    } as RequestInit);
-  });
+      ...(request.body === undefined ? {} : { body: request.body }),
+    }),
+  );
 }
 
 /**

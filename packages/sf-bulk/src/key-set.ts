@@ -25,14 +25,16 @@ export class KeySet {
 
   /** True when the key was added before. */
   has(key: string): boolean {
-    return this.find(key) >= 0;
+    return this.find(firstHash(key), reverseHash53(key)) >= 0;
   }
 
   /** Adds a key (nothing happens when it is already there). */
   add(key: string): void {
-    if (this.find(key) >= 0) return;
+    const a = firstHash(key);
+    const b = reverseHash53(key);
+    if (this.find(a, b) >= 0) return;
     if ((this.count + 1) * 2 > this.first.length) this.grow();
-    this.insert(hash53(key, 0x51ed) + 1, reverseHash53(key));
+    this.insert(a, b);
     this.count++;
   }
 
@@ -43,10 +45,8 @@ export class KeySet {
     this.count = 0;
   }
 
-  /** The slot of a key, or -1. Slot 0 of `first` means empty (hashes are stored plus one). */
-  private find(key: string): number {
-    const a = hash53(key, 0x51ed) + 1;
-    const b = reverseHash53(key);
+  /** The slot of a key's hashes, or -1. A 0 in `first` means an empty slot (see {@link firstHash}). */
+  private find(a: number, b: number): number {
     const mask = this.first.length - 1;
     for (let slot = slotOf(a, mask); ; slot = (slot + 1) & mask) {
       const held = this.first[slot] as number;
@@ -73,6 +73,11 @@ export class KeySet {
       if (a !== 0) this.insert(a, second[i] as number);
     }
   }
+}
+
+/** The first hash of a key, plus one so that 0 can mark an empty slot. */
+function firstHash(key: string): number {
+  return hash53(key, 0x51ed) + 1;
 }
 
 function slotOf(hash: number, mask: number): number {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { chunkPool, piecePool } from './buffer-pool.js';
-import { readCsvRows, readFileChunks } from './csv-reader.js';
+import { readCsvRows } from './csv-reader.js';
+import { readFileChunks, writeAll } from './file-io.js';
 import { rowHash } from './hash.js';
 import { giveKeySet, type KeySet, takeKeySet } from './key-set.js';
 import { RowIndex } from './row-index.js';
@@ -213,14 +214,6 @@ function releasePieces(pieces: readonly Piece[]): void {
   for (const piece of pieces) if (piece.pooled) chunkPool.give(piece.buffer);
 }
 
-async function writeAll(file: FileHandle, buffer: Buffer, length: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesWritten } = await file.write(buffer, done, length - done);
-    done += bytesWritten;
-  }
-}
-
 const CHUNK_BYTES = chunkPool.size;
 
 async function readPositions(
@@ -244,17 +237,6 @@ async function readPositions(
 
 /** Writes a file through `write` a piece at a time, reading each into the same pooled buffer. */
 async function writeFileThrough(path: string, write: (piece: Uint8Array) => Promise<void>): Promise<void> {
-  const handle = await open(path, 'r');
-  const buffer = piecePool.take();
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return;
-      await write(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    // Every write has settled (each is awaited): nothing refers to the buffer any more.
-    piecePool.give(buffer);
-    await handle.close();
-  }
+  // Each write is awaited before the next read, so the buffer is free when it is read into again.
+  for await (const piece of readFileChunks(path, piecePool)) await write(piece);
 }
