@@ -5,6 +5,15 @@ import type { Connection } from 'jsforce';
 /** Lifecycle states an execution record goes through. */
 export type ExecutionStatus = 'running' | 'pending' | 'succeeded' | 'partial' | 'failed';
 
+/** The picklist values written for each status unless settings say otherwise (flow 1 and flow 2 alike). */
+export const DEFAULT_STATUS_VALUES: Readonly<Record<ExecutionStatus, string>> = {
+  running: 'In Progress',
+  pending: 'Queued',
+  succeeded: 'Completed',
+  partial: 'Completed with Errors',
+  failed: 'Failed',
+};
+
 /**
  * Where and how the execution record of a run is kept in Salesforce. Defaults fit the
  * `IntegrationExecution__c` object of the kicksaw integration package (and of `@kicksaw/sf-emulator`
@@ -51,14 +60,7 @@ export function resolveExecutionRecordSettings(
     object: settings.object ?? 'IntegrationExecution__c',
     idempotencyKeyField: settings.idempotencyKeyField ?? 'IdempotencyKey__c',
     statusField: settings.statusField ?? 'Status__c',
-    statusValues: {
-      running: 'In Progress',
-      pending: 'Queued',
-      succeeded: 'Completed',
-      partial: 'Completed with Errors',
-      failed: 'Failed',
-      ...settings.statusValues,
-    },
+    statusValues: { ...DEFAULT_STATUS_VALUES, ...settings.statusValues },
     payloadField: settings.payloadField === undefined ? 'ExecutionPayload__c' : settings.payloadField,
   };
 }

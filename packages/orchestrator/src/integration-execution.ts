@@ -15,7 +15,7 @@ import {
 } from '@kicksaw/error-report';
 import { type IngestOptions, type IngestRun, ingest, ingestAll, quoteSoqlString } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
-import { type ExecutionStatus, messageOf } from './execution-record.js';
+import { DEFAULT_STATUS_VALUES, type ExecutionStatus, messageOf } from './execution-record.js';
 
 /** Names of the objects and fields of the kicksaw integration package; defaults shown. */
 export interface IntegrationObjectSettings {
@@ -59,14 +59,7 @@ function resolve(settings: IntegrationObjectSettings = {}): ResolvedSettings {
     payloadField: settings.payloadField ?? 'ExecutionPayload__c',
     payloadLength: settings.payloadLength ?? 131_072,
     statusField: settings.statusField === undefined ? 'Status__c' : settings.statusField,
-    statusValues: {
-      running: 'In Progress',
-      pending: 'Queued',
-      succeeded: 'Completed',
-      partial: 'Completed with Errors',
-      failed: 'Failed',
-      ...settings.statusValues,
-    },
+    statusValues: { ...DEFAULT_STATUS_VALUES, ...settings.statusValues },
     errorObject: settings.errorObject ?? 'IntegrationError__c',
     errorFields: settings.errorFields,
   };

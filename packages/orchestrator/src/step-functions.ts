@@ -169,6 +169,13 @@ export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): L
     return connection;
   };
   const context = { object: options.object, operation: options.operation, upsertKey: options.externalIdField };
+  const attach = (conn: Connection, executionId: string) =>
+    IntegrationExecution.attach({
+      connection: conn,
+      executionId,
+      logger,
+      ...(options.settings ? { settings: options.settings } : {}),
+    });
 
   const pack = async (state: LongLoadState, jobs: PendingJob[]): Promise<LongLoadState> => {
     const threshold = options.offload?.thresholdBytes ?? DEFAULT_OFFLOAD_BYTES;
@@ -237,12 +244,7 @@ export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): L
 
     async poll(state) {
       const conn = await getConnection();
-      const execution = await IntegrationExecution.attach({
-        connection: conn,
-        executionId: state.executionId,
-        logger,
-        ...(options.settings ? { settings: options.settings } : {}),
-      });
+      const execution = await attach(conn, state.executionId);
       const jobs = await unpack(state);
       const run = resume({
         connection: conn,
@@ -270,12 +272,7 @@ export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): L
 
     async finish(state) {
       const conn = await getConnection();
-      const execution = await IntegrationExecution.attach({
-        connection: conn,
-        executionId: state.executionId,
-        logger,
-        ...(options.settings ? { settings: options.settings } : {}),
-      });
+      const execution = await attach(conn, state.executionId);
       if (state.jobsRef && options.offload) {
         await deleteObject({ client: options.offload.s3Client, ...state.jobsRef }).catch(() => undefined);
       }
