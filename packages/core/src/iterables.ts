@@ -58,7 +58,8 @@ async function* chunkAsync<T>(items: AsyncIterable<T>, size: number): AsyncGener
  * @example
  * ```ts
  * dedupeBy([{ id: 1 }, { id: 1 }, { id: 2 }], 'id'); // [{ id: 1 }, { id: 2 }]
- * dedupeBy(contacts, (c) => c.Email?.toLowerCase());
+ * const contacts = [{ Email: 'Ann@Acme.com' }, { Email: 'ann@acme.com' }, {}];
+ * dedupeBy(contacts, (c: { Email?: string }) => c.Email?.toLowerCase()); // [{ Email: 'Ann@Acme.com' }, {}]
  * ```
  */
 export function dedupeBy<T, K extends keyof T>(items: Iterable<T>, key: K): T[];

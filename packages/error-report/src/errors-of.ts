@@ -35,7 +35,7 @@ export interface ErrorSelection {
  *
  * @example
  * ```ts
- * reportableErrors({ row: 1, status: 'succeeded', id: '001', created: true, errors: [], record: {} }); // []
+ * reportableErrors({ row: 1, status: 'succeeded', errors: [] }); // []
  * ```
  */
 export function reportableErrors(
