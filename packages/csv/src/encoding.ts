@@ -136,7 +136,10 @@ export interface Sniffed {
  * Looks at the first bytes of a source (at most {@link SNIFF_BYTES}, the whole file when shorter) and picks the
  * decoding, refusing binary files and undeclared non-UTF-8 input with a clear `InputError`.
  */
-export function openFeed(window: Buffer, declared: CsvEncoding | undefined, source: string | undefined): Sniffed {
+export function openFeed(first: Buffer, declared: CsvEncoding | undefined, source: string | undefined): Sniffed {
+  // Judge the first SNIFF_BYTES only, however large the first chunk is: the same file gets the same verdict
+  // whatever the source's chunk size (past the window a NUL byte or a bad byte is a problem of its row).
+  const window = first.length > SNIFF_BYTES ? first.subarray(0, SNIFF_BYTES) : first;
   const bom = bomOf(window);
   if (bom !== undefined) return { feed: feedFor(bom.encoding), bomLength: bom.length };
   const auto = declared === undefined || declared === 'auto';

@@ -418,4 +418,16 @@ describe('readCsv: NUL bytes past the first 64 KiB', () => {
     expect(rows[2000]).toMatchObject({ row: 2001, problem: { code: 'CSV_BINARY', raw: 'bad,a\\0b' } });
     expect(rows[2001]).toEqual({ row: 2002, line: 2003, record: { id: 'ok', text: 'c' } });
   });
+
+  it('gives the same verdict whatever the chunk size (the sniff looks at 64 KiB, however large the first chunk)', async () => {
+    const filler = Array.from({ length: 3000 }, (_, i) => `r${i},${'x'.repeat(40)}\n`).join('');
+    const bytes = Buffer.concat([Buffer.from(`id,text\n${filler}bad,a`), Buffer.from([0]), Buffer.from('b\nok,c\n')]);
+    expect(bytes.indexOf(0)).toBeGreaterThan(64 * 1024);
+    for (const size of [16 * 1024, 64 * 1024, 128 * 1024, 1024 * 1024]) {
+      const rows = await collect(readCsv(chunks(bytes, size)));
+      expect(rows, `chunks of ${size} bytes`).toHaveLength(3002);
+      expect(rows[3000]).toMatchObject({ row: 3001, problem: { code: 'CSV_BINARY' } });
+      expect(rows[3001]).toEqual({ row: 3002, line: 3003, record: { id: 'ok', text: 'c' } });
+    }
+  });
 });
