@@ -175,6 +175,8 @@ export function validateS3ImportHandlerOptions(options: S3ImportHandlerOptions):
  * - Direct S3 and EventBridge: throws {@link S3ImportIncompleteError} when an object failed or is
  *   pending, so Lambda's retry of the event finishes it.
  * - Duplicate deliveries and already archived objects are skipped (logged), not failed.
+ * - Events that are not "object created" (S3 `ObjectRemoved:*`, EventBridge `Object Deleted`, restores,
+ *   tagging) are skipped with one log line.
  *
  * The deadline handed to the engine is the Lambda's remaining time minus `reserveMs`.
  *
@@ -226,6 +228,14 @@ export function createS3ImportHandler(
     s3Client ??= options.s3Client ?? createS3Client(options.s3ClientConfig);
     const client = s3Client;
     const handleOne = async (ref: S3ObjectRef): Promise<S3ImportItemResult> => {
+      if (!isObjectCreated(ref.eventName)) {
+        // A deletion, restore, tagging or lifecycle event names an object that is not new input (as
+        // Powertools' parser schemas classify S3 and EventBridge events): one line, and the event is done.
+        logger.info(`ignored: not an "object created" event (${ref.eventName})`, {
+          source: `s3://${ref.bucket}/${ref.key}`,
+        });
+        return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
+      }
       if (ignoreKey(ref.key)) {
         logger.info('ignored: the key is in a folder this handler writes to', {
           source: `s3://${ref.bucket}/${ref.key}`,
@@ -279,6 +289,15 @@ export function createS3ImportHandler(
     if (!isSqs && notDone.length > 0) throw new S3ImportIncompleteError(notDone);
     return { batchItemFailures: response.batchItemFailures, results };
   };
+}
+
+/**
+ * True for S3's `ObjectCreated:*` and EventBridge's `Object Created`; events without a name (hand-made
+ * test events) count as created.
+ */
+function isObjectCreated(eventName: string | undefined): boolean {
+  if (eventName === undefined) return true;
+  return eventName.startsWith('ObjectCreated:') || eventName === 'Object Created';
 }
 
 class PendingRun extends Error {

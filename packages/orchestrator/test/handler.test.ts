@@ -204,6 +204,47 @@ describe('createS3ImportHandler', () => {
     expect(contactsWith('EB-')).toHaveLength(12);
   });
 
+  it('skips events that are not "object created" (EventBridge Object Deleted, S3 ObjectRemoved) with one log line', async () => {
+    const bucket = await h.s3.createBucket();
+    const lines: string[] = [];
+    const capture = (line: string) => lines.push(line);
+    const logger = createConsoleLogger({ console: { debug: capture, info: capture, warn: capture, error: capture } });
+    const handler = createS3ImportHandler(baseOptions({ logger }));
+    const deleted = {
+      version: '0',
+      id: '27793124-05d4-b198-2fde-7ededc63b103',
+      'detail-type': 'Object Deleted',
+      source: 'aws.s3',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [`arn:aws:s3:::${bucket}`],
+      detail: {
+        version: '0',
+        bucket: { name: bucket },
+        object: { key: 'gone.csv', sequencer: '00617F08299329D189' },
+        'request-id': 'N4N7GDK58NMKJ12R',
+        requester: '123456789012',
+        reason: 'DeleteObject',
+        'deletion-type': 'Permanently Deleted',
+      },
+    };
+    const fromEventBridge = await handler(deleted);
+    expect(fromEventBridge.results[0]).toMatchObject({ ok: true, status: 'ignored', key: 'gone.csv' });
+    const removed = s3Event(bucket, 'gone too.csv', 'abc') as { Records: Array<Record<string, unknown>> };
+    for (const record of removed.Records) record.eventName = 'ObjectRemoved:Delete';
+    const fromS3 = await handler(sqsEvent(removed, 'msg-removed'));
+    expect(fromS3.batchItemFailures).toEqual([]);
+    expect(fromS3.results[0]).toMatchObject({ ok: true, status: 'ignored', key: 'gone too.csv' });
+    const records = (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter(
+      (r) => r.Name === 'gone.csv' || r.Name === 'gone too.csv',
+    );
+    expect(records).toEqual([]);
+    const logged = lines.map((line) => JSON.parse(line) as { level: string; message: string });
+    expect(logged.filter((line) => /not an "object created" event/.test(line.message))).toHaveLength(2);
+    expect(logged.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
   it('a bad file gives a clear error in the log and in the execution record', async () => {
     const bucket = await h.s3.createBucket();
     const eTag = await putText(h.s3, bucket, 'bad.csv', 'Email,Nickname\nada@example.com,ada\n');
