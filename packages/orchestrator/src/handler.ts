@@ -65,9 +65,18 @@ export interface S3ImportHandlerOptions {
   ingest?: Partial<Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records'>>;
   /**
    * Time kept back from the Lambda's remaining time for the report, the archive and the record after
-   * the engine stops waiting, in ms. Default 60,000.
+   * the engine stops waiting, in ms. Default: 60,000, but never more than `reserveFraction` of the time
+   * the invocation starts with (a 30 s function keeps 7.5 s back, not all of it). A value you set is
+   * kept as it is; one that leaves less than `minWorkMs` is a `ConfigError`.
    */
   reserveMs?: number;
+  /** The largest share of an invocation's time the default reserve takes. Default 0.25. */
+  reserveFraction?: number;
+  /**
+   * The least time an invocation must have for work once the reserve is kept back, in ms: below it the
+   * function's timeout cannot make progress and the handler throws a `ConfigError`. Default 5,000.
+   */
+  minWorkMs?: number;
   /** Objects handled at once within one event. Default 1. */
   concurrency?: number;
   /**
@@ -126,6 +135,8 @@ const optionsSchema = z.object({
   errorFolder: z.string().trim().min(1).optional(),
   stateFolder: z.string().trim().min(1).optional(),
   reserveMs: z.number().int().min(0).optional(),
+  reserveFraction: z.number().gt(0).lt(1).optional(),
+  minWorkMs: z.number().int().min(1).optional(),
   concurrency: z.number().int().min(1).optional(),
 });
 
@@ -178,7 +189,9 @@ export function validateS3ImportHandlerOptions(options: S3ImportHandlerOptions):
  * - Events that are not "object created" (S3 `ObjectRemoved:*`, EventBridge `Object Deleted`, restores,
  *   tagging) are skipped with one log line.
  *
- * The deadline handed to the engine is the Lambda's remaining time minus `reserveMs`.
+ * The deadline handed to the engine is the Lambda's remaining time minus the reserve (`reserveMs`,
+ * at most `reserveFraction` of the remaining time); an invocation left with less than `minWorkMs`
+ * throws a `ConfigError` naming the timeout to set.
  *
  * @example
  * ```ts
@@ -195,6 +208,8 @@ export function createS3ImportHandler(
   validateS3ImportHandlerOptions(options);
   const logger = options.logger ?? silentLogger;
   const reserveMs = options.reserveMs ?? 60_000;
+  const reserveFraction = options.reserveFraction ?? 0.25;
+  const minWorkMs = options.minWorkMs ?? 5_000;
   const folders = [
     options.archiveFolder ?? 'archive',
     options.errorFolder ?? 'errors',
@@ -224,7 +239,26 @@ export function createS3ImportHandler(
 
   return async (event, context) => {
     const remaining = context?.getRemainingTimeInMillis?.();
-    const deadline = remaining === undefined ? undefined : Date.now() + Math.max(0, remaining - reserveMs);
+    let deadline: number | undefined;
+    if (remaining !== undefined) {
+      // The reserve fits the function: a share of a short invocation, never all of it.
+      const reserve =
+        options.reserveMs === undefined ? Math.min(reserveMs, Math.floor(remaining * reserveFraction)) : reserveMs;
+      const work = remaining - reserve;
+      if (work < minWorkMs) {
+        const names = options.settingNames ?? {};
+        throw new ConfigError(
+          `leaves ${work} ms of work in an invocation of ${remaining} ms (at least ${minWorkMs} ms are needed to ` +
+            'send and settle a job): raise the function timeout',
+          {
+            setting: names.reserveMs ?? 'reserveMs',
+            code: 'CONFIG_INVALID',
+            hint: `Give the function a timeout of at least ${Math.ceil((minWorkMs + reserve) / 1000)} s.`,
+          },
+        );
+      }
+      deadline = Date.now() + work;
+    }
     s3Client ??= options.s3Client ?? createS3Client(options.s3ClientConfig);
     const client = s3Client;
     const handleOne = async (ref: S3ObjectRef): Promise<S3ImportItemResult> => {

@@ -70,7 +70,7 @@ describe('createS3ImportHandler', () => {
     const bucket = await h.s3.createBucket();
     const sample = sampleContacts(400, { prefix: 'LATE', bad: true });
     const eTag = await putText(h.s3, bucket, 'late.csv', sample.csv);
-    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000, minWorkMs: 1 }));
     const event = sqsEvent(s3Event(bucket, 'late.csv', eTag), 'msg-1');
 
     h.sf.faults.set({ jobProcessingMs: 4000 });
@@ -106,7 +106,7 @@ describe('createS3ImportHandler', () => {
     const bucket = await h.s3.createBucket();
     const sample = sampleContacts(300, { prefix: 'PAR', bad: true });
     const eTag = await putText(h.s3, bucket, 'par.csv', sample.csv);
-    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000, minWorkMs: 1 }));
     const event = s3Event(bucket, 'par.csv', eTag);
     h.sf.faults.set({ jobProcessingMs: 3000 });
     await expect(handler(event, { getRemainingTimeInMillis: () => 2500 })).rejects.toBeInstanceOf(
@@ -131,7 +131,7 @@ describe('createS3ImportHandler', () => {
     const bucket = await h.s3.createBucket();
     const sample = sampleContacts(2000, { prefix: 'CUT', bad: true });
     const eTag = await putText(h.s3, bucket, 'cut.csv', sample.csv);
-    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000 }));
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 1000, minWorkMs: 1 }));
     const event = sqsEvent(s3Event(bucket, 'cut.csv', eTag), 'msg-cut');
     // 1 ms left beyond the reserve: the engine stops reading almost at once.
     const first = await handler(event, { getRemainingTimeInMillis: () => 1001 });
@@ -153,7 +153,11 @@ describe('createS3ImportHandler', () => {
     const sample = sampleContacts(3000, { prefix: 'MANY', bad: true });
     const eTag = await putText(h.s3, bucket, 'many.csv', sample.csv);
     const handler = createS3ImportHandler(
-      baseOptions({ reserveMs: 1000, ingest: { ...ingestTuning, maxRowsPerJob: 400, maxConcurrentJobs: 2 } }),
+      baseOptions({
+        reserveMs: 1000,
+        minWorkMs: 1,
+        ingest: { ...ingestTuning, maxRowsPerJob: 400, maxConcurrentJobs: 2 },
+      }),
     );
     const event = sqsEvent(s3Event(bucket, 'many.csv', eTag), 'msg-many');
     h.sf.faults.set({ jobProcessingMs: 250 });
@@ -276,6 +280,36 @@ describe('createS3ImportHandler', () => {
     expect(missing.results[0]?.error?.message).toMatch(/moved or deleted/);
 
     await expect(handler(s3Event(bucket, 'nope2.csv', 'abd'))).rejects.toBeInstanceOf(S3ImportIncompleteError);
+  });
+});
+
+describe('deadline reserve', () => {
+  it('a function timeout at or under the default reserve still finishes runs: the reserve is a share of short invocations', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(300, { prefix: 'SHORT' });
+    const eTag = await putText(h.s3, bucket, 'short.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions());
+    // A 30 s function: with the whole 60 s default reserve kept back, every invocation parked at once, forever.
+    const response = await handler(sqsEvent(s3Event(bucket, 'short.csv', eTag), 'msg-short'), {
+      getRemainingTimeInMillis: () => 30_000,
+    });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(response.results[0]?.status).toBe('completed');
+    expect(contactsWith('SHORT-')).toHaveLength(300);
+  });
+
+  it('a configuration that cannot work is a ConfigError naming the setting and the timeout to set', async () => {
+    const bucket = await h.s3.createBucket();
+    const eTag = await putText(h.s3, bucket, 'never.csv', sampleContacts(5, { prefix: 'NEVER' }).csv);
+    const handler = createS3ImportHandler(baseOptions({ reserveMs: 60_000 }));
+    const event = s3Event(bucket, 'never.csv', eTag);
+    const error = await handler(event, { getRemainingTimeInMillis: () => 60_000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(
+      /Setting reserveMs leaves 0 ms of work .* raise the function timeout/,
+    );
+    expect(contactsWith('NEVER-')).toEqual([]);
+    expect(() => createS3ImportHandler(baseOptions({ reserveFraction: 1 }))).toThrow(/reserveFraction is invalid/);
   });
 });
 
