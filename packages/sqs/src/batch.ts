@@ -1,0 +1,211 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchResultErrorEntry } from '@aws-sdk/client-sqs';
+import { errorMessage, errorName, isFatalRequestError, isRetryableRequestError } from './errors.js';
+import { assertWhole } from './limits.js';
+
+/**
+ * How failed batch entries are retried. An entry SQS reports with `SenderFault: false` (a fault on
+ * its side) and a request that failed for a transient reason (throttling, 5xx, a dropped connection)
+ * are tried again after an exponential backoff with full jitter: a random wait up to
+ * `min(maxDelayMs, baseDelayMs * 2^(attempt - 1))`. Sender faults (a message too large, a bad receipt
+ * handle) are final at once: sending them again would fail again.
+ *
+ * @example
+ * ```ts
+ * await queue.sendAll(messages, { retry: { maxAttempts: 6, baseDelayMs: 200 } });
+ * ```
+ */
+export interface RetryOptions {
+  /** Tries per entry, the first included. Default 4. */
+  maxAttempts?: number;
+  /** Default 100 ms. */
+  baseDelayMs?: number;
+  /** Default 5,000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface ResolvedRetry {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export function resolveRetry(options: RetryOptions = {}): ResolvedRetry {
+  const resolved = {
+    maxAttempts: options.maxAttempts ?? 4,
+    baseDelayMs: options.baseDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 5_000,
+  };
+  assertWhole('retry.maxAttempts', resolved.maxAttempts, 1, 100);
+  assertWhole('retry.baseDelayMs', resolved.baseDelayMs, 0, 3_600_000);
+  assertWhole('retry.maxDelayMs', resolved.maxDelayMs, 0, 3_600_000);
+  return resolved;
+}
+
+function backoff(retry: ResolvedRetry, attempt: number): Promise<void> | undefined {
+  const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+  const wait = Math.floor(Math.random() * cap);
+  return wait > 0 ? sleep(wait) : undefined;
+}
+
+/**
+ * Why one entry (a message to send, a receipt handle to delete) failed. `code` is SQS's error code
+ * (`InvalidParameterValue`, `ReceiptHandleIsInvalid`, `RequestThrottled`, ...) or one of this
+ * package's (`SQS_MESSAGE_TOO_LARGE`, `SQS_MESSAGE_INVALID`, `SQS_ABORTED`, ...). `senderFault` is
+ * true when the entry itself is at fault and sending it again cannot help.
+ *
+ * @example
+ * ```ts
+ * const failure: EntryFailure = { code: 'ReceiptHandleIsInvalid', reason: 'The input receipt handle is invalid.', senderFault: true };
+ * ```
+ */
+export interface EntryFailure {
+  code: string;
+  reason: string;
+  senderFault: boolean;
+  /** The error a whole request failed with, when that is how this entry failed. */
+  cause?: unknown;
+}
+
+export type EntryOutcome<S> =
+  | { ok: true; success: S; attempts: number }
+  | { ok: false; failure: EntryFailure; attempts: number };
+
+export interface BatchRun<S> {
+  outcomes: Map<string, EntryOutcome<S>>;
+  /** Set when a request failed in a way no later request can pass (no queue, no access): stop sending. */
+  fatal?: unknown;
+}
+
+interface BatchAnswer<S> {
+  Successful?: S[] | undefined;
+  Failed?: BatchResultErrorEntry[] | undefined;
+}
+
+function requestFailure(error: unknown): EntryFailure {
+  return {
+    code: errorName(error),
+    reason: errorMessage(error),
+    senderFault: !isRetryableRequestError(error),
+    cause: error,
+  };
+}
+
+/**
+ * Runs one batch request (at most 10 entries, each with a distinct `Id`) until every entry has an
+ * outcome: retryable entries and transient request failures are retried with backoff; a request
+ * refused for the batch as a whole (say one body with characters SQS rejects) is split into
+ * single-entry requests, so one bad entry never takes nine good ones down with it. Outcomes are
+ * matched by entry `Id`, never by position.
+ */
+export async function runBatch<E extends { Id: string }, S extends { Id?: string | undefined }>(
+  entries: readonly E[],
+  call: (entries: E[]) => Promise<BatchAnswer<S>>,
+  retry: ResolvedRetry,
+  split = true,
+): Promise<BatchRun<S>> {
+  const outcomes = new Map<string, EntryOutcome<S>>();
+  let pending = [...entries];
+  let attempt = 0;
+  while (pending.length > 0) {
+    attempt += 1;
+    let answer: BatchAnswer<S>;
+    try {
+      answer = await call(pending);
+    } catch (error) {
+      if (isFatalRequestError(error)) {
+        for (const entry of pending)
+          outcomes.set(entry.Id, { ok: false, failure: requestFailure(error), attempts: attempt });
+        return { outcomes, fatal: error };
+      }
+      if (isRetryableRequestError(error)) {
+        if (attempt < retry.maxAttempts) {
+          await backoff(retry, attempt);
+          continue;
+        }
+      } else if (split && pending.length > 1) {
+        for (const entry of pending) {
+          const single = await runBatch(
+            [entry],
+            call,
+            { ...retry, maxAttempts: retry.maxAttempts - attempt + 1 },
+            false,
+          );
+          for (const [id, outcome] of single.outcomes)
+            outcomes.set(id, { ...outcome, attempts: outcome.attempts + attempt });
+          if (single.fatal !== undefined) {
+            for (const rest of pending) {
+              if (!outcomes.has(rest.Id))
+                outcomes.set(rest.Id, { ok: false, failure: requestFailure(single.fatal), attempts: attempt });
+            }
+            return { outcomes, fatal: single.fatal };
+          }
+        }
+        return { outcomes };
+      }
+      for (const entry of pending)
+        outcomes.set(entry.Id, { ok: false, failure: requestFailure(error), attempts: attempt });
+      return { outcomes };
+    }
+
+    const waiting = new Map(pending.map((entry) => [entry.Id, entry]));
+    const again: E[] = [];
+    for (const success of answer.Successful ?? []) {
+      if (success.Id === undefined || !waiting.has(success.Id)) continue;
+      waiting.delete(success.Id);
+      outcomes.set(success.Id, { ok: true, success, attempts: attempt });
+    }
+    for (const failed of answer.Failed ?? []) {
+      const entry = failed.Id === undefined ? undefined : waiting.get(failed.Id);
+      if (entry === undefined) continue;
+      waiting.delete(entry.Id);
+      const senderFault = failed.SenderFault !== false;
+      if (!senderFault && attempt < retry.maxAttempts) {
+        again.push(entry);
+        continue;
+      }
+      outcomes.set(entry.Id, {
+        ok: false,
+        failure: { code: failed.Code ?? 'UnknownError', reason: failed.Message ?? 'SQS gave no reason', senderFault },
+        attempts: attempt,
+      });
+    }
+    // SQS answers every entry; one it left out is reported, not sent again (it may have gone through).
+    for (const id of waiting.keys()) {
+      outcomes.set(id, {
+        ok: false,
+        failure: {
+          code: 'SQS_ENTRY_UNREPORTED',
+          reason:
+            'SQS answered the batch without a result for this entry; it was not retried because it may have succeeded',
+          senderFault: false,
+        },
+        attempts: attempt,
+      });
+    }
+    pending = again;
+    if (pending.length > 0) await backoff(retry, attempt);
+  }
+  return { outcomes };
+}
+
+/**
+ * Runs tasks with at most `concurrency` in flight and yields their results in the order the tasks
+ * were started. Memory holds `concurrency` tasks, whatever the input's length.
+ */
+export async function* inOrder<T>(tasks: AsyncIterable<() => Promise<T>>, concurrency: number): AsyncGenerator<T> {
+  const running: Array<Promise<T>> = [];
+  try {
+    for await (const task of tasks) {
+      const started = task();
+      // Keep a rejection from being reported as unhandled while it waits its turn.
+      started.catch(() => {});
+      running.push(started);
+      if (running.length >= concurrency) yield await (running.shift() as Promise<T>);
+    }
+    while (running.length > 0) yield await (running.shift() as Promise<T>);
+  } finally {
+    // The consumer stopped early: let what is in flight settle before returning.
+    await Promise.allSettled(running);
+  }
+}

@@ -1,0 +1,278 @@
+import { InputError, type Logger, silentLogger } from '@kicksaw/core';
+import { assertWhole } from './limits.js';
+import {
+  decodeAndCheck,
+  describeIssues,
+  jsonDecoder,
+  type MessageDecoder,
+  type MessageIssue,
+  type MessageOutput,
+  type MessageSchema,
+} from './schema.js';
+
+/**
+ * One record of a Lambda SQS event, as Lambda delivers it (the fields this package reads, and the
+ * rest for your handler).
+ *
+ * @example
+ * ```ts
+ * const groupId = record.attributes.MessageGroupId; // FIFO queues only
+ * ```
+ */
+export interface SqsEventRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: {
+    ApproximateReceiveCount?: string;
+    SentTimestamp?: string;
+    MessageGroupId?: string;
+    MessageDeduplicationId?: string;
+    SequenceNumber?: string;
+    [name: string]: string | undefined;
+  };
+  messageAttributes: Record<
+    string,
+    { dataType: string; stringValue?: string; binaryValue?: string; [name: string]: unknown }
+  >;
+  md5OfBody?: string;
+  eventSource: 'aws:sqs';
+  eventSourceARN: string;
+  awsRegion: string;
+}
+
+/** A Lambda SQS event. */
+export interface SqsEvent {
+  Records: SqsEventRecord[];
+}
+
+/** The partial batch response Lambda reads when `ReportBatchItemFailures` is on the trigger. */
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+/**
+ * The outcome of one record: `succeeded` (the handler returned), `failed` (it threw), `invalid` (the
+ * body failed the schema; the handler did not run), `skipped` (FIFO: an earlier message of its group
+ * failed, so it was not run, to keep the group's order).
+ */
+export type SqsRecordResult<T, R> =
+  | { status: 'succeeded'; messageId: string; record: SqsEventRecord; message: T; value: R }
+  | { status: 'failed'; messageId: string; record: SqsEventRecord; message: T; error: unknown }
+  | { status: 'invalid'; messageId: string; record: SqsEventRecord; issues: MessageIssue[] }
+  | { status: 'skipped'; messageId: string; record: SqsEventRecord; groupId: string; reason: string };
+
+/**
+ * What {@link respondToSqsEvent} returns.
+ *
+ * @example
+ * ```ts
+ * const { results, batchItemFailures } = await respondToSqsEvent(event, schema, syncContact);
+ * const invalid = results.filter((r) => r.status === 'invalid');
+ * return { batchItemFailures };
+ * ```
+ */
+export interface SqsEventResponse<T, R> extends SqsBatchResponse {
+  /** One per record, in event order. */
+  results: Array<SqsRecordResult<T, R>>;
+}
+
+/** Options of {@link respondToSqsEvent}. */
+export interface RespondToSqsEventOptions {
+  /**
+   * Handlers running at once. Default 1. On a FIFO queue this is the number of message groups run at
+   * once; records of one group always run one after the other, in order.
+   */
+  concurrency?: number;
+  /**
+   * FIFO queues, after a record fails: `group` (default) fails the rest of its message group and
+   * goes on with the other groups; `batch` fails every record after it, as Lambda's guide describes
+   * ("stop processing messages after the first failure"). Both keep each group's order.
+   */
+  fifoFailure?: 'group' | 'batch';
+  /** Body to value. Default `JSON.parse`. */
+  decode?: MessageDecoder;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function invalidEvent(problem: string, source?: string): InputError {
+  return new InputError(problem, { code: 'SQS_EVENT_INVALID', ...(source ? { source } : {}) });
+}
+
+function readRecords(event: unknown): SqsEventRecord[] {
+  if (!isObject(event) || !Array.isArray(event.Records)) {
+    const keys = isObject(event) ? `an object with keys ${Object.keys(event).slice(0, 8).join(', ')}` : typeof event;
+    throw invalidEvent(`Expected a Lambda SQS event ({ Records: [...] }), got ${keys}`);
+  }
+  if (event.Records.length === 0) throw invalidEvent('The event has no records', 'event.Records');
+  return event.Records.map((record, index) => {
+    const where = `event.Records[${index}]`;
+    if (!isObject(record) || record.eventSource !== 'aws:sqs') {
+      const source = isObject(record) ? (record.eventSource ?? record.EventSource) : undefined;
+      throw invalidEvent(
+        `Expected an SQS record (eventSource "aws:sqs")${typeof source === 'string' ? `, got eventSource "${source}"` : ''}`,
+        where,
+      );
+    }
+    if (typeof record.messageId !== 'string' || record.messageId === '') {
+      throw invalidEvent('The SQS record has no messageId', where);
+    }
+    if (typeof record.body !== 'string') throw invalidEvent('The SQS record has no body', where);
+    return {
+      ...record,
+      attributes: isObject(record.attributes) ? record.attributes : {},
+      messageAttributes: isObject(record.messageAttributes) ? record.messageAttributes : {},
+    } as SqsEventRecord;
+  });
+}
+
+/** True for records from a FIFO queue: Lambda gives them a `MessageGroupId`. */
+function groupOf(record: SqsEventRecord): string | undefined {
+  const groupId = record.attributes.MessageGroupId;
+  if (typeof groupId === 'string' && groupId !== '') return groupId;
+  return record.eventSourceARN?.endsWith('.fifo') ? '' : undefined;
+}
+
+/**
+ * Runs `handler` for each record of a Lambda SQS event, with the body decoded and checked against
+ * `schema`, and builds the partial batch response: `batchItemFailures` lists the records whose
+ * handler threw, whose body failed the schema, and (FIFO) those not run because an earlier record of
+ * their group failed. One failing record never stops the others. Return `{ batchItemFailures }`
+ * from a Lambda whose SQS trigger has `ReportBatchItemFailures`. Mirrors `respondToS3Event` of
+ * `@kicksaw/s3`, which does the same for S3 notifications in SQS.
+ *
+ * @throws InputError (code `SQS_EVENT_INVALID`) when the event is not an SQS event.
+ * @example
+ * ```ts
+ * const schema = z.object({ contactId: z.string() });
+ * export const handler = async (event: unknown) => {
+ *   const { batchItemFailures } = await respondToSqsEvent(event, schema, (message) => syncContact(message.contactId));
+ *   return { batchItemFailures };
+ * };
+ * ```
+ */
+export async function respondToSqsEvent<S extends MessageSchema, R>(
+  event: unknown,
+  schema: S,
+  handler: (message: MessageOutput<S>, record: SqsEventRecord) => R | Promise<R>,
+  options: RespondToSqsEventOptions = {},
+): Promise<SqsEventResponse<MessageOutput<S>, R>> {
+  type T = MessageOutput<S>;
+  const concurrency = options.concurrency ?? 1;
+  assertWhole('concurrency', concurrency, 1, 1_000);
+  const decode = options.decode ?? jsonDecoder;
+  const fifoFailure = options.fifoFailure ?? 'group';
+  const records = readRecords(event);
+  const results: Array<SqsRecordResult<T, R>> = new Array(records.length);
+
+  const runOne = async (index: number): Promise<boolean> => {
+    const record = records[index] as SqsEventRecord;
+    const { messageId } = record;
+    const checked = await decodeAndCheck(schema, record.body, decode);
+    if (!checked.ok) {
+      results[index] = { status: 'invalid', messageId, record, issues: checked.issues };
+      return false;
+    }
+    try {
+      const value = await handler(checked.value, record);
+      results[index] = { status: 'succeeded', messageId, record, message: checked.value, value };
+      return true;
+    } catch (error) {
+      results[index] = { status: 'failed', messageId, record, message: checked.value, error };
+      return false;
+    }
+  };
+
+  const skip = (index: number, groupId: string, reason: string) => {
+    const record = records[index] as SqsEventRecord;
+    results[index] = { status: 'skipped', messageId: record.messageId, record, groupId, reason };
+  };
+
+  // Lanes: lists of record indexes run one after the other. Standard queues: a lane per record.
+  // FIFO: a lane per message group (or one lane for the batch with fifoFailure 'batch').
+  const fifo = records.some((record) => groupOf(record) !== undefined);
+  let lanes: number[][];
+  if (!fifo) lanes = records.map((_, index) => [index]);
+  else if (fifoFailure === 'batch') lanes = [records.map((_, index) => index)];
+  else {
+    const byGroup = new Map<string, number[]>();
+    records.forEach((record, index) => {
+      const groupId = groupOf(record) ?? '';
+      const lane = byGroup.get(groupId) ?? [];
+      lane.push(index);
+      byGroup.set(groupId, lane);
+    });
+    lanes = [...byGroup.values()];
+  }
+
+  const runLane = async (lane: number[]) => {
+    let failedAt: string | undefined;
+    for (const index of lane) {
+      const record = records[index] as SqsEventRecord;
+      if (failedAt !== undefined) {
+        skip(index, groupOf(record) ?? '', `Not run: message ${failedAt} before it failed, and FIFO order must hold`);
+        continue;
+      }
+      if (!(await runOne(index)) && fifo) failedAt = record.messageId;
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < lanes.length) await runLane(lanes[next++] as number[]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker));
+
+  const reported = new Set<string>();
+  const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+  for (const result of results) {
+    if (result.status === 'succeeded' || reported.has(result.messageId)) continue;
+    reported.add(result.messageId);
+    batchItemFailures.push({ itemIdentifier: result.messageId });
+  }
+  return { results, batchItemFailures };
+}
+
+/** Options of {@link createSqsHandler}. */
+export interface CreateSqsHandlerOptions<S extends MessageSchema, R> extends RespondToSqsEventOptions {
+  schema: S;
+  handler: (message: MessageOutput<S>, record: SqsEventRecord) => R | Promise<R>;
+  /** Each record that did not succeed is logged at `warn` with its message id and reason. Default: silent. */
+  logger?: Logger;
+}
+
+/**
+ * A Lambda handler for an SQS trigger with `ReportBatchItemFailures`: {@link respondToSqsEvent}
+ * wrapped as `(event) => Promise<{ batchItemFailures }>`.
+ *
+ * @example
+ * ```ts
+ * export const handler = createSqsHandler({
+ *   schema: z.object({ contactId: z.string() }),
+ *   handler: async ({ contactId }) => syncContact(contactId),
+ *   logger,
+ * });
+ * ```
+ */
+export function createSqsHandler<S extends MessageSchema, R>(
+  options: CreateSqsHandlerOptions<S, R>,
+): (event: unknown) => Promise<SqsBatchResponse> {
+  const { schema, handler, logger = silentLogger, ...rest } = options;
+  return async (event) => {
+    const { results, batchItemFailures } = await respondToSqsEvent(event, schema, handler, rest);
+    for (const result of results) {
+      if (result.status === 'succeeded') continue;
+      const reason =
+        result.status === 'invalid'
+          ? `invalid message: ${describeIssues(result.issues)}`
+          : result.status === 'skipped'
+            ? result.reason
+            : `handler failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`;
+      logger.warn(`SQS message ${result.status}`, { messageId: result.messageId, reason });
+    }
+    return { batchItemFailures };
+  };
+}
