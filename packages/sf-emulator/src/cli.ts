@@ -24,6 +24,8 @@ Usage: kicksaw-sf-emulator [options]
   --jwt-certificate <file> PEM certificate or public key that verifies JWT bearer assertions
   --result-order <o>       shuffle (default) or input: order of Bulk ingest results
   --query-page-size <n>    default Bulk query page size (default 10000)
+  --clock <iso>            fix the org's clock at this instant (e.g. 2024-01-01T00:00:00Z); move it later with
+                           POST /_emulator/clock (default: real time)
   --help                   show this help
 `;
 
@@ -68,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
       'jwt-certificate': { type: 'string' },
       'result-order': { type: 'string' },
       'query-page-size': { type: 'string' },
+      clock: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -99,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
     jwtCertificate: values['jwt-certificate'] ? readFileSync(resolve(values['jwt-certificate']), 'utf8') : undefined,
     resultOrder,
     queryPageSize: values['query-page-size'] ? Number(values['query-page-size']) : undefined,
+    clock: values.clock,
   };
   const emulator = await startSalesforceEmulator(options);
   process.stdout.write(
@@ -113,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
       `  Username:      ${emulator.username}`,
       `  Password:      ${emulator.password}`,
       `  Access token:  ${emulator.accessToken}`,
+      `  Clock:         ${emulator.clock.isFixed ? `fixed at ${emulator.clock.now().toISOString()}` : 'real time'}`,
       '',
       'Log the Salesforce CLI in:',
       `  SF_ACCESS_TOKEN='${emulator.accessToken}' sf org login access-token --instance-url ${emulator.instanceUrl} --no-prompt -a local`,

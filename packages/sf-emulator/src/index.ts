@@ -14,5 +14,5 @@ export {
   type ValidationRule,
 } from './contract.js';
 export type { Faults } from './faults.js';
-export { type CreateOrgOptions, createOrg, type EmulatedOrg } from './org/index.js';
+export { type ClockInput, type CreateOrgOptions, createOrg, type EmulatedOrg, OrgClock } from './org/index.js';
 export { type EmulatorOptions, type SalesforceEmulator, startSalesforceEmulator } from './start.js';

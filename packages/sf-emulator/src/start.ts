@@ -6,9 +6,10 @@ import { TokenStore } from './auth/tokens.js';
 import { IngestJobStore } from './bulk/ingest.js';
 import { QueryJobStore } from './bulk/query.js';
 import { BulkV1Store } from './bulk/v1.js';
-import type { FaultSettings, ObjectDefinition, Org } from './contract.js';
+import type { FaultSettings, ObjectDefinition } from './contract.js';
 import { FaultController, type Faults } from './faults.js';
-import { createOrg } from './org/index.js';
+import type { ClockInput, OrgClock } from './org/clock.js';
+import { createOrg, type EmulatedOrg } from './org/index.js';
 import { QueryCursors } from './rest/query.js';
 import { createRequestListener } from './server/app.js';
 import type { EmulatorContext, ServerSettings } from './server/context.js';
@@ -51,6 +52,11 @@ export interface EmulatorOptions {
   seedRandom?: number;
   /** Upload limit of one Bulk ingest job in bytes. Default 150 MB (157,286,400). */
   maxUploadBytes?: number;
+  /**
+   * Fixes the org's clock at this instant (a `Date` or an ISO 8601 string such as `2024-01-01T00:00:00Z`);
+   * absent, it runs in real time. Move it later with `emulator.clock` or `POST /_emulator/clock`.
+   */
+  clock?: ClockInput;
 }
 
 /** A running emulator. */
@@ -69,8 +75,13 @@ export interface SalesforceEmulator {
   username: string;
   password: string;
   apiVersion: string;
-  /** The in-memory org: read and seed records directly. */
-  org: Org;
+  /** The in-memory org: read and seed records directly, change its schema, generate records. */
+  org: EmulatedOrg;
+  /**
+   * The org's controllable clock (the same object as `org.clock`): `now()`, `set(date)`, `advance(ms)`,
+   * `useRealTime()`. Every timestamp the org writes comes from it.
+   */
+  clock: OrgClock;
   /** Fault settings, changeable while running. */
   faults: Faults;
   /** Stops the server (and saves the org when `persistPath` is set). */
@@ -116,6 +127,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     fromJSON: persisted?.org,
     apiVersion,
     username,
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   const settings: ServerSettings = {
     username,
@@ -177,6 +189,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     password,
     apiVersion,
     org,
+    clock: org.clock,
     faults,
     async stop() {
       if (stopped) return;

@@ -109,10 +109,26 @@ describe('kicksaw-sf-emulator command', () => {
     expect(await second.exited).toBe(0);
   }, 60_000);
 
+  it('fixes the clock with --clock', async () => {
+    const running = run(['--port', '0', '--clock', '2024-05-01T08:30:00Z']);
+    const [, url] = await waitFor(running, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, token] = await waitFor(running, /Access token: +(\S+)/);
+    await waitFor(running, /Clock: +fixed at 2024-05-01T08:30:00.000Z/);
+    const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
+    const { id } = (await conn.sobject('Account').create({ Name: 'Timed' })) as { id: string };
+    const record = (await conn.sobject('Account').retrieve(id)) as Record<string, unknown>;
+    expect(record.CreatedDate).toBe('2024-05-01T08:30:00.000+0000');
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  });
+
   it('explains bad flags and exits 1', async () => {
     const bad = run(['--port', 'abc']);
     expect(await bad.exited).toBe(1);
     expect(bad.output()).toMatch(/--port must be a port number/);
+    const badClock = run(['--port', '0', '--clock', 'soon']);
+    expect(await badClock.exited).toBe(1);
+    expect(badClock.output()).toMatch(/ISO 8601/);
     const help = run(['--help']);
     expect(await help.exited).toBe(0);
     expect(help.output()).toContain('--integration-objects');

@@ -160,7 +160,7 @@ export class IngestJobStore {
       }
       externalIdFieldName = field.name;
     }
-    const now = Date.now();
+    const now = this.ctx().org.clock.millis();
     const job: IngestJob = {
       id: makeId('750'),
       operation: operation as IngestOperation,
@@ -233,7 +233,7 @@ export class IngestJobStore {
     }
     job.chunks = chunks;
     job.uploadBytes = size;
-    job.systemModstamp = Date.now();
+    job.systemModstamp = this.ctx().org.clock.millis();
     sendEmpty(api.res, 201);
   }
 
@@ -245,7 +245,7 @@ export class IngestJobStore {
     if (state === 'UploadComplete') {
       if (job.state !== 'Open') throw invalidState(`Invalid state change from ${job.state} to UploadComplete`);
       job.state = 'UploadComplete';
-      job.systemModstamp = Date.now();
+      job.systemModstamp = this.ctx().org.clock.millis();
       const run = this.process(job).catch((error: unknown) => {
         job.state = 'Failed';
         job.errorMessage = `InternalServerError : ${(error as Error)?.message ?? String(error)}`;
@@ -258,7 +258,7 @@ export class IngestJobStore {
       job.abortRequested = true;
       job.state = 'Aborted';
       job.wake?.();
-      job.systemModstamp = Date.now();
+      job.systemModstamp = this.ctx().org.clock.millis();
       if (wasOpen) job.chunks = [];
     } else {
       throw invalidState(`Invalid state: ${state || '(none)'}`);
@@ -433,7 +433,7 @@ export class IngestJobStore {
       shuffleInPlace(job.batches, job.random);
       shuffleInPlace(job.unprocessed, job.random);
     }
-    job.systemModstamp = Date.now();
+    job.systemModstamp = this.ctx().org.clock.millis();
     if ((job.state as IngestState) === 'Aborted') return;
     if (failure !== undefined) {
       job.state = 'Failed';

@@ -125,7 +125,7 @@ export class QueryJobStore {
       throw new ApiError(400, 'INVALIDJOB', 'Aggregate queries (COUNT()) are not supported by Bulk API 2.0');
     }
     const from = /\bfrom\s+(\w+)/i.exec(soql);
-    const now = Date.now();
+    const now = ctx.org.clock.millis();
     const job: QueryJob = {
       id: makeId('750'),
       operation,
@@ -151,14 +151,14 @@ export class QueryJobStore {
     await nextTick();
     if (job.state !== 'UploadComplete') return;
     job.state = 'InProgress';
-    job.systemModstamp = Date.now();
+    job.systemModstamp = ctx.org.clock.millis();
     const wait = ctx.faults.jobProcessingMs();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
     if (job.state !== 'InProgress') return;
     job.result = result;
     job.processingTime = Date.now() - started;
     job.state = 'JobComplete';
-    job.systemModstamp = Date.now();
+    job.systemModstamp = ctx.org.clock.millis();
   }
 
   /** `PATCH jobs/query/{id}` `{state: "Aborted"}`. */
@@ -172,7 +172,7 @@ export class QueryJobStore {
       throw new ApiError(400, 'INVALIDJOBSTATE', `Invalid state change from ${job.state} to Aborted`);
     }
     job.state = 'Aborted';
-    job.systemModstamp = Date.now();
+    job.systemModstamp = api.ctx.org.clock.millis();
     sendJson(api.res, 200, this.info(job, false));
   }
 

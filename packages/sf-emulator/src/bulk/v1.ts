@@ -176,7 +176,7 @@ export class BulkV1Store {
       }
       externalIdFieldName = field.name;
     }
-    const now = Date.now();
+    const now = this.ctx().org.clock.millis();
     const job: Job = {
       id: makeId('750'),
       operation: operation as Operation,
@@ -200,7 +200,7 @@ export class BulkV1Store {
       throw asyncError(400, 'InvalidJobState', `Invalid state: ${state ?? '(none)'}`);
     if (job.state !== 'Open') throw asyncError(400, 'InvalidJobState', `Job is already ${job.state}`);
     job.state = state;
-    job.systemModstamp = Date.now();
+    job.systemModstamp = this.ctx().org.clock.millis();
     if (state === 'Aborted') {
       for (const batch of job.batches) {
         if (batch.state === 'Queued') batch.state = 'NotProcessed';
@@ -220,7 +220,7 @@ export class BulkV1Store {
     } catch {
       throw asyncError(400, 'InvalidBatch', `Failed to read request. Exceeded max size limit of ${MAX_BATCH_BYTES}`);
     }
-    const now = Date.now();
+    const now = this.ctx().org.clock.millis();
     const batch: Batch = {
       id: makeId('751'),
       jobId: job.id,
@@ -248,7 +248,7 @@ export class BulkV1Store {
     const fail = (message: string) => {
       batch.state = 'Failed';
       batch.stateMessage = message;
-      batch.systemModstamp = Date.now();
+      batch.systemModstamp = this.ctx().org.clock.millis();
     };
     const rows: string[][] = [];
     try {
@@ -286,6 +286,6 @@ export class BulkV1Store {
     }
     batch.processingTime = Date.now() - started;
     batch.state = 'Completed';
-    batch.systemModstamp = Date.now();
+    batch.systemModstamp = this.ctx().org.clock.millis();
   }
 }

@@ -6,8 +6,10 @@ import { OrgError } from '../contract.js';
 import { idFor } from '../ids.js';
 import { loadSfdxObjects } from '../schema/sfdx.js';
 import { INTEGRATION_OBJECTS, STANDARD_OBJECTS } from '../schema/standard.js';
+import { OrgClock } from './clock.js';
 import { type CreateOrgOptions, type EmulatedOrg, LocalOrg, type PersistedOrg } from './org.js';
 
+export { type ClockInput, OrgClock } from './clock.js';
 export type { CreateOrgOptions, EmulatedOrg, PersistedOrg } from './org.js';
 export { LocalOrg } from './org.js';
 
@@ -39,6 +41,11 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatedOrg {
     userId: persisted?.userId ?? idFor('005', 1),
     sequence: persisted?.sequence ?? 100,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.clock instanceof OrgClock
+      ? { clock: options.clock }
+      : options.clock !== undefined
+        ? { clock: new OrgClock(options.clock, options.now ? () => options.now!().getTime() : Date.now) }
+        : {}),
     ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
   });
   const definitions: ObjectDefinition[] = [...STANDARD_OBJECTS];

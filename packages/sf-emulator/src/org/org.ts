@@ -21,7 +21,9 @@ import {
   describeObject,
   type RecordTypeInfo,
 } from '../schema/describe.js';
+import { formulaClock } from '../schema/formula.js';
 import { runQuery } from '../soql/engine.js';
+import { type ClockInput, OrgClock } from './clock.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
 
 /** Records of one object and their value indexes. */
@@ -60,7 +62,12 @@ export interface CreateOrgOptions {
   sfdxProject?: string;
   /** Records to seed, by object name (parents before children). */
   seed?: Record<string, Array<Record<string, unknown>>>;
-  /** The clock of audit fields and date literals. */
+  /**
+   * The org's clock: an instant to fix it at (`Date` or ISO 8601 string), or a ready {@link OrgClock}. Absent,
+   * it runs in real time. Set, advance or release it later through `org.clock`.
+   */
+  clock?: ClockInput | OrgClock;
+  /** The real-time source of the clock (default `() => new Date()`); ignored when `clock` is an {@link OrgClock}. */
   now?: () => Date;
   /** A state written by `org.toJSON()`: records, counters and custom object definitions. */
   fromJSON?: unknown;
@@ -92,6 +99,16 @@ export interface EmulatedOrg extends Org {
   fieldName(objectName: string, field: string): string | undefined;
   /** The current time of the org's clock. */
   now(): Date;
+  /**
+   * The org's controllable clock: every timestamp the org writes (CreatedDate, LastModifiedDate, SystemModstamp,
+   * deletion dates) and "now" of SOQL date literals, formulas and the recycle bin's retention come from it.
+   *
+   * @example
+   * org.clock.set('2024-01-01T00:00:00Z');
+   * org.dml('insert', 'Account', [{ Name: 'Acme' }]); // CreatedDate 2024-01-01T00:00:00.000+0000
+   * org.clock.advance(60_000);
+   */
+  readonly clock: OrgClock;
 }
 
 const ROLLED_BACK: DmlError = {
@@ -170,7 +187,9 @@ export class LocalOrg implements EmulatedOrg {
   readonly orgId: string;
   readonly userId: string;
   readonly apiVersion: string;
-  private readonly clock: () => Date;
+  /** The org's clock: every timestamp the org writes comes from it (see {@link OrgClock}). */
+  readonly clock: OrgClock;
+  private readonly clockMillis: () => number;
   private readonly stores = new Map<string, ObjectStore>();
   private readonly prefixes = new Map<string, ObjectStore>();
   private readonly definitions = new Map<string, ObjectDefinition>();
@@ -178,8 +197,17 @@ export class LocalOrg implements EmulatedOrg {
   private readonly autoNumbers = new Map<string, number>();
   private childCache: Map<string, ChildRelationship[]> | undefined;
 
-  constructor(options: { orgId?: string; userId?: string; sequence?: number; now?: () => Date; apiVersion?: string }) {
-    this.clock = options.now ?? (() => new Date());
+  constructor(options: {
+    orgId?: string;
+    userId?: string;
+    sequence?: number;
+    now?: () => Date;
+    clock?: OrgClock;
+    apiVersion?: string;
+  }) {
+    const now = options.now;
+    this.clock = options.clock ?? new OrgClock(undefined, now ? () => now().getTime() : Date.now);
+    this.clockMillis = () => this.clock.millis();
     this.apiVersion = options.apiVersion ?? '62.0';
     this.sequence = options.sequence ?? 0;
     this.orgId = options.orgId ?? idFor('00D', 1);
@@ -187,7 +215,7 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   now(): Date {
-    return this.clock();
+    return this.clock.now();
   }
 
   /** Internal: the counter behind generated ids and its restoration. */
@@ -390,6 +418,7 @@ export class LocalOrg implements EmulatedOrg {
   computeFormula(field: CompiledField, record: OrgRecord): unknown {
     const compute = field.def.formula?.compute;
     if (!compute) return null;
+    formulaClock.millis = this.clockMillis;
     try {
       const value = compute(record);
       return value === undefined ? null : value;
@@ -572,7 +601,7 @@ export class LocalOrg implements EmulatedOrg {
       throw new OrgError('INVALID_OPERATION', `Unknown DML operation: ${String(operation)}`);
     }
     const store = this.requireStore(objectName);
-    const now = this.clock();
+    const now = this.clock.now();
     const context: DmlContext = {
       store,
       csv: options.csvValues === true,
@@ -1448,7 +1477,7 @@ export class LocalOrg implements EmulatedOrg {
   seed(objectName: string, records: Array<Record<string, unknown>>): OrgRecord[] {
     const store = this.requireStore(objectName);
     const object = store.object;
-    const timestamp = formatDateTime(this.clock().getTime());
+    const timestamp = formatDateTime(this.clock.millis());
     const prepared: OrgRecord[] = [];
     const pendingIds = new Set<string>();
     for (const [index, input] of records.entries()) {
@@ -1490,7 +1519,7 @@ export class LocalOrg implements EmulatedOrg {
       if (record.Id) pendingIds.add(record.Id);
       prepared.push(record);
     }
-    const now = this.clock();
+    const now = this.clock.now();
     const out: OrgRecord[] = [];
     for (const record of prepared) {
       record.Id ??= this.nextId(store);

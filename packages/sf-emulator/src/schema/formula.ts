@@ -6,6 +6,12 @@
  * computes `null`, never a wrong value.
  */
 
+/**
+ * "Now" of TODAY() and NOW(): the org computing a formula points this at its clock first (formulas are compiled
+ * before any org exists, and computing is synchronous, so one slot serves every org in the process).
+ */
+export const formulaClock: { millis: () => number } = { millis: Date.now };
+
 type Value = string | number | boolean | null;
 type Node = (record: Record<string, unknown>) => Value;
 
@@ -443,10 +449,10 @@ class Parser {
         };
       case 'TODAY':
         need(0);
-        return () => new Date().toISOString().slice(0, 10);
+        return () => new Date(formulaClock.millis()).toISOString().slice(0, 10);
       case 'NOW':
         need(0);
-        return () => `${new Date().toISOString().slice(0, 23)}+0000`;
+        return () => `${new Date(formulaClock.millis()).toISOString().slice(0, 23)}+0000`;
       case 'DATE':
         need(3);
         return (record) => {

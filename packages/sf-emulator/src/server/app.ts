@@ -32,6 +32,7 @@ import {
   handleUpdate,
   handleUpsert,
 } from '../rest/sobjects.js';
+import { handleAdmin } from './admin.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { ApiError, sendError, sendJson } from './http.js';
 
@@ -180,6 +181,11 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
     if (!apiFaults(ctx, req, res, path)) return;
     const segments = (bulkV1[2] as string).split('/').map(safeDecode);
     await ctx.bulkV1.handle(req, res, bulkV1[1] as string, segments, v1Session.userId);
+    return;
+  }
+  if (path.startsWith('/_emulator/')) {
+    authenticate(ctx, req);
+    await handleAdmin(ctx, req, res, path.slice('/_emulator/'.length).split('/').map(safeDecode));
     return;
   }
   const data = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(path);

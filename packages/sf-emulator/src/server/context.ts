@@ -3,8 +3,8 @@ import type { Session, TokenStore } from '../auth/tokens.js';
 import type { IngestJobStore } from '../bulk/ingest.js';
 import type { QueryJobStore } from '../bulk/query.js';
 import type { BulkV1Store } from '../bulk/v1.js';
-import type { Org } from '../contract.js';
 import type { FaultController } from '../faults.js';
+import type { EmulatedOrg } from '../org/org.js';
 import type { QueryCursors } from '../rest/query.js';
 
 /** Options of the HTTP layer after defaults. */
@@ -27,7 +27,7 @@ export interface ServerSettings {
 
 /** The state the request handlers share. */
 export interface EmulatorContext {
-  org: Org;
+  org: EmulatedOrg;
   faults: FaultController;
   tokens: TokenStore;
   settings: ServerSettings;
