@@ -428,19 +428,20 @@ export class SqsQueue<S extends MessageSchema> {
     options: SendAllOptions<MessageInput<S>> = {},
   ): Promise<SendAllResult<MessageInput<S>>> {
     const results: Array<SendResult<MessageInput<S>>> = [];
-    const failed: Array<UnsentMessage<MessageInput<S>>> = [];
     let sent = 0;
+    // sendEach yields as batches complete (a refused message before the batch of earlier ones): place by index.
     for await (const result of this.sendEach(messages, options)) {
-      results.push(result);
+      results[result.index] = result;
       if (result.ok) sent += 1;
-      else failed.push(result);
     }
+    const failed = results.filter((result): result is UnsentMessage<MessageInput<S>> => !result.ok);
     return { results, sent, failed };
   }
 
   /**
    * Sends messages as they come from any iterable (a stream of rows) and yields each message's result
-   * once its batch is answered. Memory holds the batches in flight, whatever the input's length.
+   * once its batch is answered: in the order batches complete, so match results by `index` or
+   * `message`, not by position (a message refused before sending comes ahead of its batch). Memory holds the batches in flight, whatever the input's length.
    * Batches close at 10 entries or before the next message would take them past `maxBatchBytes`.
    *
    * @throws SqsQueueNotFoundError when the queue's URL cannot be resolved.
@@ -465,6 +466,13 @@ export class SqsQueue<S extends MessageSchema> {
 
     const immediate = (result: UnsentMessage<I>) => () => Promise.resolve([result]);
     const flush = (batch: Prepared[]) => async (): Promise<Array<SendResult<I>>> => {
+      if (state.fatal !== undefined) {
+        return batch.map(({ index }): SendResult<I> => {
+          const message = inputs.get(index) as I;
+          inputs.delete(index);
+          return { ok: false, index, message, attempts: 0, error: aborted(state.fatal) };
+        });
+      }
       const run = await runBatch<Prepared['entry'], SendMessageBatchResultEntry>(
         batch.map((prepared) => prepared.entry),
         (entries) => this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),

@@ -16,8 +16,11 @@ export interface LocalSqs {
   region: string;
   /** Creates a queue (a unique name with the given prefix; `.fifo` names make FIFO queues) and returns its URL. */
   createQueue(prefix?: string, attributes?: Record<string, string>): Promise<string>;
-  /** A client for another endpoint (the fault proxy) with the same settings. */
-  clientFor(endpoint: string): SQSClient;
+  /**
+   * A client for another endpoint (the fault proxy) with the same settings. `maxAttempts: 1` turns the
+   * SDK's own retries off, so the package's retries are what a test sees (and no SDK backoff is slept).
+   */
+  clientFor(endpoint: string, config?: SQSClientConfig): SQSClient;
   stop(): Promise<void>;
 }
 
@@ -45,8 +48,8 @@ export async function startLocalSqs(): Promise<LocalSqs> {
       const answer = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
       return answer.QueueUrl as string;
     },
-    clientFor(endpoint) {
-      const other = new SQSClient({ ...clientConfig, endpoint });
+    clientFor(endpoint, config = {}) {
+      const other = new SQSClient({ ...clientConfig, maxAttempts: 1, ...config, endpoint });
       clients.push(other);
       return other;
     },
