@@ -152,6 +152,13 @@ export interface IngestOptions {
   spoolThresholdBytes?: number;
   /** The input's name in messages, e.g. `s3://in/contacts.csv`. */
   source?: string;
+  /**
+   * Called with a job's state once its data is uploaded and before it is closed (`UploadComplete`),
+   * retries' jobs included: write it somewhere durable (a write-ahead checkpoint) and a process that
+   * dies later can {@link resume} the job instead of sending its rows again. When it throws, the job
+   * is aborted and its rows come out unprocessed (`KICKSAW_JOB_NOT_STARTED`), never sent.
+   */
+  onJobUploaded?: (job: PendingJob) => Promise<void> | void;
 }
 
 /**
@@ -185,8 +192,13 @@ export interface PendingJob {
  * ```
  */
 export interface IngestSummary extends RunSummary {
-  /** Rows in jobs left running at the deadline (not in `input`; their outcomes come from {@link resume}). */
+  /**
+   * Rows in jobs left running (not in `input`; their outcomes come from {@link resume}): at the
+   * deadline, or because polling a job or reading its results failed.
+   */
   pending: number;
+  /** Ids of the jobs holding the `pending` rows. */
+  pendingJobIds: string[];
   /** Bulk jobs created. */
   jobs: number;
   /** Row sends beyond the first (retries). */
@@ -379,6 +391,8 @@ interface EngineSettings {
   spoolDirectory: string | undefined;
   spoolThresholdBytes: number;
   onProgress: ((progress: IngestProgress) => void) | undefined;
+  onJobUploaded: ((job: PendingJob) => Promise<void> | void) | undefined;
+  abortOpenJobs: boolean;
 }
 
 /** The shared machinery of {@link ingest} and {@link resume}. */
@@ -397,6 +411,7 @@ class Engine implements IngestRun {
     jobsDone: 0,
   };
   private readonly pending: PendingJob[] = [];
+  private readonly pendingReasons: string[] = [];
   private pendingRows = 0;
   private jobs = 0;
   private unmatchedResults = 0;
@@ -452,12 +467,20 @@ class Engine implements IngestRun {
             ...this.counts,
             input: this.inputRows - this.pendingRows,
             pending: this.pendingRows,
+            pendingJobIds: this.pending.map((job) => job.jobId),
             jobs: this.jobs,
             retried: this.progress.rowsRetried,
             unmatchedResults: this.unmatchedResults,
             api: this.apiUsed,
           };
           assertAccounted(summary);
+          if (this.pending.length > 0) {
+            this.settings.logger.warn('Jobs left running: resume them for the outcomes of their rows', {
+              rows: this.pendingRows,
+              jobs: summary.pendingJobIds,
+              reasons: [...new Set(this.pendingReasons)],
+            });
+          }
           this.channel.close();
           return summary;
         },
@@ -716,6 +739,30 @@ class Engine implements IngestRun {
         );
         return;
       }
+      if (this.settings.onJobUploaded) {
+        try {
+          await this.settings.onJobUploaded(this.pendingStateOf(job.id, index));
+        } catch (error) {
+          // Not closed, so never processed: abort it and report its rows unsent.
+          logger.error('The job checkpoint could not be written; job aborted', {
+            jobId: job.id,
+            error: describeError(error),
+          });
+          await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
+          this.progress.jobsOpen--;
+          await this.failPart(
+            index,
+            body,
+            {
+              statusCode: 'KICKSAW_JOB_NOT_STARTED',
+              message: `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
+              fields: [],
+            },
+            job.id,
+          );
+          return;
+        }
+      }
       try {
         await setJobState(ctx, job.id, 'UploadComplete');
       } catch (error) {
@@ -745,10 +792,16 @@ class Engine implements IngestRun {
   }
 
   /** Hands a job that is still running (or whose results could not be read) over for {@link resume}. */
-  private handOver(jobId: string, index: RowIndex): void {
+  private handOver(jobId: string, index: RowIndex, reason: string): void {
     this.progress.jobsOpen--;
     this.pendingRows += index.size;
-    this.pending.push({
+    this.pendingReasons.push(reason);
+    this.pending.push(this.pendingStateOf(jobId, index));
+  }
+
+  /** A job's serializable state, for {@link resume}. */
+  private pendingStateOf(jobId: string, index: RowIndex): PendingJob {
+    return {
       version: 1,
       jobId,
       object: this.settings.object,
@@ -763,7 +816,7 @@ class Engine implements IngestRun {
         ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
         unprocessed: this.settings.retryUnprocessed,
       },
-    });
+    };
   }
 
   /** Polls a job to its end (or the deadline) and reconciles its results. */
@@ -773,12 +826,42 @@ class Engine implements IngestRun {
       info = await this.poll(jobId);
     } catch (error) {
       // The job runs on; only our view of it is gone. Hand it over for resume instead of guessing.
-      this.settings.logger.error('Polling a job failed; job kept for resume', { jobId, error: describeError(error) });
-      info = 'lost';
+      this.settings.logger.error('Polling a job failed; job left running, kept for resume', {
+        jobId,
+        rows: index.size,
+        error: describeError(error),
+      });
+      this.handOver(jobId, index, `polling failed: ${describeError(error)}`);
+      return;
     }
-    if (info === 'deadline' || info === 'lost') {
-      this.handOver(jobId, index);
+    if (info === 'deadline') {
+      this.handOver(jobId, index, 'deadline reached');
       this.settings.logger.info('Deadline reached: job left running', { jobId, rows: index.size });
+      return;
+    }
+    if (info.state === 'Open') {
+      // resume({ abortOpenJobs }): a job whose uploader died before closing it was never processed.
+      await setJobState(this.settings.ctx, jobId, 'Aborted').catch(() => undefined);
+      this.settings.logger.warn('Job was never closed: aborted, its rows reported unsent', { jobId, rows: index.size });
+      this.progress.jobsOpen--;
+      for (let i = 0; i < index.size; i++) {
+        await this.emit({
+          row: index.rowAt(i),
+          status: 'unprocessed',
+          id: null,
+          created: false,
+          errors: [
+            {
+              statusCode: 'KICKSAW_JOB_NOT_STARTED',
+              message: `Not processed: job ${jobId} was never closed by the process that uploaded it; aborted`,
+              fields: [],
+            },
+          ],
+          record: {},
+          attempts: Math.max(0, index.attemptsAt(i) - 1),
+          jobId,
+        });
+      }
       return;
     }
     try {
@@ -789,7 +872,7 @@ class Engine implements IngestRun {
         jobId,
         error: describeError(error),
       });
-      this.handOver(jobId, index);
+      this.handOver(jobId, index, `reading results failed: ${describeError(error)}`);
       if (index.matched > 0) {
         throw new SalesforceApiError(
           `Results of job ${jobId} broke off after ${index.matched} rows; the job is kept for resume but those rows were already reported`,
@@ -808,6 +891,7 @@ class Engine implements IngestRun {
     for (;;) {
       const info = await getJobInfo(this.settings.ctx, jobId);
       if (FINISHED_STATES.has(info.state)) return info;
+      if (info.state === 'Open' && this.settings.abortOpenJobs) return info;
       const deadline = this.settings.deadline;
       if (deadline !== undefined && Date.now() >= deadline) return 'deadline';
       const wait = deadline === undefined ? interval : Math.max(0, Math.min(interval, deadline - Date.now()));
@@ -1056,6 +1140,8 @@ function settingsOf(
     spoolDirectory: options.spoolDirectory,
     spoolThresholdBytes: options.spoolThresholdBytes ?? 4 * 1024 * 1024,
     onProgress: options.onProgress,
+    onJobUploaded: options.onJobUploaded,
+    abortOpenJobs: false,
   };
 }
 
@@ -1358,6 +1444,15 @@ export interface ResumeOptions
   > {
   /** Jobs from {@link IngestRun.pendingJobStates} (JSON, possibly from another process). */
   jobs: PendingJob[];
+  /**
+   * Abort jobs found still `Open` (uploaded but never closed: their uploader died, e.g. a checkpoint
+   * written by `onJobUploaded` just before a crash) and report their rows unprocessed with
+   * `KICKSAW_JOB_NOT_STARTED`: they were never processed. Default false (an Open job is waited for).
+   * Only for jobs no live process still owns.
+   */
+  abortOpenJobs?: boolean;
+  /** Override the jobs' retry settings (e.g. `{ maxAttempts: 1 }`: no retries, every row settles as its job ended). */
+  retry?: IngestRetryOptions;
 }
 
 /**
@@ -1395,8 +1490,9 @@ export function resume(options: ResumeOptions): IngestRun {
     object: first?.object ?? 'unknown',
     operation: first?.operation ?? 'insert',
     ...(first?.externalIdField ? { externalIdField: first.externalIdField } : {}),
-    retry: first?.retry ?? {},
+    retry: { ...first?.retry, ...options.retry },
   });
+  settings.abortOpenJobs = options.abortOpenJobs ?? false;
   return new Engine(settings, async (engine) => {
     if (!first) return;
     engine.useApi('bulk');
@@ -1409,6 +1505,22 @@ export function resume(options: ResumeOptions): IngestRun {
     );
     await engine.finish();
   });
+}
+
+/**
+ * The input row numbers a pending job holds, in job order (e.g. to know which rows a checkpointed job
+ * covers without resuming it).
+ *
+ * @example
+ * ```ts
+ * for (const row of pendingJobRows(job)) sent.add(row);
+ * ```
+ */
+export function pendingJobRows(job: PendingJob): Uint32Array {
+  const bytes = Buffer.from(job.index.rows, 'base64');
+  const rows = new Uint32Array(bytes.length >>> 2);
+  new Uint8Array(rows.buffer).set(bytes.subarray(0, rows.length * 4));
+  return rows;
 }
 
 function combineRuns(runs: IngestRun[]): IngestRun {
@@ -1428,6 +1540,7 @@ function combineRuns(runs: IngestRun[]): IngestRun {
             skipped: total.skipped + s.skipped,
             created: (total.created ?? 0) + (s.created ?? 0),
             pending: total.pending + s.pending,
+            pendingJobIds: [...total.pendingJobIds, ...s.pendingJobIds],
             jobs: total.jobs + s.jobs,
             retried: total.retried + s.retried,
             unmatchedResults: total.unmatchedResults + s.unmatchedResults,
@@ -1436,6 +1549,7 @@ function combineRuns(runs: IngestRun[]): IngestRun {
           {
             ...emptySummary(),
             pending: 0,
+            pendingJobIds: [] as string[],
             jobs: 0,
             retried: 0,
             unmatchedResults: 0,

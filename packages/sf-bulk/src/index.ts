@@ -39,6 +39,7 @@ export {
   ingestAll,
   MAX_BYTES_PER_JOB,
   type PendingJob,
+  pendingJobRows,
   type ResumeOptions,
   resume,
 } from './engine.js';
