@@ -188,10 +188,9 @@ describe('SqsQueue: send and receive on a standard queue', () => {
     );
     const entries = sendBatches(since)[0]?.body.Entries as Array<Record<string, unknown>>;
     expect(entries.map((e) => e.DelaySeconds)).toEqual([10, 20]);
-    expect(entries.map((e) => (e.MessageAttributes as Record<string, { StringValue: string }>).n.StringValue)).toEqual([
-      '1',
-      '2',
-    ]);
+    expect(entries.map((e) => (e.MessageAttributes as Record<string, { StringValue: string }>).n?.StringValue)).toEqual(
+      ['1', '2'],
+    );
   });
 });
 
