@@ -27,6 +27,7 @@ export {
   type MessageProblem,
   type PerMessage,
   type ReceiptFailure,
+  type ReceiptOptions,
   type ReceiptTarget,
   type Received,
   type ReceivedMessage,

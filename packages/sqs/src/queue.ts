@@ -174,6 +174,21 @@ export interface DeleteAllResult {
   failed: ReceiptFailure[];
 }
 
+/**
+ * Options of {@link SqsQueue.deleteAll} and {@link SqsQueue.changeVisibility}.
+ *
+ * @example
+ * ```ts
+ * await queue.deleteAll(handles, { concurrency: 8, retry: { maxAttempts: 6 } });
+ * ```
+ */
+export interface ReceiptOptions {
+  /** Batch requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** How failed entries are retried. Default: the queue's. */
+  retry?: RetryOptions;
+}
+
 /** What {@link SqsQueue.changeVisibility} returns. */
 export interface ChangeVisibilityResult {
   changed: number;
@@ -680,10 +695,10 @@ export class SqsQueue<S extends MessageSchema> {
    */
   async deleteAll(
     targets: Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
-    options: { retry?: RetryOptions } = {},
+    options: ReceiptOptions = {},
   ): Promise<DeleteAllResult> {
     const queueUrl = await this.url();
-    const { succeeded, failed } = await this.#receiptBatches(targets, options.retry, (entries) =>
+    const { succeeded, failed } = await this.#receiptBatches(targets, options, (entries) =>
       this.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
     );
     return { deleted: succeeded, failed };
@@ -702,7 +717,7 @@ export class SqsQueue<S extends MessageSchema> {
   async changeVisibility(
     targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
     visibilityTimeout: number,
-    options: { retry?: RetryOptions } = {},
+    options: ReceiptOptions = {},
   ): Promise<ChangeVisibilityResult> {
     assertWhole('visibilityTimeout', visibilityTimeout, 0, 43_200);
     const queueUrl = await this.url();
@@ -710,7 +725,7 @@ export class SqsQueue<S extends MessageSchema> {
       typeof targets === 'object' && (Symbol.iterator in targets || Symbol.asyncIterator in targets)
         ? (targets as Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>)
         : [targets as ReceiptTarget];
-    const { succeeded, failed } = await this.#receiptBatches(many, options.retry, (entries) =>
+    const { succeeded, failed } = await this.#receiptBatches(many, options, (entries) =>
       this.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
@@ -723,43 +738,59 @@ export class SqsQueue<S extends MessageSchema> {
 
   async #receiptBatches(
     targets: Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
-    retryOptions: RetryOptions | undefined,
+    options: ReceiptOptions,
     call: (entries: Array<{ Id: string; ReceiptHandle: string }>) => Promise<{
       Successful?: Array<{ Id?: string | undefined }> | undefined;
       Failed?: BatchResultErrorEntry[] | undefined;
     }>,
   ): Promise<{ succeeded: number; failed: ReceiptFailure[] }> {
-    const retry = retryOptions ? resolveRetry({ ...this.#retry, ...retryOptions }) : this.#retry;
+    const retry = options.retry ? resolveRetry({ ...this.#retry, ...options.retry }) : this.#retry;
+    const concurrency = options.concurrency ?? 4;
+    assertWhole('concurrency', concurrency, 1, 64);
     let succeeded = 0;
     const failed: ReceiptFailure[] = [];
-    let fatal: unknown;
-    let batch: Array<{ receiptHandle: string; messageId?: string }> = [];
-    const flush = async () => {
-      const entries = batch.map((target, index) => ({ Id: String(index), ReceiptHandle: target.receiptHandle }));
-      if (fatal !== undefined) {
-        for (const target of batch) failed.push({ ...target, error: aborted(fatal), attempts: 0 });
-      } else {
-        const run = await runBatch(entries, call, retry);
-        if (run.fatal !== undefined) fatal = run.fatal;
-        batch.forEach((target, index) => {
-          const outcome = run.outcomes.get(String(index));
-          if (outcome?.ok) succeeded += 1;
-          else
-            failed.push({
-              ...target,
-              error: outcome?.failure ?? { code: 'SQS_ENTRY_UNREPORTED', reason: 'no result', senderFault: false },
-              attempts: outcome?.attempts ?? 0,
-            });
-        });
+    const state: { fatal?: unknown } = {};
+    type Target = { receiptHandle: string; messageId?: string };
+    const flush = (batch: Target[]) => async (): Promise<{ succeeded: number; failed: ReceiptFailure[] }> => {
+      if (state.fatal !== undefined) {
+        return {
+          succeeded: 0,
+          failed: batch.map((target) => ({ ...target, error: aborted(state.fatal), attempts: 0 })),
+        };
       }
-      batch = [];
+      const entries = batch.map((target, index) => ({ Id: String(index), ReceiptHandle: target.receiptHandle }));
+      const run = await runBatch(entries, call, retry);
+      if (run.fatal !== undefined) state.fatal = run.fatal;
+      const result = { succeeded: 0, failed: [] as ReceiptFailure[] };
+      batch.forEach((target, index) => {
+        const outcome = run.outcomes.get(String(index));
+        if (outcome?.ok) result.succeeded += 1;
+        else
+          result.failed.push({
+            ...target,
+            error: outcome?.failure ?? { code: 'SQS_ENTRY_UNREPORTED', reason: 'no result', senderFault: false },
+            attempts: outcome?.attempts ?? 0,
+          });
+      });
+      return result;
     };
-    for await (const target of asAsync(targets)) {
-      const { receiptHandle, messageId } = targetOf(target);
-      batch.push(messageId === undefined ? { receiptHandle } : { receiptHandle, messageId });
-      if (batch.length === MAX_BATCH_ENTRIES) await flush();
+    async function* tasks(): AsyncGenerator<ReturnType<typeof flush>> {
+      let batch: Target[] = [];
+      for await (const target of asAsync(targets)) {
+        const { receiptHandle, messageId } = targetOf(target);
+        batch.push(messageId === undefined ? { receiptHandle } : { receiptHandle, messageId });
+        if (batch.length === MAX_BATCH_ENTRIES) {
+          yield flush(batch);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield flush(batch);
     }
-    if (batch.length > 0) await flush();
+    // In input order: batches are yielded in the order they were started.
+    for await (const batch of inOrder(tasks(), concurrency)) {
+      succeeded += batch.succeeded;
+      failed.push(...batch.failed);
+    }
     return { succeeded, failed };
   }
 }
