@@ -1,0 +1,148 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
+import type { Command } from 'commander';
+import { action, example, positiveInt, type RunState } from '../command-kit.js';
+import { saveSecrets, saveUserConfig } from '../config.js';
+import { CliError } from '../errors.js';
+import { table } from '../output.js';
+
+interface DevOptions {
+  sfPort: number;
+  s3Port: number;
+  bucket: string;
+  dir: string;
+  register: boolean;
+}
+
+/** fauxqs keeps objects with node:sqlite, which Node 22 flags as experimental: keep that one notice quiet. */
+function quietSqliteWarning(): void {
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String((warning as Error)?.message ?? warning).includes('SQLite')) return;
+    return (emit as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+/** `kicksaw dev` */
+export function registerDev(program: Command, state: RunState): void {
+  example(
+    program
+      .command('dev')
+      .description(
+        'Run a local stack for offline work until Ctrl-C: the local Salesforce org and a local S3 (data kept in --dir);\nprints the settings and stores them as the org "local" and the warehouse "local" (DuckDB in --dir)',
+      )
+      .option('--sf-port <port>', 'port of the local org (0: any free port)', positiveInt('--sf-port'), 8787)
+      .option('--s3-port <port>', 'port of the local S3 (0: any free port)', positiveInt('--s3-port'), 8788)
+      .option('--bucket <name>', 'a bucket to create in the local S3', 'local')
+      .option('--dir <dir>', 'where the local data is kept between runs', '.kicksaw')
+      .option('--no-register', 'do not store the "local" org and warehouse')
+      .action(
+        action<DevOptions>(state, async (ctx, _args, o) => {
+          const dir = resolve(ctx.io.cwd, o.dir);
+          await mkdir(dir, { recursive: true });
+          quietSqliteWarning();
+          const sf = await startSalesforceEmulator({
+            port: o.sfPort,
+            integrationObjects: true,
+            persistPath: join(dir, 'dev-org.json'),
+          }).catch((error: NodeJS.ErrnoException) => {
+            throw new CliError(`Cannot start the local org on port ${o.sfPort} (${error.code ?? error.message})`, {
+              code: 'DEV_PORT_BUSY',
+              hint: 'Is `kicksaw dev` already running? Otherwise pass another --sf-port (0 picks a free one).',
+            });
+          });
+          const { startFauxqs } = await import('fauxqs');
+          const s3 = await startFauxqs({
+            port: o.s3Port,
+            host: '127.0.0.1',
+            logger: false,
+            dataDir: join(dir, 's3'),
+            init: { buckets: [o.bucket] },
+          }).catch(async (error: NodeJS.ErrnoException) => {
+            await sf.stop();
+            throw new CliError(`Cannot start the local S3 on port ${o.s3Port} (${error.code ?? error.message})`, {
+              code: 'DEV_PORT_BUSY',
+              hint: 'Pass another --s3-port (0 picks a free one).',
+            });
+          });
+          const s3Endpoint = `http://127.0.0.1:${s3.port}`;
+          const warehousePath = join(dir, 'warehouse.duckdb');
+          let registered = false;
+          if (o.register) {
+            const config = await ctx.config();
+            const user = structuredClone(config.user);
+            user.orgs = {
+              ...(user.orgs ?? {}),
+              local: {
+                mode: 'password',
+                loginUrl: sf.loginUrl,
+                username: sf.username,
+                s3: { endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true },
+              },
+            };
+            user.warehouses = { ...(user.warehouses ?? {}), local: { type: 'duckdb', path: warehousePath } };
+            user.defaultOrg ??= 'local';
+            user.defaultWarehouse ??= 'local';
+            const secrets = structuredClone(config.secrets);
+            secrets.orgs = {
+              ...(secrets.orgs ?? {}),
+              local: { password: sf.password, s3AccessKeyId: 'local', s3SecretAccessKey: 'local' },
+            };
+            await saveSecrets(config.paths, secrets);
+            await saveUserConfig(config.paths, user);
+            registered = true;
+          }
+          const document = {
+            ok: true,
+            command: 'dev',
+            registered,
+            org: {
+              alias: 'local',
+              instanceUrl: sf.instanceUrl,
+              loginUrl: sf.loginUrl,
+              username: sf.username,
+              apiVersion: sf.apiVersion,
+              orgId: sf.orgId,
+              dataFile: join(dir, 'dev-org.json'),
+            },
+            s3: { endpoint: s3Endpoint, region: 'us-east-1', bucket: o.bucket, dataDir: join(dir, 's3') },
+            warehouse: { alias: 'local', type: 'duckdb', path: warehousePath },
+            snowflake: null,
+          };
+          ctx.out.result(document, () =>
+            [
+              'kicksaw dev: a local stack is running (Ctrl-C stops it).',
+              '',
+              table(
+                ['part', 'address', 'settings'],
+                [
+                  [
+                    'Salesforce org',
+                    sf.instanceUrl,
+                    `user ${sf.username}, password ${'*'.repeat(8)}, API ${sf.apiVersion}`,
+                  ],
+                  ['S3', s3Endpoint, `bucket ${o.bucket}, region us-east-1, path-style, any keys`],
+                  ['warehouse', warehousePath, 'DuckDB'],
+                ],
+              ),
+              '',
+              registered
+                ? 'Stored as the org "local" and the warehouse "local". Try:\n  kicksaw org test local\n  kicksaw query "SELECT Id, Name FROM Account" --org local'
+                : 'Not stored (--no-register).',
+              `The org's data is kept in ${join(dir, 'dev-org.json')} when this stops.`,
+            ].join('\n'),
+          );
+          await new Promise<void>((resolveStop) => {
+            if (ctx.signal.aborted) resolveStop();
+            ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
+          });
+          ctx.out.note('kicksaw dev: stopping');
+          await Promise.all([sf.stop(), s3.stop()]);
+          return 0;
+        }),
+      ),
+    'kicksaw dev',
+    'kicksaw dev --sf-port 0 --s3-port 0 --json',
+  );
+}

@@ -1,0 +1,104 @@
+import { resolve } from 'node:path';
+import { query } from '@kicksaw/sf-bulk';
+import { type Command, Option } from 'commander';
+import { action, example, type RunState, untilAborted } from '../command-kit.js';
+import { CliError, UsageError } from '../errors.js';
+import { count } from '../output.js';
+import { Progress } from '../progress.js';
+import { explainSalesforceError, withNearestNames } from '../salesforce.js';
+import { type RowFormat, RowSink, RowWriter, selectedColumns } from '../sink.js';
+
+interface QueryCommandOptions {
+  all?: boolean;
+  bulk?: boolean;
+  rest?: boolean;
+  out?: string;
+  format?: RowFormat;
+}
+
+/** `kicksaw query SOQL ...` */
+export function registerQuery(program: Command, state: RunState): void {
+  example(
+    program
+      .command('query')
+      .description('Run a SOQL query and print the rows (or write them to a file)')
+      .argument('<soql>', 'the query')
+      .option('--all', 'include deleted and archived rows (queryAll)')
+      .option('--bulk', 'use a Bulk API 2.0 query job')
+      .option('--rest', 'use the REST query API')
+      .option('--out <file>', 'write the rows to a file (written whole or not at all)')
+      .addOption(
+        new Option(
+          '--format <format>',
+          'csv, json, ndjson or table (default: table on a terminal, csv otherwise)',
+        ).choices(['csv', 'json', 'ndjson', 'table']),
+      )
+      .action(
+        action<QueryCommandOptions>(state, async (ctx, [soql], o) => {
+          if (o.bulk && o.rest) throw new UsageError('Give --bulk or --rest, not both');
+          const outPath = o.out ? resolve(ctx.io.cwd, o.out) : undefined;
+          // With --json and no --out, the rows go into the document.
+          const inline = ctx.flags.json && !outPath;
+          const format: RowFormat = o.format ?? (outPath ? formatOf(outPath) : ctx.io.stdout.isTTY ? 'table' : 'csv');
+          const connection = await ctx.connection();
+          const org = await ctx.org();
+          const sink = new RowSink(ctx.io.stdout, outPath);
+          const writer = inline ? undefined : new RowWriter(sink, format, selectedColumns(soql as string));
+          const records: Array<Record<string, unknown>> = [];
+          const progress = new Progress(ctx.out, 'query');
+          let rows = 0;
+          const consume = async () => {
+            for await (const record of query(connection, soql as string, {
+              all: o.all === true,
+              api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
+              logger: ctx.out.logger(),
+            })) {
+              rows += 1;
+              if (writer) await writer.write(record);
+              else records.push(record);
+              if (rows % 500 === 0) progress.update({ rowsRead: rows });
+            }
+            await writer?.end();
+          };
+          try {
+            await untilAborted(
+              ctx.signal,
+              consume(),
+              () =>
+                new CliError('Interrupted', {
+                  code: 'INTERRUPTED',
+                  done: [`${count(rows)} rows read`],
+                  hint: outPath ? `Nothing was written to ${outPath}.` : undefined,
+                }),
+            );
+          } catch (error) {
+            progress.done();
+            await sink.discard();
+            if (error instanceof CliError) throw error;
+            throw await withNearestNames(explainSalesforceError(error, org), connection, undefined);
+          }
+          progress.done();
+          await sink.commit();
+          if (ctx.flags.json) {
+            ctx.out.result(
+              { ok: true, command: 'query', soql, rows, ...(outPath ? { out: outPath, format } : { records }) },
+              () => '',
+            );
+          } else if (outPath) {
+            ctx.out.result({}, () => `${count(rows)} rows written to ${outPath} (${format}).`);
+          } else {
+            ctx.out.note(`${count(rows)} row${rows === 1 ? '' : 's'}.`);
+          }
+          return 0;
+        }),
+      ),
+    'kicksaw query "SELECT Id, Name, Account.Name FROM Contact WHERE CreatedDate = TODAY" --format table',
+    'kicksaw query "SELECT Id, Email FROM Contact" --bulk --out contacts.csv',
+  );
+}
+
+function formatOf(path: string): RowFormat {
+  if (path.endsWith('.ndjson') || path.endsWith('.jsonl')) return 'ndjson';
+  if (path.endsWith('.json')) return 'json';
+  return 'csv';
+}
