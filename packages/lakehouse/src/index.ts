@@ -1,0 +1,41 @@
+export {
+  type CreateTableOptions as CreateLakehouseTableOptions,
+  type CreateTableSummary,
+  createTable,
+  DELETED_AT_COLUMN,
+  type TypeChange,
+} from './create.js';
+export { LakehouseError } from './errors.js';
+export type { LakehouseBaseOptions, LakehouseProgress } from './options.js';
+export { csvLine, quoteAnsiIdentifier, sqlTimestamp, standardMergeSql } from './sql.js';
+export { listSyncStates, readSyncState, SYNC_STATE_TABLE, type SyncState } from './state.js';
+export {
+  type DeleteDetection,
+  type ObjectSyncSummary,
+  SyncError,
+  type SyncFailure,
+  type SyncOptions,
+  type SyncSummary,
+  sync,
+} from './sync.js';
+export {
+  type ColumnMapOptions,
+  columnsFromDescribe,
+  columnTypeOf,
+  type DescribedField,
+  SYSTEM_FIELDS,
+  type TypeOverrides,
+  toSqlValue,
+} from './types.js';
+export type {
+  ColumnSpec,
+  ColumnType,
+  CreateTableOptions,
+  MergeResult,
+  MergeSpec,
+  SqlValue,
+  TableColumn,
+  Warehouse,
+  WarehouseRow,
+  WarehouseSession,
+} from './warehouse.js';

@@ -1,0 +1,325 @@
+/**
+ * The integration cases every warehouse engine runs: the same file, imported by each engine's test
+ * (packages/warehouse-<engine>/test/lakehouse.test.ts), against the local org with real jsforce.
+ */
+import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
+import { Connection } from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTable,
+  DELETED_AT_COLUMN,
+  LakehouseError,
+  readSyncState,
+  type SqlValue,
+  SyncError,
+  sync,
+  type Warehouse,
+  type WarehouseRow,
+  type WarehouseSession,
+} from '../src/index.js';
+
+export interface EngineHarness {
+  open(): Promise<Warehouse>;
+  stop?(): Promise<void>;
+}
+
+async function rows(warehouse: Warehouse, sql: string): Promise<WarehouseRow[]> {
+  const out: WarehouseRow[] = [];
+  for await (const row of warehouse.query(sql)) out.push(row);
+  return out;
+}
+
+function millis(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.getTime();
+  return new Date(String(value).replace('+0000', 'Z')).getTime();
+}
+
+/** The table equals the org, row for row (deleted rows included), on the columns compared. */
+async function expectTableEqualsOrg(
+  warehouse: Warehouse,
+  sf: SalesforceEmulator,
+  object: string,
+  options: { fields?: string[]; hardDeletes?: boolean } = {},
+): Promise<void> {
+  const fields = options.fields ?? ['Id', 'Name', 'IsDeleted', 'SystemModstamp', 'AnnualRevenue', 'NumberOfEmployees'];
+  const q = (n: string) => warehouse.quoteIdentifier(n);
+  const table = await rows(
+    warehouse,
+    `SELECT ${fields.map(q).join(', ')}, ${q(DELETED_AT_COLUMN)} FROM ${warehouse.quoteTable(object)} ORDER BY ${q('Id')}`,
+  );
+  const org = sf.org
+    .records(object, { includeDeleted: !options.hardDeletes })
+    .filter((r) => !(options.hardDeletes && r.IsDeleted === true))
+    .sort((a, b) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0));
+  const normalize = (record: Record<string, unknown>) =>
+    Object.fromEntries(
+      fields.map((f) => {
+        const value = record[f];
+        if (f === 'SystemModstamp') return [f, millis(value)];
+        if (value === undefined || value === null || value === '') return [f, null];
+        if (
+          typeof value === 'number' ||
+          (typeof value === 'string' && f !== 'Id' && f !== 'Name' && /^-?\d+(\.\d+)?$/.test(value))
+        ) {
+          return [f, Number(value)];
+        }
+        return [f, value];
+      }),
+    );
+  expect(table.map(normalize)).toEqual(org.map(normalize));
+  for (const row of table) {
+    expect(row[DELETED_AT_COLUMN] === null).toBe(row.IsDeleted !== true);
+  }
+}
+
+/** Defines the lakehouse cases for one engine. */
+export function defineEngineCases(engine: string, harness: EngineHarness): void {
+  describe(`lakehouse on ${engine}`, () => {
+    let sf: SalesforceEmulator;
+    let connection: Connection;
+
+    beforeAll(async () => {
+      // A fixed org clock, moved forward by the tests (never slept on).
+      sf = await startSalesforceEmulator({
+        resultOrder: 'shuffle',
+        queryPageSize: 7,
+        clock: '2026-03-01T00:00:00.123Z',
+      });
+      connection = new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+    });
+    afterAll(async () => {
+      await sf?.stop();
+      await harness.stop?.();
+    });
+
+    const HOUR = 3_600_000;
+    const orgNow = () => sf.clock.now();
+
+    async function withWarehouse(fn: (warehouse: Warehouse) => Promise<void>): Promise<void> {
+      const warehouse = await harness.open();
+      try {
+        await fn(warehouse);
+      } finally {
+        await warehouse.close();
+      }
+    }
+
+    it('creates a table from the describe with the engine type map, and adds what is missing on a rerun', async () => {
+      await withWarehouse(async (warehouse) => {
+        const first = await createTable({
+          connection,
+          warehouse,
+          object: 'Account',
+          fields: ['Name', 'AnnualRevenue'],
+        });
+        expect(first.created).toBe(true);
+        expect(first.table).toBe('Account');
+        const columns = await warehouse.listColumns('Account');
+        const byName = new Map(columns?.map((c) => [c.name, c.sqlType]));
+        expect([...byName.keys()]).toEqual(
+          expect.arrayContaining(['Id', 'IsDeleted', 'Name', 'AnnualRevenue', 'SystemModstamp', DELETED_AT_COLUMN]),
+        );
+        expect(byName.has('BillingAddress')).toBe(false);
+        expect(byName.get('Id')).toBe(warehouse.columnType({ kind: 'id' }));
+        expect(byName.get('IsDeleted')).toBe(warehouse.columnType({ kind: 'boolean' }));
+        expect(byName.get('SystemModstamp')).toBe(warehouse.columnType({ kind: 'timestamp' }));
+        expect(byName.get('AnnualRevenue')).toMatch(/^(DECIMAL|numeric)\(18,\s?0\)$/i);
+
+        const all = await createTable({ connection, warehouse, object: 'Account' });
+        expect(all.created).toBe(false);
+        expect(all.columnsAdded).toEqual(expect.arrayContaining(['BillingCity', 'Industry', 'NumberOfEmployees']));
+        expect(all.columnsAdded).not.toContain('BillingAddress');
+        const after = await warehouse.listColumns('Account');
+        expect(after?.map((c) => c.name)).toContain('BillingCity');
+        expect(after?.slice(0, columns?.length).map((c) => c.name)).toEqual(columns?.map((c) => c.name));
+
+        await expect(createTable({ connection, warehouse, object: 'NoSuch__c' })).rejects.toMatchObject({
+          code: 'SF_UNKNOWN_OBJECT',
+        });
+        await expect(
+          createTable({ connection, warehouse, object: 'Account', fields: ['Nope__c'] }),
+        ).rejects.toBeInstanceOf(LakehouseError);
+      });
+    });
+
+    it('syncs in full, then incrementally (updates, inserts, soft deletes, undeletes, hard deletes), equal to the org each time', async () => {
+      await withWarehouse(async (warehouse) => {
+        const seeded = sf.org.seed(
+          'Account',
+          Array.from({ length: 40 }, (_, i) => ({
+            Name: `Acme ${i} "quoted", with comma\nand newline`,
+            AnnualRevenue: i * 1000.5,
+            NumberOfEmployees: i,
+          })),
+        );
+        const first = await sync({ connection, warehouse, objects: 'Account', pollIntervalMs: 5, now: orgNow });
+        const [full] = first.objects;
+        expect(full).toMatchObject({ object: 'Account', mode: 'full', read: 40, inserted: 40, updated: 0, deleted: 0 });
+        expect(full?.cursorField).toBe('SystemModstamp');
+        await expectTableEqualsOrg(warehouse, sf, 'Account');
+        const state = await readSyncState(warehouse, 'Account');
+        expect(state?.cursorValue?.getTime()).toBe(millis(seeded.at(-1)?.SystemModstamp));
+
+        // Changes: 3 updates, 2 inserts, 2 soft deletes, then one of them undeleted, one hard delete.
+        sf.clock.advance(HOUR);
+        const ids = seeded.map((r) => r.Id);
+        sf.org.dml('update', 'Account', [
+          { Id: ids[0], Name: 'Changed 0' },
+          { Id: ids[1], AnnualRevenue: null },
+          { Id: ids[2], NumberOfEmployees: 99 },
+        ]);
+        sf.org.dml('insert', 'Account', [{ Name: 'New A' }, { Name: 'New B', AnnualRevenue: 12.25 }]);
+        sf.org.dml('delete', 'Account', [{ Id: ids[3] }, { Id: ids[4] }]);
+        sf.org.dml('undelete', 'Account', [{ Id: ids[4] }]);
+        sf.org.dml('hardDelete', 'Account', [{ Id: ids[5] }]);
+        sf.clock.advance(2 * 60_000);
+
+        const second = await sync({ connection, warehouse, objects: ['Account'], pollIntervalMs: 5, now: orgNow });
+        const [incremental] = second.objects;
+        expect(incremental?.mode).toBe('incremental');
+        expect(incremental?.inserted).toBe(2);
+        // 3 updates + the deleted and the undeleted row; rows inside the lookback come back unchanged.
+        expect(incremental?.updated).toBe(5);
+        expect(incremental?.deleted).toBe(2); // the soft delete and the hard delete
+        expect(incremental?.deleteCheck).toBe('replication');
+        expect(incremental?.unchanged).toBe(34);
+        expect(incremental?.read).toBe(41);
+        const hard = await rows(
+          warehouse,
+          `SELECT ${warehouse.quoteIdentifier('IsDeleted')} AS d, ${warehouse.quoteIdentifier(DELETED_AT_COLUMN)} AS at FROM ${warehouse.quoteTable('Account')} WHERE ${warehouse.quoteIdentifier('Id')} = '${ids[5]}'`,
+        );
+        expect(hard).toHaveLength(1);
+        expect(hard[0]?.d).toBe(true);
+        expect(hard[0]?.at).toBeInstanceOf(Date);
+        // The org no longer has the purged row at all: compare the rest.
+        await warehouse.execute(
+          `DELETE FROM ${warehouse.quoteTable('Account')} WHERE ${warehouse.quoteIdentifier('Id')} = '${ids[5]}'`,
+        );
+        await expectTableEqualsOrg(warehouse, sf, 'Account');
+
+        // A rerun with nothing new changes nothing (rows in the lookback are "unchanged").
+        sf.clock.advance(HOUR);
+        const third = await sync({ connection, warehouse, objects: 'Account', pollIntervalMs: 5, now: orgNow });
+        expect(third.objects[0]).toMatchObject({ mode: 'incremental', inserted: 0, updated: 0, deleted: 0 });
+        await expectTableEqualsOrg(warehouse, sf, 'Account');
+
+        // hardDeletes: deleted rows leave the table.
+        sf.org.dml('delete', 'Account', [{ Id: ids[6] }]);
+        sf.clock.advance(2 * 60_000);
+        const fourth = await sync({
+          connection,
+          warehouse,
+          objects: 'Account',
+          hardDeletes: true,
+          pollIntervalMs: 5,
+          now: orgNow,
+        });
+        expect(fourth.objects[0]?.deleted).toBe(2); // ids[3] (marked before) and ids[6]
+        await expectTableEqualsOrg(warehouse, sf, 'Account', { hardDeletes: true });
+
+        // full: rebuilt into a new table and swapped in.
+        const fifth = await sync({
+          connection,
+          warehouse,
+          objects: 'Account',
+          full: true,
+          pollIntervalMs: 5,
+          now: orgNow,
+        });
+        expect(fifth.objects[0]).toMatchObject({
+          mode: 'full',
+          read: sf.org.records('Account', { includeDeleted: true }).length,
+        });
+        await expectTableEqualsOrg(warehouse, sf, 'Account');
+      });
+    });
+
+    it('keeps milliseconds, NULLs and empty values exactly, and the cursor in _kicksaw_sync_state', async () => {
+      await withWarehouse(async (warehouse) => {
+        const [contact] = sf.org.seed('Contact', [{ LastName: 'Ms', Email: null, Birthdate: '1990-02-03' }]);
+        await sync({ connection, warehouse, objects: 'Contact', pollIntervalMs: 5, now: orgNow });
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const [row] = await rows(
+          warehouse,
+          `SELECT ${q('SystemModstamp')} AS s, ${q('Email')} AS e, ${q('Birthdate')} AS b FROM ${warehouse.quoteTable('Contact')} WHERE ${q('Id')} = '${contact?.Id}'`,
+        );
+        expect(millis(row?.s)).toBe(millis(contact?.SystemModstamp));
+        expect(row?.e).toBeNull();
+        expect(row?.b).toBe('1990-02-03');
+      });
+    });
+
+    it('leaves table and cursor as they were when a sync fails, and picks up from the old cursor next time', async () => {
+      await withWarehouse(async (warehouse) => {
+        sf.org.seed('Lead', [
+          { LastName: 'A', Company: 'X' },
+          { LastName: 'B', Company: 'Y' },
+        ]);
+        await sync({ connection, warehouse, objects: 'Lead', pollIntervalMs: 5, now: orgNow });
+        const before = await rows(
+          warehouse,
+          `SELECT * FROM ${warehouse.quoteTable('Lead')} ORDER BY ${warehouse.quoteIdentifier('Id')}`,
+        );
+        const stateBefore = await readSyncState(warehouse, 'Lead');
+        sf.clock.advance(HOUR);
+        sf.org.dml('insert', 'Lead', [{ LastName: 'C', Company: 'Z' }]);
+        sf.clock.advance(2 * 60_000);
+        // 1) The run is stopped after the rows were read and staged.
+        const controller = new AbortController();
+        await expect(
+          sync({
+            connection,
+            warehouse,
+            objects: ['Lead'],
+            pollIntervalMs: 5,
+            now: orgNow,
+            signal: controller.signal,
+            onProgress: (p) => p.phase === 'read' && p.rows > 0 && controller.abort(new Error('stopped by the test')),
+          }),
+        ).rejects.toBeInstanceOf(SyncError);
+        // 2) The warehouse fails inside the transaction, after the MERGE ran (writing the cursor).
+        const failing: Warehouse = Object.create(warehouse, {
+          transaction: {
+            value: <T>(fn: (session: WarehouseSession) => Promise<T>) =>
+              warehouse.transaction((session) =>
+                fn(
+                  Object.create(session, {
+                    execute: {
+                      value: (sql: string, params?: SqlValue[]) =>
+                        sql.startsWith('INSERT INTO') && sql.includes('_kicksaw_sync_state')
+                          ? Promise.reject(new Error('injected: the state write failed'))
+                          : session.execute(sql, params),
+                    },
+                  }),
+                ),
+              ),
+          },
+        });
+        const error = await sync({
+          connection,
+          warehouse: failing,
+          objects: 'Lead',
+          pollIntervalMs: 5,
+          now: orgNow,
+        }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SyncError);
+        expect((error as SyncError).summary.failures[0]?.message).toContain('injected');
+        const after = await rows(
+          warehouse,
+          `SELECT * FROM ${warehouse.quoteTable('Lead')} ORDER BY ${warehouse.quoteIdentifier('Id')}`,
+        );
+        expect(after).toEqual(before);
+        expect(await readSyncState(warehouse, 'Lead')).toEqual(stateBefore);
+        const tables = await rows(
+          warehouse,
+          "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '\\_kicksaw\\_stage%' ESCAPE '\\'",
+        );
+        expect(tables).toEqual([]);
+        const retry = await sync({ connection, warehouse, objects: 'Lead', pollIntervalMs: 5, now: orgNow });
+        expect(retry.objects[0]).toMatchObject({ mode: 'incremental', inserted: 1 });
+        await expectTableEqualsOrg(warehouse, sf, 'Lead', { fields: ['Id', 'LastName', 'Company', 'IsDeleted'] });
+      });
+    });
+  });
+}
