@@ -21,7 +21,14 @@ export class SqsError extends KicksawError {
   }
 }
 
-/** Where a missing queue was looked for. */
+/**
+ * Where a missing queue was looked for.
+ *
+ * @example
+ * ```ts
+ * throw new SqsQueueNotFoundError({ queue: 'contacts-to-sync', accountId: '123456789012' });
+ * ```
+ */
 export interface SqsQueueNotFoundErrorOptions {
   /** The queue's name, or its URL when that is what was given. */
   queue: string;

@@ -41,12 +41,26 @@ export interface SqsEventRecord {
   awsRegion: string;
 }
 
-/** A Lambda SQS event. */
+/**
+ * A Lambda SQS event.
+ *
+ * @example
+ * ```ts
+ * export const handler = async (event: SqsEvent) => respondToSqsEvent(event, schema, handle);
+ * ```
+ */
 export interface SqsEvent {
   Records: SqsEventRecord[];
 }
 
-/** The partial batch response Lambda reads when `ReportBatchItemFailures` is on the trigger. */
+/**
+ * The partial batch response Lambda reads when `ReportBatchItemFailures` is on the trigger.
+ *
+ * @example
+ * ```ts
+ * const response: SqsBatchResponse = { batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] };
+ * ```
+ */
 export interface SqsBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
@@ -55,6 +69,11 @@ export interface SqsBatchResponse {
  * The outcome of one record: `succeeded` (the handler returned), `failed` (it threw), `invalid` (the
  * body failed the schema; the handler did not run), `skipped` (FIFO: an earlier message of its group
  * failed, so it was not run, to keep the group's order).
+ *
+ * @example
+ * ```ts
+ * const invalid = results.filter((result) => result.status === 'invalid').map((result) => result.messageId);
+ * ```
  */
 export type SqsRecordResult<T, R> =
   | { status: 'succeeded'; messageId: string; record: SqsEventRecord; message: T; value: R }
@@ -77,7 +96,14 @@ export interface SqsEventResponse<T, R> extends SqsBatchResponse {
   results: Array<SqsRecordResult<T, R>>;
 }
 
-/** Options of {@link respondToSqsEvent}. */
+/**
+ * Options of {@link respondToSqsEvent}.
+ *
+ * @example
+ * ```ts
+ * await respondToSqsEvent(event, schema, handle, { concurrency: 4, fifoFailure: 'batch' });
+ * ```
+ */
 export interface RespondToSqsEventOptions {
   /**
    * Handlers running at once. Default 1. On a FIFO queue this is the number of message groups run at
@@ -236,7 +262,14 @@ export async function respondToSqsEvent<S extends MessageSchema, R>(
   return { results, batchItemFailures };
 }
 
-/** Options of {@link createSqsHandler}. */
+/**
+ * Options of {@link createSqsHandler}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateSqsHandlerOptions<typeof schema, void> = { schema, handler: syncContact, concurrency: 2 };
+ * ```
+ */
 export interface CreateSqsHandlerOptions<S extends MessageSchema, R> extends RespondToSqsEventOptions {
   schema: S;
   handler: (message: MessageOutput<S>, record: SqsEventRecord) => R | Promise<R>;

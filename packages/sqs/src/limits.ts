@@ -1,6 +1,13 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 
-/** At most 10 entries go in one SendMessageBatch / DeleteMessageBatch / ChangeMessageVisibilityBatch request. */
+/**
+ * At most 10 entries go in one SendMessageBatch / DeleteMessageBatch / ChangeMessageVisibilityBatch request.
+ *
+ * @example
+ * ```ts
+ * const requests = Math.ceil(handles.length / MAX_BATCH_ENTRIES);
+ * ```
+ */
 export const MAX_BATCH_ENTRIES = 10;
 
 /**
@@ -8,10 +15,22 @@ export const MAX_BATCH_ENTRIES = 10;
  * SendMessageBatch API reference documents today ("The maximum allowed individual message size and the
  * maximum total payload size ... are both 1 MiB 1,048,576 bytes"); it was 256 KiB before AWS raised it
  * in 2025. A queue's `MaximumMessageSize` attribute may set it lower: pass `maxMessageBytes` then.
+ *
+ * @example
+ * ```ts
+ * if (messageSize(body) > MAX_MESSAGE_BYTES) await parkInS3(body);
+ * ```
  */
 export const MAX_MESSAGE_BYTES = 1_048_576;
 
-/** The largest sum of message sizes in one SendMessageBatch request: 1 MiB, the same documented figure. */
+/**
+ * The largest sum of message sizes in one SendMessageBatch request: 1 MiB, the same documented figure.
+ *
+ * @example
+ * ```ts
+ * new SqsQueue({ client, schema, queueUrl, maxBatchBytes: MAX_BATCH_BYTES / 4 });
+ * ```
+ */
 export const MAX_BATCH_BYTES = 1_048_576;
 
 /**

@@ -32,6 +32,11 @@ import {
 /**
  * A message attribute as you give it: a string (`String`), a number (`Number`), bytes (`Binary`), or
  * the SDK's full `MessageAttributeValue` for custom types such as `String.email`.
+ *
+ * @example
+ * ```ts
+ * const values: AttributeValue[] = ['crm', 3, new Uint8Array([1]), { DataType: 'String.email', StringValue: 'a@b.co' }];
+ * ```
  */
 export type AttributeValue = string | number | Uint8Array | MessageAttributeValue;
 
@@ -45,7 +50,14 @@ export type AttributeValue = string | number | Uint8Array | MessageAttributeValu
  */
 export type MessageAttributes = Record<string, AttributeValue>;
 
-/** A value for every message (a constant) or one per message (a function of the message and its input index). */
+/**
+ * A value for every message (a constant) or one per message (a function of the message and its input index).
+ *
+ * @example
+ * ```ts
+ * const groupId: PerMessage<{ accountId: string }, string> = (message) => message.accountId;
+ * ```
+ */
 export type PerMessage<I, V> = V | ((message: I, index: number) => V);
 
 /**
@@ -81,7 +93,14 @@ export interface SendOptions<I> {
   retry?: RetryOptions;
 }
 
-/** Options of {@link SqsQueue.sendAll} and {@link SqsQueue.sendEach}. */
+/**
+ * Options of {@link SqsQueue.sendAll} and {@link SqsQueue.sendEach}.
+ *
+ * @example
+ * ```ts
+ * await queue.sendAll(rows, { concurrency: 8, attributes: { source: 'nightly-import' } });
+ * ```
+ */
 export interface SendAllOptions<I> extends SendOptions<I> {
   /**
    * Batch requests in flight at once on a standard queue. Default 4. FIFO queues always send one
@@ -90,7 +109,14 @@ export interface SendAllOptions<I> extends SendOptions<I> {
   concurrency?: number;
 }
 
-/** A message SQS accepted. */
+/**
+ * A message SQS accepted.
+ *
+ * @example
+ * ```ts
+ * if (result.ok) logger.info('queued', { id: result.messageId, row: result.index });
+ * ```
+ */
 export interface SentMessage<I> {
   ok: true;
   /** The message's 0-based position in the input. */
@@ -104,7 +130,14 @@ export interface SentMessage<I> {
   attempts: number;
 }
 
-/** A message that was not sent, and why. */
+/**
+ * A message that was not sent, and why.
+ *
+ * @example
+ * ```ts
+ * for (const unsent of (await queue.sendAll(rows)).failed) report.add(unsent.index, unsent.error.reason);
+ * ```
+ */
 export interface UnsentMessage<I> {
   ok: false;
   index: number;
@@ -129,7 +162,14 @@ export interface SendFailure extends EntryFailure {
   issues?: MessageIssue[];
 }
 
-/** The outcome of one message of {@link SqsQueue.sendAll}. */
+/**
+ * The outcome of one message of {@link SqsQueue.sendAll}.
+ *
+ * @example
+ * ```ts
+ * const text = result.ok ? `sent as ${result.messageId}` : `not sent: ${result.error.reason}`;
+ * ```
+ */
 export type SendResult<I> = SentMessage<I> | UnsentMessage<I>;
 
 /**
@@ -149,10 +189,24 @@ export interface SendAllResult<I> {
   failed: Array<UnsentMessage<I>>;
 }
 
-/** What receipt-handle operations take: a handle, or anything that carries one (a received message, a problem). */
+/**
+ * What receipt-handle operations take: a handle, or anything that carries one (a received message, a problem).
+ *
+ * @example
+ * ```ts
+ * const targets: ReceiptTarget[] = [item, item.receiptHandle, { receiptHandle: 'AQEB...', messageId: '059f36b4-...' }];
+ * ```
+ */
 export type ReceiptTarget = string | { receiptHandle: string; messageId?: string };
 
-/** A receipt handle SQS refused to delete or to change the visibility of. */
+/**
+ * A receipt handle SQS refused to delete or to change the visibility of.
+ *
+ * @example
+ * ```ts
+ * for (const { messageId, error } of (await queue.deleteAll(items)).failed) logger.warn(error.reason, { messageId, code: error.code });
+ * ```
+ */
 export interface ReceiptFailure {
   receiptHandle: string;
   messageId?: string;
@@ -189,13 +243,27 @@ export interface ReceiptOptions {
   retry?: RetryOptions;
 }
 
-/** What {@link SqsQueue.changeVisibility} returns. */
+/**
+ * What {@link SqsQueue.changeVisibility} returns.
+ *
+ * @example
+ * ```ts
+ * const { changed, failed } = await queue.changeVisibility(inFlight, 300);
+ * ```
+ */
 export interface ChangeVisibilityResult {
   changed: number;
   failed: ReceiptFailure[];
 }
 
-/** Options of {@link SqsQueue.receive}. */
+/**
+ * Options of {@link SqsQueue.receive}.
+ *
+ * @example
+ * ```ts
+ * for await (const item of queue.receive({ max: Infinity, waitTimeSeconds: 20, visibilityTimeout: 300 })) handle(item);
+ * ```
+ */
 export interface ReceiveOptions {
   /** Stop after this many messages (valid or not). Default 10; `Infinity` drains the queue. */
   max?: number;
@@ -225,7 +293,14 @@ interface ReceivedBase {
   receiveCount: number;
 }
 
-/** A received message that passed its schema. */
+/**
+ * A received message that passed its schema.
+ *
+ * @example
+ * ```ts
+ * if (item.ok) await sync(item.body, { attempt: item.receiveCount });
+ * ```
+ */
 export interface ReceivedMessage<T> extends ReceivedBase {
   ok: true;
   /** The body, decoded and checked: the schema's output. */
@@ -235,18 +310,35 @@ export interface ReceivedMessage<T> extends ReceivedBase {
 /**
  * A received message that failed its schema (or was not JSON). It stays in the queue until you
  * delete it or it reaches the queue's dead-letter queue; its receipt handle is here for either.
+ *
+ * @example
+ * ```ts
+ * if (!item.ok) logger.warn('bad message', { id: item.messageId, body: item.rawBody, issues: item.issues });
+ * ```
  */
 export interface MessageProblem extends ReceivedBase {
   ok: false;
   issues: MessageIssue[];
 }
 
-/** One item of {@link SqsQueue.receive}. */
+/**
+ * One item of {@link SqsQueue.receive}: a valid message (`ok: true`) or a problem (`ok: false`).
+ *
+ * @example
+ * ```ts
+ * const items: Array<Received<Contact>> = await Array.fromAsync(queue.receive({ max: 50 }));
+ * ```
+ */
 export type Received<T> = ReceivedMessage<T> | MessageProblem;
 
 /**
  * Options of {@link SqsQueue}: a client, a schema, and where the queue is: `queueUrl`, or
  * `queueName` (with `accountId`, the URL is built for `region`; without, SQS's GetQueueUrl finds it).
+ *
+ * @example
+ * ```ts
+ * const options: SqsQueueOptions<typeof contact> = { client, schema: contact, queueName: 'contacts', accountId: '123456789012' };
+ * ```
  */
 export interface SqsQueueOptions<S extends MessageSchema> {
   client: SQSClient;

@@ -12,9 +12,23 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
  */
 export type MessageSchema = StandardSchemaV1;
 
-/** What a schema accepts (what `send` takes). */
+/**
+ * What a schema accepts (what `send` takes).
+ *
+ * @example
+ * ```ts
+ * type Outgoing = MessageInput<typeof contact>;
+ * ```
+ */
 export type MessageInput<S extends MessageSchema> = StandardSchemaV1.InferInput<S>;
-/** What a schema gives (what `receive` yields). */
+/**
+ * What a schema gives (what `receive` yields).
+ *
+ * @example
+ * ```ts
+ * type Incoming = MessageOutput<typeof contact>;
+ * ```
+ */
 export type MessageOutput<S extends MessageSchema> = StandardSchemaV1.InferOutput<S>;
 
 /**
@@ -30,9 +44,23 @@ export interface MessageIssue {
   path?: ReadonlyArray<PropertyKey>;
 }
 
-/** Turns a raw message body into the value the schema checks. Default `JSON.parse`. */
+/**
+ * Turns a raw message body into the value the schema checks. Default `JSON.parse`.
+ *
+ * @example
+ * ```ts
+ * const plainText: MessageDecoder = (body) => body; // with schema z.string()
+ * ```
+ */
 export type MessageDecoder = (body: string) => unknown;
-/** Turns a message into the body sent to SQS. Default `JSON.stringify`. */
+/**
+ * Turns a message into the body sent to SQS. Default `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * const plainText: MessageEncoder = (message) => String(message);
+ * ```
+ */
 export type MessageEncoder = (message: unknown) => string;
 
 export const jsonDecoder: MessageDecoder = (body) => JSON.parse(body);
