@@ -155,11 +155,20 @@ function readRecords(event: unknown): SqsEventRecord[] {
   });
 }
 
-/** True for records from a FIFO queue: Lambda gives them a `MessageGroupId`. */
-function groupOf(record: SqsEventRecord): string | undefined {
-  const groupId = record.attributes.MessageGroupId;
-  if (typeof groupId === 'string' && groupId !== '') return groupId;
-  return record.eventSourceARN?.endsWith('.fifo') ? '' : undefined;
+/**
+ * True for a record from a FIFO queue: its queue ARN ends in `.fifo`. (A standard queue's records may
+ * carry a `MessageGroupId` too, with fair queues; that alone does not make them ordered.) Without an
+ * ARN, a `MessageGroupId` is taken as the sign.
+ */
+function isFifoRecord(record: SqsEventRecord): boolean {
+  if (typeof record.eventSourceARN === 'string' && record.eventSourceARN !== '') {
+    return record.eventSourceARN.endsWith('.fifo');
+  }
+  return typeof record.attributes.MessageGroupId === 'string';
+}
+
+function groupOf(record: SqsEventRecord): string {
+  return record.attributes.MessageGroupId ?? '';
 }
 
 /**
@@ -219,14 +228,14 @@ export async function respondToSqsEvent<S extends MessageSchema, R>(
 
   // Lanes: lists of record indexes run one after the other. Standard queues: a lane per record.
   // FIFO: a lane per message group (or one lane for the batch with fifoFailure 'batch').
-  const fifo = records.some((record) => groupOf(record) !== undefined);
+  const fifo = records.some(isFifoRecord);
   let lanes: number[][];
   if (!fifo) lanes = records.map((_, index) => [index]);
   else if (fifoFailure === 'batch') lanes = [records.map((_, index) => index)];
   else {
     const byGroup = new Map<string, number[]>();
     records.forEach((record, index) => {
-      const groupId = groupOf(record) ?? '';
+      const groupId = groupOf(record);
       const lane = byGroup.get(groupId) ?? [];
       lane.push(index);
       byGroup.set(groupId, lane);
@@ -239,7 +248,7 @@ export async function respondToSqsEvent<S extends MessageSchema, R>(
     for (const index of lane) {
       const record = records[index] as SqsEventRecord;
       if (failedAt !== undefined) {
-        skip(index, groupOf(record) ?? '', `Not run: message ${failedAt} before it failed, and FIFO order must hold`);
+        skip(index, groupOf(record), `Not run: message ${failedAt} before it failed, and FIFO order must hold`);
         continue;
       }
       if (!(await runOne(index)) && fifo) failedAt = record.messageId;

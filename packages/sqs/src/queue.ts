@@ -383,6 +383,17 @@ function toSdkAttributes(attributes: MessageAttributes | undefined): Record<stri
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** One target or many; a lone handle is a string, and so iterable: it is one target, not its characters. */
+function asTargets(
+  targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
+): Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget> {
+  if (typeof targets === 'string') return [targets];
+  if (Symbol.iterator in targets || Symbol.asyncIterator in targets) {
+    return targets as Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>;
+  }
+  return [targets as ReceiptTarget];
+}
+
 function targetOf(target: ReceiptTarget): { receiptHandle: string; messageId?: string } {
   return typeof target === 'string' ? { receiptHandle: target } : target;
 }
@@ -777,8 +788,8 @@ export class SqsQueue<S extends MessageSchema> {
 
   /**
    * Deletes messages by receipt handle, 10 per request, and reports every handle SQS refused (for
-   * instance `ReceiptHandleIsInvalid`) with its reason. Takes handles or anything that has one:
-   * received messages, problems, the items of `receive` straight away.
+   * instance `ReceiptHandleIsInvalid`) with its reason. Takes one target or many: handles, or anything
+   * that has one (received messages, problems, the items of `receive` straight away).
    *
    * @example
    * ```ts
@@ -786,11 +797,11 @@ export class SqsQueue<S extends MessageSchema> {
    * ```
    */
   async deleteAll(
-    targets: Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
+    targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
     options: ReceiptOptions = {},
   ): Promise<DeleteAllResult> {
     const queueUrl = await this.url();
-    const { succeeded, failed } = await this.#receiptBatches(targets, options, (entries) =>
+    const { succeeded, failed } = await this.#receiptBatches(asTargets(targets), options, (entries) =>
       this.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
     );
     return { deleted: succeeded, failed };
@@ -813,11 +824,7 @@ export class SqsQueue<S extends MessageSchema> {
   ): Promise<ChangeVisibilityResult> {
     assertWhole('visibilityTimeout', visibilityTimeout, 0, 43_200);
     const queueUrl = await this.url();
-    const many =
-      typeof targets === 'object' && (Symbol.iterator in targets || Symbol.asyncIterator in targets)
-        ? (targets as Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>)
-        : [targets as ReceiptTarget];
-    const { succeeded, failed } = await this.#receiptBatches(many, options, (entries) =>
+    const { succeeded, failed } = await this.#receiptBatches(asTargets(targets), options, (entries) =>
       this.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,

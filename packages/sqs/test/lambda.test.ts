@@ -129,6 +129,17 @@ describe('respondToSqsEvent on a FIFO queue', () => {
     expect(results[4]).toMatchObject({ status: 'skipped', groupId: 'A', reason: expect.stringMatching(/a2/) });
   });
 
+  it('a standard (fair) queue whose records carry a MessageGroupId is not treated as FIFO', async () => {
+    const event = {
+      Records: [
+        { ...record('s1', body('s-1', true)), attributes: { MessageGroupId: 'tenant-1' } },
+        { ...record('s2', body('s-2')), attributes: { MessageGroupId: 'tenant-1' } },
+      ],
+    };
+    const { results } = await respondToSqsEvent(event, order, syncOrder);
+    expect(results.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+  });
+
   it("with fifoFailure 'batch', every record after the first failure fails (the Lambda guide's rule)", async () => {
     const { batchItemFailures } = await respondToSqsEvent(fifoEvent(), order, syncOrder, { fifoFailure: 'batch' });
     expect(batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a2', 'b2', 'a3', 'c1', 'c2', 'b3']);

@@ -67,7 +67,8 @@ describe('SqsQueue: send and receive on a standard queue', () => {
     expect(message.messageAttributes.attempt).toMatchObject({ DataType: 'Number', StringValue: '2' });
     expect(message.messageAttributes.raw?.DataType).toBe('Binary');
     expect(message.receiveCount).toBe(1);
-    expect(await queue.deleteAll([message])).toEqual({ deleted: 1, failed: [] });
+    // one target alone: a message, or a bare handle (a string is not taken as its characters)
+    expect(await queue.deleteAll(message.receiptHandle)).toEqual({ deleted: 1, failed: [] });
     expect(await collect(queue.receive({ waitTimeSeconds: 0 }))).toEqual([]);
   });
 
