@@ -26,6 +26,7 @@ Usage: kicksaw-sf-emulator [options]
   --query-page-size <n>    default Bulk query page size (default 10000)
   --clock <iso>            fix the org's clock at this instant (e.g. 2024-01-01T00:00:00Z); move it later with
                            POST /_emulator/clock (default: real time)
+  --recycle-bin-days <n>   days deleted records stay in the recycle bin, on the org's clock (default 15)
   --help                   show this help
 `;
 
@@ -51,6 +52,12 @@ export function loadObjects(path: string): ObjectDefinition[] {
   return out;
 }
 
+function positiveNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, got ${text}`);
+  return value;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -71,6 +78,7 @@ async function main(argv: string[]): Promise<void> {
       'result-order': { type: 'string' },
       'query-page-size': { type: 'string' },
       clock: { type: 'string' },
+      'recycle-bin-days': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -103,6 +111,9 @@ async function main(argv: string[]): Promise<void> {
     resultOrder,
     queryPageSize: values['query-page-size'] ? Number(values['query-page-size']) : undefined,
     clock: values.clock,
+    recycleBinRetentionDays: values['recycle-bin-days']
+      ? positiveNumber('--recycle-bin-days', values['recycle-bin-days'])
+      : undefined,
   };
   const emulator = await startSalesforceEmulator(options);
   process.stdout.write(

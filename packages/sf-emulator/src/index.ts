@@ -14,5 +14,14 @@ export {
   type ValidationRule,
 } from './contract.js';
 export type { Faults } from './faults.js';
-export { type ClockInput, type CreateOrgOptions, createOrg, type EmulatedOrg, OrgClock } from './org/index.js';
+export {
+  type ClockInput,
+  type CreateOrgOptions,
+  createOrg,
+  type EmulatedOrg,
+  type GetDeletedResult,
+  type GetUpdatedResult,
+  OrgClock,
+  type RecycleBinEntry,
+} from './org/index.js';
 export { type EmulatorOptions, type SalesforceEmulator, startSalesforceEmulator } from './start.js';

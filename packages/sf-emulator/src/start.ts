@@ -57,6 +57,10 @@ export interface EmulatorOptions {
    * absent, it runs in real time. Move it later with `emulator.clock` or `POST /_emulator/clock`.
    */
   clock?: ClockInput;
+  /** Days a deleted record stays in the recycle bin and the delete log, on the org's clock. Default 15. */
+  recycleBinRetentionDays?: number;
+  /** Most ids one replication call (`sobjects/{T}/updated|deleted`) answers before EXCEEDED_ID_LIMIT. Default 600,000. */
+  replicationIdLimit?: number;
 }
 
 /** A running emulator. */
@@ -128,6 +132,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     apiVersion,
     username,
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.recycleBinRetentionDays !== undefined
+      ? { recycleBinRetentionDays: options.recycleBinRetentionDays }
+      : {}),
+    ...(options.replicationIdLimit !== undefined ? { replicationIdLimit: options.replicationIdLimit } : {}),
   });
   const settings: ServerSettings = {
     username,

@@ -10,7 +10,14 @@ import { OrgClock } from './clock.js';
 import { type CreateOrgOptions, type EmulatedOrg, LocalOrg, type PersistedOrg } from './org.js';
 
 export { type ClockInput, OrgClock } from './clock.js';
-export type { CreateOrgOptions, EmulatedOrg, PersistedOrg } from './org.js';
+export type {
+  CreateOrgOptions,
+  EmulatedOrg,
+  GetDeletedResult,
+  GetUpdatedResult,
+  PersistedOrg,
+  RecycleBinEntry,
+} from './org.js';
 export { LocalOrg } from './org.js';
 
 function isPersisted(value: unknown): value is PersistedOrg {
@@ -47,6 +54,10 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatedOrg {
         ? { clock: new OrgClock(options.clock, options.now ? () => options.now!().getTime() : Date.now) }
         : {}),
     ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
+    recycleBinRetentionDays:
+      options.recycleBinRetentionDays ??
+      (persisted as { recycleBinRetentionDays?: number } | undefined)?.recycleBinRetentionDays,
+    ...(options.replicationIdLimit !== undefined ? { replicationIdLimit: options.replicationIdLimit } : {}),
   });
   const definitions: ObjectDefinition[] = [...STANDARD_OBJECTS];
   if (options.integrationObjects) definitions.push(...INTEGRATION_OBJECTS);

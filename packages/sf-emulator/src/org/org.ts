@@ -23,7 +23,7 @@ import {
 } from '../schema/describe.js';
 import { formulaClock } from '../schema/formula.js';
 import { runQuery } from '../soql/engine.js';
-import { type ClockInput, OrgClock } from './clock.js';
+import { type ClockInput, clockMillis, OrgClock } from './clock.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
 
 /** Records of one object and their value indexes. */
@@ -37,6 +37,37 @@ export interface ObjectStore {
   indexList: Array<Map<string, string | string[]>>;
   /** Number of soft-deleted records (to skip filtering when none). */
   deleted: number;
+  /**
+   * The delete log read by the replication API: id to the epoch milliseconds of its deletion, for every record
+   * deleted (soft or hard) within the retention. An undelete removes the entry.
+   */
+  deleteLog: Map<string, number>;
+  /** A lower bound of the oldest deletion in `deleteLog` (a scan for expired entries runs only when it is due). */
+  deleteLogMin: number;
+  /** Deletion time of the last delete log entry dropped at the end of the retention (earliestDateAvailable). */
+  lastPurged: number | undefined;
+}
+
+/** A record in the recycle bin: see {@link EmulatedOrg.recycleBin}. */
+export interface RecycleBinEntry {
+  id: string;
+  /** The object's API name. */
+  object: string;
+  /** When it was deleted, in REST format (`2024-01-01T00:00:00.000+0000`). */
+  deletedDate: string;
+}
+
+/** The answer of {@link EmulatedOrg.getUpdated} (REST `sobjects/{T}/updated`). */
+export interface GetUpdatedResult {
+  ids: string[];
+  latestDateCovered: string;
+}
+
+/** The answer of {@link EmulatedOrg.getDeleted} (REST `sobjects/{T}/deleted`). */
+export interface GetDeletedResult {
+  deletedRecords: Array<{ id: string; deletedDate: string }>;
+  earliestDateAvailable: string;
+  latestDateCovered: string;
 }
 
 /** How one incoming column resolves against an object. */
@@ -79,6 +110,10 @@ export interface CreateOrgOptions {
   userEmail?: string;
   /** The organization's name. Default `Kicksaw Local Org`. */
   orgName?: string;
+  /** Days a deleted record stays in the recycle bin (and in the delete log), on the org's clock. Default 15. */
+  recycleBinRetentionDays?: number;
+  /** Most ids one replication call (`updated` / `deleted`) answers before EXCEEDED_ID_LIMIT. Default 600,000. */
+  replicationIdLimit?: number;
 }
 
 /**
@@ -109,6 +144,55 @@ export interface EmulatedOrg extends Org {
    * org.clock.advance(60_000);
    */
   readonly clock: OrgClock;
+  /**
+   * Days a deleted record stays in the recycle bin and in the delete log the replication API reads, measured on
+   * the org's clock (default 15). Settable; records past it are purged at the next call that reads or writes.
+   */
+  recycleBinRetentionDays: number;
+  /**
+   * The records in the recycle bin (soft-deleted, visible to queryAll), oldest deletion first; of one object or all.
+   *
+   * @example
+   * org.dml('delete', 'Account', [{ Id: id }]);
+   * org.recycleBin('Account'); // [{ id, object: 'Account', deletedDate: '2024-01-01T00:00:00.000+0000' }]
+   */
+  recycleBin(objectName?: string): RecycleBinEntry[];
+  /**
+   * Restores records from the recycle bin (with the children deleted with them), like Apex `undelete`. Results in
+   * input order; an id that is not in the bin fails with UNDELETE_FAILED.
+   *
+   * @example
+   * org.undelete([id]); // [{ success: true, id, created: false, errors: [] }]
+   */
+  undelete(ids: string[]): DmlResult[];
+  /**
+   * Empties the recycle bin (Apex/SOAP `emptyRecycleBin`): the given records, or every record in it. Emptied records
+   * are gone from every query; the delete log keeps them until the retention passes, as it does hard deletes.
+   * An id that is not in the bin fails with INVALID_ID_FIELD.
+   *
+   * @example
+   * org.emptyRecycleBin(); // every record in the bin
+   */
+  emptyRecycleBin(ids?: string[]): DmlResult[];
+  /**
+   * The replication API's updated records: ids of live records whose SystemModstamp is in [start, end), both
+   * truncated to the minute. Throws OrgError INVALID_REPLICATION_DATE (start not before end, start more than 30
+   * days back) or EXCEEDED_ID_LIMIT.
+   *
+   * @example
+   * org.getUpdated('Account', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'); // { ids, latestDateCovered }
+   */
+  getUpdated(objectName: string, start: ClockInput, end: ClockInput): GetUpdatedResult;
+  /**
+   * The replication API's deleted records: delete log entries with a deletion time in [start, end), both truncated
+   * to the minute. Throws OrgError INVALID_REPLICATION_DATE (start not before end, start older than the retention,
+   * the log purged past the window's end) or EXCEEDED_ID_LIMIT.
+   *
+   * @example
+   * org.getDeleted('Account', '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z');
+   * // { deletedRecords: [{ id, deletedDate }], earliestDateAvailable, latestDateCovered }
+   */
+  getDeleted(objectName: string, start: ClockInput, end: ClockInput): GetDeletedResult;
 }
 
 const ROLLED_BACK: DmlError = {
@@ -120,6 +204,9 @@ const ROLLED_BACK: DmlError = {
 function fail(error: DmlError, id: string | null = null): DmlResult {
   return { success: false, id, created: false, errors: [error] };
 }
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
 
 const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
 
@@ -139,6 +226,8 @@ interface DmlContext {
   store: ObjectStore;
   csv: boolean;
   timestamp: string;
+  /** `timestamp` as epoch milliseconds. */
+  millis: number;
   columns: Map<string, Column>;
   undo: Undo[] | undefined;
   /** Scratch for the index keys of the record being inserted (aligned with `object.indexed`). */
@@ -204,7 +293,11 @@ export class LocalOrg implements EmulatedOrg {
     now?: () => Date;
     clock?: OrgClock;
     apiVersion?: string;
+    recycleBinRetentionDays?: number;
+    replicationIdLimit?: number;
   }) {
+    this.recycleBinRetentionDays = options.recycleBinRetentionDays ?? 15;
+    this.replicationIdLimit = options.replicationIdLimit ?? 600_000;
     const now = options.now;
     this.clock = options.clock ?? new OrgClock(undefined, now ? () => now().getTime() : Date.now);
     this.clockMillis = () => this.clock.millis();
@@ -266,6 +359,9 @@ export class LocalOrg implements EmulatedOrg {
       indexes: new Map(),
       indexList: [],
       deleted: 0,
+      deleteLog: new Map(),
+      deleteLogMin: Number.POSITIVE_INFINITY,
+      lastPurged: undefined,
     };
     store.object = object;
     this.stores.set(lower, store);
@@ -428,6 +524,7 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   get(id: string, options: { includeDeleted?: boolean } = {}): OrgRecord | undefined {
+    this.purgeExpired();
     const found = this.rawGet(id);
     if (!found) return undefined;
     if (found.record.IsDeleted === true && !options.includeDeleted) return undefined;
@@ -435,6 +532,7 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   records(objectName: string, options: { includeDeleted?: boolean } = {}): OrgRecord[] {
+    this.purgeExpired();
     const store = this.requireStore(objectName);
     const out: OrgRecord[] = [];
     for (const record of store.records.values()) {
@@ -503,7 +601,205 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   query(soql: string, options: { all?: boolean } = {}): QueryResult {
+    this.purgeExpired();
     return runQuery(this, soql, options.all === true);
+  }
+
+  // ---------------------------------------------------------------- recycle bin and replication
+
+  recycleBinRetentionDays: number;
+  private readonly replicationIdLimit: number;
+
+  private logDeletion(store: ObjectStore, id: string, millis: number): void {
+    store.deleteLog.set(id, millis);
+    if (millis < store.deleteLogMin) store.deleteLogMin = millis;
+  }
+
+  /**
+   * Drops delete log entries older than the retention and purges their records from the recycle bin. A scan runs
+   * only for objects whose oldest logged deletion is due, so the check costs one comparison per object.
+   */
+  private purgeExpired(): void {
+    const cutoff = this.clock.millis() - this.recycleBinRetentionDays * DAY_MS;
+    for (const store of this.stores.values()) {
+      if (store.deleteLogMin > cutoff) continue;
+      let min = Number.POSITIVE_INFINITY;
+      for (const [id, deletedAt] of store.deleteLog) {
+        if (deletedAt > cutoff) {
+          if (deletedAt < min) min = deletedAt;
+          continue;
+        }
+        store.deleteLog.delete(id);
+        if (store.lastPurged === undefined || deletedAt > store.lastPurged) store.lastPurged = deletedAt;
+        const record = store.records.get(id);
+        if (record?.IsDeleted === true) this.purgeRecord(store, record);
+      }
+      store.deleteLogMin = min;
+    }
+  }
+
+  /** Removes a record of the recycle bin for good (it stays in the delete log). */
+  private purgeRecord(store: ObjectStore, record: OrgRecord): void {
+    store.records.delete(record.Id);
+    store.deleted--;
+    this.cascadeOrigin.delete(record.Id);
+    this.clearedLookups.delete(record.Id);
+  }
+
+  recycleBin(objectName?: string): RecycleBinEntry[] {
+    this.purgeExpired();
+    const stores = objectName === undefined ? [...this.stores.values()] : [this.requireStore(objectName)];
+    const out: Array<RecycleBinEntry & { at: number }> = [];
+    for (const store of stores) {
+      if (store.deleted === 0) continue;
+      for (const record of store.records.values()) {
+        if (record.IsDeleted !== true) continue;
+        const at = store.deleteLog.get(record.Id) ?? 0;
+        out.push({ id: record.Id, object: store.object.name, deletedDate: formatDateTime(at), at });
+      }
+    }
+    out.sort((a, b) => a.at - b.at);
+    return out.map(({ id, object, deletedDate }) => ({ id, object, deletedDate }));
+  }
+
+  undelete(ids: string[]): DmlResult[] {
+    return this.byObject(ids, (store, inputs) => this.dml('undelete', store.object.name, inputs));
+  }
+
+  emptyRecycleBin(ids?: string[]): DmlResult[] {
+    this.purgeExpired();
+    if (ids === undefined) {
+      const out: DmlResult[] = [];
+      for (const store of this.stores.values()) {
+        if (store.deleted === 0) continue;
+        for (const record of store.records.values()) {
+          if (record.IsDeleted !== true) continue;
+          this.purgeRecord(store, record);
+          out.push({ success: true, id: record.Id, created: false, errors: [] });
+        }
+      }
+      return out;
+    }
+    return ids.map((raw) => {
+      const found = this.rawGet(String(raw));
+      if (found?.record.IsDeleted !== true) {
+        return fail(err('INVALID_ID_FIELD', `The record is not in the recycle bin: ${String(raw)}`), null);
+      }
+      this.purgeRecord(found.store, found.record);
+      return { success: true, id: found.record.Id, created: false, errors: [] };
+    });
+  }
+
+  /** Runs `run` once per object of the ids (in first-seen order) and returns the results in input order. */
+  private byObject(
+    ids: string[],
+    run: (store: ObjectStore, inputs: Array<{ Id: string }>) => DmlResult[],
+  ): DmlResult[] {
+    const results: DmlResult[] = new Array(ids.length);
+    const groups = new Map<ObjectStore, number[]>();
+    ids.forEach((raw, index) => {
+      const id18 = normalizeId(String(raw));
+      const store = id18 ? this.prefixes.get(id18.slice(0, 3)) : undefined;
+      if (!id18 || !store) {
+        results[index] = fail(err('MALFORMED_ID', `invalid id: ${String(raw)}`, ['Id']), null);
+        return;
+      }
+      const list = groups.get(store);
+      if (list) list.push(index);
+      else groups.set(store, [index]);
+    });
+    for (const [store, indexes] of groups) {
+      const out = run(
+        store,
+        indexes.map((index) => ({ Id: ids[index]! })),
+      );
+      indexes.forEach((index, at) => {
+        results[index] = out[at]!;
+      });
+    }
+    return results;
+  }
+
+  /** Start and end of a replication window, truncated to the minute, checked. */
+  private replicationWindow(start: ClockInput, end: ClockInput, maxDaysBack: number): { start: number; end: number } {
+    const bad = (message: string) => new OrgError('INVALID_REPLICATION_DATE', message);
+    let from: number;
+    let to: number;
+    try {
+      from = Math.floor(clockMillis(start, 'start') / MINUTE_MS) * MINUTE_MS;
+      to = Math.floor(clockMillis(end, 'end') / MINUTE_MS) * MINUTE_MS;
+    } catch (error) {
+      throw bad((error as Error).message);
+    }
+    if (from >= to) {
+      throw bad(
+        `start (${formatDateTime(from)}) must be before end (${formatDateTime(to)}); both are truncated to the minute`,
+      );
+    }
+    const limit = this.clock.millis() - maxDaysBack * DAY_MS;
+    if (from < limit) {
+      throw bad(
+        `start (${formatDateTime(from)}) is more than ${maxDaysBack} days before now (${formatDateTime(this.clock.millis())}); start a new full copy instead`,
+      );
+    }
+    return { start: from, end: to };
+  }
+
+  /** latestDateCovered: the window's end, or the current minute when the end is still to come. */
+  private latestCovered(end: number): string {
+    const nowMinute = Math.floor(this.clock.millis() / MINUTE_MS) * MINUTE_MS;
+    return formatDateTime(Math.min(end, nowMinute));
+  }
+
+  private tooManyIds(count: number): OrgError {
+    return new OrgError(
+      'EXCEEDED_ID_LIMIT',
+      `The window holds ${count} ids, more than the limit of ${this.replicationIdLimit}: choose start and end dates closer together`,
+    );
+  }
+
+  getUpdated(objectName: string, start: ClockInput, end: ClockInput): GetUpdatedResult {
+    this.purgeExpired();
+    const store = this.requireStore(objectName);
+    const window = this.replicationWindow(start, end, 30);
+    const from = formatDateTime(window.start);
+    const to = formatDateTime(window.end);
+    const ids: string[] = [];
+    for (const record of store.records.values()) {
+      if (record.IsDeleted === true) continue;
+      const stamp = (record.SystemModstamp ?? record.LastModifiedDate) as string | undefined;
+      if (typeof stamp !== 'string' || stamp < from || stamp >= to) continue;
+      ids.push(record.Id);
+      if (ids.length > this.replicationIdLimit) throw this.tooManyIds(ids.length);
+    }
+    return { ids, latestDateCovered: this.latestCovered(window.end) };
+  }
+
+  getDeleted(objectName: string, start: ClockInput, end: ClockInput): GetDeletedResult {
+    this.purgeExpired();
+    const store = this.requireStore(objectName);
+    const window = this.replicationWindow(start, end, this.recycleBinRetentionDays);
+    const earliest =
+      store.lastPurged ??
+      Math.floor((this.clock.millis() - this.recycleBinRetentionDays * DAY_MS) / MINUTE_MS) * MINUTE_MS;
+    if (store.lastPurged !== undefined && store.lastPurged > window.end) {
+      throw new OrgError(
+        'INVALID_REPLICATION_DATE',
+        `The delete log of ${store.object.name} was purged up to ${formatDateTime(store.lastPurged)}, after the window's end: resync the object (compare ids)`,
+      );
+    }
+    const entries: Array<[string, number]> = [];
+    for (const entry of store.deleteLog) {
+      if (entry[1] < window.start || entry[1] >= window.end) continue;
+      entries.push(entry);
+      if (entries.length > this.replicationIdLimit) throw this.tooManyIds(entries.length);
+    }
+    entries.sort((a, b) => a[1] - b[1]);
+    return {
+      deletedRecords: entries.map(([id, at]) => ({ id, deletedDate: formatDateTime(at) })),
+      earliestDateAvailable: formatDateTime(earliest),
+      latestDateCovered: this.latestCovered(window.end),
+    };
   }
 
   // ---------------------------------------------------------------- indexes
@@ -602,10 +898,12 @@ export class LocalOrg implements EmulatedOrg {
     }
     const store = this.requireStore(objectName);
     const now = this.clock.now();
+    this.purgeExpired();
     const context: DmlContext = {
       store,
       csv: options.csvValues === true,
       timestamp: formatDateTime(now.getTime()),
+      millis: now.getTime(),
       columns: new Map(),
       undo: options.allOrNone ? [] : undefined,
       insertPlan: undefined,
@@ -1306,6 +1604,7 @@ export class LocalOrg implements EmulatedOrg {
     this.unindexRecord(store, current);
     store.records.set(current.Id, next);
     store.deleted++;
+    this.logDeletion(store, current.Id, context.millis);
     context.undo?.push({ store, id: current.Id, before: current });
     deletedIds.push(current.Id);
     return { success: true, id: current.Id, created: false, errors: [] };
@@ -1325,6 +1624,8 @@ export class LocalOrg implements EmulatedOrg {
     if (current.IsDeleted === true) store.deleted--;
     else this.unindexRecord(store, current);
     store.records.delete(current.Id);
+    if (!store.deleteLog.has(current.Id)) this.logDeletion(store, current.Id, context.millis);
+    this.cascadeOrigin.delete(current.Id);
     context.undo?.push({ store, id: current.Id, before: current });
     this.cascadeDelete(store, [current.Id], context, true);
     return { success: true, id: current.Id, created: false, errors: [] };
@@ -1347,6 +1648,7 @@ export class LocalOrg implements EmulatedOrg {
     if (duplicate) return fail(duplicate, current.Id);
     store.records.set(current.Id, next);
     store.deleted--;
+    store.deleteLog.delete(current.Id);
     this.indexRecord(store, next);
     context.undo?.push({ store, id: current.Id, before: current });
     this.cascadeUndelete(store, current.Id, context);
@@ -1376,6 +1678,7 @@ export class LocalOrg implements EmulatedOrg {
           if (record.IsDeleted === true) childStore.deleted--;
           else this.unindexRecord(childStore, record);
           childStore.records.delete(record.Id);
+          if (!childStore.deleteLog.has(record.Id)) this.logDeletion(childStore, record.Id, context.millis);
           context.undo?.push({ store: childStore, id: record.Id, before: record });
           cascaded.push(record.Id);
           continue;
@@ -1390,6 +1693,7 @@ export class LocalOrg implements EmulatedOrg {
         this.unindexRecord(childStore, record);
         childStore.records.set(record.Id, next);
         childStore.deleted++;
+        this.logDeletion(childStore, record.Id, context.millis);
         this.cascadeOrigin.set(record.Id, parentId);
         cascaded.push(record.Id);
       }
@@ -1448,6 +1752,7 @@ export class LocalOrg implements EmulatedOrg {
         if (this.duplicateOf(childStore, next)) continue;
         childStore.records.set(record.Id, next);
         childStore.deleted--;
+        childStore.deleteLog.delete(record.Id);
         this.indexRecord(childStore, next);
         this.cascadeUndelete(childStore, record.Id, context);
         this.restoreLookups(record.Id, context);
@@ -1467,7 +1772,10 @@ export class LocalOrg implements EmulatedOrg {
       if (before) {
         store.records.set(id, before);
         if (before.IsDeleted === true) store.deleted++;
-        else this.indexRecord(store, before);
+        else {
+          this.indexRecord(store, before);
+          store.deleteLog.delete(id);
+        }
       }
     }
   }
@@ -1567,6 +1875,12 @@ export class LocalOrg implements EmulatedOrg {
       autoNumbers: Object.fromEntries(this.autoNumbers),
       objects: JSON.parse(JSON.stringify(objects)) as unknown,
       records,
+      deleteLog: Object.fromEntries(
+        [...this.stores.values()]
+          .filter((store) => store.deleteLog.size > 0 || store.lastPurged !== undefined)
+          .map((store) => [store.object.name, { entries: [...store.deleteLog], lastPurged: store.lastPurged ?? null }]),
+      ),
+      recycleBinRetentionDays: this.recycleBinRetentionDays,
     };
   }
 
@@ -1582,6 +1896,12 @@ export class LocalOrg implements EmulatedOrg {
       for (const record of list) store.records.set(record.Id, record);
     }
     for (const store of this.stores.values()) this.rebuildIndexes(store);
+    for (const [name, log] of Object.entries(state.deleteLog ?? {})) {
+      const store = this.stores.get(name.toLowerCase());
+      if (!store) continue;
+      for (const [id, at] of log.entries) this.logDeletion(store, id, at);
+      store.lastPurged = log.lastPurged ?? undefined;
+    }
     this.sequence = Math.max(this.sequence, state.sequence ?? 0);
     for (const [key, value] of Object.entries(state.autoNumbers ?? {})) this.autoNumbers.set(key, value);
   }
@@ -1597,4 +1917,7 @@ export interface PersistedOrg {
   autoNumbers: Record<string, number>;
   objects: ObjectDefinition[];
   records: Record<string, OrgRecord[]>;
+  /** Per object: the delete log (`[id, epoch ms]`) and the last purge. Absent in older files. */
+  deleteLog?: Record<string, { entries: Array<[string, number]>; lastPurged: number | null }>;
+  recycleBinRetentionDays?: number;
 }

@@ -18,6 +18,7 @@ import {
   handleVersions,
 } from '../rest/misc.js';
 import { handleQuery, handleQueryMore } from '../rest/query.js';
+import { handleGetDeleted, handleGetUpdated } from '../rest/replication.js';
 import {
   handleCollectionDelete,
   handleCollectionRetrieve,
@@ -185,7 +186,7 @@ async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
   }
   if (path.startsWith('/_emulator/')) {
     authenticate(ctx, req);
-    await handleAdmin(ctx, req, res, path.slice('/_emulator/'.length).split('/').map(safeDecode));
+    await handleAdmin(ctx, req, res, path.slice('/_emulator/'.length).split('/').map(safeDecode), query);
     return;
   }
   const data = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(path);
@@ -268,6 +269,10 @@ async function routeSobjects(api: ApiRequest, method: string, s: string[]): Prom
     if (method === 'GET') return handleObjectInfo(api, objectName);
     if (method === 'POST') return handleCreate(api, objectName);
     throw methodNotAllowed(method, ['GET', 'HEAD', 'POST']);
+  }
+  if (n === 3 && (second === 'updated' || second === 'deleted')) {
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+    return second === 'updated' ? handleGetUpdated(api, objectName) : handleGetDeleted(api, objectName);
   }
   if (n === 3 && second === 'describe') {
     if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
