@@ -7,6 +7,25 @@ export {
 } from './create.js';
 export { LakehouseError } from './errors.js';
 export type { LakehouseBaseOptions, LakehouseProgress } from './options.js';
+export {
+  type BulkJobInfo,
+  type JobResultsIntoTableOptions,
+  type JobResultsIntoTableSummary,
+  jobResultsIntoTable,
+  listBulkJobs,
+  type QueryIntoTableOptions,
+  type QueryIntoTableSummary,
+  queryIntoTable,
+  selectedFields,
+} from './query-into.js';
+export {
+  RETL_RESULTS_TABLE,
+  RETL_SNAPSHOT_TABLE,
+  type ReverseEtlOperation,
+  type ReverseEtlOptions,
+  type ReverseEtlSummary,
+  reverseEtl,
+} from './retl.js';
 export { csvLine, quoteAnsiIdentifier, sqlTimestamp, standardMergeSql } from './sql.js';
 export { listSyncStates, readSyncState, SYNC_STATE_TABLE, type SyncState } from './state.js';
 export {

@@ -9,7 +9,9 @@ import {
   createTable,
   DELETED_AT_COLUMN,
   LakehouseError,
+  RETL_RESULTS_TABLE,
   readSyncState,
+  reverseEtl,
   type SqlValue,
   SyncError,
   sync,
@@ -85,6 +87,13 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
         resultOrder: 'shuffle',
         queryPageSize: 7,
         clock: '2026-03-01T00:00:00.123Z',
+        objects: [
+          {
+            name: 'Opportunity',
+            merge: true,
+            fields: [{ name: 'Ext__c', type: 'string', length: 40, externalId: true, unique: true }],
+          },
+        ],
       });
       connection = new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
     });
@@ -319,6 +328,112 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
         const retry = await sync({ connection, warehouse, objects: 'Lead', pollIntervalMs: 5, now: orgNow });
         expect(retry.objects[0]).toMatchObject({ mode: 'incremental', inserted: 1 });
         await expectTableEqualsOrg(warehouse, sf, 'Lead', { fields: ['Id', 'LastName', 'Company', 'IsDeleted'] });
+      });
+    });
+
+    it('reverse ETL: upserts the rows of a query, then sends only new and changed rows, resends failures, mirrors deletes, round-trips', async () => {
+      await withWarehouse(async (warehouse) => {
+        const t = warehouse.quoteTable('opps_out');
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        await warehouse.createTable('opps_out', [
+          { name: 'Ext__c', type: { kind: 'text' } },
+          { name: 'Name', type: { kind: 'text' } },
+          { name: 'StageName', type: { kind: 'text' } },
+          { name: 'CloseDate', type: { kind: 'date' } },
+          { name: 'Amount', type: { kind: 'decimal', precision: 18, scale: 2 } },
+        ]);
+        await warehouse.load(
+          'opps_out',
+          ['Ext__c', 'Name', 'StageName', 'CloseDate', 'Amount'],
+          Array.from({ length: 30 }, (_, i) => [
+            `E-${String(i).padStart(3, '0')}`,
+            `Deal ${i}`,
+            'Prospecting',
+            '2026-06-30',
+            i * 10.5,
+          ]),
+        );
+        const base = {
+          connection,
+          warehouse,
+          object: 'Opportunity',
+          operation: 'upsert' as const,
+          externalIdField: 'Ext__c',
+          sql: `SELECT ${q('Ext__c')}, ${q('Name')}, ${q('StageName')}, ${q('CloseDate')}, ${q('Amount')} FROM ${t}`,
+          pollIntervalMs: 5,
+        };
+        const first = await reverseEtl(base);
+        expect(first).toMatchObject({ read: 30, sent: 30, succeeded: 30, created: 30, failed: 0, unchanged: 0 });
+        const inOrg = () => new Map(sf.org.records('Opportunity').map((r) => [String(r.Ext__c), r]));
+        expect(inOrg().size).toBe(30);
+        expect(inOrg().get('E-007')).toMatchObject({ Name: 'Deal 7', Amount: 73.5, CloseDate: '2026-06-30' });
+        const results = await rows(
+          warehouse,
+          `SELECT row_key, status, sf_id, created, run_id FROM ${warehouse.quoteTable(RETL_RESULTS_TABLE)} ORDER BY row_key`,
+        );
+        expect(results).toHaveLength(30);
+        for (const r of results) {
+          expect(r.status).toBe('succeeded');
+          expect(r.sf_id).toBe(inOrg().get(String(r.row_key))?.Id);
+          expect(r.run_id).toBe(first.runId);
+        }
+
+        // Nothing changed: nothing sent, no job.
+        const second = await reverseEtl(base);
+        expect(second).toMatchObject({ read: 30, sent: 0, unchanged: 30, jobs: 0 });
+
+        // Two changed, one new, one NULL amount (left unchanged in Salesforce), one that Salesforce rejects.
+        await warehouse.execute(`UPDATE ${t} SET ${q('Name')} = 'Deal 1 renamed' WHERE ${q('Ext__c')} = 'E-001'`);
+        await warehouse.execute(`UPDATE ${t} SET ${q('Amount')} = NULL WHERE ${q('Ext__c')} = 'E-002'`);
+        await warehouse.execute(`UPDATE ${t} SET ${q('Name')} = 'Bad' WHERE ${q('Ext__c')} = 'E-003'`);
+        await warehouse.load(
+          'opps_out',
+          ['Ext__c', 'Name', 'StageName', 'CloseDate', 'Amount'],
+          [['E-100', 'Deal 100', 'Prospecting', '2026-07-01', 1]],
+        );
+        sf.faults.set({
+          rowErrors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', rate: 1, when: (r) => r.Name === 'Bad' }],
+        });
+        try {
+          const third = await reverseEtl(base);
+          expect(third).toMatchObject({ read: 31, sent: 4, unchanged: 27, succeeded: 3, failed: 1, created: 1 });
+        } finally {
+          sf.faults.reset();
+        }
+        expect(inOrg().get('E-001')?.Name).toBe('Deal 1 renamed');
+        expect(inOrg().get('E-002')?.Amount).toBe(21); // NULL left the value unchanged
+        expect(inOrg().get('E-003')?.Name).toBe('Deal 3');
+        // The failed row is sent again, unchanged as it is.
+        const fourth = await reverseEtl(base);
+        expect(fourth).toMatchObject({ sent: 1, succeeded: 1, unchanged: 30 });
+        expect(inOrg().get('E-003')?.Name).toBe('Bad');
+
+        // clearNulls sends NULL as #N/A; mirror deletes the record of a row gone from the query.
+        await warehouse.execute(`DELETE FROM ${t} WHERE ${q('Ext__c')} = 'E-029'`);
+        const fifth = await reverseEtl({ ...base, clearNulls: true, mirror: true, name: 'Opportunity:upsert:Ext__c' });
+        expect(fifth.mirrorDeleted).toBe(1);
+        expect(inOrg().has('E-029')).toBe(false);
+        expect(inOrg().get('E-002')?.Amount ?? null).toBeNull();
+
+        // Round trip: what went to Salesforce comes back equal.
+        await sync({
+          connection,
+          warehouse,
+          objects: 'Opportunity',
+          fields: ['Ext__c', 'Name', 'Amount'],
+          now: orgNow,
+          pollIntervalMs: 5,
+        });
+        const back = await rows(
+          warehouse,
+          `SELECT o.${q('Ext__c')} AS k, o.${q('Name')} AS n, o.${q('Amount')} AS a FROM ${warehouse.quoteTable('Opportunity')} AS o WHERE o.${q('IsDeleted')} = FALSE ORDER BY 1`,
+        );
+        const sent = await rows(
+          warehouse,
+          `SELECT ${q('Ext__c')} AS k, ${q('Name')} AS n, ${q('Amount')} AS a FROM ${t} ORDER BY 1`,
+        );
+        const num = (v: unknown) => (v === null ? null : Number(v));
+        expect(back.map((r) => [r.k, r.n, num(r.a)])).toEqual(sent.map((r) => [r.k, r.n, num(r.a)]));
       });
     });
   });
