@@ -77,6 +77,14 @@ export interface S3ImportHandlerOptions {
    * function's timeout cannot make progress and the handler throws a `ConfigError`. Default 5,000.
    */
   minWorkMs?: number;
+  /**
+   * How long a run's lease lasts without renewal, in ms (see `importCsv`'s `leaseMs`): a delivery that
+   * finds the run leased is reported as failed (retried by the platform) until then. Default: the
+   * invocation's working time plus 2 minutes.
+   */
+  leaseMs?: number;
+  /** Invocations in a row that settle nothing before rows never sent are given up. Default 5. */
+  maxStalledAttempts?: number;
   /** Objects handled at once within one event. Default 1. */
   concurrency?: number;
   /**
@@ -138,6 +146,8 @@ const optionsSchema = z.object({
   reserveFraction: z.number().gt(0).lt(1).optional(),
   minWorkMs: z.number().int().min(1).optional(),
   concurrency: z.number().int().min(1).optional(),
+  leaseMs: z.number().int().min(1).optional(),
+  maxStalledAttempts: z.number().int().min(1).optional(),
 });
 
 /**
@@ -185,7 +195,10 @@ export function validateS3ImportHandlerOptions(options: S3ImportHandlerOptions):
  *   pending at the deadline are retried by SQS, and the retry finishes a pending run.
  * - Direct S3 and EventBridge: throws {@link S3ImportIncompleteError} when an object failed or is
  *   pending, so Lambda's retry of the event finishes it.
- * - Duplicate deliveries and already archived objects are skipped (logged), not failed.
+ * - Deliveries of a run already finished and already archived objects are skipped (logged), not failed.
+ * - A delivery that finds the run held by another invocation (its lease is live) is reported as not done
+ *   (a batch item failure, or a thrown error), so the platform delivers it again; after the lease runs out
+ *   (the holder was killed) that delivery takes the run over and sends only what was never sent.
  * - Events that are not "object created" (S3 `ObjectRemoved:*`, EventBridge `Object Deleted`, restores,
  *   tagging) are skipped with one log line.
  *
@@ -297,8 +310,14 @@ export function createS3ImportHandler(
         ...(options.executionFields ? { executionFields: options.executionFields } : {}),
         ...(options.orchestrator ? { orchestrator: options.orchestrator } : {}),
         ...(options.region ? { region: options.region } : {}),
+        ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+        ...(options.maxStalledAttempts !== undefined ? { maxStalledAttempts: options.maxStalledAttempts } : {}),
         logger,
       });
+      if (result.status === 'skipped' && result.reason === 'in-progress') {
+        // Another invocation holds the run: not done, so the platform delivers the event again later.
+        throw new InProgressRun(result);
+      }
       if (result.status === 'pending') {
         // Reported as not done: SQS redelivers the message, Lambda retries the event; that call finishes the run.
         throw new PendingRun(result);
@@ -311,6 +330,16 @@ export function createS3ImportHandler(
       const error = item.error;
       if (error instanceof PendingRun) {
         return { bucket: item.ref.bucket, key: item.ref.key, ok: false, status: 'pending', result: error.result };
+      }
+      if (error instanceof InProgressRun) {
+        return {
+          bucket: item.ref.bucket,
+          key: item.ref.key,
+          ok: false,
+          status: 'skipped',
+          result: error.result,
+          error: { name: 'InProgressRun', code: 'RUN_IN_PROGRESS', message: error.message },
+        };
       }
       logger.error('object failed', { source: `s3://${item.ref.bucket}/${item.ref.key}`, error: redact(error) });
       return { bucket: item.ref.bucket, key: item.ref.key, ok: false, error: describeError(error) };
@@ -338,6 +367,16 @@ class PendingRun extends Error {
   readonly result: ImportCsvResult;
   constructor(result: ImportCsvResult) {
     super(`run pending: Salesforce jobs ${result.pendingJobs?.join(', ') ?? ''} still running`);
+    this.result = result;
+  }
+}
+
+class InProgressRun extends Error {
+  readonly result: ImportCsvResult;
+  constructor(result: ImportCsvResult) {
+    super(
+      `another invocation holds this run${result.heldUntil ? ` until ${result.heldUntil}` : ''}; deliver it again later`,
+    );
     this.result = result;
   }
 }

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   assertAccounted,
   type BulkOperation,
+  ConfigError,
   InputError,
   KicksawError,
   type Logger,
@@ -23,7 +24,7 @@ import {
   readCachedJson,
   uploadObject,
 } from '@kicksaw/s3';
-import { type IngestOptions, type IngestRun, ingest, type PendingJob, resume } from '@kicksaw/sf-bulk';
+import { type IngestOptions, type IngestRun, ingest, type PendingJob, pendingJobRows, resume } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import {
   claimExecution,
@@ -38,6 +39,7 @@ import {
   updateExecution,
 } from './execution-record.js';
 import { ImportOrchestrator } from './import-orchestrator.js';
+import { acquireLease, deleteLeases, type RunLease } from './lease.js';
 import { compileMapping, type ImportMapping } from './mapping.js';
 import type { ErrorReportSettings, Orchestrator, OrchestratorOptions } from './orchestrator.js';
 import { RowSet } from './rows.js';
@@ -100,12 +102,26 @@ export interface ImportCsvOptions {
   errorReport?: ErrorReportSettings;
   /** The run's timestamp (archive and report names). Default: now. */
   timestamp?: string;
-  /**
-   * A record still `In Progress` after this long, with no parked state, belongs to a run that died (a
-   * Lambda killed at its time limit before it could park): the delivery marks it `Failed` and throws,
-   * instead of skipping it forever. Default 20 minutes (a Lambda runs 15 at most).
-   */
+  /** @deprecated Unused: a run whose invocation died is taken over once its lease expires (see `leaseMs`). */
   staleAfterMs?: number;
+  /**
+   * How long the run's lease lasts without a renewal, in ms. One invocation at a time holds a run's
+   * lease; it renews it every third of this while it lives, so a killed invocation's lease runs out
+   * within `leaseMs` and a later delivery takes the run over. Default: the time to the deadline plus 2
+   * minutes, or 5 minutes without a deadline.
+   */
+  leaseMs?: number;
+  /**
+   * Rows never sent (the Bulk API job could not be created, the upload failed, the source stream
+   * broke) keep the run pending for a later invocation. After this many invocations in a row that
+   * settle no row, they are given up: reported as `KICKSAW_NOT_SENT` and the run completes with errors.
+   * Default 5.
+   */
+  maxStalledAttempts?: number;
+  /** The same, by age: rows still unsent this long after the run began are given up. Default 24 hours. */
+  maxRunAgeMs?: number;
+  /** Times the source is opened again within one invocation after its stream broke. Default 3. */
+  sourceRetries?: number;
   /** Default `silentLogger`. */
   logger?: Logger;
 }
@@ -115,8 +131,9 @@ export interface ImportCsvResult {
   /**
    * `completed`: every row has an outcome, the report is up, the source archived, the record written.
    * `pending`: the deadline came first; Salesforce jobs are still running and a later call finishes.
-   * `skipped`: a duplicate delivery (this object version is or was handled by another run) or an
-   * already archived object.
+   * `skipped`: a duplicate delivery (this object version was handled by another run, or another
+   * invocation holds the run's lease right now: `in-progress`, deliver it again later) or an already
+   * archived object.
    */
   status: 'completed' | 'pending' | 'skipped';
   /** Why the run was skipped. */
@@ -137,26 +154,14 @@ export interface ImportCsvResult {
   executionId?: string;
   /** Ids of the Salesforce jobs still running (status `pending`). */
   pendingJobs?: string[];
-}
-
-/** The state of a run left pending at its deadline, parked in S3 for the invocation that finishes it. */
-interface PendingState {
-  version: 1;
-  executionId: string | null;
-  bucket: string;
-  key: string;
-  eTag: string | null;
-  versionId: string | null;
-  timestamp: string;
-  /** Rows up to this one were read (see `Progress.after`). */
-  after: number;
-  /** Rows read but not sent, as a base64 bit set. */
-  resend: string;
-  /** Rows in the file, when it was read to the end (0 otherwise). */
-  total: number;
-  summary: RunSummary;
-  jobs: PendingJob[];
-  spooled: number;
+  /** Rows in those jobs (status `pending`). */
+  pendingRows?: number;
+  /** Rows not sent yet, for the next invocation (status `pending`). */
+  unsentRows?: number;
+  /** Why the run is pending, e.g. `deadline reached` or `Bulk API job not created: ...`. */
+  pendingReason?: string;
+  /** Until when another invocation holds the run (status `skipped`, reason `in-progress`). */
+  heldUntil?: string;
 }
 
 /** A run could not finish; the execution record (when there is one) says so too. */
@@ -169,6 +174,76 @@ export class ImportFailedError extends KicksawError {
   }
 }
 
+/** The durable state of a run between invocations, in S3 beside the run's checkpoints. */
+interface ParkedState {
+  version: 2;
+  executionId: string | null;
+  bucket: string;
+  key: string;
+  eTag: string | null;
+  versionId: string | null;
+  timestamp: string;
+  /** Rows with an outcome in the parked spool or in one of `jobs` (a base64 bit set). */
+  covered: string;
+  /** Rows in the file, once it was read to the end. */
+  total: number | null;
+  summary: RunSummary;
+  /** Jobs still running, to resume. */
+  jobs: PendingJob[];
+  spooled: number;
+  /** The lease generation that wrote this state: checkpoints of later generations are newer. */
+  generation: number;
+  /** Invocations in a row that settled no row. */
+  stalls: number;
+  /** When the run began. */
+  startedAt: string;
+  /** Why rows were left unsent last time. */
+  unsentReason: string | null;
+}
+
+/** The state an older version parked (rows up to `after`, minus `resend`, were covered). */
+interface ParkedStateV1 {
+  version: 1;
+  executionId: string | null;
+  bucket: string;
+  key: string;
+  eTag: string | null;
+  versionId: string | null;
+  timestamp: string;
+  after: number;
+  resend: string;
+  total: number;
+  summary: RunSummary;
+  jobs: PendingJob[];
+  spooled: number;
+}
+
+/** A job checkpoint written before the job was closed (see `onJobUploaded` in `@kicksaw/sf-bulk`). */
+interface Checkpoint {
+  generation: number;
+  sequence: number;
+  key: string;
+  job: PendingJob;
+}
+
+/** Where a run keeps its state. */
+interface RunPlace {
+  source: string;
+  idempotencyKey: string;
+  stateKey: string;
+  spoolKey: string;
+  checkpointPrefix: string;
+  logger: Logger;
+}
+
+/** Codes of outcomes whose row was never sent, so never processed: the row goes out again later. */
+const NOT_SENT_CODES = new Set([
+  'KICKSAW_DEADLINE',
+  'KICKSAW_JOB_NOT_CREATED',
+  'KICKSAW_UPLOAD_FAILED',
+  'KICKSAW_JOB_NOT_STARTED',
+]);
+
 const ZERO: RunSummary = { input: 0, succeeded: 0, failed: 0, unprocessed: 0, skipped: 0, created: 0 };
 
 /**
@@ -178,9 +253,12 @@ const ZERO: RunSummary = { input: 0, succeeded: 0, failed: 0, unprocessed: 0, sk
  * `errors/`, the source moves to `archive/<name>-<timestamp>.<ext>` and the execution record is
  * written.
  *
- * Duplicate deliveries: an execution record with a unique idempotency key (bucket, key, version or
- * ETag) is created before anything else happens; a second delivery of the same object version finds
- * it and is skipped, so there is never a second record, report or load.
+ * Delivered more than once, cut short, killed: an execution record with a unique idempotency key
+ * (bucket, key, version or ETag) is created first, so there is never a second record, report or
+ * archive. One invocation at a time holds the run's lease; another delivery meanwhile answers
+ * `skipped` / `in-progress` (deliver it again later). Every Bulk API job is checkpointed in S3 before
+ * it is closed, so an invocation that takes a run over (after a deadline, a failure or a kill) resumes
+ * the jobs already sent by their ids and sends only the rows never sent: no row goes to Salesforce twice.
  *
  * @example
  * ```ts
@@ -209,8 +287,14 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     ...(eTag ? { eTag } : {}),
     ...(versionId ? { versionId } : {}),
   });
-  const stateKey = `${stateFolder}/${idempotencyKey}.json`;
-  const spoolKey = `${stateFolder}/${idempotencyKey}.outcomes.jsonl`;
+  const place: RunPlace = {
+    source,
+    idempotencyKey,
+    stateKey: `${stateFolder}/${idempotencyKey}.json`,
+    spoolKey: `${stateFolder}/${idempotencyKey}.outcomes.jsonl`,
+    checkpointPrefix: `${stateFolder}/${idempotencyKey}.jobs/`,
+    logger,
+  };
   const log = { source, idempotencyKey };
 
   // 1. The source is gone: already archived by an earlier delivery, or deleted.
@@ -239,92 +323,335 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     });
   }
 
-  // 2. Claim this object version.
-  let executionId: string | undefined;
-  if (settings) {
-    const claim = await claimExecution(connection, settings, idempotencyKey, {
-      Name: fileNameOf(key).slice(0, 80),
-      ...options.executionFields,
-    });
-    if (claim.claimed) {
-      executionId = claim.id;
-      logger.info('run claimed', { ...log, executionId });
-    } else {
-      const existing = claim.existing;
-      const parked =
-        existing.status === 'pending' || existing.status === 'running'
-          ? await readState(client, bucket, stateKey)
-          : undefined;
-      if (parked) {
-        logger.info('finishing a run left pending at its deadline', { ...log, executionId: existing.id });
-        return finishPending(options, settings, parked, existing, { stateKey, spoolKey, logger, idempotencyKey });
-      }
-      const staleAfter = options.staleAfterMs ?? 20 * 60_000;
-      const age = existing.lastModified ? Date.now() - existing.lastModified.getTime() : 0;
-      if (existing.status === 'running' && age > staleAfter) {
-        const error = new KicksawError(
-          `An earlier run of ${source} (execution record ${existing.id}) stopped without finishing or parking its ` +
-            `state (last change ${existing.lastModified?.toISOString()}); some rows may have been loaded. Check the ` +
-            'org, then delete the execution record and deliver the file again to rerun it.',
-          { code: 'RUN_ABANDONED' },
-        );
-        throw await failRun(connection, settings, existing.id, error, source, logger);
-      }
-      const reason =
-        existing.status === 'running' || existing.status === 'pending' ? 'in-progress' : 'already-processed';
-      logger.info(`skipped: duplicate delivery (${reason})`, {
-        ...log,
-        executionId: existing.id,
-        status: existing.rawStatus,
-      });
-      return { status: 'skipped', reason, summary: { ...ZERO }, executionId: existing.id };
-    }
+  if (!settings) {
+    // No record: no duplicate-delivery protection and no lease (see `execution`).
+    return runLeased(options, undefined, undefined, undefined, { eTag, versionId, place });
   }
 
-  // 3. The run.
-  const timestamp = options.timestamp ?? makeTimestamp();
-  const orchestrator = await buildOrchestrator(options, settings, { timestamp, eTag, versionId, executionId });
-  try {
-    const progress = await sendRows(options, orchestrator, { after: 0, resend: new RowSet() }, logger);
-    if (!progress.done) {
-      return await parkRun(options, settings, orchestrator, progress, { stateKey, spoolKey, logger });
+  // 2. The execution record: created by the first delivery, found by every later one.
+  const claim = await claimExecution(connection, settings, idempotencyKey, {
+    Name: fileNameOf(key).slice(0, 80),
+    ...options.executionFields,
+  });
+  const executionId = claim.claimed ? claim.id : claim.existing.id;
+  if (!claim.claimed && isFinal(claim.existing.status)) {
+    logger.info('skipped: duplicate delivery (already-processed)', {
+      ...log,
+      executionId,
+      status: claim.existing.rawStatus,
+    });
+    return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId };
+  }
+
+  // 3. The lease: one invocation at a time sends, settles, parks or finishes the run.
+  const leaseMs =
+    options.leaseMs ?? (options.deadline !== undefined ? deadlineOf(options.deadline) - Date.now() + 120_000 : 300_000);
+  const attempt = await acquireLease(connection, settings, idempotencyKey, {
+    leaseMs: Math.max(1_000, leaseMs),
+    logger,
+  });
+  if (!attempt.acquired) {
+    logger.info('skipped: another invocation holds this run (in-progress); deliver it again later', {
+      ...log,
+      executionId,
+      leaseGeneration: attempt.generation,
+      heldUntil: attempt.heldUntil?.toISOString(),
+    });
+    return {
+      status: 'skipped',
+      reason: 'in-progress',
+      summary: { ...ZERO },
+      executionId,
+      ...(attempt.heldUntil ? { heldUntil: attempt.heldUntil.toISOString() } : {}),
+    };
+  }
+  const lease = attempt.lease;
+  if (!claim.claimed) {
+    // The run may have been finished between the claim and the lease.
+    const now = await findExecution(connection, settings, idempotencyKey);
+    if (now && isFinal(now.status)) {
+      await lease.release().catch(() => undefined);
+      logger.info('skipped: duplicate delivery (already-processed)', { ...log, executionId });
+      return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId };
     }
-    orchestrator.summary.input = progress.total;
-    return await complete(settings, orchestrator, logger);
-  } catch (error) {
-    await orchestrator.dispose();
-    throw await failRun(connection, settings, orchestrator.executionId, error, source, logger);
+  }
+  logger.info('run leased', { ...log, executionId, leaseGeneration: lease.generation });
+  try {
+    return await runLeased(options, settings, executionId, lease, { eTag, versionId, place });
+  } finally {
+    lease.stop();
   }
 }
 
-/** Where a run stands after an invocation: what is settled, running, or still to send. */
-interface Progress {
-  /** Every row is settled: the run can complete. */
-  done: boolean;
-  /** Rows up to this one were read; each is settled, in a running job, or in `resend`. */
-  after: number;
-  /** Rows read but not sent (the time limit came first): the next invocation sends them. */
-  resend: RowSet;
-  /** Jobs still running. */
-  jobs: PendingJob[];
-  /** Rows in the file, once it was read to the end. */
-  total: number;
+function isFinal(status: ExistingExecution['status']): boolean {
+  return status === 'succeeded' || status === 'partial' || status === 'failed';
+}
+
+function deadlineOf(deadline: Date | number): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
 /**
- * Reads the source and sends its rows through the engine: every row after `select.after`, and the
- * rows in `select.resend`. Rows with CSV or mapping problems are logged as failed. Rows the engine did
- * not send before the deadline go to `resend` (never logged, never lost), as do the rows after the
- * last one it took.
+ * One invocation's share of a run, under its lease: resume the jobs already sent (parked or
+ * checkpointed by an invocation that died), send the rows never sent, then park or complete.
+ */
+async function runLeased(
+  options: ImportCsvOptions,
+  settings: ResolvedExecutionRecordSettings | undefined,
+  executionId: string | undefined,
+  lease: RunLease | undefined,
+  run: { eTag: string | undefined; versionId: string | undefined; place: RunPlace },
+): Promise<ImportCsvResult> {
+  const { s3Client: client, bucket, connection } = options;
+  const { place } = run;
+  const logger = place.logger;
+  const generation = lease?.generation ?? 0;
+  const state = await readState(client, bucket, place.stateKey);
+  const checkpoints = await readCheckpoints(client, bucket, place.checkpointPrefix, state?.generation ?? 0);
+  const orchestrator = await buildOrchestrator(options, settings, {
+    timestamp: state?.timestamp ?? options.timestamp ?? makeTimestamp(),
+    eTag: state?.eTag ?? run.eTag,
+    versionId: state?.versionId ?? run.versionId,
+    executionId,
+  });
+  const startedAt = state?.startedAt ?? new Date().toISOString();
+  try {
+    if (state || checkpoints.length > 0) {
+      if (state) {
+        Object.assign(orchestrator.summary, state.summary);
+        if (state.spooled > 0) {
+          const { body } = await getObjectStream({ client, bucket, key: place.spoolKey });
+          await orchestrator.restoreOutcomes(body);
+        }
+      }
+      const head = await headObject({ client, bucket, key: options.key });
+      const expected = { eTag: state?.eTag ?? run.eTag, versionId: state?.versionId ?? run.versionId };
+      const sameVersion =
+        head && (expected.versionId ? head.versionId === expected.versionId : sameETag(head.eTag, expected.eTag));
+      if (!sameVersion) {
+        throw new InputError('The file changed or disappeared before the run on it could finish', {
+          source: orchestrator.sourceUri,
+          code: 'SOURCE_CHANGED',
+        });
+      }
+      logger.info('taking the run over', {
+        source: place.source,
+        parkedBy: state?.generation ?? null,
+        pendingJobs: state?.jobs.length ?? 0,
+        checkpointedJobs: checkpoints.length,
+      });
+    }
+    const covered = state ? RowSet.fromBase64(state.covered) : new RowSet();
+    let total = state?.total ?? null;
+    const settledBefore = covered.size();
+    let unsentReason: string | null = null;
+
+    // 1. Jobs already sent: parked ones, and those an invocation that died checkpointed.
+    let jobs: PendingJob[] = [];
+    const toResume = [...(state?.jobs ?? []), ...checkpoints.map((checkpoint) => checkpoint.job)];
+    if (toResume.length > 0) {
+      const settled = await settleJobs(options, orchestrator, toResume, covered, logger);
+      jobs = settled.pending;
+      unsentReason ??= settled.unsentReason;
+    }
+
+    // 2. The rows never sent (or sent again after a retryable failure).
+    const counter = { sequence: 0 };
+    let attemptsLeft = options.sourceRetries ?? 3;
+    while (total === null || covered.countThrough(total) < total) {
+      if (options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline)) {
+        unsentReason ??= 'deadline reached';
+        break;
+      }
+      const pass = await sendRows(options, orchestrator, covered, {
+        generation,
+        counter,
+        lease,
+        place,
+      });
+      jobs = [...jobs, ...pass.pending];
+      if (pass.exhausted) total = pass.total;
+      unsentReason = pass.unsentReason ?? unsentReason;
+      if (pass.sourceError === undefined) break;
+      unsentReason = `the source stream broke: ${messageOf(pass.sourceError)}`;
+      if (--attemptsLeft < 0) break;
+      logger.warn('the source stream broke: reading it again, skipping the rows already settled or sent', {
+        source: place.source,
+        error: messageOf(pass.sourceError),
+      });
+    }
+
+    const unsent = total === null ? null : total - covered.countThrough(total);
+    if (total !== null && unsent === 0 && jobs.length === 0) {
+      orchestrator.summary.input = total;
+      const result = await complete(settings, orchestrator, logger);
+      await cleanUp(client, bucket, place, settings ? { connection, settings } : undefined);
+      return result;
+    }
+
+    // 3. Not done: give unsent rows up when the run stalled too long, else park.
+    const progressed = covered.size() > settledBefore || (state?.jobs.length ?? 0) > jobs.length;
+    const stalls = progressed ? 0 : (state?.stalls ?? 0) + 1;
+    const age = Date.now() - Date.parse(startedAt);
+    const maxStalls = options.maxStalledAttempts ?? 5;
+    const maxAge = options.maxRunAgeMs ?? 24 * 60 * 60_000;
+    if (jobs.length === 0 && (stalls >= maxStalls || age >= maxAge)) {
+      const why =
+        `Not sent: ${stalls >= maxStalls ? `${stalls} invocations in a row could not send it` : `the run is older than ${Math.round(maxAge / 60_000)} min`}` +
+        (unsentReason ? ` (last: ${unsentReason})` : '');
+      logger.error('giving up the rows never sent: they are reported, the run completes with errors', {
+        source: place.source,
+        reason: why,
+      });
+      const final = await giveUp(options, orchestrator, covered, why);
+      orchestrator.summary.input = final.total;
+      const result = await complete(settings, orchestrator, logger);
+      await cleanUp(client, bucket, place, settings ? { connection, settings } : undefined);
+      return result;
+    }
+    return await parkRun(options, settings, orchestrator, {
+      covered,
+      total,
+      jobs,
+      generation,
+      stalls,
+      startedAt,
+      unsentReason,
+      place,
+      lease,
+    });
+  } catch (error) {
+    await orchestrator.dispose();
+    if (isRunFailure(error)) {
+      const failed = await failRun(connection, settings, orchestrator.executionId, error, place.source, logger);
+      if (settings) await deleteLeases(connection, settings, place.idempotencyKey).catch(() => undefined);
+      throw failed;
+    }
+    // Anything else (an outage of S3 or Salesforce, a lost connection) is not a verdict on the run: its
+    // durable state and checkpoints stay as they are, and a later delivery takes it over once the lease
+    // of this invocation runs out (it is not released: a job of this invocation may still be closing).
+    logger.error(`run interrupted, to be taken over by a later delivery: ${messageOf(error)}`, {
+      source: place.source,
+      executionId: orchestrator.executionId,
+    });
+    throw new ImportFailedError(`The run was interrupted and stays pending: ${messageOf(error)}`, {
+      cause: error,
+      code: 'RUN_INTERRUPTED',
+      ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
+    });
+  }
+}
+
+/** Errors that are a verdict on the run (a bad file, a bad setting), not an outage to wait out. */
+function isRunFailure(error: unknown): boolean {
+  return error instanceof InputError || error instanceof ConfigError;
+}
+
+/** Why an outcome's row must be sent again, or undefined when the outcome settles the row. */
+function unsentReasonOf(outcome: RowOutcome, retry: { codes: Set<string>; maxAttempts: number }): string | undefined {
+  const first = outcome.errors[0];
+  if (!first) return undefined;
+  if (outcome.status === 'unprocessed' && NOT_SENT_CODES.has(first.statusCode)) {
+    return first.statusCode === 'KICKSAW_DEADLINE' ? 'deadline reached' : `${first.statusCode}: ${first.message}`;
+  }
+  // A retryable failure whose retries were cut short (the deadline came, or a resumed job's retries).
+  if (
+    outcome.status === 'failed' &&
+    (outcome.attempts ?? 1) < retry.maxAttempts &&
+    outcome.errors.every((error) => retry.codes.has(error.statusCode))
+  ) {
+    return `retry of ${first.statusCode}`;
+  }
+  return undefined;
+}
+
+function retrySettings(options: ImportCsvOptions): { codes: Set<string>; maxAttempts: number } {
+  return {
+    codes: new Set(options.ingest?.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
+    maxAttempts: Math.max(1, options.ingest?.retry?.maxAttempts ?? 3),
+  };
+}
+
+/**
+ * Resumes jobs sent by earlier invocations, by id. A row sent in several of them (retried) takes the
+ * outcome of its latest job; rows whose job never ran, or whose retries were cut short, are uncovered
+ * so that the reading pass sends them again.
+ */
+async function settleJobs(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  jobs: PendingJob[],
+  covered: RowSet,
+  logger: Logger,
+): Promise<{ pending: PendingJob[]; unsentReason: string | null }> {
+  const ordinal = new Map<string, number>();
+  let maxRow = 0;
+  const rowsOf = jobs.map((job) => pendingJobRows(job));
+  for (const rows of rowsOf) for (const row of rows) maxRow = Math.max(maxRow, row);
+  // The latest job of each row, as 1 + its position in `jobs` (later positions are later jobs).
+  const latest = new Int32Array(maxRow + 1);
+  jobs.forEach((job, position) => {
+    ordinal.set(job.jobId, position + 1);
+    for (const row of rowsOf[position] as Uint32Array) {
+      latest[row] = position + 1;
+      covered.add(row);
+    }
+  });
+  const tuning = options.ingest ?? {};
+  const run = resume({
+    ...pick(tuning, ['pollIntervalMs', 'maxPollIntervalMs', 'http', 'spoolDirectory', 'maxConcurrentJobs']),
+    connection: options.connection,
+    jobs,
+    // Nobody else owns these jobs (this invocation holds the lease): an Open one was never closed.
+    abortOpenJobs: true,
+    // Retries are sent by the reading pass, under this run's checkpoints.
+    retry: { maxAttempts: 1 },
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    logger,
+  });
+  const retry = retrySettings(options);
+  let unsentReason: string | null = null;
+  for await (const outcome of run) {
+    const from = outcome.jobId === undefined ? undefined : ordinal.get(outcome.jobId);
+    if (from !== undefined && latest[outcome.row] !== from) continue; // superseded by a later job
+    const reason = unsentReasonOf(outcome, retry);
+    if (reason) {
+      covered.delete(outcome.row);
+      unsentReason ??= reason;
+    } else {
+      await orchestrator.logOutcome(outcome);
+    }
+  }
+  await run.summary();
+  return { pending: run.pendingJobStates(), unsentReason };
+}
+
+/** What one reading pass did. */
+interface Pass {
+  exhausted: boolean;
+  total: number;
+  pending: PendingJob[];
+  unsentReason: string | null;
+  sourceError: unknown;
+}
+
+/**
+ * Reads the source and sends every row not yet covered through the engine, each job checkpointed in
+ * S3 before it is closed. Rows with CSV or mapping problems are logged as failed.
  */
 async function sendRows(
   options: ImportCsvOptions,
   orchestrator: Orchestrator,
-  select: { after: number; resend: RowSet },
-  logger: Logger,
-): Promise<Progress> {
+  covered: RowSet,
+  ctx: { generation: number; counter: { sequence: number }; lease: RunLease | undefined; place: RunPlace },
+): Promise<Pass> {
+  const logger = ctx.place.logger;
   const source = orchestrator.sourceUri;
   const body = await orchestrator.openSource();
+  let sourceError: unknown;
+  body.once('error', (error: unknown) => {
+    sourceError = error;
+  });
   const reader = readCsv(body, { ...options.csv, source });
   // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
   const mapping = compileMapping(options.mapping);
@@ -333,8 +660,7 @@ async function sendRows(
   const externalIdField = options.externalIdField ?? '';
   const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
   let exhausted = false;
-  let seen = 0; // the highest row pulled from the file in this invocation
-  const handed = new RowSet(); // rows handed to the engine and still without an outcome
+  let seen = 0;
   const rows = reader[Symbol.asyncIterator]();
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
     for (;;) {
@@ -345,14 +671,14 @@ async function sendRows(
       }
       const row = next.value;
       seen = Math.max(seen, row.row);
-      if (row.row <= select.after && !select.resend.has(row.row)) continue; // settled by an earlier invocation
+      if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
       if ('problem' in row) {
         await orchestrator.logOutcome(problemOutcome(row));
+        covered.add(row.row);
         continue;
       }
       const mapped = mapper(row.record, row.row);
       if (mapped.ok) {
-        handed.add(row.row);
         yield { row: row.row, record: mapped.record };
         continue;
       }
@@ -370,8 +696,10 @@ async function sendRows(
             : row.record,
         attempts: 0,
       });
+      covered.add(row.row);
     }
   }
+  const { s3Client: client, bucket } = options;
   const run: IngestRun = ingest({
     ...options.ingest,
     connection: options.connection,
@@ -382,44 +710,241 @@ async function sendRows(
     source,
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     logger,
+    // Write-ahead: a job is closed (and so processed) only once S3 knows it; an invocation taking the
+    // run over resumes it by id instead of sending its rows again.
+    onJobUploaded: async (job) => {
+      if (ctx.lease && !ctx.lease.held()) {
+        throw new KicksawError('the run lease ran out: another invocation may hold the run now', {
+          code: 'LEASE_LOST',
+        });
+      }
+      ctx.counter.sequence += 1;
+      const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
+      await uploadObject({
+        client,
+        bucket,
+        key: `${ctx.place.checkpointPrefix}${name}`,
+        body: JSON.stringify(job),
+        contentType: 'application/json',
+      });
+    },
   });
-  const resend = new RowSet();
-  for await (const outcome of run) {
-    handed.delete(outcome.row);
-    if (isNotSent(outcome)) resend.add(outcome.row);
-    else await orchestrator.logOutcome(outcome);
+  const retry = retrySettings(options);
+  let unsentReason: string | null = null;
+  let failure: unknown;
+  try {
+    for await (const outcome of run) {
+      const reason = unsentReasonOf(outcome, retry);
+      if (reason) {
+        unsentReason ??= reason;
+        continue;
+      }
+      await orchestrator.logOutcome(outcome);
+      covered.add(outcome.row);
+    }
+    await run.summary();
+  } catch (error) {
+    failure = error;
   }
-  await run.summary();
-  const jobs = run.pendingJobStates();
-  // Rows the engine took but dropped when it stopped reading at the deadline.
-  if (jobs.length === 0) for (const row of handed.values()) resend.add(row);
+  const pending = run.pendingJobStates();
+  for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
   if (!exhausted) body.destroy();
-  // Rows of the earlier resend list this invocation did not reach stay on the list.
-  for (const row of select.resend.values()) if (row > seen) resend.add(row);
-  const after = exhausted ? seen : Math.max(select.after, seen);
-  const left = resend.size();
-  if (!exhausted || left > 0) {
-    logger.warn('the time limit came before every row was sent: the rest waits for the next invocation', {
+  if (failure !== undefined) {
+    if (sourceError === undefined) throw failure;
+    return { exhausted: false, total: 0, pending, unsentReason, sourceError };
+  }
+  if (!exhausted || unsentReason) {
+    logger.warn('not every row was sent: the rest waits for the next invocation', {
       source,
-      lastRowRead: after,
-      rowsToResend: left,
+      lastRowRead: seen,
+      reason: unsentReason ?? 'deadline reached',
     });
   }
-  return {
-    done: exhausted && left === 0 && jobs.length === 0,
-    after,
-    resend,
-    jobs,
-    total: exhausted ? seen : 0,
+  return { exhausted, total: exhausted ? seen : 0, pending, unsentReason, sourceError: undefined };
+}
+
+/** Reads the file once more and reports every row still uncovered as not sent. */
+async function giveUp(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  why: string,
+): Promise<{ total: number }> {
+  const body = await orchestrator.openSource();
+  let total = 0;
+  for await (const row of readCsv(body, { ...options.csv, source: orchestrator.sourceUri })) {
+    total = Math.max(total, row.row);
+    if (covered.has(row.row)) continue;
+    covered.add(row.row);
+    if ('problem' in row) {
+      await orchestrator.logOutcome(problemOutcome(row));
+      continue;
+    }
+    await orchestrator.logOutcome({
+      row: row.row,
+      line: row.line,
+      status: 'unprocessed',
+      id: null,
+      created: false,
+      errors: [{ statusCode: 'KICKSAW_NOT_SENT', message: why, fields: [] }],
+      record: row.record,
+      attempts: 0,
+    });
+  }
+  return { total };
+}
+
+async function parkRun(
+  options: ImportCsvOptions,
+  settings: ResolvedExecutionRecordSettings | undefined,
+  orchestrator: Orchestrator,
+  park: {
+    covered: RowSet;
+    total: number | null;
+    jobs: PendingJob[];
+    generation: number;
+    stalls: number;
+    startedAt: string;
+    unsentReason: string | null;
+    place: RunPlace;
+    lease: RunLease | undefined;
+  },
+): Promise<ImportCsvResult> {
+  const { s3Client: client, bucket } = options;
+  const { place } = park;
+  await uploadObject({
+    client,
+    bucket,
+    key: place.spoolKey,
+    body: orchestrator.savedOutcomes(),
+    contentType: 'application/x-ndjson',
+  });
+  const state: ParkedState = {
+    version: 2,
+    executionId: orchestrator.executionId ?? null,
+    bucket,
+    key: options.key,
+    eTag: orchestrator.eTag ?? null,
+    versionId: orchestrator.versionId ?? null,
+    timestamp: orchestrator.timestamp,
+    covered: park.covered.toBase64(),
+    total: park.total,
+    summary: { ...orchestrator.summary },
+    jobs: park.jobs,
+    spooled: orchestrator.savedOutcomeCount,
+    generation: park.generation,
+    stalls: park.stalls,
+    startedAt: park.startedAt,
+    unsentReason: park.unsentReason,
   };
+  await cacheJson(state, { client, bucket, key: place.stateKey });
+  // The state now holds every job this invocation (and those it took over) sent.
+  await deleteCheckpoints(client, bucket, place.checkpointPrefix, park.generation).catch(() => undefined);
+  if (settings && orchestrator.executionId) {
+    await updateExecution(options.connection, settings, orchestrator.executionId, {
+      [settings.statusField]: settings.statusValues.pending,
+    });
+  }
+  await orchestrator.dispose();
+  await park.lease?.release();
+  const ids = park.jobs.map((job) => job.jobId);
+  const pendingRows = park.jobs.reduce((sum, job) => sum + job.rows, 0);
+  const reason =
+    park.unsentReason ??
+    (ids.length > 0 && options.deadline === undefined
+      ? 'jobs still running: polling them or reading their results failed'
+      : 'deadline reached');
+  place.logger.warn(`run parked for a later invocation (${reason})`, {
+    source: orchestrator.sourceUri,
+    pendingJobs: ids,
+    pendingRows,
+    rowsNotSent: park.total === null ? 'file not read to the end' : park.total - park.covered.countThrough(park.total),
+    stalledInvocations: park.stalls,
+    state: `s3://${bucket}/${place.stateKey}`,
+  });
+  return {
+    status: 'pending',
+    summary: { ...orchestrator.summary },
+    pendingJobs: ids,
+    pendingRows,
+    ...(park.total !== null ? { unsentRows: park.total - park.covered.countThrough(park.total) } : {}),
+    pendingReason: reason,
+    ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
+  };
+}
+
+async function readState(client: S3Client, bucket: string, key: string): Promise<ParkedState | undefined> {
+  const head = await headObject({ client, bucket, key });
+  if (!head) return undefined;
+  const state = await readCachedJson<ParkedState | ParkedStateV1>({ client, bucket, key });
+  if (state.version === 2) return state;
+  // A run parked by an earlier version: rows up to `after` were covered except those in `resend`.
+  const resend = RowSet.fromBase64(state.resend);
+  const covered = new RowSet();
+  for (let row = 1; row <= state.after; row++) if (!resend.has(row)) covered.add(row);
+  return {
+    version: 2,
+    executionId: state.executionId,
+    bucket: state.bucket,
+    key: state.key,
+    eTag: state.eTag,
+    versionId: state.versionId,
+    timestamp: state.timestamp,
+    covered: covered.toBase64(),
+    total: state.total > 0 ? state.total : null,
+    summary: state.summary,
+    jobs: state.jobs,
+    spooled: state.spooled,
+    generation: 0,
+    stalls: 0,
+    startedAt: new Date().toISOString(),
+    unsentReason: null,
+  };
+}
+
+/** Checkpoints newer than the parked state, oldest first. */
+async function readCheckpoints(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  parkedBy: number,
+): Promise<Checkpoint[]> {
+  const found: Checkpoint[] = [];
+  for await (const key of listKeys({ client, bucket, prefix })) {
+    const match = /g(\d+)-(\d+)\.json$/.exec(key);
+    if (!match) continue;
+    const generation = Number(match[1]);
+    if (generation <= parkedBy) continue; // already in the parked state
+    const job = await readCachedJson<PendingJob>({ client, bucket, key });
+    found.push({ generation, sequence: Number(match[2]), key, job });
+  }
+  return found.sort((a, b) => a.generation - b.generation || a.sequence - b.sequence);
+}
+
+async function deleteCheckpoints(client: S3Client, bucket: string, prefix: string, upTo: number): Promise<void> {
+  const keys: string[] = [];
+  for await (const key of listKeys({ client, bucket, prefix })) {
+    const match = /g(\d+)-\d+\.json$/.exec(key);
+    if (match && Number(match[1]) <= upTo) keys.push(key);
+  }
+  for (const key of keys) await deleteObject({ client, bucket, key });
+}
+
+/** The run completed: its state, spool, checkpoints and lease records go. */
+async function cleanUp(
+  client: S3Client,
+  bucket: string,
+  place: RunPlace,
+  record: { connection: Connection; settings: ResolvedExecutionRecordSettings } | undefined,
+): Promise<void> {
+  await deleteObject({ client, bucket, key: place.stateKey }).catch(() => undefined);
+  await deleteObject({ client, bucket, key: place.spoolKey }).catch(() => undefined);
+  await deleteCheckpoints(client, bucket, place.checkpointPrefix, Number.MAX_SAFE_INTEGER).catch(() => undefined);
+  if (record) await deleteLeases(record.connection, record.settings, place.idempotencyKey).catch(() => undefined);
 }
 
 function sameETag(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.replaceAll('"', '') === b.replaceAll('"', '');
-}
-
-function isNotSent(outcome: RowOutcome): boolean {
-  return outcome.status === 'unprocessed' && outcome.errors.some((error) => error.statusCode === 'KICKSAW_DEADLINE');
 }
 
 async function buildOrchestrator(
@@ -484,152 +1009,6 @@ async function archiveExists(client: S3Client, bucket: string, key: string, fold
     if (found.length > prefix.length) return true;
   }
   return false;
-}
-
-function pendingJobsOf(run: IngestRun): PendingJob[] {
-  return run.pendingJobStates();
-}
-
-async function parkRun(
-  options: ImportCsvOptions,
-  settings: ResolvedExecutionRecordSettings | undefined,
-  orchestrator: Orchestrator,
-  progress: Progress,
-  where: { stateKey: string; spoolKey: string; logger: Logger },
-): Promise<ImportCsvResult> {
-  const { s3Client: client, bucket } = options;
-  const jobs = progress.jobs;
-  const spooled = await parkSpool(client, bucket, where.spoolKey, orchestrator);
-  const state: PendingState = {
-    version: 1,
-    executionId: orchestrator.executionId ?? null,
-    bucket,
-    key: options.key,
-    eTag: orchestrator.eTag ?? null,
-    versionId: orchestrator.versionId ?? null,
-    timestamp: orchestrator.timestamp,
-    after: progress.after,
-    resend: progress.resend.toBase64(),
-    total: progress.total,
-    summary: { ...orchestrator.summary },
-    jobs,
-    spooled,
-  };
-  await cacheJson(state, { client, bucket, key: where.stateKey });
-  if (settings && orchestrator.executionId) {
-    await updateExecution(options.connection, settings, orchestrator.executionId, {
-      [settings.statusField]: settings.statusValues.pending,
-    });
-  }
-  await orchestrator.dispose();
-  const ids = jobs.map(jobIdOf);
-  where.logger.warn('time limit reached: the run is parked for a later invocation', {
-    source: orchestrator.sourceUri,
-    pendingJobs: ids,
-    rowsRead: progress.after,
-    rowsToResend: progress.resend.size(),
-    state: `s3://${bucket}/${where.stateKey}`,
-  });
-  return {
-    status: 'pending',
-    summary: { ...orchestrator.summary },
-    pendingJobs: ids,
-    ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
-  };
-}
-
-async function parkSpool(client: S3Client, bucket: string, key: string, orchestrator: Orchestrator): Promise<number> {
-  await uploadObject({ client, bucket, key, body: orchestrator.savedOutcomes(), contentType: 'application/x-ndjson' });
-  return orchestrator.savedOutcomeCount;
-}
-
-async function readState(client: S3Client, bucket: string, key: string): Promise<PendingState | undefined> {
-  const head = await headObject({ client, bucket, key });
-  if (!head) return undefined;
-  return readCachedJson<PendingState>({ client, bucket, key });
-}
-
-async function finishPending(
-  options: ImportCsvOptions,
-  settings: ResolvedExecutionRecordSettings,
-  state: PendingState,
-  existing: ExistingExecution,
-  where: { stateKey: string; spoolKey: string; logger: Logger; idempotencyKey: string },
-): Promise<ImportCsvResult> {
-  const { s3Client: client, bucket, connection } = options;
-  const orchestrator = await buildOrchestrator(options, settings, {
-    timestamp: state.timestamp,
-    eTag: state.eTag ?? undefined,
-    versionId: state.versionId ?? undefined,
-    executionId: existing.id,
-  });
-  try {
-    Object.assign(orchestrator.summary, state.summary);
-    if (state.spooled > 0) {
-      const { body } = await getObjectStream({ client, bucket, key: where.spoolKey });
-      await orchestrator.restoreOutcomes(body);
-    }
-    const resend = RowSet.fromBase64(state.resend);
-    let jobs = state.jobs;
-    if (jobs.length > 0) {
-      const tuning = options.ingest ?? {};
-      const run: IngestRun = resume({
-        ...pick(tuning, [
-          'pollIntervalMs',
-          'maxPollIntervalMs',
-          'onProgress',
-          'http',
-          'spoolDirectory',
-          'maxConcurrentJobs',
-        ]),
-        connection,
-        jobs: state.jobs,
-        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-        logger: where.logger,
-      });
-      for await (const outcome of run) {
-        if (isNotSent(outcome)) resend.add(outcome.row);
-        else await orchestrator.logOutcome(outcome);
-      }
-      await run.summary();
-      jobs = pendingJobsOf(run);
-    }
-    let progress: Progress = { done: false, after: state.after, resend, jobs, total: state.total };
-    const moreToSend = state.total === 0 || resend.size() > 0;
-    if (jobs.length === 0 && moreToSend) {
-      // The file was not all read or sent: go on from where the last invocation stopped.
-      const head = await headObject({ client, bucket, key: options.key });
-      const sameVersion =
-        head && (state.versionId ? head.versionId === state.versionId : sameETag(head.eTag, state.eTag ?? undefined));
-      if (!sameVersion) {
-        throw new InputError('The file changed or disappeared before the run parked on it could send its last rows', {
-          source: orchestrator.sourceUri,
-          code: 'SOURCE_CHANGED',
-        });
-      }
-      progress = await sendRows(options, orchestrator, { after: state.after, resend }, where.logger);
-    } else {
-      progress.done = jobs.length === 0;
-    }
-    if (!progress.done) {
-      return await parkRun(options, settings, orchestrator, progress, { ...where });
-    }
-    orchestrator.summary.input = progress.total;
-    const result = await complete(settings, orchestrator, where.logger);
-    await deleteObject({ client, bucket, key: where.stateKey }).catch(() => undefined);
-    await deleteObject({ client, bucket, key: where.spoolKey }).catch(() => undefined);
-    return result;
-  } catch (error) {
-    await orchestrator.dispose();
-    // Two deliveries may finish the same parked run at once; if the other one completed it (and
-    // removed the parked state under this one), this is a duplicate, not a failure.
-    const now = await findExecution(connection, settings, where.idempotencyKey).catch(() => undefined);
-    if (now && (now.status === 'succeeded' || now.status === 'partial')) {
-      where.logger.info('skipped: another delivery finished this run', { executionId: existing.id });
-      return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId: existing.id };
-    }
-    throw await failRun(connection, settings, existing.id, error, `s3://${bucket}/${options.key}`, where.logger);
-  }
 }
 
 async function complete(
@@ -728,10 +1107,6 @@ async function recordFailure(
     logger.error('could not write the failure to an execution record', { error: messageOf(recordError) });
     return undefined;
   }
-}
-
-function jobIdOf(job: PendingJob): string {
-  return job.jobId;
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {

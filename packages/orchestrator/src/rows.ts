@@ -46,6 +46,22 @@ export class RowSet {
     }
     return set;
   }
+  /** How many of the rows 1..`last` the set holds. */
+  countThrough(last: number): number {
+    let count = 0;
+    const end = Math.min(this.#bits.length, (last >> 3) + 1);
+    for (let byte = 0; byte < end; byte++) {
+      let b = this.#bits[byte] ?? 0;
+      if (b === 0) continue;
+      if (byte === 0) b &= ~1; // row 0 is never a data row
+      if (byte === last >> 3) b &= (1 << ((last & 7) + 1)) - 1;
+      while (b) {
+        count += b & 1;
+        b >>= 1;
+      }
+    }
+    return count;
+  }
   *values(): Generator<number> {
     for (let byte = 0; byte < this.#bits.length; byte++) {
       const bits = this.#bits[byte] ?? 0;

@@ -104,3 +104,63 @@ export function sqsEvent(inner: unknown, messageId: string): unknown {
     ],
   };
 }
+
+/** An HTTP proxy in front of a server that breaks some responses off after a number of body bytes. */
+export interface CuttingProxy {
+  endpoint: string;
+  /** Responses broken off so far. */
+  cuts(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Forwards every request to `target`; a response to a request `shouldCut` picks has its connection
+ * destroyed after `afterBytes` bytes of body, `times` times in all (a network reset mid-download).
+ */
+export async function startCuttingProxy(
+  target: string,
+  options: { shouldCut: (method: string, path: string) => boolean; afterBytes: number; times: number },
+): Promise<CuttingProxy> {
+  const { createServer, request } = await import('node:http');
+  const to = new URL(target);
+  let cuts = 0;
+  const server = createServer((req, res) => {
+    const upstream = request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        const cut = cuts < options.times && options.shouldCut(req.method ?? 'GET', req.url ?? '/');
+        if (!cut) {
+          reply.pipe(res);
+          return;
+        }
+        cuts += 1;
+        let sent = 0;
+        reply.on('data', (chunk: Buffer) => {
+          if (sent >= options.afterBytes) return;
+          const room = options.afterBytes - sent;
+          sent += chunk.length;
+          if (chunk.length < room) {
+            res.write(chunk);
+            return;
+          }
+          res.write(chunk.subarray(0, room), () => res.socket?.destroy());
+          reply.destroy();
+        });
+      },
+    );
+    upstream.on('error', () => res.socket?.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy did not report a port');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    cuts: () => cuts,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

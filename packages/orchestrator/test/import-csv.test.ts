@@ -108,17 +108,20 @@ describe('importCsv', () => {
     expect(h.sf.org.records('Contact').filter((c) => String(c.LastName).startsWith('Last')).length).toBeGreaterThan(0);
   });
 
-  it('skips a run in progress, and fails one that died without parking its state', async () => {
+  it('a run whose first invocation died before taking its lease is taken over; a live lease answers in-progress', async () => {
     const bucket = await h.s3.createBucket();
-    const eTag = await putText(h.s3, bucket, 'stale.csv', sampleContacts(3, { prefix: 'ST' }).csv);
+    const sample = sampleContacts(30, { prefix: 'ST' });
+    const eTag = await putText(h.s3, bucket, 'stale.csv', sample.csv);
     const settings = resolveExecutionRecordSettings();
-    const claim = await claimExecution(
-      h.connection,
-      settings,
-      idempotencyKeyFor({ bucket, key: 'stale.csv', eTag }),
-      {},
-    );
+    const runKey = idempotencyKeyFor({ bucket, key: 'stale.csv', eTag });
+    // The record of a first invocation that died right after creating it.
+    const claim = await claimExecution(h.connection, settings, runKey, {});
     expect(claim.claimed).toBe(true);
+    // Another invocation holds a live lease on the run.
+    const lease = await h.connection.sobject('IntegrationExecution__c').create({
+      Name: `lease 1 until ${new Date(Date.now() + 60_000).toISOString()}`,
+      IdempotencyKey__c: `${runKey}:lease:1`,
+    });
     const options = {
       s3Client: h.s3.client,
       connection: h.connection,
@@ -127,15 +130,24 @@ describe('importCsv', () => {
       object: 'Contact',
       operation: 'insert' as const,
       mapping: MAPPING,
+      ingest: ingestTuning,
     };
-    expect(await importCsv(options)).toMatchObject({ status: 'skipped', reason: 'in-progress' });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const error = await importCsv({ ...options, staleAfterMs: 1 }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ImportFailedError);
-    expect((error as ImportFailedError).code).toBe('RUN_ABANDONED');
+    const held = await importCsv(options);
+    expect(held).toMatchObject({ status: 'skipped', reason: 'in-progress' });
+    expect(Date.parse(held.heldUntil as string)).toBeGreaterThan(Date.now());
+    // That lease runs out (its holder died): the next delivery takes the run over and finishes it.
+    await h.connection
+      .sobject('IntegrationExecution__c')
+      .update({ Id: lease.id as string, Name: `lease 1 until ${new Date(Date.now() - 1).toISOString()}` });
+    const done = await importCsv(options);
+    expect(done).toMatchObject({ status: 'completed', summary: { input: 30, succeeded: 30 } });
     const id = claim.claimed ? claim.id : '';
-    expect((h.sf.org.get(id) as Record<string, unknown>).Status__c).toBe('Failed');
-    expect(await importCsv(options)).toMatchObject({ status: 'skipped', reason: 'already-processed' });
+    expect(done.executionId).toBe(id);
+    expect((h.sf.org.get(id) as Record<string, unknown>).Status__c).toBe('Completed');
+    expect(h.sf.org.records('Contact').filter((c) => String(c.External_Id__c).startsWith('ST-'))).toHaveLength(30);
+    // Lease records are gone once the run is done.
+    expect(executions().filter((r) => String(r.IdempotencyKey__c).startsWith(`${runKey}:lease:`))).toEqual([]);
+    expect(await importCsv({ ...options, eTag })).toMatchObject({ status: 'skipped', reason: 'already-processed' });
   });
 
   it('fails clearly on a file that is not CSV, and writes the failure to the execution record', async () => {

@@ -1,0 +1,233 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createS3ImportHandler,
+  importCsv,
+  type S3ImportHandlerOptions,
+  type S3ImportHandlerResponse,
+} from '../src/index.js';
+import { MAPPING, sampleContacts } from './fixtures.js';
+import {
+  getText,
+  type Harness,
+  keysUnder,
+  putText,
+  s3Event,
+  sqsEvent,
+  startCuttingProxy,
+  startHarness,
+} from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+afterEach(() => {
+  h.sf.faults.reset();
+});
+
+const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, http: { maxRetries: 1, retryDelayMs: 1 } };
+
+function baseOptions(overrides: Partial<S3ImportHandlerOptions> = {}): S3ImportHandlerOptions {
+  return {
+    object: 'Contact',
+    operation: 'insert',
+    mapping: MAPPING,
+    s3Client: h.s3.client,
+    connection: h.connection,
+    ingest: ingestTuning,
+    ...overrides,
+  };
+}
+
+function contactsWith(prefix: string) {
+  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
+}
+
+function executionsFor(source: string): Array<Record<string, unknown>> {
+  return (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+    String(r.ExecutionPayload__c ?? '').includes(source),
+  );
+}
+
+/** Every good row once in the org (insert: a row sent twice is a second Contact), every bad row reported. */
+function expectExact(prefix: string, sample: ReturnType<typeof sampleContacts>) {
+  const held = contactsWith(prefix);
+  expect(held).toHaveLength(sample.goodIds.size);
+  expect(new Set(held.map((c) => c.External_Id__c))).toEqual(sample.goodIds);
+}
+
+/** Delivers an SQS event until the run is no longer pending or held, as SQS redelivers a failed message. */
+async function deliverUntilDone(
+  handler: ReturnType<typeof createS3ImportHandler>,
+  event: unknown,
+  remainingMs: number,
+  limit = 40,
+): Promise<{ last: S3ImportHandlerResponse; invocations: number }> {
+  let invocations = 0;
+  for (;;) {
+    invocations += 1;
+    const last = await handler(event, { getRemainingTimeInMillis: () => remainingMs });
+    if (last.batchItemFailures.length === 0 || invocations >= limit) return { last, invocations };
+  }
+}
+
+describe('defect 1: concurrent redeliveries of a parked run', () => {
+  it('three deliveries at once of a run parked while reading: one takes it, none resends a row', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(5000, { prefix: 'RACE', bad: true });
+    const eTag = await putText(h.s3, bucket, 'race.csv', sample.csv);
+    const handler = createS3ImportHandler(
+      baseOptions({ reserveMs: 1000, minWorkMs: 1, ingest: { ...ingestTuning, maxRowsPerJob: 500 } }),
+    );
+    const event = sqsEvent(s3Event(bucket, 'race.csv', eTag), 'msg-race');
+    const first = await handler(event, { getRemainingTimeInMillis: () => 1300 });
+    expect(first.results[0]?.status).toBe('pending');
+    const settled = await Promise.all([1, 2, 3].map(() => handler(event, { getRemainingTimeInMillis: () => 120_000 })));
+    const statuses = settled.map((response) => response.results[0]?.status);
+    expect(statuses.filter((status) => status === 'completed')).toHaveLength(1);
+    for (const response of settled) {
+      if (response.results[0]?.status !== 'completed') {
+        expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'msg-race' }]);
+        expect(response.results[0]?.error?.code).toBe('RUN_IN_PROGRESS');
+      }
+    }
+    const done = settled.find((response) => response.results[0]?.status === 'completed')?.results[0]?.result;
+    expect(done?.summary).toMatchObject({ input: 5000, failed: sample.bad.size, succeeded: 5000 - sample.bad.size });
+    expectExact('RACE-', sample);
+    expect(executionsFor(`s3://${bucket}/race.csv`)).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+  });
+});
+
+describe('defect 2: a transient failure after the claim is not final', () => {
+  it('the Bulk API unavailable past the retry budget: rows stay unsent and pending, the next delivery loads them', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(1200, { prefix: 'OUT', bad: true });
+    const eTag = await putText(h.s3, bucket, 'outage.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions());
+    const event = sqsEvent(s3Event(bucket, 'outage.csv', eTag), 'msg-outage');
+    h.sf.faults.set({ httpErrors: { status: 503, rate: 1, match: /jobs\/ingest$/ } });
+    const first = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-outage' }]);
+    const parked = first.results[0]?.result;
+    expect(parked?.status).toBe('pending');
+    expect(parked?.pendingReason).toMatch(/KICKSAW_JOB_NOT_CREATED/);
+    // Every row that passed the local checks waits unsent (only CSV and mapping problems are settled).
+    expect(parked?.unsentRows).toBe(1200 - (parked?.summary.failed ?? 0));
+    expect(parked?.unsentRows).toBeGreaterThanOrEqual(sample.goodIds.size);
+    expect(contactsWith('OUT-')).toEqual([]);
+    expect(await keysUnder(h.s3, bucket, 'outage.csv')).toEqual(['outage.csv']); // not archived
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toEqual([]);
+    expect(h.sf.org.get(parked?.executionId as string)).toMatchObject({ Status__c: 'Queued' });
+
+    h.sf.faults.reset(); // the outage ends
+    const { last } = await deliverUntilDone(handler, event, 120_000);
+    expect(last.results[0]?.result?.summary).toMatchObject({
+      input: 1200,
+      failed: sample.bad.size,
+      succeeded: sample.goodIds.size,
+    });
+    expectExact('OUT-', sample);
+    expect(executionsFor(`s3://${bucket}/outage.csv`)).toHaveLength(1);
+    expect(executionsFor(`s3://${bucket}/outage.csv`)[0]?.Status__c).toBe('Completed with Errors');
+  });
+
+  it('an outage that outlasts maxStalledAttempts: the unsent rows are reported plainly and the run completes', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(400, { prefix: 'GIVE' });
+    const eTag = await putText(h.s3, bucket, 'give.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions({ maxStalledAttempts: 2 }));
+    const event = sqsEvent(s3Event(bucket, 'give.csv', eTag), 'msg-give');
+    h.sf.faults.set({ httpErrors: { status: 503, rate: 1, match: /jobs\/ingest$/ } });
+    const { last, invocations } = await deliverUntilDone(handler, event, 120_000);
+    expect(invocations).toBe(2); // two invocations in a row that settled no row
+    const result = last.results[0]?.result;
+    expect(result?.status).toBe('completed');
+    expect(result?.summary).toMatchObject({ input: 400, unprocessed: 400, succeeded: 0 });
+    expect(result?.reportRows).toBe(400);
+    const report = await getText(h.s3, bucket, result?.reportKey as string);
+    expect(report).toContain('KICKSAW_NOT_SENT');
+    expect(report).toMatch(/2 invocations in a row could not send it \(last: KICKSAW_JOB_NOT_CREATED/);
+    expect(contactsWith('GIVE-')).toEqual([]);
+    expect(h.sf.org.get(result?.executionId as string)).toMatchObject({ Status__c: 'Completed with Errors' });
+  });
+
+  it('the S3 download reset mid-file: reading resumes past the rows already settled, every row once', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(6000, { prefix: 'RESET', bad: true });
+    await putText(h.s3, bucket, 'reset.csv', sample.csv);
+    const proxy = await startCuttingProxy(h.s3.endpoint, {
+      shouldCut: (method, path) => method === 'GET' && path.startsWith(`/${bucket}/reset.csv`),
+      afterBytes: 150_000,
+      times: 2,
+    });
+    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+    try {
+      const result = await importCsv({
+        s3Client: client,
+        connection: h.connection,
+        bucket,
+        key: 'reset.csv',
+        object: 'Contact',
+        operation: 'insert',
+        mapping: MAPPING,
+        ingest: { ...ingestTuning, maxRowsPerJob: 1000 },
+      });
+      expect(proxy.cuts()).toBe(2);
+      expect(result.status).toBe('completed');
+      expect(result.summary).toMatchObject({ input: 6000, failed: sample.bad.size, succeeded: sample.goodIds.size });
+      expect(result.reportRows).toBe(sample.bad.size);
+      expectExact('RESET-', sample);
+    } finally {
+      client.destroy();
+      await proxy.stop();
+    }
+  });
+});
+
+describe('defect 5: a failed poll without a deadline', () => {
+  it('parks the run with its jobs (pending rows and ids, the reason logged), and the next call settles them', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(800, { prefix: 'POLL' });
+    await putText(h.s3, bucket, 'poll.csv', sample.csv);
+    const options = {
+      s3Client: h.s3.client,
+      connection: h.connection,
+      bucket,
+      key: 'poll.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+      ingest: {
+        ...ingestTuning,
+        onProgress: (progress: { rowsUploaded: number }) => {
+          // Once the job is closed its status can no longer be read (an API outage past the retry budget).
+          if (progress.rowsUploaded > 0 && !h.sf.faults.current().httpErrors) {
+            h.sf.faults.set({
+              jobProcessingMs: 100,
+              httpErrors: { status: 503, rate: 1, match: /jobs\/ingest\/\w+$/ },
+            });
+          }
+        },
+      },
+    };
+    h.sf.faults.set({ jobProcessingMs: 100 });
+    const first = await importCsv(options);
+    expect(first.status).toBe('pending');
+    expect(first.pendingRows).toBe(800);
+    expect(first.pendingJobs).toHaveLength(1);
+    expect(first.pendingReason).toMatch(/polling them or reading their results failed/);
+    expect(first.pendingReason).not.toMatch(/deadline/i);
+    h.sf.faults.reset();
+    const second = await importCsv({ ...options, ingest: ingestTuning });
+    expect(second.status).toBe('completed');
+    expect(second.summary).toMatchObject({ input: 800, succeeded: 800 });
+    expect(contactsWith('POLL-')).toHaveLength(800);
+  });
+});
