@@ -103,6 +103,51 @@ const SIMPLE_RENAMES: Record<string, string> = {
   LEN: 'LENGTH',
 };
 
+/** Words DuckDB reserves that are plain names in Snowflake (a column may be called AT or MAP). */
+const DUCKDB_ONLY_KEYWORDS = new Set([
+  'AT',
+  'ASOF',
+  'ANTI',
+  'SEMI',
+  'POSITIONAL',
+  'GLOB',
+  'MAP',
+  'STRUCT',
+  'COLUMNS',
+  'UNPACK',
+  'LAMBDA',
+  'SUMMARIZE',
+  'PIVOT_LONGER',
+  'PIVOT_WIDER',
+  'VARIADIC',
+  'PLACING',
+  'ASYMMETRIC',
+  'SYMMETRIC',
+  'ANALYSE',
+  'ANALYZE',
+  'BOTH',
+  'LEADING',
+  'TRAILING',
+  'RETURNING',
+  'DO',
+  'FREEZE',
+  'VERBOSE',
+  'CONCURRENTLY',
+  'GENERATED',
+  'COLLATION',
+  'AUTHORIZATION',
+  'SIMILAR',
+  'OVERLAPS',
+  'ISNULL',
+  'NOTNULL',
+  'NONE',
+  'OUT',
+  'INOUT',
+  'SETOF',
+  'TREAT',
+  'NATIONAL',
+]);
+
 const UNSUPPORTED_FUNCTIONS = new Set([
   'FLATTEN',
   'HASH',
@@ -240,6 +285,18 @@ export function translateTokens(tokens: Token[], ctx: TranslateContext, from = 0
       }
       case 'word': {
         const word = token.value;
+        if (
+          (word === 'AT' || word === 'BEFORE') &&
+          isOp(next, '(') &&
+          isWord(tokens[i + 2], 'TIMESTAMP', 'OFFSET', 'STATEMENT')
+        )
+          throw SnowflakeSqlError.unsupported('Time Travel (AT | BEFORE)');
+        if (DUCKDB_ONLY_KEYWORDS.has(word) && !isOp(next, '(')) {
+          // A plain name in Snowflake that DuckDB reads as a keyword: quote it.
+          pieces.push({ text: sqlIdent(word), operand: true });
+          i++;
+          continue;
+        }
         if (isOp(next, '(')) {
           const rewritten = rewriteCall(tokens, i, ctx, tr);
           if (rewritten) {

@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, harness } from './support.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness({ database: 'DIALECT' });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('identifiers', () => {
+  it('folds unquoted names to upper case and keeps quoted names as written', async () => {
+    await h.rows('create table people (id int, "camelName" varchar, plain varchar)');
+    await h.rows(`insert into PEOPLE (ID, "camelName", Plain) values (1, 'a', 'b')`);
+    const { statement, rows } = await h.statement('select id, "camelName", plain from People');
+    expect(statement.getColumns()?.map((c) => c.getName())).toEqual(['ID', 'camelName', 'PLAIN']);
+    expect(rows).toEqual([{ ID: 1, camelName: 'a', PLAIN: 'b' }]);
+    const columns = await h.rows<{ COLUMN_NAME: string }>(
+      "select column_name from information_schema.columns where table_name = 'PEOPLE' order by ordinal_position",
+    );
+    expect(columns.map((c) => c.COLUMN_NAME)).toEqual(['ID', 'camelName', 'PLAIN']);
+  });
+
+  it('resolves databases and schemas: USE, three-part names, CURRENT_DATABASE()', async () => {
+    await h.rows('create database other_db');
+    expect(await h.rows('select current_database() as db, current_schema() as s')).toEqual([
+      { DB: 'OTHER_DB', S: 'PUBLIC' },
+    ]);
+    await h.rows('create schema staging');
+    await h.rows('create table staging.items (id int)');
+    await h.rows('insert into other_db.staging.items values (7)');
+    await h.rows('use database dialect');
+    expect(await h.rows('select id from other_db.staging.items')).toEqual([{ ID: 7 }]);
+    await h.rows('use schema other_db.staging');
+    expect(await h.rows('select current_database() as db, current_schema() as s, id from items')).toEqual([
+      { DB: 'OTHER_DB', S: 'STAGING', ID: 7 },
+    ]);
+    await h.rows('use dialect.public');
+    const databases = await h.rows<{ name: string }>('show databases');
+    expect(databases.map((d) => d.name)).toEqual(['DIALECT', 'OTHER_DB']);
+    const schemas = await h.rows<{ name: string }>('show schemas in database other_db');
+    expect(schemas.map((s) => s.name)).toEqual(['INFORMATION_SCHEMA', 'PUBLIC', 'STAGING']);
+  });
+
+  it('answers a missing object with 002003 and a syntax error with 001003', async () => {
+    const missing = await h.error('select * from no_such_table');
+    expect(missing.code).toBe('002003');
+    expect((missing as { sqlState?: string }).sqlState).toBe('02000');
+    expect(missing.message).toContain("Object 'NO_SUCH_TABLE' does not exist or not authorized.");
+    const syntax = await h.error('select from where');
+    expect(syntax.code).toBe('001003');
+    expect(syntax.message).toContain('syntax error');
+    const column = await h.error('select nope from people');
+    expect(column.code).toBe('000904');
+    expect(column.message).toContain("invalid identifier 'NOPE'");
+  });
+});
+
+describe('tables', () => {
+  it('creates tables with Snowflake types and describes them in Snowflake terms', async () => {
+    await h.rows(`create or replace transient table t_types (
+      a number(12,3) not null, b int primary key, c float, d varchar(50) default 'x', e string, f text, g boolean,
+      h date, i time, j timestamp_ntz, k timestamp_ltz, l timestamp_tz, m variant, n object, o array, p binary, q decimal(5,0))`);
+    const described = await h.rows<{ name: string; type: string; 'null?': string; default: string | null }>(
+      'describe table t_types',
+    );
+    expect(described.map((d) => [d.name, d.type, d['null?']])).toEqual([
+      ['A', 'NUMBER(12,3)', 'N'],
+      ['B', 'NUMBER(38,0)', 'Y'],
+      ['C', 'FLOAT', 'Y'],
+      ['D', 'VARCHAR(16777216)', 'Y'],
+      ['E', 'VARCHAR(16777216)', 'Y'],
+      ['F', 'VARCHAR(16777216)', 'Y'],
+      ['G', 'BOOLEAN', 'Y'],
+      ['H', 'DATE', 'Y'],
+      ['I', 'TIME(9)', 'Y'],
+      ['J', 'TIMESTAMP_NTZ(9)', 'Y'],
+      ['K', 'TIMESTAMP_LTZ(9)', 'Y'],
+      ['L', 'TIMESTAMP_LTZ(9)', 'Y'],
+      ['M', 'VARIANT', 'Y'],
+      ['N', 'VARIANT', 'Y'],
+      ['O', 'VARIANT', 'Y'],
+      ['P', 'BINARY(8388608)', 'Y'],
+      ['Q', 'NUMBER(5,0)', 'Y'],
+    ]);
+    const info = await h.rows<{ DATA_TYPE: string; NUMERIC_PRECISION: number | null; NUMERIC_SCALE: number | null }>(
+      "select data_type, numeric_precision, numeric_scale from information_schema.columns where table_name = 'T_TYPES' and column_name in ('A', 'B', 'C', 'D', 'M') order by ordinal_position",
+    );
+    expect(info).toEqual([
+      { DATA_TYPE: 'NUMBER', NUMERIC_PRECISION: 12, NUMERIC_SCALE: 3 },
+      { DATA_TYPE: 'NUMBER', NUMERIC_PRECISION: 38, NUMERIC_SCALE: 0 },
+      { DATA_TYPE: 'FLOAT', NUMERIC_PRECISION: null, NUMERIC_SCALE: null },
+      { DATA_TYPE: 'TEXT', NUMERIC_PRECISION: null, NUMERIC_SCALE: null },
+      { DATA_TYPE: 'VARIANT', NUMERIC_PRECISION: null, NUMERIC_SCALE: null },
+    ]);
+  });
+
+  it('does not enforce PRIMARY KEY (Snowflake does not), enforces NOT NULL', async () => {
+    await h.rows('insert into t_types (a, b) values (1, 1), (2, 1)');
+    expect(await h.rows('select count(*) as n from t_types')).toEqual([{ N: 2 }]);
+    const error = await h.error('insert into t_types (a, b) values (null, 3)');
+    expect(error.code).toBe('100072');
+  });
+
+  it('runs CREATE TABLE LIKE / AS / CLONE, ALTER TABLE ADD/DROP/RENAME COLUMN, TRUNCATE and DROP', async () => {
+    await h.rows('create table src (id int not null, name varchar)');
+    await h.rows("insert into src values (1, 'a'), (2, 'b')");
+    await h.rows('create table copy_like like src');
+    expect(await h.rows('select count(*) as n from copy_like')).toEqual([{ N: 0 }]);
+    expect((await h.error('insert into copy_like (name) values (null)')).code).toBe('100072');
+    await h.rows('create or replace table copy_as as select id, upper(name) as big from src where id > 1');
+    expect(await h.rows('select * from copy_as')).toEqual([{ ID: 2, BIG: 'B' }]);
+    await h.rows('create table copy_clone clone src');
+    expect(await h.rows('select count(*) as n from copy_clone')).toEqual([{ N: 2 }]);
+    await h.rows('alter table copy_clone add column extra number(5,1)');
+    await h.rows('alter table copy_clone rename column name to label');
+    await h.rows('alter table copy_clone drop column extra');
+    const { statement } = await h.statement('select * from copy_clone');
+    expect(statement.getColumns()?.map((c) => c.getName())).toEqual(['ID', 'LABEL']);
+    await h.rows('truncate table copy_clone');
+    expect(await h.rows('select count(*) as n from copy_clone')).toEqual([{ N: 0 }]);
+    await h.rows('drop table copy_clone');
+    expect((await h.error('select * from copy_clone')).code).toBe('002003');
+    await h.rows('drop table if exists copy_clone');
+    expect((await h.error('drop table copy_clone')).code).toBe('002003');
+  });
+
+  it('creates temporary tables visible to their session', async () => {
+    await h.rows('create temporary table scratch (id int)');
+    await h.rows('insert into scratch values (1), (2)');
+    expect(await h.rows('select sum(id) as s from scratch')).toEqual([{ S: 3 }]);
+    const tables = await h.rows<{ name: string; kind: string }>("show tables like 'SCRATCH'");
+    expect(tables.map((t) => [t.name, t.kind])).toEqual([['SCRATCH', 'TEMPORARY']]);
+    await h.rows('drop table scratch');
+  });
+
+  it('lists tables, columns and schemas with SHOW and INFORMATION_SCHEMA', async () => {
+    const tables = await h.rows<{ name: string; database_name: string; schema_name: string }>(
+      "show tables like 'SRC' in schema dialect.public",
+    );
+    expect(tables.map((t) => [t.name, t.database_name, t.schema_name])).toEqual([['SRC', 'DIALECT', 'PUBLIC']]);
+    const columns = await h.rows<{ column_name: string; data_type: string }>('show columns in table src');
+    expect(columns.map((c) => [c.column_name, JSON.parse(c.data_type).type])).toEqual([
+      ['ID', 'FIXED'],
+      ['NAME', 'TEXT'],
+    ]);
+    const info = await h.rows(
+      "select table_name, table_type from information_schema.tables where table_schema = 'PUBLIC' and table_name = 'SRC'",
+    );
+    expect(info).toEqual([{ TABLE_NAME: 'SRC', TABLE_TYPE: 'BASE TABLE' }]);
+    const other = await h.rows<{ TABLE_NAME: string }>('select table_name from other_db.information_schema.tables');
+    expect(other.map((t) => t.TABLE_NAME)).toEqual(['ITEMS']);
+  });
+});
+
+describe('DML', () => {
+  it('counts inserted, updated and deleted rows (multi-row INSERT, INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING)', async () => {
+    await h.rows('create table accounts (id int, name varchar, score number(5,2))');
+    const inserted = await h.statement("insert into accounts values (1, 'a', 1.5), (2, 'b', 2.5), (3, 'c', null)");
+    expect(inserted.statement.getNumUpdatedRows()).toBe(3);
+    expect(inserted.rows).toEqual([{ 'number of rows inserted': 3 }]);
+    const copied = await h.statement('insert into accounts select id + 10, name, score from accounts where id < 3');
+    expect(copied.statement.getNumUpdatedRows()).toBe(2);
+    const updated = await h.statement(
+      'update accounts a set a.score = 9 from (select 1 as id union all select 2) s where a.id = s.id',
+    );
+    expect(updated.statement.getNumUpdatedRows()).toBe(2);
+    expect(updated.rows).toEqual([{ 'number of rows updated': 2, 'number of multi-joined rows updated': 0 }]);
+    const deleted = await h.statement('delete from accounts using (select 11 as id) d where accounts.id = d.id');
+    expect(deleted.rows).toEqual([{ 'number of rows deleted': 1 }]);
+    expect(await h.rows('select id, score from accounts order by id')).toEqual([
+      { ID: 1, SCORE: 9 },
+      { ID: 2, SCORE: 9 },
+      { ID: 3, SCORE: null },
+      { ID: 12, SCORE: 2.5 },
+    ]);
+  });
+
+  it('MERGE with update, delete and insert reports the count of each action', async () => {
+    await h.rows('create table target (id int, v varchar)');
+    await h.rows("insert into target values (1, 'old'), (2, 'gone'), (3, 'same')");
+    await h.rows('create table changes (id int, v varchar, op varchar)');
+    await h.rows("insert into changes values (1, 'new', 'U'), (2, null, 'D'), (4, 'added', 'I')");
+    const { rows, statement } = await h.statement(`merge into target t using changes c on t.id = c.id
+      when matched and c.op = 'D' then delete
+      when matched then update set t.v = c.v
+      when not matched then insert (id, v) values (c.id, c.v)`);
+    expect(rows).toEqual([{ 'number of rows inserted': 1, 'number of rows updated': 1, 'number of rows deleted': 1 }]);
+    expect(statement.getNumUpdatedRows()).toBe(3);
+    expect(await h.rows('select * from target order by id')).toEqual([
+      { ID: 1, V: 'new' },
+      { ID: 3, V: 'same' },
+      { ID: 4, V: 'added' },
+    ]);
+  });
+
+  it('refuses a MERGE that would update one row from several source rows, as Snowflake does', async () => {
+    await h.rows("insert into changes values (1, 'again', 'U')");
+    const error = await h.error(
+      'merge into target t using changes c on t.id = c.id when matched then update set v = c.v',
+    );
+    expect(error.code).toBe('100090');
+    expect(await h.rows('select v from target where id = 1')).toEqual([{ V: 'new' }]);
+  });
+
+  it('runs BEGIN / COMMIT / ROLLBACK', async () => {
+    await h.rows('create table tx (id int)');
+    await h.rows('begin');
+    await h.rows('insert into tx values (1)');
+    await h.rows('rollback');
+    await h.rows('begin transaction');
+    await h.rows('insert into tx values (2)');
+    await h.rows('commit');
+    expect(await h.rows('select id from tx')).toEqual([{ ID: 2 }]);
+  });
+});
+
+describe('functions and expressions', () => {
+  it('supports QUALIFY with ROW_NUMBER, IFF, NVL, TRY_TO_*, TO_TIMESTAMP_NTZ, PARSE_JSON and : paths', async () => {
+    await h.rows('create table events (id int, k varchar, at timestamp_ntz, payload variant)');
+    await h.rows(`insert into events select 1, 'a', '2024-01-01 10:00:00', parse_json('{"user":{"name":"Ann","tags":["x","y"]},"n":5}')
+      union all select 2, 'a', '2024-01-02 10:00:00', parse_json('{"user":{"name":"Bob"},"n":"7"}')
+      union all select 3, 'b', '2024-01-01 09:00:00', parse_json('{}')`);
+    const latest = await h.rows(
+      `select id, k from events qualify row_number() over (partition by k order by at desc) = 1 order by k`,
+    );
+    expect(latest).toEqual([
+      { ID: 2, K: 'a' },
+      { ID: 3, K: 'b' },
+    ]);
+    const paths = await h.rows(
+      `select payload:user.name::string as name, payload:user.tags[1]::varchar as tag, payload:n::int as n, payload:user as u from events order by id`,
+    );
+    expect(paths).toEqual([
+      { NAME: 'Ann', TAG: 'y', N: 5, U: { name: 'Ann', tags: ['x', 'y'] } },
+      { NAME: 'Bob', TAG: null, N: 7, U: { name: 'Bob' } },
+      { NAME: null, TAG: null, N: null, U: null },
+    ]);
+    const misc =
+      await h.rows(`select iff(1 > 0, 'yes', 'no') as a, nvl(null, 'd') as b, try_to_number('12.5', 10, 1) as c,
+      try_to_number('abc') as d, try_to_date('2024-13-45') as e, to_timestamp_ntz('2024-03-04 05:06:07') as f,
+      try_to_boolean('yes') as g, zeroifnull(null) as h, div0(1, 0) as i, to_varchar(12) as j`);
+    expect(misc[0]).toMatchObject({ A: 'yes', B: 'd', C: 12.5, D: null, E: null, H: 0, I: 0, J: '12' });
+    expect((misc[0]?.F as Date).toISOString()).toBe('2024-03-04T05:06:07.000Z');
+  });
+
+  it('supports DATEADD, DATEDIFF, DATE_TRUNC, LISTAGG ... WITHIN GROUP, ARRAY_AGG and OBJECT_CONSTRUCT', async () => {
+    const [row = {}] = await h.rows<
+      Record<string, unknown>
+    >(`select datediff(day, '2024-01-01'::date, '2024-03-01'::date) as days,
+      date_trunc(month, '2024-05-17 10:00:00'::timestamp_ntz) as m, dateadd(hour, 3, '2024-01-01 00:00:00'::timestamp_ntz) as plus,
+      object_construct('a', 1, 'b', null, 'c', 'x') as o`);
+    expect(row.DAYS).toBe(60);
+    expect((row.M as Date).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+    expect((row.PLUS as Date).toISOString()).toBe('2024-01-01T03:00:00.000Z');
+    expect(row.O).toEqual({ a: 1, c: 'x' });
+    const agg =
+      await h.rows(`select k, listagg(id, ',') within group (order by id desc) as ids, array_agg(id) within group (order by id) as arr
+      from events group by k order by k`);
+    expect(agg).toEqual([
+      { K: 'a', IDS: '2,1', ARR: [1, 2] },
+      { K: 'b', IDS: '3', ARR: [3] },
+    ]);
+  });
+
+  it('answers constructs it cannot run with "unsupported in the local Snowflake"', async () => {
+    for (const sql of [
+      'select * from events, lateral flatten(input => payload:user.tags)',
+      'select hash(1)',
+      'select * from events at(offset => -60)',
+      'create table g (x geography)',
+    ]) {
+      const error = await h.error(sql);
+      expect(error.message).toMatch(/^unsupported in the local Snowflake: /);
+    }
+  });
+
+  it('rejects several statements in one request unless MULTI_STATEMENT_COUNT says so', async () => {
+    const error = await h.error('select 1; select 2');
+    expect(error.code).toBe('000008');
+  });
+});
