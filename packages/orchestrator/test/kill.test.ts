@@ -1,0 +1,102 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createS3ImportHandler,
+  idempotencyKeyFor,
+  type S3ImportHandlerOptions,
+  type S3ImportHandlerResponse,
+} from '../src/index.js';
+import { invokeInChild } from './child/spawn.js';
+import { MAPPING, sampleContacts } from './fixtures.js';
+import { type Harness, keysUnder, putText, s3Event, sqsEvent, startHarness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+afterEach(() => {
+  h.sf.faults.reset();
+});
+
+const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, maxRowsPerJob: 500, maxConcurrentJobs: 2 };
+
+function handlerOptions(overrides: Partial<S3ImportHandlerOptions> = {}) {
+  return {
+    object: 'Contact',
+    operation: 'insert' as const,
+    mapping: MAPPING,
+    ingest: ingestTuning,
+    // A short lease, renewed while the invocation lives: a killed one's runs out soon after.
+    leaseMs: 1500,
+    ...overrides,
+  };
+}
+
+function childSettings(event: unknown, remainingMs: number, overrides: Partial<S3ImportHandlerOptions> = {}) {
+  return {
+    s3: { endpoint: h.s3.endpoint, region: h.s3.region },
+    sf: { instanceUrl: h.sf.instanceUrl, accessToken: h.sf.accessToken, version: h.sf.apiVersion },
+    event,
+    remainingMs,
+    options: handlerOptions(overrides),
+  };
+}
+
+/** Waits until the S3 listing under `prefix` has at least `count` keys (what the child has done so far). */
+async function waitForKeys(bucket: string, prefix: string, count: number): Promise<void> {
+  while ((await keysUnder(h.s3, bucket, prefix)).length < count) await new Promise((r) => setImmediate(r));
+}
+
+function contactsWith(prefix: string) {
+  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
+}
+
+describe('defect 3: a killed invocation never leaves the run stuck', () => {
+  it('SIGKILL mid-run: a retry inside the lease is reported as not done; after it, a retry takes over and sends only what was never sent', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(4000, { prefix: 'KILL', bad: true });
+    const eTag = await putText(h.s3, bucket, 'kill.csv', sample.csv);
+    const event = sqsEvent(s3Event(bucket, 'kill.csv', eTag), 'msg-kill');
+    const runKey = idempotencyKeyFor({ bucket, key: 'kill.csv', eTag });
+    h.sf.faults.set({ jobProcessingMs: 150 });
+
+    const child = invokeInChild(childSettings(event, 120_000));
+    // Killed once two jobs are checkpointed (and so possibly closed and processing): mid-run.
+    await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 2);
+    await child.kill();
+    expect(await child.done).toBeUndefined(); // it printed nothing: it died
+
+    const handler = createS3ImportHandler({ ...handlerOptions(), s3Client: h.s3.client, connection: h.connection });
+    // The platform retries at once: the dead invocation's lease is still live, so this is not done.
+    const early = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+    expect(early.batchItemFailures).toEqual([{ itemIdentifier: 'msg-kill' }]);
+    expect(early.results[0]).toMatchObject({ ok: false, error: { code: 'RUN_IN_PROGRESS' } });
+
+    // The platform keeps retrying; once the lease has run out, a retry takes the run over.
+    let last: S3ImportHandlerResponse | undefined;
+    for (let tries = 0; tries < 2000; tries++) {
+      last = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      if (last.batchItemFailures.length === 0) break;
+      expect(last.results[0]?.error?.code).toBe('RUN_IN_PROGRESS');
+      await new Promise((r) => setTimeout(r, 50)); // the platform's retry interval
+    }
+    const result = last?.results[0]?.result;
+    expect(result?.status).toBe('completed');
+    expect(result?.summary).toMatchObject({ input: 4000, failed: sample.bad.size, succeeded: sample.goodIds.size });
+    // insert: a row sent by the killed invocation and again by the retry would be a second Contact.
+    const held = contactsWith('KILL-');
+    expect(held).toHaveLength(sample.goodIds.size);
+    expect(new Set(held.map((c) => c.External_Id__c))).toEqual(sample.goodIds);
+    const records = (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+      String(r.IdempotencyKey__c).startsWith(runKey),
+    );
+    expect(records).toHaveLength(1);
+    expect(records[0]?.Status__c).toBe('Completed with Errors');
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'kill.csv')).toEqual([]);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+  });
+});
