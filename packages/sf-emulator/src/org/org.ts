@@ -7,6 +7,7 @@ import type {
   DmlOperation,
   DmlOptions,
   DmlResult,
+  FieldDefinition,
   ObjectDefinition,
   Org,
   OrgRecord,
@@ -193,6 +194,40 @@ export interface EmulatedOrg extends Org {
    * // { deletedRecords: [{ id, deletedDate }], earliestDateAvailable, latestDateCovered }
    */
   getDeleted(objectName: string, start: ClockInput, end: ClockInput): GetDeletedResult;
+  /**
+   * Adds a field to an object while the org runs (schema drift). Existing records read it as null (checkboxes:
+   * their default, as Salesforce backfills them). The object's describe changes, with a new `Last-Modified` and
+   * `ETag`. Throws OrgError when the object is unknown, the field exists or the definition is invalid.
+   *
+   * @example
+   * org.addField('Account', { name: 'Tier__c', type: 'picklist', picklistValues: ['Gold', 'Silver'] });
+   */
+  addField(objectName: string, field: FieldDefinition): void;
+  /**
+   * Removes a custom field (`__c`) from an object and its values from every record; standard and system fields
+   * cannot be removed. Throws OrgError when the object or field is unknown.
+   *
+   * @example
+   * org.removeField('Account', 'Tier__c');
+   */
+  removeField(objectName: string, fieldName: string): void;
+  /**
+   * Removes a custom object (`__c`) with its records. Throws OrgError when another object still refers to it
+   * (remove those reference fields first) or when it is a standard object.
+   *
+   * @example
+   * org.removeObject('Invoice__c');
+   */
+  removeObject(objectName: string): void;
+  /**
+   * When the describe of an object (or, without a name, the list of objects) last changed, on the org's clock:
+   * the describe's `Last-Modified` header. Throws NOT_FOUND for an unknown object.
+   *
+   * @example
+   * org.addField('Account', { name: 'Tier__c', type: 'string' });
+   * org.describeLastModified('Account'); // the org clock's time of the change
+   */
+  describeLastModified(objectName?: string): Date;
 }
 
 const ROLLED_BACK: DmlError = {
@@ -353,6 +388,9 @@ export class LocalOrg implements EmulatedOrg {
     }
     const object = compileObject(merged, keyPrefix);
     this.definitions.set(lower, merged);
+    const changedAt = this.clock.millis();
+    this.schemaChanged.set(lower, changedAt);
+    if (!existing) this.globalSchemaChanged = changedAt;
     const store: ObjectStore = existing ?? {
       object,
       records: new Map(),
@@ -369,6 +407,96 @@ export class LocalOrg implements EmulatedOrg {
     this.rebuildIndexes(store);
     this.childCache = undefined;
     if ((merged.recordTypes?.length ?? 0) > 0) this.syncRecordTypes();
+  }
+
+  /** Per object (lower-cased name): when its definition last changed (org clock ms). */
+  private readonly schemaChanged = new Map<string, number>();
+  /** When an object was last added or removed (org clock ms). */
+  private globalSchemaChanged = 0;
+
+  describeLastModified(objectName?: string): Date {
+    if (objectName === undefined) {
+      let latest = this.globalSchemaChanged;
+      for (const at of this.schemaChanged.values()) if (at > latest) latest = at;
+      return new Date(latest);
+    }
+    const lower = objectName.toLowerCase();
+    if (!this.stores.has(lower))
+      throw new OrgError('NOT_FOUND', 'The requested resource does not exist', { status: 404 });
+    return new Date(this.schemaChanged.get(lower) ?? 0);
+  }
+
+  addField(objectName: string, field: FieldDefinition): void {
+    const store = this.requireStore(objectName);
+    if (typeof field?.name !== 'string') {
+      throw new OrgError('INVALID_FIELD', `${store.object.name}: a field definition needs a name and a type`);
+    }
+    if (store.object.byLower.has(field.name.toLowerCase())) {
+      throw new OrgError(
+        'DUPLICATE_DEVELOPER_NAME',
+        `${store.object.name}.${field.name} exists already: remove it first, or redefine the object with merge: true to change it`,
+      );
+    }
+    this.defineObject({ name: store.object.name, fields: [field], merge: true });
+    const added = store.object.byLower.get(field.name.toLowerCase());
+    if (added && added.type === 'boolean' && !added.isFormula) {
+      for (const [id, record] of store.records) {
+        if (record[added.name] === undefined) store.records.set(id, { ...record, [added.name]: added.defaultValue });
+      }
+    }
+  }
+
+  removeField(objectName: string, fieldName: string): void {
+    const store = this.requireStore(objectName);
+    const field = store.object.byLower.get(String(fieldName).toLowerCase());
+    if (!field) {
+      throw new OrgError('INVALID_FIELD', `No such column '${fieldName}' on sobject of type ${store.object.name}`, {
+        fields: [String(fieldName)],
+      });
+    }
+    if (!field.lower.endsWith('__c')) {
+      throw new OrgError(
+        'CANNOT_DELETE_FIELD',
+        `${store.object.name}.${field.name} is a standard or system field: only custom fields (__c) can be removed`,
+      );
+    }
+    const definition = this.definitions.get(store.object.lower) ?? store.object.def;
+    this.defineObject({
+      ...definition,
+      fields: definition.fields.filter((candidate) => candidate.name.toLowerCase() !== field.lower),
+      merge: false,
+    });
+    const name = field.name;
+    for (const [id, record] of store.records) {
+      if (!(name in record)) continue;
+      const { [name]: _removed, ...rest } = record;
+      store.records.set(id, rest as OrgRecord);
+    }
+  }
+
+  removeObject(objectName: string): void {
+    const store = this.requireStore(objectName);
+    if (!store.object.lower.endsWith('__c')) {
+      throw new OrgError(
+        'CANNOT_DELETE_ENTITY',
+        `${store.object.name} is a standard object: only custom objects (__c) can be removed`,
+      );
+    }
+    const referrers = this.childRelationships(store.object.name).filter(
+      (relationship) => relationship.child !== store.object,
+    );
+    if (referrers.length > 0) {
+      throw new OrgError(
+        'CANNOT_DELETE_ENTITY',
+        `${store.object.name} is referred to by ${referrers.map((r) => `${r.childSObject}.${r.field}`).join(', ')}: remove those fields first`,
+      );
+    }
+    this.stores.delete(store.object.lower);
+    this.prefixes.delete(store.object.keyPrefix);
+    this.definitions.delete(store.object.lower);
+    this.schemaChanged.delete(store.object.lower);
+    this.globalSchemaChanged = this.clock.millis();
+    this.childCache = undefined;
   }
 
   private nextKeyPrefix(): string {

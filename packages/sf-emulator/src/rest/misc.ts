@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
-import { ApiError, sendJson } from '../server/http.js';
+import { ApiError, JSON_TYPE, sendEmpty, sendJson } from '../server/http.js';
 import { requireObject } from './sobjects.js';
 
 const RELEASES: Record<number, string> = {
@@ -111,15 +112,38 @@ export function handleLimits(api: ApiRequest): void {
   });
 }
 
+/**
+ * Sends a describe body with `Last-Modified` (when the schema last changed, on the org clock) and an `ETag` (a hash
+ * of the body), answering 304 to a matching `If-None-Match` or a current `If-Modified-Since`, as Salesforce does.
+ */
+function sendDescribe(api: ApiRequest, body: unknown, lastModified: Date): void {
+  const text = JSON.stringify(body);
+  const etag = `"${createHash('sha1').update(text).digest('hex').slice(0, 20)}"`;
+  const headers = { ETag: etag, 'Last-Modified': lastModified.toUTCString() };
+  const ifNoneMatch = api.req.headers['if-none-match'];
+  const ifModifiedSince = api.req.headers['if-modified-since'];
+  const since = typeof ifModifiedSince === 'string' ? Date.parse(ifModifiedSince) : Number.NaN;
+  const unchanged =
+    typeof ifNoneMatch === 'string'
+      ? ifNoneMatch.split(',').some((tag) => tag.trim() === etag)
+      : Number.isFinite(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
+  if (unchanged) {
+    sendEmpty(api.res, 304, headers);
+    return;
+  }
+  api.res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), ...headers });
+  api.res.end(text);
+}
+
 /** `GET sobjects`. */
 export function handleDescribeGlobal(api: ApiRequest): void {
-  sendJson(api.res, 200, api.ctx.org.describeGlobal());
+  sendDescribe(api, api.ctx.org.describeGlobal(), api.ctx.org.describeLastModified());
 }
 
 /** `GET sobjects/{T}/describe`. */
 export function handleDescribe(api: ApiRequest, objectName: string): void {
   requireObject(api.ctx.org, objectName);
-  sendJson(api.res, 200, api.ctx.org.describe(objectName));
+  sendDescribe(api, api.ctx.org.describe(objectName), api.ctx.org.describeLastModified(objectName));
 }
 
 /**

@@ -213,7 +213,7 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
 }
 
 /** Converts a formula's raw result to its declared type (null when it does not fit). */
-function typedFormula(
+export function typedFormula(
   compute: (record: Record<string, unknown>) => unknown,
   returnType: Exclude<FieldType, 'formula' | 'autonumber'>,
   scale: number | undefined,

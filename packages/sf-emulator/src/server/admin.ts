@@ -4,6 +4,9 @@
  * shape `[{ message, errorCode }]`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FieldDefinition, ObjectDefinition } from '../contract.js';
+import { compileFormula } from '../schema/formula.js';
+import { typedFormula } from '../schema/sfdx.js';
 import type { EmulatorContext } from './context.js';
 import { ApiError, readJsonObject, sendJson } from './http.js';
 
@@ -98,6 +101,79 @@ async function recycleBinRoute(
   throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
 }
 
+/**
+ * A field definition from JSON: a formula given as `formula: { returnType, source }` is compiled here (JSON cannot
+ * carry a compute function).
+ */
+function fieldFromJson(value: unknown): FieldDefinition {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ApiError(400, 'INVALID_FIELD', 'A field definition is an object: { name, type, ... } (see docs/org.md)');
+  }
+  const field = value as FieldDefinition & { formula?: { returnType?: string; source?: unknown } };
+  if (field.type === 'formula' && field.formula && !field.formula.compute) {
+    const { returnType, source } = field.formula;
+    if (typeof source !== 'string' || typeof returnType !== 'string') {
+      throw new ApiError(400, 'INVALID_FIELD', `${field.name}: a formula field takes formula: { returnType, source }`);
+    }
+    try {
+      const compute = typedFormula(compileFormula(source), returnType as never, field.scale);
+      return { ...field, formula: { returnType: returnType as never, source, compute } };
+    } catch (error) {
+      throw new ApiError(400, 'INVALID_FIELD', `${field.name}: ${(error as Error).message}`);
+    }
+  }
+  return field;
+}
+
+/**
+ * `POST /_emulator/objects` `{ name, fields: [...] , ...ObjectDefinition }` adds or replaces an object (`merge: true`
+ * merges fields into it); `DELETE /_emulator/objects/{T}` removes a custom object; `POST
+ * /_emulator/objects/{T}/fields` `{ name, type, ... }` adds a field; `DELETE /_emulator/objects/{T}/fields/{F}`
+ * removes a custom field. Changes answer `{ object, lastModifiedDate }` (201 for additions, 200 for removals).
+ */
+async function objectsRoute(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  segments: string[],
+): Promise<void> {
+  const org = ctx.org;
+  const [, objectName, fields, fieldName] = segments;
+  const changed = (status: number, name: string) =>
+    sendJson(res, status, { object: name, lastModifiedDate: org.describeLastModified(name).toISOString() });
+  if (objectName === undefined) {
+    if (req.method !== 'POST') throw methodNotAllowed(req.method ?? '', ['POST']);
+    const body = await readJsonObject(req);
+    if (typeof body.name !== 'string' || !Array.isArray(body.fields)) {
+      throw new ApiError(
+        400,
+        'INVALID_TYPE',
+        'POST /_emulator/objects takes an object definition: { name, fields: [...] }',
+      );
+    }
+    org.defineObject({ ...(body as unknown as ObjectDefinition), fields: body.fields.map(fieldFromJson) });
+    changed(201, org.getObject(body.name)?.name ?? body.name);
+    return;
+  }
+  if (fields === undefined) {
+    if (req.method !== 'DELETE') throw methodNotAllowed(req.method ?? '', ['DELETE']);
+    org.removeObject(objectName);
+    sendJson(res, 200, { object: objectName, lastModifiedDate: org.describeLastModified().toISOString() });
+    return;
+  }
+  if (fields !== 'fields' || segments.length > 4)
+    throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (fieldName === undefined) {
+    if (req.method !== 'POST') throw methodNotAllowed(req.method ?? '', ['POST']);
+    org.addField(objectName, fieldFromJson(await readJsonObject(req)));
+    changed(201, org.getObject(objectName)?.name ?? objectName);
+    return;
+  }
+  if (req.method !== 'DELETE') throw methodNotAllowed(req.method ?? '', ['DELETE']);
+  org.removeField(objectName, fieldName);
+  changed(200, org.getObject(objectName)?.name ?? objectName);
+}
+
 /** Routes one authenticated `/_emulator/...` request; `segments` follow `/_emulator/`. */
 export async function handleAdmin(
   ctx: EmulatorContext,
@@ -108,6 +184,7 @@ export async function handleAdmin(
 ): Promise<void> {
   const [head, second] = segments;
   if (head === 'clock' && segments.length === 1) return clockRoute(ctx, req, res);
+  if (head === 'objects') return objectsRoute(ctx, req, res, segments);
   if (head === 'recycle-bin' && segments.length <= 2) return recycleBinRoute(ctx, req, res, second, query);
   throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
 }
