@@ -83,7 +83,7 @@ export class Progress {
   private draw(now: number): void {
     this.lastDraw = now;
     this.drawn = true;
-    const columns = this.out.io.stderr.columns ?? 120;
+    const columns = this.out.io.stderr.columns || 120; // a pseudo-terminal without a size reports 0
     this.out.io.stderr.write(`\r\x1b[2K${this.text(now).slice(0, Math.max(20, columns - 1))}`);
   }
 }

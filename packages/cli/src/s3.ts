@@ -1,4 +1,4 @@
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { LoadedConfig } from './config.js';
 import { UsageError } from './errors.js';
 
@@ -13,11 +13,12 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
  * An S3 client for a run: the org's `s3` settings when it has some (the `local` org of `kicksaw dev`
  * points at the local S3), else the AWS SDK's own chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...).
  */
-export function s3ClientFor(
+export async function s3ClientFor(
   config: LoadedConfig,
   orgName: string | undefined,
   env: Record<string, string | undefined>,
-): { client: S3Client; region: string } {
+): Promise<{ client: S3Client; region: string }> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const stored = orgName ? config.orgs.get(orgName)?.org.s3 : undefined;
   const secrets = orgName ? config.secrets.orgs?.[orgName] : undefined;
   const settings: S3ClientConfig = {};

@@ -3,13 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KicksawError } from '@kicksaw/core';
-import {
-  connect,
-  ENV_NAMES,
-  parseSalesforceConfig,
-  type ResolvedConfig,
-  type SalesforceConfig,
-} from '@kicksaw/sf-bulk';
+import type { ResolvedConfig, SalesforceConfig } from '@kicksaw/sf-bulk';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Connection } from 'jsforce';
 import type { LoadedConfig, StoredOrg } from './config.js';
@@ -37,6 +31,7 @@ export const LOGIN_EXAMPLE =
 async function envSettings(
   env: Record<string, string | undefined>,
 ): Promise<{ values: Record<string, string>; names: string[] }> {
+  const { ENV_NAMES } = await import('@kicksaw/sf-bulk');
   const values: Record<string, string> = {};
   const names: string[] = [];
   for (const [key, name] of Object.entries(ENV_NAMES)) {
@@ -143,6 +138,7 @@ export async function resolveOrg(
   env: Record<string, string | undefined>,
   out: Output,
 ): Promise<ResolvedOrg> {
+  const { ENV_NAMES, parseSalesforceConfig } = await import('@kicksaw/sf-bulk');
   const fromEnv = await envSettings(env);
   const name = requested ?? env.KICKSAW_ORG?.trim() ?? config.defaultOrg;
   let base: Record<string, string> | undefined;
@@ -178,6 +174,13 @@ export async function resolveOrg(
   let merged: Record<string, string> = { ...(base ?? {}), ...fromEnv.values };
   // SF_* that make a whole login of another kind (an access token over a stored password) replace the stored one.
   if (base && fromEnv.names.length) {
+    const safeMode = (values: Record<string, string>) => {
+      try {
+        return parseSalesforceConfig(values as SalesforceConfig).mode;
+      } catch {
+        return undefined;
+      }
+    };
     const envMode = safeMode(fromEnv.values);
     if (envMode && envMode !== safeMode(base)) merged = { ...fromEnv.values };
   }
@@ -199,14 +202,6 @@ export async function resolveOrg(
     });
   }
   return { name: base ? name : undefined, source, config: resolved, overriddenBy: base ? fromEnv.names : [] };
-}
-
-function safeMode(values: Record<string, string>): string | undefined {
-  try {
-    return parseSalesforceConfig(values as SalesforceConfig).mode;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `, nearest: X` when a known name is close to `name`. */
@@ -240,6 +235,7 @@ export async function openConnection(
   out: Output,
   env: Record<string, string | undefined>,
 ): Promise<Connection> {
+  const { connect } = await import('@kicksaw/sf-bulk');
   try {
     return await connect(org.config, {
       logger: out.logger(),
@@ -249,6 +245,19 @@ export async function openConnection(
   } catch (error) {
     throw explainSalesforceError(error, org);
   }
+}
+
+/**
+ * Retries of HTTP calls on network errors and 5xx: jsforce's and sf-bulk's defaults (5 retries from 500 ms,
+ * doubling), with the first delay from KICKSAW_RETRY_DELAY_MS (tests shorten it).
+ */
+export function httpRetry(env: Record<string, string | undefined>): { maxRetries: number; minTimeout: number } {
+  return { maxRetries: 5, minTimeout: Number(env.KICKSAW_RETRY_DELAY_MS ?? 500) };
+}
+
+/** sf-bulk's `http` option with the same retries. */
+export function bulkHttp(env: Record<string, string | undefined>): { maxRetries: number; retryDelayMs: number } {
+  return { maxRetries: 5, retryDelayMs: Number(env.KICKSAW_RETRY_DELAY_MS ?? 500) };
 }
 
 /** The URL a resolved org talks to first. */
@@ -270,7 +279,7 @@ export function explainSalesforceError(error: unknown, org: ResolvedOrg | undefi
   const where = org ? orgUrl(org.config) : 'the org';
   const label = org?.name ? `org "${org.name}"` : 'the org';
   if (NETWORK.test(text)) {
-    return new CliError(`Cannot reach ${label} at ${where} (${text.match(NETWORK)?.[0]})`, {
+    return new CliError(`Cannot reach ${label} at ${where} (${text.match(NETWORK)?.[0]}; retried 5 times)`, {
       code: 'ORG_UNREACHABLE',
       hint: `Check the URL and your network${org?.name === 'local' ? ', and that `kicksaw dev` is running' : ''}; \`kicksaw org test${org?.name ? ` ${org.name}` : ''}\` checks the login.`,
       cause: error,

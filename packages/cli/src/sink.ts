@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { encodeLine } from '@kicksaw/error-report';
 
 /** Where rows go: stdout or a file written beside its final name and renamed at the end (never half-written). */
 export class RowSink {
@@ -52,6 +51,9 @@ export type RowFormat = 'csv' | 'json' | 'ndjson' | 'table';
 
 const CSV = { delimiter: ',', lineEnding: '\n', neutralizeFormulas: false };
 
+/** `@kicksaw/error-report`'s `encodeLine`: passed in so that it loads only when rows are written. */
+export type EncodeLine = (cells: readonly unknown[], format: typeof CSV) => string;
+
 /** Writes records in a format, header first for CSV; `table` aligns a first batch of rows, then keeps its widths. */
 export class RowWriter {
   private columns: string[] | undefined;
@@ -62,6 +64,7 @@ export class RowWriter {
   constructor(
     private readonly sink: RowSink,
     private readonly format: RowFormat,
+    private readonly encodeLine: EncodeLine,
     columns?: string[],
   ) {
     this.columns = columns;
@@ -77,9 +80,9 @@ export class RowWriter {
     if (!this.columns || this.columns.length === 0) this.columns = Object.keys(record);
     switch (this.format) {
       case 'csv':
-        if (this.rows === 1) await this.sink.write(encodeLine(this.columns, CSV));
+        if (this.rows === 1) await this.sink.write(this.encodeLine(this.columns, CSV));
         await this.sink.write(
-          encodeLine(
+          this.encodeLine(
             this.columns.map((c) => record[c]),
             CSV,
           ),
@@ -102,7 +105,7 @@ export class RowWriter {
   async end(): Promise<void> {
     if (this.format === 'json') await this.sink.write(this.rows === 0 ? '[]\n' : '\n]\n');
     if (this.format === 'csv' && this.rows === 0 && this.columns?.length)
-      await this.sink.write(encodeLine(this.columns, CSV));
+      await this.sink.write(this.encodeLine(this.columns, CSV));
     if (this.format === 'table') await this.flushTable();
   }
 

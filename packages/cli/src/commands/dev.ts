@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import type { Command } from 'commander';
 import { action, example, positiveInt, type RunState } from '../command-kit.js';
 import { saveSecrets, saveUserConfig } from '../config.js';
@@ -42,6 +41,7 @@ export function registerDev(program: Command, state: RunState): void {
           const dir = resolve(ctx.io.cwd, o.dir);
           await mkdir(dir, { recursive: true });
           quietSqliteWarning();
+          const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
           const sf = await startSalesforceEmulator({
             port: o.sfPort,
             integrationObjects: true,

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { type BulkOperation, type RowOutcome, timestamp } from '@kicksaw/core';
-import { type CsvRow, createMapper, type Mapping, readCsv } from '@kicksaw/csv';
-import { createErrorReport, type ErrorReportWriter } from '@kicksaw/error-report';
-import { importCsv } from '@kicksaw/orchestrator';
-import { type IngestInput, type IngestSummary, ingest } from '@kicksaw/sf-bulk';
+import type { CsvRow, Mapping } from '@kicksaw/csv';
+import type { ErrorReportWriter } from '@kicksaw/error-report';
+import type { ImportCsvResult } from '@kicksaw/orchestrator';
+import type { IngestInput, IngestSummary } from '@kicksaw/sf-bulk';
 import { type Command, Option } from 'commander';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
 import type { CommandContext } from '../context.js';
@@ -12,7 +12,7 @@ import { CliError, EXIT_CODES, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
 import { parseS3Uri, s3ClientFor } from '../s3.js';
-import { explainSalesforceError, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainSalesforceError, withNearestNames } from '../salesforce.js';
 
 interface ImportOptions {
   object: string;
@@ -95,6 +95,11 @@ async function importLocal(
     }
   });
 
+  const [{ readCsv, createMapper }, { createErrorReport }, { ingest }] = await Promise.all([
+    import('@kicksaw/csv'),
+    import('@kicksaw/error-report'),
+    import('@kicksaw/sf-bulk'),
+  ]);
   const reader = readCsv(path);
   const mapper = mapping ? createMapper(mapping) : undefined;
   if (mapper) mapper.check(await reader.header(), path);
@@ -150,6 +155,7 @@ async function importLocal(
     ...(o.externalId ? { externalIdField: o.externalId } : {}),
     records: records(),
     api: o.api,
+    http: bulkHttp(ctx.env),
     logger,
     source: path,
     onProgress: (p) =>
@@ -231,7 +237,8 @@ async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, oper
   const connection = await ctx.connection();
   const org = await ctx.org();
   const config = await ctx.config();
-  const { client, region } = s3ClientFor(config, org.name, ctx.env);
+  const { client, region } = await s3ClientFor(config, org.name, ctx.env);
+  const { importCsv } = await import('@kicksaw/orchestrator');
   const progress = new Progress(ctx.out, `import ${o.object}`);
   const created = new Set<string>();
   const logger = ctx.out.logger((message, context) => {
@@ -240,7 +247,7 @@ async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, oper
       progress.line(`job ${context.jobId} created (${count(Number(context?.rows ?? 0))} rows)`);
     }
   });
-  let result: Awaited<ReturnType<typeof importCsv>>;
+  let result: ImportCsvResult;
   try {
     result = await untilAborted(
       ctx.signal,
@@ -258,6 +265,7 @@ async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, oper
         logger,
         ingest: {
           api: o.api,
+          http: bulkHttp(ctx.env),
           onProgress: (p) =>
             progress.update({
               rowsRead: p.rowsRead,

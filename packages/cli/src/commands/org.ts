@@ -1,16 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { isCancel, password as promptPassword } from '@clack/prompts';
 import type { ResolvedConfig } from '@kicksaw/sf-bulk';
 import { type Command, Option } from 'commander';
-import { OAuth2 } from 'jsforce';
 import { action, example, type RunState } from '../command-kit.js';
 import { type ConfigFile, type SecretsFile, type StoredOrg, saveSecrets, saveUserConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { table } from '../output.js';
-import { explainSalesforceError, nearest, openConnection, orgUrl, type ResolvedOrg } from '../salesforce.js';
+import { explainSalesforceError, httpRetry, nearest, openConnection, type ResolvedOrg } from '../salesforce.js';
 
 interface LoginOptions {
   alias: string;
@@ -29,19 +27,24 @@ interface LoginOptions {
   setDefault?: boolean;
 }
 
-/** Who the connection is: from the identity URL. */
+/** Who the connection is: the identity URL the API lists, read with jsforce's retries (tunable for tests). */
 async function whoAmI(ctx: CommandContext, org: ResolvedOrg) {
   const conn = await openConnection(org, ctx.out, ctx.env);
+  const options = { retry: httpRetry(ctx.env) } as never;
   try {
-    const identity = await conn.identity();
+    const resources = (await conn.request({ method: 'GET', url: `/services/data/v${conn.version}/` }, options)) as {
+      identity?: string;
+    };
+    const identity = (await conn.request(
+      { method: 'GET', url: resources.identity ?? '/services/oauth2/userinfo' },
+      options,
+    )) as { username?: string; preferred_username?: string; organization_id: string; user_id: string };
     return {
       instanceUrl: conn.instanceUrl,
-      username: identity.username,
+      username: identity.username ?? identity.preferred_username ?? '',
       orgId: identity.organization_id,
       userId: identity.user_id,
       apiVersion: conn.version,
-      accessToken: conn.accessToken ?? undefined,
-      refreshToken: conn.refreshToken ?? undefined,
     };
   } catch (error) {
     throw explainSalesforceError(error, org);
@@ -58,6 +61,7 @@ async function secret(
   const fromEnv = ctx.env[envName]?.trim();
   if (fromEnv) return fromEnv;
   if (ctx.io.stdin.isTTY && ctx.io.stderr.isTTY && !ctx.flags.json) {
+    const { isCancel, password: promptPassword } = await import('@clack/prompts');
     const value = await promptPassword({ message: label, output: ctx.io.stderr as NodeJS.WriteStream });
     if (isCancel(value)) throw new CliError('Login cancelled', { code: 'CANCELLED' });
     return value;
@@ -69,6 +73,7 @@ async function secret(
 async function webLogin(ctx: CommandContext, o: LoginOptions, loginUrl: string) {
   const port = Number(o.callbackPort);
   const redirectUri = `http://localhost:${port}/OauthRedirect`;
+  const { OAuth2 } = await import('jsforce');
   const oauth2 = new OAuth2({ loginUrl, clientId: o.clientId as string, redirectUri });
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('hex');
@@ -440,5 +445,4 @@ export function registerOrg(program: Command, state: RunState): void {
       ),
     'kicksaw org test prod',
   );
-  void orgUrl;
 }

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { query } from '@kicksaw/sf-bulk';
 import { type Command, Option } from 'commander';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
 import { CliError, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
-import { explainSalesforceError, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainSalesforceError, withNearestNames } from '../salesforce.js';
 import { type RowFormat, RowSink, RowWriter, selectedColumns } from '../sink.js';
 
 interface QueryCommandOptions {
@@ -42,8 +41,12 @@ export function registerQuery(program: Command, state: RunState): void {
           const format: RowFormat = o.format ?? (outPath ? formatOf(outPath) : ctx.io.stdout.isTTY ? 'table' : 'csv');
           const connection = await ctx.connection();
           const org = await ctx.org();
+          const [{ query }, { encodeLine }] = await Promise.all([
+            import('@kicksaw/sf-bulk'),
+            import('@kicksaw/error-report'),
+          ]);
           const sink = new RowSink(ctx.io.stdout, outPath);
-          const writer = inline ? undefined : new RowWriter(sink, format, selectedColumns(soql as string));
+          const writer = inline ? undefined : new RowWriter(sink, format, encodeLine, selectedColumns(soql as string));
           const records: Array<Record<string, unknown>> = [];
           const progress = new Progress(ctx.out, 'query');
           let rows = 0;
@@ -52,6 +55,7 @@ export function registerQuery(program: Command, state: RunState): void {
               all: o.all === true,
               api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
               logger: ctx.out.logger(),
+              http: bulkHttp(ctx.env),
             })) {
               rows += 1;
               if (writer) await writer.write(record);
