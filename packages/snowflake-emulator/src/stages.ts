@@ -119,8 +119,13 @@ export function nested(options: FormatOptions, prefix: string): FormatOptions {
   return out;
 }
 
+/** A folder name for an object name: letters, digits, `_`, `$` and `-` as they are, anything else as `~HH`. */
 function safeSegment(name: string): string {
-  return encodeURIComponent(name);
+  return name.replace(/[^A-Za-z0-9_$-]/g, (c) => `~${c.codePointAt(0)?.toString(16)}~`);
+}
+
+function fromSegment(segment: string): string {
+  return segment.replace(/~([0-9a-f]+)~/g, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)));
 }
 
 /** Stage storage in folders: user stages, table stages, named stages and session-temporary stages. */
@@ -443,9 +448,9 @@ export class Stages implements StageCommands {
           for (const stage of await readdir(join(base, db, schema))) {
             rows.push([
               String(Math.floor(Date.now() / 1000)),
-              decodeURIComponent(stage),
-              decodeURIComponent(db),
-              decodeURIComponent(schema),
+              fromSegment(stage),
+              fromSegment(db),
+              fromSegment(schema),
               '',
               'N',
               'N',

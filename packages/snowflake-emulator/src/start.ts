@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CopyInto } from './copy-into.js';
 import { Engine } from './engine.js';
@@ -109,6 +110,8 @@ interface QueryState {
   outcome?: StatementOutcome;
   error?: SnowflakeSqlError;
   chunkFiles: string[];
+  /** Ends a fault-injected delay early when the query is aborted. */
+  aborter: AbortController;
 }
 
 const DRIVER_PARAMETERS = (threshold: number) => [
@@ -308,7 +311,13 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       startedAt: new Date(),
       endedAt: undefined,
     };
-    const state: QueryState = { record, session, done: Promise.resolve(), chunkFiles: [] };
+    const state: QueryState = {
+      record,
+      session,
+      done: Promise.resolve(),
+      chunkFiles: [],
+      aborter: new AbortController(),
+    };
     queries.set(queryId, state);
     if (queries.size > 10000) {
       const oldest = queries.keys().next().value as string;
@@ -318,7 +327,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       session.running = queryId;
       try {
         const slow = faults.slowQueryMs(request.sqlText);
-        if (slow > 0) await new Promise((resolve) => setTimeout(resolve, slow));
+        if (slow > 0) await delay(slow, undefined, { signal: state.aborter.signal }).catch(() => undefined);
         if (record.status === 'ABORTED')
           throw new SnowflakeSqlError('SQL execution canceled', { sfCode: '000604', sqlState: '57014' });
         const outcome = await runStatement(session, runtime, request, queryId);
@@ -383,6 +392,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const abort = async (state: QueryState) => {
     if (finished(state)) return;
     state.record.status = 'ABORTED';
+    state.aborter.abort();
     if (state.session.running === state.record.queryId) {
       try {
         state.session.connection.interrupt();
@@ -508,7 +518,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
         response.end('result chunk not found (results live until their session ends)');
         return;
       }
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': chunk.uncompressedSize });
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': chunk.uncompressedSize });
       createReadStream(chunk.path).pipe(response);
       return;
     }

@@ -159,8 +159,8 @@ function bindLiteral(bind: Bind | undefined, value: unknown, index: number): str
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   switch (bind.type.toUpperCase()) {
     case 'FIXED':
-      if (/^-?\d+$/.test(text)) return text;
-      return `CAST(${sqlString(text)} AS DECIMAL(38,0))`;
+      if (/^-?\d+(\.\d+)?$/.test(text)) return text;
+      return sqlString(text);
     case 'REAL':
       return `CAST(${sqlString(text)} AS DOUBLE)`;
     case 'BOOLEAN':
@@ -191,9 +191,10 @@ function bindLiteral(bind: Bind | undefined, value: unknown, index: number): str
 function bindCastType(type: string): string | undefined {
   switch (type.toUpperCase()) {
     case 'FIXED':
-      return 'DECIMAL(38,0)';
     case 'REAL':
-      return 'DOUBLE';
+      // The driver types a whole column by its first row (0 is FIXED, 0.5 REAL): the text goes to
+      // the target column's type as it is, so later rows keep their fractions.
+      return undefined;
     case 'BOOLEAN':
       return 'BOOLEAN';
     case 'VARIANT':
