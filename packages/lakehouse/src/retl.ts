@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Logger, type SalesforceRecord, silentLogger } from '@kicksaw/core';
 import { type IngestOptions, ingest } from '@kicksaw/sf-bulk';
+import { describeFresh } from './describe.js';
 import { LakehouseError } from './errors.js';
 import type { LakehouseBaseOptions } from './options.js';
 import type { ColumnSpec, SqlValue, Warehouse } from './warehouse.js';
@@ -193,6 +194,13 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
     const signal = options.signal;
     const clearNulls = options.clearNulls === true;
     let keyMissing = false;
+    // Columns that are not sent: the key of an insert when it is no field of the object (a warehouse key),
+    // and everything but Id for a delete.
+    let sendKey = true;
+    if (operation === 'insert') {
+      const describe = await describeFresh(options.connection, options.object);
+      sendKey = describe.fields.some((f) => f.name.toLowerCase() === (key as string).toLowerCase());
+    }
     async function* staged(): AsyncGenerator<SqlValue[]> {
       let seq = 0;
       for await (const row of warehouse.query(
@@ -206,6 +214,7 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
         seq++;
         const record: SalesforceRecord = {};
         for (const [field, value] of Object.entries(row)) {
+          if (operation === 'delete' ? field.toLowerCase() !== 'id' : !sendKey && field === key) continue;
           const converted = toSalesforceValue(value);
           // NULL: left unchanged (an empty cell) unless clearNulls (#N/A).
           record[field] = converted === null ? (clearNulls ? null : '') : converted;

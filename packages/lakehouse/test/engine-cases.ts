@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTable,
   DELETED_AT_COLUMN,
+  jobResultsIntoTable,
   LakehouseError,
+  queryIntoTable,
   RETL_RESULTS_TABLE,
   readSyncState,
   reverseEtl,
@@ -434,6 +436,176 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
         );
         const num = (v: unknown) => (v === null ? null : Number(v));
         expect(back.map((r) => [r.k, r.n, num(r.a)])).toEqual(sent.map((r) => [r.k, r.n, num(r.a)]));
+      });
+    });
+
+    it('catches late commits inside the lookback, records purged from the recycle bin, and reconciles Ids after the replication window', async () => {
+      await withWarehouse(async (warehouse) => {
+        const seeded = sf.org.seed(
+          'Case',
+          Array.from({ length: 6 }, (_, i) => ({ Subject: `Case ${i}` })),
+        );
+        await sync({ connection, warehouse, objects: 'Case', pollIntervalMs: 5, now: orgNow });
+        const cursor = (await readSyncState(warehouse, 'Case'))?.cursorValue as Date;
+        const after = new Date(cursor.getTime() + HOUR);
+
+        // A transaction that committed after the sync with a SystemModstamp 5 minutes before the cursor.
+        sf.clock.set(new Date(cursor.getTime() - 5 * 60_000));
+        const [late] = sf.org.dml('insert', 'Case', [{ Subject: 'committed late' }]);
+        sf.clock.set(after);
+        // Deleted, then purged from the recycle bin: gone from every query, known only to the replication API.
+        sf.org.dml('delete', 'Case', [{ Id: seeded[0]?.Id }]);
+        sf.org.emptyRecycleBin([seeded[0]?.Id as string]);
+        sf.clock.advance(2 * 60_000);
+        const second = await sync({ connection, warehouse, objects: 'Case', pollIntervalMs: 5, now: orgNow });
+        expect(second.objects[0]).toMatchObject({
+          mode: 'incremental',
+          inserted: 1,
+          deleted: 1,
+          deleteCheck: 'replication',
+        });
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const marked = await rows(
+          warehouse,
+          `SELECT ${q('Id')} AS id FROM ${warehouse.quoteTable('Case')} WHERE ${q('IsDeleted')} = TRUE`,
+        );
+        expect(marked.map((r) => r.id)).toEqual([seeded[0]?.Id]);
+        expect(
+          (
+            await rows(
+              warehouse,
+              `SELECT ${q('Id')} AS id FROM ${warehouse.quoteTable('Case')} WHERE ${q('Id')} = '${late?.id}'`,
+            )
+          ).length,
+        ).toBe(1);
+
+        // Past the replication window (16 days later): a hard delete is found by comparing Ids.
+        sf.clock.advance(16 * 24 * HOUR);
+        sf.org.dml('hardDelete', 'Case', [{ Id: seeded[1]?.Id }]);
+        sf.clock.advance(2 * 60_000);
+        const third = await sync({ connection, warehouse, objects: 'Case', pollIntervalMs: 5, now: orgNow });
+        expect(third.objects[0]).toMatchObject({ deleted: 1, deleteCheck: 'reconcile' });
+        await warehouse.execute(
+          `DELETE FROM ${warehouse.quoteTable('Case')} WHERE ${q('Id')} IN ('${seeded[0]?.Id}', '${seeded[1]?.Id}')`,
+        );
+        await expectTableEqualsOrg(warehouse, sf, 'Case', { fields: ['Id', 'Subject', 'IsDeleted', 'SystemModstamp'] });
+      });
+    });
+
+    it('follows schema drift: a new field becomes a column, a removed field keeps its column and data, a type change is reported', async () => {
+      await withWarehouse(async (warehouse) => {
+        const org = sf.org as unknown as {
+          addField(object: string, field: Record<string, unknown>): void;
+          removeField(object: string, field: string): void;
+        };
+        org.addField('Contact', { name: 'Old__c', type: 'string', length: 20 });
+        org.addField('Contact', { name: 'Score__c', type: 'double', precision: 5, scale: 0 });
+        const [c] = sf.org.seed('Contact', [{ LastName: 'Drift', Old__c: 'keep me', Score__c: 7 }]);
+        await sync({ connection, warehouse, objects: 'Contact', pollIntervalMs: 5, now: orgNow });
+
+        sf.clock.advance(HOUR);
+        org.addField('Contact', { name: 'New__c', type: 'string', length: 20 });
+        org.removeField('Contact', 'Old__c');
+        org.removeField('Contact', 'Score__c');
+        org.addField('Contact', { name: 'Score__c', type: 'string', length: 10 });
+        sf.org.dml('update', 'Contact', [{ Id: c?.Id, New__c: 'fresh', LastName: 'Drifted' }]);
+        sf.clock.advance(2 * 60_000);
+        const second = await sync({ connection, warehouse, objects: 'Contact', pollIntervalMs: 5, now: orgNow });
+        const summary = second.objects[0];
+        expect(summary?.columnsAdded).toEqual(['New__c']);
+        expect(summary?.columnsNotInSalesforce).toEqual(['Old__c']);
+        expect(summary?.typeChanges.map((t) => t.column)).toEqual(['Score__c']);
+        expect(summary?.typeChanges[0]?.hint).toMatch(/full/);
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const [row] = await rows(
+          warehouse,
+          `SELECT ${q('LastName')} AS l, ${q('New__c')} AS n, ${q('Old__c')} AS o FROM ${warehouse.quoteTable('Contact')} WHERE ${q('Id')} = '${c?.Id}'`,
+        );
+        expect(row).toEqual({ l: 'Drifted', n: 'fresh', o: 'keep me' });
+      });
+    });
+
+    it("sends any SOQL into a table (locator pages) and a Bulk ingest job's results into a table", async () => {
+      await withWarehouse(async (warehouse) => {
+        const [parent] = sf.org.seed('Account', [{ Name: 'Parent Co' }]);
+        sf.org.seed(
+          'Contact',
+          Array.from({ length: 25 }, (_, i) => ({ LastName: `Q${i}`, AccountId: parent?.Id })),
+        );
+        const summary = await queryIntoTable({
+          connection,
+          warehouse,
+          soql: `SELECT Id, LastName, Account.Name, CreatedDate FROM Contact WHERE AccountId = '${parent?.Id}'`,
+          table: 'parent_contacts',
+          api: 'bulk',
+          pageSize: 10,
+          pollIntervalMs: 5,
+        });
+        expect(summary).toMatchObject({ rows: 25, columns: ['Id', 'LastName', 'Account.Name', 'CreatedDate'] });
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const got = await rows(
+          warehouse,
+          `SELECT count(DISTINCT ${q('Id')}) AS n, min(${q('Account.Name')}) AS a FROM ${warehouse.quoteTable('parent_contacts')}`,
+        );
+        expect(Number(got[0]?.n)).toBe(25);
+        expect(got[0]?.a).toBe('Parent Co');
+
+        // A job with a failure: its results land in one table.
+        await warehouse.createTable('leads_out', [
+          { name: 'k', type: { kind: 'text' } },
+          { name: 'LastName', type: { kind: 'text' } },
+          { name: 'Company', type: { kind: 'text' } },
+        ]);
+        await warehouse.load(
+          'leads_out',
+          ['k', 'LastName', 'Company'],
+          [
+            ['1', 'Ok', 'A'],
+            ['2', 'Ok too', 'B'],
+            ['3', 'Fails', 'C'],
+          ],
+        );
+        sf.faults.set({
+          rowErrors: [
+            { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', rate: 1, when: (r) => r.LastName === 'Fails' },
+          ],
+        });
+        let retl: Awaited<ReturnType<typeof reverseEtl>>;
+        try {
+          retl = await reverseEtl({
+            connection,
+            warehouse,
+            object: 'Lead',
+            operation: 'insert',
+            key: 'k',
+            sql: `SELECT ${q('LastName')}, ${q('Company')}, ${q('k')} FROM ${warehouse.quoteTable('leads_out')}`,
+            ingest: { api: 'bulk' },
+            pollIntervalMs: 5,
+          }).catch((e: unknown) => {
+            throw e;
+          });
+        } finally {
+          sf.faults.reset();
+        }
+        expect(retl).toMatchObject({ sent: 3, succeeded: 2, failed: 1 });
+        const [job] = await rows(
+          warehouse,
+          `SELECT DISTINCT job_id FROM ${warehouse.quoteTable(RETL_RESULTS_TABLE)} WHERE run_id = '${retl.runId}'`,
+        );
+        const results = await jobResultsIntoTable({
+          connection,
+          warehouse,
+          jobId: String(job?.job_id),
+          table: 'lead_job',
+        });
+        expect(results).toMatchObject({ succeeded: 2, failed: 1, unprocessed: 0 });
+        const failed = await rows(
+          warehouse,
+          `SELECT ${q('LastName')} AS l, sf_error FROM ${warehouse.quoteTable('lead_job')} WHERE result = 'failed'`,
+        );
+        expect(failed).toEqual([
+          { l: 'Fails', sf_error: expect.stringContaining('FIELD_CUSTOM_VALIDATION_EXCEPTION') },
+        ]);
       });
     });
   });
