@@ -22,6 +22,7 @@ import {
   headObject,
   listKeys,
   readCachedJson,
+  S3ObjectNotFoundError,
   uploadObject,
 } from '@kicksaw/s3';
 import { type IngestOptions, type IngestRun, ingest, type PendingJob, pendingJobRows, resume } from '@kicksaw/sf-bulk';
@@ -41,7 +42,7 @@ import {
 import { ImportOrchestrator } from './import-orchestrator.js';
 import { acquireLease, deleteLeases, type RunLease } from './lease.js';
 import { compileMapping, type ImportMapping } from './mapping.js';
-import type { ErrorReportSettings, Orchestrator, OrchestratorOptions } from './orchestrator.js';
+import type { ErrorReportSettings, Orchestrator, OrchestratorOptions, UploadedReport } from './orchestrator.js';
 import { RowSet } from './rows.js';
 
 /** Options of {@link importCsv}. */
@@ -199,6 +200,8 @@ interface ParkedState {
   startedAt: string;
   /** Why rows were left unsent last time. */
   unsentReason: string | null;
+  /** Set once every row is settled and the report is up: archive and record are what is left. */
+  completing?: { summary: RunSummary; report: UploadedReport };
 }
 
 /** The state an older version parked (rows up to `after`, minus `resend`, were covered). */
@@ -298,8 +301,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   const log = { source, idempotencyKey };
 
   // 1. The source is gone: already archived by an earlier delivery, or deleted.
-  if (!head) {
-    const existing = settings ? await findExecution(connection, settings, idempotencyKey) : undefined;
+  const existing = !head && settings ? await findExecution(connection, settings, idempotencyKey) : undefined;
+  // The source was archived by an invocation cut off before it wrote the record: finish that run.
+  const unfinished = !head && existing !== undefined && !isFinal(existing.status);
+  if (!head && !unfinished) {
     if (existing) {
       logger.info('skipped: this object version was already handled', { ...log, executionId: existing.id });
       return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId: existing.id };
@@ -408,14 +413,72 @@ async function runLeased(
   const generation = lease?.generation ?? 0;
   const state = await readState(client, bucket, place.stateKey);
   const checkpoints = await readCheckpoints(client, bucket, place.checkpointPrefix, state?.generation ?? 0);
-  const orchestrator = await buildOrchestrator(options, settings, {
+  const identity = {
     timestamp: state?.timestamp ?? options.timestamp ?? makeTimestamp(),
     eTag: state?.eTag ?? run.eTag,
     versionId: state?.versionId ?? run.versionId,
     executionId,
-  });
-  const startedAt = state?.startedAt ?? new Date().toISOString();
+  };
+  let orchestrator: Orchestrator;
   try {
+    orchestrator = await buildOrchestrator(options, settings, identity);
+  } catch (error) {
+    const gone = error instanceof KicksawError && error.code === 'S3_OBJECT_NOT_FOUND';
+    if (!(gone && state?.completing)) {
+      if (isRunFailure(error)) {
+        const failed = await failRun(connection, settings, executionId, error, place.source, logger);
+        await cleanUp(client, bucket, place, settings ? { connection, settings } : undefined);
+        throw failed;
+      }
+      throw error;
+    }
+    // The source is archived already: only the record is left to write, by the default orchestrator's
+    // set-up-free form (a custom orchestrator's set-up needs the source).
+    logger.warn('the source is archived already: the record is written by the default orchestrator', {
+      source: place.source,
+    });
+    orchestrator = await buildOrchestrator(options, settings, identity, { sourceGone: true });
+  }
+  const startedAt = state?.startedAt ?? new Date().toISOString();
+  const writeState = (patch: Partial<ParkedState>): Promise<unknown> =>
+    cacheJson(
+      {
+        version: 2,
+        executionId: orchestrator.executionId ?? null,
+        bucket,
+        key: options.key,
+        eTag: orchestrator.eTag ?? null,
+        versionId: orchestrator.versionId ?? null,
+        timestamp: orchestrator.timestamp,
+        covered: '',
+        total: null,
+        summary: { ...ZERO },
+        jobs: [],
+        spooled: 0,
+        generation: 0,
+        stalls: 0,
+        startedAt,
+        unsentReason: null,
+        ...state,
+        ...patch,
+      } satisfies ParkedState,
+      { client, bucket, key: place.stateKey },
+    );
+  const record = settings ? { connection, settings } : undefined;
+  try {
+    if (state?.completing) {
+      // Every row was settled and reported by an invocation cut off before the archive or the record.
+      logger.info('finishing a run whose report is up: archive and record', { source: place.source });
+      Object.assign(orchestrator.summary, state.completing.summary);
+      orchestrator.uploadedReport = state.completing.report;
+      const result = await complete(settings, orchestrator, logger);
+      await cleanUp(client, bucket, place, record);
+      return result;
+    }
+    if (!state) {
+      // The run's timestamp (report and archive names) is kept from its first invocation on.
+      await writeState({});
+    }
     if (state || checkpoints.length > 0) {
       if (state) {
         Object.assign(orchestrator.summary, state.summary);
@@ -482,10 +545,14 @@ async function runLeased(
     }
 
     const unsent = total === null ? null : total - covered.countThrough(total);
+    const markReported = async (done: Orchestrator) => {
+      if (done.uploadedReport)
+        await writeState({ completing: { summary: { ...done.summary }, report: done.uploadedReport } });
+    };
     if (total !== null && unsent === 0 && jobs.length === 0) {
       orchestrator.summary.input = total;
-      const result = await complete(settings, orchestrator, logger);
-      await cleanUp(client, bucket, place, settings ? { connection, settings } : undefined);
+      const result = await complete(settings, orchestrator, logger, markReported);
+      await cleanUp(client, bucket, place, record);
       return result;
     }
 
@@ -505,8 +572,8 @@ async function runLeased(
       });
       const final = await giveUp(options, orchestrator, covered, why);
       orchestrator.summary.input = final.total;
-      const result = await complete(settings, orchestrator, logger);
-      await cleanUp(client, bucket, place, settings ? { connection, settings } : undefined);
+      const result = await complete(settings, orchestrator, logger, markReported);
+      await cleanUp(client, bucket, place, record);
       return result;
     }
     return await parkRun(options, settings, orchestrator, {
@@ -524,7 +591,7 @@ async function runLeased(
     await orchestrator.dispose();
     if (isRunFailure(error)) {
       const failed = await failRun(connection, settings, orchestrator.executionId, error, place.source, logger);
-      if (settings) await deleteLeases(connection, settings, place.idempotencyKey).catch(() => undefined);
+      await cleanUp(client, bucket, place, record);
       throw failed;
     }
     // Anything else (an outage of S3 or Salesforce, a lost connection) is not a verdict on the run: its
@@ -544,7 +611,7 @@ async function runLeased(
 
 /** Errors that are a verdict on the run (a bad file, a bad setting), not an outage to wait out. */
 function isRunFailure(error: unknown): boolean {
-  return error instanceof InputError || error instanceof ConfigError;
+  return error instanceof InputError || error instanceof ConfigError || error instanceof S3ObjectNotFoundError;
 }
 
 /** Why an outcome's row must be sent again, or undefined when the outcome settles the row. */
@@ -951,6 +1018,7 @@ async function buildOrchestrator(
   options: ImportCsvOptions,
   settings: ResolvedExecutionRecordSettings | undefined,
   run: { timestamp: string; eTag: string | undefined; versionId: string | undefined; executionId: string | undefined },
+  how: { sourceGone?: boolean } = {},
 ): Promise<Orchestrator> {
   const orchestratorOptions: OrchestratorOptions = {
     bucket: options.bucket,
@@ -972,9 +1040,9 @@ async function buildOrchestrator(
       ...options.errorReport,
     },
   };
-  if (options.orchestrator) return options.orchestrator(orchestratorOptions);
+  if (options.orchestrator && !how.sourceGone) return options.orchestrator(orchestratorOptions);
   const orchestrator = new ImportOrchestrator({ ...orchestratorOptions, payloadField: settings?.payloadField ?? null });
-  await orchestrator.setUp();
+  if (!how.sourceGone) await orchestrator.setUp();
   return orchestrator;
 }
 
@@ -1015,17 +1083,19 @@ async function complete(
   settings: ResolvedExecutionRecordSettings | undefined,
   orchestrator: Orchestrator,
   logger: Logger,
+  onReported?: (orchestrator: Orchestrator) => Promise<void>,
 ): Promise<ImportCsvResult> {
   const summary = assertAccounted({ ...orchestrator.summary });
   const status: ExecutionStatus = orchestrator.errorCount > 0 ? 'partial' : 'succeeded';
   if (settings) orchestrator.executionFields[settings.statusField] = settings.statusValues[status];
-  if (settings || orchestrator.executionObjectName) {
-    await orchestrator.report();
-  } else {
-    await orchestrator.archiveFile();
-    await orchestrator.uploadErrorReport();
-    await orchestrator.dispose();
-  }
+  // Report first, then a marker, then the archive and the record: an invocation cut off between
+  // these steps leaves the marker, and the next one finishes the same steps (same report key, same
+  // archive key) instead of redoing or losing them.
+  if (!orchestrator.uploadedReport) await orchestrator.uploadErrorReport();
+  await onReported?.(orchestrator);
+  await orchestrator.archiveFile();
+  if (settings || orchestrator.executionObjectName) await orchestrator.createExecutionObject();
+  await orchestrator.dispose();
   logger.info('run completed', {
     source: orchestrator.sourceUri,
     ...summary,

@@ -191,6 +191,41 @@ describe('defect 2: a transient failure after the claim is not final', () => {
   });
 });
 
+describe('an invocation cut off while finishing', () => {
+  it('the record update fails after the archive: the next delivery finishes archive and record, one report', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(600, { prefix: 'FIN', bad: true });
+    const eTag = await putText(h.s3, bucket, 'fin.csv', sample.csv);
+    const handler = createS3ImportHandler(baseOptions({ leaseMs: 1000 }));
+    const event = sqsEvent(s3Event(bucket, 'fin.csv', eTag), 'msg-fin');
+    // Updates of existing execution records fail (the claim and the lease are inserts, so they pass).
+    h.sf.faults.set({ httpErrors: { status: 503, rate: 1, match: /sobjects\/IntegrationExecution__c\/\w{15,18}$/ } });
+    const first = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-fin' }]);
+    expect(first.results[0]?.error?.code).toBe('RUN_INTERRUPTED');
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'fin.csv')).toEqual([]); // archived before the record failed
+    h.sf.faults.reset();
+    let last: S3ImportHandlerResponse | undefined;
+    for (let tries = 0; tries < 400; tries++) {
+      last = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      if (last.batchItemFailures.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25)); // SQS's redelivery interval, until the lease runs out
+    }
+    expect(last?.results[0]?.result).toMatchObject({
+      status: 'completed',
+      summary: { input: 600, failed: sample.bad.size, succeeded: sample.goodIds.size },
+    });
+    expectExact('FIN-', sample);
+    expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    const records = executionsFor(`s3://${bucket}/fin.csv`);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.Status__c).toBe('Completed with Errors');
+  });
+});
+
 describe('defect 5: a failed poll without a deadline', () => {
   it('parks the run with its jobs (pending rows and ids, the reason logged), and the next call settles them', async () => {
     const bucket = await h.s3.createBucket();
