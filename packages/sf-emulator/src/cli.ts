@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseGenerate } from './cli-args.js';
 import type { ObjectDefinition } from './contract.js';
 import { type EmulatorOptions, startSalesforceEmulator } from './start.js';
 
@@ -27,6 +28,9 @@ Usage: kicksaw-sf-emulator [options]
   --clock <iso>            fix the org's clock at this instant (e.g. 2024-01-01T00:00:00Z); move it later with
                            POST /_emulator/clock (default: real time)
   --recycle-bin-days <n>   days deleted records stay in the recycle bin, on the org's clock (default 15)
+  --generate <T=n[:F,...]> generate n records of object T at start (repeatable, parents first), optionally
+                           with fields F filled from their types: --generate Account=1000000:Phone,Industry
+                           (skipped when --persist loads a saved org)
   --help                   show this help
 `;
 
@@ -79,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
       'query-page-size': { type: 'string' },
       clock: { type: 'string' },
       'recycle-bin-days': { type: 'string' },
+      generate: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -111,11 +116,20 @@ async function main(argv: string[]): Promise<void> {
     resultOrder,
     queryPageSize: values['query-page-size'] ? Number(values['query-page-size']) : undefined,
     clock: values.clock,
+    generate: parseGenerate(values.generate ?? []),
     recycleBinRetentionDays: values['recycle-bin-days']
       ? positiveNumber('--recycle-bin-days', values['recycle-bin-days'])
       : undefined,
   };
+  const started = performance.now();
+  const restored = options.persistPath !== undefined && existsSync(options.persistPath);
   const emulator = await startSalesforceEmulator(options);
+  const generated = restored ? [] : Object.entries(options.generate ?? {});
+  const generatedLines = generated.map(([name, what]) => {
+    const count = typeof what === 'number' ? what : what.count;
+    return `  Generated:     ${count} ${name} records`;
+  });
+  if (generated.length > 0) generatedLines.push(`  Start took:    ${Math.round(performance.now() - started)} ms`);
   process.stdout.write(
     [
       `Salesforce emulator listening on ${emulator.instanceUrl}`,
@@ -128,6 +142,7 @@ async function main(argv: string[]): Promise<void> {
       `  Username:      ${emulator.username}`,
       `  Password:      ${emulator.password}`,
       `  Access token:  ${emulator.accessToken}`,
+      ...generatedLines,
       `  Clock:         ${emulator.clock.isFixed ? `fixed at ${emulator.clock.now().toISOString()}` : 'real time'}`,
       '',
       'Log the Salesforce CLI in:',

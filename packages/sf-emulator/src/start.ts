@@ -9,6 +9,7 @@ import { BulkV1Store } from './bulk/v1.js';
 import type { FaultSettings, ObjectDefinition } from './contract.js';
 import { FaultController, type Faults } from './faults.js';
 import type { ClockInput, OrgClock } from './org/clock.js';
+import type { GenerateSpec } from './org/generate.js';
 import { createOrg, type EmulatedOrg } from './org/index.js';
 import { QueryCursors } from './rest/query.js';
 import { createRequestListener } from './server/app.js';
@@ -61,6 +62,11 @@ export interface EmulatorOptions {
   recycleBinRetentionDays?: number;
   /** Most ids one replication call (`sobjects/{T}/updated|deleted`) answers before EXCEEDED_ID_LIMIT. Default 600,000. */
   replicationIdLimit?: number;
+  /**
+   * Records to generate at start, by object (after `seed`, parents first): a count, or a count with a
+   * {@link GenerateSpec}. Like `seed`, skipped when the org is loaded from `persistPath`. See `org.generate()`.
+   */
+  generate?: Record<string, number | ({ count: number } & GenerateSpec)>;
 }
 
 /** A running emulator. */
@@ -137,6 +143,15 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
       : {}),
     ...(options.replicationIdLimit !== undefined ? { replicationIdLimit: options.replicationIdLimit } : {}),
   });
+  if (!persisted) {
+    for (const [objectName, what] of Object.entries(options.generate ?? {})) {
+      if (typeof what === 'number') org.generate(objectName, what);
+      else {
+        const { count, ...spec } = what;
+        org.generate(objectName, count, spec);
+      }
+    }
+  }
   const settings: ServerSettings = {
     username,
     password,

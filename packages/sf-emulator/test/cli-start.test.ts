@@ -109,8 +109,8 @@ describe('kicksaw-sf-emulator command', () => {
     expect(await second.exited).toBe(0);
   }, 60_000);
 
-  it('fixes the clock with --clock', async () => {
-    const running = run(['--port', '0', '--clock', '2024-05-01T08:30:00Z']);
+  it('fixes the clock with --clock and generates records with --generate', async () => {
+    const running = run(['--port', '0', '--clock', '2024-05-01T08:30:00Z', '--generate', 'Account=25:Phone']);
     const [, url] = await waitFor(running, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const [, token] = await waitFor(running, /Access token: +(\S+)/);
     await waitFor(running, /Clock: +fixed at 2024-05-01T08:30:00.000Z/);
@@ -118,6 +118,9 @@ describe('kicksaw-sf-emulator command', () => {
     const { id } = (await conn.sobject('Account').create({ Name: 'Timed' })) as { id: string };
     const record = (await conn.sobject('Account').retrieve(id)) as Record<string, unknown>;
     expect(record.CreatedDate).toBe('2024-05-01T08:30:00.000+0000');
+    expect(running.output()).toMatch(/Generated: +25 Account records/);
+    const phones = await conn.query<{ Phone: string | null }>('SELECT Phone FROM Account WHERE Phone != null');
+    expect(phones.totalSize).toBe(25);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   });

@@ -10,6 +10,7 @@ import { OrgClock } from './clock.js';
 import { type CreateOrgOptions, type EmulatedOrg, LocalOrg, type PersistedOrg } from './org.js';
 
 export { type ClockInput, OrgClock } from './clock.js';
+export type { GeneratedValue, GenerateResult, GenerateSpec } from './generate.js';
 export type {
   CreateOrgOptions,
   EmulatedOrg,
