@@ -7,7 +7,7 @@ import { SnowflakeSqlError } from './errors.js';
 import { column, type RowType } from './results.js';
 import type { Session } from './session.js';
 import { qualify, readName } from './sql/names.js';
-import { isOp, isWord, type Token } from './sql/tokens.js';
+import { isOp, isWord, significant, type Token, tokenize } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
 import { rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements.js';
 
@@ -214,8 +214,9 @@ export class Stages implements StageCommands {
     const localPath = match[1] as string;
     const stageRef = (match[2] as string).replace(/^'|'$/g, '');
     const location = await this.resolve(session, stageRef);
-    const optionTokens = tokens.slice(tokens.findIndex((t) => t.kind === 'stage') + 1);
-    const { options } = readOptions(optionTokens, 0);
+    // Options follow the stage; the path was read from the text (a `//` in file:// opens a comment for the tokenizer).
+    void tokens;
+    const { options } = readOptions(significant(tokenize(match[3] as string)), 0);
     const autoCompress = String(options.AUTO_COMPRESS ?? 'TRUE').toUpperCase() !== 'FALSE';
     const overwrite = String(options.OVERWRITE ?? 'FALSE').toUpperCase() === 'TRUE';
     const sourceCompression = String(options.SOURCE_COMPRESSION ?? 'AUTO_DETECT').toLowerCase();
@@ -286,11 +287,8 @@ export class Stages implements StageCommands {
     if (!match) throw SnowflakeSqlError.syntax("unexpected 'GET'", sqlText, 0);
     const location = await this.resolve(session, (match[1] as string).replace(/^'|'$/g, ''));
     const localDir = match[2] as string;
-    const optionTokens = tokens
-      .slice(tokens.findIndex((t) => t.kind === 'stage') + 1)
-      .filter((t) => !(t.kind === 'word' && /^FILE$/i.test(t.value)));
-    const at = optionTokens.findIndex((t) => isWord(t, 'PATTERN', 'PARALLEL'));
-    const { options } = at >= 0 ? readOptions(optionTokens, at) : { options: {} as FormatOptions };
+    void tokens;
+    const { options } = readOptions(significant(tokenize(match[3] as string)), 0);
     const pattern = typeof options.PATTERN === 'string' ? new RegExp(`^(?:${options.PATTERN})$`) : undefined;
     const files = await this.filesAt(location, pattern);
     return {
