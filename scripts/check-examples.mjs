@@ -77,12 +77,16 @@ function tsdocBlocks(text) {
 
 const compilerOptions = {
   target: ts.ScriptTarget.ES2023,
-  lib: ['lib.es2023.d.ts'],
+  // What Node 22 gives a user's code (Array.fromAsync and the like), not the packages' own ES2023 floor.
+  lib: ['lib.esnext.d.ts'],
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   strict: true,
   noEmit: true,
   skipLibCheck: true,
+  // An example may show two packages together (lakehouse with a warehouse engine): every @kicksaw package
+  // resolves to its built folder, as it would once installed, whichever package shows the example.
+  paths: { '@kicksaw/*': [join(root, 'packages/*/dist/index.d.ts')] },
   types: ['node'],
   isolatedModules: true,
   verbatimModuleSyntax: false,
@@ -185,7 +189,7 @@ for (const d of first.diagnostics) {
   if (d.code === 2307 && !name.startsWith("'@kicksaw/")) {
     // A third-party module the package does not depend on (pino in a logger example): shorthand ambient.
     ambient.add(name.slice(1, -1));
-  } else if (d.code === 2304 || d.code === 2552 || d.code === 18004) {
+  } else if (d.code === 2304 || d.code === 2552 || d.code === 2582 || d.code === 2593 || d.code === 18004) {
     const exported = packageExports(first.program, example);
     const suggestion =
       d.code === 2552 ? /Did you mean '([^']+)'/.exec(ts.flattenDiagnosticMessageText(d.messageText, ' ')) : null;
