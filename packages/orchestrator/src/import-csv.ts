@@ -768,6 +768,9 @@ async function sendRows(
   }
   const { s3Client: client, bucket } = options;
   const run: IngestRun = ingest({
+    // Bulk API jobs even for small inputs: a job is checkpointed before it is closed, while an sObject
+    // Collections call retried after a lost answer, or cut by a kill, cannot be told from one never made.
+    api: 'bulk',
     ...options.ingest,
     connection: options.connection,
     object: options.object,

@@ -1,3 +1,4 @@
+import { Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
@@ -7,7 +8,7 @@ import {
 } from '../src/index.js';
 import { invokeInChild } from './child/spawn.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { type Harness, keysUnder, putText, s3Event, sqsEvent, startHarness } from './harness.js';
+import { getText, type Harness, keysUnder, putText, s3Event, sqsEvent, startHarness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -99,4 +100,96 @@ describe('defect 3: a killed invocation never leaves the run stuck', () => {
     expect(await keysUnder(h.s3, bucket, 'kill.csv')).toEqual([]);
     expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
   });
+});
+
+describe('chaos', () => {
+  it('20,000 rows, insert, faults on, short deadlines, 3 deliveries at once at every step, one kill: every row once in the org or in the report', async () => {
+    const bucket = await h.s3.createBucket();
+    const started = Date.now();
+    const rows = 20_000;
+    const sample = sampleContacts(rows, { prefix: 'CHAOS', bad: true });
+    const eTag = await putText(h.s3, bucket, 'chaos.csv', sample.csv);
+    const event = sqsEvent(s3Event(bucket, 'chaos.csv', eTag), 'msg-chaos');
+    const runKey = idempotencyKeyFor({ bucket, key: 'chaos.csv', eTag });
+    // A password login: jsforce logs in again when the session expires.
+    const connection = new Connection({ loginUrl: h.sf.loginUrl, version: h.sf.apiVersion });
+    await connection.login(h.sf.username, h.sf.password);
+    h.sf.faults.set({
+      seed: 7,
+      jobProcessingMs: 150,
+      rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.02, objects: ['Contact'] }],
+      httpErrors: { status: 503, rate: 0.03 },
+      dropConnectionRate: 0.005,
+      sessionExpiry: { afterRequests: 400 },
+    });
+    const tuning = {
+      ...ingestTuning,
+      maxRowsPerJob: 2000,
+      maxConcurrentJobs: 3,
+      http: { maxRetries: 4, retryDelayMs: 2 },
+      retry: { maxAttempts: 4 },
+    };
+    const options = { ingest: tuning, reserveMs: 1000, minWorkMs: 1, maxStalledAttempts: 1000 };
+
+    // Step 1: the first delivery runs in its own process and is killed mid-run; two more arrive meanwhile.
+    const child = invokeInChild({
+      ...childSettings(event, 120_000, options),
+      sf: { loginUrl: h.sf.loginUrl, version: h.sf.apiVersion, username: h.sf.username, password: h.sf.password },
+    });
+    await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
+    const handler = createS3ImportHandler({ ...handlerOptions(options), s3Client: h.s3.client, connection });
+    const short = { getRemainingTimeInMillis: () => 4000 };
+    const during = await Promise.allSettled([handler(event, short), handler(event, short)]);
+    await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 3);
+    await child.kill();
+    for (const settled of during) {
+      expect(settled.status).toBe('fulfilled');
+      if (settled.status === 'fulfilled') expect(settled.value.results[0]?.error?.code).toBe('RUN_IN_PROGRESS');
+    }
+
+    // Then the platform delivers the event again, three at once, with short deadlines, until it is done.
+    let steps = 0;
+    let invocations = 3;
+    let completed: S3ImportHandlerResponse | undefined;
+    while (!completed && steps < 400) {
+      steps += 1;
+      invocations += 3;
+      const responses = await Promise.all([1, 2, 3].map(() => handler(event, short)));
+      completed = responses.find((response) => response.batchItemFailures.length === 0);
+      if (responses.every((response) => response.results[0]?.error?.code === 'RUN_IN_PROGRESS')) {
+        await new Promise((r) => setTimeout(r, 50)); // the platform's retry interval, while a dead lease runs out
+      }
+    }
+    h.sf.faults.reset();
+    const result = completed?.results[0]?.result;
+    expect(result?.status === 'completed' || result?.reason === 'already-processed').toBe(true);
+
+    // Every good row is in the org exactly once, or in the report; nothing else is in the org.
+    const held = contactsWith('CHAOS-');
+    const heldIds = held.map((c) => String(c.External_Id__c));
+    expect(new Set(heldIds).size).toBe(heldIds.length); // no duplicates (insert)
+    for (const id of heldIds) expect(sample.goodIds.has(id)).toBe(true);
+    const reports = await keysUnder(h.s3, bucket, 'errors/');
+    expect(reports).toHaveLength(1);
+    const report = await getText(h.s3, bucket, reports[0] as string);
+    // Each report line carries its row's record (or raw text), and so its external id.
+    const reported = new Set(report.match(/CHAOS-\d{7}/g) ?? []);
+    expect(reported.size).toBe(rows - held.length);
+    for (const id of sample.goodIds) expect(heldIds.includes(id) || reported.has(id)).toBe(true);
+    for (const id of heldIds) expect(reported.has(id)).toBe(false);
+    const records = (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+      String(r.IdempotencyKey__c).startsWith(runKey),
+    );
+    expect(records).toHaveLength(1);
+    const payload = JSON.parse(String(records[0]?.ExecutionPayload__c));
+    expect(payload.summary.input).toBe(rows);
+    expect(payload.summary.succeeded).toBe(held.length);
+    expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    expect(await keysUnder(h.s3, bucket, 'chaos.csv')).toEqual([]);
+    console.info(
+      `chaos (${Math.round((Date.now() - started) / 1000)} s): ${held.length} of ${sample.goodIds.size} good rows in the org, ${rows - payload.summary.succeeded} reported, ` +
+        `${invocations} invocations`,
+    );
+  }, 120_000);
 });

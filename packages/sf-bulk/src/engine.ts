@@ -767,7 +767,17 @@ class Engine implements IngestRun {
         await setJobState(ctx, job.id, 'UploadComplete');
       } catch (error) {
         const info = await getJobInfo(ctx, job.id).catch(() => undefined);
-        if (!info || info.state === 'Open') {
+        if (!info) {
+          // The close may have landed (its answer lost) and the job be running: aborting it now could stop
+          // it halfway, with rows loaded but reported unsent. Keep it for resume, which reads its real state.
+          logger.warn('Closing a job failed and its state cannot be read; job kept for resume', {
+            jobId: job.id,
+            error: describeError(error),
+          });
+          this.handOver(job.id, index, `closing the job failed: ${describeError(error)}`);
+          return;
+        }
+        if (info.state === 'Open') {
           await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
           this.progress.jobsOpen--;
           await this.failPart(

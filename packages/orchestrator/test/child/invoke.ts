@@ -8,7 +8,9 @@ for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) d
 
 interface ChildSettings {
   s3: { endpoint: string; region: string };
-  sf: { instanceUrl: string; accessToken: string; version: string };
+  sf:
+    | { instanceUrl: string; accessToken: string; version: string }
+    | { loginUrl: string; version: string; username: string; password: string };
   event: unknown;
   remainingMs: number;
   options: Omit<S3ImportHandlerOptions, 's3Client' | 'connection'>;
@@ -21,7 +23,12 @@ const s3Client = new S3Client({
   forcePathStyle: true,
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 });
-const connection = new Connection(settings.sf);
+// With a username, a password login: jsforce logs in again when the session expires.
+const connection =
+  'username' in settings.sf
+    ? new Connection({ loginUrl: settings.sf.loginUrl, version: settings.sf.version })
+    : new Connection(settings.sf);
+if ('username' in settings.sf) await connection.login(settings.sf.username, settings.sf.password);
 const handler = createS3ImportHandler({ ...settings.options, s3Client, connection });
 const started = Date.now();
 try {
