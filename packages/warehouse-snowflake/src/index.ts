@@ -1,0 +1,12 @@
+export {
+  type ResolvedSnowflakeConnection,
+  readSnowflakeConnection,
+  type SnowflakeConnectionLookup,
+} from './connections.js';
+export { SnowflakeWarehouseError } from './errors.js';
+export { presentedName, quoteSnowflakeIdentifier, snowflakeColumnType, storedName, toSnowflakeBinds } from './sql.js';
+export {
+  openSnowflakeWarehouse,
+  type SnowflakeLoadMethod,
+  type SnowflakeWarehouseOptions,
+} from './warehouse.js';

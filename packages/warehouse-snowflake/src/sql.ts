@@ -1,0 +1,211 @@
+import type { ColumnType, SqlValue } from '@kicksaw/lakehouse';
+import { sqlTimestamp } from '@kicksaw/lakehouse';
+
+/**
+ * A name written the way Snowflake stores an unquoted identifier: lower-case letters, digits, `_` and `$`,
+ * not starting with a digit or `$`. Such names are folded: `row_key` and `ROW_KEY` are one name in Snowflake.
+ */
+const FOLDED_LOWER = /^[a-z_][a-z0-9_$]*$/;
+const FOLDED_UPPER = /^[A-Z_][A-Z0-9_$]*$/;
+
+/**
+ * The name Snowflake keeps for `name`: all-lower-case simple names are stored upper case (what Snowflake does
+ * with the same name written unquoted), every other name exactly as written.
+ *
+ * Why: `@kicksaw/lakehouse` and user SQL write bookkeeping names unquoted in lower case (`table_name`,
+ * `row_key`, aliases such as `AS n`), as on Postgres. Snowflake folds those to upper case, so the same names
+ * created quoted must be stored upper case too, and read back in lower case ({@link presentedName}). This is
+ * the convention of Snowflake's SQLAlchemy dialect (its name normalization), kept here so that SQL written
+ * for the contract runs unchanged. Salesforce names (`Id`, `Name`, `Ext__c`) have capitals and keep their case.
+ *
+ * @example
+ * ```ts
+ * storedName('row_key'); // 'ROW_KEY'
+ * storedName('Id'); // 'Id'
+ * ```
+ */
+export function storedName(name: string): string {
+  return FOLDED_LOWER.test(name) ? name.toUpperCase() : name;
+}
+
+/**
+ * The name a column or table is reported by: the inverse of {@link storedName} (all-upper-case simple names,
+ * which is how Snowflake reports unquoted names, in lower case).
+ *
+ * @example
+ * ```ts
+ * presentedName('ROW_KEY'); // 'row_key'
+ * presentedName('Id'); // 'Id'
+ * ```
+ */
+export function presentedName(name: string): string {
+  return FOLDED_UPPER.test(name) ? name.toLowerCase() : name;
+}
+
+/**
+ * An identifier always quoted for Snowflake, so its case never changes between runs (see {@link storedName}
+ * for all-lower-case names).
+ *
+ * @example
+ * ```ts
+ * quoteSnowflakeIdentifier('Account'); // '"Account"'
+ * quoteSnowflakeIdentifier('_kicksaw_sync_state'); // '"_KICKSAW_SYNC_STATE"'
+ * ```
+ */
+export function quoteSnowflakeIdentifier(name: string): string {
+  if (name.length === 0 || name.includes('\0')) throw new TypeError(`"${name}" cannot be an identifier`);
+  return `"${storedName(name).replaceAll('"', '""')}"`;
+}
+
+/**
+ * The Snowflake type of a logical column type, spelled the way `listColumns` reports it: ids `VARCHAR(18)`,
+ * text `VARCHAR` (16 MB: Salesforce lengths are not enforced, so a longer value never fails a load), integers
+ * `NUMBER(38,0)`, decimals `NUMBER(p,s)`, doubles `FLOAT`, `BOOLEAN`, `DATE`, timestamps `TIMESTAMP_NTZ(3)`
+ * (UTC, milliseconds), times `TIME(3)`.
+ *
+ * @example
+ * ```ts
+ * snowflakeColumnType({ kind: 'decimal', precision: 18, scale: 2 }); // 'NUMBER(18,2)'
+ * ```
+ */
+export function snowflakeColumnType(type: ColumnType): string {
+  switch (type.kind) {
+    case 'id':
+      return 'VARCHAR(18)';
+    case 'text':
+      return 'VARCHAR';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'integer':
+      return 'NUMBER(38,0)';
+    case 'decimal':
+      return `NUMBER(${type.precision},${type.scale})`;
+    case 'double':
+      return 'FLOAT';
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP_NTZ(3)';
+    case 'time':
+      return 'TIME(3)';
+    case 'sql':
+      return type.sql;
+  }
+}
+
+/** Snowflake's VARCHAR without a length (16 MB). */
+const MAX_VARCHAR = 16_777_216;
+
+/**
+ * A column's type spelled like {@link snowflakeColumnType}, from an `INFORMATION_SCHEMA.COLUMNS` row.
+ *
+ * @example
+ * ```ts
+ * sqlTypeOf({ dataType: 'NUMBER', precision: 18, scale: 2 }); // 'NUMBER(18,2)'
+ * ```
+ */
+export function sqlTypeOf(column: {
+  dataType: string;
+  length?: number | null;
+  precision?: number | null;
+  scale?: number | null;
+  datetimePrecision?: number | null;
+}): string {
+  const type = column.dataType.toUpperCase();
+  switch (type) {
+    case 'TEXT':
+    case 'VARCHAR':
+      return column.length && column.length !== MAX_VARCHAR ? `VARCHAR(${column.length})` : 'VARCHAR';
+    case 'NUMBER':
+    case 'DECIMAL':
+    case 'NUMERIC':
+      return `NUMBER(${column.precision ?? 38},${column.scale ?? 0})`;
+    case 'TIMESTAMP_NTZ':
+    case 'TIMESTAMP_LTZ':
+    case 'TIMESTAMP_TZ':
+    case 'TIME':
+      return `${type}(${column.datetimePrecision ?? 9})`;
+    case 'REAL':
+    case 'DOUBLE':
+    case 'FLOAT':
+      return 'FLOAT';
+    default:
+      return type;
+  }
+}
+
+/**
+ * Rewrites the contract's `$1`-style parameters into Snowflake's `:1` binds, leaving string literals (with
+ * Snowflake's backslash escapes), `$$` strings, quoted identifiers and comments alone.
+ *
+ * Why hand-written: no maintained library tokenizes Snowflake SQL for this; the scan is small and only looks
+ * for `$<digits>` outside literals.
+ *
+ * @example
+ * ```ts
+ * toSnowflakeBinds("SELECT * FROM t WHERE a = $1 AND b = '$2'"); // "SELECT * FROM t WHERE a = :1 AND b = '$2'"
+ * ```
+ */
+export function toSnowflakeBinds(sql: string): string {
+  let out = '';
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i] as string;
+    if (c === "'") {
+      let j = i + 1;
+      while (j < n) {
+        if (sql[j] === '\\') j += 2;
+        else if (sql[j] === "'" && sql[j + 1] === "'") j += 2;
+        else if (sql[j] === "'") break;
+        else j++;
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (j < n && !(sql[j] === '"' && sql[j + 1] !== '"')) j += sql[j] === '"' ? 2 : 1;
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '$' && sql[i + 1] === '$') {
+      const end = sql.indexOf('$$', i + 2);
+      const stop = end < 0 ? n : end + 2;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end < 0 ? n : end + 1;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const stop = end < 0 ? n : end + 2;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (c === '$' && /[0-9]/.test(sql[i + 1] ?? '') && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? '')) {
+      let j = i + 1;
+      while (j < n && /[0-9]/.test(sql[j] as string)) j++;
+      out += `:${sql.slice(i + 1, j)}`;
+      i = j;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * A parameter value as the driver binds it: `Date`s as UTC timestamp text (`YYYY-MM-DD HH:MM:SS.sss`, which
+ * Snowflake casts to TIMESTAMP_NTZ without a zone shift), bigints as text.
+ *
+ * @example
+ * ```ts
+ * toBindValue(new Date(0)); // '1970-01-01 00:00:00.000'
+ * ```
+ */
+export function toBindValue(value: SqlValue): string | number | boolean | null {
+  if (value instanceof Date) return sqlTimestamp(value);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}

@@ -1,0 +1,14 @@
+import { defineEngineCases } from '../../lakehouse/test/engine-cases.js';
+import { type LocalSnowflake, startLocalSnowflake } from './support.js';
+
+let local: Promise<LocalSnowflake> | undefined;
+
+defineEngineCases('Snowflake (local, through snowflake-sdk)', {
+  open: async () => {
+    local ??= startLocalSnowflake({ loadMethod: 'insert' });
+    return (await local).open();
+  },
+  stop: async () => {
+    await (await local)?.stop();
+  },
+});

@@ -1,0 +1,3 @@
+import { kicksawTsup } from '../../tsup.base.js';
+
+export default kicksawTsup();
