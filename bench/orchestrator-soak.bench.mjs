@@ -1,0 +1,302 @@
+// Flow 1 soak (@kicksaw/orchestrator): a generated Contact CSV in S3 imported with `insert` (no upsert
+// to hide a row sent twice) by the S3 handler invoked as Lambda would invoke it under trouble: every
+// invocation is a process of its own with a short timeout, the event is delivered 3 times at once at
+// every step, some invocations are killed with SIGKILL mid-run, and the org injects faults (lock
+// errors, 503s, dropped connections, session expiry). Then the same file goes through a fault-free
+// run (one invocation, no faults) for comparison. Prints rows in the org, duplicates, rows lost
+// (neither in the org nor in the report), invocations and wall time for both.
+// Usage:
+//   pnpm exec node bench/orchestrator-soak.bench.mjs [rows]      (default 1000000)
+//   BENCH_TIMEOUT_MS=30000 BENCH_KILL_EVERY=4 pnpm exec node bench/orchestrator-soak.bench.mjs 100000
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
+const self = fileURLToPath(import.meta.url);
+const root = new URL('../', import.meta.url);
+const orchestratorDist = new URL('packages/orchestrator/dist/index.js', root).href;
+const mode = process.argv.find((arg) => arg.startsWith('--child='))?.slice('--child='.length);
+const MAPPING = {
+  fields: {
+    External_Id__c: 'External Id',
+    FirstName: 'First Name',
+    LastName: 'Last Name',
+    Email: 'Email',
+    Title: 'Title',
+  },
+};
+const FAULTS = {
+  seed: 11,
+  jobProcessingMs: 500,
+  rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.01, objects: ['Contact'] }],
+  httpErrors: { status: 503, rate: 0.02 },
+  dropConnectionRate: 0.002,
+  sessionExpiry: { afterRequests: 2000 },
+};
+
+/** Starts `--child=<name>` of this file; resolves with the JSON line it prints first. */
+async function startChild(name, extra = []) {
+  const child = spawn(process.execPath, [self, `--child=${name}`, ...extra], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  return { child, info: JSON.parse(first.value), lines };
+}
+
+async function ask(service, command) {
+  service.child.stdin.write(`${command}\n`);
+  const next = await service.lines.next();
+  return JSON.parse(next.value);
+}
+
+async function stopChild(service) {
+  service.child.stdin.end();
+  await once(service.child, 'exit');
+}
+
+if (mode === 's3') {
+  // fauxqs on 127.0.0.1, as @kicksaw/testkit starts it (taken from testkit's dependencies: fauxqs is
+  // not one of bench's, and testkit's entry is TypeScript source now).
+  const { buildApp } = await import(new URL('packages/testkit/node_modules/fauxqs/dist/app.js', root).href);
+  const app = buildApp({ logger: false, defaultRegion: 'us-east-1' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const clientConfig = {
+    endpoint: `http://127.0.0.1:${app.server.address().port}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  process.stdout.write(`${JSON.stringify({ clientConfig })}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', async () => {
+    await app.close();
+    process.exit(0);
+  });
+} else if (mode === 'sf') {
+  // The org, with or without faults; answers `stats <prefix>` with what it holds.
+  const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
+  const faulty = process.argv[3] === 'faults';
+  const sf = await startSalesforceEmulator({
+    integrationObjects: true,
+    resultOrder: 'shuffle',
+    ...(faulty ? { faults: FAULTS } : {}),
+    objects: [
+      {
+        name: 'Contact',
+        merge: true,
+        fields: [{ name: 'External_Id__c', type: 'string', length: 40, externalId: true, unique: false }],
+      },
+    ],
+  });
+  process.stdout.write(
+    `${JSON.stringify({ loginUrl: sf.loginUrl, username: sf.username, password: sf.password, apiVersion: sf.apiVersion })}\n`,
+  );
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, prefix] = line.split(' ');
+    if (command !== 'stats') continue;
+    const seen = new Map();
+    for (const contact of sf.org.records('Contact')) {
+      const id = String(contact.External_Id__c ?? '');
+      if (id.startsWith(prefix)) seen.set(id, (seen.get(id) ?? 0) + 1);
+    }
+    let records = 0;
+    for (const count of seen.values()) records += count;
+    const executions = sf.org.records('IntegrationExecution__c').length;
+    process.stdout.write(`${JSON.stringify({ records, distinct: seen.size, executions })}\n`);
+  }
+  await sf.stop();
+  process.exit(0);
+} else if (mode === 'setup') {
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const { uploadObject } = await import('@kicksaw/s3');
+  const [s3Info, rowsText, prefix] = process.argv.slice(3);
+  const s3Client = new S3Client(JSON.parse(s3Info).clientConfig);
+  const bucket = `soak-${prefix.toLowerCase()}-${Date.now().toString(36)}`;
+  await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const key = 'inbound/contacts-soak.csv';
+  const rows = Number(rowsText);
+  const body = Readable.from(
+    (function* () {
+      yield 'External Id,First Name,Last Name,Email,Title\n';
+      for (let row = 1; row <= rows; row++) {
+        const id = `${prefix}-${String(row).padStart(8, '0')}`;
+        yield `${id},First${row},Last${row},person${row}@example.com,Title ${row % 97}\n`;
+      }
+    })(),
+  );
+  const put = await uploadObject({ client: s3Client, bucket, key, body, contentType: 'text/csv' });
+  process.stdout.write(`${JSON.stringify({ bucket, key, eTag: (put.eTag ?? '').replaceAll('"', '') })}\n`);
+  process.exit(0);
+} else if (mode === 'invoke') {
+  // One Lambda invocation: a fresh process, a handler, the event, the function's timeout.
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { Connection } = await import('jsforce');
+  const { createS3ImportHandler } = await import(orchestratorDist);
+  const [s3Info, sfInfo, eventText, timeoutText, leaseText] = process.argv.slice(3);
+  const sf = JSON.parse(sfInfo);
+  const connection = new Connection({ loginUrl: sf.loginUrl, version: sf.apiVersion });
+  const started = Date.now();
+  const timeout = Number(timeoutText);
+  const handler = createS3ImportHandler({
+    object: 'Contact',
+    operation: 'insert',
+    mapping: MAPPING,
+    s3Client: new S3Client(JSON.parse(s3Info).clientConfig),
+    connection: async () => {
+      await connection.login(sf.username, sf.password);
+      return connection;
+    },
+    ingest: {
+      pollIntervalMs: 250,
+      maxPollIntervalMs: 1000,
+      maxRowsPerJob: 50_000,
+      retry: { maxAttempts: 4 },
+      http: { maxRetries: 6, retryDelayMs: 50 },
+    },
+    ...(leaseText ? { leaseMs: Number(leaseText) } : {}),
+    maxStalledAttempts: 50,
+  });
+  let outcome;
+  try {
+    const response = await handler(JSON.parse(eventText), {
+      getRemainingTimeInMillis: () => timeout - (Date.now() - started),
+    });
+    const item = response.results[0];
+    outcome = { done: response.batchItemFailures.length === 0, status: item?.status, result: item?.result };
+  } catch (error) {
+    outcome = { done: false, error: String(error?.message ?? error) };
+  }
+  process.stdout.write(`${JSON.stringify(outcome)}\n`);
+  process.exit(0);
+} else {
+  const rows = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1_000_000);
+  const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 60_000);
+  const killEvery = Number(process.env.BENCH_KILL_EVERY ?? 3);
+  const leaseMs = Number(process.env.BENCH_LEASE_MS ?? 10_000);
+  console.log(
+    `flow 1 soak: ${rows.toLocaleString('en-US')} rows, insert; faulty run: ${timeoutMs / 1000} s timeouts, ` +
+      `3 deliveries at once, a SIGKILL every ${killEvery} steps, lease ${leaseMs / 1000} s, org faults ${JSON.stringify(FAULTS)}`,
+  );
+
+  /** Runs one invocation process; `killAfterMs` kills it with SIGKILL that long after it starts. */
+  function invoke(s3, sf, event, timeout, killAfterMs) {
+    const child = spawn(
+      process.execPath,
+      [
+        self,
+        '--child=invoke',
+        JSON.stringify(s3.info),
+        JSON.stringify(sf.info),
+        JSON.stringify(event),
+        String(timeout),
+        String(leaseMs),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+    );
+    // Lambda ends an invocation at its timeout: so does this platform.
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs ?? timeout + 2_000);
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    return once(child, 'exit').then(() => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').at(-1);
+      return line ? JSON.parse(line) : { done: false, killed: true };
+    });
+  }
+
+  async function countReported(s3, bucket) {
+    const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { listKeys } = await import('@kicksaw/s3');
+    const client = new S3Client(s3.info.clientConfig);
+    const ids = new Set();
+    let reports = 0;
+    let archives = 0;
+    for await (const key of listKeys({ client, bucket, prefix: 'errors/' })) {
+      reports += 1;
+      const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const text = await got.Body.transformToString('utf8');
+      for (const match of text.matchAll(/[A-Z]+-\d{8}/g)) ids.add(match[0]);
+    }
+    for await (const _ of listKeys({ client, bucket, prefix: 'archive/' })) archives += 1;
+    client.destroy();
+    return { reported: ids.size, reports, archives };
+  }
+
+  async function run(label, faults, prefix) {
+    const [s3, sf] = await Promise.all([startChild('s3'), startChild('sf', [faults ? 'faults' : 'clean'])]);
+    try {
+      const setup = spawn(process.execPath, [self, '--child=setup', JSON.stringify(s3.info), String(rows), prefix], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      });
+      const [setupLine] = await once(createInterface({ input: setup.stdout }), 'line');
+      const { bucket, key, eTag } = JSON.parse(setupLine);
+      const event = {
+        Records: [
+          {
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            awsRegion: 'us-east-1',
+            s3: { bucket: { name: bucket }, object: { key, eTag } },
+          },
+        ],
+      };
+      const t0 = performance.now();
+      let invocations = 0;
+      let kills = 0;
+      let steps = 0;
+      let final;
+      if (!faults) {
+        invocations = 1;
+        final = await invoke(s3, sf, event, 15 * 60_000);
+      } else {
+        while (!final && steps < 2000) {
+          steps += 1;
+          const killOne = steps % killEvery === 1;
+          const outcomes = await Promise.all(
+            [0, 1, 2].map((i) =>
+              invoke(
+                s3,
+                sf,
+                event,
+                timeoutMs,
+                killOne && i === 0 ? 1_500 + Math.random() * timeoutMs * 0.6 : undefined,
+              ),
+            ),
+          );
+          invocations += 3;
+          kills += killOne ? 1 : 0;
+          final = outcomes.find((outcome) => outcome.done);
+          if (!final && outcomes.every((o) => o.result?.reason === 'in-progress' || o.killed)) {
+            await new Promise((resolve) => setTimeout(resolve, 1_000)); // the platform's retry interval
+          }
+        }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const stats = await ask(sf, `stats ${prefix}`);
+      const { reported, reports, archives } = await countReported(s3, bucket);
+      const duplicates = stats.records - stats.distinct;
+      const lost = rows - stats.distinct - reported;
+      console.log(
+        `  ${label}: ${final?.status ?? 'not finished'}; rows in the org ${stats.distinct.toLocaleString('en-US')}, ` +
+          `duplicates ${duplicates}, reported ${reported}, lost ${lost}; ${invocations} invocations` +
+          `${faults ? ` (${kills} killed on purpose)` : ''}, wall ${seconds.toFixed(1)} s; ` +
+          `${reports} report, ${archives} archive, ${stats.executions} execution record(s)`,
+      );
+      return seconds;
+    } finally {
+      await Promise.all([stopChild(s3), stopChild(sf)]);
+    }
+  }
+
+  const clean = await run('fault-free', false, 'CL');
+  const faulty = await run('faults, kills, short timeouts', true, 'FT');
+  console.log(`  faulty / fault-free wall: ${(faulty / clean).toFixed(2)}x`);
+}
