@@ -260,6 +260,18 @@ export function bulkHttp(env: Record<string, string | undefined>): { maxRetries:
   return { maxRetries: 5, retryDelayMs: Number(env.KICKSAW_RETRY_DELAY_MS ?? 500) };
 }
 
+/**
+ * Bulk job status polls: sf-bulk's defaults (1 s, growing to 10 s) unless KICKSAW_POLL_INTERVAL_MS sets the
+ * first wait (and caps the growth at ten times it).
+ */
+export function pollIntervals(env: Record<string, string | undefined>): {
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
+} {
+  const first = Number(env.KICKSAW_POLL_INTERVAL_MS);
+  return Number.isFinite(first) && first > 0 ? { pollIntervalMs: first, maxPollIntervalMs: first * 10 } : {};
+}
+
 /** The URL a resolved org talks to first. */
 export function orgUrl(config: ResolvedConfig): string {
   return (

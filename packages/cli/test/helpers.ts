@@ -37,6 +37,7 @@ export async function sandbox(): Promise<Sandbox> {
       NO_COLOR: '1',
       KICKSAW_LOGIN_ATTEMPTS: '1',
       KICKSAW_RETRY_DELAY_MS: '10',
+      KICKSAW_POLL_INTERVAL_MS: '20',
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };

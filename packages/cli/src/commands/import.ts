@@ -12,7 +12,7 @@ import { CliError, EXIT_CODES, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
 import { parseS3Uri, s3ClientFor } from '../s3.js';
-import { bulkHttp, explainSalesforceError, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
 
 interface ImportOptions {
   object: string;
@@ -156,6 +156,7 @@ async function importLocal(
     records: records(),
     api: o.api,
     http: bulkHttp(ctx.env),
+    ...pollIntervals(ctx.env),
     logger,
     source: path,
     onProgress: (p) =>
@@ -266,6 +267,7 @@ async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, oper
         ingest: {
           api: o.api,
           http: bulkHttp(ctx.env),
+          ...pollIntervals(ctx.env),
           onProgress: (p) =>
             progress.update({
               rowsRead: p.rowsRead,

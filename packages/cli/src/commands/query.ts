@@ -4,7 +4,7 @@ import { action, example, type RunState, untilAborted } from '../command-kit.js'
 import { CliError, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
-import { bulkHttp, explainSalesforceError, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
 import { type RowFormat, RowSink, RowWriter, selectedColumns } from '../sink.js';
 
 interface QueryCommandOptions {
@@ -56,6 +56,7 @@ export function registerQuery(program: Command, state: RunState): void {
               api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
               logger: ctx.out.logger(),
               http: bulkHttp(ctx.env),
+              ...pollIntervals(ctx.env),
             })) {
               rows += 1;
               if (writer) await writer.write(record);
