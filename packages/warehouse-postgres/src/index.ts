@@ -262,10 +262,12 @@ class PostgresSession implements WarehouseSession {
   }
 
   async merge(spec: MergeSpec): Promise<MergeResult> {
-    const { countSql, mergeSql } = standardMergeSql(spec, quoteAnsiIdentifier, (t) => this.quoteTable(t));
+    const { countSql, mergeSql, insertSql } = standardMergeSql(spec, quoteAnsiIdentifier, (t) => this.quoteTable(t));
     let counts: WarehouseRow = {};
     for await (const row of this.query(countSql)) counts = row;
-    await this.execute(mergeSql);
+    // Nothing to update (a first or full load): a plain INSERT of the deduplicated rows is much cheaper than MERGE.
+    const allNew = Number(counts.updated ?? 0) + Number(counts.unchanged ?? 0) + Number(counts.stale ?? 0) === 0;
+    await this.execute(allNew ? insertSql : mergeSql);
     const inserted = Number(counts.inserted ?? 0);
     const updated = Number(counts.updated ?? 0);
     const unchanged = Number(counts.unchanged ?? 0);
