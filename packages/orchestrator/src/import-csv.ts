@@ -557,8 +557,11 @@ async function runLeased(
     }
 
     // 3. Not done: give unsent rows up when the run stalled too long, else park.
+    // A stall is an invocation that settled nothing because rows could not be sent (not merely because
+    // its deadline came: that is bounded by maxRunAgeMs).
     const progressed = covered.size() > settledBefore || (state?.jobs.length ?? 0) > jobs.length;
-    const stalls = progressed ? 0 : (state?.stalls ?? 0) + 1;
+    const stalled = !progressed && unsentReason !== null && unsentReason !== 'deadline reached';
+    const stalls = progressed ? 0 : (state?.stalls ?? 0) + (stalled ? 1 : 0);
     const age = Date.now() - Date.parse(startedAt);
     const maxStalls = options.maxStalledAttempts ?? 5;
     const maxAge = options.maxRunAgeMs ?? 24 * 60 * 60_000;
