@@ -87,6 +87,33 @@ describe('job checkpoints (onJobUploaded)', () => {
   });
 });
 
+describe('a close whose answer is lost', () => {
+  it('keeps the job for resume when its state cannot be read either (never aborted blind)', async () => {
+    sf = await startOrg();
+    const conn = await loginConnection(sf);
+    const run = ingest({
+      ...base(conn, items(400, 'blind')),
+      http: { maxRetries: 1, retryDelayMs: 1 },
+      // Right before the close, the job's own URL stops answering: the close and the status read both fail.
+      onJobUploaded: () => {
+        sf?.faults.set({ httpErrors: { status: 503, rate: 1, match: /jobs\/ingest\/[^/]+$/ } });
+      },
+    });
+    const outcomes: RowOutcome[] = [];
+    for await (const outcome of run) outcomes.push(outcome);
+    const summary = await run.summary();
+    expect(outcomes).toHaveLength(0);
+    expect(summary).toMatchObject({ input: 0, pending: 400 });
+    sf.faults.reset();
+    // The close never landed: resume finds the job Open and, told that nobody owns it, aborts it.
+    const later = resume({ connection: conn, jobs: run.pendingJobStates(), abortOpenJobs: true, ...FAST });
+    for await (const outcome of later) outcomes.push(outcome);
+    expect(outcomes).toHaveLength(400);
+    expect(outcomes.every((o) => o.errors[0]?.statusCode === 'KICKSAW_JOB_NOT_STARTED')).toBe(true);
+    expect(held('blind')).toBe(0);
+  });
+});
+
 describe('a failed poll without a deadline', () => {
   it('counts the rows of jobs left running as pending with the job ids, says why, and resume() settles them', async () => {
     sf = await startOrg({ faults: { jobProcessingMs: 200 } });
