@@ -6,7 +6,8 @@
 // Each client step runs in a fresh child process, so its peak RSS is its own. Prints wall time, rows/s,
 // client CPU and peak RSS per step. Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
-// Knobs: BENCH_KEEP=1 keeps the DuckDB file (path printed).
+// Knobs: BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY (DuckDB memory_limit, default
+//   128MB: DuckDB runs inside the client process, so its buffers count in the client's RSS); BENCH_TRACE=1.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -89,7 +90,8 @@ if (mode === '--client') {
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
-  const warehouse = await openDuckDbWarehouse({ path: file });
+  const memoryLimit = process.env.BENCH_DUCKDB_MEMORY ?? '128MB';
+  const warehouse = await openDuckDbWarehouse({ path: file, config: { memory_limit: memoryLimit } });
   const started = performance.now();
   // BENCH_TRACE=1: each progress step with its time, to see where a run spends it.
   const onProgress = process.env.BENCH_TRACE
@@ -183,7 +185,9 @@ function print(label, run, count) {
 }
 
 console.log(
-  `lakehouse bench: ${rows.toLocaleString('en-US')} Accounts, DuckDB file ${file}, load ${(await import('node:os'))
+  `lakehouse bench: ${rows.toLocaleString('en-US')} Accounts, DuckDB file ${file} (memory_limit ${process.env.BENCH_DUCKDB_MEMORY ?? '128MB'}), load ${(
+    await import('node:os')
+  )
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,

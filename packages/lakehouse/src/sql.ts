@@ -56,19 +56,19 @@ export function csvLine(values: readonly SqlValue[]): string {
 /**
  * The statements of a standard MERGE for engines with `MERGE` and `DISTINCT ON` (DuckDB 1.4+, Postgres 15+):
  * a count query (inserted / updated / unchanged / stale / staged), the MERGE itself, and the INSERT that does
- * the same when every staged key is new. Duplicates are
+ * the same when every staged key is new (`insertSql`; `insertAllSql` when the staged keys are also distinct). Duplicates are
  * collapsed by `DISTINCT ON` ordered by the version, newest first; the update is guarded by the version.
  *
  * @example
  * ```ts
- * const { countSql, mergeSql, insertSql } = standardMergeSql(spec, quoteAnsiIdentifier, quoteAnsiIdentifier);
+ * const { countSql, mergeSql, insertSql, insertAllSql } = standardMergeSql(spec, quoteAnsiIdentifier, quoteAnsiIdentifier);
  * ```
  */
 export function standardMergeSql(
   spec: MergeSpec,
   quote: (name: string) => string,
   quoteTable: (name: string) => string,
-): { countSql: string; mergeSql: string; insertSql: string } {
+): { countSql: string; mergeSql: string; insertSql: string; insertAllSql: string } {
   const key = quote(spec.key);
   const target = quoteTable(spec.target);
   const staging = quoteTable(spec.staging);
@@ -91,5 +91,6 @@ FROM ${deduped} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
   const mergeSql = `MERGE INTO ${target} AS t USING ${deduped} AS s ON t.${key} = s.${key}
 ${updates.length > 0 ? `WHEN MATCHED${guard} THEN UPDATE SET ${updates.join(', ')}\n` : ''}WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `s.${c}`).join(', ')})`;
   const insertSql = `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.map((c) => `s.${c}`).join(', ')} FROM ${deduped} AS s`;
-  return { countSql, mergeSql, insertSql };
+  const insertAllSql = `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staging}`;
+  return { countSql, mergeSql, insertSql, insertAllSql };
 }

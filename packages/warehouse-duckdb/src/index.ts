@@ -244,12 +244,16 @@ class DuckDbSession implements WarehouseSession {
   }
 
   async merge(spec: MergeSpec): Promise<MergeResult> {
-    const { countSql, mergeSql, insertSql } = standardMergeSql(spec, quoteAnsiIdentifier, (t) => this.quoteTable(t));
+    const { countSql, mergeSql, insertSql, insertAllSql } = standardMergeSql(spec, quoteAnsiIdentifier, (t) =>
+      this.quoteTable(t),
+    );
     let counts: WarehouseRow = {};
     for await (const row of this.query(countSql)) counts = row;
     // Nothing to update (a first or full load): a plain INSERT of the deduplicated rows is much cheaper than MERGE.
     const allNew = Number(counts.updated ?? 0) + Number(counts.unchanged ?? 0) + Number(counts.stale ?? 0) === 0;
-    await this.execute(allNew ? insertSql : mergeSql);
+    // Without duplicates the staged rows go in as they are, without the sort DISTINCT ON needs.
+    const noDuplicates = Number(counts.staged ?? 0) === Number(counts.inserted ?? 0);
+    await this.execute(allNew ? (noDuplicates ? insertAllSql : insertSql) : mergeSql);
     const inserted = Number(counts.inserted ?? 0);
     const updated = Number(counts.updated ?? 0);
     const unchanged = Number(counts.unchanged ?? 0);
