@@ -5,6 +5,7 @@ import type { RunState } from './command-kit.js';
 import { registerDev } from './commands/dev.js';
 import { registerImport } from './commands/import.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerLakehouse } from './commands/lakehouse.js';
 import { registerOrg } from './commands/org.js';
 import { registerQuery } from './commands/query.js';
 import { registerWarehouse } from './commands/warehouse.js';
@@ -64,6 +65,7 @@ function buildProgram(state: RunState): Command {
   registerOrg(program, state);
   registerWarehouse(program, state);
   registerImport(program, state);
+  registerLakehouse(program, state);
   registerQuery(program, state);
   registerJobs(program, state);
   registerDev(program, state);

@@ -319,8 +319,9 @@ export async function withNearestNames(error: unknown, conn: Connection, object:
   const e = error as { code?: string; message?: string; errorCode?: string; name?: string };
   const text = `${e?.code ?? ''} ${e?.errorCode ?? ''} ${e?.name ?? ''} ${e?.message ?? ''}`;
   try {
-    if (/SF_UNKNOWN_OBJECT|INVALID_TYPE|NOT_FOUND/.test(text) && (object || /sObject type '([^']+)'/.test(text))) {
-      const name = object ?? text.match(/sObject type '([^']+)'/)?.[1] ?? '';
+    if (/SF_UNKNOWN_OBJECT|INVALID_TYPE/.test(text) || (/NOT_FOUND/.test(text) && object)) {
+      const name =
+        text.match(/no object named "([^"]+)"/)?.[1] ?? text.match(/sObject type '([^']+)'/)?.[1] ?? object ?? '';
       const global = await conn.describeGlobal();
       const names = global.sobjects.map((s) => s.name);
       if (names.some((n) => n.toLowerCase() === name.toLowerCase()) && !/SF_UNKNOWN_OBJECT|INVALID_TYPE/.test(text))
@@ -334,16 +335,15 @@ export async function withNearestNames(error: unknown, conn: Connection, object:
         cause: error,
       });
     }
-    const fieldMatch =
-      text.match(/No such column '([^']+)' on entity '([^']+)'/) ??
-      (/SF_UNKNOWN_FIELD/.test(text) ? text.match(/unknown fields? "([^"]+)"/) : null);
-    if (fieldMatch && (fieldMatch[2] ?? object)) {
-      const objectName = (fieldMatch[2] ?? object) as string;
-      const unknown = /SF_UNKNOWN_FIELD/.test(text)
-        ? [...(text.match(/unknown fields? ((?:"[^"]+"(?:, )?)+)/)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map(
-            (m) => m[1] as string,
-          )
-        : [fieldMatch[1] as string];
+    const column = text.match(/No such column '([^']+)' on entity '([^']+)'/);
+    const listed = /SF_UNKNOWN_FIELD/.test(text)
+      ? text.match(/(?:(\w+) has no fields?|unknown fields?) ((?:"[^"]+"(?:, )?)+)/)
+      : null;
+    const objectName = column?.[2] ?? listed?.[1] ?? text.match(/Cannot \w+ (\w+):/)?.[1] ?? object;
+    if ((column || listed) && objectName) {
+      const unknown = column
+        ? [column[1] as string]
+        : [...(listed?.[2] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
       const describe = await conn.sobject(objectName).describe();
       const fields = describe.fields.map((f) => f.name);
       const lines = unknown.map((field) => {

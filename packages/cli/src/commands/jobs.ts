@@ -7,9 +7,10 @@ import { type Command, Option } from 'commander';
 import type { Connection } from 'jsforce';
 import { action, example, type RunState } from '../command-kit.js';
 import type { CommandContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { table } from '../output.js';
 import { explainSalesforceError } from '../salesforce.js';
+import { withWarehouse } from '../warehouse-open.js';
 
 type JobType = 'ingest' | 'query';
 
@@ -183,6 +184,48 @@ async function appendWithoutHeader(from: string, to: string): Promise<void> {
   await rm(from, { force: true });
 }
 
+/** `jobs results ID --into TABLE`: the lakehouse's `jobResultsIntoTable`. */
+async function resultsInto(ctx: CommandContext, id: string, table: string): Promise<number> {
+  const conn = await ctx.connection();
+  const { type, job } = await findJob(conn, id).catch(async (error) => {
+    throw explainSalesforceError(error, await ctx.org());
+  });
+  if (type !== 'ingest') {
+    throw new UsageError(`Job ${id} is a query job`, {
+      hint: 'Load query results with `kicksaw query SOQL --into TABLE`; --into takes ingest jobs.',
+    });
+  }
+  const { jobResultsIntoTable } = await import('@kicksaw/lakehouse');
+  return await withWarehouse(ctx, async (opened) => {
+    const summary = await jobResultsIntoTable({
+      connection: conn,
+      warehouse: opened.warehouse,
+      jobId: id,
+      table,
+      signal: ctx.signal,
+      logger: ctx.out.logger(),
+    });
+    ctx.out.result(
+      {
+        ok: true,
+        command: 'jobs results',
+        jobId: id,
+        type,
+        state: job.state ?? null,
+        into: summary.table,
+        succeeded: summary.succeeded,
+        failed: summary.failed,
+        unprocessed: summary.unprocessed,
+        columns: summary.columns,
+        warehouse: { name: opened.name, type: opened.type, location: opened.location },
+      },
+      () =>
+        `Job ${id}: ${summary.succeeded} successful, ${summary.failed} failed, ${summary.unprocessed} unprocessed rows loaded into ${summary.table}.`,
+    );
+    return 0;
+  });
+}
+
 /** `kicksaw jobs ...` */
 export function registerJobs(program: Command, state: RunState): void {
   const jobs = program.command('jobs').description('Bulk API 2.0 jobs of the org: list, show, results, abort, delete');
@@ -258,10 +301,13 @@ export function registerJobs(program: Command, state: RunState): void {
       .command('results')
       .description("Download a finished job's result sets as CSV files (ingest: successful, failed, unprocessed)")
       .argument('<id>', 'the job id')
-      .option('--out <dir>', 'the folder for the files', '.')
+      .option('--out <dir>', 'the folder for the files (default: the working folder)')
+      .option('--into <table>', "load the job's results into a warehouse table instead (ingest jobs)")
       .action(
-        action<{ out: string }>(state, async (ctx, [id], o) => {
-          const got = await results(ctx, id as string, resolve(ctx.io.cwd, o.out)).catch(async (error) => {
+        action<{ out?: string; into?: string }>(state, async (ctx, [id], o) => {
+          if (o.out && o.into) throw new UsageError('Give --into TABLE or --out DIR, not both');
+          if (o.into) return await resultsInto(ctx, id as string, o.into);
+          const got = await results(ctx, id as string, resolve(ctx.io.cwd, o.out ?? '.')).catch(async (error) => {
             throw explainSalesforceError(error, await ctx.org());
           });
           ctx.out.result(

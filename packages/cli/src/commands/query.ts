@@ -1,13 +1,17 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
+import type { CommandContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
 import { bulkHttp, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
 import { type RowFormat, RowSink, RowWriter, selectedColumns } from '../sink.js';
+import { withWarehouse } from '../warehouse-open.js';
 
 interface QueryCommandOptions {
+  into?: string;
+  append?: boolean;
   all?: boolean;
   bulk?: boolean;
   rest?: boolean;
@@ -25,6 +29,8 @@ export function registerQuery(program: Command, state: RunState): void {
       .option('--all', 'include deleted and archived rows (queryAll)')
       .option('--bulk', 'use a Bulk API 2.0 query job')
       .option('--rest', 'use the REST query API')
+      .option('--into <table>', 'load the rows into a warehouse table (replaced whole, or --append)')
+      .option('--append', 'with --into: add the rows to the table')
       .option('--out <file>', 'write the rows to a file (written whole or not at all)')
       .addOption(
         new Option(
@@ -35,6 +41,8 @@ export function registerQuery(program: Command, state: RunState): void {
       .action(
         action<QueryCommandOptions>(state, async (ctx, [soql], o) => {
           if (o.bulk && o.rest) throw new UsageError('Give --bulk or --rest, not both');
+          if (o.into && o.out) throw new UsageError('Give --into TABLE or --out FILE, not both');
+          if (o.into) return await queryInto(ctx, soql as string, o);
           const outPath = o.out ? resolve(ctx.io.cwd, o.out) : undefined;
           // With --json and no --out, the rows go into the document.
           const inline = ctx.flags.json && !outPath;
@@ -100,6 +108,56 @@ export function registerQuery(program: Command, state: RunState): void {
     'kicksaw query "SELECT Id, Name, Account.Name FROM Contact WHERE CreatedDate = TODAY" --format table',
     'kicksaw query "SELECT Id, Email FROM Contact" --bulk --out contacts.csv',
   );
+}
+
+/** `query --into TABLE`: the rows streamed into a warehouse table by the lakehouse's `queryIntoTable`. */
+async function queryInto(ctx: CommandContext, soql: string, o: QueryCommandOptions): Promise<number> {
+  const connection = await ctx.connection();
+  const org = await ctx.org();
+  const { queryIntoTable } = await import('@kicksaw/lakehouse');
+  return await withWarehouse(ctx, async (opened) => {
+    const progress = new Progress(ctx.out, `query --into ${o.into}`);
+    let summary: Awaited<ReturnType<typeof queryIntoTable>>;
+    try {
+      summary = await untilAborted(
+        ctx.signal,
+        queryIntoTable({
+          connection,
+          warehouse: opened.warehouse,
+          soql,
+          table: o.into as string,
+          mode: o.append ? 'append' : 'replace',
+          all: o.all === true,
+          api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
+          signal: ctx.signal,
+          logger: ctx.out.logger(),
+          onProgress: (p) => progress.update({ rowsRead: p.rows }),
+          ...pollIntervals(ctx.env),
+        }),
+        () => new CliError('Interrupted', { code: 'INTERRUPTED', hint: `The table ${o.into} is as it was.` }),
+      );
+    } catch (error) {
+      progress.done();
+      if (error instanceof CliError) throw error;
+      throw await withNearestNames(explainSalesforceError(error, org), connection, undefined);
+    }
+    progress.done();
+    ctx.out.result(
+      {
+        ok: true,
+        command: 'query',
+        soql,
+        rows: summary.rows,
+        into: summary.table,
+        mode: summary.mode,
+        columns: summary.columns,
+        warehouse: { name: opened.name, type: opened.type, location: opened.location },
+      },
+      () =>
+        `${count(summary.rows)} rows ${summary.mode === 'append' ? 'added to' : 'loaded into'} ${summary.table} (${opened.type} ${opened.location}).`,
+    );
+    return 0;
+  });
 }
 
 function formatOf(path: string): RowFormat {

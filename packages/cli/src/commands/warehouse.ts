@@ -159,6 +159,43 @@ export function registerWarehouse(program: Command, state: RunState): void {
       ),
     'kicksaw warehouse remove scratch',
   );
+
+  registerWarehouseTest(warehouse, state);
+}
+
+export function registerWarehouseTest(warehouse: Command, state: RunState): void {
+  example(
+    warehouse
+      .command('test')
+      .description('Open a warehouse and run a query in it')
+      .argument('[name]', 'the name (default: --warehouse, else the default warehouse)')
+      .action(
+        action(state, async (ctx, [name]) => {
+          const { openWarehouse } = await import('../warehouse-open.js');
+          const opened = await openWarehouse(ctx, name ?? ctx.flags.warehouse);
+          try {
+            let answer: unknown;
+            for await (const row of opened.warehouse.query('SELECT 1 AS ok')) answer = row.ok ?? row.OK;
+            ctx.out.result(
+              {
+                ok: true,
+                command: 'warehouse test',
+                name: opened.name,
+                type: opened.type,
+                location: opened.location,
+                answer: Number(answer),
+              },
+              () =>
+                `${opened.name ? `"${opened.name}"` : 'The default DuckDB'} works: ${opened.type} at ${opened.location}.`,
+            );
+          } finally {
+            await opened.warehouse.close();
+          }
+          return 0;
+        }),
+      ),
+    'kicksaw warehouse test analytics',
+  );
 }
 
 function describe(w: StoredWarehouse): string {
