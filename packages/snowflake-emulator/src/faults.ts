@@ -4,8 +4,14 @@ export interface FaultSettings {
   seed?: number;
   /** Delay added to every request, in milliseconds. */
   latencyMs?: number;
-  /** Share (0..1) of requests whose connection is destroyed without a reply. */
+  /** Share (0..1) of requests whose connection is destroyed before the request is handled. */
   dropConnectionRate?: number;
+  /**
+   * Share (0..1) of statements whose reply is lost: the statement runs, then the connection is destroyed.
+   * The driver retries with the same request id and gets the first run's result (Snowflake's dedup), so
+   * nothing runs twice.
+   */
+  lostReplyRate?: number;
   /** Share of requests answered with an HTTP error status (default 503), optionally only paths matching `match`. */
   httpErrors?: { rate: number; status?: number; match?: RegExp };
   /** Statements matching `match` (all when absent) take at least `ms` milliseconds. */
@@ -20,6 +26,8 @@ export interface Faults {
   reset(): void;
   /** The settings in force. */
   current(): FaultSettings;
+  /** How many faults were injected since start. */
+  injected(): { httpErrors: number; droppedConnections: number; lostReplies: number; slowQueries: number };
 }
 
 /** A small seeded random generator (mulberry32). */
@@ -38,6 +46,7 @@ export function seededRandom(seed: number): () => number {
 export class FaultController implements Faults {
   private settings: FaultSettings;
   private random: () => number;
+  private readonly counts = { httpErrors: 0, droppedConnections: 0, lostReplies: 0, slowQueries: 0 };
 
   constructor(settings: FaultSettings = {}) {
     this.settings = { ...settings };
@@ -57,6 +66,10 @@ export class FaultController implements Faults {
     return { ...this.settings };
   }
 
+  injected(): { httpErrors: number; droppedConnections: number; lostReplies: number; slowQueries: number } {
+    return { ...this.counts };
+  }
+
   private draw(rate: number | undefined): boolean {
     if (!rate || rate <= 0) return false;
     if (rate >= 1) return true;
@@ -68,20 +81,31 @@ export class FaultController implements Faults {
   }
 
   shouldDropConnection(): boolean {
-    return this.draw(this.settings.dropConnectionRate);
+    const drop = this.draw(this.settings.dropConnectionRate);
+    if (drop) this.counts.droppedConnections++;
+    return drop;
+  }
+
+  shouldLoseReply(): boolean {
+    const lose = this.draw(this.settings.lostReplyRate);
+    if (lose) this.counts.lostReplies++;
+    return lose;
   }
 
   httpError(path: string): number | undefined {
     const spec = this.settings.httpErrors;
     if (!spec) return undefined;
     if (spec.match && !spec.match.test(path)) return undefined;
-    return this.draw(spec.rate) ? (spec.status ?? 503) : undefined;
+    if (!this.draw(spec.rate)) return undefined;
+    this.counts.httpErrors++;
+    return spec.status ?? 503;
   }
 
   slowQueryMs(sqlText: string): number {
     const spec = this.settings.slowQueries;
     if (!spec) return 0;
     if (spec.match && !spec.match.test(sqlText)) return 0;
+    this.counts.slowQueries++;
     return Math.max(0, spec.ms);
   }
 }

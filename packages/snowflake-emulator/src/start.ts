@@ -221,6 +221,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const byToken = new Map<string, Session>();
   const byMaster = new Map<string, Session>();
   const queries = new Map<string, QueryState>();
+  const byRequestId = new Map<string, QueryState>();
   let nextSessionId = 1;
 
   const closeSession = async (session: Session) => {
@@ -323,6 +324,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       const oldest = queries.keys().next().value as string;
       queries.delete(oldest);
     }
+    if (byRequestId.size > 10000) byRequestId.delete(byRequestId.keys().next().value as string);
     state.done = enqueue(session, async () => {
       session.running = queryId;
       try {
@@ -603,9 +605,17 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       const body = (await readBody(http)) as StatementRequest & { asyncExec?: boolean };
       if (typeof body.sqlText !== 'string')
         return sendJson(http, response, 200, failure('000900', 'SQL text is missing.'));
-      const state = start(session, body);
+      // A retry carries the request id of the first attempt: answer with that run, never run twice.
+      const requestId = url.searchParams.get('requestId');
+      const known = requestId ? byRequestId.get(`${session.id}:${requestId}`) : undefined;
+      const state = known ?? start(session, body);
+      if (requestId && !known) byRequestId.set(`${session.id}:${requestId}`, state);
       if (body.asyncExec) return inProgress(state, http, response, '333334');
       await waitFor(state, syncWaitMs);
+      if (finished(state) && faults.shouldLoseReply()) {
+        http.socket.destroy();
+        return;
+      }
       return replyWith(state, http, response);
     }
     const resultMatch = /^\/queries\/([0-9a-f-]{36})\/result$/.exec(path);
