@@ -6,6 +6,7 @@ export {
 export { SnowflakeWarehouseError } from './errors.js';
 export { presentedName, quoteSnowflakeIdentifier, snowflakeColumnType, storedName, toSnowflakeBinds } from './sql.js';
 export {
+  LOAD_STAGE,
   openSnowflakeWarehouse,
   type SnowflakeLoadMethod,
   type SnowflakeWarehouseOptions,

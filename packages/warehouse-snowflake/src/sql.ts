@@ -182,7 +182,7 @@ export function toSnowflakeBinds(sql: string): string {
       const stop = end < 0 ? n : end + 2;
       out += sql.slice(i, stop);
       i = stop;
-    } else if (c === '$' && /[0-9]/.test(sql[i + 1] ?? '') && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? '')) {
+    } else if (c === '$' && /[0-9]/.test(sql[i + 1] ?? '') && !/[A-Za-z0-9_$.]/.test(sql[i - 1] ?? '')) {
       let j = i + 1;
       while (j < n && /[0-9]/.test(sql[j] as string)) j++;
       out += `:${sql.slice(i + 1, j)}`;

@@ -83,6 +83,12 @@ export interface SnowflakeWarehouseOptions {
 
 const NUMBER_DIGITS_SAFE = 15;
 
+/**
+ * The temporary stage each session creates when it opens (outside any transaction: creating a stage is DDL,
+ * which Snowflake would let commit an open transaction). Every load uses a folder of its own in it.
+ */
+export const LOAD_STAGE = 'KICKSAW_LOAD';
+
 /** A value read from the driver, in the contract's form (dates as text, timestamps as plain `Date`s). */
 function fromDriver(value: unknown, type: string, scale: number): SqlValue {
   if (value === null || value === undefined) return null;
@@ -291,8 +297,8 @@ class SnowflakeSession implements WarehouseSession {
 
   /**
    * Gzipped CSV files (`fileRows` rows each, written with back-pressure), each `PUT` to a fresh folder of the
-   * table's stage as soon as it is complete, then one `COPY INTO` of the folder, purged after. A folder
-   * unique per load keeps Snowflake's load history (which skips files it loaded before) out of the way.
+   * session's temporary stage as soon as it is complete, then one `COPY INTO` of the folder, purged after. A
+   * folder unique per load keeps Snowflake's load history (which skips files it loaded before) out of the way.
    */
   private async loadByCopy(
     table: string,
@@ -308,7 +314,7 @@ class SnowflakeSession implements WarehouseSession {
         code: 'SNOWFLAKE_CONFIG',
       });
     }
-    const stagePath = `@%${this.quoteTable(table)}/kicksaw_${randomUUID().replaceAll('-', '')}/`;
+    const stagePath = `@${LOAD_STAGE}/${randomUUID().replaceAll('-', '')}/`;
     let total = 0;
     let files = 0;
     let staged = false;
@@ -459,9 +465,15 @@ ${updates.length > 0 ? `WHEN MATCHED${guard} THEN UPDATE SET ${updates.join(', '
  *   is one statement, and a rollback after it swaps back. Lakehouse swaps only tables no reader sees before.
  */
 class SnowflakeTransactionSession extends SnowflakeSession {
-  private begun = false;
-  private readonly undo: (() => Promise<void>)[] = [];
-  private readonly afterCommit: (() => Promise<void>)[] = [];
+  /**
+   * Kept in one object, so that callers wrapping the session (`Object.create(session)`, as the shared engine
+   * tests do) share the transaction's state instead of shadowing a field of their own.
+   */
+  private readonly state = {
+    begun: false,
+    undo: [] as (() => Promise<void>)[],
+    afterCommit: [] as (() => Promise<void>)[],
+  };
 
   constructor(
     private readonly own: DriverSession,
@@ -472,9 +484,9 @@ class SnowflakeTransactionSession extends SnowflakeSession {
   }
 
   private async begin(): Promise<void> {
-    if (this.begun) return;
+    if (this.state.begun) return;
     await this.own.run('BEGIN TRANSACTION');
-    this.begun = true;
+    this.state.begun = true;
   }
 
   override async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -501,15 +513,15 @@ class SnowflakeTransactionSession extends SnowflakeSession {
     columns: readonly ColumnSpec[],
     options: CreateTableOptions = {},
   ): Promise<void> {
-    const driver = this.begun ? await this.other() : this.own;
+    const driver = this.state.begun ? await this.other() : this.own;
     await driver.run(this.createTableSql(table, columns, options));
-    this.undo.push(async () => {
+    this.state.undo.push(async () => {
       await (await this.other()).run(`DROP TABLE IF EXISTS ${this.quoteTable(table)}`, undefined, { idempotent: true });
     });
   }
 
   override async addColumns(table: string, columns: readonly ColumnSpec[]): Promise<void> {
-    if (this.begun) {
+    if (this.state.begun) {
       throw new SnowflakeWarehouseError(
         `Cannot add columns to ${table} after the transaction's first write: Snowflake would commit the transaction first. Add columns before writing.`,
         { code: 'SNOWFLAKE_DDL_IN_TRANSACTION' },
@@ -519,33 +531,33 @@ class SnowflakeTransactionSession extends SnowflakeSession {
       await this.own.run(
         `ALTER TABLE ${this.quoteTable(table)} ADD COLUMN ${quote(column.name)} ${snowflakeColumnType(column.type)}`,
       );
-      this.undo.push(async () => {
+      this.state.undo.push(async () => {
         await this.own.run(`ALTER TABLE ${this.quoteTable(table)} DROP COLUMN ${quote(column.name)}`);
       });
     }
   }
 
   override async dropTable(table: string): Promise<void> {
-    this.afterCommit.push(() => super.dropTable(table));
+    this.state.afterCommit.push(() => super.dropTable(table));
   }
 
   override async swapTable(source: string, target: string): Promise<void> {
-    if (this.begun) {
+    if (this.state.begun) {
       await this.own.run('COMMIT');
-      this.begun = false;
+      this.state.begun = false;
     }
     const existed = await this.putInPlace(this.own, source, target);
-    this.undo.push(async () => {
+    this.state.undo.push(async () => {
       if (existed) await this.exchange(this.own, source, target);
       else await this.own.run(`ALTER TABLE ${this.quoteTable(target)} RENAME TO ${this.quoteTable(source)}`);
     });
-    if (existed) this.afterCommit.push(() => super.dropTable(source));
+    if (existed) this.state.afterCommit.push(() => super.dropTable(source));
   }
 
   async commit(): Promise<void> {
-    if (this.begun) await this.own.run('COMMIT');
-    this.begun = false;
-    for (const step of this.afterCommit) {
+    if (this.state.begun) await this.own.run('COMMIT');
+    this.state.begun = false;
+    for (const step of this.state.afterCommit) {
       await step().catch((error: unknown) =>
         this.config.logger.warn('A drop after the commit failed (the data is committed)', { reason: String(error) }),
       );
@@ -553,9 +565,9 @@ class SnowflakeTransactionSession extends SnowflakeSession {
   }
 
   async rollback(): Promise<void> {
-    if (this.begun) await this.own.run('ROLLBACK').catch(() => undefined);
-    this.begun = false;
-    for (const step of this.undo.reverse()) {
+    if (this.state.begun) await this.own.run('ROLLBACK').catch(() => undefined);
+    this.state.begun = false;
+    for (const step of this.state.undo.reverse()) {
       await step().catch((error: unknown) =>
         this.config.logger.error('Undoing a DDL statement of a rolled back transaction failed', {
           reason: String(error),
@@ -677,6 +689,9 @@ export async function openSnowflakeWarehouse(options: SnowflakeWarehouseOptions 
         undefined,
         { idempotent: true },
       );
+      if (config.loadMethod === 'copy') {
+        await session.run(`CREATE TEMPORARY STAGE IF NOT EXISTS ${LOAD_STAGE}`, undefined, { idempotent: true });
+      }
       const { rows } = await session.run('SELECT CURRENT_DATABASE() AS d, CURRENT_SCHEMA() AS s', undefined, {
         idempotent: true,
       });

@@ -5,7 +5,7 @@ let local: Promise<LocalSnowflake> | undefined;
 
 defineEngineCases('Snowflake (local, through snowflake-sdk)', {
   open: async () => {
-    local ??= startLocalSnowflake({ loadMethod: 'insert' });
+    local ??= startLocalSnowflake();
     return (await local).open();
   },
   stop: async () => {
