@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenStore } from './auth/tokens.js';
@@ -10,7 +8,8 @@ import type { FaultSettings, ObjectDefinition } from './contract.js';
 import { FaultController, type Faults } from './faults.js';
 import type { ClockInput, OrgClock } from './org/clock.js';
 import type { GenerateSpec } from './org/generate.js';
-import { createOrg, type EmulatedOrg } from './org/index.js';
+import { createOrg, type EmulatedOrg, type LocalOrg } from './org/index.js';
+import { loadState, saveState } from './persist.js';
 import { QueryCursors } from './rest/query.js';
 import { createRequestListener } from './server/app.js';
 import type { EmulatorContext, ServerSettings } from './server/context.js';
@@ -98,12 +97,6 @@ export interface SalesforceEmulator {
   stop(): Promise<void>;
 }
 
-interface PersistedState {
-  format: 'kicksaw-sf-emulator';
-  org: unknown;
-  tokens?: unknown;
-}
-
 /**
  * Starts a local Salesforce org over HTTP: OAuth and SOAP login, REST (sObjects, collections, query,
  * describe, limits) and Bulk API 2.0 (ingest and query), with validation and fault injection.
@@ -124,11 +117,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   const apiVersion = options.apiVersion ?? '62.0';
   const username = options.username ?? 'admin@kicksaw.local';
   const password = options.password ?? 'password';
-  let persisted: PersistedState | undefined;
-  if (options.persistPath && existsSync(options.persistPath)) {
-    const text = readFileSync(options.persistPath, 'utf8');
-    if (text.trim() !== '') persisted = JSON.parse(text) as PersistedState;
-  }
+  const persisted = options.persistPath ? await loadState(options.persistPath) : undefined;
   const org = createOrg({
     objects: options.objects,
     integrationObjects: options.integrationObjects,
@@ -222,12 +211,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
         server.closeAllConnections();
       });
       await ctx.ingest.idle();
-      if (options.persistPath) {
-        const state: PersistedState = { format: 'kicksaw-sf-emulator', org: org.toJSON(), tokens: tokens.toJSON() };
-        const temporary = `${options.persistPath}.tmp`;
-        await writeFile(temporary, JSON.stringify(state));
-        await rename(temporary, options.persistPath);
-      }
+      if (options.persistPath) await saveState(options.persistPath, org as LocalOrg, tokens.toJSON());
     },
   };
 }

@@ -22,7 +22,8 @@ import {
   describeObject,
   type RecordTypeInfo,
 } from '../schema/describe.js';
-import { formulaClock } from '../schema/formula.js';
+import { compileFormula, formulaClock } from '../schema/formula.js';
+import { typedFormula } from '../schema/sfdx.js';
 import { runQuery } from '../soql/engine.js';
 import { type ClockInput, clockMillis, OrgClock } from './clock.js';
 import { type GenerateResult, type GenerateSpec, valueMaker } from './generate.js';
@@ -450,6 +451,7 @@ export class LocalOrg implements EmulatedOrg {
       );
     }
     this.defineObject({ name: store.object.name, fields: [field], merge: true });
+    this.schemaLog.push({ change: 'addField', object: store.object.name, field: persistableField(field) });
     const added = store.object.byLower.get(field.name.toLowerCase());
     if (added && added.type === 'boolean' && !added.isFormula) {
       for (const [id, record] of store.records) {
@@ -478,6 +480,7 @@ export class LocalOrg implements EmulatedOrg {
       fields: definition.fields.filter((candidate) => candidate.name.toLowerCase() !== field.lower),
       merge: false,
     });
+    this.schemaLog.push({ change: 'removeField', object: store.object.name, field: field.name });
     const name = field.name;
     for (const [id, record] of store.records) {
       if (!(name in record)) continue;
@@ -509,6 +512,26 @@ export class LocalOrg implements EmulatedOrg {
     this.schemaChanged.delete(store.object.lower);
     this.globalSchemaChanged = this.clock.millis();
     this.childCache = undefined;
+    this.schemaLog.push({ change: 'removeObject', object: store.object.name });
+  }
+
+  /** Fields added and removed (and objects removed) while running, replayed over the startup schema on restore. */
+  private readonly schemaLog: SchemaChange[] = [];
+
+  /** Replays saved schema changes; a change that no longer applies (field there already, gone already) is skipped. */
+  private replaySchema(changes: SchemaChange[]): void {
+    for (const change of changes) {
+      const store = this.stores.get(change.object.toLowerCase());
+      if (!store) continue;
+      if (change.change === 'addField') {
+        if (!store.object.byLower.has(change.field.name.toLowerCase()))
+          this.addField(change.object, revivedField(change.field));
+      } else if (change.change === 'removeField') {
+        if (store.object.byLower.has(change.field.toLowerCase())) this.removeField(change.object, change.field);
+      } else if (this.childRelationships(store.object.name).every((r) => r.child === store.object)) {
+        this.removeObject(change.object);
+      }
+    }
   }
 
   generate(objectName: string, count: number, spec: GenerateSpec = {}): GenerateResult {
@@ -2155,6 +2178,14 @@ export class LocalOrg implements EmulatedOrg {
     for (const store of this.stores.values()) {
       if (store.records.size > 0) records[store.object.name] = [...store.records.values()];
     }
+    return { ...this.persistedMeta(), records };
+  }
+
+  /**
+   * Internal (streamed persistence): the state of {@link toJSON} without the records, which
+   * {@link persistedRecords} yields one by one.
+   */
+  persistedMeta(): PersistedOrg {
     const objects = [...this.definitions.values()].map((definition) => ({
       ...definition,
       keyPrefix: this.stores.get(definition.name.toLowerCase())?.object.keyPrefix,
@@ -2167,15 +2198,23 @@ export class LocalOrg implements EmulatedOrg {
       userId: this.userId,
       sequence: this.sequence,
       autoNumbers: Object.fromEntries(this.autoNumbers),
-      objects: JSON.parse(JSON.stringify(objects)) as unknown,
-      records,
+      objects: JSON.parse(JSON.stringify(objects)) as ObjectDefinition[],
+      records: {},
       deleteLog: Object.fromEntries(
         [...this.stores.values()]
           .filter((store) => store.deleteLog.size > 0 || store.lastPurged !== undefined)
           .map((store) => [store.object.name, { entries: [...store.deleteLog], lastPurged: store.lastPurged ?? null }]),
       ),
       recycleBinRetentionDays: this.recycleBinRetentionDays,
+      schemaChanges: this.schemaLog,
     };
+  }
+
+  /** Internal (streamed persistence): every stored record with its object's name, object by object. */
+  *persistedRecords(): Generator<[string, OrgRecord]> {
+    for (const store of this.stores.values()) {
+      for (const record of store.records.values()) yield [store.object.name, record];
+    }
   }
 
   /** Internal: restores records and counters from {@link toJSON} output (objects already defined win). */
@@ -2183,6 +2222,7 @@ export class LocalOrg implements EmulatedOrg {
     for (const definition of state.objects ?? []) {
       if (!this.stores.has(definition.name.toLowerCase())) this.defineObject(definition);
     }
+    this.replaySchema(state.schemaChanges ?? []);
     for (const store of this.stores.values()) store.records.clear();
     for (const [name, list] of Object.entries(state.records ?? {})) {
       const store = this.stores.get(name.toLowerCase());
@@ -2214,4 +2254,27 @@ export interface PersistedOrg {
   /** Per object: the delete log (`[id, epoch ms]`) and the last purge. Absent in older files. */
   deleteLog?: Record<string, { entries: Array<[string, number]>; lastPurged: number | null }>;
   recycleBinRetentionDays?: number;
+  /** Schema changes made while running (`addField`, `removeField`, `removeObject`), in order. */
+  schemaChanges?: SchemaChange[];
+}
+
+/** One schema change made while the org ran, as saved. */
+export type SchemaChange =
+  | { change: 'addField'; object: string; field: FieldDefinition }
+  | { change: 'removeField'; object: string; field: string }
+  | { change: 'removeObject'; object: string };
+
+/** A field definition as JSON keeps it: a formula's compute function is dropped (its `source` stays). */
+function persistableField(field: FieldDefinition): FieldDefinition {
+  return JSON.parse(JSON.stringify(field)) as FieldDefinition;
+}
+
+/** A saved field definition made usable again: a formula with a `source` is compiled anew. */
+function revivedField(field: FieldDefinition): FieldDefinition {
+  const formula = field.formula as (FieldDefinition['formula'] & { compute?: unknown }) | undefined;
+  if (field.type !== 'formula' || !formula || typeof formula.compute === 'function' || !formula.source) return field;
+  const compute = typedFormula(compileFormula(formula.source), formula.returnType, field.scale) as (
+    record: OrgRecord,
+  ) => unknown;
+  return { ...field, formula: { ...formula, compute } };
 }

@@ -1,0 +1,64 @@
+// Saves and loads an org of 1,000,000 ten-field records through `persistPath` (the streamed state file) and prints
+// the times, the file size and the heap the loaded org holds. Run (after a build of sf-emulator):
+// pnpm exec node --expose-gc bench/emulator-persist.bench.mjs [records]
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
+
+const RECORDS = Number(process.argv[2] ?? process.env.BENCH_RECORDS ?? 1_000_000);
+const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => undefined;
+const work = mkdtempSync(join(tmpdir(), 'kicksaw-persist-bench-'));
+const persistPath = join(work, 'org.jsonl');
+const objects = [
+  {
+    name: 'Bench__c',
+    fields: [
+      { name: 'ExtId__c', type: 'string', length: 20, externalId: true, unique: true },
+      { name: 'Code__c', type: 'string', length: 10 },
+      { name: 'Amount__c', type: 'double', precision: 16, scale: 2 },
+      { name: 'Qty__c', type: 'int', precision: 9, scale: 0 },
+      { name: 'Due__c', type: 'date' },
+      { name: 'Seen__c', type: 'datetime' },
+      { name: 'Flag__c', type: 'boolean' },
+      { name: 'Email__c', type: 'email' },
+      { name: 'Note__c', type: 'textarea', length: 255 },
+    ],
+  },
+];
+const fields = ['ExtId__c', 'Code__c', 'Amount__c', 'Qty__c', 'Due__c', 'Seen__c', 'Flag__c', 'Email__c', 'Note__c'];
+const seconds = (since) => ((performance.now() - since) / 1000).toFixed(2);
+
+try {
+  const first = await startSalesforceEmulator({
+    objects,
+    persistPath,
+    clock: '2024-06-01T00:00:00Z',
+    generate: {
+      Bench__c: { count: RECORDS, fields, spread: { from: '2024-05-01T00:00:00Z', to: '2024-06-01T00:00:00Z' } },
+    },
+  });
+  let started = performance.now();
+  await first.stop();
+  const saveSeconds = seconds(started);
+  const bytes = statSync(persistPath).size;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  started = performance.now();
+  const second = await startSalesforceEmulator({ objects, persistPath });
+  const loadSeconds = seconds(started);
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  const loaded = second.org.query('SELECT COUNT() FROM Bench__c').totalSize;
+  await second.stop();
+  console.log(`persisted org of ${RECORDS.toLocaleString('en-US')} Bench__c records (Name + 9 fields + system fields)`);
+  console.log(
+    `  save (stop):       ${saveSeconds} s, ${(bytes / 1024 / 1024).toFixed(1)} MB, ${Math.round(bytes / RECORDS)} bytes a record`,
+  );
+  console.log(`  load (start):      ${loadSeconds} s, ${loaded.toLocaleString('en-US')} records back`);
+  console.log(`  heap of the loaded org: ${Math.round((heapAfter - heapBefore) / RECORDS)} bytes a record`);
+  console.log(`  peak RSS:          ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+  console.log(`  load average:      ${loadavg()[0].toFixed(1)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
