@@ -235,7 +235,7 @@ class DuckDbSession implements WarehouseSession {
       if (count === 0) return 0;
       const path = file.replaceAll("'", "''");
       await this.execute(
-        `COPY ${this.quoteTable(table)} (${columns.map(quoteAnsiIdentifier).join(', ')}) FROM '${path}' (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '"', ESCAPE '"', NULL '', ALLOW_QUOTED_NULLS false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g', MAX_LINE_SIZE 134217728)`,
+        `COPY ${this.quoteTable(table)} (${columns.map(quoteAnsiIdentifier).join(', ')}) FROM '${path}' (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '"', ESCAPE '"', NULL '', ALLOW_QUOTED_NULLS false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g', MAX_LINE_SIZE 4194304, BUFFER_SIZE 16777216)`,
       );
       return count;
     } finally {
