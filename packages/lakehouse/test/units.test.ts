@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import {
+  columnsFromDescribe,
+  columnTypeOf,
+  csvLine,
+  quoteAnsiIdentifier,
+  sqlTimestamp,
+  standardMergeSql,
+  toSqlValue,
+} from '../src/index.js';
+import { selectedFields } from '../src/query-into.js';
+
+describe('type map', () => {
+  it('maps Salesforce types to logical column types', () => {
+    expect(columnTypeOf({ name: 'Id', type: 'id' })).toEqual({ kind: 'id' });
+    expect(columnTypeOf({ name: 'AccountId', type: 'reference' })).toEqual({ kind: 'id' });
+    expect(columnTypeOf({ name: 'Name', type: 'string', length: 255 })).toEqual({ kind: 'text', length: 255 });
+    expect(columnTypeOf({ name: 'Tags__c', type: 'multipicklist', length: 4099 })).toEqual({
+      kind: 'text',
+      length: 4099,
+    });
+    expect(columnTypeOf({ name: 'Amount', type: 'currency', precision: 18, scale: 2 })).toEqual({
+      kind: 'decimal',
+      precision: 18,
+      scale: 2,
+    });
+    expect(columnTypeOf({ name: 'Probability', type: 'percent', precision: 3, scale: 0 })).toEqual({
+      kind: 'decimal',
+      precision: 3,
+      scale: 0,
+    });
+    expect(columnTypeOf({ name: 'X', type: 'double', precision: 0, scale: 0 })).toEqual({ kind: 'double' });
+    expect(columnTypeOf({ name: 'N', type: 'int' })).toEqual({ kind: 'integer' });
+    expect(columnTypeOf({ name: 'B', type: 'boolean' })).toEqual({ kind: 'boolean' });
+    expect(columnTypeOf({ name: 'D', type: 'date' })).toEqual({ kind: 'date' });
+    expect(columnTypeOf({ name: 'T', type: 'datetime' })).toEqual({ kind: 'timestamp' });
+    expect(columnTypeOf({ name: 'Tm', type: 'time' })).toEqual({ kind: 'time' });
+    expect(columnTypeOf({ name: 'BillingAddress', type: 'address' })).toBeUndefined();
+    expect(columnTypeOf({ name: 'Loc__c', type: 'location' })).toBeUndefined();
+    expect(columnTypeOf({ name: 'Body', type: 'base64' })).toBeUndefined();
+    expect(columnTypeOf({ name: 'Body', type: 'base64' }, true)).toEqual({ kind: 'text' });
+  });
+
+  it('keeps chosen fields (plus Id and the system fields), in describe order, with overrides', () => {
+    const fields = [
+      { name: 'Id', type: 'id' },
+      { name: 'IsDeleted', type: 'boolean' },
+      { name: 'Name', type: 'string', length: 80 },
+      { name: 'BillingAddress', type: 'address' },
+      { name: 'BillingCity', type: 'string', length: 40, compoundFieldName: 'BillingAddress' },
+      { name: 'Description', type: 'textarea', length: 32000 },
+      { name: 'SystemModstamp', type: 'datetime' },
+    ];
+    expect(columnsFromDescribe(fields).map((c) => c.name)).toEqual([
+      'Id',
+      'IsDeleted',
+      'Name',
+      'BillingCity',
+      'Description',
+      'SystemModstamp',
+    ]);
+    const chosen = columnsFromDescribe(fields, {
+      fields: ['description', 'billingcity'],
+      overrides: { description: { kind: 'sql', sql: 'TEXT' } },
+    });
+    expect(chosen).toEqual([
+      { name: 'Id', type: { kind: 'id' } },
+      { name: 'IsDeleted', type: { kind: 'boolean' } },
+      { name: 'BillingCity', type: { kind: 'text', length: 40 } },
+      { name: 'Description', type: { kind: 'sql', sql: 'TEXT' } },
+      { name: 'SystemModstamp', type: { kind: 'timestamp' } },
+    ]);
+  });
+});
+
+describe('values', () => {
+  it('turns REST and Bulk datetimes into UTC timestamps with milliseconds', () => {
+    expect(toSqlValue('2024-01-01T10:00:00.123+0000', { kind: 'timestamp' })).toBe('2024-01-01 10:00:00.123');
+    expect(toSqlValue('2024-01-01T10:00:00.123Z', { kind: 'timestamp' })).toBe('2024-01-01 10:00:00.123');
+    expect(toSqlValue('2024-01-01T12:00:00.005+0200', { kind: 'timestamp' })).toBe('2024-01-01 10:00:00.005');
+    expect(toSqlValue('', { kind: 'timestamp' })).toBeNull();
+    expect(toSqlValue('10:30:00.000Z', { kind: 'time' })).toBe('10:30:00.000');
+    expect(toSqlValue('TRUE', { kind: 'boolean' })).toBe(true);
+    expect(toSqlValue(12.5, { kind: 'decimal', precision: 18, scale: 2 })).toBe(12.5);
+    expect(toSqlValue(null, { kind: 'text' })).toBeNull();
+    expect(sqlTimestamp(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)))).toBe('2024-01-02 03:04:05.006');
+  });
+
+  it('writes CSV lines that keep NULL and empty strings apart', () => {
+    expect(csvLine(['a,b', null, '', 3, true, 'say "hi"\nbye'])).toBe('"a,b",,"",3,true,"say ""hi""\nbye"\n');
+    expect(csvLine([new Date(Date.UTC(2024, 0, 1))])).toBe('2024-01-01 00:00:00.000\n');
+  });
+});
+
+describe('SQL', () => {
+  it('quotes identifiers exactly', () => {
+    expect(quoteAnsiIdentifier('Account')).toBe('"Account"');
+    expect(quoteAnsiIdentifier('we"ird')).toBe('"we""ird"');
+    expect(() => quoteAnsiIdentifier('')).toThrow(TypeError);
+  });
+
+  it('builds a MERGE that collapses duplicates and never lets an older row win', () => {
+    const { mergeSql, countSql, insertSql } = standardMergeSql(
+      {
+        target: 'T',
+        staging: 'S',
+        key: 'Id',
+        columns: ['Id', 'Name', 'SystemModstamp'],
+        versionColumn: 'SystemModstamp',
+      },
+      quoteAnsiIdentifier,
+      quoteAnsiIdentifier,
+    );
+    expect(mergeSql).toContain('SELECT DISTINCT ON ("Id") * FROM "S" ORDER BY "Id", "SystemModstamp" DESC NULLS LAST');
+    expect(mergeSql).toContain(
+      'WHEN MATCHED AND (t."SystemModstamp" IS NULL OR s."SystemModstamp" >= t."SystemModstamp")',
+    );
+    expect(mergeSql).not.toMatch(/SET "Id"/);
+    expect(countSql).toContain('AS stale');
+    expect(insertSql).toMatch(/^INSERT INTO "T"/);
+  });
+
+  it('reads the select list of a SOQL query', () => {
+    expect(selectedFields('SELECT Id, Name, Account.Owner.Name FROM Contact WHERE x = 1')).toEqual([
+      'Id',
+      'Name',
+      'Account.Owner.Name',
+    ]);
+    expect(() => selectedFields('SELECT COUNT() FROM Contact')).toThrow(/cannot be a column/);
+  });
+});
