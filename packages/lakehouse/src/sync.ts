@@ -48,7 +48,10 @@ export interface SyncOptions extends LakehouseBaseOptions {
   restMaxRows?: number;
   /** Rows per Bulk result page. Default 50,000. */
   pageSize?: number;
-  /** The time used for "now" (deleted-at of reconciled rows, the replication window's end). Default the system clock. */
+  /**
+   * The org's current time (the replication window's end, deleted-at of reconciled rows). Default this machine's
+   * clock, or the newest SystemModstamp read in the run when that is later.
+   */
   now?: () => Date;
 }
 
@@ -318,7 +321,17 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     let deletedIds: { id: string; deletedAt: string }[] | undefined;
     let deletesCheckedAt = state?.deletesCheckedAt ?? null;
     let reconcile = false;
-    const runNow = context.now();
+    // "Now" for the replication window and deleted-at stamps: this machine's clock (or `now`), but never earlier than
+    // the newest row just read, which is on the org's clock (a local org with a moved clock, a machine running late).
+    let runNow = context.now();
+    if (cursorField) {
+      for await (const row of warehouse.query(
+        `SELECT max(${warehouse.quoteIdentifier(cursorField)}) AS v FROM ${warehouse.quoteTable(staging)}`,
+      )) {
+        const newest = toDate(row.v);
+        if (newest && newest.getTime() > runNow.getTime()) runNow = newest;
+      }
+    }
     if (!full && hasIsDeleted) {
       const mode = options.deletes ?? 'auto';
       const last = state?.deletesCheckedAt ?? state?.lastSyncAt ?? null;
