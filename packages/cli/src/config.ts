@@ -31,6 +31,19 @@ const warehouseSchema = z
     type: z.enum(['duckdb', 'postgres', 'snowflake']),
     path: z.string().optional(),
     connection: z.string().optional(),
+    /** Snowflake driver settings kept here instead of a connections.toml entry (the password is a secret). */
+    snowflake: z
+      .object({
+        accessUrl: z.string().optional(),
+        account: z.string().optional(),
+        username: z.string().optional(),
+        database: z.string().optional(),
+        schema: z.string().optional(),
+        warehouse: z.string().optional(),
+        role: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

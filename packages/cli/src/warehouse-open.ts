@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Warehouse } from '@kicksaw/lakehouse';
 import { unknownWarehouse } from './commands/warehouse.js';
@@ -10,6 +11,20 @@ export interface OpenedWarehouse {
   name: string | null;
   type: 'duckdb' | 'postgres' | 'snowflake';
   location: string;
+}
+
+/**
+ * snowflake-sdk logs at INFO level to stdout by default, which would mix its lines into our results: turn its
+ * logger off (errors still arrive as exceptions). The driver is the engine's dependency, so it is resolved
+ * from the engine's own folder.
+ */
+function quietSnowflakeDriver(): void {
+  try {
+    const require = createRequire(import.meta.resolve('@kicksaw/warehouse-snowflake'));
+    (require('snowflake-sdk') as { configure(options: { logLevel: string }): void }).configure({ logLevel: 'OFF' });
+  } catch {
+    // An engine without that driver: nothing to quiet.
+  }
 }
 
 /** The default when no warehouse is named or stored: DuckDB in the working folder. */
@@ -73,6 +88,20 @@ export async function openWarehouse(ctx: CommandContext, requested = ctx.flags.w
         '@kicksaw/warehouse-snowflake',
         () => import('@kicksaw/warehouse-snowflake'),
       );
+      quietSnowflakeDriver();
+      if (entry.snowflake) {
+        const password = config.secrets.warehouses?.[name]?.password;
+        const warehouse = await openSnowflakeWarehouse({
+          connection: { ...entry.snowflake, ...(password ? { password } : {}) } as never,
+          logger: ctx.out.logger(),
+        });
+        return {
+          warehouse,
+          name,
+          type: 'snowflake',
+          location: entry.snowflake.accessUrl ?? entry.snowflake.account ?? '',
+        };
+      }
       const connectionName = entry.connection ?? name;
       const warehouse = await openSnowflakeWarehouse({ connectionName, env: ctx.env, logger: ctx.out.logger() });
       return { warehouse, name, type: 'snowflake', location: `connection ${connectionName}` };

@@ -9,6 +9,7 @@ import { table } from '../output.js';
 interface DevOptions {
   sfPort: number;
   s3Port: number;
+  snowflakePort: number;
   bucket: string;
   dir: string;
   register: boolean;
@@ -23,6 +24,36 @@ function quietSqliteWarning(): void {
   }) as typeof process.emitWarning;
 }
 
+interface LocalSnowflake {
+  accessUrl: string;
+  account: string;
+  username: string;
+  password: string;
+  database: string;
+  schema: string;
+  warehouse: string;
+  stop(): Promise<void>;
+}
+
+/** Starts @kicksaw/snowflake-emulator when it is installed; undefined when it is not. */
+async function startLocalSnowflake(port: number, persistPath: string): Promise<LocalSnowflake | undefined> {
+  let start: ((options: { port: number; persistPath: string }) => Promise<LocalSnowflake>) | undefined;
+  try {
+    ({ startSnowflakeEmulator: start } = (await import('@kicksaw/snowflake-emulator')) as unknown as {
+      startSnowflakeEmulator: typeof start;
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+  return await (start as NonNullable<typeof start>)({ port, persistPath }).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`Cannot start the local Snowflake on port ${port} (${error.code ?? error.message})`, {
+      code: 'DEV_PORT_BUSY',
+      hint: 'Pass another --snowflake-port (0 picks a free one).',
+    });
+  });
+}
+
 /** `kicksaw dev` */
 export function registerDev(program: Command, state: RunState): void {
   example(
@@ -33,6 +64,12 @@ export function registerDev(program: Command, state: RunState): void {
       )
       .option('--sf-port <port>', 'port of the local org (0: any free port)', positiveInt('--sf-port'), 8787)
       .option('--s3-port <port>', 'port of the local S3 (0: any free port)', positiveInt('--s3-port'), 8788)
+      .option(
+        '--snowflake-port <port>',
+        'port of the local Snowflake, when @kicksaw/snowflake-emulator is installed',
+        positiveInt('--snowflake-port'),
+        8789,
+      )
       .option('--bucket <name>', 'a bucket to create in the local S3', 'local')
       .option('--dir <dir>', 'where the local data is kept between runs', '.kicksaw')
       .option('--no-register', 'do not store the "local" org and warehouse')
@@ -67,6 +104,8 @@ export function registerDev(program: Command, state: RunState): void {
             });
           });
           const s3Endpoint = `http://127.0.0.1:${s3.port}`;
+          // The local Snowflake, when its package is installed (it is optional).
+          const snowflake = await startLocalSnowflake(o.snowflakePort, join(dir, 'snowflake.json'));
           const warehousePath = join(dir, 'warehouse.duckdb');
           let registered = false;
           if (o.register) {
@@ -82,6 +121,19 @@ export function registerDev(program: Command, state: RunState): void {
               },
             };
             user.warehouses = { ...(user.warehouses ?? {}), local: { type: 'duckdb', path: warehousePath } };
+            if (snowflake) {
+              user.warehouses['local-snowflake'] = {
+                type: 'snowflake',
+                snowflake: {
+                  accessUrl: snowflake.accessUrl,
+                  account: snowflake.account,
+                  username: snowflake.username,
+                  database: snowflake.database,
+                  schema: snowflake.schema,
+                  warehouse: snowflake.warehouse,
+                },
+              };
+            }
             user.defaultOrg ??= 'local';
             user.defaultWarehouse ??= 'local';
             const secrets = structuredClone(config.secrets);
@@ -89,6 +141,11 @@ export function registerDev(program: Command, state: RunState): void {
               ...(secrets.orgs ?? {}),
               local: { password: sf.password, s3AccessKeyId: 'local', s3SecretAccessKey: 'local' },
             };
+            if (snowflake)
+              secrets.warehouses = {
+                ...(secrets.warehouses ?? {}),
+                'local-snowflake': { password: snowflake.password },
+              };
             await saveSecrets(config.paths, secrets);
             await saveUserConfig(config.paths, user);
             registered = true;
@@ -108,7 +165,15 @@ export function registerDev(program: Command, state: RunState): void {
             },
             s3: { endpoint: s3Endpoint, region: 'us-east-1', bucket: o.bucket, dataDir: join(dir, 's3') },
             warehouse: { alias: 'local', type: 'duckdb', path: warehousePath },
-            snowflake: null,
+            snowflake: snowflake
+              ? {
+                  alias: 'local-snowflake',
+                  accessUrl: snowflake.accessUrl,
+                  account: snowflake.account,
+                  database: snowflake.database,
+                  schema: snowflake.schema,
+                }
+              : null,
           };
           ctx.out.result(document, () =>
             [
@@ -124,6 +189,15 @@ export function registerDev(program: Command, state: RunState): void {
                   ],
                   ['S3', s3Endpoint, `bucket ${o.bucket}, region us-east-1, path-style, any keys`],
                   ['warehouse', warehousePath, 'DuckDB'],
+                  ...(snowflake
+                    ? [
+                        [
+                          'Snowflake',
+                          snowflake.accessUrl,
+                          `warehouse "local-snowflake", database ${snowflake.database}`,
+                        ],
+                      ]
+                    : []),
                 ],
               ),
               '',
@@ -138,7 +212,7 @@ export function registerDev(program: Command, state: RunState): void {
             ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
           });
           ctx.out.note('kicksaw dev: stopping');
-          await Promise.all([sf.stop(), s3.stop()]);
+          await Promise.all([sf.stop(), s3.stop(), snowflake?.stop()]);
           return 0;
         }),
       ),

@@ -200,7 +200,7 @@ export function registerWarehouseTest(warehouse: Command, state: RunState): void
 
 function describe(w: StoredWarehouse): string {
   if (w.type === 'duckdb') return w.path ?? '';
-  if (w.type === 'snowflake') return w.connection ?? '';
+  if (w.type === 'snowflake') return w.connection ?? w.snowflake?.accessUrl ?? w.snowflake?.account ?? '';
   return '(connection URL in the secrets file)';
 }
 

@@ -1,0 +1,226 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
+import { type LocalPostgres, startPostgres } from '@kicksaw/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, contactsCsv, kicksaw, type Sandbox, sandbox } from './helpers.js';
+
+let sf: SalesforceEmulator;
+let box: Sandbox;
+const ACCOUNTS = 12;
+
+beforeAll(async () => {
+  assertBuilt();
+  [sf, box] = await Promise.all([
+    startSalesforceEmulator({
+      objects: [
+        {
+          name: 'Contact',
+          merge: true,
+          fields: [{ name: 'External_Id__c', type: 'string', length: 40, externalId: true, unique: true }],
+        },
+      ],
+      seed: { Account: Array.from({ length: ACCOUNTS }, (_, i) => ({ Name: `Account ${i + 1}` })) },
+    }),
+    sandbox(),
+  ]);
+  const login = await kicksaw(box, [
+    'org',
+    'login',
+    '--alias',
+    'emu',
+    '--instance-url',
+    sf.instanceUrl,
+    '--access-token',
+    sf.accessToken,
+  ]);
+  expect(login.code, login.stderr).toBe(0);
+});
+afterAll(async () => {
+  await Promise.all([sf?.stop(), box?.remove()]);
+});
+
+interface SyncDoc {
+  objects: Array<{
+    object: string;
+    table: string;
+    mode: string;
+    read: number;
+    inserted: number;
+    updated: number;
+    deleted: number;
+  }>;
+}
+
+describe('kicksaw create, sync, query --into, retl, jobs results --into (DuckDB by default)', () => {
+  it('create, a full sync, a change and a delete in the org, an incremental sync', async () => {
+    const create = await kicksaw(box, ['create', '--object', 'Account', '--json']);
+    expect(create.code, create.stderr).toBe(0);
+    const created = create.json<{
+      table: string;
+      created: boolean;
+      columns: string[];
+      warehouse: { type: string; location: string };
+    }>();
+    expect(created).toMatchObject({
+      ok: true,
+      command: 'create',
+      table: 'Account',
+      created: true,
+      warehouse: { name: null, type: 'duckdb', location: join(box.dir, '.kicksaw', 'warehouse.duckdb') },
+    });
+    expect(created.columns).toEqual(expect.arrayContaining(['Id', 'Name', 'SystemModstamp']));
+
+    const full = await kicksaw(box, ['sync', '--object', 'Account', '--json']);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.json<SyncDoc>().objects).toMatchObject([
+      { object: 'Account', mode: 'full', read: ACCOUNTS, inserted: ACCOUNTS },
+    ]);
+
+    const [first, second] = sf.org.records('Account') as Array<{ Id: string }>;
+    sf.org.dml('update', 'Account', [{ Id: first?.Id, Name: 'Renamed' }]);
+    sf.org.dml('delete', 'Account', [{ Id: second?.Id }]);
+    const incremental = await kicksaw(box, ['sync', '--object', 'Account', '--json']);
+    expect(incremental.code, incremental.stderr).toBe(0);
+    const [summary] = incremental.json<SyncDoc>().objects;
+    expect(summary).toMatchObject({ mode: 'incremental', deleted: 1 });
+    expect(summary?.updated).toBeGreaterThanOrEqual(1);
+
+    const into = await kicksaw(box, [
+      'query',
+      "SELECT Id, Name FROM Account WHERE Name = 'Renamed'",
+      '--into',
+      'renamed',
+      '--json',
+    ]);
+    expect(into.code, into.stderr).toBe(0);
+    expect(into.json()).toMatchObject({ ok: true, command: 'query', rows: 1, into: 'renamed', mode: 'replace' });
+    const test = await kicksaw(box, ['warehouse', 'test', '--json']);
+    expect(test.json()).toMatchObject({ ok: true, name: null, type: 'duckdb', answer: 1 });
+  });
+
+  it('unknown object and field name the nearest; a bad or missing SQL file fails before anything is sent', async () => {
+    const object = await kicksaw(box, ['create', '--object', 'Acount', '--json']);
+    expect(object.code).toBe(1);
+    expect(object.json()).toMatchObject({ error: { code: 'SF_UNKNOWN_OBJECT', hint: 'Nearest objects: Account.' } });
+    const field = await kicksaw(box, [
+      'sync',
+      '--object',
+      'Account',
+      '--table',
+      'acc2',
+      '--fields',
+      'Id,Nme',
+      '--full',
+      '--json',
+    ]);
+    expect(field.code).toBe(1);
+    expect(field.json()).toMatchObject({
+      error: { code: 'SF_UNKNOWN_FIELD', message: expect.stringContaining('"Nme": nearest Name') },
+    });
+
+    await writeFile(join(box.dir, 'bad.sql'), 'SELEC "Id" FROM "Account"');
+    const bad = await kicksaw(box, ['retl', 'update', '--object', 'Account', '--sql-file', 'bad.sql', '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.json()).toMatchObject({ error: { code: 'SQL_FAILED', message: expect.stringContaining('bad.sql') } });
+    const missing = await kicksaw(box, ['retl', 'update', '--object', 'Account', '--sql-file', 'nope.sql', '--json']);
+    expect(missing.json()).toMatchObject({ error: { code: 'SQL_FILE_UNREADABLE' } });
+    const usage = await kicksaw(box, ['retl', 'update', '--object', 'Account']);
+    expect(usage.code).toBe(2);
+  });
+
+  it('retl: only changed rows are sent; row failures exit 3 with a report; job results into a table', async () => {
+    const update = [
+      'retl',
+      'update',
+      '--object',
+      'Account',
+      '--sql',
+      `SELECT "Id", "Name" || ' Ltd' AS "Name" FROM "Account" WHERE NOT "IsDeleted"`,
+      '--json',
+    ];
+    const sent = await kicksaw(box, update);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.json()).toMatchObject({
+      summary: { read: ACCOUNTS - 1, sent: ACCOUNTS - 1, succeeded: ACCOUNTS - 1, failed: 0 },
+      exitCode: 0,
+    });
+    expect(sf.org.records('Account').filter((a) => String(a.Name).endsWith(' Ltd'))).toHaveLength(ACCOUNTS - 1);
+    const again = await kicksaw(box, update);
+    expect(again.json()).toMatchObject({ summary: { read: ACCOUNTS - 1, unchanged: ACCOUNTS - 1, sent: 0 } });
+
+    // Every fourth contact has no last name: Salesforce refuses those on insert.
+    const sql = `SELECT 'EXT-' || i AS "External_Id__c", CASE WHEN i % 4 = 0 THEN NULL ELSE 'Last ' || i END AS "LastName" FROM range(1, 13) t(i)`;
+    const upsert = await kicksaw(box, [
+      'retl',
+      'upsert',
+      '--object',
+      'Contact',
+      '--external-id',
+      'External_Id__c',
+      '--sql',
+      sql,
+      '--report',
+      'retl-failed.csv',
+      '--json',
+    ]);
+    expect(upsert.code, upsert.stderr).toBe(3);
+    const doc = upsert.json<{ summary: Record<string, number>; report: string; reportRows: number }>();
+    expect(doc.summary).toMatchObject({ read: 12, sent: 12, succeeded: 9, failed: 3 });
+    expect(doc).toMatchObject({ report: join(box.dir, 'retl-failed.csv'), reportRows: 3, exitCode: 3 });
+    const report = (await readFile(join(box.dir, 'retl-failed.csv'), 'utf8')).trim().split('\n');
+    expect(
+      report
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(['EXT-12', 'EXT-4', 'EXT-8']);
+    expect(report.slice(1).every((l) => l.includes('REQUIRED_FIELD_MISSING'))).toBe(true);
+
+    await writeFile(join(box.dir, 'more.csv'), contactsCsv(210, 30, 'r'));
+    const load = await kicksaw(box, [
+      'import',
+      'more.csv',
+      '--object',
+      'Contact',
+      '--operation',
+      'insert',
+      '--api',
+      'bulk',
+      '--json',
+    ]);
+    const [jobId] = load.json<{ jobIds: string[] }>().jobIds;
+    const results = await kicksaw(box, ['jobs', 'results', jobId as string, '--into', 'job_results', '--json']);
+    expect(results.code, results.stderr).toBe(0);
+    expect(results.json()).toMatchObject({
+      ok: true,
+      command: 'jobs results',
+      jobId,
+      into: 'job_results',
+      succeeded: 203,
+      failed: 7,
+      unprocessed: 0,
+    });
+  });
+});
+
+describe('the same commands on a real PostgreSQL server', () => {
+  let pg: LocalPostgres | undefined;
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('warehouse add --postgres, test, create, sync into it', async () => {
+    pg = await startPostgres();
+    const add = await kicksaw(box, ['warehouse', 'add', 'pg', '--postgres', pg.connectionString, '--json']);
+    expect(add.code, add.stderr).toBe(0);
+    const test = await kicksaw(box, ['warehouse', 'test', 'pg', '--json']);
+    expect(test.json()).toMatchObject({ ok: true, name: 'pg', type: 'postgres', answer: 1 });
+    const sync = await kicksaw(box, ['sync', '--object', 'Account', '--warehouse', 'pg', '--json']);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(sync.json<SyncDoc & { warehouse: { type: string } }>()).toMatchObject({
+      warehouse: { name: 'pg', type: 'postgres' },
+      objects: [{ object: 'Account', mode: 'full', read: ACCOUNTS }], // a full sync reads deleted rows too (queryAll)
+    });
+  });
+});
