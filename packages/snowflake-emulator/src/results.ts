@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   type DuckDBDataChunk,
   type DuckDBResult,
@@ -24,11 +24,14 @@ export interface RowType {
   collation: null;
 }
 
-/** A result chunk kept on disk and served from the emulator's own URL. */
+/** A result chunk kept on disk (a byte range of a file) and served from the emulator's own URL. */
 export interface ChunkFile {
   path: string;
   rowCount: number;
   uncompressedSize: number;
+  /** Byte range in `path`: `start` inclusive, `end` exclusive. */
+  start: number;
+  end: number;
 }
 
 /** A statement's result: the first rows inline, the rest in chunk files. */
@@ -167,6 +170,134 @@ export function describeColumn(name: string, type: DuckDBType): { meta: RowType;
   }
 }
 
+/**
+ * The DuckDB expression that renders column `name` (of `type`) as the text the driver decodes, or
+ * undefined when JavaScript encodes it (rare types). Rendering in DuckDB is vectorized and keeps
+ * DuckDB value objects off the JavaScript heap.
+ */
+export function sqlEncoding(name: string, type: DuckDBType): string {
+  const alias = (type as { alias?: string }).alias;
+  if (alias === 'JSON') return `CAST(${name} AS VARCHAR)`;
+  const micros = (value: string) =>
+    `CASE WHEN ${value} < 0 THEN '-' ELSE '' END || CAST(abs(${value}) // 1000000 AS VARCHAR) || '.' || lpad(CAST(abs(${value}) % 1000000 AS VARCHAR), 6, '0') || '000'`;
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+      return name;
+    case DuckDBTypeId.BOOLEAN:
+      return `CASE WHEN ${name} THEN '1' WHEN NOT ${name} THEN '0' END`;
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.DECIMAL:
+      return `CAST(${name} AS VARCHAR)`;
+    case DuckDBTypeId.DATE:
+      return `CASE WHEN isfinite(${name}) THEN CAST(${name} - DATE '1970-01-01' AS VARCHAR) END`;
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return `CASE WHEN isfinite(${name}) THEN ${micros(`epoch_us(${name})`)} END`;
+    case DuckDBTypeId.BLOB:
+      return `upper(hex(${name}))`;
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return `CASE WHEN isnan(${name}) THEN 'NaN' WHEN isinf(${name}) THEN CASE WHEN ${name} > 0 THEN 'Infinity' ELSE '-Infinity' END ELSE CAST(${name} AS VARCHAR) END`;
+    case DuckDBTypeId.TIME:
+      return micros(`(CAST(hour(${name}) AS BIGINT) * 3600 + minute(${name}) * 60) * 1000000 + microsecond(${name})`);
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return `CASE WHEN isfinite(${name}) THEN ${micros(`epoch_us(CAST(${name} AS TIMESTAMP))`)} END`;
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+    case DuckDBTypeId.STRUCT:
+    case DuckDBTypeId.MAP:
+    case DuckDBTypeId.UNION:
+      return `CAST(to_json(${name}) AS VARCHAR)`;
+    case DuckDBTypeId.SQLNULL:
+      return `CAST(NULL AS VARCHAR)`;
+    default:
+      return `CAST(${name} AS VARCHAR)`;
+  }
+}
+
+/** Options of {@link writeResult}. */
+export interface WriteOptions {
+  inlineRows: number;
+  chunkRows: number;
+  /** The file DuckDB writes the rows to. */
+  file: string;
+  names: string[];
+  types: DuckDBType[];
+}
+
+/**
+ * Has DuckDB write a query's rows as the driver's JSON rows (one `,[...]` line a row) into one file with
+ * COPY, then splits that file into chunks by line: the first rows inline, the rest served as byte ranges.
+ * No row passes through JavaScript values, and memory stays flat however large the result.
+ */
+export async function writeResult(
+  connection: { run(sql: string): Promise<unknown> },
+  sql: string,
+  options: WriteOptions,
+): Promise<EncodedResult> {
+  const rowtype = options.types.map((type, index) => describeColumn(options.names[index] ?? `C${index}`, type).meta);
+  if (options.types.length === 0) return { rowtype, rowset: [], chunks: [], total: 0 };
+  const inner = options.types.map((_, k) => `__C${k}`);
+  const encoded = options.types.map((type, k) => sqlEncoding(inner[k] as string, type));
+  await mkdir(dirname(options.file), { recursive: true });
+  // \x01 and \x02 never occur raw in JSON text, so the CSV writer never quotes a line.
+  await connection.run(
+    `COPY (SELECT ',' || CAST(to_json(list_value(${encoded.join(', ')})) AS VARCHAR) FROM (${sql}) AS __Q(${inner.join(', ')})) TO '${options.file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, DELIMITER '\x02', QUOTE '\x01', ESCAPE '\x01')`,
+  );
+  const rowset: Array<Array<string | null>> = [];
+  const chunks: ChunkFile[] = [];
+  let total = 0;
+  let offset = 0;
+  let current: ChunkFile | undefined;
+  let carry = Buffer.alloc(0);
+  const handle = await open(options.file, 'r');
+  try {
+    const block = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(block, 0, block.length, null);
+      if (bytesRead === 0) break;
+      const data =
+        carry.length > 0 ? Buffer.concat([carry, block.subarray(0, bytesRead)]) : block.subarray(0, bytesRead);
+      const base = offset - carry.length;
+      let lineStart = 0;
+      for (;;) {
+        const newline = data.indexOf(10, lineStart);
+        if (newline < 0) break;
+        total++;
+        if (total <= options.inlineRows) {
+          rowset.push(JSON.parse(data.toString('utf8', lineStart + 1, newline)) as Array<string | null>);
+        } else {
+          if (!current || current.rowCount >= options.chunkRows) {
+            current = { path: options.file, rowCount: 0, uncompressedSize: 0, start: base + lineStart + 1, end: 0 };
+            chunks.push(current);
+          }
+          current.rowCount++;
+          current.end = base + newline;
+          current.uncompressedSize = current.end - current.start;
+        }
+        lineStart = newline + 1;
+      }
+      carry = Buffer.from(data.subarray(lineStart));
+      offset += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  if (chunks.length === 0) await rm(options.file, { force: true });
+  return { rowtype, rowset, chunks, total };
+}
+
 /** Options of {@link encodeResult}. */
 export interface EncodeOptions {
   /** Rows kept inline in the first reply; the rest go to chunk files. */
@@ -177,6 +308,10 @@ export interface EncodeOptions {
   chunkDir: string;
   /** Renames result columns (Snowflake's names for unaliased expressions). */
   names?: string[];
+  /** The result's real column types when the result itself holds pre-rendered text (see {@link sqlEncoding}). */
+  types?: DuckDBType[];
+  /** Per column: the value is already the driver's text. */
+  preEncoded?: boolean[];
 }
 
 function rowsOf(chunk: DuckDBDataChunk, encoders: Encoder[]): Array<Array<string | null>> {
@@ -249,7 +384,13 @@ export async function encodeResult(result: DuckDBResult, options: EncodeOptions)
       }
       if (!current) {
         if (chunks.length === 0) await mkdir(options.chunkDir, { recursive: true });
-        current = { path: join(options.chunkDir, `${chunks.length}.json`), rowCount: 0, uncompressedSize: 0 };
+        current = {
+          path: join(options.chunkDir, `${chunks.length}.json`),
+          rowCount: 0,
+          uncompressedSize: 0,
+          start: 0,
+          end: 0,
+        };
         chunks.push(current);
         writer = createWriteStream(current.path);
       }
@@ -258,6 +399,7 @@ export async function encodeResult(result: DuckDBResult, options: EncodeOptions)
       pendingBytes += text.length;
       current.rowCount++;
       current.uncompressedSize += Buffer.byteLength(text);
+      current.end = current.uncompressedSize;
       if (pendingBytes > 1 << 20) await flushPending();
       if (current.rowCount >= options.chunkRows) await closeChunk();
     }

@@ -521,7 +521,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
         return;
       }
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': chunk.uncompressedSize });
-      createReadStream(chunk.path).pipe(response);
+      createReadStream(chunk.path, { start: chunk.start, end: chunk.end - 1 }).pipe(response);
       return;
     }
     if (path.startsWith('/__stage/')) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from './engine.js';
 import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
-import { column, type EncodedResult, encodeResult, type RowType } from './results.js';
+import { column, type EncodedResult, encodeResult, type RowType, writeResult } from './results.js';
 import type { Session } from './session.js';
 import { informationSchemaSql, snowflakeTypeJson, snowflakeTypeText } from './sql/catalog.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
@@ -465,12 +465,16 @@ async function query(
         names: fitNames(names, stream.columnCount),
       });
     }
-    const stream = await session.connection.stream(sql);
-    return encodeResult(stream, {
+    // Learn the column types first, then let DuckDB render every row as the driver's text into a file.
+    const prepared = await session.connection.prepare(sql);
+    const types = Array.from({ length: prepared.columnCount }, (_, k) => prepared.columnType(k));
+    const columnNames = Array.from({ length: prepared.columnCount }, (_, k) => prepared.columnName(k));
+    return writeResult(session.connection, sql, {
       inlineRows: runtime.inlineRows,
       chunkRows: runtime.chunkRows,
-      chunkDir: join(runtime.resultsDir, queryId),
-      names: fitNames(names, stream.columnCount),
+      file: join(runtime.resultsDir, queryId, 'rows.json'),
+      names: fitNames(names, types.length) ?? columnNames,
+      types,
     });
   });
   return { kind: 'result', statementTypeId: STATEMENT_TYPE.select, result };
