@@ -24,7 +24,7 @@ Usage: kicksaw-sf-emulator [options]
   --client-secret <s>      require this OAuth client secret
   --jwt-certificate <file> PEM certificate or public key that verifies JWT bearer assertions
   --result-order <o>       shuffle (default) or input: order of Bulk ingest results
-  --query-page-size <n>    default Bulk query page size (default 10000)
+  --query-page-size <n>    rows of a Bulk query page without maxRecords (default: about 100 MB of CSV)
   --clock <iso>            fix the org's clock at this instant (e.g. 2024-01-01T00:00:00Z); move it later with
                            POST /_emulator/clock (default: real time)
   --recycle-bin-days <n>   days deleted records stay in the recycle bin, on the org's clock (default 15)

@@ -34,7 +34,10 @@ export interface EmulatorOptions {
   faults?: FaultSettings;
   /** Order of Bulk ingest results: a seeded shuffle (default, like Salesforce's parallel batches) or input order. */
   resultOrder?: 'shuffle' | 'input';
-  /** Default page size of Bulk API 2.0 query results when the client sends no `maxRecords`. Default 10,000. */
+  /**
+   * Rows of a Bulk API 2.0 query results page when the client sends no `maxRecords`. Default: pages of about 100 MB
+   * of CSV (sized from the job's first rows), large like Salesforce's.
+   */
   queryPageSize?: number;
   /** A JSON file: the org is loaded from it at start (when it exists) and saved to it at stop. */
   persistPath?: string;
@@ -148,7 +151,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     clientSecret: options.clientSecret,
     jwtCertificate: options.jwtCertificate,
     resultOrder: options.resultOrder ?? 'shuffle',
-    queryPageSize: options.queryPageSize ?? 10_000,
+    queryPageSize: options.queryPageSize,
     seed: options.seedRandom ?? 1,
     maxUploadBytes: options.maxUploadBytes ?? 150 * 1024 * 1024,
   };

@@ -96,3 +96,73 @@ describe('Bulk API 2.0 query', () => {
     expect(rows).toEqual([{ Id: expect.any(String), Name: 'Q0005' }]);
   });
 });
+
+describe('Bulk API 2.0 query as Salesforce sizes and refuses it', () => {
+  let big: SalesforceEmulator;
+  beforeAll(async () => {
+    big = await startEmulator({ generate: { Account: 200, Widget__c: { count: 12_000, fields: ['ExtId__c'] } } });
+  });
+  afterAll(async () => {
+    await big.stop();
+  });
+
+  it('answers 12,000 rows in one page without maxRecords, so jsforce bulk2.query reads them all', async () => {
+    const conn = connect(big);
+    const records = await (
+      await conn.bulk2.query('SELECT Id, ExtId__c FROM Widget__c', { pollInterval: 10 })
+    ).toArray();
+    expect(records).toHaveLength(12_000);
+    expect(new Set(records.map((record) => (record as { Id: string }).Id)).size).toBe(12_000);
+  });
+
+  it('pages by maxRecords, each page from its locator, and keeps the snapshot taken at creation', async () => {
+    const created = await raw(big, 'POST', api(big, '/jobs/query'), {
+      body: JSON.stringify({ operation: 'query', query: 'SELECT Id, Name FROM Widget__c ORDER BY Name LIMIT 2500' }),
+    });
+    const id = (created.json() as { id: string }).id;
+    await waitForJob(big, 'query', id);
+    const first = big.org.query('SELECT Id, Name FROM Widget__c ORDER BY Name LIMIT 1').records[0]!;
+    big.org.dml('update', 'Widget__c', [{ Id: first.Id, Name: 'Changed after the job' }]);
+    const seen: string[][] = [];
+    let locator = '';
+    let pages = 0;
+    do {
+      const page = await raw(
+        big,
+        'GET',
+        api(big, `/jobs/query/${id}/results?maxRecords=1000${locator ? `&locator=${locator}` : ''}`),
+      );
+      const rows = csvRows(page.text);
+      expect(rows[0]).toEqual(['Id', 'Name']);
+      expect(page.headers.get('sforce-numberofrecords')).toBe(String(rows.length - 1));
+      seen.push(...rows.slice(1));
+      locator = page.headers.get('sforce-locator') ?? 'null';
+      pages++;
+    } while (locator !== 'null');
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(2500);
+    expect(seen[0]).toEqual([first.Id, first.Name]); // the value when the job was created
+  });
+
+  it('refuses GROUP BY, OFFSET, aggregate functions, COUNT() and child subqueries at creation', async () => {
+    const refused = async (query: string) => {
+      const response = await raw(big, 'POST', api(big, '/jobs/query'), {
+        body: JSON.stringify({ operation: 'query', query }),
+      });
+      expect(response.status).toBe(400);
+      return (response.json() as Array<{ errorCode: string; message: string }>)[0]!;
+    };
+    expect(await refused('SELECT Code__c, COUNT(Id) FROM Widget__c GROUP BY Code__c')).toMatchObject({
+      errorCode: 'INVALIDJOB',
+      message: expect.stringContaining('GROUP BY not supported in Bulk V2 Query'),
+    });
+    expect((await refused('SELECT Id FROM Widget__c LIMIT 10 OFFSET 5')).message).toContain('OFFSET not supported');
+    expect((await refused('SELECT MAX(Amount__c) FROM Widget__c')).message).toContain(
+      'Aggregate functions not supported',
+    );
+    expect((await refused('SELECT COUNT() FROM Widget__c')).message).toContain('Aggregate functions not supported');
+    expect((await refused('SELECT Id, (SELECT Id FROM Contacts) FROM Account')).message).toBe(
+      'Aggregate Relationships not supported in Bulk V2 Query with CSV content type',
+    );
+  });
+});

@@ -1,7 +1,8 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
-import type { QueryResult } from '../contract.js';
+import type { OrgRecord } from '../contract.js';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
+import type { BulkQueryRows } from '../soql/engine.js';
 import { DELIMITERS, formatCsvValue, quote } from './csv.js';
 import { makeId, sfDate } from './jobs.js';
 
@@ -19,9 +20,35 @@ interface QueryJob {
   apiVersion: number;
   lineEnding: 'LF' | 'CRLF';
   columnDelimiter: string;
-  result?: QueryResult;
+  result?: BulkQueryRows;
+  /** Rows of a default-sized page (no maxRecords), estimated from the first rows' CSV size. */
+  defaultPage?: number;
+  /** The job's compiled CSV line writer (made at the first results request). */
+  line?: (record: OrgRecord) => string;
   errorMessage?: string;
   processingTime: number;
+}
+
+/** About the CSV size of a default page (no `maxRecords`): large, like Salesforce's (which also caps pages by size). */
+const DEFAULT_PAGE_BYTES = 100 * 1024 * 1024;
+/** Response body pieces are written at about this size. */
+const WRITE_CHUNK_CHARS = 256 * 1024;
+
+/** A column's CSV writer: always quoted, datetimes with `Z`, nulls empty. */
+function cellWriter(type: string): (value: unknown) => string {
+  if (type === 'datetime') {
+    return (value) => {
+      if (value === null || value === undefined) return '""';
+      const text = String(value);
+      return text.endsWith('+0000') ? `"${text.slice(0, -5)}Z"` : quote(formatCsvValue(value));
+    };
+  }
+  return (value) => {
+    if (value === null || value === undefined) return '""';
+    if (typeof value === 'string') return value.indexOf('"') === -1 ? `"${value}"` : quote(value);
+    if (typeof value === 'number' || typeof value === 'boolean') return `"${value}"`;
+    return quote(formatCsvValue(value));
+  };
 }
 
 const FINISHED: QueryState[] = ['JobComplete', 'Failed', 'Aborted'];
@@ -31,29 +58,53 @@ function delimiterName(delimiter: string): string {
   return 'COMMA';
 }
 
-/** Reads `Owner.Name` from a REST-shaped record (case-insensitive keys). */
-function valueAt(record: Record<string, unknown>, path: string): unknown {
-  let current: unknown = record;
-  for (const part of path.split('.')) {
-    if (current === null || current === undefined || typeof current !== 'object') return null;
-    const object = current as Record<string, unknown>;
-    if (part in object) {
-      current = object[part];
-      continue;
+/**
+ * Compiles the CSV line of a record for a job's columns into one function (a results page of a million rows calls
+ * it a million times: no per-cell closure calls or loops). A plain field of the queried object is read inline and
+ * written by its type; parent paths and formulas go through the engine's column reader and the generic writer.
+ */
+function lineWriter(result: BulkQueryRows, delimiter: string): (record: OrgRecord) => string {
+  const parts: string[] = [];
+  const plain = new Set([
+    'string',
+    'textarea',
+    'email',
+    'phone',
+    'url',
+    'picklist',
+    'multipicklist',
+    'id',
+    'reference',
+    'date',
+    'time',
+  ]);
+  result.columns.forEach((_column, index) => {
+    const type = result.types[index]!;
+    const direct = result.direct[index];
+    const read = direct === undefined ? `cells[${index}](r)` : `r[${JSON.stringify(direct)}]`;
+    let code: string;
+    if (direct !== undefined && plain.has(type)) {
+      code = `((v = ${read}) == null ? '""' : typeof v === 'string' && v.indexOf('"') === -1 ? '"' + v + '"' : generic(v))`;
+    } else if (direct !== undefined && type === 'datetime') {
+      code = `((v = ${read}) == null ? '""' : typeof v === 'string' && v.length === 28 && v.endsWith('+0000') ? '"' + v.slice(0, 23) + 'Z"' : dateTime(v))`;
+    } else if (
+      direct !== undefined &&
+      (type === 'boolean' || type === 'int' || type === 'double' || type === 'currency' || type === 'percent')
+    ) {
+      code = `((v = ${read}) == null ? '""' : typeof v === 'number' || typeof v === 'boolean' ? '"' + v + '"' : generic(v))`;
+    } else {
+      code = `writers[${index}](${read})`;
     }
-    const lower = part.toLowerCase();
-    const key = Object.keys(object).find((k) => k.toLowerCase() === lower);
-    current = key === undefined ? null : object[key];
-  }
-  return current;
-}
-
-const DATETIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?)\+0000$/;
-
-function csvValue(value: unknown): string {
-  const text = formatCsvValue(value);
-  const match = DATETIME.exec(text);
-  return match ? `${match[1]}Z` : text;
+    parts.push(code);
+  });
+  const body = `let v; return ${parts.join(` + ${JSON.stringify(delimiter)} + `)};`;
+  const make = new Function('cells', 'writers', 'generic', 'dateTime', `return (r) => { ${body} };`) as (
+    cells: BulkQueryRows['cells'],
+    writers: Array<(value: unknown) => string>,
+    generic: (value: unknown) => string,
+    dateTime: (value: unknown) => string,
+  ) => (record: OrgRecord) => string;
+  return make(result.cells, result.types.map(cellWriter), cellWriter('string'), cellWriter('datetime'));
 }
 
 /** The Bulk API 2.0 query jobs of the emulator. */
@@ -88,7 +139,7 @@ export class QueryJobStore {
     };
     if (full) {
       info.jobType = 'V2Query';
-      info.numberRecordsProcessed = job.state === 'JobComplete' ? (job.result?.records.length ?? 0) : 0;
+      info.numberRecordsProcessed = job.state === 'JobComplete' ? (job.result?.rows.length ?? 0) : 0;
       info.retries = 0;
       info.totalProcessingTime = job.processingTime;
       info.isPkChunkingSupported = false;
@@ -106,13 +157,6 @@ export class QueryJobStore {
     }
     const soql = typeof body.query === 'string' ? body.query : '';
     if (!soql.trim()) throw new ApiError(400, 'INVALIDJOB', 'A query is required');
-    if (/\(\s*select\b/i.test(soql)) {
-      throw new ApiError(
-        400,
-        'INVALIDJOB',
-        'Nested queries (child relationship subqueries) are not supported by Bulk API 2.0',
-      );
-    }
     const lineEnding = String(body.lineEnding ?? 'LF');
     if (lineEnding !== 'LF' && lineEnding !== 'CRLF')
       throw new ApiError(400, 'INVALIDJOB', `Invalid line ending: ${lineEnding}`);
@@ -120,10 +164,7 @@ export class QueryJobStore {
     const columnDelimiter = DELIMITERS[delimiterKey];
     if (!columnDelimiter) throw new ApiError(400, 'INVALIDJOB', `Invalid column delimiter: ${delimiterKey}`);
     // Salesforce validates the query when the job is created; the org's errors keep their codes.
-    const result = ctx.org.query(soql, { all: operation === 'queryAll' });
-    if (result.isCount) {
-      throw new ApiError(400, 'INVALIDJOB', 'Aggregate queries (COUNT()) are not supported by Bulk API 2.0');
-    }
+    const result = ctx.org.bulkQuery(soql, { all: operation === 'queryAll' });
     const from = /\bfrom\s+(\w+)/i.exec(soql);
     const now = ctx.org.clock.millis();
     const job: QueryJob = {
@@ -146,7 +187,7 @@ export class QueryJobStore {
     void this.process(ctx, job, result);
   }
 
-  private async process(ctx: EmulatorContext, job: QueryJob, result: QueryResult): Promise<void> {
+  private async process(ctx: EmulatorContext, job: QueryJob, result: BulkQueryRows): Promise<void> {
     const started = Date.now();
     await nextTick();
     if (job.state !== 'UploadComplete') return;
@@ -197,8 +238,12 @@ export class QueryJobStore {
     });
   }
 
-  /** `GET jobs/query/{id}/results?locator=&maxRecords=`. */
-  results(api: ApiRequest, id: string, defaultPageSize: number): void {
+  /**
+   * `GET jobs/query/{id}/results?locator=&maxRecords=`: one page, written as it is made (chunked), from the job's
+   * snapshot of stored records. The locator is the row offset, so a page costs the same work wherever it starts.
+   * Without `maxRecords` a page holds `pageSize` rows when set, else about 100 MB of CSV.
+   */
+  async results(api: ApiRequest, id: string, pageSize: number | undefined): Promise<void> {
     const job = this.get(id);
     if (job.state !== 'JobComplete' || !job.result) {
       throw new ApiError(412, 'INVALIDJOBSTATE', `Job ${id} is not complete (state ${job.state})`);
@@ -211,30 +256,51 @@ export class QueryJobStore {
         throw new ApiError(400, 'INVALID_LOCATOR', `Invalid locator: ${locator}`);
       }
     }
-    const maxRecords = Number(api.query.get('maxRecords') ?? '') || defaultPageSize;
-    const records = job.result.records;
-    const columns = job.result.columns;
-    const end = Math.min(records.length, offset + Math.max(1, maxRecords));
+    const { rows, columns } = job.result;
     const d = job.columnDelimiter;
     const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-    const parts: string[] = [columns.map(quote).join(d)];
-    for (let i = offset; i < end; i++) {
-      const record = records[i] as Record<string, unknown>;
-      let line = '';
-      for (let c = 0; c < columns.length; c++) {
-        if (c > 0) line += d;
-        line += quote(csvValue(valueAt(record, columns[c] as string)));
+    job.line ??= lineWriter(job.result, d);
+    const line = job.line;
+    const maxRecords = Number(api.query.get('maxRecords') ?? '');
+    let size: number;
+    if (Number.isInteger(maxRecords) && maxRecords > 0) size = maxRecords;
+    else if (pageSize !== undefined) size = pageSize;
+    else {
+      if (job.defaultPage === undefined) {
+        const sample = Math.min(rows.length, 1000);
+        let chars = 0;
+        for (let i = 0; i < sample; i++) chars += line(rows[i]!).length + eol.length;
+        job.defaultPage = sample === 0 ? 1 : Math.max(1, Math.floor(DEFAULT_PAGE_BYTES / Math.max(1, chars / sample)));
       }
-      parts.push(line);
+      size = job.defaultPage;
     }
-    const body = parts.join(eol) + eol;
-    const next = end < records.length ? Buffer.from(String(end)).toString('base64') : 'null';
-    api.res.writeHead(200, {
+    const end = Math.min(rows.length, offset + size);
+    const next = end < rows.length ? Buffer.from(String(end)).toString('base64') : 'null';
+    const res = api.res;
+    res.writeHead(200, {
       'Content-Type': 'text/csv',
-      'Content-Length': Buffer.byteLength(body),
       'Sforce-Locator': next,
-      'Sforce-NumberOfRecords': String(end - offset),
+      'Sforce-NumberOfRecords': String(Math.max(0, end - offset)),
     });
-    api.res.end(body);
+    let chunk = columns.map(quote).join(d) + eol;
+    for (let i = offset; i < end; i++) {
+      chunk += line(rows[i]!) + eol;
+      if (chunk.length >= WRITE_CHUNK_CHARS) {
+        if (res.destroyed) return;
+        const more = res.write(chunk);
+        chunk = '';
+        if (!more)
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+      }
+    }
+    res.end(chunk);
   }
 }

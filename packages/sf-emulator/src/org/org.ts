@@ -24,7 +24,7 @@ import {
 } from '../schema/describe.js';
 import { compileFormula, formulaClock } from '../schema/formula.js';
 import { typedFormula } from '../schema/sfdx.js';
-import { runQuery } from '../soql/engine.js';
+import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, clockMillis, OrgClock } from './clock.js';
 import { type GenerateResult, type GenerateSpec, valueMaker } from './generate.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
@@ -241,6 +241,12 @@ export interface EmulatedOrg extends Org {
    * org.generate('Contact', 1000, { values: { LastName: (i) => `Doe ${i}` } }); // AccountId: not filled unless asked
    */
   generate(objectName: string, count: number, spec?: GenerateSpec): GenerateResult;
+  /**
+   * Runs a query the way a Bulk API 2.0 query job does (for the HTTP layer): the matching stored records and column
+   * readers, no REST-shaped copies. Throws OrgError INVALIDJOB for what Bulk query refuses (child subqueries,
+   * aggregate functions, GROUP BY, OFFSET, TYPEOF).
+   */
+  bulkQuery(soql: string, options?: { all?: boolean }): BulkQueryRows;
 }
 
 const ROLLED_BACK: DmlError = {
@@ -920,6 +926,11 @@ export class LocalOrg implements EmulatedOrg {
   query(soql: string, options: { all?: boolean } = {}): QueryResult {
     this.purgeExpired();
     return runQuery(this, soql, options.all === true);
+  }
+
+  bulkQuery(soql: string, options: { all?: boolean } = {}): BulkQueryRows {
+    this.purgeExpired();
+    return runBulkQuery(this, soql, options.all === true);
   }
 
   // ---------------------------------------------------------------- recycle bin and replication

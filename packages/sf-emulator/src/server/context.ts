@@ -18,7 +18,8 @@ export interface ServerSettings {
   /** PEM certificate or public key that verifies JWT bearer assertions. */
   jwtCertificate?: string;
   resultOrder: 'shuffle' | 'input';
-  queryPageSize: number;
+  /** Rows of a Bulk query results page without `maxRecords`; undefined: pages of about 100 MB of CSV. */
+  queryPageSize: number | undefined;
   /** Seed of result shuffling. */
   seed: number;
   /** Upload limit of one ingest job, in bytes (150 MB like Salesforce). */

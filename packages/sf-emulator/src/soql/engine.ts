@@ -1141,3 +1141,83 @@ export function runQuery(org: LocalOrg, soql: string, includeDeleted: boolean): 
   }
   return runParsed(org, soql, query, includeDeleted);
 }
+
+/** The rows of a Bulk API query job: the matching stored records and how to read each column. */
+export interface BulkQueryRows {
+  /** The matching stored records in result order (a snapshot: updates replace stored records, never change them). */
+  rows: OrgRecord[];
+  /** Column names in SELECT order (`Owner.Name` for parent fields). */
+  columns: string[];
+  /** Per column: reads its value from a stored record (parents followed, formulas computed, null when absent). */
+  cells: Array<(record: OrgRecord) => unknown>;
+  /** Per column: the value type (`datetime`, `string`, ...). */
+  types: string[];
+  /** Per column: the stored property to read directly (a plain field of the queried object), else undefined. */
+  direct: Array<string | undefined>;
+}
+
+function bulkRefusal(what: string): OrgError {
+  return new OrgError('INVALIDJOB', `${what} not supported in Bulk V2 Query with CSV content type`);
+}
+
+/**
+ * Runs a SOQL query for a Bulk API 2.0 query job: the rows stay stored records (no REST-shaped copies), read column
+ * by column when a results page is written. Refuses what Bulk query refuses: child subqueries, aggregate functions
+ * (COUNT() included), GROUP BY, OFFSET and TYPEOF.
+ */
+export function runBulkQuery(org: LocalOrg, soql: string, includeDeleted: boolean): BulkQueryRows {
+  let query: Query;
+  try {
+    query = parseQuery(soql);
+  } catch (error) {
+    runQuery(org, soql, includeDeleted); // throws the syntax error worded as the REST path words it
+    throw malformed(error instanceof Error ? error.message : String(error));
+  }
+  const compiler = new QueryCompiler(org, soql, includeDeleted);
+  compiler.checkQueryShape(query, false);
+  if (!query.sObject) throw malformed('A FROM clause is required');
+  const fields = query.fields ?? [];
+  if (fields.some((field) => field.type === 'FieldSubquery')) throw bulkRefusal('Aggregate Relationships');
+  if (fields.some((field) => field.type === 'FieldTypeof')) throw bulkRefusal('TYPEOF');
+  if (query.groupBy) throw bulkRefusal('GROUP BY');
+  if (
+    fields.some(
+      (field) =>
+        field.type === 'FieldFunctionExpression' &&
+        /^(count|count_distinct|sum|avg|min|max)$/i.test(field.functionName),
+    )
+  ) {
+    throw bulkRefusal('Aggregate functions');
+  }
+  if (query.offset !== undefined) throw bulkRefusal('OFFSET');
+  const store = compiler.objectStore(query.sObject);
+  const object = store.object;
+  const alias = query.sObjectAlias;
+  const items = compiler.compileSelect(store, fields, query, alias, false);
+  const where = query.where ? compiler.compileWhere(object, query.where, alias) : undefined;
+  const order = compiler.compileOrder(object, query.orderBy, alias);
+  const matched: OrgRecord[] = [];
+  const skipDeleted = !includeDeleted && store.deleted > 0;
+  const candidates = query.where ? plannedCandidates(org, store, query.where, alias, includeDeleted) : undefined;
+  for (const record of candidates ?? store.records.values()) {
+    if (skipDeleted && record.IsDeleted === true) continue;
+    if (where && !where(record)) continue;
+    matched.push(record);
+  }
+  let rows = order.length > 0 ? compiler.sort(matched, order) : matched;
+  if (query.limit !== undefined && rows.length > query.limit) rows = rows.slice(0, query.limit);
+  const paths = items.map((item) => item.path!);
+  return {
+    rows,
+    columns: paths.map((path) => path.path),
+    cells: paths.map((path) => {
+      if (path.hops.length === 0 && !path.field.isFormula) {
+        const name = path.field.name;
+        return (record: OrgRecord) => record[name] ?? null;
+      }
+      return (record: OrgRecord) => compiler.valueAt(path, record);
+    }),
+    types: paths.map((path) => path.field.valueType),
+    direct: paths.map((path) => (path.hops.length === 0 && !path.field.isFormula ? path.field.name : undefined)),
+  };
+}

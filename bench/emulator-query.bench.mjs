@@ -1,0 +1,144 @@
+// A Bulk API 2.0 query of 1,000,000 ten-field records served by the emulator over HTTP: job created, completed,
+// every results page downloaded (default page size, no maxRecords). Prints records per second from the job's
+// creation to the last byte, and the pages. The emulator runs in a child process (its CPU is its own).
+// Run (after a build of sf-emulator): pnpm exec node bench/emulator-query.bench.mjs [records]
+import { fork } from 'node:child_process';
+import { request } from 'node:http';
+import { loadavg } from 'node:os';
+
+const RECORDS = Number(
+  process.argv[2] && process.argv[2] !== 'child' ? process.argv[2] : (process.env.BENCH_RECORDS ?? 1_000_000),
+);
+
+if (process.argv[2] === 'child') {
+  const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
+  const count = Number(process.argv[3]);
+  const emulator = await startSalesforceEmulator({
+    objects: [
+      {
+        name: 'Bench__c',
+        fields: [
+          { name: 'ExtId__c', type: 'string', length: 20, externalId: true, unique: true },
+          { name: 'Code__c', type: 'string', length: 10 },
+          { name: 'Amount__c', type: 'double', precision: 16, scale: 2 },
+          { name: 'Qty__c', type: 'int', precision: 9, scale: 0 },
+          { name: 'Due__c', type: 'date' },
+          { name: 'Seen__c', type: 'datetime' },
+          { name: 'Flag__c', type: 'boolean' },
+          { name: 'Email__c', type: 'email' },
+          { name: 'Note__c', type: 'textarea', length: 255 },
+        ],
+      },
+    ],
+    generate: {
+      Bench__c: {
+        count,
+        fields: ['ExtId__c', 'Code__c', 'Amount__c', 'Qty__c', 'Due__c', 'Seen__c', 'Flag__c', 'Email__c', 'Note__c'],
+        spread: { from: '2024-05-01T00:00:00Z', to: '2024-06-01T00:00:00Z' },
+      },
+    },
+  });
+  process.send?.({ type: 'ready', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken });
+  process.on('message', async (message) => {
+    if (message === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send?.({ type: 'cpu', ms: (usage.user + usage.system) / 1000 });
+    } else if (message === 'stop') {
+      await emulator.stop();
+      process.exit(0);
+    }
+  });
+} else {
+  const child = fork(new URL(import.meta.url).pathname, ['child', String(RECORDS)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [
+      '--max-old-space-size=8192',
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ],
+  });
+  const next = (type) =>
+    new Promise((resolve) => {
+      const listener = (message) => {
+        if (message.type === type) {
+          child.off('message', listener);
+          resolve(message);
+        }
+      };
+      child.on('message', listener);
+    });
+  const { instanceUrl, accessToken } = await next('ready');
+  const base = `${instanceUrl}/services/data/v62.0/jobs/query`;
+  const headers = { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' };
+  /** One HTTP request; the body is consumed chunk by chunk (newlines counted), never kept whole. */
+  const call = (method, url, body) =>
+    new Promise((resolve, reject) => {
+      const req = request(url, { method, headers }, (res) => {
+        let lines = 0;
+        let bytes = 0;
+        let text = '';
+        res.on('data', (chunk) => {
+          bytes += chunk.length;
+          for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+          if (bytes < 65_536) text += chunk.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, lines, bytes, text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const serverCpu = async () => {
+    const answer = next('cpu');
+    child.send('cpu');
+    return (await answer).ms;
+  };
+  const cpuBefore = await serverCpu();
+  const started = performance.now();
+  const job = JSON.parse(
+    (
+      await call(
+        'POST',
+        base,
+        JSON.stringify({
+          operation: 'query',
+          query:
+            'SELECT Id, Name, ExtId__c, Code__c, Amount__c, Qty__c, Due__c, Seen__c, Flag__c, Email__c, Note__c FROM Bench__c',
+        }),
+      )
+    ).text,
+  );
+  for (;;) {
+    const info = JSON.parse((await call('GET', `${base}/${job.id}`)).text);
+    if (info.state === 'JobComplete') break;
+    if (info.state === 'Failed' || info.state === 'Aborted') throw new Error(`job ${info.state}: ${info.errorMessage}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const ready = performance.now();
+  let locator = '';
+  let records = 0;
+  let bytes = 0;
+  const pages = [];
+  do {
+    const page = await call('GET', `${base}/${job.id}/results${locator ? `?locator=${locator}` : ''}`);
+    if (page.status !== 200) throw new Error(`results: HTTP ${page.status} ${page.text.slice(0, 200)}`);
+    records += page.lines - 1;
+    bytes += page.bytes;
+    pages.push(page.lines - 1);
+    locator = page.headers['sforce-locator'];
+  } while (locator && locator !== 'null');
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = await serverCpu();
+  child.send('stop');
+  console.log(`Bulk 2.0 query of ${records.toLocaleString('en-US')} Bench__c records (11 columns), default page size`);
+  console.log(
+    `  records/s:         ${Math.round(records / seconds).toLocaleString('en-US')} (creation to last byte: ${seconds.toFixed(2)} s)`,
+  );
+  console.log(
+    `  job to JobComplete: ${((ready - started) / 1000).toFixed(2)} s; download ${((performance.now() - ready) / 1000).toFixed(2)} s`,
+  );
+  console.log(
+    `  pages:             ${pages.length} (${pages.map((n) => n.toLocaleString('en-US')).join(', ')} rows), ${(bytes / 1024 / 1024).toFixed(1)} MB`,
+  );
+  console.log(`  server CPU:        ${((cpuAfter - cpuBefore) / 1000).toFixed(2)} s`);
+  console.log(`  load average:      ${loadavg()[0].toFixed(1)}`);
+}
