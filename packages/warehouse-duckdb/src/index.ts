@@ -42,6 +42,8 @@ export interface DuckDbWarehouseOptions {
    * limit is 80% of the machine's RAM; beyond a limit it spills to disk).
    */
   config?: Record<string, string>;
+  /** Rows per CSV file of a load (each file is one `COPY`, loaded while the next is written). Default 100,000. */
+  loadPartRows?: number;
 }
 
 /**
@@ -114,6 +116,7 @@ class DuckDbSession implements WarehouseSession {
     protected readonly connection: () => Promise<DuckDBConnection>,
     protected readonly streamConnection: () => Promise<{ connection: DuckDBConnection; release: () => void }>,
     protected readonly tempDirectory: string | undefined,
+    protected readonly loadPartRows: number,
   ) {}
 
   quoteIdentifier(name: string): string {
@@ -201,8 +204,9 @@ class DuckDbSession implements WarehouseSession {
   }
 
   /**
-   * Rows are written as CSV to a temporary file (streamed, with back-pressure) and loaded with one `COPY`:
-   * DuckDB's CSV reader is far faster than values appended one by one from JavaScript.
+   * Rows are written as CSV to temporary files (streamed, with back-pressure) of `loadPartRows` rows each, and
+   * each file is loaded with one `COPY` while the next one is written: DuckDB's CSV reader is far faster than
+   * values appended one by one from JavaScript, and loading overlaps with a slow source (a Bulk query).
    */
   async load(
     table: string,
@@ -212,33 +216,73 @@ class DuckDbSession implements WarehouseSession {
     const base = this.tempDirectory ?? tmpdir();
     await mkdir(base, { recursive: true });
     const directory = await mkdtemp(join(base, 'kicksaw-duckdb-'));
-    const file = join(directory, 'load.csv');
+    const copySql = (file: string) =>
+      `COPY ${this.quoteTable(table)} (${columns.map(quoteAnsiIdentifier).join(', ')}) FROM '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '"', ESCAPE '"', NULL '', ALLOW_QUOTED_NULLS false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g', MAX_LINE_SIZE 4194304, BUFFER_SIZE 16777216)`;
     let count = 0;
+    let parts = 0;
+    // One COPY at a time, in order; the next part is written meanwhile.
+    let copying: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    const startCopy = (file: string) => {
+      copying = copying.then(async () => {
+        if (failure) return;
+        try {
+          await this.execute(copySql(file));
+        } catch (error) {
+          failure = { error };
+        } finally {
+          await rm(file, { force: true });
+        }
+      });
+    };
     try {
-      const out = createWriteStream(file);
-      const closed = once(out, 'close');
+      let out: ReturnType<typeof createWriteStream> | undefined;
+      let file = '';
+      let inPart = 0;
+      let buffer = '';
+      const finishPart = async () => {
+        if (!out) return;
+        if (buffer.length > 0) out.write(buffer);
+        buffer = '';
+        const closed = once(out, 'close');
+        out.end();
+        await closed;
+        out = undefined;
+        // Back-pressure: at most one part waits for its COPY while the next is written.
+        await copying;
+        if (failure) throw failure.error;
+        startCopy(file);
+      };
       try {
-        let buffer = '';
         for await (const row of rows) {
+          if (!out) {
+            parts++;
+            file = join(directory, `part-${parts}.csv`);
+            out = createWriteStream(file);
+            inPart = 0;
+          }
           buffer += csvLine(row);
           count++;
+          inPart++;
           if (buffer.length >= 1 << 20) {
             if (!out.write(buffer)) await once(out, 'drain');
             buffer = '';
           }
+          if (inPart >= this.loadPartRows) await finishPart();
         }
-        if (buffer.length > 0) out.write(buffer);
+        await finishPart();
       } finally {
-        out.end();
-        await closed;
+        if (out) {
+          const closed = once(out, 'close');
+          out.end();
+          await closed;
+        }
       }
-      if (count === 0) return 0;
-      const path = file.replaceAll("'", "''");
-      await this.execute(
-        `COPY ${this.quoteTable(table)} (${columns.map(quoteAnsiIdentifier).join(', ')}) FROM '${path}' (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '"', ESCAPE '"', NULL '', ALLOW_QUOTED_NULLS false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g', MAX_LINE_SIZE 4194304, BUFFER_SIZE 16777216)`,
-      );
+      await copying;
+      if (failure) throw failure.error;
       return count;
     } finally {
+      await copying;
       await rm(directory, { recursive: true, force: true });
     }
   }
@@ -274,6 +318,7 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     private readonly main: DuckDBConnection,
     private readonly ownsInstance: boolean,
     tempDirectory: string | undefined,
+    loadPartRows: number,
   ) {
     super(
       async () => main,
@@ -282,6 +327,7 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
         return { connection, release: () => connection.closeSync() };
       },
       tempDirectory,
+      loadPartRows,
     );
   }
 
@@ -292,6 +338,7 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
       async () => connection,
       async () => ({ connection, release: () => undefined }),
       this.tempDirectory,
+      this.loadPartRows,
     );
     try {
       await connection.run('BEGIN TRANSACTION');
@@ -346,5 +393,5 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions = {}):
     }
   }
   const main = await instance.connect();
-  return new DuckDbWarehouse(instance, main, owns, options.tempDirectory);
+  return new DuckDbWarehouse(instance, main, owns, options.tempDirectory, options.loadPartRows ?? 100_000);
 }
