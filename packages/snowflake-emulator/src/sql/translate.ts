@@ -308,6 +308,19 @@ export function translateTokens(tokens: Token[], ctx: TranslateContext, from = 0
           i += 2;
           continue;
         }
+        if (word === 'NEXTVAL' && pieces.at(-1)?.text === '.') {
+          // seq.NEXTVAL -> nextval('seq'): take the sequence's name chain off the pieces.
+          pieces.pop();
+          const chain: string[] = [];
+          while (pieces.at(-1)?.operand) {
+            chain.unshift((pieces.pop() as Piece).text);
+            if (pieces.at(-1)?.text !== '.') break;
+            pieces.pop();
+          }
+          pieces.push({ text: `nextval(${sqlString(chain.join('.'))})`, operand: true });
+          i++;
+          continue;
+        }
         if (word === 'MINUS') {
           pieces.push({ text: 'EXCEPT' });
           i++;
