@@ -33,6 +33,8 @@ export default defineConfig({
     },
   },
   test: {
+    // One module graph for all files: snowflake-sdk and the two emulators take seconds to import, once is enough.
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 30_000,
     // The driver must talk to 127.0.0.1 directly, never through a proxy of the machine.

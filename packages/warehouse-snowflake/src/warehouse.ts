@@ -41,6 +41,12 @@ import {
  * - `insert`: `INSERT ... VALUES (?, ...)` with array binds, `insertBatchRows` rows a statement (the driver
  *   itself moves big batches through a temporary stage). For servers without `COPY INTO` (the local
  *   Snowflake until it has it) and small loads.
+ *
+ * @example
+ * ```ts
+ * const method: SnowflakeLoadMethod = 'copy';
+ * const warehouse = await openSnowflakeWarehouse({ connectionName: 'dev', loadMethod: method });
+ * ```
  */
 export type SnowflakeLoadMethod = 'copy' | 'insert';
 
@@ -86,6 +92,11 @@ const NUMBER_DIGITS_SAFE = 15;
 /**
  * The temporary stage each session creates when it opens (outside any transaction: creating a stage is DDL,
  * which Snowflake would let commit an open transaction). Every load uses a folder of its own in it.
+ *
+ * @example
+ * ```ts
+ * for await (const file of warehouse.query(`LIST @${LOAD_STAGE}`)) console.log(file.name); // files of a load under way
+ * ```
  */
 export const LOAD_STAGE = 'KICKSAW_LOAD';
 
@@ -695,7 +706,7 @@ export async function openSnowflakeWarehouse(options: SnowflakeWarehouseOptions 
     const session = await openDriverSession(connection, retry, logger);
     try {
       await session.run(
-        "ALTER SESSION SET TIMEZONE = 'UTC', TIMESTAMP_TYPE_MAPPING = 'TIMESTAMP_NTZ', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE",
+        "ALTER SESSION SET TIMEZONE = 'UTC', TIMESTAMP_TYPE_MAPPING = 'TIMESTAMP_NTZ', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE, TIME_OUTPUT_FORMAT = 'HH24:MI:SS.FF3'",
         undefined,
         { idempotent: true },
       );
