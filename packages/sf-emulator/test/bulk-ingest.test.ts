@@ -288,4 +288,32 @@ describe('Bulk API 2.0 ingest', () => {
     expect(results.unprocessedRecords).toHaveLength(0);
     expect(sf.org.records('Widget__c').length).toBe(before + 1);
   });
+
+  it('fails a job whose data has the other line ending with ClientInputError, before any row', async () => {
+    const before = sf.org.records('Widget__c').length;
+    const crlfInLf = await runJob(
+      { object: 'Widget__c', operation: 'insert', lineEnding: 'LF' },
+      'Name,Code__c\r\nCRLF one,A\r\n',
+    );
+    expect(crlfInLf.final).toMatchObject({
+      state: 'Failed',
+      errorMessage: 'ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF',
+      numberRecordsProcessed: 0,
+    });
+    const lfInCrlf = await runJob(
+      { object: 'Widget__c', operation: 'insert', lineEnding: 'CRLF' },
+      'Name,Code__c\nLF one,A\n',
+    );
+    expect(lfInCrlf.final).toMatchObject({
+      state: 'Failed',
+      errorMessage: 'ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is CRLF',
+    });
+    expect(sf.org.records('Widget__c').length).toBe(before);
+    const matching = await runJob(
+      { object: 'Widget__c', operation: 'insert', lineEnding: 'CRLF' },
+      'Name,Code__c,Note__c\r\nCRLF ok,A,"two\nlines"\r\n',
+    );
+    expect(matching.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 1 });
+    expect(sf.org.records('Widget__c').find((record) => record.Name === 'CRLF ok')?.Note__c).toBe('two\nlines');
+  });
 });

@@ -336,6 +336,15 @@ export class IngestJobStore {
     const definition = ctx.org.getObject(job.object);
     const chunks = job.chunks;
     job.chunks = [];
+    const lineEndingProblem = lineEndingMismatch(chunks, job.lineEnding);
+    if (lineEndingProblem) {
+      job.processingTime = Date.now() - (job.processingStarted ?? Date.now());
+      job.systemModstamp = this.ctx().org.clock.millis();
+      if ((job.state as IngestState) === 'Aborted') return;
+      job.state = 'Failed';
+      job.errorMessage = lineEndingProblem;
+      return;
+    }
     const parser = new CsvParser(job.columnDelimiter, job.lineEnding);
     const decoder = new StringDecoder('utf8');
     const failAfter = ctx.faults.failIngestJobAfterRows();
@@ -672,6 +681,26 @@ export function checkHeader(
   }
   if ((operation === 'delete' || operation === 'hardDelete') && !header.some((h) => h.toLowerCase() === 'id')) {
     return 'InvalidBatch : Field name not found : Id';
+  }
+  return undefined;
+}
+
+/**
+ * Salesforce checks the data's line ending against the job's: the first line break decides (CRLF data in an LF
+ * job, or LF data in a CRLF job, fails the whole job before any row is processed).
+ */
+export function lineEndingMismatch(chunks: Buffer[], lineEnding: 'LF' | 'CRLF'): string | undefined {
+  let previous = -1;
+  for (const chunk of chunks) {
+    const at = chunk.indexOf(10);
+    if (at === -1) {
+      if (chunk.length > 0) previous = chunk[chunk.length - 1]!;
+      continue;
+    }
+    const before = at > 0 ? chunk[at - 1]! : previous;
+    const isCrlf = before === 13;
+    if (isCrlf === (lineEnding === 'CRLF')) return undefined;
+    return `ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is ${lineEnding}`;
   }
   return undefined;
 }
