@@ -1,0 +1,206 @@
+// The local Snowflake against bare DuckDB on the same work, in the same run: 1,000,000 rows x 10 columns
+// loaded (PUT + COPY INTO through the unmodified snowflake-sdk / read_csv in DuckDB), a MERGE of 100,000
+// changed rows, then a full streamed SELECT. Prints wall time per step and peak RSS of each side; the
+// emulator and the DuckDB run each live in their own child process so that their RSS is their own. The
+// driver's share of the streamed SELECT (it turns every DATE/TIMESTAMP into an object with moment-timezone)
+// is printed apart from the emulator's own time.
+// Run: pnpm exec node bench/snowflake-emulator.bench.mjs [rows] (needs a built @kicksaw/snowflake-emulator).
+import { fork } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROWS = Number(
+  process.argv[2] && process.argv[2] !== 'child' ? process.argv[2] : (process.env.BENCH_ROWS ?? 1_000_000),
+);
+const CHANGED = Math.floor(ROWS / 10);
+
+const CREATE = `CREATE TABLE BENCH (ID NUMBER(38,0), CODE VARCHAR, AMOUNT NUMBER(16,2), QTY NUMBER(9,0), DUE DATE,
+  SEEN TIMESTAMP_NTZ, FLAG BOOLEAN, EMAIL VARCHAR, NOTE VARCHAR, SCORE FLOAT)`;
+const DUCK_CREATE = `CREATE TABLE BENCH (ID DECIMAL(38,0), CODE VARCHAR, AMOUNT DECIMAL(16,2), QTY DECIMAL(9,0), DUE DATE,
+  SEEN TIMESTAMP, FLAG BOOLEAN, EMAIL VARCHAR, NOTE VARCHAR, SCORE DOUBLE)`;
+const MERGE = `MERGE INTO BENCH T USING CHANGES C ON T.ID = C.ID
+  WHEN MATCHED THEN UPDATE SET AMOUNT = C.AMOUNT, NOTE = C.NOTE
+  WHEN NOT MATCHED THEN INSERT (ID, CODE, AMOUNT, QTY, DUE, SEEN, FLAG, EMAIL, NOTE, SCORE)
+    VALUES (C.ID, C.CODE, C.AMOUNT, C.QTY, C.DUE, C.SEEN, C.FLAG, C.EMAIL, C.NOTE, C.SCORE)`;
+
+function row(i, note) {
+  const day = String(1 + (i % 28)).padStart(2, '0');
+  return `${i},C${i % 1000},${(i % 100000) / 100},${i % 500},2024-02-${day},2024-03-${day} 10:${String(i % 60).padStart(2, '0')}:00,${i % 2 === 0},user${i}@example.com,${note}${i},${i / 7}\n`;
+}
+
+async function writeCsv(path, count, make) {
+  const out = createWriteStream(path);
+  let buffer = '';
+  for (let i = 0; i < count; i++) {
+    buffer += make(i);
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));
+      buffer = '';
+    }
+  }
+  out.write(buffer);
+  await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+}
+
+async function timed(label, times, work) {
+  const start = performance.now();
+  const result = await work();
+  times[label] = performance.now() - start;
+  return result;
+}
+
+if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
+  const { startSnowflakeEmulator } = await import('@kicksaw/snowflake-emulator');
+  const sf = await startSnowflakeEmulator();
+  process.send({
+    type: 'ready',
+    accessUrl: sf.accessUrl,
+    account: sf.account,
+    username: sf.username,
+    password: sf.password,
+  });
+  process.on('message', async (message) => {
+    if (message === 'report') {
+      // The emulator's own time per statement (request in to result ready), without the driver's side.
+      const served = Object.fromEntries(sf.queries().map((q) => [q.sqlText, q.endedAt - q.startedAt]));
+      process.send({ type: 'report', maxRssKb: process.resourceUsage().maxRSS, served });
+    }
+    if (message === 'stop') {
+      await sf.stop();
+      process.exit(0);
+    }
+  });
+} else if (process.argv[2] === 'child' && process.argv[3] === 'duckdb') {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const [base, changes] = [process.argv[4], process.argv[5]];
+  const times = {};
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  const csv = (file) =>
+    `read_csv('${file}', header = false, columns = {'ID': 'DECIMAL(38,0)', 'CODE': 'VARCHAR', 'AMOUNT': 'DECIMAL(16,2)', 'QTY': 'DECIMAL(9,0)', 'DUE': 'DATE', 'SEEN': 'TIMESTAMP', 'FLAG': 'BOOLEAN', 'EMAIL': 'VARCHAR', 'NOTE': 'VARCHAR', 'SCORE': 'DOUBLE'}, auto_detect = false)`;
+  await timed('load', times, async () => {
+    await db.run(DUCK_CREATE);
+    await db.run(`INSERT INTO BENCH SELECT * FROM ${csv(base)}`);
+  });
+  await timed('merge', times, async () => {
+    await db.run(`CREATE TABLE CHANGES AS SELECT * FROM ${csv(changes)}`);
+    await db.run(MERGE);
+  });
+  const rows = await timed('select', times, async () => {
+    const result = await db.stream('SELECT * FROM BENCH');
+    let count = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      count += chunk.getRows().length; // values into JavaScript, as a client would take them
+    }
+    return count;
+  });
+  process.send({ type: 'done', times, rows, maxRssKb: process.resourceUsage().maxRSS });
+  process.exit(0);
+} else {
+  for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
+  const snowflake = (await import('snowflake-sdk')).default;
+  snowflake.configure({ logLevel: 'OFF' });
+  const dir = mkdtempSync(join(tmpdir(), 'kicksaw-sf-bench-'));
+  const base = join(dir, 'base.csv');
+  const changes = join(dir, 'changes.csv');
+  await writeCsv(base, ROWS, (i) => row(i, 'note '));
+  // Changed rows: every 10th id of the first 90%, and 10% of them new ids past the end.
+  await writeCsv(changes, CHANGED, (i) => row(i < CHANGED * 0.9 ? i * 10 : ROWS + i, 'changed '));
+  const self = new URL(import.meta.url).pathname;
+  const message = (child, type) =>
+    new Promise((resolve) => {
+      const listener = (m) => {
+        if (m.type === type) {
+          child.off('message', listener);
+          resolve(m);
+        }
+      };
+      child.on('message', listener);
+    });
+
+  // The emulator, through the driver.
+  const emulator = fork(self, ['child', 'emulator'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await message(emulator, 'ready');
+  const connection = snowflake.createConnection({
+    accessUrl: ready.accessUrl,
+    account: ready.account,
+    username: ready.username,
+    password: ready.password,
+    database: 'KICKSAW',
+    schema: 'PUBLIC',
+  });
+  await new Promise((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
+  const exec = (sqlText) =>
+    new Promise((resolve, reject) =>
+      connection.execute({ sqlText, complete: (error, _statement, rows) => (error ? reject(error) : resolve(rows)) }),
+    );
+  const sfTimes = {};
+  await timed('load', sfTimes, async () => {
+    await exec(CREATE);
+    await exec(`PUT file://${base} @%BENCH`);
+    await exec(`COPY INTO BENCH FILE_FORMAT = (TYPE = CSV)`);
+  });
+  await timed('merge', sfTimes, async () => {
+    await exec(CREATE.replace('BENCH', 'CHANGES'));
+    await exec(`PUT file://${changes} @%CHANGES`);
+    await exec(`COPY INTO CHANGES FILE_FORMAT = (TYPE = CSV)`);
+    const [counts] = await exec(MERGE);
+    if (counts['number of rows updated'] + counts['number of rows inserted'] !== CHANGED)
+      throw new Error(`MERGE counted ${JSON.stringify(counts)}`);
+  });
+  const sfRows = await timed('select', sfTimes, () => {
+    return new Promise((resolve, reject) => {
+      let count = 0;
+      connection
+        .execute({ sqlText: 'SELECT * FROM BENCH', streamResult: true })
+        .streamRows()
+        .on('data', () => {
+          count++;
+        })
+        .on('error', reject)
+        .on('end', () => resolve(count));
+    });
+  });
+  emulator.send('report');
+  const emulatorReport = await message(emulator, 'report');
+  await new Promise((resolve) => connection.destroy(() => resolve()));
+  emulator.send('stop');
+  await new Promise((resolve) => emulator.on('exit', resolve));
+
+  // Bare DuckDB, the same work.
+  const duck = fork(self, ['child', 'duckdb', base, changes], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const duckReport = await message(duck, 'done');
+  rmSync(dir, { recursive: true, force: true });
+
+  const expected = ROWS + Math.ceil(CHANGED * 0.1);
+  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const total = (times) => Object.values(times).reduce((a, b) => a + b, 0);
+  console.log(
+    `snowflake-emulator vs bare DuckDB: ${ROWS.toLocaleString('en-US')} rows x 10 columns, MERGE of ${CHANGED.toLocaleString('en-US')} rows`,
+  );
+  console.log('step                          emulator (snowflake-sdk)   bare DuckDB   ratio');
+  const line = (label, key) =>
+    console.log(
+      `${label.padEnd(30)}${seconds(sfTimes[key]).padStart(24)}${seconds(duckReport.times[key]).padStart(14)}${`${(sfTimes[key] / duckReport.times[key]).toFixed(1)}x`.padStart(8)}`,
+    );
+  line('load (PUT + COPY / read_csv)', 'load');
+  line('MERGE (stage changes + MERGE)', 'merge');
+  line('full streamed SELECT', 'select');
+  console.log(
+    `${'total'.padEnd(30)}${seconds(total(sfTimes)).padStart(24)}${seconds(total(duckReport.times)).padStart(14)}${`${(total(sfTimes) / total(duckReport.times)).toFixed(1)}x`.padStart(8)}`,
+  );
+  const served = emulatorReport.served;
+  console.log(
+    `emulator's own time (result ready, before the driver reads it): COPY INTO BENCH ${seconds(served['COPY INTO BENCH FILE_FORMAT = (TYPE = CSV)'])}, MERGE ${seconds(served[MERGE])}, SELECT ${seconds(served['SELECT * FROM BENCH'])}`,
+  );
+  console.log(
+    `rows streamed: emulator ${sfRows.toLocaleString('en-US')}, DuckDB ${duckReport.rows.toLocaleString('en-US')} (expected ${expected.toLocaleString('en-US')})`,
+  );
+  console.log(
+    `peak RSS: emulator process ${(emulatorReport.maxRssKb / 1024).toFixed(0)} MB, DuckDB process ${(duckReport.maxRssKb / 1024).toFixed(0)} MB, driver (this process) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
+  if (sfRows !== expected || duckReport.rows !== expected) process.exitCode = 1;
+}
