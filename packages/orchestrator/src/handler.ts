@@ -397,6 +397,8 @@ export const HANDLER_ENV_NAMES = {
   errorFolder: 'KICKSAW_ERROR_FOLDER',
   stateFolder: 'KICKSAW_STATE_FOLDER',
   reserveMs: 'KICKSAW_RESERVE_MS',
+  leaseMs: 'KICKSAW_LEASE_MS',
+  maxStalledAttempts: 'KICKSAW_MAX_STALLED_ATTEMPTS',
   region: 'AWS_REGION',
   salesforce: 'SF_INSTANCE_URL',
 } as const;
@@ -405,6 +407,7 @@ export const HANDLER_ENV_NAMES = {
  * Handler options from environment variables, for a handler configured in its deployment (the SAM
  * template): `KICKSAW_OBJECT`, `KICKSAW_OPERATION`, `KICKSAW_EXTERNAL_ID_FIELD`, `KICKSAW_MAPPING` (JSON),
  * `KICKSAW_ARCHIVE_FOLDER`, `KICKSAW_ERROR_FOLDER`, `KICKSAW_STATE_FOLDER`, `KICKSAW_RESERVE_MS`,
+ * `KICKSAW_LEASE_MS`, `KICKSAW_MAX_STALLED_ATTEMPTS`,
  * `AWS_REGION`, and the Salesforce variables of `@kicksaw/sf-bulk` (`SF_INSTANCE_URL`, `SF_LOGIN_URL`,
  * `SF_CLIENT_ID`, ...). `overrides` win over the environment. Errors name the variable.
  *
@@ -432,6 +435,8 @@ export function s3ImportHandlerOptionsFromEnv(
   }
   const reserveText = read(HANDLER_ENV_NAMES.reserveMs);
   const reserveMs = reserveText === undefined ? undefined : Number(reserveText);
+  const leaseText = read(HANDLER_ENV_NAMES.leaseMs);
+  const stalledText = read(HANDLER_ENV_NAMES.maxStalledAttempts);
   const salesforce =
     overrides.salesforce ?? (overrides.connection ? undefined : (salesforceConfigFromEnv(env) as SalesforceConfig));
   const options = {
@@ -444,6 +449,8 @@ export function s3ImportHandlerOptionsFromEnv(
     stateFolder: read(HANDLER_ENV_NAMES.stateFolder),
     region: read(HANDLER_ENV_NAMES.region),
     reserveMs,
+    leaseMs: leaseText === undefined ? undefined : Number(leaseText),
+    maxStalledAttempts: stalledText === undefined ? undefined : Number(stalledText),
     ...(salesforce ? { salesforce } : {}),
     settingNames: { ...HANDLER_ENV_NAMES },
     ...overrides,

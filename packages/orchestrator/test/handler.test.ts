@@ -356,5 +356,17 @@ describe('handler configuration', () => {
     ).toThrow(/Setting KICKSAW_MAPPING is not valid JSON/);
     const ok = createS3ImportHandler(s3ImportHandlerOptionsFromEnv({ ...env, KICKSAW_OBJECT: 'Contact' }));
     expect(typeof ok).toBe('function');
+    const leased = s3ImportHandlerOptionsFromEnv({
+      ...env,
+      KICKSAW_OBJECT: 'Contact',
+      KICKSAW_LEASE_MS: '960000',
+      KICKSAW_MAX_STALLED_ATTEMPTS: '8',
+    });
+    expect(leased).toMatchObject({ leaseMs: 960_000, maxStalledAttempts: 8 });
+    expect(() =>
+      createS3ImportHandler(
+        s3ImportHandlerOptionsFromEnv({ ...env, KICKSAW_OBJECT: 'Contact', KICKSAW_LEASE_MS: 'soon' }),
+      ),
+    ).toThrow(/Setting KICKSAW_LEASE_MS is invalid/);
   });
 });
