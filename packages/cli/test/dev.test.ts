@@ -23,7 +23,7 @@ function firstDocument(text: string): Record<string, unknown> | undefined {
 
 describe('kicksaw dev', () => {
   it('runs the local org and S3, registers them as "local", serves commands and stops on Ctrl-C', async () => {
-    const dev = start(box, ['dev', '--sf-port', '0', '--s3-port', '0', '--json']);
+    const dev = start(box, ['dev', '--sf-port', '0', '--s3-port', '0', '--snowflake-port', '0', '--json']);
     try {
       await waitForOutput(dev, (o) => firstDocument(o.stdout) !== undefined);
       const doc = firstDocument(dev.output.stdout) as {
@@ -44,6 +44,8 @@ describe('kicksaw dev', () => {
         type: 'duckdb',
         path: join(box.dir, '.kicksaw', 'warehouse.duckdb'),
       });
+      // @kicksaw/snowflake-emulator is installed here, so the local Snowflake runs too.
+      expect(doc).toMatchObject({ snowflake: { alias: 'local-snowflake' } });
 
       const test = await kicksaw(box, ['org', 'test', 'local', '--json']);
       expect(test.code, test.stderr).toBe(0);
@@ -75,8 +77,14 @@ describe('kicksaw dev', () => {
       const warehouses = await kicksaw(box, ['warehouse', 'list', '--json']);
       expect(warehouses.json()).toMatchObject({
         defaultWarehouse: 'local',
-        warehouses: [{ name: 'local', type: 'duckdb', default: true }],
+        warehouses: [
+          { name: 'local', type: 'duckdb', default: true },
+          { name: 'local-snowflake', type: 'snowflake', default: false },
+        ],
       });
+      const snowflake = await kicksaw(box, ['warehouse', 'test', 'local-snowflake', '--json']);
+      expect(snowflake.code, snowflake.stderr).toBe(0);
+      expect(snowflake.json()).toMatchObject({ ok: true, type: 'snowflake', answer: 1 });
     } finally {
       dev.kill('SIGINT');
     }

@@ -224,3 +224,47 @@ describe('the same commands on a real PostgreSQL server', () => {
     });
   });
 });
+
+describe('the same commands on the local Snowflake', () => {
+  it('warehouse add --snowflake (a connections.toml connection), create, sync, retl from it', async () => {
+    const { startSnowflakeEmulator } = await import('@kicksaw/snowflake-emulator');
+    const snow = await startSnowflakeEmulator({ port: 0 });
+    try {
+      // Snowflake's own connection file, as its CLI and drivers read it.
+      await writeFile(
+        join(box.dir, 'connections.toml'),
+        `[local]\naccount = "${snow.account}"\nuser = "${snow.username}"\npassword = "${snow.password}"\ndatabase = "${snow.database}"\nschema = "${snow.schema}"\nwarehouse = "${snow.warehouse}"\naccess_url = "${snow.accessUrl}"\n`,
+        { mode: 0o600 },
+      );
+      const env = { SNOWFLAKE_HOME: box.dir };
+      const live = sf.org.records('Account').length; // earlier tests may have deleted one
+      const add = await kicksaw(box, ['warehouse', 'add', 'snow', '--snowflake', 'local', '--json'], { env });
+      expect(add.json()).toMatchObject({ ok: true, name: 'snow', type: 'snowflake', location: 'local' });
+      const sync = await kicksaw(box, ['sync', '--object', 'Account', '--warehouse', 'snow', '--json'], { env });
+      expect(sync.code, sync.stderr).toBe(0);
+      expect(sync.json<SyncDoc>().objects).toMatchObject([{ object: 'Account', mode: 'full', read: ACCOUNTS }]);
+      const retl = await kicksaw(
+        box,
+        [
+          'retl',
+          'update',
+          '--object',
+          'Account',
+          '--warehouse',
+          'snow',
+          '--sql',
+          `SELECT "Id", "Name" || ' (snow)' AS "Name" FROM "Account" WHERE NOT "IsDeleted"`,
+          '--json',
+        ],
+        { env },
+      );
+      expect(retl.code, retl.stderr).toBe(0);
+      expect(retl.json()).toMatchObject({
+        summary: { read: live, sent: live, succeeded: live },
+      });
+      expect(sf.org.records('Account').filter((a) => String(a.Name).endsWith(' (snow)'))).toHaveLength(live);
+    } finally {
+      await snow.stop();
+    }
+  });
+});
