@@ -7,7 +7,7 @@
 // client CPU and peak RSS per step. Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
 // Knobs: BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY (DuckDB memory_limit, default
-//   128MB: DuckDB runs inside the client process, so its buffers count in the client's RSS); BENCH_TRACE=1.
+//   512MB: DuckDB runs inside the client process, so its buffers count in the client's RSS); BENCH_TRACE=1.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -90,7 +90,7 @@ if (mode === '--client') {
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
-  const memoryLimit = process.env.BENCH_DUCKDB_MEMORY ?? '128MB';
+  const memoryLimit = process.env.BENCH_DUCKDB_MEMORY ?? '512MB';
   const warehouse = await openDuckDbWarehouse({ path: file, config: { memory_limit: memoryLimit } });
   const started = performance.now();
   // BENCH_TRACE=1: each progress step with its time, to see where a run spends it.
@@ -185,7 +185,7 @@ function print(label, run, count) {
 }
 
 console.log(
-  `lakehouse bench: ${rows.toLocaleString('en-US')} Accounts, DuckDB file ${file} (memory_limit ${process.env.BENCH_DUCKDB_MEMORY ?? '128MB'}), load ${(
+  `lakehouse bench: ${rows.toLocaleString('en-US')} Accounts, DuckDB file ${file} (memory_limit ${process.env.BENCH_DUCKDB_MEMORY ?? '512MB'}), load ${(
     await import('node:os')
   )
     .loadavg()
