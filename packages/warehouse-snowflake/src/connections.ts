@@ -41,9 +41,30 @@ export interface ResolvedSnowflakeConnection {
   file: string;
   /** Settings overridden by `SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>` variables (their keys only). */
   overriddenByEnv: string[];
+  /** Settings the file lacked, filled from generic `SNOWFLAKE_<KEY>` variables (their keys only). */
+  filledFromEnv: string[];
   /** Options for `snowflake.createConnection`. */
   options: ConnectionOptions;
 }
+
+/** Keys the generic `SNOWFLAKE_<KEY>` variables may fill (the Snowflake CLI's list of connection settings). */
+const GENERIC_ENV_KEYS = [
+  'account',
+  'user',
+  'password',
+  'database',
+  'schema',
+  'role',
+  'warehouse',
+  'authenticator',
+  'host',
+  'port',
+  'region',
+  'private_key_file',
+  'private_key_path',
+  'private_key_raw',
+  'token',
+];
 
 /** Connection file keys (the Python connector's names) and the driver option each becomes. */
 const KEY_TO_OPTION: Record<string, string> = {
@@ -66,6 +87,7 @@ const KEY_TO_OPTION: Record<string, string> = {
   private_key_file_pwd: 'privateKeyPass',
   private_key_pwd: 'privateKeyPass',
   private_key: 'privateKey',
+  private_key_raw: 'privateKey',
   access_url: 'accessUrl',
   application: 'application',
   client_session_keep_alive: 'clientSessionKeepAlive',
@@ -131,7 +153,8 @@ function tablesOf(value: unknown): Record<string, Record<string, unknown>> {
  * - the name is `name`, else `SNOWFLAKE_DEFAULT_CONNECTION_NAME`, else `default_connection_name` (top of
  *   `config.toml` or `connections.toml`), else `default`;
  * - `SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>` variables (name and key upper case, e.g.
- *   `SNOWFLAKE_CONNECTIONS_DEV_PASSWORD`) override the file's settings.
+ *   `SNOWFLAKE_CONNECTIONS_DEV_PASSWORD`) override the file's settings; generic variables
+ *   (`SNOWFLAKE_USER`, `SNOWFLAKE_PASSWORD`, `SNOWFLAKE_ROLE`, ...) fill only settings the file lacks.
  *
  * Keys are the Python connector's (`account`, `user`, `password`, `database`, `schema`, `warehouse`, `role`,
  * `host`, `port`, `protocol`, `authenticator`, `private_key_file`, `private_key_file_pwd`, `token`, ...); they
@@ -178,6 +201,15 @@ export async function readSnowflakeConnection(
   }
 
   const merged: Record<string, unknown> = { ...entry };
+  // Lowest precedence: generic variables (SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, ...) fill keys the file lacks.
+  const fromGenericEnv: string[] = [];
+  for (const key of GENERIC_ENV_KEYS) {
+    const value = env[`SNOWFLAKE_${key.toUpperCase()}`];
+    if (value !== undefined && value !== '' && merged[key] === undefined) {
+      merged[key] = value;
+      fromGenericEnv.push(key);
+    }
+  }
   const prefix = `SNOWFLAKE_CONNECTIONS_${name.toUpperCase()}_`;
   const overriddenByEnv: string[] = [];
   for (const [variable, value] of Object.entries(env)) {
@@ -208,5 +240,11 @@ export async function readSnowflakeConnection(
     );
   }
   if (!options.account && options.host) options.account = String(options.host).split('.')[0];
-  return { name, file, overriddenByEnv: overriddenByEnv.sort(), options: options as unknown as ConnectionOptions };
+  return {
+    name,
+    file,
+    overriddenByEnv: overriddenByEnv.sort(),
+    filledFromEnv: fromGenericEnv.filter((k) => !overriddenByEnv.includes(k)).sort(),
+    options: options as unknown as ConnectionOptions,
+  };
 }

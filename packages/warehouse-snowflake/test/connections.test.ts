@@ -45,6 +45,7 @@ user = "p"
       name: 'dev',
       file: join(home, 'connections.toml'),
       overriddenByEnv: [],
+      filledFromEnv: [],
       options: {
         account: 'acme-xy123',
         username: 'loader',
@@ -110,11 +111,34 @@ user = "p"
       },
     });
     expect(resolved.overriddenByEnv).toEqual(['password', 'warehouse']);
+    expect(resolved.filledFromEnv).toEqual([]);
     expect(resolved.options).toEqual({
       account: 'acme',
       username: 'file-user',
       password: 'env-password',
       warehouse: 'ENV_WH',
+    });
+  });
+
+  it('fills settings the file lacks from generic SNOWFLAKE_<KEY> variables, below the file and the named overrides', async () => {
+    await write('connections.toml', '[dev]\naccount = "acme"\nuser = "file-user"\n');
+    const resolved = await readSnowflakeConnection({
+      name: 'dev',
+      env: {
+        SNOWFLAKE_HOME: home,
+        SNOWFLAKE_USER: 'generic-user',
+        SNOWFLAKE_PASSWORD: 'generic-password',
+        SNOWFLAKE_ROLE: 'generic-role',
+        SNOWFLAKE_CONNECTIONS_DEV_ROLE: 'named-role',
+      },
+    });
+    expect(resolved.filledFromEnv).toEqual(['password']);
+    expect(resolved.overriddenByEnv).toEqual(['role']);
+    expect(resolved.options).toEqual({
+      account: 'acme',
+      username: 'file-user',
+      password: 'generic-password',
+      role: 'named-role',
     });
   });
 
