@@ -316,4 +316,25 @@ describe('Bulk API 2.0 ingest', () => {
     expect(matching.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 1 });
     expect(sf.org.records('Widget__c').find((record) => record.Name === 'CRLF ok')?.Note__c).toBe('two\nlines');
   });
+
+  it('takes the Account columns of a real org export (Jigsaw, SicDesc, D-U-N-S, read-only ones left empty)', async () => {
+    const header =
+      'Name,Jigsaw,JigsawCompanyId,SicDesc,DunsNumber,Tradestyle,NaicsCode,NaicsDesc,YearStarted,CleanStatus,BillingGeocodeAccuracy,PhotoUrl,LastViewedDate';
+    const run = await runJob(
+      { object: 'Account', operation: 'insert' },
+      `${header}\nExported Co,J-1,,Software,123456789,Exported,541511,Custom Programming,1999,Matched,Zip,,\n`,
+    );
+    expect(run.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 1, numberRecordsFailed: 0 });
+    const [account] = sf.org.records('Account').filter((record) => record.Name === 'Exported Co');
+    expect(account).toMatchObject({
+      Jigsaw: 'J-1',
+      SicDesc: 'Software',
+      DunsNumber: '123456789',
+      CleanStatus: 'Matched',
+    });
+    const fields = (sf.org.describe('Contact').fields as Array<{ name: string }>).map((field) => field.name);
+    expect(fields).toEqual(
+      expect.arrayContaining(['Jigsaw', 'JigsawContactId', 'CleanStatus', 'MailingGeocodeAccuracy']),
+    );
+  });
 });

@@ -137,7 +137,39 @@ function address(prefix: string, street = 'Street'): FieldDefinition[] {
     text(`${prefix}Country`, 80),
     { name: `${prefix}Latitude`, type: 'double', precision: 18, scale: 15 },
     { name: `${prefix}Longitude`, type: 'double', precision: 18, scale: 15 },
+    pick(`${prefix}GeocodeAccuracy`, GEOCODE_ACCURACY, { restricted: true }),
   ];
+}
+
+const GEOCODE_ACCURACY = [
+  'Address',
+  'NearAddress',
+  'Block',
+  'Street',
+  'ExtendedZip',
+  'Zip',
+  'Neighborhood',
+  'City',
+  'County',
+  'State',
+  'Unknown',
+];
+
+/** Data.com clean status (Account, Contact, Lead). */
+const CLEAN_STATUS = [
+  'Matched',
+  'Different',
+  'Acknowledged',
+  'NotFound',
+  'Inactive',
+  'Pending',
+  'SelectMatch',
+  'Skipped',
+];
+
+/** Fields every record of these objects has in a real org's describe: recently viewed and Data.com fields. */
+function viewedFields(): FieldDefinition[] {
+  return [datetime('LastViewedDate', { readOnly: true }), datetime('LastReferencedDate', { readOnly: true })];
 }
 
 const account: ObjectDefinition = {
@@ -178,6 +210,17 @@ const account: ObjectDefinition = {
     pick('AccountSource', SOURCES),
     ownerField(),
     date('LastActivityDate', { readOnly: true }),
+    url('PhotoUrl', { label: 'Photo URL', readOnly: true }),
+    ...viewedFields(),
+    text('Jigsaw', 20, { label: 'Data.com Key' }),
+    text('JigsawCompanyId', 20, { label: 'Jigsaw Company ID', readOnly: true }),
+    pick('CleanStatus', CLEAN_STATUS, { label: 'Clean Status', restricted: true }),
+    text('DunsNumber', 9, { label: 'D-U-N-S Number' }),
+    text('Tradestyle', 255),
+    text('NaicsCode', 8, { label: 'NAICS Code' }),
+    text('NaicsDesc', 120, { label: 'NAICS Description' }),
+    text('YearStarted', 4, { label: 'Year Started' }),
+    text('SicDesc', 80, { label: 'SIC Description' }),
   ],
 };
 
@@ -225,6 +268,18 @@ const contact: ObjectDefinition = {
     bool('HasOptedOutOfEmail', { label: 'Email Opt Out' }),
     bool('DoNotCall'),
     date('LastActivityDate', { readOnly: true }),
+    bool('HasOptedOutOfFax', { label: 'Fax Opt Out' }),
+    phone('AssistantPhone', { label: 'Asst. Phone' }),
+    datetime('LastCURequestDate', { label: 'Last Stay-in-Touch Request Date', readOnly: true }),
+    datetime('LastCUUpdateDate', { label: 'Last Stay-in-Touch Save Date', readOnly: true }),
+    ...viewedFields(),
+    text('EmailBouncedReason', 255, { label: 'Email Bounced Reason' }),
+    datetime('EmailBouncedDate', { label: 'Email Bounced Date' }),
+    bool('IsEmailBounced', { label: 'Is Email Bounced', readOnly: true }),
+    url('PhotoUrl', { label: 'Photo URL', readOnly: true }),
+    text('Jigsaw', 20, { label: 'Data.com Key' }),
+    text('JigsawContactId', 20, { label: 'Jigsaw Contact ID', readOnly: true }),
+    pick('CleanStatus', CLEAN_STATUS, { label: 'Clean Status', restricted: true }),
   ],
 };
 
@@ -276,6 +331,16 @@ const lead: ObjectDefinition = {
     bool('IsUnreadByOwner', { label: 'Unread By Owner' }),
     bool('HasOptedOutOfEmail', { label: 'Email Opt Out' }),
     bool('DoNotCall'),
+    bool('HasOptedOutOfFax', { label: 'Fax Opt Out' }),
+    date('LastActivityDate', { readOnly: true }),
+    ...viewedFields(),
+    text('Jigsaw', 20, { label: 'Data.com Key' }),
+    text('JigsawContactId', 20, { label: 'Jigsaw Contact ID', readOnly: true }),
+    pick('CleanStatus', CLEAN_STATUS, { label: 'Clean Status', restricted: true }),
+    text('CompanyDunsNumber', 9, { label: 'Company D-U-N-S Number' }),
+    text('EmailBouncedReason', 255, { label: 'Email Bounced Reason' }),
+    datetime('EmailBouncedDate', { label: 'Email Bounced Date' }),
+    url('PhotoUrl', { label: 'Photo URL', readOnly: true }),
   ],
 };
 
