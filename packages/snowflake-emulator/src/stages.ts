@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { CopyRunner } from './copy.js';
 import { SnowflakeSqlError } from './errors.js';
 import { column, type RowType } from './results.js';
@@ -618,8 +618,4 @@ export function splitName(text: string): string[] {
     if (text[i] === '.') i++;
   }
   return parts;
-}
-
-export function isAbsoluteLocal(path: string): boolean {
-  return isAbsolute(path);
 }
