@@ -247,6 +247,8 @@ export interface EmulatedOrg extends Org {
    * aggregate functions, GROUP BY, OFFSET, TYPEOF).
    */
   bulkQuery(soql: string, options?: { all?: boolean }): BulkQueryRows;
+  /** Internal (all-or-nothing calls over several objects): removes records just inserted, leaving no trace. */
+  discardInserts(ids: string[]): void;
 }
 
 const ROLLED_BACK: DmlError = {
@@ -926,6 +928,17 @@ export class LocalOrg implements EmulatedOrg {
   query(soql: string, options: { all?: boolean } = {}): QueryResult {
     this.purgeExpired();
     return runQuery(this, soql, options.all === true);
+  }
+
+  discardInserts(ids: string[]): void {
+    for (let index = ids.length - 1; index >= 0; index--) {
+      const found = this.rawGet(ids[index]!);
+      if (!found) continue;
+      if (found.record.IsDeleted === true) found.store.deleted--;
+      else this.unindexRecord(found.store, found.record);
+      found.store.records.delete(found.record.Id);
+      found.store.deleteLog.delete(found.record.Id);
+    }
   }
 
   bulkQuery(soql: string, options: { all?: boolean } = {}): BulkQueryRows {

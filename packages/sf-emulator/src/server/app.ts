@@ -9,6 +9,7 @@ import {
 } from '../auth/oauth.js';
 import type { Session } from '../auth/tokens.js';
 import { asyncError } from '../bulk/v1.js';
+import { handleCompositeTree } from '../rest/composite-tree.js';
 import {
   handleDescribe,
   handleDescribeGlobal,
@@ -224,6 +225,10 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
       if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
       return handleLimits(api);
     case 'composite':
+      if (a === 'tree' && n === 3) {
+        if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
+        return handleCompositeTree(api, b as string);
+      }
       if (a !== 'sobjects') throw notFound();
       if (n === 2) {
         if (method === 'POST') return handleCollectionSave(api, 'insert');
