@@ -102,7 +102,7 @@ export class CopyInto implements CopyRunner {
     const { options } = readOptions(tokens, i);
     if (options.VALIDATION_MODE) throw SnowflakeSqlError.unsupported('COPY INTO ... VALIDATION_MODE');
     let format: FormatOptions = { ...(location.format ?? {}) };
-    const formatName = option(options, 'FILE_FORMAT.FORMAT_NAME');
+    const formatName = option(options, 'FILE_FORMAT.FORMAT_NAME') ?? option(options, 'FILE_FORMAT');
     if (formatName) format = { ...format, ...this.stages.fileFormat(session, formatName) };
     format = { ...format, ...nested(options, 'FILE_FORMAT') };
     delete format.FORMAT_NAME;
@@ -525,7 +525,10 @@ function unsupportedFormat(type: string): never {
 function copyError(error: unknown, file: string, sql: string): SnowflakeSqlError {
   const message = error instanceof Error ? error.message : String(error);
   const line = /Line: (\d+)/.exec(message)?.[1];
-  const value = /Could not convert string "([^"]*)"/.exec(message)?.[1];
+  const value =
+    /Could not convert string "([^"]*)" to '?(?:DECIMAL|INT|BIGINT|HUGEINT|DOUBLE|FLOAT|SMALLINT|TINYINT)/.exec(
+      message,
+    )?.[1];
   const columnName = /converting column "([^"]*)"/.exec(message)?.[1];
   const where = `\n  File '${file}'${line ? `, line ${line}` : ''}${columnName ? `, column "${columnName}"` : ''}\n  If you would like to continue loading when an error is encountered, use other values such as 'SKIP_FILE' or 'CONTINUE' for the ON_ERROR option.`;
   if (/Expected Number of Columns|TOO MANY COLUMNS|too many columns|Expected \d+ columns/i.test(message)) {

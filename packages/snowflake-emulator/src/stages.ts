@@ -384,7 +384,16 @@ export class Stages implements StageCommands {
     const name = readName(tokens, i);
     const { options } = readOptions(tokens, name.next);
     if (options.URL || options.STORAGE_INTEGRATION) throw SnowflakeSqlError.unsupported('external stages (URL = ...)');
-    const format = nested(options, 'FILE_FORMAT');
+    // FILE_FORMAT = (TYPE = ... | FORMAT_NAME = ...) or FILE_FORMAT = <named format>: keep the resolved options.
+    let format = nested(options, 'FILE_FORMAT');
+    const named =
+      typeof options.FILE_FORMAT === 'string'
+        ? options.FILE_FORMAT
+        : typeof format.FORMAT_NAME === 'string'
+          ? format.FORMAT_NAME
+          : undefined;
+    if (named) format = { ...this.fileFormat(session, named), ...format };
+    delete format.FORMAT_NAME;
     const dir =
       mode.temporary && name.parts.length === 1
         ? this.tempDir(session, name.parts[0] as string)

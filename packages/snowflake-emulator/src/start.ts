@@ -14,7 +14,14 @@ import { FaultController, type FaultSettings, type Faults } from './faults.js';
 import type { EncodedResult } from './results.js';
 import { enqueue, newToken, type Session } from './session.js';
 import { Stages } from './stages.js';
-import { type Runtime, runStatement, type StatementOutcome, type StatementRequest, useSchema } from './statements.js';
+import {
+  type Runtime,
+  runStatement,
+  type StatementOutcome,
+  type StatementRequest,
+  setTimeZone,
+  useSchema,
+} from './statements.js';
 
 /** Options of {@link startSnowflakeEmulator}. */
 export interface SnowflakeEmulatorOptions {
@@ -224,6 +231,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const byRequestId = new Map<string, QueryState>();
   let nextSessionId = 1;
 
+  const sessionParameters = (session: Session) =>
+    DRIVER_PARAMETERS(threshold).map((p) =>
+      p.name === 'TIMEZONE' ? { name: 'TIMEZONE', value: String(session.parameters.get('TIMEZONE') ?? 'UTC') } : p,
+    );
+
   const closeSession = async (session: Session) => {
     if (session.closed) return;
     session.closed = true;
@@ -260,7 +272,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const session = state.session;
     const common = {
       queryId: state.record.queryId,
-      parameters: DRIVER_PARAMETERS(threshold),
+      parameters: sessionParameters(session),
       finalDatabaseName: session.database ?? null,
       finalSchemaName: session.schema ?? null,
       finalWarehouseName: session.warehouse,
@@ -440,8 +452,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       running: undefined,
       closed: false,
     };
-    const sessionParameters = (data.SESSION_PARAMETERS ?? {}) as Record<string, string | number | boolean>;
-    for (const [key, value] of Object.entries(sessionParameters)) session.parameters.set(key.toUpperCase(), value);
+    const requested = (data.SESSION_PARAMETERS ?? {}) as Record<string, string | number | boolean>;
+    for (const [key, value] of Object.entries(requested)) {
+      if (key.toUpperCase() === 'TIMEZONE') await setTimeZone(session, String(value)).catch(() => undefined);
+      else session.parameters.set(key.toUpperCase(), value);
+    }
     const wantDatabase = url.searchParams.get('databaseName') ?? database;
     const wantSchema = url.searchParams.get('schemaName') ?? schema;
     try {
@@ -478,7 +493,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
         responseData: null,
         mfaToken: null,
         mfaTokenValidityInSeconds: 0,
-        parameters: DRIVER_PARAMETERS(threshold),
+        parameters: sessionParameters(session),
         sessionInfo: {
           databaseName: session.database ?? null,
           schemaName: session.schema ?? null,

@@ -430,11 +430,36 @@ async function dispatch(
     case 'EXPLAIN':
       throw SnowflakeSqlError.unsupported('EXPLAIN');
     case 'CALL':
+      if (isWord(tokens[1], 'SYSTEM$WAIT')) return systemWait(tokens);
+      throw SnowflakeSqlError.unsupported('CALL (stored procedures and scripting)');
     case 'EXECUTE':
       throw SnowflakeSqlError.unsupported(`${word} (stored procedures and scripting)`);
     default:
       throw SnowflakeSqlError.syntax(`unexpected '${first.text}'`, request.sqlText, first.start);
   }
+}
+
+/** CALL SYSTEM$WAIT(n [, 'SECONDS' | 'MILLISECONDS' | 'MINUTES']): waits, as Snowflake does (tests of async queries use it). */
+async function systemWait(tokens: Token[]): Promise<StatementOutcome> {
+  const amount = Number(tokens[3]?.value ?? Number.NaN);
+  const unit = (tokens[5]?.kind === 'string' ? tokens[5].value : 'SECONDS').toUpperCase();
+  const factor = unit.startsWith('MILLI')
+    ? 1
+    : unit.startsWith('MIN')
+      ? 60_000
+      : unit.startsWith('HOUR')
+        ? 3_600_000
+        : 1000;
+  if (!Number.isFinite(amount) || amount < 0) throw SnowflakeSqlError.syntax("unexpected ')'", '', 0);
+  await new Promise((resolve) => setTimeout(resolve, amount * factor));
+  return {
+    kind: 'result',
+    statementTypeId: STATEMENT_TYPE.select,
+    result: rowsResult(
+      [column('SYSTEM$WAIT', 'text', { length: 16777216 })],
+      [[`waited ${amount} ${unit.toLowerCase()}`]],
+    ),
+  };
 }
 
 async function runDuck<T>(sql: string, work: () => Promise<T>): Promise<T> {
@@ -886,22 +911,44 @@ async function createTable(
   return statusResult(`Table ${q.name} successfully created.`);
 }
 
+/**
+ * Sets the session's TIMEZONE: DuckDB's TimeZone of the session connection (TIMESTAMP_LTZ casts and
+ * CURRENT_TIMESTAMP follow it) and the TIMEZONE parameter the driver formats TIMESTAMP_LTZ values with.
+ */
+export async function setTimeZone(session: Session, zone: string): Promise<void> {
+  try {
+    await session.connection.run(`SET TimeZone = ${sqlString(zone)}`);
+  } catch (error) {
+    throw new SnowflakeSqlError(`invalid value [${zone}] for parameter 'TIMEZONE'`, {
+      sfCode: '002211',
+      sqlState: '22023',
+      cause: error,
+    });
+  }
+  session.parameters.set('TIMEZONE', zone);
+}
+
 async function alter(session: Session, tokens: Token[], ctx: TranslateContext): Promise<StatementOutcome> {
   if (isWord(tokens[1], 'SESSION') && isWord(tokens[2], 'SET')) {
     for (let i = 3; i + 2 < tokens.length + 1; ) {
       const key = tokens[i];
       const value = tokens[i + 2];
       if (!key || !value) break;
+      if (key.value === 'TIMEZONE') await setTimeZone(session, value.value);
       session.parameters.set(key.value, value.kind === 'number' ? Number(value.value) : value.value);
-      if (key.value === 'TIMEZONE' && value.value !== 'UTC' && value.value !== 'Etc/UTC')
-        throw SnowflakeSqlError.unsupported(`TIMEZONE other than UTC (${value.value})`);
       i += 3;
       if (isOp(tokens[i], ',')) i++;
     }
     return { ...statusResult('Statement executed successfully.'), statementTypeId: STATEMENT_TYPE.session };
   }
-  if (isWord(tokens[1], 'SESSION') && isWord(tokens[2], 'UNSET'))
+  if (isWord(tokens[1], 'SESSION') && isWord(tokens[2], 'UNSET')) {
+    for (const token of tokens.slice(3)) {
+      if (token.kind !== 'word') continue;
+      session.parameters.delete(token.value);
+      if (token.value === 'TIMEZONE') await setTimeZone(session, 'UTC');
+    }
     return statusResult('Statement executed successfully.');
+  }
   if (isWord(tokens[1], 'WAREHOUSE', 'USER', 'ACCOUNT', 'ROLE'))
     return statusResult('Statement executed successfully.');
   if (!isWord(tokens[1], 'TABLE')) throw SnowflakeSqlError.unsupported(`ALTER ${tokens[1]?.text ?? ''}`);

@@ -80,6 +80,27 @@ describe('asynchronous queries', () => {
     h.sf.faults.reset();
   });
 
+  it('runs CALL SYSTEM$WAIT asynchronously: RUNNING while it waits, then its result', async () => {
+    const queryId = await new Promise<string>((resolve, reject) => {
+      h.connection.execute({
+        sqlText: "CALL SYSTEM$WAIT(300, 'MILLISECONDS')",
+        asyncExec: true,
+        complete: (error, statement) => (error ? reject(error) : resolve(statement.getQueryId())),
+      });
+    });
+    expect(await h.connection.getQueryStatus(queryId)).toBe('RUNNING');
+    const statement = await h.connection.getResultsFromQueryId({ queryId, sqlText: '' });
+    const rows = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const out: Record<string, unknown>[] = [];
+      statement
+        .streamRows()
+        .on('data', (row: Record<string, unknown>) => out.push(row))
+        .on('error', reject)
+        .on('end', () => resolve(out));
+    });
+    expect(rows).toEqual([{ SYSTEM$WAIT: 'waited 300 milliseconds' }]);
+  });
+
   it('answers a slow synchronous query with "still running" (333333); the driver polls the result URL', async () => {
     h.sf.faults.set({ slowQueries: { ms: 400, match: /POLLED/ } });
     const { rows } = await run(h.connection, 'SELECT 1 AS POLLED');

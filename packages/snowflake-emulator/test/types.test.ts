@@ -85,6 +85,19 @@ describe('result encoding as the driver decodes it', () => {
     expect(typeof row.BIG).toBe('number');
   });
 
+  it('follows ALTER SESSION SET TIMEZONE for TIMESTAMP_LTZ, as the driver formats it', async () => {
+    await h.rows("alter session set timezone = 'America/Los_Angeles'");
+    const [row = {}] = await h.rows<Record<string, unknown>>(
+      "select '2024-01-01 00:00:00'::timestamp_ltz as ltz, '2024-01-01 00:00:00'::timestamp_ntz as ntz",
+    );
+    expect((row.LTZ as Date).toISOString()).toBe('2024-01-01T08:00:00.000Z');
+    expect((row.NTZ as Date).toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect((await h.error("alter session set timezone = 'Nowhere/Special'")).code).toBe('002211');
+    await h.rows('alter session unset timezone');
+    const [utc = {}] = await h.rows<Record<string, unknown>>("select '2024-01-01 00:00:00'::timestamp_ltz as ltz");
+    expect((utc.LTZ as Date).toISOString()).toBe('2024-01-01T00:00:00.000Z');
+  });
+
   it('returns dates before 1970 and timestamps with microseconds', async () => {
     const [row = {}] = await h.rows<Record<string, unknown>>(
       "SELECT '1900-01-01'::DATE AS D, '1960-06-15 01:02:03.000004'::TIMESTAMP_NTZ AS T",
