@@ -20,6 +20,7 @@ import {
 } from '../rest/misc.js';
 import { handleQuery, handleQueryMore } from '../rest/query.js';
 import { handleGetDeleted, handleGetUpdated } from '../rest/replication.js';
+import { handleSearch } from '../rest/search.js';
 import {
   handleCollectionDelete,
   handleCollectionRetrieve,
@@ -220,6 +221,10 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
       if (n === 1) return handleQuery(api, head);
       if (n === 2) return handleQueryMore(api, head, a as string);
       throw notFound();
+    case 'search':
+      if (n !== 1) throw notFound();
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+      return handleSearch(api);
     case 'limits':
       if (n !== 1) throw notFound();
       if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
