@@ -8,7 +8,10 @@ export {
 export { LakehouseError } from './errors.js';
 export type { LakehouseBaseOptions, LakehouseProgress } from './options.js';
 export {
+  abortBulkJob,
   type BulkJobInfo,
+  deleteBulkJob,
+  getBulkJob,
   type JobResultsIntoTableOptions,
   type JobResultsIntoTableSummary,
   jobResultsIntoTable,

@@ -186,6 +186,63 @@ export async function listBulkJobs(
 }
 
 /**
+ * One Bulk API 2.0 job's status (`GET jobs/{kind}/{id}`).
+ *
+ * @example
+ * ```ts
+ * const job = await getBulkJob(conn, { kind: 'ingest', id: '750...' });
+ * console.log(job.state, job.numberRecordsProcessed, job.numberRecordsFailed);
+ * ```
+ */
+export async function getBulkJob(
+  connection: LakehouseBaseOptions['connection'],
+  job: { kind: 'ingest' | 'query'; id: string },
+): Promise<BulkJobInfo> {
+  return (await connection.request(`/jobs/${job.kind}/${checkJobId(job.id)}`)) as unknown as BulkJobInfo;
+}
+
+/**
+ * Aborts an unfinished Bulk API 2.0 job (a finished one is refused by Salesforce with INVALIDJOBSTATE).
+ *
+ * @example
+ * ```ts
+ * await abortBulkJob(conn, { kind: 'query', id: '750...' });
+ * ```
+ */
+export async function abortBulkJob(
+  connection: LakehouseBaseOptions['connection'],
+  job: { kind: 'ingest' | 'query'; id: string },
+): Promise<BulkJobInfo> {
+  return (await connection.request({
+    method: 'PATCH',
+    url: `/jobs/${job.kind}/${checkJobId(job.id)}`,
+    body: JSON.stringify({ state: 'Aborted' }),
+    headers: { 'Content-Type': 'application/json' },
+  })) as unknown as BulkJobInfo;
+}
+
+/**
+ * Deletes a finished Bulk API 2.0 job and its results (read them first: they are gone afterwards).
+ *
+ * @example
+ * ```ts
+ * await deleteBulkJob(conn, { kind: 'ingest', id: '750...' });
+ * ```
+ */
+export async function deleteBulkJob(
+  connection: LakehouseBaseOptions['connection'],
+  job: { kind: 'ingest' | 'query'; id: string },
+): Promise<void> {
+  await connection.request({ method: 'DELETE', url: `/jobs/${job.kind}/${checkJobId(job.id)}` });
+}
+
+function checkJobId(id: string): string {
+  if (!/^[a-zA-Z0-9]{15,18}$/.test(id))
+    throw new LakehouseError(`"${id}" is not a Bulk job id`, { code: 'BAD_JOB_ID' });
+  return id;
+}
+
+/**
  * Options of {@link jobResultsIntoTable}.
  *
  * @example

@@ -6,10 +6,14 @@ import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-em
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  abortBulkJob,
   createTable,
   DELETED_AT_COLUMN,
+  deleteBulkJob,
+  getBulkJob,
   jobResultsIntoTable,
   LakehouseError,
+  listBulkJobs,
   queryIntoTable,
   RETL_RESULTS_TABLE,
   readSyncState,
@@ -606,6 +610,17 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
         expect(failed).toEqual([
           { l: 'Fails', sf_error: expect.stringContaining('FIELD_CUSTOM_VALIDATION_EXCEPTION') },
         ]);
+
+        // The job through the jobs helpers: listed, shown, not abortable once complete, deleted.
+        const jobId = String(job?.job_id);
+        expect((await listBulkJobs(connection, { kind: 'ingest' })).map((j) => j.id)).toContain(jobId);
+        expect(await getBulkJob(connection, { kind: 'ingest', id: jobId })).toMatchObject({
+          state: 'JobComplete',
+          numberRecordsFailed: 1,
+        });
+        await expect(abortBulkJob(connection, { kind: 'ingest', id: jobId })).rejects.toThrow(/INVALIDJOBSTATE|state/i);
+        await deleteBulkJob(connection, { kind: 'ingest', id: jobId });
+        expect((await listBulkJobs(connection, { kind: 'ingest' })).map((j) => j.id)).not.toContain(jobId);
       });
     });
   });
