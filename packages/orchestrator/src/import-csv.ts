@@ -307,6 +307,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   if (!head && !unfinished) {
     if (existing) {
       logger.info('skipped: this object version was already handled', { ...log, executionId: existing.id });
+      // A run cut off after its record was written may have left its state and lease records behind.
+      if (settings) await cleanUp(client, bucket, place, { connection, settings }).catch(() => undefined);
       return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId: existing.id };
     }
     if (await archiveExists(client, bucket, key, archiveFolder)) {
@@ -345,6 +347,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
       executionId,
       status: claim.existing.rawStatus,
     });
+    await cleanUp(client, bucket, place, { connection, settings }).catch(() => undefined);
     return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId };
   }
 

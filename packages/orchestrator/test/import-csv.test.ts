@@ -150,6 +150,32 @@ describe('importCsv', () => {
     expect(await importCsv({ ...options, eTag })).toMatchObject({ status: 'skipped', reason: 'already-processed' });
   });
 
+  it('a delivery of a finished run removes state and lease records a run cut off after its record left', async () => {
+    const bucket = await h.s3.createBucket();
+    const eTag = await putText(h.s3, bucket, 'tidy.csv', sampleContacts(10, { prefix: 'TIDY' }).csv);
+    const options = {
+      s3Client: h.s3.client,
+      connection: h.connection,
+      bucket,
+      key: 'tidy.csv',
+      eTag,
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+      ingest: ingestTuning,
+    };
+    expect((await importCsv(options)).status).toBe('completed');
+    // What an invocation killed between writing the record and cleaning up leaves behind.
+    const runKey = idempotencyKeyFor({ bucket, key: 'tidy.csv', eTag });
+    await putText(h.s3, bucket, `.kicksaw/state/${runKey}.json`, '{"version":2}');
+    await h.connection
+      .sobject('IntegrationExecution__c')
+      .create({ Name: 'lease 1 released', IdempotencyKey__c: `${runKey}:lease:1` });
+    expect(await importCsv(options)).toMatchObject({ status: 'skipped', reason: 'already-processed' });
+    expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    expect(executions().filter((r) => String(r.IdempotencyKey__c).startsWith(`${runKey}:lease:`))).toEqual([]);
+  });
+
   it('fails clearly on a file that is not CSV, and writes the failure to the execution record', async () => {
     const bucket = await h.s3.createBucket();
     const gzip = Uint8Array.from([
