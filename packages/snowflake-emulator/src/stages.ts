@@ -168,8 +168,12 @@ export class Stages implements StageCommands {
     if (head === '~') {
       return { display: '@~', dir: join(this.root, 'users', safeSegment(session.user.toUpperCase())), path };
     }
-    if (head.startsWith('%')) {
-      const parts = splitName(head.slice(1));
+    // Table stages: @%table and @db.schema.%table.
+    const lastDot = head.lastIndexOf('.');
+    if (head.startsWith('%') || head.slice(lastDot + 1).startsWith('%')) {
+      const parts = head.startsWith('%')
+        ? splitName(head.slice(1))
+        : [...splitName(head.slice(0, lastDot)), ...splitName(head.slice(lastDot + 2))];
       const q = qualify(parts, session.database, session.schema);
       return {
         display: `@%${q.name}`,

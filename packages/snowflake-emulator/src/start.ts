@@ -231,10 +231,14 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const byRequestId = new Map<string, QueryState>();
   let nextSessionId = 1;
 
-  const sessionParameters = (session: Session) =>
-    DRIVER_PARAMETERS(threshold).map((p) =>
-      p.name === 'TIMEZONE' ? { name: 'TIMEZONE', value: String(session.parameters.get('TIMEZONE') ?? 'UTC') } : p,
+  // The driver reads its session parameters back from every reply (JS_TREAT_INTEGER_AS_BIGINT, TIMEZONE, ...).
+  const sessionParameters = (session: Session) => {
+    const list: Array<{ name: string; value: unknown }> = DRIVER_PARAMETERS(threshold).filter(
+      (p) => !session.parameters.has(p.name),
     );
+    for (const [name, value] of session.parameters) list.push({ name, value });
+    return list;
+  };
 
   const closeSession = async (session: Session) => {
     if (session.closed) return;

@@ -289,6 +289,12 @@ describe('functions and expressions', () => {
       { N: 1 },
       { N: 2 },
     ]);
+    const [random = {}] = await h.rows<Record<string, unknown>>(
+      'select randstr(40, 7) as a, randstr(40, 7) as b, length(randstr(5, random())) as c',
+    );
+    expect(random.A).toBe(random.B);
+    expect(String(random.A)).toHaveLength(40);
+    expect(random.C).toBe(5);
   });
 
   it('runs views, sequences, INSERT OVERWRITE, ALTER COLUMN SET DATA TYPE and the other SHOW forms', async () => {

@@ -76,6 +76,7 @@ describe('COPY INTO', () => {
       { ID: 3, NAME: 'Bob', NOTE: null, AMOUNT: null },
     ]);
     expect(await h.rows('LIST @%contacts')).toEqual([]);
+    expect(await h.rows('LIST @kicksaw.public.%contacts')).toEqual([]);
   });
 
   it('skips files it already loaded unless FORCE = TRUE', async () => {

@@ -98,6 +98,17 @@ describe('result encoding as the driver decodes it', () => {
     expect((utc.LTZ as Date).toISOString()).toBe('2024-01-01T00:00:00.000Z');
   });
 
+  it('echoes session parameters: jsTreatIntegerAsBigInt gives exact big integers', async () => {
+    const { connect, run } = await import('./support.js');
+    const connection = await connect(h.sf, { jsTreatIntegerAsBigInt: true });
+    const { rows } = await run(connection, 'SELECT 12345678901234567890 AS BIG, 1.5 AS F');
+    // The driver gives a big-integer object: exact, not a lossy number.
+    expect(typeof rows[0]?.BIG).not.toBe('number');
+    expect(String(rows[0]?.BIG)).toBe('12345678901234567890');
+    expect(rows[0]?.F).toBe(1.5);
+    await new Promise<void>((resolve) => connection.destroy(() => resolve()));
+  });
+
   it('returns dates before 1970 and timestamps with microseconds', async () => {
     const [row = {}] = await h.rows<Record<string, unknown>>(
       "SELECT '1900-01-01'::DATE AS D, '1960-06-15 01:02:03.000004'::TIMESTAMP_NTZ AS T",

@@ -629,6 +629,15 @@ function rewriteCall(
       if (bits !== '256') throw SnowflakeSqlError.unsupported(`SHA2 with ${bits} bits`);
       return done(`sha256(${arg(0)})`);
     }
+    case 'RANDOM':
+      // Snowflake's RANDOM() is a 64-bit integer; a seeded RANDOM(n) repeats per seed, which DuckDB cannot.
+      if (args.length > 0) throw SnowflakeSqlError.unsupported('RANDOM with a seed');
+      return done('CAST(floor((random() - 0.5) * 18446744073709551615) AS BIGINT)');
+    case 'RANDSTR':
+      // A string of the given length that depends only on the generator value, as Snowflake's.
+      return done(
+        `left(repeat(md5(CAST(${arg(1)} AS VARCHAR)), CAST(ceil((${arg(0)}) / 32.0) AS INTEGER)), CAST(${arg(0)} AS INTEGER))`,
+      );
     case 'SEQ1':
     case 'SEQ2':
     case 'SEQ4':
