@@ -75,6 +75,8 @@ export function standardMergeSql(
   const version = spec.versionColumn ? quote(spec.versionColumn) : undefined;
   const order = version ? `${key}, ${version} DESC NULLS LAST` : key;
   const deduped = `(SELECT DISTINCT ON (${key}) * FROM ${staging} ORDER BY ${order})`;
+  // The counts need only key and version: deduplicating whole rows there would sort every column.
+  const narrow = `(SELECT DISTINCT ON (${key}) ${key}${version ? `, ${version}` : ''} FROM ${staging} ORDER BY ${order})`;
   const newer = version ? `(t.${version} IS NULL OR s.${version} > t.${version})` : 'TRUE';
   const same = version ? `(s.${version} = t.${version})` : 'FALSE';
   const older = version ? `(s.${version} IS NULL OR s.${version} < t.${version})` : 'FALSE';
@@ -84,7 +86,7 @@ export function standardMergeSql(
   count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${newer}) AS updated,
   count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${same}) AS unchanged,
   count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${older} AND NOT ${newer}) AS stale
-FROM ${deduped} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
+FROM ${narrow} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
   const columns = spec.columns.map(quote);
   const updates = spec.columns.filter((c) => c !== spec.key).map((c) => `${quote(c)} = s.${quote(c)}`);
   const guard = version ? ` AND (t.${version} IS NULL OR s.${version} >= t.${version})` : '';
