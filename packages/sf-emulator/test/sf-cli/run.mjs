@@ -262,7 +262,7 @@ try {
     org.records('Account').map((a) => a.Name),
   );
 
-  step('sf data export bulk (2,500 widgets, several result pages)');
+  step('sf data export bulk (2,500 widgets)');
   org.seed(
     'Widget__c',
     Array.from({ length: 2500 }, (_, i) => ({ Name: `bulk ${i}`, ExtId__c: `E-${i}`, Code__c: 'E', Amount__c: i })),
@@ -323,6 +323,49 @@ try {
     exportedAccounts.length === 1 && exportedAccounts[0]?.Name === 'Initech',
     exportedAccounts,
   );
+
+  step('sf data query --all-rows (deleted rows through queryAll)');
+  const allRows = await sf([
+    'data',
+    'query',
+    '--all-rows',
+    '-q',
+    'SELECT Name, IsDeleted FROM Account WHERE IsDeleted = true ORDER BY Name',
+    '-o',
+    'local',
+  ]);
+  check('exit code 0', allRows.status === 0, allRows.stdout || allRows.stderr);
+  check(
+    'the deleted accounts',
+    (allRows.body?.result?.records ?? []).map((r) => r.Name).join('|') === 'Acme|Globex, Inc.',
+    allRows.body?.result?.records,
+  );
+
+  step('sf data import tree (composite/tree)');
+  writeFileSync(
+    join(work, 'tree.json'),
+    JSON.stringify({
+      records: [
+        {
+          attributes: { type: 'Account', referenceId: 'TreeRef1' },
+          Name: 'Tree Co',
+          Contacts: { records: [{ attributes: { type: 'Contact', referenceId: 'TreeRef2' }, LastName: 'Leaf' }] },
+        },
+      ],
+    }),
+  );
+  const tree = await sf(['data', 'import', 'tree', '--files', 'tree.json', '-o', 'local']);
+  check('exit code 0', tree.status === 0, tree.stdout || tree.stderr);
+  const treeAccount = org.records('Account').find((a) => a.Name === 'Tree Co');
+  check(
+    'account and its contact created',
+    org.records('Contact').some((c) => c.LastName === 'Leaf' && c.AccountId === treeAccount?.Id),
+  );
+
+  step('sf data search (SOSL)');
+  const found = await sf(['data', 'search', '-q', 'FIND {Initech} RETURNING Account(Name)', '-o', 'local']);
+  check('exit code 0', found.status === 0, found.stdout || found.stderr);
+  check('finds Initech', JSON.stringify(found.body ?? found.stdout).includes('Initech'), found.body ?? found.stdout);
 } finally {
   await emulator.stop();
   rmSync(home, { recursive: true, force: true });
