@@ -478,7 +478,10 @@ async function query(
   queryId: string,
   request: StatementRequest,
 ): Promise<StatementOutcome> {
-  const sql = translateTokens(tokens, ctx);
+  // A bare VALUES statement: Snowflake names its columns COLUMN1, COLUMN2, ...
+  const sql = isWord(tokens[0], 'VALUES')
+    ? `SELECT * FROM ${translateTokens([{ kind: 'word', text: 'FROM', value: 'FROM', start: 0 }, ...tokens], ctx).slice(5)}`
+    : translateTokens(tokens, ctx);
   const names = selectItemNames(tokens, request.sqlText);
   const result = await runDuck(sql, async () => {
     if (request.describeOnly) {

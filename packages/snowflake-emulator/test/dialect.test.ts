@@ -295,6 +295,12 @@ describe('functions and expressions', () => {
     expect(random.A).toBe(random.B);
     expect(String(random.A)).toHaveLength(40);
     expect(random.C).toBe(5);
+    expect(await h.rows("select * from values (1, 'a'), (2, 'b') order by column1")).toEqual([
+      { COLUMN1: 1, COLUMN2: 'a' },
+      { COLUMN1: 2, COLUMN2: 'b' },
+    ]);
+    expect(await h.rows("select v.x from values (3, 'c') as v(x, y)")).toEqual([{ X: 3 }]);
+    expect(await h.rows('values (1, 2)')).toEqual([{ COLUMN1: 1, COLUMN2: 2 }]);
   });
 
   it('runs views, sequences, INSERT OVERWRITE, ALTER COLUMN SET DATA TYPE and the other SHOW forms', async () => {

@@ -297,6 +297,13 @@ export function translateTokens(tokens: Token[], ctx: TranslateContext, from = 0
           i++;
           continue;
         }
+        if (
+          word === 'VALUES' &&
+          (isWord(tokens[i - 1], 'FROM', 'JOIN') || (isOp(tokens[i - 1], ',') && pieces.some((p) => p.text === 'FROM')))
+        ) {
+          i = valuesTable(tokens, i, to, pieces, tr);
+          continue;
+        }
         if (isOp(next, '(')) {
           const rewritten = rewriteCall(tokens, i, ctx, tr);
           if (rewritten) {
@@ -360,6 +367,76 @@ export function translateTokens(tokens: Token[], ctx: TranslateContext, from = 0
   }
   return joinPieces(pieces);
 }
+
+/**
+ * `FROM VALUES (..), (..) [[AS] alias [(names)]]`: DuckDB wants the rows in parentheses, and Snowflake names
+ * the columns COLUMN1, COLUMN2, ... unless the alias names them.
+ */
+function valuesTable(
+  tokens: Token[],
+  at: number,
+  to: number,
+  pieces: Piece[],
+  tr: (a: number, b: number) => string,
+): number {
+  const rows: string[] = [];
+  let i = at + 1;
+  let width = 0;
+  while (i < to && isOp(tokens[i], '(')) {
+    const { args, close } = callArgs(tokens, i);
+    width = Math.max(width, args.length);
+    rows.push(`(${args.map(([a, b]) => tr(a, b)).join(', ')})`);
+    i = close + 1;
+    if (isOp(tokens[i], ',') && isOp(tokens[i + 1], '(')) i++;
+    else break;
+  }
+  let alias = '__VALUES';
+  let names = Array.from({ length: width }, (_, k) => `COLUMN${k + 1}`);
+  if (isWord(tokens[i], 'AS')) i++;
+  const aliasToken = tokens[i];
+  if (
+    aliasToken &&
+    (aliasToken.kind === 'quoted' || (aliasToken.kind === 'word' && !CLAUSE_AFTER_TABLE.has(aliasToken.value)))
+  ) {
+    alias = sqlIdent(aliasToken.value);
+    i++;
+    if (isOp(tokens[i], '(')) {
+      const { args, close } = callArgs(tokens, i);
+      names = args.map(([a]) => (tokens[a] as Token).value);
+      i = close + 1;
+    }
+  }
+  pieces.push({
+    text: `(VALUES ${rows.join(', ')}) AS ${alias === '__VALUES' ? alias : alias}(${names.map(sqlIdent).join(', ')})`,
+    operand: true,
+  });
+  return i;
+}
+
+const CLAUSE_AFTER_TABLE = new Set([
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'CROSS',
+  'ON',
+  'UNION',
+  'EXCEPT',
+  'MINUS',
+  'INTERSECT',
+  'QUALIFY',
+  'HAVING',
+  'WINDOW',
+  'NATURAL',
+  'USING',
+  'OFFSET',
+  'FETCH',
+]);
 
 /** Handles `base:path.to[0]` and `base['key']`: wraps the preceding operand in JSON extraction. */
 function pathAccess(tokens: Token[], at: number, to: number, pieces: Piece[]): number {
