@@ -210,7 +210,7 @@ export function validateS3ImportHandlerOptions(options: S3ImportHandlerOptions):
  * ```ts
  * export const handler = createS3ImportHandler({
  *   object: 'Contact', operation: 'upsert', externalIdField: 'External_Id__c',
- *   mapping: { columns: { Email: 'Email', 'Last Name': 'LastName', Id: 'External_Id__c' } },
+ *   mapping: { fields: { Email: 'Email', LastName: 'Last Name', External_Id__c: 'Id' } },
  *   salesforce: { loginUrl: 'https://acme.my.salesforce.com', clientId, clientSecret },
  * });
  * ```

@@ -268,7 +268,7 @@ const ZERO: RunSummary = { input: 0, succeeded: 0, failed: 0, unprocessed: 0, sk
  * const result = await importCsv({
  *   s3Client, connection, bucket: 'inbound', key: 'contacts.csv',
  *   object: 'Contact', operation: 'upsert', externalIdField: 'External_Id__c',
- *   mapping: { columns: { 'External Id': 'External_Id__c', 'Last Name': 'LastName', Email: 'Email' } },
+ *   mapping: { fields: { External_Id__c: 'External Id', LastName: 'Last Name', Email: 'Email' } },
  * });
  * console.log(result.summary, result.reportKey, result.archiveKey);
  * ```
