@@ -6,7 +6,7 @@
 // Each client step runs in a fresh child process, so its peak RSS is its own. Prints wall time, rows/s,
 // client CPU and peak RSS per step. Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
-// Knobs: BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY (DuckDB memory_limit, default
+// Knobs: BENCH_SYNC_ONLY=1 skips the reverse ETL steps; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY (DuckDB memory_limit, default
 //   512MB: DuckDB runs inside the client process, so its buffers count in the client's RSS); BENCH_TRACE=1.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -213,17 +213,19 @@ console.log(
   `  read ${incremental.result.read}, updated ${incremental.result.updated}, unchanged ${incremental.result.unchanged}; ${((incremental.wallMs / full.wallMs) * 100).toFixed(1)}% of the full sync's time`,
 );
 
-const retl = await client('retl');
-print('reverse ETL update (all rows new)', retl, retl.result.sent);
-console.log(
-  `  sent ${retl.result.sent}, succeeded ${retl.result.succeeded}, failed ${retl.result.failed}, jobs ${retl.result.jobs}`,
-);
-const rerun = await client('retl-rerun');
-print('reverse ETL rerun after 1% changed (diffed)', rerun, rerun.result.read);
-const renamed = await orgCommand('count');
-console.log(
-  `  rows changed in the warehouse ${rerun.result.changedRows}; read ${rerun.result.read}, sent ${rerun.result.sent} (unchanged ${rerun.result.unchanged}), succeeded ${rerun.result.succeeded}; org records renamed: ${renamed.renamed}`,
-);
+if (!process.env.BENCH_SYNC_ONLY) {
+  const retl = await client('retl');
+  print('reverse ETL update (all rows new)', retl, retl.result.sent);
+  console.log(
+    `  sent ${retl.result.sent}, succeeded ${retl.result.succeeded}, failed ${retl.result.failed}, jobs ${retl.result.jobs}`,
+  );
+  const rerun = await client('retl-rerun');
+  print('reverse ETL rerun after 1% changed (diffed)', rerun, rerun.result.read);
+  const renamed = await orgCommand('count');
+  console.log(
+    `  rows changed in the warehouse ${rerun.result.changedRows}; read ${rerun.result.read}, sent ${rerun.result.sent} (unchanged ${rerun.result.unchanged}), succeeded ${rerun.result.succeeded}; org records renamed: ${renamed.renamed}`,
+  );
+}
 console.log(`  DuckDB file ${mb((await stat(file)).size)}`);
 
 org.stdin.end();
