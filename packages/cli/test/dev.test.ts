@@ -32,7 +32,7 @@ describe('kicksaw dev', () => {
         s3: { endpoint: string; bucket: string };
         warehouse: { alias: string; type: string; path: string };
       };
-      expect(doc).toMatchObject({
+      expect(doc, JSON.stringify(doc)).toMatchObject({
         ok: true,
         command: 'dev',
         registered: true,

@@ -76,6 +76,18 @@ afterAll(async () => {
   await Promise.all([sf?.stop(), s3?.stop(), box?.remove()]);
 });
 
+/** Waits (on the org's answers, never on a clock) until a job's upload is closed. */
+async function untilJobLeavesOpen(jobId: string): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${sf.instanceUrl}/services/data/v62.0/jobs/ingest/${jobId}`, {
+      headers: { Authorization: `Bearer ${sf.accessToken}` },
+    });
+    const { state } = (await response.json()) as { state: string };
+    if (state !== 'Open') return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('kicksaw import', () => {
   it('a file with bad rows: exit 3, every row accounted for, the report names each failed row; no progress codes when piped', async () => {
     await writeFile(join(box.dir, 'contacts.csv'), contactsCsv(250, 25, 'a'));
@@ -292,6 +304,8 @@ describe('kicksaw import', () => {
       ]);
       await waitForOutput(child, (o) => /job \w{18} created/.test(o.stderr));
       const jobId = /job (\w{18}) created/.exec(child.output.stderr)?.[1] as string;
+      // Interrupt once the upload is closed, so the job is processing in Salesforce (a job still Open is aborted).
+      await untilJobLeavesOpen(jobId);
       child.kill('SIGINT');
       const result = await finished(child);
       expect(result.code).toBe(1);

@@ -6,6 +6,7 @@ import type { ErrorReportWriter } from '@kicksaw/error-report';
 import type { ImportCsvResult } from '@kicksaw/orchestrator';
 import type { IngestInput, IngestSummary } from '@kicksaw/sf-bulk';
 import { type Command, Option } from 'commander';
+import type { Connection } from 'jsforce';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT_CODES, UsageError } from '../errors.js';
@@ -56,14 +57,63 @@ async function loadMapping(ctx: CommandContext, file: string): Promise<Mapping> 
   return value as Mapping;
 }
 
-function interruptedError(jobs: string[], done: string[]): CliError {
+function interruptedError(jobs: string[], done: string[], aborted: string[] = []): CliError {
+  const lines: string[] = [];
+  if (aborted.length) {
+    lines.push(`Jobs whose upload had not finished were aborted (their rows were not loaded): ${aborted.join(', ')}.`);
+  }
+  if (jobs.length) {
+    lines.push(
+      `Jobs left running in Salesforce (they finish there): ${jobs.join(', ')}.`,
+      'Collect their results later with:',
+      ...jobs.map((id) => `  kicksaw jobs results ${id} --out results`),
+    );
+  }
   return new CliError('Interrupted', {
     code: 'INTERRUPTED',
     done,
-    hint: jobs.length
-      ? `Jobs left running in Salesforce (they finish there): ${jobs.join(', ')}.\nCollect their results later with:\n${jobs.map((id) => `  kicksaw jobs results ${id} --out results`).join('\n')}`
-      : 'No Salesforce job was running.',
+    hint: lines.length ? lines.join('\n') : 'No Salesforce job was running.',
   });
+}
+
+/**
+ * On Ctrl-C: a job still Open (its upload not closed) would never run, so it is aborted; the others are
+ * processing in Salesforce and are left to finish. Each check is one quick call; a job that cannot be read
+ * is listed as running.
+ */
+async function sortInterruptedJobs(
+  connection: Connection,
+  ids: string[],
+): Promise<{ running: string[]; aborted: string[] }> {
+  const running: string[] = [];
+  const aborted: string[] = [];
+  const url = (id: string) => `/services/data/v${connection.version}/jobs/ingest/${id}`;
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const job = (await connection.request({ method: 'GET', url: url(id) }, {
+          retry: { maxRetries: 0 },
+        } as never)) as {
+          state?: string;
+        };
+        if (job.state === 'Open') {
+          await connection.request(
+            {
+              method: 'PATCH',
+              url: url(id),
+              body: JSON.stringify({ state: 'Aborted' }),
+              headers: { 'content-type': 'application/json' },
+            },
+            { retry: { maxRetries: 0 } } as never,
+          );
+          aborted.push(id);
+        } else running.push(id);
+      } catch {
+        running.push(id);
+      }
+    }),
+  );
+  return { running: ids.filter((id) => running.includes(id)), aborted: ids.filter((id) => aborted.includes(id)) };
 }
 
 async function importLocal(
@@ -182,17 +232,38 @@ async function importLocal(
   try {
     summary = await untilAborted(ctx.signal, consume(), () => {
       state.forceExit = true;
-      const running = [...created].filter((id) => !settled.has(id));
-      return interruptedError(running, [
-        `${count(outcomes)} row outcomes received`,
-        ...(report ? [`report so far: ${reportFile}`] : []),
-      ]);
+      return new CliError('Interrupted', { code: 'INTERRUPTED' });
     });
   } catch (error) {
     progress.done();
     if (report) await (report as ErrorReportWriter).end().catch(() => undefined);
+    if (error instanceof CliError && error.code === 'INTERRUPTED') {
+      const { running, aborted } = await sortInterruptedJobs(
+        connection,
+        [...created].filter((id) => !settled.has(id)),
+      );
+      throw interruptedError(
+        running,
+        [`${count(outcomes)} row outcomes received`, ...(report ? [`report so far: ${reportFile}`] : [])],
+        aborted,
+      );
+    }
     if (error instanceof CliError) throw error;
-    throw await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+    const explained = await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+    if (created.size === 0) throw explained;
+    // An outage mid-run: say which jobs exist, so their results can be collected once the org answers.
+    const running = [...created].filter((id) => !settled.has(id));
+    const e = explained as Error & { code?: string; hint?: string };
+    throw new CliError(e.message, {
+      code: e.code ?? 'IMPORT_FAILED',
+      done: [
+        `jobs created: ${[...created].join(', ')}`,
+        `${count(outcomes)} row outcomes received`,
+        ...(report ? [`report so far: ${reportFile}`] : []),
+      ],
+      hint: `${e.hint ? `${e.hint} ` : ''}HTTP calls were retried 5 times. Jobs not settled here: ${running.join(', ') || 'none'}; check them with \`kicksaw jobs show ID\` and collect their results with \`kicksaw jobs results ID --out DIR\`.`,
+      cause: error,
+    });
   }
   progress.done();
   const counts = report ? await (report as ErrorReportWriter).end() : undefined;
