@@ -23,6 +23,7 @@ export type FieldType =
   | 'datetime'
   | 'time'
   | 'reference'
+  | 'address' // compound: computed from its components, read-only, refused by Bulk query
   | 'autonumber' // describe reports type 'string' with autoNumber: true
   | 'formula'; // describe reports the formula's result type with calculated: true
 
@@ -75,6 +76,8 @@ export interface FieldDefinition {
   cascadeDelete?: boolean;
   /** For multipicklist: visible lines in the UI (metadata only). */
   visibleLines?: number;
+  /** The compound field this field is a component of (describe `compoundFieldName`), e.g. `BillingAddress`. */
+  compoundFieldName?: string;
 }
 
 /** A validation rule: return a message to reject the record (FIELD_CUSTOM_VALIDATION_EXCEPTION). */

@@ -175,6 +175,7 @@ const FIELD_TYPES = new Set<FieldType>([
   'reference',
   'autonumber',
   'formula',
+  'address',
 ]);
 
 function compileField(def: FieldDefinition, objectCustom: boolean, objectName: string): CompiledField {

@@ -15,6 +15,7 @@ export interface ChildRelationship {
 }
 
 const SOAP_TYPES: Record<string, string> = {
+  address: 'urn:address',
   id: 'tns:ID',
   reference: 'tns:ID',
   string: 'xsd:string',
@@ -64,11 +65,11 @@ export function describeField(field: CompiledField): Record<string, unknown> {
     autoNumber: field.isAutoNumber,
     byteLength: textual ? length * 3 : 0,
     // Compound names (Contact.Name, Lead.Name, User.Name) are computed but Salesforce does not call them formulas.
-    calculated: field.isFormula && field.def.nameField !== true,
-    calculatedFormula: field.isFormula && field.def.nameField !== true ? '' : null,
+    calculated: field.isFormula && field.def.nameField !== true && field.valueType !== 'address',
+    calculatedFormula: field.isFormula && field.def.nameField !== true && field.valueType !== 'address' ? '' : null,
     cascadeDelete: false,
     caseSensitive: field.caseSensitive,
-    compoundFieldName: null,
+    compoundFieldName: field.def.compoundFieldName ?? null,
     controllerName: null,
     createable: field.createable,
     custom: field.custom,

@@ -129,15 +129,47 @@ const RATINGS = ['Hot', 'Warm', 'Cold'];
 const SALUTATIONS = ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.', 'Mx.'];
 
 function address(prefix: string, street = 'Street'): FieldDefinition[] {
+  const compoundFieldName = `${prefix}Address`;
+  const part = { compoundFieldName };
+  const names = {
+    street: `${prefix}${street}`,
+    city: `${prefix}City`,
+    state: `${prefix}State`,
+    postalCode: `${prefix}PostalCode`,
+    country: `${prefix}Country`,
+    latitude: `${prefix}Latitude`,
+    longitude: `${prefix}Longitude`,
+    geocodeAccuracy: `${prefix}GeocodeAccuracy`,
+  };
   return [
-    area(`${prefix}${street}`, 255),
-    text(`${prefix}City`, 40),
-    text(`${prefix}State`, 80),
-    text(`${prefix}PostalCode`, 20),
-    text(`${prefix}Country`, 80),
-    { name: `${prefix}Latitude`, type: 'double', precision: 18, scale: 15 },
-    { name: `${prefix}Longitude`, type: 'double', precision: 18, scale: 15 },
-    pick(`${prefix}GeocodeAccuracy`, GEOCODE_ACCURACY, { restricted: true }),
+    area(names.street, 255, part),
+    text(names.city, 40, part),
+    text(names.state, 80, part),
+    text(names.postalCode, 20, part),
+    text(names.country, 80, part),
+    { name: names.latitude, type: 'double', precision: 18, scale: 15, ...part },
+    { name: names.longitude, type: 'double', precision: 18, scale: 15, ...part },
+    pick(names.geocodeAccuracy, GEOCODE_ACCURACY, { restricted: true, ...part }),
+    {
+      name: compoundFieldName,
+      type: 'formula',
+      label: prefix ? `${prefix} Address` : 'Address',
+      readOnly: true,
+      // The compound value REST answers: every component (null when unset), or null when all are unset.
+      formula: {
+        returnType: 'address',
+        compute: (record) => {
+          let any = false;
+          const value: Record<string, unknown> = {};
+          for (const [key, field] of Object.entries(names)) {
+            const component = record[field] ?? null;
+            if (component !== null) any = true;
+            value[key] = component;
+          }
+          return any ? value : null;
+        },
+      },
+    },
   ];
 }
 

@@ -1207,6 +1207,9 @@ export function runBulkQuery(org: LocalOrg, soql: string, includeDeleted: boolea
   let rows = order.length > 0 ? compiler.sort(matched, order) : matched;
   if (query.limit !== undefined && rows.length > query.limit) rows = rows.slice(0, query.limit);
   const paths = items.map((item) => item.path!);
+  if (paths.some((path) => path.field.valueType === 'address')) {
+    throw new OrgError('INVALIDJOB', 'FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in Bulk Query');
+  }
   return {
     rows,
     columns: paths.map((path) => path.path),
