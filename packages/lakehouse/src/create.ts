@@ -5,7 +5,14 @@ import type { LakehouseBaseOptions } from './options.js';
 import { type ColumnMapOptions, columnsFromDescribe, type TypeOverrides } from './types.js';
 import type { ColumnSpec, TableColumn, WarehouseSession } from './warehouse.js';
 
-/** The column every synced table carries: when the row was found deleted (null while it exists). */
+/**
+ * The column every synced table carries: when the row was found deleted (null while it exists).
+ *
+ * @example
+ * ```ts
+ * `SELECT * FROM "Account" WHERE "${DELETED_AT_COLUMN}" IS NULL`;
+ * ```
+ */
 export const DELETED_AT_COLUMN = '_kicksaw_deleted_at';
 
 /**

@@ -50,7 +50,14 @@ export interface QueryIntoTableSummary {
   mode: 'replace' | 'append';
 }
 
-/** The select list of a SOQL query: plain and dotted field names, in order. */
+/**
+ * The select list of a SOQL query: plain and dotted field names, in order.
+ *
+ * @example
+ * ```ts
+ * selectedFields('SELECT Id, Account.Name FROM Contact'); // ['Id', 'Account.Name']
+ * ```
+ */
 export function selectedFields(soqlText: string): string[] {
   const match = /^\s*SELECT\s+([\s\S]+?)\s+FROM\s+([A-Za-z][A-Za-z0-9_]*)/i.exec(soqlText);
   if (!match) throw new LakehouseError('The query must be SELECT <fields> FROM <object>', { code: 'SOQL_UNSUPPORTED' });

@@ -12,12 +12,33 @@ import { LakehouseError } from './errors.js';
 import type { LakehouseBaseOptions } from './options.js';
 import type { ColumnSpec, SqlValue, Warehouse } from './warehouse.js';
 
-/** The table of reverse ETL snapshots: one row per sync name and key, the hash of what was last sent with success. */
+/**
+ * The table of reverse ETL snapshots: one row per sync name and key, the hash of what was last sent with success.
+ *
+ * @example
+ * ```ts
+ * await warehouse.execute(`DELETE FROM ${warehouse.quoteTable(RETL_SNAPSHOT_TABLE)} WHERE name = $1`, ['Contact:update:Id']); // resend all
+ * ```
+ */
 export const RETL_SNAPSHOT_TABLE = '_kicksaw_retl_snapshot';
-/** The default table of reverse ETL results, one row per row sent. */
+/**
+ * The default table of reverse ETL results, one row per row sent.
+ *
+ * @example
+ * ```ts
+ * warehouse.query(`SELECT * FROM ${warehouse.quoteTable(RETL_RESULTS_TABLE)} WHERE status <> 'succeeded'`);
+ * ```
+ */
 export const RETL_RESULTS_TABLE = '_kicksaw_retl_results';
 
-/** The Salesforce operations reverse ETL runs. */
+/**
+ * The Salesforce operations reverse ETL runs.
+ *
+ * @example
+ * ```ts
+ * const operation: ReverseEtlOperation = 'upsert';
+ * ```
+ */
 export type ReverseEtlOperation = 'insert' | 'update' | 'upsert' | 'delete';
 
 /**

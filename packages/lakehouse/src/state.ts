@@ -1,6 +1,13 @@
 import type { Warehouse, WarehouseSession } from './warehouse.js';
 
-/** The table holding each synced table's cursor and bookkeeping. */
+/**
+ * The table holding each synced table's cursor and bookkeeping.
+ *
+ * @example
+ * ```ts
+ * warehouse.query(`SELECT * FROM ${warehouse.quoteTable(SYNC_STATE_TABLE)}`);
+ * ```
+ */
 export const SYNC_STATE_TABLE = '_kicksaw_sync_state';
 
 /**

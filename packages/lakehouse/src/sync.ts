@@ -122,7 +122,14 @@ export interface SyncSummary {
   failures: SyncFailure[];
 }
 
-/** An error of {@link sync} when an object failed; `summary` holds what the other objects did. */
+/**
+ * An error of {@link sync} when an object failed; `summary` holds what the other objects did.
+ *
+ * @example
+ * ```ts
+ * try { await sync(options); } catch (error) { if (error instanceof SyncError) console.log(error.summary.failures); }
+ * ```
+ */
 export class SyncError extends LakehouseError {
   readonly summary: SyncSummary;
   constructor(message: string, summary: SyncSummary, cause: unknown) {

@@ -61,7 +61,14 @@ const TEXT_TYPES = new Set([
   'json',
 ]);
 
-/** Fields every synced table keeps even when `fields` narrows the selection. */
+/**
+ * Fields every synced table keeps even when `fields` narrows the selection.
+ *
+ * @example
+ * ```ts
+ * SYSTEM_FIELDS.includes('SystemModstamp'); // true
+ * ```
+ */
 export const SYSTEM_FIELDS = ['Id', 'IsDeleted', 'SystemModstamp', 'LastModifiedDate', 'CreatedDate'] as const;
 
 /**
