@@ -136,17 +136,37 @@ export async function acquireLease(
     }
     let released = false;
     let stopped = false;
+    // Once the lease has lapsed (the heartbeat could not run or could not write in time: a frozen event
+    // loop, an outage), another delivery may have taken generation g + 1 from the expiry it read. A lapsed
+    // lease is lost for good: renewing it would let two invocations send the same rows.
+    let lost = false;
     const margin = Math.min(5_000, Math.floor(leaseMs / 4));
     const lease: RunLease = {
       generation,
-      held: () => !released && now() < expiresAt - margin,
+      held: () => !released && !lost && now() < expiresAt - margin,
       async renew() {
-        if (released) return;
-        const next = now() + leaseMs;
+        if (released || lost) return;
+        if (!lease.held()) {
+          lost = true;
+          lease.stop();
+          throw new ExecutionRecordError(
+            `Lease ${generation} lapsed before it was renewed; the run is left to the next delivery`,
+          );
+        }
+        const sent = now();
+        const next = sent + leaseMs;
         const result = await connection
           .sobject(settings.object)
           .update({ Id: id, Name: `lease ${generation} until ${new Date(next).toISOString()}` });
         if (!result.success) throw new ExecutionRecordError(`Could not renew lease ${generation}`);
+        // The write may have landed after the old expiry, when a taker could already have read it.
+        if (now() >= expiresAt - margin) {
+          lost = true;
+          lease.stop();
+          throw new ExecutionRecordError(
+            `Lease ${generation} was renewed too late to be trusted; the run is left to the next delivery`,
+          );
+        }
         expiresAt = next;
       },
       async release() {

@@ -1,0 +1,107 @@
+import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
+import { Connection } from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveExecutionRecordSettings } from '../src/execution-record.js';
+import { acquireLease } from '../src/lease.js';
+
+for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
+
+let sf: Awaited<ReturnType<typeof startSalesforceEmulator>>;
+let connection: Connection;
+const settings = resolveExecutionRecordSettings();
+const logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+beforeAll(async () => {
+  sf = await startSalesforceEmulator({ integrationObjects: true });
+  connection = new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+});
+afterAll(async () => {
+  await sf?.stop();
+});
+
+/** A clock the test moves: the lease's view of time, apart from the org's. */
+function manualClock(start = Date.parse('2026-12-05T12:00:00Z')) {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms: number) {
+      t += ms;
+    },
+  };
+}
+
+describe('run lease', () => {
+  it('one taker of a free lease; a second one sees it held until it expires', async () => {
+    const clock = manualClock();
+    const first = await acquireLease(connection, settings, 'run-a', { leaseMs: 60_000, logger, now: clock.now });
+    const second = await acquireLease(connection, settings, 'run-a', { leaseMs: 60_000, logger, now: clock.now });
+    expect(first.acquired).toBe(true);
+    expect(second).toMatchObject({ acquired: false, generation: 1 });
+    if (first.acquired) first.lease.stop();
+  });
+
+  it('a holder whose lease lapsed never renews it, so it cannot run beside the invocation that took over', async () => {
+    const holderClock = manualClock();
+    const taken = await acquireLease(connection, settings, 'run-b', {
+      leaseMs: 60_000,
+      logger,
+      now: holderClock.now,
+    });
+    if (!taken.acquired) throw new Error('expected the lease');
+    const holder = taken.lease;
+    holder.stop(); // the heartbeat is driven by hand here
+    expect(holder.held()).toBe(true);
+
+    // The holder freezes past its expiry; meanwhile another delivery takes generation 2.
+    holderClock.advance(61_000);
+    const takerClock = manualClock(holderClock.now());
+    const takeover = await acquireLease(connection, settings, 'run-b', {
+      leaseMs: 60_000,
+      logger,
+      now: takerClock.now,
+    });
+    expect(takeover).toMatchObject({ acquired: true });
+    if (takeover.acquired) {
+      expect(takeover.lease.generation).toBe(2);
+      takeover.lease.stop();
+    }
+
+    // The holder wakes up: its renewal is refused and it stays not held, whatever happens next.
+    await expect(holder.renew()).rejects.toThrow(/lapsed/);
+    expect(holder.held()).toBe(false);
+    await holder.renew(); // a later heartbeat is a no-op, never a silent revival
+    expect(holder.held()).toBe(false);
+    const name = (
+      await connection.query<{ Name: string }>(
+        `SELECT Name FROM ${settings.object} WHERE ${settings.idempotencyKeyField} = 'run-b:lease:1'`,
+      )
+    ).records[0]?.Name;
+    expect(name).toBe(`lease 1 until ${new Date(Date.parse('2026-12-05T12:00:00Z') + 60_000).toISOString()}`);
+  });
+
+  it('a renewal that lands after the margin is not trusted', async () => {
+    const clock = manualClock();
+    const taken = await acquireLease(connection, settings, 'run-c', { leaseMs: 20_000, logger, now: clock.now });
+    if (!taken.acquired) throw new Error('expected the lease');
+    taken.lease.stop();
+    // The renewal request goes out while held, and its answer comes back after expiry - margin.
+    const original = connection.sobject(settings.object);
+    const slowUpdate = original.update.bind(original);
+    const sobject = connection.sobject.bind(connection);
+    const patched = Object.assign(Object.create(Object.getPrototypeOf(original)), original, {
+      update: async (...args: Parameters<typeof slowUpdate>) => {
+        const result = await slowUpdate(...args);
+        clock.advance(20_000);
+        return result;
+      },
+    });
+    connection.sobject = ((type: string) =>
+      type === settings.object ? patched : sobject(type)) as typeof connection.sobject;
+    try {
+      await expect(taken.lease.renew()).rejects.toThrow(/too late/);
+    } finally {
+      connection.sobject = sobject;
+    }
+    expect(taken.lease.held()).toBe(false);
+  });
+});
