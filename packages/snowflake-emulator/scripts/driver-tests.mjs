@@ -6,7 +6,8 @@
 // Usage (after `pnpm --filter @kicksaw/snowflake-emulator build`):
 //   git clone https://github.com/snowflakedb/snowflake-connector-nodejs ../snowflake-connector-nodejs
 //   pnpm --filter @kicksaw/snowflake-emulator exec node scripts/driver-tests.mjs [--repo <checkout>] [--only testBind]
-// mocha and async (the tests' own devDependencies) are installed with npm into <checkout>/.kicksaw-tools.
+// mocha, async, test-console and sinon (the tests' own devDependencies) are installed with npm into
+// <checkout>/.kicksaw-tools.
 import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -88,12 +89,19 @@ if (!isLink || readlinkSync(lib) !== join(sdk, 'dist', 'lib')) {
 }
 const sdkVersion = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')).version;
 
-// mocha and async from the registry, beside the checkout.
+// mocha and the tests' other devDependencies from the registry, beside the checkout.
 const tools = join(repo, '.kicksaw-tools');
-if (!existsSync(join(tools, 'node_modules', 'mocha', 'bin', 'mocha.js'))) {
+const TOOLS = { mocha: 'mocha@11', async: 'async@3', 'test-console': 'test-console@2', sinon: 'sinon@22' };
+const missing = Object.entries(TOOLS).filter(
+  ([name]) => !existsSync(join(tools, 'node_modules', name, 'package.json')),
+);
+if (missing.length > 0) {
   mkdirSync(tools, { recursive: true });
-  writeFileSync(join(tools, 'package.json'), JSON.stringify({ name: 'kicksaw-driver-test-tools', private: true }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'mocha@11', 'async@3'], {
+  if (!existsSync(join(tools, 'package.json'))) {
+    writeFileSync(join(tools, 'package.json'), JSON.stringify({ name: 'kicksaw-driver-test-tools', private: true }));
+  }
+  const specs = Object.values(TOOLS); // all of them: npm prunes what the folder's package.json does not list
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], {
     cwd: tools,
     stdio: 'inherit',
   });
@@ -146,18 +154,19 @@ for (const file of files) {
       `output=${output}`,
       join('test', 'integration', file),
     ],
-    { cwd: repo, env, stdio: 'ignore' },
+    { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text) => {
+    stderr = (stderr + text).slice(-4000);
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), Number(values['file-timeout']) * 1000);
   await new Promise((done) => child.on('exit', done));
   clearTimeout(timer);
   if (!existsSync(output)) {
-    results.push({
-      file,
-      passes: 0,
-      failures: [{ title: '(whole file)', reason: `did not finish within ${values['file-timeout']} s` }],
-      pending: 0,
-    });
+    const error = stderr.split('\n').find((line) => /Error/.test(line));
+    const reason = error ? `mocha stopped: ${error.trim()}` : `did not finish within ${values['file-timeout']} s`;
+    results.push({ file, passes: 0, failures: [{ title: '(whole file)', reason }], pending: 0 });
     continue;
   }
   const report = JSON.parse(readFileSync(output, 'utf8'));
