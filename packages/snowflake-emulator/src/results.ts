@@ -251,9 +251,10 @@ export async function writeResult(
   const inner = options.types.map((_, k) => `__C${k}`);
   const encoded = options.types.map((type, k) => sqlEncoding(inner[k] as string, type));
   await mkdir(dirname(options.file), { recursive: true });
-  // \x01 and \x02 never occur raw in JSON text, so the CSV writer never quotes a line.
+  // One column and no quote character: DuckDB's CSV writer writes each JSON line as it is (it would quote
+  // values holding '#' and other characters if a quote character were set).
   await connection.run(
-    `COPY (SELECT ',' || CAST(to_json(list_value(${encoded.join(', ')})) AS VARCHAR) FROM (${sql}) AS __Q(${inner.join(', ')})) TO '${options.file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, DELIMITER '\x02', QUOTE '\x01', ESCAPE '\x01')`,
+    `COPY (SELECT ',' || CAST(to_json(list_value(${encoded.join(', ')})) AS VARCHAR) FROM (${sql}) AS __Q(${inner.join(', ')})) TO '${options.file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, DELIMITER '\x02', QUOTE '', ESCAPE '')`,
   );
   const rowset: Array<Array<string | null>> = [];
   const chunks: ChunkFile[] = [];

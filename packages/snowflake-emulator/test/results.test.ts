@@ -47,6 +47,16 @@ describe('large results', () => {
     expect(record?.rowCount).toBe(25000);
   });
 
+  it('keeps every character of text values, inline and in chunks', async () => {
+    const odd = `Clerk#000000951, "quoted" \\ back\tslash\nnew line ü ✓ \u0001`;
+    const rows = await h.rows<{ ID: number; T: string }>(
+      `SELECT range AS ID, ? || range AS T FROM range(2500) ORDER BY range`,
+      [odd],
+    );
+    expect(rows).toHaveLength(2500);
+    expect(rows.every((row) => row.T === `${odd}${row.ID}`)).toBe(true);
+  });
+
   it('gives the whole result to complete() when not streaming', async () => {
     const { rows, statement } = await h.statement('SELECT range AS N FROM range(3500)');
     expect(rows).toHaveLength(3500);
