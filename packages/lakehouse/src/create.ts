@@ -36,7 +36,7 @@ export interface TypeChange {
  *
  * @example
  * ```ts
- * await createTable({ connection: conn, warehouse, object: 'Account', fields: ['Name', 'Industry'] } satisfies CreateTableOptions);
+ * await createTable({ connection: conn, warehouse, object: 'Account', fields: ['Name', 'Industry'] } satisfies CreateLakehouseTableOptions);
  * ```
  */
 export interface CreateTableOptions extends LakehouseBaseOptions {

@@ -312,10 +312,14 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
           [name],
         );
         await session.execute(
+          // The last row sent per key wins; ROW_NUMBER rather than DISTINCT ON, which Snowflake lacks.
           `INSERT INTO ${snapshot} (name, row_key, row_hash, sf_id, run_id)
-             SELECT DISTINCT ON (s.row_key) $1, s.row_key, s.row_hash, o.sf_id, $2
-             FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL
-             ORDER BY s.row_key, s.seq DESC`,
+             SELECT $1, latest.row_key, latest.row_hash, latest.sf_id, $2
+             FROM (SELECT s.row_key, s.row_hash, o.sf_id,
+                          ROW_NUMBER() OVER (PARTITION BY s.row_key ORDER BY s.seq DESC) AS rn
+                   FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq
+                   WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL) AS latest
+             WHERE latest.rn = 1`,
           [name, runId],
         );
         await session.dropTable(outcomesTable);
