@@ -73,7 +73,16 @@ function position(sql: string, offset: number): { line: number; column: number }
 
 /**
  * A problem of the emulator's own setup (bad options, a port in use, a persist file that is not a
- * DuckDB database), thrown by {@link startSnowflakeEmulator}.
+ * DuckDB database), thrown by `startSnowflakeEmulator`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await startSnowflakeEmulator({ port: 8765 });
+ * } catch (error) {
+ *   if (error instanceof SnowflakeEmulatorError && error.code === 'LISTEN_FAILED') console.error('port 8765 is taken');
+ * }
+ * ```
  */
 export class SnowflakeEmulatorError extends KicksawError {
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {

@@ -1,4 +1,11 @@
-/** Seeded fault injection settings of a running local Snowflake. */
+/**
+ * Seeded fault injection settings of a running local Snowflake.
+ *
+ * @example
+ * ```ts
+ * const sf = await startSnowflakeEmulator({ faults: { seed: 7, dropConnectionRate: 0.1, slowQueries: { ms: 500, match: /MERGE/ } } });
+ * ```
+ */
 export interface FaultSettings {
   /** Seed of the generator that draws faults; the same seed gives the same faults. Default 1. */
   seed?: number;
@@ -18,7 +25,17 @@ export interface FaultSettings {
   slowQueries?: { ms: number; match?: RegExp };
 }
 
-/** The handle on the fault settings of a running emulator. */
+/**
+ * The handle on the fault settings of a running emulator.
+ *
+ * @example
+ * ```ts
+ * sf.faults.set({ seed: 19, httpErrors: { rate: 0.25, match: /query-request/ } });
+ * await runTheCodeUnderTest(); // the driver retries the 503s
+ * expect(sf.faults.injected().httpErrors).toBeGreaterThan(0);
+ * sf.faults.reset();
+ * ```
+ */
 export interface Faults {
   /** Replaces the fault settings (the generator restarts from the new seed). */
   set(settings: FaultSettings): void;
