@@ -21,6 +21,13 @@ export {
   silentLogger,
 } from './logger.js';
 export {
+  isUnsent,
+  OUTCOME_CODES,
+  type OutcomeCode,
+  type UnsentOutcomeInput,
+  unsentOutcome,
+} from './outcome-codes.js';
+export {
   assertAccounted,
   BULK_OPERATIONS,
   type BulkOperation,
