@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { type BulkOperation, type RowOutcome, timestamp } from '@kicksaw/core';
+import { type BulkOperation, OUTCOME_CODES, type RowOutcome, timestamp } from '@kicksaw/core';
 import type { CsvRow, Mapping } from '@kicksaw/csv';
 import type { ErrorReportWriter } from '@kicksaw/error-report';
 import type { ImportCsvResult } from '@kicksaw/orchestrator';
@@ -172,7 +172,7 @@ async function importLocal(
           row: row.row,
           line: row.line,
           problem: {
-            code: first?.statusCode ?? 'KICKSAW_INVALID_VALUE',
+            code: first?.statusCode ?? OUTCOME_CODES.INVALID_VALUE,
             message: mapped.errors.map((e) => e.message).join('; '),
           },
         };
