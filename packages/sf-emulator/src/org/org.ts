@@ -249,6 +249,17 @@ export interface EmulatedOrg extends Org {
   bulkQuery(soql: string, options?: { all?: boolean }): BulkQueryRows;
   /** Internal (all-or-nothing calls over several objects): removes records just inserted, leaving no trace. */
   discardInserts(ids: string[]): void;
+  /**
+   * Internal (composite `allOrNone`): from now on every DML is recorded so that `rollback()` undoes all of it, across
+   * calls and objects; `commit()` keeps it. One transaction at a time; DML of concurrent requests lands in it too.
+   */
+  beginTransaction(): OrgTransaction;
+}
+
+/** An open all-or-nothing unit of DML (see {@link EmulatedOrg.beginTransaction}). */
+export interface OrgTransaction {
+  commit(): void;
+  rollback(): void;
 }
 
 const ROLLED_BACK: DmlError = {
@@ -341,6 +352,8 @@ export class LocalOrg implements EmulatedOrg {
   private sequence = 0;
   private readonly autoNumbers = new Map<string, number>();
   private childCache: Map<string, ChildRelationship[]> | undefined;
+  /** The undo entries of the open transaction (composite allOrNone), oldest first. */
+  private transactionUndo: Undo[] | undefined;
 
   constructor(options: {
     orgId?: string;
@@ -1246,7 +1259,7 @@ export class LocalOrg implements EmulatedOrg {
       timestamp: formatDateTime(now.getTime()),
       millis: now.getTime(),
       columns: new Map(),
-      undo: options.allOrNone ? [] : undefined,
+      undo: options.allOrNone || this.transactionUndo ? [] : undefined,
       insertPlan: undefined,
       indexKeys: new Array<string | undefined>(store.object.indexed.length),
       defaultRecordTypeId: store.object.byLower.has('recordtypeid')
@@ -1294,12 +1307,33 @@ export class LocalOrg implements EmulatedOrg {
       }
     }
     const anyFailed = results.some((result) => !result.success);
-    if (context.undo && anyFailed) {
+    if (context.undo && options.allOrNone && anyFailed) {
       this.rollback(context.undo);
       return results.map((result) => (result.success ? fail(ROLLED_BACK) : result));
     }
     if (deletedIds.length > 0) this.cascadeDelete(store, deletedIds, context);
+    if (this.transactionUndo && context.undo) {
+      for (const entry of context.undo) this.transactionUndo.push(entry);
+    }
     return results;
+  }
+
+  beginTransaction(): OrgTransaction {
+    if (this.transactionUndo) {
+      throw new OrgError('INVALID_OPERATION', 'An all-or-none transaction is already open; nest no composite calls');
+    }
+    const undo: Undo[] = [];
+    this.transactionUndo = undo;
+    const close = () => {
+      if (this.transactionUndo === undo) this.transactionUndo = undefined;
+    };
+    return {
+      commit: close,
+      rollback: () => {
+        close();
+        this.rollback(undo);
+      },
+    };
   }
 
   private idOfInput(record: Record<string, unknown>): string | null {

@@ -9,6 +9,7 @@ import {
 } from '../auth/oauth.js';
 import type { Session } from '../auth/tokens.js';
 import { asyncError } from '../bulk/v1.js';
+import { handleComposite, handleCompositeBatch } from '../rest/composite.js';
 import { handleCompositeTree } from '../rest/composite-tree.js';
 import {
   handleDescribe,
@@ -38,6 +39,7 @@ import {
 import { handleAdmin } from './admin.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { ApiError, sendError, sendJson } from './http.js';
+import type { Dispatch } from './subrequest.js';
 
 function notFound(): ApiError {
   return new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -230,6 +232,14 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
       if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
       return handleLimits(api);
     case 'composite':
+      if (n === 1) {
+        if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
+        return handleComposite(api, dispatch);
+      }
+      if (a === 'batch' && n === 2) {
+        if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
+        return handleCompositeBatch(api, dispatch);
+      }
       if (a === 'tree' && n === 3) {
         if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
         return handleCompositeTree(api, b as string);
@@ -266,6 +276,9 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
       throw notFound();
   }
 }
+
+/** Runs a composite subrequest through the same routes as an HTTP request. */
+const dispatch: Dispatch = (api, method) => route(api, method, api.params);
 
 async function routeSobjects(api: ApiRequest, method: string, s: string[]): Promise<void> {
   const [, type, second, third] = s;
