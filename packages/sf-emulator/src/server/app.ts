@@ -11,6 +11,7 @@ import type { Session } from '../auth/tokens.js';
 import { asyncError } from '../bulk/v1.js';
 import { handleComposite, handleCompositeBatch } from '../rest/composite.js';
 import { handleCompositeTree } from '../rest/composite-tree.js';
+import { handleLayouts, handleRecordTypeLayout } from '../rest/layouts.js';
 import {
   handleDescribe,
   handleDescribeGlobal,
@@ -281,7 +282,7 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
 const dispatch: Dispatch = (api, method) => route(api, method, api.params);
 
 async function routeSobjects(api: ApiRequest, method: string, s: string[]): Promise<void> {
-  const [, type, second, third] = s;
+  const [, type, second, third, fourth] = s;
   const n = s.length;
   if (n === 1) {
     if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
@@ -300,6 +301,12 @@ async function routeSobjects(api: ApiRequest, method: string, s: string[]): Prom
   if (n === 3 && second === 'describe') {
     if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
     return handleDescribe(api, objectName);
+  }
+  // `describe/...` before `{field}/{value}`: an upsert by an external id field named "describe" cannot exist.
+  if (second === 'describe' && n >= 4) {
+    if (third !== 'layouts' || n > 5) throw notFound();
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+    return n === 4 ? handleLayouts(api, objectName) : handleRecordTypeLayout(api, objectName, fourth as string);
   }
   if (n === 3) {
     const id = second as string;
