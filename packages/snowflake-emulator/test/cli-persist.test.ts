@@ -25,6 +25,8 @@ beforeAll(async () => {
     sourcemap: false,
     silent: true,
     config: false,
+    // Dependencies stay imports (DuckDB's native binding cannot be bundled), whatever folder vitest runs from.
+    skipNodeModulesBundle: true,
   });
 }, 60_000);
 afterAll(() => {
