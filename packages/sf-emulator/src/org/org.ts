@@ -250,8 +250,9 @@ export interface EmulatedOrg extends Org {
   /** Internal (all-or-nothing calls over several objects): removes records just inserted, leaving no trace. */
   discardInserts(ids: string[]): void;
   /**
-   * Internal (composite `allOrNone`): from now on every DML is recorded so that `rollback()` undoes all of it, across
-   * calls and objects; `commit()` keeps it. One transaction at a time; DML of concurrent requests lands in it too.
+   * Internal (composite `allOrNone`, collections over several objects): from now on every DML is recorded so that
+   * `rollback()` undoes all of it, across calls and objects; `commit()` keeps it (inside an enclosing transaction, which
+   * can still undo it). DML of concurrent HTTP requests made while one is open lands in it too.
    */
   beginTransaction(): OrgTransaction;
 }
@@ -1319,19 +1320,23 @@ export class LocalOrg implements EmulatedOrg {
   }
 
   beginTransaction(): OrgTransaction {
-    if (this.transactionUndo) {
-      throw new OrgError('INVALID_OPERATION', 'An all-or-none transaction is already open; nest no composite calls');
-    }
+    const parent = this.transactionUndo;
     const undo: Undo[] = [];
     this.transactionUndo = undo;
+    let open = true;
     const close = () => {
-      if (this.transactionUndo === undo) this.transactionUndo = undefined;
+      if (!open) return false;
+      open = false;
+      if (this.transactionUndo === undo) this.transactionUndo = parent;
+      return true;
     };
     return {
-      commit: close,
+      commit: () => {
+        // A nested transaction hands its changes to the enclosing one, which may still undo them.
+        if (close() && parent) for (const entry of undo) parent.push(entry);
+      },
       rollback: () => {
-        close();
-        this.rollback(undo);
+        if (close()) this.rollback(undo);
       },
     };
   }

@@ -268,7 +268,8 @@ function tooMany(): ApiError {
 
 /**
  * Runs one DML over records that may be of several types: one org call per type, results merged in input order.
- * With allOrNone and a failure in any type, every record reports failure.
+ * With allOrNone and a failure in any type, every change of every type is undone (one org transaction) and every
+ * record that had succeeded reports ALL_OR_NONE_OPERATION_ROLLED_BACK.
  */
 function dmlByType(
   api: ApiRequest,
@@ -285,18 +286,50 @@ function dmlByType(
     list.push(index);
     groups.set(key, list);
   });
-  for (const [type, indexes] of groups) {
-    const groupResults = api.ctx.org.dml(
-      operation,
-      type,
-      indexes.map((i) => (items[i] as { record: Record<string, unknown> }).record),
-      { allOrNone, externalIdField, injectError: rowErrors(api, operation, type) },
-    );
-    indexes.forEach((inputIndex, k) => {
-      results[inputIndex] = groupResults[k] as DmlResult;
-    });
+  const transaction = allOrNone && groups.size > 1 ? api.ctx.org.beginTransaction() : undefined;
+  try {
+    for (const [type, indexes] of groups) {
+      const groupResults = api.ctx.org.dml(
+        operation,
+        type,
+        indexes.map((i) => (items[i] as { record: Record<string, unknown> }).record),
+        {
+          allOrNone,
+          externalIdField,
+          // Salesforce refuses one external id twice in a call (else the second row "updates" the first).
+          rejectDuplicateExternalIds: operation === 'upsert',
+          injectError: rowErrors(api, operation, type),
+        },
+      );
+      indexes.forEach((inputIndex, k) => {
+        results[inputIndex] = groupResults[k] as DmlResult;
+      });
+    }
+  } catch (error) {
+    transaction?.rollback();
+    throw error;
   }
+  if (transaction && results.some((result) => !result.success)) {
+    transaction.rollback();
+    return results.map((result) => (result.success ? rolledBack() : result));
+  }
+  transaction?.commit();
   return results;
+}
+
+function rolledBack(): DmlResult {
+  return {
+    success: false,
+    id: null,
+    created: false,
+    errors: [
+      {
+        statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+        message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+        fields: [],
+      },
+    ],
+  };
 }
 
 function parseRecords(body: Record<string, unknown>): Array<Record<string, unknown>> {
