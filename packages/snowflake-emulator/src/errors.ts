@@ -16,7 +16,7 @@ export interface SnowflakeSqlErrorOptions {
  *
  * @example
  * ```ts
- * throw SnowflakeSqlError.objectMissing('TABLE', 'DB.PUBLIC.T');
+ * throw SnowflakeSqlError.objectMissing('Object', 'DB.PUBLIC.T');
  * // code 002003, sqlState 02000: "SQL compilation error:\nObject 'DB.PUBLIC.T' does not exist or not authorized."
  * ```
  */
