@@ -32,6 +32,30 @@ describe('Bulk API 1.0 (jsforce conn.bulk)', () => {
     expect(sf.org.records('Widget__c').find((w) => w.ExtId__c === 'V1-1')?.Code__c).toBe('NEW');
   });
 
+  it('answers a batch with no rows with ClientInputError (jsforce load of an empty array) and adds no batch', async () => {
+    for (const operation of ['update', 'delete'] as const) {
+      await expect(conn.bulk.load('Widget__c', operation, [])).rejects.toMatchObject({ name: 'ClientInputError' });
+    }
+    const job = conn.bulk.createJob('Widget__c', 'insert');
+    await job.open();
+    const jobId = job.id as string;
+    for (const body of ['', '\n', 'Code__c,ExtId__c\n']) {
+      const response = await raw(sf, 'POST', `/services/async/${sf.apiVersion}/job/${jobId}/batch`, {
+        body,
+        type: 'text/csv',
+        headers: { 'X-SFDC-Session': sf.accessToken },
+      });
+      expect(response.status).toBe(400);
+      expect(response.text).toContain('<exceptionCode>ClientInputError</exceptionCode>');
+    }
+    const list = await raw(sf, 'GET', `/services/async/${sf.apiVersion}/job/${jobId}/batch`, {
+      headers: { 'X-SFDC-Session': sf.accessToken },
+    });
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain('<batchInfo>');
+    await job.close();
+  });
+
   it('answers an invalid session with 400 InvalidSessionId XML', async () => {
     const response = await raw(sf, 'GET', '/services/async/62.0/job/750000000000000AAA', { token: null });
     expect(response.status).toBe(400);

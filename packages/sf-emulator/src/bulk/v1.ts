@@ -57,6 +57,12 @@ function xmlTag(body: string, tag: string): string | undefined {
   return match ? unescapeXml(match[1] as string).trim() : undefined;
 }
 
+/** Whether CSV text has a line after its header (line breaks at its end do not count). */
+function hasRecordRow(text: string): boolean {
+  const trimmed = text.replace(/[\r\n]+$/, '');
+  return trimmed.trim() !== '' && /[\r\n]/.test(trimmed);
+}
+
 function isoDate(time: number): string {
   return new Date(time).toISOString();
 }
@@ -220,6 +226,15 @@ export class BulkV1Store {
     } catch {
       throw asyncError(400, 'InvalidBatch', `Failed to read request. Exceeded max size limit of ${MAX_BATCH_BYTES}`);
     }
+    const text = data.toString('utf8');
+    if (!hasRecordRow(text)) {
+      // Salesforce refuses such a batch outright (no batch is added); jsforce's load([]) relies on it.
+      throw asyncError(
+        400,
+        'ClientInputError',
+        'Failed to read request. The batch has no records: send a CSV header line followed by at least one record line.',
+      );
+    }
     const now = this.ctx().org.clock.millis();
     const batch: Batch = {
       id: makeId('751'),
@@ -234,7 +249,7 @@ export class BulkV1Store {
     };
     job.batches.push(batch);
     sendText(res, 201, this.batchXml(batch), XML);
-    void this.process(job, batch, data.toString('utf8'));
+    void this.process(job, batch, text);
   }
 
   private async process(job: Job, batch: Batch, text: string): Promise<void> {
