@@ -1,4 +1,11 @@
-import { ConfigError, InputError, type RowOutcome, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
+import {
+  ConfigError,
+  InputError,
+  OUTCOME_CODES,
+  type RowOutcome,
+  type SalesforceError,
+  type SalesforceRecord,
+} from '@kicksaw/core';
 import { type Batched, batchesOf, flatIterator } from './batches.js';
 import {
   cachedZoneOffsetFor,
@@ -98,8 +105,8 @@ export interface Mapper {
   fields(): string[];
 }
 
-/** The status code of a value that cannot be coerced. */
-export const INVALID_VALUE = 'KICKSAW_INVALID_VALUE';
+/** The status code of a value that cannot be coerced: core's `OUTCOME_CODES.INVALID_VALUE`. */
+export const INVALID_VALUE = OUTCOME_CODES.INVALID_VALUE;
 
 type Compiled = (record: Record<string, string>, row: number, errors: SalesforceError[]) => FieldValue | undefined;
 

@@ -1,4 +1,4 @@
-import { ConfigError, InputError, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
+import { ConfigError, InputError, OUTCOME_CODES, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
 import { Stringifier } from 'csv-stringify';
 import { batchesOf } from './batches.js';
 
@@ -185,7 +185,7 @@ class RecordEncoder {
       else {
         return {
           error: {
-            statusCode: 'KICKSAW_INVALID_VALUE',
+            statusCode: OUTCOME_CODES.INVALID_VALUE,
             message: `Field ${field} has a value that cannot be written to CSV: ${String(value)}`,
             fields: [field],
           },
@@ -440,7 +440,7 @@ async function* encodedBatches(
           line: failed.line,
           record: failed.source ?? { raw: failed.raw ?? '' },
           bytes: 0,
-          error: errors[0] ?? { statusCode: 'KICKSAW_INVALID_VALUE', message: 'Row failed', fields: [] },
+          error: errors[0] ?? { statusCode: OUTCOME_CODES.INVALID_VALUE, message: 'Row failed', fields: [] },
           errors,
         });
         continue;
@@ -461,7 +461,7 @@ async function* encodedBatches(
       const bytes = Buffer.byteLength(text);
       if (headerBytes + bytes > maxBytes) {
         const error = {
-          statusCode: 'KICKSAW_RECORD_TOO_LARGE',
+          statusCode: OUTCOME_CODES.RECORD_TOO_LARGE,
           message: `Record is ${bytes} bytes as CSV; with the header it cannot fit in a part of maxBytes ${maxBytes}`,
           fields: [],
         };

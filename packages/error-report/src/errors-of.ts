@@ -1,4 +1,4 @@
-import type { RowOutcome, SalesforceError } from '@kicksaw/core';
+import { OUTCOME_CODES, type RowOutcome, type SalesforceError } from '@kicksaw/core';
 
 /**
  * The status code given to a failed or unprocessed row that came without any error detail.
@@ -8,7 +8,7 @@ import type { RowOutcome, SalesforceError } from '@kicksaw/core';
  * reportableErrors({ row: 3, status: 'failed', errors: [] })[0]?.statusCode === NO_ERROR_DETAIL; // true
  * ```
  */
-export const NO_ERROR_DETAIL = 'KICKSAW_NO_ERROR_DETAIL';
+export const NO_ERROR_DETAIL = OUTCOME_CODES.NO_ERROR_DETAIL;
 
 /**
  * Which outcomes count as errors, and how.

@@ -1,6 +1,7 @@
 import {
   type BulkOperation,
   ConfigError,
+  OUTCOME_CODES,
   type RowOutcome,
   type SalesforceError,
   type SalesforceRecord,
@@ -319,7 +320,7 @@ export function checkErrorRecordInserts(
       failed.push({
         errorRecord,
         status: 'missing',
-        errors: [{ statusCode: 'KICKSAW_NO_OUTCOME', message: 'No outcome for this error record.', fields: [] }],
+        errors: [{ statusCode: OUTCOME_CODES.NO_OUTCOME, message: 'No outcome for this error record.', fields: [] }],
       });
     } else if (outcome.status === 'succeeded') {
       inserted += 1;

@@ -4,13 +4,16 @@ import {
   type BulkOperation,
   ConfigError,
   InputError,
+  isUnsent,
   KicksawError,
   type Logger,
   timestamp as makeTimestamp,
+  OUTCOME_CODES,
   type RowOutcome,
   type RunSummary,
   type SalesforceRecord,
   silentLogger,
+  unsentOutcome,
 } from '@kicksaw/core';
 import { type CsvProblemRow, type ReadCsvOptions, readCsv } from '@kicksaw/csv';
 import {
@@ -238,14 +241,6 @@ interface RunPlace {
   checkpointPrefix: string;
   logger: Logger;
 }
-
-/** Codes of outcomes whose row was never sent, so never processed: the row goes out again later. */
-const NOT_SENT_CODES = new Set([
-  'KICKSAW_DEADLINE',
-  'KICKSAW_JOB_NOT_CREATED',
-  'KICKSAW_UPLOAD_FAILED',
-  'KICKSAW_JOB_NOT_STARTED',
-]);
 
 const ZERO: RunSummary = { input: 0, succeeded: 0, failed: 0, unprocessed: 0, skipped: 0, created: 0 };
 
@@ -624,8 +619,9 @@ function isRunFailure(error: unknown): boolean {
 function unsentReasonOf(outcome: RowOutcome, retry: { codes: Set<string>; maxAttempts: number }): string | undefined {
   const first = outcome.errors[0];
   if (!first) return undefined;
-  if (outcome.status === 'unprocessed' && NOT_SENT_CODES.has(first.statusCode)) {
-    return first.statusCode === 'KICKSAW_DEADLINE' ? 'deadline reached' : `${first.statusCode}: ${first.message}`;
+  // A row never sent (so never processed) goes out again later.
+  if (isUnsent(outcome)) {
+    return first.statusCode === OUTCOME_CODES.DEADLINE ? 'deadline reached' : `${first.statusCode}: ${first.message}`;
   }
   // A retryable failure whose retries were cut short (the deadline came, or a resumed job's retries).
   if (
@@ -856,16 +852,14 @@ async function giveUp(
       await orchestrator.logOutcome(problemOutcome(row));
       continue;
     }
-    await orchestrator.logOutcome({
-      row: row.row,
-      line: row.line,
-      status: 'unprocessed',
-      id: null,
-      created: false,
-      errors: [{ statusCode: 'KICKSAW_NOT_SENT', message: why, fields: [] }],
-      record: row.record,
-      attempts: 0,
-    });
+    await orchestrator.logOutcome(
+      unsentOutcome({
+        row: row.row,
+        line: row.line,
+        error: { statusCode: OUTCOME_CODES.NOT_SENT, message: why, fields: [] },
+        record: row.record,
+      }),
+    );
   }
   return { total };
 }

@@ -1,4 +1,4 @@
-import type { RowOutcome, SalesforceRecord } from '@kicksaw/core';
+import { OUTCOME_CODES, type RowOutcome, type SalesforceRecord, unsentOutcome } from '@kicksaw/core';
 
 /** A growable bit set of row numbers (a million rows take 125 KB). */
 export class RowSet {
@@ -73,20 +73,14 @@ export class RowSet {
 
 /** The outcome of a row the engine never sent because the time limit came first. */
 export function notSentOutcome(row: number, record: SalesforceRecord = {}, line?: number): RowOutcome {
-  return {
+  return unsentOutcome({
     row,
     ...(line ? { line } : {}),
-    status: 'unprocessed',
-    id: null,
-    created: false,
-    errors: [
-      {
-        statusCode: 'KICKSAW_DEADLINE',
-        message: 'Not sent: the time limit came before this row was sent; send it again',
-        fields: [],
-      },
-    ],
+    error: {
+      statusCode: OUTCOME_CODES.DEADLINE,
+      message: 'Not sent: the time limit came before this row was sent; send it again',
+      fields: [],
+    },
     record,
-    attempts: 0,
-  };
+  });
 }

@@ -8,11 +8,13 @@ import {
   emptySummary,
   InputError,
   type Logger,
+  OUTCOME_CODES,
   type RowOutcome,
   type RunSummary,
   type SalesforceError,
   type SalesforceRecord,
   silentLogger,
+  unsentOutcome,
 } from '@kicksaw/core';
 import { readCsv } from '@kicksaw/csv';
 import type { Connection } from 'jsforce';
@@ -671,16 +673,15 @@ class Engine implements IngestRun {
     for (let i = 0; i < index.size; i++) all.add(i);
     const cells = await body.readPositions(all);
     for (let i = 0; i < index.size; i++) {
-      await this.emit({
-        row: index.rowAt(i),
-        status: 'unprocessed',
-        id: null,
-        created: false,
-        errors: [error],
-        record: this.recordOf(cells.get(i) ?? []),
-        attempts: sent ? index.attemptsAt(i) : index.attemptsAt(i) - 1,
-        ...(jobId ? { jobId } : {}),
-      });
+      await this.emit(
+        unsentOutcome({
+          row: index.rowAt(i),
+          error,
+          record: this.recordOf(cells.get(i) ?? []),
+          attempts: sent ? index.attemptsAt(i) : index.attemptsAt(i) - 1,
+          ...(jobId ? { jobId } : {}),
+        }),
+      );
     }
   }
 
@@ -691,7 +692,7 @@ class Engine implements IngestRun {
     try {
       if (this.deadlinePassed()) {
         await this.failPart(index, body, {
-          statusCode: 'KICKSAW_DEADLINE',
+          statusCode: OUTCOME_CODES.DEADLINE,
           message: 'Not sent: the deadline passed before its job was created',
           fields: [],
         });
@@ -707,7 +708,7 @@ class Engine implements IngestRun {
       } catch (error) {
         logger.error('Creating a Bulk API job failed', { error: describeError(error) });
         await this.failPart(index, body, {
-          statusCode: 'KICKSAW_JOB_NOT_CREATED',
+          statusCode: OUTCOME_CODES.JOB_NOT_CREATED,
           message: `Not sent: creating the Bulk API job failed: ${describeError(error)}`,
           fields: [],
         });
@@ -734,7 +735,7 @@ class Engine implements IngestRun {
         await this.failPart(
           index,
           body,
-          { statusCode: 'KICKSAW_UPLOAD_FAILED', message: `Not sent: ${describeError(uploadError)}`, fields: [] },
+          { statusCode: OUTCOME_CODES.UPLOAD_FAILED, message: `Not sent: ${describeError(uploadError)}`, fields: [] },
           job.id,
         );
         return;
@@ -754,7 +755,7 @@ class Engine implements IngestRun {
             index,
             body,
             {
-              statusCode: 'KICKSAW_JOB_NOT_STARTED',
+              statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
               message: `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
               fields: [],
             },
@@ -784,7 +785,7 @@ class Engine implements IngestRun {
             index,
             body,
             {
-              statusCode: 'KICKSAW_JOB_NOT_STARTED',
+              statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
               message: `Not processed: closing the job failed: ${describeError(error)}`,
               fields: [],
             },
@@ -855,22 +856,19 @@ class Engine implements IngestRun {
       this.settings.logger.warn('Job was never closed: aborted, its rows reported unsent', { jobId, rows: index.size });
       this.progress.jobsOpen--;
       for (let i = 0; i < index.size; i++) {
-        await this.emit({
-          row: index.rowAt(i),
-          status: 'unprocessed',
-          id: null,
-          created: false,
-          errors: [
-            {
-              statusCode: 'KICKSAW_JOB_NOT_STARTED',
+        await this.emit(
+          unsentOutcome({
+            row: index.rowAt(i),
+            error: {
+              statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
               message: `Not processed: job ${jobId} was never closed by the process that uploaded it; aborted`,
               fields: [],
             },
-          ],
-          record: {},
-          attempts: Math.max(0, index.attemptsAt(i) - 1),
-          jobId,
-        });
+            record: {},
+            attempts: Math.max(0, index.attemptsAt(i) - 1),
+            jobId,
+          }),
+        );
       }
       return;
     }
@@ -975,7 +973,7 @@ class Engine implements IngestRun {
           } else {
             const errors: SalesforceError[] = [
               {
-                statusCode: info.state === 'Aborted' ? 'KICKSAW_JOB_ABORTED' : 'KICKSAW_JOB_FAILED',
+                statusCode: info.state === 'Aborted' ? OUTCOME_CODES.JOB_ABORTED : OUTCOME_CODES.JOB_FAILED,
                 message: `Not processed: job ${jobId} ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}`,
                 fields: [],
               },
@@ -1004,7 +1002,7 @@ class Engine implements IngestRun {
             created: false,
             errors: [
               {
-                statusCode: 'KICKSAW_RESULT_MISSING',
+                statusCode: OUTCOME_CODES.RESULT_MISSING,
                 message:
                   `Job ${jobId} (${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}) reported no result for this row` +
                   (unmatched > 0
@@ -1256,8 +1254,8 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
       // Taken from the input already (to choose the API), so it must still get its outcome.
       engine.countRead();
       await engine.emit(
-        unsentOutcome(item, 'unprocessed', {
-          statusCode: 'KICKSAW_DEADLINE',
+        itemNotSent(item, 'unprocessed', {
+          statusCode: OUTCOME_CODES.DEADLINE,
           message: 'Not sent: the deadline passed before it was read into a job',
           fields: [],
         }),
@@ -1297,24 +1295,15 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
 }
 
 /** The outcome of a row settled without being sent: a read problem, fields outside the job's columns, a passed deadline. */
-function unsentOutcome(item: NormalizedItem, status: 'failed' | 'unprocessed', error: SalesforceError): RowOutcome {
-  return {
-    row: item.row,
-    status,
-    id: null,
-    created: false,
-    errors: [error],
-    record: 'record' in item ? item.record : {},
-    attempts: 0,
-    ...(item.line !== undefined ? { line: item.line } : {}),
-  };
+function itemNotSent(item: NormalizedItem, status: 'failed' | 'unprocessed', error: SalesforceError): RowOutcome {
+  return unsentOutcome({ row: item.row, status, error, record: 'record' in item ? item.record : {}, line: item.line });
 }
 
 /** A row's cells in the job's column order, or its failure when it cannot be sent as it is. */
 function screen(engine: Engine, item: NormalizedItem): { cells: string[] } | { outcome: RowOutcome } {
   if ('problem' in item) {
     return {
-      outcome: unsentOutcome(item, 'failed', {
+      outcome: itemNotSent(item, 'failed', {
         statusCode: item.problem.code,
         message: item.problem.message,
         fields: [],
@@ -1324,8 +1313,8 @@ function screen(engine: Engine, item: NormalizedItem): { cells: string[] } | { o
   const cells = engine.cellsOf(item.record);
   if ('unknown' in cells) {
     return {
-      outcome: unsentOutcome(item, 'failed', {
-        statusCode: 'KICKSAW_UNKNOWN_FIELD',
+      outcome: itemNotSent(item, 'failed', {
+        statusCode: OUTCOME_CODES.UNKNOWN_FIELD,
         message: `Not sent: the record has field(s) outside the job's columns: ${cells.unknown.join(', ')}`,
         fields: cells.unknown,
       }),
@@ -1378,7 +1367,7 @@ async function runRest(
             created: false,
             errors: [
               {
-                statusCode: 'KICKSAW_RESULT_MISSING',
+                statusCode: OUTCOME_CODES.RESULT_MISSING,
                 message: 'Salesforce returned no result for this record',
                 fields: [],
               },

@@ -1,4 +1,4 @@
-import type { BulkOperation, SalesforceError, SalesforceRecord } from '@kicksaw/core';
+import { type BulkOperation, OUTCOME_CODES, type SalesforceError, type SalesforceRecord } from '@kicksaw/core';
 import type { ObjectDescribe } from './describe.js';
 import { describeError, type HttpContext, sfJson } from './http.js';
 
@@ -112,7 +112,7 @@ export async function runRestBatch(
       id: null,
       created: false,
       unsent: true,
-      errors: [{ statusCode: 'KICKSAW_REQUEST_FAILED', message: `Not applied: ${message}`, fields: [] }],
+      errors: [{ statusCode: OUTCOME_CODES.REQUEST_FAILED, message: `Not applied: ${message}`, fields: [] }],
     }));
   }
   return records.map((_, i) => {
@@ -125,7 +125,7 @@ export async function runRestBatch(
         unsent: true,
         errors: [
           {
-            statusCode: 'KICKSAW_RESULT_MISSING',
+            statusCode: OUTCOME_CODES.RESULT_MISSING,
             message: 'Salesforce returned no result for this record',
             fields: [],
           },
