@@ -2,7 +2,8 @@ const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 
 /**
  * A compact, sortable UTC stamp with seconds: `20220705T143012Z`. Safe in S3 keys and file names.
- * (The seed's stamp stopped at minutes, so two runs in one minute wrote the same archive key.)
+ * (The Python kicksaw-integration-utils stamped to the minute, so two runs in one minute wrote the same
+ * archive key.)
  *
  * @example
  * ```ts
@@ -34,7 +35,8 @@ export function dateFolder(date: Date = new Date()): string {
 /**
  * Turns an 8-digit date (`20220101`, or with any separators: `2022.01.01`) into ISO `2022-01-01`,
  * the format Salesforce expects. Impossible dates (`20220230`), empty values and anything that
- * is not 8 digits give `null`. (The seed's `convert_to_iso_date`.)
+ * is not 8 digits give `null`. (`convert_to_iso_date` in the Python
+ * kicksaw-integration-utils.)
  *
  * @example
  * ```ts

@@ -5,7 +5,8 @@ function assertSize(size: number): void {
 }
 
 /**
- * Splits an iterable into arrays of at most `size` items, lazily (the seed's `batch_collection`).
+ * Splits an iterable into arrays of at most `size` items, lazily (`batch_collection` in
+ * the Python kicksaw-integration-utils).
  * A sync iterable gives a sync generator; an async iterable (a stream of rows) gives an async one,
  * so memory holds one chunk at a time. An empty input gives no chunks.
  *
@@ -51,8 +52,8 @@ async function* chunkAsync<T>(items: AsyncIterable<T>, size: number): AsyncGener
 }
 
 /**
- * Keeps the first item for each key and drops later ones with the same key (the seed's `dedupe`),
- * preserving order. `key` is a property name or a function. Keys compare with `SameValueZero`
+ * Keeps the first item for each key and drops later ones with the same key (`dedupe` in the
+ * Python kicksaw-integration-utils), preserving order. `key` is a property name or a function. Keys compare with `SameValueZero`
  * (as `Set` does): `1` and `'1'` differ.
  *
  * @example

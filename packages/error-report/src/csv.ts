@@ -1,7 +1,7 @@
 /**
  * CSV cell and line encoding, written to match Python's `csv.writer` with its defaults
  * (`QUOTE_MINIMAL`, `"` doubled inside quotes, `\r\n` after every record), which is what the
- * seed's error reports were made with.
+ * error reports of the Python kicksaw-integration-utils were made with.
  *
  * We do not use csv-stringify's quoting here: with a `\r\n` record delimiter it leaves a lone `\n`
  * or `\r` inside a value unquoted (adaltas/node-csv#467), which breaks the row apart for readers.

@@ -43,14 +43,14 @@ export interface ErrorRecordFieldNames {
   upsertKeyValue: string | null;
   /** The record as JSON. Default `ObjectPayload__c`. */
   objectPayload: string | null;
-  /** The source row number. Default `null` (the seed had no such field). */
+  /** The source row number. Default `null` (the Python kicksaw-integration-utils had no such field). */
   row: string | null;
-  /** The error's fields, `;`-separated. Default `null` (the seed had no such field). */
+  /** The error's fields, `;`-separated. Default `null` (the Python kicksaw-integration-utils had no such field). */
   errorFields: string | null;
 }
 
 /**
- * The seed's field names (`KicksawSalesforce` in kicksaw-integration-utils).
+ * The field names of `KicksawSalesforce` in the Python kicksaw-integration-utils.
  *
  * @example
  * ```ts
@@ -119,7 +119,7 @@ export interface ErrorRecordOptions extends ErrorSelection {
   object: string;
   /** The upsert key (external id field), when there was one. */
   upsertKey?: string;
-  /** Field API names, when your error object differs from the seed's. */
+  /** Field API names, when yours differ from these defaults. */
   fieldNames?: Partial<ErrorRecordFieldNames>;
   /** Field lengths, when your fields are shorter or longer than the defaults. */
   lengths?: ErrorRecordLengths;
@@ -180,7 +180,7 @@ function isHighSurrogate(code: number): boolean {
 }
 
 /**
- * Turns outcomes into `IntegrationError__c` records, one per error (the seed's Salesforce flavour):
+ * Turns outcomes into `IntegrationError__c` records, one per error:
  * execution lookup, operation, object, error code and message, upsert key and value, and the record
  * as JSON. Text longer than its field is truncated with a marker. Successes give no record.
  *

@@ -6,11 +6,11 @@ import { TextSink } from './sink.js';
 import { OutcomeSummarizer, type OutcomeSummary } from './summary.js';
 
 /**
- * The seed's columns, in the seed's order: the default layout.
+ * The columns of the Python kicksaw-integration-utils' error report, in its order: the default layout.
  *
  * @example
  * ```ts
- * createErrorReport({ output, columns: [...DEFAULT_COLUMNS, 'row'] }); // the seed's columns plus the row number
+ * createErrorReport({ output, columns: [...DEFAULT_COLUMNS, 'row'] }); // the default columns plus the row number
  * ```
  */
 export const DEFAULT_COLUMNS = Object.freeze([
@@ -54,7 +54,8 @@ export interface ErrorLine {
 }
 
 /**
- * Names of the built-in columns: the seed's six, the source-row ones, and a few more
+ * Names of the built-in columns: the default six (those of the Python
+ * kicksaw-integration-utils), the source-row ones, and a few more
  * (`status`, `line`, `job_id`, `attempts`, `record_id`).
  *
  * @example
@@ -141,8 +142,8 @@ export interface ErrorReportOptions extends ErrorSelection {
   /** A file path (parent directories are created) or any writable stream. */
   output: Writable | string;
   /**
-   * `'default'`: the seed's columns (`salesforce_object, code, message, upsert_key, upsert_key_value,
-   * object_json`). `'source-row'`: the record's own columns, then `row, error_code, error_message,
+   * `'default'`: the columns of the Python kicksaw-integration-utils (`salesforce_object, code, message,
+   * upsert_key, upsert_key_value, object_json`). `'source-row'`: the record's own columns, then `row, error_code, error_message,
    * error_fields`, like Data Loader's error files. Ignored when `columns` is given.
    */
   layout?: 'default' | 'source-row';
@@ -163,7 +164,7 @@ export interface ErrorReportOptions extends ErrorSelection {
   bom?: boolean;
   /** Field delimiter. Default `,`. */
   delimiter?: string;
-  /** Line ending. Default `\r\n`, as Python's csv module (the seed) and RFC 4180 write. */
+  /** Line ending. Default `\r\n`, as Python's csv module and RFC 4180 write. */
   lineEnding?: '\r\n' | '\n';
   /** Write the header line. Default `true` (not repeated when appending to a non-empty file). */
   header?: boolean;
@@ -225,7 +226,7 @@ function resolveColumn(column: BuiltInColumn | ReportColumn): ResolvedColumn {
  * lines); successes are not written (unless `includeSuccesses` names a second output for them).
  * Memory stays flat: lines are handed to the output in 64 KiB chunks with backpressure.
  *
- * The default layout is the seed's, byte for byte: Python csv's minimal quoting and `\r\n` line
+ * The default layout is that of the Python kicksaw-integration-utils, byte for byte: Python csv's minimal quoting and `\r\n` line
  * endings; `object_json` is the record as JSON (`JSON.stringify`).
  *
  * @example

@@ -6,7 +6,7 @@ import { createErrorReport, type ErrorReportOptions, type ReportCounts } from '.
 import type { OutcomeSummary } from './summary.js';
 
 /**
- * The seed's error folder.
+ * The error folder, as the Python kicksaw-integration-utils named it.
  *
  * @example
  * ```ts
@@ -16,7 +16,7 @@ import type { OutcomeSummary } from './summary.js';
 export const DEFAULT_ERROR_FOLDER = 'errors';
 
 /**
- * The seed's error report key: `errors/error-report-<timestamp>.csv`, with core's `timestamp()`
+ * The error report key of the Python kicksaw-integration-utils: `errors/error-report-<timestamp>.csv`, with core's `timestamp()`
  * (`20220705T143012Z`) unless one is given (to match an archive key of the same run).
  *
  * @example

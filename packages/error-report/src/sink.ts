@@ -12,7 +12,7 @@ export interface SinkOptions {
   /** A file path (directories are created) or any writable stream. */
   output: Writable | string;
   /**
-   * For a path: append to the file when it already exists (the seed's behaviour across batches).
+   * For a path: append to the file when it already exists (as the Python kicksaw-integration-utils did across batches).
    * When the file is not empty, no header and no BOM are written again. Default `false` (truncate).
    */
   append?: boolean;

@@ -117,7 +117,8 @@ export interface ExecutionIngestResult {
 }
 
 /**
- * One run of an integration in Salesforce (the seed's `KicksawSalesforce`): an `IntegrationExecution__c`
+ * One run of an integration in Salesforce (`KicksawSalesforce` in the Python
+ * kicksaw-integration-utils): an `IntegrationExecution__c`
  * record holding the Step Functions payload, and an `IntegrationError__c` child for each error of each
  * row a bulk operation could not load. The execution id lives on the instance (never on the class, so
  * warm Lambda invocations cannot leak it into each other); pass {@link IntegrationExecution.id} between

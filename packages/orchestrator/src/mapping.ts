@@ -5,7 +5,7 @@ import { createMapper, type Mapping } from '@kicksaw/csv';
 export type MappedRecord = { ok: true; record: SalesforceRecord } | { ok: false; errors: SalesforceError[] };
 
 /**
- * Your own mapping step (the seed's "serialize the file into whatever the business needs"): turns one
+ * Your own mapping step: turns one
  * CSV record (column name to text) into a Salesforce record, or says why it cannot. Errors become a
  * failed outcome of that row in the report.
  *

@@ -54,7 +54,7 @@ export interface OrchestratorOptions {
   region?: string;
   /** Options of the error report (layout, object, upsert key, link expiry). */
   errorReport?: ErrorReportSettings;
-  /** Download the source to a local file during set-up (the seed's behaviour). Default `false`: stream it instead. */
+  /** Download the source to a local file during set-up. Default `false`: stream it instead. */
   download?: boolean;
   /** Where a downloaded source goes. Default: the OS temp folder. */
   downloadDirectory?: string;
@@ -83,7 +83,8 @@ export interface UploadedReport {
 export type ErrorReportSettings = Omit<S3ErrorReportOptions, 'client' | 'bucket' | 'key' | 'folder' | 'timestamp'>;
 
 /**
- * The run of one S3 file into Salesforce, with the seed's vocabulary: log the outcome of every batch,
+ * The run of one S3 file into Salesforce, with the vocabulary of the Python
+ * kicksaw-integration-utils: log the outcome of every batch,
  * then {@link Orchestrator.automagicallyFinishUp} archives the source to `archive/<name>-<timestamp>.<ext>`,
  * uploads the error report to `errors/` and writes an execution record to Salesforce.
  *
@@ -226,7 +227,7 @@ export abstract class Orchestrator {
     return `s3://${this.bucket}/${this.key}`;
   }
 
-  /** Sets the Salesforce connection (the seed's `set_sf_client`). */
+  /** Sets the Salesforce connection (`set_sf_client` in the Python kicksaw-integration-utils). */
   setConnection(connection: Connection): void {
     this.connection = connection;
   }
@@ -257,7 +258,7 @@ export abstract class Orchestrator {
   }
 
   /**
-   * The seed's `log_batch`: after a bulk call you ran yourself, pass its per-record results (in
+   * `log_batch` of the Python kicksaw-integration-utils: after a bulk call you ran yourself, pass its per-record results (in
    * input order, as jsforce's `bulk.load` and sObject collections return them) and the records you
    * sent; every record becomes an outcome. `input` grows by the number of records. Returns the
    * number of failed rows in this batch.
@@ -354,7 +355,7 @@ export abstract class Orchestrator {
    */
   executionFields: Record<string, unknown> = {};
 
-  /** `report()`, by the seed's name. */
+  /** `report()`, by its name in the Python kicksaw-integration-utils. */
   async automagicallyFinishUp(): Promise<void> {
     await this.report();
   }

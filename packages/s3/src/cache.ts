@@ -6,7 +6,8 @@ import { deleteObject, getObjectStream, uploadObject } from './objects.js';
 
 /**
  * Stores JSON in S3 and returns where, so a Step Functions state can pass `{ bucket, key }` instead
- * of a payload over the 256 KB state limit (the seed's `cache_data_in_s3`). The default key is
+ * of a payload over the 256 KB state limit (`cache_data_in_s3` in the Python
+ * kicksaw-integration-utils). The default key is
  * `<prefix>/data-<timestamp>-<random>.json` (prefix `cache`), unique per call.
  *
  * @example
@@ -36,7 +37,8 @@ export async function cacheJson(
 }
 
 /**
- * Reads JSON stored by {@link cacheJson} (the seed's `pull_cached_data_from_s3`). With
+ * Reads JSON stored by {@link cacheJson} (`pull_cached_data_from_s3` in the Python
+ * kicksaw-integration-utils). With
  * `delete: true` the object is removed once it has been read and parsed.
  *
  * @throws S3ObjectNotFoundError when the object is missing.

@@ -268,7 +268,7 @@ export interface S3EventResponse<T> {
 
 /** Options of {@link respondToS3Event}. */
 export interface RespondToS3EventOptions {
-  /** How many callbacks run at once. Default 1 (one object after the other, as the seed did). */
+  /** How many callbacks run at once. Default 1 (one object after the other). */
   concurrency?: number;
 }
 
@@ -344,7 +344,8 @@ export async function respondToS3Event<T>(
 }
 
 /**
- * Decodes a Kinesis record's base64 JSON data (the seed's `parse_kinesis_record`).
+ * Decodes a Kinesis record's base64 JSON data (`parse_kinesis_record` in the Python
+ * kicksaw-integration-utils).
  *
  * @throws InputError when the record has no `kinesis.data` or it is not base64 JSON.
  * @example

@@ -1,7 +1,8 @@
 import { timestamp as coreTimestamp, dateFolder } from '@kicksaw/core';
 
 /**
- * The file name of a key: what follows the last `/` (the seed's `get_filename_from_s3_key`).
+ * The file name of a key: what follows the last `/` (`get_filename_from_s3_key` in the
+ * Python kicksaw-integration-utils).
  *
  * @example
  * ```ts
@@ -13,8 +14,8 @@ export function fileNameOf(key: string): string {
 }
 
 /**
- * The folder of a key: what comes before the last `/`, or `''` at the top level (the seed's
- * `get_prefix_from_s3_key`).
+ * The folder of a key: what comes before the last `/`, or `''` at the top level (`get_prefix_from_s3_key`
+ * in the Python kicksaw-integration-utils).
  *
  * @example
  * ```ts
@@ -51,13 +52,13 @@ function joinKey(...parts: Array<string | undefined>): string {
 export interface TimestampKeyOptions {
   /** The stamp: a string used as is, or a Date rendered with core's `timestamp()`. Default: now. */
   timestamp?: string | Date;
-  /** Keep the key's folder. Default `false`: return the bare file name, as the seed did. */
+  /** Keep the key's folder. Default `false`: return the bare file name. */
   keepFolder?: boolean;
 }
 
 /**
  * Inserts a timestamp before a key's extension: `in/contacts.csv` -> `contacts-20220705T143012Z.csv`
- * (the seed's `timestamp_s3_key`).
+ * (`timestamp_s3_key` in the Python kicksaw-integration-utils).
  *
  * @example
  * ```ts
@@ -84,14 +85,15 @@ export interface ArchiveKeyOptions {
   nestedPrefix?: string;
   /**
    * The stamp put before the extension: a string, a Date (rendered with core's `timestamp()`), or
-   * `false` to keep the file name as it is (the seed's `build_archive_s3_key`). Default: now.
+   * `false` to keep the file name as it is (as `build_archive_s3_key` of the Python
+   * kicksaw-integration-utils did). Default: now.
    */
   timestamp?: string | Date | false;
 }
 
 /**
- * Where to archive a processed object (the seed's `build_archive_s3_key`, plus a timestamp so
- * that two runs never overwrite each other's archive).
+ * Where to archive a processed object (`build_archive_s3_key` in the Python kicksaw-integration-utils,
+ * plus a timestamp so that two runs never overwrite each other's archive).
  *
  * @example
  * ```ts

@@ -124,7 +124,7 @@ export function localPathForKey(directory: string, key: string): string {
 
 /**
  * Downloads an object to a file under `directory`, the path mirroring the key (`a/b.csv` ->
- * `<directory>/a/b.csv`, as in the seed). Streams; writes to a temporary `.part` file and renames
+ * `<directory>/a/b.csv`). Streams; writes to a temporary `.part` file and renames
  * it when complete, so a failed download never leaves a truncated file behind.
  *
  * @throws InputError (code `S3_KEY_UNSAFE`) for keys that would escape `directory`.

@@ -51,7 +51,8 @@ export interface SaveResultLike {
 }
 
 /**
- * A failed row found by {@link parseBulkResults}, in the seed's error shape.
+ * A failed row found by {@link parseBulkResults}, in the error shape of the Python
+ * kicksaw-integration-utils.
  *
  * @example
  * ```ts
@@ -75,8 +76,8 @@ export interface ParsedResultError {
  * Splits the results of a DML call you ran yourself (REST collections, jsforce `sobject().create()`,
  * Bulk 1.0, whose results come in input order) into successes and errors, pairing each result with
  * the record at the same position. Throws a `RangeError` when the lengths differ (results in another
- * order can never be paired by position: use {@link ingest}, which matches by content). The seed's
- * `parse_bulk_upsert_results`, typed.
+ * order can never be paired by position: use {@link ingest}, which matches by content). It is
+ * `parse_bulk_upsert_results` of the Python kicksaw-integration-utils, typed.
  *
  * @example
  * ```ts
@@ -115,7 +116,8 @@ export function parseBulkResults<R extends SaveResultLike>(
 }
 
 /**
- * Every error of the failed results, as {@link SalesforceError}s (the seed's `extract_errors_from_results`).
+ * Every error of the failed results, as {@link SalesforceError}s (`extract_errors_from_results`
+ * in the Python kicksaw-integration-utils).
  *
  * @example
  * ```ts
