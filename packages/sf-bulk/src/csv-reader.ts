@@ -1,7 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
+import { KicksawError } from '@kicksaw/core';
 
-/** A CSV that cannot be read (an unclosed quote at the end). */
-export class CsvReadError extends Error {}
+/** A CSV from Salesforce that cannot be read: an unclosed quote at the end (code `CSV_UNCLOSED_QUOTE`). */
+export class CsvReadError extends KicksawError {
+  override name = 'CsvReadError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'CSV_UNCLOSED_QUOTE', cause: options.cause });
+  }
+}
 
 /**
  * Parses complete records of comma-separated RFC 4180 text from `start`, pushing them to `out` (at

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { KicksawError } from '@kicksaw/core';
 import { piecePool, readPool } from './buffer-pool.js';
 import { writeAll } from './file-io.js';
 
@@ -21,9 +22,15 @@ const EMPTY = Buffer.alloc(0);
  * calls, which ignore `http_proxy` too).
  */
 
-/** A failure of the transport (connection refused, reset, closed early, timed out). Retryable. */
-export class TransportError extends Error {
+/**
+ * A failure of the transport (connection refused, reset, closed early, timed out; code `SF_TRANSPORT_FAILED`).
+ * Retryable.
+ */
+export class TransportError extends KicksawError {
   override name = 'TransportError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'SF_TRANSPORT_FAILED', cause: options.cause });
+  }
 }
 
 /** The answer of {@link getToFile}. For a non-2xx status the body is in `text()`, not in the file. */
