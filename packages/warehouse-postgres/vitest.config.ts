@@ -11,7 +11,6 @@ export default defineConfig({
       '@kicksaw/sf-bulk': source('../sf-bulk/src/index.ts'),
       '@kicksaw/sf-emulator': source('../sf-emulator/src/index.ts'),
       '@kicksaw/csv': source('../csv/src/index.ts'),
-      '@kicksaw/testkit': source('../testkit/src/index.ts'),
     },
   },
   test: {

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
-import { type LocalPostgres, startPostgres } from '@kicksaw/testkit';
+import { type LocalPostgres, startPostgres } from '@kicksaw/testkit/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, contactsCsv, kicksaw, type Sandbox, sandbox } from './helpers.js';
 

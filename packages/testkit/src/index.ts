@@ -72,4 +72,3 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     },
   };
 }
-export { type LocalPostgres, startPostgres } from './postgres.js';

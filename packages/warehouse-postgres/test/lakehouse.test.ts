@@ -1,4 +1,4 @@
-import { type LocalPostgres, startPostgres } from '@kicksaw/testkit';
+import { type LocalPostgres, startPostgres } from '@kicksaw/testkit/postgres';
 import pg from 'pg';
 import { defineEngineCases } from '../../lakehouse/test/engine-cases.js';
 import { openPostgresWarehouse } from '../src/index.js';
