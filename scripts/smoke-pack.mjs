@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -41,6 +41,15 @@ if (!threw) throw new Error('assertAccounted did not throw');
 if (!/^\\d{8}T\\d{6}Z$/.test(timestamp())) throw new Error('bad timestamp');
 console.log('@kicksaw/core works from its tarball');`;
     execFileSync(process.execPath, ['--input-type=module', '-e', check], { cwd: work, stdio: 'inherit' });
+  }
+  // The command, as `npm i -g @kicksaw/cli` gives it: its bin runs from the installed tarball, and the
+  // embedded DuckDB warehouse opens (a native binding that ships in an npm optional dependency).
+  if (published.some(({ manifest }) => manifest.name === '@kicksaw/cli')) {
+    const bin = join(work, 'node_modules', '.bin', 'kicksaw');
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, XDG_CONFIG_HOME: work };
+    const version = execFileSync(bin, ['--version'], { cwd: work, env, encoding: 'utf8' }).trim();
+    const test = JSON.parse(execFileSync(bin, ['warehouse', 'test', '--json'], { cwd: work, env, encoding: 'utf8' }));
+    console.log(`kicksaw ${version} from its tarball: warehouse test ${JSON.stringify(test)}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
