@@ -4,7 +4,14 @@ import type { Engine } from './engine.js';
 import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
 import { column, type EncodedResult, encodeResult, type RowType, writeResult } from './results.js';
 import type { Session } from './session.js';
-import { informationSchemaSql, snowflakeTypeJson, snowflakeTypeText } from './sql/catalog.js';
+import {
+  DECLARED_PREFIX,
+  declaredComment,
+  declaredOf,
+  informationSchemaSql,
+  snowflakeTypeJson,
+  snowflakeTypeText,
+} from './sql/catalog.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
 import { isOp, isWord, significant, splitStatements, sqlIdent, sqlString, type Token, tokenize } from './sql/tokens.js';
 import { callArgs, closingParen, type TranslateContext, translateTokens } from './sql/translate.js';
@@ -505,7 +512,91 @@ async function query(
       types,
     });
   });
+  await applyDeclaredTypes(session, tokens, result.rowtype);
   return { kind: 'result', statementTypeId: STATEMENT_TYPE.select, result };
+}
+
+/** Words that may follow the one table of a simple `SELECT ... FROM t` (or its alias). */
+const AFTER_SINGLE_TABLE = new Set(['WHERE', 'ORDER', 'LIMIT', 'GROUP', 'QUALIFY', 'HAVING', 'OFFSET', 'FETCH']);
+
+/**
+ * The one table a `SELECT ... FROM <table> [alias] [WHERE ...]` reads (no join, no set operation, no
+ * subquery in FROM), or undefined.
+ */
+function singleTable(tokens: Token[]): string[] | undefined {
+  if (!isWord(tokens[0], 'SELECT')) return undefined;
+  let depth = 0;
+  let from = -1;
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k] as Token;
+    if (isOp(t, '(')) depth++;
+    else if (isOp(t, ')')) depth--;
+    else if (depth === 0 && isWord(t, 'UNION', 'EXCEPT', 'INTERSECT', 'MINUS', 'JOIN', 'LATERAL')) return undefined;
+    else if (depth === 0 && isOp(t, ',') && from >= 0) return undefined;
+    else if (depth === 0 && isWord(t, 'FROM')) {
+      if (from >= 0) return undefined;
+      from = k;
+    }
+  }
+  const first = tokens[from + 1];
+  if (from < 0 || !first || (first.kind !== 'word' && first.kind !== 'quoted')) return undefined;
+  const name = readName(tokens, from + 1);
+  let i = name.next;
+  if (isWord(tokens[i], 'AS')) i++;
+  const alias = tokens[i];
+  if (alias && (alias.kind === 'word' || alias.kind === 'quoted') && !AFTER_SINGLE_TABLE.has(alias.value)) i++;
+  const after = tokens[i];
+  if (after && !(after.kind === 'word' && AFTER_SINGLE_TABLE.has(after.value)) && !isOp(after, ';')) return undefined;
+  return name.parts;
+}
+
+/** The result `type` of the driver's rowtype for each declared kind (see `declaredOf`). */
+const ROWTYPE_OF_DECLARED: Record<string, string> = {
+  VARCHAR: 'text',
+  TIME: 'time',
+  TIMESTAMP_NTZ: 'timestamp_ntz',
+  TIMESTAMP_LTZ: 'timestamp_ltz',
+};
+
+/**
+ * Gives the result columns of a simple one-table SELECT the length / precision the table's columns were
+ * declared with, as Snowflake's rowtype does (`VARCHAR(18)` -> length 18, `TIMESTAMP_NTZ(3)` -> scale 3).
+ * A result column is taken as the table's column when its name and kind match it: an expression aliased to
+ * a column's name (`SELECT UPPER(id) AS id`) is reported with that column's declaration too, as Snowflake
+ * does for most functions that keep a text's length; other queries keep DuckDB's types (16777216, 9).
+ */
+async function applyDeclaredTypes(session: Session, tokens: Token[], rowtype: RowType[]): Promise<void> {
+  if (!rowtype.some((c) => Object.values(ROWTYPE_OF_DECLARED).includes(c.type))) return;
+  const parts = singleTable(tokens);
+  if (!parts || !session.database) return;
+  let q: { database: string; schema: string; name: string };
+  try {
+    q = qualify(parts, session.database, session.schema);
+  } catch {
+    return;
+  }
+  const rows = (
+    await session.connection.runAndReadAll(
+      `SELECT column_name, data_type, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${parts.length === 1 ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} AND starts_with(comment, ${sqlString(DECLARED_PREFIX)}) ORDER BY database_name = 'temp' DESC`,
+    )
+  ).getRows();
+  const declared = new Map<string, string>();
+  for (const [column, type, comment] of rows) {
+    const d = declaredOf(String(type), comment);
+    if (d && !declared.has(String(column))) declared.set(String(column), d);
+  }
+  for (const meta of rowtype) {
+    const d = declared.get(meta.name);
+    const match = d ? /^([A-Z_]+)\((\d+)\)$/.exec(d) : null;
+    if (!match || ROWTYPE_OF_DECLARED[match[1] as string] !== meta.type) continue;
+    const n = Number(match[2]);
+    if (meta.type === 'text') {
+      meta.length = n;
+      meta.byteLength = Math.min(n * 4, 16777216);
+    } else {
+      meta.scale = n;
+    }
+  }
 }
 
 function fitNames(names: string[] | undefined, count: number): string[] | undefined {
@@ -769,13 +860,20 @@ async function create(
 
 const CONSTRAINT_WORDS = new Set(['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CHECK']);
 
+/** One translated column definition: its DuckDB SQL, its name and the declared type DuckDB does not keep. */
+interface ColumnDefinition {
+  sql: string;
+  column: string;
+  declared?: string;
+}
+
 /** Translates one column definition (`name TYPE [options]`) of CREATE TABLE / ALTER TABLE ADD. */
-function columnDefinition(tokens: Token[], from: number, to: number, ctx: TranslateContext): string {
+function columnDefinition(tokens: Token[], from: number, to: number, ctx: TranslateContext): ColumnDefinition {
   const nameToken = tokens[from] as Token;
   if (nameToken.kind !== 'word' && nameToken.kind !== 'quoted')
     throw SnowflakeSqlError.syntax(`unexpected '${nameToken.text}'`, '', 0);
   const name = sqlIdent(nameToken.value);
-  if (from + 1 >= to) return name; // CTAS-style column list without types is not supported here
+  if (from + 1 >= to) return { sql: name, column: nameToken.value }; // CTAS-style column list without types
   const type = parseType(tokens.slice(0, to), from + 1);
   const parts = [name, type.duck];
   let i = type.next;
@@ -840,7 +938,28 @@ function columnDefinition(tokens: Token[], from: number, to: number, ctx: Transl
       throw SnowflakeSqlError.unsupported(`the column option ${token.text}`);
     }
   }
-  return parts.join(' ');
+  return { sql: parts.join(' '), column: nameToken.value, ...(type.declared ? { declared: type.declared } : {}) };
+}
+
+/**
+ * The DuckDB statements that record (or, with `undefined`, forget) columns' declared types in the
+ * emulator's catalog (see `DECLARED_PREFIX`). `table` is the DuckDB table name as written in the statement.
+ */
+function declaredTypeSql(table: string, columns: Array<{ column: string; declared?: string }>): string[] {
+  return columns.map(
+    ({ column, declared }) =>
+      `COMMENT ON COLUMN ${table}.${sqlIdent(column)} IS ${declared ? sqlString(declaredComment(declared)) : 'NULL'}`,
+  );
+}
+
+/** Whether a table (DuckDB catalog, schema, name) exists, as the session's connection sees it. */
+async function tableExists(session: Session, database: string, schema: string, name: string): Promise<boolean> {
+  const rows = (
+    await session.connection.runAndReadAll(
+      `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(database)} AND schema_name = ${sqlString(schema)} AND table_name = ${sqlString(name)}`,
+    )
+  ).getRows();
+  return rows.length > 0;
 }
 
 async function createTable(
@@ -857,20 +976,28 @@ async function createTable(
   const head = `CREATE ${mode.orReplace ? 'OR REPLACE ' : ''}${mode.temporary ? 'TEMP ' : ''}TABLE ${exists.present ? 'IF NOT EXISTS ' : ''}${target}`;
   let i = name.next;
   let sql: string;
+  /** Declared types to record once the table exists. */
+  let declared: Array<{ column: string; declared?: string }> = [];
   if (isWord(tokens[i], 'LIKE') || isWord(tokens[i], 'CLONE')) {
     const source = readName(tokens, i + 1);
     const sq = qualify(source.parts, session.database, session.schema);
     const from = source.parts.length === 1 ? sqlIdent(sq.name) : duckName(sq);
     sql = isWord(tokens[i], 'LIKE') ? `${head} AS SELECT * FROM ${from} LIMIT 0` : `${head} AS SELECT * FROM ${from}`;
+    // LIKE and CLONE copy the declared types (and LIKE NOT NULL and defaults too): read the source's definition.
+    const columns = await runDuck(from, async () =>
+      (
+        await session.connection.runAndReadAll(
+          `SELECT column_name, data_type, is_nullable, column_default, comment FROM duckdb_columns() WHERE database_name = ${sqlString(source.parts.length === 1 ? q.database : sq.database)} AND schema_name = ${sqlString(sq.schema)} AND table_name = ${sqlString(sq.name)} ORDER BY column_index`,
+        )
+      ).getRows(),
+    );
+    declared = columns
+      .filter(([, , , , comment]) => typeof comment === 'string' && comment.startsWith(DECLARED_PREFIX))
+      .map(([column, , , , comment]) => ({
+        column: String(column),
+        declared: String(comment).slice(DECLARED_PREFIX.length),
+      }));
     if (isWord(tokens[i], 'LIKE')) {
-      // LIKE copies NOT NULL and defaults too: read the source's definition.
-      const columns = await runDuck(from, async () =>
-        (
-          await session.connection.runAndReadAll(
-            `SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() WHERE database_name = ${sqlString(source.parts.length === 1 ? q.database : sq.database)} AND schema_name = ${sqlString(sq.schema)} AND table_name = ${sqlString(sq.name)} ORDER BY column_index`,
-          )
-        ).getRows(),
-      );
       if (columns.length === 0) throw SnowflakeSqlError.objectMissing('Object', displayName(sq));
       const defs = columns.map(
         ([column, type, nullable, def]) =>
@@ -880,7 +1007,7 @@ async function createTable(
     }
   } else if (isOp(tokens[i], '(')) {
     const { args, close } = callArgs(tokens, i);
-    const defs: string[] = [];
+    const defs: ColumnDefinition[] = [];
     for (const [from, to] of args) {
       const first = tokens[from] as Token;
       if (first.kind === 'word' && CONSTRAINT_WORDS.has(first.value)) {
@@ -903,14 +1030,20 @@ async function createTable(
       void defs;
       throw SnowflakeSqlError.unsupported('CREATE TABLE with a column list AS SELECT');
     }
-    sql = `${head} (${defs.join(', ')})`;
+    sql = `${head} (${defs.map((d) => d.sql).join(', ')})`;
+    declared = defs.filter((d) => d.declared);
   } else if (isWord(tokens[i], 'AS') || isWord(tokens[i], 'CLUSTER', 'COMMENT', 'COPY')) {
     while (i < tokens.length && !isWord(tokens[i], 'AS')) i++;
     sql = `${head} AS ${translateTokens(tokens, ctx, i + 1)}`;
   } else {
     throw SnowflakeSqlError.syntax(`unexpected '${tokens[i]?.text ?? '<EOF>'}'`, '', 0);
   }
-  await runDuck(sql, () => session.connection.run(sql));
+  // IF NOT EXISTS on a table that exists changes nothing, so its recorded types stay.
+  const database = mode.temporary ? 'temp' : q.database;
+  const schema = mode.temporary ? 'main' : q.schema;
+  if (exists.present && declared.length > 0 && (await tableExists(session, database, schema, q.name))) declared = [];
+  const statements = [sql, ...declaredTypeSql(target, declared)].join('; ');
+  await runDuck(statements, () => session.connection.run(statements));
   return statusResult(`Table ${q.name} successfully created.`);
 }
 
@@ -966,7 +1099,7 @@ async function alter(session: Session, tokens: Token[], ctx: TranslateContext): 
     i++;
     if (isWord(tokens[i], 'COLUMN')) i++;
     const columnExists = ifNotExists(tokens, i);
-    const defs: string[] = [];
+    const defs: ColumnDefinition[] = [];
     let start = columnExists.next;
     let depth = 0;
     for (let k = start; k <= tokens.length; k++) {
@@ -978,9 +1111,23 @@ async function alter(session: Session, tokens: Token[], ctx: TranslateContext): 
         start = k + 1;
       }
     }
-    sql = defs
-      .map((def) => `ALTER TABLE ${table} ADD COLUMN ${columnExists.present ? 'IF NOT EXISTS ' : ''}${def}`)
-      .join('; ');
+    // ADD COLUMN IF NOT EXISTS of a column that exists changes nothing, so its recorded type stays.
+    let existing = new Set<string>();
+    if (columnExists.present) {
+      const rows = (
+        await session.connection.runAndReadAll(
+          `SELECT column_name FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${name.parts.length === 1 ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)}`,
+        )
+      ).getRows();
+      existing = new Set(rows.map(([c]) => String(c)));
+    }
+    sql = [
+      ...defs.map((def) => `ALTER TABLE ${table} ADD COLUMN ${columnExists.present ? 'IF NOT EXISTS ' : ''}${def.sql}`),
+      ...declaredTypeSql(
+        table,
+        defs.filter((d) => d.declared && !existing.has(d.column)),
+      ),
+    ].join('; ');
   } else if (isWord(action, 'DROP')) {
     i++;
     if (isWord(tokens[i], 'COLUMN')) i++;
@@ -1019,7 +1166,10 @@ async function alter(session: Session, tokens: Token[], ctx: TranslateContext): 
       return statusResult('Statement executed successfully.');
     }
     const type = parseType(tokens, i);
-    sql = `ALTER TABLE ${table} ALTER COLUMN ${sqlIdent(col.value)} SET DATA TYPE ${type.duck}`;
+    sql = [
+      `ALTER TABLE ${table} ALTER COLUMN ${sqlIdent(col.value)} SET DATA TYPE ${type.duck}`,
+      ...declaredTypeSql(table, [{ column: col.value, ...(type.declared ? { declared: type.declared } : {}) }]),
+    ].join('; ');
   } else if (isWord(action, 'SET', 'UNSET', 'CLUSTER', 'SUSPEND', 'RESUME')) {
     return statusResult('Statement executed successfully.');
   } else if (isWord(action, 'SWAP')) {
@@ -1446,7 +1596,7 @@ async function show(session: Session, runtime: Runtime, tokens: Token[]): Promis
       if (scope.schema) where += ` AND schema_name = ${sqlString(scope.schema)}`;
     }
     const rows = await read(
-      `SELECT table_name, schema_name, column_name, data_type, is_nullable, column_default, database_name FROM duckdb_columns() WHERE NOT internal AND database_name NOT IN ('system', 'memory')${where}${likeFilter('column_name', pattern)} ORDER BY database_name, schema_name, table_name, column_index`,
+      `SELECT table_name, schema_name, column_name, data_type, is_nullable, column_default, database_name, comment FROM duckdb_columns() WHERE NOT internal AND database_name NOT IN ('system', 'memory')${where}${likeFilter('column_name', pattern)} ORDER BY database_name, schema_name, table_name, column_index`,
     );
     return done(
       [
@@ -1462,11 +1612,11 @@ async function show(session: Session, runtime: Runtime, tokens: Token[]): Promis
         TEXT('database_name'),
         TEXT('autoincrement'),
       ],
-      rows.map(([table, schema, name, type, nullable, def, db]) => [
+      rows.map(([table, schema, name, type, nullable, def, db, comment]) => [
         String(table),
         String(schema),
         String(name),
-        snowflakeTypeJson(String(type), Boolean(nullable)),
+        snowflakeTypeJson(String(type), Boolean(nullable), comment),
         nullable ? 'true' : 'false',
         (def as string | null) ?? '',
         'COLUMN',
@@ -1514,7 +1664,7 @@ async function describe(session: Session, runtime: Runtime, tokens: Token[]): Pr
     throw SnowflakeSqlError.unsupported(`DESCRIBE ${tokens[i]?.value}`);
   const name = readName(tokens, i);
   const q = qualify(name.parts, session.database, session.schema);
-  const sql = `SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${name.parts.length === 1 ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY column_index`;
+  const sql = `SELECT column_name, data_type, is_nullable, column_default, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${name.parts.length === 1 ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY column_index`;
   const rows = (await session.connection.runAndReadAll(sql)).getRows();
   if (rows.length === 0) throw SnowflakeSqlError.objectMissing('Object', displayName(q));
   return {
@@ -1535,9 +1685,9 @@ async function describe(session: Session, runtime: Runtime, tokens: Token[]): Pr
         'policy name',
         'privacy domain',
       ].map(TEXT),
-      rows.map(([col, type, nullable, def]) => [
+      rows.map(([col, type, nullable, def, comment]) => [
         String(col),
-        snowflakeTypeText(String(type)),
+        snowflakeTypeText(String(type), comment),
         'COLUMN',
         nullable ? 'Y' : 'N',
         (def as string | null) ?? null,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, harness } from './support.js';
 
@@ -69,7 +72,7 @@ describe('tables', () => {
       ['A', 'NUMBER(12,3)', 'N'],
       ['B', 'NUMBER(38,0)', 'Y'],
       ['C', 'FLOAT', 'Y'],
-      ['D', 'VARCHAR(16777216)', 'Y'],
+      ['D', 'VARCHAR(50)', 'Y'],
       ['E', 'VARCHAR(16777216)', 'Y'],
       ['F', 'VARCHAR(16777216)', 'Y'],
       ['G', 'BOOLEAN', 'Y'],
@@ -352,5 +355,152 @@ describe('functions and expressions', () => {
   it('rejects several statements in one request unless MULTI_STATEMENT_COUNT says so', async () => {
     const error = await h.error('select 1; select 2');
     expect(error.code).toBe('000008');
+  });
+});
+
+describe('declared column types', () => {
+  type Info = {
+    COLUMN_NAME: string;
+    DATA_TYPE: string;
+    CHARACTER_MAXIMUM_LENGTH: number | null;
+    NUMERIC_PRECISION: number | null;
+    NUMERIC_SCALE: number | null;
+    DATETIME_PRECISION: number | null;
+    COMMENT: string | null;
+  };
+  const info = (on: Harness, table: string) =>
+    on.rows<Info>(
+      `select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, comment
+       from information_schema.columns where table_schema = current_schema() and table_name = '${table}' order by ordinal_position`,
+    );
+  const described = async (on: Harness, table: string) =>
+    Object.fromEntries(
+      (await on.rows<{ name: string; type: string }>(`describe table ${table}`)).map((r) => [r.name, r.type]),
+    );
+
+  it('reports VARCHAR(n), NUMBER(p,s) and TIME/TIMESTAMP precision as declared in DESCRIBE, SHOW COLUMNS and INFORMATION_SCHEMA', async () => {
+    await h.rows(`create table declared (id varchar(18), name varchar, code char, amount number(18,0),
+      at timestamp_ntz(3), lt timestamp_ltz(6), t time(3), plain_ts timestamp_ntz)`);
+    expect(await described(h, 'declared')).toEqual({
+      ID: 'VARCHAR(18)',
+      NAME: 'VARCHAR(16777216)',
+      CODE: 'VARCHAR(1)',
+      AMOUNT: 'NUMBER(18,0)',
+      AT: 'TIMESTAMP_NTZ(3)',
+      LT: 'TIMESTAMP_LTZ(6)',
+      T: 'TIME(3)',
+      PLAIN_TS: 'TIMESTAMP_NTZ(9)',
+    });
+    expect(await info(h, 'DECLARED')).toEqual(
+      [
+        ['ID', 'TEXT', 18, null, null, null],
+        ['NAME', 'TEXT', 16777216, null, null, null],
+        ['CODE', 'TEXT', 1, null, null, null],
+        ['AMOUNT', 'NUMBER', null, 18, 0, null],
+        ['AT', 'TIMESTAMP_NTZ', null, null, null, 3],
+        ['LT', 'TIMESTAMP_LTZ', null, null, null, 6],
+        ['T', 'TIME', null, null, null, 3],
+        ['PLAIN_TS', 'TIMESTAMP_NTZ', null, null, null, 9],
+      ].map(([n, d, l, p, sc, dp]) => ({
+        COLUMN_NAME: n,
+        DATA_TYPE: d,
+        CHARACTER_MAXIMUM_LENGTH: l,
+        NUMERIC_PRECISION: p,
+        NUMERIC_SCALE: sc,
+        DATETIME_PRECISION: dp,
+        COMMENT: null, // the emulator's own record does not show as a comment
+      })),
+    );
+    const shown = await h.rows<{ column_name: string; data_type: string }>('show columns in table declared');
+    const json = Object.fromEntries(shown.map((r) => [r.column_name, JSON.parse(r.data_type)]));
+    expect(json.ID).toMatchObject({ type: 'TEXT', length: 18 });
+    expect(json.NAME).toMatchObject({ type: 'TEXT', length: 16777216 });
+    expect(json.AMOUNT).toMatchObject({ type: 'FIXED', precision: 18, scale: 0 });
+    expect(json.AT).toMatchObject({ type: 'TIMESTAMP_NTZ', scale: 3 });
+    expect(json.T).toMatchObject({ type: 'TIME', scale: 3 });
+  });
+
+  it('reports the declared length and precision in the rowtype of a one-table SELECT', async () => {
+    await h.rows(
+      `create table declared_rows (id varchar(18), name varchar, at timestamp_ntz(3), t time(3), n number(18,2))`,
+    );
+    await h.rows(
+      `insert into declared_rows values ('001000000000001AAA', 'x', '2024-01-02 03:04:05.678', '01:02:03.456', 1.5)`,
+    );
+    const { statement, rows } = await h.statement(
+      'select d.id, name, at, t, n from declared_rows d where id is not null',
+    );
+    // The driver's Column has no length getter (the rowtype's length is sent, but only scale/precision are
+    // readable through the unmodified driver), so the timestamp and time scales prove the rowtype here.
+    const meta = (statement.getColumns() ?? []).map((c) => [c.getName(), c.getType(), c.getPrecision(), c.getScale()]);
+    expect(meta).toEqual([
+      ['ID', 'text', null, null],
+      ['NAME', 'text', null, null],
+      ['AT', 'timestamp_ntz', 0, 3],
+      ['T', 'time', 0, 3],
+      ['N', 'fixed', 18, 2],
+    ]);
+    expect(rows[0]?.AT).toEqual(new Date('2024-01-02T03:04:05.678Z'));
+    expect(rows[0]?.ID).toBe('001000000000001AAA');
+    // A join is not traced back to its tables: DuckDB's types, as before.
+    const joined = await h.statement('select a.at from declared_rows a join declared_rows b on a.id = b.id');
+    expect(joined.statement.getColumns()?.[0]?.getScale()).toBe(9);
+  });
+
+  it('keeps declared types through LIKE, CLONE, OR REPLACE, ADD/RENAME/DROP/ALTER COLUMN, ROLLBACK and DROP', async () => {
+    await h.rows('create table src_types (id varchar(18), at timestamp_ntz(3))');
+    await h.rows('create table like_types like src_types');
+    await h.rows('create table clone_types clone src_types');
+    for (const table of ['like_types', 'clone_types'])
+      expect(await described(h, table)).toEqual({ ID: 'VARCHAR(18)', AT: 'TIMESTAMP_NTZ(3)' });
+
+    await h.rows('alter table like_types add column city varchar(40), t time(0)');
+    await h.rows('alter table like_types add column if not exists city varchar(99)');
+    await h.rows('alter table like_types rename column id to ext_id');
+    await h.rows('alter table like_types drop column at');
+    expect(await described(h, 'like_types')).toEqual({ EXT_ID: 'VARCHAR(18)', CITY: 'VARCHAR(40)', T: 'TIME(0)' });
+    await h.rows('alter table like_types alter column city set data type varchar');
+    await h.rows('alter table like_types alter column t set data type varchar(5)');
+    expect(await described(h, 'like_types')).toEqual({
+      EXT_ID: 'VARCHAR(18)',
+      CITY: 'VARCHAR(16777216)',
+      T: 'VARCHAR(5)',
+    });
+
+    await h.rows('begin');
+    await h.rows('alter table like_types add column rolled varchar(3)');
+    await h.rows('rollback');
+    expect(Object.keys(await described(h, 'like_types'))).toEqual(['EXT_ID', 'CITY', 'T']);
+
+    await h.rows('create or replace table src_types (id varchar(10), at timestamp_ntz)');
+    expect(await described(h, 'src_types')).toEqual({ ID: 'VARCHAR(10)', AT: 'TIMESTAMP_NTZ(9)' });
+    await h.rows('create table if not exists src_types (id varchar(99))');
+    expect((await described(h, 'src_types')).ID).toBe('VARCHAR(10)');
+    await h.rows('drop table src_types');
+    await h.rows('create table src_types (id varchar)');
+    expect(await described(h, 'src_types')).toEqual({ ID: 'VARCHAR(16777216)' });
+
+    await h.rows('create temporary table temp_types (id varchar(7))');
+    expect(await described(h, 'temp_types')).toEqual({ ID: 'VARCHAR(7)' });
+  });
+
+  it('keeps declared types in the persist file across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kicksaw-sf-declared-'));
+    try {
+      const persistPath = join(dir, 'db.duckdb');
+      const first = await harness({ persistPath });
+      await first.rows('create table kept (id varchar(18), at timestamp_ntz(3))');
+      await first.close();
+      const second = await harness({ persistPath });
+      try {
+        expect(await described(second, 'kept')).toEqual({ ID: 'VARCHAR(18)', AT: 'TIMESTAMP_NTZ(3)' });
+        const [id] = await info(second, 'KEPT');
+        expect(id?.CHARACTER_MAXIMUM_LENGTH).toBe(18);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,11 @@ export interface ParsedType {
   duck: string;
   /** Index of the first token after the type. */
   next: number;
+  /**
+   * The Snowflake type as declared when DuckDB's type loses part of it (`VARCHAR(18)`, `TIMESTAMP_NTZ(3)`,
+   * `TIME(3)`): DuckDB keeps no text length nor time precision, so the emulator records this beside the column.
+   */
+  declared?: string;
 }
 
 const INTEGER_NAMES = new Set(['INT', 'INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'BYTEINT']);
@@ -47,6 +52,12 @@ function typeArgs(tokens: Token[], at: number): { args: number[]; next: number }
   return { args, next: i + 1 };
 }
 
+/** A time type with its declared precision (`TIME(3)`), when one was written. */
+function withPrecision(duck: string, snowflake: string, precision: { args: number[]; next: number }): ParsedType {
+  const p = precision.args[0];
+  return { duck, next: precision.next, ...(p !== undefined ? { declared: `${snowflake}(${p})` } : {}) };
+}
+
 /**
  * Reads a Snowflake type starting at `at` (significant tokens) and returns the DuckDB type.
  * NUMBER(p,s) -> DECIMAL(p,s) (NUMBER and the integer names -> DECIMAL(38,0)), FLOAT/DOUBLE -> DOUBLE,
@@ -80,22 +91,30 @@ export function parseType(tokens: Token[], at: number): ParsedType {
   }
   if (TEXT_NAMES.has(name)) {
     if (tokens[i]?.kind === 'word' && tokens[i]?.value === 'VARYING') i++;
-    return { duck: 'VARCHAR', next: typeArgs(tokens, i).next };
+    const { args, next } = typeArgs(tokens, i);
+    // CHAR/CHARACTER/NCHAR without a length are one character in Snowflake; the others 16777216.
+    const length = args[0] ?? (['CHAR', 'CHARACTER', 'NCHAR'].includes(name) ? 1 : undefined);
+    return { duck: 'VARCHAR', next, ...(length !== undefined ? { declared: `VARCHAR(${length})` } : {}) };
   }
   if (BINARY_NAMES.has(name)) return { duck: 'BLOB', next: typeArgs(tokens, i).next };
   if (name === 'BOOLEAN') return { duck: 'BOOLEAN', next: i };
   if (name === 'DATE') return { duck: 'DATE', next: i };
-  if (name === 'TIME') return { duck: 'TIME', next: typeArgs(tokens, i).next };
-  if (NTZ_NAMES.has(name)) return { duck: 'TIMESTAMP', next: typeArgs(tokens, i).next };
-  if (TZ_NAMES.has(name)) return { duck: 'TIMESTAMPTZ', next: typeArgs(tokens, i).next };
+  if (name === 'TIME') return withPrecision('TIME', 'TIME', typeArgs(tokens, i));
+  if (NTZ_NAMES.has(name)) return withPrecision('TIMESTAMP', 'TIMESTAMP_NTZ', typeArgs(tokens, i));
+  if (TZ_NAMES.has(name)) return withPrecision('TIMESTAMPTZ', 'TIMESTAMP_LTZ', typeArgs(tokens, i));
   if (name === 'TIMESTAMP') {
-    i = typeArgs(tokens, i).next;
+    const precision = typeArgs(tokens, i);
+    i = precision.next;
+    const declared = (snowflake: string) =>
+      precision.args[0] !== undefined ? { declared: `${snowflake}(${precision.args[0]})` } : {};
     const w = (k: number) => (tokens[k]?.kind === 'word' ? tokens[k]?.value : undefined);
     if (w(i) === 'WITH' && w(i + 1) === 'LOCAL' && w(i + 2) === 'TIME' && w(i + 3) === 'ZONE')
-      return { duck: 'TIMESTAMPTZ', next: i + 4 };
-    if (w(i) === 'WITH' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE') return { duck: 'TIMESTAMPTZ', next: i + 3 };
-    if (w(i) === 'WITHOUT' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE') return { duck: 'TIMESTAMP', next: i + 3 };
-    return { duck: 'TIMESTAMP', next: i };
+      return { duck: 'TIMESTAMPTZ', next: i + 4, ...declared('TIMESTAMP_LTZ') };
+    if (w(i) === 'WITH' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE')
+      return { duck: 'TIMESTAMPTZ', next: i + 3, ...declared('TIMESTAMP_LTZ') };
+    if (w(i) === 'WITHOUT' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE')
+      return { duck: 'TIMESTAMP', next: i + 3, ...declared('TIMESTAMP_NTZ') };
+    return { duck: 'TIMESTAMP', next: i, ...declared('TIMESTAMP_NTZ') };
   }
   if (JSON_NAMES.has(name)) {
     if (isOp(tokens[i], '(')) throw SnowflakeSqlError.unsupported(`structured ${name} types`);
