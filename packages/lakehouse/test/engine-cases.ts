@@ -139,7 +139,7 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
         expect(byName.get('Id')).toBe(warehouse.columnType({ kind: 'id' }));
         expect(byName.get('IsDeleted')).toBe(warehouse.columnType({ kind: 'boolean' }));
         expect(byName.get('SystemModstamp')).toBe(warehouse.columnType({ kind: 'timestamp' }));
-        expect(byName.get('AnnualRevenue')).toMatch(/^(DECIMAL|numeric)\(18,\s?0\)$/i);
+        expect(byName.get('AnnualRevenue')).toMatch(/^(DECIMAL|numeric|NUMBER)\(18,\s?0\)$/i);
 
         const all = await createTable({ connection, warehouse, object: 'Account' });
         expect(all.created).toBe(false);

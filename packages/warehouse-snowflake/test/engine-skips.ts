@@ -10,8 +10,6 @@ export * from 'vitest';
 
 /** Case name (its start) -> why it cannot run against the local Snowflake today. */
 export const SKIPPED_ENGINE_CASES: Record<string, string> = {
-  'creates a table from the describe':
-    "the case expects AnnualRevenue as DECIMAL|numeric(18,0) where Snowflake (and the local Snowflake, which now keeps declared VARCHAR(18) and TIMESTAMP_NTZ(3)) says NUMBER(18,0); the case's pattern lives in ../lakehouse/test/engine-cases.ts",
   'syncs in full, then incrementally':
     'the local Snowflake runs a transaction on a DuckDB snapshot, so a table created by the other session after BEGIN (the hard-delete list) stays invisible to it; Snowflake is READ COMMITTED',
   'leaves table and cursor as they were':
