@@ -42,14 +42,26 @@ if (!/^\\d{8}T\\d{6}Z$/.test(timestamp())) throw new Error('bad timestamp');
 console.log('@kicksaw/core works from its tarball');`;
     execFileSync(process.execPath, ['--input-type=module', '-e', check], { cwd: work, stdio: 'inherit' });
   }
-  // The command, as `npm i -g @kicksaw/cli` gives it: its bin runs from the installed tarball, and the
-  // embedded DuckDB warehouse opens (a native binding that ships in an npm optional dependency).
+  // The command as `npm i -g` gives it: the tarballs installed globally into a prefix of their own (a clean
+  // folder, nothing of the repository on its paths); its bin runs, and the embedded DuckDB warehouse opens
+  // (a native binding that ships in an npm optional dependency).
   if (published.some(({ manifest }) => manifest.name === '@kicksaw/cli')) {
-    const bin = join(work, 'node_modules', '.bin', 'kicksaw');
-    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, XDG_CONFIG_HOME: work };
+    const prefix = join(work, 'global');
+    execFileSync(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
+      {
+        cwd: work,
+        stdio: 'inherit',
+      },
+    );
+    const bin = join(prefix, 'bin', 'kicksaw');
+    const home = join(work, 'home');
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, XDG_CONFIG_HOME: home };
     const version = execFileSync(bin, ['--version'], { cwd: work, env, encoding: 'utf8' }).trim();
     const test = JSON.parse(execFileSync(bin, ['warehouse', 'test', '--json'], { cwd: work, env, encoding: 'utf8' }));
-    console.log(`kicksaw ${version} from its tarball: warehouse test ${JSON.stringify(test)}`);
+    if (test.ok !== true || test.type !== 'duckdb') throw new Error(`kicksaw warehouse test: ${JSON.stringify(test)}`);
+    console.log(`kicksaw ${version}, installed with npm i -g from its tarball: warehouse test ok (${test.type})`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
