@@ -14,7 +14,7 @@ import {
 } from './sql/catalog.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
 import { isOp, isWord, significant, splitStatements, sqlIdent, sqlString, type Token, tokenize } from './sql/tokens.js';
-import { callArgs, closingParen, type TranslateContext, translateTokens } from './sql/translate.js';
+import { CLAUSE_AFTER_TABLE, callArgs, closingParen, type TranslateContext, translateTokens } from './sql/translate.js';
 import { parseType } from './sql/types.js';
 import type { StageCommands } from './stages.js';
 
@@ -88,34 +88,8 @@ function countResult(statementTypeId: number, columns: Array<[string, number]>):
   };
 }
 
-const CLAUSE_WORDS = new Set([
-  'WHERE',
-  'GROUP',
-  'ORDER',
-  'LIMIT',
-  'JOIN',
-  'INNER',
-  'LEFT',
-  'RIGHT',
-  'FULL',
-  'CROSS',
-  'ON',
-  'UNION',
-  'EXCEPT',
-  'MINUS',
-  'INTERSECT',
-  'QUALIFY',
-  'HAVING',
-  'WINDOW',
-  'NATURAL',
-  'USING',
-  'OFFSET',
-  'FETCH',
-  'SET',
-  'WHEN',
-  'VALUES',
-  'SELECT',
-]);
+// A name after a table in DML: the clause words after a table name, and those that open DML's own clauses.
+const CLAUSE_WORDS = new Set([...CLAUSE_AFTER_TABLE, 'SET', 'WHEN', 'VALUES', 'SELECT']);
 
 /** Replaces `[db.]INFORMATION_SCHEMA.view` names by DuckDB subqueries with Snowflake's columns. */
 function expandInformationSchema(tokens: Token[], session: Session): Token[] {

@@ -413,7 +413,8 @@ function valuesTable(
   return i;
 }
 
-const CLAUSE_AFTER_TABLE = new Set([
+/** Words that may follow a table name and so are never its alias. */
+export const CLAUSE_AFTER_TABLE: ReadonlySet<string> = new Set([
   'WHERE',
   'GROUP',
   'ORDER',
