@@ -59,7 +59,7 @@ describe('truncateText', () => {
 });
 
 describe('toErrorRecords', () => {
-  it("gives one IntegrationError__c record per error with the seed's field names, and none for successes", () => {
+  it("gives one IntegrationError__c record per error with the Python kicksaw-integration-utils' field names, and none for successes", () => {
     const outcomes: RowOutcome[] = [
       succeeded(1),
       failed(2, [

@@ -44,7 +44,7 @@ const parseCsv = (text: string): Array<Record<string, string>> =>
   parse(text, { columns: true, bom: true, relax_column_count: false });
 
 describe('default layout', () => {
-  it("matches the seed's CSV byte for byte (Python csv, \\r\\n), two batches into one report with one header", async () => {
+  it("matches the Python kicksaw-integration-utils' CSV byte for byte (Python csv, \\r\\n), two batches into one report with one header", async () => {
     const out = collector();
     const report = createErrorReport({ output: out.stream, object: fixture.object, upsertKey: fixture.upsertKey });
     for (const batch of fixture.batches) await report.writeAll(batch);
@@ -54,7 +54,7 @@ describe('default layout', () => {
     expect(counts).toEqual({ errorLines: 5, failedRows: 4, outcomes: 6, successRows: 0 });
   });
 
-  it('appends batches to an existing file across writers, keeping one header (the seed log_batch)', async () => {
+  it('appends batches to an existing file across writers, keeping one header', async () => {
     const path = join(dir, 'nested', 'errors', 'append.csv');
     let total = 0;
     for (const batch of fixture.batches) {

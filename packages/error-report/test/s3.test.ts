@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('uploadErrorReport', () => {
-  it("streams the report to the seed's default key and returns a presigned link that serves it", async () => {
+  it("streams the report to the Python kicksaw-integration-utils' default key and returns a presigned link that serves it", async () => {
     const before = errorReportKey();
     const uploaded = await uploadErrorReport({
       client: s3.client,

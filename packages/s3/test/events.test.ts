@@ -237,7 +237,7 @@ describe('respondToS3Event', () => {
 });
 
 describe('parseKinesisRecord', () => {
-  it('decodes base64 JSON data (the seed case)', () => {
+  it('decodes base64 JSON data', () => {
     expect(parseKinesisRecord<{ Name: string }>(kinesisRecord)).toEqual({ Name: 'Bob', UniqueId__c: '123' });
   });
   it('rejects records without data, and data that is not JSON', () => {

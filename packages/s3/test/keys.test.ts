@@ -14,7 +14,7 @@ import {
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-describe('fileNameOf / prefixOf (the seed cases)', () => {
+describe('fileNameOf / prefixOf', () => {
   it.each([
     ['origin/a_file.csv', 'a_file.csv', 'origin'],
     ['another_file.csv', 'another_file.csv', ''],
@@ -28,7 +28,7 @@ describe('fileNameOf / prefixOf (the seed cases)', () => {
 
 describe('timestampKey', () => {
   const ts = '20220705T143012Z';
-  it('stamps before the extension and drops the folder by default (the seed)', () => {
+  it('stamps before the extension and drops the folder by default', () => {
     expect(timestampKey('origin/a_file.csv', { timestamp: ts })).toBe(`a_file-${ts}.csv`);
     expect(timestampKey('origin/a_file.csv', { timestamp: ts, keepFolder: true })).toBe(`origin/a_file-${ts}.csv`);
   });
@@ -43,7 +43,7 @@ describe('timestampKey', () => {
   });
 });
 
-describe('archiveKeyFor (the seed build_archive_s3_key, plus a stamp)', () => {
+describe('archiveKeyFor (build_archive_s3_key of the Python kicksaw-integration-utils, plus a stamp)', () => {
   it.each([
     ['origin/a_file.csv', {}, 'archive/a_file.csv'],
     ['a/b/c/file.csv', { replacePrefix: false }, 'archive/a/b/c/file.csv'],
