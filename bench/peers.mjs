@@ -1,0 +1,442 @@
+// kicksaw against its peers, side by side on the same file and the same local org (issue 18):
+//   ingest (upsert by external id) of a 10-column CSV:
+//     A kicksaw  `ingest` + `readCsv`, defaults
+//     B sf       the Salesforce CLI, `sf data upsert bulk`
+//     C jsforce  hand-written `bulk2.loadAndWaitForResults` with a streamed CSV input
+//     D parse    a bare csv-parse pass over the file (the floor)
+//   export (Bulk API 2.0 query of every row to a CSV file):
+//     A kicksaw  `query(conn, soql, { api: 'bulk' })` written to a file
+//     B sf       `sf data export bulk`
+//     C jsforce  `bulk2.query` streamed to a file
+//     D parse    a bare csv-parse pass over the exported file
+// Interleaved rounds (A B C D, A B C D, ...), medians. Every tool runs as a process of its own; the org
+// (@kicksaw/sf-emulator) runs in another (a fresh one for each ingest run, one seeded org per size for
+// the exports). Wall time is spawn to exit; client CPU is the child's user+system time (cutime/cstime of
+// /proc/self/stat around the wait); client peak RSS is the child's VmHWM (its process tree), sampled
+// every 100 ms. Row counts are verified for every run: the rows each tool reports, the records the org
+// holds afterwards, the records in each exported file; a tool that loses rows is reported as such.
+// The Salesforce CLI is installed on first use into bench/.cache/sf (`npm install --prefix`,
+// gitignored; never a workspace dependency). Usage, from the repository root (packages built first):
+//   pnpm exec node bench/peers.mjs [rows...] [--rounds=3] [--only=ingest|export] [--tools=kicksaw,sf,jsforce,parse]
+// Default sizes: 100000 1000000. Results are also written as JSON to bench/.cache/peers/.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { countCsvRecords, EXTERNAL_ID, OBJECT, SOQL, writeBenchCsv } from './lib/peers-data.mjs';
+
+for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) {
+  delete process.env[name];
+}
+const here = new URL('.', import.meta.url).pathname;
+const CACHE = join(here, '.cache');
+const DATA = join(CACHE, 'peers');
+const SF_DIR = join(CACHE, 'sf');
+const SF_RUN = join(SF_DIR, 'node_modules/@salesforce/cli/bin/run.js');
+const ORG_SCRIPT = join(here, 'lib/peers-org.mjs');
+const TOOL_SCRIPT = join(here, 'lib/peers-tools.mjs');
+const TICKS = 100; // CLK_TCK on Linux
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const rounds = Number(option('rounds', '3'));
+const only = option('only', 'ingest,export').split(',');
+const toolFilter = option('tools', 'kicksaw,sf,jsforce,parse').split(',');
+
+mkdirSync(DATA, { recursive: true });
+// The cache folder ignores itself: nothing in it is ever committed.
+if (!existsSync(join(CACHE, '.gitignore'))) writeFileSync(join(CACHE, '.gitignore'), '*\n');
+
+function ensureSfCli() {
+  if (existsSync(SF_RUN)) return;
+  console.log(`Installing @salesforce/cli into ${SF_DIR} (first run only; npm install --prefix) ...`);
+  mkdirSync(SF_DIR, { recursive: true });
+  if (!existsSync(join(SF_DIR, 'package.json'))) {
+    writeFileSync(join(SF_DIR, 'package.json'), '{ "name": "sf-cli-cache", "private": true }\n');
+  }
+  const npm = spawnSync(
+    'npm',
+    ['install', '--prefix', SF_DIR, '--no-audit', '--no-fund', '--loglevel=error', '@salesforce/cli'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (npm.status !== 0 || !existsSync(SF_RUN)) throw new Error('installing @salesforce/cli failed (see above)');
+}
+
+const SF_HOME = join(CACHE, 'sf-home');
+const sfEnv = {
+  ...process.env,
+  HOME: SF_HOME,
+  SF_DISABLE_TELEMETRY: 'true',
+  SF_AUTOUPDATE_DISABLE: 'true',
+  SF_SKIP_NEW_VERSION_CHECK: 'true',
+  SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+  SF_DISABLE_AUTOUPDATE: 'true',
+  NODE_NO_WARNINGS: '1',
+};
+
+/** This process's reaped children's CPU seconds (user + system). */
+function childrenCpu() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[13]) + Number(rest[14])) / TICKS;
+}
+
+function treeOf(pid) {
+  const out = [pid];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (children) for (const child of children.split(' ')) out.push(...treeOf(Number(child)));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+function hwmOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+)/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+/** Runs one command to its end: wall, CPU, peak RSS of its process tree, its output. */
+async function measure(command, commandArgs, { env = process.env, cwd = process.cwd() } = {}) {
+  const cpu0 = childrenCpu();
+  const t0 = performance.now();
+  const child = spawn(command, commandArgs, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk) => {
+    stderr += chunk.length > 100_000 ? chunk.slice(-100_000) : chunk;
+    if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+  });
+  let peak = 0;
+  const hwm = new Map();
+  const sample = () => {
+    for (const pid of treeOf(child.pid)) {
+      const value = hwmOf(pid);
+      if (value > 0) hwm.set(pid, value);
+    }
+    let sum = 0;
+    for (const value of hwm.values()) sum += value;
+    peak = Math.max(peak, sum);
+  };
+  const timer = setInterval(sample, 100);
+  const [code] = await once(child, 'close');
+  clearInterval(timer);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = childrenCpu() - cpu0;
+  return { code, wall, cpu, rss: peak, stdout, stderr, load: loadAverage() };
+}
+
+/** The org in its own process. */
+async function startOrg(seedRows = 0) {
+  const child = spawn(process.execPath, [ORG_SCRIPT, String(seedRows)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await Promise.race([
+    lines.next(),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`the org exited with ${code} (is packages/sf-emulator built?)`);
+    }),
+  ]);
+  const connection = JSON.parse(first.value);
+  return {
+    connection,
+    async stats() {
+      child.stdin.write('stats\n');
+      return JSON.parse((await lines.next()).value);
+    },
+    async stop() {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function sfLogin(org) {
+  const login = await measure(
+    process.execPath,
+    [
+      SF_RUN,
+      'org',
+      'login',
+      'access-token',
+      '--instance-url',
+      org.connection.instanceUrl,
+      '--no-prompt',
+      '-a',
+      'peers',
+      '--json',
+    ],
+    { env: { ...sfEnv, SF_ACCESS_TOKEN: org.connection.accessToken } },
+  );
+  if (login.code !== 0) throw new Error(`sf org login failed: ${login.stdout || login.stderr}`);
+}
+
+function toolRun(tool, file, org) {
+  return measure(process.execPath, [TOOL_SCRIPT, tool, file, org ? JSON.stringify(org.connection) : '']);
+}
+
+function lastJson(text) {
+  const line = text.trim().split('\n').pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+function sfJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return lastJson(text);
+  }
+}
+
+async function ingestRun(tool, file, rows) {
+  if (tool === 'parse') {
+    const r = await toolRun('parse', file);
+    const reported = lastJson(r.stdout)?.records;
+    return { ...r, reported, held: undefined, orgCpu: 0, ok: r.code === 0 && reported === rows };
+  }
+  const org = await startOrg(0);
+  try {
+    if (tool === 'sf') await sfLogin(org);
+    const before = await org.stats();
+    let r;
+    let reported;
+    if (tool === 'sf') {
+      r = await measure(
+        process.execPath,
+        [
+          SF_RUN,
+          'data',
+          'upsert',
+          'bulk',
+          '--file',
+          file,
+          '--sobject',
+          OBJECT,
+          '--external-id',
+          EXTERNAL_ID,
+          '-o',
+          'peers',
+          '--wait',
+          '120',
+          '--json',
+        ],
+        { env: sfEnv, cwd: DATA },
+      );
+      const result = sfJson(r.stdout)?.result ?? {};
+      reported =
+        result.successfulRecords ??
+        (result.jobInfo ? result.jobInfo.numberRecordsProcessed - result.jobInfo.numberRecordsFailed : undefined);
+    } else {
+      r = await toolRun(`${tool}-ingest`, file, org);
+      reported = lastJson(r.stdout)?.succeeded;
+    }
+    const after = await org.stats();
+    return {
+      ...r,
+      reported,
+      held: after.held,
+      orgCpu: after.cpu - before.cpu,
+      ok: r.code === 0 && reported === rows && after.held === rows,
+    };
+  } finally {
+    await org.stop();
+  }
+}
+
+async function exportRun(tool, org, rows, files) {
+  const out = join(DATA, `export-${rows}-${tool}.csv`);
+  const before = await org.stats();
+  let r;
+  if (tool === 'parse') r = await toolRun('parse', files.kicksaw ?? files.sf ?? files.jsforce);
+  else if (tool === 'sf') {
+    r = await measure(
+      process.execPath,
+      [
+        SF_RUN,
+        'data',
+        'export',
+        'bulk',
+        '--query',
+        SOQL,
+        '--output-file',
+        out,
+        '--result-format',
+        'csv',
+        '-o',
+        'peers',
+        '--wait',
+        '120',
+        '--json',
+      ],
+      { env: sfEnv, cwd: DATA },
+    );
+  } else r = await toolRun(`${tool}-export`, out, org);
+  const after = await org.stats();
+  let reported;
+  if (tool === 'parse') reported = lastJson(r.stdout)?.records;
+  else {
+    files[tool] = out;
+    reported = r.code === 0 && existsSync(out) ? await countCsvRecords(out) : undefined;
+  }
+  return { ...r, reported, held: after.held, orgCpu: after.cpu - before.cpu, ok: r.code === 0 && reported === rows };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const mb = (bytes) => `${Math.round(bytes / 1048576).toLocaleString('en-US')} MB`;
+const LABELS = {
+  ingest: {
+    kicksaw: 'kicksaw ingest + readCsv (defaults)',
+    sf: 'sf data upsert bulk',
+    jsforce: 'jsforce bulk2, streamed CSV input',
+    parse: 'bare csv-parse pass',
+  },
+  export: {
+    kicksaw: "kicksaw query(..., { api: 'bulk' })",
+    sf: 'sf data export bulk',
+    jsforce: 'jsforce bulk2.query, streamed',
+    parse: 'bare csv-parse of the output',
+  },
+};
+
+function describeRun(kind, tool, rows, round, r) {
+  const verdict = r.ok
+    ? 'rows ok'
+    : r.code !== 0
+      ? `FAILED (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`
+      : `ROWS WRONG: reported ${r.reported}${r.held !== undefined && kind === 'ingest' ? `, org holds ${r.held}` : ''} of ${rows}`;
+  console.log(
+    `  ${kind} ${String(rows).padStart(8)} r${round} ${tool.padEnd(8)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu
+      .toFixed(1)
+      .padStart(
+        6,
+      )} s  rss ${mb(r.rss).padStart(8)}  org cpu ${r.orgCpu.toFixed(1).padStart(5)} s  load ${r.load.toFixed(
+      1,
+    )}  ${verdict}`,
+  );
+}
+
+function summarize(kind, rows, runs) {
+  console.log(`\n${kind} ${rows.toLocaleString('en-US')} rows, medians of ${rounds} round(s):`);
+  console.log(
+    '| tool | wall | client CPU | client peak RSS | org CPU | rows | load (1 min) |\n| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  const med = {};
+  for (const [tool, list] of Object.entries(runs)) {
+    if (list.length === 0) continue;
+    med[tool] = {
+      wall: median(list.map((r) => r.wall)),
+      cpu: median(list.map((r) => r.cpu)),
+      rss: median(list.map((r) => r.rss)),
+      orgCpu: median(list.map((r) => r.orgCpu)),
+    };
+    const bad = list.filter((r) => !r.ok);
+    const rowsText =
+      bad.length === 0
+        ? `${rows.toLocaleString('en-US')} in every run`
+        : `${bad.length}/${list.length} runs wrong (${bad.map((r) => (r.code !== 0 ? `exit ${r.code}` : `got ${r.reported}`)).join(', ')})`;
+    const loads = list.map((r) => r.load);
+    console.log(
+      `| ${LABELS[kind][tool]} | ${med[tool].wall.toFixed(1)} s | ${med[tool].cpu.toFixed(1)} s | ${mb(med[tool].rss)} | ${
+        tool === 'parse' ? '-' : `${med[tool].orgCpu.toFixed(1)} s`
+      } | ${rowsText} | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} |`,
+    );
+  }
+  if (med.kicksaw) {
+    const ratios = [];
+    for (const tool of ['sf', 'jsforce', 'parse']) {
+      if (!med[tool]) continue;
+      ratios.push(
+        `kicksaw/${tool}: wall ${(med.kicksaw.wall / med[tool].wall).toFixed(2)}x, CPU ${(
+          med.kicksaw.cpu / med[tool].cpu
+        ).toFixed(2)}x, RSS ${(med.kicksaw.rss / med[tool].rss).toFixed(2)}x`,
+      );
+    }
+    console.log(ratios.map((line) => `  ${line}`).join('\n'));
+  }
+  return med;
+}
+
+const toolsOf = (list) => list.filter((t) => toolFilter.includes(t));
+if (toolFilter.includes('sf')) ensureSfCli();
+const results = { started: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, rounds, runs: [] };
+const summaries = [];
+for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
+  const file = join(DATA, `input-${rows}.csv`);
+  if (!existsSync(file)) {
+    console.log(`Writing ${file} ...`);
+    await writeBenchCsv(file, rows);
+  }
+  if (only.includes('ingest')) {
+    const runs = Object.fromEntries(toolsOf(['kicksaw', 'sf', 'jsforce', 'parse']).map((t) => [t, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const tool of Object.keys(runs)) {
+        const r = await ingestRun(tool, file, rows);
+        describeRun('ingest', tool, rows, round, r);
+        runs[tool].push(r);
+        results.runs.push({ kind: 'ingest', rows, round, tool, ...pick(r) });
+      }
+    }
+    summaries.push(['ingest', rows, runs]);
+  }
+  if (only.includes('export')) {
+    const org = await startOrg(rows);
+    try {
+      if (toolFilter.includes('sf')) await sfLogin(org);
+      const runs = Object.fromEntries(toolsOf(['kicksaw', 'sf', 'jsforce', 'parse']).map((t) => [t, []]));
+      const files = {};
+      for (let round = 1; round <= rounds; round++) {
+        for (const tool of Object.keys(runs)) {
+          const r = await exportRun(tool, org, rows, files);
+          describeRun('export', tool, rows, round, r);
+          runs[tool].push(r);
+          results.runs.push({ kind: 'export', rows, round, tool, ...pick(r) });
+        }
+      }
+      summaries.push(['export', rows, runs]);
+    } finally {
+      await org.stop();
+    }
+  }
+}
+for (const [kind, rows, runs] of summaries) summarize(kind, rows, runs);
+const path = join(DATA, `results-${results.started.replace(/[:.]/g, '-')}.json`);
+writeFileSync(path, JSON.stringify(results, null, 2));
+console.log(`\n${path}`);
+
+function pick(r) {
+  return {
+    code: r.code,
+    wall: r.wall,
+    cpu: r.cpu,
+    rss: r.rss,
+    orgCpu: r.orgCpu,
+    load: r.load,
+    reported: r.reported,
+    held: r.held,
+    ok: r.ok,
+  };
+}
