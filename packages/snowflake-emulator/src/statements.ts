@@ -1146,8 +1146,8 @@ async function alter(session: Session, tokens: Token[], ctx: TranslateContext): 
     ].join('; ');
   } else if (isWord(action, 'SET', 'UNSET', 'CLUSTER', 'SUSPEND', 'RESUME')) {
     return statusResult('Statement executed successfully.');
-  } else if (isWord(action, 'SWAP')) {
-    throw SnowflakeSqlError.unsupported('ALTER TABLE ... SWAP WITH');
+  } else if (isWord(action, 'SWAP') && isWord(tokens[i + 1], 'WITH')) {
+    return swapTables(session, q, readName(tokens, i + 2).parts, exists.present);
   } else {
     throw SnowflakeSqlError.unsupported(`ALTER TABLE ... ${action?.text ?? ''}`);
   }
@@ -1158,6 +1158,50 @@ async function alter(session: Session, tokens: Token[], ctx: TranslateContext): 
     if (Number(found.getRows()[0]?.[0] ?? 0) === 0) return statusResult('Statement executed successfully.');
   }
   await runDuck(sql, () => session.connection.run(sql));
+  return statusResult('Statement executed successfully.');
+}
+
+/**
+ * `ALTER TABLE a SWAP WITH b`: the two tables exchange names (with them their rows, columns, declared types
+ * and comments) in one DuckDB transaction of three renames, so no other session ever sees one of them
+ * missing or both under one name. Snowflake swaps across schemas too; DuckDB cannot rename a table into
+ * another schema, so that (and swapping temporary tables) is refused.
+ */
+async function swapTables(
+  session: Session,
+  q: { database: string; schema: string; name: string },
+  otherParts: string[],
+  ifExists: boolean,
+): Promise<StatementOutcome> {
+  const other = qualify(otherParts, session.database, session.schema);
+  if (other.database !== q.database || other.schema !== q.schema) {
+    throw SnowflakeSqlError.unsupported('ALTER TABLE ... SWAP WITH a table of another schema or database');
+  }
+  if (!(await tableExists(session, q.database, q.schema, q.name))) {
+    if (ifExists) return statusResult('Statement executed successfully.');
+    throw SnowflakeSqlError.objectMissing('Object', displayName(q));
+  }
+  if (!(await tableExists(session, other.database, other.schema, other.name)))
+    throw SnowflakeSqlError.objectMissing('Object', displayName(other));
+  if (other.name === q.name) return statusResult('Statement executed successfully.');
+  const schema = `${sqlIdent(q.database)}.${sqlIdent(q.schema)}`;
+  const parking = `__KICKSAW_SWAP_${session.id}_${Date.now()}`;
+  const conn = session.connection;
+  const sql = [
+    `ALTER TABLE ${schema}.${sqlIdent(q.name)} RENAME TO ${sqlIdent(parking)}`,
+    `ALTER TABLE ${schema}.${sqlIdent(other.name)} RENAME TO ${sqlIdent(q.name)}`,
+    `ALTER TABLE ${schema}.${sqlIdent(parking)} RENAME TO ${sqlIdent(other.name)}`,
+  ].join('; ');
+  await runDuck(sql, async () => {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run(sql);
+      await conn.run('COMMIT');
+    } catch (error) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
   return statusResult('Statement executed successfully.');
 }
 
