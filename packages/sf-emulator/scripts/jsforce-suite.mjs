@@ -143,6 +143,64 @@ async function sfdxProjectFromTestPackage(checkout) {
   return project;
 }
 
+/**
+ * jsforce's scratch org is created with `hasSampleData: true`: a dozen accounts with contacts, opportunities, cases
+ * and leads, which its sobject and query tests read. These are our own sample records of the same shape.
+ */
+function seedSampleData(org) {
+  const industries = ['Energy', 'Electronics', 'Construction', 'Consulting', 'Hospitality', 'Transportation'];
+  const accounts = [
+    'Northwind Power',
+    'Bluebird Circuits',
+    'Granite Builders',
+    'Harbor Advisory',
+    'Lakeside Hotels',
+    'Redline Freight',
+    'Summit Energy, UK',
+    'Summit Energy, Singapore',
+    'Cobalt Genomics',
+    'Oakridge University',
+    'Pioneer Logistics',
+    'Vantage Media',
+  ].map((Name, i) => ({ Name, Industry: industries[i % industries.length], NumberOfEmployees: 100 * (i + 1) }));
+  const accountIds = org.dml('insert', 'Account', accounts).map((r) => r.id);
+  const first = ['Ana', 'Ben', 'Chloe', 'Dev', 'Eva', 'Finn', 'Gia', 'Hugo'];
+  const contacts = accountIds.flatMap((AccountId, i) =>
+    [0, 1].map((k) => ({
+      AccountId,
+      FirstName: first[(i + k) % first.length],
+      LastName: `Sample ${i}-${k}`,
+      Email: `sample${i}.${k}@example.com`,
+    })),
+  );
+  org.dml('insert', 'Contact', contacts);
+  const stages = ['Prospecting', 'Qualification', 'Negotiation/Review', 'Closed Won', 'Closed Lost'];
+  const opportunities = accountIds.flatMap((AccountId, i) =>
+    [0, 1, 2].map((k) => ({
+      AccountId,
+      Name: `${accounts[i].Name} deal ${k + 1}`,
+      StageName: stages[(i + k) % stages.length],
+      CloseDate: `2024-${String(((i + k) % 12) + 1).padStart(2, '0')}-${String(((i * 3 + k) % 27) + 1).padStart(2, '0')}`,
+      Amount: 1000 * (i + 1) * (k + 1),
+    })),
+  );
+  org.dml('insert', 'Opportunity', opportunities);
+  org.dml(
+    'insert',
+    'Case',
+    accountIds.slice(0, 6).map((AccountId, i) => ({ AccountId, Subject: `Sample case ${i + 1}`, Origin: 'Phone' })),
+  );
+  org.dml(
+    'insert',
+    'Lead',
+    first.map((FirstName, i) => ({ FirstName, LastName: `Lead ${i}`, Company: `Prospect ${i} Ltd` })),
+  );
+  for (const object of ['Account', 'Contact', 'Opportunity', 'Case', 'Lead']) {
+    const failed = org.query(`SELECT COUNT() FROM ${object}`).totalSize;
+    if (failed === 0) throw new Error(`Sample ${object} records could not be seeded`);
+  }
+}
+
 /** Reads jest's JSON report into `{ passed, failed, skipped, tests: [{ name, status, message }] }`. */
 function summarise(report) {
   const tests = [];
@@ -169,6 +227,7 @@ async function runSuite(suite, checkout, sfdxProject, startSalesforceEmulator) {
   try {
     // org-setup.mjs upserts 5001 BigTable__c rows five times with a blank Id: 25,005 records.
     sf.org.generate('BigTable__c', 25005);
+    seedSampleData(sf.org);
     const reportFile = join(checkout, `.jsforce-suite-${suite}.json`);
     await rm(reportFile, { force: true });
     const env = {
