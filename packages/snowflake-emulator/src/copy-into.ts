@@ -145,7 +145,7 @@ export class CopyInto implements CopyRunner {
       ? columnList.map((n) => columns.list.find((c) => c.name === n) ?? missingColumn(n))
       : columns.list;
     const outcomes: FileOutcome[] = [];
-    const own = onError === 'ABORT_STATEMENT' && !session.inTransaction;
+    const own = onError === 'ABORT_STATEMENT';
     if (own) await conn.run('BEGIN TRANSACTION');
     try {
       for (const file of pending) {

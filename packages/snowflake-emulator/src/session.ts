@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TransactionState } from './transactions.js';
 
 /** One driver session: its tokens, its current database/schema and its own DuckDB connection. */
 export interface Session {
@@ -16,6 +17,8 @@ export interface Session {
   connection: DuckDBConnection;
   /** An explicit transaction is open (BEGIN ... COMMIT/ROLLBACK). */
   inTransaction: boolean;
+  /** What the open transaction has written (set while `inTransaction`). */
+  transaction?: TransactionState;
   /** Session parameters set at login or by ALTER SESSION. */
   parameters: Map<string, string | number | boolean>;
   /** Statements of this session run one at a time, in order. */

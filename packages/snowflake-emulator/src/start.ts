@@ -22,6 +22,7 @@ import {
   setTimeZone,
   useSchema,
 } from './statements.js';
+import { rollbackTransaction, TableLocks } from './transactions.js';
 
 /** Options of {@link startSnowflakeEmulator}. */
 export interface SnowflakeEmulatorOptions {
@@ -221,6 +222,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     inlineRows: options.inlineRows ?? 10000,
     chunkRows: options.chunkRows ?? 100000,
     resultsDir: join(work, 'results'),
+    locks: new TableLocks(),
   };
   stages.copyRunner = new CopyInto(stages, runtime);
   const faults = new FaultController(options.faults);
@@ -247,6 +249,8 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     byToken.delete(session.token);
     byMaster.delete(session.masterToken);
     await session.queue.catch(() => undefined);
+    // A session that ends inside a transaction rolls it back, as Snowflake does, and so frees its locks.
+    await rollbackTransaction(session, runtime.locks).catch(() => undefined);
     try {
       session.connection.closeSync();
     } catch {

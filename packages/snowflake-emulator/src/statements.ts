@@ -17,6 +17,18 @@ import { isOp, isWord, significant, splitStatements, sqlIdent, sqlString, type T
 import { CLAUSE_AFTER_TABLE, callArgs, closingParen, type TranslateContext, translateTokens } from './sql/translate.js';
 import { parseType } from './sql/types.js';
 import type { StageCommands } from './stages.js';
+import {
+  beginTransaction,
+  commitTransaction,
+  ddlTargets,
+  isShadow,
+  NOT_TRANSACTION_TABLE,
+  prepareWrite,
+  redirectShadows,
+  rollbackTransaction,
+  type TableLocks,
+  writeTarget,
+} from './transactions.js';
 
 /** One bind as the driver sends it. */
 export interface Bind {
@@ -48,6 +60,8 @@ export interface Runtime {
   inlineRows: number;
   chunkRows: number;
   resultsDir: string;
+  /** Tables locked by open transactions. */
+  locks: TableLocks;
 }
 
 export const STATEMENT_TYPE = {
@@ -334,7 +348,9 @@ export async function runStatement(
     }
     throw SnowflakeSqlError.unsupported('multi-statement requests (MULTI_STATEMENT_COUNT)');
   }
-  const tokens = significant(statements[0] as Token[]);
+  let tokens = significant(statements[0] as Token[]);
+  await transactionRules(session, runtime, tokens);
+  tokens = redirectShadows(session, tokens);
   const bindings = request.bindings ?? {};
   const arrayBind = Object.values(bindings).some((bind) => Array.isArray(bind.value));
   if (request.bindStage || arrayBind) return runArrayBind(session, runtime, tokens, request, queryId);
@@ -343,6 +359,32 @@ export async function runStatement(
     return bindLiteral(bind, bind?.value, index);
   });
   return dispatch(session, runtime, tokens, ctx, request, queryId);
+}
+
+/** Statements Snowflake runs as DDL: each commits an open transaction first and is its own transaction. */
+function isDdl(tokens: Token[]): boolean {
+  if (isWord(tokens[0], 'ALTER')) return !isWord(tokens[1], 'SESSION');
+  return isWord(tokens[0], 'CREATE', 'DROP', 'UNDROP', 'GRANT', 'REVOKE', 'COMMENT');
+}
+
+/**
+ * Snowflake's transaction rules before a statement runs: DDL commits an open transaction (and waits for the
+ * tables it changes to be unlocked); with `AUTOCOMMIT = FALSE` a DML statement or query opens a transaction;
+ * a DML statement waits for another transaction's lock on its table and, in a transaction, takes the lock
+ * and writes to the transaction's copy (see transactions.ts).
+ */
+async function transactionRules(session: Session, runtime: Runtime, tokens: Token[]): Promise<void> {
+  if (isDdl(tokens)) {
+    if (session.inTransaction) await commitTransaction(session, runtime.locks);
+    for (const parts of ddlTargets(tokens)) await prepareWrite(session, runtime.locks, parts);
+    return;
+  }
+  const target = writeTarget(tokens);
+  const autocommit = String(session.parameters.get('AUTOCOMMIT') ?? 'TRUE').toUpperCase() !== 'FALSE';
+  if (!autocommit && !session.inTransaction && (target || isWord(tokens[0], 'SELECT', 'WITH'))) {
+    beginTransaction(session);
+  }
+  if (target) await prepareWrite(session, runtime.locks, target);
 }
 
 async function dispatch(
@@ -392,7 +434,7 @@ async function dispatch(
     case 'ROLLBACK':
     case 'ABORT':
     case 'END':
-      return transaction(session, word);
+      return transaction(session, runtime, word);
     case 'GRANT':
     case 'REVOKE':
       return statusResult('Statement executed successfully.');
@@ -596,16 +638,15 @@ async function insert(session: Session, tokens: Token[], ctx: TranslateContext):
     const name = translateTokens(tokens, ctx, 3, target.next);
     const sql = translateTokens(rest, ctx);
     const conn = session.connection;
-    const own = !session.inTransaction;
     return runDuck(sql, async () => {
-      if (own) await conn.run('BEGIN TRANSACTION');
+      await conn.run('BEGIN TRANSACTION');
       try {
         await conn.run(`DELETE FROM ${name}`);
         const changed = (await conn.run(sql)).rowsChanged;
-        if (own) await conn.run('COMMIT');
+        await conn.run('COMMIT');
         return countResult(STATEMENT_TYPE.insert, [['number of rows inserted', changed]]);
       } catch (error) {
-        if (own) await conn.run('ROLLBACK');
+        await conn.run('ROLLBACK');
         throw error;
       }
     });
@@ -1329,22 +1370,12 @@ async function use(session: Session, runtime: Runtime, tokens: Token[]): Promise
   return { ...statusResult('Statement executed successfully.'), statementTypeId: STATEMENT_TYPE.session };
 }
 
-async function transaction(session: Session, word: string): Promise<StatementOutcome> {
-  const conn = session.connection;
+async function transaction(session: Session, runtime: Runtime, word: string): Promise<StatementOutcome> {
   const done = (message: string) => ({ ...statusResult(message), statementTypeId: STATEMENT_TYPE.transaction });
-  if (word === 'BEGIN' || word === 'START') {
-    if (session.inTransaction) return done('Statement executed successfully.');
-    await runDuck('BEGIN', () => conn.run('BEGIN TRANSACTION'));
-    session.inTransaction = true;
-    return done('Statement executed successfully.');
-  }
-  if (!session.inTransaction) return done('Statement executed successfully.');
-  session.inTransaction = false;
-  if (word === 'COMMIT' || word === 'END') {
-    await runDuck('COMMIT', () => conn.run('COMMIT'));
-    return done('Statement executed successfully.');
-  }
-  await runDuck('ROLLBACK', () => conn.run('ROLLBACK'));
+  // BEGIN inside a transaction is ignored, as Snowflake does; COMMIT / ROLLBACK outside one do nothing.
+  if (word === 'BEGIN' || word === 'START') beginTransaction(session);
+  else if (word === 'COMMIT' || word === 'END') await commitTransaction(session, runtime.locks);
+  else await rollbackTransaction(session, runtime.locks);
   return done('Statement executed successfully.');
 }
 
@@ -1497,7 +1528,7 @@ async function show(session: Session, runtime: Runtime, tokens: Token[]): Promis
         ? []
         : await session.connection
             .runAndReadAll(
-              `SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = 'temp'${likeFilter('table_name', pattern)}`,
+              `SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = 'temp' AND ${NOT_TRANSACTION_TABLE}${likeFilter('table_name', pattern)}`,
             )
             .then((r) => r.getRows());
     const views =
@@ -1682,7 +1713,8 @@ async function describe(session: Session, runtime: Runtime, tokens: Token[]): Pr
     throw SnowflakeSqlError.unsupported(`DESCRIBE ${tokens[i]?.value}`);
   const name = readName(tokens, i);
   const q = qualify(name.parts, session.database, session.schema);
-  const sql = `SELECT column_name, data_type, is_nullable, column_default, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${name.parts.length === 1 ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY column_index`;
+  const temp = name.parts.length === 1 && !isShadow(session, q.name);
+  const sql = `SELECT column_name, data_type, is_nullable, column_default, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${temp ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY column_index`;
   const rows = (await session.connection.runAndReadAll(sql)).getRows();
   if (rows.length === 0) throw SnowflakeSqlError.objectMissing('Object', displayName(q));
   return {

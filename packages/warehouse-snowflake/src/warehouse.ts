@@ -153,8 +153,6 @@ interface SessionConfig {
   insertBatchRows: number;
   tempDirectory: string | undefined;
   logger: Logger;
-  /** Set once the server refused `ALTER TABLE ... SWAP WITH` (the local Snowflake): renames are used instead. */
-  swapByRename: { value: boolean };
 }
 
 /** The statements of the contract on one Snowflake session. */
@@ -261,24 +259,7 @@ class SnowflakeSession implements WarehouseSession {
 
   /** Exchanges two existing tables (`ALTER TABLE ... SWAP WITH`: one atomic statement). */
   protected async exchange(driver: DriverSession, a: string, b: string): Promise<void> {
-    if (!this.config.swapByRename.value) {
-      try {
-        await driver.run(`ALTER TABLE ${this.quoteTable(a)} SWAP WITH ${this.quoteTable(b)}`);
-        return;
-      } catch (error) {
-        // Only the local Snowflake says this; a real Snowflake always has SWAP WITH.
-        if (!/unsupported in the local Snowflake/.test(String((error as Error).message))) throw error;
-        this.config.logger.warn(
-          'The server has no ALTER TABLE ... SWAP WITH; swapping by three renames (not atomic)',
-          {},
-        );
-        this.config.swapByRename.value = true;
-      }
-    }
-    const parking = `${storedName(a)}__kicksaw_swap`.slice(0, 250);
-    await driver.run(`ALTER TABLE ${this.quoteTable(b)} RENAME TO ${this.quoteTable(parking)}`);
-    await driver.run(`ALTER TABLE ${this.quoteTable(a)} RENAME TO ${this.quoteTable(b)}`);
-    await driver.run(`ALTER TABLE ${this.quoteTable(parking)} RENAME TO ${this.quoteTable(a)}`);
+    await driver.run(`ALTER TABLE ${this.quoteTable(a)} SWAP WITH ${this.quoteTable(b)}`);
   }
 
   /** Puts `source` in place of `target`; returns whether a `target` existed (then `source` holds the old table). */
@@ -700,7 +681,6 @@ export async function openSnowflakeWarehouse(options: SnowflakeWarehouseOptions 
     insertBatchRows: positive(options.insertBatchRows, 10_000, 'insertBatchRows'),
     tempDirectory: options.tempDirectory,
     logger,
-    swapByRename: { value: false },
   };
   const openSession = async (): Promise<DriverSession> => {
     const session = await openDriverSession(connection, retry, logger);
