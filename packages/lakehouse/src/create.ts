@@ -124,7 +124,7 @@ export function withSyncColumns(columns: ColumnSpec[]): ColumnSpec[] {
 /** @internal Describe an object and map its columns. */
 export async function describeColumns(
   options: Pick<CreateTableOptions, 'connection' | 'object'> & ColumnMapOptions,
-): Promise<{ objectName: string; columns: ColumnSpec[]; fieldNames: Set<string> }> {
+): Promise<{ objectName: string; columns: ColumnSpec[]; fieldNames: Set<string>; formulaFields: string[] }> {
   const describe = await describeFresh(options.connection, options.object);
   const columns = columnsFromDescribe(describe.fields, options);
   if (options.fields) {
@@ -137,7 +137,15 @@ export async function describeColumns(
       );
     }
   }
-  return { objectName: describe.name, columns, fieldNames: new Set(describe.fields.map((f) => f.name)) };
+  // Formula fields (describe `calculated: true`) among the mapped columns: their values change without
+  // SystemModstamp moving, so an incremental read misses those changes (see sync's refreshFormulas).
+  const calculated = new Set(describe.fields.filter((f) => f.calculated === true).map((f) => f.name));
+  return {
+    objectName: describe.name,
+    columns,
+    fieldNames: new Set(describe.fields.map((f) => f.name)),
+    formulaFields: columns.filter((c) => calculated.has(c.name)).map((c) => c.name),
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Warehouse } from './warehouse.js';
 export interface LakehouseProgress {
   /** The Salesforce object (or the target table for queries). */
   object: string;
-  phase: 'describe' | 'read' | 'merge' | 'deletes' | 'send' | 'results' | 'done';
+  phase: 'describe' | 'read' | 'formulas' | 'merge' | 'deletes' | 'send' | 'results' | 'done';
   /** Rows handled so far in this phase. */
   rows: number;
 }

@@ -356,17 +356,50 @@ export async function jobResultsIntoTable(options: JobResultsIntoTableOptions): 
   return { table: options.table, jobId: info.id, ...counts, columns: names };
 }
 
-/** Streams a GET of the REST API (jsforce's `request` would hold the whole body in memory). */
+/**
+ * Streams a GET of the REST API (jsforce's `request` would hold the whole body in memory). A 401 (the session
+ * expired, e.g. between the result sets of a long download) renews the session through jsforce's own refresh
+ * (the login the connection was opened with) and asks again. Written here because sf-bulk keeps its renewing
+ * fetch internal; the renewal itself is jsforce's, as sf-bulk's is.
+ */
 async function download(connection: LakehouseBaseOptions['connection'], path: string): Promise<Readable> {
-  const url = `${connection.instanceUrl}/services/data/v${connection.version}/${path}`;
-  const response = await fetch(url, {
-    headers: { Authorization: `Bearer ${connection.accessToken}`, Accept: 'text/csv' },
-  });
-  if (response.status === 204 || !response.body) return Readable.from([]);
-  if (!response.ok) {
-    throw new LakehouseError(`GET ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)}`, {
-      code: 'SF_REQUEST_FAILED',
+  for (let renewals = 0; ; renewals++) {
+    const url = `${connection.instanceUrl}/services/data/v${connection.version}/${path}`;
+    const token = connection.accessToken;
+    const since = Date.now();
+    const response = await fetch(url, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'text/csv' },
     });
+    if (response.status === 401 && renewals < 3) {
+      await response.body?.cancel();
+      await renewSession(connection, token, since, path);
+      continue;
+    }
+    if (response.status === 204 || !response.body) return Readable.from([]);
+    if (!response.ok) {
+      throw new LakehouseError(`GET ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)}`, {
+        code: response.status === 401 ? 'SF_SESSION_EXPIRED' : 'SF_REQUEST_FAILED',
+      });
+    }
+    return Readable.fromWeb(response.body as never);
   }
-  return Readable.fromWeb(response.body as never);
+}
+
+/** Renews an expired session through jsforce (unless another call already did since this one used `token`). */
+async function renewSession(
+  connection: LakehouseBaseOptions['connection'],
+  token: string | null | undefined,
+  since: number,
+  path: string,
+): Promise<void> {
+  if (connection.accessToken && connection.accessToken !== token) return;
+  const delegate = (connection as unknown as { _refreshDelegate?: { refresh(since: number): Promise<void> } })
+    ._refreshDelegate;
+  if (!delegate) {
+    throw new LakehouseError(
+      `GET ${path}: the Salesforce session expired (401) and this connection cannot renew it. Connect with a login it can repeat (username and password, client credentials, JWT or a refresh token; see @kicksaw/sf-bulk connect) instead of a bare access token.`,
+      { code: 'SF_SESSION_EXPIRED' },
+    );
+  }
+  await delegate.refresh(since);
 }

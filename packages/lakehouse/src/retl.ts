@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Logger, type SalesforceRecord, silentLogger } from '@kicksaw/core';
+import { type Logger, type RowOutcome, type SalesforceRecord, silentLogger } from '@kicksaw/core';
+import type { ErrorReportOptions, ErrorReportWriter, ReportCounts } from '@kicksaw/error-report';
 import { type IngestOptions, ingest } from '@kicksaw/sf-bulk';
 import { describeFresh } from './describe.js';
 import { LakehouseError } from './errors.js';
@@ -74,6 +75,14 @@ export interface ReverseEtlOptions extends LakehouseBaseOptions {
   clearNulls?: boolean;
   /** Where results go. Default `_kicksaw_retl_results`. */
   resultsTable?: string;
+  /**
+   * Also write a CSV report of the rows sent, in the `@kicksaw/error-report` layouts: `output` (a path or a
+   * stream) gets one line per error of every failed or unprocessed row (`layout: 'default'`, the Python toolkit's
+   * `salesforce_object, code, message, upsert_key, upsert_key_value, object_json`, or `'source-row'`), and
+   * `includeSuccesses` (a path or a stream) the successful rows. `salesforce_object` is the object and
+   * `upsert_key` the key. The file is written (with its header) even when nothing is sent. Default: no report.
+   */
+  report?: Omit<ErrorReportOptions, 'object' | 'upsertKey'>;
   /** Extra options of sf-bulk's `ingest` (job sizes, retries, API choice). */
   ingest?: Partial<
     Pick<
@@ -113,6 +122,8 @@ export interface ReverseEtlSummary {
   /** Bulk jobs created (0 when nothing was sent). */
   jobs: number;
   resultsTable: string;
+  /** The CSV report's counts, when `report` was asked for. */
+  report?: ReportCounts;
 }
 
 function uniqueName(prefix: string): string {
@@ -203,6 +214,15 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
   const stage = uniqueName('_kicksaw_retl_stage');
   const outcomesTable = uniqueName('_kicksaw_retl_outcomes');
   const directory = await mkdtemp(join(tmpdir(), 'kicksaw-retl-'));
+  // Loaded only when a report is asked for: the package's S3 half needs the AWS SDK, which a sync does not.
+  const report: ErrorReportWriter | undefined = options.report
+    ? (await import('@kicksaw/error-report')).createErrorReport({
+        ...options.report,
+        object: options.object,
+        upsertKey: key,
+      })
+    : undefined;
+  let failed = true;
   try {
     // 1) The query's rows, in key order, into a staging table with their hash and payload.
     await warehouse.createTable(stage, [
@@ -282,7 +302,7 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
           yield { row: Number(row.seq), record: JSON.parse(String(row.payload)) as SalesforceRecord };
         }
       }
-      const ingestSummary = await sendAndRecord(options, records(), outcomesFile, operation, logger);
+      const ingestSummary = await sendAndRecord(options, records(), outcomesFile, operation, logger, report);
       summary.jobs = ingestSummary.jobs;
       summary.sent = ingestSummary.input;
       summary.succeeded = ingestSummary.succeeded;
@@ -329,8 +349,17 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
     }
 
     // 4) mirror: records of rows gone from the query are deleted in Salesforce.
-    if (options.mirror) await mirrorDeletes(options, summary, stage, directory, logger);
+    if (options.mirror) await mirrorDeletes(options, summary, stage, directory, logger, report);
+    failed = false;
   } finally {
+    // The report is ended on failure too, so what was written so far is flushed and the file closed.
+    if (report) {
+      const counts = await report.end().catch((error: unknown) => {
+        if (!failed) throw error;
+        return undefined;
+      });
+      if (counts) summary.report = counts;
+    }
     await warehouse.dropTable(stage).catch(() => undefined);
     await warehouse.dropTable(outcomesTable).catch(() => undefined);
     await rm(directory, { recursive: true, force: true });
@@ -389,6 +418,7 @@ async function sendAndRecord(
   file: string,
   operation: 'insert' | 'update' | 'upsert' | 'delete',
   logger: Logger,
+  report: ErrorReportWriter | undefined,
 ) {
   const out = createWriteStream(file);
   const closed = once(out, 'close');
@@ -420,6 +450,7 @@ async function sendAndRecord(
         jobId: outcome.jobId ?? null,
       };
       if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+      if (report) await report.write(outcome as RowOutcome);
     }
     return await run.summary();
   } finally {
@@ -443,6 +474,7 @@ async function mirrorDeletes(
   stage: string,
   directory: string,
   logger: Logger,
+  report: ErrorReportWriter | undefined,
 ): Promise<void> {
   const { warehouse } = options;
   const snapshot = warehouse.quoteTable(RETL_SNAPSHOT_TABLE);
@@ -465,6 +497,7 @@ async function mirrorDeletes(
     file,
     'delete',
     logger,
+    report,
   );
   summary.jobs += result.jobs;
   summary.mirrorDeleted = result.succeeded;

@@ -31,6 +31,8 @@ export interface SyncState {
   deletesCheckedAt: Date | null;
   lastFullSyncAt: Date | null;
   lastSyncAt: Date | null;
+  /** When the formula fields were last read in full (a full sync or `refreshFormulas`). */
+  formulasRefreshedAt: Date | null;
 }
 
 const STATE_COLUMNS = [
@@ -41,10 +43,11 @@ const STATE_COLUMNS = [
   { name: 'deletes_checked_at', type: { kind: 'timestamp' } },
   { name: 'last_full_sync_at', type: { kind: 'timestamp' } },
   { name: 'last_sync_at', type: { kind: 'timestamp' } },
+  { name: 'formulas_refreshed_at', type: { kind: 'timestamp' } },
 ] as const;
 
 /**
- * Creates `_kicksaw_sync_state` when it is missing.
+ * Creates `_kicksaw_sync_state` when it is missing, and adds the columns a table made by an older version lacks.
  *
  * @example
  * ```ts
@@ -52,7 +55,13 @@ const STATE_COLUMNS = [
  * ```
  */
 export async function ensureSyncStateTable(session: WarehouseSession): Promise<void> {
-  if (await session.listColumns(SYNC_STATE_TABLE)) return;
+  const existing = await session.listColumns(SYNC_STATE_TABLE);
+  if (existing) {
+    const have = new Set(existing.map((c) => c.name.toLowerCase()));
+    const missing = STATE_COLUMNS.filter((c) => !have.has(c.name));
+    if (missing.length > 0) await session.addColumns(SYNC_STATE_TABLE, missing);
+    return;
+  }
   await session.createTable(SYNC_STATE_TABLE, STATE_COLUMNS, { primaryKey: 'table_name' });
 }
 
@@ -72,6 +81,7 @@ function fromRow(row: Record<string, unknown>): SyncState {
     deletesCheckedAt: asDate(row.deletes_checked_at),
     lastFullSyncAt: asDate(row.last_full_sync_at),
     lastSyncAt: asDate(row.last_sync_at),
+    formulasRefreshedAt: asDate(row.formulas_refreshed_at),
   };
 }
 
@@ -124,8 +134,8 @@ export async function writeSyncState(session: WarehouseSession, state: SyncState
   const table = session.quoteTable(SYNC_STATE_TABLE);
   await session.execute(`DELETE FROM ${table} WHERE table_name = $1`, [state.table]);
   await session.execute(
-    `INSERT INTO ${table} (table_name, object_name, cursor_field, cursor_value, deletes_checked_at, last_full_sync_at, last_sync_at)
-     VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), CAST($5 AS TIMESTAMP), CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP))`,
+    `INSERT INTO ${table} (table_name, object_name, cursor_field, cursor_value, deletes_checked_at, last_full_sync_at, last_sync_at, formulas_refreshed_at)
+     VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), CAST($5 AS TIMESTAMP), CAST($6 AS TIMESTAMP), CAST($7 AS TIMESTAMP), CAST($8 AS TIMESTAMP))`,
     [
       state.table,
       state.object,
@@ -134,6 +144,7 @@ export async function writeSyncState(session: WarehouseSession, state: SyncState
       state.deletesCheckedAt,
       state.lastFullSyncAt,
       state.lastSyncAt,
+      state.formulasRefreshedAt,
     ],
   );
 }

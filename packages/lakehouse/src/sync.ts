@@ -49,6 +49,14 @@ export interface SyncOptions extends LakehouseBaseOptions {
   /** Rows per Bulk result page. Default 50,000. */
   pageSize?: number;
   /**
+   * Re-read the formula fields (describe `calculated: true`) of every row and update only those columns where
+   * a value changed. A formula's value can change without SystemModstamp moving (TODAY(), a parent's field, a
+   * custom setting), so an incremental read alone misses it. `true`: in this run; `{ olderThanMs }`: when the
+   * last full read of the formulas (kept in `_kicksaw_sync_state`) is older than that, so a frequent sync
+   * refreshes them on a schedule. A full sync reads them anyway. Default: never (only changed rows' formulas).
+   */
+  refreshFormulas?: boolean | { olderThanMs: number };
+  /**
    * The org's current time (the replication window's end, deleted-at of reconciled rows). Default this machine's
    * clock, or the newest SystemModstamp read in the run when that is later.
    */
@@ -88,6 +96,12 @@ export interface ObjectSyncSummary {
   /** Columns the table keeps whose fields Salesforce no longer lists (their data is left alone). */
   columnsNotInSalesforce: string[];
   typeChanges: TypeChange[];
+  /** The object's formula fields among the synced columns. */
+  formulaFields: string[];
+  /** The formula fields were read in full in this run (`refreshFormulas`, or a full sync). */
+  formulasRefreshed: boolean;
+  /** Rows whose formula values changed in that refresh (only those columns were written). */
+  formulaRowsUpdated: number;
   cursorField: string | null;
   cursorBefore: Date | null;
   cursorAfter: Date | null;
@@ -223,7 +237,7 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
   const { options, warehouse, logger } = context;
   const started = Date.now();
   options.onProgress?.({ object: requested, phase: 'describe', rows: 0 });
-  const { objectName, columns, fieldNames } = await describeColumns({
+  const { objectName, columns, fieldNames, formulaFields } = await describeColumns({
     connection: options.connection,
     object: requested,
     fields: options.fields,
@@ -253,6 +267,9 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     columnsAdded: [],
     columnsNotInSalesforce: [],
     typeChanges: [],
+    formulaFields,
+    formulasRefreshed: full && formulaFields.length > 0,
+    formulaRowsUpdated: 0,
     cursorField,
     cursorBefore: state?.cursorValue ?? null,
     cursorAfter: state?.cursorValue ?? null,
@@ -279,6 +296,7 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
   const staging = uniqueName('_kicksaw_stage');
   const rebuilt = full ? uniqueName(`${table}__kicksaw_new`).slice(0, 60) : undefined;
   const idsTable = uniqueName('_kicksaw_ids');
+  const formulasTable = uniqueName('_kicksaw_formulas');
   const fieldList = columns.map((c) => c.name);
   // queryAll brings soft-deleted rows (marked, or removed with hardDeletes); a full rebuild with hardDeletes skips them.
   const includeDeleted = hasIsDeleted && !(full && options.hardDeletes);
@@ -339,6 +357,48 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
         if (newest && newest.getTime() > runNow.getTime()) runNow = newest;
       }
     }
+    // Formula fields in full (only their columns are written), when asked or when the schedule says so.
+    const refreshFormulas =
+      !full && formulaFields.length > 0 && formulaRefreshDue(options.refreshFormulas, state, runNow);
+    if (refreshFormulas) {
+      options.onProgress?.({ object: objectName, phase: 'formulas', rows: 0 });
+      const formulaColumns = [
+        { name: 'Id', type: { kind: 'id' } } as ColumnSpec,
+        ...stagingColumns.filter((c) => formulaFields.includes(c.name)),
+      ];
+      const formulaTypes = formulaColumns.map((c) => columns.find((d) => d.name === c.name)?.type ?? c.type);
+      await warehouse.createTable(formulasTable, formulaColumns);
+      const formulaSoql = `SELECT ${formulaColumns.map((c) => c.name).join(', ')} FROM ${objectName}${options.where ? ` WHERE (${options.where})` : ''}`;
+      async function* formulaRows(): AsyncGenerator<SqlValue[]> {
+        let n = 0;
+        for await (const record of query(options.connection, formulaSoql, {
+          all: includeDeleted,
+          api: 'bulk',
+          pageSize: options.pageSize ?? 50_000,
+          pollIntervalMs: options.pollIntervalMs ?? 500,
+          logger,
+        })) {
+          signal?.throwIfAborted();
+          const values: SqlValue[] = new Array(formulaColumns.length);
+          for (let i = 0; i < formulaColumns.length; i++) {
+            values[i] = toSqlValue(
+              record[(formulaColumns[i] as ColumnSpec).name],
+              formulaTypes[i] as ColumnSpec['type'],
+            );
+          }
+          n++;
+          if (onProgress && n % 10_000 === 0) onProgress({ object: objectName, phase: 'formulas', rows: n });
+          yield values;
+        }
+      }
+      await warehouse.load(
+        formulasTable,
+        formulaColumns.map((c) => c.name),
+        formulaRows(),
+      );
+      summary.formulasRefreshed = true;
+    }
+
     if (!full && hasIsDeleted) {
       const mode = options.deletes ?? 'auto';
       const last = state?.deletesCheckedAt ?? state?.lastSyncAt ?? null;
@@ -399,6 +459,14 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
         ...(cursorField ? { versionColumn: cursorField } : {}),
       });
       const t = session.quoteTable(target);
+      let formulaRowsUpdated = 0;
+      if (refreshFormulas) {
+        const set = formulaFields.map((f) => `${q(f)} = f.${q(f)}`).join(', ');
+        const differs = formulaFields.map((f) => `t.${q(f)} IS DISTINCT FROM f.${q(f)}`).join(' OR ');
+        formulaRowsUpdated = await session.execute(
+          `UPDATE ${t} AS t SET ${set} FROM ${session.quoteTable(formulasTable)} AS f WHERE t.${q('Id')} = f.${q('Id')} AND (${differs})`,
+        );
+      }
       let found = 0;
       if (deletedIds && deletedIds.length > 0) {
         const deletedTable = uniqueName('_kicksaw_deleted');
@@ -456,9 +524,11 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
         deletesCheckedAt: full ? runNow : deletesCheckedAt,
         lastFullSyncAt: full ? runNow : (state?.lastFullSyncAt ?? null),
         lastSyncAt: runNow,
+        formulasRefreshedAt:
+          full || refreshFormulas ? (formulaFields.length > 0 ? runNow : null) : (state?.formulasRefreshedAt ?? null),
       };
       await writeSyncState(session, nextState);
-      return { result, deleted, undeleted, cursorAfter };
+      return { result, deleted, undeleted, cursorAfter, formulaRowsUpdated };
     });
     summary.inserted = merged.result.inserted;
     summary.updated = merged.result.updated;
@@ -468,15 +538,25 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     summary.deleted = merged.deleted;
     summary.undeleted = merged.undeleted;
     summary.cursorAfter = merged.cursorAfter;
+    summary.formulaRowsUpdated = merged.formulaRowsUpdated;
   } finally {
     await warehouse.dropTable(staging).catch(() => undefined);
     await warehouse.dropTable(idsTable).catch(() => undefined);
+    await warehouse.dropTable(formulasTable).catch(() => undefined);
     if (rebuilt) await warehouse.dropTable(rebuilt).catch(() => undefined);
   }
   summary.durationMs = Date.now() - started;
   options.onProgress?.({ object: objectName, phase: 'done', rows: summary.read });
   logger.info('Synced', { ...summary, typeChanges: summary.typeChanges.length });
   return summary;
+}
+
+/** Whether this run reads the formula fields in full: asked for, or the last full read is older than the schedule. */
+function formulaRefreshDue(option: SyncOptions['refreshFormulas'], state: SyncState | undefined, now: Date): boolean {
+  if (option === undefined || option === false) return false;
+  if (option === true) return true;
+  const last = state?.formulasRefreshedAt ?? state?.lastFullSyncAt ?? null;
+  return last === null || now.getTime() - last.getTime() >= option.olderThanMs;
 }
 
 interface ReplicationDeleted {

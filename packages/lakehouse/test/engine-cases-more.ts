@@ -1,0 +1,383 @@
+/**
+ * More integration cases every warehouse engine can run, beside engine-cases.ts: formula refresh, the reverse
+ * ETL CSV report (and no job for zero rows), job results read while the session expires. Imported by each
+ * engine's test (packages/warehouse-<engine>/test/lakehouse-more.test.ts), against the local org with real
+ * jsforce.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCsv } from '@kicksaw/csv';
+import { connect, ingestAll } from '@kicksaw/sf-bulk';
+import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
+import { Connection } from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  jobResultsIntoTable,
+  listBulkJobs,
+  readSyncState,
+  reverseEtl,
+  sync,
+  type Warehouse,
+  type WarehouseRow,
+} from '../src/index.js';
+import type { EngineHarness } from './engine-cases.js';
+
+async function rows(warehouse: Warehouse, sql: string): Promise<WarehouseRow[]> {
+  const out: WarehouseRow[] = [];
+  for await (const row of warehouse.query(sql)) out.push(row);
+  return out;
+}
+
+async function csvRecords(path: string): Promise<Record<string, string>[]> {
+  const out: Record<string, string>[] = [];
+  for await (const item of readCsv(path, { delimiter: ',' })) {
+    if ('problem' in item) throw new Error(`bad CSV line in ${path}: ${JSON.stringify(item)}`);
+    out.push(item.record);
+  }
+  return out;
+}
+
+const DAY = 24 * 3_600_000;
+
+/** Defines the extra lakehouse cases for one engine. */
+export function defineMoreEngineCases(engine: string, harness: EngineHarness): void {
+  describe(`lakehouse on ${engine} (formulas, reports, expired sessions)`, () => {
+    let sf: SalesforceEmulator;
+    let connection: Connection;
+    let directory: string;
+    // A value outside the record (a custom setting, a parent's field): changing it changes the formula's value
+    // without moving the record's SystemModstamp.
+    let discountRate = 0.1;
+
+    beforeAll(async () => {
+      directory = await mkdtemp(join(tmpdir(), 'kicksaw-lakehouse-more-'));
+      sf = await startSalesforceEmulator({
+        queryPageSize: 9,
+        resultOrder: 'shuffle',
+        clock: '2026-03-01T00:00:00.000Z',
+        objects: [
+          {
+            name: 'Account',
+            merge: true,
+            fields: [
+              {
+                // Days since the record was created: TODAY() moves it every day.
+                name: 'AgeDays__c',
+                type: 'formula',
+                precision: 18,
+                scale: 0,
+                formula: {
+                  returnType: 'double',
+                  compute: (r) =>
+                    Math.floor((sf.clock.now().getTime() - new Date(String(r.CreatedDate)).getTime()) / DAY),
+                },
+              },
+              {
+                name: 'NetRevenue__c',
+                type: 'formula',
+                precision: 18,
+                scale: 2,
+                formula: {
+                  returnType: 'currency',
+                  compute: (r) => (r.AnnualRevenue === null ? null : Number(r.AnnualRevenue) * (1 - discountRate)),
+                },
+              },
+            ],
+          },
+        ],
+      });
+      connection = new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+    });
+    afterAll(async () => {
+      await sf?.stop();
+      await harness.stop?.();
+      await rm(directory, { recursive: true, force: true });
+    });
+
+    async function withWarehouse(fn: (warehouse: Warehouse) => Promise<void>): Promise<void> {
+      const warehouse = await harness.open();
+      try {
+        await fn(warehouse);
+      } finally {
+        await warehouse.close();
+      }
+    }
+
+    it('refreshes formula fields in full on demand and on a schedule, writing only their columns', async () => {
+      await withWarehouse(async (warehouse) => {
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const t = warehouse.quoteTable('Account');
+        sf.org.seed(
+          'Account',
+          Array.from({ length: 25 }, (_, i) => ({ Name: `Formula ${i}`, AnnualRevenue: (i + 1) * 1000 })),
+        );
+        const orgNow = () => sf.clock.now();
+        const base = { connection, warehouse, objects: 'Account', pollIntervalMs: 5, now: orgNow } as const;
+        /** Formula values of the table and of the org, by Id (numbers compared as numbers). */
+        const formulas = async () => {
+          const table = new Map(
+            (await rows(warehouse, `SELECT ${q('Id')}, ${q('AgeDays__c')}, ${q('NetRevenue__c')} FROM ${t}`)).map(
+              (r) => [String(r.Id), [Number(r.AgeDays__c), Number(r.NetRevenue__c)]],
+            ),
+          );
+          const org = new Map(
+            sf.org.records('Account').map((r) => [r.Id, [Number(r.AgeDays__c), Number(r.NetRevenue__c)]]),
+          );
+          return { table, org };
+        };
+
+        /** Ids whose formula values differ between the table and the org. */
+        const differing = (seen: Awaited<ReturnType<typeof formulas>>) =>
+          [...seen.table.keys()].filter(
+            (id) => JSON.stringify(seen.table.get(id)) !== JSON.stringify(seen.org.get(id)),
+          );
+        // One record edited an hour after the others, so the cursor's lookback does not re-read all of them.
+        sf.clock.advance(3_600_000);
+        const marker = sf.org.records('Account')[0]?.Id as string;
+        sf.org.dml('update', 'Account', [{ Id: marker, Description: 'marker' }]);
+
+        const first = (await sync(base)).objects[0];
+        expect(first).toMatchObject({ mode: 'full', read: 25, formulasRefreshed: true });
+        expect(first?.formulaFields.sort()).toEqual(['AgeDays__c', 'NetRevenue__c']);
+        let seen = await formulas();
+        expect(seen.table).toEqual(seen.org);
+
+        // Two days later, with a new discount rate: every formula value changed, no SystemModstamp moved. One
+        // record is edited (its row is read again, formulas and all).
+        sf.clock.advance(2 * DAY);
+        discountRate = 0.25;
+        const edited = sf.org.records('Account')[3]?.Id as string;
+        sf.org.dml('update', 'Account', [{ Id: edited, Name: 'Formula 3 edited' }]);
+        const plain = (await sync(base)).objects[0];
+        expect(plain).toMatchObject({ mode: 'incremental', read: 2, updated: 1, formulasRefreshed: false });
+        seen = await formulas();
+        expect(seen.table.get(edited)).toEqual(seen.org.get(edited));
+        const stale = differing(seen);
+        expect(stale).toHaveLength(23); // all but the edited record and the marker (re-read inside the lookback)
+
+        // A local edit of a non-formula column: the refresh must leave it alone.
+        const local = stale[0] as string;
+        await warehouse.execute(`UPDATE ${t} SET ${q('Name')} = 'kept in the warehouse' WHERE ${q('Id')} = $1`, [
+          local,
+        ]);
+        const refreshed = (await sync({ ...base, refreshFormulas: true })).objects[0];
+        expect(refreshed).toMatchObject({
+          mode: 'incremental',
+          formulasRefreshed: true,
+          formulaRowsUpdated: stale.length,
+          inserted: 0,
+        });
+        seen = await formulas();
+        expect(seen.table).toEqual(seen.org);
+        const [kept] = await rows(warehouse, `SELECT ${q('Name')} AS n FROM ${t} WHERE ${q('Id')} = '${local}'`);
+        expect(kept?.n).toBe('kept in the warehouse');
+        expect((await readSyncState(warehouse, 'Account'))?.formulasRefreshedAt?.getTime()).toBe(
+          sf.clock.now().getTime(),
+        );
+
+        // On a schedule: refreshed only when the last full read is a day old.
+        sf.clock.advance(3_600_000);
+        discountRate = 0.5;
+        const early = (await sync({ ...base, refreshFormulas: { olderThanMs: DAY } })).objects[0];
+        expect(early).toMatchObject({ formulasRefreshed: false, formulaRowsUpdated: 0 });
+        sf.clock.advance(DAY);
+        const before = differing(await formulas());
+        expect(before.length).toBeGreaterThan(20);
+        const due = (await sync({ ...base, refreshFormulas: { olderThanMs: DAY } })).objects[0];
+        // The row re-read inside the lookback came with fresh formulas already; the refresh wrote the others.
+        expect(due).toMatchObject({ formulasRefreshed: true, read: 1, formulaRowsUpdated: before.length - 1 });
+        seen = await formulas();
+        expect(seen.table).toEqual(seen.org);
+      });
+    });
+
+    it('reverse ETL writes a CSV report in the error-report layouts, and creates no job for zero rows', async () => {
+      await withWarehouse(async (warehouse) => {
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        await warehouse.createTable('leads_out', [
+          { name: 'k', type: { kind: 'text' } },
+          { name: 'LastName', type: { kind: 'text' } },
+          { name: 'Company', type: { kind: 'text' } },
+        ]);
+        await warehouse.load(
+          'leads_out',
+          ['k', 'LastName', 'Company'],
+          [
+            ['L-1', 'Ada', 'Acme'],
+            ['L-2', 'Bo', 'Globex'],
+            ['L-3', 'Cy', 'Initech'],
+            ['L-4', 'Di', 'Umbrella'],
+            ['L-5', 'Ed', 'Hooli'],
+          ],
+        );
+        const sql = `SELECT k, ${q('LastName')}, ${q('Company')} FROM ${warehouse.quoteTable('leads_out')}`;
+        const errors = join(directory, `${engine}-errors.csv`.replace(/\W+/g, '-'));
+        const successes = join(directory, `${engine}-successes.csv`.replace(/\W+/g, '-'));
+        // Salesforce rejects two of the rows (chosen by content).
+        sf.faults.set({
+          rowErrors: [
+            {
+              statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+              message: 'Company is blocked',
+              objects: ['Lead'],
+              when: (r) => r.Company === 'Globex' || r.Company === 'Hooli',
+            },
+          ],
+        });
+        let first: Awaited<ReturnType<typeof reverseEtl>>;
+        try {
+          first = await reverseEtl({
+            connection,
+            warehouse,
+            object: 'Lead',
+            operation: 'insert',
+            key: 'k',
+            sql,
+            pollIntervalMs: 5,
+            report: { output: errors, includeSuccesses: successes },
+            ingest: { api: 'bulk' },
+          });
+        } finally {
+          sf.faults.reset();
+        }
+        expect(first).toMatchObject({ read: 5, sent: 5, succeeded: 3, failed: 2, jobs: 1 });
+        expect(first.report).toMatchObject({ errorLines: 2, failedRows: 2, successRows: 3, outcomes: 5 });
+        const errorLines = await csvRecords(errors);
+        expect(
+          errorLines.map((l) => [
+            l.salesforce_object,
+            l.code,
+            l.message,
+            l.upsert_key,
+            JSON.parse(String(l.object_json)),
+          ]),
+        ).toEqual(
+          expect.arrayContaining([
+            [
+              'Lead',
+              'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+              'Company is blocked',
+              'k',
+              { LastName: 'Bo', Company: 'Globex' },
+            ],
+            [
+              'Lead',
+              'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+              'Company is blocked',
+              'k',
+              { LastName: 'Ed', Company: 'Hooli' },
+            ],
+          ]),
+        );
+        expect(errorLines).toHaveLength(2);
+        const leads = new Map(sf.org.records('Lead').map((r) => [String(r.Company), r]));
+        const successLines = await csvRecords(successes);
+        expect(successLines.map((l) => [l.Company, l.sf__Id, l.sf__Created]).sort()).toEqual(
+          ['Acme', 'Initech', 'Umbrella'].map((c) => [c, leads.get(c)?.Id, 'true']),
+        );
+        expect(leads.has('Globex')).toBe(false);
+
+        // The rerun sends only the two failed rows (now accepted), with the Data Loader-like layout.
+        const sourceRow = join(directory, `${engine}-source-row.csv`.replace(/\W+/g, '-'));
+        const second = await reverseEtl({
+          connection,
+          warehouse,
+          object: 'Lead',
+          operation: 'insert',
+          key: 'k',
+          sql,
+          pollIntervalMs: 5,
+          report: { output: sourceRow, layout: 'source-row' },
+          ingest: { api: 'bulk' },
+        });
+        expect(second).toMatchObject({ read: 5, sent: 2, succeeded: 2, failed: 0, unchanged: 3, jobs: 1 });
+        expect(second.report).toMatchObject({ errorLines: 0, outcomes: 2 });
+        expect((await readFile(sourceRow, 'utf8')).trim()).toBe('row,error_code,error_message,error_fields');
+
+        // Nothing new (all rows sent with success), and an empty query: no job is created in the org.
+        const jobsBefore = (await listBulkJobs(connection, { kind: 'ingest' })).length;
+        const unchanged = await reverseEtl({
+          connection,
+          warehouse,
+          object: 'Lead',
+          operation: 'insert',
+          key: 'k',
+          sql,
+          pollIntervalMs: 5,
+          report: { output: errors },
+        });
+        expect(unchanged).toMatchObject({ read: 5, sent: 0, unchanged: 5, jobs: 0 });
+        expect(unchanged.report).toMatchObject({ errorLines: 0, outcomes: 0 });
+        expect((await readFile(errors, 'utf8')).trim()).toBe(
+          'salesforce_object,code,message,upsert_key,upsert_key_value,object_json',
+        );
+        const empty = await reverseEtl({
+          connection,
+          warehouse,
+          object: 'Lead',
+          operation: 'update',
+          sql: `SELECT ${q('Id')}, ${q('LastName')} FROM ${warehouse.quoteTable('leads_out')} AS l CROSS JOIN (SELECT 'x' AS ${q('Id')}) AS i WHERE 1 = 0`,
+          pollIntervalMs: 5,
+        });
+        expect(empty).toMatchObject({ read: 0, sent: 0, jobs: 0 });
+        expect((await listBulkJobs(connection, { kind: 'ingest' })).length).toBe(jobsBefore);
+      });
+    });
+
+    it('reads a job’s results into a table while the session expires mid-download (renewed, nothing lost)', async () => {
+      await withWarehouse(async (warehouse) => {
+        // A login jsforce can repeat: username and password (a bare access token cannot be renewed).
+        const renewable = await connect({ loginUrl: sf.loginUrl, username: sf.username, password: sf.password });
+        const records = Array.from({ length: 40 }, (_, i) => ({
+          LastName: `Expiry ${i}`,
+          Company: i % 8 === 0 ? 'Blocked' : `Co ${i}`,
+        }));
+        sf.faults.set({
+          rowErrors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', when: (r) => r.Company === 'Blocked' }],
+        });
+        let jobId: string;
+        try {
+          const run = await ingestAll({
+            connection: renewable,
+            object: 'Lead',
+            operation: 'insert',
+            records,
+            pollIntervalMs: 5,
+            api: 'bulk',
+          });
+          jobId = String(run.outcomes[0]?.jobId);
+          expect(run.summary).toMatchObject({ succeeded: 35, failed: 5, jobs: 1 });
+        } finally {
+          sf.faults.reset();
+        }
+        // Every session now dies after two API requests: the job read and each result download need renewals.
+        sf.faults.set({ sessionExpiry: { afterRequests: 2 } });
+        const tokenBefore = renewable.accessToken;
+        let summary: Awaited<ReturnType<typeof jobResultsIntoTable>>;
+        try {
+          summary = await jobResultsIntoTable({ connection: renewable, warehouse, jobId, table: 'expiry_results' });
+        } finally {
+          sf.faults.reset();
+        }
+        expect(renewable.accessToken).not.toBe(tokenBefore);
+        expect(summary).toMatchObject({ jobId, succeeded: 35, failed: 5, unprocessed: 0 });
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const table = await rows(
+          warehouse,
+          `SELECT result, sf_id, ${q('LastName')} AS l, ${q('Company')} AS c FROM ${warehouse.quoteTable('expiry_results')}`,
+        );
+        const inOrg = new Map(sf.org.records('Lead').map((r) => [String(r.LastName), String(r.Id)]));
+        expect(table.map((r) => [r.l, r.result, r.result === 'succeeded' ? r.sf_id : null]).sort()).toEqual(
+          records
+            .map((r) => [
+              r.LastName,
+              r.Company === 'Blocked' ? 'failed' : 'succeeded',
+              r.Company === 'Blocked' ? null : inOrg.get(r.LastName),
+            ])
+            .sort(),
+        );
+      });
+    });
+  });
+}
