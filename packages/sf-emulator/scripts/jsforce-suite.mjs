@@ -15,6 +15,7 @@
 // Usage, from the repository root, after `pnpm --filter @kicksaw/sf-emulator build`:
 //   pnpm exec node packages/sf-emulator/scripts/jsforce-suite.mjs --jsforce /path/to/jsforce/.git \
 //     [--ref HEAD] [--suites bulk2,query] [--work .tmp/jsforce-suite] [--json out.json] [--markdown]
+//     [--emulator path/to/built/index.js]
 // The jsforce git directory can also come from JSFORCE_GIT_DIR. Exit code: 0 when every test ran and passed,
 // 1 when some failed, 2 when the set-up failed.
 import { spawn } from 'node:child_process';
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     suites: { type: 'string' },
     work: { type: 'string', default: join(repoRoot, '.tmp', 'jsforce-suite') },
     json: { type: 'string' },
+    emulator: { type: 'string' },
     markdown: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -294,7 +296,8 @@ function table(results, markdown) {
 }
 
 async function main() {
-  const emulatorEntry = join(packageDir, 'dist', 'index.js');
+  // --emulator: another build of the package (e.g. `tsup --no-dts --out-dir .tmp/dist`), default its dist.
+  const emulatorEntry = resolve(args.emulator ?? join(packageDir, 'dist', 'index.js'));
   if (!existsSync(emulatorEntry)) {
     console.error('Build the emulator first: pnpm --filter @kicksaw/sf-emulator build');
     process.exit(2);

@@ -181,3 +181,75 @@ export function handleRecordTypeLayout(api: ApiRequest, objectName: string, reco
   }
   sendJson(api.res, 200, buildLayout(definition.name, describe));
 }
+
+/**
+ * Named layouts Salesforce defines besides the page layouts, by object (lower-cased): `describe/namedLayouts/{name}`.
+ * Only User's `UserAlt` (the user detail page's alternative layout) is modelled.
+ */
+const NAMED_LAYOUTS: Record<string, string[]> = { user: ['UserAlt'] };
+
+/** `GET sobjects/{T}/describe/namedLayouts/{name}` -> the same document as `describe/layouts`. */
+export function handleNamedLayout(api: ApiRequest, objectName: string, layoutName: string): void {
+  const definition = requireObject(api.ctx.org, objectName);
+  const names = NAMED_LAYOUTS[definition.name.toLowerCase()] ?? [];
+  const name = names.find((candidate) => candidate.toLowerCase() === layoutName.toLowerCase());
+  if (!name) {
+    throw new ApiError(
+      404,
+      'NOT_FOUND',
+      `No named layout '${layoutName}' on ${definition.name}${names.length > 0 ? ` (it has ${names.join(', ')})` : ''}`,
+    );
+  }
+  const describe = api.ctx.org.describe(definition.name);
+  const layout = { ...buildLayout(`${definition.name}/${name}`, describe) };
+  sendJson(api.res, 200, { layouts: [layout], recordTypeMappings: [], recordTypeSelectorRequired: [false] });
+}
+
+/**
+ * `GET sobjects/{T}/describe/compactLayouts`: the system default compact layout (id null, as Salesforce answers for
+ * an object without a custom one): the name field and up to three more fields a user can write, mapped to every
+ * record type.
+ */
+export function handleCompactLayouts(api: ApiRequest, objectName: string): void {
+  const definition = requireObject(api.ctx.org, objectName);
+  const describe = api.ctx.org.describe(definition.name);
+  const fields = (describe.fields ?? []) as Array<FieldDescribe & { nameField?: boolean }>;
+  const nameField = fields.find((field) => field.nameField);
+  const others = fields
+    .filter((field) => !field.nameField && field.updateable && !AUDIT_FIELDS.includes(field.name))
+    .slice(0, 3);
+  const items = [...(nameField ? [nameField] : []), ...others].map((field, index) =>
+    layoutItem(field, index + 1, false),
+  );
+  const infos = (describe.recordTypeInfos ?? []) as RecordTypeInfo[];
+  sendJson(api.res, 200, {
+    compactLayouts: [
+      {
+        actions: [],
+        fieldItems: items,
+        id: null,
+        imageItems: [],
+        label: 'System Default',
+        name: 'SYSTEM',
+        objectType: definition.name,
+      },
+    ],
+    defaultCompactLayoutId: null,
+    recordTypeCompactLayoutMappings: infos.map((info) => ({
+      available: info.available,
+      compactLayoutId: null,
+      compactLayoutName: 'SYSTEM',
+      recordTypeId: info.recordTypeId,
+      recordTypeName: info.name,
+      urls: {
+        compactLayout: `/services/data/v${api.version}/sobjects/${definition.name}/describe/compactLayouts/${info.recordTypeId}`,
+      },
+    })),
+  });
+}
+
+/** `GET sobjects/{T}/describe/approvalLayouts`: the emulator has no approval processes, so the list is empty. */
+export function handleApprovalLayouts(api: ApiRequest, objectName: string): void {
+  requireObject(api.ctx.org, objectName);
+  sendJson(api.res, 200, { approvalLayouts: [] });
+}

@@ -2,6 +2,8 @@ import { randomWord } from '../auth/tokens.js';
 import type { FieldDefinition, Org, QueryResult } from '../contract.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
+import { handleExplain } from './listviews.js';
+import { noteViewed } from './ui.js';
 
 interface Cursor {
   records: Array<Record<string, unknown>>;
@@ -68,6 +70,11 @@ function page(
 
 /** `GET query?q=` and `GET queryAll?q=` (and `columns=true` for column metadata). */
 export function handleQuery(api: ApiRequest, kind: 'query' | 'queryAll'): void {
+  const explain = api.query.get('explain');
+  if (explain !== null && explain.trim() !== '') {
+    handleExplain(api, explain);
+    return;
+  }
   const soql = api.query.get('q');
   if (soql === null || soql.trim() === '') {
     throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
@@ -81,6 +88,8 @@ export function handleQuery(api: ApiRequest, kind: 'query' | 'queryAll'): void {
     sendJson(api.res, 200, { totalSize: result.totalSize, done: true, records: [] });
     return;
   }
+  // FOR VIEW / FOR REFERENCE mark the rows as recently viewed (the `recent` resource).
+  if (/\bfor\s+(?:view|reference)\s*$/i.test(soql)) noteViewed(api, result.records);
   page(api, kind, undefined, result.records, result.totalSize, 0, pageSizeOf(api));
 }
 

@@ -1,6 +1,7 @@
 import type { DmlOperation, DmlResult, ObjectDefinition, Org, OrgRecord } from '../contract.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, readJson, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
+import { noteViewed, recentItems } from './ui.js';
 
 /** The object definition of a path segment, or 404 NOT_FOUND like Salesforce. */
 export function requireObject(org: Org, name: string): ObjectDefinition {
@@ -125,7 +126,10 @@ export function handleObjectInfo(api: ApiRequest, objectName: string): void {
   const definition = requireObject(api.ctx.org, objectName);
   const global = api.ctx.org.describeGlobal() as { sobjects?: Array<Record<string, unknown>> };
   const objectDescribe = global.sobjects?.find((o) => String(o.name).toLowerCase() === definition.name.toLowerCase());
-  sendJson(api.res, 200, { objectDescribe: objectDescribe ?? { name: definition.name }, recentItems: [] });
+  sendJson(api.res, 200, {
+    objectDescribe: objectDescribe ?? { name: definition.name },
+    recentItems: recentItems(api, 25, definition.name),
+  });
 }
 
 /** `POST sobjects/{T}`. */
@@ -145,6 +149,7 @@ export function handleRetrieve(api: ApiRequest, objectName: string, id: string):
   const record = existing(api, definition, id);
   const found = readRecord(api, definition, `Id = '${record.Id}'`, api.query.get('fields'));
   if (!found) throw notFound();
+  noteViewed(api, [found]);
   sendJson(api.res, 200, found);
 }
 

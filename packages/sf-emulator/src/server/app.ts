@@ -11,7 +11,14 @@ import type { Session } from '../auth/tokens.js';
 import { asyncError } from '../bulk/v1.js';
 import { handleComposite, handleCompositeBatch } from '../rest/composite.js';
 import { handleCompositeTree } from '../rest/composite-tree.js';
-import { handleLayouts, handleRecordTypeLayout } from '../rest/layouts.js';
+import {
+  handleApprovalLayouts,
+  handleCompactLayouts,
+  handleLayouts,
+  handleNamedLayout,
+  handleRecordTypeLayout,
+} from '../rest/layouts.js';
+import { handleListView, handleListViewDescribe, handleListViewResults, handleListViews } from '../rest/listviews.js';
 import {
   handleDescribe,
   handleDescribeGlobal,
@@ -37,6 +44,7 @@ import {
   handleUpdate,
   handleUpsert,
 } from '../rest/sobjects.js';
+import { handleRecent, handleTabs, handleTheme } from '../rest/ui.js';
 import { handleAdmin } from './admin.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { ApiError, sendError, sendJson } from './http.js';
@@ -228,6 +236,13 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
       if (n !== 1) throw notFound();
       if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
       return handleSearch(api);
+    case 'recent':
+    case 'tabs':
+    case 'theme':
+      if (n !== 1) throw notFound();
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+      if (head === 'recent') return handleRecent(api);
+      return head === 'tabs' ? handleTabs(api) : handleTheme(api);
     case 'limits':
       if (n !== 1) throw notFound();
       if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
@@ -304,9 +319,23 @@ async function routeSobjects(api: ApiRequest, method: string, s: string[]): Prom
   }
   // `describe/...` before `{field}/{value}`: an upsert by an external id field named "describe" cannot exist.
   if (second === 'describe' && n >= 4) {
-    if (third !== 'layouts' || n > 5) throw notFound();
     if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
-    return n === 4 ? handleLayouts(api, objectName) : handleRecordTypeLayout(api, objectName, fourth as string);
+    if (third === 'layouts' && n <= 5) {
+      return n === 4 ? handleLayouts(api, objectName) : handleRecordTypeLayout(api, objectName, fourth as string);
+    }
+    if (third === 'namedLayouts' && n === 5) return handleNamedLayout(api, objectName, fourth as string);
+    if (third === 'compactLayouts' && n === 4) return handleCompactLayouts(api, objectName);
+    if (third === 'approvalLayouts' && n === 4) return handleApprovalLayouts(api, objectName);
+    throw notFound();
+  }
+  // `listviews/...` likewise: list views (before `{field}/{value}` and `{id}`).
+  if (second === 'listviews' && n <= 5) {
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET', 'HEAD']);
+    if (n === 3) return handleListViews(api, objectName);
+    if (n === 4) return handleListView(api, objectName, third as string);
+    if (fourth === 'describe') return handleListViewDescribe(api, objectName, third as string);
+    if (fourth === 'results') return handleListViewResults(api, objectName, third as string);
+    throw notFound();
   }
   if (n === 3) {
     const id = second as string;

@@ -6,6 +6,7 @@ import type { BulkV1Store } from '../bulk/v1.js';
 import type { FaultController } from '../faults.js';
 import type { EmulatedOrg } from '../org/org.js';
 import type { QueryCursors } from '../rest/query.js';
+import type { RecentlyViewed } from '../rest/ui.js';
 
 /** Options of the HTTP layer after defaults. */
 export interface ServerSettings {
@@ -42,6 +43,8 @@ export interface EmulatorContext {
   bulkV1: BulkV1Store;
   /** API requests counted against the daily limit. */
   apiRequests: number;
+  /** Recently viewed records per user (`recent`, `sobjects/{T}` recentItems); made on first use. */
+  recent?: RecentlyViewed;
 }
 
 /** One authenticated API request. */
