@@ -3,7 +3,7 @@ import type { OrgRecord } from '../contract.js';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
-import { DELIMITERS, formatCsvValue, quote } from './csv.js';
+import { CsvByteWriter, DELIMITERS, formatCsvValue, quote } from './csv.js';
 import { makeId, sfDate } from './jobs.js';
 
 type QueryState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -23,16 +23,16 @@ interface QueryJob {
   result?: BulkQueryRows;
   /** Rows of a default-sized page (no maxRecords), estimated from the first rows' CSV size. */
   defaultPage?: number;
-  /** The job's compiled CSV line writer (made at the first results request). */
-  line?: (record: OrgRecord) => string;
+  /** The job's compiled CSV row writer (made at the first results request). */
+  writeRow?: RowWriter;
   errorMessage?: string;
   processingTime: number;
 }
 
 /** About the CSV size of a default page (no `maxRecords`): large, like Salesforce's (which also caps pages by size). */
 const DEFAULT_PAGE_BYTES = 100 * 1024 * 1024;
-/** Response body pieces are written at about this size. */
-const WRITE_CHUNK_CHARS = 256 * 1024;
+/** Response body pieces are written in buffers of this size. */
+const WRITE_CHUNK_BYTES = 256 * 1024;
 
 /** A column's CSV writer: always quoted, datetimes with `Z`, nulls empty. */
 function cellWriter(type: string): (value: unknown) => string {
@@ -58,12 +58,16 @@ function delimiterName(delimiter: string): string {
   return 'COMMA';
 }
 
+/** Writes one record's CSV line (line ending included) into a {@link CsvByteWriter}. */
+export type RowWriter = (record: OrgRecord, out: CsvByteWriter) => void;
+
 /**
- * Compiles the CSV line of a record for a job's columns into one function (a results page of a million rows calls
- * it a million times: no per-cell closure calls or loops). A plain field of the queried object is read inline and
- * written by its type; parent paths and formulas go through the engine's column reader and the generic writer.
+ * Compiles the CSV line of a record for a job's columns into one function that writes bytes (a results page of a
+ * million rows calls it a million times: no per-cell closure calls or loops, no string per line). A plain field of
+ * the queried object is read inline and written by its type; parent paths and formulas go through the engine's
+ * column reader and the string writer of their type.
  */
-function lineWriter(result: BulkQueryRows, delimiter: string): (record: OrgRecord) => string {
+export function rowWriter(result: BulkQueryRows, delimiter: string): RowWriter {
   const parts: string[] = [];
   const plain = new Set([
     'string',
@@ -78,33 +82,42 @@ function lineWriter(result: BulkQueryRows, delimiter: string): (record: OrgRecor
     'date',
     'time',
   ]);
+  const separator = delimiter.charCodeAt(0);
   result.columns.forEach((_column, index) => {
     const type = result.types[index]!;
     const direct = result.direct[index];
-    const read = direct === undefined ? `cells[${index}](r)` : `r[${JSON.stringify(direct)}]`;
-    let code: string;
-    if (direct !== undefined && plain.has(type)) {
-      code = `((v = ${read}) == null ? '""' : typeof v === 'string' && v.indexOf('"') === -1 ? '"' + v + '"' : generic(v))`;
-    } else if (direct !== undefined && type === 'datetime') {
-      code = `((v = ${read}) == null ? '""' : typeof v === 'string' && v.length === 28 && v.endsWith('+0000') ? '"' + v.slice(0, 23) + 'Z"' : dateTime(v))`;
-    } else if (
-      direct !== undefined &&
-      (type === 'boolean' || type === 'int' || type === 'double' || type === 'currency' || type === 'percent')
-    ) {
-      code = `((v = ${read}) == null ? '""' : typeof v === 'number' || typeof v === 'boolean' ? '"' + v + '"' : generic(v))`;
-    } else {
-      code = `writers[${index}](${read})`;
+    if (index > 0) parts.push(`w.byte(${separator});`);
+    if (direct === undefined) {
+      parts.push(`w.text(writers[${index}](cells[${index}](r)));`);
+      return;
     }
-    parts.push(code);
+    const read = `v = r[${JSON.stringify(direct)}];`;
+    if (plain.has(type)) {
+      parts.push(`${read} if (v == null) w.empty(); else if (typeof v === 'string') w.quoted(v); else w.value(v);`);
+    } else if (type === 'datetime') {
+      parts.push(
+        `${read} if (v == null) w.empty(); else if (typeof v !== 'string' || !w.dateTime(v)) w.text(dateTime(v));`,
+      );
+    } else if (type === 'boolean' || type === 'int' || type === 'double' || type === 'currency' || type === 'percent') {
+      parts.push(
+        `${read} if (v == null) w.empty(); else if (typeof v === 'number' || typeof v === 'boolean') w.scalar(v); else w.value(v);`,
+      );
+    } else {
+      parts.push(`w.text(writers[${index}](${read.slice(4, -1)}));`);
+    }
   });
-  const body = `let v; return ${parts.join(` + ${JSON.stringify(delimiter)} + `)};`;
-  const make = new Function('cells', 'writers', 'generic', 'dateTime', `return (r) => { ${body} };`) as (
+  if (parts.length === 0) parts.push('w.empty();');
+  const make = new Function(
+    'cells',
+    'writers',
+    'dateTime',
+    `return (r, w) => { let v; ${parts.join(' ')} w.eol(); };`,
+  ) as (
     cells: BulkQueryRows['cells'],
     writers: Array<(value: unknown) => string>,
-    generic: (value: unknown) => string,
     dateTime: (value: unknown) => string,
-  ) => (record: OrgRecord) => string;
-  return make(result.cells, result.types.map(cellWriter), cellWriter('string'), cellWriter('datetime'));
+  ) => RowWriter;
+  return make(result.cells, result.types.map(cellWriter), cellWriter('datetime'));
 }
 
 /** The Bulk API 2.0 query jobs of the emulator. */
@@ -258,9 +271,8 @@ export class QueryJobStore {
     }
     const { rows, columns } = job.result;
     const d = job.columnDelimiter;
-    const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-    job.line ??= lineWriter(job.result, d);
-    const line = job.line;
+    job.writeRow ??= rowWriter(job.result, d);
+    const writeRow = job.writeRow;
     const maxRecords = Number(api.query.get('maxRecords') ?? '');
     let size: number;
     if (Number.isInteger(maxRecords) && maxRecords > 0) size = maxRecords;
@@ -268,9 +280,10 @@ export class QueryJobStore {
     else {
       if (job.defaultPage === undefined) {
         const sample = Math.min(rows.length, 1000);
-        let chars = 0;
-        for (let i = 0; i < sample; i++) chars += line(rows[i]!).length + eol.length;
-        job.defaultPage = sample === 0 ? 1 : Math.max(1, Math.floor(DEFAULT_PAGE_BYTES / Math.max(1, chars / sample)));
+        const scratch = new CsvByteWriter(job.lineEnding);
+        for (let i = 0; i < sample; i++) writeRow(rows[i]!, scratch);
+        const bytes = scratch.size();
+        job.defaultPage = sample === 0 ? 1 : Math.max(1, Math.floor(DEFAULT_PAGE_BYTES / Math.max(1, bytes / sample)));
       }
       size = job.defaultPage;
     }
@@ -282,13 +295,18 @@ export class QueryJobStore {
       'Sforce-Locator': next,
       'Sforce-NumberOfRecords': String(Math.max(0, end - offset)),
     });
-    let chunk = columns.map(quote).join(d) + eol;
+    // The page is encoded into buffers as it goes; each full buffer is sent at once (back-pressure honoured), so a
+    // page costs the same per row whatever its size or position.
+    const out = new CsvByteWriter(job.lineEnding, WRITE_CHUNK_BYTES);
+    out.text(columns.map(quote).join(d));
+    out.eol();
     for (let i = offset; i < end; i++) {
-      chunk += line(rows[i]!) + eol;
-      if (chunk.length >= WRITE_CHUNK_CHARS) {
+      writeRow(rows[i]!, out);
+      if (out.ready.length > 0) {
         if (res.destroyed) return;
-        const more = res.write(chunk);
-        chunk = '';
+        let more = true;
+        for (const buffer of out.ready) more = res.write(buffer);
+        out.ready.length = 0;
         if (!more)
           await new Promise<void>((resolve) => {
             const done = () => {
@@ -301,6 +319,8 @@ export class QueryJobStore {
           });
       }
     }
-    res.end(chunk);
+    out.flush();
+    for (const buffer of out.ready) res.write(buffer);
+    res.end();
   }
 }
