@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SnowflakeEmulatorError, SnowflakeSqlError } from './errors.js';
 import { sqlIdent, sqlString } from './sql/tokens.js';
+import { DIVISOR_MACRO } from './sql/translate.js';
 
 /** Where the engine keeps its data. */
 export interface EngineOptions {
@@ -106,6 +107,10 @@ export class Engine {
   async connect(): Promise<DuckDBConnection> {
     const connection = await this.instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
+    // Snowflake raises 100051 on a division by zero (DuckDB gives Infinity or NULL); see translate.ts.
+    await connection.run(
+      `CREATE TEMP MACRO ${DIVISOR_MACRO}(x) AS CASE WHEN x = 0 THEN error('Division by zero') ELSE x END`,
+    );
     return connection;
   }
 

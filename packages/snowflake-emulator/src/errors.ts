@@ -115,6 +115,9 @@ export function fromDuckDbError(error: unknown, sql: string): SnowflakeSqlError 
         cause: error,
       },
     );
+  if (/Division by zero/.test(message)) {
+    return new SnowflakeSqlError('Division by zero', { sfCode: '100051', sqlState: '22012', cause: error });
+  }
   match = /Parser Error: syntax error at or near "([^"]*)"/.exec(message);
   if (match) {
     const near = match[1] as string;

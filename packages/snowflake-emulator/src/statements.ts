@@ -532,14 +532,14 @@ async function query(
   return { kind: 'result', statementTypeId: STATEMENT_TYPE.select, result };
 }
 
-/** Words that may follow the one table of a simple `SELECT ... FROM t` (or its alias). */
-const AFTER_SINGLE_TABLE = new Set(['WHERE', 'ORDER', 'LIMIT', 'GROUP', 'QUALIFY', 'HAVING', 'OFFSET', 'FETCH']);
+/** Words that end the FROM clause of a SELECT. */
+const AFTER_FROM = new Set(['WHERE', 'GROUP', 'ORDER', 'LIMIT', 'QUALIFY', 'HAVING', 'WINDOW', 'OFFSET', 'FETCH']);
 
 /**
- * The one table a `SELECT ... FROM <table> [alias] [WHERE ...]` reads (no join, no set operation, no
- * subquery in FROM), or undefined.
+ * The tables a `SELECT ... FROM a [JOIN b ...] [, c]` reads (name parts), or undefined when the query is
+ * not one SELECT over plain tables (set operations, subqueries, table functions or VALUES in FROM).
  */
-function singleTable(tokens: Token[]): string[] | undefined {
+function queryTables(tokens: Token[]): string[][] | undefined {
   if (!isWord(tokens[0], 'SELECT')) return undefined;
   let depth = 0;
   let from = -1;
@@ -547,23 +547,31 @@ function singleTable(tokens: Token[]): string[] | undefined {
     const t = tokens[k] as Token;
     if (isOp(t, '(')) depth++;
     else if (isOp(t, ')')) depth--;
-    else if (depth === 0 && isWord(t, 'UNION', 'EXCEPT', 'INTERSECT', 'MINUS', 'JOIN', 'LATERAL')) return undefined;
-    else if (depth === 0 && isOp(t, ',') && from >= 0) return undefined;
-    else if (depth === 0 && isWord(t, 'FROM')) {
-      if (from >= 0) return undefined;
-      from = k;
-    }
+    else if (depth === 0 && isWord(t, 'UNION', 'EXCEPT', 'INTERSECT', 'MINUS', 'LATERAL')) return undefined;
+    else if (depth === 0 && isWord(t, 'FROM') && from < 0) from = k;
   }
-  const first = tokens[from + 1];
-  if (from < 0 || !first || (first.kind !== 'word' && first.kind !== 'quoted')) return undefined;
-  const name = readName(tokens, from + 1);
-  let i = name.next;
-  if (isWord(tokens[i], 'AS')) i++;
-  const alias = tokens[i];
-  if (alias && (alias.kind === 'word' || alias.kind === 'quoted') && !AFTER_SINGLE_TABLE.has(alias.value)) i++;
-  const after = tokens[i];
-  if (after && !(after.kind === 'word' && AFTER_SINGLE_TABLE.has(after.value)) && !isOp(after, ';')) return undefined;
-  return name.parts;
+  if (from < 0) return undefined;
+  const tables: string[][] = [];
+  let expectTable = true;
+  depth = 0;
+  for (let k = from + 1; k < tokens.length; k++) {
+    const t = tokens[k] as Token;
+    if (depth === 0 && t.kind === 'word' && AFTER_FROM.has(t.value)) break;
+    if (expectTable && depth === 0) {
+      if (t.kind !== 'word' && t.kind !== 'quoted') return undefined;
+      if (isWord(t, 'VALUES', 'TABLE')) return undefined;
+      const name = readName(tokens, k);
+      if (isOp(tokens[name.next], '(')) return undefined;
+      tables.push(name.parts);
+      k = name.next - 1;
+      expectTable = false;
+      continue;
+    }
+    if (isOp(t, '(')) depth++;
+    else if (isOp(t, ')')) depth--;
+    else if (depth === 0 && (isWord(t, 'JOIN') || isOp(t, ','))) expectTable = true;
+  }
+  return tables.length > 0 ? tables : undefined;
 }
 
 /** The result `type` of the driver's rowtype for each declared kind (see `declaredOf`). */
@@ -575,32 +583,57 @@ const ROWTYPE_OF_DECLARED: Record<string, string> = {
 };
 
 /**
- * Gives the result columns of a simple one-table SELECT the length / precision the table's columns were
- * declared with, as Snowflake's rowtype does (`VARCHAR(18)` -> length 18, `TIMESTAMP_NTZ(3)` -> scale 3).
- * A result column is taken as the table's column when its name and kind match it: an expression aliased to
- * a column's name (`SELECT UPPER(id) AS id`) is reported with that column's declaration too, as Snowflake
- * does for most functions that keep a text's length; other queries keep DuckDB's types (16777216, 9).
+ * The declared types (`VARCHAR(18)`, `TIMESTAMP_NTZ(3)`) of the columns a query reads, by column name, as
+ * Snowflake carries them into a result: a name that only one of the query's tables has, or that all of them
+ * declare alike. Undefined when the query is not a SELECT over plain tables.
+ */
+async function declaredOfQuery(session: Session, tokens: Token[]): Promise<Map<string, string> | undefined> {
+  const tables = queryTables(tokens);
+  if (!tables || !session.database) return undefined;
+  const found = new Map<string, Set<string>>();
+  for (const parts of tables) {
+    let q: { database: string; schema: string; name: string };
+    try {
+      q = qualify(parts, session.database, session.schema);
+    } catch {
+      return undefined;
+    }
+    const temp = parts.length === 1 && !isShadow(session, q.name);
+    const rows = (
+      await session.connection.runAndReadAll(
+        `SELECT column_name, data_type, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${temp ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY database_name = 'temp' DESC`,
+      )
+    ).getRows();
+    const seen = new Set<string>();
+    for (const [column, type, comment] of rows) {
+      const name = String(column);
+      if (seen.has(name)) continue; // a temporary table hides the permanent one of its name
+      seen.add(name);
+      const set = found.get(name) ?? new Set<string>();
+      set.add(declaredOf(String(type), comment) ?? `undeclared ${String(type)}`);
+      found.set(name, set);
+    }
+  }
+  const declared = new Map<string, string>();
+  for (const [name, set] of found) {
+    const only = set.size === 1 ? [...set][0] : undefined;
+    if (only && !only.startsWith('undeclared ')) declared.set(name, only);
+  }
+  return declared;
+}
+
+/**
+ * Gives the result columns of a SELECT over plain tables (one, or several joined) the length / precision
+ * their columns were declared with, as Snowflake's rowtype does (`VARCHAR(18)` -> length 18,
+ * `TIMESTAMP_NTZ(3)` -> scale 3). A result column is taken as a table's column when its name and kind match
+ * it: an expression aliased to a column's name (`SELECT UPPER(id) AS id`) is reported with that column's
+ * declaration too, as Snowflake does for most functions that keep a text's length; other queries keep
+ * DuckDB's types (16777216, 9).
  */
 async function applyDeclaredTypes(session: Session, tokens: Token[], rowtype: RowType[]): Promise<void> {
   if (!rowtype.some((c) => Object.values(ROWTYPE_OF_DECLARED).includes(c.type))) return;
-  const parts = singleTable(tokens);
-  if (!parts || !session.database) return;
-  let q: { database: string; schema: string; name: string };
-  try {
-    q = qualify(parts, session.database, session.schema);
-  } catch {
-    return;
-  }
-  const rows = (
-    await session.connection.runAndReadAll(
-      `SELECT column_name, data_type, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${parts.length === 1 ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} AND starts_with(comment, ${sqlString(DECLARED_PREFIX)}) ORDER BY database_name = 'temp' DESC`,
-    )
-  ).getRows();
-  const declared = new Map<string, string>();
-  for (const [column, type, comment] of rows) {
-    const d = declaredOf(String(type), comment);
-    if (d && !declared.has(String(column))) declared.set(String(column), d);
-  }
+  const declared = await declaredOfQuery(session, tokens);
+  if (!declared) return;
   for (const meta of rowtype) {
     const d = declared.get(meta.name);
     const match = d ? /^([A-Z_]+)\((\d+)\)$/.exec(d) : null;
@@ -1050,6 +1083,16 @@ async function createTable(
   } else if (isWord(tokens[i], 'AS') || isWord(tokens[i], 'CLUSTER', 'COMMENT', 'COPY')) {
     while (i < tokens.length && !isWord(tokens[i], 'AS')) i++;
     sql = `${head} AS ${translateTokens(tokens, ctx, i + 1)}`;
+    // The new columns keep the declared types of the columns they come from, as in Snowflake.
+    const fromQuery = await declaredOfQuery(session, tokens.slice(i + 1));
+    if (fromQuery) {
+      const query = translateTokens(tokens, ctx, i + 1);
+      const described = await runDuck(query, () => session.connection.runAndReadAll(`DESCRIBE ${query}`));
+      for (const [column, type] of described.getRows()) {
+        const d = fromQuery.get(String(column));
+        if (d && declaredOf(String(type), declaredComment(d))) declared.push({ column: String(column), declared: d });
+      }
+    }
   } else {
     throw SnowflakeSqlError.syntax(`unexpected '${tokens[i]?.text ?? '<EOF>'}'`, '', 0);
   }

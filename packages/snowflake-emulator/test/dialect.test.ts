@@ -352,6 +352,21 @@ describe('functions and expressions', () => {
     }
   });
 
+  it('raises 100051 on a division by zero, as Snowflake (not Infinity)', async () => {
+    for (const sql of ['select 1 / 0', 'select 10 / (2 - 2)', 'select 1.5 / -0.0', "select 3 / '0'::int + 1"]) {
+      const error = await h.error(sql);
+      expect([sql, error.code, error.message]).toEqual([sql, '100051', 'Division by zero']);
+    }
+    await h.rows('create table divs (a int, b int)');
+    await h.rows('insert into divs values (6, 3), (1, 0)');
+    expect((await h.error('select a / b as q from divs')).code).toBe('100051');
+    expect(await h.rows('select a / b * 2 as q, div0(a, b) as z from divs where b <> 0')).toEqual([{ Q: 4, Z: 2 }]);
+    expect(await h.rows('select iff(b = 0, null, a / nullif(b, 0)) as q from divs order by a')).toEqual([
+      { Q: null },
+      { Q: 2 },
+    ]);
+  });
+
   it('rejects several statements in one request unless MULTI_STATEMENT_COUNT says so', async () => {
     const error = await h.error('select 1; select 2');
     expect(error.code).toBe('000008');
@@ -442,9 +457,39 @@ describe('declared column types', () => {
     ]);
     expect(rows[0]?.AT).toEqual(new Date('2024-01-02T03:04:05.678Z'));
     expect(rows[0]?.ID).toBe('001000000000001AAA');
-    // A join is not traced back to its tables: DuckDB's types, as before.
-    const joined = await h.statement('select a.at from declared_rows a join declared_rows b on a.id = b.id');
-    expect(joined.statement.getColumns()?.[0]?.getScale()).toBe(9);
+  });
+
+  it('reports declared types through joins and CREATE TABLE AS SELECT, where the column is unambiguous', async () => {
+    await h.rows('create table orders_d (id varchar(18), placed timestamp_ntz(3), note varchar(5))');
+    await h.rows('create table lines_d (order_id varchar(18), shipped timestamp_ltz(6), note varchar(9))');
+    await h.rows("insert into orders_d values ('o1', '2024-01-02 03:04:05.678', 'a')");
+    await h.rows("insert into lines_d values ('o1', '2024-01-03 00:00:00', 'b')");
+    const joined = await h.statement(
+      'select o.placed, l.shipped, o.note from orders_d o join lines_d l on l.order_id = o.id',
+    );
+    expect((joined.statement.getColumns() ?? []).map((c) => [c.getName(), c.getScale()])).toEqual([
+      ['PLACED', 3],
+      ['SHIPPED', 6],
+      ['NOTE', null],
+    ]);
+    const comma = await h.statement('select placed from orders_d, lines_d where order_id = id');
+    expect(comma.statement.getColumns()?.[0]?.getScale()).toBe(3);
+    // A derived value is not a column: DuckDB's precision (9), as before.
+    const computed = await h.statement('select dateadd(day, 1, placed) as later from orders_d');
+    expect(computed.statement.getColumns()?.[0]?.getScale()).toBe(9);
+
+    await h.rows(
+      'create table shipped_d as select o.id, o.placed, l.shipped, o.note from orders_d o join lines_d l on l.order_id = o.id',
+    );
+    expect(await described(h, 'shipped_d')).toEqual({
+      ID: 'VARCHAR(18)',
+      PLACED: 'TIMESTAMP_NTZ(3)',
+      SHIPPED: 'TIMESTAMP_LTZ(6)',
+      // Both tables have a NOTE, declared differently: not traced (Snowflake would say VARCHAR(5)).
+      NOTE: 'VARCHAR(16777216)',
+    });
+    await h.rows("create table upper_d as select upper(note) as shout, 'x' as lit from orders_d");
+    expect(await described(h, 'upper_d')).toEqual({ SHOUT: 'VARCHAR(16777216)', LIT: 'VARCHAR(16777216)' });
   });
 
   it('keeps declared types through LIKE, CLONE, OR REPLACE, ADD/RENAME/DROP/ALTER COLUMN, a transaction and DROP', async () => {

@@ -277,6 +277,16 @@ export function translateTokens(tokens: Token[], ctx: TranslateContext, from = 0
           continue;
         }
         if (op === '$') throw SnowflakeSqlError.unsupported('positional stage columns ($1)');
+        if (op === '/') {
+          // Snowflake raises 100051 where DuckDB gives Infinity or NULL: the divisor goes through a macro
+          // of each session's connection that raises DuckDB's error (mapped to 100051) on zero.
+          const end = operandEnd(tokens, i + 1, to);
+          if (end > i + 1) {
+            pieces.push({ text: '/' }, { text: `${DIVISOR_MACRO}(${tr(i + 1, end)})`, operand: true });
+            i = end;
+            continue;
+          }
+        }
         if (op === '(') pieces.push({ text: '(' });
         else if (op === ')' || op === ']') pieces.push({ text: op, operand: true });
         else pieces.push({ text: op });
@@ -411,6 +421,46 @@ function valuesTable(
     operand: true,
   });
   return i;
+}
+
+/** The macro a divisor is wrapped in (created on every session connection, see Engine.connect). */
+export const DIVISOR_MACRO = '__KICKSAW_DIVISOR';
+
+/**
+ * End (exclusive) of the operand that starts at `at`: unary signs, then a literal, bind, name chain, call,
+ * parenthesised expression or CASE ... END, then `::type`, `[...]` and `:path` suffixes. Returns `at` when no
+ * operand is recognised (the caller then leaves the SQL as it is).
+ */
+function operandEnd(tokens: Token[], at: number, to: number): number {
+  let i = at;
+  while (i < to && (isOp(tokens[i], '-') || isOp(tokens[i], '+'))) i++;
+  const first = tokens[i];
+  if (!first || i >= to) return at;
+  const named = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'quoted');
+  if (isOp(first, '(')) i = closingParen(tokens, i) + 1;
+  else if (isWord(first, 'CASE')) {
+    let depth = 0;
+    for (; i < to; i++) {
+      if (isWord(tokens[i], 'CASE')) depth++;
+      else if (isWord(tokens[i], 'END') && --depth === 0) break;
+    }
+    if (i >= to) return at;
+    i++;
+  } else if (first.kind === 'number' || first.kind === 'string' || first.kind === 'bind' || first.kind === 'raw') i++;
+  else if (named(first)) {
+    i++;
+    while (isOp(tokens[i], '.') && named(tokens[i + 1])) i += 2;
+    if (isOp(tokens[i], '(')) i = closingParen(tokens, i) + 1;
+  } else return at;
+  for (;;) {
+    if (isOp(tokens[i], '::') && i + 1 < to) i = parseType(tokens, i + 1).next;
+    else if (isOp(tokens[i], '[')) i = closingParen(tokens, i) + 1;
+    else if (isOp(tokens[i], ':') && named(tokens[i + 1])) {
+      i += 2;
+      while (isOp(tokens[i], '.') && named(tokens[i + 1])) i += 2;
+    } else break;
+  }
+  return i <= to ? i : at;
 }
 
 /** Words that may follow a table name and so are never its alias. */
