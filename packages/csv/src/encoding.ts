@@ -150,7 +150,7 @@ export function openFeed(first: Buffer, declared: CsvEncoding | undefined, sourc
   return { feed, bomLength: 0 };
 }
 
-function feedFor(encoding: string): Utf8Feed {
+export function feedFor(encoding: string): Utf8Feed {
   return encoding === 'utf-8' ? new Utf8Passthrough() : new DecodingFeed(encoding);
 }
 

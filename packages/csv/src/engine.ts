@@ -20,6 +20,8 @@ export interface EngineProblem {
   message: string;
   raw: string;
   line: number;
+  /** Offset (in UTF-8 bytes fed) where reading resumed after the broken line, when that is known already. */
+  end?: number;
 }
 
 /** Receives what the engine finds, synchronously, in input order. */
@@ -104,7 +106,8 @@ export class RecordEngine {
   #emptySeen = 0;
   #skipping = false;
 
-  constructor(delimiter: string, lineEndings: string[], maxRecordBytes: number, sink: EngineSink) {
+  constructor(delimiter: string, lineEndings: string[], maxRecordBytes: number, sink: EngineSink, firstLine = 1) {
+    this.#nextLine = firstLine;
     this.#delimiter = delimiter;
     this.#lineEndings = lineEndings;
     this.#lineChar = lineEndings.length === 1 && lineEndings[0] === '\r' ? '\r' : '\n';
@@ -130,6 +133,11 @@ export class RecordEngine {
     if (this.#skipping) return;
     this.#run(undefined, true);
     this.#chunks = [];
+  }
+
+  /** The physical line where the input after the last record (or problem) given to the sink starts. */
+  get nextLine(): number {
+    return this.#nextLine;
   }
 
   /** The raw text between two offsets given to {@link EngineSink.record}; only valid during that call. */
@@ -179,8 +187,10 @@ export class RecordEngine {
     let rawEnd = br === -1 ? tail.length : br;
     if (rawEnd > i && tail[rawEnd - 1] === CR) rawEnd--;
     const raw = clip(tail.toString('utf8', i, Math.min(rawEnd, i + RAW_LIMIT * 4)));
-    this.#sink.problem({ ...describe(error, this.#maxRecordBytes), raw, line });
     this.#nextLine = line + 1;
+    const problem: EngineProblem = { ...describe(error, this.#maxRecordBytes), raw, line };
+    if (br !== -1) problem.end = this.#recordEnd + br + 1;
+    this.#sink.problem(problem);
     this.#emptySeen = 0;
     this.#api = createApi(this.#delimiter, this.#lineEndings, this.#maxRecordBytes);
     if (br === -1) {

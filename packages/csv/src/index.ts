@@ -19,11 +19,13 @@ export {
 export {
   type CsvDelimiter,
   type CsvFormat,
+  type CsvPosition,
   type CsvProblem,
   type CsvProblemRow,
   type CsvReader,
   type CsvRecordRow,
   type CsvRow,
+  type CsvStart,
   type ReadCsvOptions,
   readCsv,
 } from './read.js';

@@ -1,6 +1,6 @@
 import { ConfigError, InputError } from '@kicksaw/core';
 import { type Batched, flatIterator } from './batches.js';
-import { type CsvEncoding, openFeed, SNIFF_BYTES } from './encoding.js';
+import { type CsvEncoding, feedFor, openFeed, SNIFF_BYTES, type Utf8Feed } from './encoding.js';
 import { clip, type EngineProblem, lineEndingsOf, RecordEngine } from './engine.js';
 import { bytesOf, type CsvSource } from './source.js';
 
@@ -33,6 +33,68 @@ export interface ReadCsvOptions {
   maxRecordBytes?: number;
   /** A name of the source for messages, e.g. `s3://bucket/key`. Defaults to the path when reading a file. */
   source?: string;
+  /**
+   * Give every row its {@link CsvRow.end | end}: the {@link CsvPosition} just past it, where a later read can
+   * {@link ReadCsvOptions.start | start}. Only for UTF-8 sources (the default, with or without a byte-order mark):
+   * rows of a file in another encoding carry no `end`, because their bytes are decoded before parsing. A problem
+   * row carries none either when reading skipped the rest of its line (a record over `maxRecordBytes`). Default
+   * `false` (the plain read path allocates nothing for positions).
+   */
+  offsets?: boolean;
+  /**
+   * Start reading mid-file, at a position an earlier read of the same file gave (a row's `end`), with that read's
+   * {@link CsvFormat}: no header line is read, rows are numbered and lines counted from the position on. A file path
+   * is opened at `position.offset`; a stream or iterable must begin there itself (an S3 `GetObject` with
+   * `Range: bytes=<offset>-`). Only for UTF-8 files (`format.encoding` `utf-8`).
+   *
+   * @example
+   * ```ts
+   * const reader = readCsv('contacts.csv', { offsets: true });
+   * const format = await reader.format();
+   * let resumeAt: CsvPosition | undefined;
+   * for await (const item of reader) {
+   *   resumeAt = item.end;
+   *   if (item.row === 1000) break;
+   * }
+   * // Later, maybe in another process: rows 1001 and on, with their row and line numbers.
+   * for await (const item of readCsv('contacts.csv', { start: { format, position: resumeAt! } })) console.log(item.row);
+   * ```
+   */
+  start?: CsvStart;
+}
+
+/**
+ * A point between two rows of a file, as {@link ReadCsvOptions.offsets} gives it and {@link ReadCsvOptions.start}
+ * takes it.
+ *
+ * @example
+ * ```ts
+ * // After the header line `a,b\n` and one row `1,2\n` of an LF file without a byte-order mark:
+ * const position: CsvPosition = { offset: 8, row: 1, line: 3 };
+ * ```
+ */
+export interface CsvPosition {
+  /** Bytes of the source before the point (a byte-order mark counts): the first byte a ranged read asks for. */
+  offset: number;
+  /** Data rows before the point: the next row read is `row + 1`. */
+  row: number;
+  /** The physical line the point is at (one past the last line at the end of a file without a final line break). */
+  line: number;
+}
+
+/**
+ * Where and how {@link ReadCsvOptions.start} resumes a file.
+ *
+ * @example
+ * ```ts
+ * const start: CsvStart = { format: await reader.format(), position: { offset: 8, row: 1, line: 3 } };
+ * ```
+ */
+export interface CsvStart {
+  /** The format an earlier read of the file found (`reader.format()`). */
+  format: CsvFormat;
+  /** Where to start: a row's `end` from that read. */
+  position: CsvPosition;
 }
 
 /**
@@ -60,6 +122,8 @@ export interface CsvRecordRow {
   /** 1-based physical line where the row starts (empty lines and newlines inside quoted fields count). */
   line: number;
   record: Record<string, string>;
+  /** The position just past the row (with {@link ReadCsvOptions.offsets}). */
+  end?: CsvPosition;
 }
 
 /** A row that could not be read; see {@link CsvProblem}. */
@@ -67,6 +131,8 @@ export interface CsvProblemRow {
   row: number;
   line: number;
   problem: CsvProblem;
+  /** The position just past the row (with {@link ReadCsvOptions.offsets}, when known). */
+  end?: CsvPosition;
 }
 
 /**
@@ -89,6 +155,11 @@ export interface CsvFormat {
   encoding: string;
   /** Physical line of the header. */
   line: number;
+  /**
+   * The line breaks that end a record, from the first one in the file: `['\n']`, `['\r\n', '\n']` (a CRLF file
+   * accepts a lone LF too) or `['\r']` (classic Mac).
+   */
+  lineBreaks: string[];
 }
 
 /**
@@ -252,15 +323,18 @@ class Reader implements CsvReader {
   }
 
   async #open(): Promise<State> {
-    const it = bytesOf(this.#source, this.#name);
+    const start = this.#options.start;
+    if (start !== undefined) checkStart(start);
+    const it = bytesOf(this.#source, this.#name, start?.position.offset);
     try {
-      return await this.#prologue(it);
+      return start === undefined ? await this.#prologue(it) : this.#resume(it, start);
     } catch (error) {
       await it.return?.();
       throw error;
     }
   }
 
+  /** Reads the start of the file: encoding, delimiter, line breaks, then the header line. */
   async #prologue(it: AsyncIterator<Buffer>): Promise<State> {
     const name = this.#name;
     const first: Buffer[] = [];
@@ -289,94 +363,18 @@ class Reader implements CsvReader {
         },
       );
     }
-
-    let header: { fields: string[]; line: number } | undefined;
-    let headerProblem: EngineProblem | undefined;
-    const state: State = {
-      format: { header: [], delimiter, encoding: feed.encoding, line: 1 },
-      it,
-      queue: [],
-      done,
-      push: () => {},
-      finish: () => {},
+    const format: CsvFormat = {
+      header: [],
+      delimiter,
+      encoding: feed.encoding,
+      line: 1,
+      lineBreaks: lineEndingsOf(text),
     };
-    let rows = 0;
-    let width = 0;
-    let names: string[] = [];
-    let sawNul = false;
-    let headerError: unknown;
-    const trim = this.#options.trim === true;
-    const maxField = this.#maxField;
-    const engine = new RecordEngine(delimiter, lineEndingsOf(text), this.#maxRecord, {
-      record: (fields, line, start, end) => {
-        if (fields.length === 1 && (fields[0] as string).trim() === '') return; // a blank line
-        if (header === undefined) {
-          if (headerProblem !== undefined) return;
-          header = { fields, line };
-          try {
-            names = checkHeader(fields, line, name);
-            width = names.length;
-          } catch (error) {
-            headerError = error;
-          }
-          return;
-        }
-        if (headerError !== undefined) return;
-        rows++;
-        if (fields.length !== width) {
-          const more = fields.length > width;
-          state.queue.push({
-            row: rows,
-            line,
-            problem: {
-              code: more ? 'CSV_TOO_MANY_FIELDS' : 'CSV_TOO_FEW_FIELDS',
-              message: `Row has ${fields.length} field(s) but the header has ${width} column(s)`,
-              raw: engine.raw(start, end),
-            },
-          });
-          return;
-        }
-        const record: Record<string, string> = {};
-        let problem: CsvProblem | undefined;
-        for (let i = 0; i < width; i++) {
-          const value = fields[i] as string;
-          if (value.length * 3 > maxField && Buffer.byteLength(value) > maxField) {
-            problem ??= {
-              code: 'CSV_FIELD_TOO_LARGE',
-              message: `Column "${names[i]}" holds ${Buffer.byteLength(value)} bytes, more than maxFieldBytes (${maxField})`,
-              raw: engine.raw(start, end),
-            };
-          }
-          record[names[i] as string] = trim ? value.trim() : value;
-        }
-        if (problem === undefined && feed.invalid)
-          problem = encodingProblem(fields, feed.encoding, () => engine.raw(start, end));
-        if (problem === undefined && sawNul) problem = nulProblem(fields, () => engine.raw(start, end));
-        state.queue.push(problem === undefined ? { row: rows, line, record } : { row: rows, line, problem });
-      },
-      problem: (problem) => {
-        if (header === undefined) {
-          headerProblem ??= problem;
-          return;
-        }
-        rows++;
-        const { line, ...rest } = problem;
-        state.queue.push({ row: rows, line, problem: rest });
-      },
-    });
-    const feedChecked = (bytes: Buffer): void => {
-      if (!sawNul && bytes.indexOf(0) !== -1) sawNul = true;
-      engine.feed(bytes);
-    };
-    state.push = (chunk) => feedChecked(feed.push(chunk));
-    state.finish = () => {
-      feedChecked(feed.end());
-      engine.end();
-    };
-
-    feedChecked(text);
+    const parse = this.#parser(it, done, feed, format, { offset: bomLength, row: 0, line: 1 }, undefined);
+    const { state } = parse;
+    parse.feedChecked(text);
     if (state.done) state.finish();
-    while (header === undefined && headerProblem === undefined && !state.done) {
+    while (parse.header() === undefined && parse.headerProblem() === undefined && !state.done) {
       const next = await it.next();
       if (next.done) {
         state.done = true;
@@ -385,6 +383,7 @@ class Reader implements CsvReader {
         state.push(next.value);
       }
     }
+    const headerProblem = parse.headerProblem();
     if (headerProblem !== undefined) {
       throw new InputError(
         `The header line cannot be read: ${headerProblem.message.replace(/; reading resumed.*$/, '')}`,
@@ -395,12 +394,167 @@ class Reader implements CsvReader {
         },
       );
     }
+    const header = parse.header();
     if (header === undefined) {
       throw new InputError('The file is empty: it has no header line', { code: 'CSV_EMPTY', source: name });
     }
-    if (headerError !== undefined) throw headerError;
-    state.format = { header: names, delimiter, encoding: feed.encoding, line: header.line };
+    state.format = { ...format, header, line: parse.headerLine() };
     return state;
+  }
+
+  /** Starts mid-file at a known position with a known format (see {@link ReadCsvOptions.start}). */
+  #resume(it: AsyncIterator<Buffer>, start: CsvStart): State {
+    const format = {
+      ...start.format,
+      header: start.format.header.slice(),
+      lineBreaks: start.format.lineBreaks.slice(),
+    };
+    return this.#parser(it, false, feedFor('utf-8'), format, start.position, format.header).state;
+  }
+
+  /**
+   * The record engine and what turns its records into rows. Without `header`, the first record read is the
+   * header line (checked, not a row). `at` is where the bytes fed begin: source offset, rows and line before it.
+   */
+  #parser(
+    it: AsyncIterator<Buffer>,
+    done: boolean,
+    feed: Utf8Feed,
+    format: CsvFormat,
+    at: CsvPosition,
+    header: string[] | undefined,
+  ) {
+    const name = this.#name;
+    let headerFields: { fields: string[]; line: number } | undefined =
+      header === undefined ? undefined : { fields: header, line: format.line };
+    let headerProblem: EngineProblem | undefined;
+    const state: State = {
+      format,
+      it,
+      queue: [],
+      done,
+      push: () => {},
+      finish: () => {},
+    };
+    let rows = at.row;
+    let names: string[] = header ?? [];
+    let width = names.length;
+    let sawNul = false;
+    let headerError: unknown;
+    const trim = this.#options.trim === true;
+    const maxField = this.#maxField;
+    // Engine offsets count the UTF-8 bytes fed; they are source offsets only when the source is UTF-8.
+    const positions = this.#options.offsets === true && feed.encoding === 'utf-8';
+    const base = at.offset;
+    const engine = new RecordEngine(
+      format.delimiter,
+      format.lineBreaks,
+      this.#maxRecord,
+      {
+        record: (fields, line, start, end) => {
+          if (fields.length === 1 && (fields[0] as string).trim() === '') return; // a blank line
+          if (headerFields === undefined) {
+            if (headerProblem !== undefined) return;
+            headerFields = { fields, line };
+            try {
+              names = checkHeader(fields, line, name);
+              width = names.length;
+            } catch (error) {
+              headerError = error;
+            }
+            return;
+          }
+          if (headerError !== undefined) return;
+          rows++;
+          let item: CsvRow;
+          if (fields.length !== width) {
+            const more = fields.length > width;
+            item = {
+              row: rows,
+              line,
+              problem: {
+                code: more ? 'CSV_TOO_MANY_FIELDS' : 'CSV_TOO_FEW_FIELDS',
+                message: `Row has ${fields.length} field(s) but the header has ${width} column(s)`,
+                raw: engine.raw(start, end),
+              },
+            };
+          } else {
+            const record: Record<string, string> = {};
+            let problem: CsvProblem | undefined;
+            for (let i = 0; i < width; i++) {
+              const value = fields[i] as string;
+              if (value.length * 3 > maxField && Buffer.byteLength(value) > maxField) {
+                problem ??= {
+                  code: 'CSV_FIELD_TOO_LARGE',
+                  message: `Column "${names[i]}" holds ${Buffer.byteLength(value)} bytes, more than maxFieldBytes (${maxField})`,
+                  raw: engine.raw(start, end),
+                };
+              }
+              record[names[i] as string] = trim ? value.trim() : value;
+            }
+            if (problem === undefined && feed.invalid)
+              problem = encodingProblem(fields, feed.encoding, () => engine.raw(start, end));
+            if (problem === undefined && sawNul) problem = nulProblem(fields, () => engine.raw(start, end));
+            item = problem === undefined ? { row: rows, line, record } : { row: rows, line, problem };
+          }
+          if (positions) item.end = { offset: base + end, row: rows, line: engine.nextLine };
+          state.queue.push(item);
+        },
+        problem: (problem) => {
+          if (headerFields === undefined) {
+            headerProblem ??= problem;
+            return;
+          }
+          rows++;
+          const { line, end, ...rest } = problem;
+          const item: CsvRow = { row: rows, line, problem: rest };
+          if (positions && end !== undefined) item.end = { offset: base + end, row: rows, line: engine.nextLine };
+          state.queue.push(item);
+        },
+      },
+      at.line,
+    );
+    const feedChecked = (bytes: Buffer): void => {
+      if (!sawNul && bytes.indexOf(0) !== -1) sawNul = true;
+      engine.feed(bytes);
+    };
+    state.push = (chunk) => feedChecked(feed.push(chunk));
+    state.finish = () => {
+      feedChecked(feed.end());
+      engine.end();
+    };
+    return {
+      state,
+      feedChecked,
+      /** The checked header names, once the header line was read; throws its `InputError` if it is bad. */
+      header: (): string[] | undefined => {
+        if (headerError !== undefined) throw headerError;
+        return headerFields === undefined ? undefined : names;
+      },
+      headerLine: (): number => headerFields?.line ?? format.line,
+      headerProblem: (): EngineProblem | undefined => headerProblem,
+    };
+  }
+}
+
+function checkStart(start: CsvStart): void {
+  const { format, position } = start;
+  const bad = (why: string) => new ConfigError(why, { setting: 'start' });
+  if (format?.encoding !== 'utf-8') {
+    throw bad(
+      `can resume only a UTF-8 file (offsets count source bytes), got encoding ${JSON.stringify(format?.encoding)}`,
+    );
+  }
+  if (!Array.isArray(format.header) || format.header.length === 0) throw bad('needs the header of the file');
+  if (!Array.isArray(format.lineBreaks) || format.lineBreaks.length === 0)
+    throw bad('needs the line breaks of the file (format.lineBreaks)');
+  for (const key of ['offset', 'row', 'line'] as const) {
+    const value = position?.[key];
+    if (!Number.isInteger(value) || (value as number) < (key === 'line' ? 1 : 0)) {
+      throw bad(
+        `position.${key} must be a whole number${key === 'line' ? ' of at least 1' : ' of at least 0'}, got ${String(value)}`,
+      );
+    }
   }
 }
 

@@ -8,9 +8,12 @@ export type CsvSource = string | Readable | AsyncIterable<Uint8Array | string>;
 /** Chunk size for reading files from disk. */
 const FILE_CHUNK_BYTES = 64 * 1024;
 
-/** Turns any {@link CsvSource} into an async iterator of Buffers (no copy for Buffers and Uint8Arrays). */
-export function bytesOf(source: CsvSource, name: string | undefined): AsyncIterator<Buffer> {
-  if (typeof source === 'string') return fileBytes(source, name ?? source);
+/**
+ * Turns any {@link CsvSource} into an async iterator of Buffers (no copy for Buffers and Uint8Arrays). A file is
+ * read from byte `start` on; a stream or iterable is taken to begin there already.
+ */
+export function bytesOf(source: CsvSource, name: string | undefined, start = 0): AsyncIterator<Buffer> {
+  if (typeof source === 'string') return fileBytes(source, name ?? source, start);
   if (source === null || typeof source !== 'object' || !(Symbol.asyncIterator in source)) {
     throw new InputError('readCsv needs a file path, a Node Readable stream or an async iterable of chunks', {
       code: 'CSV_BAD_SOURCE',
@@ -20,8 +23,8 @@ export function bytesOf(source: CsvSource, name: string | undefined): AsyncItera
   return toBuffers(source as AsyncIterable<unknown>, name)[Symbol.asyncIterator]();
 }
 
-async function* fileBytes(path: string, name: string): AsyncGenerator<Buffer> {
-  const stream = createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES });
+async function* fileBytes(path: string, name: string, start: number): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES, start });
   try {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (error) {

@@ -101,7 +101,13 @@ describe('readCsv: records, rows and lines', () => {
   it('header() and format() read the start without losing rows', async () => {
     const reader = readCsv(chunks('x|y\n1|2\n'));
     expect(await reader.header()).toEqual(['x', 'y']);
-    expect(await reader.format()).toEqual({ header: ['x', 'y'], delimiter: '|', encoding: 'utf-8', line: 1 });
+    expect(await reader.format()).toEqual({
+      header: ['x', 'y'],
+      delimiter: '|',
+      encoding: 'utf-8',
+      line: 1,
+      lineBreaks: ['\n'],
+    });
     expect(recordsOf(await collect(reader))).toEqual([{ x: '1', y: '2' }]);
     expect(() => reader[Symbol.asyncIterator]()).toThrow(/already iterated/);
   });

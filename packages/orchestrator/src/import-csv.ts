@@ -47,6 +47,7 @@ import { acquireLease, deleteLeases, type RunLease } from './lease.js';
 import { compileMapping, type ImportMapping } from './mapping.js';
 import type { ErrorReportSettings, Orchestrator, OrchestratorOptions, UploadedReport } from './orchestrator.js';
 import { RowSet } from './rows.js';
+import { POSITION_EVERY, type SavedPositions, SourcePositions } from './source-positions.js';
 
 /** Options of {@link importCsv}. */
 export interface ImportCsvOptions {
@@ -205,6 +206,8 @@ interface ParkedState {
   unsentReason: string | null;
   /** Set once every row is settled and the report is up: archive and record are what is left. */
   completing?: { summary: RunSummary; report: UploadedReport };
+  /** Where a later reading pass can start in the file (byte offsets), see {@link SourcePositions}. */
+  positions?: SavedPositions;
 }
 
 /** The state an older version parked (rows up to `after`, minus `resend`, were covered). */
@@ -230,6 +233,15 @@ interface Checkpoint {
   sequence: number;
   key: string;
   job: PendingJob;
+  /** Positions in the file read since the checkpoint before. */
+  positions?: SavedPositions | undefined;
+}
+
+/** A checkpoint's body in S3 (an older version wrote the bare {@link PendingJob}). */
+interface CheckpointBody {
+  version: 2;
+  job: PendingJob;
+  positions?: SavedPositions;
 }
 
 /** Where a run keeps its state. */
@@ -503,6 +515,8 @@ async function runLeased(
       });
     }
     const covered = state ? RowSet.fromBase64(state.covered) : new RowSet();
+    const positions = new SourcePositions(state?.positions);
+    for (const checkpoint of checkpoints) positions.merge(checkpoint.positions);
     let total = state?.total ?? null;
     const settledBefore = covered.size();
     let unsentReason: string | null = null;
@@ -529,6 +543,7 @@ async function runLeased(
         counter,
         lease,
         place,
+        positions,
       });
       jobs = [...jobs, ...pass.pending];
       if (pass.exhausted) total = pass.total;
@@ -536,7 +551,7 @@ async function runLeased(
       if (pass.sourceError === undefined) break;
       unsentReason = `the source stream broke: ${messageOf(pass.sourceError)}`;
       if (--attemptsLeft < 0) break;
-      logger.warn('the source stream broke: reading it again, skipping the rows already settled or sent', {
+      logger.warn('the source stream broke: reading it again from the last row settled or sent', {
         source: place.source,
         error: messageOf(pass.sourceError),
       });
@@ -579,6 +594,7 @@ async function runLeased(
     }
     return await parkRun(options, settings, orchestrator, {
       covered,
+      positions,
       total,
       jobs,
       generation,
@@ -712,24 +728,43 @@ async function sendRows(
   options: ImportCsvOptions,
   orchestrator: Orchestrator,
   covered: RowSet,
-  ctx: { generation: number; counter: { sequence: number }; lease: RunLease | undefined; place: RunPlace },
+  ctx: {
+    generation: number;
+    counter: { sequence: number };
+    lease: RunLease | undefined;
+    place: RunPlace;
+    positions: SourcePositions;
+  },
 ): Promise<Pass> {
   const logger = ctx.place.logger;
   const source = orchestrator.sourceUri;
-  const body = await orchestrator.openSource();
+  // Every row before `start` is covered: the pass begins there (a ranged GET) instead of at the top.
+  let start = ctx.positions.startFor(covered);
+  let body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
+  if (body === undefined) {
+    start = undefined;
+    body = await orchestrator.openSource();
+  } else if (start) {
+    logger.info('reading the source from where the rows not yet settled begin', {
+      source,
+      offset: start.position.offset,
+      afterRow: start.position.row,
+    });
+  }
   let sourceError: unknown;
   body.once('error', (error: unknown) => {
     sourceError = error;
   });
-  const reader = readCsv(body, { ...options.csv, source });
+  const reader = readCsv(body, { ...options.csv, source, offsets: true, ...(start ? { start } : {}) });
   // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
   const mapping = compileMapping(options.mapping);
+  if (!start) ctx.positions.setFormat(await reader.format());
   mapping.check(await reader.header(), source);
   const mapper = mapping.map;
   const externalIdField = options.externalIdField ?? '';
   const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
   let exhausted = false;
-  let seen = 0;
+  let seen = start?.position.row ?? 0;
   const rows = reader[Symbol.asyncIterator]();
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
     for (;;) {
@@ -740,6 +775,7 @@ async function sendRows(
       }
       const row = next.value;
       seen = Math.max(seen, row.row);
+      if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
       if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
       if ('problem' in row) {
         await orchestrator.logOutcome(problemOutcome(row));
@@ -792,11 +828,13 @@ async function sendRows(
       }
       ctx.counter.sequence += 1;
       const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
+      const positions = ctx.positions.takeUnsaved();
+      const checkpoint: CheckpointBody = { version: 2, job, ...(positions ? { positions } : {}) };
       await uploadObject({
         client,
         bucket,
         key: `${ctx.place.checkpointPrefix}${name}`,
-        body: JSON.stringify(job),
+        body: JSON.stringify(checkpoint),
         contentType: 'application/json',
       });
     },
@@ -870,6 +908,7 @@ async function parkRun(
   orchestrator: Orchestrator,
   park: {
     covered: RowSet;
+    positions: SourcePositions;
     total: number | null;
     jobs: PendingJob[];
     generation: number;
@@ -907,6 +946,8 @@ async function parkRun(
     startedAt: park.startedAt,
     unsentReason: park.unsentReason,
   };
+  const positions = park.positions.toJSON();
+  if (positions) state.positions = positions;
   await cacheJson(state, { client, bucket, key: place.stateKey });
   // The state now holds every job this invocation (and those it took over) sent.
   await deleteCheckpoints(client, bucket, place.checkpointPrefix, park.generation).catch(() => undefined);
@@ -985,8 +1026,9 @@ async function readCheckpoints(
     if (!match) continue;
     const generation = Number(match[1]);
     if (generation <= parkedBy) continue; // already in the parked state
-    const job = await readCachedJson<PendingJob>({ client, bucket, key });
-    found.push({ generation, sequence: Number(match[2]), key, job });
+    const body = await readCachedJson<PendingJob | CheckpointBody>({ client, bucket, key });
+    const { job, positions } = 'jobId' in body ? { job: body, positions: undefined } : body;
+    found.push({ generation, sequence: Number(match[2]), key, job, positions });
   }
   return found.sort((a, b) => a.generation - b.generation || a.sequence - b.sequence);
 }

@@ -62,6 +62,17 @@ export class RowSet {
     }
     return count;
   }
+  /** The smallest data row (1 or more) the set lacks. */
+  firstMissing(): number {
+    const bits = this.#bits;
+    for (let byte = 0; byte < bits.length; byte++) {
+      // Row 0 is never a data row: count it as present.
+      const b = (bits[byte] ?? 0) | (byte === 0 ? 1 : 0);
+      if (b === 0xff) continue;
+      for (let bit = 0; bit < 8; bit++) if ((b & (1 << bit)) === 0) return byte * 8 + bit;
+    }
+    return bits.length * 8;
+  }
   *values(): Generator<number> {
     for (let byte = 0; byte < this.#bits.length; byte++) {
       const bits = this.#bits[byte] ?? 0;

@@ -110,6 +110,8 @@ export interface CuttingProxy {
   endpoint: string;
   /** Responses broken off so far. */
   cuts(): number;
+  /** Every request forwarded: method, path and `Range` header. */
+  requests(): Array<{ method: string; path: string; range: string | undefined }>;
   stop(): Promise<void>;
 }
 
@@ -124,7 +126,9 @@ export async function startCuttingProxy(
   const { createServer, request } = await import('node:http');
   const to = new URL(target);
   let cuts = 0;
+  const seen: Array<{ method: string; path: string; range: string | undefined }> = [];
   const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', range: req.headers.range });
     const upstream = request(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
       (reply) => {
@@ -158,6 +162,71 @@ export async function startCuttingProxy(
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     cuts: () => cuts,
+    requests: () => seen.slice(),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** An HTTP proxy in front of the local org that answers some requests with an error of its own. */
+export interface RefusingProxy {
+  /** The instance URL to give jsforce. */
+  instanceUrl: string;
+  /** Requests refused so far. */
+  refused(): number;
+  /** Refuse (or stop refusing) from now on. */
+  setRefusing(on: boolean): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Forwards every request to the org; while refusing, a request `shouldRefuse` picks is answered with
+ * `status` and a Salesforce REST error body instead of being forwarded. Hand-written because the
+ * emulator's faults cannot answer one kind of call alone with a 403 (its `dailyApiRequestLimit` refuses
+ * every API call, the execution record's and the lease's too).
+ */
+export async function startRefusingProxy(
+  target: string,
+  options: {
+    shouldRefuse: (method: string, path: string) => boolean;
+    status: number;
+    errorCode: string;
+    message: string;
+  },
+): Promise<RefusingProxy> {
+  const { createServer, request } = await import('node:http');
+  const to = new URL(target);
+  let refused = 0;
+  let refusing = true;
+  const server = createServer((req, res) => {
+    if (refusing && options.shouldRefuse(req.method ?? 'GET', req.url ?? '/')) {
+      refused += 1;
+      req.resume();
+      res.writeHead(options.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify([{ errorCode: options.errorCode, message: options.message }]));
+      return;
+    }
+    const upstream = request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.socket?.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy did not report a port');
+  return {
+    instanceUrl: `http://127.0.0.1:${address.port}`,
+    refused: () => refused,
+    setRefusing: (on) => {
+      refusing = on;
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,218 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { Connection } from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ImportHandler, importCsv, type S3ImportHandlerResponse } from '../src/index.js';
+import { RowSet } from '../src/rows.js';
+import { POSITION_EVERY, SourcePositions } from '../src/source-positions.js';
+import { MAPPING, type SampleFile, sampleContacts } from './fixtures.js';
+import {
+  type Harness,
+  keysUnder,
+  putText,
+  s3Event,
+  sqsEvent,
+  startCuttingProxy,
+  startHarness,
+  startRefusingProxy,
+} from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, http: { maxRetries: 1, retryDelayMs: 1 } };
+
+function contactsWith(prefix: string) {
+  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
+}
+
+/** Every good row once in the org (insert: a row sent twice is a second Contact). */
+function expectExact(prefix: string, sample: SampleFile) {
+  const held = contactsWith(prefix);
+  expect(held).toHaveLength(sample.goodIds.size);
+  expect(new Set(held.map((c) => c.External_Id__c))).toEqual(sample.goodIds);
+}
+
+/** Rows of the sample file that never reach Salesforce: a CSV problem or a value the mapping refuses. */
+function locallyFailed(sample: SampleFile): number {
+  return [...sample.bad.values()].filter((why) => why === 'CSV_TOO_MANY_FIELDS' || why === 'INVALID_DATE').length;
+}
+
+/** Byte offset just past data row `row` of an ASCII file with LF line ends. */
+function offsetAfterRow(csv: string, row: number): number {
+  let at = 0;
+  for (let line = 0; line <= row; line++) at = csv.indexOf('\n', at) + 1;
+  return at;
+}
+
+/** Ids of the org's Bulk API ingest jobs (every page). */
+async function ingestJobIds(connection: Connection): Promise<string[]> {
+  const ids: string[] = [];
+  let url: string | null = `/services/data/v${connection.version}/jobs/ingest`;
+  while (url) {
+    const page: { records: Array<{ id: string }>; nextRecordsUrl: string | null } = await connection.request(url);
+    ids.push(...page.records.map((job) => job.id));
+    url = page.nextRecordsUrl;
+  }
+  return ids;
+}
+
+/** Rows Salesforce processed in the given jobs (each row a job takes, whatever its result). */
+async function rowsProcessed(connection: Connection, ids: string[]): Promise<number> {
+  let rows = 0;
+  for (const id of ids) {
+    const job: { numberRecordsProcessed: number } = await connection.request(
+      `/services/data/v${connection.version}/jobs/ingest/${id}`,
+    );
+    rows += job.numberRecordsProcessed;
+  }
+  return rows;
+}
+
+describe('where a pass over the file starts', () => {
+  it('is the last kept position before the first row not covered', () => {
+    const format = { header: ['a'], delimiter: ',', encoding: 'utf-8', line: 1, lineBreaks: ['\n'] };
+    const positions = new SourcePositions();
+    const covered = new RowSet();
+    expect(positions.startFor(covered)).toBeUndefined(); // nothing known: from the top
+    positions.setFormat(format);
+    positions.add({ offset: 100, row: 10, line: 11 });
+    positions.add({ offset: 200, row: 20, line: 21 });
+    expect(positions.startFor(covered)).toBeUndefined(); // row 1 uncovered
+    for (let row = 1; row <= 20; row++) covered.add(row);
+    expect(covered.firstMissing()).toBe(21);
+    expect(positions.startFor(covered)?.position).toEqual({ offset: 200, row: 20, line: 21 });
+    covered.delete(15); // a row of a job that never ran comes back
+    expect(positions.startFor(covered)?.position).toEqual({ offset: 100, row: 10, line: 11 });
+    // What a parked state or a checkpoint saved gives the same answer.
+    const again = new SourcePositions(positions.toJSON());
+    expect(again.startFor(covered)).toEqual(positions.startFor(covered));
+  });
+});
+
+describe('a run resumed mid-file reads from the first unsettled row on', () => {
+  it('after a broken S3 stream, the next invocation asks S3 for a byte range and sends only the rows never sent', async () => {
+    const bucket = await h.s3.createBucket();
+    const rows = 3 * POSITION_EVERY; // the last row ends exactly at a kept position, at the end of the file
+    const sample = sampleContacts(rows, { prefix: 'OFFSET', bad: true });
+    await putText(h.s3, bucket, 'offset.csv', sample.csv);
+    const proxy = await startCuttingProxy(h.s3.endpoint, {
+      shouldCut: (method, path) => method === 'GET' && path.startsWith(`/${bucket}/offset.csv`),
+      afterBytes: Math.round(sample.csv.length * 0.6),
+      times: 1,
+    });
+    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+    const jobsBefore = new Set(await ingestJobIds(h.connection));
+    const options = {
+      s3Client: client,
+      connection: h.connection,
+      bucket,
+      key: 'offset.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+      ingest: { ...ingestTuning, maxRowsPerJob: 1000 },
+      sourceRetries: 0,
+    };
+    try {
+      const first = await importCsv(options);
+      expect(proxy.cuts()).toBe(1);
+      expect(first.status).toBe('pending');
+      expect(first.pendingReason).toMatch(/source stream broke/);
+      const loadedFirst = contactsWith('OFFSET-').length;
+      expect(loadedFirst).toBeGreaterThan(POSITION_EVERY / 2);
+      expect(loadedFirst).toBeLessThan(sample.goodIds.size);
+
+      const second = await importCsv(options);
+      expect(second.status).toBe('completed');
+      expect(second.summary).toMatchObject({ input: rows, failed: sample.bad.size, succeeded: sample.goodIds.size });
+      expectExact('OFFSET-', sample);
+
+      // The second invocation did not read the file from its start: one ranged GET from a kept position.
+      const gets = proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/offset.csv`));
+      expect(gets[0]?.range).toBeUndefined();
+      const kept = [1, 2, 3].map((k) => offsetAfterRow(sample.csv, k * POSITION_EVERY));
+      const ranged = gets.slice(1).map((r) => Number(/^bytes=(\d+)-$/.exec(r.range ?? '')?.[1]));
+      expect(ranged).toHaveLength(1);
+      expect(kept).toContain(ranged[0]);
+
+      // Exactly the rows never sent went out: Salesforce processed each row that reached it once.
+      const jobs = (await ingestJobIds(h.connection)).filter((id) => !jobsBefore.has(id));
+      expect(await rowsProcessed(h.connection, jobs)).toBe(rows - locallyFailed(sample));
+    } finally {
+      client.destroy();
+      await proxy.stop();
+    }
+  });
+});
+
+describe('403 REQUEST_LIMIT_EXCEEDED when a Bulk API job is created', () => {
+  it('parks the rows as unsent, leaves the run retryable and unarchived, and the next delivery loads them', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(900, { prefix: 'LIMIT', bad: true });
+    const eTag = await putText(h.s3, bucket, 'limit.csv', sample.csv);
+    const proxy = await startRefusingProxy(h.sf.instanceUrl, {
+      shouldRefuse: (method, path) => method === 'POST' && /\/jobs\/ingest\/?(\?.*)?$/.test(path),
+      status: 403,
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+      message: 'TotalRequests Limit exceeded.',
+    });
+    const connection = new Connection({
+      instanceUrl: proxy.instanceUrl,
+      accessToken: h.sf.accessToken,
+      version: h.sf.apiVersion,
+    });
+    const handler = createS3ImportHandler({
+      object: 'Contact',
+      operation: 'insert',
+      mapping: MAPPING,
+      s3Client: h.s3.client,
+      connection,
+      ingest: ingestTuning,
+    });
+    const event = sqsEvent(s3Event(bucket, 'limit.csv', eTag), 'msg-limit');
+    try {
+      const first = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      expect(proxy.refused()).toBeGreaterThan(0);
+      expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-limit' }]);
+      const parked = first.results[0]?.result;
+      expect(parked?.status).toBe('pending');
+      expect(parked?.pendingReason).toMatch(/KICKSAW_JOB_NOT_CREATED/);
+      expect(parked?.pendingReason).toMatch(/REQUEST_LIMIT_EXCEEDED/);
+      // Only the rows that failed locally are settled; every other row waits, unsent.
+      expect(parked?.summary).toMatchObject({ failed: locallyFailed(sample), succeeded: 0 });
+      expect(parked?.unsentRows).toBe(900 - locallyFailed(sample));
+      expect(contactsWith('LIMIT-')).toEqual([]);
+      expect(await keysUnder(h.s3, bucket, 'limit.csv')).toEqual(['limit.csv']); // not archived
+      expect(await keysUnder(h.s3, bucket, 'archive/')).toEqual([]);
+      expect(await keysUnder(h.s3, bucket, 'errors/')).toEqual([]);
+      expect(h.sf.org.get(parked?.executionId as string)).toMatchObject({ Status__c: 'Queued' });
+
+      proxy.setRefusing(false); // the next day's limit
+      let last: S3ImportHandlerResponse | undefined;
+      for (let tries = 0; tries < 10 && last?.batchItemFailures.length !== 0; tries++) {
+        last = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      }
+      expect(last?.batchItemFailures).toEqual([]);
+      expect(last?.results[0]?.result).toMatchObject({
+        status: 'completed',
+        summary: { input: 900, failed: sample.bad.size, succeeded: sample.goodIds.size },
+      });
+      expectExact('LIMIT-', sample);
+      expect(await keysUnder(h.s3, bucket, 'archive/')).toHaveLength(1);
+      expect(await keysUnder(h.s3, bucket, 'errors/')).toHaveLength(1);
+      expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+      const records = (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+        String(r.ExecutionPayload__c ?? '').includes(`s3://${bucket}/limit.csv`),
+      );
+      expect(records).toHaveLength(1);
+      expect(records[0]?.Status__c).toBe('Completed with Errors');
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
