@@ -1,16 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import type { DmlOperation, DmlResult } from '../contract.js';
+import { type DmlOperation, type DmlResult, OrgError, type OrgRecord } from '../contract.js';
 import type { EmulatorContext } from '../server/context.js';
 import { escapeXml, RawError, readBody, sendText, unescapeXml } from '../server/http.js';
-import { CsvParser, CsvSyntaxError, quote } from './csv.js';
+import type { BulkQueryRows } from '../soql/engine.js';
+import { CsvParser, CsvSyntaxError, formatCsvValue, quote } from './csv.js';
 import { checkHeader, formatErrors } from './ingest.js';
 import { makeId } from './jobs.js';
 
 const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 const XML = 'application/xml';
-const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
+const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete', 'query', 'queryAll'] as const;
 type Operation = (typeof OPERATIONS)[number];
+const isQuery = (operation: Operation) => operation === 'query' || operation === 'queryAll';
+
+/** Rows of a query batch's result file written per response chunk. */
+const RESULT_CHUNK_ROWS = 5000;
 
 /** Max records and characters of one Bulk API 1.0 batch. */
 const MAX_BATCH_RECORDS = 10_000;
@@ -28,6 +33,8 @@ interface Batch {
   /** `"Id","Success","Created","Error"` lines in input order. */
   results: string[];
   processingTime: number;
+  /** Query batches: the result (one file, id `752...`), a snapshot of the matched records taken when processed. */
+  query?: { resultId: string; rows: BulkQueryRows };
 }
 
 interface Job {
@@ -67,10 +74,17 @@ function isoDate(time: number): string {
   return new Date(time).toISOString();
 }
 
+/** A query result cell as Bulk CSV writes it: quoted, datetimes with `Z`, nulls empty. */
+function queryCell(type: string, value: unknown): string {
+  if (value === null || value === undefined) return '""';
+  if (type === 'datetime' && typeof value === 'string' && value.endsWith('+0000')) return `"${value.slice(0, -5)}Z"`;
+  return quote(formatCsvValue(value));
+}
+
 /**
- * Bulk API 1.0 ingest (`/services/async/{version}/job...`): jobs, CSV batches (10,000 records or 10 MB each),
- * batch status and `"Id","Success","Created","Error"` results in input order. XML only; query jobs are not
- * supported.
+ * Bulk API 1.0 (`/services/async/{version}/job...`): ingest jobs with CSV batches (10,000 records or 10 MB each),
+ * batch status and `"Id","Success","Created","Error"` results in input order; query and queryAll jobs whose batch
+ * is the SOQL text, answered with one result file (`result-list`, then the CSV). XML job documents only.
  */
 export class BulkV1Store {
   private readonly jobs = new Map<string, Job>();
@@ -141,9 +155,21 @@ export class BulkV1Store {
       const batch = job.batches.find((b) => b.id === batchId);
       if (!batch) throw asyncError(400, 'InvalidBatch', `Unable to find batch for id ${batchId}`);
       if (segments.length === 4 && method === 'GET') return sendText(res, 200, this.batchXml(batch), XML);
+      if (tail === 'result' && segments.length === 6 && method === 'GET') {
+        return this.sendQueryResult(res, batch, segments[5] as string);
+      }
       if (tail === 'result' && segments.length === 5 && method === 'GET') {
         if (batch.state !== 'Completed' && batch.state !== 'Failed') {
           throw asyncError(400, 'InvalidBatch', `Batch not completed`);
+        }
+        if (isQuery(job.operation)) {
+          if (!batch.query) throw asyncError(400, 'InvalidBatch', `Batch failed: ${batch.stateMessage ?? ''}`);
+          return sendText(
+            res,
+            200,
+            `<?xml version="1.0" encoding="UTF-8"?><result-list xmlns="${NS}"><result>${batch.query.resultId}</result></result-list>`,
+            XML,
+          );
         }
         const body = `"Id","Success","Created","Error"\n${batch.results.join('\n')}${batch.results.length ? '\n' : ''}`;
         return sendText(res, 200, body, 'text/csv');
@@ -227,7 +253,10 @@ export class BulkV1Store {
       throw asyncError(400, 'InvalidBatch', `Failed to read request. Exceeded max size limit of ${MAX_BATCH_BYTES}`);
     }
     const text = data.toString('utf8');
-    if (!hasRecordRow(text)) {
+    if (isQuery(job.operation) && text.trim() === '') {
+      throw asyncError(400, 'ClientInputError', 'Failed to read request. A query batch holds the SOQL query text.');
+    }
+    if (!isQuery(job.operation) && !hasRecordRow(text)) {
       // Salesforce refuses such a batch outright (no batch is added); jsforce's load([]) relies on it.
       throw asyncError(
         400,
@@ -252,6 +281,36 @@ export class BulkV1Store {
     void this.process(job, batch, text);
   }
 
+  /**
+   * `GET job/{id}/batch/{b}/result/{resultId}`: the query's CSV (header, then one line per record), written in
+   * chunks; "Records not found for this query" when nothing matched, as Salesforce answers.
+   */
+  private async sendQueryResult(res: ServerResponse, batch: Batch, resultId: string): Promise<void> {
+    const query = batch.query;
+    if (!query || query.resultId !== resultId) {
+      throw asyncError(400, 'InvalidBatch', `Unable to find result ${resultId} of batch ${batch.id}`);
+    }
+    const { rows, columns, cells, types } = query.rows;
+    res.writeHead(200, { 'Content-Type': 'text/csv; charset=UTF-8' });
+    if (rows.length === 0) {
+      res.end('Records not found for this query');
+      return;
+    }
+    res.write(`${columns.map((column) => quote(column)).join(',')}\n`);
+    const line = (record: OrgRecord) => cells.map((cell, c) => queryCell(types[c] as string, cell(record))).join(',');
+    for (let start = 0; start < rows.length; start += RESULT_CHUNK_ROWS) {
+      const lines = rows.slice(start, start + RESULT_CHUNK_ROWS).map(line);
+      if (!res.write(`${lines.join('\n')}\n`)) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+      if (res.destroyed) return;
+    }
+    res.end();
+  }
+
   private async process(job: Job, batch: Batch, text: string): Promise<void> {
     await nextTick();
     if (batch.state !== 'Queued') return;
@@ -265,6 +324,22 @@ export class BulkV1Store {
       batch.stateMessage = message;
       batch.systemModstamp = this.ctx().org.clock.millis();
     };
+    if (isQuery(job.operation)) {
+      try {
+        const rows = ctx.org.bulkQuery(text.trim(), { all: job.operation === 'queryAll' });
+        batch.query = { resultId: makeId('752'), rows };
+        batch.processed = rows.rows.length;
+      } catch (error) {
+        if (!(error instanceof OrgError)) throw error;
+        // The engine words its refusals for Bulk 2.0; a 1.0 batch fails with the same reason.
+        const reason = error.message.replace('Bulk V2 Query', 'Bulk Query');
+        return fail(`InvalidBatch : Failed to process query: ${error.errorCode}: ${reason}`);
+      }
+      batch.processingTime = Date.now() - started;
+      batch.state = 'Completed';
+      batch.systemModstamp = this.ctx().org.clock.millis();
+      return;
+    }
     const rows: string[][] = [];
     try {
       const parser = new CsvParser(',', 'LF');
