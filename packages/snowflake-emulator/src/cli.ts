@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type SnowflakeEmulator, type SnowflakeEmulatorOptions, startSnowflakeEmulator } from './start.js';
 
@@ -13,6 +14,7 @@ Usage: kicksaw-snowflake-emulator [options]
   --account <name>               account name (default kicksaw)
   --username <u>                 login name (default kicksaw)
   --password <p>                 password (default password)
+  --public-key <file>            the user's RSA public key (PEM) for key-pair (SNOWFLAKE_JWT) logins
   --persist <file>               keep the database in this DuckDB file (stages in <file>.stages/)
   --array-binding-threshold <n>  rows x columns above which the driver binds through a stage (default 100000)
   --connection-name <name>       name of the connections.toml entry printed (default local)
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
       account: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
+      'public-key': { type: 'string' },
       persist: { type: 'string' },
       'array-binding-threshold': { type: 'string' },
       'connection-name': { type: 'string' },
@@ -97,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
     account: values.account,
     username: values.username,
     password: values.password,
+    publicKey: values['public-key'] === undefined ? undefined : readFileSync(values['public-key'], 'utf8'),
     persistPath: values.persist,
     arrayBindingThreshold: threshold,
   };

@@ -11,6 +11,7 @@ import { CopyInto } from './copy-into.js';
 import { Engine } from './engine.js';
 import { SnowflakeEmulatorError, SnowflakeSqlError } from './errors.js';
 import { FaultController, type FaultSettings, type Faults } from './faults.js';
+import { jwtProblem, userKeys } from './jwt.js';
 import type { EncodedResult } from './results.js';
 import { enqueue, newToken, type Session } from './session.js';
 import { Stages } from './stages.js';
@@ -36,6 +37,14 @@ export interface SnowflakeEmulatorOptions {
   username?: string;
   /** Password of that user. Default `password`. */
   password?: string;
+  /**
+   * The user's RSA public key(s), PEM, for key-pair login (`authenticator: 'SNOWFLAKE_JWT'` with the private
+   * key): Snowflake's `RSA_PUBLIC_KEY` (and `RSA_PUBLIC_KEY_2`, for rotation). Without one, key-pair logins
+   * fail as with a wrong key.
+   */
+  publicKey?: string | readonly string[];
+  /** The emulator's clock for login checks (JWT `exp` / `iat`), in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
   /** Database created at start and used by sessions that name none. Default `KICKSAW`. */
   database?: string;
   /** Schema used by sessions that name none. Default `PUBLIC`. */
@@ -191,6 +200,8 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const account = options.account ?? 'kicksaw';
   const username = options.username ?? 'kicksaw';
   const password = options.password ?? 'password';
+  const keys = userKeys(options.publicKey);
+  const clock = options.now ?? Date.now;
   const fold = (name: string) => (name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name.toUpperCase());
   const database = fold(options.database ?? 'KICKSAW');
   const schema = fold(options.schema ?? 'PUBLIC');
@@ -429,15 +440,29 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const data = body.data ?? {};
     const loginName = String(data.LOGIN_NAME ?? '');
     const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
-    if (authenticator !== 'SNOWFLAKE' && authenticator !== 'USERNAME_PASSWORD_MFA') {
+    if (authenticator === 'SNOWFLAKE_JWT') {
+      const problem =
+        loginName.toUpperCase() !== username.toUpperCase()
+          ? `unknown user ${loginName}`
+          : jwtProblem(String(data.TOKEN ?? ''), {
+              account: String(data.ACCOUNT_NAME ?? ''),
+              user: loginName,
+              keys,
+              nowMs: clock(),
+            });
+      // Snowflake says no more than this to the client, whatever the reason.
+      if (problem) return sendJson(http, response, 200, failure('390144', 'JWT token is invalid.'));
+    } else if (authenticator !== 'SNOWFLAKE' && authenticator !== 'USERNAME_PASSWORD_MFA') {
       return sendJson(
         http,
         response,
         200,
-        failure('390190', `unsupported in the local Snowflake: the ${authenticator} authenticator (use a password)`),
+        failure(
+          '390190',
+          `unsupported in the local Snowflake: the ${authenticator} authenticator (use a password or a key pair)`,
+        ),
       );
-    }
-    if (loginName.toUpperCase() !== username.toUpperCase() || String(data.PASSWORD ?? '') !== password) {
+    } else if (loginName.toUpperCase() !== username.toUpperCase() || String(data.PASSWORD ?? '') !== password) {
       return sendJson(http, response, 200, failure('390100', 'Incorrect username or password was specified.'));
     }
     const connection = await engine.connect();
