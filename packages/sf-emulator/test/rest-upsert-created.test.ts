@@ -64,7 +64,9 @@ describe('collection upsert created flag', () => {
     expect(stored.records.map((r) => r.ExtId__c)).toEqual(['D-2']);
   });
 
-  it('allOrNone with a failure: nothing changes, created false everywhere, the others ALL_OR_NONE_OPERATION_ROLLED_BACK', async () => {
+  // `created` on a failed row says whether it would have been inserted: jsforce's own suite, run against real
+  // orgs, expects true on every row of an allOrNone upsert of new keys that failed.
+  it('allOrNone with a failure: nothing changes, created true only where the key was new, the others ALL_OR_NONE_OPERATION_ROLLED_BACK', async () => {
     const existing = await conn.sobject('Widget__c').create({ ExtId__c: 'R-1', Code__c: 'keep' });
     const results = await conn.sobject('Widget__c').upsert(
       [
@@ -77,8 +79,8 @@ describe('collection upsert created flag', () => {
     );
     expect(results.map((r) => [r.success, r.created, codeOf(r)])).toEqual([
       [false, false, 'ALL_OR_NONE_OPERATION_ROLLED_BACK'],
-      [false, false, 'ALL_OR_NONE_OPERATION_ROLLED_BACK'],
-      [false, false, 'STRING_TOO_LONG'],
+      [false, true, 'ALL_OR_NONE_OPERATION_ROLLED_BACK'],
+      [false, true, 'STRING_TOO_LONG'],
     ]);
     const stored = await conn.query<{ Id: string; Code__c: string }>(
       "SELECT Id, Code__c FROM Widget__c WHERE ExtId__c LIKE 'R-%'",

@@ -393,11 +393,20 @@ export async function handleCollectionUpsert(api: ApiRequest, objectName: string
     type: typeOf(api, record, definition.name),
     record: stripAttributes(record),
   }));
+  // Salesforce reports `created` on failed rows too: true when no record had the row's key (the row would have
+  // been inserted), as jsforce's own allOrNone test expects. Decided before the DML, which may roll back.
+  const wouldCreate = items.map(({ type, record }) => {
+    const key = Object.keys(record).find((name) => name.toLowerCase() === field.name.toLowerCase());
+    const value = key === undefined ? undefined : record[key];
+    if (value === undefined || value === null || value === '') return true;
+    if (field.name === 'Id') return false;
+    return (api.ctx.org.findByExternalId?.(type, field.name, String(value)) ?? []).length === 0;
+  });
   const results = dmlByType(api, 'upsert', items, body.allOrNone === true, field.name);
   sendJson(
     api.res,
     200,
-    results.map((r) => collectionResult(r, true)),
+    results.map((r, i) => collectionResult(r.success ? r : { ...r, created: wouldCreate[i] === true }, true)),
   );
 }
 
