@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseGenerate } from './cli-args.js';
+import { parseGenerate, parseServerModel } from './cli-args.js';
 import type { ObjectDefinition } from './contract.js';
 import { type EmulatorOptions, startSalesforceEmulator } from './start.js';
 
@@ -31,6 +31,9 @@ Usage: kicksaw-sf-emulator [options]
   --generate <T=n[:F,...]> generate n records of object T at start (repeatable, parents first), optionally
                            with fields F filled from their types: --generate Account=1000000:Phone,Industry
                            (skipped when --persist loads a saved org)
+  --batch-time <ms|min-max> server model: each 10,000-row Bulk ingest batch takes this long (a time drawn from
+                           the range), several at once (--batch-concurrency, default 10); default: no model
+  --batch-concurrency <n>  server model: batches of the org in process at the same time
   --help                   show this help
 `;
 
@@ -62,6 +65,10 @@ function positiveNumber(flag: string, text: string): number {
   return value;
 }
 
+function formatBatchTime(batchMs: number | { min: number; max: number }): string {
+  return typeof batchMs === 'number' ? String(batchMs) : `${batchMs.min} to ${batchMs.max}`;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -84,6 +91,8 @@ async function main(argv: string[]): Promise<void> {
       clock: { type: 'string' },
       'recycle-bin-days': { type: 'string' },
       generate: { type: 'string', multiple: true },
+      'batch-time': { type: 'string' },
+      'batch-concurrency': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -117,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
     queryPageSize: values['query-page-size'] ? Number(values['query-page-size']) : undefined,
     clock: values.clock,
     generate: parseGenerate(values.generate ?? []),
+    serverModel: parseServerModel(values['batch-time'], values['batch-concurrency']),
     recycleBinRetentionDays: values['recycle-bin-days']
       ? positiveNumber('--recycle-bin-days', values['recycle-bin-days'])
       : undefined,
@@ -143,6 +153,11 @@ async function main(argv: string[]): Promise<void> {
       `  Password:      ${emulator.password}`,
       `  Access token:  ${emulator.accessToken}`,
       ...generatedLines,
+      ...(options.serverModel
+        ? [
+            `  Server model:  Bulk ingest batches of ${formatBatchTime(options.serverModel.batchMs)} ms, ${options.serverModel.concurrency ?? 10} at once`,
+          ]
+        : []),
       `  Clock:         ${emulator.clock.isFixed ? `fixed at ${emulator.clock.now().toISOString()}` : 'real time'}`,
       '',
       'Log the Salesforce CLI in:',

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenStore } from './auth/tokens.js';
-import { IngestJobStore } from './bulk/ingest.js';
+import { IngestJobStore, type IngestServerModel } from './bulk/ingest.js';
 import { QueryJobStore } from './bulk/query.js';
 import { BulkV1Store } from './bulk/v1.js';
 import type { FaultSettings, ObjectDefinition } from './contract.js';
@@ -69,6 +69,13 @@ export interface EmulatorOptions {
    * {@link GenerateSpec}. Like `seed`, skipped when the org is loaded from `persistPath`. See `org.generate()`.
    */
   generate?: Record<string, number | ({ count: number } & GenerateSpec)>;
+  /**
+   * A server model for Bulk API 2.0 ingest: each internal 10,000-row batch takes a time drawn from `batchMs` (a
+   * number or `{ min, max }`, milliseconds, seeded by `seedRandom`) before its rows are applied, with at most
+   * `concurrency` batches (default 10) of the whole org in process at once, as Salesforce runs an org's batches on
+   * a pool of workers. Absent, batches are applied as fast as the process allows, one at a time.
+   */
+  serverModel?: IngestServerModel;
 }
 
 /** A running emulator. */
@@ -96,6 +103,11 @@ export interface SalesforceEmulator {
   clock: OrgClock;
   /** Fault settings, changeable while running. */
   faults: Faults;
+  /**
+   * Bulk API 2.0 ingest figures: internal batches processed, and the most batches the server model had in
+   * process at once (0 without `serverModel`).
+   */
+  bulkStats(): { internalBatches: number; peakConcurrentBatches: number };
   /** Stops the server (and saves the org when `persistPath` is set). */
   stop(): Promise<void>;
 }
@@ -172,7 +184,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     apiRequests: 0,
   };
   ctx.bulkV1 = new BulkV1Store(() => ctx);
-  ctx.ingest = new IngestJobStore(() => ctx);
+  ctx.ingest = new IngestJobStore(() => ctx, options.serverModel, settings.seed);
   const server: Server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, createRequestListener(ctx));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -206,6 +218,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     org,
     clock: org.clock,
     faults,
+    bulkStats: () => ({
+      internalBatches: ctx.ingest.batchesToday(),
+      peakConcurrentBatches: ctx.ingest.modelPeakConcurrency(),
+    }),
     async stop() {
       if (stopped) return;
       stopped = true;

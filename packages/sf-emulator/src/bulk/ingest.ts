@@ -15,6 +15,63 @@ type IngestState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'F
 /** Records per internal batch, as Salesforce splits an upload. */
 export const INTERNAL_BATCH_SIZE = 10_000;
 
+/**
+ * The server model: each internal batch takes a time drawn from `batchMs` (uniformly, from a seeded generator)
+ * before its rows are applied, and at most `concurrency` batches of the whole org are in that state at once
+ * (the others queue in order), as Salesforce processes an org's batches on a pool of workers.
+ */
+export interface IngestServerModel {
+  /** Milliseconds one 10,000-row internal batch takes: a fixed time or a range. */
+  batchMs: number | { min: number; max: number };
+  /** Batches processed at the same time across every job of the org. Default 10. */
+  concurrency?: number;
+}
+
+/** A first-come first-served pool of `size` slots. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<(granted: boolean) => void> = [];
+  /** Most slots taken at once so far. */
+  peak = 0;
+
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+
+  /**
+   * Resolves true with a slot taken, or false when `cancel` (added to, removed once settled) is called first:
+   * an aborted job's queued batches give their turn up.
+   */
+  async acquire(cancel: Set<() => void>): Promise<boolean> {
+    if (this.free > 0) this.free--;
+    else {
+      const granted = await new Promise<boolean>((resolve) => {
+        const give = (value: boolean) => {
+          cancel.delete(stop);
+          resolve(value);
+        };
+        const stop = () => {
+          const at = this.waiting.indexOf(give);
+          if (at !== -1) this.waiting.splice(at, 1);
+          give(false);
+        };
+        cancel.add(stop);
+        this.waiting.push(give);
+      });
+      if (!granted) return false;
+    }
+    this.peak = Math.max(this.peak, this.size - this.free);
+    return true;
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    // The slot passes straight to the next waiter (free stays as it is).
+    if (next) next(true);
+    else this.free++;
+  }
+}
+
 interface IngestJob {
   id: string;
   operation: IngestOperation;
@@ -36,6 +93,8 @@ interface IngestJob {
   batches: ResultBatch[];
   /** Unprocessed rows in blocks (one string per internal batch, lines ending with the job's line ending). */
   unprocessed: string[];
+  /** The internal batch each unprocessed block comes from (aligned with `unprocessed`). */
+  unprocessedSequence: number[];
   /** Quotes a row's values for the results' original columns (compiled once per job). */
   formatRow?: (row: string[]) => string;
   /** Turns a parsed row into a record keyed by the header (compiled once per job). */
@@ -48,8 +107,8 @@ interface IngestJob {
   processingStarted?: number;
   processingTime: number;
   abortRequested: boolean;
-  /** Ends the jobProcessingMs wait early (abort, delete, stop). */
-  wake?: () => void;
+  /** Ends the waits of the job (jobProcessingMs, the server model's batch times) early: abort, delete, stop. */
+  sleepers: Set<() => void>;
   sequence: number;
 }
 
@@ -66,17 +125,57 @@ export class IngestJobStore {
   private sequence = 0;
   private batches = 0;
   private readonly active = new Set<Promise<void>>();
+  private readonly model: { min: number; max: number; slots: Slots; random: () => number } | undefined;
+  private stopping = false;
 
-  constructor(private readonly ctx: () => EmulatorContext) {}
+  constructor(
+    private readonly ctx: () => EmulatorContext,
+    model?: IngestServerModel,
+    seed = 1,
+  ) {
+    if (model) {
+      const range = typeof model.batchMs === 'number' ? { min: model.batchMs, max: model.batchMs } : model.batchMs;
+      const concurrency = model.concurrency ?? 10;
+      if (!(range.min >= 0 && range.max >= range.min && Number.isFinite(range.max))) {
+        throw new RangeError(
+          `serverModel.batchMs must be a number of milliseconds or { min, max } with 0 <= min <= max, got ${JSON.stringify(model.batchMs)}`,
+        );
+      }
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new RangeError(`serverModel.concurrency must be a whole number of 1 or more, got ${concurrency}`);
+      }
+      this.model = { ...range, slots: new Slots(concurrency), random: seededRandom(seed * 104_729 + 11) };
+    }
+  }
 
   batchesToday(): number {
     return this.batches;
   }
 
-  /** Resolves when every job being processed has finished (for a clean stop). */
+  /** The server model's figures: internal batches at most in process at once so far (0 without a model). */
+  modelPeakConcurrency(): number {
+    return this.model?.slots.peak ?? 0;
+  }
+
+  /** Resolves when every job being processed has finished (for a clean stop: waits end at once). */
   async idle(): Promise<void> {
-    for (const job of this.jobs.values()) job.wake?.();
+    this.stopping = true;
+    for (const job of this.jobs.values()) wake(job);
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
+  }
+
+  /** Waits `ms` unless the job is woken (abort, delete, stop) first. */
+  private sleep(job: IngestJob, ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping || job.abortRequested) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        job.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      job.sleepers.add(done);
+    });
   }
 
   get(id: string): IngestJob {
@@ -179,10 +278,12 @@ export class IngestJobStore {
       header: [],
       batches: [],
       unprocessed: [],
+      unprocessedSequence: [],
       processed: 0,
       failedCount: 0,
       processingTime: 0,
       abortRequested: false,
+      sleepers: new Set(),
       sequence: ++this.sequence,
     };
     if (typeof body.assignmentRuleId === 'string') job.assignmentRuleId = body.assignmentRuleId;
@@ -257,7 +358,7 @@ export class IngestJobStore {
       const wasOpen = job.state === 'Open';
       job.abortRequested = true;
       job.state = 'Aborted';
-      job.wake?.();
+      wake(job);
       job.systemModstamp = this.ctx().org.clock.millis();
       if (wasOpen) job.chunks = [];
     } else {
@@ -273,7 +374,7 @@ export class IngestJobStore {
       throw invalidState(`Job ${id} cannot be deleted in state ${job.state}`);
     }
     job.abortRequested = true;
-    job.wake?.();
+    wake(job);
     this.jobs.delete(id);
     sendEmpty(api.res, 204);
   }
@@ -323,16 +424,7 @@ export class IngestJobStore {
     job.processingStarted = Date.now();
     job.systemModstamp = job.processingStarted;
     const wait = ctx.faults.jobProcessingMs();
-    if (wait > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        job.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      job.wake = undefined;
-    }
+    if (wait > 0) await this.sleep(job, wait);
     const definition = ctx.org.getObject(job.object);
     const chunks = job.chunks;
     job.chunks = [];
@@ -359,17 +451,16 @@ export class IngestJobStore {
     let pendingSpans: number[] = [];
     const records: string[][] = [];
     const spans: number[] = [];
-    const toUnprocessed = (rows: string[][]) => {
+    const toUnprocessed = (rows: string[][], sequence: number) => {
       addBlock(
         job,
-        job.unprocessed,
         rows.map((row) => row.map(quote).join(d)),
+        sequence,
       );
     };
-    const runBatch = async (rows: string[][], texts: string[], rowSpans: number[]) => {
-      if (rows.length === 0) return;
+    const apply = (rows: string[][], texts: string[], rowSpans: number[], sequence: number) => {
       if (failure !== undefined || job.abortRequested || !definition) {
-        toUnprocessed(rows);
+        toUnprocessed(rows, sequence);
         return;
       }
       let take = rows.length;
@@ -383,13 +474,36 @@ export class IngestJobStore {
           all ? rows : rows.slice(0, take),
           all ? texts : texts.slice(0, take),
           all ? rowSpans : rowSpans.slice(0, 2 * take),
+          sequence,
         );
       }
       if (take < rows.length) {
         failure = `InvalidBatch : Processing stopped after ${failAfter} records (injected failure)`;
-        toUnprocessed(rows.slice(take));
+        toUnprocessed(rows.slice(take), sequence);
       }
-      await nextTick();
+    };
+    // With a server model, batches wait for a slot of the org's pool, take their drawn time, then apply their
+    // rows; parsing goes on meanwhile, so several batches of one job (or of several jobs) are in process at once.
+    const model = this.model;
+    const inFlight: Array<Promise<void>> = [];
+    let batchSequence = 0;
+    const runBatch = async (rows: string[][], texts: string[], rowSpans: number[]) => {
+      if (rows.length === 0) return;
+      const sequence = batchSequence++;
+      if (!model || failure !== undefined || job.abortRequested || !definition) {
+        apply(rows, texts, rowSpans, sequence);
+        await nextTick();
+        return;
+      }
+      if (this.stopping || !(await model.slots.acquire(job.sleepers))) {
+        apply(rows, texts, rowSpans, sequence); // aborted (its rows go to unprocessed) or stopping
+        return;
+      }
+      const time = model.min + model.random() * (model.max - model.min);
+      const work = this.sleep(job, time)
+        .then(() => apply(rows, texts, rowSpans, sequence))
+        .finally(() => model.slots.release());
+      inFlight.push(work);
     };
     try {
       for (let index = 0; index <= chunks.length; index++) {
@@ -431,10 +545,19 @@ export class IngestJobStore {
     } catch (error) {
       if (error instanceof CsvSyntaxError) {
         failure = `InvalidBatch : ${error.message}`;
-        toUnprocessed(pending);
+        toUnprocessed(pending, batchSequence++);
       } else {
+        await Promise.allSettled(inFlight);
         throw error;
       }
+    }
+    await Promise.all(inFlight);
+    if (model && !job.random) {
+      // Batches finished in the order their drawn times gave: the results keep the input order in 'input' mode.
+      job.batches.sort((a, b) => a.sequence - b.sequence);
+      const blocks = job.unprocessed.map((text, index) => ({ text, sequence: job.unprocessedSequence[index]! }));
+      blocks.sort((a, b) => a.sequence - b.sequence);
+      job.unprocessed = blocks.map((block) => block.text);
     }
     job.processingTime = Date.now() - (job.processingStarted ?? Date.now());
     if (job.random) {
@@ -459,6 +582,7 @@ export class IngestJobStore {
     rows: string[][],
     texts: string[],
     spans: number[],
+    sequence: number,
   ): void {
     this.batches++;
     job.buildRecord ??= recordBuilder(columns);
@@ -517,7 +641,15 @@ export class IngestJobStore {
       }
     }
     job.processed += n;
-    job.batches.push({ texts, spans: Uint32Array.from(spans), ids, flags, errors, order: rowOrder(n, job.random) });
+    job.batches.push({
+      texts,
+      spans: Uint32Array.from(spans),
+      ids,
+      flags,
+      errors,
+      order: rowOrder(n, job.random),
+      sequence,
+    });
   }
 }
 
@@ -531,6 +663,8 @@ interface ResultBatch {
   errors: Map<number, string>;
   /** The order rows appear in the results (seeded shuffle or input order). */
   order: Uint32Array;
+  /** The batch's place in the upload (0, 1, ...). */
+  sequence: number;
 }
 
 /** Successful or failed result lines of a job, formatted lazily in blocks of about 64 KB. */
@@ -615,12 +749,18 @@ function rowOrder(n: number, random: (() => number) | undefined): Uint32Array {
   return order;
 }
 
-/** Appends one internal batch's result lines as one block (shuffled within in shuffle mode). */
-function addBlock(job: IngestJob, blocks: string[], lines: string[]): void {
+/** Appends one internal batch's unprocessed lines as one block (shuffled within in shuffle mode). */
+function addBlock(job: IngestJob, lines: string[], sequence: number): void {
   if (lines.length === 0) return;
   if (job.random) shuffleInPlace(lines, job.random);
   const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-  blocks.push(lines.join(eol) + eol);
+  job.unprocessed.push(lines.join(eol) + eol);
+  job.unprocessedSequence.push(sequence);
+}
+
+/** Ends every wait of a job at once. */
+function wake(job: IngestJob): void {
+  for (const done of [...job.sleepers]) done();
 }
 
 /** Writes the header and the blocks, honouring back-pressure. */
