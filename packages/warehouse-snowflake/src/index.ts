@@ -4,7 +4,14 @@ export {
   type SnowflakeConnectionLookup,
 } from './connections.js';
 export { SnowflakeWarehouseError } from './errors.js';
-export { presentedName, quoteSnowflakeIdentifier, snowflakeColumnType, storedName, toSnowflakeBinds } from './sql.js';
+export {
+  canonicalSnowflakeType,
+  presentedName,
+  quoteSnowflakeIdentifier,
+  snowflakeColumnType,
+  storedName,
+  toSnowflakeBinds,
+} from './sql.js';
 export {
   LOAD_STAGE,
   openSnowflakeWarehouse,

@@ -89,12 +89,100 @@ export function snowflakeColumnType(type: ColumnType): string {
     case 'time':
       return 'TIME(3)';
     case 'sql':
-      return type.sql;
+      return canonicalSnowflakeType(type.sql);
   }
 }
 
-/** Snowflake's VARCHAR without a length (16 MB). */
-const MAX_VARCHAR = 16_777_216;
+/** Snowflake's maximum VARCHAR length (and the length of a VARCHAR declared without one). */
+const VARCHAR_DEFAULT = 16_777_216;
+/** Snowflake's default BINARY length. */
+const BINARY_DEFAULT = 8_388_608;
+
+/**
+ * A Snowflake type written the one way `listColumns` reports it, so that a type written another way (an
+ * override `INT`, `DECIMAL(10,2)`, `STRING`, `TIMESTAMP`, `DOUBLE`, ...) compares equal to the column
+ * Snowflake made of it: integer aliases are `NUMBER(38,0)`, `DECIMAL`/`NUMERIC` are `NUMBER(p,s)`, text types
+ * `VARCHAR[(n)]`, `DATETIME`/`TIMESTAMP` `TIMESTAMP_NTZ(p)` (the engine's sessions map TIMESTAMP to NTZ),
+ * floating types `FLOAT`, and time types carry their precision (9 unless given). A type it does not know (or
+ * with more than a type: `DEFAULT`, `COLLATE`, ...) is returned as written.
+ *
+ * Why hand-written: Snowflake's alias table is short and documented (Data types reference); no library has it.
+ *
+ * @example
+ * ```ts
+ * canonicalSnowflakeType('int'); // 'NUMBER(38,0)'
+ * canonicalSnowflakeType('DECIMAL(10, 2)'); // 'NUMBER(10,2)'
+ * canonicalSnowflakeType('TIMESTAMP'); // 'TIMESTAMP_NTZ(9)'
+ * ```
+ */
+export function canonicalSnowflakeType(sql: string): string {
+  const match = /^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/.exec(sql);
+  if (!match) return sql;
+  const name = (match[1] as string).toUpperCase().replace(/\s+/g, ' ');
+  const first = match[2] === undefined ? undefined : Number(match[2]);
+  const second = match[3] === undefined ? undefined : Number(match[3]);
+  const precision = (p: number | undefined) => (p === undefined ? 9 : p);
+  switch (name) {
+    case 'INT':
+    case 'INTEGER':
+    case 'BIGINT':
+    case 'SMALLINT':
+    case 'TINYINT':
+    case 'BYTEINT':
+      return first === undefined ? 'NUMBER(38,0)' : sql;
+    case 'NUMBER':
+    case 'DECIMAL':
+    case 'DEC':
+    case 'NUMERIC':
+      return `NUMBER(${first ?? 38},${second ?? 0})`;
+    case 'VARCHAR':
+    case 'STRING':
+    case 'TEXT':
+    case 'NVARCHAR':
+    case 'NVARCHAR2':
+    case 'CHAR VARYING':
+    case 'NCHAR VARYING':
+      return first === undefined || first === VARCHAR_DEFAULT ? 'VARCHAR' : `VARCHAR(${first})`;
+    case 'CHAR':
+    case 'CHARACTER':
+    case 'NCHAR':
+      return `VARCHAR(${first ?? 1})`;
+    case 'FLOAT':
+    case 'FLOAT4':
+    case 'FLOAT8':
+    case 'DOUBLE':
+    case 'DOUBLE PRECISION':
+    case 'REAL':
+      return 'FLOAT';
+    case 'BOOLEAN':
+    case 'DATE':
+    case 'VARIANT':
+    case 'OBJECT':
+    case 'ARRAY':
+      return first === undefined ? name : sql;
+    case 'BINARY':
+    case 'VARBINARY':
+      return first === undefined || first === BINARY_DEFAULT ? 'BINARY' : `BINARY(${first})`;
+    case 'TIMESTAMP':
+    case 'DATETIME':
+    case 'TIMESTAMP_NTZ':
+    case 'TIMESTAMPNTZ':
+    case 'TIMESTAMP WITHOUT TIME ZONE':
+      return `TIMESTAMP_NTZ(${precision(first)})`;
+    case 'TIMESTAMP_LTZ':
+    case 'TIMESTAMPLTZ':
+    case 'TIMESTAMP WITH LOCAL TIME ZONE':
+      return `TIMESTAMP_LTZ(${precision(first)})`;
+    case 'TIMESTAMP_TZ':
+    case 'TIMESTAMPTZ':
+    case 'TIMESTAMP WITH TIME ZONE':
+      return `TIMESTAMP_TZ(${precision(first)})`;
+    case 'TIME':
+      return `TIME(${precision(first)})`;
+    default:
+      return sql;
+  }
+}
 
 /**
  * A column's type spelled like {@link snowflakeColumnType}, from an `INFORMATION_SCHEMA.COLUMNS` row.
@@ -115,7 +203,7 @@ export function sqlTypeOf(column: {
   switch (type) {
     case 'TEXT':
     case 'VARCHAR':
-      return column.length && column.length !== MAX_VARCHAR ? `VARCHAR(${column.length})` : 'VARCHAR';
+      return column.length && column.length !== VARCHAR_DEFAULT ? `VARCHAR(${column.length})` : 'VARCHAR';
     case 'NUMBER':
     case 'DECIMAL':
     case 'NUMERIC':
@@ -129,6 +217,8 @@ export function sqlTypeOf(column: {
     case 'DOUBLE':
     case 'FLOAT':
       return 'FLOAT';
+    case 'BINARY':
+      return column.length && column.length !== BINARY_DEFAULT ? `BINARY(${column.length})` : 'BINARY';
     default:
       return type;
   }

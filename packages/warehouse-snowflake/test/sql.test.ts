@@ -7,7 +7,7 @@ import {
   storedName,
   toSnowflakeBinds,
 } from '../src/index.js';
-import { sqlTypeOf } from '../src/sql.js';
+import { canonicalSnowflakeType, sqlTypeOf } from '../src/sql.js';
 
 describe('toSnowflakeBinds', () => {
   it('turns $n into :n outside literals, quoted names, $$ strings and comments', () => {
@@ -69,5 +69,36 @@ describe('isTransient', () => {
     expect(isTransient({ message: 'x', cause: { code: 'ECONNRESET' } })).toBe(true);
     expect(isTransient({ code: '002003', message: 'Object does not exist' })).toBe(false);
     expect(isTransient({ response: { statusCode: 403 } })).toBe(false);
+  });
+});
+
+describe('canonicalSnowflakeType', () => {
+  it("spells Snowflake's aliases the way INFORMATION_SCHEMA reports them (sqlTypeOf), leaving unknown text alone", () => {
+    const cases: Array<[string, string]> = [
+      ['int', 'NUMBER(38,0)'],
+      ['BIGINT', 'NUMBER(38,0)'],
+      ['number', 'NUMBER(38,0)'],
+      ['DECIMAL(10, 2)', 'NUMBER(10,2)'],
+      ['numeric(5)', 'NUMBER(5,0)'],
+      ['STRING', 'VARCHAR'],
+      ['text', 'VARCHAR'],
+      ['VARCHAR(16777216)', 'VARCHAR'],
+      ['char', 'VARCHAR(1)'],
+      ['TIMESTAMP', 'TIMESTAMP_NTZ(9)'],
+      ['datetime', 'TIMESTAMP_NTZ(9)'],
+      ['timestamp_ltz(3)', 'TIMESTAMP_LTZ(3)'],
+      ['TIME', 'TIME(9)'],
+      ['double precision', 'FLOAT'],
+      ['REAL', 'FLOAT'],
+      ['variant', 'VARIANT'],
+      ["VARCHAR(20) COLLATE 'en'", "VARCHAR(20) COLLATE 'en'"],
+      ['GEOGRAPHY', 'GEOGRAPHY'],
+    ];
+    for (const [written, canonical] of cases)
+      expect([written, canonicalSnowflakeType(written)]).toEqual([written, canonical]);
+    expect(snowflakeColumnType({ kind: 'sql', sql: 'int' })).toBe('NUMBER(38,0)');
+    expect(sqlTypeOf({ dataType: 'NUMBER', precision: 38, scale: 0 })).toBe(canonicalSnowflakeType('INTEGER'));
+    expect(sqlTypeOf({ dataType: 'TEXT', length: 16777216 })).toBe(canonicalSnowflakeType('STRING'));
+    expect(sqlTypeOf({ dataType: 'TIMESTAMP_NTZ', datetimePrecision: 9 })).toBe(canonicalSnowflakeType('DATETIME'));
   });
 });

@@ -119,4 +119,40 @@ describe('sync into the local Snowflake', () => {
       await warehouse.close();
     }
   });
+  it('logs no "Column type differs" on a rerun when overrides spell Snowflake types another way (STRING, varchar(40), DATETIME, date)', async () => {
+    const warehouse = await local.open();
+    const warnings: Array<[string, unknown]> = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string, context?: unknown) => warnings.push([message, context]),
+      error: () => {},
+    };
+    try {
+      const orgNow = () => sf.clock.now();
+      sf.org.seed('Contact', [{ LastName: 'Typed' }]);
+      const overrides = {
+        LastName: { kind: 'sql', sql: 'STRING' },
+        FirstName: { kind: 'sql', sql: 'varchar(40)' },
+        CreatedDate: { kind: 'sql', sql: 'DATETIME' },
+        Birthdate: { kind: 'sql', sql: 'date' },
+      } as const;
+      const options = { connection, warehouse, objects: 'Contact', pollIntervalMs: 5, now: orgNow, logger, overrides };
+      await sync(options);
+      sf.clock.advance(HOUR);
+      sf.org.dml('insert', 'Contact', [{ LastName: 'Later' }]);
+      sf.clock.advance(2 * 60_000);
+      const second = await sync(options);
+      expect(second.objects[0]).toMatchObject({ mode: 'incremental', typeChanges: [] });
+      expect(warnings.filter(([message]) => message.includes('type differs'))).toEqual([]);
+      const columns = new Map((await warehouse.listColumns('Contact'))?.map((c) => [c.name, c.sqlType]));
+      expect([columns.get('LastName'), columns.get('FirstName'), columns.get('CreatedDate')]).toEqual([
+        'VARCHAR',
+        'VARCHAR(40)',
+        'TIMESTAMP_NTZ(9)',
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
 });
