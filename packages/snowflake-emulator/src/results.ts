@@ -234,6 +234,11 @@ export interface WriteOptions {
   file: string;
   names: string[];
   types: DuckDBType[];
+  /**
+   * Columns (indexes) that are TIMESTAMP_TZ values: reported as `timestamp_tz` and written with their UTC
+   * offset in the session's time zone, as `"<epoch seconds> <offset minutes + 1440>"` (the driver's format).
+   */
+  timestampTz?: ReadonlySet<number>;
 }
 
 /**
@@ -246,10 +251,19 @@ export async function writeResult(
   sql: string,
   options: WriteOptions,
 ): Promise<EncodedResult> {
-  const rowtype = options.types.map((type, index) => describeColumn(options.names[index] ?? `C${index}`, type).meta);
+  const tz = options.timestampTz ?? new Set<number>();
+  const rowtype = options.types.map((type, index) => {
+    const meta = describeColumn(options.names[index] ?? `C${index}`, type).meta;
+    return tz.has(index) ? { ...meta, type: 'timestamp_tz' } : meta;
+  });
   if (options.types.length === 0) return { rowtype, rowset: [], chunks: [], total: 0 };
   const inner = options.types.map((_, k) => `__C${k}`);
-  const encoded = options.types.map((type, k) => sqlEncoding(inner[k] as string, type));
+  const encoded = options.types.map((type, k) => {
+    const plain = sqlEncoding(inner[k] as string, type);
+    if (!tz.has(k)) return plain;
+    // date_part('timezone', ...) is the offset (seconds) of the instant in the session's TimeZone.
+    return `CASE WHEN ${inner[k]} IS NOT NULL THEN ${plain} || ' ' || CAST(1440 + date_part('timezone', ${inner[k]}) // 60 AS VARCHAR) END`;
+  });
   await mkdir(dirname(options.file), { recursive: true });
   // One column and no quote character: DuckDB's CSV writer writes each JSON line as it is (it would quote
   // values holding '#' and other characters if a quote character were set).

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
 import type { Engine } from './engine.js';
 import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
 import { column, type EncodedResult, encodeResult, type RowType, writeResult } from './results.js';
@@ -520,12 +520,26 @@ async function query(
     const prepared = await session.connection.prepare(sql);
     const types = Array.from({ length: prepared.columnCount }, (_, k) => prepared.columnType(k));
     const columnNames = Array.from({ length: prepared.columnCount }, (_, k) => prepared.columnName(k));
+    const resultNames = fitNames(names, types.length) ?? columnNames;
+    // TIMESTAMP_TZ columns (DuckDB TIMESTAMPTZ declared TIMESTAMP_TZ) are written with their offset.
+    const timestampTz = new Set<number>();
+    if (types.some((t) => t.typeId === DuckDBTypeId.TIMESTAMP_TZ)) {
+      const declared = await declaredOfQuery(session, tokens);
+      types.forEach((t, k) => {
+        if (
+          t.typeId === DuckDBTypeId.TIMESTAMP_TZ &&
+          declared?.get(resultNames[k] as string)?.startsWith('TIMESTAMP_TZ')
+        )
+          timestampTz.add(k);
+      });
+    }
     return writeResult(session.connection, sql, {
       inlineRows: runtime.inlineRows,
       chunkRows: runtime.chunkRows,
       file: join(runtime.resultsDir, queryId, 'rows.json'),
-      names: fitNames(names, types.length) ?? columnNames,
+      names: resultNames,
       types,
+      timestampTz,
     });
   });
   await applyDeclaredTypes(session, tokens, result.rowtype);
@@ -580,6 +594,7 @@ const ROWTYPE_OF_DECLARED: Record<string, string> = {
   TIME: 'time',
   TIMESTAMP_NTZ: 'timestamp_ntz',
   TIMESTAMP_LTZ: 'timestamp_ltz',
+  TIMESTAMP_TZ: 'timestamp_tz',
 };
 
 /**

@@ -98,6 +98,36 @@ describe('result encoding as the driver decodes it', () => {
     expect((utc.LTZ as Date).toISOString()).toBe('2024-01-01T00:00:00.000Z');
   });
 
+  it('reports TIMESTAMP_TZ columns as timestamp_tz with the offset of the session time zone', async () => {
+    await h.rows('create table tz_events (id int, at timestamp_tz(3), seen timestamp_tz)');
+    await h.rows("alter session set timezone = 'America/Los_Angeles'");
+    await h.rows("insert into tz_events values (1, '2016-01-21 06:32:44.123', '2016-07-01 12:00:00')");
+    const { statement, rows } = await h.statement('select id, at, seen from tz_events');
+    const columns = statement.getColumns() ?? [];
+    expect(columns.map((c) => [c.getName(), c.getType(), c.getScale()])).toEqual([
+      ['ID', 'fixed', 0],
+      ['AT', 'timestamp_tz', 3],
+      ['SEEN', 'timestamp_tz', 9],
+    ]);
+    type SfDate = Date & { getTimezone(): number };
+    const at = rows[0]?.AT as SfDate;
+    const seen = rows[0]?.SEEN as SfDate;
+    // The instant, and the offset (minutes) the value has in Los Angeles: winter -08:00, summer -07:00.
+    expect([at.toISOString(), at.getTimezone()]).toEqual(['2016-01-21T14:32:44.123Z', -480]);
+    expect([seen.toISOString(), seen.getTimezone()]).toEqual(['2016-07-01T19:00:00.000Z', -420]);
+    expect(JSON.stringify(at)).toContain('-0800');
+    const described = await h.rows<{ name: string; type: string }>('describe table tz_events');
+    expect(described.map((c) => c.type)).toEqual(['NUMBER(38,0)', 'TIMESTAMP_TZ(3)', 'TIMESTAMP_TZ(9)']);
+    const info = await h.rows<{ DATA_TYPE: string; DATETIME_PRECISION: number }>(
+      "select data_type, datetime_precision from information_schema.columns where table_name = 'TZ_EVENTS' and column_name = 'AT'",
+    );
+    expect(info).toEqual([{ DATA_TYPE: 'TIMESTAMP_TZ', DATETIME_PRECISION: 3 }]);
+    await h.rows('alter session unset timezone');
+    // In UTC the same instant carries +00:00.
+    const [utc = {}] = await h.rows<Record<string, unknown>>('select at from tz_events');
+    expect((utc.AT as SfDate).getTimezone()).toBe(0);
+  });
+
   it('echoes session parameters: jsTreatIntegerAsBigInt gives exact big integers', async () => {
     const { connect, run } = await import('./support.js');
     const connection = await connect(h.sf, { jsTreatIntegerAsBigInt: true });

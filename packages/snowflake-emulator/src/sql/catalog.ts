@@ -23,7 +23,7 @@ export function declaredOf(duck: string, comment: unknown): string | undefined {
     (kind === 'VARCHAR' && duck === 'VARCHAR') ||
     (kind === 'TIME' && duck === 'TIME') ||
     (kind === 'TIMESTAMP_NTZ' && duck === 'TIMESTAMP') ||
-    (kind === 'TIMESTAMP_LTZ' && duck === 'TIMESTAMP WITH TIME ZONE');
+    ((kind === 'TIMESTAMP_LTZ' || kind === 'TIMESTAMP_TZ') && duck === 'TIMESTAMP WITH TIME ZONE');
   return fits ? declared : undefined;
 }
 
@@ -103,6 +103,8 @@ export function snowflakeTypeJson(duck: string, nullable: boolean, comment?: unk
     });
   if (text.startsWith('TIMESTAMP_NTZ'))
     return JSON.stringify({ type: 'TIMESTAMP_NTZ', precision: 0, scale: declared ?? 9, nullable });
+  if (declaredOf(duck, comment)?.startsWith('TIMESTAMP_TZ'))
+    return JSON.stringify({ type: 'TIMESTAMP_TZ', precision: 0, scale: declared ?? 9, nullable });
   if (text.startsWith('TIMESTAMP_LTZ'))
     return JSON.stringify({ type: 'TIMESTAMP_LTZ', precision: 0, scale: declared ?? 9, nullable });
   if (text.startsWith('TIME')) return JSON.stringify({ type: 'TIME', precision: 0, scale: declared ?? 9, nullable });
@@ -127,7 +129,8 @@ export function informationSchemaSql(view: string, database: string): string | u
       return `(SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME,
         column_name AS COLUMN_NAME, CAST(column_index AS DECIMAL(38,0)) AS ORDINAL_POSITION,
         column_default AS COLUMN_DEFAULT, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,
-        ${snowflakeDataTypeSql('data_type')} AS DATA_TYPE,
+        CASE WHEN data_type = 'TIMESTAMP WITH TIME ZONE' AND starts_with(comment, ${sqlString(`${DECLARED_PREFIX}TIMESTAMP_TZ(`)}) THEN 'TIMESTAMP_TZ'
+          ELSE ${snowflakeDataTypeSql('data_type')} END AS DATA_TYPE,
         CAST(CASE WHEN data_type = 'VARCHAR' THEN coalesce(${declaredNumberSql('VARCHAR')}, 16777216) END AS DECIMAL(38,0)) AS CHARACTER_MAXIMUM_LENGTH,
         CAST(CASE WHEN data_type = 'VARCHAR' THEN least(coalesce(${declaredNumberSql('VARCHAR')} * 4, 16777216), 16777216) END AS DECIMAL(38,0)) AS CHARACTER_OCTET_LENGTH,
         CAST(CASE WHEN data_type LIKE 'DECIMAL%' THEN numeric_precision WHEN data_type IN ('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT') THEN 38 END AS DECIMAL(38,0)) AS NUMERIC_PRECISION,
@@ -135,7 +138,7 @@ export function informationSchemaSql(view: string, database: string): string | u
         CAST(CASE WHEN data_type LIKE 'DECIMAL%' THEN numeric_scale WHEN data_type IN ('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT') THEN 0 END AS DECIMAL(38,0)) AS NUMERIC_SCALE,
         CAST(CASE WHEN data_type = 'TIME' THEN coalesce(${declaredNumberSql('TIME')}, 9)
           WHEN data_type = 'TIMESTAMP' THEN coalesce(${declaredNumberSql('TIMESTAMP_NTZ')}, 9)
-          WHEN data_type LIKE 'TIMESTAMP%' THEN coalesce(${declaredNumberSql('TIMESTAMP_LTZ')}, 9) END AS DECIMAL(38,0)) AS DATETIME_PRECISION,
+          WHEN data_type LIKE 'TIMESTAMP%' THEN coalesce(${declaredNumberSql('TIMESTAMP_LTZ|TIMESTAMP_TZ')}, 9) END AS DECIMAL(38,0)) AS DATETIME_PRECISION,
         CASE WHEN starts_with(comment, ${sqlString(DECLARED_PREFIX)}) THEN NULL ELSE comment END AS COMMENT
         FROM duckdb_columns() WHERE database_name = ${db} AND NOT internal)`;
     case 'SCHEMATA':

@@ -101,6 +101,11 @@ export function parseType(tokens: Token[], at: number): ParsedType {
   if (name === 'DATE') return { duck: 'DATE', next: i };
   if (name === 'TIME') return withPrecision('TIME', 'TIME', typeArgs(tokens, i));
   if (NTZ_NAMES.has(name)) return withPrecision('TIMESTAMP', 'TIMESTAMP_NTZ', typeArgs(tokens, i));
+  if (name === 'TIMESTAMP_TZ' || name === 'TIMESTAMPTZ') {
+    // Always declared: the declaration is what tells TIMESTAMP_TZ from TIMESTAMP_LTZ (both DuckDB TIMESTAMPTZ).
+    const { args, next } = typeArgs(tokens, i);
+    return { duck: 'TIMESTAMPTZ', next, declared: `TIMESTAMP_TZ(${args[0] ?? 9})` };
+  }
   if (TZ_NAMES.has(name)) return withPrecision('TIMESTAMPTZ', 'TIMESTAMP_LTZ', typeArgs(tokens, i));
   if (name === 'TIMESTAMP') {
     const precision = typeArgs(tokens, i);
@@ -111,7 +116,7 @@ export function parseType(tokens: Token[], at: number): ParsedType {
     if (w(i) === 'WITH' && w(i + 1) === 'LOCAL' && w(i + 2) === 'TIME' && w(i + 3) === 'ZONE')
       return { duck: 'TIMESTAMPTZ', next: i + 4, ...declared('TIMESTAMP_LTZ') };
     if (w(i) === 'WITH' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE')
-      return { duck: 'TIMESTAMPTZ', next: i + 3, ...declared('TIMESTAMP_LTZ') };
+      return { duck: 'TIMESTAMPTZ', next: i + 3, declared: `TIMESTAMP_TZ(${precision.args[0] ?? 9})` };
     if (w(i) === 'WITHOUT' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE')
       return { duck: 'TIMESTAMP', next: i + 3, ...declared('TIMESTAMP_NTZ') };
     return { duck: 'TIMESTAMP', next: i, ...declared('TIMESTAMP_NTZ') };
