@@ -313,6 +313,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       queryResultFormat: 'json',
       sendResultTime: Date.now(),
     };
+    if (outcome.children) data.resultIds = outcome.children.map((child) => child.queryId).join(',');
     if (result.chunks.length > 0) {
       data.chunks = result.chunks.map((chunk, index) => ({
         url: `${baseUrl}/__chunks/${state.record.queryId}/${index}`,
@@ -366,6 +367,24 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
         const outcome = await runStatement(session, runtime, request, queryId);
         if ((record.status as string) === 'ABORTED')
           throw new SnowflakeSqlError('SQL execution canceled', { sfCode: '000604', sqlState: '57014' });
+        for (const child of outcome.kind === 'result' ? (outcome.children ?? []) : []) {
+          const done = new Date();
+          queries.set(child.queryId, {
+            record: {
+              ...record,
+              queryId: child.queryId,
+              sqlText: child.sqlText,
+              status: 'SUCCESS',
+              rowCount: child.outcome.kind === 'result' ? child.outcome.result.total : 0,
+              endedAt: done,
+            },
+            session,
+            done: Promise.resolve(),
+            outcome: child.outcome,
+            chunkFiles: [],
+            aborter: new AbortController(),
+          });
+        }
         state.outcome = outcome;
         record.status = 'SUCCESS';
         record.rowCount = outcome.kind === 'result' ? outcome.result.total : 0;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
 import type { Engine } from './engine.js';
@@ -47,7 +48,13 @@ export interface StatementRequest {
 
 /** The reply data of a statement. */
 export type StatementOutcome =
-  | { kind: 'result'; statementTypeId: number; result: EncodedResult }
+  | {
+      kind: 'result';
+      statementTypeId: number;
+      result: EncodedResult;
+      /** A multi-statement request: each statement's own query id, text and outcome, in order. */
+      children?: Array<{ queryId: string; sqlText: string; outcome: StatementOutcome }>;
+    }
   | { kind: 'transfer'; data: Record<string, unknown> };
 
 /** What statements need from the emulator around them. */
@@ -346,9 +353,55 @@ export async function runStatement(
         { sfCode: '000008', sqlState: '0A000' },
       );
     }
-    throw SnowflakeSqlError.unsupported('multi-statement requests (MULTI_STATEMENT_COUNT)');
+    return runMultiStatement(session, runtime, request, statements);
   }
-  let tokens = significant(statements[0] as Token[]);
+  return runOne(session, runtime, significant(statements[0] as Token[]), request, queryId);
+}
+
+/**
+ * A multi-statement request (`MULTI_STATEMENT_COUNT` 0 or the number of statements): the statements run in
+ * order, each as a query of its own id; the reply lists the ids (`resultIds`) and the driver fetches each
+ * result by id (`statement.hasNext()` / `NextResult()`). Binds are numbered across the whole text. The
+ * first failing statement fails the request; the statements before it stay done, as in Snowflake.
+ */
+async function runMultiStatement(
+  session: Session,
+  runtime: Runtime,
+  request: StatementRequest,
+  statements: Token[][],
+): Promise<StatementOutcome> {
+  if (request.bindStage || Object.values(request.bindings ?? {}).some((bind) => Array.isArray(bind.value))) {
+    throw SnowflakeSqlError.unsupported('array binds in a multi-statement request');
+  }
+  const children: Array<{ queryId: string; sqlText: string; outcome: StatementOutcome }> = [];
+  for (const statement of statements) {
+    const tokens = significant(statement);
+    const first = tokens[0] as Token;
+    const last = tokens.at(-1) as Token;
+    const sqlText = request.sqlText.slice(first.start, last.start + last.text.length);
+    const queryId = randomUUID();
+    children.push({ queryId, sqlText, outcome: await runOne(session, runtime, tokens, request, queryId) });
+  }
+  return {
+    kind: 'result',
+    statementTypeId: STATEMENT_TYPE.select,
+    result: rowsResult(
+      [column('multiple statement execution', 'text', { length: 16777216 })],
+      [['Multiple statements executed successfully.']],
+    ),
+    children,
+  };
+}
+
+/** Runs one statement (its significant tokens) of a request. */
+async function runOne(
+  session: Session,
+  runtime: Runtime,
+  first: Token[],
+  request: StatementRequest,
+  queryId: string,
+): Promise<StatementOutcome> {
+  let tokens = first;
   await transactionRules(session, runtime, tokens);
   tokens = redirectShadows(session, tokens);
   const bindings = request.bindings ?? {};

@@ -371,6 +371,41 @@ describe('functions and expressions', () => {
     const error = await h.error('select 1; select 2');
     expect(error.code).toBe('000008');
   });
+
+  it("runs a multi-statement request (MULTI_STATEMENT_COUNT): one result per statement through the driver's hasNext / NextResult", async () => {
+    await h.rows('create table multi (v int)');
+    const sqlText = 'select ? as a; insert into multi values (?), (?); select count(*) as n, max(v) as m from multi';
+    const results: Array<{ sql: string; rows: unknown[] }> = [];
+    await new Promise<void>((resolve, reject) => {
+      h.connection.execute({
+        sqlText,
+        binds: [7, 10, 20],
+        parameters: { MULTI_STATEMENT_COUNT: 3 },
+        complete: (err, statement, rows) => {
+          if (err) return reject(err);
+          results.push({ sql: statement.getSqlText(), rows: rows ?? [] });
+          const multi = statement as unknown as { hasNext(): boolean; NextResult(): void };
+          if (multi.hasNext()) multi.NextResult();
+          else resolve();
+        },
+      });
+    });
+    expect(results).toEqual([
+      { sql: 'select ? as a', rows: [{ A: 7 }] },
+      { sql: ' insert into multi values (?), (?)', rows: [{ 'number of rows inserted': 2 }] },
+      { sql: ' select count(*) as n, max(v) as m from multi', rows: [{ N: 2, M: 20 }] },
+    ]);
+    // A count that does not match is refused before anything runs.
+    const wrong = await new Promise<{ code?: string }>((resolve) =>
+      h.connection.execute({
+        sqlText: 'insert into multi values (1); select 1',
+        parameters: { MULTI_STATEMENT_COUNT: 3 },
+        complete: (err) => resolve(err ?? {}),
+      }),
+    );
+    expect(wrong.code).toBe('000008');
+    expect(await h.rows('select count(*) as n from multi')).toEqual([{ N: 2 }]);
+  });
 });
 
 describe('declared column types', () => {
