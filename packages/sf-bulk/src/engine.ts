@@ -127,11 +127,22 @@ export interface IngestOptions {
   maxBytesPerJob?: number;
   /** Rows per job. Default 10,000,000. */
   maxRowsPerJob?: number;
+  /**
+   * Rows of the first job; each later job may hold twice as many as the one before, up to
+   * `maxRowsPerJob` and `maxBytesPerJob`. A small first job lets Salesforce start at once instead of
+   * waiting while the client builds a 100 MB job. Default 10,000 when neither `maxRowsPerJob` nor
+   * `maxBytesPerJob` is set; otherwise `maxRowsPerJob` (every job as large as its budgets allow).
+   */
+  firstJobRows?: number;
   /** Jobs in flight at once. Default 3. */
   maxConcurrentJobs?: number;
-  /** First wait between status polls, ms. Default 1000. */
+  /**
+   * Shortest wait between status polls of a job, ms, and the first one. Default 250. While a job
+   * reports no progress the wait grows 1.5x a poll; once its `numberRecordsProcessed` moves, the wait
+   * is half the time its processing rate says is left (at least this, at most `maxPollIntervalMs`).
+   */
   pollIntervalMs?: number;
-  /** Longest wait between polls (the interval grows 1.5x a poll). Default 10,000. */
+  /** Longest wait between polls. Default 10,000. */
   maxPollIntervalMs?: number;
   /** Stop waiting at this time: jobs stay running and {@link IngestRun.pendingJobs} lists them for {@link resume}. */
   deadline?: Date | number;
@@ -330,22 +341,56 @@ function isProblemItem(
   );
 }
 
-/** Turns any accepted input into numbered items; a CSV byte stream is read with `@kicksaw/csv`. */
-async function* normalizeInput(records: IngestOptions['records'], source?: string): AsyncGenerator<NormalizedItem> {
-  const iterator =
-    Symbol.asyncIterator in (records as object)
-      ? (records as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-      : (records as Iterable<unknown>)[Symbol.iterator]();
-  const first = await iterator.next();
+/**
+ * Turns any accepted input into numbered items, in arrays: a source that hands out arrays itself
+ * (`@kicksaw/csv` `readCsv`, whose `batches()` yields a source chunk's rows at once) is taken batch by
+ * batch, and a synchronous iterable 1,024 items at a time, so the engine pays one promise per batch
+ * instead of one per row. A CSV byte stream is read with `@kicksaw/csv`.
+ */
+async function* normalizeInput(records: IngestOptions['records'], source?: string): AsyncGenerator<NormalizedItem[]> {
+  const batched = records as { batches?: () => AsyncIterable<unknown[]> };
+  let batches: AsyncIterator<unknown[]>;
+  if (typeof batched.batches === 'function') batches = batched.batches()[Symbol.asyncIterator]();
+  else if (Symbol.asyncIterator in (records as object)) {
+    const items = (records as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    batches = {
+      next: async () => {
+        const next = await items.next();
+        return next.done ? { done: true, value: undefined } : { done: false, value: [next.value] };
+      },
+      return: async () => {
+        await items.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+  } else {
+    const items = (records as Iterable<unknown>)[Symbol.iterator]();
+    batches = {
+      next: async () => {
+        const batch: unknown[] = [];
+        for (let next = items.next(); !next.done; next = items.next()) {
+          batch.push(next.value);
+          if (batch.length === 1024) break;
+        }
+        return batch.length === 0 ? { done: true, value: undefined } : { done: false, value: batch };
+      },
+      return: async () => {
+        items.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+  let first = await batches.next();
+  while (!first.done && first.value.length === 0) first = await batches.next();
   if (first.done) return;
-  const rest: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => ({ next: async () => iterator.next() }) as AsyncIterator<unknown>,
-  };
-  if (typeof first.value === 'string' || first.value instanceof Uint8Array) {
+  const head = first.value[0];
+  if (typeof head === 'string' || head instanceof Uint8Array) {
     const bytes = Readable.from(
       (async function* () {
-        yield first.value;
-        yield* rest as AsyncIterable<string | Uint8Array>;
+        yield* first.value as Array<string | Uint8Array>;
+        for (let next = await batches.next(); !next.done; next = await batches.next()) {
+          yield* next.value as Array<string | Uint8Array>;
+        }
       })(),
     );
     yield* parseCsvInput(bytes, source);
@@ -354,22 +399,60 @@ async function* normalizeInput(records: IngestOptions['records'], source?: strin
   let counter = 0;
   const normalize = (item: unknown): NormalizedItem => {
     counter++;
-    if (isProblemItem(item)) return { row: item.row, line: item.line, problem: item.problem };
-    if (isRecordItem(item)) return { row: item.row, line: item.line, record: item.record };
+    // Items already in shape (rows of readCsv, `{ row, record }`) are passed on as they are.
+    if (isProblemItem(item) || isRecordItem(item)) return item;
     return { row: counter, record: item as SalesforceRecord };
   };
-  yield normalize(first.value);
-  for await (const item of rest) yield normalize(item);
+  try {
+    yield first.value.map(normalize);
+    for (let next = await batches.next(); !next.done; next = await batches.next()) yield next.value.map(normalize);
+  } finally {
+    await batches.return?.();
+  }
 }
 
-async function* parseCsvInput(bytes: Readable, source?: string): AsyncGenerator<NormalizedItem> {
+async function* parseCsvInput(bytes: Readable, source?: string): AsyncGenerator<NormalizedItem[]> {
   // @kicksaw/csv: delimiter and encoding detection, row-level problems with recovery, header checks.
-  for await (const item of readCsv(bytes, source ? { source } : {})) {
-    if ('problem' in item) {
-      yield { row: item.row, line: item.line, problem: { code: item.problem.code, message: item.problem.message } };
-    } else {
-      yield { row: item.row, line: item.line, record: item.record };
+  // Its rows are already in the shape of a NormalizedItem (a record or a problem, with row and line).
+  yield* readCsv(bytes, source ? { source } : {}).batches();
+}
+
+/** Items of {@link normalizeInput} one at a time, or the rest of the batch in hand at once. */
+class InputReader {
+  private batch: NormalizedItem[] = [];
+  private at = 0;
+  constructor(private readonly batches: AsyncGenerator<NormalizedItem[]>) {}
+
+  /** The next item, or undefined at the end of the input. */
+  async next(): Promise<NormalizedItem | undefined> {
+    while (this.at >= this.batch.length) {
+      const next = await this.batches.next();
+      if (next.done) return undefined;
+      this.batch = next.value;
+      this.at = 0;
     }
+    return this.batch[this.at++];
+  }
+
+  /** The items left in the batch in hand, else the next batch; undefined at the end of the input. */
+  async nextBatch(): Promise<NormalizedItem[] | undefined> {
+    if (this.at < this.batch.length) {
+      const rest = this.at === 0 ? this.batch : this.batch.slice(this.at);
+      this.batch = [];
+      this.at = 0;
+      return rest;
+    }
+    const next = await this.batches.next();
+    return next.done ? undefined : next.value;
+  }
+
+  /** The next item of the batch in hand, without reading the input; undefined when none is left. */
+  takeInHand(): NormalizedItem | undefined {
+    return this.at < this.batch.length ? this.batch[this.at++] : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.batches.return(undefined);
   }
 }
 
@@ -381,6 +464,7 @@ interface EngineSettings {
   externalIdField: string | undefined;
   maxBytes: number;
   maxRows: number;
+  firstJobRows: number;
   maxConcurrent: number;
   pollIntervalMs: number;
   maxPollIntervalMs: number;
@@ -428,6 +512,8 @@ class Engine implements IngestRun {
   private sourceKeys: string[] = [];
   private externalIdIndex = -1;
   private builder: PartBuilder | undefined;
+  /** Row budget of the next job: from `firstJobRows`, doubling with each job up to `maxRows`. */
+  private jobRows = 0;
   private deferred: Array<{ row: number; cells: string[]; attempts: number }> = [];
 
   constructor(
@@ -543,10 +629,11 @@ class Engine implements IngestRun {
 
   recordOf(cells: readonly string[]): SalesforceRecord {
     const record: SalesforceRecord = {};
-    this.fields.forEach((field, i) => {
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) {
       const cell = cells[i] ?? '';
-      record[field] = cell === '#N/A' ? null : cell;
-    });
+      record[fields[i] as string] = cell === '#N/A' ? null : cell;
+    }
     return record;
   }
 
@@ -570,23 +657,29 @@ class Engine implements IngestRun {
   // ---- bulk: building and launching jobs ----
 
   private newBuilder(): PartBuilder {
+    if (this.jobRows === 0) this.jobRows = Math.min(this.settings.firstJobRows, this.settings.maxRows);
     return new PartBuilder({
       fields: this.fields,
       spoolThresholdBytes: this.settings.spoolThresholdBytes,
-      maxRows: this.settings.maxRows,
+      maxRows: this.jobRows,
       ...(this.settings.spoolDirectory ? { spoolDirectory: this.settings.spoolDirectory } : {}),
     });
   }
 
-  /** Adds a row to the open job CSV, cutting a job on a record boundary when the budget is reached. */
-  async addRow(row: number, cells: string[], attempts: number): Promise<void> {
+  /**
+   * Adds a row to the open job CSV, cutting a job on a record boundary when the budget is reached.
+   * Returns a promise only when it has to wait (a chunk to spool, a job to cut): most rows are added
+   * without one, which saves the input loop a promise and a microtask a row.
+   */
+  addRow(row: number, cells: string[], attempts: number): Promise<void> | undefined {
     if (!this.builder) this.builder = this.newBuilder();
     let key = '';
     if (this.externalIdIndex >= 0) {
       key = (cells[this.externalIdIndex] ?? '').toLowerCase();
+      // has() keeps the key's hashes: addLast() below adds it without hashing it again.
       if (key !== '' && this.builder.externalIds.has(key)) {
         if (this.settings.duplicateExternalIds === 'fail') {
-          await this.emit({
+          return this.emit({
             row,
             status: 'failed',
             id: null,
@@ -601,31 +694,34 @@ class Engine implements IngestRun {
             record: this.recordOf(cells),
             attempts: attempts - 1,
           });
-          return;
         }
         this.deferred.push({ row, cells, attempts });
-        return;
+        return undefined;
       }
     }
     const line = csvLine(cells);
     const bytes = Buffer.byteLength(line);
     if (
       this.builder.rows > 0 &&
-      (this.builder.rows >= this.settings.maxRows || this.builder.bytes + bytes > this.settings.maxBytes)
+      (this.builder.rows >= this.jobRows || this.builder.bytes + bytes > this.settings.maxBytes)
     ) {
-      await this.cut();
-      return this.addRow(row, cells, attempts);
+      return this.cut().then(() => this.addRow(row, cells, attempts));
     }
-    await this.builder.add(cells, line, bytes, row, attempts);
-    if (key !== '') this.builder.externalIds.add(key);
+    const keys = key !== '' ? this.builder.externalIds : undefined;
+    const writing = this.builder.add(cells, line, bytes, row, attempts);
+    if (writing) return writing.then(() => keys?.addLast());
+    keys?.addLast();
+    return undefined;
   }
 
   /** Closes the open job CSV and launches its job; rows deferred for duplicate external ids open the next one. */
   async cut(): Promise<void> {
     const part = this.builder;
     this.builder = undefined;
-    if (part && part.rows > 0) await this.launch(part);
-    else await part?.discard();
+    if (part && part.rows > 0) {
+      this.jobRows = Math.min(this.settings.maxRows, this.jobRows * 2);
+      await this.launch(part);
+    } else await part?.discard();
     if (this.deferred.length > 0) {
       const deferred = this.deferred;
       this.deferred = [];
@@ -834,7 +930,7 @@ class Engine implements IngestRun {
   async collect(jobId: string, index: RowIndex, body: PartBody | undefined): Promise<void> {
     let info: IngestJobInfo | 'deadline' | 'lost';
     try {
-      info = await this.poll(jobId);
+      info = await this.poll(jobId, index.size);
     } catch (error) {
       // The job runs on; only our view of it is gone. Hand it over for resume instead of guessing.
       this.settings.logger.error('Polling a job failed; job left running, kept for resume', {
@@ -894,17 +990,39 @@ class Engine implements IngestRun {
     this.report();
   }
 
-  private async poll(jobId: string): Promise<IngestJobInfo | 'deadline'> {
-    let interval = this.settings.pollIntervalMs;
+  /**
+   * Polls a job until it ends (or the deadline). The wait follows what the job reports: while
+   * `numberRecordsProcessed` stands still it grows 1.5x a poll from `pollIntervalMs`; once it moves,
+   * the wait is half the time left at the rate seen so far (so polls close in on the end instead of
+   * overshooting it by a fixed step), within `pollIntervalMs` .. `maxPollIntervalMs`.
+   */
+  private async poll(jobId: string, rows: number): Promise<IngestJobInfo | 'deadline'> {
+    const { pollIntervalMs, maxPollIntervalMs } = this.settings;
+    let interval = pollIntervalMs;
+    const started = Date.now();
+    let moved: { at: number; processed: number } | undefined;
     for (;;) {
       const info = await getJobInfo(this.settings.ctx, jobId);
       if (FINISHED_STATES.has(info.state)) return info;
       if (info.state === 'Open' && this.settings.abortOpenJobs) return info;
+      const now = Date.now();
       const deadline = this.settings.deadline;
-      if (deadline !== undefined && Date.now() >= deadline) return 'deadline';
-      const wait = deadline === undefined ? interval : Math.max(0, Math.min(interval, deadline - Date.now()));
+      if (deadline !== undefined && now >= deadline) return 'deadline';
+      const processed = info.numberRecordsProcessed ?? 0;
+      let wait: number;
+      if (processed > (moved?.processed ?? 0) && processed < rows) {
+        // Rows per ms since the first poll that saw progress (or since polling began).
+        const from = moved ?? { at: started, processed: 0 };
+        moved ??= { at: now, processed };
+        const rate = (processed - from.processed) / Math.max(1, now - from.at);
+        const left = (rows - processed) / rate;
+        wait = Math.min(maxPollIntervalMs, Math.max(pollIntervalMs, Math.ceil(left / 2)));
+      } else {
+        wait = interval;
+        interval = Math.min(maxPollIntervalMs, Math.ceil(interval * 1.5));
+      }
+      if (deadline !== undefined) wait = Math.max(0, Math.min(wait, deadline - now));
       await sleep(wait);
-      interval = Math.min(this.settings.maxPollIntervalMs, Math.ceil(interval * 1.5));
     }
   }
 
@@ -1123,6 +1241,11 @@ function settingsOf(
   const maxRows = options.maxRowsPerJob ?? 10_000_000;
   if (!Number.isInteger(maxRows) || maxRows < 1)
     throw new ConfigError('must be a whole number >= 1', { setting: 'maxRowsPerJob' });
+  const budgetsSet = options.maxRowsPerJob !== undefined || options.maxBytesPerJob !== undefined;
+  const firstJobRows = options.firstJobRows ?? (budgetsSet ? maxRows : 10_000);
+  if (!Number.isInteger(firstJobRows) || firstJobRows < 1) {
+    throw new ConfigError('must be a whole number >= 1', { setting: 'firstJobRows' });
+  }
   const maxConcurrent = options.maxConcurrentJobs ?? 3;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new ConfigError('must be a whole number >= 1', { setting: 'maxConcurrentJobs' });
@@ -1136,8 +1259,9 @@ function settingsOf(
     externalIdField: options.externalIdField,
     maxBytes,
     maxRows,
+    firstJobRows,
     maxConcurrent,
-    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    pollIntervalMs: options.pollIntervalMs ?? 250,
     maxPollIntervalMs: options.maxPollIntervalMs ?? 10_000,
     deadline: resolveDeadline(options.deadline),
     retryCodes: new Set(options.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
@@ -1188,19 +1312,19 @@ export function ingest(options: IngestOptions): IngestRun {
 
 async function runIngest(engine: Engine, options: IngestOptions): Promise<void> {
   const s = engine.s;
-  const input = normalizeInput(options.records, options.source)[Symbol.asyncIterator]();
+  const input = new InputReader(normalizeInput(options.records, options.source));
   const buffered: NormalizedItem[] = [];
   // Find the columns: the `fields` option, or the keys of the first record.
   let firstRecord: SalesforceRecord | undefined;
   let exhausted = false;
   while (!firstRecord) {
     const next = await input.next();
-    if (next.done) {
+    if (!next) {
       exhausted = true;
       break;
     }
-    buffered.push(next.value);
-    if ('record' in next.value) firstRecord = next.value.record;
+    buffered.push(next);
+    if ('record' in next) firstRecord = next.record;
   }
   const sourceKeys = options.fields ?? (firstRecord ? Object.keys(firstRecord) : []);
   let fields = sourceKeys;
@@ -1228,8 +1352,8 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   if (api !== 'bulk' && options.operation !== 'hardDelete' && firstRecord) {
     while (!exhausted && (api === 'rest' || buffered.length <= restMax)) {
       const next = await input.next();
-      if (next.done) exhausted = true;
-      else buffered.push(next.value);
+      if (!next) exhausted = true;
+      else buffered.push(next);
     }
     if (exhausted) {
       engine.useApi('rest');
@@ -1239,46 +1363,54 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   }
   if (firstRecord) engine.useApi('bulk');
 
-  const handle = async (item: NormalizedItem): Promise<void> => {
+  /** Reads one row into a job; a promise only when that has to wait (see Engine.addRow). */
+  const handle = (item: NormalizedItem): Promise<void> | undefined => {
     engine.countRead();
     const screened = screen(engine, item);
-    if ('outcome' in screened) await engine.emit(screened.outcome);
-    else await engine.addRow(item.row, screened.cells, 1);
+    if ('outcome' in screened) return engine.emit(screened.outcome);
+    return engine.addRow(item.row, screened.cells, 1);
+  };
+
+  /** A row taken from the input after the deadline: never sent, still accounted for. */
+  const settleUnsent = async (item: NormalizedItem): Promise<void> => {
+    engine.countRead();
+    await engine.emit(
+      itemNotSent(item, 'unprocessed', {
+        statusCode: OUTCOME_CODES.DEADLINE,
+        message: 'Not sent: the deadline passed before it was read into a job',
+        fields: [],
+      }),
+    );
   };
 
   let stoppedByDeadline = false;
   let sinceYield = 0;
   for (const item of buffered) {
     if (!stoppedByDeadline && engine.deadlinePassed()) stoppedByDeadline = true;
-    if (stoppedByDeadline) {
-      // Taken from the input already (to choose the API), so it must still get its outcome.
-      engine.countRead();
-      await engine.emit(
-        itemNotSent(item, 'unprocessed', {
-          statusCode: OUTCOME_CODES.DEADLINE,
-          message: 'Not sent: the deadline passed before it was read into a job',
-          fields: [],
-        }),
-      );
-      continue;
-    }
-    await handle(item);
+    // Taken from the input already (to choose the API), so it must still get its outcome.
+    if (stoppedByDeadline) await settleUnsent(item);
+    else await handle(item);
   }
   buffered.length = 0;
   try {
-    while (!stoppedByDeadline && !exhausted) {
-      if (engine.deadlinePassed()) {
-        stoppedByDeadline = true;
-        break;
-      }
-      const next = await input.next();
-      if (next.done) break;
-      await handle(next.value);
-      if (engine.retriesReady()) await engine.flushRetries();
-      // A synchronous input never yields to the event loop: let uploads and polls of running jobs move.
-      if (++sinceYield === 1000) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+    reading: while (!stoppedByDeadline && !exhausted) {
+      const batch = await input.nextBatch();
+      if (!batch) break;
+      for (let i = 0; i < batch.length; i++) {
+        if (engine.deadlinePassed()) {
+          // Taken from the input already (in this batch), so they must still get their outcomes.
+          stoppedByDeadline = true;
+          for (let j = i; j < batch.length; j++) await settleUnsent(batch[j] as NormalizedItem);
+          break reading;
+        }
+        const waiting = handle(batch[i] as NormalizedItem);
+        if (waiting) await waiting;
+        if (engine.retriesReady()) await engine.flushRetries();
+        // A synchronous input never yields to the event loop: let uploads and polls of running jobs move.
+        if (++sinceYield === 1000) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
     }
   } catch (error) {
@@ -1288,8 +1420,10 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
     throw error;
   }
   if (stoppedByDeadline) {
+    // Rows of a batch already taken from the input (but not read into a job) get their outcome too.
+    for (let item = input.takeInHand(); item; item = input.takeInHand()) await settleUnsent(item);
     s.logger.warn('Deadline reached while reading input: reading stopped', { rowsRead: engine.progress.rowsRead });
-    await input.return?.(undefined);
+    await input.close();
   }
   await engine.finish();
 }

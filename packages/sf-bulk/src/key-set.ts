@@ -12,6 +12,9 @@ export class KeySet {
   private first: Float64Array;
   private second: Float64Array;
   private count = 0;
+  /** The hashes of the key last asked about ({@link KeySet.has}), for {@link KeySet.addLast}. */
+  private lastFirst = 0;
+  private lastSecond = 0;
 
   constructor(capacity = 1 << 12) {
     this.first = new Float64Array(capacity);
@@ -23,18 +26,25 @@ export class KeySet {
     return this.count;
   }
 
-  /** True when the key was added before. */
+  /** True when the key was added before. Its hashes are kept for {@link KeySet.addLast}. */
   has(key: string): boolean {
-    return this.find(firstHash(key), reverseHash53(key)) >= 0;
+    this.lastFirst = firstHash(key);
+    this.lastSecond = reverseHash53(key);
+    return this.find(this.lastFirst, this.lastSecond) >= 0;
   }
 
   /** Adds a key (nothing happens when it is already there). */
   add(key: string): void {
-    const a = firstHash(key);
-    const b = reverseHash53(key);
-    if (this.find(a, b) >= 0) return;
+    if (!this.has(key)) this.addLast();
+  }
+
+  /**
+   * Adds the key of the last {@link KeySet.has} call, which must have answered false, without
+   * hashing it again (the engine asks, then adds once the row is in the job).
+   */
+  addLast(): void {
     if ((this.count + 1) * 2 > this.first.length) this.grow();
-    this.insert(a, b);
+    this.insert(this.lastFirst, this.lastSecond);
     this.count++;
   }
 

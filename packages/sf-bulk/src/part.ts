@@ -20,12 +20,35 @@ export function cellOf(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
-
-/** Quotes one CSV cell per RFC 4180 when it needs it. */
+/** Quotes one CSV cell per RFC 4180 when it needs it (a quote, comma or line break; white space at an end). */
 export function quoteCell(cell: string): string {
-  if (cell.length === 0 || !NEEDS_QUOTES.test(cell)) return cell;
-  return `"${cell.replace(/"/g, '""')}"`;
+  const n = cell.length;
+  if (n === 0) return cell;
+  // A character scan instead of a regular expression: this runs for every cell sent (the profile of a
+  // 1M-row run had the regex at about 2% of the client's time).
+  let quote = isSpace(cell.charCodeAt(0)) || isSpace(cell.charCodeAt(n - 1));
+  for (let i = 0; !quote && i < n; i++) {
+    const ch = cell.charCodeAt(i);
+    quote = ch === 34 || ch === 44 || ch === 10 || ch === 13;
+  }
+  return quote ? `"${cell.replace(/"/g, '""')}"` : cell;
+}
+
+/** White space as the regex class `\s` has it. */
+function isSpace(ch: number): boolean {
+  if (ch <= 32) return ch === 32 || (ch >= 9 && ch <= 13);
+  if (ch < 160) return false;
+  return (
+    ch === 160 ||
+    ch === 5760 ||
+    (ch >= 8192 && ch <= 8202) ||
+    ch === 8232 ||
+    ch === 8233 ||
+    ch === 8239 ||
+    ch === 8287 ||
+    ch === 12288 ||
+    ch === 65279
+  );
 }
 
 /** A CSV line (with LF) from cells. */
@@ -116,11 +139,26 @@ export class PartBuilder {
     return this.total;
   }
 
-  /** Adds a row (its cells in field order, and its line). */
-  async add(cells: readonly string[], line: string, lineBytes: number, row: number, attempts: number): Promise<void> {
+  /**
+   * Adds a row (its cells in field order, and its line). Returns a promise only when the chunk is
+   * full and has to be kept or spooled first; otherwise the line is encoded at once.
+   */
+  add(
+    cells: readonly string[],
+    line: string,
+    lineBytes: number,
+    row: number,
+    attempts: number,
+  ): Promise<void> | undefined {
     this.index.add(rowHash(cells), row, attempts);
     this.total += lineBytes;
-    if (lineBytes > CHUNK_BYTES - this.used) await this.flushChunk(true);
+    if (lineBytes > CHUNK_BYTES - this.used) return this.addAfterFlush(line, lineBytes);
+    this.used += (this.buffer as Buffer).write(line, this.used);
+    return undefined;
+  }
+
+  private async addAfterFlush(line: string, lineBytes: number): Promise<void> {
+    await this.flushChunk(true);
     if (lineBytes > CHUNK_BYTES) await this.store(Buffer.from(line));
     else this.used += (this.buffer as Buffer).write(line, this.used);
   }

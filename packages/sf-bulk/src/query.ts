@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { InputError, type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { getJobInfo } from './bulk-api.js';
-import { readCsvRows } from './csv-reader.js';
+import { readCsvRecords } from './csv-reader.js';
 import { describeObject, type ObjectDescribe } from './describe.js';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch, sfJson } from './http.js';
 
@@ -180,10 +180,27 @@ export interface QueryOptions {
 
 const NUMERIC = new Set(['int', 'double', 'currency', 'percent', 'long']);
 
-function typeValue(value: string, type: string | undefined): unknown {
+/** How a column's cells become values: as they are, or typed by the describe ('' is null when typed). */
+enum ColumnKind {
+  Raw,
+  Text,
+  Boolean,
+  Number,
+}
+
+function columnKind(name: string, typed: boolean, types: Map<string, string>): ColumnKind {
+  if (!typed) return ColumnKind.Raw;
+  const type = name.includes('.') ? undefined : types.get(name.toLowerCase());
+  if (type === 'boolean') return ColumnKind.Boolean;
+  if (type && NUMERIC.has(type)) return ColumnKind.Number;
+  return ColumnKind.Text;
+}
+
+function typeValue(value: string, kind: ColumnKind): unknown {
+  if (kind === ColumnKind.Raw) return value;
   if (value === '') return null;
-  if (type === 'boolean') return value.toLowerCase() === 'true';
-  if (type && NUMERIC.has(type)) {
+  if (kind === ColumnKind.Boolean) return value.toLowerCase() === 'true';
+  if (kind === ColumnKind.Number) {
     const n = Number(value);
     return Number.isFinite(n) ? n : value;
   }
@@ -287,25 +304,26 @@ export async function* query(
       if (!response.body || response.status === 204) break;
       try {
         let header: string[] | undefined;
+        // Each column's conversion is looked up once per page, not once per cell.
+        let kinds: ColumnKind[] = [];
         let seen = 0;
-        const parser = readCsvRows(Readable.fromWeb(response.body as never));
-        for await (const cells of parser) {
-          if (!header) {
-            header = cells;
-            continue;
+        // Rows come in small arrays (one promise per array, not per row) and are yielded one by one.
+        for await (const batch of readCsvRecords(Readable.fromWeb(response.body as never))) {
+          for (const cells of batch) {
+            if (!header) {
+              header = cells;
+              kinds = header.map((name) => columnKind(name, options.typed !== false, types));
+              continue;
+            }
+            seen++;
+            if (seen <= yielded) continue; // a re-read page: skip what was already yielded
+            const record: Record<string, unknown> = {};
+            for (let i = 0; i < header.length; i++) {
+              record[header[i] as string] = typeValue(cells[i] ?? '', kinds[i] as ColumnKind);
+            }
+            yielded++;
+            yield record;
           }
-          seen++;
-          if (seen <= yielded) continue; // a re-read page: skip what was already yielded
-          const record: Record<string, unknown> = {};
-          header.forEach((name, i) => {
-            const cell = cells[i] ?? '';
-            record[name] =
-              options.typed === false
-                ? cell
-                : typeValue(cell, name.includes('.') ? undefined : types.get(name.toLowerCase()));
-          });
-          yielded++;
-          yield record;
         }
         break;
       } catch (error) {

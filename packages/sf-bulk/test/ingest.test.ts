@@ -179,6 +179,41 @@ describe('ingest through Bulk API 2.0', () => {
     ]);
   });
 
+  it('starts with a small job and doubles the next ones up to the row budget, every row on its own outcome', async () => {
+    const before = new Set(
+      ((await conn.request('/services/data/v62.0/jobs/ingest')) as { records: Array<{ id: string }> }).records.map(
+        (job) => job.id,
+      ),
+    );
+    const records = Array.from({ length: 1_900 }, (_, i) => ({ Name: `ramp-${i + 1}`, Required__c: 'r' }));
+    const { outcomes, summary } = await ingestAll({
+      connection: conn,
+      object: 'Item__c',
+      operation: 'insert',
+      records,
+      api: 'bulk',
+      firstJobRows: 100,
+      maxRowsPerJob: 800,
+      ...FAST,
+    });
+    expect(summary).toMatchObject({ input: 1900, succeeded: 1900, jobs: 5, unmatchedResults: 0 });
+    expect(new Set(outcomes.map((o) => o.row)).size).toBe(1900);
+    expectRowsMatchContent(outcomes, (row) => `ramp-${row}`);
+    const jobs = (
+      (await conn.request('/services/data/v62.0/jobs/ingest')) as { records: Array<{ id: string }> }
+    ).records
+      .map((job) => job.id)
+      .filter((id) => !before.has(id));
+    const sizes = await Promise.all(
+      jobs.map(
+        async (id) =>
+          ((await conn.request(`/services/data/v62.0/jobs/ingest/${id}`)) as { numberRecordsProcessed: number })
+            .numberRecordsProcessed,
+      ),
+    );
+    expect(sizes.sort((a, b) => a - b)).toEqual([100, 200, 400, 400, 800].sort((a, b) => a - b));
+  });
+
   it('moves 250,000 rows over several jobs with flat bookkeeping and every row accounted', async () => {
     async function* rows() {
       for (let i = 1; i <= 250_000; i++)

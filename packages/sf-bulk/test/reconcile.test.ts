@@ -7,7 +7,7 @@ import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
 import { canonicalCell, rowHash } from '../src/index.js';
 import { giveKeySet, takeKeySet } from '../src/key-set.js';
-import { csvLine, PartBuilder } from '../src/part.js';
+import { csvLine, PartBuilder, quoteCell } from '../src/part.js';
 import { RowIndex } from '../src/row-index.js';
 
 describe('content hashing', () => {
@@ -243,5 +243,103 @@ describe('rowHash', () => {
     const { hash53 } = await import('../src/index.js');
     expect(rowHash(['Acme', ' 1.50', 'TRUE'])).toBe(hash53('Acme\u00011.5\u0001true'));
     expect(rowHash([])).toBe(hash53(''));
+  });
+
+  it('hashes cells it takes as they are exactly as their canonical forms (numbers, dates, spaces, CRs, booleans)', async () => {
+    const { hash53 } = await import('../src/index.js');
+    const reference = (cells: string[]) => hash53(cells.map(canonicalCell).join('\u0001'));
+    const fixed = [
+      '',
+      '0',
+      '-0',
+      '00',
+      '0.0',
+      '0.5',
+      '-0.5',
+      '.5',
+      '5.',
+      '5.0',
+      '1.50',
+      '+3',
+      '-',
+      '+',
+      '.',
+      '1e5',
+      '1E-7',
+      '0.000001',
+      '0.0000001',
+      '0.00001',
+      '123456789012345',
+      '1234567890123456',
+      '12345678901234567890',
+      '9007199254740993',
+      '-12.25',
+      '1990-05-12',
+      '1e-5',
+      '1E+5',
+      '-1e-5',
+      '1-1',
+      '1e5-',
+      '2024-01-01T00:00:00Z',
+      '+1 555 0000123',
+      '12,5',
+      ' 42',
+      '42 ',
+      'a\r\nb',
+      'a\rb',
+      'true',
+      'True',
+      'TRUE',
+      'false',
+      'False',
+      'fALSE',
+      'trueish',
+      'tree',
+      'fals',
+      'EXT-00000042',
+      'Chloé',
+      "O'Brien",
+      '"quoted"',
+      '\u00a0x',
+      'x\u00a0',
+      '1\r',
+      '#N/A',
+      '007',
+      '7e',
+      '1.2.3',
+      '--1',
+      '0x10',
+    ];
+    for (const cell of fixed) expect(rowHash([cell]), JSON.stringify(cell)).toBe(reference([cell]));
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const alphabet = '0123456789-+.eE tTrRuUfFaAlLsS\r\nx,';
+    for (let i = 0; i < 20_000; i++) {
+      const cells = Array.from({ length: 1 + Math.floor(random() * 4) }, () =>
+        Array.from({ length: Math.floor(random() * 8) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(
+          '',
+        ),
+      );
+      expect(rowHash(cells), JSON.stringify(cells)).toBe(reference(cells));
+    }
+  });
+});
+
+describe('quoteCell', () => {
+  it('quotes exactly the cells RFC 4180 needs quoted: quotes, commas, line breaks, white space at an end', () => {
+    const needs = /[",\r\n]|^\s|\s$/;
+    const spaces = [9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8202, 8232, 8233, 8239, 8287, 12288, 65279];
+    const cells = ['', 'plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\r', 'Chloé', '12.5', '#N/A'];
+    for (const code of [...spaces, 8, 14, 31, 159, 161, 8203, 65278]) {
+      const ch = String.fromCharCode(code);
+      cells.push(`${ch}x`, `x${ch}`, `x${ch}x`, ch);
+    }
+    for (const cell of cells) {
+      const expected = cell.length > 0 && needs.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+      expect(quoteCell(cell), JSON.stringify(cell)).toBe(expected);
+    }
   });
 });
