@@ -49,6 +49,10 @@ interface SyncDoc {
     inserted: number;
     updated: number;
     deleted: number;
+    columnsAdded: string[];
+    formulaFields: string[];
+    formulasRefreshed: boolean;
+    formulaRowsUpdated: number;
   }>;
 }
 
@@ -97,6 +101,35 @@ describe('kicksaw create, sync, query --into, retl, jobs results --into (DuckDB 
     expect(into.json()).toMatchObject({ ok: true, command: 'query', rows: 1, into: 'renamed', mode: 'replace' });
     const test = await kicksaw(box, ['warehouse', 'test', '--json']);
     expect(test.json()).toMatchObject({ ok: true, name: null, type: 'duckdb', answer: 1 });
+
+    // A formula field whose value changes without SystemModstamp moving: refreshed on demand, or by age.
+    let score = 1;
+    sf.org.addField('Account', {
+      name: 'Score__c',
+      type: 'formula',
+      precision: 18,
+      scale: 0,
+      formula: { returnType: 'double', compute: () => score },
+    });
+    const added = await kicksaw(box, ['sync', '--object', 'Account', '--lookback', '0s', '--json']);
+    expect(added.json<SyncDoc>().objects).toMatchObject([{ columnsAdded: ['Score__c'], formulasRefreshed: false }]);
+    score = 2;
+    const notDue = await kicksaw(box, [
+      'sync',
+      '--object',
+      'Account',
+      '--lookback',
+      '0s',
+      '--refresh-formulas',
+      '1h',
+      '--json',
+    ]);
+    expect(notDue.json<SyncDoc>().objects).toMatchObject([{ formulaFields: ['Score__c'], formulasRefreshed: false }]);
+    const refreshed = await kicksaw(box, ['sync', '--object', 'Account', '--lookback', '0s', '--refresh-formulas']);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    const [, read, changed] = /(\d+) read, .*formulas refreshed \((\d+) rows changed\)/.exec(refreshed.stdout) ?? [];
+    // Rows read again came with the new value; every other row (the deleted one too) was refreshed.
+    expect(Number(changed)).toBe(ACCOUNTS - Number(read));
   });
 
   it('unknown object and field name the nearest; a bad or missing SQL file fails before anything is sent', async () => {
@@ -162,20 +195,36 @@ describe('kicksaw create, sync, query --into, retl, jobs results --into (DuckDB 
       sql,
       '--report',
       'retl-failed.csv',
+      '--success-report',
+      'retl-ok.csv',
       '--json',
     ]);
     expect(upsert.code, upsert.stderr).toBe(3);
     const doc = upsert.json<{ summary: Record<string, number>; report: string; reportRows: number }>();
     expect(doc.summary).toMatchObject({ read: 12, sent: 12, succeeded: 9, failed: 3 });
-    expect(doc).toMatchObject({ report: join(box.dir, 'retl-failed.csv'), reportRows: 3, exitCode: 3 });
-    const report = (await readFile(join(box.dir, 'retl-failed.csv'), 'utf8')).trim().split('\n');
+    expect(doc).toMatchObject({
+      report: join(box.dir, 'retl-failed.csv'),
+      reportRows: 3,
+      successReport: join(box.dir, 'retl-ok.csv'),
+      successRows: 9,
+      exitCode: 3,
+    });
+    // The error-report layout: object, code, message, key, key value, the record as JSON.
+    const report = (await readFile(join(box.dir, 'retl-failed.csv'), 'utf8')).trim().split('\r\n');
+    expect(report[0]).toBe('salesforce_object,code,message,upsert_key,upsert_key_value,object_json');
     expect(
       report
         .slice(1)
-        .map((l) => l.split(',')[0])
+        .map((l) => /^Contact,REQUIRED_FIELD_MISSING,[^,]*,External_Id__c,(EXT-\d+),/.exec(l)?.[1])
         .sort(),
     ).toEqual(['EXT-12', 'EXT-4', 'EXT-8']);
-    expect(report.slice(1).every((l) => l.includes('REQUIRED_FIELD_MISSING'))).toBe(true);
+    const ok = (await readFile(join(box.dir, 'retl-ok.csv'), 'utf8')).trim().split('\r\n');
+    expect(ok[0]).toBe('sf__Id,sf__Created,External_Id__c,LastName');
+    const contacts = new Map(sf.org.records('Contact').map((c) => [String(c.External_Id__c), String(c.Id)]));
+    expect(ok.slice(1).map((l) => l.split(',').slice(0, 3))).toEqual(
+      expect.arrayContaining([[contacts.get('EXT-1'), 'true', 'EXT-1']]),
+    );
+    expect(ok).toHaveLength(10);
 
     await writeFile(join(box.dir, 'more.csv'), contactsCsv(210, 30, 'r'));
     const load = await kicksaw(box, [

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { ColumnType, LakehouseProgress, ReverseEtlOperation, TypeOverrides } from '@kicksaw/lakehouse';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT_CODES, UsageError } from '../errors.js';
@@ -164,6 +164,11 @@ export function registerLakehouse(program: Command, state: RunState): void {
       .option('--fields <list>', 'only these fields, comma-separated', list)
       .option('--lookback <duration>', 'read again what changed this long before the last cursor', duration, 600_000)
       .option('--hard-deletes', 'remove deleted rows instead of marking them (IsDeleted, _kicksaw_deleted_at)')
+      .option(
+        '--refresh-formulas [age]',
+        'also read every formula field in full and update those columns; with an age (24h), only when the last full read is older',
+        duration,
+      )
       .action(
         action<{
           object: string[];
@@ -173,6 +178,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
           fields?: string[];
           lookback: number;
           hardDeletes?: boolean;
+          refreshFormulas?: boolean | number;
         }>(state, async (ctx, _args, o) => {
           if (o.table && o.object.length !== 1) throw new UsageError('--table takes one --object');
           const connection = await ctx.connection();
@@ -198,6 +204,12 @@ export function registerLakehouse(program: Command, state: RunState): void {
                   ...(o.where ? { where: o.where } : {}),
                   ...(o.fields ? { fields: o.fields } : {}),
                   ...(o.hardDeletes ? { hardDeletes: true } : {}),
+                  ...(o.refreshFormulas === undefined
+                    ? {}
+                    : {
+                        refreshFormulas:
+                          typeof o.refreshFormulas === 'number' ? { olderThanMs: o.refreshFormulas } : true,
+                      }),
                 }),
                 interrupted('The sync stopped.'),
               );
@@ -235,6 +247,9 @@ export function registerLakehouse(program: Command, state: RunState): void {
               deleted: s.deleted,
               undeleted: s.undeleted,
               deleteCheck: s.deleteCheck,
+              formulaFields: s.formulaFields,
+              formulasRefreshed: s.formulasRefreshed,
+              formulaRowsUpdated: s.formulaRowsUpdated,
               columnsAdded: s.columnsAdded,
               columnsNotInSalesforce: s.columnsNotInSalesforce,
               typeChanges: s.typeChanges,
@@ -254,7 +269,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
                 objects
                   .map(
                     (s) =>
-                      `${s.object} -> ${s.table} (${s.mode}): ${count(s.read)} read, ${count(s.inserted)} inserted, ${count(s.updated)} updated, ${count(s.unchanged)} unchanged, ${count(s.deleted)} deleted${s.undeleted ? `, ${count(s.undeleted)} undeleted` : ''}.${s.typeChanges.length ? ` Type changes: ${s.typeChanges.map((t) => t.column).join(', ')}.` : ''}`,
+                      `${s.object} -> ${s.table} (${s.mode}): ${count(s.read)} read, ${count(s.inserted)} inserted, ${count(s.updated)} updated, ${count(s.unchanged)} unchanged, ${count(s.deleted)} deleted${s.undeleted ? `, ${count(s.undeleted)} undeleted` : ''}${s.formulasRefreshed && s.mode === 'incremental' ? `, formulas refreshed (${count(s.formulaRowsUpdated)} rows changed)` : ''}.${s.typeChanges.length ? ` Type changes: ${s.typeChanges.map((t) => t.column).join(', ')}.` : ''}`,
                   )
                   .join('\n'),
             );
@@ -264,6 +279,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
       ),
     'kicksaw sync --object Account,Contact',
     'kicksaw sync --object Opportunity --where "IsClosed = false" --lookback 30m --warehouse analytics',
+    'kicksaw sync --object Account --refresh-formulas 24h',
   );
 
   example(
@@ -279,7 +295,16 @@ export function registerLakehouse(program: Command, state: RunState): void {
       .option('--mirror', 'also delete the records of rows gone from the query since the last run')
       .option('--clear-nulls', 'send NULL as an empty value (default: NULL leaves the field unchanged)')
       .option('--results-table <name>', 'where the outcome of every row goes (default _kicksaw_retl_results)')
-      .option('--report <file>', 'also write the failed rows to a CSV file')
+      .option('--report <file>', 'also write the failed rows to a CSV file (the error-report layout)')
+      .addOption(
+        new Option(
+          '--report-layout <layout>',
+          "the report's columns: default (object, code, message, key, JSON) or source-row",
+        )
+          .choices(['default', 'source-row'])
+          .default('default'),
+      )
+      .option('--success-report <file>', 'also write the succeeded rows with their ids to a CSV file')
       .action(
         action<{
           object: string;
@@ -291,6 +316,8 @@ export function registerLakehouse(program: Command, state: RunState): void {
           clearNulls?: boolean;
           resultsTable?: string;
           report?: string;
+          reportLayout: 'default' | 'source-row';
+          successReport?: string;
         }>(state, async (ctx, [operationArg], o) => {
           const operations = ['upsert', 'insert', 'update', 'delete'];
           if (!operations.includes(operationArg as string)) {
@@ -308,9 +335,12 @@ export function registerLakehouse(program: Command, state: RunState): void {
             });
             if (!sql.trim()) throw new CliError(`The SQL file ${path} is empty`, { code: 'SQL_FILE_EMPTY' });
           }
+          if (o.successReport && !o.report) throw new UsageError('--success-report goes with --report FILE');
+          const reportPath = o.report ? resolve(ctx.io.cwd, o.report) : null;
+          const successPath = o.successReport ? resolve(ctx.io.cwd, o.successReport) : null;
           const connection = await ctx.connection();
           const org = await ctx.org();
-          const { reverseEtl, RETL_RESULTS_TABLE } = await import('@kicksaw/lakehouse');
+          const { reverseEtl } = await import('@kicksaw/lakehouse');
           return await withWarehouse(ctx, async (opened) => {
             const { progress, onProgress } = lakehouseProgress(ctx, `retl ${operation} ${o.object}`);
             let summary: Awaited<ReturnType<typeof reverseEtl>>;
@@ -332,6 +362,15 @@ export function registerLakehouse(program: Command, state: RunState): void {
                   ...(o.mirror ? { mirror: true } : {}),
                   ...(o.clearNulls ? { clearNulls: true } : {}),
                   ...(o.resultsTable ? { resultsTable: o.resultsTable } : {}),
+                  ...(reportPath
+                    ? {
+                        report: {
+                          output: reportPath,
+                          layout: o.reportLayout,
+                          ...(successPath ? { includeSuccesses: successPath } : {}),
+                        },
+                      }
+                    : {}),
                 }),
                 interrupted('Rows not sent yet are sent on the next run.'),
               );
@@ -351,15 +390,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
               throw await withNearestNames(explainSalesforceError(error, org), connection, o.object);
             }
             progress.done();
-            let reportRows = 0;
-            const reportPath = o.report ? resolve(ctx.io.cwd, o.report) : null;
-            if (reportPath)
-              reportRows = await writeRetlReport(
-                opened.warehouse,
-                summary.resultsTable ?? RETL_RESULTS_TABLE,
-                summary.runId,
-                reportPath,
-              );
+            const reportRows = summary.report?.failedRows ?? 0;
             const problems = summary.failed + summary.unprocessed + summary.mirrorFailed;
             const document = {
               ok: true,
@@ -385,6 +416,9 @@ export function registerLakehouse(program: Command, state: RunState): void {
               resultsTable: summary.resultsTable,
               report: reportPath,
               reportRows,
+              reportLines: summary.report?.errorLines ?? 0,
+              successReport: successPath,
+              successRows: summary.report?.successRows ?? 0,
               exitCode: problems > 0 ? EXIT_CODES.rowFailures : EXIT_CODES.ok,
             };
             ctx.out.result(document, () =>
@@ -392,6 +426,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
                 `${o.object} ${operation}: ${count(summary.read)} rows read, ${count(summary.unchanged)} unchanged, ${count(summary.sent)} sent, ${count(summary.succeeded)} succeeded, ${count(summary.failed)} failed${summary.unprocessed ? `, ${count(summary.unprocessed)} unprocessed` : ''}${summary.mirrorDeleted ? `, ${count(summary.mirrorDeleted)} deleted (mirror)` : ''}.`,
                 `Outcome of every row: table ${summary.resultsTable}, run ${summary.runId}.`,
                 ...(reportPath ? [`Failed rows: ${reportPath} (${count(reportRows)})`] : []),
+                ...(successPath ? [`Succeeded rows: ${successPath} (${count(summary.report?.successRows ?? 0)})`] : []),
               ].join('\n'),
             );
             return document.exitCode;
@@ -401,39 +436,4 @@ export function registerLakehouse(program: Command, state: RunState): void {
     'kicksaw retl upsert --object Contact --external-id External_Id__c --sql-file contacts_out.sql --report failed.csv',
     `kicksaw retl update --object Account --sql 'SELECT "Id", upper("Name") AS "Name" FROM "Account"'`,
   );
-}
-
-/** Writes this run's failed rows from the results table to a CSV file. */
-async function writeRetlReport(
-  warehouse: import('@kicksaw/lakehouse').Warehouse,
-  table: string,
-  runId: string,
-  path: string,
-): Promise<number> {
-  const { encodeLine } = await import('@kicksaw/error-report');
-  const { RowSink } = await import('../sink.js');
-  const sink = new RowSink(process.stdout, path);
-  const format = { delimiter: ',', lineEnding: '\n', neutralizeFormulas: true };
-  const columns = ['row_key', 'status', 'error_code', 'error_message', 'sf_id', 'job_id'];
-  let rows = 0;
-  try {
-    await sink.write(encodeLine(columns, format));
-    for await (const row of warehouse.query(
-      `SELECT ${columns.map((c) => warehouse.quoteIdentifier(c)).join(', ')} FROM ${warehouse.quoteTable(table)} WHERE ${warehouse.quoteIdentifier('run_id')} = $1 AND ${warehouse.quoteIdentifier('status')} <> 'succeeded' ORDER BY ${warehouse.quoteIdentifier('seq')}`,
-      [runId],
-    )) {
-      rows += 1;
-      await sink.write(
-        encodeLine(
-          columns.map((c) => row[c]),
-          format,
-        ),
-      );
-    }
-    await sink.commit();
-  } catch (error) {
-    await sink.discard();
-    throw error;
-  }
-  return rows;
 }
