@@ -80,7 +80,7 @@ describe('tables', () => {
       ['I', 'TIME(9)', 'Y'],
       ['J', 'TIMESTAMP_NTZ(9)', 'Y'],
       ['K', 'TIMESTAMP_LTZ(9)', 'Y'],
-      ['L', 'TIMESTAMP_LTZ(9)', 'Y'],
+      ['L', 'TIMESTAMP_TZ(9)', 'Y'],
       ['M', 'VARIANT', 'Y'],
       ['N', 'VARIANT', 'Y'],
       ['O', 'VARIANT', 'Y'],
