@@ -4,6 +4,22 @@
 import type { CompiledField, CompiledObject } from './compile.js';
 
 /** One child relationship of a parent object. */
+/**
+ * An object whose Tasks relate to it through WhatId also has Salesforce's read-only activity relationships
+ * `ActivityHistories` (closed activities) and `OpenActivities` (open ones); SOQL reads them from Tasks.
+ */
+function withActivityRelationships(
+  children: ChildRelationship[],
+): Array<Omit<ChildRelationship, 'child' | 'childField'>> {
+  const tasks = children.find((child) => child.childSObject === 'Task' && child.field === 'WhatId');
+  if (!tasks) return children;
+  return [
+    ...children,
+    { childSObject: 'ActivityHistory', field: 'WhatId', relationshipName: 'ActivityHistories', cascadeDelete: false },
+    { childSObject: 'OpenActivity', field: 'WhatId', relationshipName: 'OpenActivities', cascadeDelete: false },
+  ];
+}
+
 export interface ChildRelationship {
   childSObject: string;
   field: string;
@@ -217,7 +233,7 @@ export function describeObject(
   return {
     ...base,
     actionOverrides: [],
-    childRelationships: children.map((child) => ({
+    childRelationships: withActivityRelationships(children).map((child) => ({
       cascadeDelete: child.cascadeDelete,
       childSObject: child.childSObject,
       deprecatedAndHidden: false,

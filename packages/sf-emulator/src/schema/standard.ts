@@ -1,10 +1,12 @@
 /**
  * Built-in object definitions: the standard objects a fresh org has (Account, Contact, Lead, Opportunity,
- * Case, User, Organization, RecordType) and the integration-app objects (Integration__c,
+ * Case, User, Organization, RecordType, and from `standard-sales.ts` Task, Event, Campaign, CampaignMember,
+ * Product2, Pricebook2, PricebookEntry, OpportunityLineItem, Asset, Contract, Order) and the integration-app objects (Integration__c,
  * IntegrationExecution__c, IntegrationError__c). Field names, lengths, picklist values and key prefixes
  * follow Salesforce's own (Object Reference, API v62).
  */
 import type { FieldDefinition, ObjectDefinition } from '../contract.js';
+import { salesObjects } from './standard-sales.js';
 
 type Opts = Partial<FieldDefinition>;
 
@@ -602,6 +604,7 @@ export const STANDARD_OBJECTS: readonly ObjectDefinition[] = [
   user,
   organization,
   recordType,
+  ...salesObjects({ systemFields: () => systemFields(), address: (prefix) => address(prefix) }),
 ];
 
 /**

@@ -151,10 +151,17 @@ class QueryCompiler {
           ),
         );
       }
+      let next: CompiledObject;
       if (reference.referenceTo.length !== 1) {
-        throw unsupported(`The polymorphic relationship ${reference.relationshipName}`);
+        // A polymorphic relationship (What, Who, Owner to several objects): Salesforce reads it through the
+        // Name entity, so only one field of the referenced record can follow, read on whatever object it is.
+        if (index !== parts.length - 2) {
+          throw unsupported(`A path through the polymorphic relationship ${reference.relationshipName}`);
+        }
+        next = this.polymorphicTarget(reference, parts[parts.length - 1]!, rawPath);
+      } else {
+        next = this.objectStore(reference.referenceTo[0]!).object;
       }
-      const next = this.objectStore(reference.referenceTo[0]!).object;
       hops.push(reference);
       hopObjects.push(next);
       names.push(reference.relationshipName!);
@@ -176,6 +183,32 @@ class QueryCompiler {
     return { hops, hopObjects, field, path: names.join('.') };
   }
 
+  /**
+   * The object that types a field read through a polymorphic relationship: the first of its referenced objects that
+   * has the field (its values are then read on each record's own object, null where that object lacks it).
+   */
+  polymorphicTarget(reference: CompiledField, fieldName: string, rawPath: string): CompiledObject {
+    const lower = fieldName.toLowerCase();
+    for (const name of reference.referenceTo) {
+      const object = this.org.storeOf(name)?.object;
+      if (object?.byLower.has(lower)) return object;
+    }
+    throw new OrgError(
+      'INVALID_FIELD',
+      positioned(
+        this.soql,
+        rawPath,
+        `No such column '${fieldName}' on entity 'Name'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+      ),
+    );
+  }
+
+  /** The field of a record's own object with the name of `field` (differs from `field` across a polymorphic hop). */
+  private fieldOn(record: OrgRecord, field: CompiledField, polymorphic: boolean): CompiledField | undefined {
+    if (!polymorphic) return field;
+    return this.org.storeOfId(record.Id)?.object.byLower.get(field.lower);
+  }
+
   /** The value at a path for a record (formulas computed, missing parents give null). */
   valueAt(path: FieldPath, record: OrgRecord): unknown {
     let current: OrgRecord | undefined = record;
@@ -185,8 +218,11 @@ class QueryCompiler {
       current = this.org.rawGetCanonical(id);
       if (!current) return null;
     }
-    if (path.field.isFormula) return this.org.computeFormula(path.field, current);
-    const value = current[path.field.name];
+    const polymorphic = path.hops.length > 0 && path.hops[path.hops.length - 1]!.referenceTo.length > 1;
+    const field = this.fieldOn(current, path.field, polymorphic);
+    if (!field) return null;
+    if (field.isFormula) return this.org.computeFormula(field, current);
+    const value = current[field.name];
     return value === undefined ? null : value;
   }
 
@@ -279,12 +315,42 @@ class QueryCompiler {
     return items;
   }
 
+  /**
+   * `ActivityHistories` (closed activities) and `OpenActivities` (open ones) of a record that activities can relate
+   * to: read from Tasks whose WhatId is the parent, split on IsClosed. Events are not included, and the rows say
+   * `Task` in their attributes where Salesforce says `ActivityHistory` / `OpenActivity`.
+   */
+  activitySubquery(parent: ObjectStore, subquery: Subquery): CompiledSubquery | undefined {
+    const lower = subquery.relationshipName.toLowerCase();
+    if (lower !== 'activityhistories' && lower !== 'openactivities') return undefined;
+    const tasks = this.org.storeOf('Task');
+    const whatId = tasks?.object.byLower.get('whatid');
+    const isClosed = tasks?.object.byLower.get('isclosed');
+    if (!tasks || !whatId || !isClosed || !whatId.referenceTo.includes(parent.object.name)) return undefined;
+    const closed = lower === 'activityhistories';
+    const items = this.compileSelect(tasks, subquery.fields ?? [], subquery, undefined, true);
+    const where = subquery.where ? this.compileWhere(tasks.object, subquery.where, undefined) : undefined;
+    const closedPath: FieldPath = { hops: [], hopObjects: [], field: isClosed, path: isClosed.name };
+    return {
+      relationshipName: closed ? 'ActivityHistories' : 'OpenActivities',
+      child: tasks,
+      field: whatId,
+      items,
+      where: (record) => (this.valueAt(closedPath, record) === true) === closed && (!where || where(record)),
+      order: this.compileOrder(tasks.object, subquery.orderBy, undefined),
+      limit: subquery.limit,
+      offset: subquery.offset,
+    };
+  }
+
   compileSubquery(parent: ObjectStore, subquery: Subquery): CompiledSubquery {
     this.checkQueryShape(subquery, true);
     const name = subquery.relationshipName;
     const relationship = this.org
       .childRelationships(parent.object.name)
       .find((child) => child.relationshipName?.toLowerCase() === name.toLowerCase());
+    const activities = relationship ? undefined : this.activitySubquery(parent, subquery);
+    if (activities) return activities;
     if (!relationship) {
       throw new OrgError(
         'INVALID_TYPE',
@@ -812,7 +878,10 @@ class QueryCompiler {
         if (!(name in target)) target[name] = null;
         return;
       }
-      const type = path.hopObjects[index]!.name;
+      const type =
+        hop.referenceTo.length > 1
+          ? (this.org.storeOfId(parent.Id)?.object.name ?? path.hopObjects[index]!.name)
+          : path.hopObjects[index]!.name;
       let nested = target[name] as Record<string, unknown> | null | undefined;
       if (!nested) {
         nested = { attributes: { type, url: this.recordUrl(type, parent.Id) } };
@@ -821,9 +890,10 @@ class QueryCompiler {
       target = nested;
       current = parent;
     }
-    const field = path.field;
-    const value = field.isFormula ? this.org.computeFormula(field, current!) : current![field.name];
-    target[field.name] = value === undefined ? null : value;
+    const last = path.hops[path.hops.length - 1];
+    const field = this.fieldOn(current!, path.field, last !== undefined && last.referenceTo.length > 1);
+    const value = !field ? null : field.isFormula ? this.org.computeFormula(field, current!) : current![field.name];
+    target[path.field.name] = value === undefined ? null : value;
   }
 
   childIndex(records: OrgRecord[], items: SelectItem[]): Map<string, Map<string, OrgRecord[]>> {
