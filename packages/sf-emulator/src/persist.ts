@@ -70,6 +70,7 @@ export async function loadState(path: string): Promise<LoadedState | undefined> 
   let header: StateHeader | undefined;
   let records: OrgRecord[] | undefined;
   let lineNumber = 0;
+  const shared = new Map<string, string>();
   for await (const line of lines) {
     lineNumber++;
     if (line.trim() === '') continue;
@@ -99,7 +100,31 @@ export async function loadState(path: string): Promise<LoadedState | undefined> 
       continue;
     }
     if (!records) throw new Error(`${path}, line ${lineNumber}: a record before any object line`);
-    records.push(record as OrgRecord);
+    records.push(shareRepeatedValues(record as OrgRecord, shared));
   }
   return header ? { org: header.org, tokens: header.tokens } : undefined;
+}
+
+/** System fields whose few distinct values (the users) repeat on every record. */
+const USER_FIELDS = ['CreatedById', 'LastModifiedById', 'OwnerId'] as const;
+
+/**
+ * JSON.parse gives every record its own copies of values that an org made as one string (the user ids, the
+ * timestamps a write sets together): each repeated value is pointed at one string again, so a loaded org holds
+ * about what a generated one does (measured: 811 heap bytes a record before, see the README's Scale section).
+ */
+function shareRepeatedValues(record: OrgRecord, shared: Map<string, string>): OrgRecord {
+  for (const field of USER_FIELDS) {
+    const value = record[field];
+    if (typeof value !== 'string') continue;
+    const known = shared.get(value);
+    if (known !== undefined) record[field] = known;
+    else if (shared.size < 10_000) shared.set(value, value);
+  }
+  const created = record.CreatedDate;
+  if (typeof created === 'string') {
+    if (record.LastModifiedDate === created) record.LastModifiedDate = created;
+    if (record.SystemModstamp === created) record.SystemModstamp = created;
+  }
+  return record;
 }
