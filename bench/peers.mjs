@@ -44,6 +44,8 @@ const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const rounds = Number(option('rounds', '3'));
 const only = option('only', 'ingest,export').split(',');
 const toolFilter = option('tools', 'kicksaw,sf,jsforce,parse').split(',');
+// `--sf-json`: run the CLI with --json (by default it runs as a person types it, printing its summary).
+const SF_JSON = args.includes('--sf-json');
 
 mkdirSync(DATA, { recursive: true });
 // The cache folder ignores itself: nothing in it is ever committed.
@@ -153,6 +155,7 @@ async function startOrg(seedRows = 0) {
       throw new Error(`the org exited with ${code} (is packages/sf-emulator built?)`);
     }),
   ]);
+  if (first.done) throw new Error('the org exited before it started (is packages/sf-emulator built?)');
   const connection = JSON.parse(first.value);
   return {
     connection,
@@ -238,14 +241,21 @@ async function ingestRun(tool, file, rows) {
           'peers',
           '--wait',
           '120',
-          '--json',
+          ...(SF_JSON ? ['--json'] : []),
         ],
         { env: sfEnv, cwd: DATA },
       );
-      const result = sfJson(r.stdout)?.result ?? {};
-      reported =
-        result.successfulRecords ??
-        (result.jobInfo ? result.jobInfo.numberRecordsProcessed - result.jobInfo.numberRecordsFailed : undefined);
+      if (SF_JSON) {
+        const result = sfJson(r.stdout)?.result ?? {};
+        reported =
+          result.successfulRecords ??
+          (result.jobInfo ? result.jobInfo.numberRecordsProcessed - result.jobInfo.numberRecordsFailed : undefined);
+      } else {
+        // As a person runs it: the summary it prints ("Successful records: 1000000").
+        // The last of them: the progress display prints it as it goes.
+        const count = [...`${r.stdout}\n${r.stderr}`.matchAll(/successful records:?\s*([\d,]+)/gi)].pop()?.[1];
+        reported = count === undefined ? undefined : Number(count.replaceAll(',', ''));
+      }
     } else {
       r = await toolRun(`${tool}-ingest`, file, org);
       reported = lastJson(r.stdout)?.succeeded;
@@ -286,7 +296,7 @@ async function exportRun(tool, org, rows, files) {
         'peers',
         '--wait',
         '120',
-        '--json',
+        ...(SF_JSON ? ['--json'] : []),
       ],
       { env: sfEnv, cwd: DATA },
     );
@@ -326,7 +336,7 @@ function describeRun(kind, tool, rows, round, r) {
   const verdict = r.ok
     ? 'rows ok'
     : r.code !== 0
-      ? `FAILED (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`
+      ? `FAILED (exit ${r.code}): ${failureOf(r)}`
       : `ROWS WRONG: reported ${r.reported}${r.held !== undefined && kind === 'ingest' ? `, org holds ${r.held}` : ''} of ${rows}`;
   console.log(
     `  ${kind} ${String(rows).padStart(8)} r${round} ${tool.padEnd(8)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu
@@ -337,6 +347,13 @@ function describeRun(kind, tool, rows, round, r) {
       1,
     )}  ${verdict}`,
   );
+}
+
+/** The line of a failed run's output that names the error (or its last lines). */
+function failureOf(r) {
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((line) => line.trim());
+  const named = lines.find((line) => /^\w*Error\b|^Error|heap out of memory|FATAL/i.test(line));
+  return (named ?? lines.filter(Boolean).slice(-3).join(' | ')).slice(0, 300);
 }
 
 function summarize(kind, rows, runs) {
@@ -438,5 +455,6 @@ function pick(r) {
     reported: r.reported,
     held: r.held,
     ok: r.ok,
+    ...(r.code !== 0 ? { failure: failureOf(r) } : {}),
   };
 }
