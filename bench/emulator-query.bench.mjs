@@ -1,7 +1,8 @@
 // A Bulk API 2.0 query of 1,000,000 ten-field records served by the emulator over HTTP: job created, completed,
 // every results page downloaded (default page size, no maxRecords). Prints records per second from the job's
 // creation to the last byte, and the pages. The emulator runs in a child process (its CPU is its own).
-// Run (after a build of sf-emulator): pnpm exec node bench/emulator-query.bench.mjs [records]
+// Run (after a build of sf-emulator): pnpm exec node bench/emulator-query.bench.mjs [records] [maxRecords]
+// (maxRecords: the page size the client asks for, e.g. 10000 or 50000; absent, the default pages)
 import { fork } from 'node:child_process';
 import { request } from 'node:http';
 import { loadavg } from 'node:os';
@@ -92,6 +93,8 @@ if (process.argv[2] === 'child') {
     child.send('cpu');
     return (await answer).ms;
   };
+  const maxRecords = Number(process.argv[3] ?? process.env.BENCH_MAX_RECORDS ?? 0);
+  const clientCpuBefore = process.cpuUsage();
   const cpuBefore = await serverCpu();
   const started = performance.now();
   const job = JSON.parse(
@@ -119,7 +122,10 @@ if (process.argv[2] === 'child') {
   let bytes = 0;
   const pages = [];
   do {
-    const page = await call('GET', `${base}/${job.id}/results${locator ? `?locator=${locator}` : ''}`);
+    const params = [maxRecords > 0 ? `maxRecords=${maxRecords}` : '', locator ? `locator=${locator}` : ''].filter(
+      Boolean,
+    );
+    const page = await call('GET', `${base}/${job.id}/results${params.length > 0 ? `?${params.join('&')}` : ''}`);
     if (page.status !== 200) throw new Error(`results: HTTP ${page.status} ${page.text.slice(0, 200)}`);
     records += page.lines - 1;
     bytes += page.bytes;
@@ -128,8 +134,11 @@ if (process.argv[2] === 'child') {
   } while (locator && locator !== 'null');
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = await serverCpu();
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   child.send('stop');
-  console.log(`Bulk 2.0 query of ${records.toLocaleString('en-US')} Bench__c records (11 columns), default page size`);
+  console.log(
+    `Bulk 2.0 query of ${records.toLocaleString('en-US')} Bench__c records (11 columns), ${maxRecords > 0 ? `maxRecords=${maxRecords}` : 'default page size'}`,
+  );
   console.log(
     `  records/s:         ${Math.round(records / seconds).toLocaleString('en-US')} (creation to last byte: ${seconds.toFixed(2)} s)`,
   );
@@ -137,8 +146,14 @@ if (process.argv[2] === 'child') {
     `  job to JobComplete: ${((ready - started) / 1000).toFixed(2)} s; download ${((performance.now() - ready) / 1000).toFixed(2)} s`,
   );
   console.log(
-    `  pages:             ${pages.length} (${pages.map((n) => n.toLocaleString('en-US')).join(', ')} rows), ${(bytes / 1024 / 1024).toFixed(1)} MB`,
+    `  pages:             ${pages.length} (${pages.length > 4 ? `${pages[0].toLocaleString('en-US')} rows each` : `${pages.map((n) => n.toLocaleString('en-US')).join(', ')} rows`}), ${(bytes / 1024 / 1024).toFixed(1)} MB`,
   );
-  console.log(`  server CPU:        ${((cpuAfter - cpuBefore) / 1000).toFixed(2)} s`);
-  console.log(`  load average:      ${loadavg()[0].toFixed(1)}`);
+  const serverSeconds = (cpuAfter - cpuBefore) / 1000;
+  console.log(
+    `  server CPU:        ${serverSeconds.toFixed(2)} s (${Math.round(records / serverSeconds).toLocaleString('en-US')} records per server CPU second)`,
+  );
+  console.log(
+    `  client CPU:        ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(2)} s (this script: requests, counting lines)`,
+  );
+  console.log(`  load average:      ${loadavg()[0].toFixed(1)} (2 cores shared with other sessions)`);
 }
