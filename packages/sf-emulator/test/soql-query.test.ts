@@ -440,14 +440,14 @@ describe('errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['SELECT FROM Account', /unexpected token/],
       ['SELECT Id FROM', /./],
-      ['SELECT Industry, COUNT(Id) FROM Account GROUP BY Industry HAVING COUNT(Id) > 1', /HAVING/],
+      ['SELECT COUNT(Id) FROM Account HAVING COUNT(Id) > 1', /HAVING needs a GROUP BY/],
       ['SELECT Industry, COUNT(Id) FROM Account GROUP BY ROLLUP(Industry)', /ROLLUP/],
       ['SELECT Name, COUNT(Id) FROM Account GROUP BY Industry', /grouped or aggregated: Name/],
       ['SELECT Id FROM Account FOR UPDATE', /FOR UPDATE/],
       ['SELECT TYPEOF Owner WHEN User THEN Name END FROM Account', /TYPEOF/],
       ['SELECT Id FROM Account WHERE CALENDAR_YEAR(convertTimezone(CreatedDate)) = 2024', /CALENDAR_YEAR/],
       ['SELECT Id FROM Account WHERE CALENDAR_YEAR(Name) = 2024', /date or dateTime field/],
-      ['SELECT toLabel(Industry) FROM Account', /toLabel/i],
+      ['SELECT convertCurrency(AnnualRevenue) FROM Account', /convertCurrency/i],
       ['SELECT Id FROM Account USING SCOPE mine', /USING SCOPE/],
     ];
     for (const [soql, message] of cases) {

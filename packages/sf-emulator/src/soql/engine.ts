@@ -31,10 +31,67 @@ interface FieldPath {
 type Predicate = (record: OrgRecord) => boolean;
 
 interface SelectItem {
-  kind: 'field' | 'subquery' | 'aggregate';
+  kind: 'field' | 'subquery' | 'aggregate' | 'typeof';
   path?: FieldPath;
   subquery?: CompiledSubquery;
   aggregate?: { fn: string; path: FieldPath | undefined; alias: string };
+  /** `FORMAT(field)`: the value as the user's locale shows it. */
+  transform?: (value: unknown) => unknown;
+  /** The output key when it is not the field's name (an alias of `toLabel(...)` / `FORMAT(...)`). */
+  key?: string;
+  /** `TYPEOF rel WHEN Type THEN fields ... ELSE fields END`. */
+  typeOf?: { reference: CompiledField; when: Map<string, FieldPath[]>; otherwise: FieldPath[] | undefined };
+}
+
+/**
+ * `FORMAT(field)` for the emulator's one locale, en_US with USD and UTC (Salesforce formats for the user's locale and
+ * time zone): currency `$44,000.00`, numbers with grouping, percent `12.50%`, dates `4/10/2025`, datetimes
+ * `4/10/2025, 3:31 PM`, times `3:31 PM`; other types unchanged.
+ */
+function formatter(field: CompiledField): ((value: unknown) => unknown) | undefined {
+  const scale = { minimumFractionDigits: field.scale, maximumFractionDigits: field.scale };
+  const asNumber = (options: Intl.NumberFormatOptions) => {
+    const format = new Intl.NumberFormat('en-US', options);
+    return (value: unknown) => (typeof value === 'number' ? format.format(value) : value);
+  };
+  switch (field.valueType) {
+    case 'currency':
+      return asNumber({ style: 'currency', currency: 'USD', ...scale });
+    case 'int':
+    case 'double':
+      return asNumber(scale);
+    case 'percent': {
+      const number = asNumber(scale);
+      return (value) => (typeof value === 'number' ? `${number(value)}%` : value);
+    }
+    case 'date': {
+      const format = new Intl.DateTimeFormat('en-US', {
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        timeZone: 'UTC',
+      });
+      return (value) => (typeof value === 'string' ? format.format(new Date(`${value}T00:00:00Z`)) : value);
+    }
+    case 'datetime': {
+      const format = new Intl.DateTimeFormat('en-US', {
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZone: 'UTC',
+      });
+      return (value) => (typeof value === 'string' ? format.format(new Date(value.replace(/\+0000$/, 'Z'))) : value);
+    }
+    case 'time': {
+      const format = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+      return (value) =>
+        typeof value === 'string' ? format.format(new Date(`1970-01-01T${value.slice(0, 12)}Z`)) : value;
+    }
+    default:
+      return undefined;
+  }
 }
 
 interface CompiledSubquery {
@@ -228,7 +285,7 @@ class QueryCompiler {
 
   checkQueryShape(query: Query | Subquery, nested: boolean): void {
     if (query.groupBy && nested) throw unsupported('GROUP BY in a subquery');
-    if (query.having) throw unsupported('HAVING');
+    if (query.having && (nested || !query.groupBy)) throw malformed('HAVING needs a GROUP BY clause');
     if (query.withDataCategory) throw unsupported('WITH DATA CATEGORY');
     // FOR VIEW / FOR REFERENCE only update "recently viewed" data: no effect on the rows. FOR UPDATE locks.
     if (query.for === 'UPDATE') throw unsupported('FOR UPDATE');
@@ -280,6 +337,20 @@ class QueryCompiler {
             }
             break;
           }
+          if (name === 'TOLABEL' || name === 'FORMAT') {
+            const parameter = item.parameters[0];
+            if (typeof parameter !== 'string') throw unsupported(`The nested function in ${item.rawValue ?? name}`);
+            const path = this.resolvePath(object, parameter, alias);
+            // Picklist labels are their values in the emulator, so toLabel() reads the value itself.
+            const transform = name === 'FORMAT' ? formatter(path.field) : undefined;
+            items.push({
+              kind: 'field',
+              path,
+              ...(transform ? { transform } : {}),
+              ...(item.alias ? { key: item.alias } : {}),
+            });
+            break;
+          }
           if (!['COUNT', 'COUNT_DISTINCT', 'MIN', 'MAX', 'SUM', 'AVG'].includes(name)) {
             throw unsupported(`The function ${item.rawValue ?? name}`);
           }
@@ -307,7 +378,8 @@ class QueryCompiler {
           break;
         }
         case 'FieldTypeof':
-          throw unsupported('TYPEOF');
+          items.push(this.compileTypeof(object, item));
+          break;
         default:
           throw unsupported('This select item');
       }
@@ -341,6 +413,79 @@ class QueryCompiler {
       limit: subquery.limit,
       offset: subquery.offset,
     };
+  }
+
+  /** `TYPEOF What WHEN Account THEN Name, Phone ... ELSE Name END` on a polymorphic relationship. */
+  compileTypeof(
+    object: CompiledObject,
+    item: { field: string; conditions: Array<{ type: string; objectType?: string; fieldList: string[] }> },
+  ): SelectItem {
+    const reference = object.byRelationship.get(item.field.toLowerCase());
+    if (!reference) {
+      throw new OrgError(
+        'INVALID_FIELD',
+        positioned(this.soql, item.field, `Didn't understand relationship '${item.field}' in field path.`),
+      );
+    }
+    if (reference.referenceTo.length < 2) {
+      throw malformed(
+        positioned(
+          this.soql,
+          item.field,
+          `TYPEOF needs a polymorphic relationship: ${reference.relationshipName} is not one`,
+        ),
+      );
+    }
+    const when = new Map<string, FieldPath[]>();
+    let otherwise: FieldPath[] | undefined;
+    for (const condition of item.conditions) {
+      if (condition.type === 'WHEN') {
+        const target = this.objectStore(condition.objectType ?? '').object;
+        if (!reference.referenceTo.some((name) => name.toLowerCase() === target.lower)) {
+          throw malformed(
+            positioned(this.soql, target.name, `${target.name} is not a type of ${reference.relationshipName}`),
+          );
+        }
+        when.set(
+          target.lower,
+          condition.fieldList.map((field) => this.resolvePath(target, field)),
+        );
+      } else {
+        otherwise = condition.fieldList.map((field) => {
+          const target = this.polymorphicTarget(reference, field, `${reference.relationshipName}.${field}`);
+          return this.resolvePath(target, field);
+        });
+      }
+    }
+    const path: FieldPath = { hops: [], hopObjects: [], field: reference, path: reference.relationshipName! };
+    return { kind: 'typeof', path, typeOf: { reference, when, otherwise } };
+  }
+
+  /** The nested object of a TYPEOF item: the fields its WHEN (or ELSE) names for the referenced record's type. */
+  projectTypeof(out: Record<string, unknown>, item: SelectItem, record: OrgRecord): void {
+    const { reference, when, otherwise } = item.typeOf!;
+    const name = reference.relationshipName!;
+    const id: unknown = record[reference.name];
+    const parent = typeof id === 'string' ? this.org.rawGetCanonical(id) : undefined;
+    if (!parent || (parent.IsDeleted === true && !this.includeDeleted)) {
+      out[name] = null;
+      return;
+    }
+    const type = this.org.storeOfId(parent.Id)?.object;
+    const nested: Record<string, unknown> = {
+      attributes: { type: type?.name ?? null, url: type ? this.recordUrl(type.name, parent.Id) : null },
+    };
+    const paths = type ? when.get(type.lower) : undefined;
+    if (paths) {
+      for (const path of paths) this.projectPath(nested, path, parent);
+    } else {
+      for (const path of otherwise ?? []) {
+        const field = this.fieldOn(parent, path.field, true);
+        const value = !field ? null : field.isFormula ? this.org.computeFormula(field, parent) : parent[field.name];
+        nested[path.field.name] = value === undefined ? null : value;
+      }
+    }
+    out[name] = nested;
   }
 
   compileSubquery(parent: ObjectStore, subquery: Subquery): CompiledSubquery {
@@ -399,7 +544,7 @@ class QueryCompiler {
 
   // -------------------------------------------------------------- WHERE
 
-  compileWhere(object: CompiledObject, where: WhereClause, alias: string | undefined): Predicate {
+  compileWhere(object: CompiledObject, where: WhereClause, alias: string | undefined, having = false): Predicate {
     const tokens: Array<string | Predicate> = [];
     let node: WhereClause | undefined = where;
     while (node) {
@@ -410,7 +555,7 @@ class QueryCompiler {
         tokens.push('NOT');
       } else if (left) {
         for (let i = 0; i < (left.openParen ?? 0); i++) tokens.push('(');
-        tokens.push(this.compileCondition(object, left, alias));
+        tokens.push(this.compileCondition(object, left, alias, having));
         for (let i = 0; i < (left.closeParen ?? 0); i++) tokens.push(')');
         if (operator) tokens.push(operator);
       }
@@ -465,13 +610,40 @@ class QueryCompiler {
     return predicate;
   }
 
-  compileCondition(object: CompiledObject, condition: Record<string, unknown>, alias: string | undefined): Predicate {
+  /**
+   * One condition of a WHERE clause, or of a HAVING clause (`having`): there the predicate receives a group
+   * (`{ [GROUP]: records }`), aggregate functions are computed over its records and grouped fields read on its first.
+   */
+  compileCondition(
+    object: CompiledObject,
+    condition: Record<string, unknown>,
+    alias: string | undefined,
+    having = false,
+  ): Predicate {
     const operator = String(condition.operator).toUpperCase();
     let rawField: string;
     let field: { name: string; length: number };
     let type: CompiledField['valueType'];
     let get: (record: OrgRecord) => unknown;
-    if ('fn' in condition) {
+    const fnName = 'fn' in condition ? String((condition.fn as FunctionExp).functionName ?? '').toUpperCase() : '';
+    if (having && ['COUNT', 'COUNT_DISTINCT', 'MIN', 'MAX', 'SUM', 'AVG'].includes(fnName)) {
+      const fn = condition.fn as FunctionExp;
+      const parameter = fn.parameters?.[0];
+      if (parameter !== undefined && typeof parameter !== 'string')
+        throw unsupported(`HAVING ${fn.rawValue ?? fnName}`);
+      const path = parameter === undefined ? undefined : this.resolvePath(object, parameter, alias);
+      rawField = fn.rawValue ?? fnName;
+      field = { name: rawField, length: 0 };
+      type =
+        fnName === 'COUNT' || fnName === 'COUNT_DISTINCT' ? 'int' : fnName === 'AVG' ? 'double' : path!.field.valueType;
+      get = (group) => aggregate(this, fnName, path, (group as unknown as { [GROUP]: OrgRecord[] })[GROUP]);
+    } else if (having && !('fn' in condition)) {
+      rawField = String(condition.field);
+      const path = this.resolvePath(object, rawField, alias);
+      field = path.field;
+      type = path.field.valueType;
+      get = (group) => this.valueAt(path, (group as unknown as { [GROUP]: OrgRecord[] })[GROUP][0]!);
+    } else if ('fn' in condition) {
       const fn = condition.fn as FunctionExp;
       const dateFunction = this.compileDateFunction(object, fn, alias);
       rawField = fn.rawValue ?? fn.functionName ?? '';
@@ -846,7 +1018,8 @@ class QueryCompiler {
       attributes: { type: object.name, url: this.recordUrl(object.name, record.Id) },
     };
     for (const item of items) {
-      if (item.kind === 'field') this.projectPath(out, item.path!, record);
+      if (item.kind === 'field') this.projectPath(out, item.path!, record, item.transform, item.key);
+      else if (item.kind === 'typeof') this.projectTypeof(out, item, record);
       else if (item.kind === 'subquery') {
         const subquery = item.subquery!;
         const list = children?.get(subquery.relationshipName)?.get(record.Id) ?? [];
@@ -866,7 +1039,13 @@ class QueryCompiler {
     return out;
   }
 
-  projectPath(out: Record<string, unknown>, path: FieldPath, record: OrgRecord): void {
+  projectPath(
+    out: Record<string, unknown>,
+    path: FieldPath,
+    record: OrgRecord,
+    transform?: (value: unknown) => unknown,
+    key?: string,
+  ): void {
     let target = out;
     let current: OrgRecord | undefined = record;
     for (let index = 0; index < path.hops.length; index++) {
@@ -893,7 +1072,8 @@ class QueryCompiler {
     const last = path.hops[path.hops.length - 1];
     const field = this.fieldOn(current!, path.field, last !== undefined && last.referenceTo.length > 1);
     const value = !field ? null : field.isFormula ? this.org.computeFormula(field, current!) : current![field.name];
-    target[path.field.name] = value === undefined ? null : value;
+    const stored = value === undefined ? null : value;
+    target[key ?? path.field.name] = transform && stored !== null ? transform(stored) : stored;
   }
 
   childIndex(records: OrgRecord[], items: SelectItem[]): Map<string, Map<string, OrgRecord[]>> {
@@ -917,6 +1097,14 @@ class QueryCompiler {
     return out;
   }
 }
+
+/** A select item's value after its FORMAT() transform (nulls stay null). */
+function transformed(item: SelectItem, value: unknown): unknown {
+  return item.transform && value !== null && value !== undefined ? item.transform(value) : value;
+}
+
+/** The key under which a HAVING predicate receives a group's records. */
+const GROUP = Symbol('group');
 
 function aggregate(compiler: QueryCompiler, fn: string, path: FieldPath | undefined, records: OrgRecord[]): unknown {
   if (!path) return records.length;
@@ -1100,6 +1288,7 @@ function runGrouped(
     return compiler.resolvePath(object, clause.field, alias);
   });
   if (items.some((item) => item.kind === 'subquery')) throw malformed('A subquery cannot be used with GROUP BY');
+  if (items.some((item) => item.kind === 'typeof')) throw unsupported('TYPEOF with GROUP BY');
   for (const item of items) {
     if (item.kind !== 'field') continue;
     if (!groupPaths.some((path) => path.path === item.path!.path)) {
@@ -1125,7 +1314,7 @@ function runGrouped(
   let expression = 0;
   const keys = items.map((item) => {
     if (item.kind === 'aggregate') return item.aggregate!.alias || `expr${expression++}`;
-    return item.path!.field.name;
+    return item.key ?? item.path!.field.name;
   });
   columns.push(...keys);
   type Row = { out: Record<string, unknown>; records: OrgRecord[] };
@@ -1136,10 +1325,14 @@ function runGrouped(
       out[key] =
         item.kind === 'aggregate'
           ? aggregate(compiler, item.aggregate!.fn, item.aggregate!.path, records)
-          : compiler.valueAt(item.path!, records[0]!);
+          : transformed(item, compiler.valueAt(item.path!, records[0]!));
     });
     return { out, records };
   });
+  if (query.having) {
+    const having = compiler.compileWhere(object, query.having as WhereClause, alias, true);
+    rows = rows.filter((row) => having({ [GROUP]: row.records } as unknown as OrgRecord));
+  }
   const orderBy = query.orderBy ? (Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy]) : [];
   const orderKeys = orderBy.map((clause) => {
     let compute: (row: Row) => unknown;
@@ -1280,17 +1473,22 @@ export function runBulkQuery(org: LocalOrg, soql: string, includeDeleted: boolea
   if (paths.some((path) => path.field.valueType === 'address')) {
     throw new OrgError('INVALIDJOB', 'FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in Bulk Query');
   }
+  // A polymorphic path reads the field on each record's own object: never a direct property read.
+  const plain = (path: FieldPath) =>
+    path.hops.length === 0 && !path.field.isFormula && !path.hops.some((hop) => hop.referenceTo.length > 1);
   return {
     rows,
-    columns: paths.map((path) => path.path),
-    cells: paths.map((path) => {
-      if (path.hops.length === 0 && !path.field.isFormula) {
+    columns: items.map((item) => item.key ?? item.path!.path),
+    cells: items.map((item) => {
+      const path = item.path!;
+      if (item.transform) return (record: OrgRecord) => transformed(item, compiler.valueAt(path, record));
+      if (plain(path)) {
         const name = path.field.name;
         return (record: OrgRecord) => record[name] ?? null;
       }
       return (record: OrgRecord) => compiler.valueAt(path, record);
     }),
-    types: paths.map((path) => path.field.valueType),
-    direct: paths.map((path) => (path.hops.length === 0 && !path.field.isFormula ? path.field.name : undefined)),
+    types: items.map((item) => (item.transform ? 'string' : item.path!.field.valueType)),
+    direct: items.map((item) => (!item.transform && plain(item.path!) ? item.path!.field.name : undefined)),
   };
 }
