@@ -440,7 +440,7 @@ describe('errors', () => {
     const cases: Array<[string, RegExp]> = [
       ['SELECT FROM Account', /unexpected token/],
       ['SELECT Id FROM', /./],
-      ['SELECT COUNT(Id) FROM Account HAVING COUNT(Id) > 1', /HAVING needs a GROUP BY/],
+      ['SELECT COUNT(Id) FROM Account HAVING COUNT(Id) > 1', /HAVING/],
       ['SELECT Industry, COUNT(Id) FROM Account GROUP BY ROLLUP(Industry)', /ROLLUP/],
       ['SELECT Name, COUNT(Id) FROM Account GROUP BY Industry', /grouped or aggregated: Name/],
       ['SELECT Id FROM Account FOR UPDATE', /FOR UPDATE/],
