@@ -3,6 +3,7 @@
  * per-object lists (required fields, indexed fields, formulas, autonumbers) and describe flags.
  */
 import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
+import { expandLocationFields } from './location.js';
 import { ownerField, systemFields } from './standard.js';
 
 /** A field with everything the org needs at hand. */
@@ -262,7 +263,7 @@ export function compileObject(input: ObjectDefinition, keyPrefix: string): Compi
   const custom = withSystem.custom ?? withSystem.name.toLowerCase().endsWith('__c');
   const fields: CompiledField[] = [];
   const byLower = new Map<string, CompiledField>();
-  for (const fieldDef of withSystem.fields) {
+  for (const fieldDef of expandLocationFields(withSystem.fields)) {
     const field = compileField(fieldDef, custom, withSystem.name);
     const existing = byLower.get(field.lower);
     if (existing) fields.splice(fields.indexOf(existing), 1, field);

@@ -2,6 +2,7 @@
  * Describe bodies in Salesforce's REST shape: `GET sobjects/{T}/describe` and `GET sobjects`.
  */
 import type { CompiledField, CompiledObject } from './compile.js';
+import { isLocationCompound } from './location.js';
 
 /** One child relationship of a parent object. */
 /**
@@ -53,6 +54,7 @@ const SOAP_TYPES: Record<string, string> = {
 
 function describeType(field: CompiledField): string {
   if (field.isAutoNumber) return 'string';
+  if (isLocationCompound(field.name, field.valueType)) return 'location';
   return field.valueType;
 }
 

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
 import { compileFormula } from './formula.js';
+import { locationFields } from './location.js';
 
 export { compileFormula } from './formula.js';
 
@@ -328,6 +329,17 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
         if (!file.endsWith('.field-meta.xml')) continue;
         const meta = readXml(join(fieldsDir, file), 'CustomField');
         meta.fullName ??= file.replace(/\.field-meta\.xml$/, '');
+        if (text(meta.type) === 'Location') {
+          const scale = meta.scale === undefined ? undefined : Number(text(meta.scale));
+          fields.push(
+            ...locationFields(String(meta.fullName), {
+              label: text(meta.label),
+              scale,
+              required: bool(meta.required),
+            }),
+          );
+          continue;
+        }
         const field = fieldFromMetadata(meta, name);
         if (!field) continue;
         fields.push(field);
