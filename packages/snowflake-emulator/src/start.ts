@@ -685,9 +685,10 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       }
       return replyWith(state, http, response);
     }
-    const resultMatch = /^\/queries\/([0-9a-f-]{36})\/result$/.exec(path);
+    // Query ids are UUIDs, matched without regard to case (the driver accepts either; ours are lower case).
+    const resultMatch = /^\/queries\/([0-9a-f-]{36})\/result$/i.exec(path);
     if (method === 'GET' && resultMatch) {
-      const state = queries.get(resultMatch[1] as string);
+      const state = queries.get((resultMatch[1] as string).toLowerCase());
       if (!state)
         return sendJson(
           http,
@@ -698,9 +699,9 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       await waitFor(state, Math.min(syncWaitMs, 5000));
       return replyWith(state, http, response);
     }
-    const monitorMatch = /^\/monitoring\/queries\/([0-9a-f-]{36})$/.exec(path);
+    const monitorMatch = /^\/monitoring\/queries\/([0-9a-f-]{36})$/i.exec(path);
     if (method === 'GET' && monitorMatch) {
-      const state = queries.get(monitorMatch[1] as string);
+      const state = queries.get((monitorMatch[1] as string).toLowerCase());
       if (!state)
         return sendJson(http, response, 200, { success: true, code: null, message: null, data: { queries: [] } });
       const r = state.record;
@@ -726,11 +727,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
         },
       });
     }
-    const abortMatch = /^\/queries\/([0-9a-f-]{36})\/abort-request$/.exec(path);
+    const abortMatch = /^\/queries\/([0-9a-f-]{36})\/abort-request$/i.exec(path);
     if (method === 'POST' && (abortMatch || path === '/queries/v1/abort-request')) {
       await readBody(http);
       const state = abortMatch
-        ? queries.get(abortMatch[1] as string)
+        ? queries.get((abortMatch[1] as string).toLowerCase())
         : [...queries.values()].reverse().find((q) => q.session === session && !finished(q));
       if (state) await abort(state);
       return sendJson(http, response, 200, { success: true, code: null, message: null, data: null });

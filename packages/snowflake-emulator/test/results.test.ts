@@ -87,6 +87,9 @@ describe('asynchronous queries', () => {
     });
     expect(rows).toEqual([{ SLOW_ONE: 7 }]);
     expect(await h.connection.getQueryStatus(queryId)).toBe('SUCCESS');
+    // Query ids match without regard to case; an id nobody ran has no data (not an HTTP error).
+    expect(await h.connection.getQueryStatus(queryId.toUpperCase())).toBe('SUCCESS');
+    expect(await h.connection.getQueryStatus('12345678-1234-4123-A123-123456789012')).toBe('NO_QUERY_DATA');
     h.sf.faults.reset();
   });
 
