@@ -1,20 +1,26 @@
 // Lakehouse benchmark: the local org (its own process, filled by its seeder) -> DuckDB and back.
-//   1. full sync of N Accounts into a DuckDB file;
-//   2. [the Salesforce CLI's `sf data export bulk` of the same query to a CSV file, when `sf` is on PATH];
-//   3. incremental sync after 1% of the Accounts changed (the org clock moved, not slept on);
-//   4. reverse ETL (update) of the N rows from the warehouse, then its diffed rerun after 1% of the rows changed.
-// Each client step runs in a fresh child process, so its peak RSS is its own. Prints wall time, rows/s,
-// client CPU and peak RSS per step. Usage (after a build):
+//   1. full sync of N Accounts into a DuckDB file, interleaved with the Salesforce CLI's `sf data export bulk`
+//      of the same query (every field the sync reads, queryAll = --all-rows) to a CSV file, BENCH_REPEAT times
+//      each; medians and the ratio printed;
+//   2. incremental sync after 1% of the Accounts changed (the org clock moved, not slept on);
+//   3. reverse ETL (update) of the N rows from the warehouse, then its diffed rerun after 1% of the rows changed.
+// Each client step (and each sf command) runs in a process of its own, measured from outside with
+// /usr/bin/time: wall time, CPU (user + system) and peak RSS; the org's CPU over the step is read from /proc.
+// The sf CLI is installed on demand with npm into .tmp/sf-cli (gitignored; the folder
+// packages/sf-emulator/test/sf-cli/run.sh uses too), never as a workspace dependency.
+// Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
-// Knobs: BENCH_SYNC_ONLY=1 skips the reverse ETL steps; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY (DuckDB memory_limit, default
-//   512MB: DuckDB runs inside the client process, so its buffers count in the client's RSS); BENCH_TRACE=1.
-import { execFile, spawn } from 'node:child_process';
+// Knobs: BENCH_REPEAT (full sync / export pairs, default 3); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
+//   BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
+//   BENCH_DUCKDB_THREADS (DuckDB memory_limit / threads; default: the warehouse's defaults); BENCH_TRACE=1 prints
+//   each progress step with the RSS and JS heap.
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 const self = new URL(import.meta.url).pathname;
@@ -65,6 +71,15 @@ if (mode === '--org') {
       }
       sf.clock.advance(120_000);
       process.stdout.write(`${JSON.stringify({ changed: ids.length })}\n`);
+    } else if (command === 'soql') {
+      // The query a full sync of Account reads: every field the lakehouse maps (its describe, compound fields out).
+      const { columnsFromDescribe } = await import('@kicksaw/lakehouse');
+      const response = await fetch(`${sf.instanceUrl}/services/data/v${sf.apiVersion}/sobjects/Account/describe`, {
+        headers: { Authorization: `Bearer ${sf.accessToken}` },
+      });
+      const describe = await response.json();
+      const names = columnsFromDescribe(describe.fields).map((c) => c.name);
+      process.stdout.write(`${JSON.stringify({ soql: `SELECT ${names.join(', ')} FROM Account` })}\n`);
     } else if (command === 'count') {
       const changed = sf.org.records('Account').filter((r) => String(r.Name).endsWith(' (retl)')).length;
       process.stdout.write(`${JSON.stringify({ renamed: changed })}\n`);
@@ -90,14 +105,16 @@ if (mode === '--client') {
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
-  const memoryLimit = process.env.BENCH_DUCKDB_MEMORY ?? '512MB';
-  const warehouse = await openDuckDbWarehouse({ path: file, config: { memory_limit: memoryLimit } });
+  const config = {};
+  if (process.env.BENCH_DUCKDB_MEMORY) config.memory_limit = process.env.BENCH_DUCKDB_MEMORY;
+  if (process.env.BENCH_DUCKDB_THREADS) config.threads = process.env.BENCH_DUCKDB_THREADS;
+  const warehouse = await openDuckDbWarehouse({ path: file, config });
   const started = performance.now();
   // BENCH_TRACE=1: each progress step with its time, to see where a run spends it.
   const onProgress = process.env.BENCH_TRACE
     ? (p) =>
         process.stderr.write(
-          `  [${step}] ${((performance.now() - started) / 1000).toFixed(1)} s ${p.phase} ${p.rows} rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`,
+          `  [${step}] ${((performance.now() - started) / 1000).toFixed(1)} s ${p.phase} ${p.rows} rss ${Math.round(process.memoryUsage().rss / 1048576)} MB heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB external ${Math.round(process.memoryUsage().external / 1048576)} MB\n`,
         )
     : undefined;
   const cpu0 = process.cpuUsage();
@@ -111,7 +128,6 @@ if (mode === '--client') {
         warehouse,
         objects: 'Account',
         full: step === 'full',
-        pollIntervalMs: 100,
         onProgress,
       })
     ).objects[0];
@@ -150,8 +166,13 @@ if (mode === '--client') {
 
 // ------------------------------------------------------------------ the driver
 const rows = Number(process.argv[2] ?? 1_000_000);
+const repeat = Number(process.env.BENCH_REPEAT ?? 3);
 const directory = await mkdtemp(join(tmpdir(), 'kicksaw-lakehouse-bench-'));
 const file = join(directory, 'warehouse.duckdb');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const org = spawn(process.execPath, ['--max-old-space-size=8192', self, '--org', String(rows)], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
@@ -161,56 +182,175 @@ const orgCommand = async (line) => {
   org.stdin.write(`${line}\n`);
   return JSON.parse((await orgLines.next()).value);
 };
+/** The org process's CPU so far (user + system), ms. */
+function orgCpuMs() {
+  const fields = readFileSync(`/proc/${org.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return ((Number(fields[11]) + Number(fields[12])) / ticks) * 1000;
+}
 
-async function client(step) {
-  const child = spawn(process.execPath, [self, '--client', step, file, JSON.stringify(connection)], {
+/** Runs a command under /usr/bin/time: wall ms (spawn to exit), CPU ms (user + system), peak RSS bytes. */
+async function timed(command, args, options = {}) {
+  const timeFile = join(directory, `time-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const orgBefore = orgCpuMs();
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...options,
   });
   let out = '';
   child.stdout.on('data', (chunk) => {
     out += chunk;
   });
   const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`client step ${step} exited ${code}`);
-  return JSON.parse(out.trim().split('\n').at(-1));
+  const wallMs = performance.now() - t0;
+  const [, user, system, maxKb] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${out.slice(-2000)}`);
+  return { wallMs, cpuMs: (user + system) * 1000, peakRss: maxKb * 1024, orgCpuMs: orgCpuMs() - orgBefore, out };
 }
 
+async function client(step) {
+  const run = await timed(process.execPath, [self, '--client', step, file, JSON.stringify(connection)]);
+  const inner = JSON.parse(run.out.trim().split('\n').at(-1));
+  return { ...run, stepMs: inner.wallMs, result: inner.result };
+}
+
+// ------------------------------------------------------------------ the Salesforce CLI
+const sfCliDir = join(dirname(self), '..', '.tmp', 'sf-cli');
+const sfRun = join(sfCliDir, 'node_modules/@salesforce/cli/bin/run.js');
+const sfHome = join(directory, 'sf-home');
+const sfEnv = {
+  ...process.env,
+  HOME: sfHome,
+  PATH: `${join(sfCliDir, 'node_modules/.bin')}:${dirname(process.execPath)}:${process.env.PATH}`,
+  SF_DISABLE_TELEMETRY: 'true',
+  SF_AUTOUPDATE_DISABLE: 'true',
+  SF_SKIP_NEW_VERSION_CHECK: 'true',
+  SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+  NODE_NO_WARNINGS: '1',
+};
+async function setUpSfCli() {
+  if (!existsSync(sfRun)) {
+    console.log(`installing @salesforce/cli into ${sfCliDir} (first run only) ...`);
+    await mkdir(sfCliDir, { recursive: true });
+    if (!existsSync(join(sfCliDir, 'package.json'))) {
+      await writeFile(join(sfCliDir, 'package.json'), '{ "name": "sf-cli-cache", "private": true }\n');
+    }
+    execFileSync(
+      'npm',
+      ['install', '--prefix', sfCliDir, '--no-audit', '--no-fund', '--loglevel=error', '@salesforce/cli@^2'],
+      {
+        stdio: 'inherit',
+        env: sfEnv,
+      },
+    );
+  }
+  await mkdir(join(sfHome, 'work'), { recursive: true });
+  execFileSync(
+    process.execPath,
+    [
+      sfRun,
+      'org',
+      'login',
+      'access-token',
+      '--instance-url',
+      connection.instanceUrl,
+      '--no-prompt',
+      '-a',
+      'local',
+      '--json',
+    ],
+    {
+      env: { ...sfEnv, SF_ACCESS_TOKEN: connection.accessToken },
+      cwd: join(sfHome, 'work'),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return JSON.parse(readFileSync(join(sfCliDir, 'node_modules/@salesforce/cli/package.json'), 'utf8')).version;
+}
+async function sfExport(soql, output) {
+  const run = await timed(
+    process.execPath,
+    [
+      sfRun,
+      'data',
+      'export',
+      'bulk',
+      '--query',
+      soql,
+      '--all-rows',
+      '--output-file',
+      output,
+      '--result-format',
+      'csv',
+      '--wait',
+      '120',
+      '-o',
+      'local',
+      '--json',
+    ],
+    { env: sfEnv, cwd: join(sfHome, 'work') },
+  );
+  const body = JSON.parse(run.out);
+  return { ...run, records: body.result?.totalSize ?? null, bytes: (await stat(output)).size };
+}
+
+// ------------------------------------------------------------------ report
 const mb = (bytes) => `${Math.round(bytes / 1048576)} MB`;
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const report = [];
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 function print(label, run, count) {
-  const line = `${label.padEnd(44)} ${s(run.wallMs).padStart(8)}  ${String(Math.round(count / (run.wallMs / 1000))).padStart(8)} rows/s  cpu ${s(run.cpuMs).padStart(7)}  peak RSS ${mb(run.peakRss)}`;
-  report.push(line);
-  console.log(line);
+  console.log(
+    `${label.padEnd(46)} ${s(run.wallMs).padStart(8)}  ${String(Math.round(count / (run.wallMs / 1000))).padStart(8)} rows/s  cpu ${s(run.cpuMs).padStart(7)}  peak RSS ${mb(run.peakRss).padStart(7)}  org cpu ${s(run.orgCpuMs)}  load ${load()}`,
+  );
 }
 
+const memory = `memory_limit ${process.env.BENCH_DUCKDB_MEMORY ?? 'default'}, threads ${process.env.BENCH_DUCKDB_THREADS ?? 'default'}`;
 console.log(
-  `lakehouse bench: ${rows.toLocaleString('en-US')} Accounts, DuckDB file ${file} (memory_limit ${process.env.BENCH_DUCKDB_MEMORY ?? '512MB'}), load ${(
-    await import('node:os')
-  )
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`,
+  `lakehouse bench: ${rows.toLocaleString('en-US')} Accounts, DuckDB file ${file} (${memory}), load ${load()}`,
 );
-const full = await client('full');
-print('full sync (Bulk 2.0 queryAll -> DuckDB)', full, full.result.read);
-console.log(`  read ${full.result.read}, inserted ${full.result.inserted}`);
+const { soql } = await orgCommand('soql');
+console.log(`  query: SELECT <${soql.split(',').length} fields> FROM Account (queryAll)`);
+const sfVersion = process.env.BENCH_NO_SF ? undefined : await setUpSfCli();
+if (sfVersion) console.log(`  sf CLI ${sfVersion} logged in to the local org`);
 
-const sfCli = await promisify(execFile)('sf', ['--version']).then(
-  () => true,
-  () => false,
+const fulls = [];
+const exports = [];
+for (let i = 1; i <= repeat; i++) {
+  const full = await client('full');
+  print(`full sync #${i} (Bulk 2.0 queryAll -> DuckDB)`, full, full.result.read);
+  fulls.push(full);
+  if (sfVersion) {
+    const output = join(directory, 'export.csv');
+    const exported = await sfExport(soql, output);
+    print(`sf data export bulk #${i} (-> CSV, ${mb(exported.bytes)})`, exported, exported.records ?? rows);
+    exports.push(exported);
+    await rm(output, { force: true });
+  }
+}
+const fullWall = median(fulls.map((r) => r.wallMs));
+console.log(
+  `  full sync median: ${s(fullWall)} wall, ${s(median(fulls.map((r) => r.cpuMs)))} client CPU, ${mb(median(fulls.map((r) => r.peakRss)))} peak RSS (max ${mb(Math.max(...fulls.map((r) => r.peakRss)))}); read ${fulls[0].result.read}, inserted ${fulls[0].result.inserted}`,
 );
-if (sfCli) {
-  console.log('  (sf CLI found: the export comparison needs a logged-in alias; not run by this script yet)');
-} else {
-  console.log('  sf CLI not found on PATH: the `sf data export bulk` comparison was skipped');
+if (exports.length > 0) {
+  const exportWall = median(exports.map((r) => r.wallMs));
+  console.log(
+    `  sf export median: ${s(exportWall)} wall, ${s(median(exports.map((r) => r.cpuMs)))} CPU, ${mb(median(exports.map((r) => r.peakRss)))} peak RSS; records ${exports[0].records}`,
+  );
+  console.log(
+    `  ratio full sync / sf export: wall ${(fullWall / exportWall).toFixed(2)}x, client CPU ${(median(fulls.map((r) => r.cpuMs)) / median(exports.map((r) => r.cpuMs))).toFixed(2)}x, org CPU ${(median(fulls.map((r) => r.orgCpuMs)) / median(exports.map((r) => r.orgCpuMs))).toFixed(2)}x`,
+  );
 }
 
 const changed = await orgCommand(`change ${Math.round(rows / 100)}`);
 const incremental = await client('incremental');
 print(`incremental sync after ${changed.changed} changes`, incremental, incremental.result.read);
 console.log(
-  `  read ${incremental.result.read}, updated ${incremental.result.updated}, unchanged ${incremental.result.unchanged}; ${((incremental.wallMs / full.wallMs) * 100).toFixed(1)}% of the full sync's time`,
+  `  read ${incremental.result.read}, updated ${incremental.result.updated}, unchanged ${incremental.result.unchanged}; ${((incremental.wallMs / fullWall) * 100).toFixed(1)}% of the full sync's median time`,
 );
 
 if (!process.env.BENCH_SYNC_ONLY) {

@@ -38,8 +38,9 @@ export interface DuckDbWarehouseOptions {
   /** Where load files are written before `COPY`. Default: the OS temp dir. */
   tempDirectory?: string;
   /**
-   * DuckDB settings for a new instance, e.g. `{ memory_limit: '256MB', threads: '2' }` (DuckDB's default memory
-   * limit is 80% of the machine's RAM; beyond a limit it spills to disk).
+   * DuckDB settings for a new instance, e.g. `{ memory_limit: '1GB', threads: '4' }`. Default `memory_limit`:
+   * {@link DEFAULT_DUCKDB_MEMORY_LIMIT} (DuckDB's own default is 80% of the machine's RAM, all of it in this
+   * process; beyond the limit DuckDB spills to its temp directory). `threads` stays DuckDB's (the cores).
    */
   config?: Record<string, string>;
   /** Rows per CSV file of a load (each file is one `COPY`, loaded while the next is written). Default 100,000. */
@@ -362,6 +363,19 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
 }
 
 /**
+ * The `memory_limit` a new instance gets unless `config` sets one. DuckDB runs inside your process, so its
+ * buffers count in your process's memory: with DuckDB's own default (80% of the RAM) a 1,000,000-row sync grew
+ * the client's resident memory with the table; 256MB keeps it bounded, and DuckDB spills what does not fit
+ * (measured in the lakehouse README's Performance section).
+ *
+ * @example
+ * ```ts
+ * await openDuckDbWarehouse({ path: 'w.duckdb', config: { memory_limit: DEFAULT_DUCKDB_MEMORY_LIMIT } });
+ * ```
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
+
+/**
  * Opens a DuckDB warehouse: a database file (the CLI uses `.kicksaw/warehouse.duckdb`) or memory. Loads go
  * through CSV files and `COPY`, merges through DuckDB's `MERGE` (1.4+), reads stream chunk by chunk. Tables
  * live in the default schema; identifiers are always quoted.
@@ -384,7 +398,7 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions = {}):
     const path = options.path ?? ':memory:';
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     try {
-      instance = await DuckDBInstance.create(path, options.config);
+      instance = await DuckDBInstance.create(path, { memory_limit: DEFAULT_DUCKDB_MEMORY_LIMIT, ...options.config });
     } catch (error) {
       throw new DuckDbWarehouseError(
         `Cannot open the DuckDB database ${path}: ${error instanceof Error ? error.message : String(error)} (is another process holding it open?)`,
