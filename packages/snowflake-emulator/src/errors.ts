@@ -143,9 +143,11 @@ export function fromDuckDbError(error: unknown, sql: string): SnowflakeSqlError 
       cause: error,
     });
   }
-  match = /Could not convert string '([^']*)' to (?:INT|DECIMAL|DOUBLE|BIGINT|HUGEINT|FLOAT)/.exec(message);
+  match = /Could not convert string (?:'([^']*)'|"([^"]*)") to (?:INT|DECIMAL|DOUBLE|BIGINT|HUGEINT|FLOAT)/.exec(
+    message,
+  );
   if (match)
-    return new SnowflakeSqlError(`Numeric value '${match[1]}' is not recognized`, {
+    return new SnowflakeSqlError(`Numeric value '${match[1] ?? match[2]}' is not recognized`, {
       sfCode: '100038',
       sqlState: '22018',
       cause: error,

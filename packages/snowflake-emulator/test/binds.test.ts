@@ -44,6 +44,12 @@ describe('inline binds', () => {
 });
 
 describe('array binds', () => {
+  it('answers a text bound to a NUMBER column with 100038, as Snowflake', async () => {
+    await h.rows('create table typed_bind (a string, b number)');
+    const error = await h.error('insert into typed_bind values (:1, :2)', [3, 'string']);
+    expect([error.code, error.message]).toEqual(['100038', "Numeric value 'string' is not recognized"]);
+  });
+
   it('inserts many rows from one array bind, as one statement', async () => {
     await h.rows('create or replace table many (id int, name varchar, v float)');
     const rows = Array.from({ length: 1000 }, (_, i) => [i, `name ${i}`, i / 4]);
