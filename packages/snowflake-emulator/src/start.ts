@@ -656,7 +656,9 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const auth = authenticate(http);
     if (!('id' in auth)) {
       http.resume();
-      return sendJson(http, response, 200, failure(auth.code, auth.message));
+      // A token the server does not know is refused with HTTP 401 (the driver reports ERR_SF_RESPONSE_INVALID_TOKEN);
+      // an expired one with 200 and 390112, which makes the driver renew it.
+      return sendJson(http, response, auth.code === '390112' ? 200 : 401, failure(auth.code, auth.message));
     }
     const session = auth;
     if (method === 'POST' && path === '/session/heartbeat') {

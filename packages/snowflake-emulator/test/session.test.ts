@@ -57,7 +57,8 @@ describe('session lifetime', () => {
   it('fails statements of a session that was ended on the server', async () => {
     const connection = await connect(sf);
     sf.expireSessions();
-    await expect(run(connection, 'SELECT 1')).rejects.toBeTruthy();
+    // HTTP 401 with 390104, which the driver reports as ERR_SF_RESPONSE_INVALID_TOKEN (401004).
+    await expect(run(connection, 'SELECT 1')).rejects.toMatchObject({ code: 401004 });
   });
 
   it('keeps a session alive with heartbeats', async () => {
