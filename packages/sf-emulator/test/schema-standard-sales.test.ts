@@ -142,6 +142,10 @@ describe('activities and polymorphic relationships', () => {
       ['No relation', false, null, null, null],
       ['Send proposal', true, 'Opportunity', 'Big deal', null],
     ]);
+    const typed = await conn.query<{ Subject: string; What: { Type: string } | null }>(
+      'SELECT Subject, What.Type FROM Task WHERE WhatId != null ORDER BY Subject',
+    );
+    expect(typed.records.map((r) => r.What?.Type)).toEqual(['Account', 'Opportunity']);
     const filtered = await conn.query("SELECT Subject FROM Task WHERE What.Name = 'Big deal'");
     expect(filtered.records.map((r) => r.Subject)).toEqual(['Send proposal']);
     await expect(conn.query('SELECT What.Owner.Name FROM Task')).rejects.toMatchObject({

@@ -276,6 +276,8 @@ class QueryCompiler {
       if (!current) return null;
     }
     const polymorphic = path.hops.length > 0 && path.hops[path.hops.length - 1]!.referenceTo.length > 1;
+    // `What.Type` on the Name entity is the referenced record's object name.
+    if (polymorphic && path.field.lower === 'type') return this.org.storeOfId(current.Id)?.object.name ?? null;
     const field = this.fieldOn(current, path.field, polymorphic);
     if (!field) return null;
     if (field.isFormula) return this.org.computeFormula(field, current);
@@ -1070,7 +1072,12 @@ class QueryCompiler {
       current = parent;
     }
     const last = path.hops[path.hops.length - 1];
-    const field = this.fieldOn(current!, path.field, last !== undefined && last.referenceTo.length > 1);
+    const polymorphic = last !== undefined && last.referenceTo.length > 1;
+    if (polymorphic && path.field.lower === 'type') {
+      target.Type = this.org.storeOfId(current!.Id)?.object.name ?? null;
+      return;
+    }
+    const field = this.fieldOn(current!, path.field, polymorphic);
     const value = !field ? null : field.isFormula ? this.org.computeFormula(field, current!) : current![field.name];
     const stored = value === undefined ? null : value;
     target[key ?? path.field.name] = transform && stored !== null ? transform(stored) : stored;
