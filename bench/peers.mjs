@@ -18,7 +18,8 @@
 // The Salesforce CLI is installed on first use into bench/.cache/sf (`npm install --prefix`,
 // gitignored; never a workspace dependency). Usage, from the repository root (packages built first):
 //   pnpm exec node bench/peers.mjs [rows...] [--rounds=3] [--only=ingest|export] [--tools=kicksaw,sf,jsforce,parse]
-// Default sizes: 100000 1000000. Results are also written as JSON to bench/.cache/peers/.
+//   pnpm exec node bench/peers.mjs --from=results-a.json,results-b.json   (tables of saved runs)
+// Default sizes: 100000 1000000. Each run is also written, as it ends, to bench/.cache/peers/results-*.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -145,8 +146,20 @@ async function measure(command, commandArgs, { env = process.env, cwd = process.
   return { code, wall, cpu, rss: peak, stdout, stderr, load: loadAverage() };
 }
 
-/** The org in its own process. */
+/** The org in its own process; started again a few times when its package is being rebuilt meanwhile. */
 async function startOrg(seedRows = 0) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOrgOnce(seedRows);
+    } catch (error) {
+      if (attempt >= 6) throw error;
+      console.log(`  (${error.message}; trying again in 10 s)`);
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
+  }
+}
+
+async function startOrgOnce(seedRows) {
   const child = spawn(process.execPath, [ORG_SCRIPT, String(seedRows)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await Promise.race([
@@ -357,7 +370,8 @@ function failureOf(r) {
 }
 
 function summarize(kind, rows, runs) {
-  console.log(`\n${kind} ${rows.toLocaleString('en-US')} rows, medians of ${rounds} round(s):`);
+  const roundsSeen = Math.max(...Object.values(runs).map((list) => list.length));
+  console.log(`\n${kind} ${rows.toLocaleString('en-US')} rows, medians of ${roundsSeen} round(s):`);
   console.log(
     '| tool | wall | client CPU | client peak RSS | org CPU | rows | load (1 min) |\n| --- | --- | --- | --- | --- | --- | --- |',
   );
@@ -398,9 +412,31 @@ function summarize(kind, rows, runs) {
 }
 
 const toolsOf = (list) => list.filter((t) => toolFilter.includes(t));
-if (toolFilter.includes('sf')) ensureSfCli();
 const results = { started: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, rounds, runs: [] };
+const resultsPath = join(DATA, `results-${results.started.replace(/[:.]/g, '-')}.json`);
+/** Every run is written as soon as it ends, so a run cut short still leaves its figures. */
+const record = (run) => {
+  results.runs.push(run);
+  writeFileSync(resultsPath, JSON.stringify(results, null, 2));
+};
 const summaries = [];
+const from = option('from', '');
+if (from) {
+  // `--from=a.json,b.json`: print the tables of runs saved before (e.g. a run cut short and its rest).
+  const saved = from.split(',').flatMap((path) => JSON.parse(readFileSync(path, 'utf8')).runs);
+  const keys = [...new Set(saved.map((r) => `${r.kind} ${r.rows}`))];
+  for (const key of keys) {
+    const [kind, rows] = key.split(' ');
+    const runs = {};
+    for (const r of saved.filter((x) => `${x.kind} ${x.rows}` === key)) {
+      runs[r.tool] ??= [];
+      runs[r.tool].push(r);
+    }
+    summarize(kind, Number(rows), runs);
+  }
+  process.exit(0);
+}
+if (toolFilter.includes('sf')) ensureSfCli();
 for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
   const file = join(DATA, `input-${rows}.csv`);
   if (!existsSync(file)) {
@@ -414,7 +450,7 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
         const r = await ingestRun(tool, file, rows);
         describeRun('ingest', tool, rows, round, r);
         runs[tool].push(r);
-        results.runs.push({ kind: 'ingest', rows, round, tool, ...pick(r) });
+        record({ kind: 'ingest', rows, round, tool, ...pick(r) });
       }
     }
     summaries.push(['ingest', rows, runs]);
@@ -430,7 +466,7 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
           const r = await exportRun(tool, org, rows, files);
           describeRun('export', tool, rows, round, r);
           runs[tool].push(r);
-          results.runs.push({ kind: 'export', rows, round, tool, ...pick(r) });
+          record({ kind: 'export', rows, round, tool, ...pick(r) });
         }
       }
       summaries.push(['export', rows, runs]);
@@ -440,9 +476,7 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
   }
 }
 for (const [kind, rows, runs] of summaries) summarize(kind, rows, runs);
-const path = join(DATA, `results-${results.started.replace(/[:.]/g, '-')}.json`);
-writeFileSync(path, JSON.stringify(results, null, 2));
-console.log(`\n${path}`);
+console.log(`\n${resultsPath}`);
 
 function pick(r) {
   return {
