@@ -28,6 +28,10 @@ const objects = [
 ];
 const fields = ['ExtId__c', 'Code__c', 'Amount__c', 'Qty__c', 'Due__c', 'Seen__c', 'Flag__c', 'Email__c', 'Note__c'];
 const seconds = (since) => ((performance.now() - since) / 1000).toFixed(2);
+const cpuSeconds = (since) => {
+  const used = process.cpuUsage(since);
+  return ((used.user + used.system) / 1e6).toFixed(2);
+};
 
 try {
   const first = await startSalesforceEmulator({
@@ -39,23 +43,29 @@ try {
     },
   });
   let started = performance.now();
+  let cpu = process.cpuUsage();
   await first.stop();
   const saveSeconds = seconds(started);
+  const saveCpu = cpuSeconds(cpu);
   const bytes = statSync(persistPath).size;
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   started = performance.now();
+  cpu = process.cpuUsage();
   const second = await startSalesforceEmulator({ objects, persistPath });
   const loadSeconds = seconds(started);
+  const loadCpu = cpuSeconds(cpu);
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   const loaded = second.org.query('SELECT COUNT() FROM Bench__c').totalSize;
   await second.stop();
   console.log(`persisted org of ${RECORDS.toLocaleString('en-US')} Bench__c records (Name + 9 fields + system fields)`);
   console.log(
-    `  save (stop):       ${saveSeconds} s, ${(bytes / 1024 / 1024).toFixed(1)} MB, ${Math.round(bytes / RECORDS)} bytes a record`,
+    `  save (stop):       ${saveSeconds} s wall, ${saveCpu} s CPU, ${(bytes / 1024 / 1024).toFixed(1)} MB, ${Math.round(bytes / RECORDS)} bytes a record`,
   );
-  console.log(`  load (start):      ${loadSeconds} s, ${loaded.toLocaleString('en-US')} records back`);
+  console.log(
+    `  load (start):      ${loadSeconds} s wall, ${loadCpu} s CPU, ${loaded.toLocaleString('en-US')} records back`,
+  );
   console.log(`  heap of the loaded org: ${Math.round((heapAfter - heapBefore) / RECORDS)} bytes a record`);
   console.log(`  peak RSS:          ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
   console.log(`  load average:      ${loadavg()[0].toFixed(1)}`);
