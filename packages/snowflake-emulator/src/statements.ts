@@ -699,11 +699,15 @@ async function declaredOfQuery(session: Session, tokens: Token[]): Promise<Map<s
  * DuckDB's types (16777216, 9).
  */
 async function applyDeclaredTypes(session: Session, tokens: Token[], rowtype: RowType[]): Promise<void> {
-  if (!rowtype.some((c) => Object.values(ROWTYPE_OF_DECLARED).includes(c.type))) return;
+  if (!rowtype.some((c) => c.type === 'variant' || Object.values(ROWTYPE_OF_DECLARED).includes(c.type))) return;
   const declared = await declaredOfQuery(session, tokens);
   if (!declared) return;
   for (const meta of rowtype) {
     const d = declared.get(meta.name);
+    if ((d === 'OBJECT' || d === 'ARRAY') && meta.type === 'variant') {
+      meta.type = d.toLowerCase();
+      continue;
+    }
     const match = d ? /^([A-Z_]+)\((\d+)\)$/.exec(d) : null;
     if (!match || ROWTYPE_OF_DECLARED[match[1] as string] !== meta.type) continue;
     const n = Number(match[2]);

@@ -82,8 +82,8 @@ describe('tables', () => {
       ['K', 'TIMESTAMP_LTZ(9)', 'Y'],
       ['L', 'TIMESTAMP_TZ(9)', 'Y'],
       ['M', 'VARIANT', 'Y'],
-      ['N', 'VARIANT', 'Y'],
-      ['O', 'VARIANT', 'Y'],
+      ['N', 'OBJECT', 'Y'],
+      ['O', 'ARRAY', 'Y'],
       ['P', 'BINARY(8388608)', 'Y'],
       ['Q', 'NUMBER(5,0)', 'Y'],
     ]);

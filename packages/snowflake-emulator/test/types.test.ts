@@ -33,10 +33,26 @@ describe('result encoding as the driver decodes it', () => {
       ['NTZ', 'timestamp_ntz', 0, 9],
       ['LTZ', 'timestamp_ltz', 0, 9],
       ['V', 'variant', null, null],
-      ['O', 'variant', null, null],
-      ['A', 'variant', null, null],
+      ['O', 'object', null, null],
+      ['A', 'array', null, null],
       ['BIN', 'binary', null, null],
     ]);
+    // OBJECT and ARRAY columns keep their names in DESCRIBE and INFORMATION_SCHEMA, and their values decode.
+    const described = await h.rows<{ name: string; type: string }>('describe table typed');
+    expect(described.filter((c) => ['V', 'O', 'A'].includes(c.name)).map((c) => c.type)).toEqual([
+      'VARIANT',
+      'OBJECT',
+      'ARRAY',
+    ]);
+    const info = await h.rows<{ COLUMN_NAME: string; DATA_TYPE: string }>(
+      "select column_name, data_type from information_schema.columns where table_name = 'TYPED' and column_name in ('V', 'O', 'A') order by ordinal_position",
+    );
+    expect(info.map((c) => c.DATA_TYPE)).toEqual(['VARIANT', 'OBJECT', 'ARRAY']);
+    await h.rows('create table typed_json as select o, a from typed limit 0');
+    await h.rows(`insert into typed_json select parse_json('{"k": [1, 2]}'), parse_json('[1, "two"]')`);
+    const json = await h.statement('select o, a from typed_json');
+    expect(json.statement.getColumns()?.map((c) => c.getType())).toEqual(['object', 'array']);
+    expect(json.rows).toEqual([{ O: { k: [1, 2] }, A: [1, 'two'] }]);
   });
 
   it('round-trips values of every type through the driver', async () => {

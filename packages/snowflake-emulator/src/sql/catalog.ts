@@ -18,8 +18,9 @@ export function declaredComment(declared: string): string {
 export function declaredOf(duck: string, comment: unknown): string | undefined {
   if (typeof comment !== 'string' || !comment.startsWith(DECLARED_PREFIX)) return undefined;
   const declared = comment.slice(DECLARED_PREFIX.length);
-  const kind = /^([A-Z_]+)\(\d+\)$/.exec(declared)?.[1];
+  const kind = /^([A-Z_]+)(?:\(\d+\))?$/.exec(declared)?.[1];
   const fits =
+    ((kind === 'OBJECT' || kind === 'ARRAY') && declared === kind && duck === 'JSON') ||
     (kind === 'VARCHAR' && duck === 'VARCHAR') ||
     (kind === 'TIME' && duck === 'TIME') ||
     (kind === 'TIMESTAMP_NTZ' && duck === 'TIMESTAMP') ||
@@ -103,6 +104,8 @@ export function snowflakeTypeJson(duck: string, nullable: boolean, comment?: unk
     });
   if (text.startsWith('TIMESTAMP_NTZ'))
     return JSON.stringify({ type: 'TIMESTAMP_NTZ', precision: 0, scale: declared ?? 9, nullable });
+  const objectOrArray = declaredOf(duck, comment);
+  if (objectOrArray === 'OBJECT' || objectOrArray === 'ARRAY') return JSON.stringify({ type: objectOrArray, nullable });
   if (declaredOf(duck, comment)?.startsWith('TIMESTAMP_TZ'))
     return JSON.stringify({ type: 'TIMESTAMP_TZ', precision: 0, scale: declared ?? 9, nullable });
   if (text.startsWith('TIMESTAMP_LTZ'))
@@ -130,6 +133,7 @@ export function informationSchemaSql(view: string, database: string): string | u
         column_name AS COLUMN_NAME, CAST(column_index AS DECIMAL(38,0)) AS ORDINAL_POSITION,
         column_default AS COLUMN_DEFAULT, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,
         CASE WHEN data_type = 'TIMESTAMP WITH TIME ZONE' AND starts_with(comment, ${sqlString(`${DECLARED_PREFIX}TIMESTAMP_TZ(`)}) THEN 'TIMESTAMP_TZ'
+          WHEN data_type = 'JSON' AND comment IN (${sqlString(`${DECLARED_PREFIX}OBJECT`)}, ${sqlString(`${DECLARED_PREFIX}ARRAY`)}) THEN substr(comment, ${DECLARED_PREFIX.length + 1})
           ELSE ${snowflakeDataTypeSql('data_type')} END AS DATA_TYPE,
         CAST(CASE WHEN data_type = 'VARCHAR' THEN coalesce(${declaredNumberSql('VARCHAR')}, 16777216) END AS DECIMAL(38,0)) AS CHARACTER_MAXIMUM_LENGTH,
         CAST(CASE WHEN data_type = 'VARCHAR' THEN least(coalesce(${declaredNumberSql('VARCHAR')} * 4, 16777216), 16777216) END AS DECIMAL(38,0)) AS CHARACTER_OCTET_LENGTH,

@@ -123,7 +123,8 @@ export function parseType(tokens: Token[], at: number): ParsedType {
   }
   if (JSON_NAMES.has(name)) {
     if (isOp(tokens[i], '(')) throw SnowflakeSqlError.unsupported(`structured ${name} types`);
-    return { duck: 'JSON', next: i };
+    // OBJECT and ARRAY are declared, so that they are reported as such (all three are DuckDB JSON).
+    return { duck: 'JSON', next: i, ...(name === 'VARIANT' ? {} : { declared: name }) };
   }
   throw new SnowflakeSqlError(`SQL compilation error:\nUnsupported data type '${name}'.`, {
     sfCode: '002040',
