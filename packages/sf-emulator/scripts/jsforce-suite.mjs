@@ -150,6 +150,12 @@ async function sfdxProjectFromTestPackage(checkout) {
  * and leads, which its sobject and query tests read. These are our own sample records of the same shape.
  */
 function seedSampleData(org) {
+  const insert = (object, records) => {
+    const results = org.dml('insert', object, records);
+    const failed = results.find((result) => !result.success);
+    if (failed) throw new Error(`Sample ${object} record not seeded: ${JSON.stringify(failed.errors)}`);
+    return results.map((result) => result.id);
+  };
   const industries = ['Energy', 'Electronics', 'Construction', 'Consulting', 'Hospitality', 'Transportation'];
   const accounts = [
     'Northwind Power',
@@ -165,7 +171,7 @@ function seedSampleData(org) {
     'Pioneer Logistics',
     'Vantage Media',
   ].map((Name, i) => ({ Name, Industry: industries[i % industries.length], NumberOfEmployees: 100 * (i + 1) }));
-  const accountIds = org.dml('insert', 'Account', accounts).map((r) => r.id);
+  const accountIds = insert('Account', accounts);
   const first = ['Ana', 'Ben', 'Chloe', 'Dev', 'Eva', 'Finn', 'Gia', 'Hugo'];
   const contacts = accountIds.flatMap((AccountId, i) =>
     [0, 1].map((k) => ({
@@ -175,7 +181,7 @@ function seedSampleData(org) {
       Email: `sample${i}.${k}@example.com`,
     })),
   );
-  org.dml('insert', 'Contact', contacts);
+  insert('Contact', contacts);
   const stages = ['Prospecting', 'Qualification', 'Negotiation/Review', 'Closed Won', 'Closed Lost'];
   const opportunities = accountIds.flatMap((AccountId, i) =>
     [0, 1, 2].map((k) => ({
@@ -186,21 +192,15 @@ function seedSampleData(org) {
       Amount: 1000 * (i + 1) * (k + 1),
     })),
   );
-  org.dml('insert', 'Opportunity', opportunities);
-  org.dml(
-    'insert',
+  insert('Opportunity', opportunities);
+  insert(
     'Case',
     accountIds.slice(0, 6).map((AccountId, i) => ({ AccountId, Subject: `Sample case ${i + 1}`, Origin: 'Phone' })),
   );
-  org.dml(
-    'insert',
+  insert(
     'Lead',
     first.map((FirstName, i) => ({ FirstName, LastName: `Lead ${i}`, Company: `Prospect ${i} Ltd` })),
   );
-  for (const object of ['Account', 'Contact', 'Opportunity', 'Case', 'Lead']) {
-    const failed = org.query(`SELECT COUNT() FROM ${object}`).totalSize;
-    if (failed === 0) throw new Error(`Sample ${object} records could not be seeded`);
-  }
 }
 
 /** Reads jest's JSON report into `{ passed, failed, skipped, tests: [{ name, status, message }] }`. */
