@@ -8,6 +8,7 @@
 // Usage:
 //   pnpm exec node bench/orchestrator-soak.bench.mjs [rows]      (default 1000000)
 //   BENCH_TIMEOUT_MS=30000 BENCH_KILL_EVERY=4 pnpm exec node bench/orchestrator-soak.bench.mjs 100000
+// BENCH_LOG=1 prints each invocation's outcome and its handler's info, warn and error lines (stderr).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -133,6 +134,14 @@ if (mode === 's3') {
   process.stdout.write(`${JSON.stringify({ bucket, key, eTag: (put.eTag ?? '').replaceAll('"', '') })}\n`);
   process.exit(0);
 } else if (mode === 'invoke') {
+  /** Info, warn and error lines on stderr, each with the process id and the seconds since the start. */
+  const stderrLogger = (started) => {
+    const line = (level) => (message, context) =>
+      process.stderr.write(
+        `    [${process.pid} +${((Date.now() - started) / 1000).toFixed(1)}s ${level}] ${message} ${context ? JSON.stringify(context) : ''}\n`,
+      );
+    return { debug: () => {}, info: line('info'), warn: line('warn'), error: line('error') };
+  };
   // One Lambda invocation: a fresh process, a handler, the event, the function's timeout.
   const { S3Client } = await import('@aws-sdk/client-s3');
   const { Connection } = await import('jsforce');
@@ -160,6 +169,7 @@ if (mode === 's3') {
     },
     ...(leaseText ? { leaseMs: Number(leaseText) } : {}),
     maxStalledAttempts: 50,
+    ...(process.env.BENCH_LOG ? { logger: stderrLogger(started) } : {}),
   });
   let outcome;
   try {
@@ -273,6 +283,16 @@ if (mode === 's3') {
           );
           invocations += 3;
           kills += killOne ? 1 : 0;
+          if (process.env.BENCH_LOG) {
+            const took = ((performance.now() - t0) / 1000).toFixed(1);
+            for (const o of outcomes) {
+              const r = o.result;
+              console.log(
+                `  step ${steps} (+${took} s): ${o.killed ? 'killed' : (r?.status ?? o.error)}${r?.reason ? ` (${r.reason})` : ''}` +
+                  `${r ? ` settled ${r.summary.succeeded + r.summary.failed}, unsent ${r.unsentRows ?? '?'}, pending jobs ${r.pendingJobs?.length ?? 0}${r.pendingReason ? `, ${r.pendingReason}` : ''}` : ''}`,
+              );
+            }
+          }
           final = outcomes.find((outcome) => outcome.done);
           if (!final && outcomes.every((o) => o.result?.reason === 'in-progress' || o.killed)) {
             await new Promise((resolve) => setTimeout(resolve, 1_000)); // the platform's retry interval

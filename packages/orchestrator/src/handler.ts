@@ -1,39 +1,18 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import {
-  BULK_OPERATIONS,
-  type BulkOperation,
-  ConfigError,
-  KicksawError,
-  type Logger,
-  redact,
-  silentLogger,
-} from '@kicksaw/core';
-import type { ReadCsvOptions } from '@kicksaw/csv';
+import { BULK_OPERATIONS, type BulkOperation, ConfigError, KicksawError, redact, silentLogger } from '@kicksaw/core';
 import { createS3Client, respondToS3Event, type S3ObjectRef } from '@kicksaw/s3';
-import {
-  connect,
-  type IngestOptions,
-  parseSalesforceConfig,
-  type SalesforceConfig,
-  salesforceConfigFromEnv,
-} from '@kicksaw/sf-bulk';
+import { connect, parseSalesforceConfig, type SalesforceConfig, salesforceConfigFromEnv } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
-import type { ExecutionRecordSettings } from './execution-record.js';
 import { type ImportCsvResult, importCsv } from './import-csv.js';
 import type { ImportMapping } from './mapping.js';
-import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
+import { IMPORT_DEFAULTS, type ImportSettings } from './options.js';
 
-/** Options of {@link createS3ImportHandler}. */
-export interface S3ImportHandlerOptions {
-  /** The Salesforce object, e.g. `Contact`. */
-  object: string;
-  /** The Bulk API operation. */
-  operation: BulkOperation;
-  /** The external id field (required for `upsert`). */
-  externalIdField?: string;
-  /** How CSV columns become fields (see `@kicksaw/csv`). */
-  mapping: ImportMapping;
+/**
+ * Options of {@link createS3ImportHandler}: the flow's {@link ImportSettings} (the same fields, the same
+ * defaults as {@link importCsv}), plus how to reach Salesforce and S3 and how to fit a Lambda invocation.
+ */
+export interface S3ImportHandlerOptions extends ImportSettings {
   /**
    * How to reach Salesforce: a config for `@kicksaw/sf-bulk`'s `connect` (validated when the handler
    * is created), or `connection`.
@@ -45,24 +24,6 @@ export interface S3ImportHandlerOptions {
   s3Client?: S3Client;
   /** Config of the S3 client built when `s3Client` is absent. */
   s3ClientConfig?: S3ClientConfig;
-  /** Default `archive`. */
-  archiveFolder?: string;
-  /** Default `errors`. */
-  errorFolder?: string;
-  /** Default `.kicksaw/state`. */
-  stateFolder?: string;
-  /** AWS region of the bucket (console links). */
-  region?: string;
-  /** The execution record settings (see {@link importCsv}). */
-  execution?: ExecutionRecordSettings | false;
-  /** Extra fields of the execution record. */
-  executionFields?: Record<string, unknown>;
-  /** Your orchestrator subclass: `(options) => MyOrchestrator.create(options)`. */
-  orchestrator?: (options: OrchestratorOptions) => Promise<Orchestrator>;
-  /** CSV reading options. */
-  csv?: Omit<ReadCsvOptions, 'source'>;
-  /** Ingest engine tuning. */
-  ingest?: Partial<Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records'>>;
   /**
    * Time kept back from the Lambda's remaining time for the report, the archive and the record after
    * the engine stops waiting, in ms. Default: 60,000, but never more than `reserveFraction` of the time
@@ -77,14 +38,6 @@ export interface S3ImportHandlerOptions {
    * function's timeout cannot make progress and the handler throws a `ConfigError`. Default 5,000.
    */
   minWorkMs?: number;
-  /**
-   * How long a run's lease lasts without renewal, in ms (see `importCsv`'s `leaseMs`): a delivery that
-   * finds the run leased is reported as failed (retried by the platform) until then. Default: the
-   * invocation's working time plus 2 minutes.
-   */
-  leaseMs?: number;
-  /** Invocations in a row that settle nothing before rows never sent are given up. Default 5. */
-  maxStalledAttempts?: number;
   /** Objects handled at once within one event. Default 1. */
   concurrency?: number;
   /**
@@ -92,8 +45,6 @@ export interface S3ImportHandlerOptions {
    * that a trigger on the whole bucket does not feed the handler its own output.
    */
   ignoreKey?: (key: string) => boolean;
-  /** Default `silentLogger`. */
-  logger?: Logger;
   /** Names used in configuration errors, by option (e.g. `{ object: 'KICKSAW_OBJECT' }`). */
   settingNames?: Partial<Record<string, string>>;
 }
@@ -220,13 +171,13 @@ export function createS3ImportHandler(
 ): (event: unknown, context?: LambdaContextLike) => Promise<S3ImportHandlerResponse> {
   validateS3ImportHandlerOptions(options);
   const logger = options.logger ?? silentLogger;
-  const reserveMs = options.reserveMs ?? 60_000;
-  const reserveFraction = options.reserveFraction ?? 0.25;
-  const minWorkMs = options.minWorkMs ?? 5_000;
+  const reserveMs = options.reserveMs ?? IMPORT_DEFAULTS.reserveMs;
+  const reserveFraction = options.reserveFraction ?? IMPORT_DEFAULTS.reserveFraction;
+  const minWorkMs = options.minWorkMs ?? IMPORT_DEFAULTS.minWorkMs;
   const folders = [
-    options.archiveFolder ?? 'archive',
-    options.errorFolder ?? 'errors',
-    options.stateFolder ?? '.kicksaw/state',
+    options.archiveFolder ?? IMPORT_DEFAULTS.archiveFolder,
+    options.errorFolder ?? IMPORT_DEFAULTS.errorFolder,
+    options.stateFolder ?? IMPORT_DEFAULTS.stateFolder,
   ];
   const ignoreKey =
     options.ignoreKey ?? ((key: string) => folders.some((folder) => key.startsWith(`${folder.replace(/\/+$/, '')}/`)));
@@ -289,29 +240,16 @@ export function createS3ImportHandler(
         });
         return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
       }
+      // The handler's options are the flow's settings plus its own; the flow reads only its own fields.
       const result = await importCsv({
+        ...options,
         s3Client: client,
         connection: await getConnection(),
         bucket: ref.bucket,
         key: ref.key,
-        ...(ref.eTag ? { eTag: ref.eTag } : {}),
-        ...(ref.versionId ? { versionId: ref.versionId } : {}),
-        object: options.object,
-        operation: options.operation,
-        ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
-        mapping: options.mapping,
-        ...(options.csv ? { csv: options.csv } : {}),
-        ...(options.ingest ? { ingest: options.ingest } : {}),
-        ...(deadline !== undefined ? { deadline } : {}),
-        ...(options.archiveFolder ? { archiveFolder: options.archiveFolder } : {}),
-        ...(options.errorFolder ? { errorFolder: options.errorFolder } : {}),
-        ...(options.stateFolder ? { stateFolder: options.stateFolder } : {}),
-        ...(options.execution !== undefined ? { execution: options.execution } : {}),
-        ...(options.executionFields ? { executionFields: options.executionFields } : {}),
-        ...(options.orchestrator ? { orchestrator: options.orchestrator } : {}),
-        ...(options.region ? { region: options.region } : {}),
-        ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-        ...(options.maxStalledAttempts !== undefined ? { maxStalledAttempts: options.maxStalledAttempts } : {}),
+        eTag: ref.eTag,
+        versionId: ref.versionId,
+        deadline,
         logger,
       });
       if (result.status === 'skipped' && result.reason === 'in-progress') {
@@ -324,7 +262,9 @@ export function createS3ImportHandler(
       }
       return { bucket: ref.bucket, key: ref.key, ok: true, status: result.status, result };
     };
-    const response = await respondToS3Event(event, handleOne, { concurrency: options.concurrency ?? 1 });
+    const response = await respondToS3Event(event, handleOne, {
+      concurrency: options.concurrency ?? IMPORT_DEFAULTS.concurrency,
+    });
     const results: S3ImportItemResult[] = response.results.map((item) => {
       if (item.ok) return item.value;
       const error = item.error;

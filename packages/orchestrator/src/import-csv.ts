@@ -1,135 +1,44 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  assertAccounted,
-  type BulkOperation,
   ConfigError,
+  emptySummary,
   InputError,
-  isUnsent,
   KicksawError,
-  type Logger,
   timestamp as makeTimestamp,
-  OUTCOME_CODES,
-  type RowOutcome,
   type RunSummary,
-  type SalesforceRecord,
   silentLogger,
-  unsentOutcome,
 } from '@kicksaw/core';
-import { type CsvProblemRow, type ReadCsvOptions, readCsv } from '@kicksaw/csv';
-import {
-  archiveKeyFor,
-  cacheJson,
-  deleteObject,
-  fileNameOf,
-  getObjectStream,
-  headObject,
-  listKeys,
-  readCachedJson,
-  S3ObjectNotFoundError,
-  uploadObject,
-} from '@kicksaw/s3';
-import { type IngestOptions, type IngestRun, ingest, type PendingJob, pendingJobRows, resume } from '@kicksaw/sf-bulk';
-import type { Connection } from 'jsforce';
+import { cacheJson, fileNameOf, getObjectStream, headObject, S3ObjectNotFoundError } from '@kicksaw/s3';
+import type { PendingJob } from '@kicksaw/sf-bulk';
+import { ImportFailedError } from './errors.js';
 import {
   claimExecution,
-  type ExecutionRecordSettings,
-  type ExecutionStatus,
   type ExistingExecution,
   findExecution,
   idempotencyKeyFor,
   messageOf,
   type ResolvedExecutionRecordSettings,
   resolveExecutionRecordSettings,
-  updateExecution,
 } from './execution-record.js';
+import { archiveExists, complete, failRun, giveUp, recordFailure } from './finish.js';
 import { ImportOrchestrator } from './import-orchestrator.js';
-import { acquireLease, deleteLeases, type RunLease } from './lease.js';
-import { compileMapping, type ImportMapping } from './mapping.js';
-import type { ErrorReportSettings, Orchestrator, OrchestratorOptions, UploadedReport } from './orchestrator.js';
+import { acquireLease, type RunLease } from './lease.js';
+import { deadlineOf, IMPORT_DEFAULTS, type ImportCsvOptions, leaseMsOf } from './options.js';
+import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
+import { parkRun } from './park.js';
 import { RowSet } from './rows.js';
-import { POSITION_EVERY, type SavedPositions, SourcePositions } from './source-positions.js';
+import { cleanUp, type ParkedState, type RunPlace, readCheckpoints, readState, sameETag } from './run-state.js';
+import { sendRows } from './send-rows.js';
+import { settleJobs } from './settle-jobs.js';
+import { SourcePositions } from './source-positions.js';
 
-/** Options of {@link importCsv}. */
-export interface ImportCsvOptions {
-  /** The S3 client. */
-  s3Client: S3Client;
-  /** A connected jsforce connection. */
-  connection: Connection;
-  /** The source's bucket. */
-  bucket: string;
-  /** The source's key. */
-  key: string;
-  /** The ETag from the S3 event (part of the idempotency key). Default: read with a HEAD request. */
-  eTag?: string;
-  /** The version id from the S3 event, in versioned buckets (preferred over the ETag). */
-  versionId?: string;
-  /** The Salesforce object, e.g. `Contact`. */
-  object: string;
-  /** The Bulk API operation. */
-  operation: BulkOperation;
-  /** The external id field, for `upsert`. */
-  externalIdField?: string;
-  /** How CSV columns become Salesforce fields: a `@kicksaw/csv` mapping or your own {@link RowMapper}. */
-  mapping: ImportMapping;
-  /** CSV reading options (delimiter, encoding, limits). */
-  csv?: Omit<ReadCsvOptions, 'source'>;
-  /** Ingest engine tuning (job sizes, concurrency, poll intervals, retries). */
-  ingest?: Partial<Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records'>>;
-  /**
-   * When to stop waiting for Salesforce (a Lambda's remaining time minus a reserve). Jobs still running
-   * then are parked in S3 and the run returns `status: 'pending'`; calling `importCsv` again for the
-   * same object version finishes it without sending any row twice.
-   */
-  deadline?: Date | number;
-  /** Archive folder. Default `archive`. */
-  archiveFolder?: string;
-  /** Error report folder. Default `errors`. */
-  errorFolder?: string;
-  /** Where the state of a run left pending goes (same bucket). Default `.kicksaw/state`. */
-  stateFolder?: string;
-  /**
-   * The execution record: where it is kept and its idempotency key field. `false` turns off both the
-   * record and the duplicate-delivery protection (not recommended with S3 or SQS triggers), and with them
-   * resuming: a run cut short by the time limit cannot be finished later, because the record is what a
-   * later invocation claims to finish it.
-   */
-  execution?: ExecutionRecordSettings | false;
-  /** Extra fields for the execution record (e.g. `{ Integration__c: '<id>' }`). */
-  executionFields?: Record<string, unknown>;
-  /**
-   * Builds the orchestrator (your subclass): `(options) => MyOrchestrator.create(options)`.
-   * Default: {@link ImportOrchestrator}, which writes a JSON run description to `ExecutionPayload__c`.
-   */
-  orchestrator?: (options: OrchestratorOptions) => Promise<Orchestrator>;
-  /** AWS region of the bucket (console links). Default `us-east-1`. */
-  region?: string;
-  /** Error report options (layout, link expiry...). `object` and `upsertKey` default to this run's. */
-  errorReport?: ErrorReportSettings;
-  /** The run's timestamp (archive and report names). Default: now. */
-  timestamp?: string;
-  /** @deprecated Unused: a run whose invocation died is taken over once its lease expires (see `leaseMs`). */
-  staleAfterMs?: number;
-  /**
-   * How long the run's lease lasts without a renewal, in ms. One invocation at a time holds a run's
-   * lease; it renews it every third of this while it lives, so a killed invocation's lease runs out
-   * within `leaseMs` and a later delivery takes the run over. Default: the time to the deadline plus 2
-   * minutes, or 5 minutes without a deadline.
-   */
-  leaseMs?: number;
-  /**
-   * Rows never sent (the Bulk API job could not be created, the upload failed, the source stream
-   * broke) keep the run pending for a later invocation. After this many invocations in a row that
-   * settle no row, they are given up: reported as `KICKSAW_NOT_SENT` and the run completes with errors.
-   * Default 5.
-   */
-  maxStalledAttempts?: number;
-  /** The same, by age: rows still unsent this long after the run began are given up. Default 24 hours. */
-  maxRunAgeMs?: number;
-  /** Times the source is opened again within one invocation after its stream broke. Default 3. */
-  sourceRetries?: number;
-  /** Default `silentLogger`. */
-  logger?: Logger;
-}
+export { ImportFailedError } from './errors.js';
+export type { ImportCsvOptions } from './options.js';
+
+// Flow 1 for one file: `importCsv` claims the run (execution record, then lease) and `runLeased` goes
+// through one invocation's share of it top to bottom. Each step is a file of its own: send-rows.ts
+// (read, map and send the rows), settle-jobs.ts (resume jobs sent earlier), park.ts (leave the run to
+// the next invocation), finish.ts (complete, give up rows never sent, fail), run-state.ts (what a run
+// keeps in S3), source-positions.ts (where a reading pass starts), options.ts (options and defaults).
 
 /** What {@link importCsv} did. */
 export interface ImportCsvResult {
@@ -169,93 +78,6 @@ export interface ImportCsvResult {
   heldUntil?: string;
 }
 
-/** A run could not finish; the execution record (when there is one) says so too. */
-export class ImportFailedError extends KicksawError {
-  /** The execution record written for the failed run, when one could be written. */
-  readonly executionId: string | undefined;
-  constructor(message: string, options: { cause?: unknown; executionId?: string; code?: string } = {}) {
-    super(message, { code: options.code ?? 'IMPORT_FAILED', cause: options.cause });
-    this.executionId = options.executionId;
-  }
-}
-
-/** The durable state of a run between invocations, in S3 beside the run's checkpoints. */
-interface ParkedState {
-  version: 2;
-  executionId: string | null;
-  bucket: string;
-  key: string;
-  eTag: string | null;
-  versionId: string | null;
-  timestamp: string;
-  /** Rows with an outcome in the parked spool or in one of `jobs` (a base64 bit set). */
-  covered: string;
-  /** Rows in the file, once it was read to the end. */
-  total: number | null;
-  summary: RunSummary;
-  /** Jobs still running, to resume. */
-  jobs: PendingJob[];
-  spooled: number;
-  /** The lease generation that wrote this state: checkpoints of later generations are newer. */
-  generation: number;
-  /** Invocations in a row that settled no row. */
-  stalls: number;
-  /** When the run began. */
-  startedAt: string;
-  /** Why rows were left unsent last time. */
-  unsentReason: string | null;
-  /** Set once every row is settled and the report is up: archive and record are what is left. */
-  completing?: { summary: RunSummary; report: UploadedReport };
-  /** Where a later reading pass can start in the file (byte offsets), see {@link SourcePositions}. */
-  positions?: SavedPositions;
-}
-
-/** The state an older version parked (rows up to `after`, minus `resend`, were covered). */
-interface ParkedStateV1 {
-  version: 1;
-  executionId: string | null;
-  bucket: string;
-  key: string;
-  eTag: string | null;
-  versionId: string | null;
-  timestamp: string;
-  after: number;
-  resend: string;
-  total: number;
-  summary: RunSummary;
-  jobs: PendingJob[];
-  spooled: number;
-}
-
-/** A job checkpoint written before the job was closed (see `onJobUploaded` in `@kicksaw/sf-bulk`). */
-interface Checkpoint {
-  generation: number;
-  sequence: number;
-  key: string;
-  job: PendingJob;
-  /** Positions in the file read since the checkpoint before. */
-  positions?: SavedPositions | undefined;
-}
-
-/** A checkpoint's body in S3 (an older version wrote the bare {@link PendingJob}). */
-interface CheckpointBody {
-  version: 2;
-  job: PendingJob;
-  positions?: SavedPositions;
-}
-
-/** Where a run keeps its state. */
-interface RunPlace {
-  source: string;
-  idempotencyKey: string;
-  stateKey: string;
-  spoolKey: string;
-  checkpointPrefix: string;
-  logger: Logger;
-}
-
-const ZERO: RunSummary = { input: 0, succeeded: 0, failed: 0, unprocessed: 0, skipped: 0, created: 0 };
-
 /**
  * The whole of flow 1 in one call: the S3 object streams through CSV parsing and mapping into the
  * Bulk API 2.0 engine (no local copy of the file); every row ends as one outcome; rows with CSV or
@@ -286,17 +108,12 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   const source = `s3://${bucket}/${key}`;
   const settings = options.execution === false ? undefined : resolveExecutionRecordSettings(options.execution);
   const stateFolder = (options.stateFolder ?? '.kicksaw/state').replace(/\/+$/, '');
-  const archiveFolder = options.archiveFolder ?? 'archive';
+  const archiveFolder = options.archiveFolder ?? IMPORT_DEFAULTS.archiveFolder;
 
   const head = await headObject({ client, bucket, key });
   const eTag = options.eTag ?? head?.eTag;
   const versionId = options.versionId ?? head?.versionId;
-  const idempotencyKey = idempotencyKeyFor({
-    bucket,
-    key,
-    ...(eTag ? { eTag } : {}),
-    ...(versionId ? { versionId } : {}),
-  });
+  const idempotencyKey = idempotencyKeyFor({ bucket, key, eTag, versionId });
   const place: RunPlace = {
     source,
     idempotencyKey,
@@ -316,11 +133,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
       logger.info('skipped: this object version was already handled', { ...log, executionId: existing.id });
       // A run cut off after its record was written may have left its state and lease records behind.
       if (settings) await cleanUp(client, bucket, place, { connection, settings }).catch(() => undefined);
-      return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId: existing.id };
+      return { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId: existing.id };
     }
     if (await archiveExists(client, bucket, key, archiveFolder)) {
       logger.info('skipped: the object is already archived', log);
-      return { status: 'skipped', reason: 'already-archived', summary: { ...ZERO } };
+      return { status: 'skipped', reason: 'already-archived', summary: emptySummary() };
     }
     const error = new InputError(
       'The S3 object does not exist: it was moved or deleted between the event and the download',
@@ -355,14 +172,12 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
       status: claim.existing.rawStatus,
     });
     await cleanUp(client, bucket, place, { connection, settings }).catch(() => undefined);
-    return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId };
+    return { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId };
   }
 
   // 3. The lease: one invocation at a time sends, settles, parks or finishes the run.
-  const leaseMs =
-    options.leaseMs ?? (options.deadline !== undefined ? deadlineOf(options.deadline) - Date.now() + 120_000 : 300_000);
   const attempt = await acquireLease(connection, settings, idempotencyKey, {
-    leaseMs: Math.max(1_000, leaseMs),
+    leaseMs: leaseMsOf(options),
     logger,
   });
   if (!attempt.acquired) {
@@ -375,7 +190,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     return {
       status: 'skipped',
       reason: 'in-progress',
-      summary: { ...ZERO },
+      summary: emptySummary(),
       executionId,
       ...(attempt.heldUntil ? { heldUntil: attempt.heldUntil.toISOString() } : {}),
     };
@@ -387,7 +202,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     if (now && isFinal(now.status)) {
       await lease.release().catch(() => undefined);
       logger.info('skipped: duplicate delivery (already-processed)', { ...log, executionId });
-      return { status: 'skipped', reason: 'already-processed', summary: { ...ZERO }, executionId };
+      return { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId };
     }
   }
   logger.info('run leased', { ...log, executionId, leaseGeneration: lease.generation });
@@ -400,10 +215,6 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
 
 function isFinal(status: ExistingExecution['status']): boolean {
   return status === 'succeeded' || status === 'partial' || status === 'failed';
-}
-
-function deadlineOf(deadline: Date | number): number {
-  return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
 /**
@@ -462,7 +273,7 @@ async function runLeased(
         timestamp: orchestrator.timestamp,
         covered: '',
         total: null,
-        summary: { ...ZERO },
+        summary: emptySummary(),
         jobs: [],
         spooled: 0,
         generation: 0,
@@ -532,7 +343,7 @@ async function runLeased(
 
     // 2. The rows never sent (or sent again after a retryable failure).
     const counter = { sequence: 0 };
-    let attemptsLeft = options.sourceRetries ?? 3;
+    let attemptsLeft = options.sourceRetries ?? IMPORT_DEFAULTS.sourceRetries;
     while (total === null || covered.countThrough(total) < total) {
       if (options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline)) {
         unsentReason ??= 'deadline reached';
@@ -576,8 +387,8 @@ async function runLeased(
     const stalled = !progressed && unsentReason !== null && unsentReason !== 'deadline reached';
     const stalls = progressed ? 0 : (state?.stalls ?? 0) + (stalled ? 1 : 0);
     const age = Date.now() - Date.parse(startedAt);
-    const maxStalls = options.maxStalledAttempts ?? 5;
-    const maxAge = options.maxRunAgeMs ?? 24 * 60 * 60_000;
+    const maxStalls = options.maxStalledAttempts ?? IMPORT_DEFAULTS.maxStalledAttempts;
+    const maxAge = options.maxRunAgeMs ?? IMPORT_DEFAULTS.maxRunAgeMs;
     if (jobs.length === 0 && (stalls >= maxStalls || age >= maxAge)) {
       const why =
         `Not sent: ${stalls >= maxStalls ? `${stalls} invocations in a row could not send it` : `the run is older than ${Math.round(maxAge / 60_000)} min`}` +
@@ -631,434 +442,6 @@ function isRunFailure(error: unknown): boolean {
   return error instanceof InputError || error instanceof ConfigError || error instanceof S3ObjectNotFoundError;
 }
 
-/** Why an outcome's row must be sent again, or undefined when the outcome settles the row. */
-function unsentReasonOf(outcome: RowOutcome, retry: { codes: Set<string>; maxAttempts: number }): string | undefined {
-  const first = outcome.errors[0];
-  if (!first) return undefined;
-  // A row never sent (so never processed) goes out again later.
-  if (isUnsent(outcome)) {
-    return first.statusCode === OUTCOME_CODES.DEADLINE ? 'deadline reached' : `${first.statusCode}: ${first.message}`;
-  }
-  // A retryable failure whose retries were cut short (the deadline came, or a resumed job's retries).
-  if (
-    outcome.status === 'failed' &&
-    (outcome.attempts ?? 1) < retry.maxAttempts &&
-    outcome.errors.every((error) => retry.codes.has(error.statusCode))
-  ) {
-    return `retry of ${first.statusCode}`;
-  }
-  return undefined;
-}
-
-function retrySettings(options: ImportCsvOptions): { codes: Set<string>; maxAttempts: number } {
-  return {
-    codes: new Set(options.ingest?.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
-    maxAttempts: Math.max(1, options.ingest?.retry?.maxAttempts ?? 3),
-  };
-}
-
-/**
- * Resumes jobs sent by earlier invocations, by id. A row sent in several of them (retried) takes the
- * outcome of its latest job; rows whose job never ran, or whose retries were cut short, are uncovered
- * so that the reading pass sends them again.
- */
-async function settleJobs(
-  options: ImportCsvOptions,
-  orchestrator: Orchestrator,
-  jobs: PendingJob[],
-  covered: RowSet,
-  logger: Logger,
-): Promise<{ pending: PendingJob[]; unsentReason: string | null }> {
-  const ordinal = new Map<string, number>();
-  let maxRow = 0;
-  const rowsOf = jobs.map((job) => pendingJobRows(job));
-  for (const rows of rowsOf) for (const row of rows) maxRow = Math.max(maxRow, row);
-  // The latest job of each row, as 1 + its position in `jobs` (later positions are later jobs).
-  const latest = new Int32Array(maxRow + 1);
-  jobs.forEach((job, position) => {
-    ordinal.set(job.jobId, position + 1);
-    for (const row of rowsOf[position] as Uint32Array) {
-      latest[row] = position + 1;
-      covered.add(row);
-    }
-  });
-  const tuning = options.ingest ?? {};
-  const run = resume({
-    ...pick(tuning, ['pollIntervalMs', 'maxPollIntervalMs', 'http', 'spoolDirectory', 'maxConcurrentJobs']),
-    connection: options.connection,
-    jobs,
-    // Nobody else owns these jobs (this invocation holds the lease): an Open one was never closed.
-    abortOpenJobs: true,
-    // Retries are sent by the reading pass, under this run's checkpoints.
-    retry: { maxAttempts: 1 },
-    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    logger,
-  });
-  const retry = retrySettings(options);
-  let unsentReason: string | null = null;
-  for await (const outcome of run) {
-    const from = outcome.jobId === undefined ? undefined : ordinal.get(outcome.jobId);
-    if (from !== undefined && latest[outcome.row] !== from) continue; // superseded by a later job
-    const reason = unsentReasonOf(outcome, retry);
-    if (reason) {
-      covered.delete(outcome.row);
-      unsentReason ??= reason;
-    } else {
-      await orchestrator.logOutcome(outcome);
-    }
-  }
-  await run.summary();
-  return { pending: run.pendingJobStates(), unsentReason };
-}
-
-/** What one reading pass did. */
-interface Pass {
-  exhausted: boolean;
-  total: number;
-  pending: PendingJob[];
-  unsentReason: string | null;
-  sourceError: unknown;
-}
-
-/**
- * Reads the source and sends every row not yet covered through the engine, each job checkpointed in
- * S3 before it is closed. Rows with CSV or mapping problems are logged as failed.
- */
-async function sendRows(
-  options: ImportCsvOptions,
-  orchestrator: Orchestrator,
-  covered: RowSet,
-  ctx: {
-    generation: number;
-    counter: { sequence: number };
-    lease: RunLease | undefined;
-    place: RunPlace;
-    positions: SourcePositions;
-  },
-): Promise<Pass> {
-  const logger = ctx.place.logger;
-  const source = orchestrator.sourceUri;
-  // Every row before `start` is covered: the pass begins there (a ranged GET) instead of at the top.
-  let start = ctx.positions.startFor(covered);
-  let body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
-  if (body === undefined) {
-    start = undefined;
-    body = await orchestrator.openSource();
-  } else if (start) {
-    logger.info('reading the source from where the rows not yet settled begin', {
-      source,
-      offset: start.position.offset,
-      afterRow: start.position.row,
-    });
-  }
-  let sourceError: unknown;
-  body.once('error', (error: unknown) => {
-    sourceError = error;
-  });
-  const reader = readCsv(body, { ...options.csv, source, offsets: true, ...(start ? { start } : {}) });
-  // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
-  const mapping = compileMapping(options.mapping);
-  if (!start) ctx.positions.setFormat(await reader.format());
-  mapping.check(await reader.header(), source);
-  const mapper = mapping.map;
-  const externalIdField = options.externalIdField ?? '';
-  const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
-  let exhausted = false;
-  let seen = start?.position.row ?? 0;
-  const rows = reader[Symbol.asyncIterator]();
-  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
-    for (;;) {
-      const next = await rows.next();
-      if (next.done) {
-        exhausted = true;
-        return;
-      }
-      const row = next.value;
-      seen = Math.max(seen, row.row);
-      if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
-      if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
-      if ('problem' in row) {
-        await orchestrator.logOutcome(problemOutcome(row));
-        covered.add(row.row);
-        continue;
-      }
-      const mapped = mapper(row.record, row.row);
-      if (mapped.ok) {
-        yield { row: row.row, record: mapped.record };
-        continue;
-      }
-      await orchestrator.logOutcome({
-        row: row.row,
-        line: row.line,
-        status: 'failed',
-        id: null,
-        created: false,
-        errors: mapped.errors,
-        // The source row, plus its external id under the field's name so the report can show it.
-        record:
-          keyColumn && !(externalIdField in row.record)
-            ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
-            : row.record,
-        attempts: 0,
-      });
-      covered.add(row.row);
-    }
-  }
-  const { s3Client: client, bucket } = options;
-  const run: IngestRun = ingest({
-    // Bulk API jobs even for small inputs: a job is checkpointed before it is closed, while an sObject
-    // Collections call retried after a lost answer, or cut by a kill, cannot be told from one never made.
-    api: 'bulk',
-    ...options.ingest,
-    connection: options.connection,
-    object: options.object,
-    operation: options.operation,
-    ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
-    records: records(),
-    source,
-    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    logger,
-    // Write-ahead: a job is closed (and so processed) only once S3 knows it; an invocation taking the
-    // run over resumes it by id instead of sending its rows again.
-    onJobUploaded: async (job) => {
-      if (ctx.lease && !ctx.lease.held()) {
-        throw new KicksawError('the run lease ran out: another invocation may hold the run now', {
-          code: 'LEASE_LOST',
-        });
-      }
-      ctx.counter.sequence += 1;
-      const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
-      const positions = ctx.positions.takeUnsaved();
-      const checkpoint: CheckpointBody = { version: 2, job, ...(positions ? { positions } : {}) };
-      await uploadObject({
-        client,
-        bucket,
-        key: `${ctx.place.checkpointPrefix}${name}`,
-        body: JSON.stringify(checkpoint),
-        contentType: 'application/json',
-      });
-    },
-  });
-  const retry = retrySettings(options);
-  let unsentReason: string | null = null;
-  let failure: unknown;
-  try {
-    for await (const outcome of run) {
-      const reason = unsentReasonOf(outcome, retry);
-      if (reason) {
-        unsentReason ??= reason;
-        continue;
-      }
-      await orchestrator.logOutcome(outcome);
-      covered.add(outcome.row);
-    }
-    await run.summary();
-  } catch (error) {
-    failure = error;
-  }
-  const pending = run.pendingJobStates();
-  for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
-  if (!exhausted) body.destroy();
-  if (failure !== undefined) {
-    if (sourceError === undefined) throw failure;
-    return { exhausted: false, total: 0, pending, unsentReason, sourceError };
-  }
-  if (!exhausted || unsentReason) {
-    logger.warn('not every row was sent: the rest waits for the next invocation', {
-      source,
-      lastRowRead: seen,
-      reason: unsentReason ?? 'deadline reached',
-    });
-  }
-  return { exhausted, total: exhausted ? seen : 0, pending, unsentReason, sourceError: undefined };
-}
-
-/** Reads the file once more and reports every row still uncovered as not sent. */
-async function giveUp(
-  options: ImportCsvOptions,
-  orchestrator: Orchestrator,
-  covered: RowSet,
-  why: string,
-): Promise<{ total: number }> {
-  const body = await orchestrator.openSource();
-  let total = 0;
-  for await (const row of readCsv(body, { ...options.csv, source: orchestrator.sourceUri })) {
-    total = Math.max(total, row.row);
-    if (covered.has(row.row)) continue;
-    covered.add(row.row);
-    if ('problem' in row) {
-      await orchestrator.logOutcome(problemOutcome(row));
-      continue;
-    }
-    await orchestrator.logOutcome(
-      unsentOutcome({
-        row: row.row,
-        line: row.line,
-        error: { statusCode: OUTCOME_CODES.NOT_SENT, message: why, fields: [] },
-        record: row.record,
-      }),
-    );
-  }
-  return { total };
-}
-
-async function parkRun(
-  options: ImportCsvOptions,
-  settings: ResolvedExecutionRecordSettings | undefined,
-  orchestrator: Orchestrator,
-  park: {
-    covered: RowSet;
-    positions: SourcePositions;
-    total: number | null;
-    jobs: PendingJob[];
-    generation: number;
-    stalls: number;
-    startedAt: string;
-    unsentReason: string | null;
-    place: RunPlace;
-    lease: RunLease | undefined;
-  },
-): Promise<ImportCsvResult> {
-  const { s3Client: client, bucket } = options;
-  const { place } = park;
-  await uploadObject({
-    client,
-    bucket,
-    key: place.spoolKey,
-    body: orchestrator.savedOutcomes(),
-    contentType: 'application/x-ndjson',
-  });
-  const state: ParkedState = {
-    version: 2,
-    executionId: orchestrator.executionId ?? null,
-    bucket,
-    key: options.key,
-    eTag: orchestrator.eTag ?? null,
-    versionId: orchestrator.versionId ?? null,
-    timestamp: orchestrator.timestamp,
-    covered: park.covered.toBase64(),
-    total: park.total,
-    summary: { ...orchestrator.summary },
-    jobs: park.jobs,
-    spooled: orchestrator.savedOutcomeCount,
-    generation: park.generation,
-    stalls: park.stalls,
-    startedAt: park.startedAt,
-    unsentReason: park.unsentReason,
-  };
-  const positions = park.positions.toJSON();
-  if (positions) state.positions = positions;
-  await cacheJson(state, { client, bucket, key: place.stateKey });
-  // The state now holds every job this invocation (and those it took over) sent.
-  await deleteCheckpoints(client, bucket, place.checkpointPrefix, park.generation).catch(() => undefined);
-  if (settings && orchestrator.executionId) {
-    await updateExecution(options.connection, settings, orchestrator.executionId, {
-      [settings.statusField]: settings.statusValues.pending,
-    });
-  }
-  await orchestrator.dispose();
-  await park.lease?.release();
-  const ids = park.jobs.map((job) => job.jobId);
-  const pendingRows = park.jobs.reduce((sum, job) => sum + job.rows, 0);
-  const reason =
-    park.unsentReason ??
-    (ids.length > 0 && options.deadline === undefined
-      ? 'jobs still running: polling them or reading their results failed'
-      : 'deadline reached');
-  place.logger.warn(`run parked for a later invocation (${reason})`, {
-    source: orchestrator.sourceUri,
-    pendingJobs: ids,
-    pendingRows,
-    rowsNotSent: park.total === null ? 'file not read to the end' : park.total - park.covered.countThrough(park.total),
-    stalledInvocations: park.stalls,
-    state: `s3://${bucket}/${place.stateKey}`,
-  });
-  return {
-    status: 'pending',
-    summary: { ...orchestrator.summary },
-    pendingJobs: ids,
-    pendingRows,
-    ...(park.total !== null ? { unsentRows: park.total - park.covered.countThrough(park.total) } : {}),
-    pendingReason: reason,
-    ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
-  };
-}
-
-async function readState(client: S3Client, bucket: string, key: string): Promise<ParkedState | undefined> {
-  const head = await headObject({ client, bucket, key });
-  if (!head) return undefined;
-  const state = await readCachedJson<ParkedState | ParkedStateV1>({ client, bucket, key });
-  if (state.version === 2) return state;
-  // A run parked by an earlier version: rows up to `after` were covered except those in `resend`.
-  const resend = RowSet.fromBase64(state.resend);
-  const covered = new RowSet();
-  for (let row = 1; row <= state.after; row++) if (!resend.has(row)) covered.add(row);
-  return {
-    version: 2,
-    executionId: state.executionId,
-    bucket: state.bucket,
-    key: state.key,
-    eTag: state.eTag,
-    versionId: state.versionId,
-    timestamp: state.timestamp,
-    covered: covered.toBase64(),
-    total: state.total > 0 ? state.total : null,
-    summary: state.summary,
-    jobs: state.jobs,
-    spooled: state.spooled,
-    generation: 0,
-    stalls: 0,
-    startedAt: new Date().toISOString(),
-    unsentReason: null,
-  };
-}
-
-/** Checkpoints newer than the parked state, oldest first. */
-async function readCheckpoints(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-  parkedBy: number,
-): Promise<Checkpoint[]> {
-  const found: Checkpoint[] = [];
-  for await (const key of listKeys({ client, bucket, prefix })) {
-    const match = /g(\d+)-(\d+)\.json$/.exec(key);
-    if (!match) continue;
-    const generation = Number(match[1]);
-    if (generation <= parkedBy) continue; // already in the parked state
-    const body = await readCachedJson<PendingJob | CheckpointBody>({ client, bucket, key });
-    const { job, positions } = 'jobId' in body ? { job: body, positions: undefined } : body;
-    found.push({ generation, sequence: Number(match[2]), key, job, positions });
-  }
-  return found.sort((a, b) => a.generation - b.generation || a.sequence - b.sequence);
-}
-
-async function deleteCheckpoints(client: S3Client, bucket: string, prefix: string, upTo: number): Promise<void> {
-  const keys: string[] = [];
-  for await (const key of listKeys({ client, bucket, prefix })) {
-    const match = /g(\d+)-\d+\.json$/.exec(key);
-    if (match && Number(match[1]) <= upTo) keys.push(key);
-  }
-  for (const key of keys) await deleteObject({ client, bucket, key });
-}
-
-/** The run completed: its state, spool, checkpoints and lease records go. */
-async function cleanUp(
-  client: S3Client,
-  bucket: string,
-  place: RunPlace,
-  record: { connection: Connection; settings: ResolvedExecutionRecordSettings } | undefined,
-): Promise<void> {
-  await deleteObject({ client, bucket, key: place.stateKey }).catch(() => undefined);
-  await deleteObject({ client, bucket, key: place.spoolKey }).catch(() => undefined);
-  await deleteCheckpoints(client, bucket, place.checkpointPrefix, Number.MAX_SAFE_INTEGER).catch(() => undefined);
-  if (record) await deleteLeases(record.connection, record.settings, place.idempotencyKey).catch(() => undefined);
-}
-
-function sameETag(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.replaceAll('"', '') === b.replaceAll('"', '');
-}
-
 async function buildOrchestrator(
   options: ImportCsvOptions,
   settings: ResolvedExecutionRecordSettings | undefined,
@@ -1071,17 +454,17 @@ async function buildOrchestrator(
     s3Client: options.s3Client,
     connection: options.connection,
     timestamp: run.timestamp,
-    ...(run.eTag ? { eTag: run.eTag } : {}),
-    ...(run.versionId ? { versionId: run.versionId } : {}),
-    ...(run.executionId ? { executionId: run.executionId } : {}),
-    ...(options.archiveFolder ? { archiveFolder: options.archiveFolder } : {}),
-    ...(options.errorFolder ? { errorFolder: options.errorFolder } : {}),
-    ...(options.region ? { region: options.region } : {}),
-    ...(settings ? { executionObjectName: settings.object } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    eTag: run.eTag,
+    versionId: run.versionId,
+    executionId: run.executionId,
+    archiveFolder: options.archiveFolder,
+    errorFolder: options.errorFolder,
+    region: options.region,
+    executionObjectName: settings?.object,
+    logger: options.logger,
     errorReport: {
       object: options.object,
-      ...(options.externalIdField ? { upsertKey: options.externalIdField } : {}),
+      upsertKey: options.externalIdField,
       ...options.errorReport,
     },
   };
@@ -1089,143 +472,4 @@ async function buildOrchestrator(
   const orchestrator = new ImportOrchestrator({ ...orchestratorOptions, payloadField: settings?.payloadField ?? null });
   if (!how.sourceGone) await orchestrator.setUp();
   return orchestrator;
-}
-
-/** The CSV column a `@kicksaw/csv` mapping fills a field from, when it is a plain column. */
-function sourceColumnOf(mapping: ImportMapping, field: string): string | undefined {
-  if (typeof mapping === 'function') return undefined;
-  const spec = mapping.fields[field];
-  if (typeof spec === 'string') return spec;
-  if (spec && typeof spec === 'object' && 'from' in spec && typeof spec.from === 'string') return spec.from;
-  return undefined;
-}
-
-function problemOutcome(row: CsvProblemRow): RowOutcome {
-  const raw = row.problem.raw.length > 200 ? `${row.problem.raw.slice(0, 200)}…` : row.problem.raw;
-  return {
-    row: row.row,
-    line: row.line,
-    status: 'failed',
-    id: null,
-    created: false,
-    errors: [{ statusCode: row.problem.code, message: row.problem.message, fields: [] }],
-    record: { raw },
-    attempts: 0,
-  };
-}
-
-async function archiveExists(client: S3Client, bucket: string, key: string, folder: string): Promise<boolean> {
-  // archive/<name>-<timestamp>.<ext>: any key that starts like the archive key without its stamp.
-  const sample = archiveKeyFor(key, { folder, timestamp: 'STAMP' });
-  const prefix = sample.slice(0, sample.indexOf('STAMP'));
-  for await (const found of listKeys({ client, bucket, prefix })) {
-    if (found.length > prefix.length) return true;
-  }
-  return false;
-}
-
-async function complete(
-  settings: ResolvedExecutionRecordSettings | undefined,
-  orchestrator: Orchestrator,
-  logger: Logger,
-  onReported?: (orchestrator: Orchestrator) => Promise<void>,
-): Promise<ImportCsvResult> {
-  const summary = assertAccounted({ ...orchestrator.summary });
-  const status: ExecutionStatus = orchestrator.errorCount > 0 ? 'partial' : 'succeeded';
-  if (settings) orchestrator.executionFields[settings.statusField] = settings.statusValues[status];
-  // Report first, then a marker, then the archive and the record: an invocation cut off between
-  // these steps leaves the marker, and the next one finishes the same steps (same report key, same
-  // archive key) instead of redoing or losing them.
-  if (!orchestrator.uploadedReport) await orchestrator.uploadErrorReport();
-  await onReported?.(orchestrator);
-  await orchestrator.archiveFile();
-  if (settings || orchestrator.executionObjectName) await orchestrator.createExecutionObject();
-  await orchestrator.dispose();
-  logger.info('run completed', {
-    source: orchestrator.sourceUri,
-    ...summary,
-    report: orchestrator.uploadedReport?.key,
-    archive: orchestrator.archivedTo,
-    executionId: orchestrator.executionId,
-  });
-  return {
-    status: 'completed',
-    summary,
-    ...(orchestrator.uploadedReport
-      ? {
-          reportKey: orchestrator.uploadedReport.key,
-          reportLink: orchestrator.errorReportLink,
-          reportLines: orchestrator.uploadedReport.errorLines,
-          reportRows: orchestrator.uploadedReport.failedRows,
-        }
-      : {}),
-    ...(orchestrator.archivedTo ? { archiveKey: orchestrator.archivedTo } : {}),
-    ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
-  };
-}
-
-/** Logs a failed run, writes it to the execution record when possible, and returns the error to throw. */
-async function failRun(
-  connection: Connection,
-  settings: ResolvedExecutionRecordSettings | undefined,
-  executionId: string | undefined,
-  error: unknown,
-  source: string,
-  logger: Logger,
-): Promise<ImportFailedError> {
-  const message = messageOf(error);
-  const code = error instanceof KicksawError ? error.code : 'IMPORT_FAILED';
-  logger.error(`run failed: ${message}`, { source, code, executionId });
-  if (settings && executionId) {
-    try {
-      await updateExecution(connection, settings, executionId, {
-        [settings.statusField]: settings.statusValues.failed,
-        ...(settings.payloadField
-          ? { [settings.payloadField]: JSON.stringify({ source, error: { code, message } }) }
-          : {}),
-      });
-    } catch (updateError) {
-      logger.error('could not write the failure to the execution record', {
-        executionId,
-        error: messageOf(updateError),
-      });
-    }
-  }
-  return new ImportFailedError(message, { cause: error, code, ...(executionId ? { executionId } : {}) });
-}
-
-async function recordFailure(
-  connection: Connection,
-  settings: ResolvedExecutionRecordSettings,
-  idempotencyKey: string,
-  key: string,
-  error: KicksawError,
-  extra: Record<string, unknown> | undefined,
-  logger: Logger,
-): Promise<string | undefined> {
-  try {
-    const claim = await claimExecution(
-      connection,
-      settings,
-      idempotencyKey,
-      {
-        Name: fileNameOf(key).slice(0, 80),
-        ...extra,
-        ...(settings.payloadField
-          ? { [settings.payloadField]: JSON.stringify({ error: { code: error.code, message: error.message } }) }
-          : {}),
-      },
-      'failed',
-    );
-    return claim.claimed ? claim.id : claim.existing.id;
-  } catch (recordError) {
-    logger.error('could not write the failure to an execution record', { error: messageOf(recordError) });
-    return undefined;
-  }
-}
-
-function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
-  return out;
 }

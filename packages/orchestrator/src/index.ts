@@ -40,6 +40,7 @@ export {
   type MappedRecord,
   type RowMapper,
 } from './mapping.js';
+export { IMPORT_DEFAULTS, type ImportSettings } from './options.js';
 export {
   type BatchResult,
   type ErrorReportSettings,

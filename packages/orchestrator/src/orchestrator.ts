@@ -22,8 +22,10 @@ import {
   objectExists,
   S3ObjectNotFoundError,
 } from '@kicksaw/s3';
+import { parseBulkError } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { ExecutionRecordError } from './execution-record.js';
+import { IMPORT_DEFAULTS } from './options.js';
 import { OutcomeSpool } from './spool.js';
 
 /** Options of an {@link Orchestrator}. */
@@ -170,12 +172,12 @@ export abstract class Orchestrator {
     this.versionId = options.versionId;
     this.eTag = options.eTag;
     this.size = undefined;
-    this.archiveFolder = options.archiveFolder ?? 'archive';
-    this.errorFolder = options.errorFolder ?? 'errors';
+    this.archiveFolder = options.archiveFolder ?? IMPORT_DEFAULTS.archiveFolder;
+    this.errorFolder = options.errorFolder ?? IMPORT_DEFAULTS.errorFolder;
     this.timestamp = options.timestamp ?? makeTimestamp();
     this.errorReportFileName = options.errorReportFileName ?? `error-report-${this.timestamp}.csv`;
     this.executionObjectName = options.executionObjectName;
-    this.region = options.region ?? 'us-east-1';
+    this.region = options.region ?? IMPORT_DEFAULTS.region;
     this.executionId = options.executionId;
     this.downloadedFile = undefined;
     this.logger = options.logger ?? silentLogger;
@@ -319,7 +321,8 @@ export abstract class Orchestrator {
     results: ReadonlyArray<BatchResult>,
     data: ReadonlyArray<Record<string, unknown>>,
     object: string,
-    upsertKey?: string,
+    // Kept for the Python kicksaw-integration-utils' signature; the errors come from the results.
+    _upsertKey?: string,
   ): Promise<number> {
     if (results.length !== data.length) {
       throw new InputError(
@@ -332,7 +335,7 @@ export abstract class Orchestrator {
     for (const [index, result] of results.entries()) {
       const record = (data[index] ?? {}) as RowOutcome['record'];
       const ok = result.success === true || String(result.success).toLowerCase() === 'true';
-      const errors = ok ? [] : normalizeErrors(result.errors ?? result.error, upsertKey);
+      const errors = ok ? [] : normalizeErrors(result.errors ?? result.error);
       if (!ok) failed += 1;
       this.summary.input += 1;
       await this.logOutcome({
@@ -517,39 +520,37 @@ export interface BatchResult {
   error?: unknown;
 }
 
-function normalizeErrors(errors: unknown, upsertKey?: string): RowOutcome['errors'] {
+/**
+ * The errors of one result of a jsforce call, as outcome errors: Bulk API text (`CODE:message:fields --`,
+ * parsed by sf-bulk's `parseBulkError`) or REST error objects (`{ statusCode | errorCode, message, fields }`).
+ */
+function normalizeErrors(errors: unknown): RowOutcome['errors'] {
   const list = Array.isArray(errors)
     ? errors
     : errors === undefined || errors === null || errors === ''
       ? []
       : [errors];
-  const out = list.map((error) => {
-    if (typeof error === 'string') {
-      // Bulk 1.0 / 2.0 text form: CODE:message:fields --
-      const match = /^([A-Z_]+):(.*?)(?::([^:]*))?(?:\s--)?$/s.exec(error.trim());
-      if (match) {
-        const fields = (match[3] ?? '')
-          .split(',')
-          .map((field) => field.trim())
-          .filter(Boolean);
-        return { statusCode: match[1] ?? 'UNKNOWN', message: (match[2] ?? '').trim(), fields };
-      }
-      return { statusCode: 'UNKNOWN', message: error, fields: [] };
-    }
+  const out = list.flatMap((error): RowOutcome['errors'] => {
+    if (typeof error === 'string') return parseBulkError(error);
     if (typeof error === 'object' && error !== null) {
       const object = error as { statusCode?: unknown; errorCode?: unknown; message?: unknown; fields?: unknown };
-      return {
-        statusCode: String(object.statusCode ?? object.errorCode ?? 'UNKNOWN'),
-        message: String(object.message ?? ''),
-        fields: Array.isArray(object.fields) ? object.fields.map(String) : upsertKey ? [] : [],
-      };
+      return [
+        {
+          statusCode: String(object.statusCode ?? object.errorCode ?? UNKNOWN_ERROR),
+          message: String(object.message ?? ''),
+          fields: Array.isArray(object.fields) ? object.fields.map(String) : [],
+        },
+      ];
     }
-    return { statusCode: 'UNKNOWN', message: String(error), fields: [] };
+    return [{ statusCode: UNKNOWN_ERROR, message: String(error), fields: [] }];
   });
   return out.length > 0
     ? out
-    : [{ statusCode: 'UNKNOWN', message: 'Salesforce reported a failure without an error', fields: [] }];
+    : [{ statusCode: UNKNOWN_ERROR, message: 'Salesforce reported a failure without an error', fields: [] }];
 }
+
+/** The code of an error Salesforce gave no code for: the one sf-bulk's `parseBulkError` uses. */
+const UNKNOWN_ERROR = 'UNKNOWN_ERROR';
 
 function describeErrors(result: unknown): string {
   const errors = typeof result === 'object' && result !== null && 'errors' in result ? result.errors : result;

@@ -29,8 +29,10 @@ function handlerOptions(overrides: Partial<S3ImportHandlerOptions> = {}) {
     operation: 'insert' as const,
     mapping: MAPPING,
     ingest: ingestTuning,
-    // A short lease, renewed while the invocation lives: a killed one's runs out soon after.
-    leaseMs: 1500,
+    // A short lease, renewed while the invocation lives: a killed one's runs out soon after. Not
+    // shorter: on a loaded machine a renewal (every third of it) can come late, and a lapsed lease is
+    // lost for good, so the child would stop before the kill the test waits to make.
+    leaseMs: 4000,
     ...overrides,
   };
 }

@@ -1,0 +1,161 @@
+import type { BulkOperation } from '@kicksaw/core';
+import type { ReadCsvOptions } from '@kicksaw/csv';
+import type { IngestOptions } from '@kicksaw/sf-bulk';
+import type { Connection } from 'jsforce';
+import type { ExecutionRecordSettings } from './execution-record.js';
+import type { ImportMapping } from './mapping.js';
+import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
+
+/**
+ * The defaults of flow 1, in one table: the {@link Orchestrator}, {@link importCsv} and the Lambda handler all
+ * read them from here.
+ *
+ * @example
+ * ```ts
+ * const keptBack = Math.min(IMPORT_DEFAULTS.reserveMs, remainingMs * IMPORT_DEFAULTS.reserveFraction);
+ * ```
+ */
+export const IMPORT_DEFAULTS = {
+  /** Where the source moves when its run is done. */
+  archiveFolder: 'archive',
+  /** Where error reports go. */
+  errorFolder: 'errors',
+  /** Where the state of a run left pending goes (same bucket). */
+  stateFolder: '.kicksaw/state',
+  /** The bucket's region, for console links. */
+  region: 'us-east-1',
+  /** Invocations in a row that settle no row before rows never sent are given up. */
+  maxStalledAttempts: 5,
+  /** Age of a run after which rows never sent are given up, in ms (24 hours). */
+  maxRunAgeMs: 24 * 60 * 60_000,
+  /** Times the source is opened again within one invocation after its stream broke. */
+  sourceRetries: 3,
+  /** A run's lease lasts the time to the deadline plus this, in ms. */
+  leaseMarginMs: 120_000,
+  /** A run's lease without a deadline, in ms. */
+  leaseMsWithoutDeadline: 300_000,
+  /** Time kept back from a Lambda invocation for the report, the archive and the record, in ms. */
+  reserveMs: 60_000,
+  /** The largest share of an invocation's time the default reserve takes. */
+  reserveFraction: 0.25,
+  /** The least time an invocation must have for work once the reserve is kept back, in ms. */
+  minWorkMs: 5_000,
+  /** Objects handled at once within one event. */
+  concurrency: 1,
+} as const;
+
+/**
+ * The settings of flow 1 that are the same for every file: what to load and how, where the outputs go, how
+ * runs are kept apart and resumed. {@link ImportCsvOptions} (one call for one file) and
+ * `S3ImportHandlerOptions` (a Lambda handler for every file an event names) both extend it; the fields shared
+ * with the {@link Orchestrator} are its own.
+ *
+ * @example
+ * ```ts
+ * const settings: ImportSettings = {
+ *   object: 'Contact', operation: 'upsert', externalIdField: 'External_Id__c',
+ *   mapping: { fields: { External_Id__c: 'External Id', LastName: 'Last Name' } },
+ * };
+ * ```
+ */
+export interface ImportSettings
+  extends Pick<OrchestratorOptions, 'archiveFolder' | 'errorFolder' | 'region' | 'errorReport' | 'logger'> {
+  /** The Salesforce object, e.g. `Contact`. */
+  object: string;
+  /** The Bulk API operation. */
+  operation: BulkOperation;
+  /** The external id field, for `upsert`. */
+  externalIdField?: string;
+  /** How CSV columns become Salesforce fields: a `@kicksaw/csv` mapping or your own `RowMapper`. */
+  mapping: ImportMapping;
+  /** CSV reading options (delimiter, encoding, limits). */
+  csv?: Omit<ReadCsvOptions, 'source' | 'offsets' | 'start'>;
+  /** Ingest engine tuning (job sizes, concurrency, poll intervals, retries). */
+  ingest?: Partial<Omit<IngestOptions, 'connection' | 'object' | 'operation' | 'externalIdField' | 'records'>>;
+  /** Where the state of a run left pending goes (same bucket). Default `.kicksaw/state`. */
+  stateFolder?: string;
+  /**
+   * The execution record: where it is kept and its idempotency key field. `false` turns off both the
+   * record and the duplicate-delivery protection (not recommended with S3 or SQS triggers), and with them
+   * resuming: a run cut short by the time limit cannot be finished later, because the record is what a
+   * later invocation claims to finish it.
+   */
+  execution?: ExecutionRecordSettings | false;
+  /** Extra fields for the execution record (e.g. `{ Integration__c: '<id>' }`). */
+  executionFields?: Record<string, unknown>;
+  /**
+   * Builds the orchestrator (your subclass): `(options) => MyOrchestrator.create(options)`.
+   * Default: `ImportOrchestrator`, which writes a JSON run description to `ExecutionPayload__c`.
+   */
+  orchestrator?: (options: OrchestratorOptions) => Promise<Orchestrator>;
+  /**
+   * How long the run's lease lasts without a renewal, in ms. One invocation at a time holds a run's
+   * lease; it renews it every third of this while it lives, so a killed invocation's lease runs out
+   * within `leaseMs` and a later delivery takes the run over. Default: the time to the deadline plus 2
+   * minutes, or 5 minutes without a deadline.
+   */
+  leaseMs?: number;
+  /**
+   * Rows never sent (the Bulk API job could not be created, the upload failed, the source stream
+   * broke) keep the run pending for a later invocation. After this many invocations in a row that
+   * settle no row, they are given up: reported as `KICKSAW_NOT_SENT` and the run completes with errors.
+   * Default 5.
+   */
+  maxStalledAttempts?: number;
+  /** The same, by age: rows still unsent this long after the run began are given up. Default 24 hours. */
+  maxRunAgeMs?: number;
+  /** Times the source is opened again within one invocation after its stream broke. Default 3. */
+  sourceRetries?: number;
+}
+
+/**
+ * Options of {@link importCsv}: the {@link ImportSettings}, plus the file and the clients.
+ *
+ * @example
+ * ```ts
+ * const options: ImportCsvOptions = {
+ *   s3Client, connection, bucket: 'inbound', key: 'contacts.csv',
+ *   object: 'Contact', operation: 'insert', mapping: { fields: { LastName: 'Last Name' } },
+ * };
+ * ```
+ */
+export interface ImportCsvOptions
+  extends ImportSettings,
+    Pick<OrchestratorOptions, 'bucket' | 'key' | 's3Client' | 'eTag' | 'versionId' | 'timestamp'> {
+  /** A connected jsforce connection. */
+  connection: Connection;
+  /**
+   * When to stop waiting for Salesforce (a Lambda's remaining time minus a reserve). Jobs still running
+   * then are parked in S3 and the run returns `status: 'pending'`; calling `importCsv` again for the
+   * same object version finishes it without sending any row twice.
+   */
+  deadline?: Date | number;
+  /** @deprecated Unused: a run whose invocation died is taken over once its lease expires (see `leaseMs`). */
+  staleAfterMs?: number;
+}
+
+/** The deadline as milliseconds since the epoch. */
+export function deadlineOf(deadline: Date | number): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+/** The lease of a run: `leaseMs`, or by default the time to the deadline plus a margin. */
+export function leaseMsOf(options: Pick<ImportCsvOptions, 'leaseMs' | 'deadline'>): number {
+  const leaseMs =
+    options.leaseMs ??
+    (options.deadline !== undefined
+      ? deadlineOf(options.deadline) - Date.now() + IMPORT_DEFAULTS.leaseMarginMs
+      : IMPORT_DEFAULTS.leaseMsWithoutDeadline);
+  return Math.max(1_000, leaseMs);
+}
+
+/** Which failures the engine retries, and how often: a row whose retries were cut short goes out again. */
+export function retrySettingsOf(options: Pick<ImportCsvOptions, 'ingest'>): {
+  codes: Set<string>;
+  maxAttempts: number;
+} {
+  return {
+    codes: new Set(options.ingest?.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
+    maxAttempts: Math.max(1, options.ingest?.retry?.maxAttempts ?? 3),
+  };
+}

@@ -1,0 +1,92 @@
+import { cacheJson, uploadObject } from '@kicksaw/s3';
+import type { PendingJob } from '@kicksaw/sf-bulk';
+import { type ResolvedExecutionRecordSettings, updateExecution } from './execution-record.js';
+import type { ImportCsvResult } from './import-csv.js';
+import type { RunLease } from './lease.js';
+import type { ImportCsvOptions } from './options.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { RowSet } from './rows.js';
+import { deleteCheckpoints, type ParkedState, type RunPlace } from './run-state.js';
+import type { SourcePositions } from './source-positions.js';
+
+export async function parkRun(
+  options: ImportCsvOptions,
+  settings: ResolvedExecutionRecordSettings | undefined,
+  orchestrator: Orchestrator,
+  park: {
+    covered: RowSet;
+    positions: SourcePositions;
+    total: number | null;
+    jobs: PendingJob[];
+    generation: number;
+    stalls: number;
+    startedAt: string;
+    unsentReason: string | null;
+    place: RunPlace;
+    lease: RunLease | undefined;
+  },
+): Promise<ImportCsvResult> {
+  const { s3Client: client, bucket } = options;
+  const { place } = park;
+  await uploadObject({
+    client,
+    bucket,
+    key: place.spoolKey,
+    body: orchestrator.savedOutcomes(),
+    contentType: 'application/x-ndjson',
+  });
+  const state: ParkedState = {
+    version: 2,
+    executionId: orchestrator.executionId ?? null,
+    bucket,
+    key: options.key,
+    eTag: orchestrator.eTag ?? null,
+    versionId: orchestrator.versionId ?? null,
+    timestamp: orchestrator.timestamp,
+    covered: park.covered.toBase64(),
+    total: park.total,
+    summary: { ...orchestrator.summary },
+    jobs: park.jobs,
+    spooled: orchestrator.savedOutcomeCount,
+    generation: park.generation,
+    stalls: park.stalls,
+    startedAt: park.startedAt,
+    unsentReason: park.unsentReason,
+  };
+  const positions = park.positions.toJSON();
+  if (positions) state.positions = positions;
+  await cacheJson(state, { client, bucket, key: place.stateKey });
+  // The state now holds every job this invocation (and those it took over) sent.
+  await deleteCheckpoints(client, bucket, place.checkpointPrefix, park.generation).catch(() => undefined);
+  if (settings && orchestrator.executionId) {
+    await updateExecution(options.connection, settings, orchestrator.executionId, {
+      [settings.statusField]: settings.statusValues.pending,
+    });
+  }
+  await orchestrator.dispose();
+  await park.lease?.release();
+  const ids = park.jobs.map((job) => job.jobId);
+  const pendingRows = park.jobs.reduce((sum, job) => sum + job.rows, 0);
+  const reason =
+    park.unsentReason ??
+    (ids.length > 0 && options.deadline === undefined
+      ? 'jobs still running: polling them or reading their results failed'
+      : 'deadline reached');
+  place.logger.warn(`run parked for a later invocation (${reason})`, {
+    source: orchestrator.sourceUri,
+    pendingJobs: ids,
+    pendingRows,
+    rowsNotSent: park.total === null ? 'file not read to the end' : park.total - park.covered.countThrough(park.total),
+    stalledInvocations: park.stalls,
+    state: `s3://${bucket}/${place.stateKey}`,
+  });
+  return {
+    status: 'pending',
+    summary: { ...orchestrator.summary },
+    pendingJobs: ids,
+    pendingRows,
+    ...(park.total !== null ? { unsentRows: park.total - park.covered.countThrough(park.total) } : {}),
+    pendingReason: reason,
+    ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
+  };
+}

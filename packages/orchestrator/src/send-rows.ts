@@ -1,0 +1,218 @@
+import { isUnsent, KicksawError, OUTCOME_CODES, type RowOutcome, type SalesforceRecord } from '@kicksaw/core';
+import { type CsvProblemRow, readCsv } from '@kicksaw/csv';
+import { uploadObject } from '@kicksaw/s3';
+import { type IngestRun, ingest, type PendingJob, pendingJobRows } from '@kicksaw/sf-bulk';
+import type { RunLease } from './lease.js';
+import { compileMapping, type ImportMapping } from './mapping.js';
+import { type ImportCsvOptions, retrySettingsOf } from './options.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { RowSet } from './rows.js';
+import type { CheckpointBody, RunPlace } from './run-state.js';
+import { POSITION_EVERY, type SourcePositions } from './source-positions.js';
+
+/** What one reading pass did. */
+export interface Pass {
+  exhausted: boolean;
+  total: number;
+  pending: PendingJob[];
+  unsentReason: string | null;
+  sourceError: unknown;
+}
+
+/**
+ * Reads the source and sends every row not yet covered through the engine, each job checkpointed in
+ * S3 before it is closed. Rows with CSV or mapping problems are logged as failed.
+ */
+export async function sendRows(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  ctx: {
+    generation: number;
+    counter: { sequence: number };
+    lease: RunLease | undefined;
+    place: RunPlace;
+    positions: SourcePositions;
+  },
+): Promise<Pass> {
+  const logger = ctx.place.logger;
+  const source = orchestrator.sourceUri;
+  // Every row before `start` is covered: the pass begins there (a ranged GET) instead of at the top.
+  let start = ctx.positions.startFor(covered);
+  let body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
+  if (body === undefined) {
+    start = undefined;
+    body = await orchestrator.openSource();
+  } else if (start) {
+    logger.info('reading the source from where the rows not yet settled begin', {
+      source,
+      offset: start.position.offset,
+      afterRow: start.position.row,
+    });
+  }
+  let sourceError: unknown;
+  body.once('error', (error: unknown) => {
+    sourceError = error;
+  });
+  const reader = readCsv(body, { ...options.csv, source, offsets: true, start });
+  // Problems of the file as a whole (empty, binary, a header without a mapped column) surface here, before any job.
+  const mapping = compileMapping(options.mapping);
+  if (!start) ctx.positions.setFormat(await reader.format());
+  mapping.check(await reader.header(), source);
+  const mapper = mapping.map;
+  const externalIdField = options.externalIdField ?? '';
+  const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
+  let exhausted = false;
+  let seen = start?.position.row ?? 0;
+  const rows = reader[Symbol.asyncIterator]();
+  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    for (;;) {
+      const next = await rows.next();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      const row = next.value;
+      seen = Math.max(seen, row.row);
+      if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
+      if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
+      if ('problem' in row) {
+        await orchestrator.logOutcome(problemOutcome(row));
+        covered.add(row.row);
+        continue;
+      }
+      const mapped = mapper(row.record, row.row);
+      if (mapped.ok) {
+        yield { row: row.row, record: mapped.record };
+        continue;
+      }
+      await orchestrator.logOutcome({
+        row: row.row,
+        line: row.line,
+        status: 'failed',
+        id: null,
+        created: false,
+        errors: mapped.errors,
+        // The source row, plus its external id under the field's name so the report can show it.
+        record:
+          keyColumn && !(externalIdField in row.record)
+            ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
+            : row.record,
+        attempts: 0,
+      });
+      covered.add(row.row);
+    }
+  }
+  const { s3Client: client, bucket } = options;
+  const run: IngestRun = ingest({
+    // Bulk API jobs even for small inputs: a job is checkpointed before it is closed, while an sObject
+    // Collections call retried after a lost answer, or cut by a kill, cannot be told from one never made.
+    api: 'bulk',
+    ...options.ingest,
+    connection: options.connection,
+    object: options.object,
+    operation: options.operation,
+    externalIdField: options.externalIdField,
+    records: records(),
+    source,
+    deadline: options.deadline,
+    logger,
+    // Write-ahead: a job is closed (and so processed) only once S3 knows it; an invocation taking the
+    // run over resumes it by id instead of sending its rows again.
+    onJobUploaded: async (job) => {
+      if (ctx.lease && !ctx.lease.held()) {
+        throw new KicksawError('the run lease ran out: another invocation may hold the run now', {
+          code: 'LEASE_LOST',
+        });
+      }
+      ctx.counter.sequence += 1;
+      const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
+      const positions = ctx.positions.takeUnsaved();
+      const checkpoint: CheckpointBody = { version: 2, job, ...(positions ? { positions } : {}) };
+      await uploadObject({
+        client,
+        bucket,
+        key: `${ctx.place.checkpointPrefix}${name}`,
+        body: JSON.stringify(checkpoint),
+        contentType: 'application/json',
+      });
+    },
+  });
+  const retry = retrySettingsOf(options);
+  let unsentReason: string | null = null;
+  let failure: unknown;
+  try {
+    for await (const outcome of run) {
+      const reason = unsentReasonOf(outcome, retry);
+      if (reason) {
+        unsentReason ??= reason;
+        continue;
+      }
+      await orchestrator.logOutcome(outcome);
+      covered.add(outcome.row);
+    }
+    await run.summary();
+  } catch (error) {
+    failure = error;
+  }
+  const pending = run.pendingJobStates();
+  for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
+  if (!exhausted) body.destroy();
+  if (failure !== undefined) {
+    if (sourceError === undefined) throw failure;
+    return { exhausted: false, total: 0, pending, unsentReason, sourceError };
+  }
+  if (!exhausted || unsentReason) {
+    logger.warn('not every row was sent: the rest waits for the next invocation', {
+      source,
+      lastRowRead: seen,
+      reason: unsentReason ?? 'deadline reached',
+    });
+  }
+  return { exhausted, total: exhausted ? seen : 0, pending, unsentReason, sourceError: undefined };
+}
+
+/** Why an outcome's row must be sent again, or undefined when the outcome settles the row. */
+export function unsentReasonOf(
+  outcome: RowOutcome,
+  retry: { codes: Set<string>; maxAttempts: number },
+): string | undefined {
+  const first = outcome.errors[0];
+  if (!first) return undefined;
+  // A row never sent (so never processed) goes out again later.
+  if (isUnsent(outcome)) {
+    return first.statusCode === OUTCOME_CODES.DEADLINE ? 'deadline reached' : `${first.statusCode}: ${first.message}`;
+  }
+  // A retryable failure whose retries were cut short (the deadline came, or a resumed job's retries).
+  if (
+    outcome.status === 'failed' &&
+    (outcome.attempts ?? 1) < retry.maxAttempts &&
+    outcome.errors.every((error) => retry.codes.has(error.statusCode))
+  ) {
+    return `retry of ${first.statusCode}`;
+  }
+  return undefined;
+}
+
+/** The CSV column a `@kicksaw/csv` mapping fills a field from, when it is a plain column. */
+export function sourceColumnOf(mapping: ImportMapping, field: string): string | undefined {
+  if (typeof mapping === 'function') return undefined;
+  const spec = mapping.fields[field];
+  if (typeof spec === 'string') return spec;
+  if (spec && typeof spec === 'object' && 'from' in spec && typeof spec.from === 'string') return spec.from;
+  return undefined;
+}
+
+export function problemOutcome(row: CsvProblemRow): RowOutcome {
+  const raw = row.problem.raw.length > 200 ? `${row.problem.raw.slice(0, 200)}…` : row.problem.raw;
+  return {
+    row: row.row,
+    line: row.line,
+    status: 'failed',
+    id: null,
+    created: false,
+    errors: [{ statusCode: row.problem.code, message: row.problem.message, fields: [] }],
+    record: { raw },
+    attempts: 0,
+  };
+}
