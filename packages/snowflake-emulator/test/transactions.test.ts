@@ -186,25 +186,38 @@ describe('transactions (READ COMMITTED, as Snowflake)', () => {
     await h.rows('insert into left_side values (1)');
     await run(other, 'begin');
     await run(other, 'insert into right_side values (1)');
-    const blocked = 'insert into right_side values (2)';
-    const waiting = h.rows(blocked);
-    await started(blocked);
-    const deadlock = await run(other, 'insert into left_side values (2)').then(
-      () => undefined,
-      (error: { code?: string }) => error,
-    );
-    expect(deadlock?.code).toBe('000625');
-    await run(other, 'rollback');
-    await waiting;
-    await h.rows('commit');
-    expect(await seen('select v from right_side')).toEqual([{ V: 2 }]);
+    // Each now writes the table the other holds: whichever closes the cycle is told 000625.
+    const outcome = (who: 'h' | 'other', work: Promise<unknown>) =>
+      work.then(
+        () => ({ who, code: 'ok' }),
+        (error: { code?: string }) => ({ who, code: String(error.code) }),
+      );
+    const fromH = outcome('h', h.rows('insert into right_side values (2)'));
+    await started('insert into right_side values (2)');
+    const fromOther = outcome('other', run(other, 'insert into left_side values (2)'));
+    const victim = await Promise.race([fromH, fromOther]);
+    expect(victim.code).toBe('000625');
+    if (victim.who === 'other') {
+      await run(other, 'rollback');
+      expect(await fromH).toEqual({ who: 'h', code: 'ok' });
+      await h.rows('commit');
+      expect(await seen('select v from left_side')).toEqual([{ V: 1 }]);
+      expect(await seen('select v from right_side')).toEqual([{ V: 2 }]);
+    } else {
+      await h.rows('rollback');
+      expect(await fromOther).toEqual({ who: 'other', code: 'ok' });
+      await run(other, 'commit');
+      expect(await seen('select v from left_side')).toEqual([{ V: 2 }]);
+      expect(await seen('select v from right_side')).toEqual([{ V: 1 }]);
+    }
     // A session that ends inside a transaction: its writes go, its lock is released.
+    await h.rows('delete from left_side');
     const quitter = await connect(h.sf);
     await run(quitter, 'begin');
     await run(quitter, 'insert into left_side values (99)');
     await new Promise<void>((resolve) => quitter.destroy(() => resolve()));
     await h.rows('insert into left_side values (3)');
-    expect(await h.rows('select v from left_side order by v')).toEqual([{ V: 1 }, { V: 3 }]);
+    expect(await h.rows('select v from left_side order by v')).toEqual([{ V: 3 }]);
   });
 
   it('opens a transaction at the first statement when AUTOCOMMIT is off', async () => {
