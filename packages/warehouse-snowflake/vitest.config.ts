@@ -4,7 +4,7 @@ import { defineConfig, type Plugin } from 'vitest/config';
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * The shared lakehouse engine cases import `vitest` themselves; for that one file, `vitest` resolves to
+ * The shared lakehouse engine cases import `vitest` themselves; for those files (engine-cases.ts, engine-cases-more.ts), `vitest` resolves to
  * test/engine-skips.ts, which skips (by name, with the reason in the name) the cases the local Snowflake
  * cannot run yet. Every other file gets the real vitest.
  */
@@ -12,7 +12,7 @@ const engineCaseSkips: Plugin = {
   name: 'kicksaw-engine-case-skips',
   enforce: 'pre',
   resolveId(id, importer) {
-    if (id === 'vitest' && importer?.replaceAll('\\', '/').endsWith('/lakehouse/test/engine-cases.ts')) {
+    if (id === 'vitest' && /\/lakehouse\/test\/engine-cases(-more)?\.ts$/.test(importer?.replaceAll('\\', '/') ?? '')) {
       return source('./test/engine-skips.ts');
     }
     return null;
