@@ -24,6 +24,7 @@ export type FieldType =
   | 'time'
   | 'reference'
   | 'address' // compound: computed from its components, read-only, refused by Bulk query
+  | 'location' // geolocation: a definition's Foo__c becomes Foo__Latitude__s, Foo__Longitude__s and the compound Foo__c
   | 'autonumber' // describe reports type 'string' with autoNumber: true
   | 'formula'; // describe reports the formula's result type with calculated: true
 

@@ -185,7 +185,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   };
   ctx.bulkV1 = new BulkV1Store(() => ctx);
   ctx.ingest = new IngestJobStore(() => ctx, options.serverModel, settings.seed);
-  const server: Server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, createRequestListener(ctx));
+  // Idle connections are kept 65 s, longer than clients keep theirs (Node's agents drop theirs sooner), so a
+  // client never reuses a socket the org has just closed; Node's own default of 5 s made a client that paused
+  // between calls (jsforce's bulk2 session-refresh test) send its next request on a dead socket.
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createRequestListener(ctx));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();

@@ -62,9 +62,9 @@ export function isLocationCompound(name: string, valueType: string): boolean {
  * JSON definitions can declare geolocation fields. `location` is not (yet) part of the `FieldType` union.
  */
 export function expandLocationFields(fields: FieldDefinition[]): FieldDefinition[] {
-  if (!fields.some((field) => (field.type as string) === 'location')) return fields;
+  if (!fields.some((field) => field.type === 'location')) return fields;
   return fields.flatMap((field) =>
-    (field.type as string) === 'location'
+    field.type === 'location'
       ? locationFields(field.name, { label: field.label, scale: field.scale, required: field.required })
       : [field],
   );
