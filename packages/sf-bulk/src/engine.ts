@@ -1280,8 +1280,9 @@ function settingsOf(
 /**
  * Streams rows into Salesforce through Bulk API 2.0 (or sObject Collections for small inputs) and
  * yields exactly one {@link RowOutcome} per input row, matched to its source row by content. Jobs
- * are cut on record boundaries under a byte and a row budget, run up to `maxConcurrentJobs` at a
- * time, and polled with a growing interval. Rows failing with retryable codes are sent again in
+ * are cut on record boundaries under a byte and a row budget (the first small, `firstJobRows`, each
+ * later one up to twice the one before), run up to `maxConcurrentJobs` at a time, and polled by the
+ * progress they report. Rows failing with retryable codes are sent again in
  * follow-up jobs. At the `deadline` the run stops waiting and hands running jobs over for
  * {@link resume}. Memory: the open job's CSV (spooled to disk past 4 MiB) and 13-18 bytes a row of the jobs in flight.
  *
