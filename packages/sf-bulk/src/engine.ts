@@ -1,23 +1,16 @@
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import {
   assertAccounted,
-  type BulkOperation,
   ConfigError,
   countOutcome,
   emptySummary,
   InputError,
-  type Logger,
   OUTCOME_CODES,
   type RowOutcome,
-  type RunSummary,
   type SalesforceError,
   type SalesforceRecord,
-  silentLogger,
   unsentOutcome,
 } from '@kicksaw/core';
-import { readCsv } from '@kicksaw/csv';
-import type { Connection } from 'jsforce';
 import {
   createIngestJob,
   downloadResult,
@@ -28,458 +21,40 @@ import {
   setJobState,
   uploadJobData,
 } from './bulk-api.js';
+import { Channel } from './channel.js';
 import { readCsvRows } from './csv-reader.js';
 import { describeObject, preflightFields } from './describe.js';
 import { readFileChunks } from './file-io.js';
 import { rowHash } from './hash.js';
-import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError } from './http.js';
+import { describeError, SalesforceApiError } from './http.js';
+import type {
+  IngestOptions,
+  IngestProgress,
+  IngestRetryOptions,
+  IngestRun,
+  IngestSummary,
+  PendingJob,
+} from './ingest-types.js';
+import { InputReader, itemNotSent, type NormalizedItem, normalizeInput, screen } from './input.js';
 import { cellOf, csvLine, type PartBody, PartBuilder } from './part.js';
 import { runRestBatch } from './rest.js';
 import { parseBulkError } from './results.js';
+import { lastAttemptOutcome, type RetryItem, shouldRetry } from './retry.js';
 import { RowIndex } from './row-index.js';
+import { type EngineSettings, settingsOf } from './settings.js';
 
-/**
- * The most raw CSV a job may hold: 150 MB after base64 encoding is about 112 MB raw.
- *
- * @example
- * ```ts
- * ingest({ ...options, maxBytesPerJob: MAX_BYTES_PER_JOB });
- * ```
- */
-export const MAX_BYTES_PER_JOB = 112_000_000;
-
-/**
- * An input item: a record, a record with its row number, or a row from `@kicksaw/csv` `readCsv`.
- *
- * @example
- * ```ts
- * const item: IngestInput = { row: 7, record: { LastName: 'Lovelace' } };
- * ```
- */
-export type IngestInput =
-  | SalesforceRecord
-  | { row: number; record: SalesforceRecord; line?: number }
-  | { row: number; line?: number; problem: { code: string; message: string; raw?: string } };
-
-/**
- * Counts reported to `onProgress`.
- *
- * @example
- * ```ts
- * ingest({ ...options, onProgress: (p: IngestProgress) => bar.update(p.rowsProcessed / p.rowsRead) });
- * ```
- */
-export interface IngestProgress {
-  rowsRead: number;
-  rowsUploaded: number;
-  rowsProcessed: number;
-  rowsSucceeded: number;
-  rowsFailed: number;
-  rowsUnprocessed: number;
-  rowsRetried: number;
-  jobsOpen: number;
-  jobsDone: number;
-}
-
-/**
- * Retry settings of an ingest.
- *
- * @example
- * ```ts
- * ingest({ ...options, retry: { codes: ['UNABLE_TO_LOCK_ROW'], maxAttempts: 4, sortBy: 'AccountId' } });
- * ```
- */
-export interface IngestRetryOptions {
-  /** Error codes whose rows are sent again. Default `['UNABLE_TO_LOCK_ROW']`. */
-  codes?: string[];
-  /** Total attempts per row, the first included. Default 3. */
-  maxAttempts?: number;
-  /** Sort retried rows by this field (a parent id) so that rows of one parent share a job. */
-  sortBy?: string;
-  /** Also send again the rows a Failed or Aborted job left unprocessed. Default false. */
-  unprocessed?: boolean;
-}
-
-/**
- * Options of {@link ingest}.
- *
- * @example
- * ```ts
- * const options: IngestOptions = { connection, object: 'Account', operation: 'insert', records: [{ Name: 'Acme' }] };
- * ```
- */
-export interface IngestOptions {
-  /** A jsforce connection (see `connect`). Its session is renewed through jsforce when it expires. */
-  connection: Connection;
-  /** The sObject API name, e.g. `Contact`. */
-  object: string;
-  operation: BulkOperation;
-  /** The external id field of an upsert. */
-  externalIdField?: string;
-  /**
-   * The rows: an (async) iterable of records, of `{ row, record }`, of `@kicksaw/csv` rows, or a CSV
-   * byte stream (a `Readable` or an async iterable of Buffers/strings, header first).
-   */
-  records: Iterable<IngestInput> | AsyncIterable<IngestInput> | Readable | AsyncIterable<Uint8Array | string>;
-  /** The columns, in order. Default: the keys of the first record. */
-  fields?: string[];
-  /** Raw CSV bytes per job. Default 100,000,000; at most 112,000,000 (150 MB base64). */
-  maxBytesPerJob?: number;
-  /** Rows per job. Default 10,000,000. */
-  maxRowsPerJob?: number;
-  /**
-   * Rows of the first job; each later job may hold twice as many as the one before, up to
-   * `maxRowsPerJob` and `maxBytesPerJob`. A small first job lets Salesforce start at once instead of
-   * waiting while the client builds a 100 MB job. Default 10,000 when neither `maxRowsPerJob` nor
-   * `maxBytesPerJob` is set; otherwise `maxRowsPerJob` (every job as large as its budgets allow).
-   */
-  firstJobRows?: number;
-  /** Jobs in flight at once. Default 3. */
-  maxConcurrentJobs?: number;
-  /**
-   * Shortest wait between status polls of a job, ms, and the first one. Default 250. While a job
-   * reports no progress the wait grows 1.5x a poll; once its `numberRecordsProcessed` moves, the wait
-   * is half the time its processing rate says is left (at least this, at most `maxPollIntervalMs`).
-   */
-  pollIntervalMs?: number;
-  /** Longest wait between polls. Default 10,000. */
-  maxPollIntervalMs?: number;
-  /** Stop waiting at this time: jobs stay running and {@link IngestRun.pendingJobs} lists them for {@link resume}. */
-  deadline?: Date | number;
-  retry?: IngestRetryOptions;
-  /** Check the columns against the object's describe first. Default true. */
-  preflight?: boolean;
-  /** Upsert rows sharing an external id value: put them in separate jobs (default) or fail the later ones unsent. */
-  duplicateExternalIds?: 'separate-jobs' | 'fail';
-  /** `auto` (default): sObject Collections for at most `restMaxRows` rows, Bulk API 2.0 above. */
-  api?: 'auto' | 'bulk' | 'rest';
-  /** Largest input that `api: 'auto'` sends through sObject Collections. Default 200. */
-  restMaxRows?: number;
-  logger?: Logger;
-  onProgress?: (progress: IngestProgress) => void;
-  /** HTTP retries on 429/5xx/network errors. */
-  http?: HttpRetryOptions;
-  /** Where job CSVs above `spoolThresholdBytes` and downloaded results are spooled. Default: the OS temp dir. */
-  spoolDirectory?: string;
-  /** Job CSVs up to this size stay in memory. Default 4 MiB. */
-  spoolThresholdBytes?: number;
-  /** The input's name in messages, e.g. `s3://in/contacts.csv`. */
-  source?: string;
-  /**
-   * Called with a job's state once its data is uploaded and before it is closed (`UploadComplete`),
-   * retries' jobs included: write it somewhere durable (a write-ahead checkpoint) and a process that
-   * dies later can {@link resume} the job instead of sending its rows again. When it throws, the job
-   * is aborted and its rows come out unprocessed (`KICKSAW_JOB_NOT_STARTED`), never sent.
-   */
-  onJobUploaded?: (job: PendingJob) => Promise<void> | void;
-}
-
-/**
- * A job left running at a deadline, as plain JSON: store it (S3, a Step Functions state) and pass it
- * to {@link resume} later. `index` is the compact reconciliation index (13 bytes a row, base64: about 17.5 characters a row).
- *
- * @example
- * ```ts
- * const jobs: PendingJob[] = run.pendingJobStates();
- * await writeFile('pending.json', JSON.stringify(jobs));
- * ```
- */
-export interface PendingJob {
-  version: 1;
-  jobId: string;
-  object: string;
-  operation: BulkOperation;
-  externalIdField?: string;
-  fields: string[];
-  rows: number;
-  index: { hashes: string; rows: string; attempts: string };
-  retry: { codes: string[]; maxAttempts: number; sortBy?: string; unprocessed?: boolean };
-}
-
-/**
- * The summary of an ingest: {@link RunSummary} plus what was left running.
- *
- * @example
- * ```ts
- * const { input, succeeded, failed, pending }: IngestSummary = await run.summary();
- * ```
- */
-export interface IngestSummary extends RunSummary {
-  /**
-   * Rows in jobs left running (not in `input`; their outcomes come from {@link resume}): at the
-   * deadline, or because polling a job or reading its results failed.
-   */
-  pending: number;
-  /** Ids of the jobs holding the `pending` rows. */
-  pendingJobIds: string[];
-  /** Bulk jobs created. */
-  jobs: number;
-  /** Row sends beyond the first (retries). */
-  retried: number;
-  /** Result rows that matched no sent row (should be 0; logged as errors). */
-  unmatchedResults: number;
-  /** Which API carried the rows. */
-  api: 'bulk' | 'rest' | 'none';
-}
-
-/**
- * A running ingest: iterate it for the outcomes (one per row), then read the summary.
- *
- * @example
- * ```ts
- * const run: IngestRun = ingest(options);
- * for await (const outcome of run) console.log(outcome.row, outcome.status);
- * console.log(await run.summary(), run.pendingJobs());
- * ```
- */
-export interface IngestRun extends AsyncIterable<RowOutcome> {
-  /** Resolves when the run is done (draining the outcomes if nobody iterates); checked with assertAccounted. */
-  summary(): Promise<IngestSummary>;
-  /** Ids of jobs left running at the deadline. */
-  pendingJobs(): string[];
-  /** The full serializable state of those jobs, for {@link resume}. */
-  pendingJobStates(): PendingJob[];
-}
-
-interface RetryItem {
-  row: number;
-  cells: string[];
-  attempts: number;
-  errors: SalesforceError[];
-  status: 'failed' | 'unprocessed';
-  jobId: string;
-}
-
-type NormalizedItem =
-  | { row: number; line?: number | undefined; record: SalesforceRecord }
-  | { row: number; line?: number | undefined; problem: { code: string; message: string } };
-
-/** An async queue of outcomes with back-pressure. */
-class Channel<T> {
-  private items: T[] = [];
-  private head = 0;
-  private closed = false;
-  private failure: unknown;
-  private wakeReader: (() => void) | undefined;
-  private writers: Array<() => void> = [];
-  discard = false;
-  constructor(private readonly capacity: number) {}
-
-  async push(item: T): Promise<void> {
-    if (this.discard) return;
-    this.items.push(item);
-    this.wake();
-    if (this.items.length - this.head > this.capacity) await new Promise<void>((resolve) => this.writers.push(resolve));
-  }
-
-  close(error?: unknown): void {
-    this.closed = true;
-    this.failure = error;
-    this.wake();
-  }
-
-  drain(): void {
-    this.discard = true;
-    this.items = [];
-    this.head = 0;
-    for (const writer of this.writers.splice(0)) writer();
-  }
-
-  private wake(): void {
-    const reader = this.wakeReader;
-    this.wakeReader = undefined;
-    reader?.();
-  }
-
-  async *iterate(): AsyncGenerator<T> {
-    for (;;) {
-      if (this.head < this.items.length) {
-        const item = this.items[this.head] as T;
-        this.items[this.head] = undefined as T;
-        this.head++;
-        if (this.head > 4096 && this.head * 2 > this.items.length) {
-          this.items = this.items.slice(this.head);
-          this.head = 0;
-        }
-        if (this.writers.length > 0 && this.items.length - this.head <= this.capacity / 2) {
-          for (const writer of this.writers.splice(0)) writer();
-        }
-        yield item;
-        continue;
-      }
-      if (this.closed) {
-        if (this.failure !== undefined) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        this.wakeReader = resolve;
-      });
-    }
-  }
-}
+export {
+  type IngestInput,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestRetryOptions,
+  type IngestRun,
+  type IngestSummary,
+  MAX_BYTES_PER_JOB,
+  type PendingJob,
+} from './ingest-types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function isRecordItem(item: unknown): item is { row: number; record: SalesforceRecord; line?: number } {
-  return (
-    typeof item === 'object' &&
-    item !== null &&
-    'record' in item &&
-    typeof (item as { row?: unknown }).row === 'number' &&
-    typeof (item as { record?: unknown }).record === 'object'
-  );
-}
-
-function isProblemItem(
-  item: unknown,
-): item is { row: number; line?: number; problem: { code: string; message: string } } {
-  return (
-    typeof item === 'object' &&
-    item !== null &&
-    'problem' in item &&
-    typeof (item as { row?: unknown }).row === 'number'
-  );
-}
-
-/**
- * Turns any accepted input into numbered items, in arrays: a source that hands out arrays itself
- * (`@kicksaw/csv` `readCsv`, whose `batches()` yields a source chunk's rows at once) is taken batch by
- * batch, and a synchronous iterable 1,024 items at a time, so the engine pays one promise per batch
- * instead of one per row. A CSV byte stream is read with `@kicksaw/csv`.
- */
-async function* normalizeInput(records: IngestOptions['records'], source?: string): AsyncGenerator<NormalizedItem[]> {
-  const batched = records as { batches?: () => AsyncIterable<unknown[]> };
-  let batches: AsyncIterator<unknown[]>;
-  if (typeof batched.batches === 'function') batches = batched.batches()[Symbol.asyncIterator]();
-  else if (Symbol.asyncIterator in (records as object)) {
-    const items = (records as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    batches = {
-      next: async () => {
-        const next = await items.next();
-        return next.done ? { done: true, value: undefined } : { done: false, value: [next.value] };
-      },
-      return: async () => {
-        await items.return?.();
-        return { done: true, value: undefined };
-      },
-    };
-  } else {
-    const items = (records as Iterable<unknown>)[Symbol.iterator]();
-    batches = {
-      next: async () => {
-        const batch: unknown[] = [];
-        for (let next = items.next(); !next.done; next = items.next()) {
-          batch.push(next.value);
-          if (batch.length === 1024) break;
-        }
-        return batch.length === 0 ? { done: true, value: undefined } : { done: false, value: batch };
-      },
-      return: async () => {
-        items.return?.();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-  let first = await batches.next();
-  while (!first.done && first.value.length === 0) first = await batches.next();
-  if (first.done) return;
-  const head = first.value[0];
-  if (typeof head === 'string' || head instanceof Uint8Array) {
-    const bytes = Readable.from(
-      (async function* () {
-        yield* first.value as Array<string | Uint8Array>;
-        for (let next = await batches.next(); !next.done; next = await batches.next()) {
-          yield* next.value as Array<string | Uint8Array>;
-        }
-      })(),
-    );
-    yield* parseCsvInput(bytes, source);
-    return;
-  }
-  let counter = 0;
-  const normalize = (item: unknown): NormalizedItem => {
-    counter++;
-    // Items already in shape (rows of readCsv, `{ row, record }`) are passed on as they are.
-    if (isProblemItem(item) || isRecordItem(item)) return item;
-    return { row: counter, record: item as SalesforceRecord };
-  };
-  try {
-    yield first.value.map(normalize);
-    for (let next = await batches.next(); !next.done; next = await batches.next()) yield next.value.map(normalize);
-  } finally {
-    await batches.return?.();
-  }
-}
-
-async function* parseCsvInput(bytes: Readable, source?: string): AsyncGenerator<NormalizedItem[]> {
-  // @kicksaw/csv: delimiter and encoding detection, row-level problems with recovery, header checks.
-  // Its rows are already in the shape of a NormalizedItem (a record or a problem, with row and line).
-  yield* readCsv(bytes, source ? { source } : {}).batches();
-}
-
-/** Items of {@link normalizeInput} one at a time, or the rest of the batch in hand at once. */
-class InputReader {
-  private batch: NormalizedItem[] = [];
-  private at = 0;
-  constructor(private readonly batches: AsyncGenerator<NormalizedItem[]>) {}
-
-  /** The next item, or undefined at the end of the input. */
-  async next(): Promise<NormalizedItem | undefined> {
-    while (this.at >= this.batch.length) {
-      const next = await this.batches.next();
-      if (next.done) return undefined;
-      this.batch = next.value;
-      this.at = 0;
-    }
-    return this.batch[this.at++];
-  }
-
-  /** The items left in the batch in hand, else the next batch; undefined at the end of the input. */
-  async nextBatch(): Promise<NormalizedItem[] | undefined> {
-    if (this.at < this.batch.length) {
-      const rest = this.at === 0 ? this.batch : this.batch.slice(this.at);
-      this.batch = [];
-      this.at = 0;
-      return rest;
-    }
-    const next = await this.batches.next();
-    return next.done ? undefined : next.value;
-  }
-
-  /** The next item of the batch in hand, without reading the input; undefined when none is left. */
-  takeInHand(): NormalizedItem | undefined {
-    return this.at < this.batch.length ? this.batch[this.at++] : undefined;
-  }
-
-  async close(): Promise<void> {
-    await this.batches.return(undefined);
-  }
-}
-
-interface EngineSettings {
-  ctx: HttpContext;
-  logger: Logger;
-  object: string;
-  operation: BulkOperation;
-  externalIdField: string | undefined;
-  maxBytes: number;
-  maxRows: number;
-  firstJobRows: number;
-  maxConcurrent: number;
-  pollIntervalMs: number;
-  maxPollIntervalMs: number;
-  deadline: number | undefined;
-  retryCodes: Set<string>;
-  maxAttempts: number;
-  sortBy: string | undefined;
-  retryUnprocessed: boolean;
-  duplicateExternalIds: 'separate-jobs' | 'fail';
-  spoolDirectory: string | undefined;
-  spoolThresholdBytes: number;
-  onProgress: ((progress: IngestProgress) => void) | undefined;
-  onJobUploaded: ((job: PendingJob) => Promise<void> | void) | undefined;
-  abortOpenJobs: boolean;
-}
 
 /** The shared machinery of {@link ingest} and {@link resume}. */
 class Engine implements IngestRun {
@@ -1141,26 +716,11 @@ class Engine implements IngestRun {
   }
 
   private async settleOrRetry(item: RetryItem, id: string | null): Promise<void> {
-    const retryable =
-      item.attempts < this.settings.maxAttempts &&
-      !this.deadlinePassed() &&
-      (item.status === 'failed'
-        ? item.errors.some((e) => this.settings.retryCodes.has(e.statusCode))
-        : this.settings.retryUnprocessed);
-    if (retryable) {
+    if (shouldRetry(this.settings, item, () => this.deadlinePassed())) {
       this.retryQueue.push(item);
       return;
     }
-    await this.emit({
-      row: item.row,
-      status: item.status,
-      id,
-      created: false,
-      errors: item.errors,
-      record: this.recordOf(item.cells),
-      attempts: item.attempts,
-      jobId: item.jobId,
-    });
+    await this.emit(lastAttemptOutcome(item, id, this.recordOf(item.cells)));
   }
 
   /**
@@ -1177,18 +737,7 @@ class Engine implements IngestRun {
     const queue = this.retryQueue;
     this.retryQueue = [];
     if (this.deadlinePassed()) {
-      for (const item of queue) {
-        await this.emit({
-          row: item.row,
-          status: item.status,
-          id: null,
-          created: false,
-          errors: item.errors,
-          record: this.recordOf(item.cells),
-          attempts: item.attempts,
-          jobId: item.jobId,
-        });
-      }
+      for (const item of queue) await this.emit(lastAttemptOutcome(item, null, this.recordOf(item.cells)));
       return;
     }
     const sortAt = this.settings.sortBy
@@ -1222,59 +771,6 @@ class Engine implements IngestRun {
       await this.flushRetries();
     }
   }
-}
-
-function resolveDeadline(deadline: Date | number | undefined): number | undefined {
-  if (deadline === undefined) return undefined;
-  return deadline instanceof Date ? deadline.getTime() : deadline;
-}
-
-function settingsOf(
-  options: Omit<IngestOptions, 'records' | 'object' | 'operation'> & { object: string; operation: BulkOperation },
-): EngineSettings {
-  const maxBytes = options.maxBytesPerJob ?? 100_000_000;
-  if (!(maxBytes > 0) || maxBytes > MAX_BYTES_PER_JOB) {
-    throw new ConfigError(`must be between 1 and ${MAX_BYTES_PER_JOB} (150 MB after base64)`, {
-      setting: 'maxBytesPerJob',
-    });
-  }
-  const maxRows = options.maxRowsPerJob ?? 10_000_000;
-  if (!Number.isInteger(maxRows) || maxRows < 1)
-    throw new ConfigError('must be a whole number >= 1', { setting: 'maxRowsPerJob' });
-  const budgetsSet = options.maxRowsPerJob !== undefined || options.maxBytesPerJob !== undefined;
-  const firstJobRows = options.firstJobRows ?? (budgetsSet ? maxRows : 10_000);
-  if (!Number.isInteger(firstJobRows) || firstJobRows < 1) {
-    throw new ConfigError('must be a whole number >= 1', { setting: 'firstJobRows' });
-  }
-  const maxConcurrent = options.maxConcurrentJobs ?? 3;
-  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
-    throw new ConfigError('must be a whole number >= 1', { setting: 'maxConcurrentJobs' });
-  }
-  const logger = options.logger ?? silentLogger;
-  return {
-    ctx: { conn: options.connection, logger, ...(options.http ? { retry: options.http } : {}) },
-    logger,
-    object: options.object,
-    operation: options.operation,
-    externalIdField: options.externalIdField,
-    maxBytes,
-    maxRows,
-    firstJobRows,
-    maxConcurrent,
-    pollIntervalMs: options.pollIntervalMs ?? 250,
-    maxPollIntervalMs: options.maxPollIntervalMs ?? 10_000,
-    deadline: resolveDeadline(options.deadline),
-    retryCodes: new Set(options.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
-    maxAttempts: Math.max(1, options.retry?.maxAttempts ?? 3),
-    sortBy: options.retry?.sortBy,
-    retryUnprocessed: options.retry?.unprocessed ?? false,
-    duplicateExternalIds: options.duplicateExternalIds ?? 'separate-jobs',
-    spoolDirectory: options.spoolDirectory,
-    spoolThresholdBytes: options.spoolThresholdBytes ?? 4 * 1024 * 1024,
-    onProgress: options.onProgress,
-    onJobUploaded: options.onJobUploaded,
-    abortOpenJobs: false,
-  };
 }
 
 /**
@@ -1429,35 +925,6 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   await engine.finish();
 }
 
-/** The outcome of a row settled without being sent: a read problem, fields outside the job's columns, a passed deadline. */
-function itemNotSent(item: NormalizedItem, status: 'failed' | 'unprocessed', error: SalesforceError): RowOutcome {
-  return unsentOutcome({ row: item.row, status, error, record: 'record' in item ? item.record : {}, line: item.line });
-}
-
-/** A row's cells in the job's column order, or its failure when it cannot be sent as it is. */
-function screen(engine: Engine, item: NormalizedItem): { cells: string[] } | { outcome: RowOutcome } {
-  if ('problem' in item) {
-    return {
-      outcome: itemNotSent(item, 'failed', {
-        statusCode: item.problem.code,
-        message: item.problem.message,
-        fields: [],
-      }),
-    };
-  }
-  const cells = engine.cellsOf(item.record);
-  if ('unknown' in cells) {
-    return {
-      outcome: itemNotSent(item, 'failed', {
-        statusCode: OUTCOME_CODES.UNKNOWN_FIELD,
-        message: `Not sent: the record has field(s) outside the job's columns: ${cells.unknown.join(', ')}`,
-        fields: cells.unknown,
-      }),
-    };
-  }
-  return cells;
-}
-
 async function runRest(
   engine: Engine,
   options: IngestOptions,
@@ -1526,10 +993,11 @@ async function runRest(
           });
           continue;
         }
+        // sObject Collections: the codes decide for every result, also one the API left unsent.
         if (
-          item.attempts < s.maxAttempts &&
-          result.errors.some((e) => s.retryCodes.has(e.statusCode)) &&
-          !engine.deadlinePassed()
+          shouldRetry(s, { attempts: item.attempts, errors: result.errors, status: 'failed' }, () =>
+            engine.deadlinePassed(),
+          )
         ) {
           retry.push(item);
           continue;
