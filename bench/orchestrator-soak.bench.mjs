@@ -8,9 +8,12 @@
 // Usage:
 //   pnpm exec node bench/orchestrator-soak.bench.mjs [rows]      (default 1000000)
 //   BENCH_TIMEOUT_MS=30000 BENCH_KILL_EVERY=4 pnpm exec node bench/orchestrator-soak.bench.mjs 100000
-// BENCH_LOG=1 prints each invocation's outcome and its handler's info, warn and error lines (stderr).
+// BENCH_LOG=1 prints each invocation's handler's info, warn and error lines (stderr).
+// BENCH_SEED (default 1, printed) seeds every random choice of the soak (the kill times and the org's
+// fault seed), so two builds can be compared on the same schedule: `BENCH_SEED=7 pnpm exec node ...`.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +32,21 @@ const MAPPING = {
     Title: 'Title',
   },
 };
+const SEED = Number(process.env.BENCH_SEED ?? 1);
+if (!Number.isSafeInteger(SEED)) throw new Error(`BENCH_SEED must be an integer, got ${process.env.BENCH_SEED}`);
+/** mulberry32: a small seeded generator, so a schedule is repeatable (Math.random cannot be seeded). */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 const FAULTS = {
-  seed: 11,
+  seed: SEED * 1000 + 11,
   jobProcessingMs: 500,
   rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.01, objects: ['Contact'] }],
   httpErrors: { status: 503, rate: 0.02 },
@@ -189,7 +205,7 @@ if (mode === 's3') {
   const killEvery = Number(process.env.BENCH_KILL_EVERY ?? 3);
   const leaseMs = Number(process.env.BENCH_LEASE_MS ?? 10_000);
   console.log(
-    `flow 1 soak: ${rows.toLocaleString('en-US')} rows, insert; faulty run: ${timeoutMs / 1000} s timeouts, ` +
+    `flow 1 soak: BENCH_SEED=${SEED}, ${rows.toLocaleString('en-US')} rows, insert; faulty run: ${timeoutMs / 1000} s timeouts, ` +
       `3 deliveries at once, a SIGKILL every ${killEvery} steps, lease ${leaseMs / 1000} s, org faults ${JSON.stringify(FAULTS)}`,
   );
 
@@ -263,35 +279,31 @@ if (mode === 's3') {
       let kills = 0;
       let steps = 0;
       let final;
+      // The kill times are drawn up front from the seed, one per step, so a step's kill does not depend
+      // on how many steps an earlier part of the run took.
+      const random = seededRandom(SEED);
+      const killTimes = Array.from({ length: 2001 }, () => Math.round(1_500 + random() * timeoutMs * 0.6));
       if (!faults) {
         invocations = 1;
         final = await invoke(s3, sf, event, 15 * 60_000);
+        console.log(`    fault-free: ${final.status ?? final.error ?? (final.killed ? 'killed' : '?')}`);
       } else {
         while (!final && steps < 2000) {
           steps += 1;
           const killOne = steps % killEvery === 1;
           const outcomes = await Promise.all(
-            [0, 1, 2].map((i) =>
-              invoke(
-                s3,
-                sf,
-                event,
-                timeoutMs,
-                killOne && i === 0 ? 1_500 + Math.random() * timeoutMs * 0.6 : undefined,
-              ),
-            ),
+            [0, 1, 2].map((i) => invoke(s3, sf, event, timeoutMs, killOne && i === 0 ? killTimes[steps] : undefined)),
           );
           invocations += 3;
           kills += killOne ? 1 : 0;
-          if (process.env.BENCH_LOG) {
-            const took = ((performance.now() - t0) / 1000).toFixed(1);
-            for (const o of outcomes) {
-              const r = o.result;
-              console.log(
-                `  step ${steps} (+${took} s): ${o.killed ? 'killed' : (r?.status ?? o.error)}${r?.reason ? ` (${r.reason})` : ''}` +
-                  `${r ? ` settled ${r.summary.succeeded + r.summary.failed}, unsent ${r.unsentRows ?? '?'}, pending jobs ${r.pendingJobs?.length ?? 0}${r.pendingReason ? `, ${r.pendingReason}` : ''}` : ''}`,
-              );
-            }
+          const took = ((performance.now() - t0) / 1000).toFixed(1);
+          for (const [i, o] of outcomes.entries()) {
+            const r = o.result;
+            const kill = killOne && i === 0 ? ` [kill at ${(killTimes[steps] / 1000).toFixed(1)} s]` : '';
+            console.log(
+              `    step ${steps}.${i + 1} (+${took} s)${kill}: ${o.killed ? 'killed' : (r?.status ?? o.error)}${r?.reason ? ` (${r.reason})` : ''}` +
+                `${r?.summary ? `; settled ${r.summary.succeeded + r.summary.failed}, unsent ${r.unsentRows ?? '?'}, pending jobs ${r.pendingJobs?.length ?? 0}${r.pendingReason ? `, ${r.pendingReason}` : ''}` : ''}`,
+            );
           }
           final = outcomes.find((outcome) => outcome.done);
           if (!final && outcomes.every((o) => o.result?.reason === 'in-progress' || o.killed)) {
@@ -318,5 +330,10 @@ if (mode === 's3') {
 
   const clean = await run('fault-free', false, 'CL');
   const faulty = await run('faults, kills, short timeouts', true, 'FT');
-  console.log(`  faulty / fault-free wall: ${(faulty / clean).toFixed(2)}x`);
+  console.log(
+    `  BENCH_SEED=${SEED}: faulty / fault-free wall: ${(faulty / clean).toFixed(2)}x (${faulty.toFixed(1)} s / ${clean.toFixed(1)} s); ` +
+      `load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
+  );
 }
