@@ -28,6 +28,9 @@ export {
   type PreflightResult,
   preflightFields,
 } from './describe.js';
+export { canonicalCell, hash53, rowHash } from './hash.js';
+export { type HttpRetryOptions, SalesforceApiError } from './http.js';
+export { ingest, ingestAll } from './ingest.js';
 export {
   type IngestInput,
   type IngestOptions,
@@ -35,16 +38,9 @@ export {
   type IngestRetryOptions,
   type IngestRun,
   type IngestSummary,
-  ingest,
-  ingestAll,
   MAX_BYTES_PER_JOB,
   type PendingJob,
-  pendingJobRows,
-  type ResumeOptions,
-  resume,
-} from './engine.js';
-export { canonicalCell, hash53, rowHash } from './hash.js';
-export { type HttpRetryOptions, SalesforceApiError } from './http.js';
+} from './ingest-types.js';
 export {
   type QueryOptions,
   query,
@@ -64,3 +60,4 @@ export {
   parseBulkResults,
   type SaveResultLike,
 } from './results.js';
+export { pendingJobRows, type ResumeOptions, resume } from './resume.js';

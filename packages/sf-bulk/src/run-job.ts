@@ -1,0 +1,271 @@
+// Running one job: create it, upload its CSV, close it, poll it to its end, then reconcile or hand it over.
+import { OUTCOME_CODES, type SalesforceError, unsentOutcome } from '@kicksaw/core';
+import {
+  createIngestJob,
+  FINISHED_STATES,
+  getJobInfo,
+  type IngestJobInfo,
+  setJobState,
+  uploadJobData,
+} from './bulk-api.js';
+import { describeError, SalesforceApiError } from './http.js';
+import type { PartBody, PartBuilder } from './part.js';
+import { reconcileJob } from './reconcile.js';
+import type { RowIndex } from './row-index.js';
+import type { Engine } from './run.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Emits every row of a part as unprocessed (never sent, or sent into a job that could not run). */
+async function failPart(
+  engine: Engine,
+  index: RowIndex,
+  body: PartBody,
+  error: SalesforceError,
+  jobId?: string,
+  sent = false,
+): Promise<void> {
+  const all = new Set<number>();
+  for (let i = 0; i < index.size; i++) all.add(i);
+  const cells = await body.readPositions(all);
+  for (let i = 0; i < index.size; i++) {
+    await engine.emit(
+      unsentOutcome({
+        row: index.rowAt(i),
+        error,
+        record: engine.recordOf(cells.get(i) ?? []),
+        attempts: sent ? index.attemptsAt(i) : index.attemptsAt(i) - 1,
+        ...(jobId ? { jobId } : {}),
+      }),
+    );
+  }
+}
+
+/**
+ * Runs the job of a closed part to its end.
+ *
+ * @internal
+ */
+export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
+  const { ctx, logger } = engine.s;
+  const body = await part.finish();
+  const index = part.index;
+  try {
+    if (engine.deadlinePassed()) {
+      await failPart(engine, index, body, {
+        statusCode: OUTCOME_CODES.DEADLINE,
+        message: 'Not sent: the deadline passed before its job was created',
+        fields: [],
+      });
+      return;
+    }
+    let job: IngestJobInfo;
+    try {
+      job = await createIngestJob(ctx, {
+        object: engine.s.object,
+        operation: engine.s.operation,
+        externalIdFieldName: engine.s.externalIdField,
+      });
+    } catch (error) {
+      logger.error('Creating a Bulk API job failed', { error: describeError(error) });
+      await failPart(engine, index, body, {
+        statusCode: OUTCOME_CODES.JOB_NOT_CREATED,
+        message: `Not sent: creating the Bulk API job failed: ${describeError(error)}`,
+        fields: [],
+      });
+      return;
+    }
+    engine.jobs++;
+    engine.progress.jobsOpen++;
+    engine.report();
+    logger.debug('Bulk API job created', { jobId: job.id, rows: index.size, bytes: body.bytes });
+    let uploadError: unknown;
+    try {
+      await uploadJobData(ctx, job.id, body);
+    } catch (error) {
+      uploadError = error;
+      logger.warn('Uploading job data failed', { jobId: job.id, error: describeError(error) });
+    }
+    // A refused second upload means an earlier attempt (whose answer was lost) did land: go on and close.
+    const alreadyUploaded = uploadError instanceof SalesforceApiError && /multiple contents/i.test(uploadError.message);
+    if (uploadError && !alreadyUploaded) {
+      // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
+      await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
+      engine.progress.jobsOpen--;
+      await failPart(
+        engine,
+        index,
+        body,
+        { statusCode: OUTCOME_CODES.UPLOAD_FAILED, message: `Not sent: ${describeError(uploadError)}`, fields: [] },
+        job.id,
+      );
+      return;
+    }
+    if (engine.s.onJobUploaded) {
+      try {
+        await engine.s.onJobUploaded(engine.pendingStateOf(job.id, index));
+      } catch (error) {
+        // Not closed, so never processed: abort it and report its rows unsent.
+        logger.error('The job checkpoint could not be written; job aborted', {
+          jobId: job.id,
+          error: describeError(error),
+        });
+        await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
+        engine.progress.jobsOpen--;
+        await failPart(
+          engine,
+          index,
+          body,
+          {
+            statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
+            message: `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
+            fields: [],
+          },
+          job.id,
+        );
+        return;
+      }
+    }
+    try {
+      await setJobState(ctx, job.id, 'UploadComplete');
+    } catch (error) {
+      const info = await getJobInfo(ctx, job.id).catch(() => undefined);
+      if (!info) {
+        // The close may have landed (its answer lost) and the job be running: aborting it now could stop
+        // it halfway, with rows loaded but reported unsent. Keep it for resume, which reads its real state.
+        logger.warn('Closing a job failed and its state cannot be read; job kept for resume', {
+          jobId: job.id,
+          error: describeError(error),
+        });
+        engine.handOver(job.id, index, `closing the job failed: ${describeError(error)}`);
+        return;
+      }
+      if (info.state === 'Open') {
+        await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
+        engine.progress.jobsOpen--;
+        await failPart(
+          engine,
+          index,
+          body,
+          {
+            statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
+            message: `Not processed: closing the job failed: ${describeError(error)}`,
+            fields: [],
+          },
+          job.id,
+        );
+        return;
+      }
+    }
+    engine.progress.rowsUploaded += index.size;
+    engine.report();
+    await collectJob(engine, job.id, index, body);
+  } finally {
+    await body.dispose();
+  }
+}
+
+/** Polls a job to its end (or the deadline) and reconciles its results. @internal */
+export async function collectJob(
+  engine: Engine,
+  jobId: string,
+  index: RowIndex,
+  body: PartBody | undefined,
+): Promise<void> {
+  let info: IngestJobInfo | 'deadline' | 'lost';
+  try {
+    info = await poll(engine, jobId, index.size);
+  } catch (error) {
+    // The job runs on; only our view of it is gone. Hand it over for resume instead of guessing.
+    engine.s.logger.error('Polling a job failed; job left running, kept for resume', {
+      jobId,
+      rows: index.size,
+      error: describeError(error),
+    });
+    engine.handOver(jobId, index, `polling failed: ${describeError(error)}`);
+    return;
+  }
+  if (info === 'deadline') {
+    engine.handOver(jobId, index, 'deadline reached');
+    engine.s.logger.info('Deadline reached: job left running', { jobId, rows: index.size });
+    return;
+  }
+  if (info.state === 'Open') {
+    // resume({ abortOpenJobs }): a job whose uploader died before closing it was never processed.
+    await setJobState(engine.s.ctx, jobId, 'Aborted').catch(() => undefined);
+    engine.s.logger.warn('Job was never closed: aborted, its rows reported unsent', { jobId, rows: index.size });
+    engine.progress.jobsOpen--;
+    for (let i = 0; i < index.size; i++) {
+      await engine.emit(
+        unsentOutcome({
+          row: index.rowAt(i),
+          error: {
+            statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
+            message: `Not processed: job ${jobId} was never closed by the process that uploaded it; aborted`,
+            fields: [],
+          },
+          record: {},
+          attempts: Math.max(0, index.attemptsAt(i) - 1),
+          jobId,
+        }),
+      );
+    }
+    return;
+  }
+  try {
+    await reconcileJob(engine, info, index, body);
+  } catch (error) {
+    // Results could not be read: the job stays (never deleted) and is handed over for resume.
+    engine.s.logger.error('Reading job results failed; job kept for resume', {
+      jobId,
+      error: describeError(error),
+    });
+    engine.handOver(jobId, index, `reading results failed: ${describeError(error)}`);
+    if (index.matched > 0) {
+      throw new SalesforceApiError(
+        `Results of job ${jobId} broke off after ${index.matched} rows; the job is kept for resume but those rows were already reported`,
+        { status: 0, errorCode: 'RESULTS_INCOMPLETE', cause: error },
+      );
+    }
+    return;
+  }
+  engine.progress.jobsOpen--;
+  engine.progress.jobsDone++;
+  engine.report();
+}
+
+/**
+ * Polls a job until it ends (or the deadline). The wait follows what the job reports: while
+ * `numberRecordsProcessed` stands still it grows 1.5x a poll from `pollIntervalMs`; once it moves,
+ * the wait is half the time left at the rate seen so far (so polls close in on the end instead of
+ * overshooting it by a fixed step), within `pollIntervalMs` .. `maxPollIntervalMs`.
+ */
+async function poll(engine: Engine, jobId: string, rows: number): Promise<IngestJobInfo | 'deadline'> {
+  const { pollIntervalMs, maxPollIntervalMs } = engine.s;
+  let interval = pollIntervalMs;
+  const started = Date.now();
+  let moved: { at: number; processed: number } | undefined;
+  for (;;) {
+    const info = await getJobInfo(engine.s.ctx, jobId);
+    if (FINISHED_STATES.has(info.state)) return info;
+    if (info.state === 'Open' && engine.s.abortOpenJobs) return info;
+    const now = Date.now();
+    const deadline = engine.s.deadline;
+    if (deadline !== undefined && now >= deadline) return 'deadline';
+    const processed = info.numberRecordsProcessed ?? 0;
+    let wait: number;
+    if (processed > (moved?.processed ?? 0) && processed < rows) {
+      // Rows per ms since the first poll that saw progress (or since polling began).
+      const from = moved ?? { at: started, processed: 0 };
+      moved ??= { at: now, processed };
+      const rate = (processed - from.processed) / Math.max(1, now - from.at);
+      const left = (rows - processed) / rate;
+      wait = Math.min(maxPollIntervalMs, Math.max(pollIntervalMs, Math.ceil(left / 2)));
+    } else {
+      wait = interval;
+      interval = Math.min(maxPollIntervalMs, Math.ceil(interval * 1.5));
+    }
+    if (deadline !== undefined) wait = Math.max(0, Math.min(wait, deadline - now));
+    await sleep(wait);
+  }
+}
