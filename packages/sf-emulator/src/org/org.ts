@@ -27,29 +27,8 @@ import { typedFormula } from '../schema/sfdx.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, clockMillis, OrgClock } from './clock.js';
 import { type GenerateResult, type GenerateSpec, valueMaker } from './generate.js';
+import type { ObjectStore } from './store.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
-
-/** Records of one object and their value indexes. */
-export interface ObjectStore {
-  object: CompiledObject;
-  /** Live and soft-deleted records by 18-character id, in insertion order. */
-  records: Map<string, OrgRecord>;
-  /** Per indexed field (lower-cased name): index key to id (or ids, for non-unique external ids). Live records only. */
-  indexes: Map<string, Map<string, string | string[]>>;
-  /** The same index maps aligned with `object.indexed` (no lookup by name per record). */
-  indexList: Array<Map<string, string | string[]>>;
-  /** Number of soft-deleted records (to skip filtering when none). */
-  deleted: number;
-  /**
-   * The delete log read by the replication API: id to the epoch milliseconds of its deletion, for every record
-   * deleted (soft or hard) within the retention. An undelete removes the entry.
-   */
-  deleteLog: Map<string, number>;
-  /** A lower bound of the oldest deletion in `deleteLog` (a scan for expired entries runs only when it is due). */
-  deleteLogMin: number;
-  /** Deletion time of the last delete log entry dropped at the end of the retention (earliestDateAvailable). */
-  lastPurged: number | undefined;
-}
 
 /** A record in the recycle bin: see {@link EmulatedOrg.recycleBin}. */
 export interface RecycleBinEntry {
