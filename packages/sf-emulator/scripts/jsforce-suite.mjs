@@ -19,7 +19,7 @@
 // The jsforce git directory can also come from JSFORCE_GIT_DIR. Exit code: 0 when every test ran and passed,
 // 1 when some failed, 2 when the set-up failed.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     emulator: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    'plain-http': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -48,7 +49,9 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(
-    'Usage: node jsforce-suite.mjs --jsforce <jsforce git dir> [--ref HEAD] [--suites a,b] [--work dir] [--json file] [--markdown] [--verbose]',
+    'Usage: node jsforce-suite.mjs --jsforce <jsforce git dir> [--ref HEAD] [--suites a,b] [--work dir] [--json file] [--markdown] [--plain-http] [--verbose]\n' +
+      'The org serves HTTPS (as Salesforce does) with the test certificate of test/fixtures/tls, trusted by the suites\n' +
+      'through NODE_EXTRA_CA_CERTS; --plain-http serves HTTP instead.',
   );
   process.exit(0);
 }
@@ -224,8 +227,15 @@ function summarise(report) {
   };
 }
 
+// Salesforce serves HTTPS, and jsforce's suites check it (the identity URL): the org serves it too, with a
+// certificate made for tests, which the suites' process trusts through NODE_EXTRA_CA_CERTS.
+const tlsDir = join(packageDir, 'test', 'fixtures', 'tls');
+const tls = args['plain-http']
+  ? undefined
+  : { cert: readFileSync(join(tlsDir, 'cert.pem')), key: readFileSync(join(tlsDir, 'key.pem')) };
+
 async function runSuite(suite, checkout, sfdxProject, startSalesforceEmulator) {
-  const sf = await startSalesforceEmulator({ sfdxProject });
+  const sf = await startSalesforceEmulator({ sfdxProject, tls });
   try {
     // org-setup.mjs upserts 5001 BigTable__c rows five times with a blank Id: 25,005 records.
     sf.org.generate('BigTable__c', 25005);
@@ -239,6 +249,7 @@ async function runSuite(suite, checkout, sfdxProject, startSalesforceEmulator) {
       SF_USERNAME: sf.username,
       SF_PASSWORD: sf.password,
       NODE_OPTIONS: '--no-deprecation',
+      ...(tls ? { NODE_EXTRA_CA_CERTS: join(tlsDir, 'cert.pem') } : {}),
     };
     delete env.CI; // jsforce retries failed tests three times on CI: report first attempts.
     const jestArgs = [

@@ -34,6 +34,9 @@ Usage: kicksaw-sf-emulator [options]
   --batch-time <ms|min-max> server model: each 10,000-row Bulk ingest batch takes this long (a time drawn from
                            the range), several at once (--batch-concurrency, default 10); default: no model
   --batch-concurrency <n>  server model: batches of the org in process at the same time
+  --tls-cert <file>        serve HTTPS with this PEM certificate (with --tls-key); clients must trust it
+                           (Node: NODE_EXTRA_CA_CERTS=<file>)
+  --tls-key <file>         the certificate's PEM private key
   --help                   show this help
 `;
 
@@ -93,6 +96,8 @@ async function main(argv: string[]): Promise<void> {
       generate: { type: 'string', multiple: true },
       'batch-time': { type: 'string' },
       'batch-concurrency': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -107,6 +112,9 @@ async function main(argv: string[]): Promise<void> {
   const resultOrder = values['result-order'];
   if (resultOrder !== undefined && resultOrder !== 'shuffle' && resultOrder !== 'input') {
     throw new Error(`--result-order must be shuffle or input, got ${resultOrder}`);
+  }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new Error('--tls-cert and --tls-key go together: give both (PEM files) to serve HTTPS, or neither');
   }
   const options: EmulatorOptions = {
     port,
@@ -130,6 +138,10 @@ async function main(argv: string[]): Promise<void> {
     recycleBinRetentionDays: values['recycle-bin-days']
       ? positiveNumber('--recycle-bin-days', values['recycle-bin-days'])
       : undefined,
+    tls:
+      values['tls-cert'] && values['tls-key']
+        ? { cert: readFileSync(resolve(values['tls-cert'])), key: readFileSync(resolve(values['tls-key'])) }
+        : undefined,
   };
   const started = performance.now();
   const restored = options.persistPath !== undefined && existsSync(options.persistPath);

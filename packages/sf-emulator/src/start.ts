@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { TokenStore } from './auth/tokens.js';
 import { IngestJobStore, type IngestServerModel } from './bulk/ingest.js';
@@ -76,11 +77,17 @@ export interface EmulatorOptions {
    * a pool of workers. Absent, batches are applied as fast as the process allows, one at a time.
    */
   serverModel?: IngestServerModel;
+  /**
+   * Serve HTTPS with this key and certificate (PEM) instead of plain HTTP, as Salesforce does: the instance,
+   * login and identity URLs then start with `https://`. Clients must trust the certificate (for Node,
+   * `NODE_EXTRA_CA_CERTS=cert.pem`, or the `ca` of an agent). Default: plain HTTP.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** A running emulator. */
 export interface SalesforceEmulator {
-  /** `http://127.0.0.1:PORT`: the instance URL for clients. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`): the instance URL for clients. */
   instanceUrl: string;
   /** The login URL (the same server): OAuth token endpoint and SOAP login live here. */
   loginUrl: string;
@@ -188,7 +195,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   // Idle connections are kept 65 s, longer than clients keep theirs (Node's agents drop theirs sooner), so a
   // client never reuses a socket the org has just closed; Node's own default of 5 s made a client that paused
   // between calls (jsforce's bulk2 session-refresh test) send its next request on a dead socket.
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, createRequestListener(ctx));
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, createRequestListener(ctx))
+    : createServer(serverOptions, createRequestListener(ctx));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -203,7 +213,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   });
   const address = server.address() as AddressInfo;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  ctx.baseUrl = `http://${urlHost}:${address.port}`;
+  ctx.baseUrl = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
   const session = tokens.firstOf(org.userId) ?? tokens.issue(org.userId, 'kicksaw-emulator');
   const refreshToken =
     tokens.firstRefreshTokenOf(org.userId) ?? tokens.issueRefreshToken(org.userId, 'kicksaw-emulator');
