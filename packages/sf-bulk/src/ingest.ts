@@ -1,12 +1,12 @@
 // Ingest: the run of one input top to bottom — columns, the choice of API, rows read into jobs, the deadline.
-import { ConfigError, OUTCOME_CODES, type RowOutcome, type SalesforceRecord } from '@kicksaw/core';
+import { OUTCOME_CODES, type RowOutcome, type SalesforceRecord } from '@kicksaw/core';
 import { preflightFields } from './describe.js';
 import { describeError } from './http.js';
 import type { IngestOptions, IngestRun, IngestSummary } from './ingest-types.js';
 import { InputReader, itemNotSent, type NormalizedItem, normalizeInput, screen } from './input.js';
 import { runRest } from './rest-path.js';
 import { Engine } from './run.js';
-import { settingsOf } from './settings.js';
+import { ingestSettingsOf } from './settings.js';
 
 /**
  * Streams rows into Salesforce through Bulk API 2.0 (or sObject Collections for small inputs) and
@@ -25,20 +25,7 @@ import { settingsOf } from './settings.js';
  * ```
  */
 export function ingest(options: IngestOptions): IngestRun {
-  if (!options?.connection) throw new ConfigError('is required', { setting: 'connection' });
-  if (!options.object) throw new ConfigError('is required', { setting: 'object' });
-  if (!['insert', 'update', 'upsert', 'delete', 'hardDelete'].includes(options.operation)) {
-    throw new ConfigError('must be insert, update, upsert, delete or hardDelete', { setting: 'operation' });
-  }
-  if (options.operation === 'upsert' && !options.externalIdField) {
-    throw new ConfigError('is required for upsert', { setting: 'externalIdField' });
-  }
-  if (options.api === 'rest' && options.operation === 'hardDelete') {
-    throw new ConfigError('cannot be rest for hardDelete (sObject Collections have no hard delete)', {
-      setting: 'api',
-    });
-  }
-  const settings = settingsOf(options);
+  const settings = ingestSettingsOf(options);
   return new Engine(settings, (engine) => runIngest(engine, options));
 }
 
@@ -61,6 +48,7 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
   const sourceKeys = options.fields ?? (firstRecord ? Object.keys(firstRecord) : []);
   let fields = sourceKeys;
   let externalIdField = options.externalIdField;
+  let sortBy = s.sortBy;
   if (firstRecord && options.preflight !== false) {
     const checked = await preflightFields(s.ctx, {
       object: options.object,
@@ -70,13 +58,12 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
     });
     fields = checked.apiFields;
     externalIdField = checked.externalIdField ?? externalIdField;
-    s.externalIdField = externalIdField;
-    if (s.sortBy) {
-      const sort = s.sortBy.toLowerCase();
-      s.sortBy = fields.find((f, i) => f.toLowerCase() === sort || sourceKeys[i]?.toLowerCase() === sort) ?? s.sortBy;
+    if (sortBy) {
+      const sort = sortBy.toLowerCase();
+      sortBy = fields.find((f, i) => f.toLowerCase() === sort || sourceKeys[i]?.toLowerCase() === sort) ?? sortBy;
     }
   }
-  engine.setColumns(fields, sourceKeys);
+  engine.setColumns(fields, sourceKeys, { externalIdField, sortBy });
 
   // Choose the API: small inputs through sObject Collections.
   const api = options.api ?? 'auto';

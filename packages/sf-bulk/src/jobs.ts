@@ -53,8 +53,8 @@ export class JobLauncher {
             errors: [
               {
                 statusCode: 'DUPLICATE_EXTERNAL_ID',
-                message: `Another row in the same job has ${this.engine.s.externalIdField} = ${cells[this.engine.externalIdIndex]}; not sent`,
-                fields: [this.engine.s.externalIdField ?? ''],
+                message: `Another row in the same job has ${this.engine.externalIdField} = ${cells[this.engine.externalIdIndex]}; not sent`,
+                fields: [this.engine.externalIdField ?? ''],
               },
             ],
             record: this.engine.recordOf(cells),
@@ -146,8 +146,8 @@ export class JobLauncher {
         await this.engine.emit(lastAttemptOutcome(item, null, this.engine.recordOf(item.cells)));
       return;
     }
-    const sortAt = this.engine.s.sortBy
-      ? this.engine.fields.findIndex((f) => f.toLowerCase() === this.engine.s.sortBy?.toLowerCase())
+    const sortAt = this.engine.sortBy
+      ? this.engine.fields.findIndex((f) => f.toLowerCase() === this.engine.sortBy?.toLowerCase())
       : -1;
     if (sortAt >= 0)
       queue.sort((a, b) =>

@@ -39,7 +39,7 @@ export async function runRest(
       const results = await runRestBatch(s.ctx, {
         object: describe.name,
         operation: options.operation,
-        externalIdField: s.externalIdField,
+        externalIdField: engine.externalIdField,
         describe,
         fields,
         records: batch.map((item) => item.record),
@@ -101,8 +101,8 @@ export async function runRest(
         });
       }
     }
-    if (retry.length > 0 && s.sortBy) {
-      const key = s.sortBy;
+    if (retry.length > 0 && engine.sortBy) {
+      const key = engine.sortBy;
       retry.sort((a, b) => String(a.record[key] ?? '').localeCompare(String(b.record[key] ?? '')));
     }
     engine.progress.rowsRetried += retry.length;

@@ -70,14 +70,16 @@ export function resume(options: ResumeOptions): IngestRun {
     return combineRuns(runs);
   }
   const first = jobs[0];
-  const settings = settingsOf({
-    ...options,
-    object: first?.object ?? 'unknown',
-    operation: first?.operation ?? 'insert',
-    ...(first?.externalIdField ? { externalIdField: first.externalIdField } : {}),
-    retry: { ...first?.retry, ...options.retry },
-  });
-  settings.abortOpenJobs = options.abortOpenJobs ?? false;
+  const settings = settingsOf(
+    {
+      ...options,
+      object: first?.object ?? 'unknown',
+      operation: first?.operation ?? 'insert',
+      ...(first?.externalIdField ? { externalIdField: first.externalIdField } : {}),
+      retry: { ...first?.retry, ...options.retry },
+    },
+    options.abortOpenJobs ?? false,
+  );
   return new Engine(settings, async (engine) => {
     if (!first) return;
     engine.useApi('bulk');

@@ -64,7 +64,7 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
       job = await createIngestJob(ctx, {
         object: engine.s.object,
         operation: engine.s.operation,
-        externalIdFieldName: engine.s.externalIdField,
+        externalIdFieldName: engine.externalIdField,
       });
     } catch (error) {
       logger.error('Creating a Bulk API job failed', { error: describeError(error) });

@@ -16,37 +16,38 @@ import type { EngineSettings } from './settings.js';
 export class Engine implements IngestRun {
   private readonly channel = new Channel<RowOutcome>(512);
   private readonly counts = emptySummary();
-  readonly progress: IngestProgress = {
+  /** Progress kept here; rows succeeded, failed and unprocessed are the outcome counts (see {@link report}). */
+  readonly progress: Omit<IngestProgress, 'rowsSucceeded' | 'rowsFailed' | 'rowsUnprocessed'> = {
     rowsRead: 0,
     rowsUploaded: 0,
     rowsProcessed: 0,
-    rowsSucceeded: 0,
-    rowsFailed: 0,
-    rowsUnprocessed: 0,
     rowsRetried: 0,
     jobsOpen: 0,
     jobsDone: 0,
   };
   private readonly pending: PendingJob[] = [];
   private readonly pendingReasons: string[] = [];
-  private pendingRows = 0;
   /** Jobs created. */
   jobs = 0;
   /** Result rows that matched no sent row. */
   unmatchedResults = 0;
-  private inputRows = 0;
+  /** Rows of the jobs a resume took over (the rows an ingest read are `progress.rowsRead`). */
+  private resumedRows = 0;
   private apiUsed: IngestSummary['api'] = 'none';
   private started: Promise<IngestSummary> | undefined;
   private iterating = false;
   /** The job's columns (API names) and the input keys they come from, in the same order. */
   fields: string[] = [];
   private sourceKeys: string[] = [];
-  /** Position of the external id among the fields of an upsert, else -1. */
+  /** The external id field of the job (as the preflight resolved it) and its position among the fields of an upsert, else -1. */
+  externalIdField: string | undefined;
   externalIdIndex = -1;
+  /** The field retries are sorted by (as the preflight resolved it). */
+  sortBy: string | undefined;
   readonly launcher = new JobLauncher(this);
 
   constructor(
-    private readonly settings: EngineSettings,
+    private readonly settings: Readonly<EngineSettings>,
     private readonly body: (engine: Engine) => Promise<void>,
   ) {}
 
@@ -82,7 +83,7 @@ export class Engine implements IngestRun {
           this.report();
           const summary: IngestSummary = {
             ...this.counts,
-            input: this.inputRows - this.pendingRows,
+            input: this.progress.rowsRead + this.resumedRows - this.pendingRows,
             pending: this.pendingRows,
             pendingJobIds: this.pending.map((job) => job.jobId),
             jobs: this.jobs,
@@ -114,7 +115,7 @@ export class Engine implements IngestRun {
 
   // ---- shared helpers ----
 
-  get s(): EngineSettings {
+  get s(): Readonly<EngineSettings> {
     return this.settings;
   }
 
@@ -122,18 +123,29 @@ export class Engine implements IngestRun {
     return this.settings.deadline !== undefined && Date.now() >= this.settings.deadline;
   }
 
+  /** Rows of the jobs handed over for resume. */
+  private get pendingRows(): number {
+    let rows = 0;
+    for (const job of this.pending) rows += job.rows;
+    return rows;
+  }
+
   report(): void {
-    this.settings.onProgress?.({ ...this.progress });
+    this.settings.onProgress?.({
+      ...this.progress,
+      rowsSucceeded: this.counts.succeeded,
+      rowsFailed: this.counts.failed,
+      rowsUnprocessed: this.counts.unprocessed,
+    });
   }
 
   countRead(rows = 1): void {
-    this.inputRows += rows;
     this.progress.rowsRead += rows;
     if (this.progress.rowsRead % 10_000 === 0) this.report();
   }
 
   countResumed(rows: number): void {
-    this.inputRows += rows;
+    this.resumedRows += rows;
   }
 
   useApi(api: IngestSummary['api']): void {
@@ -142,16 +154,23 @@ export class Engine implements IngestRun {
 
   async emit(outcome: RowOutcome): Promise<void> {
     countOutcome(this.counts, outcome);
-    if (outcome.status === 'succeeded') this.progress.rowsSucceeded++;
-    else if (outcome.status === 'failed') this.progress.rowsFailed++;
-    else if (outcome.status === 'unprocessed') this.progress.rowsUnprocessed++;
     await this.channel.push(outcome);
   }
 
-  setColumns(fields: string[], sourceKeys: string[]): void {
+  /**
+   * Sets the job's columns once, before the first row: the fields, the input keys they come from, and the
+   * external id and sort field as the preflight resolved them (by default as given).
+   */
+  setColumns(
+    fields: string[],
+    sourceKeys: string[],
+    names: { externalIdField?: string | undefined; sortBy?: string | undefined } = {},
+  ): void {
     this.fields = fields;
     this.sourceKeys = sourceKeys;
-    const ext = this.settings.externalIdField?.toLowerCase();
+    this.externalIdField = 'externalIdField' in names ? names.externalIdField : this.settings.externalIdField;
+    this.sortBy = 'sortBy' in names ? names.sortBy : this.settings.sortBy;
+    const ext = this.externalIdField?.toLowerCase();
     this.externalIdIndex =
       this.settings.operation === 'upsert' && ext ? fields.findIndex((f) => f.toLowerCase() === ext) : -1;
   }
@@ -186,7 +205,6 @@ export class Engine implements IngestRun {
   /** Hands a job that is still running (or whose results could not be read) over for {@link resume}. */
   handOver(jobId: string, index: RowIndex, reason: string): void {
     this.progress.jobsOpen--;
-    this.pendingRows += index.size;
     this.pendingReasons.push(reason);
     this.pending.push(this.pendingStateOf(jobId, index));
   }
@@ -198,14 +216,14 @@ export class Engine implements IngestRun {
       jobId,
       object: this.settings.object,
       operation: this.settings.operation,
-      ...(this.settings.externalIdField ? { externalIdField: this.settings.externalIdField } : {}),
+      ...(this.externalIdField ? { externalIdField: this.externalIdField } : {}),
       fields: [...this.fields],
       rows: index.size,
       index: index.toJSON(),
       retry: {
         codes: [...this.settings.retryCodes],
         maxAttempts: this.settings.maxAttempts,
-        ...(this.settings.sortBy ? { sortBy: this.settings.sortBy } : {}),
+        ...(this.sortBy ? { sortBy: this.sortBy } : {}),
         unprocessed: this.settings.retryUnprocessed,
       },
     };

@@ -1,5 +1,6 @@
 // Settings of a run: every option checked once, defaults applied, the result frozen.
 import { type BulkOperation, ConfigError, type Logger, silentLogger } from '@kicksaw/core';
+import { z } from 'zod';
 import type { HttpContext } from './http.js';
 import { type IngestOptions, type IngestProgress, MAX_BYTES_PER_JOB, type PendingJob } from './ingest-types.js';
 
@@ -9,6 +10,7 @@ export interface EngineSettings {
   logger: Logger;
   object: string;
   operation: BulkOperation;
+  /** As given; the run's resolved name is `Engine.externalIdField`. */
   externalIdField: string | undefined;
   maxBytes: number;
   maxRows: number;
@@ -17,8 +19,9 @@ export interface EngineSettings {
   pollIntervalMs: number;
   maxPollIntervalMs: number;
   deadline: number | undefined;
-  retryCodes: Set<string>;
+  retryCodes: ReadonlySet<string>;
   maxAttempts: number;
+  /** As given; the run's resolved name is `Engine.sortBy`. */
   sortBy: string | undefined;
   retryUnprocessed: boolean;
   duplicateExternalIds: 'separate-jobs' | 'fail';
@@ -34,30 +37,76 @@ function resolveDeadline(deadline: Date | number | undefined): number | undefine
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
-/** @internal */
-export function settingsOf(
-  options: Omit<IngestOptions, 'records' | 'object' | 'operation'> & { object: string; operation: BulkOperation },
-): EngineSettings {
-  const maxBytes = options.maxBytesPerJob ?? 100_000_000;
-  if (!(maxBytes > 0) || maxBytes > MAX_BYTES_PER_JOB) {
-    throw new ConfigError(`must be between 1 and ${MAX_BYTES_PER_JOB} (150 MB after base64)`, {
-      setting: 'maxBytesPerJob',
+const WHOLE = 'must be a whole number >= 1';
+const whole = z.number().int().min(1).nullish();
+
+/** The job budgets and concurrency, checked in this order; the first bad one is reported. */
+const budgetsSchema = z.object({
+  maxBytesPerJob: z.number().gt(0).max(MAX_BYTES_PER_JOB).nullish(),
+  maxRowsPerJob: whole,
+  firstJobRows: whole,
+  maxConcurrentJobs: whole,
+});
+
+const BUDGET_MESSAGES: Record<string, string> = {
+  maxBytesPerJob: `must be between 1 and ${MAX_BYTES_PER_JOB} (150 MB after base64)`,
+  maxRowsPerJob: WHOLE,
+  firstJobRows: WHOLE,
+  maxConcurrentJobs: WHOLE,
+};
+
+const OPERATIONS: readonly string[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
+
+/**
+ * Checks what {@link ingest} alone needs (connection, object, operation, the external id of an upsert, the
+ * API), then returns the settings of the run.
+ *
+ * @internal
+ */
+export function ingestSettingsOf(options: IngestOptions): Readonly<EngineSettings> {
+  if (!options?.connection) throw new ConfigError('is required', { setting: 'connection' });
+  if (!options.object) throw new ConfigError('is required', { setting: 'object' });
+  if (!OPERATIONS.includes(options.operation)) {
+    throw new ConfigError('must be insert, update, upsert, delete or hardDelete', { setting: 'operation' });
+  }
+  if (options.operation === 'upsert' && !options.externalIdField) {
+    throw new ConfigError('is required for upsert', { setting: 'externalIdField' });
+  }
+  if (options.api === 'rest' && options.operation === 'hardDelete') {
+    throw new ConfigError('cannot be rest for hardDelete (sObject Collections have no hard delete)', {
+      setting: 'api',
     });
   }
+  return settingsOf(options);
+}
+
+/**
+ * The settings of a run (of {@link ingest} or {@link resume}): budgets checked with zod, defaults applied,
+ * the result frozen. Names the preflight resolves (external id, sort field) are the run's columns, not settings.
+ *
+ * @internal
+ */
+export function settingsOf(
+  options: Omit<IngestOptions, 'records' | 'object' | 'operation'> & { object: string; operation: BulkOperation },
+  abortOpenJobs = false,
+): Readonly<EngineSettings> {
+  const checked = budgetsSchema.safeParse({
+    maxBytesPerJob: options.maxBytesPerJob,
+    maxRowsPerJob: options.maxRowsPerJob,
+    firstJobRows: options.firstJobRows,
+    maxConcurrentJobs: options.maxConcurrentJobs,
+  });
+  if (!checked.success) {
+    const setting = String(checked.error.issues[0]?.path[0] ?? 'maxBytesPerJob');
+    throw new ConfigError(BUDGET_MESSAGES[setting] ?? WHOLE, { setting });
+  }
+  const maxBytes = options.maxBytesPerJob ?? 100_000_000;
   const maxRows = options.maxRowsPerJob ?? 10_000_000;
-  if (!Number.isInteger(maxRows) || maxRows < 1)
-    throw new ConfigError('must be a whole number >= 1', { setting: 'maxRowsPerJob' });
   const budgetsSet = options.maxRowsPerJob !== undefined || options.maxBytesPerJob !== undefined;
   const firstJobRows = options.firstJobRows ?? (budgetsSet ? maxRows : 10_000);
-  if (!Number.isInteger(firstJobRows) || firstJobRows < 1) {
-    throw new ConfigError('must be a whole number >= 1', { setting: 'firstJobRows' });
-  }
   const maxConcurrent = options.maxConcurrentJobs ?? 3;
-  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
-    throw new ConfigError('must be a whole number >= 1', { setting: 'maxConcurrentJobs' });
-  }
   const logger = options.logger ?? silentLogger;
-  return {
+  return Object.freeze({
     ctx: { conn: options.connection, logger, ...(options.http ? { retry: options.http } : {}) },
     logger,
     object: options.object,
@@ -70,7 +119,7 @@ export function settingsOf(
     pollIntervalMs: options.pollIntervalMs ?? 250,
     maxPollIntervalMs: options.maxPollIntervalMs ?? 10_000,
     deadline: resolveDeadline(options.deadline),
-    retryCodes: new Set(options.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']),
+    retryCodes: new Set(options.retry?.codes ?? ['UNABLE_TO_LOCK_ROW']) as ReadonlySet<string>,
     maxAttempts: Math.max(1, options.retry?.maxAttempts ?? 3),
     sortBy: options.retry?.sortBy,
     retryUnprocessed: options.retry?.unprocessed ?? false,
@@ -79,6 +128,6 @@ export function settingsOf(
     spoolThresholdBytes: options.spoolThresholdBytes ?? 4 * 1024 * 1024,
     onProgress: options.onProgress,
     onJobUploaded: options.onJobUploaded,
-    abortOpenJobs: false,
-  };
+    abortOpenJobs,
+  });
 }
