@@ -27,8 +27,17 @@ import { typedFormula } from '../schema/sfdx.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, clockMillis, OrgClock } from './clock.js';
 import { type GenerateResult, type GenerateSpec, valueMaker } from './generate.js';
+import {
+  deletedIds,
+  type GetDeletedResult,
+  type GetUpdatedResult,
+  type ReplicationLimits,
+  updatedIds,
+} from './replication.js';
 import type { ObjectStore } from './store.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
+
+export type { GetDeletedResult, GetUpdatedResult } from './replication.js';
 
 /** A record in the recycle bin: see {@link EmulatedOrg.recycleBin}. */
 export interface RecycleBinEntry {
@@ -37,19 +46,6 @@ export interface RecycleBinEntry {
   object: string;
   /** When it was deleted, in REST format (`2024-01-01T00:00:00.000+0000`). */
   deletedDate: string;
-}
-
-/** The answer of {@link EmulatedOrg.getUpdated} (REST `sobjects/{T}/updated`). */
-export interface GetUpdatedResult {
-  ids: string[];
-  latestDateCovered: string;
-}
-
-/** The answer of {@link EmulatedOrg.getDeleted} (REST `sobjects/{T}/deleted`). */
-export interface GetDeletedResult {
-  deletedRecords: Array<{ id: string; deletedDate: string }>;
-  earliestDateAvailable: string;
-  latestDateCovered: string;
 }
 
 /** How one incoming column resolves against an object. */
@@ -252,7 +248,6 @@ function fail(error: DmlError, id: string | null = null): DmlResult {
   return { success: false, id, created: false, errors: [error] };
 }
 
-const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
@@ -1054,86 +1049,18 @@ export class LocalOrg implements EmulatedOrg {
     return results;
   }
 
-  /** Start and end of a replication window, truncated to the minute, checked. */
-  private replicationWindow(start: ClockInput, end: ClockInput, maxDaysBack: number): { start: number; end: number } {
-    const bad = (message: string) => new OrgError('INVALID_REPLICATION_DATE', message);
-    let from: number;
-    let to: number;
-    try {
-      from = Math.floor(clockMillis(start, 'start') / MINUTE_MS) * MINUTE_MS;
-      to = Math.floor(clockMillis(end, 'end') / MINUTE_MS) * MINUTE_MS;
-    } catch (error) {
-      throw bad((error as Error).message);
-    }
-    if (from >= to) {
-      throw bad(
-        `start (${formatDateTime(from)}) must be before end (${formatDateTime(to)}); both are truncated to the minute`,
-      );
-    }
-    const limit = this.clock.millis() - maxDaysBack * DAY_MS;
-    if (from < limit) {
-      throw bad(
-        `start (${formatDateTime(from)}) is more than ${maxDaysBack} days before now (${formatDateTime(this.clock.millis())}); start a new full copy instead`,
-      );
-    }
-    return { start: from, end: to };
-  }
-
-  /** latestDateCovered: the window's end, or the current minute when the end is still to come. */
-  private latestCovered(end: number): string {
-    const nowMinute = Math.floor(this.clock.millis() / MINUTE_MS) * MINUTE_MS;
-    return formatDateTime(Math.min(end, nowMinute));
-  }
-
-  private tooManyIds(count: number): OrgError {
-    return new OrgError(
-      'EXCEEDED_ID_LIMIT',
-      `The window holds ${count} ids, more than the limit of ${this.replicationIdLimit}: choose start and end dates closer together`,
-    );
-  }
-
   getUpdated(objectName: string, start: ClockInput, end: ClockInput): GetUpdatedResult {
     this.purgeExpired();
-    const store = this.requireStore(objectName);
-    const window = this.replicationWindow(start, end, 30);
-    const from = formatDateTime(window.start);
-    const to = formatDateTime(window.end);
-    const ids: string[] = [];
-    for (const record of store.records.values()) {
-      if (record.IsDeleted === true) continue;
-      const stamp = (record.SystemModstamp ?? record.LastModifiedDate) as string | undefined;
-      if (typeof stamp !== 'string' || stamp < from || stamp >= to) continue;
-      ids.push(record.Id);
-      if (ids.length > this.replicationIdLimit) throw this.tooManyIds(ids.length);
-    }
-    return { ids, latestDateCovered: this.latestCovered(window.end) };
+    return updatedIds(this.requireStore(objectName), start, end, this.replicationLimits());
   }
 
   getDeleted(objectName: string, start: ClockInput, end: ClockInput): GetDeletedResult {
     this.purgeExpired();
-    const store = this.requireStore(objectName);
-    const window = this.replicationWindow(start, end, this.recycleBinRetentionDays);
-    const earliest =
-      store.lastPurged ??
-      Math.floor((this.clock.millis() - this.recycleBinRetentionDays * DAY_MS) / MINUTE_MS) * MINUTE_MS;
-    if (store.lastPurged !== undefined && store.lastPurged > window.end) {
-      throw new OrgError(
-        'INVALID_REPLICATION_DATE',
-        `The delete log of ${store.object.name} was purged up to ${formatDateTime(store.lastPurged)}, after the window's end: resync the object (compare ids)`,
-      );
-    }
-    const entries: Array<[string, number]> = [];
-    for (const entry of store.deleteLog) {
-      if (entry[1] < window.start || entry[1] >= window.end) continue;
-      entries.push(entry);
-      if (entries.length > this.replicationIdLimit) throw this.tooManyIds(entries.length);
-    }
-    entries.sort((a, b) => a[1] - b[1]);
-    return {
-      deletedRecords: entries.map(([id, at]) => ({ id, deletedDate: formatDateTime(at) })),
-      earliestDateAvailable: formatDateTime(earliest),
-      latestDateCovered: this.latestCovered(window.end),
-    };
+    return deletedIds(this.requireStore(objectName), start, end, this.replicationLimits());
+  }
+
+  private replicationLimits(): ReplicationLimits {
+    return { now: this.clockMillis, retentionDays: this.recycleBinRetentionDays, idLimit: this.replicationIdLimit };
   }
 
   // ---------------------------------------------------------------- indexes
