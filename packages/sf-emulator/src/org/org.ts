@@ -25,8 +25,9 @@ import {
 import { compileFormula, formulaClock } from '../schema/formula.js';
 import { typedFormula } from '../schema/sfdx.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
-import { type ClockInput, clockMillis, OrgClock } from './clock.js';
-import { type GenerateResult, type GenerateSpec, valueMaker } from './generate.js';
+import { type ClockInput, OrgClock } from './clock.js';
+import type { GenerateResult, GenerateSpec } from './generate.js';
+import { generatePlan } from './generate-plan.js';
 import {
   deletedIds,
   type GetDeletedResult,
@@ -35,6 +36,7 @@ import {
   updatedIds,
 } from './replication.js';
 import type { ObjectStore } from './store.js';
+import { SYSTEM_LITERAL_KEYS } from './system-fields.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
 
 export type { GetDeletedResult, GetUpdatedResult } from './replication.js';
@@ -295,17 +297,6 @@ interface InsertPlan {
 /** Compiled inserts by object and input key list (a redefined object compiles afresh). */
 const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>();
 
-const SYSTEM_LITERAL_KEYS = new Set([
-  'id',
-  'isdeleted',
-  'createddate',
-  'createdbyid',
-  'lastmodifieddate',
-  'lastmodifiedbyid',
-  'systemmodstamp',
-  'ownerid',
-]);
-
 /**
  * The in-memory org. Create it with `createOrg()`, which also defines the standard objects and seeds the
  * running user and the organization record.
@@ -548,93 +539,14 @@ export class LocalOrg implements EmulatedOrg {
       for (const record of parent.records.values()) if (record.IsDeleted !== true) ids.push(record.Id);
       return ids;
     };
-    const makers = new Map<CompiledField, (index: number, sequence: number) => unknown>();
-    const fieldOf = (name: string): CompiledField => {
-      const field = object.byLower.get(name.toLowerCase());
-      if (!field) {
-        throw new OrgError('INVALID_FIELD', `No such column '${name}' on sobject of type ${object.name}`, {
-          fields: [name],
-        });
-      }
-      if (field.type === 'id' || field.isFormula || field.isAutoNumber || SYSTEM_LITERAL_KEYS.has(field.lower)) {
-        if (field.lower !== 'ownerid') {
-          throw new OrgError(
-            'INVALID_FIELD',
-            `generate: ${object.name}.${field.name} is set by the org, not generated`,
-          );
-        }
-      }
-      return field;
-    };
-    const auto = [...object.requiredOnCreate];
-    const nameField = object.nameField;
-    if (nameField?.createable && !nameField.isAutoNumber && !nameField.isFormula) auto.unshift(nameField);
-    for (const name of spec.fields ?? []) auto.push(fieldOf(name));
-    for (const field of auto) {
-      if (!makers.has(field) && !SYSTEM_LITERAL_KEYS.has(field.lower)) {
-        makers.set(field, valueMaker(field, { now, parents }));
-      }
-    }
-    for (const [name, given] of Object.entries(spec.values ?? {})) {
-      const field = fieldOf(name);
-      const problemOf = (value: unknown, index: number) => {
-        const coerced = coerceValue(field, value, false);
-        if (coerced instanceof ValueProblem) {
-          throw new OrgError(
-            coerced.error.statusCode,
-            `generate ${object.name} record ${index}: ${coerced.error.message}`,
-            {
-              fields: coerced.error.fields,
-            },
-          );
-        }
-        return field.type === 'reference' && coerced !== null ? normalizeId(coerced) : coerced;
-      };
-      if (typeof given === 'function') makers.set(field, (index) => problemOf(given(index), index));
-      else {
-        const constant = problemOf(given, 0);
-        makers.set(field, () => constant);
-      }
-    }
-    const chosen = [...makers.keys()];
-    const fillers = chosen.map((field) => makers.get(field)!);
-    const defaults = object.defaults.filter((field) => !makers.has(field) && !SYSTEM_LITERAL_KEYS.has(field.lower));
-    const recordTypeId =
-      object.byLower.has('recordtypeid') && !makers.has(object.byLower.get('recordtypeid')!)
-        ? this.defaultRecordTypeId(object)
-        : undefined;
-    // One object literal per record with every property in place (a stable shape, no growing property stores).
-    const parts = object.hasIsDeleted ? ['Id: id', 'IsDeleted: false'] : ['Id: id'];
-    parts.push(
-      'CreatedDate: ts',
-      'CreatedById: user',
-      'LastModifiedDate: ts',
-      'LastModifiedById: user',
-      'SystemModstamp: ts',
-    );
-    for (const [index, field] of chosen.entries()) parts.push(`${JSON.stringify(field.name)}: v[${index}]`);
-    for (const [index, field] of defaults.entries()) parts.push(`${JSON.stringify(field.name)}: d[${index}]`);
-    if (object.hasOwner && !makers.has(object.byLower.get('ownerid')!)) parts.push('OwnerId: user');
-    if (recordTypeId !== undefined) parts.push(`RecordTypeId: ${JSON.stringify(recordTypeId)}`);
-    const build = new Function('id', 'ts', 'user', 'v', 'd', `return { ${parts.join(', ')} };`) as (
-      id: string,
-      ts: string,
-      user: string,
-      v: unknown[],
-      d: unknown[],
-    ) => OrgRecord;
-    const defaultValues = defaults.map((field) => field.defaultValue);
-    let from = now;
-    let span = 0;
-    if (spec.spread) {
-      from = clockMillis(spec.spread.from, 'spread.from');
-      span = clockMillis(spec.spread.to, 'spread.to') - from;
-      if (span < 0) throw new OrgError('INVALID_ARGUMENT', 'generate: spread.from must not be after spread.to');
-    }
-    const fixedStamp = formatDateTime(spec.spread ? from : now);
+    const { fillers, defaultValues, build, from, span, fixedStamp } = generatePlan(object, spec, {
+      now,
+      parents,
+      defaultRecordTypeId: (target) => this.defaultRecordTypeId(target),
+    });
     let lastAt = Number.NaN;
     let lastStamp = fixedStamp;
-    const values = new Array<unknown>(chosen.length);
+    const values = new Array<unknown>(fillers.length);
     const keys = new Array<string | undefined>(object.indexed.length);
     const checkDuplicates = object.indexed.some((field) => field.unique);
     const added: string[] = [];
