@@ -25,11 +25,12 @@ import { acquireLease, type RunLease } from './lease.js';
 import { deadlineOf, IMPORT_DEFAULTS, type ImportCsvOptions, leaseMsOf } from './options.js';
 import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
 import { parkRun } from './park.js';
-import { RowSet } from './rows.js';
+import { RowSet, union } from './rows.js';
 import { cleanUp, type ParkedState, type RunPlace, readCheckpoints, readState, sameETag } from './run-state.js';
 import { sendRows } from './send-rows.js';
 import { settleJobs } from './settle-jobs.js';
 import { SourcePositions } from './source-positions.js';
+import { RowSpool } from './spool.js';
 
 export { ImportFailedError } from './errors.js';
 export type { ImportCsvOptions } from './options.js';
@@ -119,6 +120,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     idempotencyKey,
     stateKey: `${stateFolder}/${idempotencyKey}.json`,
     spoolKey: `${stateFolder}/${idempotencyKey}.outcomes.jsonl`,
+    rowSpoolKey: `${stateFolder}/${idempotencyKey}.rows.jsonl`,
     checkpointPrefix: `${stateFolder}/${idempotencyKey}.jobs/`,
     logger,
   };
@@ -286,6 +288,8 @@ async function runLeased(
       { client, bucket, key: place.stateKey },
     );
   const record = settings ? { connection, settings } : undefined;
+  const carried = new RowSpool();
+  const fresh = new RowSpool();
   try {
     if (state?.completing) {
       // Every row was settled and reported by an invocation cut off before the archive or the record.
@@ -341,10 +345,35 @@ async function runLeased(
       unsentReason ??= settled.unsentReason;
     }
 
-    // 2. The rows never sent (or sent again after a retryable failure).
+    // 2. The rows an earlier invocation read but could not send, from its spool (not from the file),
+    // then the rows never read. Rows left unsent this time go to a new spool, with those still unsent
+    // of the one resumed: the next invocation reads the file only from past all of them.
     const counter = { sequence: 0 };
+    const parked = new RowSet();
+    if (state?.rowSpool && state.rowSpool.count > 0 && (await headObject({ client, bucket, key: place.rowSpoolKey }))) {
+      const { body } = await getObjectStream({ client, bucket, key: place.rowSpoolKey });
+      await carried.load(body);
+      for (const row of carried.rows.values()) parked.add(row);
+    }
+    if (carried.count > 0 && !(options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline))) {
+      logger.info('sending the rows parked in the spool first', { source: place.source, rows: carried.count });
+      const pass = await sendRows(options, orchestrator, covered, {
+        generation,
+        counter,
+        lease,
+        place,
+        positions,
+        parked,
+        spool: fresh,
+        from: carried.read(),
+      });
+      jobs = [...jobs, ...pass.pending];
+      unsentReason = pass.unsentReason ?? unsentReason;
+    }
     let attemptsLeft = options.sourceRetries ?? IMPORT_DEFAULTS.sourceRetries;
     while (total === null || covered.countThrough(total) < total) {
+      // Every row left is in a spool, for the next invocation: nothing to read.
+      if (total !== null && union(covered, union(parked, fresh.rows)).countThrough(total) >= total) break;
       if (options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline)) {
         unsentReason ??= 'deadline reached';
         break;
@@ -355,6 +384,8 @@ async function runLeased(
         lease,
         place,
         positions,
+        parked: union(parked, fresh.rows),
+        spool: fresh,
       });
       jobs = [...jobs, ...pass.pending];
       if (pass.exhausted) total = pass.total;
@@ -403,7 +434,11 @@ async function runLeased(
       await cleanUp(client, bucket, place, record);
       return result;
     }
+    for await (const entry of carried.read()) {
+      if (!covered.has(entry.row)) await fresh.write(entry);
+    }
     return await parkRun(options, settings, orchestrator, {
+      rows: fresh,
       covered,
       positions,
       total,
@@ -434,6 +469,9 @@ async function runLeased(
       code: 'RUN_INTERRUPTED',
       ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
     });
+  } finally {
+    await carried.dispose();
+    await fresh.dispose();
   }
 }
 

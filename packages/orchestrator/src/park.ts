@@ -8,6 +8,7 @@ import type { Orchestrator } from './orchestrator.js';
 import type { RowSet } from './rows.js';
 import { deleteCheckpoints, type ParkedState, type RunPlace } from './run-state.js';
 import type { SourcePositions } from './source-positions.js';
+import type { RowSpool } from './spool.js';
 
 export async function parkRun(
   options: ImportCsvOptions,
@@ -24,10 +25,23 @@ export async function parkRun(
     unsentReason: string | null;
     place: RunPlace;
     lease: RunLease | undefined;
+    /** Rows read but not sent, with their records (everything still unsent from the spool resumed too). */
+    rows: RowSpool;
   },
 ): Promise<ImportCsvResult> {
   const { s3Client: client, bucket } = options;
   const { place } = park;
+  // Before the state that names it: an invocation killed in between leaves the older state, whose
+  // covered rows and jobs still hold, with a spool whose rows were all unsent when it was written.
+  if (park.rows.count > 0) {
+    await uploadObject({
+      client,
+      bucket,
+      key: place.rowSpoolKey,
+      body: park.rows.raw(),
+      contentType: 'application/x-ndjson',
+    });
+  }
   await uploadObject({
     client,
     bucket,
@@ -55,6 +69,7 @@ export async function parkRun(
   };
   const positions = park.positions.toJSON();
   if (positions) state.positions = positions;
+  if (park.rows.count > 0) state.rowSpool = { count: park.rows.count };
   await cacheJson(state, { client, bucket, key: place.stateKey });
   // The state now holds every job this invocation (and those it took over) sent.
   await deleteCheckpoints(client, bucket, place.checkpointPrefix, park.generation).catch(() => undefined);
@@ -77,6 +92,7 @@ export async function parkRun(
     pendingJobs: ids,
     pendingRows,
     rowsNotSent: park.total === null ? 'file not read to the end' : park.total - park.covered.countThrough(park.total),
+    rowsSpooled: park.rows.count,
     stalledInvocations: park.stalls,
     state: `s3://${bucket}/${place.stateKey}`,
   });

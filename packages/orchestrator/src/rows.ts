@@ -82,6 +82,13 @@ export class RowSet {
   }
 }
 
+/** Rows in either set (a new set). */
+export function union(a: RowSet, b: RowSet): RowSet {
+  const both = RowSet.fromBase64(a.toBase64());
+  for (const row of b.values()) both.add(row);
+  return both;
+}
+
 /** The outcome of a row the engine never sent because the time limit came first. */
 export function notSentOutcome(row: number, record: SalesforceRecord = {}, line?: number): RowOutcome {
   return unsentOutcome({

@@ -40,6 +40,11 @@ export interface ParkedState {
   completing?: { summary: RunSummary; report: UploadedReport };
   /** Where a later reading pass can start in the file (byte offsets), see {@link SourcePositions}. */
   positions?: SavedPositions;
+  /**
+   * Rows read but not sent, parked with their records at `RunPlace.rowSpoolKey` (see `RowSpool`): the
+   * next invocation sends them first, and reads the file from past them.
+   */
+  rowSpool?: { count: number };
 }
 
 /** The state an older version parked (rows up to `after`, minus `resend`, were covered). */
@@ -82,6 +87,8 @@ export interface RunPlace {
   idempotencyKey: string;
   stateKey: string;
   spoolKey: string;
+  /** Rows read but not sent, with their records (JSON lines). */
+  rowSpoolKey: string;
   checkpointPrefix: string;
   logger: Logger;
 }
@@ -153,6 +160,7 @@ export async function cleanUp(
 ): Promise<void> {
   await deleteObject({ client, bucket, key: place.stateKey }).catch(() => undefined);
   await deleteObject({ client, bucket, key: place.spoolKey }).catch(() => undefined);
+  await deleteObject({ client, bucket, key: place.rowSpoolKey }).catch(() => undefined);
   await deleteCheckpoints(client, bucket, place.checkpointPrefix, Number.MAX_SAFE_INTEGER).catch(() => undefined);
   if (record) await deleteLeases(record.connection, record.settings, place.idempotencyKey).catch(() => undefined);
 }

@@ -6,9 +6,10 @@ import type { RunLease } from './lease.js';
 import { compileMapping, type ImportMapping } from './mapping.js';
 import { type ImportCsvOptions, retrySettingsOf } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
-import type { RowSet } from './rows.js';
+import { type RowSet, union } from './rows.js';
 import type { CheckpointBody, RunPlace } from './run-state.js';
 import { POSITION_EVERY, type SourcePositions } from './source-positions.js';
+import type { RowSpool, SpooledRow } from './spool.js';
 
 /** What one reading pass did. */
 export interface Pass {
@@ -21,7 +22,9 @@ export interface Pass {
 
 /**
  * Reads the source and sends every row not yet covered through the engine, each job checkpointed in
- * S3 before it is closed. Rows with CSV or mapping problems are logged as failed.
+ * S3 before it is closed. Rows with CSV or mapping problems are logged as failed. Rows read but not
+ * sent (see {@link unsentReasonOf}) go to `ctx.spool` with their record. With `ctx.from`, the rows
+ * come from there (an earlier invocation's spool) instead of the file.
  */
 export async function sendRows(
   options: ImportCsvOptions,
@@ -33,12 +36,19 @@ export async function sendRows(
     lease: RunLease | undefined;
     place: RunPlace;
     positions: SourcePositions;
+    /** Rows held in a spool: the file pass skips them (they are sent from the spool). */
+    parked: RowSet;
+    /** Where rows read but not sent go. */
+    spool: RowSpool;
+    /** Send these rows (a parked spool) instead of reading the file. */
+    from?: AsyncIterable<SpooledRow>;
   },
 ): Promise<Pass> {
+  if (ctx.from) return sendSpooled(options, orchestrator, covered, { ...ctx, from: ctx.from });
   const logger = ctx.place.logger;
   const source = orchestrator.sourceUri;
-  // Every row before `start` is covered: the pass begins there (a ranged GET) instead of at the top.
-  let start = ctx.positions.startFor(covered);
+  // Every row before `start` is covered or spooled: the pass begins there (a ranged GET) instead of at the top.
+  let start = ctx.positions.startFor(union(covered, ctx.parked));
   let body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
   if (body === undefined) {
     start = undefined;
@@ -76,6 +86,7 @@ export async function sendRows(
       seen = Math.max(seen, row.row);
       if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
       if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
+      if (ctx.parked.has(row.row)) continue; // in a spool: sent from there
       if ('problem' in row) {
         await orchestrator.logOutcome(problemOutcome(row));
         covered.add(row.row);
@@ -103,6 +114,62 @@ export async function sendRows(
       covered.add(row.row);
     }
   }
+  const sent = await sendThrough(options, orchestrator, covered, ctx, records());
+  const { pending, unsentReason, failure } = sent;
+  if (!exhausted) body.destroy();
+  if (failure !== undefined) {
+    if (sourceError === undefined) throw failure;
+    return { exhausted: false, total: 0, pending, unsentReason, sourceError };
+  }
+  if (!exhausted || unsentReason) {
+    logger.warn('not every row was sent: the rest waits for the next invocation', {
+      source,
+      lastRowRead: seen,
+      reason: unsentReason ?? 'deadline reached',
+    });
+  }
+  return { exhausted, total: exhausted ? seen : 0, pending, unsentReason, sourceError: undefined };
+}
+
+/** Sends the rows of a spool parked by an earlier invocation (those still not covered), first. */
+async function sendSpooled(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  ctx: Parameters<typeof sendThrough>[3] & { from: AsyncIterable<SpooledRow> },
+): Promise<Pass> {
+  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    for await (const entry of ctx.from) {
+      // Sent in a job, or settled, by an invocation since the spool was parked.
+      if (covered.has(entry.row)) continue;
+      yield { row: entry.row, record: entry.record };
+    }
+  }
+  const sent = await sendThrough(options, orchestrator, covered, ctx, records());
+  if (sent.failure !== undefined) throw sent.failure;
+  return { exhausted: false, total: 0, pending: sent.pending, unsentReason: sent.unsentReason, sourceError: undefined };
+}
+
+/**
+ * The engine's part of a pass: every record goes out in a job checkpointed before it is closed; each
+ * outcome settles its row, or (not sent, or retries cut short) puts the row and its record in the spool.
+ */
+async function sendThrough(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  ctx: {
+    generation: number;
+    counter: { sequence: number };
+    lease: RunLease | undefined;
+    place: RunPlace;
+    positions: SourcePositions;
+    spool: RowSpool;
+  },
+  records: AsyncIterable<{ row: number; record: SalesforceRecord }>,
+): Promise<{ pending: PendingJob[]; unsentReason: string | null; failure: unknown }> {
+  const logger = ctx.place.logger;
+  const source = orchestrator.sourceUri;
   const { s3Client: client, bucket } = options;
   const run: IngestRun = ingest({
     // Bulk API jobs even for small inputs: a job is checkpointed before it is closed, while an sObject
@@ -113,7 +180,7 @@ export async function sendRows(
     object: options.object,
     operation: options.operation,
     externalIdField: options.externalIdField,
-    records: records(),
+    records,
     source,
     deadline: options.deadline,
     logger,
@@ -146,6 +213,11 @@ export async function sendRows(
       const reason = unsentReasonOf(outcome, retry);
       if (reason) {
         unsentReason ??= reason;
+        // Kept with its record (when the engine gave it back) so the next invocation sends it first
+        // and reads the file only from past it; a row without its record is read from the file again.
+        if (outcome.record && Object.keys(outcome.record).length > 0) {
+          await ctx.spool.write({ row: outcome.row, line: outcome.line, record: outcome.record });
+        }
         continue;
       }
       await orchestrator.logOutcome(outcome);
@@ -157,19 +229,7 @@ export async function sendRows(
   }
   const pending = run.pendingJobStates();
   for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
-  if (!exhausted) body.destroy();
-  if (failure !== undefined) {
-    if (sourceError === undefined) throw failure;
-    return { exhausted: false, total: 0, pending, unsentReason, sourceError };
-  }
-  if (!exhausted || unsentReason) {
-    logger.warn('not every row was sent: the rest waits for the next invocation', {
-      source,
-      lastRowRead: seen,
-      reason: unsentReason ?? 'deadline reached',
-    });
-  }
-  return { exhausted, total: exhausted ? seen : 0, pending, unsentReason, sourceError: undefined };
+  return { pending, unsentReason, failure };
 }
 
 /** Why an outcome's row must be sent again, or undefined when the outcome settles the row. */

@@ -6,6 +6,7 @@ import { RowSet } from '../src/rows.js';
 import { POSITION_EVERY, SourcePositions } from '../src/source-positions.js';
 import { MAPPING, type SampleFile, sampleContacts } from './fixtures.js';
 import {
+  getText,
   type Harness,
   keysUnder,
   putText,
@@ -215,4 +216,75 @@ describe('403 REQUEST_LIMIT_EXCEEDED when a Bulk API job is created', () => {
       await proxy.stop();
     }
   });
+});
+
+describe('rows whose retries a deadline cut short, early in the file', () => {
+  it('are spooled with their records: the next invocation sends them first and reads the file only from past them', async () => {
+    const bucket = await h.s3.createBucket();
+    const rows = 3 * POSITION_EVERY;
+    const sample = sampleContacts(rows, { prefix: 'SPOOLED' });
+    await putText(h.s3, bucket, 'spooled.csv', sample.csv);
+    // Rows 5-40 meet a lock error on every attempt during the first invocation, so their retries go
+    // on until its deadline cuts them short: they are left unsent near the top of the file.
+    const early = new Set(Array.from({ length: 36 }, (_, i) => `SPOOLED-${String(i + 5).padStart(7, '0')}`));
+    let locking = true;
+    h.sf.faults.set({
+      rowErrors: [
+        {
+          statusCode: 'UNABLE_TO_LOCK_ROW',
+          when: (record) => locking && early.has(String(record.External_Id__c)),
+          objects: ['Contact'],
+        },
+      ],
+    });
+    const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
+    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+    const options = {
+      s3Client: client,
+      connection: h.connection,
+      bucket,
+      key: 'spooled.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+      ingest: { ...ingestTuning, maxRowsPerJob: 1000, retry: { maxAttempts: 100_000 } },
+    };
+    try {
+      const first = await importCsv({ ...options, deadline: Date.now() + 4_000 });
+      expect(first.status).toBe('pending');
+      expect(first.pendingReason).toMatch(/UNABLE_TO_LOCK_ROW|deadline/);
+      for (const id of early) expect(contactsWith(id)).toEqual([]);
+      // The rows left unsent are parked with their records beside the run's state.
+      const spools = (await keysUnder(h.s3, bucket, '.kicksaw/')).filter((key) => key.endsWith('.rows.jsonl'));
+      expect(spools).toHaveLength(1);
+      const spooled = (await getText(h.s3, bucket, spools[0] as string))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { row: number; record: { External_Id__c: string } });
+      for (const id of early) expect(spooled.map((entry) => entry.record.External_Id__c)).toContain(id);
+      const requestsBefore = proxy.requests().length;
+
+      locking = false;
+      const second = await importCsv(options);
+      expect(second.status).toBe('completed');
+      expect(second.summary).toMatchObject({ input: rows, succeeded: rows, failed: 0 });
+      // Every row in the org exactly once, matched by content (insert: a row sent twice is a second Contact).
+      expectExact('SPOOLED-', sample);
+      // The takeover never read the file from its top: any pass over it was a ranged GET that starts
+      // past a kept position beyond the early rows (none at all when the first invocation read it all).
+      const gets = proxy
+        .requests()
+        .slice(requestsBefore)
+        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/spooled.csv`));
+      for (const get of gets) {
+        const offset = Number(/^bytes=(\d+)-$/.exec(get.range ?? '')?.[1]);
+        expect(offset).toBeGreaterThanOrEqual(offsetAfterRow(sample.csv, POSITION_EVERY));
+      }
+      expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    } finally {
+      h.sf.faults.reset();
+      client.destroy();
+      await proxy.stop();
+    }
+  }, 60_000);
 });
