@@ -35,6 +35,7 @@ import {
   type ReplicationLimits,
   updatedIds,
 } from './replication.js';
+import { seedRecords } from './seed.js';
 import type { ObjectStore } from './store.js';
 import { SYSTEM_LITERAL_KEYS } from './system-fields.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
@@ -1984,47 +1985,7 @@ export class LocalOrg implements EmulatedOrg {
     const store = this.requireStore(objectName);
     const object = store.object;
     const timestamp = formatDateTime(this.clock.millis());
-    const prepared: OrgRecord[] = [];
-    const pendingIds = new Set<string>();
-    for (const [index, input] of records.entries()) {
-      const record = {} as OrgRecord;
-      for (const key in input) {
-        if (key === 'attributes') continue;
-        const field = object.byLower.get(key.toLowerCase());
-        if (!field) {
-          throw new OrgError('INVALID_FIELD', `No such column '${key}' on sobject of type ${object.name}`, {
-            fields: [key],
-          });
-        }
-        if (field.isFormula) continue;
-        const raw = input[key];
-        if (raw === undefined) continue;
-        if (field.type === 'id') {
-          const id18 = normalizeId(raw);
-          if (!id18 || id18.slice(0, 3) !== object.keyPrefix) {
-            throw new OrgError('MALFORMED_ID', `${object.name} seed record ${index}: bad Id ${String(raw)}`);
-          }
-          if (store.records.has(id18) || pendingIds.has(id18)) {
-            throw new OrgError('DUPLICATE_VALUE', `${object.name} seed record ${index}: Id ${id18} exists`);
-          }
-          record.Id = id18;
-          continue;
-        }
-        const value = coerceValue(field, raw, false);
-        if (value instanceof ValueProblem) {
-          throw new OrgError(value.error.statusCode, `${object.name} seed record ${index}: ${value.error.message}`, {
-            fields: value.error.fields,
-          });
-        }
-        if (field.type === 'reference' && value !== null) {
-          const id18 = normalizeId(value);
-          if (!id18) throw new OrgError('MALFORMED_ID', `${object.name} seed record ${index}: bad ${field.name}`);
-          record[field.name] = id18;
-        } else record[field.name] = value;
-      }
-      if (record.Id) pendingIds.add(record.Id);
-      prepared.push(record);
-    }
+    const prepared = seedRecords(store, records);
     const now = this.clock.now();
     const out: OrgRecord[] = [];
     for (const record of prepared) {
