@@ -26,6 +26,8 @@ import { compileFormula, formulaClock } from '../schema/formula.js';
 import { typedFormula } from '../schema/sfdx.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, OrgClock } from './clock.js';
+import { type Column, missingRequired, resolveColumn } from './columns.js';
+import { err, fail, isError, ROLLED_BACK } from './dml-results.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
 import { generatePlan } from './generate-plan.js';
 import {
@@ -50,14 +52,6 @@ export interface RecycleBinEntry {
   /** When it was deleted, in REST format (`2024-01-01T00:00:00.000+0000`). */
   deletedDate: string;
 }
-
-/** How one incoming column resolves against an object. */
-type Column =
-  | { kind: 'field'; field: CompiledField }
-  | { kind: 'relationship'; field: CompiledField; target: CompiledObject; targetField: CompiledField }
-  | { kind: 'nested'; field: CompiledField }
-  | { kind: 'attributes' }
-  | { kind: 'error'; error: DmlError };
 
 /**
  * Options of `createOrg()`.
@@ -241,27 +235,9 @@ export interface OrgTransaction {
   rollback(): void;
 }
 
-const ROLLED_BACK: DmlError = {
-  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
-  fields: [],
-};
-
-function fail(error: DmlError, id: string | null = null): DmlResult {
-  return { success: false, id, created: false, errors: [error] };
-}
-
 const DAY_MS = 86_400_000;
 
 const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
-
-function isError(value: OrgRecord | DmlError): value is DmlError {
-  return !('Id' in value) && typeof (value as DmlError).statusCode === 'string';
-}
-
-function err(statusCode: string, message: string, fields: string[] = []): DmlError {
-  return { statusCode, message, fields };
-}
 
 type Undo = { store: ObjectStore; id: string; before: OrgRecord | undefined };
 
@@ -1209,51 +1185,9 @@ export class LocalOrg implements EmulatedOrg {
   private column(context: DmlContext, key: string): Column {
     let column = context.columns.get(key);
     if (column) return column;
-    column = this.resolveColumn(context.store.object, key);
+    column = resolveColumn(context.store.object, key, (name) => this.stores.get(name.toLowerCase())?.object);
     context.columns.set(key, column);
     return column;
-  }
-
-  private resolveColumn(object: CompiledObject, key: string): Column {
-    if (key === 'attributes') return { kind: 'attributes' };
-    const lower = key.toLowerCase();
-    const field = object.byLower.get(lower);
-    if (field) return { kind: 'field', field };
-    const dot = lower.indexOf('.');
-    if (dot > 0) {
-      // `Parent__r.Ext__c`, `Account.External_Id__c`, or polymorphic `Owner:User.Ext__c`.
-      const [relationshipName = '', typeName] = lower.slice(0, dot).split(':');
-      const relationship = object.byRelationship.get(relationshipName);
-      const rest = lower.slice(dot + 1);
-      const targetName =
-        typeName === undefined
-          ? relationship?.referenceTo[0]
-          : relationship?.referenceTo.find((candidate) => candidate.toLowerCase() === typeName);
-      if (relationship && targetName && !rest.includes('.')) {
-        const target = this.stores.get(targetName.toLowerCase())?.object;
-        const targetField = target?.byLower.get(rest);
-        if (target && targetField && (targetField.idLookup || targetField.externalId)) {
-          return { kind: 'relationship', field: relationship, target, targetField };
-        }
-        if (target && targetField) {
-          return {
-            kind: 'error',
-            error: err(
-              'INVALID_FIELD',
-              `${targetField.name} is not an External ID or indexed field for ${target.name}`,
-              [key],
-            ),
-          };
-        }
-      }
-    } else {
-      const relationship = object.byRelationship.get(lower);
-      if (relationship) return { kind: 'nested', field: relationship };
-    }
-    return {
-      kind: 'error',
-      error: err('INVALID_FIELD', `No such column '${key}' on sobject of type ${object.name}`, [key]),
-    };
   }
 
   /**
@@ -1483,19 +1417,6 @@ export class LocalOrg implements EmulatedOrg {
     return undefined;
   }
 
-  private missingRequired(record: OrgRecord, fields: CompiledField[]): DmlError | undefined {
-    let missing: string[] | undefined;
-    for (const field of fields) {
-      const value = record[field.name];
-      if (value === undefined || value === null || value === '') {
-        missing ??= [];
-        missing.push(field.name);
-      }
-    }
-    if (!missing) return undefined;
-    return err('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
-  }
-
   /** The compiled insert for the key set of `input` (cached per object), or null for the generic path. */
   private compileInsert(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
     const object = context.store.object;
@@ -1643,7 +1564,7 @@ export class LocalOrg implements EmulatedOrg {
     for (const field of object.defaults) {
       if (record[field.name] === undefined) record[field.name] = field.defaultValue;
     }
-    const missing = this.missingRequired(record, object.requiredOnCreate);
+    const missing = missingRequired(record, object.requiredOnCreate);
     if (missing) return fail(missing);
     if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = userId;
     if (
@@ -1722,7 +1643,7 @@ export class LocalOrg implements EmulatedOrg {
     const next = { ...current } as OrgRecord;
     const problem = this.applyValues(context, input, next, 'update');
     if (problem) return fail(problem, current.Id);
-    const missing = this.missingRequired(next, object.requiredOnUpdate);
+    const missing = missingRequired(next, object.requiredOnUpdate);
     if (missing) return fail(missing, current.Id);
     next.LastModifiedDate = context.timestamp;
     next.LastModifiedById = this.userId;
