@@ -22,14 +22,14 @@ import {
   describeObject,
   type RecordTypeInfo,
 } from '../schema/describe.js';
-import { compileFormula, formulaClock } from '../schema/formula.js';
-import { typedFormula } from '../schema/sfdx.js';
+import { formulaClock } from '../schema/formula.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, OrgClock } from './clock.js';
 import { type Column, missingRequired, resolveColumn } from './columns.js';
 import { err, fail, isError, ROLLED_BACK } from './dml-results.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
 import { generatePlan } from './generate-plan.js';
+import { type PersistedOrg, persistableField, revivedField, type SchemaChange } from './persisted.js';
 import {
   deletedIds,
   type GetDeletedResult,
@@ -42,6 +42,7 @@ import type { ObjectStore } from './store.js';
 import { SYSTEM_LITERAL_KEYS } from './system-fields.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
 
+export type { PersistedOrg, SchemaChange } from './persisted.js';
 export type { GetDeletedResult, GetUpdatedResult } from './replication.js';
 
 /** A record in the recycle bin: see {@link EmulatedOrg.recycleBin}. */
@@ -2002,42 +2003,4 @@ export class LocalOrg implements EmulatedOrg {
     this.sequence = Math.max(this.sequence, state.sequence ?? 0);
     for (const [key, value] of Object.entries(state.autoNumbers ?? {})) this.autoNumbers.set(key, value);
   }
-}
-
-/** The shape of {@link LocalOrg.toJSON} output. */
-export interface PersistedOrg {
-  format: 'kicksaw-sf-emulator-org';
-  version: 1;
-  orgId: string;
-  userId: string;
-  sequence: number;
-  autoNumbers: Record<string, number>;
-  objects: ObjectDefinition[];
-  records: Record<string, OrgRecord[]>;
-  /** Per object: the delete log (`[id, epoch ms]`) and the last purge. Absent in older files. */
-  deleteLog?: Record<string, { entries: Array<[string, number]>; lastPurged: number | null }>;
-  recycleBinRetentionDays?: number;
-  /** Schema changes made while running (`addField`, `removeField`, `removeObject`), in order. */
-  schemaChanges?: SchemaChange[];
-}
-
-/** One schema change made while the org ran, as saved. */
-export type SchemaChange =
-  | { change: 'addField'; object: string; field: FieldDefinition }
-  | { change: 'removeField'; object: string; field: string }
-  | { change: 'removeObject'; object: string };
-
-/** A field definition as JSON keeps it: a formula's compute function is dropped (its `source` stays). */
-function persistableField(field: FieldDefinition): FieldDefinition {
-  return JSON.parse(JSON.stringify(field)) as FieldDefinition;
-}
-
-/** A saved field definition made usable again: a formula with a `source` is compiled anew. */
-function revivedField(field: FieldDefinition): FieldDefinition {
-  const formula = field.formula as (FieldDefinition['formula'] & { compute?: unknown }) | undefined;
-  if (field.type !== 'formula' || !formula || typeof formula.compute === 'function' || !formula.source) return field;
-  const compute = typedFormula(compileFormula(formula.source), formula.returnType, field.scale) as (
-    record: OrgRecord,
-  ) => unknown;
-  return { ...field, formula: { ...formula, compute } };
 }
