@@ -1,6 +1,9 @@
 /**
  * The in-memory org: object definitions, records, value indexes, DML with Salesforce's validation, and
  * SOQL through the query engine in `../soql`.
+ * Still long (about 2,000 lines) because DML (insert, update, upsert, delete, undelete, cascades, rollback) works on
+ * the class's private state throughout; replication, generate plans, seed checking, DML columns and the saved form
+ * live in modules of their own beside it.
  */
 import type {
   DmlError,

@@ -1,4 +1,5 @@
 // The query compiler: resolves names against the org's schema and compiles SELECT, WHERE, ORDER BY and subqueries.
+// About 500 lines: one class, since every part resolves names through the same query text, org and alias.
 import type {
   FunctionExp,
   FieldType as ParsedFieldType,
