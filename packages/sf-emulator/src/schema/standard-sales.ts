@@ -6,66 +6,7 @@
  * noted: Task and Event `IsClosed` / `IsHighPriority` follow `Status` / `Priority`.
  */
 import type { FieldDefinition, ObjectDefinition } from '../contract.js';
-
-type Opts = Partial<FieldDefinition>;
-
-const text = (name: string, length: number, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'string',
-  length,
-  ...opts,
-});
-const area = (name: string, length: number, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'textarea',
-  length,
-  ...opts,
-});
-const pick = (name: string, values: string[], opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'picklist',
-  length: 255,
-  picklistValues: values,
-  ...opts,
-});
-const ref = (name: string, to: string[], relationshipName: string, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'reference',
-  referenceTo: to,
-  relationshipName,
-  ...opts,
-});
-const bool = (name: string, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'boolean',
-  defaultValue: false,
-  defaultedOnCreate: true,
-  ...opts,
-});
-const date = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'date', ...opts });
-const datetime = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'datetime', ...opts });
-const currency = (name: string, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'currency',
-  precision: 18,
-  scale: 2,
-  ...opts,
-});
-const double = (name: string, precision: number, scale: number, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'double',
-  precision,
-  scale,
-  ...opts,
-});
-const int = (name: string, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'int',
-  precision: 9,
-  scale: 0,
-  ...opts,
-});
-const readOnly = { readOnly: true } as const;
+import { area, bool, currency, date, datetime, double, int, pick, readOnly, ref, text } from './fields.js';
 
 /** What an activity's WhatId can point to among the built-in objects. */
 const WHAT = ['Account', 'Opportunity', 'Case', 'Campaign', 'Contract', 'Order', 'Asset', 'Product2'];

@@ -6,62 +6,9 @@
  * follow Salesforce's own (Object Reference, API v62).
  */
 import type { FieldDefinition, ObjectDefinition } from '../contract.js';
+import { area, bool, currency, date, datetime, email, int, phone, pick, ref, text, url } from './fields.js';
 import { salesObjects } from './standard-sales.js';
 
-type Opts = Partial<FieldDefinition>;
-
-const text = (name: string, length: number, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'string',
-  length,
-  ...opts,
-});
-const area = (name: string, length: number, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'textarea',
-  length,
-  ...opts,
-});
-const pick = (name: string, values: string[], opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'picklist',
-  length: 255,
-  picklistValues: values,
-  ...opts,
-});
-const ref = (name: string, to: string, relationshipName: string, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'reference',
-  referenceTo: [to],
-  relationshipName,
-  ...opts,
-});
-const bool = (name: string, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'boolean',
-  defaultValue: false,
-  defaultedOnCreate: true,
-  ...opts,
-});
-const phone = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'phone', length: 40, ...opts });
-const email = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'email', length: 80, ...opts });
-const url = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'url', length: 255, ...opts });
-const date = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'date', ...opts });
-const datetime = (name: string, opts: Opts = {}): FieldDefinition => ({ name, type: 'datetime', ...opts });
-const currency = (name: string, precision = 18, scale = 2, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'currency',
-  precision,
-  scale,
-  ...opts,
-});
-const int = (name: string, precision = 8, opts: Opts = {}): FieldDefinition => ({
-  name,
-  type: 'int',
-  precision,
-  scale: 0,
-  ...opts,
-});
 const fullName = (record: Record<string, unknown>): string | null => {
   const parts = [record.Salutation, record.FirstName, record.LastName].filter(
     (part) => typeof part === 'string' && part !== '',
@@ -234,8 +181,8 @@ const account: ObjectDefinition = {
     url('Website'),
     text('Sic', 20, { label: 'SIC Code' }),
     pick('Industry', INDUSTRIES),
-    currency('AnnualRevenue', 18, 0),
-    int('NumberOfEmployees', 8, { label: 'Employees' }),
+    currency('AnnualRevenue', { scale: 0 }),
+    int('NumberOfEmployees', { precision: 8, label: 'Employees' }),
     pick('Ownership', ['Public', 'Private', 'Subsidiary', 'Other']),
     text('TickerSymbol', 20),
     area('Description', 32000, { label: 'Account Description' }),
@@ -354,8 +301,8 @@ const lead: ObjectDefinition = {
     }),
     pick('Industry', INDUSTRIES),
     pick('Rating', RATINGS),
-    currency('AnnualRevenue', 18, 0),
-    int('NumberOfEmployees', 8, { label: 'Employees' }),
+    currency('AnnualRevenue', { scale: 0 }),
+    int('NumberOfEmployees', { precision: 8, label: 'Employees' }),
     ownerField(),
     bool('IsConverted', { label: 'Converted', readOnly: true }),
     date('ConvertedDate', { readOnly: true }),
@@ -408,9 +355,9 @@ const opportunity: ObjectDefinition = {
     text('Name', 120, { required: true, nameField: true }),
     area('Description', 32000),
     pick('StageName', STAGES, { label: 'Stage', required: true, length: 255 }),
-    currency('Amount', 18, 2),
+    currency('Amount'),
     { name: 'Probability', type: 'percent', label: 'Probability (%)', precision: 3, scale: 0 },
-    currency('ExpectedRevenue', 18, 2, { label: 'Expected Amount', readOnly: true }),
+    currency('ExpectedRevenue', { label: 'Expected Amount', readOnly: true }),
     { name: 'TotalOpportunityQuantity', type: 'double', label: 'Quantity', precision: 18, scale: 2 },
     date('CloseDate', { required: true }),
     pick(
