@@ -41,6 +41,21 @@ async function failPart(
   }
 }
 
+/** Aborts a job that was never closed (so never processed) and reports the rows of its part unsent. */
+async function abortUnstarted(
+  engine: Engine,
+  ctx: Parameters<typeof setJobState>[0],
+  jobId: string,
+  index: RowIndex,
+  body: PartBody,
+  statusCode: string,
+  message: string,
+): Promise<void> {
+  await setJobState(ctx, jobId, 'Aborted').catch(() => undefined);
+  engine.progress.jobsOpen--;
+  await failPart(engine, index, body, { statusCode, message, fields: [] }, jobId);
+}
+
 /**
  * Runs the job of a closed part to its end.
  *
@@ -90,14 +105,14 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
     const alreadyUploaded = uploadError instanceof SalesforceApiError && /multiple contents/i.test(uploadError.message);
     if (uploadError && !alreadyUploaded) {
       // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
-      await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
-      engine.progress.jobsOpen--;
-      await failPart(
+      await abortUnstarted(
         engine,
+        ctx,
+        job.id,
         index,
         body,
-        { statusCode: OUTCOME_CODES.UPLOAD_FAILED, message: `Not sent: ${describeError(uploadError)}`, fields: [] },
-        job.id,
+        OUTCOME_CODES.UPLOAD_FAILED,
+        `Not sent: ${describeError(uploadError)}`,
       );
       return;
     }
@@ -110,18 +125,14 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
           jobId: job.id,
           error: describeError(error),
         });
-        await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
-        engine.progress.jobsOpen--;
-        await failPart(
+        await abortUnstarted(
           engine,
+          ctx,
+          job.id,
           index,
           body,
-          {
-            statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
-            message: `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
-            fields: [],
-          },
-          job.id,
+          OUTCOME_CODES.JOB_NOT_STARTED,
+          `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
         );
         return;
       }
@@ -141,18 +152,14 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
         return;
       }
       if (info.state === 'Open') {
-        await setJobState(ctx, job.id, 'Aborted').catch(() => undefined);
-        engine.progress.jobsOpen--;
-        await failPart(
+        await abortUnstarted(
           engine,
+          ctx,
+          job.id,
           index,
           body,
-          {
-            statusCode: OUTCOME_CODES.JOB_NOT_STARTED,
-            message: `Not processed: closing the job failed: ${describeError(error)}`,
-            fields: [],
-          },
-          job.id,
+          OUTCOME_CODES.JOB_NOT_STARTED,
+          `Not processed: closing the job failed: ${describeError(error)}`,
         );
         return;
       }
