@@ -123,8 +123,11 @@ if (mode === 's3') {
     }
     let records = 0;
     for (const count of seen.values()) records += count;
-    const executions = sf.org.records('IntegrationExecution__c').length;
-    process.stdout.write(`${JSON.stringify({ records, distinct: seen.size, executions })}\n`);
+    // Leases live in the execution object too (key `<run key>:lease:<generation>`): count them apart.
+    const all = sf.org.records('IntegrationExecution__c');
+    const leases = all.filter((row) => String(row.IdempotencyKey__c ?? '').includes(':lease:')).length;
+    const executions = all.length - leases;
+    process.stdout.write(`${JSON.stringify({ records, distinct: seen.size, executions, leases })}\n`);
   }
   await sf.stop();
   process.exit(0);
@@ -320,7 +323,7 @@ if (mode === 's3') {
         `  ${label}: ${final?.status ?? 'not finished'}; rows in the org ${stats.distinct.toLocaleString('en-US')}, ` +
           `duplicates ${duplicates}, reported ${reported}, lost ${lost}; ${invocations} invocations` +
           `${faults ? ` (${kills} killed on purpose)` : ''}, wall ${seconds.toFixed(1)} s; ` +
-          `${reports} report, ${archives} archive, ${stats.executions} execution record(s)`,
+          `${reports} report, ${archives} archive, ${stats.executions} execution record(s), ${stats.leases} lease record(s) left`,
       );
       return seconds;
     } finally {
