@@ -30,7 +30,7 @@ class SeedOrchestrator extends Orchestrator {
   }
 }
 
-describe('Orchestrator (the seed flow)', () => {
+describe('Orchestrator (the flow of the Python kicksaw-integration-utils)', () => {
   it('logBatch after your own bulk call, then automagicallyFinishUp archives, reports and records', async () => {
     const bucket = await h.s3.createBucket();
     await putText(h.s3, bucket, 'some/s3/key/file.csv', 'Name,My_External_ID__c\nA name,123\n');
