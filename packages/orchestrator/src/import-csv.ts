@@ -26,7 +26,15 @@ import { deadlineOf, IMPORT_DEFAULTS, type ImportCsvOptions, leaseMsOf } from '.
 import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
 import { parkRun } from './park.js';
 import { RowSet, union } from './rows.js';
-import { cleanUp, type ParkedState, type RunPlace, readCheckpoints, readState, sameETag } from './run-state.js';
+import {
+  cleanUp,
+  type ParkedState,
+  type RunPlace,
+  readCheckpoints,
+  readState,
+  runIdentityOf,
+  sameETag,
+} from './run-state.js';
 import { sendRows } from './send-rows.js';
 import { settleJobs } from './settle-jobs.js';
 import { SourcePositions } from './source-positions.js';
@@ -266,13 +274,7 @@ async function runLeased(
   const writeState = (patch: Partial<ParkedState>): Promise<unknown> =>
     cacheJson(
       {
-        version: 2,
-        executionId: orchestrator.executionId ?? null,
-        bucket,
-        key: options.key,
-        eTag: orchestrator.eTag ?? null,
-        versionId: orchestrator.versionId ?? null,
-        timestamp: orchestrator.timestamp,
+        ...runIdentityOf(orchestrator, bucket, options.key),
         covered: '',
         total: null,
         summary: emptySummary(),

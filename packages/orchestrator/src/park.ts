@@ -6,7 +6,7 @@ import type { RunLease } from './lease.js';
 import type { ImportCsvOptions } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { RowSet } from './rows.js';
-import { deleteCheckpoints, type ParkedState, type RunPlace } from './run-state.js';
+import { deleteCheckpoints, type ParkedState, type RunPlace, runIdentityOf } from './run-state.js';
 import type { SourcePositions } from './source-positions.js';
 import type { RowSpool } from './spool.js';
 
@@ -50,13 +50,7 @@ export async function parkRun(
     contentType: 'application/x-ndjson',
   });
   const state: ParkedState = {
-    version: 2,
-    executionId: orchestrator.executionId ?? null,
-    bucket,
-    key: options.key,
-    eTag: orchestrator.eTag ?? null,
-    versionId: orchestrator.versionId ?? null,
-    timestamp: orchestrator.timestamp,
+    ...runIdentityOf(orchestrator, bucket, options.key),
     covered: park.covered.toBase64(),
     total: park.total,
     summary: { ...orchestrator.summary },

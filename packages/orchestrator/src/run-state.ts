@@ -5,7 +5,7 @@ import type { PendingJob } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import type { ResolvedExecutionRecordSettings } from './execution-record.js';
 import { deleteLeases } from './lease.js';
-import type { UploadedReport } from './orchestrator.js';
+import type { Orchestrator, UploadedReport } from './orchestrator.js';
 import { RowSet } from './rows.js';
 import type { SavedPositions } from './source-positions.js';
 
@@ -79,6 +79,23 @@ export interface CheckpointBody {
   version: 2;
   job: PendingJob;
   positions?: SavedPositions;
+}
+
+/** The fields of a parked state that name the run: the file, its version and the run's record. */
+export function runIdentityOf(
+  orchestrator: Orchestrator,
+  bucket: string,
+  key: string,
+): Pick<ParkedState, 'version' | 'executionId' | 'bucket' | 'key' | 'eTag' | 'versionId' | 'timestamp'> {
+  return {
+    version: 2,
+    executionId: orchestrator.executionId ?? null,
+    bucket,
+    key,
+    eTag: orchestrator.eTag ?? null,
+    versionId: orchestrator.versionId ?? null,
+    timestamp: orchestrator.timestamp,
+  };
 }
 
 /** Where a run keeps its state. */

@@ -20,6 +20,17 @@ export interface Pass {
   sourceError: unknown;
 }
 
+/** What one pass of an invocation sends with: its lease generation, job sequence, place, kept positions. */
+interface PassContext {
+  generation: number;
+  counter: { sequence: number };
+  lease: RunLease | undefined;
+  place: RunPlace;
+  positions: SourcePositions;
+  /** Where rows read but not sent go. */
+  spool: RowSpool;
+}
+
 /**
  * Reads the source and sends every row not yet covered through the engine, each job checkpointed in
  * S3 before it is closed. Rows with CSV or mapping problems are logged as failed. Rows read but not
@@ -30,16 +41,9 @@ export async function sendRows(
   options: ImportCsvOptions,
   orchestrator: Orchestrator,
   covered: RowSet,
-  ctx: {
-    generation: number;
-    counter: { sequence: number };
-    lease: RunLease | undefined;
-    place: RunPlace;
-    positions: SourcePositions;
+  ctx: PassContext & {
     /** Rows held in a spool: the file pass skips them (they are sent from the spool). */
     parked: RowSet;
-    /** Where rows read but not sent go. */
-    spool: RowSpool;
     /** Send these rows (a parked spool) instead of reading the file. */
     from?: AsyncIterable<SpooledRow>;
   },
@@ -158,14 +162,7 @@ async function sendThrough(
   options: ImportCsvOptions,
   orchestrator: Orchestrator,
   covered: RowSet,
-  ctx: {
-    generation: number;
-    counter: { sequence: number };
-    lease: RunLease | undefined;
-    place: RunPlace;
-    positions: SourcePositions;
-    spool: RowSpool;
-  },
+  ctx: PassContext,
   records: AsyncIterable<{ row: number; record: SalesforceRecord }>,
 ): Promise<{ pending: PendingJob[]; unsentReason: string | null; failure: unknown }> {
   const logger = ctx.place.logger;
