@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { silentLogger } from '@kicksaw/core';
 import { readCsv } from '@kicksaw/csv';
-import { query } from '@kicksaw/sf-bulk';
+import { query, refreshSession, SalesforceApiError } from '@kicksaw/sf-bulk';
 import { describeFresh } from './describe.js';
 import { LakehouseError } from './errors.js';
 import type { LakehouseBaseOptions } from './options.js';
@@ -385,21 +385,20 @@ async function download(connection: LakehouseBaseOptions['connection'], path: st
   }
 }
 
-/** Renews an expired session through jsforce (unless another call already did since this one used `token`). */
+/** Renews an expired session through sf-bulk's `refreshSession`, saying what to do when this connection cannot. */
 async function renewSession(
   connection: LakehouseBaseOptions['connection'],
   token: string | null | undefined,
   since: number,
   path: string,
 ): Promise<void> {
-  if (connection.accessToken && connection.accessToken !== token) return;
-  const delegate = (connection as unknown as { _refreshDelegate?: { refresh(since: number): Promise<void> } })
-    ._refreshDelegate;
-  if (!delegate) {
+  try {
+    await refreshSession(connection, token, since);
+  } catch (error) {
+    if (!(error instanceof SalesforceApiError && error.status === 401)) throw error;
     throw new LakehouseError(
       `GET ${path}: the Salesforce session expired (401) and this connection cannot renew it. Connect with a login it can repeat (username and password, client credentials, JWT or a refresh token; see @kicksaw/sf-bulk connect) instead of a bare access token.`,
-      { code: 'SF_SESSION_EXPIRED' },
+      { code: 'SF_SESSION_EXPIRED', cause: error },
     );
   }
-  await delegate.refresh(since);
 }

@@ -94,7 +94,19 @@ export function apiUrl(conn: Connection, path: string): string {
   return `${base}/services/data/v${conn.version}/${path.replace(/^\/+/, '')}`;
 }
 
-/** Renews the session through jsforce unless another call already did. */
+/**
+ * Renews an expired session through jsforce's own refresh (the login the connection was made with), unless
+ * another call already did since this one used `usedToken`. Throws {@link SalesforceApiError} (401
+ * `INVALID_SESSION_ID`) when the connection cannot renew (a bare access token).
+ *
+ * @example
+ * ```ts
+ * const token = conn.accessToken;
+ * const since = Date.now();
+ * // ... a request made with `token` answered 401 ...
+ * await refreshSession(conn, token, since);
+ * ```
+ */
 export async function refreshSession(
   conn: Connection,
   usedToken: string | undefined | null,

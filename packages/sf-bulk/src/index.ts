@@ -29,7 +29,7 @@ export {
   preflightFields,
 } from './describe.js';
 export { canonicalCell, hash53, rowHash } from './hash.js';
-export { type HttpRetryOptions, SalesforceApiError } from './http.js';
+export { type HttpRetryOptions, refreshSession, SalesforceApiError } from './http.js';
 export { ingest, ingestAll } from './ingest.js';
 export {
   type IngestInput,
