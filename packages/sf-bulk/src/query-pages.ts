@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Logger, silentLogger } from '@kicksaw/core';
+import type { Connection } from 'jsforce';
+import { getJobInfo } from './bulk-api.js';
+import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch, sfJson } from './http.js';
+
+/**
+ * Options of {@link queryPages}.
+ *
+ * @example
+ * ```ts
+ * queryPages(conn, 'SELECT Id, Name FROM Account', { all: true, pageSize: 100_000, directory: '/tmp' } satisfies QueryPagesOptions);
+ * ```
+ */
+export interface QueryPagesOptions {
+  /** queryAll: include deleted and archived rows. Default false. */
+  all?: boolean;
+  /** Records per result page (`maxRecords`). Default 50,000. */
+  pageSize?: number;
+  /** First wait between job status checks, growing by half each time up to `maxPollIntervalMs`. Default 100. */
+  pollIntervalMs?: number;
+  /** Longest wait between job status checks. Default 5,000. */
+  maxPollIntervalMs?: number;
+  /** Where page files are written (a folder of their own is made inside and removed at the end). Default the OS temp dir. */
+  directory?: string;
+  /** Attempts at one page when its download breaks off mid-body (each reads the page again whole). Default 5. */
+  pageAttempts?: number;
+  /** Stops between pages and while the job runs. */
+  signal?: AbortSignal;
+  /** Called once the query job exists, with its id (to show, or to abort it from elsewhere). */
+  onJob?: (jobId: string) => void;
+  logger?: Logger;
+  http?: HttpRetryOptions;
+}
+
+/**
+ * One result page of a Bulk API 2.0 query job, as Salesforce wrote it: CSV (comma, LF line endings, a header
+ * line of the selected fields, every value quoted, an empty value for null), UTF-8, never parsed here.
+ *
+ * @example
+ * ```ts
+ * const { path, records, bytes, index }: QueryPage = page;
+ * ```
+ */
+export interface QueryPage {
+  jobId: string;
+  /** 1 for the first page. */
+  index: number;
+  /**
+   * The file holding the page. It is removed when the loop asks for the next page (or ends), so load or copy
+   * it before then.
+   */
+  path: string;
+  /** Records in the page as Salesforce counts them (`Sforce-NumberOfRecords`); null when it does not say. */
+  records: number | null;
+  /** Bytes of the file, the header line included. */
+  bytes: number;
+  /** The locator this page was read with (null for the first page). */
+  locator: string | null;
+  /** Whether more pages follow. */
+  more: boolean;
+}
+
+/**
+ * Runs a SOQL query as a Bulk API 2.0 query job and yields its result pages as files of raw CSV bytes, one
+ * page at a time, following the locator. No row is parsed: a loader that reads CSV itself (a database's
+ * `COPY` or `read_csv`) takes the file as it is, so the client's memory and CPU stay flat whatever the
+ * result's size. Requests renew an expired session and retry 429, 5xx and network failures like every call
+ * of this package; a download that breaks off mid-body is read again from the start of its page (the file is
+ * rewritten), so a page is yielded once and whole. Zero records yield no page.
+ *
+ * Why a file and not a stream: a page that breaks off half-way must be read again from its start, which a
+ * consumer already fed with its first half could not undo.
+ *
+ * @example
+ * ```ts
+ * import { queryPages } from '@kicksaw/sf-bulk';
+ *
+ * let rows = 0;
+ * for await (const page of queryPages(conn, 'SELECT Id, Name FROM Account', { all: true })) {
+ *   await warehouse.execute(`COPY accounts FROM '${page.path}' (HEADER)`); // the file is gone after this turn
+ *   rows += page.records ?? 0;
+ * }
+ * ```
+ */
+export async function* queryPages(
+  connection: Connection,
+  soqlText: string,
+  options: QueryPagesOptions = {},
+): AsyncGenerator<QueryPage> {
+  const logger = options.logger ?? silentLogger;
+  const ctx: HttpContext = { conn: connection, logger, ...(options.http ? { retry: options.http } : {}) };
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  const job = await sfJson<{ id: string }>(ctx, 'POST', 'jobs/query', {
+    operation: options.all ? 'queryAll' : 'query',
+    query: soqlText,
+    contentType: 'CSV',
+    columnDelimiter: 'COMMA',
+    lineEnding: 'LF',
+  });
+  options.onJob?.(job.id);
+  await waitForJob(ctx, job.id, options);
+
+  const folder = await mkdtemp(join(options.directory ?? tmpdir(), 'kicksaw-query-pages-'));
+  try {
+    const pageSize = options.pageSize ?? 50_000;
+    const attempts = Math.max(1, options.pageAttempts ?? 5);
+    let locator: string | null = null;
+    for (let index = 1; ; index++) {
+      signal?.throwIfAborted();
+      const params = new URLSearchParams({ maxRecords: String(pageSize) });
+      if (locator) params.set('locator', locator);
+      const path = join(folder, `page-${index}-${randomUUID().slice(0, 8)}.csv`);
+      let answer: { next: string | null; records: number | null; bytes: number } | undefined;
+      for (let attempt = 1; ; attempt++) {
+        const response = await sfFetch(ctx, {
+          method: 'GET',
+          path: `jobs/query/${job.id}/results?${params}`,
+          headers: { Accept: 'text/csv' },
+        });
+        const next = response.headers.get('sforce-locator');
+        const count = response.headers.get('sforce-numberofrecords');
+        const records = count === null || count === '' || Number.isNaN(Number(count)) ? null : Number(count);
+        if (!response.body || response.status === 204) {
+          answer = { next, records: records ?? 0, bytes: 0 };
+          break;
+        }
+        try {
+          await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
+          answer = { next, records, bytes: (await stat(path)).size };
+          break;
+        } catch (error) {
+          await rm(path, { force: true });
+          if (attempt >= attempts) throw error;
+          logger.debug('Query page broke off, reading it again', {
+            jobId: job.id,
+            page: index,
+            attempt,
+            error: describeError(error),
+          });
+        }
+      }
+      const more = Boolean(answer.next) && answer.next !== 'null';
+      if (answer.bytes > 0 && answer.records !== 0) {
+        try {
+          yield {
+            jobId: job.id,
+            index,
+            path,
+            records: answer.records,
+            bytes: answer.bytes,
+            locator,
+            more,
+          };
+        } finally {
+          await rm(path, { force: true });
+        }
+      } else await rm(path, { force: true });
+      if (!more) return;
+      locator = answer.next;
+    }
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Polls the job until it completes; a failed or aborted job throws with Salesforce's message. */
+async function waitForJob(ctx: HttpContext, jobId: string, options: QueryPagesOptions): Promise<void> {
+  let interval = options.pollIntervalMs ?? 100;
+  const longest = options.maxPollIntervalMs ?? 5000;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const info = await getJobInfo(ctx, jobId, 'query');
+    if (info.state === 'JobComplete') return;
+    if (info.state === 'Failed' || info.state === 'Aborted') {
+      throw new SalesforceApiError(`Query job ${jobId} ended ${info.state}: ${info.errorMessage ?? 'no message'}`, {
+        status: 0,
+        errorCode: 'QUERY_JOB_FAILED',
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    interval = Math.min(longest, Math.ceil(interval * 1.5));
+  }
+}
