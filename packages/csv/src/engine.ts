@@ -1,15 +1,5 @@
-import { Parser } from 'csv-parse';
-
-/** The part of csv-parse's parser we drive directly: one call per chunk, records pushed synchronously. */
-interface CsvParseApi {
-  parse(
-    buf: Buffer | undefined,
-    end: boolean,
-    push: (record: string[]) => void,
-    close: () => void,
-  ): (Error & { code?: string }) | undefined;
-  info: { bytes: number; empty_lines: number };
-}
+import { isAscii } from 'node:buffer';
+import { CsvSyntaxError, type LineBreak, RowParser } from './row-parser.js';
 
 /** Longest raw text kept on a problem (characters); longer text is cut and ends with `…`. */
 export const RAW_LIMIT = 32 * 1024;
@@ -32,13 +22,11 @@ export interface EngineSink {
 
 const LF = 0x0a;
 const CR = 0x0d;
-const EMPTY = Buffer.alloc(0);
-const noop = () => {};
+const HIGH = /[\x80-\xff]/;
 
 /**
  * The record delimiters to accept, from the first line break of the input: a CRLF file also accepts a lone LF
- * (files edited on two systems), an LF file only LF, a CR file (classic Mac) only CR. csv-parse checks each one
- * at every byte, so fewer is faster.
+ * (files edited on two systems), an LF file only LF, a CR file (classic Mac) only CR.
  */
 export function lineEndingsOf(text: Buffer): string[] {
   const lf = text.indexOf(LF);
@@ -48,240 +36,176 @@ export function lineEndingsOf(text: Buffer): string[] {
   return cr === lf - 1 ? ['\r\n', '\n'] : ['\n'];
 }
 
-function createApi(delimiter: string, lineEndings: string[], maxRecordBytes: number): CsvParseApi {
-  const parser = new Parser({
-    delimiter,
-    bom: false,
-    encoding: 'utf8',
-    relax_column_count: true,
-    record_delimiter: lineEndings,
-    skip_empty_lines: true,
-    max_record_size: maxRecordBytes,
-  });
-  const api = (parser as unknown as { api?: CsvParseApi }).api;
-  if (api === undefined || typeof api.parse !== 'function' || typeof api.info !== 'object') {
-    throw new Error('@kicksaw/csv: this csv-parse version does not expose Parser#api; install csv-parse ^6.2');
-  }
-  return api;
-}
-
-function countOf(text: string, char: string): number {
-  let count = 0;
-  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) count++;
-  return count;
-}
-
 /** Cuts a string to {@link RAW_LIMIT} characters. */
 export function clip(text: string): string {
   return text.length > RAW_LIMIT ? `${text.slice(0, RAW_LIMIT)}…` : text;
 }
 
+/** UTF-8 bytes held one per character (latin1) back to text. */
+function utf8(bytes: string): string {
+  return HIGH.test(bytes) ? Buffer.from(bytes, 'latin1').toString('utf8') : bytes;
+}
+
 /**
- * Drives csv-parse over UTF-8 chunks and keeps what csv-parse does not: the physical line where each record
- * starts (CRLF inside quoted fields counts once), the raw bytes of the current record (for problems), and
- * recovery. When csv-parse stops on a broken record (an unterminated or misplaced quote, a record over the size
- * limit), the engine reports the record's first physical line as a problem and starts a fresh parser at the
- * next physical line, so one bad record never ends the file and never swallows the rows after it. Bytes kept in
- * memory: the current record plus the current chunk; while skipping the rest of an oversized line, nothing.
+ * Drives the {@link RowParser} (strict mode) over UTF-8 chunks and adds what a file reader needs: byte offsets
+ * and recovery. The bytes are handed to the parser one character per byte (latin1, a copy without decoding), so
+ * every offset it gives is a byte offset of the input, exactly, whatever the bytes are; fields are decoded as
+ * UTF-8 afterwards, only those of chunks that are not pure ASCII. When the parser stops on a broken record (an
+ * unterminated or misplaced quote, a record over the size limit), the engine reports the record's first physical
+ * line as a problem and starts a fresh parser at the next physical line, so one bad record never ends the file
+ * and never swallows the rows after it. Text kept in memory: the current record plus the current chunk; while
+ * skipping the rest of an oversized line, nothing.
  */
 export class RecordEngine {
   readonly #delimiter: string;
   readonly #maxRecordBytes: number;
-  readonly #lineEndings: string[];
+  readonly #lineBreaks: LineBreak[];
   /** What ends a physical line: LF, or CR in a classic-Mac file. */
   readonly #lineChar: string;
-  readonly #lineByte: number;
   readonly #sink: EngineSink;
-  #api: CsvParseApi;
-  /** Absolute offset (in UTF-8 bytes fed) of the current parser's first byte. */
+  #parser: RowParser;
+  /** Offset (in bytes fed) of the current parser's first byte. */
   #origin = 0;
-  /** Chunks not yet known to be behind the current record; `#chunksStart` is the offset of the first. */
-  #chunks: Buffer[] = [];
-  #chunksStart = 0;
-  #chunksEnd = 0;
-  /** Offset where the next record (or empty lines before it) starts. */
-  #recordEnd = 0;
-  /** Physical line at `#recordEnd`. */
-  #nextLine = 1;
-  #emptySeen = 0;
+  /** Bytes fed so far. */
+  #fed = 0;
+  /** Offset just past the last chunk that was not pure ASCII (its fields need decoding). */
+  #highEnd = 0;
   #skipping = false;
 
   constructor(delimiter: string, lineEndings: string[], maxRecordBytes: number, sink: EngineSink, firstLine = 1) {
-    this.#nextLine = firstLine;
     this.#delimiter = delimiter;
-    this.#lineEndings = lineEndings;
+    this.#lineBreaks = lineEndings as LineBreak[];
     this.#lineChar = lineEndings.length === 1 && lineEndings[0] === '\r' ? '\r' : '\n';
-    this.#lineByte = this.#lineChar === '\r' ? CR : LF;
     this.#maxRecordBytes = maxRecordBytes;
     this.#sink = sink;
-    this.#api = createApi(delimiter, lineEndings, maxRecordBytes);
+    this.#parser = this.#newParser(firstLine);
+  }
+
+  #newParser(firstLine: number): RowParser {
+    return new RowParser({
+      delimiter: this.#delimiter,
+      lineBreaks: this.#lineBreaks,
+      strict: true,
+      bom: false,
+      maxRecordLength: this.#maxRecordBytes,
+      firstLine,
+    });
   }
 
   /** Parses one chunk of UTF-8 bytes. */
   feed(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.#skipping) buf = this.#skip(buf);
-    if (buf.length === 0) return;
-    this.#chunks.push(buf);
-    this.#chunksEnd += buf.length;
-    this.#run(buf, false);
-    this.#trim();
+    if (chunk.length === 0) return;
+    let text = chunk.toString('latin1');
+    const at = this.#fed;
+    this.#fed += chunk.length;
+    if (!isAscii(chunk)) this.#highEnd = this.#fed;
+    if (this.#skipping) {
+      const br = text.indexOf(this.#lineChar);
+      if (br === -1) return;
+      this.#skipping = false;
+      this.#origin = at + br + 1;
+      this.#parser = this.#newParser(this.#parser.line);
+      text = text.slice(br + 1);
+      if (text.length === 0) return;
+    }
+    this.#parser.push(text);
+    this.#run();
   }
 
   /** Ends the input: flushes the last record. */
   end(): void {
     if (this.#skipping) return;
-    this.#run(undefined, true);
-    this.#chunks = [];
+    this.#parser.end();
+    this.#run();
   }
 
   /** The physical line where the input after the last record (or problem) given to the sink starts. */
   get nextLine(): number {
-    return this.#nextLine;
+    return this.#parser.line;
   }
 
   /** The raw text between two offsets given to {@link EngineSink.record}; only valid during that call. */
   raw(start: number, end: number): string {
-    const text = this.#slice(start, end).toString('utf8');
+    const parser = this.#parser;
+    const base = this.#origin + parser.offset;
+    const text = utf8(parser.text.slice(start - base, end - base));
     return clip(text.replace(/^[\r\n]+/, '').replace(/\r?\n$|\r$/, ''));
   }
 
-  readonly #push = (record: string[]): void => {
-    const info = this.#api.info;
-    const end = this.#origin + info.bytes;
-    const line = this.#nextLine + (info.empty_lines - this.#emptySeen);
-    this.#emptySeen = info.empty_lines;
-    let breaks = 0;
-    const lineChar = this.#lineChar;
-    for (let i = 0; i < record.length; i++) {
-      const field = record[i] as string;
-      if (field.length > 0 && field.indexOf(lineChar) !== -1) breaks += countOf(field, lineChar);
+  readonly #push = (fields: string[], line: number, start: number, _end: number, next: number): void => {
+    const origin = this.#origin;
+    if (this.#highEnd > origin + start) {
+      for (let i = 0; i < fields.length; i++) fields[i] = utf8(fields[i] as string);
     }
-    this.#nextLine = line + breaks + 1;
-    const start = this.#recordEnd;
-    this.#recordEnd = end;
-    this.#sink.record(record, line, start, end);
+    this.#sink.record(fields, line, origin + start, origin + next);
   };
 
-  #run(first: Buffer | undefined, end: boolean): void {
-    let input = first;
+  #run(): void {
     for (;;) {
-      const error = this.#api.parse(input, end, this.#push, noop);
-      if (error === undefined) return;
-      const rest = this.#resync(error);
-      if (rest === undefined) return;
-      input = rest;
-    }
-  }
-
-  /** Reports the broken record, then restarts parsing at the next physical line. Returns the bytes to re-parse. */
-  #resync(error: Error & { code?: string }): Buffer | undefined {
-    const tail = this.#slice(this.#recordEnd, this.#chunksEnd);
-    let i = 0;
-    let line = this.#nextLine;
-    while (i < tail.length && (tail[i] === LF || tail[i] === CR)) {
-      if (tail[i] === this.#lineByte) line++;
-      i++;
-    }
-    const br = tail.indexOf(this.#lineByte, i);
-    let rawEnd = br === -1 ? tail.length : br;
-    if (rawEnd > i && tail[rawEnd - 1] === CR) rawEnd--;
-    const raw = clip(tail.toString('utf8', i, Math.min(rawEnd, i + RAW_LIMIT * 4)));
-    this.#nextLine = line + 1;
-    const problem: EngineProblem = { ...describe(error, this.#maxRecordBytes), raw, line };
-    if (br !== -1) problem.end = this.#recordEnd + br + 1;
-    this.#sink.problem(problem);
-    this.#emptySeen = 0;
-    this.#api = createApi(this.#delimiter, this.#lineEndings, this.#maxRecordBytes);
-    if (br === -1) {
-      // The rest of this line is not here yet: drop bytes until the next line break, keeping none.
-      this.#skipping = true;
-      this.#chunks = [];
-      this.#chunksStart = this.#chunksEnd;
-      return undefined;
-    }
-    const next = br + 1;
-    const resume = this.#recordEnd + next;
-    const rest = tail.subarray(next);
-    this.#origin = resume;
-    this.#recordEnd = resume;
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#chunksStart = resume;
-    return rest;
-  }
-
-  /** While skipping the rest of a broken line: returns the bytes after the next line break (or none). */
-  #skip(buf: Buffer): Buffer {
-    const br = buf.indexOf(this.#lineByte);
-    if (br === -1) {
-      this.#chunksEnd += buf.length;
-      this.#chunksStart = this.#chunksEnd;
-      return EMPTY;
-    }
-    const next = br + 1;
-    this.#skipping = false;
-    this.#chunksEnd += next;
-    this.#chunksStart = this.#chunksEnd;
-    this.#origin = this.#chunksEnd;
-    this.#recordEnd = this.#chunksEnd;
-    this.#chunks = [];
-    return buf.subarray(next);
-  }
-
-  #trim(): void {
-    const chunks = this.#chunks;
-    let drop = 0;
-    let start = this.#chunksStart;
-    while (drop < chunks.length && start + (chunks[drop] as Buffer).length <= this.#recordEnd) {
-      start += (chunks[drop] as Buffer).length;
-      drop++;
-    }
-    if (drop > 0) {
-      this.#chunks = chunks.slice(drop);
-      this.#chunksStart = start;
-    }
-  }
-
-  #slice(from: number, to: number): Buffer {
-    const parts: Buffer[] = [];
-    let offset = this.#chunksStart;
-    for (const chunk of this.#chunks) {
-      const chunkEnd = offset + chunk.length;
-      if (chunkEnd > from && offset < to) {
-        parts.push(chunk.subarray(Math.max(0, from - offset), Math.min(chunk.length, to - offset)));
+      try {
+        this.#parser.parse(this.#push);
+        return;
+      } catch (error) {
+        if (!(error instanceof CsvSyntaxError)) throw error;
+        if (!this.#resync(error)) return;
       }
-      offset = chunkEnd;
     }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  /** Reports the broken record, then restarts parsing at the next physical line. False when that is not here yet. */
+  #resync(error: CsvSyntaxError): boolean {
+    const parser = this.#parser;
+    const text = parser.text;
+    const from = error.start - parser.offset;
+    const line = error.line;
+    const br = text.indexOf(this.#lineChar, from);
+    let rawEnd = br === -1 ? text.length : br;
+    if (rawEnd > from && text.charCodeAt(rawEnd - 1) === CR) rawEnd--;
+    const raw = clip(utf8(text.slice(from, Math.min(rawEnd, from + RAW_LIMIT * 4))));
+    const problem: EngineProblem = { ...describe(error, this.#maxRecordBytes), raw, line };
+    const resume = this.#origin + parser.offset + br + 1;
+    if (br !== -1) problem.end = resume;
+    // The next parser starts at the next line: give it the line number before the sink reads nextLine.
+    this.#parser = this.#newParser(line + 1);
+    this.#sink.problem(problem);
+    if (br === -1) {
+      // The rest of this line is not here yet: drop text until the next line break, keeping none.
+      this.#skipping = true;
+      return false;
+    }
+    this.#origin = resume;
+    const rest = text.slice(br + 1);
+    if (rest.length > 0) this.#parser.push(rest);
+    if (parser.ended) this.#parser.end();
+    return true;
   }
 }
 
-function describe(error: Error & { code?: string }, maxRecordBytes: number): { code: string; message: string } {
+function describe(error: CsvSyntaxError, maxRecordBytes: number): { code: string; message: string } {
   const resume = 'reading resumed at the next line';
   switch (error.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
+    case 'CSV_UNCLOSED_QUOTE':
       return {
         code: 'CSV_UNCLOSED_QUOTE',
         message: `A quoted field is never closed (the file ends inside it); ${resume}`,
       };
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return {
-        code: 'CSV_INVALID_QUOTE',
-        message:
-          'A closing quote is followed by other characters instead of a delimiter or a line end ' +
-          `(an unterminated quote, or a quote that should be doubled); ${resume}`,
-      };
-    case 'INVALID_OPENING_QUOTE':
-      return {
-        code: 'CSV_INVALID_QUOTE',
-        message: `A quote appears inside an unquoted field (quote the whole field and double the quote: ""); ${resume}`,
-      };
-    case 'CSV_MAX_RECORD_SIZE':
+    case 'CSV_RECORD_TOO_LARGE':
       return {
         code: 'CSV_RECORD_TOO_LARGE',
         message: `The record is larger than maxRecordBytes (${maxRecordBytes} bytes); ${resume}`,
       };
     default:
-      return { code: 'CSV_MALFORMED', message: `${error.message}; ${resume}` };
+      if (error.message.startsWith('A closing quote')) {
+        return {
+          code: 'CSV_INVALID_QUOTE',
+          message:
+            'A closing quote is followed by other characters instead of a delimiter or a line end ' +
+            `(an unterminated quote, or a quote that should be doubled); ${resume}`,
+        };
+      }
+      return {
+        code: 'CSV_INVALID_QUOTE',
+        message: `A quote appears inside an unquoted field (quote the whole field and double the quote: ""); ${resume}`,
+      };
   }
 }

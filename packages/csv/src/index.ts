@@ -29,17 +29,21 @@ export {
   type ReadCsvOptions,
   readCsv,
 } from './read.js';
-export type { CsvSource } from './source.js';
 export {
-  type BulkDelimiter,
-  type BulkLineEnding,
-  type CsvPart,
-  type CsvPartStream,
-  type RejectedRecord,
-  type SplitCsvInput,
-  type SplitCsvOptions,
-  splitCsv,
-  splitCsvStream,
-  toBulkCsv,
-  type WriteCsvOptions,
-} from './write.js';
+  cellText,
+  encodeRow,
+  neutralizeFormula,
+  type QuoteRule,
+  RowEncoder,
+  type RowFormat,
+} from './row-encoder.js';
+export {
+  type CsvSyntaxCode,
+  CsvSyntaxError,
+  type LineBreak,
+  parseRows,
+  type RecordSink,
+  RowParser,
+  type RowParserOptions,
+} from './row-parser.js';
+export type { CsvSource } from './source.js';

@@ -98,7 +98,7 @@ export interface Mapper {
   readonly columns: readonly string[];
   /**
    * Throws an `InputError` (code `CSV_MISSING_COLUMN`) when the header lacks a column the mapping reads; with
-   * `passthrough`, fixes the passthrough columns. Returns the output field names (for `splitCsv`'s `fields`).
+   * `passthrough`, fixes the passthrough columns. Returns the output field names (the columns to write, e.g. a Bulk job's header).
    */
   check(header: readonly string[], source?: string): string[];
   /** The output field names; with `passthrough`, known once `check` ran (or the first record was mapped). */
@@ -346,7 +346,7 @@ export type MappedRow =
  * `{ ok: false, row, line, errors }` for a row that could not be read (its problem as a `SalesforceError` whose
  * `statusCode` is the problem code) or mapped. When `rows` is a `readCsv` reader, the header is checked against
  * the mapping before the first row (an `InputError` naming missing columns); otherwise the first record is.
- * The result can go straight to {@link splitCsv}, which hands the `ok: false` rows to its `onRejected`.
+ * {@link problemOutcome} turns an `ok: false` row into its failed `RowOutcome`.
  *
  * @example
  * ```ts
