@@ -202,19 +202,7 @@ export interface Org {
   readonly apiVersion?: string;
 }
 
-/** An error that fails a whole request, with Salesforce's error code and HTTP status. */
-export class OrgError extends Error {
-  readonly errorCode: string;
-  readonly status: number;
-  readonly fields: string[];
-  constructor(errorCode: string, message: string, options: { status?: number; fields?: string[] } = {}) {
-    super(message);
-    this.name = 'OrgError';
-    this.errorCode = errorCode;
-    this.status = options.status ?? 400;
-    this.fields = options.fields ?? [];
-  }
-}
+export { OrgError } from './errors.js';
 
 /** Fault injection settings. All rates are 0..1 and drawn from a seeded generator for repeatable runs. */
 export interface FaultSettings {

@@ -1,12 +1,13 @@
 /**
- * The in-memory org: object definitions, records, value indexes, DML with Salesforce's validation, and
- * SOQL through the query engine in `../soql`.
- * Still long (about 2,000 lines) because DML (insert, update, upsert, delete, undelete, cascades, rollback) works on
- * the class's private state throughout; replication, generate plans, seed checking, DML columns and the saved form
- * live in modules of their own beside it.
+ * The in-memory org: `LocalOrg`, the one class that owns the org's state (object stores by name and key prefix,
+ * definitions, the id and autonumber counters, the schema log, the open transaction) and answers the `Org` contract.
+ * About 1,100 lines because its methods are the contract's many entry points (schema changes, reads, recycle bin,
+ * generate, seed and persistence) over that private state; each is short and delegates the work to a module:
+ * DML to `dml.ts` (with `dml-context.ts`, `dml-values.ts`, `insert-plan.ts`, `dml-write.ts`, `dml-delete.ts`,
+ * typed against the `DmlHost` contract), indexes to `indexes.ts`, replication, generate plans, seed checking and
+ * the saved form to modules of their own.
  */
 import type {
-  DmlError,
   DmlOperation,
   DmlOptions,
   DmlResult,
@@ -28,11 +29,14 @@ import {
 import { formulaClock } from '../schema/formula.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, OrgClock } from './clock.js';
-import { type Column, missingRequired, resolveColumn } from './columns.js';
-import { err, fail, isError, ROLLED_BACK } from './dml-results.js';
+import { DML_OPERATIONS, rollback, runDml } from './dml.js';
+import type { DmlHost, Undo } from './dml-context.js';
+import { err, fail } from './dml-results.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
 import { generatePlan } from './generate-plan.js';
+import { duplicateOf, indexRecord, lookupIndex, rebuildIndexes, unindexRecord } from './indexes.js';
 import { type PersistedOrg, persistableField, revivedField, type SchemaChange } from './persisted.js';
+import { logDeletion, purgeRecord, type RecycleState } from './recycle-bin.js';
 import {
   deletedIds,
   type GetDeletedResult,
@@ -42,8 +46,7 @@ import {
 } from './replication.js';
 import { seedRecords } from './seed.js';
 import type { ObjectStore } from './store.js';
-import { SYSTEM_LITERAL_KEYS } from './system-fields.js';
-import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
+import { formatDateTime, indexKey } from './values.js';
 
 export type { PersistedOrg, SchemaChange } from './persisted.js';
 export type { GetDeletedResult, GetUpdatedResult } from './replication.js';
@@ -240,44 +243,6 @@ export interface OrgTransaction {
 }
 
 const DAY_MS = 86_400_000;
-
-const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
-
-type Undo = { store: ObjectStore; id: string; before: OrgRecord | undefined };
-
-interface DmlContext {
-  /** The record type given to inserts without RecordTypeId (the first active one, as describe reports). */
-  defaultRecordTypeId: string | undefined;
-  store: ObjectStore;
-  csv: boolean;
-  timestamp: string;
-  /** `timestamp` as epoch milliseconds. */
-  millis: number;
-  columns: Map<string, Column>;
-  undo: Undo[] | undefined;
-  /** Scratch for the index keys of the record being inserted (aligned with `object.indexed`). */
-  indexKeys: Array<string | undefined>;
-  /** The compiled insert of the first input's column set (undefined: not yet; null: not applicable). */
-  insertPlan: InsertPlan | null | undefined;
-}
-
-/**
- * A compiled insert for inputs whose keys are all plain createable fields, in one order: the values are
- * coerced into `values`, then `build` creates the stored record as one object literal with every property
- * in place (system fields first, then the columns in input order, as the generic path orders them), so
- * no property backing store grows row by row. Any other input (other keys, a skipped value) takes the
- * generic path.
- */
-interface InsertPlan {
-  keys: string[];
-  fields: CompiledField[];
-  values: unknown[];
-  build: (timestamp: string, userId: string, values: unknown[]) => OrgRecord;
-}
-
-/** Compiled inserts by object and input key list (a redefined object compiles afresh). */
-const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>();
-
 /**
  * The in-memory org. Create it with `createOrg()`, which also defines the standard objects and seeds the
  * running user and the organization record.
@@ -286,7 +251,7 @@ const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>
  * const org = createOrg();
  * org.dml('insert', 'Account', [{ Name: 'Acme' }]);
  */
-export class LocalOrg implements EmulatedOrg {
+export class LocalOrg implements EmulatedOrg, DmlHost {
   readonly orgId: string;
   readonly userId: string;
   readonly apiVersion: string;
@@ -301,6 +266,8 @@ export class LocalOrg implements EmulatedOrg {
   private childCache: Map<string, ChildRelationship[]> | undefined;
   /** The undo entries of the open transaction (composite allOrNone), oldest first. */
   private transactionUndo: Undo[] | undefined;
+  /** Internal (DML): children deleted with their parent and lookups cleared by a deletion, for undelete. */
+  readonly recycle: RecycleState = { cascadeOrigin: new Map(), clearedLookups: new Map() };
 
   constructor(options: {
     orgId?: string;
@@ -385,7 +352,7 @@ export class LocalOrg implements EmulatedOrg {
     store.object = object;
     this.stores.set(lower, store);
     this.prefixes.set(keyPrefix, store);
-    this.rebuildIndexes(store);
+    rebuildIndexes(store);
     this.childCache = undefined;
     if ((merged.recordTypes?.length ?? 0) > 0) this.syncRecordTypes();
   }
@@ -553,14 +520,14 @@ export class LocalOrg implements EmulatedOrg {
         const record = build(id, stamp, this.userId, values, defaultValues);
         for (const field of object.autoNumbers) record[field.name] = this.nextAutoNumber(store, field, nowDate);
         if (checkDuplicates) {
-          const duplicate = this.duplicateOf(store, record, keys);
+          const duplicate = duplicateOf(store, record, keys);
           if (duplicate)
             throw new OrgError(duplicate.statusCode, `generate ${object.name} record ${index}: ${duplicate.message}`);
           store.records.set(id, record);
-          this.indexRecord(store, record, object.lateIndexKeys ? undefined : keys);
+          indexRecord(store, record, object.lateIndexKeys ? undefined : keys);
         } else {
           store.records.set(id, record);
-          if (object.indexed.length > 0) this.indexRecord(store, record);
+          if (object.indexed.length > 0) indexRecord(store, record);
         }
         added.push(id);
         firstId ??= id;
@@ -569,7 +536,7 @@ export class LocalOrg implements EmulatedOrg {
     } catch (error) {
       for (const id of added) {
         const record = store.records.get(id);
-        if (record) this.unindexRecord(store, record);
+        if (record) unindexRecord(store, record);
         store.records.delete(id);
       }
       throw error;
@@ -583,20 +550,6 @@ export class LocalOrg implements EmulatedOrg {
       if (!this.prefixes.has(candidate)) return candidate;
     }
     throw new OrgError('INVALID_TYPE', 'No key prefix left for a custom object');
-  }
-
-  private rebuildIndexes(store: ObjectStore): void {
-    store.indexes = new Map();
-    store.deleted = 0;
-    store.indexList = store.object.indexed.map((field) => {
-      const index = new Map<string, string | string[]>();
-      store.indexes.set(field.lower, index);
-      return index;
-    });
-    for (const record of store.records.values()) {
-      if (record.IsDeleted === true) store.deleted++;
-      else this.indexRecord(store, record);
-    }
   }
 
   getObject(name: string): ObjectDefinition | undefined {
@@ -761,7 +714,7 @@ export class LocalOrg implements EmulatedOrg {
       if (!found || found.store !== store || found.record.IsDeleted === true) return [];
       return [this.materialize(store, found.record)];
     }
-    const ids = this.lookupIndex(store, field, value);
+    const ids = lookupIndex(store, field, value);
     if (ids === undefined) {
       // Not indexed: a scan (only for fields that are neither unique nor external ids).
       const out: OrgRecord[] = [];
@@ -785,7 +738,7 @@ export class LocalOrg implements EmulatedOrg {
     const out: OrgRecord[] = [];
     const seen = new Set<string>();
     for (const value of values) {
-      for (const id of this.lookupIndex(store, field, value) ?? []) {
+      for (const id of lookupIndex(store, field, value) ?? []) {
         if (seen.has(id)) continue;
         seen.add(id);
         const record = store.records.get(id);
@@ -793,17 +746,6 @@ export class LocalOrg implements EmulatedOrg {
       }
     }
     return out;
-  }
-
-  /** Ids of live records whose indexed field has `value`; undefined when the field has no index. */
-  private lookupIndex(store: ObjectStore, field: CompiledField, value: unknown): string[] | undefined {
-    const index = store.indexes.get(field.lower);
-    if (!index) return undefined;
-    const key = indexKey(field, value);
-    if (key === undefined) return [];
-    const hit = index.get(key);
-    if (hit === undefined) return [];
-    return typeof hit === 'string' ? [hit] : hit;
   }
 
   query(soql: string, options: { all?: boolean } = {}): QueryResult {
@@ -816,7 +758,7 @@ export class LocalOrg implements EmulatedOrg {
       const found = this.rawGet(ids[index]!);
       if (!found) continue;
       if (found.record.IsDeleted === true) found.store.deleted--;
-      else this.unindexRecord(found.store, found.record);
+      else unindexRecord(found.store, found.record);
       found.store.records.delete(found.record.Id);
       found.store.deleteLog.delete(found.record.Id);
     }
@@ -831,11 +773,6 @@ export class LocalOrg implements EmulatedOrg {
 
   recycleBinRetentionDays: number;
   private readonly replicationIdLimit: number;
-
-  private logDeletion(store: ObjectStore, id: string, millis: number): void {
-    store.deleteLog.set(id, millis);
-    if (millis < store.deleteLogMin) store.deleteLogMin = millis;
-  }
 
   /**
    * Drops delete log entries older than the retention and purges their records from the recycle bin. A scan runs
@@ -854,18 +791,10 @@ export class LocalOrg implements EmulatedOrg {
         store.deleteLog.delete(id);
         if (store.lastPurged === undefined || deletedAt > store.lastPurged) store.lastPurged = deletedAt;
         const record = store.records.get(id);
-        if (record?.IsDeleted === true) this.purgeRecord(store, record);
+        if (record?.IsDeleted === true) purgeRecord(store, record, this.recycle);
       }
       store.deleteLogMin = min;
     }
-  }
-
-  /** Removes a record of the recycle bin for good (it stays in the delete log). */
-  private purgeRecord(store: ObjectStore, record: OrgRecord): void {
-    store.records.delete(record.Id);
-    store.deleted--;
-    this.cascadeOrigin.delete(record.Id);
-    this.clearedLookups.delete(record.Id);
   }
 
   recycleBin(objectName?: string): RecycleBinEntry[] {
@@ -896,7 +825,7 @@ export class LocalOrg implements EmulatedOrg {
         if (store.deleted === 0) continue;
         for (const record of store.records.values()) {
           if (record.IsDeleted !== true) continue;
-          this.purgeRecord(store, record);
+          purgeRecord(store, record, this.recycle);
           out.push({ success: true, id: record.Id, created: false, errors: [] });
         }
       }
@@ -907,7 +836,7 @@ export class LocalOrg implements EmulatedOrg {
       if (found?.record.IsDeleted !== true) {
         return fail(err('INVALID_ID_FIELD', `The record is not in the recycle bin: ${String(raw)}`), null);
       }
-      this.purgeRecord(found.store, found.record);
+      purgeRecord(found.store, found.record, this.recycle);
       return { success: true, id: found.record.Id, created: false, errors: [] };
     });
   }
@@ -956,76 +885,16 @@ export class LocalOrg implements EmulatedOrg {
     return { now: this.clockMillis, retentionDays: this.recycleBinRetentionDays, idLimit: this.replicationIdLimit };
   }
 
-  // ---------------------------------------------------------------- indexes
-
-  /** Adds a live record to the value indexes; `keys` are the precomputed index keys (aligned with `indexed`). */
-  private indexRecord(store: ObjectStore, record: OrgRecord, keys?: Array<string | undefined>): void {
-    const indexed = store.object.indexed;
-    for (let position = 0; position < indexed.length; position++) {
-      const field = indexed[position]!;
-      const key = keys ? keys[position] : indexKey(field, record[field.name]);
-      if (key === undefined) continue;
-      const index = store.indexList[position]!;
-      const hit = index.get(key);
-      if (hit === undefined) index.set(key, record.Id);
-      else if (typeof hit === 'string') {
-        if (hit !== record.Id) index.set(key, [hit, record.Id]);
-      } else if (!hit.includes(record.Id)) hit.push(record.Id);
-    }
-  }
-
-  private unindexRecord(store: ObjectStore, record: OrgRecord): void {
-    for (const field of store.object.indexed) {
-      const key = indexKey(field, record[field.name]);
-      if (key === undefined) continue;
-      const index = store.indexes.get(field.lower)!;
-      const hit = index.get(key);
-      if (hit === undefined) continue;
-      if (typeof hit === 'string') {
-        if (hit === record.Id) index.delete(key);
-      } else {
-        const at = hit.indexOf(record.Id);
-        if (at >= 0) hit.splice(at, 1);
-        if (hit.length === 1) index.set(key, hit[0]!);
-        else if (hit.length === 0) index.delete(key);
-      }
-    }
-  }
-
-  /** First unique-field conflict of `record` with another live record. */
-  private duplicateOf(
-    store: ObjectStore,
-    record: OrgRecord,
-    keysOut?: Array<string | undefined>,
-  ): DmlError | undefined {
-    const indexed = store.object.indexed;
-    for (let position = 0; position < indexed.length; position++) {
-      const field = indexed[position]!;
-      const key = indexKey(field, record[field.name]);
-      if (keysOut) keysOut[position] = key;
-      if (!field.unique || key === undefined) continue;
-      const hit = store.indexList[position]!.get(key);
-      if (hit === undefined) continue;
-      const other = typeof hit === 'string' ? hit : hit.find((id) => id !== record.Id);
-      if (other !== undefined && other !== record.Id) {
-        return err(
-          'DUPLICATE_VALUE',
-          `duplicate value found: ${field.name} duplicates value on record with id: ${other}`,
-          [],
-        );
-      }
-    }
-    return undefined;
-  }
-
   // ---------------------------------------------------------------- ids
 
-  private nextId(store: ObjectStore): string {
+  /** Internal (DML): the next record id of an object. */
+  nextId(store: ObjectStore): string {
     this.sequence += 1;
     return idFor(store.object.keyPrefix, this.sequence);
   }
 
-  private nextAutoNumber(store: ObjectStore, field: CompiledField, now: Date): string {
+  /** Internal (DML): the next value of an autonumber field. */
+  nextAutoNumber(store: ObjectStore, field: CompiledField, now: Date): string {
     const key = `${store.object.lower}.${field.lower}`;
     const next = (this.autoNumbers.get(key) ?? 0) + 1;
     this.autoNumbers.set(key, next);
@@ -1053,69 +922,7 @@ export class LocalOrg implements EmulatedOrg {
     const store = this.requireStore(objectName);
     const now = this.clock.now();
     this.purgeExpired();
-    const context: DmlContext = {
-      store,
-      csv: options.csvValues === true,
-      timestamp: formatDateTime(now.getTime()),
-      millis: now.getTime(),
-      columns: new Map(),
-      undo: options.allOrNone || this.transactionUndo ? [] : undefined,
-      insertPlan: undefined,
-      indexKeys: new Array<string | undefined>(store.object.indexed.length),
-      defaultRecordTypeId: store.object.byLower.has('recordtypeid')
-        ? this.defaultRecordTypeId(store.object)
-        : undefined,
-    };
-    const results: DmlResult[] = new Array(records.length);
-    let extField: CompiledField | undefined;
-    let duplicates: Set<string> | undefined;
-    if (operation === 'upsert') {
-      extField = this.upsertField(store, options.externalIdField);
-      if (options.rejectDuplicateExternalIds && extField.type !== 'id') {
-        duplicates = this.duplicateKeys(context, records, extField);
-      }
-    }
-    const deletedIds: string[] = [];
-    for (let index = 0; index < records.length; index++) {
-      const record = records[index]!;
-      const injected = options.injectError?.(record, index);
-      if (injected) {
-        results[index] = fail(injected, this.idOfInput(record));
-        continue;
-      }
-      switch (operation) {
-        case 'insert':
-          results[index] = this.insertOne(context, record, now);
-          break;
-        case 'update':
-          results[index] = this.updateOne(context, record);
-          break;
-        case 'upsert':
-          results[index] = this.upsertOne(context, record, extField!, duplicates, now);
-          break;
-        case 'delete':
-          results[index] = this.deleteOne(context, record, deletedIds);
-          break;
-        case 'hardDelete':
-          results[index] = this.hardDeleteOne(context, record);
-          break;
-        case 'undelete':
-          results[index] = this.undeleteOne(context, record);
-          break;
-        default:
-          throw new OrgError('INVALID_OPERATION', `Unknown DML operation: ${String(operation)}`);
-      }
-    }
-    const anyFailed = results.some((result) => !result.success);
-    if (context.undo && options.allOrNone && anyFailed) {
-      this.rollback(context.undo);
-      return results.map((result) => (result.success ? fail(ROLLED_BACK) : result));
-    }
-    if (deletedIds.length > 0) this.cascadeDelete(store, deletedIds, context);
-    if (this.transactionUndo && context.undo) {
-      for (const entry of context.undo) this.transactionUndo.push(entry);
-    }
-    return results;
+    return runDml(this, store, operation, records, options, now, this.transactionUndo);
   }
 
   beginTransaction(): OrgTransaction {
@@ -1135,236 +942,13 @@ export class LocalOrg implements EmulatedOrg {
         if (close() && parent) for (const entry of undo) parent.push(entry);
       },
       rollback: () => {
-        if (close()) this.rollback(undo);
+        if (close()) rollback(undo);
       },
     };
   }
 
-  private idOfInput(record: Record<string, unknown>): string | null {
-    const raw = record.Id ?? record.id;
-    return typeof raw === 'string' ? (normalizeId(raw) ?? null) : null;
-  }
-
-  private upsertField(store: ObjectStore, name: string | undefined): CompiledField {
-    const field = store.object.byLower.get((name ?? 'Id').toLowerCase());
-    if (!field || !(field.type === 'id' || field.externalId)) {
-      throw new OrgError(
-        'INVALID_FIELD',
-        `Provided external ID field does not exist or is not accessible: ${name ?? 'Id'}`,
-        { status: 404, fields: name ? [name] : [] },
-      );
-    }
-    return field;
-  }
-
-  /** Index keys of the external id that occur more than once in one call. */
-  private duplicateKeys(
-    context: DmlContext,
-    records: Array<Record<string, unknown>>,
-    extField: CompiledField,
-  ): Set<string> {
-    const seen = new Set<string>();
-    const dups = new Set<string>();
-    for (const record of records) {
-      const raw = this.extValueOf(context, record, extField);
-      if (typeof raw !== 'string' && typeof raw !== 'number') continue;
-      if (context.csv && raw === '#N/A') continue;
-      const key = indexKey(extField, raw);
-      if (key === undefined) continue;
-      if (seen.has(key)) dups.add(key);
-      else seen.add(key);
-    }
-    return dups;
-  }
-
-  private extValueOf(context: DmlContext, record: Record<string, unknown>, extField: CompiledField): unknown {
-    if (extField.name in record) return record[extField.name];
-    for (const key in record) {
-      const column = this.column(context, key);
-      if (column.kind === 'field' && column.field === extField) return record[key];
-    }
-    return undefined;
-  }
-
-  private column(context: DmlContext, key: string): Column {
-    let column = context.columns.get(key);
-    if (column) return column;
-    column = resolveColumn(context.store.object, key, (name) => this.stores.get(name.toLowerCase())?.object);
-    context.columns.set(key, column);
-    return column;
-  }
-
-  /**
-   * Applies incoming values onto `target` (a new record or a copy of an existing one).
-   * Returns an error, or undefined on success.
-   */
-  private applyValues(
-    context: DmlContext,
-    input: Record<string, unknown>,
-    target: OrgRecord | Record<string, unknown>,
-    mode: 'insert' | 'update',
-  ): DmlError | undefined {
-    const csv = context.csv;
-    for (const key in input) {
-      const column = this.column(context, key);
-      if (column.kind === 'attributes') continue;
-      if (column.kind === 'error') return column.error;
-      let raw = input[key];
-      if (csv && typeof raw === 'string') {
-        if (raw === '') continue;
-        if (raw === '#N/A') raw = null;
-      }
-      if (raw === undefined) continue;
-      if (column.kind === 'field') {
-        const field = column.field;
-        if (field.type === 'id') {
-          if (mode === 'insert') {
-            if (raw === null || raw === '') continue;
-            return err('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
-          }
-          continue;
-        }
-        if (mode === 'insert' ? !field.createable : !field.updateable) {
-          return err(
-            'INVALID_FIELD_FOR_INSERT_UPDATE',
-            `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-            [field.name],
-          );
-        }
-        const value = coerceValue(field, raw, csv);
-        if (value instanceof ValueProblem) return value.error;
-        if (field.type === 'reference' && value !== null) {
-          const checked = this.checkReference(field, value as string, context.store.object);
-          if (typeof checked !== 'string') return checked;
-          target[field.name] = checked;
-        } else {
-          target[field.name] = value;
-        }
-        continue;
-      }
-      // Relationship by external id: `Account.External_Id__c` column or nested `{ Account: { Ext__c: v } }`.
-      const field = column.field;
-      if (mode === 'insert' ? !field.createable : !field.updateable) {
-        return err(
-          'INVALID_FIELD_FOR_INSERT_UPDATE',
-          `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-          [field.name],
-        );
-      }
-      let target2: CompiledObject;
-      let targetField: CompiledField;
-      let lookup: unknown = raw;
-      if (column.kind === 'relationship') {
-        target2 = column.target;
-        targetField = column.targetField;
-      } else {
-        if (raw === null) {
-          target[field.name] = null;
-          continue;
-        }
-        if (typeof raw !== 'object' || Array.isArray(raw)) {
-          return err('INVALID_FIELD', `Cannot deserialize instance of ${field.relationshipName} from value ${raw}`, [
-            field.name,
-          ]);
-        }
-        const nested = raw as Record<string, unknown>;
-        const keys = Object.keys(nested).filter((name) => name !== 'attributes');
-        const objectName = (nested.attributes as { type?: string } | undefined)?.type ?? field.referenceTo[0] ?? '';
-        const found = this.stores.get(objectName.toLowerCase())?.object;
-        const nestedField = keys.length === 1 ? found?.byLower.get(keys[0]!.toLowerCase()) : undefined;
-        if (!found || !nestedField || !(nestedField.idLookup || nestedField.externalId)) {
-          return err(
-            'INVALID_FIELD',
-            `The relationship ${field.relationshipName} must name exactly one external ID field of ${objectName}`,
-            [field.name],
-          );
-        }
-        target2 = found;
-        targetField = nestedField;
-        lookup = nested[keys[0]!];
-      }
-      if (lookup === null) {
-        target[field.name] = null;
-        continue;
-      }
-      const resolved = this.resolveByExternalId(target2, targetField, lookup, field);
-      if (typeof resolved !== 'string') return resolved;
-      target[field.name] = resolved;
-    }
-    return undefined;
-  }
-
-  private resolveByExternalId(
-    object: CompiledObject,
-    field: CompiledField,
-    value: unknown,
-    reference: CompiledField,
-  ): string | DmlError {
-    const store = this.stores.get(object.lower)!;
-    const text = String(value);
-    if (field.type === 'id') {
-      const found = this.rawGet(text);
-      if (!found || found.store !== store) {
-        return err(
-          'INVALID_FIELD',
-          `Foreign key external ID: ${text} not found for field Id in entity ${object.name}`,
-          [reference.name],
-        );
-      }
-      return found.record.Id;
-    }
-    let ids = this.lookupIndex(store, field, text);
-    if (ids === undefined) {
-      ids = [];
-      const key = indexKey(field, text);
-      for (const record of store.records.values()) {
-        if (record.IsDeleted !== true && indexKey(field, record[field.name]) === key) ids.push(record.Id);
-      }
-    }
-    if (ids.length === 0) {
-      return err(
-        'INVALID_FIELD',
-        `Foreign key external ID: ${text} not found for field ${field.name} in entity ${object.name}`,
-        [reference.name],
-      );
-    }
-    if (ids.length > 1) {
-      return err(
-        'INVALID_FIELD',
-        `More than 1 record found for External ID field ${field.name} with value ${text} in entity ${object.name}`,
-        [reference.name],
-      );
-    }
-    return ids[0]!;
-  }
-
-  /** Checks a reference value: a well-formed id of one of the referenced objects, existing and not deleted. */
-  private checkReference(field: CompiledField, value: string, owner: CompiledObject): string | DmlError {
-    const id18 = normalizeId(value);
-    if (!id18) return err('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
-    const store = this.prefixes.get(id18.slice(0, 3));
-    const allowed = store !== undefined && field.referenceTo.some((name) => name.toLowerCase() === store.object.lower);
-    if (!allowed) {
-      return err('FIELD_INTEGRITY_EXCEPTION', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
-    }
-    const record = store.records.get(id18);
-    if (!record) {
-      return err('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
-    }
-    if (record.IsDeleted === true) return err('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
-    if (store.object.lower === 'recordtype' && field.lower === 'recordtypeid') {
-      const fits = String(record.SobjectType ?? '').toLowerCase() === owner.lower && record.IsActive === true;
-      if (!fits) {
-        return err('INVALID_CROSS_REFERENCE_KEY', `${field.label}: this ID value isn't valid for the user: ${value}`, [
-          field.name,
-        ]);
-      }
-    }
-    return id18;
-  }
-
-  /** The first active record type of an object (in creation order), or undefined. */
-  private defaultRecordTypeId(object: CompiledObject): string | undefined {
+  /** Internal: the first active record type of an object (in creation order), or undefined. */
+  defaultRecordTypeId(object: CompiledObject): string | undefined {
     const recordTypes = this.stores.get('recordtype');
     if (!recordTypes) return undefined;
     for (const record of recordTypes.records.values()) {
@@ -1401,509 +985,6 @@ export class LocalOrg implements EmulatedOrg {
     if (toSeed.length > 0) this.seed('RecordType', toSeed);
   }
 
-  private runValidationRules(
-    store: ObjectStore,
-    record: OrgRecord,
-    operation: 'insert' | 'update',
-  ): DmlError | undefined {
-    const rules = store.object.def.validationRules;
-    if (!rules || rules.length === 0) return undefined;
-    const view = this.materialize(store, record);
-    for (const rule of rules) {
-      let message: string | undefined;
-      try {
-        message = rule(view, { operation });
-      } catch (error) {
-        message = error instanceof Error ? error.message : String(error);
-      }
-      if (message) return err('FIELD_CUSTOM_VALIDATION_EXCEPTION', message, []);
-    }
-    return undefined;
-  }
-
-  /** The compiled insert for the key set of `input` (cached per object), or null for the generic path. */
-  private compileInsert(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
-    const object = context.store.object;
-    let plans = INSERT_PLANS.get(object);
-    if (!plans) {
-      plans = new Map();
-      INSERT_PLANS.set(object, plans);
-    }
-    const signature = Object.keys(input).join('\n');
-    let plan = plans.get(signature);
-    if (plan === undefined) {
-      plan = this.buildInsertPlan(context, input);
-      if (plans.size >= 100) plans.clear();
-      plans.set(signature, plan);
-    }
-    return plan;
-  }
-
-  private buildInsertPlan(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
-    const object = context.store.object;
-    const keys: string[] = [];
-    const fields: CompiledField[] = [];
-    const seen = new Set<CompiledField>();
-    for (const key in input) {
-      const column = this.column(context, key);
-      if (column.kind !== 'field') return null;
-      const field = column.field;
-      if (field.type === 'id' || !field.createable || seen.has(field) || SYSTEM_LITERAL_KEYS.has(field.lower)) {
-        return null;
-      }
-      seen.add(field);
-      keys.push(key);
-      fields.push(field);
-    }
-    if (fields.length === 0 || fields.length > 200) return null;
-    const parts = object.hasIsDeleted ? ["Id: ''", 'IsDeleted: false'] : ["Id: ''"];
-    parts.push(
-      'CreatedDate: ts',
-      'CreatedById: user',
-      'LastModifiedDate: ts',
-      'LastModifiedById: user',
-      'SystemModstamp: ts',
-    );
-    for (let index = 0; index < fields.length; index++)
-      parts.push(`${JSON.stringify(fields[index]!.name)}: v[${index}]`);
-    // OwnerId goes last, where the generic path adds it, when no default would come before it.
-    const ownerLast =
-      object.hasOwner &&
-      object.defaults.every(
-        (field) =>
-          seen.has(field) ||
-          (field.lower === 'isdeleted'
-            ? object.hasIsDeleted
-            : field.lower !== 'ownerid' && field.lower !== 'id' && SYSTEM_LITERAL_KEYS.has(field.lower)),
-      ) &&
-      !object.requiredOnCreate.some((field) => field.lower === 'ownerid');
-    if (ownerLast) parts.push('OwnerId: user');
-    const build = new Function('ts', 'user', 'v', `return { ${parts.join(', ')} };`) as InsertPlan['build'];
-    return { keys, fields, values: new Array<unknown>(fields.length), build };
-  }
-
-  /**
-   * Coerces the input's values into `plan.values`: true when done, false when the input needs the generic
-   * path (other keys, a value the generic path skips), or the first error (the one the generic path gives).
-   */
-  private plannedValues(context: DmlContext, plan: InsertPlan, input: Record<string, unknown>): boolean | DmlError {
-    const keys = plan.keys;
-    const width = keys.length;
-    let position = 0;
-    for (const key in input) {
-      if (position >= width || key !== keys[position]) return false;
-      position++;
-    }
-    if (position !== width) return false;
-    const csv = context.csv;
-    const fields = plan.fields;
-    const values = plan.values;
-    for (let index = 0; index < width; index++) {
-      let raw = input[keys[index]!];
-      if (csv && typeof raw === 'string') {
-        if (raw === '') return false;
-        if (raw === '#N/A') raw = null;
-      }
-      if (raw === undefined) return false;
-      const field = fields[index]!;
-      const value = coerceValue(field, raw, csv);
-      if (value instanceof ValueProblem) return value.error;
-      if (field.type === 'reference' && value !== null) {
-        const checked = this.checkReference(field, value as string, context.store.object);
-        if (typeof checked !== 'string') return checked;
-        values[index] = checked;
-      } else {
-        values[index] = value;
-      }
-    }
-    return true;
-  }
-
-  private insertOne(context: DmlContext, input: Record<string, unknown>, now: Date): DmlResult {
-    const store = context.store;
-    const object = store.object;
-    if (!object.createable) {
-      return fail(err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support insert`));
-    }
-    const timestamp = context.timestamp;
-    const userId = this.userId;
-    if (context.insertPlan === undefined) context.insertPlan = this.compileInsert(context, input);
-    const plan = context.insertPlan;
-    if (plan !== null) {
-      const planned = this.plannedValues(context, plan, input);
-      if (planned === true) return this.finishInsert(context, plan.build(timestamp, userId, plan.values), now);
-      if (planned !== false) return fail(planned);
-    }
-    // One literal with the system fields first: a stable shape and fewer property-store reallocations.
-    const record = (
-      object.hasIsDeleted
-        ? {
-            Id: '',
-            IsDeleted: false,
-            CreatedDate: timestamp,
-            CreatedById: userId,
-            LastModifiedDate: timestamp,
-            LastModifiedById: userId,
-            SystemModstamp: timestamp,
-          }
-        : {
-            Id: '',
-            CreatedDate: timestamp,
-            CreatedById: userId,
-            LastModifiedDate: timestamp,
-            LastModifiedById: userId,
-            SystemModstamp: timestamp,
-          }
-    ) as OrgRecord;
-    const problem = this.applyValues(context, input, record, 'insert');
-    if (problem) return fail(problem);
-    return this.finishInsert(context, record, now);
-  }
-
-  /** The rest of an insert once the input's values are on the record: defaults, checks, id, indexes. */
-  private finishInsert(context: DmlContext, record: OrgRecord, now: Date): DmlResult {
-    const store = context.store;
-    const object = store.object;
-    const userId = this.userId;
-    for (const field of object.defaults) {
-      if (record[field.name] === undefined) record[field.name] = field.defaultValue;
-    }
-    const missing = missingRequired(record, object.requiredOnCreate);
-    if (missing) return fail(missing);
-    if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = userId;
-    if (
-      context.defaultRecordTypeId !== undefined &&
-      (record.RecordTypeId === undefined || record.RecordTypeId === null)
-    ) {
-      record.RecordTypeId = context.defaultRecordTypeId;
-    }
-    const invalid = this.runValidationRules(store, record, 'insert');
-    if (invalid) return fail(invalid);
-    const keys = context.indexKeys;
-    const duplicate = this.duplicateOf(store, record, keys);
-    if (duplicate) return fail(duplicate);
-    const id = this.nextId(store);
-    record.Id = id;
-    const nameField = object.nameField;
-    if (object.custom && nameField && !nameField.isAutoNumber && !nameField.isFormula) {
-      const name = record[nameField.name];
-      if (name === undefined || name === null || name === '') record[nameField.name] = id.slice(0, 15);
-    }
-    for (const field of object.autoNumbers) record[field.name] = this.nextAutoNumber(store, field, now);
-    store.records.set(id, record);
-    // Keys were computed before autonumbers and the default Name were set: recompute when one is indexed.
-    this.indexRecord(store, record, object.lateIndexKeys ? undefined : keys);
-    context.undo?.push({ store, id, before: undefined });
-    return { success: true, id, created: true, errors: [] };
-  }
-
-  /** Finds the live record an update/delete targets by the input's Id. */
-  private targetOf(
-    context: DmlContext,
-    rawId: unknown,
-    allowDeleted = false,
-    call = 'an update',
-  ): OrgRecord | DmlError {
-    const store = context.store;
-    if (rawId === undefined || rawId === null || rawId === '') {
-      return err('MISSING_ARGUMENT', `Id not specified in ${call} call`, []);
-    }
-    const text = String(rawId).trim();
-    const id18 = normalizeId(text);
-    if (!id18) return err('MALFORMED_ID', `${store.object.label} ID: id value of incorrect type: ${text}`, ['Id']);
-    if (id18.slice(0, 3) !== store.object.keyPrefix) {
-      return err('MALFORMED_ID', `${store.object.label} ID: id value of incorrect type: ${text}`, ['Id']);
-    }
-    const record = store.records.get(id18);
-    if (!record) return err('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
-    if (record.IsDeleted === true && !allowDeleted) return err('ENTITY_IS_DELETED', 'entity is deleted', []);
-    return record;
-  }
-
-  private inputId(context: DmlContext, input: Record<string, unknown>): unknown {
-    if ('Id' in input) return input.Id;
-    for (const key in input) {
-      const column = this.column(context, key);
-      if (column.kind === 'field' && column.field.type === 'id') return input[key];
-    }
-    return undefined;
-  }
-
-  private updateOne(context: DmlContext, input: Record<string, unknown>, knownTarget?: OrgRecord): DmlResult {
-    const store = context.store;
-    const object = store.object;
-    if (!object.updateable) {
-      return fail(err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support update`));
-    }
-    let current: OrgRecord;
-    if (knownTarget) current = knownTarget;
-    else {
-      let rawId = this.inputId(context, input);
-      if (context.csv && rawId === '') rawId = undefined;
-      const target = this.targetOf(context, rawId);
-      if (isError(target)) return fail(target, this.idOfInput(input));
-      current = target;
-    }
-    const next = { ...current } as OrgRecord;
-    const problem = this.applyValues(context, input, next, 'update');
-    if (problem) return fail(problem, current.Id);
-    const missing = missingRequired(next, object.requiredOnUpdate);
-    if (missing) return fail(missing, current.Id);
-    next.LastModifiedDate = context.timestamp;
-    next.LastModifiedById = this.userId;
-    next.SystemModstamp = context.timestamp;
-    const invalid = this.runValidationRules(store, next, 'update');
-    if (invalid) return fail(invalid, current.Id);
-    const duplicate = this.duplicateOf(store, next);
-    if (duplicate) return fail(duplicate, current.Id);
-    this.unindexRecord(store, current);
-    store.records.set(current.Id, next);
-    this.indexRecord(store, next);
-    context.undo?.push({ store, id: current.Id, before: current });
-    return { success: true, id: current.Id, created: false, errors: [] };
-  }
-
-  private upsertOne(
-    context: DmlContext,
-    input: Record<string, unknown>,
-    extField: CompiledField,
-    duplicates: Set<string> | undefined,
-    now: Date,
-  ): DmlResult {
-    const store = context.store;
-    let raw = this.extValueOf(context, input, extField);
-    if (context.csv && raw === '') raw = undefined;
-    if (extField.type === 'id') {
-      if (raw === undefined || raw === null || raw === '') {
-        const withoutId: Record<string, unknown> = {};
-        for (const key in input) {
-          const column = this.column(context, key);
-          if (!(column.kind === 'field' && column.field.type === 'id')) withoutId[key] = input[key];
-        }
-        return this.insertOne(context, withoutId, now);
-      }
-      const target = this.targetOf(context, raw);
-      if (isError(target)) return fail(target, this.idOfInput(input));
-      return this.updateOne(context, input, target);
-    }
-    if (raw === undefined || raw === null || raw === '' || raw === '#N/A') {
-      return fail(err('MISSING_ARGUMENT', `${extField.name} not specified`, [extField.name]));
-    }
-    const coerced = coerceValue(extField, raw, context.csv);
-    if (coerced instanceof ValueProblem) return fail(coerced.error);
-    const key = indexKey(extField, coerced);
-    if (duplicates && key !== undefined && duplicates.has(key)) {
-      return fail(err('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${String(raw)}`, [extField.name]));
-    }
-    const ids = this.lookupIndex(store, extField, coerced) ?? [];
-    if (ids.length > 1) {
-      return fail(
-        err(
-          'DUPLICATE_EXTERNAL_ID',
-          `${extField.label}: more than one record found for external id field: [${ids.join(', ')}]`,
-          [extField.name],
-        ),
-      );
-    }
-    if (ids.length === 0) return this.insertOne(context, input, now);
-    const current = store.records.get(ids[0]!)!;
-    return this.updateOne(context, input, current);
-  }
-
-  private deleteOne(context: DmlContext, input: Record<string, unknown>, deletedIds: string[]): DmlResult {
-    const store = context.store;
-    if (!store.object.deletable || !store.object.hasIsDeleted) {
-      return fail(
-        err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${store.object.name} does not support delete`),
-      );
-    }
-    const rawId = this.inputId(context, input);
-    const target = this.targetOf(context, rawId, false, 'a delete');
-    if (isError(target)) return fail(target, this.idOfInput(input));
-    const current = target;
-    const next = { ...current, IsDeleted: true } as OrgRecord;
-    next.LastModifiedDate = context.timestamp;
-    next.LastModifiedById = this.userId;
-    next.SystemModstamp = context.timestamp;
-    this.unindexRecord(store, current);
-    store.records.set(current.Id, next);
-    store.deleted++;
-    this.logDeletion(store, current.Id, context.millis);
-    context.undo?.push({ store, id: current.Id, before: current });
-    deletedIds.push(current.Id);
-    return { success: true, id: current.Id, created: false, errors: [] };
-  }
-
-  private hardDeleteOne(context: DmlContext, input: Record<string, unknown>): DmlResult {
-    const store = context.store;
-    if (!store.object.deletable) {
-      return fail(
-        err('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${store.object.name} does not support delete`),
-      );
-    }
-    const rawId = this.inputId(context, input);
-    const target = this.targetOf(context, rawId, true, 'a delete');
-    if (isError(target)) return fail(target, this.idOfInput(input));
-    const current = target;
-    if (current.IsDeleted === true) store.deleted--;
-    else this.unindexRecord(store, current);
-    store.records.delete(current.Id);
-    if (!store.deleteLog.has(current.Id)) this.logDeletion(store, current.Id, context.millis);
-    this.cascadeOrigin.delete(current.Id);
-    context.undo?.push({ store, id: current.Id, before: current });
-    this.cascadeDelete(store, [current.Id], context, true);
-    return { success: true, id: current.Id, created: false, errors: [] };
-  }
-
-  private undeleteOne(context: DmlContext, input: Record<string, unknown>): DmlResult {
-    const store = context.store;
-    const rawId = this.inputId(context, input);
-    const target = this.targetOf(context, rawId, true, 'an undelete');
-    if (isError(target)) return fail(target, this.idOfInput(input));
-    const current = target;
-    if (current.IsDeleted !== true || this.cascadeOrigin.has(current.Id)) {
-      // A record deleted with its parent comes back only when the parent is undeleted.
-      return fail(err('UNDELETE_FAILED', 'Entity is not in the recycle bin', []), current.Id);
-    }
-    const next = { ...current, IsDeleted: false } as OrgRecord;
-    next.LastModifiedDate = context.timestamp;
-    next.SystemModstamp = context.timestamp;
-    const duplicate = this.duplicateOf(store, next);
-    if (duplicate) return fail(duplicate, current.Id);
-    store.records.set(current.Id, next);
-    store.deleted--;
-    store.deleteLog.delete(current.Id);
-    this.indexRecord(store, next);
-    context.undo?.push({ store, id: current.Id, before: current });
-    this.cascadeUndelete(store, current.Id, context);
-    this.restoreLookups(current.Id, context);
-    return { success: true, id: current.Id, created: false, errors: [] };
-  }
-
-  /** Soft- (or hard-) deletes the records that cascade from deleted parents: one scan per child object. */
-  private cascadeDelete(parent: ObjectStore, parentIds: string[], context: DmlContext, hard = false): void {
-    const relationships = this.childRelationships(parent.object.name);
-    if (relationships.length === 0) return;
-    const parents = new Set(parentIds);
-    for (const relationship of relationships) {
-      const childStore = this.stores.get(relationship.child.lower)!;
-      if (childStore.records.size === 0) continue;
-      const fieldName = relationship.childField.name;
-      if (!relationship.cascadeDelete) {
-        this.clearLookups(childStore, fieldName, parents, context, hard);
-        continue;
-      }
-      const cascaded: string[] = [];
-      // Replacing or deleting entries while iterating a Map is safe: no copy of a possibly large store.
-      for (const record of childStore.records.values()) {
-        const parentId = record[fieldName];
-        if (typeof parentId !== 'string' || !parents.has(parentId)) continue;
-        if (hard) {
-          if (record.IsDeleted === true) childStore.deleted--;
-          else this.unindexRecord(childStore, record);
-          childStore.records.delete(record.Id);
-          if (!childStore.deleteLog.has(record.Id)) this.logDeletion(childStore, record.Id, context.millis);
-          context.undo?.push({ store: childStore, id: record.Id, before: record });
-          cascaded.push(record.Id);
-          continue;
-        }
-        if (record.IsDeleted === true) continue;
-        const next = {
-          ...record,
-          IsDeleted: true,
-          LastModifiedDate: context.timestamp,
-          SystemModstamp: context.timestamp,
-        } as OrgRecord;
-        this.unindexRecord(childStore, record);
-        childStore.records.set(record.Id, next);
-        childStore.deleted++;
-        this.logDeletion(childStore, record.Id, context.millis);
-        this.cascadeOrigin.set(record.Id, parentId);
-        cascaded.push(record.Id);
-      }
-      if (cascaded.length > 0) this.cascadeDelete(childStore, cascaded, context, hard);
-    }
-  }
-
-  /** Child id to the parent id whose deletion cascaded to it (restored together on undelete). */
-  private readonly cascadeOrigin = new Map<string, string>();
-
-  /** Parent id to the lookups cleared when it was deleted (set back when it is undeleted). */
-  private readonly clearedLookups = new Map<string, Array<{ store: ObjectStore; id: string; field: string }>>();
-
-  /** A deleted parent's lookups are set to null on its live children (Salesforce's default `SetNull`). */
-  private clearLookups(
-    childStore: ObjectStore,
-    fieldName: string,
-    parents: Set<string>,
-    context: DmlContext,
-    hard: boolean,
-  ): void {
-    for (const record of childStore.records.values()) {
-      const parentId = record[fieldName];
-      if (typeof parentId !== 'string' || !parents.has(parentId) || record.Id === parentId) continue;
-      const next = { ...record, [fieldName]: null, SystemModstamp: context.timestamp } as OrgRecord;
-      childStore.records.set(record.Id, next);
-      context.undo?.push({ store: childStore, id: record.Id, before: record });
-      if (hard) continue;
-      const list = this.clearedLookups.get(parentId);
-      const entry = { store: childStore, id: record.Id, field: fieldName };
-      if (list) list.push(entry);
-      else this.clearedLookups.set(parentId, [entry]);
-    }
-  }
-
-  private restoreLookups(parentId: string, context: DmlContext): void {
-    const list = this.clearedLookups.get(parentId);
-    if (!list) return;
-    this.clearedLookups.delete(parentId);
-    for (const { store, id, field } of list) {
-      const record = store.records.get(id);
-      if (!record || record[field] !== null) continue;
-      store.records.set(id, { ...record, [field]: parentId, SystemModstamp: context.timestamp } as OrgRecord);
-    }
-  }
-
-  private cascadeUndelete(parent: ObjectStore, parentId: string, context: DmlContext): void {
-    if (this.cascadeOrigin.size === 0) return;
-    for (const relationship of this.childRelationships(parent.object.name)) {
-      if (!relationship.cascadeDelete) continue;
-      const childStore = this.stores.get(relationship.child.lower)!;
-      for (const record of childStore.records.values()) {
-        if (record.IsDeleted !== true || this.cascadeOrigin.get(record.Id) !== parentId) continue;
-        this.cascadeOrigin.delete(record.Id);
-        const next = { ...record, IsDeleted: false, SystemModstamp: context.timestamp } as OrgRecord;
-        if (this.duplicateOf(childStore, next)) continue;
-        childStore.records.set(record.Id, next);
-        childStore.deleted--;
-        childStore.deleteLog.delete(record.Id);
-        this.indexRecord(childStore, next);
-        this.cascadeUndelete(childStore, record.Id, context);
-        this.restoreLookups(record.Id, context);
-      }
-    }
-  }
-
-  private rollback(undo: Undo[]): void {
-    for (let index = undo.length - 1; index >= 0; index--) {
-      const { store, id, before } = undo[index]!;
-      const current = store.records.get(id);
-      if (current) {
-        if (current.IsDeleted === true) store.deleted--;
-        else this.unindexRecord(store, current);
-        store.records.delete(id);
-      }
-      if (before) {
-        store.records.set(id, before);
-        if (before.IsDeleted === true) store.deleted++;
-        else {
-          this.indexRecord(store, before);
-          store.deleteLog.delete(id);
-        }
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- seed and persistence
 
   seed(objectName: string, records: Array<Record<string, unknown>>): OrgRecord[] {
@@ -1934,7 +1015,7 @@ export class LocalOrg implements EmulatedOrg {
       }
       store.records.set(record.Id, record);
       if (record.IsDeleted === true) store.deleted++;
-      else this.indexRecord(store, record);
+      else indexRecord(store, record);
       out.push(this.materialize(store, record));
     }
     return out;
@@ -1996,11 +1077,11 @@ export class LocalOrg implements EmulatedOrg {
       if (!store) continue;
       for (const record of list) store.records.set(record.Id, record);
     }
-    for (const store of this.stores.values()) this.rebuildIndexes(store);
+    for (const store of this.stores.values()) rebuildIndexes(store);
     for (const [name, log] of Object.entries(state.deleteLog ?? {})) {
       const store = this.stores.get(name.toLowerCase());
       if (!store) continue;
-      for (const [id, at] of log.entries) this.logDeletion(store, id, at);
+      for (const [id, at] of log.entries) logDeletion(store, id, at);
       store.lastPurged = log.lastPurged ?? undefined;
     }
     this.sequence = Math.max(this.sequence, state.sequence ?? 0);

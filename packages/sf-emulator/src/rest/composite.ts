@@ -3,6 +3,7 @@
  * `POST composite/batch` (independent subrequests, optionally halted at the first error). Each subrequest runs through
  * the same router as an HTTP request (see `runSubrequest`).
  */
+import { UnresolvedReference } from '../errors.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, readJsonObject, sendJson } from '../server/http.js';
 import { type Dispatch, runSubrequest, type SubResponse } from '../server/subrequest.js';
@@ -78,15 +79,12 @@ function lookup(value: unknown, path: string): unknown {
   return current;
 }
 
-/** A reference that cannot be resolved: the dependent subrequest is not run. */
-class Unresolved extends Error {}
-
 function resolveText(text: string, bodies: Map<string, unknown>): unknown {
   const whole = /^@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}$/.exec(text);
   const resolveOne = (ref: string, path: string): unknown => {
-    if (!bodies.has(ref)) throw new Unresolved(`@{${ref}${path}}`);
+    if (!bodies.has(ref)) throw new UnresolvedReference(`@{${ref}${path}}`);
     const value = lookup(bodies.get(ref), path);
-    if (value === undefined) throw new Unresolved(`@{${ref}${path}}`);
+    if (value === undefined) throw new UnresolvedReference(`@{${ref}${path}}`);
     return value;
   };
   if (whole) return resolveOne(whole[1] as string, whole[2] ?? '');
@@ -147,7 +145,7 @@ export async function handleComposite(api: ApiRequest, dispatch: Dispatch): Prom
         url = String(resolveText(plain, bodies));
         body = resolveValue(sub.body, bodies);
       } catch (error) {
-        if (!(error instanceof Unresolved)) throw error;
+        if (!(error instanceof UnresolvedReference)) throw error;
         results.push({
           body: [
             {

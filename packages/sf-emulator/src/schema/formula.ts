@@ -5,6 +5,7 @@
  * MIN, TODAY, NOW, DATE). Fields of the record itself only (no cross-object paths). A formula it cannot read
  * computes `null`, never a wrong value.
  */
+import { FormulaSyntaxError } from '../errors.js';
 
 /**
  * "Now" of TODAY() and NOW(): the org computing a formula points this at its clock first (formulas are compiled
@@ -19,8 +20,6 @@ interface Token {
   kind: 'number' | 'string' | 'name' | 'op' | 'punct';
   text: string;
 }
-
-class FormulaSyntaxError extends Error {}
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];

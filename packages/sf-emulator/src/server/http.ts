@@ -1,33 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OrgError } from '../contract.js';
+import { ApiError, OrgError, RawError } from '../errors.js';
 
-/** An error answered with a Salesforce REST error body `[{message, errorCode, fields?}]`. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly errorCode: string;
-  readonly fields: string[] | undefined;
-  constructor(status: number, errorCode: string, message: string, fields?: string[]) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.errorCode = errorCode;
-    this.fields = fields;
-  }
-}
-
-/** An error answered with a raw body (OAuth errors, Bulk CSV errors, SOAP faults). */
-export class RawError extends Error {
-  readonly status: number;
-  readonly body: string;
-  readonly contentType: string;
-  constructor(status: number, body: string, contentType = 'application/json;charset=UTF-8') {
-    super(body);
-    this.name = 'RawError';
-    this.status = status;
-    this.body = body;
-    this.contentType = contentType;
-  }
-}
+export { ApiError, RawError } from '../errors.js';
 
 export const JSON_TYPE = 'application/json;charset=UTF-8';
 

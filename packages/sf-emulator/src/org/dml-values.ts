@@ -1,0 +1,237 @@
+// Validation and coercion of DML input: values onto a record (types, createable/updateable, references, parents by
+// external id), validation rules, and the upsert key (its field, duplicates within one call).
+import type { DmlError, OrgRecord } from '../contract.js';
+import { OrgError } from '../contract.js';
+import { normalizeId } from '../ids.js';
+import type { CompiledField, CompiledObject } from '../schema/compile.js';
+import { columnOf, type DmlContext, type DmlHost, extValueOf } from './dml-context.js';
+import { err } from './dml-results.js';
+import { lookupIndex } from './indexes.js';
+import type { ObjectStore } from './store.js';
+import { coerceValue, indexKey, ValueProblem } from './values.js';
+
+/**
+ * Applies incoming values onto `target` (a new record or a copy of an existing one).
+ * Returns an error, or undefined on success.
+ */
+export function applyValues(
+  context: DmlContext,
+  input: Record<string, unknown>,
+  target: OrgRecord | Record<string, unknown>,
+  mode: 'insert' | 'update',
+): DmlError | undefined {
+  const csv = context.csv;
+  for (const key in input) {
+    const column = columnOf(context, key);
+    if (column.kind === 'attributes') continue;
+    if (column.kind === 'error') return column.error;
+    let raw = input[key];
+    if (csv && typeof raw === 'string') {
+      if (raw === '') continue;
+      if (raw === '#N/A') raw = null;
+    }
+    if (raw === undefined) continue;
+    if (column.kind === 'field') {
+      const field = column.field;
+      if (field.type === 'id') {
+        if (mode === 'insert') {
+          if (raw === null || raw === '') continue;
+          return err('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
+        }
+        continue;
+      }
+      if (mode === 'insert' ? !field.createable : !field.updateable) {
+        return err(
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          [field.name],
+        );
+      }
+      const value = coerceValue(field, raw, csv);
+      if (value instanceof ValueProblem) return value.error;
+      if (field.type === 'reference' && value !== null) {
+        const checked = checkReference(context.host, field, value as string, context.store.object);
+        if (typeof checked !== 'string') return checked;
+        target[field.name] = checked;
+      } else {
+        target[field.name] = value;
+      }
+      continue;
+    }
+    // Relationship by external id: `Account.External_Id__c` column or nested `{ Account: { Ext__c: v } }`.
+    const field = column.field;
+    if (mode === 'insert' ? !field.createable : !field.updateable) {
+      return err(
+        'INVALID_FIELD_FOR_INSERT_UPDATE',
+        `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        [field.name],
+      );
+    }
+    let target2: CompiledObject;
+    let targetField: CompiledField;
+    let lookup: unknown = raw;
+    if (column.kind === 'relationship') {
+      target2 = column.target;
+      targetField = column.targetField;
+    } else {
+      if (raw === null) {
+        target[field.name] = null;
+        continue;
+      }
+      if (typeof raw !== 'object' || Array.isArray(raw)) {
+        return err('INVALID_FIELD', `Cannot deserialize instance of ${field.relationshipName} from value ${raw}`, [
+          field.name,
+        ]);
+      }
+      const nested = raw as Record<string, unknown>;
+      const keys = Object.keys(nested).filter((name) => name !== 'attributes');
+      const objectName = (nested.attributes as { type?: string } | undefined)?.type ?? field.referenceTo[0] ?? '';
+      const found = context.host.storeOf(objectName)?.object;
+      const nestedField = keys.length === 1 ? found?.byLower.get(keys[0]!.toLowerCase()) : undefined;
+      if (!found || !nestedField || !(nestedField.idLookup || nestedField.externalId)) {
+        return err(
+          'INVALID_FIELD',
+          `The relationship ${field.relationshipName} must name exactly one external ID field of ${objectName}`,
+          [field.name],
+        );
+      }
+      target2 = found;
+      targetField = nestedField;
+      lookup = nested[keys[0]!];
+    }
+    if (lookup === null) {
+      target[field.name] = null;
+      continue;
+    }
+    const resolved = resolveByExternalId(context.host, target2, targetField, lookup, field);
+    if (typeof resolved !== 'string') return resolved;
+    target[field.name] = resolved;
+  }
+  return undefined;
+}
+
+export function resolveByExternalId(
+  host: DmlHost,
+  object: CompiledObject,
+  field: CompiledField,
+  value: unknown,
+  reference: CompiledField,
+): string | DmlError {
+  const store = host.storeOf(object.lower)!;
+  const text = String(value);
+  if (field.type === 'id') {
+    const found = host.rawGet(text);
+    if (!found || found.store !== store) {
+      return err('INVALID_FIELD', `Foreign key external ID: ${text} not found for field Id in entity ${object.name}`, [
+        reference.name,
+      ]);
+    }
+    return found.record.Id;
+  }
+  let ids = lookupIndex(store, field, text);
+  if (ids === undefined) {
+    ids = [];
+    const key = indexKey(field, text);
+    for (const record of store.records.values()) {
+      if (record.IsDeleted !== true && indexKey(field, record[field.name]) === key) ids.push(record.Id);
+    }
+  }
+  if (ids.length === 0) {
+    return err(
+      'INVALID_FIELD',
+      `Foreign key external ID: ${text} not found for field ${field.name} in entity ${object.name}`,
+      [reference.name],
+    );
+  }
+  if (ids.length > 1) {
+    return err(
+      'INVALID_FIELD',
+      `More than 1 record found for External ID field ${field.name} with value ${text} in entity ${object.name}`,
+      [reference.name],
+    );
+  }
+  return ids[0]!;
+}
+
+/** Checks a reference value: a well-formed id of one of the referenced objects, existing and not deleted. */
+export function checkReference(
+  host: DmlHost,
+  field: CompiledField,
+  value: string,
+  owner: CompiledObject,
+): string | DmlError {
+  const id18 = normalizeId(value);
+  if (!id18) return err('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
+  const store = host.storeOfId(id18);
+  const allowed = store !== undefined && field.referenceTo.some((name) => name.toLowerCase() === store.object.lower);
+  if (!allowed) {
+    return err('FIELD_INTEGRITY_EXCEPTION', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
+  }
+  const record = store.records.get(id18);
+  if (!record) {
+    return err('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
+  }
+  if (record.IsDeleted === true) return err('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
+  if (store.object.lower === 'recordtype' && field.lower === 'recordtypeid') {
+    const fits = String(record.SobjectType ?? '').toLowerCase() === owner.lower && record.IsActive === true;
+    if (!fits) {
+      return err('INVALID_CROSS_REFERENCE_KEY', `${field.label}: this ID value isn't valid for the user: ${value}`, [
+        field.name,
+      ]);
+    }
+  }
+  return id18;
+}
+
+export function runValidationRules(
+  host: DmlHost,
+  store: ObjectStore,
+  record: OrgRecord,
+  operation: 'insert' | 'update',
+): DmlError | undefined {
+  const rules = store.object.def.validationRules;
+  if (!rules || rules.length === 0) return undefined;
+  const view = host.materialize(store, record);
+  for (const rule of rules) {
+    let message: string | undefined;
+    try {
+      message = rule(view, { operation });
+    } catch (error) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    if (message) return err('FIELD_CUSTOM_VALIDATION_EXCEPTION', message, []);
+  }
+  return undefined;
+}
+
+export function upsertField(store: ObjectStore, name: string | undefined): CompiledField {
+  const field = store.object.byLower.get((name ?? 'Id').toLowerCase());
+  if (!field || !(field.type === 'id' || field.externalId)) {
+    throw new OrgError(
+      'INVALID_FIELD',
+      `Provided external ID field does not exist or is not accessible: ${name ?? 'Id'}`,
+      { status: 404, fields: name ? [name] : [] },
+    );
+  }
+  return field;
+}
+
+/** Index keys of the external id that occur more than once in one call. */
+export function duplicateKeys(
+  context: DmlContext,
+  records: Array<Record<string, unknown>>,
+  extField: CompiledField,
+): Set<string> {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const record of records) {
+    const raw = extValueOf(context, record, extField);
+    if (typeof raw !== 'string' && typeof raw !== 'number') continue;
+    if (context.csv && raw === '#N/A') continue;
+    const key = indexKey(extField, raw);
+    if (key === undefined) continue;
+    if (seen.has(key)) dups.add(key);
+    else seen.add(key);
+  }
+  return dups;
+}

@@ -1,0 +1,115 @@
+// One DML call from start to end: the call's context, the operation per input record, all-or-none and the rollback of
+// an undo log (also the rollback of a composite transaction).
+import type { DmlOperation, DmlOptions, DmlResult } from '../contract.js';
+import { OrgError } from '../contract.js';
+import type { CompiledField } from '../schema/compile.js';
+import { type DmlContext, type DmlHost, idOfInput, type Undo } from './dml-context.js';
+import { cascadeDelete, deleteOne, hardDeleteOne, undeleteOne } from './dml-delete.js';
+import { fail, ROLLED_BACK } from './dml-results.js';
+import { duplicateKeys, upsertField } from './dml-values.js';
+import { insertOne, updateOne, upsertOne } from './dml-write.js';
+import { indexRecord, unindexRecord } from './indexes.js';
+import type { ObjectStore } from './store.js';
+import { formatDateTime } from './values.js';
+
+/** The operations {@link runDml} knows. */
+export const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
+
+/**
+ * Runs one DML call on an object's store: results in input order, never a throw for a per-record problem. With
+ * `allOrNone`, any failure undoes the call and the others get ALL_OR_NONE_OPERATION_ROLLED_BACK; inside an open
+ * transaction (`transaction`), the call's undo entries join it.
+ */
+export function runDml(
+  host: DmlHost,
+  store: ObjectStore,
+  operation: DmlOperation,
+  records: Array<Record<string, unknown>>,
+  options: DmlOptions,
+  now: Date,
+  transaction: Undo[] | undefined,
+): DmlResult[] {
+  const context: DmlContext = {
+    host,
+    store,
+    csv: options.csvValues === true,
+    timestamp: formatDateTime(now.getTime()),
+    millis: now.getTime(),
+    columns: new Map(),
+    undo: options.allOrNone || transaction ? [] : undefined,
+    insertPlan: undefined,
+    indexKeys: new Array<string | undefined>(store.object.indexed.length),
+    defaultRecordTypeId: store.object.byLower.has('recordtypeid') ? host.defaultRecordTypeId(store.object) : undefined,
+  };
+  const results: DmlResult[] = new Array(records.length);
+  let extField: CompiledField | undefined;
+  let duplicates: Set<string> | undefined;
+  if (operation === 'upsert') {
+    extField = upsertField(store, options.externalIdField);
+    if (options.rejectDuplicateExternalIds && extField.type !== 'id') {
+      duplicates = duplicateKeys(context, records, extField);
+    }
+  }
+  const deletedIds: string[] = [];
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]!;
+    const injected = options.injectError?.(record, index);
+    if (injected) {
+      results[index] = fail(injected, idOfInput(record));
+      continue;
+    }
+    switch (operation) {
+      case 'insert':
+        results[index] = insertOne(context, record, now);
+        break;
+      case 'update':
+        results[index] = updateOne(context, record);
+        break;
+      case 'upsert':
+        results[index] = upsertOne(context, record, extField!, duplicates, now);
+        break;
+      case 'delete':
+        results[index] = deleteOne(context, record, deletedIds);
+        break;
+      case 'hardDelete':
+        results[index] = hardDeleteOne(context, record);
+        break;
+      case 'undelete':
+        results[index] = undeleteOne(context, record);
+        break;
+      default:
+        throw new OrgError('INVALID_OPERATION', `Unknown DML operation: ${String(operation)}`);
+    }
+  }
+  const anyFailed = results.some((result) => !result.success);
+  if (context.undo && options.allOrNone && anyFailed) {
+    rollback(context.undo);
+    return results.map((result) => (result.success ? fail(ROLLED_BACK) : result));
+  }
+  if (deletedIds.length > 0) cascadeDelete(store, deletedIds, context);
+  if (transaction && context.undo) {
+    for (const entry of context.undo) transaction.push(entry);
+  }
+  return results;
+}
+
+/** Undoes an undo log, newest change first: removed records come back, new ones go, indexes follow. */
+export function rollback(undo: Undo[]): void {
+  for (let index = undo.length - 1; index >= 0; index--) {
+    const { store, id, before } = undo[index]!;
+    const current = store.records.get(id);
+    if (current) {
+      if (current.IsDeleted === true) store.deleted--;
+      else unindexRecord(store, current);
+      store.records.delete(id);
+    }
+    if (before) {
+      store.records.set(id, before);
+      if (before.IsDeleted === true) store.deleted++;
+      else {
+        indexRecord(store, before);
+        store.deleteLog.delete(id);
+      }
+    }
+  }
+}
