@@ -1,10 +1,13 @@
-// @kicksaw/csv pipeline benchmark: readCsv + mapRows + splitCsv against a bare csv-parse pass over the same
-// generated file, at 100k and 1M rows, each measurement in its own child process (so peak RSS is its own).
+// @kicksaw/csv pipeline benchmark: readCsv + mapRows + Bulk API parts (bench/lib/csv-parts.mjs, RowEncoder)
+// against a bare csv-parse pass over the same generated file, at 100k and 1M rows, each measurement in its own
+// child process (so peak RSS is its own). Also: readCsv alone, the bare RowParser, and RowEncoder against
+// csv-stringify's public API on 1M in-memory rows.
 //
 //   cd /work/main && pnpm --filter @kicksaw/csv build && pnpm exec node --expose-gc bench/csv-pipeline.bench.mjs
 //
-// Options: --rows=100000,1000000 (sizes to run), --max-bytes=N (splitCsv part size, default 100 MB),
-// --repeat=N (runs per measurement, best throughput and largest RSS are kept; default 1).
+// Options: --rows=100000,1000000 (sizes to run), --max-bytes=N (part size, default 100 MB),
+// --repeat=N (runs per measurement, best throughput and largest RSS are kept; default 1),
+// --modes=a,b (a subset of the modes below). KICKSAW_CSV_DIST=<dist/index.js> measures another build.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,14 +34,19 @@ const repeat = Number(args.repeat ?? 1);
 const maxBytes = args['max-bytes'] ?? '100000000';
 mkdirSync(outDir, { recursive: true });
 
-const modes = [
+const allModes = [
   ['bare-parse', 'csv-parse stream, columns: true, for await (the reference)'],
   ['bare-parse-fast', 'csv-parse stream, arrays, data events (fastest bare use)'],
-  ['pipeline', 'readCsv + mapRows (typed mapping) + splitCsv (Buffer parts)'],
-  ['pipeline-stream', 'readCsv + mapRows (typed mapping) + splitCsvStream (streamed parts)'],
+  ['bare-rows', 'RowParser over decoded chunks, arrays (csv-parse fast where a build has no RowParser)'],
+  ['read', 'readCsv alone (batches)'],
+  ['pipeline', 'readCsv + mapRows (typed mapping) + Bulk parts (Buffer parts)'],
+  ['encode-ours', 'RowEncoder, 1M rows of 10 values in memory'],
+  ['encode-stringify', 'csv-stringify/sync (public API), the same 1M rows, 10k per call'],
 ];
+const wanted = args.modes ? args.modes.split(',') : allModes.map(([mode]) => mode);
+const modes = allModes.filter(([mode]) => wanted.includes(mode));
 
-console.log(`Node ${process.version}; splitCsv maxBytes ${maxBytes}; best of ${repeat}`);
+console.log(`Node ${process.version}; part maxBytes ${maxBytes}; best of ${repeat}`);
 const table = [];
 for (const rows of sizes) {
   const file = `${outDir}/csv-pipeline-${rows}.csv`;
@@ -89,7 +97,8 @@ console.log(
 );
 for (const rows of sizes) {
   const of = (mode) => table.find((r) => r.rows === rows && r.mode === mode);
-  for (const mode of ['pipeline', 'pipeline-stream']) {
+  if (!of('bare-parse') || !of('bare-parse-fast')) continue;
+  for (const mode of ['pipeline', 'read'].filter(of)) {
     const cpu = Number(of(mode).cpuSec) / Number(of('bare-parse').cpuSec);
     const wall = Number(of(mode).wallSec) / Number(of('bare-parse').wallSec);
     const fast = Number(of(mode).cpuSec) / Number(of('bare-parse-fast').cpuSec);
