@@ -6,8 +6,10 @@ import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
 import { column } from './results.js';
 import type { Session } from './session.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
+import { toTimestampTzSql } from './sql/timestamp-tz.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
+import { TZ_TYPE_TEXT } from './sql/types.js';
 import { type FormatOptions, nested, readOptions, type StageLocation, type Stages } from './stages.js';
 import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements.js';
 
@@ -276,7 +278,9 @@ export class CopyInto implements CopyRunner {
               ? 'zstd'
               : undefined;
     if (!duckCompression) throw SnowflakeSqlError.unsupported(`COMPRESSION = ${compression}`);
-    const readType = (type: string) => (type === 'JSON' ? 'VARCHAR' : type);
+    // VARIANT is read as text and parsed by the column; TIMESTAMP_TZ is read as text and built by the macro that
+    // keeps a value's own offset (sql/timestamp-tz.ts).
+    const readType = (type: string) => (type === 'JSON' || type === TZ_TYPE_TEXT ? 'VARCHAR' : type);
     let insertColumns = columns;
     let columnSpec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c.type))}`).join(', ');
     let header = false;
@@ -307,7 +311,10 @@ export class CopyInto implements CopyRunner {
         ? insertColumns.map((c, k) => ({ c, k })).filter(({ c }) => c.name !== '')
         : insertColumns.map((c, k) => ({ c, k }));
     const selectList = selected
-      .map(({ c, k }) => (match !== 'NONE' ? `${sqlIdent(`C${k}`)}` : sqlIdent(c.name)))
+      .map(({ c, k }) => {
+        const name = match !== 'NONE' ? `${sqlIdent(`C${k}`)}` : sqlIdent(c.name);
+        return c.type === TZ_TYPE_TEXT ? toTimestampTzSql(name) : name;
+      })
       .join(', ');
     const insertList = selected.map(({ c }) => sqlIdent(c.name)).join(', ');
     return this.load(
@@ -396,7 +403,9 @@ export class CopyInto implements CopyRunner {
     const expr = (p: (typeof pairs)[number]) =>
       p.target.type === 'JSON'
         ? `to_json(${sqlIdent(p.source.name)})`
-        : `CAST(${sqlIdent(p.source.name)} AS ${p.target.type})`;
+        : p.target.type === TZ_TYPE_TEXT
+          ? toTimestampTzSql(sqlIdent(p.source.name))
+          : `CAST(${sqlIdent(p.source.name)} AS ${p.target.type})`;
     return this.load(
       conn,
       file,

@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SnowflakeEmulatorError, SnowflakeSqlError } from './errors.js';
+import { TZ_MACROS } from './sql/timestamp-tz.js';
 import { sqlIdent, sqlString } from './sql/tokens.js';
 import { DIVISOR_MACRO } from './sql/translate.js';
 
@@ -111,6 +112,8 @@ export class Engine {
     await connection.run(
       `CREATE TEMP MACRO ${DIVISOR_MACRO}(x) AS CASE WHEN x = 0 THEN error('Division by zero') ELSE x END`,
     );
+    // TIMESTAMP_TZ values are structs of instant and offset, built and read by these macros (timestamp-tz.ts).
+    for (const macro of TZ_MACROS) await connection.run(macro);
     return connection;
   }
 

@@ -115,6 +115,16 @@ export function fromDuckDbError(error: unknown, sql: string): SnowflakeSqlError 
         cause: error,
       },
     );
+  if (/sf_instant|__KICKSAW_TZ|struct_extract/i.test(message.split('\n')[0] ?? '')) {
+    // A TIMESTAMP_TZ value (a struct of instant and offset, see sql/timestamp-tz.ts) where DuckDB cannot use it.
+    const what = message.replace(/^\w+ Error: /, '').split('\n')[0] ?? '';
+    return withCause(
+      SnowflakeSqlError.unsupported(
+        `this use of a TIMESTAMP_TZ value (${what.replaceAll(/STRUCT\(sf_instant TIMESTAMP WITH TIME ZONE, sf_offset SMALLINT\)/g, 'TIMESTAMP_TZ').slice(0, 200)}); cast it to TIMESTAMP_LTZ or TIMESTAMP_NTZ first`,
+      ),
+      error,
+    );
+  }
   if (/Division by zero/.test(message)) {
     return new SnowflakeSqlError('Division by zero', { sfCode: '100051', sqlState: '22012', cause: error });
   }

@@ -82,6 +82,14 @@ export function describeColumn(name: string, type: DuckDBType): { meta: RowType;
   const id = type.typeId;
   if (alias === 'JSON')
     return { meta: column(name, 'variant', { length: 16777216, byteLength: 16777216 }), encode: (v) => v as string };
+  if (isTimestampTz(type))
+    return {
+      meta: column(name, 'timestamp_tz', { scale: 9, precision: 0 }),
+      encode: (v) => {
+        const entries = (v as { entries: { sf_instant: { micros: bigint }; sf_offset: number } }).entries;
+        return `${microsToSeconds(entries.sf_instant.micros)} ${1440 + Number(entries.sf_offset)}`;
+      },
+    };
   switch (id) {
     case DuckDBTypeId.BOOLEAN:
       return { meta: column(name, 'boolean'), encode: (v) => (v ? '1' : '0') };
@@ -170,6 +178,17 @@ export function describeColumn(name: string, type: DuckDBType): { meta: RowType;
   }
 }
 
+/** Whether a DuckDB type is the emulator's TIMESTAMP_TZ struct (instant and offset, see sql/timestamp-tz.ts). */
+export function isTimestampTz(type: DuckDBType): boolean {
+  if (type.typeId !== DuckDBTypeId.STRUCT) return false;
+  const struct = type as unknown as { entryNames: string[]; entryTypes: DuckDBType[] };
+  return (
+    struct.entryNames.join(',') === 'sf_instant,sf_offset' &&
+    struct.entryTypes[0]?.typeId === DuckDBTypeId.TIMESTAMP_TZ &&
+    struct.entryTypes[1]?.typeId === DuckDBTypeId.SMALLINT
+  );
+}
+
 /**
  * The DuckDB expression that renders column `name` (of `type`) as the text the driver decodes, or
  * undefined when JavaScript encodes it (rare types). Rendering in DuckDB is vectorized and keeps
@@ -180,6 +199,11 @@ export function sqlEncoding(name: string, type: DuckDBType): string {
   if (alias === 'JSON') return `CAST(${name} AS VARCHAR)`;
   const micros = (value: string) =>
     `CASE WHEN ${value} < 0 THEN '-' ELSE '' END || CAST(abs(${value}) // 1000000 AS VARCHAR) || '.' || lpad(CAST(abs(${value}) % 1000000 AS VARCHAR), 6, '0') || '000'`;
+  if (isTimestampTz(type)) {
+    // "<epoch seconds with fraction> <offset minutes + 1440>", the driver's TIMESTAMP_TZ encoding.
+    const instant = `struct_extract(${name}, 'sf_instant')`;
+    return `CASE WHEN isfinite(${instant}) THEN ${micros(`epoch_us(${instant})`)} || ' ' || CAST(1440 + struct_extract(${name}, 'sf_offset') AS VARCHAR) END`;
+  }
   switch (type.typeId) {
     case DuckDBTypeId.VARCHAR:
       return name;
@@ -234,11 +258,6 @@ export interface WriteOptions {
   file: string;
   names: string[];
   types: DuckDBType[];
-  /**
-   * Columns (indexes) that are TIMESTAMP_TZ values: reported as `timestamp_tz` and written with their UTC
-   * offset in the session's time zone, as `"<epoch seconds> <offset minutes + 1440>"` (the driver's format).
-   */
-  timestampTz?: ReadonlySet<number>;
 }
 
 /**
@@ -251,19 +270,10 @@ export async function writeResult(
   sql: string,
   options: WriteOptions,
 ): Promise<EncodedResult> {
-  const tz = options.timestampTz ?? new Set<number>();
-  const rowtype = options.types.map((type, index) => {
-    const meta = describeColumn(options.names[index] ?? `C${index}`, type).meta;
-    return tz.has(index) ? { ...meta, type: 'timestamp_tz' } : meta;
-  });
+  const rowtype = options.types.map((type, index) => describeColumn(options.names[index] ?? `C${index}`, type).meta);
   if (options.types.length === 0) return { rowtype, rowset: [], chunks: [], total: 0 };
   const inner = options.types.map((_, k) => `__C${k}`);
-  const encoded = options.types.map((type, k) => {
-    const plain = sqlEncoding(inner[k] as string, type);
-    if (!tz.has(k)) return plain;
-    // date_part('timezone', ...) is the offset (seconds) of the instant in the session's TimeZone.
-    return `CASE WHEN ${inner[k]} IS NOT NULL THEN ${plain} || ' ' || CAST(1440 + date_part('timezone', ${inner[k]}) // 60 AS VARCHAR) END`;
-  });
+  const encoded = options.types.map((type, k) => sqlEncoding(inner[k] as string, type));
   await mkdir(dirname(options.file), { recursive: true });
   // One column and no quote character: DuckDB's CSV writer writes each JSON line as it is (it would quote
   // values holding '#' and other characters if a quote character were set).

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from './engine.js';
 import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
 import { column, type EncodedResult, encodeResult, type RowType, writeResult } from './results.js';
@@ -14,9 +14,10 @@ import {
   snowflakeTypeText,
 } from './sql/catalog.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
+import { rewriteTimestampTz, toTimestampTzSql } from './sql/timestamp-tz.js';
 import { isOp, isWord, significant, splitStatements, sqlIdent, sqlString, type Token, tokenize } from './sql/tokens.js';
 import { CLAUSE_AFTER_TABLE, callArgs, closingParen, type TranslateContext, translateTokens } from './sql/translate.js';
-import { parseType } from './sql/types.js';
+import { parseType, TZ_TYPE_TEXT } from './sql/types.js';
 import type { StageCommands } from './stages.js';
 import {
   beginTransaction,
@@ -448,16 +449,20 @@ async function dispatch(
   request: StatementRequest,
   queryId: string,
 ): Promise<StatementOutcome> {
-  const tokens = expandInformationSchema(raw, session);
-  const first = tokens[0] as Token;
+  const expanded = expandInformationSchema(raw, session);
+  const first = expanded[0] as Token;
   const word = first.kind === 'word' ? first.value : isOp(first, '(') ? 'SELECT' : '';
   const conn = session.connection;
+  // Comparisons and casts of TIMESTAMP_TZ columns, rewritten (sql/timestamp-tz.ts).
+  const tokens = TZ_STATEMENTS.has(word)
+    ? rewriteTimestampTz(expanded, await timestampTzNames(session, expanded))
+    : expanded;
   switch (word) {
     case 'SELECT':
     case 'WITH':
     case 'VALUES':
     case 'FROM':
-      return query(session, runtime, tokens, ctx, queryId, request);
+      return query(session, runtime, tokens, ctx, queryId, request, expanded);
     case 'INSERT':
       return insert(session, tokens, ctx);
     case 'UPDATE':
@@ -538,6 +543,147 @@ async function systemWait(tokens: Token[]): Promise<StatementOutcome> {
   };
 }
 
+/** Statements whose TIMESTAMP_TZ column references are rewritten (see sql/timestamp-tz.ts). */
+const TZ_STATEMENTS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'CREATE']);
+
+/**
+ * Names of the TIMESTAMP_TZ columns of the tables and views a statement may name (any name in its text): what
+ * {@link rewriteTimestampTz} treats as TIMESTAMP_TZ column references.
+ */
+async function timestampTzNames(session: Session, tokens: Token[]): Promise<Set<string>> {
+  const words = new Set<string>();
+  for (const t of tokens) if (t.kind === 'word' || t.kind === 'quoted') words.add(t.value);
+  if (words.size === 0) return new Set();
+  const rows = (
+    await session.connection.runAndReadAll(
+      `SELECT DISTINCT column_name FROM duckdb_columns() WHERE data_type = ${sqlString(TZ_TYPE_TEXT)} AND table_name IN (${[...words].map(sqlString).join(', ')})`,
+    )
+  ).getRows();
+  return new Set(rows.map(([name]) => String(name)));
+}
+
+/** The columns (name, DuckDB type text) of a table the statement names, in order; a temporary table first. */
+async function tableColumns(session: Session, parts: string[]): Promise<Array<{ name: string; type: string }>> {
+  if (!session.database) return [];
+  const q = qualify(parts, session.database, session.schema);
+  const temp = parts.length === 1;
+  const rows = (
+    await session.connection.runAndReadAll(
+      `SELECT column_name, data_type, database_name = 'temp' FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${temp ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY database_name = 'temp' DESC, column_index`,
+    )
+  ).getRows();
+  const fromTemp = rows[0]?.[2] === true;
+  return rows
+    .filter((r) => (r[2] === true) === fromTemp)
+    .map(([name, type]) => ({ name: String(name), type: String(type) }));
+}
+
+/**
+ * `INSERT INTO target [(columns)] <source>` in DuckDB SQL. Into a table with TIMESTAMP_TZ columns, the source's
+ * values for them are built through text (keeping an offset written in it): `INSERT INTO t (...) SELECT ...,
+ * __KICKSAW_TZ(CAST(__C2 AS VARCHAR)) FROM (<source>) AS __S(__C1, __C2)`.
+ */
+async function insertSql(
+  session: Session,
+  tokens: Token[],
+  ctx: TranslateContext,
+  source?: { at: number; sql: string },
+): Promise<string> {
+  let i = 1;
+  if (isWord(tokens[i], 'OVERWRITE')) i++;
+  const plain = () =>
+    source ? `${translateTokens(tokens, ctx, 0, source.at)} ${source.sql}` : translateTokens(tokens, ctx);
+  if (!isWord(tokens[i], 'INTO')) return plain();
+  const name = readName(tokens, i + 1);
+  let sourceAt = name.next;
+  let listed: string[] | undefined;
+  if (isOp(tokens[sourceAt], '(') && !isWord(tokens[sourceAt + 1], 'SELECT', 'WITH')) {
+    const { args, close } = callArgs(tokens, sourceAt);
+    listed = args.map(([a]) => (tokens[a] as Token).value);
+    sourceAt = close + 1;
+  }
+  const columns = await tableColumns(session, name.parts);
+  if (!columns.some((c) => c.type === TZ_TYPE_TEXT)) return plain();
+  const targets = listed ?? columns.map((c) => c.name);
+  const isTz = (column: string) =>
+    columns.find((c) => c.name.toUpperCase() === column.toUpperCase())?.type === TZ_TYPE_TEXT;
+  const inner = targets.map((_, k) => `__C${k + 1}`);
+  const body = source ? source.sql : translateTokens(tokens, ctx, sourceAt);
+  const head = translateTokens(tokens, ctx, 0, i + 1);
+  // Not translateTokens: a name before `(` would be read as a call.
+  const target = name.parts.map(sqlIdent).join('.');
+  return `${head} ${target} (${targets.map(sqlIdent).join(', ')}) SELECT ${targets
+    .map((c, k) => (isTz(c) ? toTimestampTzSql(inner[k] as string) : inner[k]))
+    .join(', ')} FROM (${body}) AS __S(${inner.join(', ')})`;
+}
+
+/**
+ * Wraps the values assigned to TIMESTAMP_TZ columns (`SET col = value`, and MERGE's `INSERT (cols) VALUES (...)`)
+ * so that they are built through text, keeping an offset written in them. `columns` are the target table's.
+ */
+function assignTimestampTz(
+  tokens: Token[],
+  columns: Array<{ name: string; type: string }>,
+  ctx: TranslateContext,
+): Token[] {
+  const tz = new Set(columns.filter((c) => c.type === TZ_TYPE_TEXT).map((c) => c.name.toUpperCase()));
+  if (tz.size === 0) return tokens;
+  const replace = new Map<number, { to: number; text: string }>();
+  const wrap = (from: number, to: number) =>
+    replace.set(from, { to, text: toTimestampTzSql(`(${translateTokens(tokens, ctx, from, to)})`) });
+  /** End (exclusive) of an expression starting at `from`: the next depth-0 `,`, `)` or clause word. */
+  const expressionEnd = (from: number, words: string[]) => {
+    let depth = 0;
+    let k = from;
+    for (; k < tokens.length; k++) {
+      const t = tokens[k] as Token;
+      if (isOp(t, '(')) depth++;
+      else if (isOp(t, ')')) {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && (isOp(t, ',') || (t.kind === 'word' && words.includes(t.value)))) break;
+    }
+    return k;
+  };
+  for (let k = 0; k < tokens.length; k++) {
+    if (isWord(tokens[k], 'SET')) {
+      let at = k + 1;
+      for (;;) {
+        const name = tokens[at];
+        if (!name || !isOp(tokens[at + 1], '=')) break;
+        const end = expressionEnd(at + 2, ['FROM', 'WHERE', 'WHEN']);
+        if ((name.kind === 'word' || name.kind === 'quoted') && tz.has(name.value.toUpperCase())) wrap(at + 2, end);
+        if (!isOp(tokens[end], ',')) break;
+        at = end + 1;
+      }
+    }
+    if (isWord(tokens[k], 'INSERT') && isWord(tokens[k - 1], 'THEN')) {
+      let at = k + 1;
+      let names = columns.map((c) => c.name.toUpperCase());
+      if (isOp(tokens[at], '(')) {
+        const { args, close } = callArgs(tokens, at);
+        names = args.map(([a]) => (tokens[a] as Token).value.toUpperCase());
+        at = close + 1;
+      }
+      if (!isWord(tokens[at], 'VALUES') || !isOp(tokens[at + 1], '(')) continue;
+      const { args } = callArgs(tokens, at + 1);
+      args.forEach(([a, b], n) => {
+        if (tz.has(names[n] ?? '')) wrap(a, b);
+      });
+    }
+  }
+  if (replace.size === 0) return tokens;
+  const out: Token[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const r = replace.get(k);
+    if (r) {
+      out.push({ kind: 'raw', text: r.text, value: '', start: (tokens[k] as Token).start });
+      k = r.to - 1;
+    } else out.push(tokens[k] as Token);
+  }
+  return out;
+}
+
 async function runDuck<T>(sql: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -553,12 +699,13 @@ async function query(
   ctx: TranslateContext,
   queryId: string,
   request: StatementRequest,
+  written: Token[] = tokens,
 ): Promise<StatementOutcome> {
   // A bare VALUES statement: Snowflake names its columns COLUMN1, COLUMN2, ...
   const sql = isWord(tokens[0], 'VALUES')
     ? `SELECT * FROM ${translateTokens([{ kind: 'word', text: 'FROM', value: 'FROM', start: 0 }, ...tokens], ctx).slice(5)}`
     : translateTokens(tokens, ctx);
-  const names = selectItemNames(tokens, request.sqlText);
+  const names = selectItemNames(written, request.sqlText);
   const result = await runDuck(sql, async () => {
     if (request.describeOnly) {
       const stream = await session.connection.stream(`SELECT * FROM (${sql}) LIMIT 0`);
@@ -574,25 +721,12 @@ async function query(
     const types = Array.from({ length: prepared.columnCount }, (_, k) => prepared.columnType(k));
     const columnNames = Array.from({ length: prepared.columnCount }, (_, k) => prepared.columnName(k));
     const resultNames = fitNames(names, types.length) ?? columnNames;
-    // TIMESTAMP_TZ columns (DuckDB TIMESTAMPTZ declared TIMESTAMP_TZ) are written with their offset.
-    const timestampTz = new Set<number>();
-    if (types.some((t) => t.typeId === DuckDBTypeId.TIMESTAMP_TZ)) {
-      const declared = await declaredOfQuery(session, tokens);
-      types.forEach((t, k) => {
-        if (
-          t.typeId === DuckDBTypeId.TIMESTAMP_TZ &&
-          declared?.get(resultNames[k] as string)?.startsWith('TIMESTAMP_TZ')
-        )
-          timestampTz.add(k);
-      });
-    }
     return writeResult(session.connection, sql, {
       inlineRows: runtime.inlineRows,
       chunkRows: runtime.chunkRows,
       file: join(runtime.resultsDir, queryId, 'rows.json'),
       names: resultNames,
       types,
-      timestampTz,
     });
   });
   await applyDeclaredTypes(session, tokens, result.rowtype);
@@ -741,7 +875,7 @@ async function insert(session: Session, tokens: Token[], ctx: TranslateContext):
     const target = readName(tokens, 3);
     const rest = [tokens[0] as Token, ...tokens.slice(2)];
     const name = translateTokens(tokens, ctx, 3, target.next);
-    const sql = translateTokens(rest, ctx);
+    const sql = await insertSql(session, rest, ctx);
     const conn = session.connection;
     return runDuck(sql, async () => {
       await conn.run('BEGIN TRANSACTION');
@@ -756,7 +890,12 @@ async function insert(session: Session, tokens: Token[], ctx: TranslateContext):
       }
     });
   }
-  return dml(session.connection, translateTokens(tokens, ctx), STATEMENT_TYPE.insert, 'number of rows inserted');
+  return dml(
+    session.connection,
+    await insertSql(session, tokens, ctx),
+    STATEMENT_TYPE.insert,
+    'number of rows inserted',
+  );
 }
 
 /** Removes `alias.` before assigned columns in `SET a.col = ...` lists (DuckDB takes bare names). */
@@ -791,7 +930,8 @@ function stripSetQualifiers(tokens: Token[], from: number): Token[] {
 
 async function update(session: Session, tokens: Token[], ctx: TranslateContext): Promise<StatementOutcome> {
   const set = tokens.findIndex((t) => isWord(t, 'SET'));
-  const rewritten = set > 0 ? stripSetQualifiers(tokens, set + 1) : tokens;
+  let rewritten = set > 0 ? stripSetQualifiers(tokens, set + 1) : tokens;
+  if (set > 0) rewritten = assignTimestampTz(rewritten, await tableColumns(session, readName(tokens, 1).parts), ctx);
   const sql = translateTokens(rewritten, ctx);
   const changed = await runDuck(sql, async () => (await session.connection.run(sql)).rowsChanged);
   return countResult(STATEMENT_TYPE.update, [
@@ -862,7 +1002,7 @@ async function merge(session: Session, tokens: Token[], ctx: TranslateContext): 
       );
     }
   }
-  const body = stripMergeSetQualifiers(tokens);
+  const body = assignTimestampTz(stripMergeSetQualifiers(tokens), await tableColumns(session, target.parts), ctx);
   const sql = `${translateTokens(body, ctx)} RETURNING merge_action`;
   const counts = { INSERT: 0, UPDATE: 0, DELETE: 0 } as Record<string, number>;
   await runDuck(sql, async () => {
@@ -1949,10 +2089,9 @@ async function runArrayBind(
       const cast = bindCastType(types[index - 1] ?? 'TEXT');
       return cast ? `CAST(__B.C${index} AS ${cast})` : `__B.C${index}`;
     });
-    const head = translateTokens(tokens, ctx, 0, valuesAt);
     const close = closingParen(tokens, valuesAt + 1);
     const values = translateTokens(tokens, ctx, valuesAt + 2, close);
-    const sql = `${head} SELECT ${values} FROM ${source} AS __B`;
+    const sql = await insertSql(session, tokens, ctx, { at: valuesAt, sql: `SELECT ${values} FROM ${source} AS __B` });
     const changed = await runDuck(sql, async () => (await conn.run(sql)).rowsChanged);
     return countResult(STATEMENT_TYPE.insert, [['number of rows inserted', changed]]);
   } finally {

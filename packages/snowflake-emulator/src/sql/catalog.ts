@@ -1,4 +1,5 @@
 import { sqlString } from './tokens.js';
+import { TZ_TYPE_TEXT } from './types.js';
 
 /**
  * The emulator's catalog of declared types: DuckDB keeps no VARCHAR length nor TIME/TIMESTAMP precision, so a
@@ -24,7 +25,8 @@ export function declaredOf(duck: string, comment: unknown): string | undefined {
     (kind === 'VARCHAR' && duck === 'VARCHAR') ||
     (kind === 'TIME' && duck === 'TIME') ||
     (kind === 'TIMESTAMP_NTZ' && duck === 'TIMESTAMP') ||
-    ((kind === 'TIMESTAMP_LTZ' || kind === 'TIMESTAMP_TZ') && duck === 'TIMESTAMP WITH TIME ZONE');
+    (kind === 'TIMESTAMP_LTZ' && duck === 'TIMESTAMP WITH TIME ZONE') ||
+    (kind === 'TIMESTAMP_TZ' && duck === TZ_TYPE_TEXT);
   return fits ? declared : undefined;
 }
 
@@ -48,6 +50,7 @@ export function snowflakeDataTypeSql(column: string): string {
     WHEN ${column} = 'JSON' THEN 'VARIANT'
     WHEN ${column} = 'TIMESTAMP' THEN 'TIMESTAMP_NTZ'
     WHEN ${column} = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_LTZ'
+    WHEN ${column} = ${sqlString(TZ_TYPE_TEXT)} THEN 'TIMESTAMP_TZ'
     WHEN ${column} = 'BLOB' THEN 'BINARY'
     ELSE ${column} END`;
 }
@@ -76,6 +79,8 @@ export function snowflakeTypeText(duck: string, comment?: unknown): string {
       return 'TIMESTAMP_NTZ(9)';
     case 'TIMESTAMP WITH TIME ZONE':
       return 'TIMESTAMP_LTZ(9)';
+    case TZ_TYPE_TEXT:
+      return 'TIMESTAMP_TZ(9)';
     case 'TIME':
       return 'TIME(9)';
     case 'BLOB':
@@ -106,7 +111,7 @@ export function snowflakeTypeJson(duck: string, nullable: boolean, comment?: unk
     return JSON.stringify({ type: 'TIMESTAMP_NTZ', precision: 0, scale: declared ?? 9, nullable });
   const objectOrArray = declaredOf(duck, comment);
   if (objectOrArray === 'OBJECT' || objectOrArray === 'ARRAY') return JSON.stringify({ type: objectOrArray, nullable });
-  if (declaredOf(duck, comment)?.startsWith('TIMESTAMP_TZ'))
+  if (text.startsWith('TIMESTAMP_TZ'))
     return JSON.stringify({ type: 'TIMESTAMP_TZ', precision: 0, scale: declared ?? 9, nullable });
   if (text.startsWith('TIMESTAMP_LTZ'))
     return JSON.stringify({ type: 'TIMESTAMP_LTZ', precision: 0, scale: declared ?? 9, nullable });
@@ -132,8 +137,7 @@ export function informationSchemaSql(view: string, database: string): string | u
       return `(SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA, table_name AS TABLE_NAME,
         column_name AS COLUMN_NAME, CAST(column_index AS DECIMAL(38,0)) AS ORDINAL_POSITION,
         column_default AS COLUMN_DEFAULT, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,
-        CASE WHEN data_type = 'TIMESTAMP WITH TIME ZONE' AND starts_with(comment, ${sqlString(`${DECLARED_PREFIX}TIMESTAMP_TZ(`)}) THEN 'TIMESTAMP_TZ'
-          WHEN data_type = 'JSON' AND comment IN (${sqlString(`${DECLARED_PREFIX}OBJECT`)}, ${sqlString(`${DECLARED_PREFIX}ARRAY`)}) THEN substr(comment, ${DECLARED_PREFIX.length + 1})
+        CASE WHEN data_type = 'JSON' AND comment IN (${sqlString(`${DECLARED_PREFIX}OBJECT`)}, ${sqlString(`${DECLARED_PREFIX}ARRAY`)}) THEN substr(comment, ${DECLARED_PREFIX.length + 1})
           ELSE ${snowflakeDataTypeSql('data_type')} END AS DATA_TYPE,
         CAST(CASE WHEN data_type = 'VARCHAR' THEN coalesce(${declaredNumberSql('VARCHAR')}, 16777216) END AS DECIMAL(38,0)) AS CHARACTER_MAXIMUM_LENGTH,
         CAST(CASE WHEN data_type = 'VARCHAR' THEN least(coalesce(${declaredNumberSql('VARCHAR')} * 4, 16777216), 16777216) END AS DECIMAL(38,0)) AS CHARACTER_OCTET_LENGTH,
@@ -142,7 +146,7 @@ export function informationSchemaSql(view: string, database: string): string | u
         CAST(CASE WHEN data_type LIKE 'DECIMAL%' THEN numeric_scale WHEN data_type IN ('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT') THEN 0 END AS DECIMAL(38,0)) AS NUMERIC_SCALE,
         CAST(CASE WHEN data_type = 'TIME' THEN coalesce(${declaredNumberSql('TIME')}, 9)
           WHEN data_type = 'TIMESTAMP' THEN coalesce(${declaredNumberSql('TIMESTAMP_NTZ')}, 9)
-          WHEN data_type LIKE 'TIMESTAMP%' THEN coalesce(${declaredNumberSql('TIMESTAMP_LTZ|TIMESTAMP_TZ')}, 9) END AS DECIMAL(38,0)) AS DATETIME_PRECISION,
+          WHEN data_type LIKE 'TIMESTAMP%' OR data_type = ${sqlString(TZ_TYPE_TEXT)} THEN coalesce(${declaredNumberSql('TIMESTAMP_LTZ|TIMESTAMP_TZ')}, 9) END AS DECIMAL(38,0)) AS DATETIME_PRECISION,
         CASE WHEN starts_with(comment, ${sqlString(DECLARED_PREFIX)}) THEN NULL ELSE comment END AS COMMENT
         FROM duckdb_columns() WHERE database_name = ${db} AND NOT internal)`;
     case 'SCHEMATA':

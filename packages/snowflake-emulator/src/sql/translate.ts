@@ -1,6 +1,6 @@
 import { SnowflakeSqlError } from '../errors.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from './tokens.js';
-import { parseType } from './types.js';
+import { parseType, TZ_TYPE } from './types.js';
 
 /** What the translator needs to know about the session and the statement's binds. */
 export interface TranslateContext {
@@ -268,6 +268,13 @@ export function translateTokens(tokens: Token[], ctx: TranslateContext, from = 0
         const op = token.value;
         if (op === '::') {
           const type = parseType(tokens, i + 1);
+          if (type.duck === TZ_TYPE) {
+            // To TIMESTAMP_TZ: through text, which keeps an offset written in it (see timestamp-tz.ts).
+            const base = takeOperand(pieces, '::');
+            pieces.push({ text: `${TZ_FROM_TEXT}(CAST(${joinPieces(base)} AS VARCHAR))`, operand: true });
+            i = type.next;
+            continue;
+          }
           pieces.push({ text: '::' }, { text: type.duck, operand: true });
           i = type.next;
           continue;
@@ -426,6 +433,10 @@ function valuesTable(
 /** The macro a divisor is wrapped in (created on every session connection, see Engine.connect). */
 export const DIVISOR_MACRO = '__KICKSAW_DIVISOR';
 
+/** Macros of timestamp-tz.ts (named here too, so that this module does not import that one). */
+const TZ_FROM_TEXT = '__KICKSAW_TZ';
+const TZ_AT_ZONE = '__KICKSAW_TZ_AT';
+
 /**
  * End (exclusive) of the operand that starts at `at`: unary signs, then a literal, bind, name chain, call,
  * parenthesised expression or CASE ... END, then `::type`, `[...]` and `:path` suffixes. Returns `at` when no
@@ -489,12 +500,11 @@ export const CLAUSE_AFTER_TABLE: ReadonlySet<string> = new Set([
   'FETCH',
 ]);
 
-/** Handles `base:path.to[0]` and `base['key']`: wraps the preceding operand in JSON extraction. */
-function pathAccess(tokens: Token[], at: number, to: number, pieces: Piece[]): number {
-  // Take the base operand off the pieces: an identifier chain (a.b.c) or a parenthesised expression / call.
+/** Takes the operand before a postfix operator off the pieces: a name chain (a.b.c), a parenthesised expression or a call. */
+function takeOperand(pieces: Piece[], operator: string): Piece[] {
   const base: Piece[] = [];
   const last = pieces.at(-1);
-  if (!last?.operand) throw SnowflakeSqlError.syntax("unexpected ':'", '', 0);
+  if (!last?.operand) throw SnowflakeSqlError.syntax(`unexpected '${operator}'`, '', 0);
   if (last.text === ')' || last.text === ']') {
     let depth = 0;
     while (pieces.length > 0) {
@@ -516,6 +526,12 @@ function pathAccess(tokens: Token[], at: number, to: number, pieces: Piece[]): n
       base.unshift(pieces.pop() as Piece);
     }
   }
+  return base;
+}
+
+/** Handles `base:path.to[0]` and `base['key']`: wraps the preceding operand in JSON extraction. */
+function pathAccess(tokens: Token[], at: number, to: number, pieces: Piece[]): number {
+  const base = takeOperand(pieces, ':');
   let path = '$';
   let i = at;
   const key = (name: string) =>
@@ -598,6 +614,10 @@ function rewriteCall(
             tokens.filter((_, idx) => idx < close),
             t,
           );
+          if (type.duck === TZ_TYPE) {
+            const value = `${TZ_FROM_TEXT}(CAST(${tr(open + 1, k)} AS VARCHAR))`;
+            return done(name === 'TRY_CAST' ? `try(${value})` : value);
+          }
           return done(`${name}(${tr(open + 1, k)} AS ${type.duck})`);
         }
       }
@@ -682,16 +702,31 @@ function rewriteCall(
     case 'TRY_TO_TIMESTAMP_LTZ':
     case 'TRY_TO_TIMESTAMP_TZ': {
       noFormat(1);
-      const duck = /_(LTZ|TZ)$/.test(name) ? 'TIMESTAMPTZ' : 'TIMESTAMP';
+      const tz = /_TZ$/.test(name);
+      const duck = /_LTZ$/.test(name) ? 'TIMESTAMPTZ' : 'TIMESTAMP';
       const first = rawArg(0);
       const numeric = first.length === 1 && first[0]?.kind === 'number';
       if (numeric) {
         const scale = Number(rawArg(1)[0]?.value ?? 0);
         const seconds = scale === 0 ? arg(0) : `(${arg(0)}) / ${10 ** scale}`;
+        if (tz) return done(`${TZ_FROM_TEXT}(CAST(to_timestamp(${seconds}) AS VARCHAR))`);
         return done(`CAST(to_timestamp(${seconds}) AT TIME ZONE 'UTC' AS ${duck})`);
       }
       if (args.length > 1) throw SnowflakeSqlError.unsupported(`${name} with a scale argument on a non-literal`);
+      if (tz) {
+        // Through text, which keeps an offset written in it (see timestamp-tz.ts).
+        const value = `${TZ_FROM_TEXT}(CAST(${arg(0)} AS VARCHAR))`;
+        return done(name.startsWith('TRY_') ? `try(${value})` : value);
+      }
       return done(`${name.startsWith('TRY_') ? 'TRY_CAST' : 'CAST'}(${arg(0)} AS ${duck})`);
+    }
+    case 'CONVERT_TIMEZONE': {
+      if (args.length === 2) return done(`${TZ_AT_ZONE}(${arg(0)}, ${TZ_FROM_TEXT}(CAST(${arg(1)} AS VARCHAR)))`);
+      if (args.length === 3) return done(`timezone(${arg(1)}, timezone(${arg(0)}, CAST(${arg(2)} AS TIMESTAMP)))`);
+      throw new SnowflakeSqlError('SQL compilation error:\nwrong number of arguments for function [CONVERT_TIMEZONE]', {
+        sfCode: '000938',
+        sqlState: '42601',
+      });
     }
     case 'TO_VARCHAR':
     case 'TO_CHAR':

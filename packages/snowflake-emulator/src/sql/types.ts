@@ -24,6 +24,15 @@ const TZ_NAMES = new Set(['TIMESTAMP_LTZ', 'TIMESTAMPLTZ', 'TIMESTAMP_TZ', 'TIME
 const JSON_NAMES = new Set(['VARIANT', 'OBJECT', 'ARRAY']);
 const UNSUPPORTED_NAMES = new Set(['GEOGRAPHY', 'GEOMETRY', 'VECTOR', 'MAP', 'FILE']);
 
+/**
+ * The DuckDB type of a TIMESTAMP_TZ column: the instant and the value's own offset in minutes (see
+ * timestamp-tz.ts for why a struct).
+ */
+export const TZ_TYPE = 'STRUCT(sf_instant TIMESTAMPTZ, sf_offset SMALLINT)';
+
+/** DuckDB's display of {@link TZ_TYPE} (`duckdb_columns().data_type`). */
+export const TZ_TYPE_TEXT = 'STRUCT(sf_instant TIMESTAMP WITH TIME ZONE, sf_offset SMALLINT)';
+
 /** Whether a word names a Snowflake type this emulator knows. */
 export function isTypeName(word: string): boolean {
   return (
@@ -61,7 +70,7 @@ function withPrecision(duck: string, snowflake: string, precision: { args: numbe
 /**
  * Reads a Snowflake type starting at `at` (significant tokens) and returns the DuckDB type.
  * NUMBER(p,s) -> DECIMAL(p,s) (NUMBER and the integer names -> DECIMAL(38,0)), FLOAT/DOUBLE -> DOUBLE,
- * text names -> VARCHAR, BINARY -> BLOB, TIMESTAMP/_NTZ -> TIMESTAMP, _LTZ/_TZ -> TIMESTAMPTZ,
+ * text names -> VARCHAR, BINARY -> BLOB, TIMESTAMP/_NTZ -> TIMESTAMP, _LTZ -> TIMESTAMPTZ, _TZ -> {@link TZ_TYPE},
  * VARIANT/OBJECT/ARRAY -> JSON.
  */
 export function parseType(tokens: Token[], at: number): ParsedType {
@@ -102,9 +111,8 @@ export function parseType(tokens: Token[], at: number): ParsedType {
   if (name === 'TIME') return withPrecision('TIME', 'TIME', typeArgs(tokens, i));
   if (NTZ_NAMES.has(name)) return withPrecision('TIMESTAMP', 'TIMESTAMP_NTZ', typeArgs(tokens, i));
   if (name === 'TIMESTAMP_TZ' || name === 'TIMESTAMPTZ') {
-    // Always declared: the declaration is what tells TIMESTAMP_TZ from TIMESTAMP_LTZ (both DuckDB TIMESTAMPTZ).
     const { args, next } = typeArgs(tokens, i);
-    return { duck: 'TIMESTAMPTZ', next, declared: `TIMESTAMP_TZ(${args[0] ?? 9})` };
+    return { duck: TZ_TYPE, next, ...(args[0] !== undefined ? { declared: `TIMESTAMP_TZ(${args[0]})` } : {}) };
   }
   if (TZ_NAMES.has(name)) return withPrecision('TIMESTAMPTZ', 'TIMESTAMP_LTZ', typeArgs(tokens, i));
   if (name === 'TIMESTAMP') {
@@ -116,7 +124,7 @@ export function parseType(tokens: Token[], at: number): ParsedType {
     if (w(i) === 'WITH' && w(i + 1) === 'LOCAL' && w(i + 2) === 'TIME' && w(i + 3) === 'ZONE')
       return { duck: 'TIMESTAMPTZ', next: i + 4, ...declared('TIMESTAMP_LTZ') };
     if (w(i) === 'WITH' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE')
-      return { duck: 'TIMESTAMPTZ', next: i + 3, declared: `TIMESTAMP_TZ(${precision.args[0] ?? 9})` };
+      return { duck: TZ_TYPE, next: i + 3, ...declared('TIMESTAMP_TZ') };
     if (w(i) === 'WITHOUT' && w(i + 1) === 'TIME' && w(i + 2) === 'ZONE')
       return { duck: 'TIMESTAMP', next: i + 3, ...declared('TIMESTAMP_NTZ') };
     return { duck: 'TIMESTAMP', next: i, ...declared('TIMESTAMP_NTZ') };
