@@ -1,4 +1,6 @@
 // Bulk API 1.0 query and queryAll jobs through the real jsforce (conn.bulk.query, conn.bulk.load(type, 'query')).
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '../src/index.js';
@@ -96,5 +98,42 @@ describe('Bulk API 1.0 query jobs', () => {
     expect(response.status).toBe(400);
     expect(response.text).toContain('<exceptionCode>ClientInputError</exceptionCode>');
     await job.close();
+  });
+  it('compresses responses with gzip when the request asks for gzip, and only then (Bulk API 27.0+)', async () => {
+    sf.org.generate('Widget__c', 300, { values: { Code__c: (i) => `Z${i}` } });
+    const [result] = await conn.bulk.load(
+      'Widget__c',
+      'query',
+      "SELECT Code__c FROM Widget__c WHERE Code__c LIKE 'Z%'",
+    );
+    const path = `/services/async/${sf.apiVersion}/job/${result!.jobId}/batch/${result!.batchId}/result/${result!.id}`;
+    const get = (acceptEncoding?: string) =>
+      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        const headers: Record<string, string> = { 'X-SFDC-Session': sf.accessToken };
+        if (acceptEncoding) headers['Accept-Encoding'] = acceptEncoding;
+        request(`${sf.instanceUrl}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        })
+          .on('error', reject)
+          .end();
+      });
+    const plain = await get();
+    expect(plain.encoding).toBeUndefined();
+    const lines = plain.body.toString('utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(301);
+    expect(lines[0]).toBe('"Code__c"');
+    for (const asked of ['gzip', 'gzip, deflate, br', 'deflate;q=1, gzip;q=0.5']) {
+      const compressed = await get(asked);
+      expect(compressed.encoding).toBe('gzip');
+      expect(gunzipSync(compressed.body).equals(plain.body)).toBe(true);
+    }
+    for (const ignored of ['deflate', 'br', 'gzip;q=0']) {
+      const uncompressed = await get(ignored);
+      expect(uncompressed.encoding).toBeUndefined();
+      expect(uncompressed.body.equals(plain.body)).toBe(true);
+    }
   });
 });

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { type DmlOperation, type DmlResult, OrgError, type OrgRecord } from '../contract.js';
+import { openStreamedBody, sendMaybeCompressed } from '../server/compress.js';
 import type { EmulatorContext } from '../server/context.js';
-import { escapeXml, RawError, readBody, sendText, unescapeXml } from '../server/http.js';
+import { escapeXml, RawError, readBody, unescapeXml } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvParser, CsvSyntaxError, formatCsvValue, quote } from './csv.js';
 import { checkHeader, formatErrors } from './ingest.js';
@@ -10,6 +11,7 @@ import { makeId } from './jobs.js';
 
 const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 const XML = 'application/xml';
+const CSV = 'text/csv; charset=UTF-8';
 const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete', 'query', 'queryAll'] as const;
 type Operation = (typeof OPERATIONS)[number];
 const isQuery = (operation: Operation) => operation === 'query' || operation === 'queryAll';
@@ -136,14 +138,14 @@ export class BulkV1Store {
     if (segments.length === 1 && method === 'POST') return this.create(req, res, version, userId);
     const job = this.job(jobId ?? '');
     if (segments.length === 2) {
-      if (method === 'GET') return sendText(res, 200, this.jobXml(job), XML);
+      if (method === 'GET') return sendMaybeCompressed(res, 200, this.jobXml(job), XML);
       if (method === 'POST') return this.changeState(req, res, job);
     }
     if (sub === 'batch' && segments.length === 3) {
       if (method === 'POST') return this.addBatch(req, res, job);
       if (method === 'GET') {
         const list = job.batches.map((b) => this.batchXml(b, false)).join('');
-        return sendText(
+        return sendMaybeCompressed(
           res,
           200,
           `<?xml version="1.0" encoding="UTF-8"?><batchInfoList xmlns="${NS}">${list}</batchInfoList>`,
@@ -154,7 +156,7 @@ export class BulkV1Store {
     if (sub === 'batch' && batchId) {
       const batch = job.batches.find((b) => b.id === batchId);
       if (!batch) throw asyncError(400, 'InvalidBatch', `Unable to find batch for id ${batchId}`);
-      if (segments.length === 4 && method === 'GET') return sendText(res, 200, this.batchXml(batch), XML);
+      if (segments.length === 4 && method === 'GET') return sendMaybeCompressed(res, 200, this.batchXml(batch), XML);
       if (tail === 'result' && segments.length === 6 && method === 'GET') {
         return this.sendQueryResult(res, batch, segments[5] as string);
       }
@@ -164,7 +166,7 @@ export class BulkV1Store {
         }
         if (isQuery(job.operation)) {
           if (!batch.query) throw asyncError(400, 'InvalidBatch', `Batch failed: ${batch.stateMessage ?? ''}`);
-          return sendText(
+          return sendMaybeCompressed(
             res,
             200,
             `<?xml version="1.0" encoding="UTF-8"?><result-list xmlns="${NS}"><result>${batch.query.resultId}</result></result-list>`,
@@ -172,7 +174,7 @@ export class BulkV1Store {
           );
         }
         const body = `"Id","Success","Created","Error"\n${batch.results.join('\n')}${batch.results.length ? '\n' : ''}`;
-        return sendText(res, 200, body, 'text/csv');
+        return sendMaybeCompressed(res, 200, body, 'text/csv');
       }
     }
     throw asyncError(404, 'InvalidUrl', 'Unknown Bulk API resource');
@@ -222,7 +224,7 @@ export class BulkV1Store {
       batches: [],
     };
     this.jobs.set(job.id, job);
-    sendText(res, 201, this.jobXml(job), XML);
+    sendMaybeCompressed(res, 201, this.jobXml(job), XML);
   }
 
   private async changeState(req: IncomingMessage, res: ServerResponse, job: Job): Promise<void> {
@@ -238,7 +240,7 @@ export class BulkV1Store {
         if (batch.state === 'Queued') batch.state = 'NotProcessed';
       }
     }
-    sendText(res, 200, this.jobXml(job), XML);
+    sendMaybeCompressed(res, 200, this.jobXml(job), XML);
   }
 
   private async addBatch(req: IncomingMessage, res: ServerResponse, job: Job): Promise<void> {
@@ -277,7 +279,7 @@ export class BulkV1Store {
       processingTime: 0,
     };
     job.batches.push(batch);
-    sendText(res, 201, this.batchXml(batch), XML);
+    sendMaybeCompressed(res, 201, this.batchXml(batch), XML);
     void this.process(job, batch, text);
   }
 
@@ -291,24 +293,19 @@ export class BulkV1Store {
       throw asyncError(400, 'InvalidBatch', `Unable to find result ${resultId} of batch ${batch.id}`);
     }
     const { rows, columns, cells, types } = query.rows;
-    res.writeHead(200, { 'Content-Type': 'text/csv; charset=UTF-8' });
     if (rows.length === 0) {
-      res.end('Records not found for this query');
+      sendMaybeCompressed(res, 200, 'Records not found for this query', CSV);
       return;
     }
-    res.write(`${columns.map((column) => quote(column)).join(',')}\n`);
+    const body = openStreamedBody(res, 200, CSV);
+    await body.write(`${columns.map((column) => quote(column)).join(',')}\n`);
     const line = (record: OrgRecord) => cells.map((cell, c) => queryCell(types[c] as string, cell(record))).join(',');
     for (let start = 0; start < rows.length; start += RESULT_CHUNK_ROWS) {
+      if (body.closed) return;
       const lines = rows.slice(start, start + RESULT_CHUNK_ROWS).map(line);
-      if (!res.write(`${lines.join('\n')}\n`)) {
-        await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
-      }
-      if (res.destroyed) return;
+      await body.write(`${lines.join('\n')}\n`);
     }
-    res.end();
+    await body.end();
   }
 
   private async process(job: Job, batch: Batch, text: string): Promise<void> {
