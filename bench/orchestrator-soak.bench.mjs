@@ -5,10 +5,15 @@
 // errors, 503s, dropped connections, session expiry). Then the same file goes through a fault-free
 // run (one invocation, no faults) for comparison. Prints rows in the org, duplicates, rows lost
 // (neither in the org nor in the report), invocations and wall time for both.
+// Besides rows, duplicates, lost, invocations and wall time, it prints lease takeovers (after a holder
+// released the run at its deadline, or after a killed holder's lease expired), the bytes of the source
+// read again from S3 (ranged GETs, and full GETs after the first), and lease records the run reported it
+// could not delete and those counted in the org at the end. The lease is the handler's default (a sixth
+// of each invocation's working time, at least 5 s) unless BENCH_LEASE_MS sets it.
 // Usage:
 //   pnpm exec node bench/orchestrator-soak.bench.mjs [rows]      (default 1000000)
 //   BENCH_TIMEOUT_MS=30000 BENCH_KILL_EVERY=4 pnpm exec node bench/orchestrator-soak.bench.mjs 100000
-// BENCH_LOG=1 prints each invocation's handler's info, warn and error lines (stderr).
+// BENCH_LOG=1 prints each invocation's handler's info, warn and error lines (stderr); BENCH_LOG=debug adds debug lines.
 // BENCH_SEED (default 1, printed) seeds every random choice of the soak (the kill times and the org's
 // fault seed), so two builds can be compared on the same schedule: `BENCH_SEED=7 pnpm exec node ...`.
 import { spawn } from 'node:child_process';
@@ -81,6 +86,21 @@ if (mode === 's3') {
   // not one of bench's, and testkit's entry is TypeScript source now).
   const { buildApp } = await import(new URL('packages/testkit/node_modules/fauxqs/dist/app.js', root).href);
   const app = buildApp({ logger: false, defaultRegion: 'us-east-1' });
+  // Bytes of the source served, by kind of GET (the setup's upload and the handlers' other keys apart).
+  const served = { full: 0, fullBytes: 0, ranged: 0, rangedBytes: 0 };
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.method === 'GET' && request.url.split('?')[0].endsWith('/inbound/contacts-soak.csv')) {
+      const bytes = Number(reply.getHeader('content-length') ?? 0);
+      if (reply.statusCode === 206) {
+        served.ranged += 1;
+        served.rangedBytes += bytes;
+      } else if (reply.statusCode === 200) {
+        served.full += 1;
+        served.fullBytes += bytes;
+      }
+    }
+    done();
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const clientConfig = {
     endpoint: `http://127.0.0.1:${app.server.address().port}`,
@@ -89,11 +109,11 @@ if (mode === 's3') {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   };
   process.stdout.write(`${JSON.stringify({ clientConfig })}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', async () => {
-    await app.close();
-    process.exit(0);
-  });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'served') process.stdout.write(`${JSON.stringify(served)}\n`);
+  }
+  await app.close();
+  process.exit(0);
 } else if (mode === 'sf') {
   // The org, with or without faults; answers `stats <prefix>` with what it holds.
   const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
@@ -153,13 +173,23 @@ if (mode === 's3') {
   process.stdout.write(`${JSON.stringify({ bucket, key, eTag: (put.eTag ?? '').replaceAll('"', '') })}\n`);
   process.exit(0);
 } else if (mode === 'invoke') {
-  /** Info, warn and error lines on stderr, each with the process id and the seconds since the start. */
-  const stderrLogger = (started) => {
-    const line = (level) => (message, context) =>
-      process.stderr.write(
-        `    [${process.pid} +${((Date.now() - started) / 1000).toFixed(1)}s ${level}] ${message} ${context ? JSON.stringify(context) : ''}\n`,
-      );
-    return { debug: () => {}, info: line('info'), warn: line('warn'), error: line('error') };
+  /**
+   * Takeovers as they happen, on stdout at once (an invocation killed later still counts them), and with
+   * BENCH_LOG info, warn and error lines on stderr, each with the process id and the seconds since the start.
+   */
+  const benchLogger = (started) => {
+    const line = (level) => (message, context) => {
+      const takeover = /^lease taken over \((\w+)\)/.exec(message);
+      if (takeover) process.stdout.write(`${JSON.stringify({ takeover: takeover[1] })}\n`);
+      if (/^could not delete the run lease records/.test(message)) process.stdout.write('{"leaseDeleteFailed":1}\n');
+      if (process.env.BENCH_LOG) {
+        process.stderr.write(
+          `    [${process.pid} +${((Date.now() - started) / 1000).toFixed(1)}s ${level}] ${message} ${context ? JSON.stringify(context) : ''}\n`,
+        );
+      }
+    };
+    const debug = process.env.BENCH_LOG === 'debug' ? line('debug') : () => {};
+    return { debug, info: line('info'), warn: line('warn'), error: line('error') };
   };
   // One Lambda invocation: a fresh process, a handler, the event, the function's timeout.
   const { S3Client } = await import('@aws-sdk/client-s3');
@@ -188,8 +218,20 @@ if (mode === 's3') {
     },
     ...(leaseText ? { leaseMs: Number(leaseText) } : {}),
     maxStalledAttempts: 50,
-    ...(process.env.BENCH_LOG ? { logger: stderrLogger(started) } : {}),
+    logger: benchLogger(started),
   });
+  if (process.env.BENCH_LOG === 'debug') {
+    // Event-loop lag and what the process waits on, every second: tells a busy process from a waiting one.
+    let last = Date.now();
+    setInterval(() => {
+      const lag = Date.now() - last - 1000;
+      last = Date.now();
+      process.stderr.write(
+        `    [${process.pid} +${((Date.now() - started) / 1000).toFixed(1)}s watchdog] lag ${lag} ms, ` +
+          `${process.getActiveResourcesInfo().join(',')}\n`,
+      );
+    }, 1000).unref();
+  }
   let outcome;
   try {
     const response = await handler(JSON.parse(eventText), {
@@ -206,10 +248,10 @@ if (mode === 's3') {
   const rows = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1_000_000);
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 60_000);
   const killEvery = Number(process.env.BENCH_KILL_EVERY ?? 3);
-  const leaseMs = Number(process.env.BENCH_LEASE_MS ?? 10_000);
+  const leaseMs = process.env.BENCH_LEASE_MS ? Number(process.env.BENCH_LEASE_MS) : undefined;
   console.log(
     `flow 1 soak: BENCH_SEED=${SEED}, ${rows.toLocaleString('en-US')} rows, insert; faulty run: ${timeoutMs / 1000} s timeouts, ` +
-      `3 deliveries at once, a SIGKILL every ${killEvery} steps, lease ${leaseMs / 1000} s, org faults ${JSON.stringify(FAULTS)}`,
+      `3 deliveries at once, a SIGKILL every ${killEvery} steps, lease ${leaseMs === undefined ? "the handler's default" : `${leaseMs / 1000} s`}, org faults ${JSON.stringify(FAULTS)}`,
   );
 
   /** Runs one invocation process; `killAfterMs` kills it with SIGKILL that long after it starts. */
@@ -223,7 +265,7 @@ if (mode === 's3') {
         JSON.stringify(sf.info),
         JSON.stringify(event),
         String(timeout),
-        String(leaseMs),
+        leaseMs === undefined ? '' : String(leaseMs),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
     );
@@ -235,8 +277,15 @@ if (mode === 's3') {
     });
     return once(child, 'exit').then(() => {
       clearTimeout(timer);
-      const line = out.trim().split('\n').at(-1);
-      return line ? JSON.parse(line) : { done: false, killed: true };
+      const lines = out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => JSON.parse(text));
+      const takeovers = lines.filter((line) => line.takeover).map((line) => line.takeover);
+      const leaseDeleteFailures = lines.filter((line) => line.leaseDeleteFailed).length;
+      const last = lines.filter((line) => !line.takeover && !line.leaseDeleteFailed).at(-1);
+      return { ...(last ?? { done: false, killed: true }), takeovers, leaseDeleteFailures };
     });
   }
 
@@ -282,6 +331,12 @@ if (mode === 's3') {
       let kills = 0;
       let steps = 0;
       let final;
+      const takeovers = { expired: 0, released: 0 };
+      let leaseDeleteFailures = 0;
+      const count = (outcome) => {
+        for (const kind of outcome.takeovers) takeovers[kind] = (takeovers[kind] ?? 0) + 1;
+        leaseDeleteFailures += outcome.leaseDeleteFailures;
+      };
       // The kill times are drawn up front from the seed, one per step, so a step's kill does not depend
       // on how many steps an earlier part of the run took.
       const random = seededRandom(SEED);
@@ -289,6 +344,7 @@ if (mode === 's3') {
       if (!faults) {
         invocations = 1;
         final = await invoke(s3, sf, event, 15 * 60_000);
+        count(final);
         console.log(`    fault-free: ${final.status ?? final.error ?? (final.killed ? 'killed' : '?')}`);
       } else {
         while (!final && steps < 2000) {
@@ -299,6 +355,7 @@ if (mode === 's3') {
           );
           invocations += 3;
           kills += killOne ? 1 : 0;
+          for (const outcome of outcomes) count(outcome);
           const took = ((performance.now() - t0) / 1000).toFixed(1);
           for (const [i, o] of outcomes.entries()) {
             const r = o.result;
@@ -317,6 +374,11 @@ if (mode === 's3') {
       const seconds = (performance.now() - t0) / 1000;
       const stats = await ask(sf, `stats ${prefix}`);
       const { reported, reports, archives } = await countReported(s3, bucket);
+      const served = await ask(s3, 'served');
+      // The first full GET is the read; every other byte of the source served is read again.
+      const firstRead = served.full > 0 ? served.fullBytes / served.full : 0;
+      const reread = served.rangedBytes + served.fullBytes - firstRead;
+      const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
       const duplicates = stats.records - stats.distinct;
       const lost = rows - stats.distinct - reported;
       console.log(
@@ -325,18 +387,43 @@ if (mode === 's3') {
           `${faults ? ` (${kills} killed on purpose)` : ''}, wall ${seconds.toFixed(1)} s; ` +
           `${reports} report, ${archives} archive, ${stats.executions} execution record(s), ${stats.leases} lease record(s) left`,
       );
-      return seconds;
+      console.log(
+        `    takeovers: ${takeovers.expired} after an expired lease, ${takeovers.released} after a release; ` +
+          `source GETs: ${served.full} full (${mb(served.fullBytes)}), ${served.ranged} ranged (${mb(served.rangedBytes)}); ` +
+          `re-read ${mb(reread)}; lease records the run could not delete: ${final?.result?.leaseRecordsLeft ?? 0} ` +
+          `(${leaseDeleteFailures} failed deletion(s) logged)`,
+      );
+      return {
+        seconds,
+        invocations,
+        kills,
+        takeovers,
+        reread,
+        duplicates,
+        lost,
+        executions: stats.executions,
+        leases: stats.leases,
+      };
     } finally {
       await Promise.all([stopChild(s3), stopChild(sf)]);
     }
   }
 
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ');
+  const loadBefore = load();
   const clean = await run('fault-free', false, 'CL');
   const faulty = await run('faults, kills, short timeouts', true, 'FT');
   console.log(
-    `  BENCH_SEED=${SEED}: faulty / fault-free wall: ${(faulty / clean).toFixed(2)}x (${faulty.toFixed(1)} s / ${clean.toFixed(1)} s); ` +
-      `load average ${loadavg()
-        .map((n) => n.toFixed(1))
-        .join(' ')}`,
+    `  BENCH_SEED=${SEED}: faulty / fault-free wall: ${(faulty.seconds / clean.seconds).toFixed(2)}x (${faulty.seconds.toFixed(1)} s / ${clean.seconds.toFixed(1)} s); ` +
+      `load average ${loadBefore} at the start, ${load()} at the end`,
+  );
+  // One line to paste into a table.
+  console.log(
+    `  | ${SEED} | ${timeoutMs / 1000} s | ${faulty.seconds.toFixed(1)} s | ${clean.seconds.toFixed(1)} s | ${(faulty.seconds / clean.seconds).toFixed(2)}x | ` +
+      `${faulty.invocations} (${faulty.kills}) | ${faulty.takeovers.expired} + ${faulty.takeovers.released} | ${(faulty.reread / 1e6).toFixed(1)} MB | ` +
+      `${faulty.duplicates} | ${faulty.lost} | ${faulty.executions} / ${faulty.leases} | ${loadBefore} → ${load()} |`,
   );
 }

@@ -24,7 +24,7 @@ import { ImportOrchestrator } from './import-orchestrator.js';
 import { acquireLease, type RunLease } from './lease.js';
 import { deadlineOf, IMPORT_DEFAULTS, type ImportCsvOptions, leaseMsOf } from './options.js';
 import type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
-import { parkRun } from './park.js';
+import { assertLeaseHeld, parkRun } from './park.js';
 import { RowSet, union } from './rows.js';
 import {
   cleanUp,
@@ -85,6 +85,11 @@ export interface ImportCsvResult {
   pendingReason?: string;
   /** Until when another invocation holds the run (status `skipped`, reason `in-progress`). */
   heldUntil?: string;
+  /**
+   * Lease records of the run that could not be deleted when it ended (a warning names them; the next
+   * delivery of the finished run tries again). Absent when every one went.
+   */
+  leaseRecordsLeft?: number;
 }
 
 /**
@@ -142,8 +147,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
     if (existing) {
       logger.info('skipped: this object version was already handled', { ...log, executionId: existing.id });
       // A run cut off after its record was written may have left its state and lease records behind.
-      if (settings) await cleanUp(client, bucket, place, { connection, settings }).catch(() => undefined);
-      return { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId: existing.id };
+      const left = settings ? await cleanUp(client, bucket, place, { connection, settings }) : undefined;
+      return withLeft(
+        { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId: existing.id },
+        left,
+      );
     }
     if (await archiveExists(client, bucket, key, archiveFolder)) {
       logger.info('skipped: the object is already archived', log);
@@ -181,8 +189,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
       executionId,
       status: claim.existing.rawStatus,
     });
-    await cleanUp(client, bucket, place, { connection, settings }).catch(() => undefined);
-    return { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId };
+    const left = await cleanUp(client, bucket, place, { connection, settings });
+    return withLeft({ status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId }, left);
   }
 
   // 3. The lease: one invocation at a time sends, settles, parks or finishes the run.
@@ -208,11 +216,17 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   const lease = attempt.lease;
   if (!claim.claimed) {
     // The run may have been finished between the claim and the lease.
-    const now = await findExecution(connection, settings, idempotencyKey);
+    const now = await findExecution(connection, settings, idempotencyKey).catch((error: unknown) => {
+      lease.stop();
+      throw error;
+    });
     if (now && isFinal(now.status)) {
-      await lease.release().catch(() => undefined);
+      // The run's clean-up deleted its leases before this delivery took a new one: delete that one too
+      // (released, it would be left in the execution object for good).
+      lease.stop();
+      const left = await cleanUp(client, bucket, place, { connection, settings });
       logger.info('skipped: duplicate delivery (already-processed)', { ...log, executionId });
-      return { status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId };
+      return withLeft({ status: 'skipped', reason: 'already-processed', summary: emptySummary(), executionId }, left);
     }
   }
   logger.info('run leased', { ...log, executionId, leaseGeneration: lease.generation });
@@ -221,6 +235,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
   } finally {
     lease.stop();
   }
+}
+
+/** The result, with the count of lease records its clean-up could not delete when there are any. */
+function withLeft(result: ImportCsvResult, left: { leaseRecordsLeft: number } | undefined): ImportCsvResult {
+  return left && left.leaseRecordsLeft > 0 ? { ...result, leaseRecordsLeft: left.leaseRecordsLeft } : result;
 }
 
 function isFinal(status: ExistingExecution['status']): boolean {
@@ -298,9 +317,9 @@ async function runLeased(
       logger.info('finishing a run whose report is up: archive and record', { source: place.source });
       Object.assign(orchestrator.summary, state.completing.summary);
       orchestrator.uploadedReport = state.completing.report;
+      assertLeaseHeld(lease);
       const result = await complete(settings, orchestrator, logger);
-      await cleanUp(client, bucket, place, record);
-      return result;
+      return withLeft(result, await cleanUp(client, bucket, place, record));
     }
     if (!state) {
       // The run's timestamp (report and archive names) is kept from its first invocation on.
@@ -357,7 +376,16 @@ async function runLeased(
       await carried.load(body);
       for (const row of carried.rows.values()) parked.add(row);
     }
-    if (carried.count > 0 && !(options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline))) {
+    const stopSending = (): boolean => {
+      if (!lease || lease.canSend()) return false;
+      unsentReason = lease.stopReason ?? 'the run lease ran out';
+      return true;
+    };
+    if (
+      carried.count > 0 &&
+      !(options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline)) &&
+      !stopSending()
+    ) {
       logger.info('sending the rows parked in the spool first', { source: place.source, rows: carried.count });
       const pass = await sendRows(options, orchestrator, covered, {
         generation,
@@ -380,6 +408,8 @@ async function runLeased(
         unsentReason ??= 'deadline reached';
         break;
       }
+      // A renewal failed (or the lease was lost): no more rows go out; the run parks if it still can.
+      if (stopSending()) break;
       const pass = await sendRows(options, orchestrator, covered, {
         generation,
         counter,
@@ -392,6 +422,7 @@ async function runLeased(
       jobs = [...jobs, ...pass.pending];
       if (pass.exhausted) total = pass.total;
       unsentReason = pass.unsentReason ?? unsentReason;
+      if (stopSending()) break;
       if (pass.sourceError === undefined) break;
       unsentReason = `the source stream broke: ${messageOf(pass.sourceError)}`;
       if (--attemptsLeft < 0) break;
@@ -408,9 +439,9 @@ async function runLeased(
     };
     if (total !== null && unsent === 0 && jobs.length === 0) {
       orchestrator.summary.input = total;
+      assertLeaseHeld(lease);
       const result = await complete(settings, orchestrator, logger, markReported);
-      await cleanUp(client, bucket, place, record);
-      return result;
+      return withLeft(result, await cleanUp(client, bucket, place, record));
     }
 
     // 3. Not done: give unsent rows up when the run stalled too long, else park.
@@ -430,11 +461,12 @@ async function runLeased(
         source: place.source,
         reason: why,
       });
+      assertLeaseHeld(lease);
       const final = await giveUp(options, orchestrator, covered, why);
       orchestrator.summary.input = final.total;
+      assertLeaseHeld(lease);
       const result = await complete(settings, orchestrator, logger, markReported);
-      await cleanUp(client, bucket, place, record);
-      return result;
+      return withLeft(result, await cleanUp(client, bucket, place, record));
     }
     for await (const entry of carried.read()) {
       if (!covered.has(entry.row)) await fresh.write(entry);

@@ -14,14 +14,30 @@ import { ExecutionRecordError, messageOf, type ResolvedExecutionRecordSettings }
  * `DUPLICATE_VALUE`. The record's `Name` holds its expiry (`lease 3 until 2026-12-05T17:20:00.000Z`) or
  * `lease 3 released`. Lease records are deleted when the run completes or fails.
  *
+ * The lease is short (seconds) and kept alive by a heartbeat: a timer renews it every third of its
+ * length while the holder works, and stops when the holder parks, finishes or throws (and never keeps
+ * the process alive). A holder killed mid-run stops renewing, so its lease runs out within one lease
+ * length and the next delivery takes the run over.
+ *
  * @internal
  */
 export interface RunLease {
   /** The generation held: later generations supersede every earlier one. */
   readonly generation: number;
-  /** True while the lease is safely held: not released, and its expiry more than a safety margin away. */
+  /**
+   * True while the lease is safely held: not released, not lost, and its expiry more than a safety
+   * margin away. Only then may the holder write the run's state (park, complete).
+   */
   held(): boolean;
-  /** Pushes the expiry `leaseMs` further. */
+  /**
+   * True while the holder may send more rows: {@link held}, and no renewal has failed. A renewal that
+   * failed (the record store unreachable past the retries) stops sending for good, while the lease
+   * still lasts long enough to park.
+   */
+  canSend(): boolean;
+  /** Why {@link canSend} is false (a failed renewal, a lapse, a takeover), or undefined. */
+  readonly stopReason: string | undefined;
+  /** Pushes the expiry `leaseMs` further (with a few quick retries), and checks nobody took the run over. */
   renew(): Promise<void>;
   /** Gives the lease up (the run is parked): the next delivery can take it at once. */
   release(): Promise<void>;
@@ -137,73 +153,160 @@ export async function acquireLease(
     let released = false;
     let stopped = false;
     // Once the lease has lapsed (the heartbeat could not run or could not write in time: a frozen event
-    // loop, an outage), another delivery may have taken generation g + 1 from the expiry it read. A lapsed
-    // lease is lost for good: renewing it would let two invocations send the same rows.
+    // loop, an outage) or a later generation exists, another delivery may hold the run. A lost lease is
+    // lost for good: renewing it, or writing the run's state, would let two invocations send the same rows.
     let lost = false;
+    // Why sending stopped: a renewal failed (sending stops at once, parking is still allowed while the
+    // lease lasts), or the lease was lost.
+    let stopReason: string | undefined;
     const margin = Math.min(5_000, Math.floor(leaseMs / 4));
+    const interval = Math.max(50, Math.floor(leaseMs / 3));
+    let lastRenewal = expiresAt - leaseMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const loseIt = (why: string): ExecutionRecordError => {
+      lost = true;
+      stopReason ??= why;
+      lease.stop();
+      options.logger.error(`run lease lost: ${why}; this invocation sends nothing more and leaves the run`, {
+        generation,
+      });
+      return new ExecutionRecordError(`Lease ${generation}: ${why}; the run is left to the next delivery`);
+    };
     const lease: RunLease = {
       generation,
       held: () => !released && !lost && now() < expiresAt - margin,
+      canSend: () => stopReason === undefined && lease.held(),
+      get stopReason() {
+        return stopReason;
+      },
       async renew() {
         if (released || lost) return;
-        if (!lease.held()) {
-          lost = true;
-          lease.stop();
-          throw new ExecutionRecordError(
-            `Lease ${generation} lapsed before it was renewed; the run is left to the next delivery`,
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= RENEW_ATTEMPTS; attempt++) {
+          if (!lease.held()) throw loseIt('it lapsed before it was renewed');
+          const sent = now();
+          lastRenewal = sent;
+          const next = sent + leaseMs;
+          try {
+            const result = await connection
+              .sobject(settings.object)
+              .update({ Id: id, Name: `lease ${generation} until ${new Date(next).toISOString()}` });
+            if (!result.success) {
+              const errors = 'errors' in result ? result.errors : [];
+              throw new ExecutionRecordError(`the update was refused: ${JSON.stringify(errors)}`);
+            }
+          } catch (error) {
+            lastError = error;
+            if (attempt < RENEW_ATTEMPTS) await sleep(RENEW_RETRY_DELAY_MS * attempt);
+            continue;
+          }
+          // The write may have landed after the old expiry, when a taker could already have read it.
+          if (now() >= expiresAt - margin) throw loseIt('it was renewed too late to be trusted');
+          expiresAt = next;
+          // A later generation means another delivery judged this lease over (its clock ahead of this
+          // one's, or an operator's hand): stop. A failed read proves nothing; the next beat reads again.
+          const newer = await readLeases(connection, settings, runKey).then(
+            (rows) => rows.find((row) => row.generation > generation),
+            () => undefined,
           );
+          if (newer) throw loseIt(`generation ${newer.generation} took the run over`);
+          options.logger.debug('run lease renewed', { generation, until: new Date(next).toISOString(), attempt });
+          return;
         }
-        const sent = now();
-        const next = sent + leaseMs;
-        const result = await connection
-          .sobject(settings.object)
-          .update({ Id: id, Name: `lease ${generation} until ${new Date(next).toISOString()}` });
-        if (!result.success) throw new ExecutionRecordError(`Could not renew lease ${generation}`);
-        // The write may have landed after the old expiry, when a taker could already have read it.
-        if (now() >= expiresAt - margin) {
-          lost = true;
-          lease.stop();
-          throw new ExecutionRecordError(
-            `Lease ${generation} was renewed too late to be trusted; the run is left to the next delivery`,
-          );
+        if (stopReason === undefined) {
+          stopReason = `the lease could not be renewed: ${messageOf(lastError)}`;
+          options.logger.warn('could not renew the run lease: sending stops and the run parks', {
+            generation,
+            attempts: RENEW_ATTEMPTS,
+            error: messageOf(lastError),
+          });
         }
-        expiresAt = next;
+        throw new ExecutionRecordError(`Could not renew lease ${generation}: ${messageOf(lastError)}`, {
+          cause: lastError,
+        });
       },
       async release() {
         lease.stop();
-        if (released) return;
+        if (released || lost) return;
         released = true;
         await connection.sobject(settings.object).update({ Id: id, Name: `lease ${generation} released` });
       },
       stop() {
         if (stopped) return;
         stopped = true;
-        clearInterval(timer);
+        if (timer !== undefined) clearTimeout(timer);
       },
     };
-    const timer = setInterval(
-      () => {
-        lease.renew().catch((error: unknown) => {
-          options.logger.warn('could not renew the run lease', { generation, error: messageOf(error) });
-        });
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
-    timer.unref?.();
+    // The heartbeat: one renewal at a time, each due a third of the lease after the one before began.
+    // Unreferenced, so it never keeps the process (the invocation) alive; stopped by park, finish or throw.
+    const beat = (): void => {
+      if (stopped) return;
+      timer = setTimeout(
+        () => {
+          lease
+            .renew()
+            .catch(() => undefined) // logged by renew; a failed renewal has already stopped sending
+            .finally(beat);
+        },
+        Math.max(0, lastRenewal + interval - now()),
+      );
+      timer.unref?.();
+    };
+    beat();
     return { acquired: true, lease };
   }
   return { acquired: false, generation: 0, heldUntil: undefined };
 }
 
-/** Deletes every lease record of a run (it completed or failed: nobody takes it again). @internal */
+/** Renewal attempts per heartbeat before the holder stops sending, and the pause between them. */
+const RENEW_ATTEMPTS = 3;
+const RENEW_RETRY_DELAY_MS = 100;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Deletes every lease record of a run (it completed or failed: nobody takes it again), with a few
+ * retries. Returns how many records are left (0 when all went); a failure is logged as a warning naming
+ * the records, never thrown: the run itself is done.
+ *
+ * @internal
+ */
 export async function deleteLeases(
   connection: Connection,
   settings: ResolvedExecutionRecordSettings,
   runKey: string,
-): Promise<void> {
-  const leases = await readLeases(connection, settings, runKey);
-  for (let start = 0; start < leases.length; start += 200) {
-    const ids = leases.slice(start, start + 200).map((row) => row.id);
-    await connection.sobject(settings.object).destroy(ids);
+  logger: Logger,
+): Promise<number> {
+  let leases: LeaseRow[] | undefined;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= DELETE_ATTEMPTS; attempt++) {
+    try {
+      leases = await readLeases(connection, settings, runKey);
+      const failed: string[] = [];
+      for (let start = 0; start < leases.length; start += 200) {
+        const ids = leases.slice(start, start + 200).map((row) => row.id);
+        const results = await connection.sobject(settings.object).destroy(ids);
+        for (const result of results) if (!result.success) failed.push(JSON.stringify(result));
+      }
+      if (failed.length === 0) return 0;
+      lastError = new ExecutionRecordError(`delete refused: ${failed.join('; ')}`);
+    } catch (error) {
+      lastError = error;
+    }
+    if (attempt < DELETE_ATTEMPTS) await sleep(RENEW_RETRY_DELAY_MS * attempt);
   }
+  const left = leases === undefined ? 1 : Math.max(1, leases.length);
+  logger.warn('could not delete the run lease records: they are left in the execution object', {
+    object: settings.object,
+    records:
+      leases === undefined
+        ? [`${settings.idempotencyKeyField} LIKE '${runKey}:lease:%' (could not be listed)`]
+        : leases.map((row) => `${row.id} (${settings.idempotencyKeyField} = ${leaseKey(runKey, row.generation)})`),
+    error: messageOf(lastError),
+  });
+  return left;
 }
+
+const DELETE_ATTEMPTS = 3;

@@ -1,3 +1,4 @@
+import { KicksawError } from '@kicksaw/core';
 import { cacheJson, uploadObject } from '@kicksaw/s3';
 import type { PendingJob } from '@kicksaw/sf-bulk';
 import { type ResolvedExecutionRecordSettings, updateExecution } from './execution-record.js';
@@ -9,6 +10,15 @@ import type { RowSet } from './rows.js';
 import { deleteCheckpoints, type ParkedState, type RunPlace, runIdentityOf } from './run-state.js';
 import type { SourcePositions } from './source-positions.js';
 import type { RowSpool } from './spool.js';
+
+/** Throws `LEASE_LOST` when the lease is no longer safely held (see `RunLease.held`). */
+export function assertLeaseHeld(lease: RunLease | undefined): void {
+  if (!lease || lease.held()) return;
+  throw new KicksawError(
+    `The run's lease was lost before the run could be parked (${lease.stopReason ?? 'it ran out'}): another invocation may hold the run, so this one writes nothing more`,
+    { code: 'LEASE_LOST' },
+  );
+}
 
 export async function parkRun(
   options: ImportCsvOptions,
@@ -31,6 +41,9 @@ export async function parkRun(
 ): Promise<ImportCsvResult> {
   const { s3Client: client, bucket } = options;
   const { place } = park;
+  // Only the lease's holder writes the run's state: a holder whose lease lapsed or was taken over would
+  // overwrite the state of the invocation that holds the run now (and so lose what that one sent).
+  assertLeaseHeld(park.lease);
   // Before the state that names it: an invocation killed in between leaves the older state, whose
   // covered rows and jobs still hold, with a spool whose rows were all unsent when it was written.
   if (park.rows.count > 0) {
@@ -64,6 +77,7 @@ export async function parkRun(
   const positions = park.positions.toJSON();
   if (positions) state.positions = positions;
   if (park.rows.count > 0) state.rowSpool = { count: park.rows.count };
+  assertLeaseHeld(park.lease);
   await cacheJson(state, { client, bucket, key: place.stateKey });
   // The state now holds every job this invocation (and those it took over) sent.
   await deleteCheckpoints(client, bucket, place.checkpointPrefix, park.generation).catch(() => undefined);
@@ -73,7 +87,13 @@ export async function parkRun(
     });
   }
   await orchestrator.dispose();
-  await park.lease?.release();
+  // The state is written: a release that fails (the store unreachable) only leaves the lease to run out.
+  await park.lease?.release().catch((error: unknown) => {
+    place.logger.warn('could not release the run lease: the next delivery takes the run over once it runs out', {
+      generation: park.generation,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  });
   const ids = park.jobs.map((job) => job.jobId);
   const pendingRows = park.jobs.reduce((sum, job) => sum + job.rows, 0);
   const reason =

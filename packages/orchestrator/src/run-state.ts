@@ -168,18 +168,24 @@ export async function deleteCheckpoints(client: S3Client, bucket: string, prefix
   for (const key of keys) await deleteObject({ client, bucket, key });
 }
 
-/** The run completed: its state, spool, checkpoints and lease records go. */
+/**
+ * The run completed: its state, spool, checkpoints and lease records go. Returns how many lease records
+ * could not be deleted (logged as a warning naming them; a later delivery of the finished run tries again).
+ */
 export async function cleanUp(
   client: S3Client,
   bucket: string,
   place: RunPlace,
   record: { connection: Connection; settings: ResolvedExecutionRecordSettings } | undefined,
-): Promise<void> {
+): Promise<{ leaseRecordsLeft: number }> {
+  // S3 leftovers are harmless (a finished run never reads them) and a later delivery removes them too.
   await deleteObject({ client, bucket, key: place.stateKey }).catch(() => undefined);
   await deleteObject({ client, bucket, key: place.spoolKey }).catch(() => undefined);
   await deleteObject({ client, bucket, key: place.rowSpoolKey }).catch(() => undefined);
   await deleteCheckpoints(client, bucket, place.checkpointPrefix, Number.MAX_SAFE_INTEGER).catch(() => undefined);
-  if (record) await deleteLeases(record.connection, record.settings, place.idempotencyKey).catch(() => undefined);
+  if (!record) return { leaseRecordsLeft: 0 };
+  const left = await deleteLeases(record.connection, record.settings, place.idempotencyKey, place.logger);
+  return { leaseRecordsLeft: left };
 }
 
 export function sameETag(a: string | undefined, b: string | undefined): boolean {

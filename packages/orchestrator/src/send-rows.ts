@@ -81,6 +81,8 @@ export async function sendRows(
   const rows = reader[Symbol.asyncIterator]();
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
     for (;;) {
+      // A failed lease renewal ends the input here: no more rows go out (the pass is not exhausted).
+      if (ctx.lease && !ctx.lease.canSend()) return;
       const next = await rows.next();
       if (next.done) {
         exhausted = true;
@@ -119,7 +121,8 @@ export async function sendRows(
     }
   }
   const sent = await sendThrough(options, orchestrator, covered, ctx, records());
-  const { pending, unsentReason, failure } = sent;
+  const { pending, failure } = sent;
+  const unsentReason = sent.unsentReason ?? leaseStopOf(ctx.lease);
   if (!exhausted) body.destroy();
   if (failure !== undefined) {
     if (sourceError === undefined) throw failure;
@@ -144,6 +147,7 @@ async function sendSpooled(
 ): Promise<Pass> {
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
     for await (const entry of ctx.from) {
+      if (ctx.lease && !ctx.lease.canSend()) return; // a failed lease renewal: no more rows go out
       // Sent in a job, or settled, by an invocation since the spool was parked.
       if (covered.has(entry.row)) continue;
       yield { row: entry.row, record: entry.record };
@@ -151,7 +155,8 @@ async function sendSpooled(
   }
   const sent = await sendThrough(options, orchestrator, covered, ctx, records());
   if (sent.failure !== undefined) throw sent.failure;
-  return { exhausted: false, total: 0, pending: sent.pending, unsentReason: sent.unsentReason, sourceError: undefined };
+  const unsentReason = sent.unsentReason ?? leaseStopOf(ctx.lease);
+  return { exhausted: false, total: 0, pending: sent.pending, unsentReason, sourceError: undefined };
 }
 
 /**
@@ -184,10 +189,12 @@ async function sendThrough(
     // Write-ahead: a job is closed (and so processed) only once S3 knows it; an invocation taking the
     // run over resumes it by id instead of sending its rows again.
     onJobUploaded: async (job) => {
-      if (ctx.lease && !ctx.lease.held()) {
-        throw new KicksawError('the run lease ran out: another invocation may hold the run now', {
-          code: 'LEASE_LOST',
-        });
+      // Closing the job is what sends its rows: not once a renewal failed or the lease ran out.
+      if (ctx.lease && !ctx.lease.canSend()) {
+        throw new KicksawError(
+          `the run lease ${ctx.lease.stopReason ? `stopped sending (${ctx.lease.stopReason})` : 'ran out'}: another invocation may hold the run now`,
+          { code: 'LEASE_LOST' },
+        );
       }
       ctx.counter.sequence += 1;
       const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
@@ -227,6 +234,12 @@ async function sendThrough(
   const pending = run.pendingJobStates();
   for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
   return { pending, unsentReason, failure };
+}
+
+/** Why the lease stopped this invocation sending, or null while it may send. */
+function leaseStopOf(lease: RunLease | undefined): string | null {
+  if (!lease || lease.canSend()) return null;
+  return lease.stopReason ?? 'the run lease ran out';
 }
 
 /** Why an outcome's row must be sent again, or undefined when the outcome settles the row. */

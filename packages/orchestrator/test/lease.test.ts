@@ -104,4 +104,78 @@ describe('run lease', () => {
     }
     expect(taken.lease.held()).toBe(false);
   });
+
+  it('a renewal the record store keeps refusing stops sending at once; the lease still lasts for the park', async () => {
+    const clock = manualClock();
+    const taken = await acquireLease(connection, settings, 'run-d', { leaseMs: 30_000, logger, now: clock.now });
+    if (!taken.acquired) throw new Error('expected the lease');
+    const lease = taken.lease;
+    lease.stop(); // the heartbeat is driven by hand here
+    const restore = refuseUpdates();
+    try {
+      await expect(lease.renew()).rejects.toThrow(/Could not renew lease 1/);
+    } finally {
+      restore();
+    }
+    expect(lease.canSend()).toBe(false);
+    expect(lease.stopReason).toMatch(/could not be renewed/);
+    expect(lease.held()).toBe(true); // no one can take it yet: the holder may still write its parked state
+    // A later renewal that gets through keeps the lease for the park, but sending stays stopped.
+    await lease.renew();
+    expect(lease.held()).toBe(true);
+    expect(lease.canSend()).toBe(false);
+  });
+
+  it('a holder whose run another delivery took over (a later generation exists) stops at its next renewal', async () => {
+    const clock = manualClock();
+    const taken = await acquireLease(connection, settings, 'run-e', { leaseMs: 30_000, logger, now: clock.now });
+    if (!taken.acquired) throw new Error('expected the lease');
+    const lease = taken.lease;
+    lease.stop();
+    await lease.renew();
+    expect(lease.canSend()).toBe(true);
+    // A taker whose clock runs ahead judged generation 1 over and inserted generation 2.
+    await connection.sobject(settings.object).create({
+      Name: `lease 2 until ${new Date(clock.now() + 60_000).toISOString()}`,
+      [settings.idempotencyKeyField]: 'run-e:lease:2',
+    });
+    await expect(lease.renew()).rejects.toThrow(/generation 2 took the run over/);
+    expect(lease.held()).toBe(false);
+    expect(lease.canSend()).toBe(false);
+  });
+
+  it('the heartbeat renews the lease by itself and stops with the holder', async () => {
+    const taken = await acquireLease(connection, settings, 'run-f', { leaseMs: 1_000, logger });
+    if (!taken.acquired) throw new Error('expected the lease');
+    const nameOf = async () =>
+      (
+        await connection.query<{ Name: string }>(
+          `SELECT Name FROM ${settings.object} WHERE ${settings.idempotencyKeyField} = 'run-f:lease:1'`,
+        )
+      ).records[0]?.Name;
+    const first = await nameOf();
+    let renewed = first;
+    while (renewed === first) renewed = await nameOf(); // a renewal wrote a later expiry
+    expect(renewed).toMatch(/^lease 1 until /);
+    taken.lease.stop();
+    await taken.lease.release();
+    expect(await nameOf()).toBe('lease 1 released');
+  });
 });
+
+/** Makes every update of the execution object fail (the record store unreachable); returns the undo. */
+function refuseUpdates(): () => void {
+  const sobject = connection.sobject.bind(connection);
+  connection.sobject = ((type: string) => {
+    const real = sobject(type);
+    if (type !== settings.object) return real;
+    return Object.assign(Object.create(Object.getPrototypeOf(real)), real, {
+      update: async () => {
+        throw Object.assign(new Error('Service temporarily unavailable'), { errorCode: 'SERVER_UNAVAILABLE' });
+      },
+    });
+  }) as typeof connection.sobject;
+  return () => {
+    connection.sobject = sobject;
+  };
+}
