@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { KicksawError } from '@kicksaw/core';
+import { CsvSyntaxError, RowParser } from '@kicksaw/csv';
 
 /** A CSV from Salesforce that cannot be read: an unclosed quote at the end (code `CSV_UNCLOSED_QUOTE`). */
 export class CsvReadError extends KicksawError {
@@ -10,10 +11,10 @@ export class CsvReadError extends KicksawError {
 }
 
 /**
- * Parses complete records of comma-separated RFC 4180 text from `start`, pushing them to `out` (at
- * most `maxRecords`); returns the position after the last record parsed (an incomplete record is
- * left for the next call). With `final`, the end of `text` ends the last record. LF or CRLF line
- * ends; quoted values may hold commas, quotes (doubled) and line breaks.
+ * Parses complete records of comma-separated text from `start` with `@kicksaw/csv`'s {@link RowParser} (lenient:
+ * text after a closing quote is kept, as Salesforce's own readers do), pushing them to `out` (at most
+ * `maxRecords`); returns the position after the last record parsed (an incomplete record is left for the next
+ * call). With `final`, the end of `text` ends the last record. LF or CRLF line ends.
  */
 export function parseCsvChunk(
   text: string,
@@ -22,118 +23,70 @@ export function parseCsvChunk(
   start = 0,
   maxRecords = Number.POSITIVE_INFINITY,
 ): number {
-  const n = text.length;
-  let pos = start;
-  const stopAt = out.length + maxRecords;
-  outer: while (pos < n && out.length < stopAt) {
-    const fields: string[] = [];
-    let i = pos;
-    for (;;) {
-      if (i < n && text.charCodeAt(i) === 34) {
-        let j = i + 1;
-        let value = '';
-        for (;;) {
-          const q = text.indexOf('"', j);
-          if (q < 0) {
-            if (final) throw new CsvReadError('Unclosed quote at the end of the CSV');
-            break outer;
-          }
-          if (q + 1 >= n && !final) break outer;
-          if (q + 1 < n && text.charCodeAt(q + 1) === 34) {
-            value += text.slice(j, q + 1);
-            j = q + 2;
-            continue;
-          }
-          value += text.slice(j, q);
-          i = q + 1;
-          break;
-        }
-        // Anything between the closing quote and the next delimiter is kept (lenient).
-        while (i < n) {
-          const c = text.charCodeAt(i);
-          if (c === 44 || c === 10) break;
-          if (c === 13 && (i + 1 >= n || text.charCodeAt(i + 1) === 10)) {
-            if (i + 1 >= n && !final) break outer;
-            i++;
-            continue;
-          }
-          value += text[i];
-          i++;
-        }
-        fields.push(value);
-        if (i >= n) {
-          if (!final) break outer;
-          out.push(fields);
-          pos = n;
-          break outer;
-        }
-        if (text.charCodeAt(i) === 44) {
-          i++;
-          continue;
-        }
-        out.push(fields);
-        pos = i + 1;
-        continue outer;
-      }
-      let j = i;
-      while (j < n) {
-        const c = text.charCodeAt(j);
-        if (c === 44 || c === 10) break;
-        j++;
-      }
-      if (j >= n && !final) break outer;
-      const terminator = j < n ? text.charCodeAt(j) : -1;
-      let end = j;
-      if (terminator !== 44 && end > i && text.charCodeAt(end - 1) === 13) end--;
-      fields.push(text.slice(i, end));
-      if (terminator === 44) {
-        i = j + 1;
-        continue;
-      }
+  const parser = new RowParser({ bom: false });
+  parser.push(start === 0 ? text : text.slice(start));
+  if (final) parser.end();
+  let position = start;
+  try {
+    parser.parse((fields, _line, _start, _end, next) => {
       out.push(fields);
-      pos = terminator === -1 ? n : j + 1;
-      continue outer;
-    }
+      position = start + next;
+    }, maxRecords);
+  } catch (error) {
+    throw unclosed(error);
   }
-  return pos;
+  return position;
+}
+
+function unclosed(error: unknown): unknown {
+  return error instanceof CsvSyntaxError
+    ? new CsvReadError('Unclosed quote at the end of the CSV', { cause: error })
+    : error;
 }
 
 /**
- * Reads CSV records from a byte stream in small batches (arrays of at most `batchSize` records),
- * with flat memory: only the current chunk and an incomplete record are held, and each batch is
- * parsed only when the consumer asks for it, so parsed rows die young (a whole chunk parsed ahead
- * would outlive garbage collections and be promoted to the old generation). A leading BOM is
- * dropped; blank lines are skipped.
+ * Reads CSV records (Bulk API results: comma-separated, LF or CRLF) from a byte stream in small batches (arrays
+ * of at most `batchSize` records) with `@kicksaw/csv`'s {@link RowParser}, with flat memory: only the current
+ * chunk and an incomplete record are held, and each batch is parsed only when the consumer asks for it, so parsed
+ * rows die young (a whole chunk parsed ahead would outlive garbage collections and be promoted to the old
+ * generation). A leading BOM is dropped; empty lines are skipped (a line `""` is a record of one empty
+ * value). An unclosed quote at the end is a
+ * {@link CsvReadError}.
  */
 export async function* readCsvRecords(
   stream: AsyncIterable<Uint8Array | string>,
   batchSize = 32,
 ): AsyncGenerator<string[][]> {
   const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let first = true;
-  function* take(text: string, final: boolean): Generator<string[][]> {
-    let s = rest + text;
-    rest = '';
-    if (first && s.length > 0) {
-      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-      first = false;
+  const parser = new RowParser();
+  let batch: string[][] = [];
+  // Empty lines never reach here (the parser skips them); a line `""` is a record of one empty value.
+  const keep = (fields: string[]): void => {
+    batch.push(fields);
+  };
+  function* take(): Generator<string[][]> {
+    for (;;) {
+      let parsed: number;
+      try {
+        parsed = parser.parse(keep, batchSize);
+      } catch (error) {
+        throw unclosed(error);
+      }
+      if (parsed === 0) return;
+      if (batch.length > 0) {
+        const full = batch;
+        batch = [];
+        yield full;
+      }
     }
-    let pos = 0;
-    while (pos < s.length) {
-      const out: string[][] = [];
-      const next = parseCsvChunk(s, final, out, pos, batchSize);
-      if (out.length === 0) break;
-      pos = next;
-      const kept = out.filter((record) => record.length > 1 || record[0] !== '');
-      if (kept.length > 0) yield kept;
-    }
-    rest = pos < s.length ? s.slice(pos) : '';
   }
   for await (const chunk of stream) {
-    yield* take(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer), false);
+    parser.push(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    yield* take();
   }
-  yield* take(decoder.end(), true);
+  parser.push(decoder.end());
+  parser.end();
+  yield* take();
 }
 
 /** {@link readCsvRecords}, one record at a time. */

@@ -7,7 +7,7 @@ import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
 import { canonicalCell, rowHash } from '../src/index.js';
 import { giveKeySet, takeKeySet } from '../src/key-set.js';
-import { csvLine, PartBuilder, quoteCell } from '../src/part.js';
+import { cellOf, csvLine, PartBuilder, quoteCell } from '../src/part.js';
 import { RowIndex } from '../src/row-index.js';
 
 describe('content hashing', () => {
@@ -155,6 +155,15 @@ describe('PartBuilder', () => {
     );
   });
 
+  it("writes the Bulk API's cells: null as #N/A (set null), undefined and '' empty (leave as is), a lone empty cell as \"\"", () => {
+    expect([null, undefined, '', 'x', 3, false, 10n].map(cellOf)).toEqual(['#N/A', '', '', 'x', '3', 'false', '10']);
+    expect(cellOf(new Date(Date.UTC(2024, 4, 1)))).toBe('2024-05-01T00:00:00.000Z');
+    expect(cellOf({ a: 1 })).toBe('{"a":1}');
+    // A line of one empty cell would be a blank line, which readers skip: the row would vanish.
+    expect(csvLine([''])).toBe('""\n');
+    expect(csvLine([cellOf(null)])).toBe('#N/A\n');
+  });
+
   it('spools big parts to disk, reads positions back and cleans up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-bulk-part-'));
     const builder = new PartBuilder({ fields: ['Name', 'Note__c'], spoolThresholdBytes: 1024, spoolDirectory: dir });
@@ -230,10 +239,7 @@ describe('readCsvRecords', () => {
   });
 
   it('agrees with csvLine for awkward values', async () => {
-    const rows = [
-      ['', ' lead', 'trail ', 'a,b', '"', '\r\n', 'x\ry'],
-      ['plain', '#N/A', '0', '', '', '', ''],
-    ];
+    const rows = [['', ' lead', 'trail ', 'a,b', '"', '\r\n', 'x\ry'], ['plain', '#N/A', '0', '', '', '', ''], ['']];
     expect(await readAll([rows.map(csvLine).join('')])).toEqual(rows);
   });
 });
