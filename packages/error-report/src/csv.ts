@@ -1,18 +1,16 @@
-/**
- * CSV cell and line encoding, written to match Python's `csv.writer` with its defaults
- * (`QUOTE_MINIMAL`, `"` doubled inside quotes, `\r\n` after every record), which is what the
- * error reports of the Python kicksaw-integration-utils were made with.
- *
- * We do not use csv-stringify's quoting here: with a `\r\n` record delimiter it leaves a lone `\n`
- * or `\r` inside a value unquoted (adaltas/node-csv#467), which breaks the row apart for readers.
- */
+import { cellText as anyCellText, neutralizeFormula as neutralize, RowEncoder } from '@kicksaw/csv';
 
-/** The characters OWASP lists as starting a spreadsheet formula (CSV injection). */
-const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+/**
+ * The report's CSV rules, written by `@kicksaw/csv`'s `RowEncoder`: Python's `csv.writer` with its defaults
+ * (`QUOTE_MINIMAL`, `"` doubled inside quotes, `\r\n` after every record, a record of one empty cell as `""`),
+ * which is what the error reports of the Python kicksaw-integration-utils were made with; `null` is empty; string
+ * cells that a spreadsheet would run as formulas are neutralized unless told otherwise. The functions below are
+ * kept for callers of this package; they delegate to `@kicksaw/csv`.
+ */
 
 /**
  * Neutralizes a cell that a spreadsheet would read as a formula, by prefixing a single quote
- * (OWASP "CSV Injection" advice). Other values are returned unchanged.
+ * (OWASP "CSV Injection" advice). Other values are returned unchanged. The same as `@kicksaw/csv`'s.
  *
  * @example
  * ```ts
@@ -22,14 +20,8 @@ const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
  * ```
  */
 export function neutralizeFormula(value: string): string {
-  const first = value[0];
-  if (first === undefined || !FORMULA_START.has(first)) return value;
-  // A plain signed number (`-5`, `+1.5e3`) is data, not a formula: a spreadsheet reads it as a number.
-  if (PLAIN_NUMBER.test(value)) return value;
-  return `'${value}`;
+  return neutralize(value);
 }
-
-const PLAIN_NUMBER = /^[+-](?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Turns any value into the text of one cell: strings as they are, numbers and booleans with
@@ -43,11 +35,7 @@ const PLAIN_NUMBER = /^[+-](?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
  * ```
  */
 export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
-  return JSON.stringify(value) ?? '';
+  return anyCellText(value);
 }
 
 /**
@@ -67,6 +55,22 @@ export interface CsvFormat {
   neutralizeFormulas: boolean;
 }
 
+const ENCODERS = new WeakMap<CsvFormat, { key: string; encoder: RowEncoder }>();
+
+/** The `RowEncoder` of a format (kept per format object, built again if the object was changed). */
+export function encoderOf(format: CsvFormat): RowEncoder {
+  const key = `${format.delimiter}\u0000${format.lineEnding}\u0000${format.neutralizeFormulas}`;
+  const known = ENCODERS.get(format);
+  if (known !== undefined && known.key === key) return known.encoder;
+  const encoder = new RowEncoder({
+    delimiter: format.delimiter,
+    lineEnding: format.lineEnding as '\n' | '\r\n',
+    neutralizeFormulas: format.neutralizeFormulas,
+  });
+  ENCODERS.set(format, { key, encoder });
+  return encoder;
+}
+
 /**
  * Encodes one cell: quoted (with `"` doubled) only when it holds the delimiter, a quote, `\r` or `\n`.
  * Formula neutralization applies to string values only (a number such as `-5` is not a formula).
@@ -78,26 +82,7 @@ export interface CsvFormat {
  * ```
  */
 export function encodeCell(value: unknown, format: CsvFormat): string {
-  let text: string;
-  if (typeof value === 'string') {
-    text = format.neutralizeFormulas ? neutralizeFormula(value) : value;
-  } else {
-    text = cellText(value);
-  }
-  if (quoteTrigger(format.delimiter).test(text)) return `"${text.replaceAll('"', '""')}"`;
-  return text;
-}
-
-const QUOTE_TRIGGERS = new Map<string, RegExp>();
-
-/** A regular expression matching what makes a cell need quotes: the delimiter, `"`, CR or LF. */
-function quoteTrigger(delimiter: string): RegExp {
-  let pattern = QUOTE_TRIGGERS.get(delimiter);
-  if (pattern === undefined) {
-    pattern = new RegExp(`[${delimiter.replace(/[\\\]^-]/g, '\\$&')}"\r\n]`);
-    QUOTE_TRIGGERS.set(delimiter, pattern);
-  }
-  return pattern;
+  return encoderOf(format).cell(value);
 }
 
 /**
@@ -110,11 +95,5 @@ function quoteTrigger(delimiter: string): RegExp {
  * ```
  */
 export function encodeLine(cells: readonly unknown[], format: CsvFormat): string {
-  if (cells.length === 1 && cellText(cells[0]) === '') return `""${format.lineEnding}`;
-  let line = '';
-  for (let index = 0; index < cells.length; index++) {
-    if (index > 0) line += format.delimiter;
-    line += encodeCell(cells[index], format);
-  }
-  return line + format.lineEnding;
+  return encoderOf(format).encode(cells);
 }

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { ConfigError, KicksawError, type RowOutcome, type SalesforceError } from '@kicksaw/core';
-import { type CsvFormat, encodeLine } from './csv.js';
+import { type CsvFormat, encoderOf } from './csv.js';
 import { type ErrorSelection, reportableErrors } from './errors-of.js';
 import { TextSink } from './sink.js';
 import { OutcomeSummarizer, type OutcomeSummary } from './summary.js';
@@ -245,6 +245,12 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
   if (format.delimiter.length !== 1 || /["\r\n]/.test(format.delimiter)) {
     throw new ConfigError('must be one character other than a quote or a line break', { setting: 'delimiter' });
   }
+  if (format.lineEnding !== '\r\n' && format.lineEnding !== '\n') {
+    throw new ConfigError("must be '\\r\\n' or '\\n'", { setting: 'lineEnding' });
+  }
+  // One encoder for the report's every line (@kicksaw/csv's RowEncoder: the options resolved once).
+  const encoder = encoderOf(format);
+  const encodeLine = (cells: readonly unknown[], _format: CsvFormat): string => encoder.encode(cells);
   const selection: ErrorSelection = { includeSkipped: options.includeSkipped };
   const wantHeader = options.header !== false;
   const bom = options.bom === true ? '\uFEFF' : '';
