@@ -8,6 +8,9 @@ import {
   type SalesforceConfig,
   salesforceConfigFromEnv,
 } from './config.js';
+import { type LoginSession, soapLogin, tokenRequest } from './login.js';
+import { retryCall } from './retry.js';
+import { setTransportSettings, TransportError, type TransportSettings } from './transport.js';
 
 const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
 
@@ -26,6 +29,11 @@ export interface ConnectOptions {
   maxLoginAttempts?: number;
   /** First backoff delay in ms, doubled each attempt. Default 500. */
   retryDelayMs?: number;
+  /**
+   * A proxy URL (`http://proxy.example:3128`) for the login and every call the package makes with this
+   * connection. Without it, `HTTPS_PROXY` / `HTTP_PROXY` and `NO_PROXY` apply.
+   */
+  proxy?: string;
 }
 
 /**
@@ -64,6 +72,7 @@ const TRANSIENT_CODES = new Set([
  * ```
  */
 export function isTransientLoginError(error: unknown): boolean {
+  if (error instanceof TransportError) return true;
   const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   const text = `${e?.name ?? ''} ${e?.message ?? ''}`;
   if (/SERVER_UNAVAILABLE|ERROR_HTTP_5\d\d|\b50[0234]\b|Service Unavailable|fetch failed|socket hang up/i.test(text)) {
@@ -72,8 +81,6 @@ export function isTransientLoginError(error: unknown): boolean {
   const code = e?.code ?? e?.cause?.code;
   return typeof code === 'string' && TRANSIENT_CODES.has(code);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Signs a JWT bearer assertion (RS256) for the OAuth JWT flow with node:crypto.
@@ -112,14 +119,6 @@ export function signJwtAssertion(input: {
   return `${header}.${claims}.${signature}`;
 }
 
-type TokenResponse = { access_token: string; instance_url: string };
-
-async function grant(conn: Connection, params: Record<string, string>): Promise<TokenResponse> {
-  // authorize() stores the token, instance URL and user info on the connection.
-  await conn.authorize(params as { grant_type: string });
-  return { access_token: conn.accessToken ?? '', instance_url: conn.instanceUrl };
-}
-
 function grantParams(config: ResolvedConfig, loginUrl: string): Record<string, string> {
   if (config.mode === 'jwt') {
     const assertion = signJwtAssertion({
@@ -128,16 +127,20 @@ function grantParams(config: ResolvedConfig, loginUrl: string): Record<string, s
       audience: loginUrl.replace(/\/+$/, ''),
       privateKey: config.privateKey,
     });
-    return { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion };
+    return { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion, client_id: config.clientId };
+  }
+  if (config.mode === 'clientCredentials') {
+    return { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret };
   }
   return { grant_type: 'client_credentials' };
 }
 
 /**
  * Opens a jsforce `Connection` for any of the five auth modes of {@link SalesforceConfig}, validated
- * first (a `ConfigError` names the missing setting). Logins are retried with backoff on
- * SERVER_UNAVAILABLE, HTTP 5xx and network errors. Every mode but a bare access token can renew an
- * expired session mid-run: jsforce calls back into the same login.
+ * first (a `ConfigError` names the missing setting). Logins go over the package's transport (a proxy from
+ * `options.proxy` or `HTTPS_PROXY` / `NO_PROXY` applies) and are retried with backoff on
+ * SERVER_UNAVAILABLE, HTTP 5xx and network errors (the retry loop of every call). Every mode but a bare
+ * access token can renew an expired session mid-run: jsforce calls back into the same login.
  *
  * @example
  * ```ts
@@ -155,97 +158,133 @@ export async function connect(
   const delay = options.retryDelayMs ?? 500;
   const version = resolved.apiVersion ?? DEFAULT_API_VERSION;
 
-  const attempt = async (): Promise<Connection> => {
+  const transport: TransportSettings = options.proxy ? { proxy: options.proxy } : {};
+
+  /** One login: a session from the login URL, over the package's transport. */
+  const login = async (): Promise<LoginSession> => {
     switch (resolved.mode) {
       case 'accessToken':
-        return new Connection({
-          instanceUrl: stripSlash(resolved.instanceUrl),
-          accessToken: resolved.accessToken,
-          version,
-        });
+        return { accessToken: resolved.accessToken, instanceUrl: stripSlash(resolved.instanceUrl) };
       case 'refreshToken': {
-        const conn = new Connection({
-          instanceUrl: stripSlash(resolved.instanceUrl),
-          refreshToken: resolved.refreshToken,
-          version,
-          oauth2: {
-            loginUrl: stripSlash(resolved.loginUrl ?? resolved.instanceUrl),
-            clientId: resolved.clientId,
-            ...(resolved.clientSecret ? { clientSecret: resolved.clientSecret } : {}),
-            redirectUri: 'http://localhost:1717/OauthRedirect',
+        const session = await tokenRequest(
+          stripSlash(resolved.loginUrl ?? resolved.instanceUrl),
+          {
+            grant_type: 'refresh_token',
+            refresh_token: resolved.refreshToken,
+            client_id: resolved.clientId,
+            ...(resolved.clientSecret ? { client_secret: resolved.clientSecret } : {}),
           },
-        });
-        // Fetch a first access token now, so a bad refresh token fails here and not mid-run.
-        const res = await conn.oauth2.refreshToken(resolved.refreshToken);
-        conn.accessToken = res.access_token;
-        conn.instanceUrl = stripSlash(res.instance_url || resolved.instanceUrl);
-        return conn;
+          transport,
+        );
+        return { ...session, instanceUrl: stripSlash(session.instanceUrl || resolved.instanceUrl) };
       }
       case 'password': {
         const loginUrl = stripSlash(resolved.loginUrl ?? DEFAULT_LOGIN_URL);
-        const conn = new Connection({
-          loginUrl,
-          version,
-          ...(resolved.clientId
-            ? {
-                oauth2: {
-                  loginUrl,
-                  clientId: resolved.clientId,
-                  clientSecret: resolved.clientSecret ?? '',
-                  redirectUri: 'http://localhost:1717/OauthRedirect',
-                },
-              }
-            : {}),
-        });
-        await conn.login(resolved.username, `${resolved.password}${resolved.securityToken ?? ''}`);
-        return conn;
+        const password = `${resolved.password}${resolved.securityToken ?? ''}`;
+        // As jsforce's `login`: the OAuth username-password flow when the app's secret is known, else SOAP.
+        if (resolved.clientId && resolved.clientSecret) {
+          return tokenRequest(
+            loginUrl,
+            {
+              grant_type: 'password',
+              username: resolved.username,
+              password,
+              client_id: resolved.clientId,
+              client_secret: resolved.clientSecret,
+            },
+            transport,
+          );
+        }
+        return soapLogin({ loginUrl, version, username: resolved.username, password }, transport);
       }
       case 'clientCredentials':
       case 'jwt': {
         const loginUrl = stripSlash(resolved.loginUrl ?? DEFAULT_LOGIN_URL);
-        const conn: Connection = new Connection({
-          loginUrl,
-          version,
-          oauth2: {
-            loginUrl,
-            clientId: resolved.clientId,
-            ...(resolved.mode === 'clientCredentials' ? { clientSecret: resolved.clientSecret } : {}),
-          },
-          // Renew an expired session by running the same grant again (there is no refresh token).
-          refreshFn: (c, callback) => {
-            grant(c, grantParams(resolved, loginUrl)).then(
-              (res) => callback(null, res.access_token, res as never),
-              (error: Error) => callback(error),
-            );
-          },
-        });
-        await grant(conn, grantParams(resolved, loginUrl));
-        return conn;
+        return tokenRequest(loginUrl, grantParams(resolved, loginUrl), transport);
       }
     }
   };
 
-  for (let n = 1; ; n++) {
-    try {
-      const conn = await attempt();
-      logger.debug('Salesforce connection ready', { mode: resolved.mode, instanceUrl: conn.instanceUrl });
-      return conn;
-    } catch (error) {
-      if (error instanceof KicksawError) throw error;
-      const message = redactString(
-        `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`,
-      );
-      if (n < maxAttempts && isTransientLoginError(error)) {
-        logger.warn('Salesforce login failed, retrying', { attempt: n, mode: resolved.mode, error: message });
-        await sleep(delay * 2 ** (n - 1));
-        continue;
-      }
-      throw new SalesforceAuthError(`Salesforce login (${resolved.mode}) failed after ${n} attempt(s): ${message}`, {
+  const makeConnection = (session: LoginSession): Connection => {
+    const loginUrl = 'loginUrl' in resolved && resolved.loginUrl ? stripSlash(resolved.loginUrl) : undefined;
+    const clientId = 'clientId' in resolved ? resolved.clientId : undefined;
+    const clientSecret = 'clientSecret' in resolved ? resolved.clientSecret : undefined;
+    const conn = new Connection({
+      instanceUrl: stripSlash(session.instanceUrl),
+      accessToken: session.accessToken,
+      version,
+      ...(loginUrl ? { loginUrl } : {}),
+      ...(resolved.mode === 'refreshToken' ? { refreshToken: resolved.refreshToken } : {}),
+      ...(clientId
+        ? {
+            oauth2: {
+              loginUrl: loginUrl ?? stripSlash(session.instanceUrl),
+              clientId,
+              ...(clientSecret ? { clientSecret } : {}),
+              redirectUri: 'http://localhost:1717/OauthRedirect',
+            },
+          }
+        : {}),
+      // Renew an expired session by logging in the same way again (over the same transport).
+      ...(resolved.mode === 'accessToken'
+        ? {}
+        : {
+            refreshFn: (c: Connection, callback: (error: Error | null, accessToken?: string, res?: never) => void) => {
+              login().then(
+                (renewed) => {
+                  c.instanceUrl = stripSlash(renewed.instanceUrl);
+                  callback(null, renewed.accessToken, renewed as never);
+                },
+                (error: Error) => callback(error),
+              );
+            },
+          }),
+    });
+    if (session.userInfo) conn.userInfo = session.userInfo;
+    setTransportSettings(conn, transport);
+    return conn;
+  };
+
+  let attempts = 0;
+  try {
+    const conn = await retryCall(
+      { maxRetries: maxAttempts - 1, retryDelayMs: delay },
+      async (n) => {
+        attempts = n;
+        return makeConnection(await login());
+      },
+      (error) =>
+        !(error instanceof TransportError) && error instanceof KicksawError
+          ? 'fail'
+          : isTransientLoginError(error)
+            ? 'retry'
+            : 'fail',
+      (error, retry) => {
+        logger.warn('Salesforce login failed, retrying', {
+          attempt: retry,
+          mode: resolved.mode,
+          error: loginMessage(error),
+        });
+      },
+    );
+    logger.debug('Salesforce connection ready', { mode: resolved.mode, instanceUrl: conn.instanceUrl });
+    return conn;
+  } catch (error) {
+    if (error instanceof KicksawError && !(error instanceof TransportError)) throw error;
+    const message = loginMessage(error);
+    throw new SalesforceAuthError(
+      `Salesforce login (${resolved.mode}) failed after ${attempts} attempt(s): ${message}`,
+      {
         code: 'SF_LOGIN_FAILED',
         cause: { name: (error as Error)?.name, message },
-      });
-    }
+      },
+    );
   }
+}
+
+/** A login error in one secret-free line. */
+function loginMessage(error: unknown): string {
+  return redactString(`${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
 }
 
 /**

@@ -1,18 +1,19 @@
 import { open } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
 import { KicksawError, type Logger, redactString, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { getToFile, TransportError } from './http-get.js';
+import { retryCall } from './retry.js';
+import { getToFile, readText, send, TransportError } from './transport.js';
 
 /**
- * The HTTP layer of the engine. Why not `conn.request`: jsforce buffers every response body in
+ * The session layer of the engine's calls. Why not `conn.request`: jsforce buffers every response body in
  * memory (results of a 100 MB job would be held whole) and needs the whole request body as a
  * string (no streamed upload); it also retries only GET/PUT/DELETE and reports a 5xx without its
- * status. So the engine calls Salesforce with `fetch`, taking the access token and instance URL
- * from the jsforce `Connection` on every attempt, and on a 401 asks jsforce's own session refresh
- * (the connection's refresh delegate: the same code `conn.request` runs) for a new token. Auth and
- * session renewal therefore still come from jsforce; streaming and retries are ours.
+ * status. So the engine calls Salesforce through its own transport (transport.ts, undici), taking the
+ * access token and instance URL from the jsforce `Connection` on every attempt, and on a 401 asks
+ * jsforce's session refresh (the connection's refresh delegate: for a connection made by
+ * {@link connect}, the same login over the same transport) for a new token. Retries are the shared
+ * loop of retry.ts.
  */
 
 /**
@@ -61,7 +62,7 @@ export interface HttpContext {
   retry?: HttpRetryOptions;
 }
 
-/** A request sent with `fetch` (a streamed body goes through {@link sfSend} instead). */
+/** A request of {@link sfRequest} (a streamed body goes through {@link sfSend} instead). */
 export interface SfRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** A path from the instance root (`/services/data/v62.0/...`) or from the version root (`jobs/ingest`). */
@@ -73,9 +74,8 @@ export interface SfRequest {
 }
 
 /**
- * A request body that is written to the socket piece by piece: {@link sfSend} calls `writeTo` once
- * per attempt, and `write` resolves once the piece has left for the network, so the caller may
- * reuse its buffer (an upload of any size then holds one buffer, and makes no garbage).
+ * A request body that is written piece by piece: {@link sfSend} calls `writeTo` once per attempt, and
+ * `write` resolves once the transport has taken (copied) the piece, so the caller may reuse its buffer.
  */
 export interface StreamedBody {
   /** Exact length in bytes (sent as Content-Length). */
@@ -83,8 +83,6 @@ export interface StreamedBody {
   /** Writes the whole body through `write`, awaiting each call before it reuses or drops the piece. */
   writeTo(write: (piece: Uint8Array) => Promise<void>): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The URL of a path on the connection's instance. */
 export function apiUrl(conn: Connection, path: string): string {
@@ -133,102 +131,152 @@ function isNetworkError(error: unknown): boolean {
   );
 }
 
-/** What the retry loop needs of an answer (a fetch `Response` is one). */
+/** What the session loop needs of an answer. */
 interface Answer {
   status: number;
   ok: boolean;
   text(): Promise<string>;
 }
 
-/**
- * The session and retry loop shared by every call: sends with the connection's current token,
- * renews the session on 401 (through jsforce), retries 429, 5xx and network failures with
- * exponential backoff, and throws {@link SalesforceApiError} for anything else that is not 2xx.
- */
-async function withSession<A extends Answer>(
-  ctx: HttpContext,
-  request: { method: SfRequest['method']; path: string; noRetryAfterSend?: boolean | undefined },
-  send: (url: string, auth: Record<string, string>) => Promise<A>,
-): Promise<A> {
-  const logger = ctx.logger ?? silentLogger;
-  const maxRetries = ctx.retry?.maxRetries ?? 5;
-  const baseDelay = ctx.retry?.retryDelayMs ?? 500;
-  let retries = 0;
-  let refreshes = 0;
-  for (;;) {
-    const token = ctx.conn.accessToken;
-    const started = Date.now();
-    const url = apiUrl(ctx.conn, request.path);
-    let answer: A;
-    try {
-      answer = await send(url, token ? { Authorization: `Bearer ${token}` } : {});
-    } catch (error) {
-      const canRetry = isNetworkError(error) && retries < maxRetries && !request.noRetryAfterSend;
-      if (!canRetry) {
-        throw new SalesforceApiError(`${request.method} ${request.path} failed: ${describeError(error)}`, {
-          status: 0,
-          errorCode: 'NETWORK_ERROR',
-          cause: error,
-        });
-      }
-      retries++;
-      logger.debug('Salesforce request failed on the network, retrying', {
-        method: request.method,
-        path: request.path,
-        attempt: retries,
-        error: describeError(error),
-      });
-      await sleep(Math.min(30_000, baseDelay * 2 ** (retries - 1)));
-      continue;
-    }
-    if (answer.ok) return answer;
-    const text = await answer.text().catch(() => '');
-    if (answer.status === 401 && refreshes < 3 && !/not valid for use with the REST API/.test(text)) {
-      refreshes++;
-      logger.debug('Salesforce session expired, renewing', { path: request.path });
-      await refreshSession(ctx.conn, token, started);
-      continue;
-    }
-    if (RETRY_STATUS.has(answer.status) && retries < maxRetries) {
-      retries++;
-      logger.debug('Salesforce request got a transient status, retrying', {
-        method: request.method,
-        path: request.path,
-        status: answer.status,
-        attempt: retries,
-      });
-      await sleep(Math.min(30_000, baseDelay * 2 ** (retries - 1)));
-      continue;
-    }
-    const { errorCode, message } = parseErrorBody(text, answer.status);
-    throw new SalesforceApiError(
-      `${request.method} ${request.path} failed with HTTP ${answer.status}: ${errorCode}: ${message}`,
-      { status: answer.status, errorCode },
-    );
+/** A non-2xx answer, thrown inside the loop so the loop can judge it. */
+class StatusAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly text: string,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/** The session was renewed: the call is sent again at once (not counted as a retry). */
+const RENEWED = new Error('session renewed');
+
+/** An error of the session renewal, thrown as it is. */
+class RenewalFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('session renewal failed');
   }
 }
 
 /**
- * Sends a request with the connection's current session, renewing it on 401 and retrying 429, 5xx
- * and network failures with exponential backoff. Returns the response (status 2xx) with its body
- * unread; throws {@link SalesforceApiError} otherwise.
+ * The session and retry loop shared by every call: sends with the connection's current token,
+ * renews the session on 401 (through jsforce, at most 3 times), retries 429, 5xx and network
+ * failures with exponential backoff (the loop of retry.ts, which logins use too), and throws
+ * {@link SalesforceApiError} for anything else that is not 2xx.
  */
-export function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Response> {
-  return withSession(ctx, request, (url, auth) =>
-    fetch(url, {
-      method: request.method,
-      headers: { ...auth, ...request.headers },
-      ...(request.body === undefined ? {} : { body: request.body }),
-    }),
-  );
+async function withSession<A extends Answer>(
+  ctx: HttpContext,
+  request: { method: SfRequest['method']; path: string; noRetryAfterSend?: boolean | undefined },
+  sendOnce: (url: string, auth: Record<string, string>) => Promise<A>,
+): Promise<A> {
+  const logger = ctx.logger ?? silentLogger;
+  let refreshes = 0;
+  try {
+    return await retryCall(
+      { maxRetries: ctx.retry?.maxRetries ?? 5, retryDelayMs: ctx.retry?.retryDelayMs ?? 500 },
+      async () => {
+        const token = ctx.conn.accessToken;
+        const started = Date.now();
+        const answer = await sendOnce(
+          apiUrl(ctx.conn, request.path),
+          token ? { Authorization: `Bearer ${token}` } : {},
+        );
+        if (answer.ok) return answer;
+        const text = await answer.text().catch(() => '');
+        if (answer.status === 401 && refreshes < 3 && !/not valid for use with the REST API/.test(text)) {
+          refreshes++;
+          logger.debug('Salesforce session expired, renewing', { path: request.path });
+          await refreshSession(ctx.conn, token, started).catch((error: unknown) => {
+            throw new RenewalFailed(error);
+          });
+          throw RENEWED;
+        }
+        throw new StatusAnswer(answer.status, text);
+      },
+      (error) => {
+        if (error === RENEWED) return 'again';
+        if (error instanceof StatusAnswer) return RETRY_STATUS.has(error.status) ? 'retry' : 'fail';
+        return isNetworkError(error) && !request.noRetryAfterSend ? 'retry' : 'fail';
+      },
+      (error, attempt) => {
+        if (error instanceof StatusAnswer) {
+          logger.debug('Salesforce request got a transient status, retrying', {
+            method: request.method,
+            path: request.path,
+            status: error.status,
+            attempt,
+          });
+        } else {
+          logger.debug('Salesforce request failed on the network, retrying', {
+            method: request.method,
+            path: request.path,
+            attempt,
+            error: describeError(error),
+          });
+        }
+      },
+    );
+  } catch (error) {
+    if (error instanceof RenewalFailed) throw error.error;
+    if (error instanceof StatusAnswer) {
+      const { errorCode, message } = parseErrorBody(error.text, error.status);
+      throw new SalesforceApiError(
+        `${request.method} ${request.path} failed with HTTP ${error.status}: ${errorCode}: ${message}`,
+        { status: error.status, errorCode },
+      );
+    }
+    throw new SalesforceApiError(`${request.method} ${request.path} failed: ${describeError(error)}`, {
+      status: 0,
+      errorCode: 'NETWORK_ERROR',
+      cause: error,
+    });
+  }
+}
+
+/** A 2xx answer of {@link sfRequest}: its body streams (read it, or `dump()` it, to free the connection). */
+export interface SfAnswer {
+  status: number;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: Readable;
 }
 
 /**
- * Sends a request whose body is a {@link StreamedBody} over node:http(s), with the same session
- * renewal and retries as {@link sfFetch} (the body is written again from its start on a retry).
- * Used for job uploads: `fetch` needs a fresh buffer for every piece of a streamed body, and tens of
- * megabytes of dead buffers pile up outside the JS heap before a garbage collection frees them.
- * Resolves with the status and the (small) answer text of a 2xx answer.
+ * Sends a request with the connection's current session, renewing it on 401 and retrying 429, 5xx
+ * and network failures with exponential backoff. Resolves with a 2xx answer whose body is a Node
+ * stream, unread (read with back-pressure, or dump it); throws {@link SalesforceApiError} otherwise.
+ */
+export async function sfRequest(ctx: HttpContext, request: SfRequest): Promise<SfAnswer> {
+  const answer = await withSession(ctx, request, async (url, auth) => {
+    const sent = await send(
+      url,
+      { method: request.method, headers: { ...auth, ...request.headers }, body: request.body },
+      ctx.conn,
+    );
+    return { ...sent, text: () => readText(sent.body) };
+  });
+  return { status: answer.status, headers: answer.headers, body: answer.body as unknown as Readable };
+}
+
+/**
+ * {@link sfRequest} with the answer as a WHATWG `Response` (body unread), for callers written against
+ * `fetch`. The engine itself reads answers as Node streams ({@link sfRequest}).
+ */
+export async function sfFetch(ctx: HttpContext, request: SfRequest): Promise<Response> {
+  const answer = await sfRequest(ctx, request);
+  const empty = answer.status === 204 || answer.status === 205 || answer.status === 304;
+  if (empty) answer.body.resume();
+  return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream), {
+    status: answer.status,
+    headers: answer.headers,
+  });
+}
+
+/**
+ * Sends a request whose body is a {@link StreamedBody}, with the same session renewal and retries as
+ * {@link sfRequest} (the body is written again from its start on a retry). Each piece is copied once
+ * and taken by the transport before the next is asked for (back-pressure), so an upload of any size
+ * holds at most two pieces. Resolves with the status and the (small) answer text of a 2xx answer.
  */
 export async function sfSend(
   ctx: HttpContext,
@@ -241,17 +289,28 @@ export async function sfSend(
     idleTimeoutMs?: number;
   },
 ): Promise<{ status: number; text: string }> {
-  const answer = await withSession(ctx, request, (url, auth) =>
-    sendOverNodeHttp(url, request.method, { ...auth, ...request.headers }, request.body, request.idleTimeoutMs),
-  );
+  const answer = await withSession(ctx, request, async (url, auth) => {
+    const sent = await send(
+      url,
+      {
+        method: request.method,
+        headers: { ...auth, ...request.headers },
+        body: request.body,
+        idleTimeoutMs: request.idleTimeoutMs,
+      },
+      ctx.conn,
+    );
+    const text = await readText(sent.body);
+    return { status: sent.status, ok: sent.ok, text: async () => text };
+  });
   return { status: answer.status, text: await answer.text() };
 }
 
 /**
  * Downloads `GET path` into the file at `file` (created or truncated on every attempt) with the
- * session renewal and retries of {@link sfFetch}; a connection that breaks mid-body is retried from
- * the start. Reads the socket through one reused buffer (see {@link getToFile}). Resolves with the
- * status (204: nothing written) and the number of bytes written.
+ * session renewal and retries of {@link sfRequest}; a connection that breaks mid-body is retried from
+ * the start. Each piece of the body is written to the file before the next is read (see
+ * {@link getToFile}). Resolves with the status (204: nothing written) and the number of bytes written.
  */
 export async function sfDownload(
   ctx: HttpContext,
@@ -262,83 +321,14 @@ export async function sfDownload(
     const handle = await open(file, 'w');
     try {
       return await getToFile(url, { ...auth, ...request.headers }, handle, {
-        ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
+        idleTimeoutMs: request.idleTimeoutMs,
+        conn: ctx.conn,
       });
     } finally {
       await handle.close();
     }
   });
   return { status: answer.status, bytes: answer.bytes };
-}
-
-const MAX_ANSWER_CHARS = 1 << 20;
-
-function sendOverNodeHttp(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: StreamedBody,
-  idleTimeoutMs = 300_000,
-): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
-    const target = new URL(url);
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    let answered = false;
-    let failed: Error | undefined;
-    const fail = (error: Error): void => {
-      failed ??= error;
-      if (!answered) reject(failed);
-    };
-    const req = send(target, { method, headers: { ...headers, 'Content-Length': String(body.bytes) } });
-    req.setTimeout(idleTimeoutMs, () => {
-      req.destroy(new TransportError(`no progress for ${idleTimeoutMs} ms`));
-    });
-    req.on('error', (error) =>
-      fail(error instanceof TransportError ? error : new TransportError(error.message, { cause: error })),
-    );
-    req.on('response', (res) => {
-      const chunks: string[] = [];
-      let chars = 0;
-      res.setEncoding('utf8');
-      res.on('data', (piece: string) => {
-        if (chars < MAX_ANSWER_CHARS) chunks.push(piece);
-        chars += piece.length;
-      });
-      res.on('error', (error) => fail(new TransportError(error.message, { cause: error })));
-      res.on('close', () => {
-        if (!res.complete) fail(new TransportError('the connection closed before the answer ended'));
-      });
-      res.on('end', () => {
-        answered = true;
-        const text = chunks.join('');
-        const status = res.statusCode ?? 0;
-        // An answer that came before the whole body was written (a 401 or 5xx at once): the
-        // connection cannot be reused, and the writer must stop.
-        if (!req.writableFinished) req.destroy();
-        resolve({ status, ok: status >= 200 && status < 300, text: async () => text });
-      });
-    });
-    const write = (piece: Uint8Array): Promise<void> =>
-      new Promise<void>((done, stop) => {
-        if (failed || answered || req.destroyed) {
-          stop(failed ?? new TransportError('the request ended before its body was written'));
-          return;
-        }
-        req.write(piece, (error) => (error ? stop(new TransportError(error.message, { cause: error })) : done()));
-      });
-    body.writeTo(write).then(
-      () => {
-        if (!answered && !req.destroyed) req.end();
-      },
-      (error: unknown) => {
-        // The socket failed mid-body (a TransportError: retried), or producing the body failed (a
-        // local error, not retried).
-        if (answered) return;
-        fail(error instanceof Error ? error : new Error(String(error)));
-        req.destroy();
-      },
-    );
-  });
 }
 
 /** Sends a JSON request and parses the JSON answer (undefined for 204 or an empty body). */
@@ -349,14 +339,14 @@ export async function sfJson<T>(
   json?: unknown,
   extra: Partial<SfRequest> = {},
 ): Promise<T> {
-  const response = await sfFetch(ctx, {
+  const response = await sfRequest(ctx, {
     method,
     path,
     headers: { Accept: 'application/json', ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     ...extra,
   });
-  const text = await response.text();
+  const text = await readText(response.body);
   if (response.status === 204 || text.length === 0) return undefined as T;
   return JSON.parse(text) as T;
 }

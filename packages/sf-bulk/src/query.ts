@@ -1,10 +1,16 @@
-import { Readable } from 'node:stream';
 import { InputError, type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { getJobInfo } from './bulk-api.js';
 import { readCsvRecords } from './csv-reader.js';
 import { describeObject, type ObjectDescribe } from './describe.js';
-import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch, sfJson } from './http.js';
+import {
+  describeError,
+  type HttpContext,
+  type HttpRetryOptions,
+  SalesforceApiError,
+  sfJson,
+  sfRequest,
+} from './http.js';
 
 /**
  * A piece of SOQL inserted verbatim by {@link soql} (made by {@link soqlIdentifier}, {@link soqlDate} or {@link soqlRaw}).
@@ -295,20 +301,23 @@ export async function* query(
     let yielded = 0;
     let next: string | null = null;
     for (let attempt = 1; ; attempt++) {
-      const response = await sfFetch(ctx, {
+      const response = await sfRequest(ctx, {
         method: 'GET',
         path: `jobs/query/${job.id}/results?${params}`,
         headers: { Accept: 'text/csv' },
       });
-      next = response.headers.get('sforce-locator');
-      if (!response.body || response.status === 204) break;
+      next = response.headers['sforce-locator'] ?? null;
+      if (response.status === 204) {
+        response.body.resume();
+        break;
+      }
       try {
         let header: string[] | undefined;
         // Each column's conversion is looked up once per page, not once per cell.
         let kinds: ColumnKind[] = [];
         let seen = 0;
         // Rows come in small arrays (one promise per array, not per row) and are yielded one by one.
-        for await (const batch of readCsvRecords(Readable.fromWeb(response.body as never))) {
+        for await (const batch of readCsvRecords(response.body)) {
           for (const cells of batch) {
             if (!header) {
               header = cells;

@@ -1,0 +1,356 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { KicksawError } from '@kicksaw/core';
+import type { Connection } from 'jsforce';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request } from 'undici';
+import { writeAll } from './file-io.js';
+
+/**
+ * The one HTTP transport of the package: logins, job calls, uploads and result downloads all go
+ * through undici (the library Node's own `fetch` is built on) with one pooled dispatcher per proxy
+ * setting. Why undici and not a hand-written client: it keeps connections alive and pooled, honours
+ * `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (`EnvHttpProxyAgent`) and streams request and answer
+ * bodies with back-pressure; the hand-written HTTP/1.1 client it replaced saved about 10 MB of peak
+ * RSS (inside the run-to-run noise) and could not go through a proxy. See the README's transport
+ * section for what was measured.
+ */
+
+/**
+ * A failure of the transport (connection refused, reset, closed early, timed out; code `SF_TRANSPORT_FAILED`).
+ * Retryable.
+ *
+ * @example
+ * ```ts
+ * const error = new TransportError('read ECONNRESET');
+ * error.code; // 'SF_TRANSPORT_FAILED'
+ * ```
+ */
+export class TransportError extends KicksawError {
+  override name = 'TransportError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'SF_TRANSPORT_FAILED', cause: options.cause });
+  }
+}
+
+/** Transport settings of a connection (given to {@link connect} as `proxy`). */
+export interface TransportSettings {
+  /** A proxy URL for every call of this connection, over `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`). */
+  proxy?: string | undefined;
+}
+
+/**
+ * Connections kept per origin. The engine bounds what is open at once (one call at a time per job in
+ * flight, `maxConcurrentJobs`, plus its result downloads); this cap only stops a fault from opening
+ * sockets without bound. Idle sockets stay open `KEEP_ALIVE_MS` for the next call of the run.
+ */
+const CONNECTIONS_PER_ORIGIN = 64;
+const KEEP_ALIVE_MS = 10_000;
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const;
+
+const dispatchers = new Map<string, Dispatcher>();
+const settingsOf = new WeakMap<object, TransportSettings>();
+
+/** Remembers the transport settings of a connection made by {@link connect}. @internal */
+export function setTransportSettings(conn: Connection, settings: TransportSettings): void {
+  if (settings.proxy) settingsOf.set(conn, settings);
+}
+
+/**
+ * The pooled dispatcher for a connection (or the settings of a login): a keep-alive `Agent`, or an `EnvHttpProxyAgent` when a proxy
+ * variable is set (read on each call, so a change of the environment takes effect), or a
+ * `ProxyAgent` for a connection given an explicit `proxy`. One dispatcher per setting, shared by
+ * every call of the process.
+ *
+ * @internal
+ */
+export function dispatcherFor(target?: Connection | TransportSettings): Dispatcher {
+  const explicit = target ? (settingsOf.get(target)?.proxy ?? (target as TransportSettings).proxy) : undefined;
+  const env = PROXY_VARIABLES.map((name) => process.env[name] ?? '');
+  const key = explicit ? `proxy ${explicit}` : env.some((value) => value !== '') ? `env ${env.join(' ')}` : 'direct';
+  let dispatcher = dispatchers.get(key);
+  if (!dispatcher) {
+    const pool = { connections: CONNECTIONS_PER_ORIGIN, keepAliveTimeout: KEEP_ALIVE_MS };
+    if (explicit) dispatcher = new ProxyAgent({ uri: explicit, ...pool });
+    else if (key === 'direct') dispatcher = new Agent(pool);
+    else dispatcher = new EnvHttpProxyAgent(pool);
+    dispatchers.set(key, dispatcher);
+  }
+  return dispatcher;
+}
+
+/** The answer of {@link send}: the status, lower-cased headers, and the body as a stream (read or dumped by the caller). */
+export interface TransportAnswer {
+  status: number;
+  ok: boolean;
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; dump(): Promise<void> };
+}
+
+/**
+ * A request body written piece by piece: `writeTo` is called once per attempt, and `write` resolves
+ * once the transport has taken the piece (it keeps a copy, so the caller may reuse its buffer).
+ */
+export interface PieceBody {
+  /** Exact length in bytes (sent as Content-Length). */
+  bytes: number;
+  writeTo(write: (piece: Uint8Array) => Promise<void>): Promise<void>;
+}
+
+/** What {@link send} sends. */
+export interface TransportRequest {
+  method: string;
+  headers?: Record<string, string> | undefined;
+  body?: string | Uint8Array | PieceBody | undefined;
+  /** Milliseconds without progress (waiting for the answer's head, or between body pieces). Default 300,000. */
+  idleTimeoutMs?: number | undefined;
+  /** Dispatcher to use instead of the connection's (tests, a private CA). */
+  dispatcher?: Dispatcher | undefined;
+}
+
+/**
+ * Sends one request (no retries: see `withSession` in http.ts) and resolves once the answer's head is in.
+ * Rejects with {@link TransportError} for a network failure; with the body's own error when producing
+ * a {@link PieceBody} failed; with a plain `Error` for what a retry cannot mend (a header with a line break).
+ *
+ * @internal
+ */
+export async function send(
+  url: string,
+  req: TransportRequest,
+  target?: Connection | TransportSettings,
+): Promise<TransportAnswer> {
+  const protocol = new URL(url).protocol;
+  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`Unsupported protocol ${protocol}`);
+  const headers = req.headers ?? {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`Header ${name} holds a line break`);
+  }
+  const idle = req.idleTimeoutMs ?? 300_000;
+  const piece = req.body && typeof req.body === 'object' && 'writeTo' in req.body ? req.body : undefined;
+  const stream = piece ? pieceStream(piece) : undefined;
+  try {
+    const answer = await request(url, {
+      method: req.method as Dispatcher.HttpMethod,
+      headers: piece ? { ...headers, 'content-length': String(piece.bytes) } : headers,
+      // undici sends an async iterable body with back-pressure (its types name only Readable).
+      body: stream ? (stream.iterable as unknown as Readable) : (req.body as string | Uint8Array | undefined),
+      dispatcher: req.dispatcher ?? dispatcherFor(target),
+      headersTimeout: idle,
+      bodyTimeout: idle,
+    });
+    stream?.answered();
+    return {
+      status: answer.statusCode,
+      ok: answer.statusCode >= 200 && answer.statusCode < 300,
+      headers: flatHeaders(answer.headers),
+      body: answer.body,
+    };
+  } catch (error) {
+    stream?.answered();
+    if (stream?.failure() && stream.failure() === error) throw error;
+    if (stream?.failure() && !(stream.failure() instanceof TransportError)) throw stream.failure();
+    throw asTransportError(error, 'head', idle);
+  }
+}
+
+/**
+ * A network-side error as a {@link TransportError} that says what broke: the answer's head or body cut
+ * off, no data within the idle time, an answer that is not HTTP. An argument error of undici stays as it is.
+ *
+ * @internal
+ */
+export function asTransportError(error: unknown, phase: 'head' | 'body' = 'head', idleMs = 300_000): Error {
+  if (error instanceof TransportError) return error;
+  const e = error as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const detail = e?.message || String(error);
+  if (code === 'UND_ERR_INVALID_ARG') return error as Error;
+  let message = detail;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') message = `no data for ${idleMs} ms`;
+  else if (code.startsWith('HPE_') || (error as Error)?.name === 'HTTPParserError')
+    message = `not an HTTP answer, or a malformed one (${detail})`;
+  else if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    message = `the connection closed before the answer ${phase} ended (${detail})`;
+  }
+  return new TransportError(message, { cause: error });
+}
+
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * A {@link PieceBody} as the async iterable undici reads: `write(piece)` copies the piece and resolves
+ * once undici has taken it, so the writer is at most one piece ahead (back-pressure: undici asks for a
+ * piece only when the socket has drained). The copy is needed because undici hands the piece to the
+ * socket, which may still hold it after asking for more, while the caller refills the same buffer.
+ */
+function pieceStream(body: PieceBody): {
+  iterable: AsyncIterable<Uint8Array>;
+  answered(): void;
+  failure(): unknown;
+} {
+  type Next = { piece?: Uint8Array; done?: boolean; error?: unknown };
+  let waiting: ((next: Next) => void) | undefined;
+  let pending: Next | undefined;
+  let resume: (() => void) | undefined;
+  let stopped: Error | undefined;
+  let failed: unknown;
+  const offer = (next: Next): void => {
+    if (waiting) {
+      const take = waiting;
+      waiting = undefined;
+      take(next);
+    } else pending = next;
+  };
+  const stop = (error: Error): void => {
+    stopped ??= error;
+    const wake = resume;
+    resume = undefined;
+    wake?.();
+  };
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    body
+      .writeTo(async (piece) => {
+        if (stopped) throw stopped;
+        await new Promise<void>((done) => {
+          resume = done;
+          offer({ piece: Buffer.from(piece) });
+        });
+        if (stopped) throw stopped;
+      })
+      .then(
+        () => offer({ done: true }),
+        (error: unknown) => {
+          failed ??= error;
+          offer({ error });
+        },
+      );
+  };
+  const iterable: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      start();
+      return {
+        async next() {
+          // Asked for the next piece: the previous one was taken.
+          const wake = resume;
+          resume = undefined;
+          wake?.();
+          const next =
+            pending ??
+            (await new Promise<Next>((take) => {
+              waiting = take;
+            }));
+          pending = undefined;
+          if (next.error !== undefined) throw next.error;
+          if (next.done) return { done: true, value: undefined };
+          return { done: false, value: next.piece as Uint8Array };
+        },
+        async return() {
+          stop(new TransportError('the request ended before its body was written'));
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+  return {
+    iterable,
+    answered: () => stop(new TransportError('the request ended before its body was written')),
+    failure: () => failed,
+  };
+}
+
+/** The answer of {@link getToFile}. For a non-2xx status the body is in `text()`, not in the file. */
+export interface GetToFileAnswer {
+  status: number;
+  ok: boolean;
+  headers: Record<string, string>;
+  /** Body bytes written to the file. */
+  bytes: number;
+  text(): Promise<string>;
+}
+
+/** Options of {@link getToFile}. */
+export interface GetToFileOptions {
+  /** Milliseconds without any socket activity before the attempt fails. Default 300,000. */
+  idleTimeoutMs?: number | undefined;
+  /** Dispatcher to use instead of the connection's (tests, a private CA). */
+  dispatcher?: Dispatcher | undefined;
+  /** The connection whose proxy setting applies. */
+  conn?: Connection | undefined;
+}
+
+const MAX_TEXT_CHARS = 1 << 20;
+
+/**
+ * Sends `GET url` with `headers` and writes a 2xx body to `file` (from its current position), each
+ * piece written before the next is read (back-pressure: undici stops reading the socket while the
+ * file write is pending; no piece is kept). Rejects with {@link TransportError} when the connection
+ * fails or ends early, with the file's own error, or with a plain `Error` for what a retry cannot
+ * mend (a header with a line break; a content-encoded 2xx body, as no encoding is asked for).
+ *
+ * @internal
+ */
+export async function getToFile(
+  url: string,
+  headers: Record<string, string>,
+  file: FileHandle,
+  options: GetToFileOptions = {},
+): Promise<GetToFileAnswer> {
+  const answer = await send(
+    url,
+    { method: 'GET', headers, idleTimeoutMs: options.idleTimeoutMs, dispatcher: options.dispatcher },
+    options.conn,
+  );
+  const base = { status: answer.status, ok: answer.ok, headers: answer.headers };
+  if (!answer.ok) {
+    const text = await readText(answer.body);
+    return { ...base, bytes: 0, text: async () => text };
+  }
+  const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    await answer.body.dump().catch(() => undefined);
+    throw new Error(`The answer is ${encoding}-encoded, which was not asked for`);
+  }
+  let bytes = 0;
+  const pieces = answer.body[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await pieces.next();
+    } catch (error) {
+      throw asTransportError(error, 'body', options.idleTimeoutMs);
+    }
+    if (next.done) break;
+    try {
+      await writeAll(file, next.value, next.value.length);
+    } catch (error) {
+      await pieces.return?.();
+      throw error;
+    }
+    bytes += next.value.length;
+  }
+  return { ...base, bytes, text: async () => '' };
+}
+
+/** The text of a (small) answer body, at most 1 MiB of it kept; a broken body is a {@link TransportError}. */
+export async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for await (const piece of body) {
+      if (text.length < MAX_TEXT_CHARS) text += decoder.decode(piece, { stream: true });
+    }
+  } catch (error) {
+    throw asTransportError(error, 'body');
+  }
+  return text + decoder.decode();
+}
