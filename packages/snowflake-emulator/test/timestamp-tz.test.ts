@@ -91,6 +91,9 @@ describe('TIMESTAMP_TZ keeps each value’s own offset', () => {
     expect(
       (await h.rows('select id, row_number() over (order by at, id) as n from tz_cmp order by id')).map((r) => r.N),
     ).toEqual([1, 2, 3]);
+    // ORDER BY a position or an alias of the column: the instant too.
+    expect((await h.rows('select id, at from tz_cmp order by 2, 1 desc')).map((r) => r.ID)).toEqual([2, 1, 3]);
+    expect((await h.rows('select id, at as w from tz_cmp order by w, id desc')).map((r) => r.ID)).toEqual([2, 1, 3]);
     expect((await values('select id, max(at) as at from tz_cmp group by id order by id')).map((r) => r[1])).toEqual([
       '2024-01-01T00:00:00.000Z',
       '2024-01-01T00:00:00.000Z',
@@ -187,11 +190,15 @@ describe('TIMESTAMP_TZ keeps each value’s own offset', () => {
     await h.rows("insert into tz_no values (1, '2024-01-01 00:00:00 +00:00'), (2, '2024-01-01 01:00:00 +01:00')");
     for (const sql of [
       'select at, count(*) from tz_no group by at',
+      'select at, count(*) from tz_no group by 1',
+      'select at as w, count(*) from tz_no group by w',
       'select distinct at from tz_no',
       'select count(distinct at) from tz_no',
       'select row_number() over (partition by at order by id) from tz_no',
       "select date_trunc('day', at) from tz_no",
       'select coalesce(at, at) = at from tz_no',
+      'select distinct * from tz_no',
+      'select at from tz_no union select at from tz_no',
     ]) {
       const error = await h.error(sql);
       expect(error.message, sql).toMatch(/^unsupported in the local Snowflake: /);

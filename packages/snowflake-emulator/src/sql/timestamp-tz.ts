@@ -130,8 +130,9 @@ function groupingRanges(tokens: Token[]): Array<[number, number, string]> {
  *   its own offset;
  * - `col::TIMESTAMP_NTZ` (and `CAST`, `TO_TIMESTAMP_NTZ`) is its wall-clock time at its own offset,
  *   `::TIMESTAMP_LTZ` its instant, `::DATE` the date at its offset, `::VARCHAR` Snowflake's default text;
- * - grouping by a column (GROUP BY, PARTITION BY, DISTINCT, JOIN USING) is refused: DuckDB would keep equal
- *   instants of different offsets apart;
+ * - grouping by a column (GROUP BY, PARTITION BY, DISTINCT, JOIN USING), `DISTINCT *` and UNION / INTERSECT /
+ *   EXCEPT without ALL in a statement naming a table with TIMESTAMP_TZ columns are refused: DuckDB would keep
+ *   equal instants of different offsets apart;
  * - comparing two TIMESTAMP_TZ expressions other than columns is refused (the struct comparison would tell
  *   equal instants apart).
  * Assignments (`SET col = ...`) are left alone. Returns the tokens unchanged when `names` is empty.
@@ -139,13 +140,41 @@ function groupingRanges(tokens: Token[]): Array<[number, number, string]> {
 export function rewriteTimestampTz(tokens: Token[], names: ReadonlySet<string>): Token[] {
   if (names.size === 0) return tokens;
   const isRef = (k: number) => referenceAt(tokens, k, names) !== undefined;
+  // Set operations that remove duplicates compare whole rows: equal instants of different offsets would stay apart.
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k] as Token;
+    if ((isWord(t, 'UNION') && !isWord(tokens[k + 1], 'ALL')) || isWord(t, 'INTERSECT', 'EXCEPT', 'MINUS'))
+      throw SnowflakeSqlError.unsupported(
+        `${t.value} (without ALL) over a table with TIMESTAMP_TZ columns: values of one instant and different offsets would be kept apart`,
+      );
+  }
   for (const [from, to, what] of groupingRanges(tokens)) {
     for (let k = from; k < to; k++) {
+      if (what === 'DISTINCT' && isOp(tokens[k], '*'))
+        throw SnowflakeSqlError.unsupported(
+          'DISTINCT * over a table with TIMESTAMP_TZ columns: values of one instant and different offsets would be kept apart',
+        );
       if (isRef(k))
         throw SnowflakeSqlError.unsupported(
           `${what} on a TIMESTAMP_TZ column (${(tokens[k] as Token).value}): values of one instant and different offsets would be kept apart`,
         );
+      // A select item named by position or alias (`GROUP BY 2`, `GROUP BY day`) that holds a TIMESTAMP_TZ column.
+      if (
+        what !== 'DISTINCT' &&
+        (isOp(tokens[k - 1], ',') || k === from) &&
+        (isOp(tokens[k + 1], ',') || k + 1 === to)
+      ) {
+        const item = selectItem(tokens, from - 2, tokens[k] as Token);
+        if (item && containsRefIn(item[0], item[1]))
+          throw SnowflakeSqlError.unsupported(
+            `${what} on a select item holding a TIMESTAMP_TZ column (${(tokens[k] as Token).text}): values of one instant and different offsets would be kept apart`,
+          );
+      }
     }
+  }
+  function containsRefIn(from: number, to: number): boolean {
+    for (let k = from; k < to; k++) if (isRef(k)) return true;
+    return false;
   }
   const out: Token[] = [];
   const instant = (ref: Reference) => `struct_extract(${referenceText(tokens, ref)}, 'sf_instant')`;
@@ -213,6 +242,32 @@ export function rewriteTimestampTz(tokens: Token[], names: ReadonlySet<string>):
     )
       replaced.set(ref.start, { to: ref.end, text: instant(ref) });
   }
+  // ORDER BY a select item's position or alias that is a column: its instant too.
+  for (let k = 0; k < tokens.length; k++) {
+    if (!(isWord(tokens[k], 'BY') && isWord(tokens[k - 1], 'ORDER'))) continue;
+    for (let at = k + 1; at < tokens.length; at++) {
+      const t = tokens[at] as Token;
+      const key =
+        (isOp(tokens[at - 1], ',') || at === k + 1) &&
+        (t.kind === 'number' || t.kind === 'word' || t.kind === 'quoted');
+      const ends =
+        !tokens[at + 1] ||
+        isOp(tokens[at + 1], ',') ||
+        isOp(tokens[at + 1], ')') ||
+        isWord(tokens[at + 1], 'ASC', 'DESC', 'NULLS', 'LIMIT', 'OFFSET', 'FETCH');
+      if (key && ends && !replaced.has(at) && !isRef(at)) {
+        const item = selectItem(tokens, k - 1, t);
+        const ref = item ? referenceAt(tokens, item[1] - 1, names) : undefined;
+        if (item && ref && ref.start === item[0]) replaced.set(at, { to: at + 1, text: instant(ref) });
+      }
+      if (isOp(t, '(')) at = closingParen(tokens, at);
+      else if (
+        isOp(t, ')') ||
+        (t.kind === 'word' && ['LIMIT', 'OFFSET', 'FETCH', 'UNION', 'EXCEPT', 'INTERSECT', 'MINUS'].includes(t.value))
+      )
+        break;
+    }
+  }
   // Text literals and binds compared with a column: read with their own offset (DuckDB's cast of text to
   // TIMESTAMPTZ wants none, or `+hh:mm` without a space).
   const literal = (at: number) => {
@@ -276,6 +331,53 @@ export function rewriteTimestampTz(tokens: Token[], names: ReadonlySet<string>):
     } else out.push(tokens[k] as Token);
   }
   return out;
+}
+
+/**
+ * The token range [start, end) of the select item that `key` (a position number or an alias) names, for the
+ * clause before `at` (the nearest SELECT at the clause's depth), without its alias; undefined when none.
+ */
+function selectItem(tokens: Token[], at: number, key: Token): [number, number] | undefined {
+  let depth = 0;
+  let select = -1;
+  for (let k = at; k >= 0; k--) {
+    const t = tokens[k] as Token;
+    if (isOp(t, ')')) depth++;
+    else if (isOp(t, '(')) {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && isWord(t, 'SELECT')) {
+      select = k;
+      break;
+    }
+  }
+  if (select < 0) return undefined;
+  const items: Array<[number, number]> = [];
+  let start = select + 1;
+  if (isWord(tokens[start], 'DISTINCT', 'ALL')) start++;
+  depth = 0;
+  for (let k = start; k <= tokens.length; k++) {
+    const t = tokens[k];
+    if (t && isOp(t, '(')) depth++;
+    else if (t && isOp(t, ')')) depth--;
+    if (!t || depth < 0 || (depth === 0 && (isOp(t, ',') || isWord(t, 'FROM')))) {
+      items.push([start, k]);
+      if (!t || !isOp(t, ',')) break;
+      start = k + 1;
+    }
+  }
+  if (key.kind === 'number') {
+    const item = items[Number(key.value) - 1];
+    return item && !isWord(tokens[item[1] - 2], 'AS') ? item : item ? [item[0], item[1] - 2] : undefined;
+  }
+  for (const [from, to] of items) {
+    const last = tokens[to - 1] as Token;
+    if (to - from < 2 || (last.kind !== 'word' && last.kind !== 'quoted') || last.value !== key.value) continue;
+    if (isWord(tokens[to - 2], 'AS')) return [from, to - 2];
+    const before = tokens[to - 2] as Token;
+    if (before.kind !== 'op' || isOp(before, ')')) return [from, to - 1];
+  }
+  return undefined;
 }
 
 /** Whether the `,` at `at` separates ORDER BY keys (the nearest ORDER BY at its depth, with no clause between). */
