@@ -53,6 +53,7 @@ export type {
   ColumnSpec,
   ColumnType,
   CreateTableOptions,
+  CsvLoadSpec,
   MergeResult,
   MergeSpec,
   SqlValue,

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Logger, silentLogger } from '@kicksaw/core';
-import { query, soqlLiteral } from '@kicksaw/sf-bulk';
+import { query, queryPages, soqlLiteral } from '@kicksaw/sf-bulk';
 import { DELETED_AT_COLUMN, describeColumns, planColumns, type TypeChange, withSyncColumns } from './create.js';
 import { LakehouseError } from './errors.js';
 import type { LakehouseBaseOptions } from './options.js';
 import { ensureSyncStateTable, readSyncState, type SyncState, writeSyncState } from './state.js';
 import { type TypeOverrides, toSqlValue } from './types.js';
-import type { ColumnSpec, SqlValue, Warehouse, WarehouseSession } from './warehouse.js';
+import type { ColumnSpec, MergeResult, SqlValue, Warehouse, WarehouseSession } from './warehouse.js';
 
 /**
  * How deletes are found beyond the soft deletes `queryAll` returns.
@@ -293,15 +293,21 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     summary.columnsNotInSalesforce = planColumns(warehouse, existing, allColumns).notInSalesforce;
   }
 
-  const staging = uniqueName('_kicksaw_stage');
   const rebuilt = full ? uniqueName(`${table}__kicksaw_new`).slice(0, 60) : undefined;
+  // A full read through the engine's CSV loader goes straight into the new table: a Bulk query result holds each
+  // Id once (one snapshot), so there is nothing to merge, and the rows are written once instead of twice. Should
+  // an engine without enforced keys see an Id twice, they are merged into a fresh table instead.
+  const direct = rebuilt !== undefined && typeof warehouse.loadCsv === 'function';
+  const staging = direct ? rebuilt : uniqueName('_kicksaw_stage');
+  const deduplicated = uniqueName(`${table}__kicksaw_dedup`).slice(0, 60);
   const idsTable = uniqueName('_kicksaw_ids');
   const formulasTable = uniqueName('_kicksaw_formulas');
   const fieldList = columns.map((c) => c.name);
   // queryAll brings soft-deleted rows (marked, or removed with hardDeletes); a full rebuild with hardDeletes skips them.
   const includeDeleted = hasIsDeleted && !(full && options.hardDeletes);
   try {
-    await warehouse.createTable(staging, stagingColumns);
+    if (direct) await warehouse.createTable(staging, allColumns, { primaryKey: 'Id' });
+    else await warehouse.createTable(staging, stagingColumns);
     let soqlText = `SELECT ${fieldList.join(', ')} FROM ${objectName}`;
     const conditions: string[] = [];
     let since: Date | null = null;
@@ -314,31 +320,58 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     logger.info('Reading from Salesforce', { object: objectName, mode: summary.mode, since: since?.toISOString() });
 
     const types = stagingColumns.map((c) => columns.find((d) => d.name === c.name)?.type ?? c.type);
-    const records = query(options.connection, soqlText, {
-      all: includeDeleted,
-      api: full ? 'bulk' : 'auto',
-      restMaxRows: options.restMaxRows ?? 10_000,
-      pageSize: options.pageSize ?? 50_000,
-      pollIntervalMs: options.pollIntervalMs ?? 500,
-      logger,
-    });
     const signal = options.signal;
     const onProgress = options.onProgress;
-    async function* rows(): AsyncGenerator<SqlValue[]> {
-      let n = 0;
-      for await (const record of records) {
-        signal?.throwIfAborted();
-        const values: SqlValue[] = new Array(fieldList.length);
-        for (let i = 0; i < fieldList.length; i++) {
-          values[i] = toSqlValue(record[fieldList[i] as string], types[i] as ColumnSpec['type']);
+    // A full read goes through Bulk API 2.0; an incremental one through REST when its rows fit in a REST read
+    // (a Bulk job's fixed latency is seconds on Salesforce), counted first with SELECT COUNT().
+    const restMaxRows = options.restMaxRows ?? 10_000;
+    const bulk = full || (await countRows(context, objectName, conditions, includeDeleted)) > restMaxRows;
+    if (bulk && warehouse.loadCsv) {
+      // Result pages go to the engine's CSV loader as Salesforce wrote them: no row is parsed in JavaScript.
+      // The describe's types say how each value reads (staging may hold the table's own SQL types).
+      const loadColumns = columns;
+      const loadCsv = warehouse.loadCsv.bind(warehouse);
+      for await (const page of queryPages(options.connection, soqlText, {
+        all: includeDeleted,
+        pageSize: options.pageSize ?? 50_000,
+        pollIntervalMs: options.pollIntervalMs ?? 100,
+        logger,
+        ...(signal ? { signal } : {}),
+      })) {
+        const loaded = await loadCsv({ table: staging, file: page.path, columns: loadColumns });
+        if (page.records !== null && loaded !== page.records) {
+          throw new LakehouseError(
+            `Page ${page.index} of query job ${page.jobId} holds ${page.records} records but ${loaded} rows were loaded from it; nothing was written to ${table}`,
+            { code: 'SYNC_PAGE_COUNT_MISMATCH' },
+          );
         }
-        n++;
-        if (onProgress && n % 10_000 === 0) onProgress({ object: objectName, phase: 'read', rows: n });
-        yield values;
+        summary.read += loaded;
+        onProgress?.({ object: objectName, phase: 'read', rows: summary.read });
       }
-      summary.read = n;
+    } else {
+      const records = query(options.connection, soqlText, {
+        all: includeDeleted,
+        api: bulk ? 'bulk' : 'rest',
+        pageSize: options.pageSize ?? 50_000,
+        pollIntervalMs: options.pollIntervalMs ?? 100,
+        logger,
+      });
+      async function* rows(): AsyncGenerator<SqlValue[]> {
+        let n = 0;
+        for await (const record of records) {
+          signal?.throwIfAborted();
+          const values: SqlValue[] = new Array(fieldList.length);
+          for (let i = 0; i < fieldList.length; i++) {
+            values[i] = toSqlValue(record[fieldList[i] as string], types[i] as ColumnSpec['type']);
+          }
+          n++;
+          if (onProgress && n % 10_000 === 0) onProgress({ object: objectName, phase: 'read', rows: n });
+          yield values;
+        }
+        summary.read = n;
+      }
+      await warehouse.load(staging, fieldList, rows());
     }
-    await warehouse.load(staging, fieldList, rows());
     options.onProgress?.({ object: objectName, phase: 'read', rows: summary.read });
     options.signal?.throwIfAborted();
 
@@ -442,22 +475,38 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     options.onProgress?.({ object: objectName, phase: 'merge', rows: summary.read });
     const q = (name: string) => warehouse.quoteIdentifier(name);
     const merged = await warehouse.transaction(async (session) => {
-      const target = rebuilt ?? table;
-      if (rebuilt) {
-        await session.createTable(rebuilt, allColumns, { primaryKey: 'Id' });
-      } else if (summary.columnsAdded.length > 0) {
-        await session.addColumns(
-          table,
-          allColumns.filter((c) => summary.columnsAdded.includes(c.name)),
-        );
-      }
-      const result = await session.merge({
-        target,
+      let target = rebuilt ?? table;
+      const mergeSpec = {
         staging,
         key: 'Id',
         columns: fieldList,
         ...(cursorField ? { versionColumn: cursorField } : {}),
-      });
+      };
+      let result: MergeResult;
+      if (direct) {
+        const counts = await firstRow(
+          session,
+          `SELECT count(*) AS n, count(DISTINCT ${q('Id')}) AS d FROM ${session.quoteTable(staging)}`,
+        );
+        const loaded = Number(counts.n ?? 0);
+        if (loaded === Number(counts.d ?? 0)) {
+          result = { inserted: loaded, updated: 0, unchanged: 0, stale: 0, duplicates: 0 };
+        } else {
+          target = deduplicated;
+          await session.createTable(deduplicated, allColumns, { primaryKey: 'Id' });
+          result = await session.merge({ ...mergeSpec, target });
+        }
+      } else {
+        if (rebuilt) {
+          await session.createTable(rebuilt, allColumns, { primaryKey: 'Id' });
+        } else if (summary.columnsAdded.length > 0) {
+          await session.addColumns(
+            table,
+            allColumns.filter((c) => summary.columnsAdded.includes(c.name)),
+          );
+        }
+        result = await session.merge({ ...mergeSpec, target });
+      }
       const t = session.quoteTable(target);
       let formulaRowsUpdated = 0;
       if (refreshFormulas) {
@@ -515,7 +564,7 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
         const row = await firstRow(session, `SELECT max(${q(cursorField)}) AS v FROM ${session.quoteTable(staging)}`);
         cursorAfter = maxDate(cursorAfter, toDate(row.v));
       }
-      if (rebuilt) await session.swapTable(rebuilt, table);
+      if (rebuilt) await session.swapTable(target, table);
       const nextState: SyncState = {
         table,
         object: objectName,
@@ -544,11 +593,26 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
     await warehouse.dropTable(idsTable).catch(() => undefined);
     await warehouse.dropTable(formulasTable).catch(() => undefined);
     if (rebuilt) await warehouse.dropTable(rebuilt).catch(() => undefined);
+    if (direct) await warehouse.dropTable(deduplicated).catch(() => undefined);
   }
   summary.durationMs = Date.now() - started;
   options.onProgress?.({ object: objectName, phase: 'done', rows: summary.read });
   logger.info('Synced', { ...summary, typeChanges: summary.typeChanges.length });
   return summary;
+}
+
+/** Rows a read would return, by REST `SELECT COUNT()` (queryAll when deleted rows are read too). */
+async function countRows(
+  context: Context,
+  object: string,
+  conditions: readonly string[],
+  all: boolean,
+): Promise<number> {
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const result = (await context.options.connection.request(
+    `/${all ? 'queryAll' : 'query'}?q=${encodeURIComponent(`SELECT COUNT() FROM ${object}${where}`)}`,
+  )) as unknown as { totalSize?: number };
+  return Number(result.totalSize ?? 0);
 }
 
 /** Whether this run reads the formula fields in full: asked for, or the last full read is older than the schedule. */

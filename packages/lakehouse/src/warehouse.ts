@@ -137,6 +137,32 @@ export interface CreateTableOptions {
 }
 
 /**
+ * A CSV file to load into an existing table with the engine's own CSV loader ({@link WarehouseSession.loadCsv}),
+ * in the form a Bulk API 2.0 query writes its result pages: UTF-8, comma-separated, `"` quoting with doubled
+ * quotes inside, LF (or CRLF) line endings, line breaks allowed inside quotes, a header line first (skipped),
+ * and an empty value (quoted or not) for null. How each column's text reads follows its logical type: booleans
+ * `true` / `false`; dates `YYYY-MM-DD`; timestamps `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC, milliseconds kept); times
+ * `HH:MM:SS.sssZ`; numbers plain decimals; `id`, `text` and `sql` as they are (cast by the column's SQL type).
+ *
+ * @example
+ * ```ts
+ * const spec: CsvLoadSpec = {
+ *   table: 'stage_1',
+ *   file: '/tmp/page-1.csv',
+ *   columns: [{ name: 'Id', type: { kind: 'id' } }, { name: 'SystemModstamp', type: { kind: 'timestamp' } }],
+ * };
+ * ```
+ */
+export interface CsvLoadSpec {
+  /** An existing table holding every column of `columns`. */
+  table: string;
+  /** The CSV file (left in place). */
+  file: string;
+  /** The file's columns in order, by the table's column names, each with how its text reads. */
+  columns: readonly ColumnSpec[];
+}
+
+/**
  * The statements a warehouse runs, on its own or inside {@link Warehouse.transaction}.
  *
  * @example
@@ -173,6 +199,13 @@ export interface WarehouseSession {
     columns: readonly string[],
     rows: AsyncIterable<readonly SqlValue[]> | Iterable<readonly SqlValue[]>,
   ): Promise<number>;
+  /**
+   * Loads one CSV file (see {@link CsvLoadSpec}) into an existing table through the engine's own CSV loader
+   * (DuckDB `read_csv`, Postgres `COPY ... FROM STDIN`, Snowflake PUT + `COPY INTO`), values converted in SQL,
+   * no row passing through JavaScript. Returns rows loaded. Optional: without it, the lakehouse parses pages
+   * itself and calls {@link load}.
+   */
+  loadCsv?(spec: CsvLoadSpec): Promise<number>;
   /** MERGE staging into target (see {@link MergeSpec}). */
   merge(spec: MergeSpec): Promise<MergeResult>;
   /** Runs one statement with `$1`-style parameters; returns rows changed (0 when unknown). */

@@ -58,6 +58,20 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
         clock: '2026-03-01T00:00:00.000Z',
         objects: [
           {
+            // Values that are hard in CSV, for the round-trip case.
+            name: 'Hard__c',
+            fields: [
+              { name: 'Name', type: 'string' },
+              { name: 'Note__c', type: 'textarea', length: 32000 },
+              { name: 'Blank__c', type: 'string', length: 80 },
+              { name: 'Flag__c', type: 'boolean' },
+              { name: 'Stamp__c', type: 'datetime' },
+              { name: 'Day__c', type: 'date' },
+              { name: 'Big__c', type: 'currency', precision: 18, scale: 0 },
+              { name: 'Precise__c', type: 'double', precision: 18, scale: 4 },
+            ],
+          },
+          {
             name: 'Account',
             merge: true,
             fields: [
@@ -103,6 +117,87 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
         await warehouse.close();
       }
     }
+
+    it('round-trips values that are hard in CSV exactly, through the full and the incremental Bulk path', async () => {
+      const hard = [
+        {
+          Name: 'quotes, commas and lines',
+          Note__c: 'He said "hi, there"\nsecond line, ✓ 日本語 ünïcødé 🚀',
+          Blank__c: '',
+          Flag__c: true,
+          Stamp__c: '2026-02-03T04:05:06.789Z',
+          Day__c: '2026-02-03',
+          Big__c: 9007199254740991,
+          Precise__c: 12345678901.2345,
+        },
+        {
+          Name: 'a lone quote',
+          Note__c: '"',
+          Blank__c: null,
+          Flag__c: false,
+          Stamp__c: '2026-02-03T23:59:59.001Z',
+          Day__c: '1999-12-31',
+          Big__c: -1,
+          Precise__c: 0.0001,
+        },
+        { Name: 'crlf', Note__c: 'a,b\r\nc ""', Blank__c: null, Flag__c: false, Stamp__c: null, Day__c: null },
+      ];
+      sf.org.seed('Hard__c', hard);
+      await withWarehouse(async (warehouse) => {
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const expectEqual = async () => {
+          const table = await rows(
+            warehouse,
+            `SELECT ${['Name', 'Note__c', 'Blank__c', 'Flag__c', 'Stamp__c', 'Day__c', 'Big__c', 'Precise__c'].map(q).join(', ')} FROM ${warehouse.quoteTable('Hard__c')} ORDER BY ${q('Name')}`,
+          );
+          const org = sf.org
+            .records('Hard__c')
+            .sort((a, b) => (String(a.Name) < String(b.Name) ? -1 : 1))
+            .map((r) => ({
+              Name: r.Name,
+              Note__c: r.Note__c ?? null,
+              // Salesforce keeps no empty text: an empty value is null, in the org and in the table.
+              Blank__c: r.Blank__c === '' || r.Blank__c === undefined ? null : r.Blank__c,
+              Flag__c: r.Flag__c,
+              Stamp__c: r.Stamp__c ? new Date(String(r.Stamp__c)).getTime() : null,
+              Day__c: r.Day__c ?? null,
+              Big__c: r.Big__c ?? null,
+              Precise__c: r.Precise__c ?? null,
+            }));
+          expect(
+            table.map((r) => ({
+              Name: r.Name,
+              Note__c: r.Note__c,
+              Blank__c: r.Blank__c,
+              Flag__c: r.Flag__c,
+              Stamp__c: r.Stamp__c === null ? null : new Date(r.Stamp__c as Date).getTime(),
+              Day__c: r.Day__c instanceof Date ? r.Day__c.toISOString().slice(0, 10) : r.Day__c,
+              Big__c: r.Big__c === null ? null : Number(r.Big__c),
+              Precise__c: r.Precise__c === null ? null : Number(r.Precise__c),
+            })),
+          ).toEqual(org);
+          return table;
+        };
+        const base = { connection, warehouse, objects: 'Hard__c', pollIntervalMs: 5, restMaxRows: 0 } as const;
+        await sync({ ...base, full: true });
+        const table = await expectEqual();
+        // The exact text, milliseconds and digits, spelled out once (not only equal to the org's).
+        expect(table[2]?.Note__c).toBe('He said "hi, there"\nsecond line, ✓ 日本語 ünïcødé 🚀');
+        expect(new Date(table[2]?.Stamp__c as Date).toISOString()).toBe('2026-02-03T04:05:06.789Z');
+        expect(String(table[2]?.Big__c)).toBe('9007199254740991');
+        expect(table.map((r) => r.Blank__c)).toEqual([null, null, null]);
+        expect(table.map((r) => r.Flag__c)).toEqual([false, false, true]);
+
+        sf.clock.advance(60_000);
+        const id = sf.org.records('Hard__c').find((r) => r.Name === 'crlf')?.Id as string;
+        sf.org.dml('update', 'Hard__c', [
+          { Id: id, Note__c: '",\n"', Flag__c: true, Stamp__c: '2026-03-01T00:00:00.999Z', Big__c: 0 },
+        ]);
+        const summary = await sync(base);
+        expect(summary.objects[0]).toMatchObject({ mode: 'incremental', updated: 1 });
+        await expectEqual();
+      });
+    });
 
     it('refreshes formula fields in full on demand and on a schedule, writing only their columns', async () => {
       await withWarehouse(async (warehouse) => {

@@ -31,6 +31,11 @@ export interface QueryPagesOptions {
   directory?: string;
   /** Attempts at one page when its download breaks off mid-body (each reads the page again whole). Default 5. */
   pageAttempts?: number;
+  /**
+   * Download the next page while the caller works on the current one (two page files on disk at most). Default
+   * true; false reads a page only when the loop asks for it.
+   */
+  readAhead?: boolean;
   /** Stops between pages and while the job runs. */
   signal?: AbortSignal;
   /** Called once the query job exists, with its id (to show, or to abort it from elsewhere). */
@@ -71,7 +76,7 @@ export interface QueryPage {
  * Runs a SOQL query as a Bulk API 2.0 query job and yields its result pages as files of raw CSV bytes, one
  * page at a time, following the locator. No row is parsed: a loader that reads CSV itself (a database's
  * `COPY` or `read_csv`) takes the file as it is, so the client's memory and CPU stay flat whatever the
- * result's size. Requests renew an expired session and retry 429, 5xx and network failures like every call
+ * result's size. The next page downloads while the caller works on the current one (`readAhead`). Requests renew an expired session and retry 429, 5xx and network failures like every call
  * of this package; a download that breaks off mid-body is read again from the start of its page (the file is
  * rewritten), so a page is yielded once and whole. Zero records yield no page.
  *
@@ -109,66 +114,86 @@ export async function* queryPages(
   await waitForJob(ctx, job.id, options);
 
   const folder = await mkdtemp(join(options.directory ?? tmpdir(), 'kicksaw-query-pages-'));
-  try {
-    const pageSize = options.pageSize ?? 50_000;
-    const attempts = Math.max(1, options.pageAttempts ?? 5);
-    let locator: string | null = null;
-    for (let index = 1; ; index++) {
-      signal?.throwIfAborted();
-      const params = new URLSearchParams({ maxRecords: String(pageSize) });
-      if (locator) params.set('locator', locator);
-      const path = join(folder, `page-${index}-${randomUUID().slice(0, 8)}.csv`);
-      let answer: { next: string | null; records: number | null; bytes: number } | undefined;
-      for (let attempt = 1; ; attempt++) {
-        const response = await sfFetch(ctx, {
-          method: 'GET',
-          path: `jobs/query/${job.id}/results?${params}`,
-          headers: { Accept: 'text/csv' },
-        });
-        const next = response.headers.get('sforce-locator');
-        const count = response.headers.get('sforce-numberofrecords');
-        const records = count === null || count === '' || Number.isNaN(Number(count)) ? null : Number(count);
-        if (!response.body || response.status === 204) {
-          answer = { next, records: records ?? 0, bytes: 0 };
-          break;
-        }
-        try {
-          await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
-          answer = { next, records, bytes: (await stat(path)).size };
-          break;
-        } catch (error) {
-          await rm(path, { force: true });
-          if (attempt >= attempts) throw error;
-          logger.debug('Query page broke off, reading it again', {
-            jobId: job.id,
-            page: index,
-            attempt,
-            error: describeError(error),
-          });
-        }
+  const pageSize = options.pageSize ?? 50_000;
+  const attempts = Math.max(1, options.pageAttempts ?? 5);
+  const ahead = options.readAhead !== false;
+  /** Downloads one page to a file of its own; a body cut mid-way is read again whole. */
+  const download = async (index: number, locator: string | null): Promise<DownloadedPage> => {
+    const params = new URLSearchParams({ maxRecords: String(pageSize) });
+    if (locator) params.set('locator', locator);
+    const path = join(folder, `page-${index}-${randomUUID().slice(0, 8)}.csv`);
+    for (let attempt = 1; ; attempt++) {
+      const response = await sfFetch(ctx, {
+        method: 'GET',
+        path: `jobs/query/${job.id}/results?${params}`,
+        headers: { Accept: 'text/csv' },
+      });
+      const next = response.headers.get('sforce-locator');
+      const count = response.headers.get('sforce-numberofrecords');
+      const records = count === null || count === '' || Number.isNaN(Number(count)) ? null : Number(count);
+      const more = next !== null && next !== '' && next !== 'null';
+      if (!response.body || response.status === 204) {
+        return { index, locator, next: more ? next : null, path, records: records ?? 0, bytes: 0 };
       }
-      const more = Boolean(answer.next) && answer.next !== 'null';
-      if (answer.bytes > 0 && answer.records !== 0) {
+      try {
+        await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
+        return { index, locator, next: more ? next : null, path, records, bytes: (await stat(path)).size };
+      } catch (error) {
+        await rm(path, { force: true });
+        if (attempt >= attempts) throw error;
+        logger.debug('Query page broke off, reading it again', {
+          jobId: job.id,
+          page: index,
+          attempt,
+          error: describeError(error),
+        });
+      }
+    }
+  };
+  let pending: Promise<DownloadedPage> | undefined;
+  try {
+    pending = download(1, null);
+    for (;;) {
+      const page = await pending;
+      pending = undefined;
+      signal?.throwIfAborted();
+      // The next page downloads while the caller works on this one (a file each: memory stays flat).
+      if (page.next !== null && ahead) {
+        pending = download(page.index + 1, page.next);
+        pending.catch(() => undefined); // handled when awaited; never an unhandled rejection meanwhile
+      }
+      if (page.bytes > 0 && page.records !== 0) {
         try {
           yield {
             jobId: job.id,
-            index,
-            path,
-            records: answer.records,
-            bytes: answer.bytes,
-            locator,
-            more,
+            index: page.index,
+            path: page.path,
+            records: page.records,
+            bytes: page.bytes,
+            locator: page.locator,
+            more: page.next !== null,
           };
         } finally {
-          await rm(path, { force: true });
+          await rm(page.path, { force: true });
         }
-      } else await rm(path, { force: true });
-      if (!more) return;
-      locator = answer.next;
+      } else await rm(page.path, { force: true });
+      if (page.next === null) return;
+      pending ??= download(page.index + 1, page.next);
     }
   } finally {
+    // A download still running (the caller stopped early) finishes before its folder goes.
+    if (pending) await pending.catch(() => undefined);
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+interface DownloadedPage {
+  index: number;
+  locator: string | null;
+  next: string | null;
+  path: string;
+  records: number | null;
+  bytes: number;
 }
 
 /** Polls the job until it completes; a failed or aborted job throws with Salesforce's message. */
