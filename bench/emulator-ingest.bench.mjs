@@ -1,15 +1,20 @@
 // Ingests 1,000,000 rows x 10 columns through the emulator's Bulk API 2.0 over HTTP and prints the
 // rows per second processed and the server's peak memory. The emulator runs in a child process so its
 // RSS is its own. Run: pnpm exec node bench/emulator-ingest.bench.mjs [rows] (needs a built sf-emulator).
+// BENCH_EMULATOR=<path to a bundle of the package> runs another build of it (for before/after runs);
+// BENCH_PROFILE=<dir> writes a CPU profile of the org's process; BENCH_NODE_FLAGS replaces its young-generation flag.
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 
 const ROWS = Number(process.argv[2] ?? process.env.BENCH_ROWS ?? 1_000_000);
 const ROWS_PER_JOB = 250_000; // ~28 MB of CSV a job, under the 100 MB a job a client should send
 
 if (process.argv[2] === 'child') {
   // Child: the emulator.
-  const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
+  const { startSalesforceEmulator } = await import(
+    process.env.BENCH_EMULATOR ? pathToFileURL(process.env.BENCH_EMULATOR).href : '@kicksaw/sf-emulator'
+  );
   const emulator = await startSalesforceEmulator({
     objects: [
       {
@@ -157,6 +162,9 @@ if (process.argv[2] === 'child') {
   const serverCpuMs = processedReport.cpuMs - idle.cpuMs;
   console.log(
     `server CPU time for upload + processing (user + system, start-up excluded): ${fmt(serverCpuMs)} ms -> ${fmt(processed / (serverCpuMs / 1000))} rows per CPU-second`,
+  );
+  console.log(
+    `server CPU seconds per 1,000,000 rows (upload + processing): ${((serverCpuMs / 1000) * (1_000_000 / processed)).toFixed(2)} s`,
   );
   console.log(`server CPU time for the results download: ${fmt(report.cpuMs - processedReport.cpuMs)} ms`);
   console.log(

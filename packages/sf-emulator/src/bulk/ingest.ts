@@ -585,11 +585,9 @@ export class IngestJobStore {
     sequence: number,
   ): void {
     this.batches++;
-    job.buildRecord ??= recordBuilder(columns);
-    const build = job.buildRecord;
     const d = job.columnDelimiter;
     const width = columns.length;
-    const records: Array<Record<string, unknown>> = [];
+    const kept: string[][] = [];
     const positions: number[] = [];
     const shapeErrors = new Map<number, DmlResult>();
     for (let r = 0; r < rows.length; r++) {
@@ -609,35 +607,50 @@ export class IngestJobStore {
         });
         continue;
       }
-      records.push(build(row));
+      kept.push(row);
       positions.push(r);
     }
     const operation: DmlOperation = job.operation;
-    const results = ctx.org.dml(operation, job.object, records, {
+    const options = {
       csvValues: true,
       externalIdField: job.externalIdFieldName,
       rejectDuplicateExternalIds: true,
       injectError: ctx.faults.rowErrorHook(job.object, operation),
-    });
-    const byRow: DmlResult[] = new Array(rows.length);
-    positions.forEach((rowIndex, k) => {
-      byRow[rowIndex] = results[k] as DmlResult;
-    });
-    for (const [rowIndex, result] of shapeErrors) byRow[rowIndex] = result;
+    };
     // Keep the outcome compactly; the result lines are formatted when a client downloads them.
     job.formatRow ??= rowFormatter(width, d);
     const n = rows.length;
     const ids: Array<string | null> = new Array(n);
     const flags = new Uint8Array(n);
     const errors = new Map<number, string>();
-    for (let r = 0; r < n; r++) {
-      const result = byRow[r] as DmlResult;
+    const failed = (r: number, result: DmlResult) => {
       ids[r] = result.id;
-      if (result.success) {
-        flags[r] = result.created ? 3 : 1;
-      } else {
-        job.failedCount++;
-        errors.set(r, formatErrors(result));
+      job.failedCount++;
+      errors.set(r, formatErrors(result));
+    };
+    for (const [r, result] of shapeErrors) failed(r, result);
+    if (operation === 'insert' && options.injectError === undefined) {
+      // Inserts go from the rows to the stored records: no input record, no result object a row.
+      const inserted = ctx.org.insertRows(job.object, columns, kept, options);
+      for (let k = 0; k < positions.length; k++) {
+        const r = positions[k] as number;
+        const failure = inserted.failures.get(k);
+        if (failure) failed(r, failure);
+        else {
+          ids[r] = inserted.ids[k] as string;
+          flags[r] = inserted.flags[k] as number;
+        }
+      }
+    } else {
+      job.buildRecord ??= recordBuilder(columns);
+      const results = ctx.org.dml(operation, job.object, kept.map(job.buildRecord), options);
+      for (let k = 0; k < positions.length; k++) {
+        const r = positions[k] as number;
+        const result = results[k] as DmlResult;
+        if (result.success) {
+          ids[r] = result.id;
+          flags[r] = result.created ? 3 : 1;
+        } else failed(r, result);
       }
     }
     job.processed += n;

@@ -1,11 +1,11 @@
 // The write path of DML: insert (compiled or generic), update and upsert of one input record each.
-import type { DmlResult, OrgRecord } from '../contract.js';
+import type { DmlError, DmlResult, OrgRecord } from '../contract.js';
 import type { CompiledField } from '../schema/compile.js';
 import { missingRequired } from './columns.js';
 import { columnOf, type DmlContext, extValueOf, idOfInput, inputId, targetOf } from './dml-context.js';
 import { err, fail, isError } from './dml-results.js';
 import { applyValues, runValidationRules } from './dml-values.js';
-import { duplicateOf, indexRecord, lookupIndex, unindexRecord } from './indexes.js';
+import { duplicateOf, indexInserted, indexRecord, lookupIndex, unindexRecord } from './indexes.js';
 import { compileInsert, plannedValues } from './insert-plan.js';
 import { coerceValue, indexKey, ValueProblem } from './values.js';
 
@@ -17,7 +17,7 @@ export function insertOne(context: DmlContext, input: Record<string, unknown>, n
   }
   const timestamp = context.timestamp;
   const userId = context.host.userId;
-  if (context.insertPlan === undefined) context.insertPlan = compileInsert(context, input);
+  if (context.insertPlan === undefined) context.insertPlan = compileInsert(context, Object.keys(input));
   const plan = context.insertPlan;
   if (plan !== null) {
     const planned = plannedValues(context, plan, input);
@@ -50,8 +50,17 @@ export function insertOne(context: DmlContext, input: Record<string, unknown>, n
   return finishInsert(context, record, now);
 }
 
-/** The rest of an insert once the input's values are on the record: defaults, checks, id, indexes. */
+/** The rest of an insert once the input's values are on the record, as a result. */
 export function finishInsert(context: DmlContext, record: OrgRecord, now: Date): DmlResult {
+  const stored = storeInserted(context, record, now);
+  return typeof stored === 'string' ? { success: true, id: stored, created: true, errors: [] } : fail(stored);
+}
+
+/**
+ * The rest of an insert once the input's values are on the record: defaults, checks, id, indexes. The new id, or the
+ * error (no result object: a Bulk insert keeps its outcomes compactly).
+ */
+export function storeInserted(context: DmlContext, record: OrgRecord, now: Date): string | DmlError {
   const store = context.store;
   const object = store.object;
   const userId = context.host.userId;
@@ -59,7 +68,7 @@ export function finishInsert(context: DmlContext, record: OrgRecord, now: Date):
     if (record[field.name] === undefined) record[field.name] = field.defaultValue;
   }
   const missing = missingRequired(record, object.requiredOnCreate);
-  if (missing) return fail(missing);
+  if (missing) return missing;
   if (object.hasOwner && (record.OwnerId === undefined || record.OwnerId === null)) record.OwnerId = userId;
   if (
     context.defaultRecordTypeId !== undefined &&
@@ -68,10 +77,10 @@ export function finishInsert(context: DmlContext, record: OrgRecord, now: Date):
     record.RecordTypeId = context.defaultRecordTypeId;
   }
   const invalid = runValidationRules(context.host, store, record, 'insert');
-  if (invalid) return fail(invalid);
+  if (invalid) return invalid;
   const keys = context.indexKeys;
   const duplicate = duplicateOf(store, record, keys);
-  if (duplicate) return fail(duplicate);
+  if (duplicate) return duplicate;
   const id = context.host.nextId(store);
   record.Id = id;
   const nameField = object.nameField;
@@ -82,9 +91,10 @@ export function finishInsert(context: DmlContext, record: OrgRecord, now: Date):
   for (const field of object.autoNumbers) record[field.name] = context.host.nextAutoNumber(store, field, now);
   store.records.set(id, record);
   // Keys were computed before autonumbers and the default Name were set: recompute when one is indexed.
-  indexRecord(store, record, object.lateIndexKeys ? undefined : keys);
+  if (object.lateIndexKeys) indexRecord(store, record);
+  else indexInserted(store, record, keys);
   context.undo?.push({ store, id, before: undefined });
-  return { success: true, id, created: true, errors: [] };
+  return id;
 }
 
 export function updateOne(context: DmlContext, input: Record<string, unknown>, knownTarget?: OrgRecord): DmlResult {

@@ -7,8 +7,9 @@ import { type DmlContext, type DmlHost, idOfInput, type Undo } from './dml-conte
 import { cascadeDelete, deleteOne, hardDeleteOne, undeleteOne } from './dml-delete.js';
 import { fail, ROLLED_BACK } from './dml-results.js';
 import { duplicateKeys, upsertField } from './dml-values.js';
-import { insertOne, updateOne, upsertOne } from './dml-write.js';
+import { insertOne, storeInserted, updateOne, upsertOne } from './dml-write.js';
 import { indexRecord, unindexRecord } from './indexes.js';
+import { compileInsert, plannedRow } from './insert-plan.js';
 import type { ObjectStore } from './store.js';
 import { formatDateTime } from './values.js';
 
@@ -29,18 +30,7 @@ export function runDml(
   now: Date,
   transaction: Undo[] | undefined,
 ): DmlResult[] {
-  const context: DmlContext = {
-    host,
-    store,
-    csv: options.csvValues === true,
-    timestamp: formatDateTime(now.getTime()),
-    millis: now.getTime(),
-    columns: new Map(),
-    undo: options.allOrNone || transaction ? [] : undefined,
-    insertPlan: undefined,
-    indexKeys: new Array<string | undefined>(store.object.indexed.length),
-    defaultRecordTypeId: store.object.byLower.has('recordtypeid') ? host.defaultRecordTypeId(store.object) : undefined,
-  };
+  const context = dmlContext(host, store, options, now, transaction);
   const results: DmlResult[] = new Array(records.length);
   let extField: CompiledField | undefined;
   let duplicates: Set<string> | undefined;
@@ -81,12 +71,117 @@ export function runDml(
         throw new OrgError('INVALID_OPERATION', `Unknown DML operation: ${String(operation)}`);
     }
   }
+  return finishDml(context, results, options, transaction, deletedIds);
+}
+
+/**
+ * The outcomes of {@link runInsertRows}, kept compactly (no result object a row): the new id of each row (null when it
+ * failed), flags (1 = success, 2 = created) and the failed rows' results.
+ */
+export interface InsertedRows {
+  ids: Array<string | null>;
+  flags: Uint8Array;
+  failures: Map<number, DmlResult>;
+}
+
+/**
+ * A Bulk CSV insert of rows under one header, without an input record a row: when the header's columns are plain
+ * createable fields (the compiled insert applies), each row's cells are coerced in column order straight into the
+ * stored record; a row the compiled insert does not take (an empty cell, a short row) becomes an input record and
+ * takes the path of {@link runDml}, with the same outcomes.
+ */
+export function runInsertRows(
+  host: DmlHost,
+  store: ObjectStore,
+  columns: string[],
+  rows: string[][],
+  options: DmlOptions,
+  now: Date,
+  transaction: Undo[] | undefined,
+): InsertedRows {
+  const context = dmlContext(host, store, options, now, transaction);
+  const count = rows.length;
+  const out: InsertedRows = { ids: new Array(count), flags: new Uint8Array(count), failures: new Map() };
+  const plan = store.object.createable ? compileInsert(context, columns) : null;
+  context.insertPlan = plan;
+  for (let index = 0; index < count; index++) {
+    const row = rows[index]!;
+    let result: DmlResult | undefined;
+    if (plan !== null) {
+      const planned = plannedRow(context, plan, row);
+      if (planned === true) {
+        const stored = storeInserted(context, plan.build(context.timestamp, host.userId, plan.values), now);
+        if (typeof stored === 'string') {
+          out.ids[index] = stored;
+          out.flags[index] = 3;
+          continue;
+        }
+        result = fail(stored);
+      } else if (planned !== false) {
+        result = fail(planned);
+      }
+    }
+    if (result === undefined) {
+      const record: Record<string, unknown> = {};
+      for (let column = 0; column < columns.length; column++) record[columns[column]!] = row[column] ?? '';
+      result = insertOne(context, record, now);
+    }
+    out.ids[index] = result.id;
+    if (result.success) out.flags[index] = 3;
+    else out.failures.set(index, result);
+  }
+  if (context.undo && options.allOrNone && out.failures.size > 0) {
+    rollback(context.undo);
+    for (let index = 0; index < count; index++) {
+      if (out.flags[index] === 0) continue;
+      out.flags[index] = 0;
+      out.ids[index] = null;
+      out.failures.set(index, fail(ROLLED_BACK));
+    }
+    return out;
+  }
+  if (transaction && context.undo) {
+    for (const entry of context.undo) transaction.push(entry);
+  }
+  return out;
+}
+
+/** The state of one call. */
+function dmlContext(
+  host: DmlHost,
+  store: ObjectStore,
+  options: DmlOptions,
+  now: Date,
+  transaction: Undo[] | undefined,
+): DmlContext {
+  return {
+    host,
+    store,
+    csv: options.csvValues === true,
+    timestamp: formatDateTime(now.getTime()),
+    millis: now.getTime(),
+    columns: new Map(),
+    undo: options.allOrNone || transaction ? [] : undefined,
+    insertPlan: undefined,
+    indexKeys: new Array<string | undefined>(store.object.indexed.length),
+    defaultRecordTypeId: store.object.byLower.has('recordtypeid') ? host.defaultRecordTypeId(store.object) : undefined,
+  };
+}
+
+/** The end of a call: all-or-none, cascades of deletes, the undo log handed to the open transaction. */
+function finishDml(
+  context: DmlContext,
+  results: DmlResult[],
+  options: DmlOptions,
+  transaction: Undo[] | undefined,
+  deletedIds: string[],
+): DmlResult[] {
   const anyFailed = results.some((result) => !result.success);
   if (context.undo && options.allOrNone && anyFailed) {
     rollback(context.undo);
     return results.map((result) => (result.success ? fail(ROLLED_BACK) : result));
   }
-  if (deletedIds.length > 0) cascadeDelete(store, deletedIds, context);
+  if (deletedIds.length > 0) cascadeDelete(context.store, deletedIds, context);
   if (transaction && context.undo) {
     for (const entry of context.undo) transaction.push(entry);
   }

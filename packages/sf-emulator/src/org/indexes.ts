@@ -22,6 +22,29 @@ export function indexRecord(store: ObjectStore, record: OrgRecord, keys?: Array<
   }
 }
 
+/**
+ * Adds a record just inserted to the value indexes, with the keys {@link duplicateOf} computed for it and found free:
+ * a unique field's key is absent from its index, so it is set without being looked up again (one hash operation a
+ * unique field instead of two).
+ */
+export function indexInserted(store: ObjectStore, record: OrgRecord, keys: Array<string | undefined>): void {
+  const indexed = store.object.indexed;
+  for (let position = 0; position < indexed.length; position++) {
+    const key = keys[position];
+    if (key === undefined) continue;
+    const index = store.indexList[position]!;
+    if (indexed[position]!.unique) {
+      index.set(key, record.Id);
+      continue;
+    }
+    const hit = index.get(key);
+    if (hit === undefined) index.set(key, record.Id);
+    else if (typeof hit === 'string') {
+      if (hit !== record.Id) index.set(key, [hit, record.Id]);
+    } else if (!hit.includes(record.Id)) hit.push(record.Id);
+  }
+}
+
 /** Removes a record from the value indexes (its current values). */
 export function unindexRecord(store: ObjectStore, record: OrgRecord): void {
   for (const field of store.object.indexed) {

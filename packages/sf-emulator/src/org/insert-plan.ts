@@ -18,6 +18,8 @@ export interface InsertPlan {
   keys: string[];
   fields: CompiledField[];
   values: unknown[];
+  /** Scratch: an input record's values in key order. */
+  raws: unknown[];
   build: (timestamp: string, userId: string, values: unknown[]) => OrgRecord;
 }
 
@@ -25,29 +27,29 @@ export interface InsertPlan {
 const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>();
 
 /** The compiled insert for the key set of `input` (cached per object), or null for the generic path. */
-export function compileInsert(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
+export function compileInsert(context: DmlContext, inputKeys: string[]): InsertPlan | null {
   const object = context.store.object;
   let plans = INSERT_PLANS.get(object);
   if (!plans) {
     plans = new Map();
     INSERT_PLANS.set(object, plans);
   }
-  const signature = Object.keys(input).join('\n');
+  const signature = inputKeys.join('\n');
   let plan = plans.get(signature);
   if (plan === undefined) {
-    plan = buildInsertPlan(context, input);
+    plan = buildInsertPlan(context, inputKeys);
     if (plans.size >= 100) plans.clear();
     plans.set(signature, plan);
   }
   return plan;
 }
 
-export function buildInsertPlan(context: DmlContext, input: Record<string, unknown>): InsertPlan | null {
+export function buildInsertPlan(context: DmlContext, inputKeys: string[]): InsertPlan | null {
   const object = context.store.object;
   const keys: string[] = [];
   const fields: CompiledField[] = [];
   const seen = new Set<CompiledField>();
-  for (const key in input) {
+  for (const key of inputKeys) {
     const column = columnOf(context, key);
     if (column.kind !== 'field') return null;
     const field = column.field;
@@ -81,7 +83,7 @@ export function buildInsertPlan(context: DmlContext, input: Record<string, unkno
     !object.requiredOnCreate.some((field) => field.lower === 'ownerid');
   if (ownerLast) parts.push('OwnerId: user');
   const build = new Function('ts', 'user', 'v', `return { ${parts.join(', ')} };`) as InsertPlan['build'];
-  return { keys, fields, values: new Array<unknown>(fields.length), build };
+  return { keys, fields, values: new Array<unknown>(fields.length), raws: new Array<unknown>(fields.length), build };
 }
 
 /**
@@ -101,11 +103,23 @@ export function plannedValues(
     position++;
   }
   if (position !== width) return false;
+  const raws = plan.raws;
+  for (let index = 0; index < width; index++) raws[index] = input[keys[index]!];
+  return plannedRow(context, plan, raws);
+}
+
+/**
+ * {@link plannedValues} for values already in the plan's column order (a Bulk CSV row whose header is the plan's
+ * keys): no input record is built.
+ */
+export function plannedRow(context: DmlContext, plan: InsertPlan, raws: ArrayLike<unknown>): boolean | DmlError {
+  const width = plan.keys.length;
+  if (raws.length < width) return false;
   const csv = context.csv;
   const fields = plan.fields;
   const values = plan.values;
   for (let index = 0; index < width; index++) {
-    let raw = input[keys[index]!];
+    let raw = raws[index];
     if (csv && typeof raw === 'string') {
       if (raw === '') return false;
       if (raw === '#N/A') raw = null;

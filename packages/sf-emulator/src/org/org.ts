@@ -29,13 +29,14 @@ import {
 import { formulaClock } from '../schema/formula.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { type ClockInput, OrgClock } from './clock.js';
-import { DML_OPERATIONS, rollback, runDml } from './dml.js';
+import { DML_OPERATIONS, type InsertedRows, rollback, runDml, runInsertRows } from './dml.js';
 import type { DmlHost, Undo } from './dml-context.js';
 import { err, fail } from './dml-results.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
 import { generatePlan } from './generate-plan.js';
-import { duplicateOf, indexRecord, lookupIndex, rebuildIndexes, unindexRecord } from './indexes.js';
+import { duplicateOf, indexInserted, indexRecord, lookupIndex, rebuildIndexes, unindexRecord } from './indexes.js';
 import { type PersistedOrg, persistableField, revivedField, type SchemaChange } from './persisted.js';
+import { RecordMap } from './record-map.js';
 import { logDeletion, purgeRecord, type RecycleState } from './recycle-bin.js';
 import {
   deletedIds,
@@ -48,6 +49,7 @@ import { seedRecords } from './seed.js';
 import type { ObjectStore } from './store.js';
 import { formatDateTime, indexKey } from './values.js';
 
+export type { InsertedRows } from './dml.js';
 export type { PersistedOrg, SchemaChange } from './persisted.js';
 export type { GetDeletedResult, GetUpdatedResult } from './replication.js';
 
@@ -226,6 +228,12 @@ export interface EmulatedOrg extends Org {
    * aggregate functions, GROUP BY, OFFSET, TYPEOF).
    */
   bulkQuery(soql: string, options?: { all?: boolean }): BulkQueryRows;
+  /**
+   * Internal (Bulk ingest): `dml('insert', ...)` of CSV rows under one header (`options.csvValues` applies), the rows'
+   * cells coerced straight into stored records without an input record each; the outcomes of `dml` kept compactly
+   * (ids, flags, failed rows' results). Without `injectError` (the fault hook reads input records: use `dml`).
+   */
+  insertRows(objectName: string, columns: string[], rows: string[][], options?: DmlOptions): InsertedRows;
   /** Internal (all-or-nothing calls over several objects): removes records just inserted, leaving no trace. */
   discardInserts(ids: string[]): void;
   /**
@@ -341,7 +349,7 @@ export class LocalOrg implements EmulatedOrg, DmlHost {
     if (!existing) this.globalSchemaChanged = changedAt;
     const store: ObjectStore = existing ?? {
       object,
-      records: new Map(),
+      records: new RecordMap(),
       indexes: new Map(),
       indexList: [],
       deleted: 0,
@@ -524,7 +532,8 @@ export class LocalOrg implements EmulatedOrg, DmlHost {
           if (duplicate)
             throw new OrgError(duplicate.statusCode, `generate ${object.name} record ${index}: ${duplicate.message}`);
           store.records.set(id, record);
-          indexRecord(store, record, object.lateIndexKeys ? undefined : keys);
+          if (object.lateIndexKeys) indexRecord(store, record);
+          else indexInserted(store, record, keys);
         } else {
           store.records.set(id, record);
           if (object.indexed.length > 0) indexRecord(store, record);
@@ -923,6 +932,19 @@ export class LocalOrg implements EmulatedOrg, DmlHost {
     const now = this.clock.now();
     this.purgeExpired();
     return runDml(this, store, operation, records, options, now, this.transactionUndo);
+  }
+
+  insertRows(objectName: string, columns: string[], rows: string[][], options: DmlOptions = {}): InsertedRows {
+    if (options.injectError) {
+      throw new OrgError(
+        'INVALID_ARGUMENT',
+        'insertRows takes no injectError (the hook reads input records): use dml()',
+      );
+    }
+    const store = this.requireStore(objectName);
+    const now = this.clock.now();
+    this.purgeExpired();
+    return runInsertRows(this, store, columns, rows, options, now, this.transactionUndo);
   }
 
   beginTransaction(): OrgTransaction {

@@ -1,12 +1,12 @@
 // The records of one object and their value indexes: the state the org keeps per object, read by the query engine.
-import type { OrgRecord } from '../contract.js';
 import type { CompiledObject } from '../schema/compile.js';
+import type { RecordMap } from './record-map.js';
 
 /** Records of one object and their value indexes. */
 export interface ObjectStore {
   object: CompiledObject;
-  /** Live and soft-deleted records by 18-character id, in insertion order. */
-  records: Map<string, OrgRecord>;
+  /** Live and soft-deleted records by 18-character id, in insertion order (a `Map`'s operations, see RecordMap). */
+  records: RecordMap;
   /** Per indexed field (lower-cased name): index key to id (or ids, for non-unique external ids). Live records only. */
   indexes: Map<string, Map<string, string | string[]>>;
   /** The same index maps aligned with `object.indexed` (no lookup by name per record). */
