@@ -58,21 +58,6 @@ export function toIsoDate(value: string | null | undefined): string | null {
   return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`;
 }
 
-/**
- * Seconds since the Unix epoch, `hours` from now (fractions allowed), rounded down. Handy for
- * expiry claims (a JWT's `exp`, a DynamoDB TTL).
- *
- * @example
- * ```ts
- * const exp = unixTimestampInFuture(1); // one hour from now
- * ```
- */
-export function unixTimestampInFuture(hours: number, now: Date = new Date()): number {
-  if (!Number.isFinite(hours)) throw new RangeError(`hours must be a finite number, got ${String(hours)}`);
-  assertValidDate(now, 'unixTimestampInFuture');
-  return Math.floor(now.getTime() / 1000 + hours * 3600);
-}
-
 function assertValidDate(date: Date, fn: string): void {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     throw new RangeError(`${fn} needs a valid Date, got ${String(date)}`);

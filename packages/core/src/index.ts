@@ -1,5 +1,4 @@
-export { dateFolder, timestamp, toIsoDate, unixTimestampInFuture } from './dates.js';
-export { type ExtractDomainOptions, extractDomain } from './domains.js';
+export { dateFolder, timestamp, toIsoDate } from './dates.js';
 export {
   AccountingError,
   ConfigError,

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  chunk,
-  dateFolder,
-  dedupeBy,
-  extractDomain,
-  timestamp,
-  toIsoDate,
-  unixTimestampInFuture,
-} from '../src/index.js';
+import { chunk, dateFolder, dedupeBy, timestamp, toIsoDate } from '../src/index.js';
 
 async function* countTo(n: number) {
   for (let i = 1; i <= n; i++) yield i;
@@ -94,41 +86,5 @@ describe('dates', () => {
     expect(toIsoDate('   ')).toBeNull();
     expect(toIsoDate(null)).toBeNull();
     expect(toIsoDate(undefined)).toBeNull();
-  });
-
-  it('unixTimestampInFuture adds hours to now in whole seconds', () => {
-    const now = new Date('2026-01-01T00:00:00.700Z');
-    expect(unixTimestampInFuture(1, now)).toBe(1767225600 + 3600);
-    expect(unixTimestampInFuture(0.5, now)).toBe(1767225600 + 1800);
-    expect(unixTimestampInFuture(0, now)).toBe(1767225600);
-    const before = Math.floor(Date.now() / 1000);
-    expect(unixTimestampInFuture(2)).toBeGreaterThanOrEqual(before + 7200);
-    expect(() => unixTimestampInFuture(Number.NaN)).toThrow(RangeError);
-  });
-});
-
-describe('extractDomain', () => {
-  it('finds the host of URLs, bare domains and e-mail addresses', () => {
-    expect(extractDomain('https://www.Example.com/about?x=1')).toBe('example.com');
-    expect(extractDomain('www.example.com', { removeWww: false })).toBe('www.example.com');
-    expect(extractDomain('shop.example.com')).toBe('shop.example.com');
-    expect(extractDomain('jane@sales.example.com')).toBe('sales.example.com');
-    expect(extractDomain('http://user:pw@host.example.org:8080/p')).toBe('host.example.org');
-  });
-
-  it('removes subdomains down to the registrable domain', () => {
-    expect(extractDomain('https://a.b.example.com', { removeSubdomains: true })).toBe('example.com');
-    expect(extractDomain('mail.eu.example.co.uk', { removeSubdomains: true })).toBe('example.co.uk');
-    expect(extractDomain('example.co.uk', { removeSubdomains: true })).toBe('example.co.uk');
-    expect(extractDomain('www.example.io', { removeSubdomains: true })).toBe('example.io');
-  });
-
-  it('gives null when there is no domain', () => {
-    expect(extractDomain('')).toBeNull();
-    expect(extractDomain(null)).toBeNull();
-    expect(extractDomain('not a url')).toBeNull();
-    expect(extractDomain('localhost')).toBeNull();
-    expect(extractDomain('http://')).toBeNull();
-    expect(extractDomain('http://192.168.0.1/x', { removeSubdomains: true })).toBe('192.168.0.1');
   });
 });
