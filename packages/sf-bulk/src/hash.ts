@@ -11,6 +11,8 @@
  * ```ts
  * canonicalCell(' 42.50 '); // '42.5'
  * ```
+ *
+ * @internal Reconciliation's matching by content; exported for tests and benchmarks, not a stable API.
  */
 export function canonicalCell(value: string): string {
   let v = value;
@@ -39,6 +41,8 @@ export function canonicalCell(value: string): string {
  * ```ts
  * hash53('Acme\u0001Berlin'); // a whole number below 2^53
  * ```
+ *
+ * @internal Reconciliation's matching by content; exported for tests and benchmarks, not a stable API.
  */
 export function hash53(text: string, seed = 0): number {
   let h1 = 0x9e3779b1 ^ seed;
@@ -62,6 +66,8 @@ export function hash53(text: string, seed = 0): number {
  * ```ts
  * rowHash(['Acme', '1.0']) === rowHash(['Acme ', '1']); // true
  * ```
+ *
+ * @internal Reconciliation's matching by content; exported for tests and benchmarks, not a stable API.
  */
 export function rowHash(cells: readonly string[]): number {
   let h1 = 0x9e3779b1;
