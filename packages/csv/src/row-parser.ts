@@ -75,7 +75,8 @@ export class CsvSyntaxError extends InputError {
   readonly start: number;
 
   constructor(code: CsvSyntaxCode, message: string, line: number, start: number) {
-    super(message, { code, line });
+    // The line is in the message already (and on `line`), not given again as the input location.
+    super(message, { code });
     this.code = code;
     this.line = line;
     this.start = start;
@@ -111,7 +112,11 @@ const WAIT_BREAK = 2;
  * ```
  */
 export class RowParser {
-  /** The text not parsed yet starts at `text[position]`; offsets handed out are `offset + ` an index in it. */
+  /**
+   * The text being parsed: an offset handed out is `offset` plus an index in it. Both change in `push` and at the
+   * start of `parse` (text kept aside is joined then); they stay as they are during a {@link RecordSink} call and
+   * until the next `push` or `parse`.
+   */
   text = '';
   /** The offset (counted from the start of all text pushed) of `text[0]`. */
   offset = 0;
