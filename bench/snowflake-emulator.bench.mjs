@@ -1,19 +1,32 @@
 // The local Snowflake against bare DuckDB on the same work, in the same run: 1,000,000 rows x 10 columns
 // loaded (PUT + COPY INTO through the unmodified snowflake-sdk / read_csv in DuckDB), a MERGE of 100,000
-// changed rows, then a full streamed SELECT. Prints wall time per step and peak RSS of each side; the
-// emulator and the DuckDB run each live in their own child process so that their RSS is their own. The
-// driver's share of the streamed SELECT (it turns every DATE/TIMESTAMP into an object with moment-timezone)
-// is printed apart from the emulator's own time.
+// changed rows, then a full streamed SELECT whose rows reach JavaScript as values on both sides (the driver's
+// row objects; DuckDB's row arrays of values). Prints per step the wall time and the CPU seconds of each
+// process (the driver = this process, the emulator, the DuckDB run: each lives in its own process so that its
+// CPU and peak RSS are its own), peak RSS of each, and the load average before and after.
 // Run: pnpm exec node bench/snowflake-emulator.bench.mjs [rows] (needs a built @kicksaw/snowflake-emulator).
+// BENCH_CHUNK_ROWS sets the emulator's `chunkRows` (rows per result chunk; the emulator's default when unset),
+// BENCH_PREFETCH the driver's `resultPrefetch` (chunks fetched ahead; the driver's default 2 when unset),
+// BENCH_FETCH_AS_STRING the driver's `fetchAsString` for the SELECT (e.g. `Date`: dates and timestamps as text,
+// without the driver's moment-timezone objects), BENCH_ROW_MODE its `rowMode` (`array` or `object`, the default).
 import { fork } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROWS = Number(
   process.argv[2] && process.argv[2] !== 'child' ? process.argv[2] : (process.env.BENCH_ROWS ?? 1_000_000),
 );
 const CHANGED = Math.floor(ROWS / 10);
+const CHUNK_ROWS = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
+const PREFETCH = process.env.BENCH_PREFETCH ? Number(process.env.BENCH_PREFETCH) : undefined;
+const FETCH_AS_STRING = process.env.BENCH_FETCH_AS_STRING ? process.env.BENCH_FETCH_AS_STRING.split(',') : undefined;
+const ROW_MODE = process.env.BENCH_ROW_MODE || undefined;
+/** CPU seconds (user + system, all threads) this process has used. */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 const CREATE = `CREATE TABLE BENCH (ID NUMBER(38,0), CODE VARCHAR, AMOUNT NUMBER(16,2), QTY NUMBER(9,0), DUE DATE,
   SEEN TIMESTAMP_NTZ, FLAG BOOLEAN, EMAIL VARCHAR, NOTE VARCHAR, SCORE FLOAT)`;
@@ -43,16 +56,19 @@ async function writeCsv(path, count, make) {
   await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
 }
 
-async function timed(label, times, work) {
+async function timed(label, times, work, cpu = {}) {
   const start = performance.now();
+  const before = cpuSeconds();
   const result = await work();
   times[label] = performance.now() - start;
+  cpu[label] = cpuSeconds() - before;
   return result;
 }
 
 if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
   const { startSnowflakeEmulator } = await import('@kicksaw/snowflake-emulator');
-  const sf = await startSnowflakeEmulator();
+  const chunkRows = process.argv[4] ? Number(process.argv[4]) : undefined;
+  const sf = await startSnowflakeEmulator(chunkRows ? { chunkRows } : {});
   process.send({
     type: 'ready',
     accessUrl: sf.accessUrl,
@@ -61,6 +77,7 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
     password: sf.password,
   });
   process.on('message', async (message) => {
+    if (message === 'cpu') process.send({ type: 'cpu', seconds: cpuSeconds() });
     if (message === 'report') {
       // The emulator's own time per statement (request in to result ready), without the driver's side.
       const served = Object.fromEntries(sf.queries().map((q) => [q.sqlText, q.endedAt - q.startedAt]));
@@ -75,29 +92,45 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const [base, changes] = [process.argv[4], process.argv[5]];
   const times = {};
+  const cpu = {};
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   const csv = (file) =>
     `read_csv('${file}', header = false, columns = {'ID': 'DECIMAL(38,0)', 'CODE': 'VARCHAR', 'AMOUNT': 'DECIMAL(16,2)', 'QTY': 'DECIMAL(9,0)', 'DUE': 'DATE', 'SEEN': 'TIMESTAMP', 'FLAG': 'BOOLEAN', 'EMAIL': 'VARCHAR', 'NOTE': 'VARCHAR', 'SCORE': 'DOUBLE'}, auto_detect = false)`;
-  await timed('load', times, async () => {
-    await db.run(DUCK_CREATE);
-    await db.run(`INSERT INTO BENCH SELECT * FROM ${csv(base)}`);
-  });
-  await timed('merge', times, async () => {
-    await db.run(`CREATE TABLE CHANGES AS SELECT * FROM ${csv(changes)}`);
-    await db.run(MERGE);
-  });
-  const rows = await timed('select', times, async () => {
-    const result = await db.stream('SELECT * FROM BENCH');
-    let count = 0;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      count += chunk.getRows().length; // values into JavaScript, as a client would take them
-    }
-    return count;
-  });
-  process.send({ type: 'done', times, rows, maxRssKb: process.resourceUsage().maxRSS });
+  await timed(
+    'load',
+    times,
+    async () => {
+      await db.run(DUCK_CREATE);
+      await db.run(`INSERT INTO BENCH SELECT * FROM ${csv(base)}`);
+    },
+    cpu,
+  );
+  await timed(
+    'merge',
+    times,
+    async () => {
+      await db.run(`CREATE TABLE CHANGES AS SELECT * FROM ${csv(changes)}`);
+      await db.run(MERGE);
+    },
+    cpu,
+  );
+  const rows = await timed(
+    'select',
+    times,
+    async () => {
+      const result = await db.stream('SELECT * FROM BENCH');
+      let count = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        count += chunk.getRows().length; // values into JavaScript, as a client would take them
+      }
+      return count;
+    },
+    cpu,
+  );
+  process.send({ type: 'done', times, cpu, rows, maxRssKb: process.resourceUsage().maxRSS });
   process.exit(0);
 } else {
   for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
@@ -121,8 +154,11 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
       child.on('message', listener);
     });
 
+  const loadBefore = loadavg();
   // The emulator, through the driver.
-  const emulator = fork(self, ['child', 'emulator'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const emulator = fork(self, ['child', 'emulator', String(CHUNK_ROWS ?? '')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await message(emulator, 'ready');
   const connection = snowflake.createConnection({
     accessUrl: ready.accessUrl,
@@ -131,19 +167,33 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
     password: ready.password,
     database: 'KICKSAW',
     schema: 'PUBLIC',
+    ...(PREFETCH ? { resultPrefetch: PREFETCH } : {}),
   });
+  // CPU seconds of the emulator process per step, asked over IPC at each step's start and end.
+  const emulatorCpu = {};
+  const emulatorSeconds = async () => {
+    emulator.send('cpu');
+    return (await message(emulator, 'cpu')).seconds;
+  };
+  const step = async (label, work) => {
+    const before = await emulatorSeconds();
+    const result = await timed(label, sfTimes, work, sfCpu);
+    emulatorCpu[label] = (await emulatorSeconds()) - before;
+    return result;
+  };
   await new Promise((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
   const exec = (sqlText) =>
     new Promise((resolve, reject) =>
       connection.execute({ sqlText, complete: (error, _statement, rows) => (error ? reject(error) : resolve(rows)) }),
     );
   const sfTimes = {};
-  await timed('load', sfTimes, async () => {
+  const sfCpu = {};
+  await step('load', async () => {
     await exec(CREATE);
     await exec(`PUT file://${base} @%BENCH`);
     await exec(`COPY INTO BENCH FILE_FORMAT = (TYPE = CSV)`);
   });
-  await timed('merge', sfTimes, async () => {
+  await step('merge', async () => {
     await exec(CREATE.replace('BENCH', 'CHANGES'));
     await exec(`PUT file://${changes} @%CHANGES`);
     await exec(`COPY INTO CHANGES FILE_FORMAT = (TYPE = CSV)`);
@@ -151,11 +201,16 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
     if (counts['number of rows updated'] + counts['number of rows inserted'] !== CHANGED)
       throw new Error(`MERGE counted ${JSON.stringify(counts)}`);
   });
-  const sfRows = await timed('select', sfTimes, () => {
+  const sfRows = await step('select', () => {
     return new Promise((resolve, reject) => {
       let count = 0;
       connection
-        .execute({ sqlText: 'SELECT * FROM BENCH', streamResult: true })
+        .execute({
+          sqlText: 'SELECT * FROM BENCH',
+          streamResult: true,
+          ...(FETCH_AS_STRING ? { fetchAsString: FETCH_AS_STRING } : {}),
+          ...(ROW_MODE ? { rowMode: ROW_MODE } : {}),
+        })
         .streamRows()
         .on('data', () => {
           count++;
@@ -175,26 +230,35 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
   const duckReport = await message(duck, 'done');
   rmSync(dir, { recursive: true, force: true });
 
+  const loadAfter = loadavg();
   const expected = ROWS + Math.ceil(CHANGED * 0.1);
-  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
   const total = (times) => Object.values(times).reduce((a, b) => a + b, 0);
+  const f = (n) => n.toFixed(2);
   console.log(
-    `snowflake-emulator vs bare DuckDB: ${ROWS.toLocaleString('en-US')} rows x 10 columns, MERGE of ${CHANGED.toLocaleString('en-US')} rows`,
+    `snowflake-emulator vs bare DuckDB: ${ROWS.toLocaleString('en-US')} rows x 10 columns, MERGE of ${CHANGED.toLocaleString('en-US')} rows; emulator chunkRows ${CHUNK_ROWS ?? 'default'}, driver resultPrefetch ${PREFETCH ?? 'default'}, fetchAsString ${FETCH_AS_STRING?.join(',') ?? 'none'}, rowMode ${ROW_MODE ?? 'default'}`,
   );
-  console.log('step                          emulator (snowflake-sdk)   bare DuckDB   ratio');
-  const line = (label, key) =>
+  console.log(`load average before ${loadBefore.map(f).join(' ')}, after ${loadAfter.map(f).join(' ')}`);
+  console.log(
+    'step                            wall emulator+driver   CPU s: driver  emulator  sum   |  wall DuckDB  CPU s DuckDB | ratio wall  ratio CPU',
+  );
+  const line = (label, key) => {
+    const wall = key ? sfTimes[key] : total(sfTimes);
+    const driver = key ? sfCpu[key] : total(sfCpu);
+    const served = key ? emulatorCpu[key] : total(emulatorCpu);
+    const duckWall = key ? duckReport.times[key] : total(duckReport.times);
+    const duckCpu = key ? duckReport.cpu[key] : total(duckReport.cpu);
     console.log(
-      `${label.padEnd(30)}${seconds(sfTimes[key]).padStart(24)}${seconds(duckReport.times[key]).padStart(14)}${`${(sfTimes[key] / duckReport.times[key]).toFixed(1)}x`.padStart(8)}`,
+      `${label.padEnd(30)}${f(wall / 1000).padStart(12)} s${f(driver).padStart(17)}${f(served).padStart(10)}${f(driver + served).padStart(7)}   |${f(duckWall / 1000).padStart(11)} s${f(duckCpu).padStart(13)}  |${`${(wall / duckWall).toFixed(1)}x`.padStart(10)}${`${((driver + served) / duckCpu).toFixed(1)}x`.padStart(11)}`,
     );
+  };
   line('load (PUT + COPY / read_csv)', 'load');
   line('MERGE (stage changes + MERGE)', 'merge');
   line('full streamed SELECT', 'select');
-  console.log(
-    `${'total'.padEnd(30)}${seconds(total(sfTimes)).padStart(24)}${seconds(total(duckReport.times)).padStart(14)}${`${(total(sfTimes) / total(duckReport.times)).toFixed(1)}x`.padStart(8)}`,
-  );
+  line('total');
   const served = emulatorReport.served;
+  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
   console.log(
-    `emulator's own time (result ready, before the driver reads it): COPY INTO BENCH ${seconds(served['COPY INTO BENCH FILE_FORMAT = (TYPE = CSV)'])}, MERGE ${seconds(served[MERGE])}, SELECT ${seconds(served['SELECT * FROM BENCH'])}`,
+    `emulator's own time (request in to result ready): COPY INTO BENCH ${seconds(served['COPY INTO BENCH FILE_FORMAT = (TYPE = CSV)'])}, MERGE ${seconds(served[MERGE])}, SELECT ${seconds(served['SELECT * FROM BENCH'])}`,
   );
   console.log(
     `rows streamed: emulator ${sfRows.toLocaleString('en-US')}, DuckDB ${duckReport.rows.toLocaleString('en-US')} (expected ${expected.toLocaleString('en-US')})`,
