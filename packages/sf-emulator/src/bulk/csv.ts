@@ -116,7 +116,9 @@ function writeDigits(buffer: Buffer, at: number, value: number): number {
  * wait in {@link CsvByteWriter.ready} for the caller to send. Every cell method reserves room for its value
  * plus two bytes, so the delimiter or line ending after it ({@link CsvByteWriter.byte},
  * {@link CsvByteWriter.eol}) needs no check. Hand-written because no CSV library writes into reused byte
- * buffers: they all make strings.
+ * buffers: they all make strings, `@kicksaw/csv`'s `RowEncoder` included. Its rules are that encoder's with
+ * `quote: 'always'` ({@link quote}) and `cellText` ({@link formatCsvValue}): test/perf-query-csv.test.ts holds
+ * every method to them, byte for byte.
  */
 export class CsvByteWriter {
   /** Filled buffers, in order, waiting to be sent. */
