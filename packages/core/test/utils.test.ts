@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, dateFolder, dedupeBy, timestamp, toIsoDate } from '../src/index.js';
+import { chunk, dateFolder, dedupeBy, seededRandom, timestamp, toIsoDate } from '../src/index.js';
 
 async function* countTo(n: number) {
   for (let i = 1; i <= n; i++) yield i;
@@ -86,5 +86,25 @@ describe('dates', () => {
     expect(toIsoDate('   ')).toBeNull();
     expect(toIsoDate(null)).toBeNull();
     expect(toIsoDate(undefined)).toBeNull();
+  });
+});
+
+describe('seededRandom', () => {
+  it('gives the same sequence for the same seed, another for another seed, numbers in [0, 1)', () => {
+    const a = seededRandom(7);
+    const b = seededRandom(7);
+    const c = seededRandom(8);
+    const seqA = Array.from({ length: 1000 }, () => a());
+    const seqB = Array.from({ length: 1000 }, () => b());
+    const seqC = Array.from({ length: 1000 }, () => c());
+    expect(seqB).toEqual(seqA);
+    expect(seqC).not.toEqual(seqA);
+    expect(seqA.every((x) => x >= 0 && x < 1)).toBe(true);
+    // spread: each tenth of [0, 1) gets a share near 100 of the 1000 draws
+    const tenths = new Array(10).fill(0);
+    for (const x of seqA) tenths[Math.floor(x * 10)]++;
+    expect(Math.min(...tenths)).toBeGreaterThan(60);
+    // seed 0 is taken as 1, not a stuck generator
+    expect(seededRandom(0)()).toBe(seededRandom(1)());
   });
 });

@@ -1,16 +1,8 @@
+import { seededRandom } from '@kicksaw/core';
 import type { DmlError, DmlOperation, FaultSettings } from './contract.js';
 
-/** A small seeded random generator (mulberry32): the same seed gives the same faults. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the faults (the same seed gives the same faults), from @kicksaw/core. */
+export { seededRandom };
 
 /** The handle on the fault settings of a running emulator. */
 export interface Faults {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@kicksaw/core';
 /**
  * Seeded fault injection settings of a running local Snowflake.
  *
@@ -47,17 +48,8 @@ export interface Faults {
   injected(): { httpErrors: number; droppedConnections: number; lostReplies: number; slowQueries: number };
 }
 
-/** A small seeded random generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the faults, from @kicksaw/core. */
+export { seededRandom };
 
 /** Holds the settings and the generator; the server asks it what to do with each request. */
 export class FaultController implements Faults {
