@@ -2,10 +2,11 @@
 // @kicksaw/csv's splitCsv did before it was removed (nothing in the packages used it; sf-bulk builds its parts
 // itself), written with the public RowEncoder: header from the fields, null as #N/A, one part in one
 // allocation of maxBytes whose untouched pages cost nothing.
-import { RowEncoder } from '@kicksaw/csv';
+// A namespace import: a build without RowEncoder (before) still loads this file (it then uses splitCsv).
+import * as csv from '@kicksaw/csv';
 
 export async function* bulkParts(rows, { fields, maxBytes, onRejected }) {
-  const encoder = new RowEncoder({ nullAs: '#N/A' });
+  const encoder = new csv.RowEncoder({ nullAs: '#N/A' });
   const header = encoder.encode(fields);
   const headerBytes = Buffer.byteLength(header);
   const cells = new Array(fields.length);
