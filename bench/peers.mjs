@@ -19,10 +19,12 @@
 // gitignored; never a workspace dependency). Usage, from the repository root (packages built first):
 //   pnpm exec node bench/peers.mjs [rows...] [--rounds=3] [--only=ingest|export] [--tools=kicksaw,sf,jsforce,parse]
 //   pnpm exec node bench/peers.mjs --from=results-a.json,results-b.json   (tables of saved runs)
+//   pnpm exec node bench/peers.mjs 500000 1000000 --only=ingest --tools=kicksaw,sf --server-model=2000-8000x10 \
+//     --model-gb=10   (the org's server model on; then a MODELLED figure for a 10 GB input, see modelLargeInput)
 // Default sizes: 100000 1000000. Each run is also written, as it ends, to bench/.cache/peers/results-*.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { countCsvRecords, EXTERNAL_ID, OBJECT, SOQL, writeBenchCsv } from './lib/peers-data.mjs';
@@ -47,6 +49,17 @@ const only = option('only', 'ingest,export').split(',');
 const toolFilter = option('tools', 'kicksaw,sf,jsforce,parse').split(',');
 // `--sf-json`: run the CLI with --json (by default it runs as a person types it, printing its summary).
 const SF_JSON = args.includes('--sf-json');
+// `--server-model=MIN-MAXxN`: every internal 10,000-row batch of a Bulk ingest takes MIN..MAX ms in the org, N
+// batches of the org at once (the org's `serverModel`), as Salesforce's pool of workers does.
+const SERVER_MODEL = option('server-model', '');
+if (SERVER_MODEL && !/^\d+-\d+x\d+$/.test(SERVER_MODEL)) {
+  console.error(
+    `--server-model must look like 2000-8000x10 (milliseconds MIN-MAX, N batches at once), got ${SERVER_MODEL}`,
+  );
+  process.exit(2);
+}
+// `--model-gb=G`: after the ingest runs, a modelled (not measured) figure for a G GB input; needs two sizes.
+const MODEL_GB = Number(option('model-gb', '0'));
 
 mkdirSync(DATA, { recursive: true });
 // The cache folder ignores itself: nothing in it is ever committed.
@@ -160,7 +173,10 @@ async function startOrg(seedRows = 0) {
 }
 
 async function startOrgOnce(seedRows) {
-  const child = spawn(process.execPath, [ORG_SCRIPT, String(seedRows)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [ORG_SCRIPT, String(seedRows)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, PEERS_SERVER_MODEL: SERVER_MODEL },
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await Promise.race([
     lines.next(),
@@ -371,25 +387,33 @@ function failureOf(r) {
 
 function summarize(kind, rows, runs) {
   const roundsSeen = Math.max(...Object.values(runs).map((list) => list.length));
-  console.log(`\n${kind} ${rows.toLocaleString('en-US')} rows, medians of ${roundsSeen} round(s):`);
+  console.log(`\n${kind} ${rows.toLocaleString('en-US')} rows, medians of the good runs of ${roundsSeen} round(s):`);
   console.log(
     '| tool | wall | client CPU | client peak RSS | org CPU | rows | load (1 min) |\n| --- | --- | --- | --- | --- | --- | --- |',
   );
   const med = {};
   for (const [tool, list] of Object.entries(runs)) {
     if (list.length === 0) continue;
-    med[tool] = {
-      wall: median(list.map((r) => r.wall)),
-      cpu: median(list.map((r) => r.cpu)),
-      rss: median(list.map((r) => r.rss)),
-      orgCpu: median(list.map((r) => r.orgCpu)),
-    };
+    // Medians of the runs that ended right only: a failed run's time is not the tool's time.
+    const good = list.filter((r) => r.ok);
+    if (good.length > 0) {
+      med[tool] = {
+        wall: median(good.map((r) => r.wall)),
+        cpu: median(good.map((r) => r.cpu)),
+        rss: median(good.map((r) => r.rss)),
+        orgCpu: median(good.map((r) => r.orgCpu)),
+      };
+    }
     const bad = list.filter((r) => !r.ok);
     const rowsText =
       bad.length === 0
         ? `${rows.toLocaleString('en-US')} in every run`
         : `${bad.length}/${list.length} runs wrong (${bad.map((r) => (r.code !== 0 ? `exit ${r.code}` : `got ${r.reported}`)).join(', ')})`;
     const loads = list.map((r) => r.load);
+    if (!med[tool]) {
+      console.log(`| ${LABELS[kind][tool]} | - | - | - | - | ${rowsText} | - |`);
+      continue;
+    }
     console.log(
       `| ${LABELS[kind][tool]} | ${med[tool].wall.toFixed(1)} s | ${med[tool].cpu.toFixed(1)} s | ${mb(med[tool].rss)} | ${
         tool === 'parse' ? '-' : `${med[tool].orgCpu.toFixed(1)} s`
@@ -412,7 +436,13 @@ function summarize(kind, rows, runs) {
 }
 
 const toolsOf = (list) => list.filter((t) => toolFilter.includes(t));
-const results = { started: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, rounds, runs: [] };
+const results = {
+  started: new Date().toISOString(),
+  cpus: (await import('node:os')).cpus().length,
+  rounds,
+  serverModel: SERVER_MODEL || undefined,
+  runs: [],
+};
 const resultsPath = join(DATA, `results-${results.started.replace(/[:.]/g, '-')}.json`);
 /** Every run is written as soon as it ends, so a run cut short still leaves its figures. */
 const record = (run) => {
@@ -420,10 +450,14 @@ const record = (run) => {
   writeFileSync(resultsPath, JSON.stringify(results, null, 2));
 };
 const summaries = [];
+const medians = [];
 const from = option('from', '');
 if (from) {
   // `--from=a.json,b.json`: print the tables of runs saved before (e.g. a run cut short and its rest).
-  const saved = from.split(',').flatMap((path) => JSON.parse(readFileSync(path, 'utf8')).runs);
+  const files = from.split(',').map((path) => JSON.parse(readFileSync(path, 'utf8')));
+  const saved = files.flatMap((file) => file.runs);
+  const savedModel = files.find((file) => file.serverModel)?.serverModel ?? '';
+  if (savedModel) console.log(`The org's server model of these runs: ${savedModel}.`);
   const keys = [...new Set(saved.map((r) => `${r.kind} ${r.rows}`))];
   for (const key of keys) {
     const [kind, rows] = key.split(' ');
@@ -432,8 +466,13 @@ if (from) {
       runs[r.tool] ??= [];
       runs[r.tool].push(r);
     }
-    summarize(kind, Number(rows), runs);
+    medians.push([kind, Number(rows), summarize(kind, Number(rows), runs)]);
   }
+  if (MODEL_GB > 0)
+    modelLargeInput(
+      medians.filter(([kind]) => kind === 'ingest'),
+      SERVER_MODEL || savedModel,
+    );
   process.exit(0);
 }
 if (toolFilter.includes('sf')) ensureSfCli();
@@ -475,8 +514,73 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
     }
   }
 }
-for (const [kind, rows, runs] of summaries) summarize(kind, rows, runs);
+if (SERVER_MODEL) console.log(`\nThe org's server model: ${SERVER_MODEL} (batch ms MIN-MAX x batches at once).`);
+for (const [kind, rows, runs] of summaries) medians.push([kind, rows, summarize(kind, rows, runs)]);
+if (MODEL_GB > 0)
+  modelLargeInput(
+    medians.filter(([kind]) => kind === 'ingest'),
+    SERVER_MODEL,
+  );
 console.log(`\n${resultsPath}`);
+
+/**
+ * A MODELLED figure for an input of MODEL_GB gigabytes, from the measured ingest medians at two sizes (no such
+ * file is sent). kicksaw streams one file through several jobs in flight: its time is extrapolated from its
+ * marginal time per row between the two largest sizes. The CLI and jsforce send one job per file, and Bulk API
+ * 2.0 takes at most 150 MB a job, so a user of theirs splits the input into files of a size they were measured at
+ * and sends them one after another: files x the measured wall for one file (the best of the sizes measured). The
+ * org's floor under the server model (every batch's mean time, N at once) is printed beside them.
+ */
+function modelLargeInput(ingest, serverModel) {
+  const sizesSeen = ingest.map(([, rows]) => rows).sort((a, b) => a - b);
+  if (sizesSeen.length < 2 || !ingest.every(([, , med]) => med.kicksaw)) {
+    console.log('\n--model-gb needs good ingest runs of kicksaw at two sizes at least (e.g. 500000 1000000).');
+    return;
+  }
+  const at = (rows) => ingest.find(([, r]) => r === rows)[2];
+  const bytesPerRow = Math.max(...sizesSeen.map((rows) => statSync(join(DATA, `input-${rows}.csv`)).size / rows));
+  const rowsModel = Math.round((MODEL_GB * 1e9) / bytesPerRow);
+  const [r1, r2] = sizesSeen.slice(-2);
+  const marginal = (at(r2).kicksaw.wall - at(r1).kicksaw.wall) / (r2 - r1);
+  const extrapolated = at(r2).kicksaw.wall + (rowsModel - r2) * marginal;
+  // The org's floor under the server model: every batch's mean time, N batches at once. No client beats it.
+  const model = /^(\d+)-(\d+)x(\d+)$/.exec(serverModel);
+  const meanBatch = model ? (Number(model[1]) + Number(model[2])) / 2000 : 0;
+  const floor = model ? ((rowsModel / 10_000) * meanBatch) / Number(model[3]) : 0;
+  const kicksaw = Math.max(extrapolated, floor);
+  console.log(
+    `\nMODELLED, not measured: a ${MODEL_GB} GB input (${rowsModel.toLocaleString('en-US')} rows of ${bytesPerRow.toFixed(0)} bytes)`,
+  );
+  console.log('| tool | how | modelled wall | kicksaw/tool |\n| --- | --- | --- | --- |');
+  const how =
+    extrapolated >= floor
+      ? `one stream, jobs in flight; ${(marginal * 1e6).toFixed(1)} s per million rows past ${r2.toLocaleString('en-US')}`
+      : `one stream, jobs in flight; extrapolated ${hours(extrapolated)} (${(marginal * 1e6).toFixed(1)} s per million rows) is under the org's floor, so the floor is taken`;
+  console.log(`| kicksaw | ${how} | ${hours(kicksaw)} | - |`);
+  for (const tool of ['sf', 'jsforce']) {
+    const options = sizesSeen
+      .filter((rows) => at(rows)[tool])
+      .map((rows) => ({
+        rows,
+        files: Math.ceil(rowsModel / rows),
+        wall: Math.ceil(rowsModel / rows) * at(rows)[tool].wall,
+      }));
+    if (options.length === 0) continue;
+    const best = options.reduce((a, b) => (b.wall < a.wall ? b : a));
+    console.log(
+      `| ${tool} | ${best.files} files of ${best.rows.toLocaleString('en-US')} rows (its best size measured), one job each, one after another | ${hours(best.wall)} | ${(kicksaw / best.wall).toFixed(2)}x |`,
+    );
+  }
+  if (model) {
+    console.log(
+      `| (the org's floor) | ${Math.ceil(rowsModel / 10_000).toLocaleString('en-US')} batches, mean ${meanBatch.toFixed(1)} s, ${model[3]} at once | ${hours(floor)} | - |`,
+    );
+  }
+}
+
+function hours(seconds) {
+  return seconds >= 3600 ? `${(seconds / 3600).toFixed(2)} h` : `${(seconds / 60).toFixed(1)} min`;
+}
 
 function pick(r) {
   return {
