@@ -10,8 +10,9 @@
 // packages/sf-emulator/test/sf-cli/run.sh uses too), never as a workspace dependency.
 // Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
-// Knobs: BENCH_REPEAT (full sync / export pairs, default 3); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
-//   BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
+// Knobs: BENCH_REPEAT (full sync / export rounds, default 3); BENCH_PATHS (csv,rows: the sync's CSV-page path and
+//   the row path before it, interleaved; default both); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
+//   BENCH_REST_MAX_ROWS (the sync's restMaxRows: 0 reads every delta through Bulk); BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
 //   BENCH_DUCKDB_THREADS (DuckDB memory_limit / threads; default: the warehouse's defaults); BENCH_TRACE=1 prints
 //   each progress step with the RSS and JS heap.
 import { execFileSync, spawn } from 'node:child_process';
@@ -108,7 +109,15 @@ if (mode === '--client') {
   const config = {};
   if (process.env.BENCH_DUCKDB_MEMORY) config.memory_limit = process.env.BENCH_DUCKDB_MEMORY;
   if (process.env.BENCH_DUCKDB_THREADS) config.threads = process.env.BENCH_DUCKDB_THREADS;
-  const warehouse = await openDuckDbWarehouse({ path: file, config });
+  const opened = await openDuckDbWarehouse({ path: file, config });
+  // BENCH_ROW_PATH=1: the warehouse without loadCsv, so sync reads rows into JavaScript (parsed, converted, written
+  // again as CSV for COPY): the path before result pages went to the engine's CSV loader as they are.
+  const warehouse = process.env.BENCH_ROW_PATH
+    ? new Proxy(opened, {
+        get: (target, name) =>
+          name === 'loadCsv' ? undefined : typeof target[name] === 'function' ? target[name].bind(target) : target[name],
+      })
+    : opened;
   const started = performance.now();
   // BENCH_TRACE=1: each progress step with its time, to see where a run spends it.
   const onProgress = process.env.BENCH_TRACE
@@ -129,6 +138,7 @@ if (mode === '--client') {
         objects: 'Account',
         full: step === 'full',
         onProgress,
+        ...(process.env.BENCH_REST_MAX_ROWS ? { restMaxRows: Number(process.env.BENCH_REST_MAX_ROWS) } : {}),
       })
     ).objects[0];
   } else if (step === 'retl' || step === 'retl-rerun') {
@@ -209,8 +219,10 @@ async function timed(command, args, options = {}) {
   return { wallMs, cpuMs: (user + system) * 1000, peakRss: maxKb * 1024, orgCpuMs: orgCpuMs() - orgBefore, out };
 }
 
-async function client(step) {
-  const run = await timed(process.execPath, [self, '--client', step, file, JSON.stringify(connection)]);
+async function client(step, path = 'csv') {
+  const run = await timed(process.execPath, [self, '--client', step, file, JSON.stringify(connection)], {
+    env: { ...process.env, ...(path === 'rows' ? { BENCH_ROW_PATH: '1' } : {}) },
+  });
   const inner = JSON.parse(run.out.trim().split('\n').at(-1));
   return { ...run, stepMs: inner.wallMs, result: inner.result };
 }
@@ -318,12 +330,17 @@ console.log(`  query: SELECT <${soql.split(',').length} fields> FROM Account (qu
 const sfVersion = process.env.BENCH_NO_SF ? undefined : await setUpSfCli();
 if (sfVersion) console.log(`  sf CLI ${sfVersion} logged in to the local org`);
 
-const fulls = [];
+// BENCH_PATHS: `csv` (result pages to DuckDB's read_csv as they are, the sync's path) and/or `rows` (the warehouse
+// without loadCsv: rows parsed in JavaScript, the path before); interleaved with the sf export, A B C A B C.
+const paths = (process.env.BENCH_PATHS ?? 'csv,rows').split(',');
+const fulls = Object.fromEntries(paths.map((p) => [p, []]));
 const exports = [];
 for (let i = 1; i <= repeat; i++) {
-  const full = await client('full');
-  print(`full sync #${i} (Bulk 2.0 queryAll -> DuckDB)`, full, full.result.read);
-  fulls.push(full);
+  for (const path of paths) {
+    const full = await client('full', path);
+    print(`full sync #${i} ${path} (Bulk 2.0 queryAll -> DuckDB)`, full, full.result.read);
+    fulls[path].push(full);
+  }
   if (sfVersion) {
     const output = join(directory, 'export.csv');
     const exported = await sfExport(soql, output);
@@ -332,26 +349,35 @@ for (let i = 1; i <= repeat; i++) {
     await rm(output, { force: true });
   }
 }
-const fullWall = median(fulls.map((r) => r.wallMs));
-console.log(
-  `  full sync median: ${s(fullWall)} wall, ${s(median(fulls.map((r) => r.cpuMs)))} client CPU, ${mb(median(fulls.map((r) => r.peakRss)))} peak RSS (max ${mb(Math.max(...fulls.map((r) => r.peakRss)))}); read ${fulls[0].result.read}, inserted ${fulls[0].result.inserted}`,
-);
+const fullWall = {};
+for (const path of paths) {
+  const runs = fulls[path];
+  fullWall[path] = median(runs.map((r) => r.wallMs));
+  console.log(
+    `  full sync ${path} median: ${s(fullWall[path])} wall, ${s(median(runs.map((r) => r.cpuMs)))} client CPU, ${mb(median(runs.map((r) => r.peakRss)))} peak RSS (max ${mb(Math.max(...runs.map((r) => r.peakRss)))}); read ${runs[0].result.read}, inserted ${runs[0].result.inserted}`,
+  );
+}
 if (exports.length > 0) {
   const exportWall = median(exports.map((r) => r.wallMs));
   console.log(
     `  sf export median: ${s(exportWall)} wall, ${s(median(exports.map((r) => r.cpuMs)))} CPU, ${mb(median(exports.map((r) => r.peakRss)))} peak RSS; records ${exports[0].records}`,
   );
-  console.log(
-    `  ratio full sync / sf export: wall ${(fullWall / exportWall).toFixed(2)}x, client CPU ${(median(fulls.map((r) => r.cpuMs)) / median(exports.map((r) => r.cpuMs))).toFixed(2)}x, org CPU ${(median(fulls.map((r) => r.orgCpuMs)) / median(exports.map((r) => r.orgCpuMs))).toFixed(2)}x`,
-  );
+  for (const path of paths) {
+    console.log(
+      `  ratio full sync ${path} / sf export: wall ${(fullWall[path] / exportWall).toFixed(2)}x, client CPU ${(median(fulls[path].map((r) => r.cpuMs)) / median(exports.map((r) => r.cpuMs))).toFixed(2)}x, org CPU ${(median(fulls[path].map((r) => r.orgCpuMs)) / median(exports.map((r) => r.orgCpuMs))).toFixed(2)}x`,
+    );
+  }
 }
 
 const changed = await orgCommand(`change ${Math.round(rows / 100)}`);
-const incremental = await client('incremental');
-print(`incremental sync after ${changed.changed} changes`, incremental, incremental.result.read);
-console.log(
-  `  read ${incremental.result.read}, updated ${incremental.result.updated}, unchanged ${incremental.result.unchanged}; ${((incremental.wallMs / fullWall) * 100).toFixed(1)}% of the full sync's median time`,
-);
+// The last full sync left the table; each path then reads the same delta (the second finds its rows unchanged).
+for (const path of paths) {
+  const incremental = await client('incremental', path);
+  print(`incremental ${path} after ${changed.changed} changes`, incremental, incremental.result.read);
+  console.log(
+    `  read ${incremental.result.read}, updated ${incremental.result.updated}, unchanged ${incremental.result.unchanged}; ${((incremental.wallMs / fullWall[path]) * 100).toFixed(1)}% of the ${path} full sync's median time (in-process ${s(incremental.stepMs)})`,
+  );
+}
 
 if (!process.env.BENCH_SYNC_ONLY) {
   const retl = await client('retl');

@@ -46,7 +46,10 @@ export interface SyncOptions extends LakehouseBaseOptions {
   deletes?: DeleteDetection;
   /** Rows a REST page may hold before a delta goes through Bulk API 2.0 instead. Default 10,000. */
   restMaxRows?: number;
-  /** Rows per Bulk result page. Default 50,000. */
+  /**
+   * Rows per Bulk result page. Default 200,000 when the engine loads pages itself (`loadCsv`: a page is a file on
+   * disk, and fewer, larger loads cost the engine less), else 50,000.
+   */
   pageSize?: number;
   /**
    * Re-read the formula fields (describe `calculated: true`) of every row and update only those columns where
@@ -333,7 +336,7 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
       const loadCsv = warehouse.loadCsv.bind(warehouse);
       for await (const page of queryPages(options.connection, soqlText, {
         all: includeDeleted,
-        pageSize: options.pageSize ?? 50_000,
+        pageSize: options.pageSize ?? 200_000,
         pollIntervalMs: options.pollIntervalMs ?? 100,
         logger,
         ...(signal ? { signal } : {}),
