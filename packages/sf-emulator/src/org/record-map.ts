@@ -129,15 +129,17 @@ export class RecordMap {
   }
 
   values(): IterableIterator<OrgRecord> {
-    return this.map ? this.map.values() : new SlotIterator(this.slots, (record) => record);
+    return this.map ? this.map.values() : new RecordIterator(this.slots);
   }
 
   keys(): IterableIterator<string> {
-    return this.map ? this.map.keys() : new SlotIterator(this.slots, (record) => record.Id);
+    return this.map ? this.map.keys() : mapped(new RecordIterator(this.slots), (record) => record.Id);
   }
 
   entries(): IterableIterator<[string, OrgRecord]> {
-    return this.map ? this.map.entries() : new SlotIterator(this.slots, (record) => [record.Id, record]);
+    return this.map
+      ? this.map.entries()
+      : mapped(new RecordIterator(this.slots), (record): [string, OrgRecord] => [record.Id, record]);
   }
 
   [Symbol.iterator](): IterableIterator<[string, OrgRecord]> {
@@ -162,25 +164,36 @@ export class RecordMap {
 
 /**
  * Iterates the records of an array, skipping holes, as a `Map` iterator does: records replaced or deleted meanwhile
- * are seen as they are when reached, records added at the end are reached too.
+ * are seen as they are when reached, records added at the end are reached too. One class for records only (the
+ * query engine's scans go through it), so its `next` stays monomorphic; it hands out one result object, refilled
+ * at each step (for-of and spreading read it at once): a scan of a million records then allocates nothing.
  */
-class SlotIterator<T> implements IterableIterator<T> {
+class RecordIterator implements IterableIterator<OrgRecord> {
   private at = 0;
-  constructor(
-    private readonly slots: Array<OrgRecord | undefined>,
-    private readonly pick: (record: OrgRecord) => T,
-  ) {}
+  private readonly step: { value: OrgRecord | undefined; done: boolean } = { value: undefined, done: false };
+  constructor(private readonly slots: Array<OrgRecord | undefined>) {}
 
-  next(): IteratorResult<T> {
+  next(): IteratorResult<OrgRecord> {
     const slots = this.slots;
+    const step = this.step;
     while (this.at < slots.length) {
       const record = slots[this.at++];
-      if (record !== undefined) return { value: this.pick(record), done: false };
+      if (record !== undefined) {
+        step.value = record;
+        return step as IteratorResult<OrgRecord>;
+      }
     }
-    return { value: undefined, done: true };
+    step.value = undefined;
+    step.done = true;
+    return step as IteratorResult<OrgRecord>;
   }
 
-  [Symbol.iterator](): IterableIterator<T> {
+  [Symbol.iterator](): IterableIterator<OrgRecord> {
     return this;
   }
+}
+
+/** The keys or entries of a record iterator. */
+function* mapped<T>(records: Iterator<OrgRecord>, pick: (record: OrgRecord) => T): IterableIterator<T> {
+  for (let step = records.next(); !step.done; step = records.next()) yield pick(step.value);
 }
