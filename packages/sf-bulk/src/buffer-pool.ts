@@ -1,12 +1,13 @@
 /**
- * Free lists of same-sized buffers, reused by the engine's I/O: the CSV chunks of job bodies, upload
- * and file-read pieces, socket read and staging buffers. A long run allocates its buffers once
+ * Free lists of same-sized buffers, reused by the engine's I/O: the CSV chunks of job bodies and the
+ * pieces read from spooled part files and other files (the HTTP transport copies what it sends and
+ * reads the socket through undici; see transport.ts). A long run allocates its buffers once
  * instead of once per job or per download: freshly allocated buffers outside the JS heap are freed
  * only by a garbage collection, which the JS heap's own allocation does not hurry, and their churn
  * fragments the allocator's heap, so the resident memory of a run would grow with the number of jobs.
  *
- * A buffer must be given back only when nothing refers to it any more (a write completed, a socket
- * closed). The pool keeps at most `keep` buffers; more are left to the garbage collector.
+ * A buffer must be given back only when nothing refers to it any more (a write completed, a read
+ * consumed). The pool keeps at most `keep` buffers; more are left to the garbage collector.
  */
 export class BufferPool {
   private readonly free: Buffer[] = [];
@@ -36,7 +37,7 @@ export class BufferPool {
 
 /** 1 MiB: the chunks a job's CSV is encoded into. Up to 16 kept (16 MiB). */
 export const chunkPool = new BufferPool(1 << 20, 16);
-/** 256 KiB: upload pieces and download staging. Up to 16 kept (4 MiB). */
+/** 256 KiB: pieces of a spooled part file read for its upload. Up to 16 kept (4 MiB). */
 export const piecePool = new BufferPool(256 * 1024, 16);
-/** 64 KiB: file and socket reads. Up to 16 kept (1 MiB). */
+/** 64 KiB: file reads. Up to 16 kept (1 MiB). */
 export const readPool = new BufferPool(64 * 1024, 16);

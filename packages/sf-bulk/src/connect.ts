@@ -19,7 +19,7 @@ const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
  *
  * @example
  * ```ts
- * await connect(config, { maxLoginAttempts: 5, retryDelayMs: 1000, logger });
+ * await connect(config, { maxLoginAttempts: 5, retryDelayMs: 1000, logger, proxy: 'http://proxy.example:3128' });
  * ```
  */
 export interface ConnectOptions {

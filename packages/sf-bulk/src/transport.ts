@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { KicksawError } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request, stream } from 'undici';
 import { writeAll } from './file-io.js';
 
 /**
@@ -120,12 +120,8 @@ export async function send(
   req: TransportRequest,
   target?: Connection | TransportSettings,
 ): Promise<TransportAnswer> {
-  const protocol = new URL(url).protocol;
-  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`Unsupported protocol ${protocol}`);
   const headers = req.headers ?? {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`Header ${name} holds a line break`);
-  }
+  checkRequest(url, headers);
   const idle = req.idleTimeoutMs ?? 300_000;
   const piece = req.body && typeof req.body === 'object' && 'writeTo' in req.body ? req.body : undefined;
   const stream = piece ? pieceStream(piece) : undefined;
@@ -151,6 +147,15 @@ export async function send(
     if (stream?.failure() && stream.failure() === error) throw error;
     if (stream?.failure() && !(stream.failure() instanceof TransportError)) throw stream.failure();
     throw asTransportError(error, 'head', idle);
+  }
+}
+
+/** Refuses, before anything is sent, what no retry can mend: another protocol, a header with a line break. */
+function checkRequest(url: string, headers: Record<string, string>): void {
+  const protocol = new URL(url).protocol;
+  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`Unsupported protocol ${protocol}`);
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`Header ${name} holds a line break`);
   }
 }
 
@@ -305,40 +310,91 @@ export async function getToFile(
   file: FileHandle,
   options: GetToFileOptions = {},
 ): Promise<GetToFileAnswer> {
-  const answer = await send(
-    url,
-    { method: 'GET', headers, idleTimeoutMs: options.idleTimeoutMs, dispatcher: options.dispatcher },
-    options.conn,
-  );
-  const base = { status: answer.status, ok: answer.ok, headers: answer.headers };
-  if (!answer.ok) {
-    const text = await readText(answer.body);
-    return { ...base, bytes: 0, text: async () => text };
+  checkRequest(url, headers);
+  const idle = options.idleTimeoutMs ?? 300_000;
+  let answer: { status: number; headers: Record<string, string> } | undefined;
+  let sink: FileSink | TextSink | undefined;
+  try {
+    // `stream` hands each piece of the answer straight to the sink (no intermediate Readable): the
+    // sink writes it to the file before it takes the next (back-pressure), so undici stops reading
+    // the socket while the disk is behind; pieces that piled up meanwhile go out in one writev.
+    await stream(
+      url,
+      {
+        method: 'GET',
+        headers,
+        dispatcher: options.dispatcher ?? dispatcherFor(options.conn),
+        headersTimeout: idle,
+        bodyTimeout: idle,
+      },
+      ({ statusCode, headers: raw }) => {
+        answer = { status: statusCode, headers: flatHeaders(raw) };
+        const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
+        if (statusCode >= 200 && statusCode < 300 && encoding && encoding !== 'identity') {
+          throw new Error(`The answer is ${encoding}-encoded, which was not asked for`);
+        }
+        sink = statusCode >= 200 && statusCode < 300 ? new FileSink(file) : new TextSink();
+        return sink;
+      },
+    );
+  } catch (error) {
+    if (sink instanceof FileSink && sink.failure !== undefined) throw sink.failure;
+    if (error instanceof Error && /-encoded, which was not asked for$/.test(error.message)) throw error;
+    throw asTransportError(error, answer ? 'body' : 'head', idle);
   }
-  const encoding = answer.headers['content-encoding']?.trim().toLowerCase();
-  if (encoding && encoding !== 'identity') {
-    await answer.body.dump().catch(() => undefined);
-    throw new Error(`The answer is ${encoding}-encoded, which was not asked for`);
+  const got = answer as { status: number; headers: Record<string, string> };
+  const ok = got.status >= 200 && got.status < 300;
+  const text = sink instanceof TextSink ? sink.text() : '';
+  return {
+    status: got.status,
+    ok,
+    headers: got.headers,
+    bytes: sink instanceof FileSink ? sink.bytes : 0,
+    text: async () => text,
+  };
+}
+
+/** Writes an answer body to a file handle, at its current position; keeps the file's own error apart. */
+class FileSink extends Writable {
+  bytes = 0;
+  failure: unknown;
+  constructor(private readonly file: FileHandle) {
+    super({ highWaterMark: 256 * 1024 });
   }
-  let bytes = 0;
-  const pieces = answer.body[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<Uint8Array>;
+  override _writev(chunks: Array<{ chunk: Buffer }>, done: (error?: Error | null) => void): void {
+    this.writeAllOf(chunks.map((c) => c.chunk)).then(() => done(), done);
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.writeAllOf([chunk]).then(() => done(), done);
+  }
+  private async writeAllOf(pieces: Buffer[]): Promise<void> {
     try {
-      next = await pieces.next();
+      const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
+      const { bytesWritten } = await this.file.writev(pieces);
+      if (bytesWritten < total) {
+        // A short write: the rest, piece by piece from where it stopped.
+        const rest = Buffer.concat(pieces).subarray(bytesWritten);
+        await writeAll(this.file, rest, rest.length);
+      }
+      this.bytes += total;
     } catch (error) {
-      throw asTransportError(error, 'body', options.idleTimeoutMs);
-    }
-    if (next.done) break;
-    try {
-      await writeAll(file, next.value, next.value.length);
-    } catch (error) {
-      await pieces.return?.();
+      this.failure ??= error;
       throw error;
     }
-    bytes += next.value.length;
   }
-  return { ...base, bytes, text: async () => '' };
+}
+
+/** Keeps the (small) text of a non-2xx answer, at most 1 MiB of it. */
+class TextSink extends Writable {
+  private readonly decoder = new TextDecoder();
+  private out = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.out.length < MAX_TEXT_CHARS) this.out += this.decoder.decode(chunk, { stream: true });
+    done();
+  }
+  text(): string {
+    return this.out + this.decoder.decode();
+  }
 }
 
 /** The text of a (small) answer body, at most 1 MiB of it kept; a broken body is a {@link TransportError}. */

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect as netConnect, type Socket } from 'node:net';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, ingestAll, query } from '../src/index.js';
@@ -120,9 +122,10 @@ const records = (prefix: string, n: number) =>
   }));
 
 /** Logs in, ingests `n` rows over two Bulk jobs and reads them back by a Bulk query. */
-async function roundTrip(prefix: string, n: number, options: { proxy?: string } = {}) {
+async function roundTrip(prefix: string, n: number, options: { proxy?: string; org?: SalesforceEmulator } = {}) {
+  const org = options.org ?? sf;
   const conn = await connect(
-    { loginUrl: sf.loginUrl, clientId: 'kicksaw-app', clientSecret: 'app-secret' },
+    { loginUrl: org.loginUrl, clientId: 'kicksaw-app', clientSecret: 'app-secret' },
     { ...(options.proxy ? { proxy: options.proxy } : {}) },
   );
   const input = records(prefix, n);
@@ -245,5 +248,37 @@ describe('proxy', () => {
     const seen = kinds(proxy.relayed, before);
     expect(seen.results).toBe(2 * 3 + 1); // one result set downloaded twice
     expect(seen.queryPages).toBeGreaterThanOrEqual(4); // three pages (880 rows), the first one twice
+  });
+
+  it('reaches an https:// org through CONNECT tunnels of HTTPS_PROXY, checking its certificate', async () => {
+    // The org serves HTTPS with a test certificate for 127.0.0.1; trusting it is what
+    // NODE_EXTRA_CA_CERTS does at start-up, done here for this process and undone after.
+    const fixtures = new URL('./fixtures/', import.meta.url);
+    const [key, cert] = await Promise.all([
+      readFile(new URL('localhost-test-key.pem', fixtures)),
+      readFile(new URL('localhost-test-cert.pem', fixtures)),
+    ]);
+    const secure = await startOrg({ clientId: 'kicksaw-app', clientSecret: 'app-secret', tls: { key, cert } });
+    const trusted = getCACertificates('default');
+    try {
+      expect(secure.loginUrl).toMatch(/^https:/);
+      process.env.HTTPS_PROXY = proxy.url;
+      const login = { loginUrl: secure.loginUrl, clientId: 'kicksaw-app', clientSecret: 'app-secret' };
+      // Not trusted yet: the login fails on the certificate (through the tunnel), it is not sent in clear.
+      const refused = await connect(login, { maxLoginAttempts: 1 }).then(
+        () => new Error('expected the login to fail'),
+        (error: unknown) => error as Error,
+      );
+      expect(refused.message).toMatch(/certificate|self[- ]signed/i);
+      setDefaultCACertificates([...trusted, cert.toString()]);
+      const tunnels = proxy.tunnels;
+      const relayed = proxy.relayed.length;
+      await roundTrip('tls', 300, { org: secure });
+      expect(proxy.tunnels).toBeGreaterThan(tunnels);
+      expect(proxy.relayed.length).toBe(relayed); // everything went inside the tunnels
+    } finally {
+      setDefaultCACertificates(trusted);
+      await secure.stop();
+    }
   });
 });
