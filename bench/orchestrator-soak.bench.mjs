@@ -18,6 +18,7 @@
 // fault seed), so two builds can be compared on the same schedule: `BENCH_SEED=7 pnpm exec node ...`.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -231,6 +232,12 @@ if (mode === 's3') {
           `${process.getActiveResourcesInfo().join(',')}\n`,
       );
     }, 1000).unref();
+    // The same from a worker thread, which a busy main thread does not hold up.
+    const { Worker } = await import('node:worker_threads');
+    new Worker(
+      `const { writeSync } = require('node:fs'); const started = ${started}; setInterval(() => writeSync(2, '    [${process.pid} +' + ((Date.now() - started) / 1000).toFixed(1) + 's worker] alive\\n'), 1000);`,
+      { eval: true },
+    ).unref();
   }
   let outcome;
   try {
@@ -270,12 +277,31 @@ if (mode === 's3') {
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
     );
     // Lambda ends an invocation at its timeout: so does this platform.
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs ?? timeout + 2_000);
+    const timer = setTimeout(
+      () => {
+        if (process.env.BENCH_LOG === 'debug' && killAfterMs === undefined) {
+          // What the process was doing when its time ran out: each thread's state and kernel wait channel.
+          try {
+            const tasks = readdirSync(`/proc/${child.pid}/task`);
+            const states = tasks.map((task) => {
+              const stat = readFileSync(`/proc/${child.pid}/task/${task}/stat`, 'utf8');
+              const wchan = readFileSync(`/proc/${child.pid}/task/${task}/wchan`, 'utf8');
+              return `${stat.split(') ')[1]?.split(' ')[0]}:${wchan}`;
+            });
+            console.log(`    [${child.pid} timed out] threads ${states.join(' ')}`);
+          } catch (error) {
+            console.log(`    [${child.pid} timed out] ${error.message}`);
+          }
+        }
+        child.kill('SIGKILL');
+      },
+      killAfterMs ?? timeout + 2_000,
+    );
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
     });
-    return once(child, 'exit').then(() => {
+    return once(child, 'exit').then(([exitCode, signal]) => {
       clearTimeout(timer);
       const lines = out
         .trim()
@@ -285,7 +311,9 @@ if (mode === 's3') {
       const takeovers = lines.filter((line) => line.takeover).map((line) => line.takeover);
       const leaseDeleteFailures = lines.filter((line) => line.leaseDeleteFailed).length;
       const last = lines.filter((line) => !line.takeover && !line.leaseDeleteFailed).at(-1);
-      return { ...(last ?? { done: false, killed: true }), takeovers, leaseDeleteFailures };
+      // No outcome line: killed (by this platform or on purpose), or the process ended on its own.
+      const ended = last ?? { done: false, killed: true, exit: signal ?? `exit code ${exitCode}` };
+      return { ...ended, takeovers, leaseDeleteFailures };
     });
   }
 
@@ -361,7 +389,7 @@ if (mode === 's3') {
             const r = o.result;
             const kill = killOne && i === 0 ? ` [kill at ${(killTimes[steps] / 1000).toFixed(1)} s]` : '';
             console.log(
-              `    step ${steps}.${i + 1} (+${took} s)${kill}: ${o.killed ? 'killed' : (r?.status ?? o.error)}${r?.reason ? ` (${r.reason})` : ''}` +
+              `    step ${steps}.${i + 1} (+${took} s)${kill}: ${o.killed ? `killed (${o.exit})` : (r?.status ?? o.error)}${r?.reason ? ` (${r.reason})` : ''}` +
                 `${r?.summary ? `; settled ${r.summary.succeeded + r.summary.failed}, unsent ${r.unsentRows ?? '?'}, pending jobs ${r.pendingJobs?.length ?? 0}${r.pendingReason ? `, ${r.pendingReason}` : ''}` : ''}`,
             );
           }

@@ -172,6 +172,27 @@ export async function acquireLease(
       });
       return new ExecutionRecordError(`Lease ${generation}: ${why}; the run is left to the next delivery`);
     };
+    // A later generation means another delivery judged this lease over (its clock ahead of this one's,
+    // or an operator's hand): stop. Not awaited by the heartbeat beyond one beat's wait: jsforce retries
+    // a failed read with backoff, and the next renewal must not wait for that. A failed read proves
+    // nothing; the next beat reads again.
+    let checking: Promise<void> | undefined;
+    const checkNewer = async (): Promise<void> => {
+      if (checking) return;
+      checking = readLeases(connection, settings, runKey)
+        .then(
+          (rows) => {
+            const newer = rows.find((row) => row.generation > generation);
+            if (newer && !lost) loseIt(`generation ${newer.generation} took the run over`);
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          checking = undefined;
+        });
+      await Promise.race([checking, sleep(interval / 2)]);
+      if (lost) throw new ExecutionRecordError(`Lease ${generation}: ${stopReason ?? 'lost'}`);
+    };
     const lease: RunLease = {
       generation,
       held: () => !released && !lost && now() < expiresAt - margin,
@@ -203,14 +224,8 @@ export async function acquireLease(
           // The write may have landed after the old expiry, when a taker could already have read it.
           if (now() >= expiresAt - margin) throw loseIt('it was renewed too late to be trusted');
           expiresAt = next;
-          // A later generation means another delivery judged this lease over (its clock ahead of this
-          // one's, or an operator's hand): stop. A failed read proves nothing; the next beat reads again.
-          const newer = await readLeases(connection, settings, runKey).then(
-            (rows) => rows.find((row) => row.generation > generation),
-            () => undefined,
-          );
-          if (newer) throw loseIt(`generation ${newer.generation} took the run over`);
           options.logger.debug('run lease renewed', { generation, until: new Date(next).toISOString(), attempt });
+          await checkNewer();
           return;
         }
         if (stopReason === undefined) {
@@ -267,8 +282,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Deletes every lease record of a run (it completed or failed: nobody takes it again), with a few
- * retries. Returns how many records are left (0 when all went); a failure is logged as a warning naming
+ * Deletes every lease record of a run (it completed or failed: nobody takes it again). Returns how many records are left (0 when all went); a failure is logged as a warning naming
  * the records, never thrown: the run itself is done.
  *
  * @internal
@@ -279,23 +293,22 @@ export async function deleteLeases(
   runKey: string,
   logger: Logger,
 ): Promise<number> {
+  // One attempt: jsforce itself retries the read (GET) and the delete (DELETE) on 5xx answers and broken
+  // connections, with backoff; what still fails is not going to pass a moment later.
   let leases: LeaseRow[] | undefined;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= DELETE_ATTEMPTS; attempt++) {
-    try {
-      leases = await readLeases(connection, settings, runKey);
-      const failed: string[] = [];
-      for (let start = 0; start < leases.length; start += 200) {
-        const ids = leases.slice(start, start + 200).map((row) => row.id);
-        const results = await connection.sobject(settings.object).destroy(ids);
-        for (const result of results) if (!result.success) failed.push(JSON.stringify(result));
-      }
-      if (failed.length === 0) return 0;
-      lastError = new ExecutionRecordError(`delete refused: ${failed.join('; ')}`);
-    } catch (error) {
-      lastError = error;
+  try {
+    leases = await readLeases(connection, settings, runKey);
+    const failed: string[] = [];
+    for (let start = 0; start < leases.length; start += 200) {
+      const ids = leases.slice(start, start + 200).map((row) => row.id);
+      const results = await connection.sobject(settings.object).destroy(ids);
+      for (const result of results) if (!result.success) failed.push(JSON.stringify(result));
     }
-    if (attempt < DELETE_ATTEMPTS) await sleep(RENEW_RETRY_DELAY_MS * attempt);
+    if (failed.length === 0) return 0;
+    lastError = new ExecutionRecordError(`delete refused: ${failed.join('; ')}`);
+  } catch (error) {
+    lastError = error;
   }
   const left = leases === undefined ? 1 : Math.max(1, leases.length);
   logger.warn('could not delete the run lease records: they are left in the execution object', {
@@ -308,5 +321,3 @@ export async function deleteLeases(
   });
   return left;
 }
-
-const DELETE_ATTEMPTS = 3;

@@ -57,7 +57,7 @@ function contactsWith(prefix: string) {
 }
 
 describe('defect 3: a killed invocation never leaves the run stuck', () => {
-  it('SIGKILL mid-run: a retry inside the lease is reported as not done; after it, a retry takes over and sends only what was never sent', async () => {
+  it('SIGKILL mid-run: a retry inside the lease is reported as not done; after the default short lease, a retry takes over and sends only what was never sent', async () => {
     const bucket = await h.s3.createBucket();
     const sample = sampleContacts(4000, { prefix: 'KILL', bad: true });
     const eTag = await putText(h.s3, bucket, 'kill.csv', sample.csv);
@@ -65,22 +65,28 @@ describe('defect 3: a killed invocation never leaves the run stuck', () => {
     const runKey = idempotencyKeyFor({ bucket, key: 'kill.csv', eTag });
     h.sf.faults.set({ jobProcessingMs: 150 });
 
-    const child = invokeInChild(childSettings(event, 120_000));
+    // No leaseMs: the default, a sixth of the working time (15 s of a 20 s invocation), at least 5 s. The
+    // lease before it lasted the working time plus 2 minutes, past this test's timeout.
+    const child = invokeInChild(childSettings(event, 20_000, { leaseMs: undefined }));
     // Killed once two jobs are checkpointed (and so possibly closed and processing): mid-run.
     await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 2);
     await child.kill();
     expect(await child.done).toBeUndefined(); // it printed nothing: it died
 
-    const handler = createS3ImportHandler({ ...handlerOptions(), s3Client: h.s3.client, connection: h.connection });
+    const handler = createS3ImportHandler({
+      ...handlerOptions({ leaseMs: undefined }),
+      s3Client: h.s3.client,
+      connection: h.connection,
+    });
     // The platform retries at once: the dead invocation's lease is still live, so this is not done.
-    const early = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+    const early = await handler(event, { getRemainingTimeInMillis: () => 20_000 });
     expect(early.batchItemFailures).toEqual([{ itemIdentifier: 'msg-kill' }]);
     expect(early.results[0]).toMatchObject({ ok: false, error: { code: 'RUN_IN_PROGRESS' } });
 
     // The platform keeps retrying; once the lease has run out, a retry takes the run over.
     let last: S3ImportHandlerResponse | undefined;
     for (let tries = 0; tries < 2000; tries++) {
-      last = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      last = await handler(event, { getRemainingTimeInMillis: () => 20_000 });
       if (last.batchItemFailures.length === 0) break;
       expect(last.results[0]?.error?.code).toBe('RUN_IN_PROGRESS');
       await new Promise((r) => setTimeout(r, 50)); // the platform's retry interval
