@@ -52,7 +52,7 @@ export function hash53(text: string, seed = 0): number {
     h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
     h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
   }
-  return finish(h1, h2);
+  return finish53(h1, h2);
 }
 
 /**
@@ -99,7 +99,7 @@ export function rowHash(cells: readonly string[]): number {
       h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
     }
   }
-  return finish(h1, h2);
+  return finish53(h1, h2);
 }
 
 /**
@@ -171,7 +171,8 @@ function numberMayChange(v: string): boolean {
   return last === 48 || digits > 15 || leadingZeros >= 5;
 }
 
-function finish(a: number, b: number): number {
+/** The final mix of {@link hash53}'s two lanes into 53 bits. @internal */
+export function finish53(a: number, b: number): number {
   let h1 = a;
   let h2 = b;
   h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);

@@ -1,4 +1,4 @@
-import { hash53 } from './hash.js';
+import { finish53, hash53 } from './hash.js';
 
 /**
  * A set of strings (the external id values of the job being built) that keeps two 53-bit hashes of
@@ -28,8 +28,23 @@ export class KeySet {
 
   /** True when the key was added before. Its hashes are kept for {@link KeySet.addLast}. */
   has(key: string): boolean {
-    this.lastFirst = firstHash(key);
-    this.lastSecond = reverseHash53(key);
+    // Both hashes in one pass over the key (the same values as firstHash and reverseHash53): the
+    // 1M-row profile had has() at 2% of the client's CPU, most of it in two loops over each key.
+    const n = key.length;
+    let a1 = 0x9e3779b1 ^ 0x51ed;
+    let a2 = 0x85ebca77 ^ 0x51ed;
+    let b1 = 0x27d4eb2f;
+    let b2 = 0x165667b1;
+    for (let i = 0; i < n; i++) {
+      const ch = key.charCodeAt(i);
+      a1 = Math.imul(a1 ^ ch, 0x9e3779b1);
+      a2 = Math.imul(a2 ^ ch, 0x5bd1e995);
+      const back = key.charCodeAt(n - 1 - i);
+      b1 = Math.imul(b1 ^ back, 0x85ebca6b);
+      b2 = Math.imul(b2 ^ back, 0xc2b2ae35);
+    }
+    this.lastFirst = finish53(a1, a2) + 1;
+    this.lastSecond = reverseFinish(b1, b2);
     return this.find(this.lastFirst, this.lastSecond) >= 0;
   }
 
@@ -85,8 +100,8 @@ export class KeySet {
   }
 }
 
-/** The first hash of a key, plus one so that 0 can mark an empty slot. */
-function firstHash(key: string): number {
+/** The first hash of a key, plus one so that 0 can mark an empty slot. @internal exported for tests */
+export function firstHash(key: string): number {
   return hash53(key, 0x51ed) + 1;
 }
 
@@ -95,7 +110,7 @@ function slotOf(hash: number, mask: number): number {
 }
 
 /** A second, independent 53-bit hash: other multipliers, characters taken from the end. */
-function reverseHash53(text: string): number {
+export function reverseHash53(text: string): number {
   let h1 = 0x27d4eb2f;
   let h2 = 0x165667b1;
   for (let i = text.length - 1; i >= 0; i--) {
@@ -103,6 +118,12 @@ function reverseHash53(text: string): number {
     h1 = Math.imul(h1 ^ ch, 0x85ebca6b);
     h2 = Math.imul(h2 ^ ch, 0xc2b2ae35);
   }
+  return reverseFinish(h1, h2);
+}
+
+function reverseFinish(a: number, b: number): number {
+  let h1 = a;
+  let h2 = b;
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x7feb352d);
   h1 ^= h1 >>> 15;

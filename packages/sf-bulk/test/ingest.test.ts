@@ -68,6 +68,35 @@ describe('ingest through Bulk API 2.0', () => {
     expect(Math.max(...progress)).toBe(4);
   });
 
+  it('settles rows of the same content (or differing only in what Salesforce normalises) once each, over result batches', async () => {
+    // 300 rows, most of them alike: the same cells sent many times in one job, numbers spelt '7', '7.0'
+    // and 7, failures alike too. Results are read in batches of rows: each row must still end as one outcome.
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      Name: i % 3 === 0 ? 'same' : `row-${i % 7}`,
+      Required__c: i % 10 === 4 ? '' : 'yes',
+      Qty__c: i % 3 === 0 ? 7 : i % 3 === 1 ? '7.0' : '7',
+    }));
+    const { outcomes, summary } = await ingestAll({
+      connection: conn,
+      object: 'Item__c',
+      operation: 'insert',
+      records,
+      api: 'bulk',
+      maxRowsPerJob: 300,
+      ...FAST,
+    });
+    expect(summary).toMatchObject({ input: 300, succeeded: 270, failed: 30, unprocessed: 0, unmatchedResults: 0 });
+    expect(outcomes).toHaveLength(300);
+    expect(new Set(outcomes.map((o) => o.row)).size).toBe(300);
+    for (const o of outcomes) {
+      const sent = records[o.row - 1] as { Name: string; Required__c: string };
+      expect(o.status, `row ${o.row}`).toBe(sent.Required__c === '' ? 'failed' : 'succeeded');
+      expect(o.record.Name, `row ${o.row}`).toBe(sent.Name);
+    }
+    const ids = outcomes.filter((o) => o.status === 'succeeded').map((o) => o.id);
+    expect(new Set(ids).size).toBe(270);
+  });
+
   it('upserts, updates, deletes and hard-deletes by content', async () => {
     const base = Array.from({ length: 600 }, (_, i) => ({
       Name: `u-${i + 1}`,

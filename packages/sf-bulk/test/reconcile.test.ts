@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
 import { canonicalCell, rowHash } from '../src/index.js';
-import { giveKeySet, takeKeySet } from '../src/key-set.js';
+import { firstHash, giveKeySet, KeySet, reverseHash53, takeKeySet } from '../src/key-set.js';
 import { cellOf, csvLine, PartBuilder, quoteCell } from '../src/part.js';
 import { RowIndex } from '../src/row-index.js';
 
@@ -127,6 +127,19 @@ describe('RowIndex', () => {
 });
 
 describe('KeySet', () => {
+  it('hashes a key in one pass to the same two hashes as the separate functions', () => {
+    const keys = ['', 'a', 'ab', 'abc', 'EXT-000123', 'é€😀x', 'x'.repeat(257)];
+    for (const key of keys) {
+      const set = new KeySet(16);
+      expect(set.has(key)).toBe(false);
+      set.addLast();
+      const held = set as unknown as { first: Float64Array; second: Float64Array };
+      const slot = held.first.indexOf(firstHash(key));
+      expect(slot, key).toBeGreaterThanOrEqual(0);
+      expect(held.second[slot], key).toBe(reverseHash53(key));
+      expect(set.has(key)).toBe(true);
+    }
+  });
   it('holds exactly the keys added, through growth, clearing and reuse', () => {
     const first = takeKeySet();
     for (let round = 0; round < 2; round++) {
