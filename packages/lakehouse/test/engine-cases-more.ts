@@ -178,7 +178,15 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
           ).toEqual(org);
           return table;
         };
-        const base = { connection, warehouse, objects: 'Hard__c', pollIntervalMs: 5, restMaxRows: 0 } as const;
+        // Pages of 2 rows: the 3 rows arrive in two result pages, each loaded on its own.
+        const base = {
+          connection,
+          warehouse,
+          objects: 'Hard__c',
+          pollIntervalMs: 5,
+          restMaxRows: 0,
+          pageSize: 2,
+        } as const;
         await sync({ ...base, full: true });
         const table = await expectEqual();
         // The exact text, milliseconds and digits, spelled out once (not only equal to the org's).
