@@ -19,6 +19,7 @@ import {
   parseBoolean,
   parseNumber,
 } from './coerce.js';
+import { checkMappingShape } from './mapping-check.js';
 import type { CsvRow } from './read.js';
 
 /** A value a mapped field may take; `null` is written as `#N/A` (set the field to null). */
@@ -124,11 +125,7 @@ function compileColumn(field: string, spec: ColumnSpec): Compiled {
   const column = spec.from;
   const type = spec.type ?? 'string';
   const trim = spec.trim ?? type !== 'string';
-  const empty = spec.empty ?? 'leave';
-  if (empty !== 'leave' && empty !== 'null') {
-    throw new ConfigError(`must be 'leave' or 'null'`, { setting: `fields.${field}.empty` });
-  }
-  const emptyValue = empty === 'null' ? null : '';
+  const emptyValue = spec.empty === 'null' ? null : '';
   const fail = (errors: SalesforceError[], value: string, why: string): undefined => {
     errors.push({
       statusCode: INVALID_VALUE,
@@ -196,10 +193,8 @@ function compileColumn(field: string, spec: ColumnSpec): Compiled {
       break;
     }
     default:
-      throw new ConfigError(`has an unknown type "${String(type)}"`, {
-        setting: `fields.${field}.type`,
-        hint: 'Use string, date, datetime, number, integer or boolean.',
-      });
+      // checkMappingShape refused any other type before compiling.
+      throw new Error(`unreachable: field type ${String(type satisfies never)}`);
   }
   return (record, _row, errors) => {
     const raw = record[column];
@@ -238,20 +233,11 @@ function describeNumber(format: { decimalSeparator: string; thousandsSeparator: 
  * ```
  */
 export function createMapper(mapping: Mapping): Mapper {
-  if (
-    mapping === null ||
-    typeof mapping !== 'object' ||
-    typeof mapping.fields !== 'object' ||
-    mapping.fields === null
-  ) {
-    throw new ConfigError('must be an object with a fields object', { setting: 'mapping' });
-  }
+  checkMappingShape(mapping);
   const names: string[] = [];
   const compiled: Compiled[] = [];
   const columns = new Set<string>();
   for (const [field, spec] of Object.entries(mapping.fields)) {
-    if (field === '__proto__' || field === '')
-      throw new ConfigError('is not a usable field name', { setting: `fields.${field}` });
     names.push(field);
     if (typeof spec === 'string') {
       columns.add(spec);
@@ -277,7 +263,8 @@ export function createMapper(mapping: Mapping): Mapper {
         }
       });
     } else {
-      throw new ConfigError('must be a column name, { from }, { value } or { derive }', { setting: `fields.${field}` });
+      // checkMappingShape refused any other spec before compiling.
+      throw new Error(`unreachable: field spec of ${field}`);
     }
   }
   const drop = new Set(mapping.drop ?? []);

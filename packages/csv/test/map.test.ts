@@ -68,6 +68,49 @@ describe('createMapper: shape', () => {
     );
     expect(() => createMapper({ fields: { X: 42 as unknown as string } })).toThrow(ConfigError);
   });
+
+  it('names the wrong setting of a mapping shaped wrong (checked once, with zod)', () => {
+    const settingOf = (mapping: unknown): string | undefined => {
+      try {
+        createMapper(mapping as Parameters<typeof createMapper>[0]);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return `${(error as ConfigError).setting}: ${(error as Error).message}`;
+      }
+      return undefined;
+    };
+    expect(settingOf(null)).toMatch(/^mapping: .*must be an object with a fields object/);
+    expect(settingOf({ fields: 'Name' })).toMatch(/^fields: /);
+    expect(settingOf({ fields: {}, drop: 'Notes' })).toMatch(/^drop: .*list of source column names/);
+    expect(settingOf({ fields: {}, passthrough: 'yes' })).toMatch(/^passthrough: .*true or false/);
+    expect(settingOf({ fields: {}, passThrough: true })).toMatch(/^mapping: .*unknown setting passThrough/);
+    expect(settingOf({ fields: { X: { from: 3 } } })).toMatch(/^fields\.X\.from: .*name of a source column/);
+    expect(settingOf({ fields: { X: { from: 'c', empty: 'blank' } } })).toMatch(
+      /^fields\.X\.empty: .*'leave' or 'null'/,
+    );
+    expect(settingOf({ fields: { X: { from: 'c', type: 'money' } } })).toMatch(
+      /^fields\.X\.type: .*unknown type "money"/,
+    );
+    expect(settingOf({ fields: { X: { from: 'c', format: 7 } } })).toMatch(/^fields\.X\.format: .*list of formats/);
+    expect(settingOf({ fields: { X: { from: 'c', tz: 'UTC' } } })).toMatch(/^fields\.X: .*unknown setting tz/);
+    expect(settingOf({ fields: { X: { value: {} } } })).toMatch(/^fields\.X\.value: .*string, number, boolean or null/);
+    expect(settingOf({ fields: { X: { derive: 'upper' } } })).toMatch(/^fields\.X\.derive: .*a function/);
+    expect(settingOf({ fields: { X: { to: 'c' } } })).toMatch(/^fields\.X: .*column name, \{ from \}/);
+    expect(settingOf({ fields: { X: '' } })).toMatch(/^fields\.X: .*name of a source column/);
+    // a good mapping of every form still compiles
+    expect(
+      settingOf({
+        fields: {
+          A: 'a',
+          B: { from: 'b', type: 'date', format: ['dd/MM/yyyy'], empty: 'null' },
+          C: { value: null },
+          D: { derive: () => 1 },
+        },
+        drop: ['z'],
+        passthrough: true,
+      }),
+    ).toBeUndefined();
+  });
 });
 
 describe('createMapper: coercion', () => {
