@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { type Logger, silentLogger } from '@kicksaw/core';
 import { query, queryPages, soqlLiteral } from '@kicksaw/sf-bulk';
 import { DELETED_AT_COLUMN, describeColumns, planColumns, type TypeChange, withSyncColumns } from './create.js';
@@ -341,6 +342,8 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
         logger,
         ...(signal ? { signal } : {}),
       })) {
+        // The engines skip the header line and take the columns by position: check it names them in order.
+        if (page.index === 1) await expectHeader(page.path, fieldList, objectName);
         const loaded = await loadCsv({ table: staging, file: page.path, columns: loadColumns });
         if (page.records !== null && loaded !== page.records) {
           throw new LakehouseError(
@@ -602,6 +605,27 @@ async function syncObject(context: Context, requested: string): Promise<ObjectSy
   options.onProgress?.({ object: objectName, phase: 'done', rows: summary.read });
   logger.info('Synced', { ...summary, typeChanges: summary.typeChanges.length });
   return summary;
+}
+
+/** Throws unless the first line of a result page names `fields` in order (matched without regard to case). */
+async function expectHeader(path: string, fields: readonly string[], object: string): Promise<void> {
+  const file = await open(path, 'r');
+  let head: string;
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    head = buffer.toString('utf8', 0, bytesRead).split(/\r?\n/, 1)[0] ?? '';
+  } finally {
+    await file.close();
+  }
+  const names = head.split(',').map((name) => name.replace(/^"|"$/g, '').toLowerCase());
+  const expected = fields.map((f) => f.toLowerCase());
+  if (names.length !== expected.length || names.some((name, i) => name !== expected[i])) {
+    throw new LakehouseError(
+      `The Bulk result of ${object} has the columns ${head.slice(0, 300)}, not the ${fields.length} fields asked for in that order; nothing was written`,
+      { code: 'SYNC_UNEXPECTED_COLUMNS' },
+    );
+  }
 }
 
 /** Rows a read would return, by REST `SELECT COUNT()` (queryAll when deleted rows are read too). */
