@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { KicksawError, type Logger, redactString, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { retryCall } from './retry.js';
-import { getToFile, readText, send, TransportError } from './transport.js';
+import { ERROR_TEXT_CHARS, getToFile, readText, send, TransportError } from './transport.js';
 
 /**
  * The session layer of the engine's calls. Why not `conn.request`: jsforce buffers every response body in
@@ -253,7 +253,8 @@ export async function sfRequest(ctx: HttpContext, request: SfRequest): Promise<S
       { method: request.method, headers: { ...auth, ...request.headers }, body: request.body },
       ctx.conn,
     );
-    return { ...sent, text: () => readText(sent.body) };
+    // `text` is read only for an answer that is not 2xx (its error message).
+    return { ...sent, text: () => readText(sent.body, ERROR_TEXT_CHARS) };
   });
   return { status: answer.status, headers: answer.headers, body: answer.body as unknown as Readable };
 }

@@ -293,7 +293,8 @@ export interface GetToFileOptions {
   conn?: Connection | undefined;
 }
 
-const MAX_TEXT_CHARS = 1 << 20;
+/** How much of a non-2xx answer's text is kept for its error message (1 MiB); a 2xx answer is read whole. */
+export const ERROR_TEXT_CHARS = 1 << 20;
 
 /**
  * Sends `GET url` with `headers` and writes a 2xx body to `file` (from its current position), each
@@ -389,7 +390,7 @@ class TextSink extends Writable {
   private readonly decoder = new TextDecoder();
   private out = '';
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (this.out.length < MAX_TEXT_CHARS) this.out += this.decoder.decode(chunk, { stream: true });
+    if (this.out.length < ERROR_TEXT_CHARS) this.out += this.decoder.decode(chunk, { stream: true });
     done();
   }
   text(): string {
@@ -397,13 +398,17 @@ class TextSink extends Writable {
   }
 }
 
-/** The text of a (small) answer body, at most 1 MiB of it kept; a broken body is a {@link TransportError}. */
-export async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
+/**
+ * The text of an answer body, whole (a JSON answer must be), or its first `limit` characters (an error answer's
+ * text: see {@link ERROR_TEXT_CHARS}); a broken body is a {@link TransportError}.
+ */
+export async function readText(body: AsyncIterable<Uint8Array>, limit = Number.POSITIVE_INFINITY): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
   try {
     for await (const piece of body) {
-      if (text.length < MAX_TEXT_CHARS) text += decoder.decode(piece, { stream: true });
+      // Past the limit (an error answer's text) the rest is read and dropped, so the connection stays usable.
+      if (text.length < limit) text += decoder.decode(piece, { stream: true });
     }
   } catch (error) {
     throw asTransportError(error, 'body');

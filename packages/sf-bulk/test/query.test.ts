@@ -79,3 +79,25 @@ describe('query', () => {
     expect(everything).toEqual([{ Id: victim?.Id, IsDeleted: true }]);
   });
 });
+
+describe('query, wide answers', () => {
+  it('reads a REST page of more than 1 MiB whole (a wide page is not an error message to cut short)', async () => {
+    const note = (i: number) => `${i}:`.padEnd(5_000, 'n');
+    const big = await startOrg();
+    big.org.seed(
+      'Item__c',
+      Array.from({ length: 300 }, (_, i) => ({
+        Name: `big-${i}`,
+        Ext__c: `BIG-${i}`,
+        Required__c: 'r',
+        Note__c: note(i),
+      })),
+    );
+    const rows = await all(
+      query(tokenConnection(big), "SELECT Name, Note__c FROM Item__c WHERE Ext__c LIKE 'BIG-%'", { api: 'rest' }),
+    );
+    expect(rows).toHaveLength(300);
+    for (const row of rows) expect(row.Note__c).toBe(note(Number(String(row.Name).slice(4))));
+    await big.stop();
+  });
+});
