@@ -115,7 +115,11 @@ if (mode === '--client') {
   const warehouse = process.env.BENCH_ROW_PATH
     ? new Proxy(opened, {
         get: (target, name) =>
-          name === 'loadCsv' ? undefined : typeof target[name] === 'function' ? target[name].bind(target) : target[name],
+          name === 'loadCsv'
+            ? undefined
+            : typeof target[name] === 'function'
+              ? target[name].bind(target)
+              : target[name],
       })
     : opened;
   const started = performance.now();
