@@ -26,6 +26,7 @@ import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@kicksaw/core'; // mulberry32: a schedule is repeatable (Math.random cannot be seeded)
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 const self = fileURLToPath(import.meta.url);
@@ -43,17 +44,6 @@ const MAPPING = {
 };
 const SEED = Number(process.env.BENCH_SEED ?? 1);
 if (!Number.isSafeInteger(SEED)) throw new Error(`BENCH_SEED must be an integer, got ${process.env.BENCH_SEED}`);
-/** mulberry32: a small seeded generator, so a schedule is repeatable (Math.random cannot be seeded). */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const FAULTS = {
   seed: SEED * 1000 + 11,
   jobProcessingMs: 500,

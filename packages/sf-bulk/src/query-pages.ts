@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { getJobInfo } from './bulk-api.js';
-import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch, sfJson } from './http.js';
+import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch } from './http.js';
+import { createQueryJob } from './query.js';
 
 /**
  * Options of {@link queryPages}.
@@ -103,13 +104,7 @@ export async function* queryPages(
   const ctx: HttpContext = { conn: connection, logger, ...(options.http ? { retry: options.http } : {}) };
   const signal = options.signal;
   signal?.throwIfAborted();
-  const job = await sfJson<{ id: string }>(ctx, 'POST', 'jobs/query', {
-    operation: options.all ? 'queryAll' : 'query',
-    query: soqlText,
-    contentType: 'CSV',
-    columnDelimiter: 'COMMA',
-    lineEnding: 'LF',
-  });
+  const job = await createQueryJob(ctx, soqlText, options.all === true);
   options.onJob?.(job.id);
   await waitForJob(ctx, job.id, options);
 

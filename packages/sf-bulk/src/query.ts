@@ -272,13 +272,7 @@ export async function* query(
     logger.debug('Large result: switching to a Bulk API 2.0 query job', { totalSize: page.totalSize });
   }
 
-  const job = await sfJson<{ id: string }>(ctx, 'POST', 'jobs/query', {
-    operation: options.all ? 'queryAll' : 'query',
-    query: soqlText,
-    contentType: 'CSV',
-    columnDelimiter: 'COMMA',
-    lineEnding: 'LF',
-  });
+  const job = await createQueryJob(ctx, soqlText, options.all === true);
   let interval = options.pollIntervalMs ?? 500;
   for (;;) {
     const info = await getJobInfo(ctx, job.id, 'query');
@@ -343,4 +337,19 @@ export async function* query(
     if (!next || next === 'null') return;
     locator = next;
   }
+}
+
+/**
+ * Creates a Bulk API 2.0 query (or queryAll) job for `soqlText`, its results as LF-ended, comma-separated CSV.
+ *
+ * @internal
+ */
+export function createQueryJob(ctx: HttpContext, soqlText: string, all: boolean): Promise<{ id: string }> {
+  return sfJson<{ id: string }>(ctx, 'POST', 'jobs/query', {
+    operation: all ? 'queryAll' : 'query',
+    query: soqlText,
+    contentType: 'CSV',
+    columnDelimiter: 'COMMA',
+    lineEnding: 'LF',
+  });
 }

@@ -4,7 +4,7 @@ import { normalizeId } from '../ids.js';
 import type { CompiledField, CompiledObject } from '../schema/compile.js';
 import { clockMillis } from './clock.js';
 import { type GenerateSpec, valueMaker } from './generate.js';
-import { SYSTEM_LITERAL_KEYS } from './system-fields.js';
+import { SYSTEM_LITERAL_KEYS, systemLiteralParts } from './system-fields.js';
 import { coerceValue, formatDateTime, ValueProblem } from './values.js';
 
 /** What a plan reads from the org. */
@@ -39,14 +39,7 @@ export function generatePlan(object: CompiledObject, spec: GenerateSpec, context
     object.byLower.has('recordtypeid') && !makers.has(object.byLower.get('recordtypeid')!)
       ? context.defaultRecordTypeId(object)
       : undefined;
-  const parts = object.hasIsDeleted ? ['Id: id', 'IsDeleted: false'] : ['Id: id'];
-  parts.push(
-    'CreatedDate: ts',
-    'CreatedById: user',
-    'LastModifiedDate: ts',
-    'LastModifiedById: user',
-    'SystemModstamp: ts',
-  );
+  const parts = systemLiteralParts(object.hasIsDeleted, 'id');
   for (const [index, field] of chosen.entries()) parts.push(`${JSON.stringify(field.name)}: v[${index}]`);
   for (const [index, field] of defaults.entries()) parts.push(`${JSON.stringify(field.name)}: d[${index}]`);
   if (object.hasOwner && !makers.has(object.byLower.get('ownerid')!)) parts.push('OwnerId: user');

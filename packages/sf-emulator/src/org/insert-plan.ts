@@ -4,7 +4,7 @@ import type { DmlError, OrgRecord } from '../contract.js';
 import type { CompiledField, CompiledObject } from '../schema/compile.js';
 import { columnOf, type DmlContext } from './dml-context.js';
 import { checkReference } from './dml-values.js';
-import { SYSTEM_LITERAL_KEYS } from './system-fields.js';
+import { SYSTEM_LITERAL_KEYS, systemLiteralParts } from './system-fields.js';
 import { coerceValue, ValueProblem } from './values.js';
 
 /**
@@ -61,14 +61,7 @@ export function buildInsertPlan(context: DmlContext, inputKeys: string[]): Inser
     fields.push(field);
   }
   if (fields.length === 0 || fields.length > 200) return null;
-  const parts = object.hasIsDeleted ? ["Id: ''", 'IsDeleted: false'] : ["Id: ''"];
-  parts.push(
-    'CreatedDate: ts',
-    'CreatedById: user',
-    'LastModifiedDate: ts',
-    'LastModifiedById: user',
-    'SystemModstamp: ts',
-  );
+  const parts = systemLiteralParts(object.hasIsDeleted, "''");
   for (let index = 0; index < fields.length; index++) parts.push(`${JSON.stringify(fields[index]!.name)}: v[${index}]`);
   // OwnerId goes last, where the generic path adds it, when no default would come before it.
   const ownerLast =

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip, gzipSync } from 'node:zlib';
+import { sendText } from './http.js';
 
 // Response compression as the Bulk APIs do it: "Responses are compressed if the client makes a request using the
 // Accept-Encoding header, with a value of gzip ... If a request is made using the Accept-Encoding header with a
@@ -36,8 +37,7 @@ export function sendMaybeCompressed(
   headers: Record<string, string> = {},
 ): void {
   if (!acceptsGzip(res.req)) {
-    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
-    res.end(body);
+    sendText(res, status, body, contentType, headers);
     return;
   }
   const compressed = gzipSync(body, { level: GZIP_LEVEL });
