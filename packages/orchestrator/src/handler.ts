@@ -4,6 +4,7 @@ import { createS3Client, respondToS3Event, type S3ObjectRef } from '@kicksaw/s3'
 import { connect, parseSalesforceConfig, type SalesforceConfig, salesforceConfigFromEnv } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
+import { InProgressRun, PendingRun, S3ImportIncompleteError } from './errors.js';
 import { type ImportCsvResult, importCsv } from './import-csv.js';
 import type { ImportMapping } from './mapping.js';
 import { IMPORT_DEFAULTS, type ImportSettings } from './options.js';
@@ -65,21 +66,12 @@ export interface S3ImportItemResult {
   error?: { name: string; code?: string; message: string };
 }
 
+export { S3ImportIncompleteError };
+
 /** What the handler returns: `batchItemFailures` for SQS triggers, and every object's result. */
 export interface S3ImportHandlerResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
   results: S3ImportItemResult[];
-}
-
-/** Some objects of a direct S3 or EventBridge event failed or are left pending; Lambda retries the event. */
-export class S3ImportIncompleteError extends KicksawError {
-  /** The objects that failed or are pending. */
-  readonly items: S3ImportItemResult[];
-  constructor(items: S3ImportItemResult[]) {
-    const names = items.map((item) => `s3://${item.bucket}/${item.key} (${item.error?.message ?? item.status})`);
-    super(`Not finished: ${names.join('; ')}`, { code: 'IMPORT_INCOMPLETE' });
-    this.items = items;
-  }
 }
 
 const optionsSchema = z.object({
@@ -278,7 +270,7 @@ export function createS3ImportHandler(
           ok: false,
           status: 'skipped',
           result: error.result,
-          error: { name: 'InProgressRun', code: 'RUN_IN_PROGRESS', message: error.message },
+          error: { name: error.name, code: error.code, message: error.message },
         };
       }
       logger.error('object failed', { source: `s3://${item.ref.bucket}/${item.ref.key}`, error: redact(error) });
@@ -301,24 +293,6 @@ export function createS3ImportHandler(
 function isObjectCreated(eventName: string | undefined): boolean {
   if (eventName === undefined) return true;
   return eventName.startsWith('ObjectCreated:') || eventName === 'Object Created';
-}
-
-class PendingRun extends Error {
-  readonly result: ImportCsvResult;
-  constructor(result: ImportCsvResult) {
-    super(`run pending: Salesforce jobs ${result.pendingJobs?.join(', ') ?? ''} still running`);
-    this.result = result;
-  }
-}
-
-class InProgressRun extends Error {
-  readonly result: ImportCsvResult;
-  constructor(result: ImportCsvResult) {
-    super(
-      `another invocation holds this run${result.heldUntil ? ` until ${result.heldUntil}` : ''}; deliver it again later`,
-    );
-    this.result = result;
-  }
 }
 
 function describeError(error: unknown): { name: string; code?: string; message: string } {

@@ -277,6 +277,20 @@ export async function acquireLease(
 const RENEW_ATTEMPTS = 3;
 const RENEW_RETRY_DELAY_MS = 100;
 
+/** A delete result that says the record was deleted already (ENTITY_IS_DELETED) or is not there at all. */
+function isAlreadyDeleted(result: { errors?: unknown }): boolean {
+  const errors = Array.isArray(result.errors)
+    ? (result.errors as Array<{ statusCode?: string; errorCode?: string }>)
+    : [];
+  return (
+    errors.length > 0 &&
+    errors.every((e) => {
+      const code = e.statusCode ?? e.errorCode;
+      return code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'NOT_FOUND';
+    })
+  );
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -303,7 +317,11 @@ export async function deleteLeases(
     for (let start = 0; start < leases.length; start += 200) {
       const ids = leases.slice(start, start + 200).map((row) => row.id);
       const results = await connection.sobject(settings.object).destroy(ids);
-      for (const result of results) if (!result.success) failed.push(JSON.stringify(result));
+      for (const result of results) {
+        // Already gone (another delivery's clean-up deleted it first): that is what was wanted.
+        if (result.success || isAlreadyDeleted(result)) continue;
+        failed.push(JSON.stringify(result));
+      }
     }
     if (failed.length === 0) return 0;
     lastError = new ExecutionRecordError(`delete refused: ${failed.join('; ')}`);
