@@ -11,7 +11,7 @@ import { isOp, isWord, sqlIdent, sqlString, type Token } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
 import { TZ_TYPE_TEXT } from './sql/types.js';
 import { type FormatOptions, nested, readOptions, type StageLocation, type Stages } from './stages.js';
-import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements.js';
+import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements/outcome.js';
 
 interface TargetColumn {
   name: string;

@@ -1,7 +1,7 @@
 import type { Session } from './session.js';
 import type { Token } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
-import type { StatementOutcome } from './statements.js';
+import type { StatementOutcome } from './statements/outcome.js';
 
 /** Runs COPY INTO statements. */
 export interface CopyRunner {

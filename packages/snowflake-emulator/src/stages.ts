@@ -9,7 +9,7 @@ import type { Session } from './session.js';
 import { qualify, readName } from './sql/names.js';
 import { isOp, isWord, significant, type Token, tokenize } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
-import { rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements.js';
+import { rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements/outcome.js';
 
 /** File format options as Snowflake spells them (upper-case keys). */
 export type FormatOptions = Record<string, string | string[]>;

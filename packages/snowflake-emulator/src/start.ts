@@ -15,14 +15,9 @@ import { jwtProblem, userKeys } from './jwt.js';
 import type { EncodedResult } from './results.js';
 import { enqueue, newToken, type Session } from './session.js';
 import { Stages } from './stages.js';
-import {
-  type Runtime,
-  runStatement,
-  type StatementOutcome,
-  type StatementRequest,
-  setTimeZone,
-  useSchema,
-} from './statements.js';
+import type { Runtime, StatementOutcome, StatementRequest } from './statements/outcome.js';
+import { runStatement } from './statements/run.js';
+import { setTimeZone, useSchema } from './statements/session.js';
 import { rollbackTransaction, TableLocks } from './transactions.js';
 
 /** Options of {@link startSnowflakeEmulator}. */
