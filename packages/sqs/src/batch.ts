@@ -77,7 +77,7 @@ export interface BatchRun<S> {
   fatal?: unknown;
 }
 
-interface BatchAnswer<S> {
+export interface BatchAnswer<S> {
   Successful?: S[] | undefined;
   Failed?: BatchResultErrorEntry[] | undefined;
 }
@@ -187,6 +187,58 @@ export async function runBatch<E extends { Id: string }, S extends { Id?: string
     if (pending.length > 0) await backoff(retry, attempt);
   }
   return { outcomes };
+}
+
+/**
+ * The failure of an entry that was not tried because an earlier request of the same operation failed in a
+ * way no later request can pass (`SQS_ABORTED`).
+ */
+export function abortedFailure(cause: unknown): EntryFailure {
+  return {
+    code: 'SQS_ABORTED',
+    reason: `Not attempted: an earlier request failed in a way no later request can pass (${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)})`,
+    senderFault: false,
+    cause,
+  };
+}
+
+/**
+ * The batch requests of one operation (one `sendEach`, one `deleteAll`): each batch runs through
+ * {@link runBatch}, and once a request has failed in a way no later request can pass (no queue, no
+ * access), the batches after it make no request: their entries fail as `SQS_ABORTED`, 0 attempts.
+ */
+export class BatchRequests<E extends { Id: string }, S extends { Id?: string | undefined }> {
+  #fatal: unknown;
+
+  constructor(
+    readonly call: (entries: E[]) => Promise<BatchAnswer<S>>,
+    readonly retry: ResolvedRetry,
+  ) {}
+
+  /** True once a request has failed fatally: what comes after is not sent. */
+  get stopped(): boolean {
+    return this.#fatal !== undefined;
+  }
+
+  /** The failure of an entry not tried because of that request (call only when {@link stopped}). */
+  aborted(): EntryFailure {
+    return abortedFailure(this.#fatal);
+  }
+
+  /** Every entry's outcome by `Id`. */
+  async run(entries: readonly E[]): Promise<Map<string, EntryOutcome<S>>> {
+    if (this.stopped) {
+      return new Map(entries.map((entry) => [entry.Id, { ok: false, failure: this.aborted(), attempts: 0 }]));
+    }
+    const run = await runBatch(entries, this.call, this.retry);
+    if (run.fatal !== undefined) this.#fatal = run.fatal;
+    return run.outcomes;
+  }
+}
+
+/** Any iterable as an async one. */
+export async function* asAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
+  yield* items;
 }
 
 /**

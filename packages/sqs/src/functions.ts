@@ -1,42 +1,8 @@
-import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { isQueueNotFound, SqsQueueNotFoundError } from './errors.js';
-import type {
-  DeleteAllResult,
-  MessageProblem,
-  ReceiptTarget,
-  ReceivedMessage,
-  ReceiveOptions,
-  SendAllOptions,
-  SendAllResult,
-  SqsQueue,
-} from './queue.js';
+import type { SqsQueue } from './queue.js';
+import type { DeleteAllResult, ReceiptTarget } from './receipts.js';
+import type { MessageProblem, ReceivedMessage, ReceiveOptions } from './receive.js';
 import type { MessageInput, MessageOutput, MessageSchema } from './schema.js';
-
-/**
- * The URL of a queue by name (the Python toolkit's `get_queue_url`), optionally in another account.
- *
- * @throws SqsQueueNotFoundError when SQS knows no such queue.
- * @example
- * ```ts
- * const url = await getQueueUrl(client, 'contacts-to-sync');
- * ```
- */
-export async function getQueueUrl(client: SQSClient, queueName: string, accountId?: string): Promise<string> {
-  try {
-    const answer = await client.send(
-      new GetQueueUrlCommand(
-        accountId ? { QueueName: queueName, QueueOwnerAWSAccountId: accountId } : { QueueName: queueName },
-      ),
-    );
-    if (!answer.QueueUrl) throw new SqsQueueNotFoundError({ queue: queueName, ...(accountId ? { accountId } : {}) });
-    return answer.QueueUrl;
-  } catch (error) {
-    if (isQueueNotFound(error)) {
-      throw new SqsQueueNotFoundError({ queue: queueName, ...(accountId ? { accountId } : {}), cause: error });
-    }
-    throw error;
-  }
-}
+import type { SendAllOptions, SendAllResult } from './send.js';
 
 /**
  * What {@link pullMessages} returns: the valid messages and, apart, those that failed the schema.

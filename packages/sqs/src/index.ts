@@ -1,12 +1,6 @@
 export type { EntryFailure, RetryOptions } from './batch.js';
 export { SqsError, SqsQueueNotFoundError, type SqsQueueNotFoundErrorOptions } from './errors.js';
-export {
-  acknowledgeMessages,
-  getQueueUrl,
-  type PulledMessages,
-  pullMessages,
-  sendMessages,
-} from './functions.js';
+export { acknowledgeMessages, type PulledMessages, pullMessages, sendMessages } from './functions.js';
 export {
   type CreateSqsHandlerOptions,
   createSqsHandler,
@@ -19,29 +13,17 @@ export {
   type SqsRecordResult,
 } from './lambda.js';
 export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageSize } from './limits.js';
-export {
-  type AttributeValue,
-  type ChangeVisibilityResult,
-  type DeleteAllResult,
-  type MessageAttributes,
-  type MessageProblem,
-  type PerMessage,
-  type ReceiptFailure,
-  type ReceiptOptions,
-  type ReceiptTarget,
-  type Received,
-  type ReceivedMessage,
-  type ReceiveOptions,
-  type SendAllOptions,
-  type SendAllResult,
-  type SendFailure,
-  type SendOptions,
-  type SendResult,
-  type SentMessage,
-  SqsQueue,
-  type SqsQueueOptions,
-  type UnsentMessage,
-} from './queue.js';
+export type { AttributeValue, MessageAttributes, PerMessage, SendFailure, SendOptions } from './message-entry.js';
+export { SqsQueue, type SqsQueueOptions } from './queue.js';
+export { getQueueUrl } from './queue-url.js';
+export type {
+  ChangeVisibilityResult,
+  DeleteAllResult,
+  ReceiptFailure,
+  ReceiptOptions,
+  ReceiptTarget,
+} from './receipts.js';
+export type { MessageProblem, Received, ReceivedMessage, ReceiveOptions } from './receive.js';
 export type {
   MessageDecoder,
   MessageEncoder,
@@ -50,3 +32,4 @@ export type {
   MessageOutput,
   MessageSchema,
 } from './schema.js';
+export type { SendAllOptions, SendAllResult, SendResult, SentMessage, UnsentMessage } from './send.js';

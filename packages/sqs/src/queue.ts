@@ -1,335 +1,30 @@
-import { createHash } from 'node:crypto';
-import {
-  type BatchResultErrorEntry,
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueUrlCommand,
-  type Message,
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SendMessageBatchResultEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '@kicksaw/core';
-import { type EntryFailure, inOrder, type ResolvedRetry, type RetryOptions, resolveRetry, runBatch } from './batch.js';
-import { isQueueNotFound, SqsQueueNotFoundError } from './errors.js';
-import { assertWhole, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageSize } from './limits.js';
+import { type ResolvedRetry, type RetryOptions, resolveRetry } from './batch.js';
+import { assertWhole, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
+import type { EntrySettings, SendOptions } from './message-entry.js';
+import { queueNameOf, resolveQueueUrl } from './queue-url.js';
 import {
-  check,
-  decodeAndCheck,
+  type ChangeVisibilityResult,
+  type DeleteAllResult,
+  type ReceiptOptions,
+  type ReceiptTargets,
+  receiptBatches,
+} from './receipts.js';
+import { checkReceiveOptions, type Received, type ReceiveOptions, receiveMessages } from './receive.js';
+import {
   jsonDecoder,
   jsonEncoder,
   type MessageDecoder,
   type MessageEncoder,
   type MessageInput,
-  type MessageIssue,
   type MessageOutput,
   type MessageSchema,
 } from './schema.js';
+import { collectResults, type SendAllOptions, type SendAllResult, type SendResult, sendInBatches } from './send.js';
 
-/**
- * A message attribute as you give it: a string (`String`), a number (`Number`), bytes (`Binary`), or
- * the SDK's full `MessageAttributeValue` for custom types such as `String.email`.
- *
- * @example
- * ```ts
- * const values: AttributeValue[] = ['crm', 3, new Uint8Array([1]), { DataType: 'String.email', StringValue: 'a@b.co' }];
- * ```
- */
-export type AttributeValue = string | number | Uint8Array | MessageAttributeValue;
-
-/**
- * Message attributes by name (SQS takes up to 10 per message).
- *
- * @example
- * ```ts
- * const attributes: MessageAttributes = { source: 'crm', attempt: 2, trace: { DataType: 'String.trace', StringValue: 'abc' } };
- * ```
- */
-export type MessageAttributes = Record<string, AttributeValue>;
-
-/**
- * A value for every message (a constant) or one per message (a function of the message and its input index).
- *
- * @example
- * ```ts
- * const groupId: PerMessage<{ accountId: string }, string> = (message) => message.accountId;
- * ```
- */
-export type PerMessage<I, V> = V | ((message: I, index: number) => V);
-
-/**
- * How messages are sent. Each setting is a constant or a function of the message.
- *
- * @example
- * ```ts
- * await orders.sendAll(rows, {
- *   groupId: (order) => order.accountId,          // FIFO: order kept per account
- *   deduplication: 'body-hash',                    // FIFO: the same body twice in 5 minutes is sent once
- *   attributes: (order) => ({ source: 'crm', priority: order.priority }),
- * });
- * ```
- */
-export interface SendOptions<I> {
-  /** FIFO queues: the message group (`MessageGroupId`), required there. Standard queues pass it on (fair queues). */
-  groupId?: PerMessage<I, string>;
-  /** FIFO queues: the `MessageDeduplicationId`. Without it, `deduplication` decides. */
-  deduplicationId?: PerMessage<I, string>;
-  /**
-   * FIFO queues without `deduplicationId`: `queue` (default) sends no id and relies on the queue's
-   * content-based deduplication (SQS refuses the message when that is off); `body-hash` sends the
-   * SHA-256 of the body as the id, which deduplicates by content on any FIFO queue.
-   */
-  deduplication?: 'queue' | 'body-hash';
-  /** Standard queues: seconds (0-900) before the message can be received. FIFO queues only take a queue-wide delay. */
-  delaySeconds?: PerMessage<I, number>;
-  /** Message attributes. They count toward the message's size. */
-  attributes?: PerMessage<I, MessageAttributes>;
-  /** Check each message against the schema before sending (an invalid one is a result, not sent). Default true. */
-  validate?: boolean;
-  /** How failed entries are retried. */
-  retry?: RetryOptions;
-}
-
-/**
- * Options of {@link SqsQueue.sendAll} and {@link SqsQueue.sendEach}.
- *
- * @example
- * ```ts
- * await queue.sendAll(rows, { concurrency: 8, attributes: { source: 'nightly-import' } });
- * ```
- */
-export interface SendAllOptions<I> extends SendOptions<I> {
-  /**
-   * Batch requests in flight at once on a standard queue. Default 4. FIFO queues always send one
-   * batch after the other, so that order within a group holds.
-   */
-  concurrency?: number;
-}
-
-/**
- * A message SQS accepted.
- *
- * @example
- * ```ts
- * if (result.ok) logger.info('queued', { id: result.messageId, row: result.index });
- * ```
- */
-export interface SentMessage<I> {
-  ok: true;
-  /** The message's 0-based position in the input. */
-  index: number;
-  /** The message as it was given. */
-  message: I;
-  messageId: string;
-  /** FIFO queues: SQS's sequence number. */
-  sequenceNumber?: string;
-  /** Requests it took, the first included. */
-  attempts: number;
-}
-
-/**
- * A message that was not sent, and why.
- *
- * @example
- * ```ts
- * for (const unsent of (await queue.sendAll(rows)).failed) report.add(unsent.index, unsent.error.reason);
- * ```
- */
-export interface UnsentMessage<I> {
-  ok: false;
-  index: number;
-  message: I;
-  error: SendFailure;
-  /** Requests tried for it (0 when it was refused before any request: invalid, too large, aborted). */
-  attempts: number;
-}
-
-/**
- * Why a message was not sent: SQS's reason, or this package's. Codes of this package:
- * `SQS_MESSAGE_INVALID` (fails the schema; `issues` says how), `SQS_MESSAGE_TOO_LARGE`,
- * `SQS_MESSAGE_UNENCODABLE`, `SQS_GROUP_ID_MISSING`, `SQS_ABORTED` (an earlier request showed the
- * queue or the credentials unusable, so no request was made for it).
- *
- * @example
- * ```ts
- * if (!result.ok && result.error.code === 'SQS_MESSAGE_TOO_LARGE') await parkInS3(result.message);
- * ```
- */
-export interface SendFailure extends EntryFailure {
-  issues?: MessageIssue[];
-}
-
-/**
- * The outcome of one message of {@link SqsQueue.sendAll}.
- *
- * @example
- * ```ts
- * const text = result.ok ? `sent as ${result.messageId}` : `not sent: ${result.error.reason}`;
- * ```
- */
-export type SendResult<I> = SentMessage<I> | UnsentMessage<I>;
-
-/**
- * What {@link SqsQueue.sendAll} returns: one result per input message, in input order.
- *
- * @example
- * ```ts
- * const { sent, failed } = await queue.sendAll(messages);
- * for (const { message, error } of failed) logger.error(error.reason, { code: error.code, message });
- * ```
- */
-export interface SendAllResult<I> {
-  results: Array<SendResult<I>>;
-  /** How many were accepted. */
-  sent: number;
-  /** The results of the messages that were not. */
-  failed: Array<UnsentMessage<I>>;
-}
-
-/**
- * What receipt-handle operations take: a handle, or anything that carries one (a received message, a problem).
- *
- * @example
- * ```ts
- * const targets: ReceiptTarget[] = [item, item.receiptHandle, { receiptHandle: 'AQEB...', messageId: '059f36b4-...' }];
- * ```
- */
-export type ReceiptTarget = string | { receiptHandle: string; messageId?: string };
-
-/**
- * A receipt handle SQS refused to delete or to change the visibility of.
- *
- * @example
- * ```ts
- * for (const { messageId, error } of (await queue.deleteAll(items)).failed) logger.warn(error.reason, { messageId, code: error.code });
- * ```
- */
-export interface ReceiptFailure {
-  receiptHandle: string;
-  messageId?: string;
-  error: EntryFailure;
-  attempts: number;
-}
-
-/**
- * What {@link SqsQueue.deleteAll} returns.
- *
- * @example
- * ```ts
- * const { deleted, failed } = await queue.deleteAll(messages);
- * if (failed.length > 0) logger.warn('not deleted', { failed: failed.map((f) => f.error.code) });
- * ```
- */
-export interface DeleteAllResult {
-  deleted: number;
-  failed: ReceiptFailure[];
-}
-
-/**
- * Options of {@link SqsQueue.deleteAll} and {@link SqsQueue.changeVisibility}.
- *
- * @example
- * ```ts
- * await queue.deleteAll(handles, { concurrency: 8, retry: { maxAttempts: 6 } });
- * ```
- */
-export interface ReceiptOptions {
-  /** Batch requests in flight at once. Default 4. */
-  concurrency?: number;
-  /** How failed entries are retried. Default: the queue's. */
-  retry?: RetryOptions;
-}
-
-/**
- * What {@link SqsQueue.changeVisibility} returns.
- *
- * @example
- * ```ts
- * const { changed, failed } = await queue.changeVisibility(inFlight, 300);
- * ```
- */
-export interface ChangeVisibilityResult {
-  changed: number;
-  failed: ReceiptFailure[];
-}
-
-/**
- * Options of {@link SqsQueue.receive}.
- *
- * @example
- * ```ts
- * for await (const item of queue.receive({ max: Infinity, waitTimeSeconds: 20, visibilityTimeout: 300 })) handle(item);
- * ```
- */
-export interface ReceiveOptions {
-  /** Stop after this many messages (valid or not). Default 10; `Infinity` drains the queue. */
-  max?: number;
-  /**
-   * Long polling: seconds (0-20) each request waits for a message when none is there. Default 1.
-   * Any value above 0 asks every SQS server, so an empty answer means an empty queue; 0 asks a
-   * sample of servers and may answer empty while messages remain.
-   */
-  waitTimeSeconds?: number;
-  /** Seconds (0-43,200) the received messages stay hidden from other consumers. Default: the queue's. */
-  visibilityTimeout?: number;
-  /** Stops a waiting request. */
-  signal?: AbortSignal;
-}
-
-interface ReceivedBase {
-  messageId: string;
-  receiptHandle: string;
-  /** The body as SQS delivered it. */
-  rawBody: string;
-  /** System attributes (`ApproximateReceiveCount`, `SentTimestamp`, `MessageGroupId`, ...). */
-  attributes: Record<string, string>;
-  messageAttributes: Record<string, MessageAttributeValue>;
-  /** FIFO queues: the message group. */
-  groupId?: string;
-  /** How many times SQS has handed this message out, this time included. */
-  receiveCount: number;
-}
-
-/**
- * A received message that passed its schema.
- *
- * @example
- * ```ts
- * if (item.ok) await sync(item.body, { attempt: item.receiveCount });
- * ```
- */
-export interface ReceivedMessage<T> extends ReceivedBase {
-  ok: true;
-  /** The body, decoded and checked: the schema's output. */
-  body: T;
-}
-
-/**
- * A received message that failed its schema (or was not JSON). It stays in the queue until you
- * delete it or it reaches the queue's dead-letter queue; its receipt handle is here for either.
- *
- * @example
- * ```ts
- * if (!item.ok) logger.warn('bad message', { id: item.messageId, body: item.rawBody, issues: item.issues });
- * ```
- */
-export interface MessageProblem extends ReceivedBase {
-  ok: false;
-  issues: MessageIssue[];
-}
-
-/**
- * One item of {@link SqsQueue.receive}: a valid message (`ok: true`) or a problem (`ok: false`).
- *
- * @example
- * ```ts
- * const items: Array<Received<Contact>> = await Array.fromAsync(queue.receive({ max: 50 }));
- * ```
- */
-export type Received<T> = ReceivedMessage<T> | MessageProblem;
+// The queue: where it is, its settings, and its operations, each of which lives in a file of its own
+// (send.ts with message-entry.ts and fifo.ts, receive.ts, receipts.ts; batch.ts runs the requests).
 
 /**
  * Options of {@link SqsQueue}: a client, a schema, and where the queue is: `queueUrl`, or
@@ -359,53 +54,6 @@ export interface SqsQueueOptions<S extends MessageSchema> {
   maxBatchBytes?: number;
   /** Default retry settings of every operation. */
   retry?: RetryOptions;
-}
-
-interface Prepared {
-  index: number;
-  entry: SendMessageBatchRequestEntry & { Id: string };
-  size: number;
-}
-
-function resolvePer<I, V>(value: PerMessage<I, V> | undefined, message: I, index: number): V | undefined {
-  return typeof value === 'function' ? (value as (message: I, index: number) => V)(message, index) : value;
-}
-
-function toSdkAttributes(attributes: MessageAttributes | undefined): Record<string, MessageAttributeValue> | undefined {
-  if (attributes === undefined) return undefined;
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (typeof value === 'string') out[name] = { DataType: 'String', StringValue: value };
-    else if (typeof value === 'number') out[name] = { DataType: 'Number', StringValue: String(value) };
-    else if (value instanceof Uint8Array) out[name] = { DataType: 'Binary', BinaryValue: value };
-    else out[name] = value;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** One target or many; a lone handle is a string, and so iterable: it is one target, not its characters. */
-function asTargets(
-  targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
-): Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget> {
-  if (typeof targets === 'string') return [targets];
-  if (Symbol.iterator in targets || Symbol.asyncIterator in targets) {
-    return targets as Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>;
-  }
-  return [targets as ReceiptTarget];
-}
-
-function targetOf(target: ReceiptTarget): { receiptHandle: string; messageId?: string } {
-  return typeof target === 'string' ? { receiptHandle: target } : target;
-}
-
-async function* asAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
-  yield* items;
-}
-
-/** The standard SQS endpoint's queue URL. */
-function queueUrlFor(region: string, accountId: string, name: string): string {
-  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://sqs.${region}.${domain}/${accountId}/${name}`;
 }
 
 /**
@@ -443,9 +91,8 @@ export class SqsQueue<S extends MessageSchema> {
   readonly fifo: boolean;
   readonly #options: SqsQueueOptions<S>;
   readonly #decode: MessageDecoder;
-  readonly #encode: MessageEncoder;
-  readonly #maxMessageBytes: number;
-  readonly #maxBatchBytes: number;
+  /** What sends need of the queue's settings. */
+  readonly #entrySettings: EntrySettings<S> & { maxBatchBytes: number };
   readonly #retry: ResolvedRetry;
   #url: Promise<string> | undefined;
 
@@ -459,18 +106,25 @@ export class SqsQueue<S extends MessageSchema> {
     this.client = options.client;
     this.schema = options.schema;
     this.#options = options;
-    const name = options.queueName ?? new URL(options.queueUrl as string).pathname.split('/').filter(Boolean).at(-1);
+    const name = queueNameOf(options.queueUrl, options.queueName);
     if (!name) {
       throw new ConfigError(`has no queue name in its path: "${options.queueUrl}"`, { setting: 'queueUrl' });
     }
     this.name = name;
     this.fifo = name.endsWith('.fifo');
     this.#decode = options.decode ?? jsonDecoder;
-    this.#encode = options.encode ?? jsonEncoder;
-    this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-    this.#maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
-    assertWhole('maxMessageBytes', this.#maxMessageBytes, 1, MAX_MESSAGE_BYTES);
-    assertWhole('maxBatchBytes', this.#maxBatchBytes, 1, MAX_BATCH_BYTES);
+    const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    const maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+    assertWhole('maxMessageBytes', maxMessageBytes, 1, MAX_MESSAGE_BYTES);
+    assertWhole('maxBatchBytes', maxBatchBytes, 1, MAX_BATCH_BYTES);
+    this.#entrySettings = {
+      schema: this.schema,
+      encode: options.encode ?? jsonEncoder,
+      name,
+      fifo: this.fifo,
+      maxEntryBytes: Math.min(maxMessageBytes, maxBatchBytes),
+      maxBatchBytes,
+    };
     this.#retry = resolveRetry(options.retry);
     if (options.queueUrl) this.#url = Promise.resolve(options.queueUrl);
   }
@@ -497,21 +151,13 @@ export class SqsQueue<S extends MessageSchema> {
     return this.#url;
   }
 
-  async #resolveUrl(): Promise<string> {
-    const { queueName, accountId } = this.#options;
-    const name = queueName as string;
-    if (accountId) {
-      const region = this.#options.region ?? (await this.client.config.region());
-      return queueUrlFor(region, accountId, name);
-    }
-    try {
-      const answer = await this.client.send(new GetQueueUrlCommand({ QueueName: name }));
-      if (!answer.QueueUrl) throw new SqsQueueNotFoundError({ queue: name });
-      return answer.QueueUrl;
-    } catch (error) {
-      if (isQueueNotFound(error)) throw new SqsQueueNotFoundError({ queue: name, cause: error });
-      throw error;
-    }
+  #resolveUrl(): Promise<string> {
+    const { queueName, accountId, region } = this.#options;
+    return resolveQueueUrl({ client: this.client, queueName: queueName as string, accountId, region });
+  }
+
+  #retryFor(options: { retry?: RetryOptions }): ResolvedRetry {
+    return options.retry ? resolveRetry({ ...this.#retry, ...options.retry }) : this.#retry;
   }
 
   /**
@@ -545,15 +191,7 @@ export class SqsQueue<S extends MessageSchema> {
     messages: Iterable<MessageInput<S>> | AsyncIterable<MessageInput<S>>,
     options: SendAllOptions<MessageInput<S>> = {},
   ): Promise<SendAllResult<MessageInput<S>>> {
-    const results: Array<SendResult<MessageInput<S>>> = [];
-    let sent = 0;
-    // sendEach yields as batches complete (a refused message before the batch of earlier ones): place by index.
-    for await (const result of this.sendEach(messages, options)) {
-      results[result.index] = result;
-      if (result.ok) sent += 1;
-    }
-    const failed = results.filter((result): result is UnsentMessage<MessageInput<S>> => !result.ok);
-    return { results, sent, failed };
+    return collectResults(this.sendEach(messages, options));
   }
 
   /**
@@ -574,152 +212,11 @@ export class SqsQueue<S extends MessageSchema> {
     messages: Iterable<MessageInput<S>> | AsyncIterable<MessageInput<S>>,
     options: SendAllOptions<MessageInput<S>> = {},
   ): AsyncGenerator<SendResult<MessageInput<S>>> {
-    type I = MessageInput<S>;
     const concurrency = this.fifo ? 1 : (options.concurrency ?? 4);
     assertWhole('concurrency', concurrency, 1, 64);
-    const retry = options.retry ? resolveRetry({ ...this.#retry, ...options.retry }) : this.#retry;
-    const queueUrl = await this.url();
-    const state: { fatal?: unknown } = {};
-    const inputs = new Map<number, I>();
-
-    const immediate = (result: UnsentMessage<I>) => () => Promise.resolve([result]);
-    const flush = (batch: Prepared[]) => async (): Promise<Array<SendResult<I>>> => {
-      if (state.fatal !== undefined) {
-        return batch.map(({ index }): SendResult<I> => {
-          const message = inputs.get(index) as I;
-          inputs.delete(index);
-          return { ok: false, index, message, attempts: 0, error: aborted(state.fatal) };
-        });
-      }
-      const run = await runBatch<Prepared['entry'], SendMessageBatchResultEntry>(
-        batch.map((prepared) => prepared.entry),
-        (entries) => this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
-        retry,
-      );
-      if (run.fatal !== undefined) state.fatal = run.fatal;
-      return batch.map(({ index, entry }): SendResult<I> => {
-        const message = inputs.get(index) as I;
-        inputs.delete(index);
-        const outcome = run.outcomes.get(entry.Id);
-        if (outcome === undefined) throw new Error(`unreachable: no outcome for entry ${entry.Id}`);
-        if (!outcome.ok) return { ok: false, index, message, error: outcome.failure, attempts: outcome.attempts };
-        const sent: SentMessage<I> = {
-          ok: true,
-          index,
-          message,
-          messageId: outcome.success.MessageId ?? '',
-          attempts: outcome.attempts,
-        };
-        if (outcome.success.SequenceNumber) sent.sequenceNumber = outcome.success.SequenceNumber;
-        return sent;
-      });
-    };
-
-    const self = this;
-    async function* tasks(): AsyncGenerator<() => Promise<Array<SendResult<I>>>> {
-      let batch: Prepared[] = [];
-      let bytes = 0;
-      let index = 0;
-      for await (const message of asAsync(messages)) {
-        const at = index++;
-        if (state.fatal !== undefined) {
-          yield immediate({ ok: false, index: at, message, attempts: 0, error: aborted(state.fatal) });
-          continue;
-        }
-        const prepared = await self.#prepare(message, at, options);
-        if ('error' in prepared) {
-          yield immediate({ ok: false, index: at, message, attempts: 0, error: prepared.error });
-          continue;
-        }
-        if (batch.length === MAX_BATCH_ENTRIES || (batch.length > 0 && bytes + prepared.size > self.#maxBatchBytes)) {
-          yield flush(batch);
-          batch = [];
-          bytes = 0;
-        }
-        inputs.set(at, message);
-        batch.push(prepared);
-        bytes += prepared.size;
-      }
-      if (batch.length > 0) yield flush(batch);
-    }
-
-    for await (const results of inOrder(tasks(), concurrency)) yield* results;
-  }
-
-  async #prepare(
-    message: MessageInput<S>,
-    index: number,
-    options: SendOptions<MessageInput<S>>,
-  ): Promise<Prepared | { error: SendFailure }> {
-    if (options.validate !== false) {
-      let checked: Awaited<ReturnType<typeof check>>;
-      try {
-        checked = await check(this.schema, message);
-      } catch (error) {
-        checked = {
-          ok: false,
-          issues: [{ message: `The schema threw: ${error instanceof Error ? error.message : String(error)}` }],
-        };
-      }
-      if (!checked.ok) {
-        return {
-          error: {
-            code: 'SQS_MESSAGE_INVALID',
-            reason: `The message does not match the queue's schema: ${checked.issues.map((i) => i.message).join('; ')}`,
-            senderFault: true,
-            issues: checked.issues,
-          },
-        };
-      }
-    }
-    let body: string;
-    try {
-      body = this.#encode(message);
-    } catch (error) {
-      return {
-        error: {
-          code: 'SQS_MESSAGE_UNENCODABLE',
-          reason: `The message could not be encoded: ${error instanceof Error ? error.message : String(error)}`,
-          senderFault: true,
-          cause: error,
-        },
-      };
-    }
-    const attributes = toSdkAttributes(resolvePer(options.attributes, message, index));
-    const size = messageSize(body, attributes);
-    const limit = Math.min(this.#maxMessageBytes, this.#maxBatchBytes);
-    if (size > limit) {
-      return {
-        error: {
-          code: 'SQS_MESSAGE_TOO_LARGE',
-          reason: `The message is ${size} bytes with its attributes; the limit is ${limit} bytes. Store the payload in S3 and send its key instead.`,
-          senderFault: true,
-        },
-      };
-    }
-    const entry: Prepared['entry'] = { Id: String(index), MessageBody: body };
-    if (attributes) entry.MessageAttributes = attributes;
-    const delay = resolvePer(options.delaySeconds, message, index);
-    if (delay !== undefined) entry.DelaySeconds = delay;
-    const groupId = resolvePer(options.groupId, message, index);
-    if (groupId !== undefined) entry.MessageGroupId = groupId;
-    if (this.fifo) {
-      if (groupId === undefined) {
-        return {
-          error: {
-            code: 'SQS_GROUP_ID_MISSING',
-            reason: `FIFO queue ${this.name} needs a message group for every message: pass groupId`,
-            senderFault: true,
-          },
-        };
-      }
-      const deduplicationId = resolvePer(options.deduplicationId, message, index);
-      if (deduplicationId !== undefined) entry.MessageDeduplicationId = deduplicationId;
-      else if (options.deduplication === 'body-hash') {
-        entry.MessageDeduplicationId = createHash('sha256').update(body).digest('hex');
-      }
-    }
-    return { index, entry, size };
+    const retry = this.#retryFor(options);
+    const settings = { ...this.#entrySettings, client: this.client, queueUrl: await this.url(), concurrency, retry };
+    yield* sendInBatches(settings, messages, options);
   }
 
   /**
@@ -742,48 +239,9 @@ export class SqsQueue<S extends MessageSchema> {
    * ```
    */
   async *receive(options: ReceiveOptions = {}): AsyncGenerator<Received<MessageOutput<S>>> {
-    const max = options.max ?? 10;
-    if (max !== Number.POSITIVE_INFINITY) assertWhole('max', max, 1, Number.MAX_SAFE_INTEGER);
-    const waitTimeSeconds = options.waitTimeSeconds ?? 1;
-    assertWhole('waitTimeSeconds', waitTimeSeconds, 0, 20);
-    if (options.visibilityTimeout !== undefined) assertWhole('visibilityTimeout', options.visibilityTimeout, 0, 43_200);
-    const queueUrl = await this.url();
-    let received = 0;
-    while (received < max) {
-      const answer = await this.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.min(MAX_BATCH_ENTRIES, max - received),
-          WaitTimeSeconds: waitTimeSeconds,
-          VisibilityTimeout: options.visibilityTimeout,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
-      const batch = answer.Messages ?? [];
-      if (batch.length === 0) return;
-      for (const message of batch) {
-        received += 1;
-        yield await this.#parse(message);
-      }
-    }
-  }
-
-  async #parse(message: Message): Promise<Received<MessageOutput<S>>> {
-    const rawBody = message.Body ?? '';
-    const attributes = (message.Attributes ?? {}) as Record<string, string>;
-    const base: ReceivedBase = {
-      messageId: message.MessageId ?? '',
-      receiptHandle: message.ReceiptHandle ?? '',
-      rawBody,
-      attributes,
-      messageAttributes: message.MessageAttributes ?? {},
-      receiveCount: Number(attributes.ApproximateReceiveCount ?? 1),
-    };
-    if (attributes.MessageGroupId) base.groupId = attributes.MessageGroupId;
-    const checked = await decodeAndCheck(this.schema, rawBody, this.#decode);
-    return checked.ok ? { ...base, ok: true, body: checked.value } : { ...base, ok: false, issues: checked.issues };
+    checkReceiveOptions(options);
+    const settings = { client: this.client, queueUrl: await this.url(), schema: this.schema, decode: this.#decode };
+    yield* receiveMessages(settings, options);
   }
 
   /**
@@ -796,12 +254,9 @@ export class SqsQueue<S extends MessageSchema> {
    * const { deleted, failed } = await queue.deleteAll(handled);
    * ```
    */
-  async deleteAll(
-    targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
-    options: ReceiptOptions = {},
-  ): Promise<DeleteAllResult> {
+  async deleteAll(targets: ReceiptTargets, options: ReceiptOptions = {}): Promise<DeleteAllResult> {
     const queueUrl = await this.url();
-    const { succeeded, failed } = await this.#receiptBatches(asTargets(targets), options, (entries) =>
+    const { succeeded, failed } = await receiptBatches(targets, options, this.#retryFor(options), (entries) =>
       this.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
     );
     return { deleted: succeeded, failed };
@@ -818,13 +273,13 @@ export class SqsQueue<S extends MessageSchema> {
    * ```
    */
   async changeVisibility(
-    targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
+    targets: ReceiptTargets,
     visibilityTimeout: number,
     options: ReceiptOptions = {},
   ): Promise<ChangeVisibilityResult> {
     assertWhole('visibilityTimeout', visibilityTimeout, 0, 43_200);
     const queueUrl = await this.url();
-    const { succeeded, failed } = await this.#receiptBatches(asTargets(targets), options, (entries) =>
+    const { succeeded, failed } = await receiptBatches(targets, options, this.#retryFor(options), (entries) =>
       this.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
@@ -834,71 +289,4 @@ export class SqsQueue<S extends MessageSchema> {
     );
     return { changed: succeeded, failed };
   }
-
-  async #receiptBatches(
-    targets: Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
-    options: ReceiptOptions,
-    call: (entries: Array<{ Id: string; ReceiptHandle: string }>) => Promise<{
-      Successful?: Array<{ Id?: string | undefined }> | undefined;
-      Failed?: BatchResultErrorEntry[] | undefined;
-    }>,
-  ): Promise<{ succeeded: number; failed: ReceiptFailure[] }> {
-    const retry = options.retry ? resolveRetry({ ...this.#retry, ...options.retry }) : this.#retry;
-    const concurrency = options.concurrency ?? 4;
-    assertWhole('concurrency', concurrency, 1, 64);
-    let succeeded = 0;
-    const failed: ReceiptFailure[] = [];
-    const state: { fatal?: unknown } = {};
-    type Target = { receiptHandle: string; messageId?: string };
-    const flush = (batch: Target[]) => async (): Promise<{ succeeded: number; failed: ReceiptFailure[] }> => {
-      if (state.fatal !== undefined) {
-        return {
-          succeeded: 0,
-          failed: batch.map((target) => ({ ...target, error: aborted(state.fatal), attempts: 0 })),
-        };
-      }
-      const entries = batch.map((target, index) => ({ Id: String(index), ReceiptHandle: target.receiptHandle }));
-      const run = await runBatch(entries, call, retry);
-      if (run.fatal !== undefined) state.fatal = run.fatal;
-      const result = { succeeded: 0, failed: [] as ReceiptFailure[] };
-      batch.forEach((target, index) => {
-        const outcome = run.outcomes.get(String(index));
-        if (outcome?.ok) result.succeeded += 1;
-        else
-          result.failed.push({
-            ...target,
-            error: outcome?.failure ?? { code: 'SQS_ENTRY_UNREPORTED', reason: 'no result', senderFault: false },
-            attempts: outcome?.attempts ?? 0,
-          });
-      });
-      return result;
-    };
-    async function* tasks(): AsyncGenerator<ReturnType<typeof flush>> {
-      let batch: Target[] = [];
-      for await (const target of asAsync(targets)) {
-        const { receiptHandle, messageId } = targetOf(target);
-        batch.push(messageId === undefined ? { receiptHandle } : { receiptHandle, messageId });
-        if (batch.length === MAX_BATCH_ENTRIES) {
-          yield flush(batch);
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield flush(batch);
-    }
-    // In input order: batches are yielded in the order they were started.
-    for await (const batch of inOrder(tasks(), concurrency)) {
-      succeeded += batch.succeeded;
-      failed.push(...batch.failed);
-    }
-    return { succeeded, failed };
-  }
-}
-
-function aborted(cause: unknown): EntryFailure {
-  return {
-    code: 'SQS_ABORTED',
-    reason: `Not attempted: an earlier request failed in a way no later request can pass (${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)})`,
-    senderFault: false,
-    cause,
-  };
 }
