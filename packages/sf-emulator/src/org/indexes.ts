@@ -115,3 +115,32 @@ export function lookupIndex(store: ObjectStore, field: CompiledField, value: unk
   if (hit === undefined) return [];
   return typeof hit === 'string' ? [hit] : hit;
 }
+
+/**
+ * Live records whose indexed field equals one of `values` (each once, in the order found), or undefined when the
+ * field has no index (the query planner then scans).
+ */
+export function indexedRecords(store: ObjectStore, field: CompiledField, values: string[]): OrgRecord[] | undefined {
+  if (!store.indexes.has(field.lower)) return undefined;
+  const out: OrgRecord[] = [];
+  const seen = new Set<string>();
+  for (const value of values) {
+    for (const id of lookupIndex(store, field, value) ?? []) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const record = store.records.get(id);
+      if (record) out.push(record);
+    }
+  }
+  return out;
+}
+
+/** Live records whose field equals `value` (by index key), found by a scan: for a field without an index. */
+export function scanByValue(store: ObjectStore, field: CompiledField, value: unknown): OrgRecord[] {
+  const out: OrgRecord[] = [];
+  const key = indexKey(field, value);
+  for (const record of store.records.values()) {
+    if (record.IsDeleted !== true && indexKey(field, record[field.name]) === key) out.push(record);
+  }
+  return out;
+}

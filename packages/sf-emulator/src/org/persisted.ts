@@ -1,7 +1,11 @@
-// The saved form of an org (PersistedOrg, schema changes) and field definitions as JSON keeps and revives them.
+// The saved form of an org (PersistedOrg, schema changes), field definitions as JSON keeps and revives them, and
+// the org's state written to and read back from that form.
 import type { FieldDefinition, ObjectDefinition, OrgRecord } from '../contract.js';
 import { compileFormula } from '../schema/formula.js';
 import { typedFormula } from '../schema/sfdx.js';
+import { rebuildIndexes } from './indexes.js';
+import { logDeletion } from './recycle-bin.js';
+import type { ObjectStore } from './store.js';
 
 /** The shape of `LocalOrg.toJSON()` output. */
 export interface PersistedOrg {
@@ -39,4 +43,60 @@ export function revivedField(field: FieldDefinition): FieldDefinition {
     record: OrgRecord,
   ) => unknown;
   return { ...field, formula: { ...formula, compute } };
+}
+
+/** The org's state that its saved form holds besides the records. */
+export interface OrgState {
+  orgId: string;
+  userId: string;
+  sequence: number;
+  autoNumbers: Map<string, number>;
+  /** Object definitions as given (lower-cased name to definition). */
+  definitions: Map<string, ObjectDefinition>;
+  stores: Map<string, ObjectStore>;
+  recycleBinRetentionDays: number;
+  schemaLog: SchemaChange[];
+}
+
+/** The saved form of an org without its records (`records: {}`): streamed persistence adds them one by one. */
+export function persistedMeta(state: OrgState): PersistedOrg {
+  const objects = [...state.definitions.values()].map((definition) => ({
+    ...definition,
+    keyPrefix: state.stores.get(definition.name.toLowerCase())?.object.keyPrefix,
+    validationRules: undefined,
+  }));
+  return {
+    format: 'kicksaw-sf-emulator-org',
+    version: 1,
+    orgId: state.orgId,
+    userId: state.userId,
+    sequence: state.sequence,
+    autoNumbers: Object.fromEntries(state.autoNumbers),
+    objects: JSON.parse(JSON.stringify(objects)) as ObjectDefinition[],
+    records: {},
+    deleteLog: Object.fromEntries(
+      [...state.stores.values()]
+        .filter((store) => store.deleteLog.size > 0 || store.lastPurged !== undefined)
+        .map((store) => [store.object.name, { entries: [...store.deleteLog], lastPurged: store.lastPurged ?? null }]),
+    ),
+    recycleBinRetentionDays: state.recycleBinRetentionDays,
+    schemaChanges: state.schemaLog,
+  };
+}
+
+/** Replaces the records of `stores` with the saved ones (of objects still defined), with their indexes and delete logs. */
+export function restoreRecords(stores: Map<string, ObjectStore>, state: PersistedOrg): void {
+  for (const store of stores.values()) store.records.clear();
+  for (const [name, list] of Object.entries(state.records ?? {})) {
+    const store = stores.get(name.toLowerCase());
+    if (!store) continue;
+    for (const record of list) store.records.set(record.Id, record);
+  }
+  for (const store of stores.values()) rebuildIndexes(store);
+  for (const [name, log] of Object.entries(state.deleteLog ?? {})) {
+    const store = stores.get(name.toLowerCase());
+    if (!store) continue;
+    for (const [id, at] of log.entries) logDeletion(store, id, at);
+    store.lastPurged = log.lastPurged ?? undefined;
+  }
 }

@@ -1,4 +1,5 @@
-// Seed input checked and typed: each seed record's values coerced to its fields, ids and references normalized.
+// Seed input checked and typed: each seed record's values coerced to its fields, ids and references normalized;
+// then completed with the system fields and defaults the org fills.
 import { OrgError, type OrgRecord } from '../contract.js';
 import { normalizeId } from '../ids.js';
 import type { CompiledField, CompiledObject } from '../schema/compile.js';
@@ -65,4 +66,41 @@ function seedValue(object: CompiledObject, field: CompiledField, raw: unknown, i
     return id18;
   }
   return value;
+}
+
+/** What completing a seed record takes from the org: its running user, timestamps, ids and autonumbers. */
+export interface SeedContext {
+  /** The running user: CreatedById, LastModifiedById and OwnerId when absent. */
+  userId: string;
+  /** CreatedDate when absent (REST format). */
+  timestamp: string;
+  /** The org clock's now, for autonumber formats. */
+  now: Date;
+  nextId(store: ObjectStore): string;
+  nextAutoNumber(store: ObjectStore, field: CompiledField, now: Date): string;
+}
+
+/**
+ * Fills what a prepared seed record leaves out: its Id, field defaults, IsDeleted, the audit fields, the owner, a
+ * custom object's name (the id's first 15 characters) and autonumbers.
+ */
+export function completeSeedRecord(store: ObjectStore, record: OrgRecord, context: SeedContext): void {
+  const object = store.object;
+  record.Id ??= context.nextId(store);
+  for (const field of object.defaults) if (record[field.name] === undefined) record[field.name] = field.defaultValue;
+  if (object.hasIsDeleted && record.IsDeleted === undefined) record.IsDeleted = false;
+  record.CreatedDate ??= context.timestamp;
+  record.CreatedById ??= context.userId;
+  record.LastModifiedDate ??= record.CreatedDate;
+  record.LastModifiedById ??= record.CreatedById;
+  record.SystemModstamp ??= record.LastModifiedDate;
+  if (object.hasOwner) record.OwnerId ??= context.userId;
+  const nameField = object.nameField;
+  if (object.custom && nameField && !nameField.isAutoNumber && !nameField.isFormula) {
+    if (record[nameField.name] === undefined || record[nameField.name] === null)
+      record[nameField.name] = record.Id.slice(0, 15);
+  }
+  for (const field of object.autoNumbers) {
+    if (record[field.name] === undefined) record[field.name] = context.nextAutoNumber(store, field, context.now);
+  }
 }

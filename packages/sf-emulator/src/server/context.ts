@@ -4,7 +4,7 @@ import type { IngestJobStore } from '../bulk/ingest.js';
 import type { QueryJobStore } from '../bulk/query.js';
 import type { BulkV1Store } from '../bulk/v1.js';
 import type { FaultController } from '../faults.js';
-import type { EmulatedOrg } from '../org/org.js';
+import type { EmulatedOrg } from '../org/emulated-org.js';
 import type { QueryCursors } from '../rest/query.js';
 import type { RecentlyViewed } from '../rest/ui.js';
 
