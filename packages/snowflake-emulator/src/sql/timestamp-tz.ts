@@ -1,6 +1,6 @@
 import { SnowflakeSqlError } from '../errors.js';
+import { callArgs, closingParen } from './scan.js';
 import { isOp, isWord, sqlIdent, type Token } from './tokens.js';
-import { callArgs, closingParen } from './translate.js';
 import { TZ_TYPE, TZ_TYPE_TEXT } from './types.js';
 
 /**

@@ -1,7 +1,8 @@
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
+import { closingParen } from '../sql/scan.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from '../sql/tokens.js';
-import { closingParen, translateTokens } from '../sql/translate.js';
+import { translateTokens } from '../sql/translate.js';
 import { bindCastType, bindLiteral, sessionContext } from './binds.js';
 import { dispatch } from './dispatch.js';
 import {

@@ -1,7 +1,8 @@
 import { SnowflakeSqlError } from '../errors.js';
 import { readName } from '../sql/names.js';
+import { closingParen } from '../sql/scan.js';
 import { isOp, isWord, sqlIdent, type Token } from '../sql/tokens.js';
-import { closingParen, type TranslateContext, translateTokens } from '../sql/translate.js';
+import { type TranslateContext, translateTokens } from '../sql/translate.js';
 import { parseType } from '../sql/types.js';
 
 export const CONSTRAINT_WORDS = new Set(['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CHECK']);

@@ -1,8 +1,9 @@
 import type { Session } from '../session.js';
 import { readName } from '../sql/names.js';
+import { callArgs } from '../sql/scan.js';
 import { toTimestampTzSql } from '../sql/timestamp-tz.js';
 import { isOp, isWord, sqlIdent, type Token } from '../sql/tokens.js';
-import { callArgs, type TranslateContext, translateTokens } from '../sql/translate.js';
+import { type TranslateContext, translateTokens } from '../sql/translate.js';
 import { TZ_TYPE_TEXT } from '../sql/types.js';
 import { tableColumns } from './lookups.js';
 
