@@ -1,6 +1,64 @@
+// What the Bulk job stores share (2.0 ingest and query, 1.0): ids, the job info's date format, finding a job, the
+// job list's pages, and the upsert's external id field.
+import type { FieldDefinition, ObjectDefinition } from '../contract.js';
+import type { ApiRequest } from '../server/context.js';
+import { ApiError, sendJson } from '../server/http.js';
+
 export { newId as makeId } from '../ids.js';
 
 /** Salesforce's date format in Bulk job info: `2024-05-01T12:00:00.000+0000`. */
 export function sfDate(time: number): string {
   return new Date(time).toISOString().replace('Z', '+0000');
+}
+
+/** A Bulk 2.0 job by id; 404 NOT_FOUND when there is none. */
+export function findJob<T>(jobs: Map<string, T>, id: string): T {
+  const job = jobs.get(id);
+  if (!job) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  return job;
+}
+
+/** Jobs a page of the Bulk 2.0 job list holds. */
+const JOB_PAGE_SIZE = 1000;
+
+/**
+ * `GET jobs/ingest` or `GET jobs/query`: the page of jobs at `queryLocator` (an offset), 1000 a page, each
+ * described by `describe`.
+ */
+export function sendJobPage<T>(
+  api: ApiRequest,
+  jobs: Map<string, T>,
+  kind: 'ingest' | 'query',
+  describe: (job: T) => Record<string, unknown>,
+): void {
+  const start = Number(api.query.get('queryLocator') ?? '0') || 0;
+  const all = [...jobs.values()];
+  const done = start + JOB_PAGE_SIZE >= all.length;
+  sendJson(api.res, 200, {
+    done,
+    records: all.slice(start, start + JOB_PAGE_SIZE).map(describe),
+    nextRecordsUrl: done ? null : `/services/data/v${api.version}/jobs/${kind}?queryLocator=${start + JOB_PAGE_SIZE}`,
+  });
+}
+
+/** A field of an object definition by name (any case). */
+export function findField(definition: ObjectDefinition, name: string): FieldDefinition | undefined {
+  const lower = name.toLowerCase();
+  return definition.fields.find((f) => f.name.toLowerCase() === lower);
+}
+
+/**
+ * The canonical name of an upsert job's external id field: an external id or the Id field. `invalid` makes the
+ * API's error from Salesforce's message (the two Bulk APIs answer in different shapes).
+ */
+export function upsertKeyField(
+  definition: ObjectDefinition,
+  requested: string,
+  invalid: (message: string) => Error,
+): string {
+  const field = findField(definition, requested);
+  if (!field || !(field.externalId || field.name === 'Id' || field.type === 'id')) {
+    throw invalid(`Field name provided, ${requested} is not an External ID or indexed field for ${definition.name}`);
+  }
+  return field.name;
 }

@@ -1,10 +1,10 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { OrgRecord } from '../contract.js';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
-import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
+import { ApiError, drainedOrClosed, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvByteWriter, DELIMITERS, formatCsvValue, quote } from './csv.js';
-import { makeId, sfDate } from './jobs.js';
+import { findJob, makeId, sendJobPage, sfDate } from './jobs.js';
 
 type QueryState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
@@ -130,9 +130,7 @@ export class QueryJobStore {
   }
 
   get(id: string): QueryJob {
-    const job = this.jobs.get(id);
-    if (!job) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
-    return job;
+    return findJob(this.jobs, id);
   }
 
   info(job: QueryJob, full: boolean): Record<string, unknown> {
@@ -240,15 +238,7 @@ export class QueryJobStore {
   }
 
   list(api: ApiRequest): void {
-    const pageSize = 1000;
-    const start = Number(api.query.get('queryLocator') ?? '0') || 0;
-    const all = [...this.jobs.values()];
-    const done = start + pageSize >= all.length;
-    sendJson(api.res, 200, {
-      done,
-      records: all.slice(start, start + pageSize).map((job) => ({ ...this.info(job, false), jobType: 'V2Query' })),
-      nextRecordsUrl: done ? null : `/services/data/v${api.version}/jobs/query?queryLocator=${start + pageSize}`,
-    });
+    sendJobPage(api, this.jobs, 'query', (job) => ({ ...this.info(job, false), jobType: 'V2Query' }));
   }
 
   /**
@@ -307,16 +297,7 @@ export class QueryJobStore {
         let more = true;
         for (const buffer of out.ready) more = res.write(buffer);
         out.ready.length = 0;
-        if (!more)
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
+        if (!more) await drainedOrClosed(res, res);
       }
     }
     out.flush();

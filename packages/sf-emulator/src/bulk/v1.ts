@@ -6,8 +6,8 @@ import type { EmulatorContext } from '../server/context.js';
 import { escapeXml, RawError, readBody, unescapeXml } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvParser, CsvSyntaxError, formatCsvValue, quote } from './csv.js';
-import { checkHeader, formatErrors } from './ingest.js';
-import { makeId } from './jobs.js';
+import { checkHeader, formatErrors } from './ingest-job.js';
+import { makeId, upsertKeyField } from './jobs.js';
 
 const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 const XML = 'application/xml';
@@ -200,15 +200,7 @@ export class BulkV1Store {
     let externalIdFieldName: string | undefined;
     if (operation === 'upsert') {
       const requested = xmlTag(body, 'externalIdFieldName') ?? '';
-      const field = definition.fields.find((f) => f.name.toLowerCase() === requested.toLowerCase());
-      if (!field || !(field.externalId || field.name === 'Id')) {
-        throw asyncError(
-          400,
-          'InvalidJob',
-          `Field name provided, ${requested} is not an External ID or indexed field for ${definition.name}`,
-        );
-      }
-      externalIdFieldName = field.name;
+      externalIdFieldName = upsertKeyField(definition, requested, (message) => asyncError(400, 'InvalidJob', message));
     }
     const now = this.ctx().org.clock.millis();
     const job: Job = {

@@ -1,6 +1,6 @@
 /**
  * The org's public contract as the emulator uses it: `EmulatedOrg` (the `Org` contract plus the emulator's members),
- * the options of `createOrg()`, a recycle bin entry and an open transaction. Types only; `LocalOrg` (org.ts)
+ * the options of `createOrg()` and an open transaction. Types only; `LocalOrg` (org.ts)
  * implements them. About 200 lines because each member carries its TSDoc with an example.
  */
 import type { DmlOptions, DmlResult, FieldDefinition, ObjectDefinition, Org, OrgRecord } from '../contract.js';
@@ -10,16 +10,8 @@ import type { BulkQueryRows } from '../soql/engine.js';
 import type { ClockInput, OrgClock } from './clock.js';
 import type { InsertedRows } from './dml.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
+import type { RecycleBinEntry } from './recycle-bin.js';
 import type { GetDeletedResult, GetUpdatedResult } from './replication.js';
-
-/** A record in the recycle bin: see {@link EmulatedOrg.recycleBin}. */
-export interface RecycleBinEntry {
-  id: string;
-  /** The object's API name. */
-  object: string;
-  /** When it was deleted, in REST format (`2024-01-01T00:00:00.000+0000`). */
-  deletedDate: string;
-}
 
 /**
  * Options of `createOrg()`.

@@ -27,7 +27,7 @@ import { type ClockInput, OrgClock } from './clock.js';
 import { DML_OPERATIONS, type InsertedRows, runDml, runInsertRows } from './dml.js';
 import type { DmlHost } from './dml-context.js';
 import { byObject } from './dml-results.js';
-import type { EmulatedOrg, OrgTransaction, RecycleBinEntry } from './emulated-org.js';
+import type { EmulatedOrg, OrgTransaction } from './emulated-org.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
 import { type GenerateHost, generateRecords } from './generate-records.js';
 import { indexedRecords, indexRecord, lookupIndex, rebuildIndexes, scanByValue, unindexRecord } from './indexes.js';
@@ -53,7 +53,7 @@ import {
   type SchemaChange,
 } from './persisted.js';
 import { defaultRecordTypeId, missingRecordTypes, recordTypeInfos } from './record-types.js';
-import { emptyBin, purgeExpired, type RecycleState, recycleBinEntries } from './recycle-bin.js';
+import { emptyBin, purgeExpired, type RecycleBinEntry, type RecycleState, recycleBinEntries } from './recycle-bin.js';
 import {
   deletedIds,
   type GetDeletedResult,
@@ -67,8 +67,9 @@ import { beginTransaction, type TransactionSlot } from './transaction.js';
 import { formatDateTime } from './values.js';
 
 export type { InsertedRows } from './dml.js';
-export type { CreateOrgOptions, EmulatedOrg, OrgTransaction, RecycleBinEntry } from './emulated-org.js';
+export type { CreateOrgOptions, EmulatedOrg, OrgTransaction } from './emulated-org.js';
 export type { PersistedOrg, SchemaChange } from './persisted.js';
+export type { RecycleBinEntry } from './recycle-bin.js';
 export type { GetDeletedResult, GetUpdatedResult } from './replication.js';
 
 const DAY_MS = 86_400_000;

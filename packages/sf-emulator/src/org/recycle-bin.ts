@@ -3,9 +3,17 @@
 // and emptying the bin.
 import type { DmlResult, OrgRecord } from '../contract.js';
 import { err, fail } from './dml-results.js';
-import type { RecycleBinEntry } from './emulated-org.js';
 import type { ObjectStore } from './store.js';
 import { formatDateTime } from './values.js';
+
+/** A record in the recycle bin: see `EmulatedOrg.recycleBin`. */
+export interface RecycleBinEntry {
+  id: string;
+  /** The object's API name. */
+  object: string;
+  /** When it was deleted, in REST format (`2024-01-01T00:00:00.000+0000`). */
+  deletedDate: string;
+}
 
 /** What undelete needs to put back: cascaded children and cleared lookups, by parent id. */
 export interface RecycleState {

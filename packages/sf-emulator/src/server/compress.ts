@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip, gzipSync } from 'node:zlib';
-import { sendText } from './http.js';
+import { drainedOrClosed, sendText } from './http.js';
 
 // Response compression as the Bulk APIs do it: "Responses are compressed if the client makes a request using the
 // Accept-Encoding header, with a value of gzip ... If a request is made using the Accept-Encoding header with a
@@ -82,16 +82,7 @@ export function openStreamedBody(
   // The gzip stream feeds the response; a client that goes away ends the pipeline (its error is the client's, not
   // the org's: nothing to report).
   const piped = compressor ? pipeline(compressor, res).catch(() => undefined) : Promise.resolve();
-  const waitDrain = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        target.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      target.once('drain', done);
-      res.once('close', done);
-    });
+  const waitDrain = () => drainedOrClosed(target, res);
   return {
     get closed() {
       return res.destroyed || target.destroyed;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import { ApiError, OrgError, RawError } from '../errors.js';
 
 export { ApiError, RawError } from '../errors.js';
@@ -11,9 +12,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  sendText(res, status, JSON.stringify(body), JSON_TYPE, headers);
 }
 
 export function sendText(
@@ -25,6 +24,22 @@ export function sendText(
 ): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
+}
+
+/**
+ * Resolves when `target` (the response, or a stream in front of it) can take more, or when the response closes: a
+ * client that goes away mid-download must not leave the writer waiting forever.
+ */
+export function drainedOrClosed(target: Writable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      target.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    target.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {

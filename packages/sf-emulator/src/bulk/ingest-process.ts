@@ -1,0 +1,242 @@
+// Processing an ingest job after UploadComplete: the upload parsed into internal batches of 10,000 rows, each
+// applied to the org (through the server model's pool when one is set), injected failures honoured, and the job
+// finished in the state and result order Salesforce would give it.
+import { StringDecoder } from 'node:string_decoder';
+import { setImmediate as nextTick } from 'node:timers/promises';
+import type { ObjectDefinition } from '../contract.js';
+import type { EmulatorContext } from '../server/context.js';
+import { CsvParser, CsvSyntaxError, quote, shuffleInPlace } from './csv.js';
+import { applyBatch } from './ingest-batch.js';
+import { checkHeader, type IngestJob, type IngestState, lineEndingMismatch } from './ingest-job.js';
+import type { ServerModel } from './ingest-model.js';
+import { addBlock } from './ingest-results.js';
+
+/** Records per internal batch, as Salesforce splits an upload. */
+export const INTERNAL_BATCH_SIZE = 10_000;
+
+const EMPTY = Buffer.alloc(0);
+
+/** What processing a job takes from the job store. */
+export interface ProcessHost {
+  readonly ctx: EmulatorContext;
+  readonly model: ServerModel | undefined;
+  /** Whether the server is stopping (batches no longer wait for the pool). */
+  stopping(): boolean;
+  /** Waits `ms` unless the job is woken (abort, delete, stop) first. */
+  sleep(job: IngestJob, ms: number): Promise<void>;
+  /** Counts one internal batch (the org's daily figure). */
+  countBatch(): void;
+}
+
+/** Rows of one internal batch, with the parsed text each is in and its start and end offsets there. */
+interface RowBatch {
+  rows: string[][];
+  texts: string[];
+  spans: number[];
+}
+
+/** Processes an uploaded job to its end state (JobComplete, Failed, or Aborted as it was). */
+export async function processJob(host: ProcessHost, job: IngestJob): Promise<void> {
+  const ctx = host.ctx;
+  await nextTick();
+  if (job.abortRequested) return;
+  job.state = 'InProgress';
+  job.processingStarted = Date.now();
+  job.systemModstamp = job.processingStarted;
+  const wait = ctx.faults.jobProcessingMs();
+  if (wait > 0) await host.sleep(job, wait);
+  const chunks = job.chunks;
+  job.chunks = [];
+  const lineEndingProblem = lineEndingMismatch(chunks, job.lineEnding);
+  if (lineEndingProblem) {
+    finishJob(host, job, lineEndingProblem);
+    return;
+  }
+  const batches = new BatchRunner(host, job);
+  await parseBatches(job, chunks, batches);
+  await batches.settled();
+  finishJob(host, job, batches.failure);
+}
+
+/**
+ * Parses the upload and hands `runner` its header and each internal batch as it fills. A CSV syntax error fails
+ * the job; the rows parsed since the last batch go to the unprocessed records.
+ */
+async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunner): Promise<void> {
+  const parser = new CsvParser(job.columnDelimiter, job.lineEnding);
+  const decoder = new StringDecoder('utf8');
+  // Where each pending row is in the parsed text: the results parse it again from there, so the batch
+  // keeps offsets instead of every row's values (fewer objects surviving into the old generation).
+  let pending: RowBatch = { rows: [], texts: [], spans: [] };
+  const records: string[][] = [];
+  const spans: number[] = [];
+  let header = false;
+  try {
+    for (let index = 0; index <= chunks.length; index++) {
+      const last = index === chunks.length;
+      const text = last ? decoder.end() : decoder.write(chunks[index] as Buffer);
+      if (!last) chunks[index] = EMPTY; // let the upload go as it is parsed
+      parser.feed(text, records, last, spans);
+      const parsed = parser.text;
+      if (records.length === 0) continue;
+      let start = 0;
+      if (!header) {
+        header = true;
+        start = 1;
+        runner.header((records[0] as string[]).map((h) => h.trim()));
+      }
+      for (let r = start; r < records.length; r++) {
+        pending.rows.push(records[r] as string[]);
+        pending.texts.push(parsed);
+        pending.spans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
+        if (pending.rows.length >= INTERNAL_BATCH_SIZE) {
+          await runner.run(pending);
+          pending = { rows: [], texts: [], spans: [] };
+        }
+      }
+      records.length = 0;
+      spans.length = 0;
+    }
+    await runner.run(pending);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) {
+      await runner.settled(true);
+      throw error;
+    }
+    runner.fail(`InvalidBatch : ${error.message}`, pending.rows);
+  }
+}
+
+/**
+ * Applies a job's internal batches: at once, or with a server model after a slot of the org's pool and the batch's
+ * drawn time, parsing going on meanwhile (so several batches of one job, or of several jobs, are in process at
+ * once). After a failure (or an abort) the remaining rows go to the unprocessed records.
+ */
+class BatchRunner {
+  failure: string | undefined;
+  private columns: string[] = [];
+  private readonly inFlight: Array<Promise<void>> = [];
+  private sequence = 0;
+  private readonly failAfter: number | undefined;
+  private readonly definition: ObjectDefinition | undefined;
+  private readonly known: boolean;
+
+  constructor(
+    private readonly host: ProcessHost,
+    private readonly job: IngestJob,
+  ) {
+    this.failAfter = host.ctx.faults.failIngestJobAfterRows();
+    this.definition = host.ctx.org.getObject(job.object);
+    this.known = this.definition !== undefined;
+  }
+
+  /** The upload's header: checked against the object (a bad one fails the job). */
+  header(header: string[]): void {
+    const job = this.job;
+    job.header = header;
+    this.columns = header;
+    const definition = this.definition;
+    const problem = definition
+      ? checkHeader(definition, job.operation, header)
+      : `Unable to find object: ${job.object}`;
+    if (problem) this.failure = problem;
+  }
+
+  /** Fails the job with `message`; `rows` (parsed, not yet in a batch) go to the unprocessed records. */
+  fail(message: string, rows: string[][]): void {
+    this.failure = message;
+    this.toUnprocessed(rows, this.sequence++);
+  }
+
+  /** Resolves when every batch handed to the pool is applied (`quiet`: their failures are not thrown). */
+  async settled(quiet = false): Promise<void> {
+    if (quiet) await Promise.allSettled(this.inFlight);
+    else await Promise.all(this.inFlight);
+  }
+
+  /** Applies one internal batch now, or hands it to the server model's pool. */
+  async run(batch: RowBatch): Promise<void> {
+    if (batch.rows.length === 0) return;
+    const sequence = this.sequence++;
+    const model = this.host.model;
+    const job = this.job;
+    if (!model || this.failure !== undefined || job.abortRequested || !this.known) {
+      this.apply(batch, sequence);
+      await nextTick();
+      return;
+    }
+    if (this.host.stopping() || !(await model.slots.acquire(job.sleepers))) {
+      this.apply(batch, sequence); // aborted (its rows go to unprocessed) or stopping
+      return;
+    }
+    const time = model.min + model.random() * (model.max - model.min);
+    const work = this.host
+      .sleep(job, time)
+      .then(() => this.apply(batch, sequence))
+      .finally(() => model.slots.release());
+    this.inFlight.push(work);
+  }
+
+  /** Applies the rows up to an injected failure point; the rest (or all, after a failure) go to unprocessed. */
+  private apply({ rows, texts, spans }: RowBatch, sequence: number): void {
+    const job = this.job;
+    if (this.failure !== undefined || job.abortRequested || !this.known) {
+      this.toUnprocessed(rows, sequence);
+      return;
+    }
+    const failAfter = this.failAfter;
+    let take = rows.length;
+    if (failAfter !== undefined && job.processed + take > failAfter) take = Math.max(0, failAfter - job.processed);
+    if (take > 0) {
+      const all = take === rows.length;
+      this.host.countBatch();
+      applyBatch(
+        this.host.ctx,
+        job,
+        this.columns,
+        all ? rows : rows.slice(0, take),
+        all ? texts : texts.slice(0, take),
+        all ? spans : spans.slice(0, 2 * take),
+        sequence,
+      );
+    }
+    if (take < rows.length) {
+      this.failure = `InvalidBatch : Processing stopped after ${failAfter} records (injected failure)`;
+      this.toUnprocessed(rows.slice(take), sequence);
+    }
+  }
+
+  private toUnprocessed(rows: string[][], sequence: number): void {
+    const d = this.job.columnDelimiter;
+    addBlock(
+      this.job,
+      rows.map((row) => row.map(quote).join(d)),
+      sequence,
+    );
+  }
+}
+
+/** Puts the results in order (input order, or shuffled) and sets the job's end state. */
+function finishJob(host: ProcessHost, job: IngestJob, failure: string | undefined): void {
+  if (host.model && !job.random) {
+    // Batches finished in the order their drawn times gave: the results keep the input order in 'input' mode.
+    job.batches.sort((a, b) => a.sequence - b.sequence);
+    const blocks = job.unprocessed.map((text, index) => ({ text, sequence: job.unprocessedSequence[index]! }));
+    blocks.sort((a, b) => a.sequence - b.sequence);
+    job.unprocessed = blocks.map((block) => block.text);
+  }
+  job.processingTime = Date.now() - (job.processingStarted ?? Date.now());
+  if (job.random) {
+    // Batches finish in any order at Salesforce: shuffle the blocks too.
+    shuffleInPlace(job.batches, job.random);
+    shuffleInPlace(job.unprocessed, job.random);
+  }
+  job.systemModstamp = host.ctx.org.clock.millis();
+  if ((job.state as IngestState) === 'Aborted') return;
+  if (failure !== undefined) {
+    job.state = 'Failed';
+    job.errorMessage = failure;
+  } else {
+    job.state = 'JobComplete';
+  }
+}
