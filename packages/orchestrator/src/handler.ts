@@ -1,10 +1,10 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { BULK_OPERATIONS, type BulkOperation, ConfigError, KicksawError, redact, silentLogger } from '@kicksaw/core';
-import { createS3Client, respondToS3Event, type S3ObjectRef } from '@kicksaw/s3';
+import { createS3Client, type NotDone, notDone, respondToS3Event, type S3ObjectRef } from '@kicksaw/s3';
 import { connect, parseSalesforceConfig, type SalesforceConfig, salesforceConfigFromEnv } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
-import { InProgressRun, PendingRun, S3ImportIncompleteError } from './errors.js';
+import { S3ImportIncompleteError } from './errors.js';
 import { type ImportCsvResult, importCsv } from './import-csv.js';
 import type { ImportMapping } from './mapping.js';
 import { IMPORT_DEFAULTS, type ImportSettings } from './options.js';
@@ -217,7 +217,9 @@ export function createS3ImportHandler(
     }
     s3Client ??= options.s3Client ?? createS3Client(options.s3ClientConfig);
     const client = s3Client;
-    const handleOne = async (ref: S3ObjectRef): Promise<S3ImportItemResult> => {
+    // A run left pending, or held by another invocation, is answered as a value (`notDone`), not thrown:
+    // respondToS3Event lists its SQS message in batchItemFailures, and a direct event throws below.
+    const handleOne = async (ref: S3ObjectRef): Promise<S3ImportItemResult | NotDone<S3ImportItemResult>> => {
       if (!isObjectCreated(ref.eventName)) {
         // A deletion, restore, tagging or lifecycle event names an object that is not new input (as
         // Powertools' parser schemas classify S3 and EventBridge events): one line, and the event is done.
@@ -244,35 +246,22 @@ export function createS3ImportHandler(
         deadline,
         logger,
       });
+      const item = { bucket: ref.bucket, key: ref.key, status: result.status, result };
       if (result.status === 'skipped' && result.reason === 'in-progress') {
         // Another invocation holds the run: not done, so the platform delivers the event again later.
-        throw new InProgressRun(result);
+        return notDone({ ...item, ok: false, error: inProgressError(result) });
       }
-      if (result.status === 'pending') {
-        // Reported as not done: SQS redelivers the message, Lambda retries the event; that call finishes the run.
-        throw new PendingRun(result);
-      }
-      return { bucket: ref.bucket, key: ref.key, ok: true, status: result.status, result };
+      // Reported as not done: SQS redelivers the message, Lambda retries the event; that call finishes the run.
+      if (result.status === 'pending') return notDone({ ...item, ok: false });
+      return { ...item, ok: true };
     };
     const response = await respondToS3Event(event, handleOne, {
       concurrency: options.concurrency ?? IMPORT_DEFAULTS.concurrency,
     });
     const results: S3ImportItemResult[] = response.results.map((item) => {
       if (item.ok) return item.value;
+      if ('notDone' in item) return item.notDone;
       const error = item.error;
-      if (error instanceof PendingRun) {
-        return { bucket: item.ref.bucket, key: item.ref.key, ok: false, status: 'pending', result: error.result };
-      }
-      if (error instanceof InProgressRun) {
-        return {
-          bucket: item.ref.bucket,
-          key: item.ref.key,
-          ok: false,
-          status: 'skipped',
-          result: error.result,
-          error: { name: error.name, code: error.code, message: error.message },
-        };
-      }
       logger.error('object failed', { source: `s3://${item.ref.bucket}/${item.ref.key}`, error: redact(error) });
       return { bucket: item.ref.bucket, key: item.ref.key, ok: false, error: describeError(error) };
     });
@@ -280,8 +269,8 @@ export function createS3ImportHandler(
       logger.error('SQS message is not an S3 event', { messageId: rejected.messageId, error: rejected.error.message });
     }
     const isSqs = response.results.some((item) => item.ref.messageId !== undefined) || response.rejected.length > 0;
-    const notDone = results.filter((item) => !item.ok);
-    if (!isSqs && notDone.length > 0) throw new S3ImportIncompleteError(notDone);
+    const unfinished = results.filter((item) => !item.ok);
+    if (!isSqs && unfinished.length > 0) throw new S3ImportIncompleteError(unfinished);
     return { batchItemFailures: response.batchItemFailures, results };
   };
 }
@@ -293,6 +282,15 @@ export function createS3ImportHandler(
 function isObjectCreated(eventName: string | undefined): boolean {
   if (eventName === undefined) return true;
   return eventName.startsWith('ObjectCreated:') || eventName === 'Object Created';
+}
+
+/** How a result turned away by a live lease describes itself (code `RUN_IN_PROGRESS`). */
+function inProgressError(result: ImportCsvResult): NonNullable<S3ImportItemResult['error']> {
+  return {
+    name: 'InProgressRun',
+    code: 'RUN_IN_PROGRESS',
+    message: `another invocation holds this run${result.heldUntil ? ` until ${result.heldUntil}` : ''}; deliver it again later`,
+  };
 }
 
 function describeError(error: unknown): { name: string; code?: string; message: string } {

@@ -239,10 +239,47 @@ export function parseS3Event(event: unknown): S3ObjectRef[] {
   return records.flatMap((record, index) => fromRecord(record, `event.Records[${index}]`));
 }
 
-/** The outcome of one object in {@link respondToS3Event}. */
-export type S3EventResult<T> =
+/**
+ * A callback's answer for an object it has not finished and that must come again, as a value rather than
+ * a thrown error: the work is parked for a later delivery, or another invocation is doing it right now.
+ * Built with {@link notDone}; {@link respondToS3Event} reports the object as not done (its SQS message in
+ * `batchItemFailures`) without calling it a failure.
+ */
+export interface NotDone<N> {
+  readonly [NOT_DONE]: true;
+  /** What the callback says about the object (e.g. how far it got). */
+  readonly value: N;
+}
+
+const NOT_DONE: unique symbol = Symbol.for('@kicksaw/s3.notDone');
+
+/**
+ * Marks a callback's answer as "not done, deliver it again" (see {@link NotDone}).
+ *
+ * @example
+ * ```ts
+ * const { batchItemFailures } = await respondToS3Event(event, async (ref) => {
+ *   const run = await importFile(ref);
+ *   return run.finished ? run : notDone(run); // an unfinished run's SQS message comes back
+ * });
+ * ```
+ */
+export function notDone<N>(value: N): NotDone<N> {
+  return { [NOT_DONE]: true, value };
+}
+
+function isNotDone(value: unknown): value is NotDone<unknown> {
+  return typeof value === 'object' && value !== null && (value as { [NOT_DONE]?: unknown })[NOT_DONE] === true;
+}
+
+/**
+ * The outcome of one object in {@link respondToS3Event}: done (`ok`), failed (`error`), or not done yet
+ * (`notDone`, when the callback answered {@link notDone}; absent from the type when it never does).
+ */
+export type S3EventResult<T, N = never> =
   | { ref: S3ObjectRef; ok: true; value: T }
-  | { ref: S3ObjectRef; ok: false; error: unknown };
+  | { ref: S3ObjectRef; ok: false; error: unknown }
+  | ([N] extends [never] ? never : { ref: S3ObjectRef; ok: false; notDone: N });
 
 /**
  * What {@link respondToS3Event} returns.
@@ -254,11 +291,11 @@ export type S3EventResult<T> =
  * return { batchItemFailures };
  * ```
  */
-export interface S3EventResponse<T> {
+export interface S3EventResponse<T, N = never> {
   /** One entry per object, in event order. */
-  results: Array<S3EventResult<T>>;
+  results: Array<S3EventResult<T, N>>;
   /**
-   * The SQS messages to retry: those whose object failed, or whose body was not an S3 event. Return
+   * The SQS messages to retry: those whose object failed or is not done, or whose body was not an S3 event. Return
    * `{ batchItemFailures }` from a Lambda with `ReportBatchItemFailures` on its SQS trigger.
    */
   batchItemFailures: Array<{ itemIdentifier: string }>;
@@ -274,9 +311,11 @@ export interface RespondToS3EventOptions {
 
 /**
  * Runs `callback` for every object an event names (see {@link parseS3Event}) and collects each
- * object's outcome; a failing callback never stops the others. For SQS events, a message whose
- * body is not an S3 event is reported in `rejected` and retried through `batchItemFailures`
- * instead of failing the whole batch.
+ * object's outcome; a failing callback never stops the others. A callback that has not finished an
+ * object (parked, or held by another invocation) answers {@link notDone} instead of throwing: the
+ * object is `notDone` in `results` and, like a failed one, its SQS message is in `batchItemFailures`.
+ * For SQS events, a message whose body is not an S3 event is reported in `rejected` and retried
+ * through `batchItemFailures` instead of failing the whole batch.
  *
  * @throws InputError when the event itself is not one this package understands.
  * @example
@@ -287,11 +326,11 @@ export interface RespondToS3EventOptions {
  * };
  * ```
  */
-export async function respondToS3Event<T>(
+export async function respondToS3Event<T, N = never>(
   event: unknown,
-  callback: (ref: S3ObjectRef) => Promise<T>,
+  callback: (ref: S3ObjectRef) => Promise<T | NotDone<N>>,
   options: RespondToS3EventOptions = {},
-): Promise<S3EventResponse<T>> {
+): Promise<S3EventResponse<T, N>> {
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
@@ -316,14 +355,17 @@ export async function respondToS3Event<T>(
     refs = parseS3Event(event);
   }
 
-  const results: Array<S3EventResult<T>> = new Array(refs.length);
+  const results: Array<S3EventResult<T, N>> = new Array(refs.length);
   let next = 0;
   const worker = async () => {
     while (next < refs.length) {
       const index = next++;
       const ref = refs[index] as S3ObjectRef;
       try {
-        results[index] = { ref, ok: true, value: await callback(ref) };
+        const value = await callback(ref);
+        results[index] = isNotDone(value)
+          ? ({ ref, ok: false, notDone: value.value as N } as S3EventResult<T, N>)
+          : { ref, ok: true, value: value as T };
       } catch (error) {
         results[index] = { ref, ok: false, error };
       }

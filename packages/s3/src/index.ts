@@ -3,6 +3,8 @@ export { createS3Client } from './client.js';
 export { S3ObjectNotFoundError, type S3ObjectNotFoundErrorOptions } from './errors.js';
 export {
   decodeS3EventKey,
+  type NotDone,
+  notDone,
   parseKinesisRecord,
   parseS3Event,
   type RespondToS3EventOptions,
