@@ -106,8 +106,10 @@ export function rowHash(cells: readonly string[]): number {
  * False when {@link canonicalCell} returns the cell unchanged (CRs aside, which the caller checks
  * while hashing): no surrounding white space, not a spelling of true/false, and either not a number
  * at all or a number already in its shortest form. True means "ask canonicalCell".
+ *
+ * @internal
  */
-function mayChange(v: string): boolean {
+export function mayChange(v: string): boolean {
   const n = v.length;
   if (n === 0) return false;
   const first = v.charCodeAt(0);
@@ -115,7 +117,9 @@ function mayChange(v: string): boolean {
   if ((first >= 48 && first <= 57) || first === 45 || first === 43 || first === 46) return numberMayChange(v);
   if (n === 4 || n === 5) {
     const lower = first | 32;
-    return lower === 116 || lower === 102; // t, f: maybe True / FALSE
+    // t, f: maybe True / FALSE; `true` and `false` as they are stay as they are (a boolean column of a
+    // 1M-row file sent every row through canonicalCell, twice).
+    return (lower === 116 || lower === 102) && v !== 'true' && v !== 'false';
   }
   return false;
 }

@@ -65,8 +65,14 @@ export class JobLauncher {
         return undefined;
       }
     }
-    const line = csvLine(cells);
-    const bytes = Buffer.byteLength(line);
+    // Most rows are written straight into the open chunk (line and hash in one pass) and taken in once the
+    // budgets allow; a row that may not fit the chunk goes the way of a line string, which flushes it first.
+    let line: string | undefined;
+    let bytes = this.builder.stage(cells);
+    if (bytes < 0) {
+      line = csvLine(cells);
+      bytes = Buffer.byteLength(line);
+    }
     if (
       this.builder.rows > 0 &&
       (this.builder.rows >= this.jobRows || this.builder.bytes + bytes > this.engine.s.maxBytes)
@@ -74,6 +80,11 @@ export class JobLauncher {
       return this.cut().then(() => this.addRow(row, cells, attempts));
     }
     const keys = key !== '' ? this.builder.externalIds : undefined;
+    if (line === undefined) {
+      this.builder.commit(bytes, row, attempts);
+      keys?.addLast();
+      return undefined;
+    }
     const writing = this.builder.add(cells, line, bytes, row, attempts);
     if (writing) return writing.then(() => keys?.addLast());
     keys?.addLast();

@@ -9,6 +9,7 @@ import { readCsvRows } from './csv-reader.js';
 import { readFileChunks, writeAll } from './file-io.js';
 import { rowHash } from './hash.js';
 import { giveKeySet, type KeySet, takeKeySet } from './key-set.js';
+import { writeRow, writtenHash } from './line-writer.js';
 import { RowIndex } from './row-index.js';
 
 /**
@@ -69,6 +70,8 @@ export class PartBuilder {
   /** Lines are encoded straight into this pooled chunk (strings die young; nothing piles up in the heap). */
   private buffer: Buffer | undefined = chunkPool.take();
   private used = 0;
+  /** The hash of the row {@link PartBuilder.stage} wrote last. */
+  private stagedHash = 0;
   /** Filled chunks kept in memory while the part is below the spool threshold (pooled, not copied). */
   private memory: Piece[] = [];
   private total = 0;
@@ -109,6 +112,25 @@ export class PartBuilder {
 
   get bytes(): number {
     return this.total;
+  }
+
+  /**
+   * Writes a row's line at the end of the open chunk without taking the row in (see {@link PartBuilder.commit}):
+   * returns its bytes, or -1 when it may not fit the chunk (then add it with {@link PartBuilder.add}).
+   */
+  stage(cells: readonly string[]): number {
+    const buffer = this.buffer;
+    if (!buffer) return -1;
+    const bytes = writeRow(cells, buffer, this.used, buffer.length);
+    this.stagedHash = writtenHash;
+    return bytes;
+  }
+
+  /** Takes in the row {@link PartBuilder.stage} wrote last (`bytes` as it returned), with its row and attempts. */
+  commit(bytes: number, row: number, attempts: number): void {
+    this.index.add(this.stagedHash, row, attempts);
+    this.used += bytes;
+    this.total += bytes;
   }
 
   /**

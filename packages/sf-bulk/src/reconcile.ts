@@ -68,7 +68,7 @@ export async function reconcileJob(
           const row = index.rowAt(position);
           const attempts = index.attemptsAt(position);
           if (kind === 'successfulResults') {
-            await engine.emit({
+            const waiting = engine.emit({
               row,
               status: 'succeeded',
               id: idAt >= 0 ? raw[idAt] || null : null,
@@ -78,6 +78,7 @@ export async function reconcileJob(
               attempts,
               jobId,
             });
+            if (waiting) await waiting;
           } else if (kind === 'failedResults') {
             const errors = parseBulkError(errorAt >= 0 ? (raw[errorAt] ?? '') : '');
             const id = idAt >= 0 ? raw[idAt] || null : null;

@@ -152,8 +152,12 @@ export class Engine implements IngestRun {
     this.apiUsed = api;
   }
 
-  /** Counts an outcome and queues it; the promise is the channel's own (no extra async frame a row). */
-  emit(outcome: RowOutcome): Promise<void> {
+  /**
+   * Counts an outcome and queues it. Returns a promise only when the caller has to wait (the queue is full,
+   * or the outcome could not be counted): a hot loop awaits it only then, which saves a promise and a
+   * microtask a row.
+   */
+  emit(outcome: RowOutcome): Promise<void> | undefined {
     try {
       countOutcome(this.counts, outcome);
     } catch (error) {
@@ -199,7 +203,11 @@ export class Engine implements IngestRun {
       if (value !== undefined) matched++;
       cells[i] = cellOf(value);
     }
-    if (matched < Object.keys(record).length) {
+    // Counted with for-in (the object's enum cache: no array a row, as Object.keys would allocate); it counts
+    // inherited enumerable keys too, so it is never below Object.keys' count, which settles the rare case.
+    let keys = 0;
+    for (const _key in record) keys++;
+    if (matched < keys && matched < Object.keys(record).length) {
       const known = new Set(this.sourceKeys);
       const unknown = Object.keys(record).filter((key) => !known.has(key) && record[key] !== undefined);
       if (unknown.length > 0) return { unknown };
