@@ -2,9 +2,10 @@
 // and line ending, and the `sf__Error` text of a failed row.
 import type { DmlResult, ObjectDefinition } from '../contract.js';
 import type { EmulatedOrg } from '../org/emulated-org.js';
+import { findField } from '../schema/fields.js';
 import { ApiError } from '../server/http.js';
 import { DELIMITERS } from './csv.js';
-import { findField, sfDate, upsertKeyField } from './jobs.js';
+import { sfDate, upsertKeyField } from './jobs.js';
 
 export const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
 export type IngestOperation = (typeof OPERATIONS)[number];

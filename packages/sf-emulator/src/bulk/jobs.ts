@@ -1,6 +1,7 @@
 // What the Bulk job stores share (2.0 ingest and query, 1.0): ids, the job info's date format, finding a job, the
 // job list's pages, and the upsert's external id field.
-import type { FieldDefinition, ObjectDefinition } from '../contract.js';
+import type { ObjectDefinition } from '../contract.js';
+import { findField } from '../schema/fields.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
 
@@ -39,12 +40,6 @@ export function sendJobPage<T>(
     records: all.slice(start, start + JOB_PAGE_SIZE).map(describe),
     nextRecordsUrl: done ? null : `/services/data/v${api.version}/jobs/${kind}?queryLocator=${start + JOB_PAGE_SIZE}`,
   });
-}
-
-/** A field of an object definition by name (any case). */
-export function findField(definition: ObjectDefinition, name: string): FieldDefinition | undefined {
-  const lower = name.toLowerCase();
-  return definition.fields.find((f) => f.name.toLowerCase() === lower);
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { DmlError } from '../contract.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, readJsonObject, sendJson } from '../server/http.js';
-import { requireObject } from './sobjects.js';
+import { requireObject } from './sobject-access.js';
 
 const TREE_LIMIT = 200;
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { idFor } from '../ids.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
-import { requireObject } from './sobjects.js';
+import { requireObject } from './sobject-access.js';
 
 interface FieldDescribe {
   name: string;

@@ -10,7 +10,7 @@ import type { CompiledField, CompiledObject } from '../schema/compile.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
 import { explainQuery } from '../soql/explain.js';
-import { requireObject } from './sobjects.js';
+import { requireObject } from './sobject-access.js';
 
 interface ListView {
   id: string;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { ApiError, JSON_TYPE, sendEmpty, sendJson } from '../server/http.js';
-import { requireObject } from './sobjects.js';
+import { requireObject } from './sobject-access.js';
 
 const RELEASES: Record<number, string> = {
   55: "Summer '22",

@@ -1,5 +1,6 @@
 import { randomWord } from '../auth/tokens.js';
 import type { FieldDefinition, Org, QueryResult } from '../contract.js';
+import { findField } from '../schema/fields.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
 import { handleExplain } from './listviews.js';
@@ -149,7 +150,7 @@ export function columnMetadata(org: Org, soql: string): Record<string, unknown> 
     const def = org.getObject(object);
     const [head, ...rest] = path as [string, ...string[]];
     if (rest.length === 0) {
-      const field = def?.fields.find((f) => f.name.toLowerCase() === head.toLowerCase());
+      const field = def ? findField(def, head) : undefined;
       return {
         aggregate: false,
         apexType: apexType(field),

@@ -4,7 +4,7 @@
  */
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
-import { requireObject } from './sobjects.js';
+import { requireObject } from './sobject-access.js';
 
 function parameter(api: ApiRequest, name: 'start' | 'end'): string {
   const value = api.query.get(name);

@@ -7,7 +7,7 @@
  */
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { sendJson } from '../server/http.js';
-import { objectOfId } from './sobjects.js';
+import { objectOfId } from './sobject-access.js';
 
 /** Most recently viewed record ids per user, newest last (a user keeps at most 200, like the UI's list). */
 export class RecentlyViewed {

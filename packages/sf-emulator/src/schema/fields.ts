@@ -1,5 +1,12 @@
-// Builders of field definitions for the built-in standard objects (standard.ts, standard-sales.ts).
-import type { FieldDefinition } from '../contract.js';
+// Builders of field definitions for the built-in standard objects (standard.ts, standard-sales.ts), and finding a
+// field of a definition by name.
+import type { FieldDefinition, ObjectDefinition } from '../contract.js';
+
+/** A field of an object definition by name (any case). */
+export function findField(definition: ObjectDefinition, name: string): FieldDefinition | undefined {
+  const lower = name.toLowerCase();
+  return definition.fields.find((f) => f.name.toLowerCase() === lower);
+}
 
 type Opts = Partial<FieldDefinition>;
 

@@ -9,6 +9,12 @@ import {
 } from '../auth/oauth.js';
 import type { Session } from '../auth/tokens.js';
 import { asyncError } from '../bulk/v1.js';
+import {
+  handleCollectionDelete,
+  handleCollectionRetrieve,
+  handleCollectionSave,
+  handleCollectionUpsert,
+} from '../rest/collections.js';
 import { handleComposite, handleCompositeBatch } from '../rest/composite.js';
 import { handleCompositeTree } from '../rest/composite-tree.js';
 import {
@@ -31,10 +37,6 @@ import { handleQuery, handleQueryMore } from '../rest/query.js';
 import { handleGetDeleted, handleGetUpdated } from '../rest/replication.js';
 import { handleSearch } from '../rest/search.js';
 import {
-  handleCollectionDelete,
-  handleCollectionRetrieve,
-  handleCollectionSave,
-  handleCollectionUpsert,
   handleCreate,
   handleDelete,
   handleDeleteByExternalId,
