@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CopyRunner } from './copy.js';
 import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
-import { column } from './results.js';
 import type { Session } from './session.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
 import { toTimestampTzSql } from './sql/timestamp-tz.js';
@@ -11,7 +10,15 @@ import { isOp, isWord, sqlIdent, sqlString, type Token } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
 import { TZ_TYPE_TEXT } from './sql/types.js';
 import { type FormatOptions, nested, readOptions, type StageLocation, type Stages } from './stages.js';
-import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements/outcome.js';
+import {
+  numberColumn,
+  type Runtime,
+  rowsResult,
+  STATEMENT_TYPE,
+  type StatementOutcome,
+  statusResult,
+  textColumn,
+} from './statements/outcome.js';
 
 interface TargetColumn {
   name: string;
@@ -172,23 +179,21 @@ export class CopyInto implements CopyRunner {
         if (purge) await rm(file.path, { force: true });
       }
     }
-    const text = (n: string) => column(n, 'text', { length: 16777216 });
-    const num = (n: string) => column(n, 'fixed', { precision: 38, scale: 0 });
     return {
       kind: 'result',
       statementTypeId: STATEMENT_TYPE.insert,
       result: rowsResult(
         [
-          text('file'),
-          text('status'),
-          num('rows_parsed'),
-          num('rows_loaded'),
-          num('error_limit'),
-          num('errors_seen'),
-          text('first_error'),
-          num('first_error_line'),
-          num('first_error_character'),
-          text('first_error_column_name'),
+          textColumn('file'),
+          textColumn('status'),
+          numberColumn('rows_parsed'),
+          numberColumn('rows_loaded'),
+          numberColumn('error_limit'),
+          numberColumn('errors_seen'),
+          textColumn('first_error'),
+          numberColumn('first_error_line'),
+          numberColumn('first_error_character'),
+          textColumn('first_error_column_name'),
         ],
         outcomes.map((o) => [
           o.file,
@@ -389,16 +394,7 @@ export class CopyInto implements CopyRunner {
       if (source) pairs.push({ target: c, source });
     }
     if (pairs.length === 0) {
-      return {
-        file: file.name,
-        status: 'LOAD_FAILED',
-        parsed: 0,
-        loaded: 0,
-        errors: 1,
-        firstError: 'No column of the file matches a column of the table.',
-        firstErrorLine: null,
-        firstErrorColumn: null,
-      };
+      return failedFile(file.name, 'No column of the file matches a column of the table.');
     }
     const expr = (p: (typeof pairs)[number]) =>
       p.target.type === 'JSON'
@@ -428,81 +424,14 @@ export class CopyInto implements CopyRunner {
     select: (lenient: boolean) => string,
     rowErrors: boolean,
   ): Promise<FileOutcome> {
-    const ok = (loaded: number): FileOutcome => ({
-      file: file.name,
-      status: 'LOADED',
-      parsed: loaded,
-      loaded,
-      errors: 0,
-      firstError: null,
-      firstErrorLine: null,
-      firstErrorColumn: null,
-    });
     if (onError === 'ABORT_STATEMENT') {
       const sql = `${insertInto} ${select(false)}`;
       const loaded = (await conn.run(sql).catch((error: unknown) => Promise.reject(copyError(error, file.name, sql))))
         .rowsChanged;
-      return ok(loaded);
+      return loadedFile(file.name, loaded);
     }
-    if (!rowErrors || onError === 'SKIP_FILE') {
-      // Read the file into a staging table first: a file with any error loads nothing.
-      const staging = 'temp.main.__KICKSAW_COPY_STAGING';
-      if (rowErrors)
-        await conn.run(`DROP TABLE IF EXISTS temp.main.${REJECTS}; DROP TABLE IF EXISTS temp.main.${SCANS}`);
-      try {
-        await conn.run(`CREATE OR REPLACE TEMP TABLE __KICKSAW_COPY_STAGING AS ${select(rowErrors)}`);
-      } catch (error) {
-        const mapped = copyError(error, file.name, select(false));
-        return {
-          file: file.name,
-          status: 'LOAD_FAILED',
-          parsed: 0,
-          loaded: 0,
-          errors: 1,
-          firstError: mapped.message.split('\n')[0] ?? mapped.message,
-          firstErrorLine: null,
-          firstErrorColumn: null,
-        };
-      }
-      try {
-        if (rowErrors) {
-          const rejected = await this.rejects(conn);
-          if (rejected.count > 0) {
-            const parsed =
-              Number((await conn.runAndReadAll(`SELECT count(*) FROM ${staging}`)).getRows()[0]?.[0] ?? 0) +
-              rejected.count;
-            return {
-              file: file.name,
-              status: 'LOAD_FAILED',
-              parsed,
-              loaded: 0,
-              errors: rejected.count,
-              firstError: rejected.message,
-              firstErrorLine: rejected.line,
-              firstErrorColumn: rejected.column,
-            };
-          }
-        }
-        const sql = `${insertInto} SELECT * FROM ${staging}`;
-        try {
-          return ok((await conn.run(sql)).rowsChanged);
-        } catch (error) {
-          const mapped = copyError(error, file.name, sql);
-          return {
-            file: file.name,
-            status: 'LOAD_FAILED',
-            parsed: 0,
-            loaded: 0,
-            errors: 1,
-            firstError: mapped.message.split('\n')[0] ?? mapped.message,
-            firstErrorLine: null,
-            firstErrorColumn: null,
-          };
-        }
-      } finally {
-        await conn.run(`DROP TABLE IF EXISTS ${staging}`);
-      }
-    }
+    if (!rowErrors || onError === 'SKIP_FILE')
+      return this.loadAllOrNothing(conn, file.name, insertInto, select, rowErrors);
     // CONTINUE on CSV: load the good rows, report the rejected ones.
     await conn.run(`DROP TABLE IF EXISTS temp.main.${REJECTS}; DROP TABLE IF EXISTS temp.main.${SCANS}`);
     const sql = `${insertInto} ${select(true)}`;
@@ -520,6 +449,82 @@ export class CopyInto implements CopyRunner {
       firstErrorColumn: rejected.column,
     };
   }
+
+  /**
+   * SKIP_FILE (and CONTINUE on JSON and Parquet): the file is read into a staging table first, so a file with
+   * any error loads nothing.
+   */
+  private async loadAllOrNothing(
+    conn: DuckDBConnection,
+    name: string,
+    insertInto: string,
+    select: (lenient: boolean) => string,
+    rowErrors: boolean,
+  ): Promise<FileOutcome> {
+    const staging = 'temp.main.__KICKSAW_COPY_STAGING';
+    if (rowErrors) await conn.run(`DROP TABLE IF EXISTS temp.main.${REJECTS}; DROP TABLE IF EXISTS temp.main.${SCANS}`);
+    try {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE __KICKSAW_COPY_STAGING AS ${select(rowErrors)}`);
+    } catch (error) {
+      return failedFile(name, copyError(error, name, select(false)).message);
+    }
+    try {
+      if (rowErrors) {
+        const rejected = await this.rejects(conn);
+        if (rejected.count > 0) {
+          const parsed =
+            Number((await conn.runAndReadAll(`SELECT count(*) FROM ${staging}`)).getRows()[0]?.[0] ?? 0) +
+            rejected.count;
+          return {
+            file: name,
+            status: 'LOAD_FAILED',
+            parsed,
+            loaded: 0,
+            errors: rejected.count,
+            firstError: rejected.message,
+            firstErrorLine: rejected.line,
+            firstErrorColumn: rejected.column,
+          };
+        }
+      }
+      const sql = `${insertInto} SELECT * FROM ${staging}`;
+      try {
+        return loadedFile(name, (await conn.run(sql)).rowsChanged);
+      } catch (error) {
+        return failedFile(name, copyError(error, name, sql).message);
+      }
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${staging}`);
+    }
+  }
+}
+
+/** A file loaded whole. */
+function loadedFile(file: string, loaded: number): FileOutcome {
+  return {
+    file,
+    status: 'LOADED',
+    parsed: loaded,
+    loaded,
+    errors: 0,
+    firstError: null,
+    firstErrorLine: null,
+    firstErrorColumn: null,
+  };
+}
+
+/** A file that loads nothing because of one error (its message's first line is reported). */
+function failedFile(file: string, message: string): FileOutcome {
+  return {
+    file,
+    status: 'LOAD_FAILED',
+    parsed: 0,
+    loaded: 0,
+    errors: 1,
+    firstError: message.split('\n')[0] ?? message,
+    firstErrorLine: null,
+    firstErrorColumn: null,
+  };
 }
 
 function missingColumn(name: string): never {

@@ -76,6 +76,20 @@ function hex(bytes: Uint8Array): string {
 
 const jsonConverter = JsonDuckDBValueConverter;
 
+/** DuckDB's integer types: each a NUMBER(38,0) to the driver, written as its decimal text. */
+const INTEGER_TYPES: ReadonlySet<DuckDBTypeId> = new Set([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
 /** The Snowflake rowtype and value encoder of a DuckDB result column. */
 export function describeColumn(name: string, type: DuckDBType): { meta: RowType; encode: Encoder } {
   const alias = (type as { alias?: string }).alias;
@@ -90,21 +104,11 @@ export function describeColumn(name: string, type: DuckDBType): { meta: RowType;
         return `${microsToSeconds(entries.sf_instant.micros)} ${1440 + Number(entries.sf_offset)}`;
       },
     };
+  if (INTEGER_TYPES.has(id) || id === DuckDBTypeId.BIGNUM)
+    return { meta: column(name, 'fixed', { precision: 38, scale: 0 }), encode: (v) => String(v) };
   switch (id) {
     case DuckDBTypeId.BOOLEAN:
       return { meta: column(name, 'boolean'), encode: (v) => (v ? '1' : '0') };
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
-    case DuckDBTypeId.UINTEGER:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UHUGEINT:
-    case DuckDBTypeId.BIGNUM:
-      return { meta: column(name, 'fixed', { precision: 38, scale: 0 }), encode: (v) => String(v) };
     case DuckDBTypeId.DECIMAL: {
       const decimal = type as unknown as { width: number; scale: number };
       return {
@@ -204,21 +208,12 @@ export function sqlEncoding(name: string, type: DuckDBType): string {
     const instant = `struct_extract(${name}, 'sf_instant')`;
     return `CASE WHEN isfinite(${instant}) THEN ${micros(`epoch_us(${instant})`)} || ' ' || CAST(1440 + struct_extract(${name}, 'sf_offset') AS VARCHAR) END`;
   }
+  if (INTEGER_TYPES.has(type.typeId)) return `CAST(${name} AS VARCHAR)`;
   switch (type.typeId) {
     case DuckDBTypeId.VARCHAR:
       return name;
     case DuckDBTypeId.BOOLEAN:
       return `CASE WHEN ${name} THEN '1' WHEN NOT ${name} THEN '0' END`;
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.UTINYINT:
-    case DuckDBTypeId.USMALLINT:
-    case DuckDBTypeId.UINTEGER:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UHUGEINT:
     case DuckDBTypeId.DECIMAL:
       return `CAST(${name} AS VARCHAR)`;
     case DuckDBTypeId.DATE:

@@ -9,7 +9,7 @@ import type { Session } from './session.js';
 import { qualify, readName } from './sql/names.js';
 import { isOp, isWord, significant, type Token, tokenize } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
-import { rowsResult, STATEMENT_TYPE, type StatementOutcome, statusResult } from './statements/outcome.js';
+import { type StatementOutcome, selectResult, statusResult } from './statements/outcome.js';
 
 /** File format options as Snowflake spells them (upper-case keys). */
 export type FormatOptions = Record<string, string | string[]>;
@@ -318,7 +318,8 @@ export class Stages implements StageCommands {
     };
   }
 
-  async list(session: Session, tokens: Token[]): Promise<StatementOutcome> {
+  /** The stage a LIST or REMOVE names and its files (relative paths) matching its `PATTERN`, if any. */
+  private async namedFiles(session: Session, tokens: Token[]): Promise<{ location: StageLocation; files: string[] }> {
     const stage = tokens.find((t) => t.kind === 'stage');
     if (!stage) throw SnowflakeSqlError.syntax("unexpected '<EOF>'", '', 0);
     const location = await this.resolve(session, stage.text);
@@ -326,6 +327,11 @@ export class Stages implements StageCommands {
     const pattern =
       at >= 0 && tokens[at + 2]?.kind === 'string' ? new RegExp(`^(?:${tokens[at + 2]?.value})$`) : undefined;
     const files = await this.filesAt(location, pattern);
+    return { location, files };
+  }
+
+  async list(session: Session, tokens: Token[]): Promise<StatementOutcome> {
+    const { location, files } = await this.namedFiles(session, tokens);
     const prefix =
       location.display === '@~'
         ? ''
@@ -339,38 +345,24 @@ export class Stages implements StageCommands {
         .digest('hex');
       rows.push([`${prefix}${name}`, String(info.size), md5, info.mtime.toUTCString()]);
     }
-    return {
-      kind: 'result',
-      statementTypeId: STATEMENT_TYPE.select,
-      result: rowsResult(
-        [
-          column('name', 'text'),
-          column('size', 'fixed', { precision: 38, scale: 0 }),
-          column('md5', 'text'),
-          column('last_modified', 'text'),
-        ],
-        rows,
-      ),
-    };
+    return selectResult(
+      [
+        column('name', 'text'),
+        column('size', 'fixed', { precision: 38, scale: 0 }),
+        column('md5', 'text'),
+        column('last_modified', 'text'),
+      ],
+      rows,
+    );
   }
 
   async remove(session: Session, tokens: Token[]): Promise<StatementOutcome> {
-    const stage = tokens.find((t) => t.kind === 'stage');
-    if (!stage) throw SnowflakeSqlError.syntax("unexpected '<EOF>'", '', 0);
-    const location = await this.resolve(session, stage.text);
-    const at = tokens.findIndex((t) => isWord(t, 'PATTERN'));
-    const pattern =
-      at >= 0 && tokens[at + 2]?.kind === 'string' ? new RegExp(`^(?:${tokens[at + 2]?.value})$`) : undefined;
-    const files = await this.filesAt(location, pattern);
+    const { location, files } = await this.namedFiles(session, tokens);
     for (const name of files) await rm(join(location.dir, ...name.split('/')), { force: true });
-    return {
-      kind: 'result',
-      statementTypeId: STATEMENT_TYPE.select,
-      result: rowsResult(
-        [column('name', 'text'), column('result', 'text')],
-        files.map((name) => [name, 'removed']),
-      ),
-    };
+    return selectResult(
+      [column('name', 'text'), column('result', 'text')],
+      files.map((name) => [name, 'removed']),
+    );
   }
 
   async createStage(
@@ -438,16 +430,12 @@ export class Stages implements StageCommands {
       Array.isArray(value) ? JSON.stringify(value) : value,
       '',
     ]);
-    return {
-      kind: 'result',
-      statementTypeId: STATEMENT_TYPE.select,
-      result: rowsResult(
-        ['parent_property', 'property', 'property_type', 'property_value', 'property_default'].map((n) =>
-          column(n, 'text'),
-        ),
-        rows,
+    return selectResult(
+      ['parent_property', 'property', 'property_type', 'property_value', 'property_default'].map((n) =>
+        column(n, 'text'),
       ),
-    };
+      rows,
+    );
   }
 
   async showStages(session: Session, _tokens: Token[]): Promise<StatementOutcome> {
@@ -475,28 +463,24 @@ export class Stages implements StageCommands {
       }
     }
     void session;
-    return {
-      kind: 'result',
-      statementTypeId: STATEMENT_TYPE.select,
-      result: rowsResult(
-        [
-          column('created_on', 'timestamp_ltz', { scale: 3 }),
-          ...[
-            'name',
-            'database_name',
-            'schema_name',
-            'url',
-            'has_credentials',
-            'has_encryption_key',
-            'owner',
-            'comment',
-            'region',
-            'type',
-          ].map((n) => column(n, 'text')),
-        ] as RowType[],
-        rows,
-      ),
-    };
+    return selectResult(
+      [
+        column('created_on', 'timestamp_ltz', { scale: 3 }),
+        ...[
+          'name',
+          'database_name',
+          'schema_name',
+          'url',
+          'has_credentials',
+          'has_encryption_key',
+          'owner',
+          'comment',
+          'region',
+          'type',
+        ].map((n) => column(n, 'text')),
+      ] as RowType[],
+      rows,
+    );
   }
 
   private async saveFormats(): Promise<void> {
@@ -555,19 +539,15 @@ export class Stages implements StageCommands {
         JSON.stringify(options),
       ];
     });
-    return {
-      kind: 'result',
-      statementTypeId: STATEMENT_TYPE.select,
-      result: rowsResult(
-        [
-          column('created_on', 'timestamp_ltz', { scale: 3 }),
-          ...['name', 'database_name', 'schema_name', 'type', 'owner', 'comment', 'format_options'].map((n) =>
-            column(n, 'text'),
-          ),
-        ] as RowType[],
-        rows,
-      ),
-    };
+    return selectResult(
+      [
+        column('created_on', 'timestamp_ltz', { scale: 3 }),
+        ...['name', 'database_name', 'schema_name', 'type', 'owner', 'comment', 'format_options'].map((n) =>
+          column(n, 'text'),
+        ),
+      ] as RowType[],
+      rows,
+    );
   }
 
   /** A named file format's options (`FORMAT_NAME = x`). */

@@ -4,8 +4,7 @@ import { snowflakeTypeText } from '../sql/catalog.js';
 import { displayName, qualify, readName } from '../sql/names.js';
 import { isWord, sqlString, type Token } from '../sql/tokens.js';
 import { isShadow } from '../transactions.js';
-import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome } from './outcome.js';
-import { TEXT } from './show.js';
+import { type Runtime, type StatementOutcome, selectResult, textColumn } from './outcome.js';
 
 export async function describe(session: Session, runtime: Runtime, tokens: Token[]): Promise<StatementOutcome> {
   let i = 1;
@@ -19,38 +18,34 @@ export async function describe(session: Session, runtime: Runtime, tokens: Token
   const sql = `SELECT column_name, data_type, is_nullable, column_default, comment FROM duckdb_columns() WHERE (database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}${temp ? ` OR database_name = 'temp'` : ''}) AND table_name = ${sqlString(q.name)} ORDER BY column_index`;
   const rows = (await session.connection.runAndReadAll(sql)).getRows();
   if (rows.length === 0) throw SnowflakeSqlError.objectMissing('Object', displayName(q));
-  return {
-    kind: 'result',
-    statementTypeId: STATEMENT_TYPE.select,
-    result: rowsResult(
-      [
-        'name',
-        'type',
-        'kind',
-        'null?',
-        'default',
-        'primary key',
-        'unique key',
-        'check',
-        'expression',
-        'comment',
-        'policy name',
-        'privacy domain',
-      ].map(TEXT),
-      rows.map(([col, type, nullable, def, comment]) => [
-        String(col),
-        snowflakeTypeText(String(type), comment),
-        'COLUMN',
-        nullable ? 'Y' : 'N',
-        (def as string | null) ?? null,
-        'N',
-        'N',
-        null,
-        null,
-        null,
-        null,
-        null,
-      ]),
-    ),
-  };
+  return selectResult(
+    [
+      'name',
+      'type',
+      'kind',
+      'null?',
+      'default',
+      'primary key',
+      'unique key',
+      'check',
+      'expression',
+      'comment',
+      'policy name',
+      'privacy domain',
+    ].map(textColumn),
+    rows.map(([col, type, nullable, def, comment]) => [
+      String(col),
+      snowflakeTypeText(String(type), comment),
+      'COLUMN',
+      nullable ? 'Y' : 'N',
+      (def as string | null) ?? null,
+      'N',
+      'N',
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]),
+  );
 }

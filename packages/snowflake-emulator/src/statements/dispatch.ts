@@ -1,5 +1,4 @@
 import { SnowflakeSqlError } from '../errors.js';
-import { column } from '../results.js';
 import type { Session } from '../session.js';
 import { rewriteTimestampTz } from '../sql/timestamp-tz.js';
 import { isOp, isWord, type Token } from '../sql/tokens.js';
@@ -14,11 +13,12 @@ import { timestampTzNames } from './lookups.js';
 import { merge } from './merge.js';
 import {
   type Runtime,
-  rowsResult,
   STATEMENT_TYPE,
   type StatementOutcome,
   type StatementRequest,
+  selectResult,
   statusResult,
+  textColumn,
 } from './outcome.js';
 import { query } from './query.js';
 import { transaction, use } from './session.js';
@@ -119,12 +119,5 @@ async function systemWait(tokens: Token[]): Promise<StatementOutcome> {
         : 1000;
   if (!Number.isFinite(amount) || amount < 0) throw SnowflakeSqlError.syntax("unexpected ')'", '', 0);
   await new Promise((resolve) => setTimeout(resolve, amount * factor));
-  return {
-    kind: 'result',
-    statementTypeId: STATEMENT_TYPE.select,
-    result: rowsResult(
-      [column('SYSTEM$WAIT', 'text', { length: 16777216 })],
-      [[`waited ${amount} ${unit.toLowerCase()}`]],
-    ),
-  };
+  return selectResult([textColumn('SYSTEM$WAIT')], [[`waited ${amount} ${unit.toLowerCase()}`]]);
 }

@@ -63,11 +63,31 @@ export function rowsResult(rowtype: RowType[], rows: Array<Array<string | null>>
 /** A statement outcome with rows. */
 export type ResultOutcome = Extract<StatementOutcome, { kind: 'result' }>;
 
+/** A VARCHAR result column (Snowflake's default length). */
+export function textColumn(name: string): RowType {
+  return column(name, 'text', { length: 16777216 });
+}
+
+/** A NUMBER(38,0) result column. */
+export function numberColumn(name: string): RowType {
+  return column(name, 'fixed', { precision: 38, scale: 0 });
+}
+
+/** A TIMESTAMP_LTZ result column of SHOW output (`created_on`). */
+export function createdOnColumn(name: string): RowType {
+  return column(name, 'timestamp_ltz', { scale: 3, precision: 0 });
+}
+
+/** A query's outcome with a small in-memory result (SHOW, DESCRIBE output). */
+export function selectResult(rowtype: RowType[], rows: Array<Array<string | null>>): ResultOutcome {
+  return { kind: 'result', statementTypeId: STATEMENT_TYPE.select, result: rowsResult(rowtype, rows) };
+}
+
 export function statusResult(message: string): ResultOutcome {
   return {
     kind: 'result',
     statementTypeId: STATEMENT_TYPE.ddl,
-    result: rowsResult([column('status', 'text', { length: 16777216 })], [[message]]),
+    result: rowsResult([textColumn('status')], [[message]]),
   };
 }
 

@@ -1,6 +1,8 @@
+// SELECT (and WITH, VALUES, FROM ...): the result written by DuckDB, the column names Snowflake gives them.
 import { join } from 'node:path';
 import { encodeResult, writeResult } from '../results.js';
 import type { Session } from '../session.js';
+import { topLevelWord } from '../sql/scan.js';
 import { isOp, isWord, type Token } from '../sql/tokens.js';
 import { type TranslateContext, translateTokens } from '../sql/translate.js';
 import { applyDeclaredTypes } from './declared-types.js';
@@ -67,51 +69,54 @@ function expressionName(item: Token[], sqlText: string): string {
   return out;
 }
 
+/** Words that end the select list of a SELECT. */
+const AFTER_SELECT_LIST = [
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'QUALIFY',
+  'HAVING',
+  'UNION',
+  'EXCEPT',
+  'MINUS',
+  'INTERSECT',
+  'INTO',
+  'WINDOW',
+  'OFFSET',
+  'FETCH',
+];
+
 /** The names Snowflake gives the columns of a SELECT (aliases, column names, expression text). */
 function selectItemNames(tokens: Token[], sqlText: string): string[] | undefined {
-  let i = 0;
-  let depth = 0;
-  // Skip a WITH clause: the main SELECT is the first SELECT at depth 0.
-  while (i < tokens.length) {
-    const token = tokens[i] as Token;
-    if (isOp(token, '(')) depth++;
-    else if (isOp(token, ')')) depth--;
-    else if (depth === 0 && isWord(token, 'SELECT')) break;
-    i++;
+  const items = selectItems(tokens);
+  if (!items) return undefined;
+  const names: string[] = [];
+  for (const item of items) {
+    const name = itemName(item, sqlText);
+    if (name === undefined) return undefined;
+    names.push(name);
   }
-  if (i >= tokens.length) return undefined;
+  return names;
+}
+
+/** The items of the main SELECT's select list (a WITH clause skipped), or undefined when there is none. */
+function selectItems(tokens: Token[]): Token[][] | undefined {
+  // The main SELECT is the first SELECT outside parentheses.
+  let i = topLevelWord(tokens, 0, 'SELECT');
+  if (i < 0) return undefined;
   i++;
   if (isWord(tokens[i], 'DISTINCT', 'ALL')) i++;
   const items: Token[][] = [];
   let current: Token[] = [];
-  depth = 0;
+  let depth = 0;
   for (; i < tokens.length; i++) {
     const token = tokens[i] as Token;
     if (isOp(token, '(') || isOp(token, '[')) depth++;
     else if (isOp(token, ')') || isOp(token, ']')) depth--;
     if (depth < 0) break;
-    if (
-      depth === 0 &&
-      isWord(
-        token,
-        'FROM',
-        'WHERE',
-        'GROUP',
-        'ORDER',
-        'LIMIT',
-        'QUALIFY',
-        'HAVING',
-        'UNION',
-        'EXCEPT',
-        'MINUS',
-        'INTERSECT',
-        'INTO',
-        'WINDOW',
-        'OFFSET',
-        'FETCH',
-      )
-    )
-      break;
+    if (depth === 0 && isWord(token, ...AFTER_SELECT_LIST)) break;
     if (depth === 0 && isOp(token, ',')) {
       items.push(current);
       current = [];
@@ -120,34 +125,28 @@ function selectItemNames(tokens: Token[], sqlText: string): string[] | undefined
     current.push(token);
   }
   if (current.length > 0) items.push(current);
-  const names: string[] = [];
-  for (const item of items) {
-    const last = item.at(-1);
-    const beforeLast = item.at(-2);
-    if (!last) return undefined;
-    if (isOp(last, '*')) return undefined;
-    const isName = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'quoted');
-    if (isName(last) && isWord(beforeLast, 'AS')) {
-      names.push(last.value);
-      continue;
-    }
-    const chain = item.every((t, k) => (k % 2 === 0 ? isName(t) : isOp(t, '.')));
-    if (chain) {
-      names.push(last.value);
-      continue;
-    }
-    if (
-      isName(last) &&
-      beforeLast &&
-      !isOp(beforeLast, '.') &&
-      !isOp(beforeLast, '::') &&
-      !isWord(last, 'END') &&
-      (beforeLast.kind !== 'op' || isOp(beforeLast, ')'))
-    ) {
-      names.push(last.value);
-      continue;
-    }
-    names.push(expressionName(item, sqlText));
+  return items;
+}
+
+/** One select item's column name; undefined for `*` (the names are then DuckDB's). */
+function itemName(item: Token[], sqlText: string): string | undefined {
+  const last = item.at(-1);
+  const beforeLast = item.at(-2);
+  if (!last) return undefined;
+  if (isOp(last, '*')) return undefined;
+  const isName = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'quoted');
+  if (isName(last) && isWord(beforeLast, 'AS')) return last.value;
+  const chain = item.every((t, k) => (k % 2 === 0 ? isName(t) : isOp(t, '.')));
+  if (chain) return last.value;
+  if (
+    isName(last) &&
+    beforeLast &&
+    !isOp(beforeLast, '.') &&
+    !isOp(beforeLast, '::') &&
+    !isWord(last, 'END') &&
+    (beforeLast.kind !== 'op' || isOp(beforeLast, ')'))
+  ) {
+    return last.value;
   }
-  return names;
+  return expressionName(item, sqlText);
 }

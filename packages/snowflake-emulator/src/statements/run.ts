@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { SnowflakeSqlError } from '../errors.js';
-import { column } from '../results.js';
 import type { Session } from '../session.js';
 import { isWord, significant, splitStatements, type Token, tokenize } from '../sql/tokens.js';
 import {
@@ -14,7 +13,7 @@ import {
 import { runArrayBind } from './array-bind.js';
 import { bindLiteral, sessionContext } from './binds.js';
 import { dispatch } from './dispatch.js';
-import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome, type StatementRequest } from './outcome.js';
+import { type Runtime, type StatementOutcome, type StatementRequest, selectResult, textColumn } from './outcome.js';
 
 /** Executes one statement of a session. */
 export async function runStatement(
@@ -68,12 +67,7 @@ async function runMultiStatement(
     children.push({ queryId, sqlText, outcome: await runOne(session, runtime, tokens, request, queryId) });
   }
   return {
-    kind: 'result',
-    statementTypeId: STATEMENT_TYPE.select,
-    result: rowsResult(
-      [column('multiple statement execution', 'text', { length: 16777216 })],
-      [['Multiple statements executed successfully.']],
-    ),
+    ...selectResult([textColumn('multiple statement execution')], [['Multiple statements executed successfully.']]),
     children,
   };
 }

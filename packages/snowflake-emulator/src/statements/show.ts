@@ -1,17 +1,19 @@
+// SHOW DATABASES | SCHEMAS | TABLES | VIEWS | OBJECTS | COLUMNS | WAREHOUSES | PARAMETERS ... (stages and file
+// formats are stages.ts's), with Snowflake's columns, LIKE patterns and IN scopes.
 import { SnowflakeSqlError } from '../errors.js';
-import { column, type RowType } from '../results.js';
 import type { Session } from '../session.js';
 import { snowflakeTypeJson } from '../sql/catalog.js';
 import { qualify, readName } from '../sql/names.js';
 import { isWord, sqlString, type Token } from '../sql/tokens.js';
 import { NOT_TRANSACTION_TABLE } from '../transactions.js';
-import { type Runtime, rowsResult, STATEMENT_TYPE, type StatementOutcome } from './outcome.js';
-
-const TS = (name: string) => column(name, 'timestamp_ltz', { scale: 3, precision: 0 });
-
-export const TEXT = (name: string) => column(name, 'text', { length: 16777216 });
-
-const NUM = (name: string) => column(name, 'fixed', { precision: 38, scale: 0 });
+import {
+  createdOnColumn,
+  numberColumn,
+  type Runtime,
+  type StatementOutcome,
+  selectResult,
+  textColumn,
+} from './outcome.js';
 
 function likePattern(tokens: Token[]): string | undefined {
   const at = tokens.findIndex((t) => isWord(t, 'LIKE'));
@@ -45,278 +47,63 @@ function likeFilter(column: string, pattern: string | undefined): string {
   return pattern ? ` AND ${column} ILIKE ${sqlString(pattern)}` : '';
 }
 
+/** What every SHOW reads: the session, the statement, its LIKE pattern, the time reported as `created_on`. */
+interface ShowContext {
+  session: Session;
+  runtime: Runtime;
+  tokens: Token[];
+  pattern: string | undefined;
+  now: string;
+  /** Whether a name matches the LIKE pattern (true without one), for names not read through SQL. */
+  likeJs(name: string): boolean;
+  read(sql: string): ReturnType<Runtime['engine']['read']>;
+}
+
 export async function show(session: Session, runtime: Runtime, tokens: Token[]): Promise<StatementOutcome> {
   let i = 1;
   if (isWord(tokens[i], 'TERSE')) i++;
   const what = tokens[i]?.value ?? '';
   const pattern = likePattern(tokens);
-  const now = String(Math.floor(Date.now() / 1000));
-  const done = (rowtype: RowType[], rows: Array<Array<string | null>>): StatementOutcome => ({
-    kind: 'result',
-    statementTypeId: STATEMENT_TYPE.select,
-    result: rowsResult(rowtype, rows),
-  });
-  const read = (sql: string) => runtime.engine.read(sql);
-  const likeJs = (name: string) =>
-    !pattern ||
-    new RegExp(
-      `^${pattern
-        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-        .replaceAll('%', '.*')
-        .replaceAll('_', '.')}$`,
-      'i',
-    ).test(name);
-  if (what === 'DATABASES') {
-    const rows = runtime.engine
-      .databaseNames()
-      .filter(likeJs)
-      .map((name) => [
-        now,
-        name,
-        'N',
-        session.database === name ? 'Y' : 'N',
-        '',
-        'ACCOUNTADMIN',
-        '',
-        '',
-        '1',
-        'STANDARD',
-      ]);
-    return done(
-      [
-        TS('created_on'),
-        TEXT('name'),
-        TEXT('is_default'),
-        TEXT('is_current'),
-        TEXT('origin'),
-        TEXT('owner'),
-        TEXT('comment'),
-        TEXT('options'),
-        TEXT('retention_time'),
-        TEXT('kind'),
-      ],
-      rows,
-    );
-  }
-  if (what === 'SCHEMAS') {
-    const scope = showScope(session, tokens, 'database');
-    const where = scope.database ? ` AND database_name = ${sqlString(scope.database)}` : '';
-    const rows = await read(
-      `SELECT database_name, schema_name FROM duckdb_schemas() WHERE schema_name NOT IN ('main', 'pg_catalog', 'information_schema') AND database_name NOT IN ('system', 'temp', 'memory')${where}${likeFilter('schema_name', pattern)} ORDER BY 1, 2`,
-    );
-    const out = rows.map(([db, name]) => [
-      now,
-      String(name),
-      'N',
-      session.database === db && session.schema === name ? 'Y' : 'N',
-      String(db),
-      'ACCOUNTADMIN',
-      '',
-      '',
-      '1',
-    ]);
-    if (scope.database && likeJs('INFORMATION_SCHEMA'))
-      out.unshift([
-        now,
-        'INFORMATION_SCHEMA',
-        'N',
-        'N',
-        scope.database,
-        '',
-        'Views describing the contents of schemas in this database',
-        '',
-        '1',
-      ]);
-    return done(
-      [
-        TS('created_on'),
-        TEXT('name'),
-        TEXT('is_default'),
-        TEXT('is_current'),
-        TEXT('database_name'),
-        TEXT('owner'),
-        TEXT('comment'),
-        TEXT('options'),
-        TEXT('retention_time'),
-      ],
-      out,
-    );
-  }
-  if (what === 'TABLES' || what === 'VIEWS' || what === 'OBJECTS') {
-    const scope = showScope(session, tokens, 'schema');
-    let where = '';
-    if (scope.database) where += ` AND database_name = ${sqlString(scope.database)}`;
-    if (scope.schema) where += ` AND schema_name = ${sqlString(scope.schema)}`;
-    const tables =
-      what === 'VIEWS'
-        ? []
-        : await read(
-            `SELECT database_name, schema_name, table_name, temporary, estimated_size, comment FROM duckdb_tables() WHERE database_name NOT IN ('system', 'memory')${where}${likeFilter('table_name', pattern)} ORDER BY 3`,
-          );
-    const temps =
-      what === 'VIEWS'
-        ? []
-        : await session.connection
-            .runAndReadAll(
-              `SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = 'temp' AND ${NOT_TRANSACTION_TABLE}${likeFilter('table_name', pattern)}`,
-            )
-            .then((r) => r.getRows());
-    const views =
-      what === 'TABLES'
-        ? []
-        : await read(
-            `SELECT database_name, schema_name, view_name, sql, comment FROM duckdb_views() WHERE NOT internal AND database_name NOT IN ('system', 'memory', 'temp')${where}${likeFilter('view_name', pattern)} ORDER BY 3`,
-          );
-    if (what === 'VIEWS') {
-      return done(
-        [
-          TS('created_on'),
-          TEXT('name'),
-          TEXT('reserved'),
-          TEXT('database_name'),
-          TEXT('schema_name'),
-          TEXT('owner'),
-          TEXT('comment'),
-          TEXT('text'),
-          TEXT('is_secure'),
-          TEXT('is_materialized'),
-        ],
-        views.map(([db, schema, name, sql, comment]) => [
-          now,
-          String(name),
-          '',
-          String(db),
-          String(schema),
-          'ACCOUNTADMIN',
-          (comment as string | null) ?? '',
-          String(sql),
-          'false',
-          'false',
-        ]),
-      );
-    }
-    const rows: Array<Array<string | null>> = tables.map(([db, schema, name, , size, comment]) => [
-      now,
-      String(name),
-      String(db),
-      String(schema),
-      'TABLE',
-      (comment as string | null) ?? '',
-      '',
-      String(size),
-      '0',
-      'ACCOUNTADMIN',
-      '1',
-      'OFF',
-      'OFF',
-    ]);
-    if (!scope.table && session.database && (!scope.database || scope.database === session.database)) {
-      for (const [name, size] of temps)
-        rows.push([
-          now,
-          String(name),
-          session.database,
-          session.schema ?? '',
-          'TEMPORARY',
-          '',
-          '',
-          String(size),
-          '0',
-          'ACCOUNTADMIN',
-          '1',
-          'OFF',
-          'OFF',
-        ]);
-    }
-    if (what === 'OBJECTS')
-      for (const [db, schema, name] of views)
-        rows.push([
-          now,
-          String(name),
-          String(db),
-          String(schema),
-          'VIEW',
-          '',
-          '',
-          '0',
-          '0',
-          'ACCOUNTADMIN',
-          '1',
-          'OFF',
-          'OFF',
-        ]);
-    return done(
-      [
-        TS('created_on'),
-        TEXT('name'),
-        TEXT('database_name'),
-        TEXT('schema_name'),
-        TEXT('kind'),
-        TEXT('comment'),
-        TEXT('cluster_by'),
-        NUM('rows'),
-        NUM('bytes'),
-        TEXT('owner'),
-        TEXT('retention_time'),
-        TEXT('automatic_clustering'),
-        TEXT('change_tracking'),
-      ],
-      rows,
-    );
-  }
-  if (what === 'COLUMNS') {
-    const scope = showScope(session, tokens, 'schema');
-    let where = '';
-    if (scope.table) {
-      const q = qualify(scope.table, session.database, session.schema);
-      where = ` AND database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)} AND table_name = ${sqlString(q.name)}`;
-    } else {
-      if (scope.database) where += ` AND database_name = ${sqlString(scope.database)}`;
-      if (scope.schema) where += ` AND schema_name = ${sqlString(scope.schema)}`;
-    }
-    const rows = await read(
-      `SELECT table_name, schema_name, column_name, data_type, is_nullable, column_default, database_name, comment FROM duckdb_columns() WHERE NOT internal AND database_name NOT IN ('system', 'memory')${where}${likeFilter('column_name', pattern)} ORDER BY database_name, schema_name, table_name, column_index`,
-    );
-    return done(
-      [
-        TEXT('table_name'),
-        TEXT('schema_name'),
-        TEXT('column_name'),
-        TEXT('data_type'),
-        TEXT('null?'),
-        TEXT('default'),
-        TEXT('kind'),
-        TEXT('expression'),
-        TEXT('comment'),
-        TEXT('database_name'),
-        TEXT('autoincrement'),
-      ],
-      rows.map(([table, schema, name, type, nullable, def, db, comment]) => [
-        String(table),
-        String(schema),
-        String(name),
-        snowflakeTypeJson(String(type), Boolean(nullable), comment),
-        nullable ? 'true' : 'false',
-        (def as string | null) ?? '',
-        'COLUMN',
-        '',
-        '',
-        String(db),
-        '',
-      ]),
-    );
-  }
+  const s: ShowContext = {
+    session,
+    runtime,
+    tokens,
+    pattern,
+    now: String(Math.floor(Date.now() / 1000)),
+    likeJs: (name: string) =>
+      !pattern ||
+      new RegExp(
+        `^${pattern
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replaceAll('%', '.*')
+          .replaceAll('_', '.')}$`,
+        'i',
+      ).test(name),
+    read: (sql: string) => runtime.engine.read(sql),
+  };
+  if (what === 'DATABASES') return showDatabases(s);
+  if (what === 'SCHEMAS') return showSchemas(s);
+  if (what === 'VIEWS') return showViews(s);
+  if (what === 'TABLES' || what === 'OBJECTS') return showTables(s, what === 'OBJECTS');
+  if (what === 'COLUMNS') return showColumns(s);
   if (what === 'WAREHOUSES') {
-    return done(
-      [TEXT('name'), TEXT('state'), TEXT('type'), TEXT('size')],
+    return selectResult(
+      [textColumn('name'), textColumn('state'), textColumn('type'), textColumn('size')],
       [[session.warehouse || 'COMPUTE_WH', 'STARTED', 'STANDARD', 'X-Small']],
     );
   }
   if (what === 'STAGES') return runtime.stages.showStages(session, tokens);
   if (what === 'FILE' && isWord(tokens[i + 1], 'FORMATS')) return runtime.stages.showFileFormats(session, tokens);
   if (what === 'PARAMETERS') {
-    return done(
-      [TEXT('key'), TEXT('value'), TEXT('default'), TEXT('level'), TEXT('description'), TEXT('type')],
+    return selectResult(
+      [
+        textColumn('key'),
+        textColumn('value'),
+        textColumn('default'),
+        textColumn('level'),
+        textColumn('description'),
+        textColumn('type'),
+      ],
       [...session.parameters.entries()].map(([key, value]) => [
         key,
         String(value),
@@ -328,9 +115,236 @@ export async function show(session: Session, runtime: Runtime, tokens: Token[]):
     );
   }
   if (what === 'PRIMARY' || what === 'IMPORTED' || what === 'UNIQUE')
-    return done(
-      [TS('created_on'), TEXT('database_name'), TEXT('schema_name'), TEXT('table_name'), TEXT('column_name')],
+    return selectResult(
+      [
+        createdOnColumn('created_on'),
+        textColumn('database_name'),
+        textColumn('schema_name'),
+        textColumn('table_name'),
+        textColumn('column_name'),
+      ],
       [],
     );
   throw SnowflakeSqlError.unsupported(`SHOW ${what}`);
+}
+
+function showDatabases(s: ShowContext): StatementOutcome {
+  const rows = s.runtime.engine
+    .databaseNames()
+    .filter(s.likeJs)
+    .map((name) => [
+      s.now,
+      name,
+      'N',
+      s.session.database === name ? 'Y' : 'N',
+      '',
+      'ACCOUNTADMIN',
+      '',
+      '',
+      '1',
+      'STANDARD',
+    ]);
+  return selectResult(
+    [
+      createdOnColumn('created_on'),
+      textColumn('name'),
+      textColumn('is_default'),
+      textColumn('is_current'),
+      textColumn('origin'),
+      textColumn('owner'),
+      textColumn('comment'),
+      textColumn('options'),
+      textColumn('retention_time'),
+      textColumn('kind'),
+    ],
+    rows,
+  );
+}
+
+async function showSchemas(s: ShowContext): Promise<StatementOutcome> {
+  const scope = showScope(s.session, s.tokens, 'database');
+  const where = scope.database ? ` AND database_name = ${sqlString(scope.database)}` : '';
+  const rows = await s.read(
+    `SELECT database_name, schema_name FROM duckdb_schemas() WHERE schema_name NOT IN ('main', 'pg_catalog', 'information_schema') AND database_name NOT IN ('system', 'temp', 'memory')${where}${likeFilter('schema_name', s.pattern)} ORDER BY 1, 2`,
+  );
+  const out = rows.map(([db, name]) => [
+    s.now,
+    String(name),
+    'N',
+    s.session.database === db && s.session.schema === name ? 'Y' : 'N',
+    String(db),
+    'ACCOUNTADMIN',
+    '',
+    '',
+    '1',
+  ]);
+  if (scope.database && s.likeJs('INFORMATION_SCHEMA'))
+    out.unshift([
+      s.now,
+      'INFORMATION_SCHEMA',
+      'N',
+      'N',
+      scope.database,
+      '',
+      'Views describing the contents of schemas in this database',
+      '',
+      '1',
+    ]);
+  return selectResult(
+    [
+      createdOnColumn('created_on'),
+      textColumn('name'),
+      textColumn('is_default'),
+      textColumn('is_current'),
+      textColumn('database_name'),
+      textColumn('owner'),
+      textColumn('comment'),
+      textColumn('options'),
+      textColumn('retention_time'),
+    ],
+    out,
+  );
+}
+
+/** `WHERE` conditions on `database_name` / `schema_name` for SHOW TABLES | VIEWS | OBJECTS. */
+function schemaFilter(scope: { database?: string; schema?: string }): string {
+  let where = '';
+  if (scope.database) where += ` AND database_name = ${sqlString(scope.database)}`;
+  if (scope.schema) where += ` AND schema_name = ${sqlString(scope.schema)}`;
+  return where;
+}
+
+/** The views (database, schema, name, sql, comment) SHOW VIEWS | OBJECTS lists. */
+function readViews(s: ShowContext, where: string) {
+  return s.read(
+    `SELECT database_name, schema_name, view_name, sql, comment FROM duckdb_views() WHERE NOT internal AND database_name NOT IN ('system', 'memory', 'temp')${where}${likeFilter('view_name', s.pattern)} ORDER BY 3`,
+  );
+}
+
+async function showViews(s: ShowContext): Promise<StatementOutcome> {
+  const views = await readViews(s, schemaFilter(showScope(s.session, s.tokens, 'schema')));
+  return selectResult(
+    [
+      createdOnColumn('created_on'),
+      textColumn('name'),
+      textColumn('reserved'),
+      textColumn('database_name'),
+      textColumn('schema_name'),
+      textColumn('owner'),
+      textColumn('comment'),
+      textColumn('text'),
+      textColumn('is_secure'),
+      textColumn('is_materialized'),
+    ],
+    views.map(([db, schema, name, sql, comment]) => [
+      s.now,
+      String(name),
+      '',
+      String(db),
+      String(schema),
+      'ACCOUNTADMIN',
+      (comment as string | null) ?? '',
+      String(sql),
+      'false',
+      'false',
+    ]),
+  );
+}
+
+/** SHOW TABLES, or SHOW OBJECTS (`withViews`): the tables, the session's temporary tables, the views. */
+async function showTables(s: ShowContext, withViews: boolean): Promise<StatementOutcome> {
+  const { session, now } = s;
+  const scope = showScope(session, s.tokens, 'schema');
+  const where = schemaFilter(scope);
+  const tables = await s.read(
+    `SELECT database_name, schema_name, table_name, temporary, estimated_size, comment FROM duckdb_tables() WHERE database_name NOT IN ('system', 'memory')${where}${likeFilter('table_name', s.pattern)} ORDER BY 3`,
+  );
+  const temps = await session.connection
+    .runAndReadAll(
+      `SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = 'temp' AND ${NOT_TRANSACTION_TABLE}${likeFilter('table_name', s.pattern)}`,
+    )
+    .then((r) => r.getRows());
+  const views = withViews ? await readViews(s, where) : [];
+  const row = (name: unknown, db: unknown, schema: unknown, kind: string, comment: unknown, size: unknown) => [
+    now,
+    String(name),
+    String(db),
+    String(schema),
+    kind,
+    (comment as string | null) ?? '',
+    '',
+    String(size),
+    '0',
+    'ACCOUNTADMIN',
+    '1',
+    'OFF',
+    'OFF',
+  ];
+  const rows = tables.map(([db, schema, name, , size, comment]) => row(name, db, schema, 'TABLE', comment, size));
+  if (!scope.table && session.database && (!scope.database || scope.database === session.database)) {
+    for (const [name, size] of temps)
+      rows.push(row(name, session.database, session.schema ?? '', 'TEMPORARY', '', size));
+  }
+  for (const [db, schema, name] of views) rows.push(row(name, db, schema, 'VIEW', '', '0'));
+  return selectResult(
+    [
+      createdOnColumn('created_on'),
+      textColumn('name'),
+      textColumn('database_name'),
+      textColumn('schema_name'),
+      textColumn('kind'),
+      textColumn('comment'),
+      textColumn('cluster_by'),
+      numberColumn('rows'),
+      numberColumn('bytes'),
+      textColumn('owner'),
+      textColumn('retention_time'),
+      textColumn('automatic_clustering'),
+      textColumn('change_tracking'),
+    ],
+    rows,
+  );
+}
+
+async function showColumns(s: ShowContext): Promise<StatementOutcome> {
+  const scope = showScope(s.session, s.tokens, 'schema');
+  let where = '';
+  if (scope.table) {
+    const q = qualify(scope.table, s.session.database, s.session.schema);
+    where = ` AND database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)} AND table_name = ${sqlString(q.name)}`;
+  } else {
+    if (scope.database) where += ` AND database_name = ${sqlString(scope.database)}`;
+    if (scope.schema) where += ` AND schema_name = ${sqlString(scope.schema)}`;
+  }
+  const rows = await s.read(
+    `SELECT table_name, schema_name, column_name, data_type, is_nullable, column_default, database_name, comment FROM duckdb_columns() WHERE NOT internal AND database_name NOT IN ('system', 'memory')${where}${likeFilter('column_name', s.pattern)} ORDER BY database_name, schema_name, table_name, column_index`,
+  );
+  return selectResult(
+    [
+      textColumn('table_name'),
+      textColumn('schema_name'),
+      textColumn('column_name'),
+      textColumn('data_type'),
+      textColumn('null?'),
+      textColumn('default'),
+      textColumn('kind'),
+      textColumn('expression'),
+      textColumn('comment'),
+      textColumn('database_name'),
+      textColumn('autoincrement'),
+    ],
+    rows.map(([table, schema, name, type, nullable, def, db, comment]) => [
+      String(table),
+      String(schema),
+      String(name),
+      snowflakeTypeJson(String(type), Boolean(nullable), comment),
+      nullable ? 'true' : 'false',
+      (def as string | null) ?? '',
+      'COLUMN',
+      '',
+      '',
+      String(db),
+      '',
+    ]),
+  );
 }
