@@ -7,6 +7,7 @@ import { SnowflakeSqlError } from './errors.js';
 import { column, type RowType } from './results.js';
 import type { Session } from './session.js';
 import { qualify, readName } from './sql/names.js';
+import { ifNotExists } from './sql/scan.js';
 import { isOp, isWord, significant, type Token, tokenize } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
 import { type StatementOutcome, selectResult, statusResult } from './statements/outcome.js';
@@ -371,13 +372,8 @@ export class Stages implements StageCommands {
     at: number,
     mode: { orReplace: boolean; temporary: boolean },
   ): Promise<StatementOutcome> {
-    let i = at;
-    let ifNotExists = false;
-    if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'NOT') && isWord(tokens[i + 2], 'EXISTS')) {
-      ifNotExists = true;
-      i += 3;
-    }
-    const name = readName(tokens, i);
+    const exists = ifNotExists(tokens, at);
+    const name = readName(tokens, exists.next);
     const { options } = readOptions(tokens, name.next);
     if (options.URL || options.STORAGE_INTEGRATION) throw SnowflakeSqlError.unsupported('external stages (URL = ...)');
     // FILE_FORMAT = (TYPE = ... | FORMAT_NAME = ...) or FILE_FORMAT = <named format>: keep the resolved options.
@@ -395,7 +391,7 @@ export class Stages implements StageCommands {
         ? this.tempDir(session, name.parts[0] as string)
         : this.namedDir(qualify(name.parts, session.database, session.schema));
     if (existsSync(join(dir, STAGE_META))) {
-      if (ifNotExists) return statusResult(`${name.parts.at(-1)} already exists, statement succeeded.`);
+      if (exists.present) return statusResult(`${name.parts.at(-1)} already exists, statement succeeded.`);
       if (!mode.orReplace)
         throw new SnowflakeSqlError(`SQL compilation error:\nObject '${name.parts.at(-1)}' already exists.`, {
           sfCode: '002002',
@@ -494,17 +490,12 @@ export class Stages implements StageCommands {
     at: number,
     mode: { orReplace: boolean },
   ): Promise<StatementOutcome> {
-    let i = at;
-    let ifNotExists = false;
-    if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'NOT') && isWord(tokens[i + 2], 'EXISTS')) {
-      ifNotExists = true;
-      i += 3;
-    }
-    const name = readName(tokens, i);
+    const exists = ifNotExists(tokens, at);
+    const name = readName(tokens, exists.next);
     const q = qualify(name.parts, session.database, session.schema);
     const key = `${q.database}.${q.schema}.${q.name}`;
     if (this.formats.has(key) && !mode.orReplace) {
-      if (ifNotExists) return statusResult(`${q.name} already exists, statement succeeded.`);
+      if (exists.present) return statusResult(`${q.name} already exists, statement succeeded.`);
       throw new SnowflakeSqlError(`SQL compilation error:\nObject '${q.name}' already exists.`, {
         sfCode: '002002',
         sqlState: '42710',

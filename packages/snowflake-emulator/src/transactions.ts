@@ -1,6 +1,7 @@
 import { SnowflakeSqlError } from './errors.js';
 import type { Session } from './session.js';
 import { duckName, qualify, readName } from './sql/names.js';
+import { ifExists } from './sql/scan.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from './sql/tokens.js';
 
 /**
@@ -155,18 +156,16 @@ export function writeTarget(tokens: Token[]): string[] | undefined {
   if (isWord(tokens[0], 'TRUNCATE')) {
     let i = 1;
     if (isWord(tokens[i], 'TABLE')) i++;
-    if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'EXISTS')) i += 2;
-    return at(i);
+    return at(ifExists(tokens, i).next);
   }
   return undefined;
 }
 
 /** Tables a DDL statement changes (ALTER TABLE a [SWAP WITH b], DROP TABLE a): it waits for their locks. */
 export function ddlTargets(tokens: Token[]): string[][] {
-  const skipIfExists = (i: number) => (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'EXISTS') ? i + 2 : i);
   const named = (i: number) => tokens[i]?.kind === 'word' || tokens[i]?.kind === 'quoted';
   if (isWord(tokens[0], 'ALTER', 'DROP') && isWord(tokens[1], 'TABLE')) {
-    const i = skipIfExists(2);
+    const i = ifExists(tokens, 2).next;
     if (!named(i)) return [];
     const first = readName(tokens, i);
     const out = [first.parts];

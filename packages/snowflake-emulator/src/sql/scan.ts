@@ -1,5 +1,5 @@
 // Finding the structure in a run of tokens: the paren that closes another, the arguments of a call, a word
-// outside parentheses. Shared by the translator and the statements, which read clauses out of tokens.
+// outside parentheses, `IF [NOT] EXISTS`. Shared by the translator and the statements, which read clauses out of tokens.
 import { SnowflakeSqlError } from '../errors.js';
 import { isOp, isWord, type Token } from './tokens.js';
 
@@ -46,4 +46,17 @@ export function topLevelWord(tokens: Token[], from: number, ...words: string[]):
     else if (depth === 0 && isWord(tokens[k], ...words)) return k;
   }
   return -1;
+}
+
+/** `IF NOT EXISTS` at `at`: whether it is there, and the index after it. */
+export function ifNotExists(tokens: Token[], at: number): { present: boolean; next: number } {
+  if (isWord(tokens[at], 'IF') && isWord(tokens[at + 1], 'NOT') && isWord(tokens[at + 2], 'EXISTS'))
+    return { present: true, next: at + 3 };
+  return { present: false, next: at };
+}
+
+/** `IF EXISTS` at `at`: whether it is there, and the index after it. */
+export function ifExists(tokens: Token[], at: number): { present: boolean; next: number } {
+  if (isWord(tokens[at], 'IF') && isWord(tokens[at + 1], 'EXISTS')) return { present: true, next: at + 2 };
+  return { present: false, next: at };
 }

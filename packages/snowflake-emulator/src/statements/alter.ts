@@ -1,10 +1,10 @@
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { displayName, duckName, qualify, readName } from '../sql/names.js';
+import { ifExists, ifNotExists } from '../sql/scan.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from '../sql/tokens.js';
 import type { TranslateContext } from '../sql/translate.js';
 import { parseType } from '../sql/types.js';
-import { ifExists, ifNotExists } from './clauses.js';
 import { type ColumnDefinition, columnDefinition } from './columns.js';
 import { declaredTypeSql } from './declared-types.js';
 import { tableExists } from './lookups.js';

@@ -1,9 +1,9 @@
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { duckName, qualify, readName } from '../sql/names.js';
+import { ifNotExists } from '../sql/scan.js';
 import { isOp, isWord, sqlIdent, type Token } from '../sql/tokens.js';
 import { type TranslateContext, translateTokens } from '../sql/translate.js';
-import { ifNotExists } from './clauses.js';
 import { createTable } from './create-table.js';
 import { type Runtime, runDuck, type StatementOutcome, statusResult } from './outcome.js';
 import { useSchema } from './session.js';

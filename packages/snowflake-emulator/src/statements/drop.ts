@@ -1,8 +1,8 @@
 import { fromDuckDbError, SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { displayName, duckName, qualify, readName } from '../sql/names.js';
+import { ifExists } from '../sql/scan.js';
 import { isWord, sqlIdent, sqlString, type Token } from '../sql/tokens.js';
-import { ifExists } from './clauses.js';
 import { type Runtime, runDuck, type StatementOutcome, statusResult } from './outcome.js';
 
 export async function drop(session: Session, runtime: Runtime, tokens: Token[]): Promise<StatementOutcome> {

@@ -96,14 +96,7 @@ export async function show(session: Session, runtime: Runtime, tokens: Token[]):
   if (what === 'FILE' && isWord(tokens[i + 1], 'FORMATS')) return runtime.stages.showFileFormats(session, tokens);
   if (what === 'PARAMETERS') {
     return selectResult(
-      [
-        textColumn('key'),
-        textColumn('value'),
-        textColumn('default'),
-        textColumn('level'),
-        textColumn('description'),
-        textColumn('type'),
-      ],
+      ['key', 'value', 'default', 'level', 'description', 'type'].map(textColumn),
       [...session.parameters.entries()].map(([key, value]) => [
         key,
         String(value),
@@ -116,13 +109,7 @@ export async function show(session: Session, runtime: Runtime, tokens: Token[]):
   }
   if (what === 'PRIMARY' || what === 'IMPORTED' || what === 'UNIQUE')
     return selectResult(
-      [
-        createdOnColumn('created_on'),
-        textColumn('database_name'),
-        textColumn('schema_name'),
-        textColumn('table_name'),
-        textColumn('column_name'),
-      ],
+      [createdOnColumn('created_on'), ...['database_name', 'schema_name', 'table_name', 'column_name'].map(textColumn)],
       [],
     );
   throw SnowflakeSqlError.unsupported(`SHOW ${what}`);
@@ -147,15 +134,9 @@ function showDatabases(s: ShowContext): StatementOutcome {
   return selectResult(
     [
       createdOnColumn('created_on'),
-      textColumn('name'),
-      textColumn('is_default'),
-      textColumn('is_current'),
-      textColumn('origin'),
-      textColumn('owner'),
-      textColumn('comment'),
-      textColumn('options'),
-      textColumn('retention_time'),
-      textColumn('kind'),
+      ...['name', 'is_default', 'is_current', 'origin', 'owner', 'comment', 'options', 'retention_time', 'kind'].map(
+        textColumn,
+      ),
     ],
     rows,
   );
@@ -193,14 +174,9 @@ async function showSchemas(s: ShowContext): Promise<StatementOutcome> {
   return selectResult(
     [
       createdOnColumn('created_on'),
-      textColumn('name'),
-      textColumn('is_default'),
-      textColumn('is_current'),
-      textColumn('database_name'),
-      textColumn('owner'),
-      textColumn('comment'),
-      textColumn('options'),
-      textColumn('retention_time'),
+      ...['name', 'is_default', 'is_current', 'database_name', 'owner', 'comment', 'options', 'retention_time'].map(
+        textColumn,
+      ),
     ],
     out,
   );
@@ -226,15 +202,17 @@ async function showViews(s: ShowContext): Promise<StatementOutcome> {
   return selectResult(
     [
       createdOnColumn('created_on'),
-      textColumn('name'),
-      textColumn('reserved'),
-      textColumn('database_name'),
-      textColumn('schema_name'),
-      textColumn('owner'),
-      textColumn('comment'),
-      textColumn('text'),
-      textColumn('is_secure'),
-      textColumn('is_materialized'),
+      ...[
+        'name',
+        'reserved',
+        'database_name',
+        'schema_name',
+        'owner',
+        'comment',
+        'text',
+        'is_secure',
+        'is_materialized',
+      ].map(textColumn),
     ],
     views.map(([db, schema, name, sql, comment]) => [
       s.now,
@@ -289,18 +267,10 @@ async function showTables(s: ShowContext, withViews: boolean): Promise<Statement
   return selectResult(
     [
       createdOnColumn('created_on'),
-      textColumn('name'),
-      textColumn('database_name'),
-      textColumn('schema_name'),
-      textColumn('kind'),
-      textColumn('comment'),
-      textColumn('cluster_by'),
+      ...['name', 'database_name', 'schema_name', 'kind', 'comment', 'cluster_by'].map(textColumn),
       numberColumn('rows'),
       numberColumn('bytes'),
-      textColumn('owner'),
-      textColumn('retention_time'),
-      textColumn('automatic_clustering'),
-      textColumn('change_tracking'),
+      ...['owner', 'retention_time', 'automatic_clustering', 'change_tracking'].map(textColumn),
     ],
     rows,
   );
@@ -321,17 +291,19 @@ async function showColumns(s: ShowContext): Promise<StatementOutcome> {
   );
   return selectResult(
     [
-      textColumn('table_name'),
-      textColumn('schema_name'),
-      textColumn('column_name'),
-      textColumn('data_type'),
-      textColumn('null?'),
-      textColumn('default'),
-      textColumn('kind'),
-      textColumn('expression'),
-      textColumn('comment'),
-      textColumn('database_name'),
-      textColumn('autoincrement'),
+      ...[
+        'table_name',
+        'schema_name',
+        'column_name',
+        'data_type',
+        'null?',
+        'default',
+        'kind',
+        'expression',
+        'comment',
+        'database_name',
+        'autoincrement',
+      ].map(textColumn),
     ],
     rows.map(([table, schema, name, type, nullable, def, db, comment]) => [
       String(table),
