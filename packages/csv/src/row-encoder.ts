@@ -10,9 +10,11 @@
 /**
  * When a value is quoted: `'minimal'` when it holds the delimiter, a quote, CR or LF (RFC 4180); `'edge-spaces'`
  * also when it starts or ends with white space (Salesforce's Bulk API trims unquoted values); `'always'` every
- * value, the empty ones included.
+ * value, the empty ones included; `'strings'` every string value, the empty string included, and other values
+ * as `'minimal'` does, so that an empty string (`""`) stays apart from `null` (empty, unquoted): what database
+ * bulk loaders read with `NULL ''` (DuckDB and PostgreSQL `COPY`, Snowflake `EMPTY_FIELD_AS_NULL`).
  */
-export type QuoteRule = 'minimal' | 'edge-spaces' | 'always';
+export type QuoteRule = 'minimal' | 'edge-spaces' | 'always' | 'strings';
 
 /**
  * How {@link encodeRow} and {@link RowEncoder} write a row.
@@ -42,6 +44,11 @@ export interface RowFormat {
    * Default `false`.
    */
   neutralizeFormulas?: boolean;
+  /**
+   * The text of a `Date`. Default ISO 8601 ({@link cellText}); a database load may want its own timestamp form,
+   * e.g. `YYYY-MM-DD HH:MM:SS.sss` in UTC.
+   */
+  dateText?: (date: Date) => string;
 }
 
 /**
@@ -136,6 +143,7 @@ export class RowEncoder {
   readonly #quote: QuoteRule;
   readonly #nullAs: string;
   readonly #neutralize: boolean;
+  readonly #dateText: ((date: Date) => string) | undefined;
 
   constructor(format: RowFormat = {}) {
     const delimiter = format.delimiter ?? ',';
@@ -147,8 +155,8 @@ export class RowEncoder {
       throw new TypeError(`lineEnding must be '\\n' or '\\r\\n', got ${JSON.stringify(lineEnding)}`);
     }
     const quote = format.quote ?? 'minimal';
-    if (quote !== 'minimal' && quote !== 'edge-spaces' && quote !== 'always') {
-      throw new TypeError(`quote must be 'minimal', 'edge-spaces' or 'always', got ${String(quote)}`);
+    if (quote !== 'minimal' && quote !== 'edge-spaces' && quote !== 'always' && quote !== 'strings') {
+      throw new TypeError(`quote must be 'minimal', 'edge-spaces', 'always' or 'strings', got ${String(quote)}`);
     }
     this.delimiter = delimiter;
     this.lineEnding = lineEnding;
@@ -156,14 +164,18 @@ export class RowEncoder {
     this.#quote = quote;
     this.#nullAs = format.nullAs ?? '';
     this.#neutralize = format.neutralizeFormulas === true;
+    this.#dateText = format.dateText;
   }
 
-  /** One row, line ending included. */
+  /**
+   * One row, line ending included. A row of one empty value is written `""` (see the class), except under the
+   * `'strings'` rule, where `""` is an empty string and a lone `null` stays an empty line.
+   */
   encode(cells: readonly unknown[]): string {
     const n = cells.length;
     if (n === 1) {
       const only = this.cell(cells[0]);
-      return (only === '' ? '""' : only) + this.lineEnding;
+      return (only === '' && this.#quote !== 'strings' ? '""' : only) + this.lineEnding;
     }
     let line = n > 0 ? this.cell(cells[0]) : '';
     for (let i = 1; i < n; i++) line += this.delimiter + this.cell(cells[i]);
@@ -172,9 +184,13 @@ export class RowEncoder {
 
   /** One value as it goes between delimiters: its text ({@link cellText}), neutralized and quoted as the format says. */
   cell(value: unknown): string {
-    let text: string;
-    if (typeof value === 'string') text = this.#neutralize ? neutralizeFormula(value) : value;
-    else text = cellText(value, this.#nullAs);
+    if (typeof value === 'string') {
+      const text = this.#neutralize ? neutralizeFormula(value) : value;
+      if (this.#quote !== 'strings') return this.quoted(text);
+      return text.indexOf('"') === -1 ? `"${text}"` : `"${text.replaceAll('"', '""')}"`;
+    }
+    const text =
+      value instanceof Date && this.#dateText !== undefined ? this.#dateText(value) : cellText(value, this.#nullAs);
     return this.quoted(text);
   }
 
@@ -217,6 +233,8 @@ const ENCODERS = new Map<string, RowEncoder>();
  * ```
  */
 export function encodeRow(cells: readonly unknown[], format: RowFormat = {}): string {
+  // A date formatter cannot be a cache key: such a format gets an encoder of its own each call.
+  if (format.dateText !== undefined) return new RowEncoder(format).encode(cells);
   const key = `${format.delimiter ?? ','}\u0000${format.lineEnding ?? '\n'}\u0000${format.quote ?? 'minimal'}\u0000${
     format.neutralizeFormulas === true ? 1 : 0
   }\u0000${format.nullAs ?? ''}`;

@@ -1,3 +1,4 @@
+export { AnsiSession } from './ansi-session.js';
 export {
   type CreateTableOptions as CreateLakehouseTableOptions,
   type CreateTableSummary,
@@ -5,7 +6,9 @@ export {
   DELETED_AT_COLUMN,
   type TypeChange,
 } from './create.js';
+export { type CsvPart, csvChunks, csvLine, csvParts } from './csv-load.js';
 export { LakehouseError } from './errors.js';
+export { mergeResultOf, standardMerge, standardMergeSql } from './merge-sql.js';
 export type { LakehouseBaseOptions, LakehouseProgress } from './options.js';
 export {
   abortBulkJob,
@@ -29,7 +32,16 @@ export {
   type ReverseEtlSummary,
   reverseEtl,
 } from './retl.js';
-export { csvLine, quoteAnsiIdentifier, sqlTimestamp, standardMergeSql } from './sql.js';
+export {
+  type ColumnTypeNames,
+  type CsvCellCasts,
+  columnTypeSql,
+  csvCellSql,
+  quoteAnsiIdentifier,
+  sqlParam,
+  sqlTimestamp,
+  statementFailure,
+} from './sql.js';
 export { listSyncStates, readSyncState, SYNC_STATE_TABLE, type SyncState } from './state.js';
 export {
   type DeleteDetection,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { silentLogger } from '@kicksaw/core';
 import { readCsv } from '@kicksaw/csv';
@@ -8,10 +7,7 @@ import { LakehouseError } from './errors.js';
 import type { LakehouseBaseOptions } from './options.js';
 import { columnTypeOf, toSqlValue } from './types.js';
 import type { ColumnSpec, SqlValue } from './warehouse.js';
-
-function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
-}
+import { uniqueName } from './work-tables.js';
 
 /**
  * Options of {@link queryIntoTable}.

@@ -1,4 +1,9 @@
-import type { MergeSpec, SqlValue } from './warehouse.js';
+/**
+ * SQL text the engines share: identifier quoting, timestamps and parameters as text, a column type from the
+ * engine's table of type names, the cast of a loaded CSV cell, the message of a failed statement. The engines
+ * (`@kicksaw/warehouse-*`) import these from the contract package so that each rule is written once.
+ */
+import type { ColumnType, SqlValue } from './warehouse.js';
 
 /**
  * Quotes an identifier the ANSI way (`"Name"`, inner quotes doubled). Used by engines whose quoting is
@@ -31,68 +36,98 @@ export function sqlTimestamp(date: Date): string {
 }
 
 /**
- * One CSV line (RFC 4180, `\n`-terminated) for engine bulk loads: `null` is an empty unquoted field, every
- * string is quoted (so an empty string stays an empty string), `Date`s are UTC timestamps.
+ * A parameter as text-typed drivers bind it (`pg`, `snowflake-sdk`): `Date`s as UTC timestamp text
+ * ({@link sqlTimestamp}, cast to TIMESTAMP without a zone shift), bigints as text, the rest as it is.
  *
  * @example
  * ```ts
- * csvLine(['a,b', null, '', 3, true]); // '"a,b",,"",3,true\n'
+ * sqlParam(new Date(0)); // '1970-01-01 00:00:00.000'
+ * sqlParam(2n ** 64n); // '18446744073709551616'
  * ```
  */
-export function csvLine(values: readonly SqlValue[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) line += ',';
-    const value = values[i];
-    if (value === null || value === undefined) continue;
-    if (typeof value === 'string') {
-      line += `"${value.replaceAll('"', '""')}"`;
-    } else if (value instanceof Date) line += sqlTimestamp(value);
-    else line += String(value);
-  }
-  return `${line}\n`;
+export function sqlParam(value: SqlValue): string | number | boolean | null {
+  if (value instanceof Date) return sqlTimestamp(value);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
 }
 
 /**
- * The statements of a standard MERGE for engines with `MERGE` and `DISTINCT ON` (DuckDB 1.4+, Postgres 15+):
- * a count query (inserted / updated / unchanged / stale / staged), the MERGE itself, and the INSERT that does
- * the same when every staged key is new (`insertSql`; `insertAllSql` when the staged keys are also distinct). Duplicates are
- * collapsed by `DISTINCT ON` ordered by the version, newest first; the update is guarded by the version.
+ * An engine's SQL type names for the logical column types: a name, or a function of the type for the kinds
+ * that carry arguments (`decimal`) or raw SQL (`sql`).
  *
  * @example
  * ```ts
- * const { countSql, mergeSql, insertSql, insertAllSql } = standardMergeSql(spec, quoteAnsiIdentifier, quoteAnsiIdentifier);
+ * const names: ColumnTypeNames = {
+ *   id: 'VARCHAR', text: 'VARCHAR', boolean: 'BOOLEAN', integer: 'BIGINT',
+ *   decimal: (t) => `DECIMAL(${t.precision},${t.scale})`, double: 'DOUBLE', date: 'DATE',
+ *   timestamp: 'TIMESTAMP', time: 'TIME', sql: (t) => t.sql,
+ * };
  * ```
  */
-export function standardMergeSql(
-  spec: MergeSpec,
-  quote: (name: string) => string,
-  quoteTable: (name: string) => string,
-): { countSql: string; mergeSql: string; insertSql: string; insertAllSql: string } {
-  const key = quote(spec.key);
-  const target = quoteTable(spec.target);
-  const staging = quoteTable(spec.staging);
-  const version = spec.versionColumn ? quote(spec.versionColumn) : undefined;
-  const order = version ? `${key}, ${version} DESC NULLS LAST` : key;
-  const deduped = `(SELECT DISTINCT ON (${key}) * FROM ${staging} ORDER BY ${order})`;
-  // The counts need only key and version: deduplicating whole rows there would sort every column.
-  const narrow = `(SELECT DISTINCT ON (${key}) ${key}${version ? `, ${version}` : ''} FROM ${staging} ORDER BY ${order})`;
-  const newer = version ? `(t.${version} IS NULL OR s.${version} > t.${version})` : 'TRUE';
-  const same = version ? `(s.${version} = t.${version})` : 'FALSE';
-  const older = version ? `(s.${version} IS NULL OR s.${version} < t.${version})` : 'FALSE';
-  const countSql = `SELECT
-  (SELECT count(*) FROM ${staging}) AS staged,
-  count(*) FILTER (WHERE t.${key} IS NULL) AS inserted,
-  count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${newer}) AS updated,
-  count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${same}) AS unchanged,
-  count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${older} AND NOT ${newer}) AS stale
-FROM ${narrow} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
-  const columns = spec.columns.map(quote);
-  const updates = spec.columns.filter((c) => c !== spec.key).map((c) => `${quote(c)} = s.${quote(c)}`);
-  const guard = version ? ` AND (t.${version} IS NULL OR s.${version} >= t.${version})` : '';
-  const mergeSql = `MERGE INTO ${target} AS t USING ${deduped} AS s ON t.${key} = s.${key}
-${updates.length > 0 ? `WHEN MATCHED${guard} THEN UPDATE SET ${updates.join(', ')}\n` : ''}WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `s.${c}`).join(', ')})`;
-  const insertSql = `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.map((c) => `s.${c}`).join(', ')} FROM ${deduped} AS s`;
-  const insertAllSql = `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staging}`;
-  return { countSql, mergeSql, insertSql, insertAllSql };
+export type ColumnTypeNames = {
+  [K in ColumnType['kind']]: string | ((type: Extract<ColumnType, { kind: K }>) => string);
+};
+
+/**
+ * The SQL type of a logical type, looked up in an engine's {@link ColumnTypeNames}.
+ *
+ * @example
+ * ```ts
+ * columnTypeSql({ kind: 'decimal', precision: 18, scale: 2 }, names); // 'DECIMAL(18,2)'
+ * ```
+ */
+export function columnTypeSql(type: ColumnType, names: ColumnTypeNames): string {
+  const name = names[type.kind] as string | ((type: ColumnType) => string);
+  return typeof name === 'string' ? name : name(type);
+}
+
+/**
+ * How an engine turns the text of a loaded CSV cell into a value of the column's type (see
+ * {@link csvCellSql}).
+ *
+ * @example
+ * ```ts
+ * const casts: CsvCellCasts = { columnType: (t) => columnTypeSql(t, names), asText: ['id', 'text'], zoneless: (c) => `rtrim(${c}, 'Z')` };
+ * ```
+ */
+export interface CsvCellCasts {
+  /** The engine's SQL type of a logical type. */
+  columnType(type: ColumnType): string;
+  /** Kinds whose text goes into the column as it is, without a cast. */
+  asText: readonly ColumnType['kind'][];
+  /** The cell's text without the `Z` of UTC (Salesforce writes one on datetimes and times). */
+  zoneless(cell: string): string;
+  /** A datetime's cast, when it is not `CAST(zoneless AS type)`. */
+  timestamp?(cell: string): string;
+}
+
+/**
+ * The SQL expression that reads a CSV cell (text, null when empty) as a value of its logical type: what each
+ * engine's `loadCsv` selects from the raw text columns of a Bulk result page.
+ *
+ * @example
+ * ```ts
+ * csvCellSql('c0', { kind: 'integer' }, casts); // 'CAST(c0 AS BIGINT)'
+ * csvCellSql('c1', { kind: 'time' }, casts); // "CAST(rtrim(c1, 'Z') AS TIME)"
+ * ```
+ */
+export function csvCellSql(cell: string, type: ColumnType, casts: CsvCellCasts): string {
+  if (casts.asText.includes(type.kind)) return cell;
+  if (type.kind === 'timestamp' && casts.timestamp) return casts.timestamp(cell);
+  const value = type.kind === 'timestamp' || type.kind === 'time' ? casts.zoneless(cell) : cell;
+  return `CAST(${value} AS ${casts.columnType(type)})`;
+}
+
+/**
+ * The message of a failed statement: the engine, its reason, and the statement's start on one line (160
+ * characters), so that a log shows which statement failed without the whole of a long one.
+ *
+ * @example
+ * ```ts
+ * throw new MyEngineError(statementFailure('DuckDB', sql, error), error);
+ * ```
+ */
+export function statementFailure(engine: string, sql: string, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return `${engine}: ${reason} (statement: ${sql.replace(/\s+/g, ' ').slice(0, 160)})`;
 }

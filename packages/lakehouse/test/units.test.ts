@@ -1,9 +1,11 @@
+import { parseRows } from '@kicksaw/csv';
 import { describe, expect, it } from 'vitest';
 import {
   columnsFromDescribe,
   columnTypeOf,
   csvLine,
   quoteAnsiIdentifier,
+  type SqlValue,
   sqlTimestamp,
   standardMergeSql,
   toSqlValue,
@@ -89,6 +91,59 @@ describe('values', () => {
   it('writes CSV lines that keep NULL and empty strings apart', () => {
     expect(csvLine(['a,b', null, '', 3, true, 'say "hi"\nbye'])).toBe('"a,b",,"",3,true,"say ""hi""\nbye"\n');
     expect(csvLine([new Date(Date.UTC(2024, 0, 1))])).toBe('2024-01-01 00:00:00.000\n');
+  });
+
+  it('writes through RowEncoder the same bytes as the encoder it replaced, on tricky values', () => {
+    // The hand-written encoder csvLine was before it became RowEncoder's 'strings' rule, kept as the reference.
+    const reference = (values: readonly SqlValue[]): string => {
+      let line = '';
+      for (let i = 0; i < values.length; i++) {
+        if (i > 0) line += ',';
+        const value = values[i];
+        if (value === null || value === undefined) continue;
+        if (typeof value === 'string') line += `"${value.replaceAll('"', '""')}"`;
+        else if (value instanceof Date) line += sqlTimestamp(value);
+        else line += String(value);
+      }
+      return `${line}\n`;
+    };
+    const tricky: SqlValue[] = [
+      'plain',
+      '',
+      ' ',
+      'a,b',
+      'say "hi"',
+      '"',
+      '""',
+      'line\nbreak',
+      'crlf\r\nline',
+      'lone\rcr',
+      '=1+1',
+      '#N/A',
+      'NULL',
+      '李小龙 🙂',
+      null,
+      0,
+      -1.5,
+      1e21,
+      Number.MAX_SAFE_INTEGER,
+      12345678901234567890n,
+      true,
+      false,
+      new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)),
+      new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999)),
+      new Date(Date.UTC(9999, 11, 31)),
+    ];
+    const rows: SqlValue[][] = [[], [null], [''], ['x'], [new Date(0)], [null, null], ['', null, '']];
+    for (let i = 0; i < tricky.length; i++) {
+      rows.push([tricky[i] as SqlValue]);
+      rows.push(tricky.map((_, j) => tricky[(i + j) % tricky.length] as SqlValue));
+    }
+    for (const row of rows) expect(csvLine(row)).toBe(reference(row));
+    // Read back by a CSV parser, every value comes back as its text (null as an empty field).
+    const text = (value: SqlValue) =>
+      value === null ? '' : value instanceof Date ? sqlTimestamp(value) : String(value);
+    for (const row of rows.filter((r) => r.length > 1)) expect(parseRows(csvLine(row))).toEqual([row.map(text)]);
   });
 });
 

@@ -1,0 +1,242 @@
+/**
+ * Steps 3 and 4 of a reverse ETL: sending records through sf-bulk's `ingest` with each outcome written to a
+ * file as it arrives (flat memory), then the outcomes loaded into the warehouse (when no read stream is open
+ * any more): into the results table, and the successes into the snapshot. `mirror` sends deletes the same way.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger, RowOutcome, SalesforceRecord } from '@kicksaw/core';
+import type { ErrorReportWriter } from '@kicksaw/error-report';
+import { type IngestSummary, ingest } from '@kicksaw/sf-bulk';
+import { RETL_SNAPSHOT_TABLE, type ReverseEtlOptions, type ReverseEtlSummary } from './retl-options.js';
+import type { ColumnSpec, SqlValue, Warehouse, WarehouseSession } from './warehouse.js';
+import { firstRow, uniqueName } from './work-tables.js';
+
+/** What a reverse ETL run sends with: its options, logger, report and summary, and a folder for outcome files. */
+export interface RetlRun {
+  options: ReverseEtlOptions;
+  logger: Logger;
+  report: ErrorReportWriter | undefined;
+  summary: ReverseEtlSummary;
+  directory: string;
+}
+
+interface OutcomeLine {
+  seq: number;
+  status: string;
+  id: string | null;
+  created: boolean;
+  code: string | null;
+  message: string | null;
+  jobId: string | null;
+}
+
+const OUTCOME_COLUMNS: ColumnSpec[] = [
+  { name: 'seq', type: { kind: 'integer' } },
+  { name: 'status', type: { kind: 'text' } },
+  { name: 'sf_id', type: { kind: 'id' } },
+  { name: 'created', type: { kind: 'boolean' } },
+  { name: 'error_code', type: { kind: 'text' } },
+  { name: 'error_message', type: { kind: 'text' } },
+  { name: 'job_id', type: { kind: 'id' } },
+];
+
+const RESULT_COLUMNS =
+  'run_id, name, object_name, operation, row_key, seq, status, sf_id, created, error_code, error_message, job_id, finished_at';
+
+/** Creates the snapshot and results tables when missing. */
+export async function ensureRetlTables(warehouse: Warehouse, resultsTable: string): Promise<void> {
+  if (!(await warehouse.listColumns(RETL_SNAPSHOT_TABLE))) {
+    await warehouse.createTable(RETL_SNAPSHOT_TABLE, [
+      { name: 'name', type: { kind: 'text' } },
+      { name: 'row_key', type: { kind: 'text' } },
+      { name: 'row_hash', type: { kind: 'text' } },
+      { name: 'sf_id', type: { kind: 'id' } },
+      { name: 'run_id', type: { kind: 'text' } },
+    ]);
+  }
+  if (!(await warehouse.listColumns(resultsTable))) {
+    await warehouse.createTable(resultsTable, [
+      { name: 'run_id', type: { kind: 'text' } },
+      { name: 'name', type: { kind: 'text' } },
+      { name: 'object_name', type: { kind: 'text' } },
+      { name: 'operation', type: { kind: 'text' } },
+      { name: 'row_key', type: { kind: 'text' } },
+      { name: 'seq', type: { kind: 'integer' } },
+      { name: 'status', type: { kind: 'text' } },
+      { name: 'sf_id', type: { kind: 'id' } },
+      { name: 'created', type: { kind: 'boolean' } },
+      { name: 'error_code', type: { kind: 'text' } },
+      { name: 'error_message', type: { kind: 'text' } },
+      { name: 'job_id', type: { kind: 'id' } },
+      { name: 'finished_at', type: { kind: 'timestamp' } },
+    ]);
+  }
+}
+
+/**
+ * Sends the staged rows `changed` selects (in staging order) and records their outcomes: into the results
+ * table, and the successes into the snapshot (the last row sent per key wins), in one transaction.
+ */
+export async function sendChanged(
+  run: RetlRun,
+  changed: { sql: string; params: SqlValue[] },
+  stage: string,
+  outcomesTable: string,
+): Promise<void> {
+  const { options, summary } = run;
+  const { warehouse } = options;
+  options.onProgress?.({ object: options.object, phase: 'send', rows: 0 });
+  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    for await (const row of warehouse.query(`${changed.sql} ORDER BY s.seq`, changed.params)) {
+      options.signal?.throwIfAborted();
+      yield { row: Number(row.seq), record: JSON.parse(String(row.payload)) as SalesforceRecord };
+    }
+  }
+  const outcomesFile = join(run.directory, 'outcomes.ndjson');
+  const sent = await sendAndRecord(run, records(), outcomesFile, options.operation, options);
+  summary.jobs = sent.jobs;
+  summary.sent = sent.input;
+  summary.succeeded = sent.succeeded;
+  summary.created = sent.created ?? 0;
+  summary.failed = sent.failed;
+  summary.unprocessed = sent.unprocessed + sent.skipped;
+
+  options.onProgress?.({ object: options.object, phase: 'results', rows: summary.sent });
+  const snapshot = warehouse.quoteTable(RETL_SNAPSHOT_TABLE);
+  await warehouse.transaction(async (session) => {
+    const o = await loadOutcomes(session, outcomesTable, outcomesFile);
+    const s = session.quoteTable(stage);
+    await session.execute(
+      `INSERT INTO ${session.quoteTable(summary.resultsTable)} (${RESULT_COLUMNS})
+           SELECT $1, $2, $3, $4, s.row_key, o.seq, o.status, o.sf_id, o.created, o.error_code, o.error_message, o.job_id, CAST($5 AS TIMESTAMP)
+           FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq`,
+      [summary.runId, summary.name, options.object, options.operation, new Date()],
+    );
+    await session.execute(
+      `DELETE FROM ${snapshot} WHERE name = $1 AND row_key IN (SELECT s.row_key FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL)`,
+      [summary.name],
+    );
+    await session.execute(
+      // The last row sent per key wins; ROW_NUMBER rather than DISTINCT ON, which Snowflake lacks.
+      `INSERT INTO ${snapshot} (name, row_key, row_hash, sf_id, run_id)
+             SELECT $1, latest.row_key, latest.row_hash, latest.sf_id, $2
+             FROM (SELECT s.row_key, s.row_hash, o.sf_id,
+                          ROW_NUMBER() OVER (PARTITION BY s.row_key ORDER BY s.seq DESC) AS rn
+                   FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq
+                   WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL) AS latest
+             WHERE latest.rn = 1`,
+      [summary.name, summary.runId],
+    );
+    await session.dropTable(outcomesTable);
+  });
+}
+
+/** `mirror`: the records of rows gone from the query since the last run are deleted in Salesforce. */
+export async function mirrorDeletes(run: RetlRun, stage: string): Promise<void> {
+  const { options, summary } = run;
+  const { warehouse } = options;
+  const snapshot = warehouse.quoteTable(RETL_SNAPSHOT_TABLE);
+  const gone = `SELECT p.row_key, p.sf_id FROM ${snapshot} AS p WHERE p.name = $1 AND p.sf_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${warehouse.quoteTable(stage)} AS s WHERE s.row_key = p.row_key)`;
+  const count = Number((await firstRow(warehouse, `SELECT count(*) AS n FROM (${gone}) AS g`, [summary.name])).n ?? 0);
+  if (count === 0) return;
+  const file = join(run.directory, 'mirror.ndjson');
+  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    let n = 0;
+    for await (const row of warehouse.query(`${gone} ORDER BY p.row_key`, [summary.name])) {
+      n++;
+      yield { row: n, record: { Id: String(row.sf_id) } };
+    }
+  }
+  const result = await sendAndRecord(run, records(), file, 'delete', { ...options, externalIdField: undefined });
+  summary.jobs += result.jobs;
+  summary.mirrorDeleted = result.succeeded;
+  summary.mirrorFailed = result.failed + result.unprocessed;
+  const outcomes = uniqueName('_kicksaw_retl_mirror');
+  await warehouse.transaction(async (session) => {
+    const o = await loadOutcomes(session, outcomes, file);
+    await session.execute(
+      `INSERT INTO ${session.quoteTable(summary.resultsTable)} (${RESULT_COLUMNS})
+       SELECT $1, $2, $3, 'delete', p.row_key, o.seq, o.status, p.sf_id, FALSE, o.error_code, o.error_message, o.job_id, CAST($4 AS TIMESTAMP)
+       FROM ${o} AS o JOIN ${snapshot} AS p ON p.name = $2 AND p.sf_id = o.sf_id`,
+      [summary.runId, summary.name, options.object, new Date()],
+    );
+    await session.execute(
+      `DELETE FROM ${snapshot} WHERE name = $1 AND sf_id IN (SELECT sf_id FROM ${o} WHERE status = 'succeeded')`,
+      [summary.name],
+    );
+    await session.dropTable(outcomes);
+  });
+}
+
+/**
+ * Runs the ingest and writes each outcome as one NDJSON line to a file as it arrives (flat memory: the
+ * outcomes are loaded into the warehouse after the run, when no read stream is open any more).
+ */
+async function sendAndRecord(
+  run: RetlRun,
+  records: AsyncIterable<{ row: number; record: SalesforceRecord }>,
+  file: string,
+  operation: 'insert' | 'update' | 'upsert' | 'delete',
+  options: ReverseEtlOptions,
+): Promise<IngestSummary> {
+  const out = createWriteStream(file);
+  const closed = once(out, 'close');
+  try {
+    const ingestRun = ingest({
+      connection: options.connection,
+      object: options.object,
+      operation,
+      ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
+      records,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      logger: run.logger,
+      ...options.ingest,
+      ...(options.onProgress
+        ? {
+            onProgress: (p) => options.onProgress?.({ object: options.object, phase: 'send', rows: p.rowsProcessed }),
+          }
+        : {}),
+    });
+    for await (const outcome of ingestRun) {
+      const line: OutcomeLine = {
+        seq: outcome.row,
+        status: outcome.status,
+        // A failed delete may come back without sf__Id: keep the Id that was sent.
+        id: outcome.id ?? (typeof outcome.record.Id === 'string' ? outcome.record.Id : null),
+        created: outcome.created,
+        code: outcome.errors[0]?.statusCode ?? null,
+        message: outcome.errors[0]?.message ?? null,
+        jobId: outcome.jobId ?? null,
+      };
+      if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+      if (run.report) await run.report.write(outcome as RowOutcome);
+    }
+    return await ingestRun.summary();
+  } finally {
+    out.end();
+    await closed;
+  }
+}
+
+/** Creates `table` and loads the outcome file into it; returns the table quoted. */
+async function loadOutcomes(session: WarehouseSession, table: string, file: string): Promise<string> {
+  await session.createTable(table, OUTCOME_COLUMNS);
+  await session.load(
+    table,
+    OUTCOME_COLUMNS.map((c) => c.name),
+    readOutcomes(file),
+  );
+  return session.quoteTable(table);
+}
+
+async function* readOutcomes(file: string): AsyncGenerator<SqlValue[]> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const text of lines) {
+    if (!text) continue;
+    const o = JSON.parse(text) as OutcomeLine;
+    yield [o.seq, o.status, o.id, o.created, o.code, o.message, o.jobId];
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Step 1 of a reverse ETL: the query's rows, in key order, into a staging table with a hash of their mapped
+ * values and the record to send (JSON); and step 2's question, which staged rows are new or changed.
+ */
+import { createHash } from 'node:crypto';
+import type { SalesforceRecord } from '@kicksaw/core';
+import { describeFresh } from './describe.js';
+import { LakehouseError } from './errors.js';
+import { RETL_SNAPSHOT_TABLE, type ReverseEtlOptions, type ReverseEtlSummary } from './retl-options.js';
+import type { ColumnSpec, SqlValue } from './warehouse.js';
+
+/** The columns of the staging table. */
+const STAGE_COLUMNS: ColumnSpec[] = [
+  { name: 'seq', type: { kind: 'integer' } },
+  { name: 'row_key', type: { kind: 'text' } },
+  { name: 'row_hash', type: { kind: 'text' } },
+  { name: 'payload', type: { kind: 'text' } },
+];
+
+/** A warehouse value as Salesforce takes it in a Bulk CSV. */
+export function toSalesforceValue(value: SqlValue): string | number | boolean | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+/** Hash of the mapped values: field names and values in column order. */
+function hashRecord(record: SalesforceRecord): string {
+  return createHash('sha1').update(JSON.stringify(record)).digest('base64').slice(0, 27);
+}
+
+/** Streams the query's rows (in key order) into `stage`; counts `read` and `nullKeys` in the summary. */
+export async function stageQueryRows(
+  options: ReverseEtlOptions,
+  key: string,
+  stage: string,
+  summary: ReverseEtlSummary,
+): Promise<void> {
+  const { warehouse, operation, signal } = options;
+  await warehouse.createTable(stage, STAGE_COLUMNS);
+  options.onProgress?.({ object: options.object, phase: 'read', rows: 0 });
+  const clearNulls = options.clearNulls === true;
+  let keyMissing = false;
+  // Columns that are not sent: the key of an insert when it is no field of the object (a warehouse key),
+  // and everything but Id for a delete.
+  let sendKey = true;
+  if (operation === 'insert') {
+    const describe = await describeFresh(options.connection, options.object);
+    sendKey = describe.fields.some((f) => f.name.toLowerCase() === key.toLowerCase());
+  }
+  async function* staged(): AsyncGenerator<SqlValue[]> {
+    let seq = 0;
+    for await (const row of warehouse.query(
+      `SELECT * FROM (${options.sql}) AS kicksaw_q ORDER BY ${warehouse.quoteIdentifier(key)}`,
+    )) {
+      signal?.throwIfAborted();
+      if (seq === 0 && !(key in row)) {
+        keyMissing = true;
+        return;
+      }
+      seq++;
+      const record: SalesforceRecord = {};
+      for (const [field, value] of Object.entries(row)) {
+        if (operation === 'delete' ? field.toLowerCase() !== 'id' : !sendKey && field === key) continue;
+        const converted = toSalesforceValue(value);
+        // NULL: left unchanged (an empty cell) unless clearNulls (#N/A).
+        record[field] = converted === null ? (clearNulls ? null : '') : converted;
+      }
+      const keyValue = row[key];
+      if (keyValue === null || keyValue === undefined) summary.nullKeys++;
+      yield [
+        seq,
+        keyValue === null || keyValue === undefined ? null : String(toSalesforceValue(keyValue)),
+        hashRecord(record),
+        JSON.stringify(record),
+      ];
+    }
+    summary.read = seq;
+  }
+  await warehouse.load(
+    stage,
+    STAGE_COLUMNS.map((c) => c.name),
+    staged(),
+  );
+  if (keyMissing) {
+    throw new LakehouseError(
+      `The query has no column "${key}" (the key): select it, or set key to one of its columns`,
+      { code: 'RETL_NO_KEY' },
+    );
+  }
+  options.onProgress?.({ object: options.object, phase: 'read', rows: summary.read });
+}
+
+/** The staged rows to send (every row with `all`, else rows new or changed since the last success) and its parameters. */
+export function rowsToSend(
+  options: ReverseEtlOptions,
+  name: string,
+  stage: string,
+): { sql: string; params: SqlValue[] } {
+  const { warehouse } = options;
+  const staged = warehouse.quoteTable(stage);
+  if (options.all) return { sql: `SELECT s.seq, s.payload FROM ${staged} AS s`, params: [] };
+  return {
+    sql: `SELECT s.seq, s.payload FROM ${staged} AS s LEFT JOIN ${warehouse.quoteTable(RETL_SNAPSHOT_TABLE)} AS p ON p.name = $1 AND p.row_key = s.row_key WHERE s.row_key IS NULL OR p.row_key IS NULL OR p.row_hash <> s.row_hash`,
+    params: [name],
+  };
+}
