@@ -6,16 +6,7 @@ import { ConfigError, KicksawError, type RowOutcome } from '@kicksaw/core';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createErrorReport, NO_ERROR_DETAIL } from '../src/index.js';
-
-interface Fixture {
-  object: string;
-  upsertKey: string;
-  batches: RowOutcome[][];
-}
-
-const fixtures = new URL('./fixtures/', import.meta.url);
-const fixture = JSON.parse(readFileSync(new URL('outcomes.json', fixtures), 'utf8')) as Fixture;
-const expectedDefault = readFileSync(new URL('default-layout.csv', fixtures));
+import { expectedDefault, fixture } from './fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'error-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,26 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { RowOutcome } from '@kicksaw/core';
 import { getObjectStream, headObject, objectExists } from '@kicksaw/s3';
-import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
+import { type LocalS3, startLocalS3WithBucket, withoutProxyVariables } from '@kicksaw/testkit';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ErrorReport, errorReportKey, uploadErrorReport } from '../src/index.js';
+import { expectedDefault, fixture } from './fixture.js';
 
-delete process.env.http_proxy;
-delete process.env.https_proxy;
-delete process.env.HTTP_PROXY;
-delete process.env.HTTPS_PROXY;
-
-interface Fixture {
-  object: string;
-  upsertKey: string;
-  batches: RowOutcome[][];
-}
-
-const fixtures = new URL('./fixtures/', import.meta.url);
-const fixture = JSON.parse(readFileSync(new URL('outcomes.json', fixtures), 'utf8')) as Fixture;
-const expectedDefault = readFileSync(new URL('default-layout.csv', fixtures));
+withoutProxyVariables();
 
 /** Outcomes for a big report: every third row succeeds, every fifth failed row has two errors. */
 function* manyOutcomes(count: number): Generator<RowOutcome> {
@@ -60,12 +47,9 @@ let s3: LocalS3;
 let bucket: string;
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
-  bucket = await s3.createBucket();
+  ({ s3, bucket } = await startLocalS3WithBucket());
 });
-afterAll(async () => {
-  await s3?.stop();
-});
+afterAll(() => s3?.stop());
 
 describe('uploadErrorReport', () => {
   it("streams the report to the Python kicksaw-integration-utils' default key and returns a presigned link that serves it", async () => {

@@ -3,7 +3,14 @@ import { ingestAll } from '@kicksaw/sf-bulk';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkErrorRecordInserts, ERROR_OBJECT, summarize, toErrorRecords } from '../src/index.js';
+import {
+  checkErrorRecordInserts,
+  ERROR_OBJECT,
+  type ErrorRecord,
+  type ErrorRecordInsertCheck,
+  summarize,
+  toErrorRecords,
+} from '../src/index.js';
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 
@@ -23,6 +30,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await sf?.stop();
 });
+
+/** Inserts error records through sf-bulk, as a run would, and checks every one of them went in. */
+async function insertErrorRecords(errorRecords: ErrorRecord[]): Promise<ErrorRecordInsertCheck> {
+  const inserted = await ingestAll({
+    connection: conn,
+    object: ERROR_OBJECT,
+    operation: 'insert',
+    records: errorRecords,
+    ...FAST,
+  });
+  return checkErrorRecordInserts(errorRecords, inserted.outcomes);
+}
 
 /** A run of Contact upserts: two rows failed (one with two errors), one succeeded, one failed without detail. */
 const outcomes: RowOutcome[] = [
@@ -82,14 +101,7 @@ describe('error records in Salesforce (sf-emulator, real jsforce, sf-bulk)', () 
       upsertKey: 'Email',
     });
     expect(errorRecords).toHaveLength(4);
-    const inserted = await ingestAll({
-      connection: conn,
-      object: ERROR_OBJECT,
-      operation: 'insert',
-      records: errorRecords,
-      ...FAST,
-    });
-    const check = checkErrorRecordInserts(errorRecords, inserted.outcomes);
+    const check = await insertErrorRecords(errorRecords);
     expect(check).toEqual({ ok: true, inserted: 4, failed: [] });
 
     const stored = sf.org.records(ERROR_OBJECT).filter((record) => record.IntegrationExecution__c === executionId);
@@ -147,14 +159,7 @@ describe('error records in Salesforce (sf-emulator, real jsforce, sf-bulk)', () 
       ],
       { executionId, operation: 'insert', object: 'Contact', upsertKey: 'Email', lengths: { errorCode: 1000 } },
     );
-    const inserted = await ingestAll({
-      connection: conn,
-      object: ERROR_OBJECT,
-      operation: 'insert',
-      records: errorRecords,
-      ...FAST,
-    });
-    const check = checkErrorRecordInserts(errorRecords, inserted.outcomes);
+    const check = await insertErrorRecords(errorRecords);
     expect(check.ok).toBe(false);
     expect(check.inserted).toBe(1);
     expect(check.failed).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { InputError } from '@kicksaw/core';
-import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
+import { type LocalS3, startLocalS3WithBucket, withoutProxyVariables } from '@kicksaw/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cacheJson,
@@ -15,10 +15,7 @@ import {
   uploadObject,
 } from '../src/index.js';
 
-delete process.env.http_proxy;
-delete process.env.https_proxy;
-delete process.env.HTTP_PROXY;
-delete process.env.HTTPS_PROXY;
+withoutProxyVariables();
 
 const MiB = 1024 * 1024;
 
@@ -26,12 +23,9 @@ describe('links, JSON cache and multipart copy against a local S3', () => {
   let s3: LocalS3;
   let bucket: string;
   beforeAll(async () => {
-    s3 = await startLocalS3();
-    bucket = await s3.createBucket();
+    ({ s3, bucket } = await startLocalS3WithBucket());
   });
-  afterAll(async () => {
-    await s3?.stop();
-  });
+  afterAll(() => s3?.stop());
 
   it('presigns a GET URL that downloads the object over plain HTTP', async () => {
     const { client } = s3;

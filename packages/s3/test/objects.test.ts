@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputError, KicksawError } from '@kicksaw/core';
-import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
+import { type LocalS3, startLocalS3WithBucket, withoutProxyVariables } from '@kicksaw/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   copyObject,
@@ -23,10 +23,7 @@ import {
   uploadObject,
 } from '../src/index.js';
 
-delete process.env.http_proxy;
-delete process.env.https_proxy;
-delete process.env.HTTP_PROXY;
-delete process.env.HTTPS_PROXY;
+withoutProxyVariables();
 
 const MiB = 1024 * 1024;
 
@@ -53,8 +50,7 @@ describe('objects against a local S3', () => {
   let dir: string;
 
   beforeAll(async () => {
-    s3 = await startLocalS3();
-    bucket = await s3.createBucket();
+    ({ s3, bucket } = await startLocalS3WithBucket());
     dir = await mkdtemp(join(tmpdir(), 'kicksaw-s3-'));
   });
   afterAll(async () => {

@@ -1,22 +1,17 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
+import { type LocalS3, startLocalS3, withoutProxyVariables } from '@kicksaw/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeyFor, getObjectStream, listKeys, moveObject, respondToS3Event, uploadObject } from '../src/index.js';
 import { s3Notification, sqsEvent, sqsRecord } from './fixtures/events.js';
 
-delete process.env.http_proxy;
-delete process.env.https_proxy;
-delete process.env.HTTP_PROXY;
-delete process.env.HTTPS_PROXY;
+withoutProxyVariables();
 
 describe('the README example', () => {
   let s3: LocalS3;
   beforeAll(async () => {
     s3 = await startLocalS3();
   });
-  afterAll(async () => {
-    await s3?.stop();
-  });
+  afterAll(() => s3?.stop());
 
   it('imports, archives, and reports the failed SQS message', async () => {
     const bucket = await s3.createBucket();

@@ -72,3 +72,35 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     },
   };
 }
+
+/**
+ * {@link startLocalS3} with one bucket made in it (a unique name): what most tests of S3 code start from.
+ *
+ * @example
+ * ```ts
+ * let s3: LocalS3;
+ * let bucket: string;
+ * beforeAll(async () => {
+ *   ({ s3, bucket } = await startLocalS3WithBucket());
+ * });
+ * afterAll(() => s3?.stop());
+ * ```
+ */
+export async function startLocalS3WithBucket(options: LocalS3Options = {}): Promise<{ s3: LocalS3; bucket: string }> {
+  const s3 = await startLocalS3(options);
+  try {
+    return { s3, bucket: await s3.createBucket() };
+  } catch (error) {
+    await s3.stop();
+    throw error;
+  }
+}
+
+/**
+ * Removes the proxy variables (`http_proxy`, `https_proxy` and their upper-case forms) from this process's
+ * environment: the AWS SDK and jsforce would send even requests to 127.0.0.1 through them. Call it at the top
+ * of a test file, before any client is made.
+ */
+export function withoutProxyVariables(): void {
+  for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
+}
