@@ -292,6 +292,9 @@ function userDetails(ctx: EmulatorContext, userId: string) {
   return { username, first, last, name, email };
 }
 
+/** The running user's account settings, as the userinfo and identity services both answer them. */
+const USER_ACCOUNT = { active: true, user_type: 'STANDARD', language: 'en_US', locale: 'en_US', utcOffset: 0 };
+
 /** `GET /services/oauth2/userinfo`. */
 export function handleUserInfo(ctx: EmulatorContext, session: Session, res: ServerResponse): void {
   const { username, first, last, name, email } = userDetails(ctx, session.userId);
@@ -315,11 +318,7 @@ export function handleUserInfo(ctx: EmulatorContext, session: Session, res: Serv
     address: {},
     is_salesforce_integration_user: false,
     urls,
-    active: true,
-    user_type: 'STANDARD',
-    language: 'en_US',
-    locale: 'en_US',
-    utcOffset: 0,
+    ...USER_ACCOUNT,
     updated_at: new Date(session.issuedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     is_app_installed: true,
   });
@@ -354,11 +353,7 @@ export function handleIdentity(ctx: EmulatorContext, session: Session, res: Serv
     is_lightning_login_user: false,
     status: { created_date: null, body: null },
     urls,
-    active: true,
-    user_type: 'STANDARD',
-    language: 'en_US',
-    locale: 'en_US',
-    utcOffset: 0,
+    ...USER_ACCOUNT,
     last_modified_date: new Date(session.issuedAt).toISOString().replace(/Z$/, '+0000'),
     is_app_installed: true,
   });

@@ -5,7 +5,7 @@ import type { EmulatedOrg } from '../org/emulated-org.js';
 import { findField } from '../schema/fields.js';
 import { ApiError } from '../server/http.js';
 import { DELIMITERS } from './csv.js';
-import { sfDate, upsertKeyField } from './jobs.js';
+import { delimiterName, jobInfoHead, upsertKeyField } from './jobs.js';
 
 export const OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
 export type IngestOperation = (typeof OPERATIONS)[number];
@@ -74,15 +74,7 @@ export function invalidState(message: string): ApiError {
 
 /** The job info `POST`, `PATCH` and `GET jobs/ingest[/{id}]` answer (`full`: the GET of one job). */
 export function jobInfo(job: IngestJob, full: boolean, version: string): Record<string, unknown> {
-  const info: Record<string, unknown> = {
-    id: job.id,
-    operation: job.operation,
-    object: job.object,
-    createdById: job.createdById,
-    createdDate: sfDate(job.createdDate),
-    systemModstamp: sfDate(job.systemModstamp),
-    state: job.state,
-  };
+  const info = jobInfoHead(job);
   if (job.externalIdFieldName) info.externalIdFieldName = job.externalIdFieldName;
   info.concurrencyMode = 'Parallel';
   info.contentType = 'CSV';
@@ -153,12 +145,6 @@ export function ingestJobRequest(body: Record<string, unknown>, org: EmulatedOrg
 /** Ends every wait of a job at once. */
 export function wake(job: IngestJob): void {
   for (const done of [...job.sleepers]) done();
-}
-
-/** The API name of a column delimiter (`COMMA`, `TAB`, ...). */
-function delimiterName(delimiter: string): string {
-  for (const [name, value] of Object.entries(DELIMITERS)) if (value === delimiter) return name;
-  return 'COMMA';
 }
 
 /** `sf__Error` text: `CODE:message:field,field --` for each error. */

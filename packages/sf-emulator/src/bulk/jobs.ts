@@ -4,6 +4,7 @@ import type { ObjectDefinition } from '../contract.js';
 import { findField } from '../schema/fields.js';
 import type { ApiRequest } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
+import { DELIMITERS } from './csv.js';
 
 export { newId as makeId } from '../ids.js';
 
@@ -56,4 +57,34 @@ export function upsertKeyField(
     throw invalid(`Field name provided, ${requested} is not an External ID or indexed field for ${definition.name}`);
   }
   return field.name;
+}
+
+/** What a Bulk 2.0 job's info starts with, ingest and query alike. */
+export interface JobHead {
+  id: string;
+  operation: string;
+  object: string;
+  createdById: string;
+  createdDate: number;
+  systemModstamp: number;
+  state: string;
+}
+
+/** The first fields of a Bulk 2.0 job's info, in Salesforce's order. */
+export function jobInfoHead(job: JobHead): Record<string, unknown> {
+  return {
+    id: job.id,
+    operation: job.operation,
+    object: job.object,
+    createdById: job.createdById,
+    createdDate: sfDate(job.createdDate),
+    systemModstamp: sfDate(job.systemModstamp),
+    state: job.state,
+  };
+}
+
+/** The API name of a column delimiter (`COMMA`, `TAB`, ...). */
+export function delimiterName(delimiter: string): string {
+  for (const [name, value] of Object.entries(DELIMITERS)) if (value === delimiter) return name;
+  return 'COMMA';
 }

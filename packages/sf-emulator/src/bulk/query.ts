@@ -1,10 +1,11 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { OrgRecord } from '../contract.js';
+import { STRING_VALUE_TYPES } from '../schema/compile.js';
 import type { ApiRequest, EmulatorContext } from '../server/context.js';
 import { ApiError, drainedOrClosed, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvByteWriter, DELIMITERS, formatCsvValue, quote } from './csv.js';
-import { findJob, makeId, sendJobPage, sfDate } from './jobs.js';
+import { delimiterName, findJob, jobInfoHead, makeId, sendJobPage } from './jobs.js';
 
 type QueryState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
@@ -53,11 +54,6 @@ function cellWriter(type: string): (value: unknown) => string {
 
 const FINISHED: QueryState[] = ['JobComplete', 'Failed', 'Aborted'];
 
-function delimiterName(delimiter: string): string {
-  for (const [name, value] of Object.entries(DELIMITERS)) if (value === delimiter) return name;
-  return 'COMMA';
-}
-
 /** Writes one record's CSV line (line ending included) into a {@link CsvByteWriter}. */
 export type RowWriter = (record: OrgRecord, out: CsvByteWriter) => void;
 
@@ -69,19 +65,6 @@ export type RowWriter = (record: OrgRecord, out: CsvByteWriter) => void;
  */
 export function rowWriter(result: BulkQueryRows, delimiter: string): RowWriter {
   const parts: string[] = [];
-  const plain = new Set([
-    'string',
-    'textarea',
-    'email',
-    'phone',
-    'url',
-    'picklist',
-    'multipicklist',
-    'id',
-    'reference',
-    'date',
-    'time',
-  ]);
   const separator = delimiter.charCodeAt(0);
   result.columns.forEach((_column, index) => {
     const type = result.types[index]!;
@@ -92,7 +75,7 @@ export function rowWriter(result: BulkQueryRows, delimiter: string): RowWriter {
       return;
     }
     const read = `v = r[${JSON.stringify(direct)}];`;
-    if (plain.has(type)) {
+    if (STRING_VALUE_TYPES.has(type)) {
       parts.push(`${read} if (v == null) w.empty(); else if (typeof v === 'string') w.quoted(v); else w.value(v);`);
     } else if (type === 'datetime') {
       parts.push(
@@ -135,13 +118,7 @@ export class QueryJobStore {
 
   info(job: QueryJob, full: boolean): Record<string, unknown> {
     const info: Record<string, unknown> = {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: job.createdById,
-      createdDate: sfDate(job.createdDate),
-      systemModstamp: sfDate(job.systemModstamp),
-      state: job.state,
+      ...jobInfoHead(job),
       concurrencyMode: 'Parallel',
       contentType: 'CSV',
       apiVersion: job.apiVersion,

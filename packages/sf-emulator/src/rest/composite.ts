@@ -123,6 +123,75 @@ function nestedComposite(url: string): boolean {
   );
 }
 
+/** A subrequest's URL and body with its `@{reference}`s resolved, or the result of a subrequest that cannot run. */
+function resolveSubrequest(
+  sub: CompositeSubrequest,
+  bodies: Map<string, unknown>,
+  allOrNone: boolean,
+): { url: string; body: unknown } | { error: CompositeResult } {
+  const refused = (body: unknown): { error: CompositeResult } => ({
+    error: { body, httpHeaders: {}, httpStatusCode: 400, referenceId: sub.referenceId },
+  });
+  let url: string;
+  let body: unknown;
+  try {
+    // A client may have percent-encoded the reference inside a query string.
+    const plain = sub.url.replace(
+      /%40%7B([A-Za-z0-9_.[\]%]+?)%7D/gi,
+      (_, inner: string) => `@{${decodeURIComponent(inner)}}`,
+    );
+    url = String(resolveText(plain, bodies));
+    body = resolveValue(sub.body, bodies);
+  } catch (error) {
+    if (!(error instanceof UnresolvedReference)) throw error;
+    return refused([
+      {
+        errorCode: 'PROCESSING_HALTED',
+        message: `Invalid reference specified. No value for ${error.message} found: the subrequest it names failed, has not run yet or does not exist.`,
+      },
+    ]);
+  }
+  if (nestedComposite(url)) {
+    return refused([
+      { errorCode: 'INVALID_INPUT', message: `A composite subrequest cannot be a composite request: ${url}` },
+    ]);
+  }
+  // Under an all-or-none composite, sObject Collections subrequests are all or none too.
+  if (allOrNone && body && typeof body === 'object' && !Array.isArray(body) && /\/composite\/sobjects/.test(url)) {
+    body = { ...(body as Record<string, unknown>), allOrNone: true };
+  }
+  return { url, body };
+}
+
+/** Runs one resolved subrequest; a created record's answer gets its `Location` header, as Salesforce's does. */
+async function runResolved(
+  api: ApiRequest,
+  dispatch: Dispatch,
+  sub: CompositeSubrequest,
+  url: string,
+  body: unknown,
+): Promise<{ result: CompositeResult; response: SubResponse }> {
+  const response = await runSubrequest(api, dispatch, {
+    method: sub.method,
+    url,
+    body,
+    ...(sub.httpHeaders ? { headers: sub.httpHeaders } : {}),
+  });
+  const headers = { ...response.headers };
+  const created = response.body as { id?: unknown } | null;
+  if (response.status === 201 && sub.method.toUpperCase() === 'POST' && typeof created?.id === 'string') {
+    const type = /\/sobjects\/([^/?]+)\/?(?:\?.*)?$/.exec(url)?.[1];
+    if (type) headers.Location = `/services/data/v${api.version}/sobjects/${type}/${created.id}`;
+  }
+  const result = {
+    body: response.body,
+    httpHeaders: headers,
+    httpStatusCode: response.status,
+    referenceId: sub.referenceId,
+  };
+  return { result, response };
+}
+
 /** `POST composite` -> 200 `{ compositeResponse: [{ body, httpHeaders, httpStatusCode, referenceId }] }`. */
 export async function handleComposite(api: ApiRequest, dispatch: Dispatch): Promise<void> {
   const request = await readJsonObject(api.req);
@@ -134,74 +203,18 @@ export async function handleComposite(api: ApiRequest, dispatch: Dispatch): Prom
   let failedAt = -1;
   try {
     for (const [index, sub] of subrequests.entries()) {
-      let url: string;
-      let body: unknown;
-      try {
-        // A client may have percent-encoded the reference inside a query string.
-        const plain = sub.url.replace(
-          /%40%7B([A-Za-z0-9_.[\]%]+?)%7D/gi,
-          (_, inner: string) => `@{${decodeURIComponent(inner)}}`,
-        );
-        url = String(resolveText(plain, bodies));
-        body = resolveValue(sub.body, bodies);
-      } catch (error) {
-        if (!(error instanceof UnresolvedReference)) throw error;
-        results.push({
-          body: [
-            {
-              errorCode: 'PROCESSING_HALTED',
-              message: `Invalid reference specified. No value for ${error.message} found: the subrequest it names failed, has not run yet or does not exist.`,
-            },
-          ],
-          httpHeaders: {},
-          httpStatusCode: 400,
-          referenceId: sub.referenceId,
-        });
-        if (allOrNone) {
-          failedAt = index;
-          break;
-        }
-        continue;
+      const resolved = resolveSubrequest(sub, bodies, allOrNone);
+      let halted: boolean;
+      if ('error' in resolved) {
+        results.push(resolved.error);
+        halted = true;
+      } else {
+        const { result, response } = await runResolved(api, dispatch, sub, resolved.url, resolved.body);
+        results.push(result);
+        if (response.status < 400) bodies.set(sub.referenceId, response.body);
+        halted = failed(response);
       }
-      if (nestedComposite(url)) {
-        results.push({
-          body: [
-            { errorCode: 'INVALID_INPUT', message: `A composite subrequest cannot be a composite request: ${url}` },
-          ],
-          httpHeaders: {},
-          httpStatusCode: 400,
-          referenceId: sub.referenceId,
-        });
-        if (allOrNone) {
-          failedAt = index;
-          break;
-        }
-        continue;
-      }
-      // Under an all-or-none composite, sObject Collections subrequests are all or none too.
-      if (allOrNone && body && typeof body === 'object' && !Array.isArray(body) && /\/composite\/sobjects/.test(url)) {
-        body = { ...(body as Record<string, unknown>), allOrNone: true };
-      }
-      const response = await runSubrequest(api, dispatch, {
-        method: sub.method,
-        url,
-        body,
-        ...(sub.httpHeaders ? { headers: sub.httpHeaders } : {}),
-      });
-      const headers = { ...response.headers };
-      const created = response.body as { id?: unknown } | null;
-      if (response.status === 201 && sub.method.toUpperCase() === 'POST' && typeof created?.id === 'string') {
-        const type = /\/sobjects\/([^/?]+)\/?(?:\?.*)?$/.exec(url)?.[1];
-        if (type) headers.Location = `/services/data/v${api.version}/sobjects/${type}/${created.id}`;
-      }
-      results.push({
-        body: response.body,
-        httpHeaders: headers,
-        httpStatusCode: response.status,
-        referenceId: sub.referenceId,
-      });
-      if (response.status < 400) bodies.set(sub.referenceId, response.body);
-      if (allOrNone && failed(response)) {
+      if (allOrNone && halted) {
         failedAt = index;
         break;
       }

@@ -4,7 +4,7 @@
  */
 import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
 import { expandLocationFields } from './location.js';
-import { ownerField, systemFields } from './standard.js';
+import { ownerField, systemFields } from './standard-fields.js';
 
 /** A field with everything the org needs at hand. */
 export interface CompiledField {
@@ -156,8 +156,8 @@ function labelOf(name: string): string {
   return base.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/ Id$/, ' ID');
 }
 
-const FIELD_TYPES = new Set<FieldType>([
-  'id',
+/** Field types whose stored value is a string the APIs write as it is (text, ids, dates and times in ISO form). */
+export const STRING_VALUE_TYPES: ReadonlySet<string> = new Set<FieldType>([
   'string',
   'textarea',
   'email',
@@ -165,15 +165,20 @@ const FIELD_TYPES = new Set<FieldType>([
   'url',
   'picklist',
   'multipicklist',
+  'id',
+  'reference',
+  'date',
+  'time',
+]);
+
+const FIELD_TYPES = new Set<string>([
+  ...STRING_VALUE_TYPES,
   'boolean',
   'int',
   'double',
   'currency',
   'percent',
-  'date',
   'datetime',
-  'time',
-  'reference',
   'autonumber',
   'formula',
   'address',

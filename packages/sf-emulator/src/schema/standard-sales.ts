@@ -7,21 +7,15 @@
  */
 import type { FieldDefinition, ObjectDefinition } from '../contract.js';
 import { area, bool, currency, date, datetime, double, int, pick, readOnly, ref, text } from './fields.js';
+import { address, systemFields } from './standard-fields.js';
 
 /** What an activity's WhatId can point to among the built-in objects. */
 const WHAT = ['Account', 'Opportunity', 'Case', 'Campaign', 'Contract', 'Order', 'Asset', 'Product2'];
 /** What an activity's WhoId can point to. */
 const WHO = ['Contact', 'Lead'];
 
-/** Helpers of `standard.ts` the definitions reuse (passed in, so the two modules do not import each other). */
-export interface StandardHelpers {
-  systemFields(): FieldDefinition[];
-  /** An address's components (with `compoundFieldName`) and its compound field. */
-  address(prefix: string): FieldDefinition[];
-}
-
-/** The objects above, parents before children, with the system fields and addresses `standard.ts` makes. */
-export function salesObjects(helpers: StandardHelpers): ObjectDefinition[] {
+/** The objects above, parents before children. */
+export function salesObjects(): ObjectDefinition[] {
   function activityFields(children: 'Tasks' | 'Events'): FieldDefinition[] {
     return [
       ref('WhoId', WHO, 'Who', { label: 'Name ID', childRelationshipName: children }),
@@ -341,7 +335,7 @@ export function salesObjects(helpers: StandardHelpers): ObjectDefinition[] {
       pick('OwnerExpirationNotice', ['15', '30', '45', '60', '90', '120'], { label: 'Owner Expiration Notice' }),
       date('StartDate', { label: 'Contract Start Date' }),
       date('EndDate', { label: 'Contract End Date', ...readOnly }),
-      ...helpers.address('Billing'),
+      ...address('Billing'),
       int('ContractTerm', { label: 'Contract Term' }),
       pick('Status', ['Draft', 'In Approval Process', 'Activated'], {
         required: true,
@@ -392,8 +386,8 @@ export function salesObjects(helpers: StandardHelpers): ObjectDefinition[] {
       pick('Status', ['Draft', 'Activated'], { required: true, defaultValue: 'Draft', defaultedOnCreate: true }),
       area('Description', 32000),
       pick('Type', ['None'], { label: 'Order Type' }),
-      ...helpers.address('Billing'),
-      ...helpers.address('Shipping'),
+      ...address('Billing'),
+      ...address('Shipping'),
       text('Name', 80, { label: 'Order Name' }),
       text('PoNumber', 80, { label: 'PO Number' }),
       date('PoDate', { label: 'PO Date' }),
@@ -433,5 +427,5 @@ export function salesObjects(helpers: StandardHelpers): ObjectDefinition[] {
     campaignMember,
     task,
     event,
-  ].map((object) => ({ ...object, fields: [...helpers.systemFields(), ...object.fields] }));
+  ].map((object) => ({ ...object, fields: [...systemFields(), ...object.fields] }));
 }

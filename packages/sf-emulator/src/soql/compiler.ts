@@ -84,14 +84,7 @@ export class QueryCompiler implements RowReader {
     const last = parts[parts.length - 1]!;
     const field = current.byLower.get(last.toLowerCase());
     if (!field) {
-      throw new OrgError(
-        'INVALID_FIELD',
-        positioned(
-          this.soql,
-          rawPath,
-          `No such column '${last}' on entity '${current.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. ${WSDL_HINT}`,
-        ),
-      );
+      throw this.noSuchColumn(rawPath, last, current.name);
     }
     names.push(field.name);
     return { hops, hopObjects, field, path: names.join('.') };
@@ -132,12 +125,17 @@ export class QueryCompiler implements RowReader {
       const object = this.org.storeOf(name)?.object;
       if (object?.byLower.has(lower)) return object;
     }
-    throw new OrgError(
+    throw this.noSuchColumn(rawPath, fieldName, 'Name');
+  }
+
+  /** INVALID_FIELD for a column the entity does not have, positioned at the path in the query (Salesforce's wording). */
+  private noSuchColumn(rawPath: string, column: string, entity: string): OrgError {
+    return new OrgError(
       'INVALID_FIELD',
       positioned(
         this.soql,
         rawPath,
-        `No such column '${fieldName}' on entity 'Name'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. ${WSDL_HINT}`,
+        `No such column '${column}' on entity '${entity}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. ${WSDL_HINT}`,
       ),
     );
   }
