@@ -1,7 +1,9 @@
+// The session's own statements: USE, ALTER SESSION, BEGIN / COMMIT / ROLLBACK; and setting its time zone and
+// current schema (login uses these too).
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { readName } from '../sql/names.js';
-import { isWord, sqlIdent, sqlString, type Token } from '../sql/tokens.js';
+import { isOp, isWord, sqlIdent, sqlString, type Token } from '../sql/tokens.js';
 import { beginTransaction, commitTransaction, rollbackTransaction } from '../transactions.js';
 import { type Runtime, STATEMENT_TYPE, type StatementOutcome, statusResult } from './outcome.js';
 
@@ -20,6 +22,28 @@ export async function setTimeZone(session: Session, zone: string): Promise<void>
     });
   }
   session.parameters.set('TIMEZONE', zone);
+}
+
+/** `ALTER SESSION SET k = v [, ...]` and `ALTER SESSION UNSET k [, ...]`: the session's parameters. */
+export async function alterSession(session: Session, tokens: Token[]): Promise<StatementOutcome> {
+  if (isWord(tokens[2], 'SET')) {
+    for (let i = 3; i + 2 < tokens.length + 1; ) {
+      const key = tokens[i];
+      const value = tokens[i + 2];
+      if (!key || !value) break;
+      if (key.value === 'TIMEZONE') await setTimeZone(session, value.value);
+      session.parameters.set(key.value, value.kind === 'number' ? Number(value.value) : value.value);
+      i += 3;
+      if (isOp(tokens[i], ',')) i++;
+    }
+    return { ...statusResult('Statement executed successfully.'), statementTypeId: STATEMENT_TYPE.session };
+  }
+  for (const token of tokens.slice(3)) {
+    if (token.kind !== 'word') continue;
+    session.parameters.delete(token.value);
+    if (token.value === 'TIMEZONE') await setTimeZone(session, 'UTC');
+  }
+  return statusResult('Statement executed successfully.');
 }
 
 /** Points the session (and its DuckDB connection) at a database and schema. */
