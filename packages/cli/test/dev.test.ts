@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, contactsCsv, finished, kicksaw, type Sandbox, sandbox, start, waitForOutput } from './helpers.js';
+import {
+  assertBuilt,
+  contactsCsv,
+  finished,
+  insertContacts,
+  kicksaw,
+  type Sandbox,
+  sandbox,
+  start,
+  waitForOutput,
+} from './helpers.js';
 
 let box: Sandbox;
 beforeAll(async () => {
@@ -52,25 +62,9 @@ describe('kicksaw dev', () => {
       expect(test.json()).toMatchObject({ alias: 'local', mode: 'password', instanceUrl: doc.org.instanceUrl });
 
       await writeFile(join(box.dir, 'local.csv'), contactsCsv(5));
-      const load = await kicksaw(box, [
-        'import',
-        'local.csv',
-        '--object',
-        'Contact',
-        '--operation',
-        'insert',
-        '--json',
-      ]);
+      const load = await kicksaw(box, insertContacts('local.csv', '--json'));
       expect(load.code, load.stderr).toBe(0);
-      const s3Load = await kicksaw(box, [
-        'import',
-        's3://local/missing.csv',
-        '--object',
-        'Contact',
-        '--operation',
-        'insert',
-        '--json',
-      ]);
+      const s3Load = await kicksaw(box, insertContacts('s3://local/missing.csv', '--json'));
       expect(s3Load.code).toBe(1); // the local S3 answered: the object is not there
       expect(s3Load.stderr).toContain('does not exist');
 

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ObjectDefinition } from '@kicksaw/sf-emulator';
+import { expect } from 'vitest';
 
 /** The committed launcher; it loads the built dist/cli.js. */
 export const BIN = fileURLToPath(new URL('../bin/kicksaw.js', import.meta.url));
@@ -144,3 +146,37 @@ export function contactsCsv(rows: number, badEvery = 0, prefix = 'c'): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** What an access-token login needs of an org (the emulator's `instanceUrl` and `accessToken`). */
+export interface TokenOrg {
+  instanceUrl: string;
+  accessToken: string;
+}
+
+/** `kicksaw org login --alias ALIAS` with the org's access token, in the box; it must succeed (exit 0). */
+export async function loginWithToken(box: Sandbox, org: TokenOrg, alias = 'emu'): Promise<Result> {
+  const login = await kicksaw(box, [
+    'org',
+    'login',
+    '--alias',
+    alias,
+    '--instance-url',
+    org.instanceUrl,
+    '--access-token',
+    org.accessToken,
+  ]);
+  expect(login.code, login.stderr).toBe(0);
+  return login;
+}
+
+/** The arguments of `kicksaw import FILE --object Contact --operation insert`, then `more`. */
+export function insertContacts(file: string, ...more: string[]): string[] {
+  return ['import', file, '--object', 'Contact', '--operation', 'insert', ...more];
+}
+
+/** Contact with an external id field `External_Id__c` (for upserts), as the emulator's `objects` option takes it. */
+export const CONTACT_WITH_EXTERNAL_ID: ObjectDefinition = {
+  name: 'Contact',
+  merge: true,
+  fields: [{ name: 'External_Id__c', type: 'string', length: 40, externalId: true, unique: true }],
+};

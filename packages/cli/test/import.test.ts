@@ -9,9 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertBuilt,
   BIN,
+  CONTACT_WITH_EXTERNAL_ID,
   contactsCsv,
   finished,
+  insertContacts,
   kicksaw,
+  loginWithToken,
   type Sandbox,
   sandbox,
   start,
@@ -49,28 +52,12 @@ beforeAll(async () => {
   assertBuilt();
   [sf, s3, box] = await Promise.all([
     startSalesforceEmulator({
-      objects: [
-        {
-          name: 'Contact',
-          merge: true,
-          fields: [{ name: 'External_Id__c', type: 'string', length: 40, externalId: true, unique: true }],
-        },
-      ],
+      objects: [CONTACT_WITH_EXTERNAL_ID],
     }),
     startLocalS3(),
     sandbox(),
   ]);
-  const login = await kicksaw(box, [
-    'org',
-    'login',
-    '--alias',
-    'emu',
-    '--instance-url',
-    sf.instanceUrl,
-    '--access-token',
-    sf.accessToken,
-  ]);
-  expect(login.code, login.stderr).toBe(0);
+  await loginWithToken(box, sf);
 });
 afterAll(async () => {
   await Promise.all([sf?.stop(), s3?.stop(), box?.remove()]);
@@ -91,17 +78,7 @@ async function untilJobLeavesOpen(jobId: string): Promise<void> {
 describe('kicksaw import', () => {
   it('a file with bad rows: exit 3, every row accounted for, the report names each failed row; no progress codes when piped', async () => {
     await writeFile(join(box.dir, 'contacts.csv'), contactsCsv(250, 25, 'a'));
-    const result = await kicksaw(box, [
-      'import',
-      'contacts.csv',
-      '--object',
-      'Contact',
-      '--operation',
-      'insert',
-      '--report',
-      'errors.csv',
-      '--json',
-    ]);
+    const result = await kicksaw(box, insertContacts('contacts.csv', '--report', 'errors.csv', '--json'));
     expect(result.code, result.stderr).toBe(3);
     const doc = result.json<ImportDoc>();
     expect(doc).toMatchObject({
@@ -179,31 +156,13 @@ describe('kicksaw import', () => {
       ok: false,
       error: { code: 'SF_UNKNOWN_OBJECT', hint: expect.stringContaining('Contact') },
     });
-    const field = await kicksaw(box, ['import', 'typo.csv', '--object', 'Contact', '--operation', 'insert']);
+    const field = await kicksaw(box, insertContacts('typo.csv'));
     expect(field.code).toBe(1);
     expect(field.stderr).toContain('Contact has no field "Emial": nearest Email');
-    const missing = await kicksaw(box, [
-      'import',
-      'nope.csv',
-      '--object',
-      'Contact',
-      '--operation',
-      'insert',
-      '--json',
-    ]);
+    const missing = await kicksaw(box, insertContacts('nope.csv', '--json'));
     expect(missing.json()).toMatchObject({ error: { code: 'FILE_NOT_FOUND' } });
     await writeFile(join(box.dir, 'bad-mapping.json'), '{ "fields": ');
-    const mapping = await kicksaw(box, [
-      'import',
-      'typo.csv',
-      '--object',
-      'Contact',
-      '--operation',
-      'insert',
-      '--mapping',
-      'bad-mapping.json',
-      '--json',
-    ]);
+    const mapping = await kicksaw(box, insertContacts('typo.csv', '--mapping', 'bad-mapping.json', '--json'));
     expect(mapping.json()).toMatchObject({ error: { code: 'MAPPING_INVALID' } });
   });
 
@@ -260,18 +219,7 @@ describe('kicksaw import', () => {
 
   it('on a terminal, stderr shows a live progress line (a real pseudo-terminal through script(1))', async () => {
     await writeFile(join(box.dir, 'tty.csv'), contactsCsv(300, 0, 't'));
-    const command = [
-      process.execPath,
-      BIN,
-      'import',
-      'tty.csv',
-      '--object',
-      'Contact',
-      '--operation',
-      'insert',
-      '--report',
-      'tty-errors.csv',
-    ]
+    const command = [process.execPath, BIN, ...insertContacts('tty.csv', '--report', 'tty-errors.csv')]
       .map((a) => `'${a}'`)
       .join(' ');
     // script runs the command in a new pseudo-terminal and copies what it writes; -e returns its exit code.
@@ -292,16 +240,7 @@ describe('kicksaw import', () => {
     await writeFile(join(box.dir, 'slow.csv'), contactsCsv(300, 0, 'x'));
     sf.faults.set({ jobProcessingMs: 600_000 });
     try {
-      const child = start(box, [
-        'import',
-        'slow.csv',
-        '--object',
-        'Contact',
-        '--operation',
-        'insert',
-        '--report',
-        'slow-errors.csv',
-      ]);
+      const child = start(box, insertContacts('slow.csv', '--report', 'slow-errors.csv'));
       await waitForOutput(child, (o) => /job \w{18} created/.test(o.stderr));
       const jobId = /job (\w{18}) created/.exec(child.output.stderr)?.[1] as string;
       // Interrupt once the upload is closed, so the job is processing in Salesforce (a job still Open is aborted).

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { type LocalPostgres, startPostgres } from '@kicksaw/testkit/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, contactsCsv, kicksaw, type Sandbox, sandbox } from './helpers.js';
+import {
+  assertBuilt,
+  CONTACT_WITH_EXTERNAL_ID,
+  contactsCsv,
+  insertContacts,
+  kicksaw,
+  loginWithToken,
+  type Sandbox,
+  sandbox,
+} from './helpers.js';
 
 let sf: SalesforceEmulator;
 let box: Sandbox;
@@ -13,28 +22,12 @@ beforeAll(async () => {
   assertBuilt();
   [sf, box] = await Promise.all([
     startSalesforceEmulator({
-      objects: [
-        {
-          name: 'Contact',
-          merge: true,
-          fields: [{ name: 'External_Id__c', type: 'string', length: 40, externalId: true, unique: true }],
-        },
-      ],
+      objects: [CONTACT_WITH_EXTERNAL_ID],
       seed: { Account: Array.from({ length: ACCOUNTS }, (_, i) => ({ Name: `Account ${i + 1}` })) },
     }),
     sandbox(),
   ]);
-  const login = await kicksaw(box, [
-    'org',
-    'login',
-    '--alias',
-    'emu',
-    '--instance-url',
-    sf.instanceUrl,
-    '--access-token',
-    sf.accessToken,
-  ]);
-  expect(login.code, login.stderr).toBe(0);
+  await loginWithToken(box, sf);
 });
 afterAll(async () => {
   await Promise.all([sf?.stop(), box?.remove()]);
@@ -227,17 +220,7 @@ describe('kicksaw create, sync, query --into, retl, jobs results --into (DuckDB 
     expect(ok).toHaveLength(10);
 
     await writeFile(join(box.dir, 'more.csv'), contactsCsv(210, 30, 'r'));
-    const load = await kicksaw(box, [
-      'import',
-      'more.csv',
-      '--object',
-      'Contact',
-      '--operation',
-      'insert',
-      '--api',
-      'bulk',
-      '--json',
-    ]);
+    const load = await kicksaw(box, insertContacts('more.csv', '--api', 'bulk', '--json'));
     const [jobId] = load.json<{ jobIds: string[] }>().jobIds;
     const results = await kicksaw(box, ['jobs', 'results', jobId as string, '--into', 'job_results', '--json']);
     expect(results.code, results.stderr).toBe(0);

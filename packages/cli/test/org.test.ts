@@ -3,7 +3,17 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, closedPort, finished, kicksaw, type Sandbox, sandbox, start, waitForOutput } from './helpers.js';
+import {
+  assertBuilt,
+  closedPort,
+  finished,
+  kicksaw,
+  loginWithToken,
+  type Sandbox,
+  sandbox,
+  start,
+  waitForOutput,
+} from './helpers.js';
 
 const CLIENT_ID = 'kicksaw-cli-test';
 const CLIENT_SECRET = 'cli-test-secret';
@@ -257,16 +267,7 @@ describe('kicksaw org', () => {
 
   it('SF_* variables override stored settings, and alone make an org', async () => {
     await withBox(async (box) => {
-      await kicksaw(box, [
-        'org',
-        'login',
-        '--alias',
-        'tok',
-        '--instance-url',
-        sf.instanceUrl,
-        '--access-token',
-        sf.accessToken,
-      ]);
+      await loginWithToken(box, sf, 'tok');
       const overridden = await kicksaw(box, ['org', 'test', '--json'], { env: { SF_ACCESS_TOKEN: '00Dbad!token' } });
       expect(overridden.code).toBe(1);
       expect(overridden.json()).toMatchObject({ error: { code: 'ORG_LOGIN_REFUSED' } });
@@ -341,16 +342,7 @@ exit 1
 
   it("the project's kicksaw.toml is found by walking up and wins; secrets in it are refused", async () => {
     await withBox(async (box) => {
-      await kicksaw(box, [
-        'org',
-        'login',
-        '--alias',
-        'tok',
-        '--instance-url',
-        sf.instanceUrl,
-        '--access-token',
-        sf.accessToken,
-      ]);
+      await loginWithToken(box, sf, 'tok');
       const project = join(box.dir, 'project');
       const deep = join(project, 'a', 'b');
       await mkdir(deep, { recursive: true });

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, contactsCsv, kicksaw, type Sandbox, sandbox } from './helpers.js';
+import { assertBuilt, contactsCsv, insertContacts, kicksaw, loginWithToken, type Sandbox, sandbox } from './helpers.js';
 
 let sf: SalesforceEmulator;
 let box: Sandbox;
@@ -19,17 +19,7 @@ beforeAll(async () => {
     }),
     sandbox(),
   ]);
-  const login = await kicksaw(box, [
-    'org',
-    'login',
-    '--alias',
-    'emu',
-    '--instance-url',
-    sf.instanceUrl,
-    '--access-token',
-    sf.accessToken,
-  ]);
-  expect(login.code, login.stderr).toBe(0);
+  await loginWithToken(box, sf);
 });
 afterAll(async () => {
   await Promise.all([sf?.stop(), box?.remove()]);
@@ -110,17 +100,7 @@ describe('kicksaw query', () => {
 describe('kicksaw jobs', () => {
   it('list, show, results, delete', async () => {
     await writeFile(join(box.dir, 'contacts.csv'), contactsCsv(220, 20, 'j'));
-    const load = await kicksaw(box, [
-      'import',
-      'contacts.csv',
-      '--object',
-      'Contact',
-      '--operation',
-      'insert',
-      '--api',
-      'bulk',
-      '--json',
-    ]);
+    const load = await kicksaw(box, insertContacts('contacts.csv', '--api', 'bulk', '--json'));
     expect(load.code, load.stderr).toBe(3);
     const [jobId] = load.json<{ jobIds: string[] }>().jobIds as [string];
 

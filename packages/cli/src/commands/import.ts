@@ -4,7 +4,7 @@ import { type BulkOperation, OUTCOME_CODES, type RowOutcome, timestamp } from '@
 import type { CsvRow, Mapping } from '@kicksaw/csv';
 import type { ErrorReportWriter } from '@kicksaw/error-report';
 import type { ImportCsvResult } from '@kicksaw/orchestrator';
-import type { IngestInput, IngestSummary } from '@kicksaw/sf-bulk';
+import type { IngestInput, IngestProgress, IngestSummary } from '@kicksaw/sf-bulk';
 import { type Command, Option } from 'commander';
 import type { Connection } from 'jsforce';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
@@ -116,6 +116,31 @@ async function sortInterruptedJobs(
   return { running: ids.filter((id) => running.includes(id)), aborted: ids.filter((id) => aborted.includes(id)) };
 }
 
+/**
+ * The progress line of an import: `created` collects the jobs Salesforce created (the logger puts each on
+ * the line as it comes), `onProgress` shows the counts ingest reports.
+ */
+function importProgress(ctx: CommandContext, object: string) {
+  const progress = new Progress(ctx.out, `import ${object}`);
+  const created = new Set<string>();
+  const logger = ctx.out.logger((message, context) => {
+    const jobId = context?.jobId;
+    if (message === 'Bulk API job created' && typeof jobId === 'string') {
+      created.add(jobId);
+      progress.line(`job ${jobId} created (${count(Number(context?.rows ?? 0))} rows)`);
+    }
+  });
+  const onProgress = (p: IngestProgress) =>
+    progress.update({
+      rowsRead: p.rowsRead,
+      rowsSent: p.rowsUploaded,
+      rowsSucceeded: p.rowsSucceeded,
+      rowsFailed: p.rowsFailed + p.rowsUnprocessed,
+      jobsOpen: p.jobsOpen,
+    });
+  return { progress, created, logger, onProgress };
+}
+
 async function importLocal(
   ctx: CommandContext,
   state: RunState,
@@ -134,16 +159,8 @@ async function importLocal(
   const mapping = o.mapping ? await loadMapping(ctx, o.mapping) : undefined;
   const connection = await ctx.connection();
   const org = await ctx.org();
-  const progress = new Progress(ctx.out, `import ${o.object}`);
-  const created = new Set<string>();
+  const { progress, created, logger, onProgress } = importProgress(ctx, o.object);
   const settled = new Set<string>();
-  const logger = ctx.out.logger((message, context) => {
-    const jobId = context?.jobId;
-    if (message === 'Bulk API job created' && typeof jobId === 'string') {
-      created.add(jobId);
-      progress.line(`job ${jobId} created (${count(Number(context?.rows ?? 0))} rows)`);
-    }
-  });
 
   const [{ readCsv, createMapper }, { createErrorReport }, { ingest }] = await Promise.all([
     import('@kicksaw/csv'),
@@ -209,14 +226,7 @@ async function importLocal(
     ...pollIntervals(ctx.env),
     logger,
     source: path,
-    onProgress: (p) =>
-      progress.update({
-        rowsRead: p.rowsRead,
-        rowsSent: p.rowsUploaded,
-        rowsSucceeded: p.rowsSucceeded,
-        rowsFailed: p.rowsFailed + p.rowsUnprocessed,
-        jobsOpen: p.jobsOpen,
-      }),
+    onProgress,
   });
   let outcomes = 0;
   const consume = async (): Promise<IngestSummary> => {
@@ -311,14 +321,7 @@ async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, oper
   const config = await ctx.config();
   const { client, region } = await s3ClientFor(config, org.name, ctx.env);
   const { importCsv } = await import('@kicksaw/orchestrator');
-  const progress = new Progress(ctx.out, `import ${o.object}`);
-  const created = new Set<string>();
-  const logger = ctx.out.logger((message, context) => {
-    if (message === 'Bulk API job created' && typeof context?.jobId === 'string') {
-      created.add(context.jobId);
-      progress.line(`job ${context.jobId} created (${count(Number(context?.rows ?? 0))} rows)`);
-    }
-  });
+  const { progress, created, logger, onProgress } = importProgress(ctx, o.object);
   let result: ImportCsvResult;
   try {
     result = await untilAborted(
@@ -339,14 +342,7 @@ async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, oper
           api: o.api,
           http: bulkHttp(ctx.env),
           ...pollIntervals(ctx.env),
-          onProgress: (p) =>
-            progress.update({
-              rowsRead: p.rowsRead,
-              rowsSent: p.rowsUploaded,
-              rowsSucceeded: p.rowsSucceeded,
-              rowsFailed: p.rowsFailed + p.rowsUnprocessed,
-              jobsOpen: p.jobsOpen,
-            }),
+          onProgress,
         },
       }),
       () => interruptedError([...created], []),

@@ -8,7 +8,7 @@ import { CliError, EXIT_CODES, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
 import { explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
-import { withWarehouse } from '../warehouse-open.js';
+import { type OpenedWarehouse, withWarehouse } from '../warehouse-open.js';
 
 /** `10m`, `30s`, `2h`, `1d` or a number of ms. */
 export function duration(value: string): number {
@@ -16,6 +16,11 @@ export function duration(value: string): number {
   if (!match) throw new InvalidArgumentError('Use a duration such as 30s, 10m, 2h or 1d.');
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
   return Math.round(Number(match[1]) * unit);
+}
+
+/** The warehouse as the JSON documents of create, sync and retl name it. */
+function warehouseDoc({ name, type, location }: OpenedWarehouse) {
+  return { name, type, location };
 }
 
 function list(value: string): string[] {
@@ -117,7 +122,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
               const document = {
                 ok: true,
                 command: 'create',
-                warehouse: { name: opened.name, type: opened.type, location: opened.location },
+                warehouse: warehouseDoc(opened),
                 object: summary.object,
                 table: summary.table,
                 created: summary.created,
@@ -262,7 +267,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
               {
                 ok: true,
                 command: 'sync',
-                warehouse: { name: opened.name, type: opened.type, location: opened.location },
+                warehouse: warehouseDoc(opened),
                 objects,
               },
               () =>
@@ -395,7 +400,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
             const document = {
               ok: true,
               command: 'retl',
-              warehouse: { name: opened.name, type: opened.type, location: opened.location },
+              warehouse: warehouseDoc(opened),
               runId: summary.runId,
               name: summary.name,
               object: summary.object,
