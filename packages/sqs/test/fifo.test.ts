@@ -10,9 +10,7 @@ let sqs: LocalSqs;
 beforeAll(async () => {
   sqs = await startLocalSqs();
 });
-afterAll(async () => {
-  await sqs?.stop();
-});
+afterAll(() => sqs?.stop());
 
 async function fifoQueue(attributes: Record<string, string> = {}) {
   const queueUrl = await sqs.createQueue('events.fifo', attributes);

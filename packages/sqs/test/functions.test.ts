@@ -15,9 +15,7 @@ let sqs: LocalSqs;
 beforeAll(async () => {
   sqs = await startLocalSqs();
 });
-afterAll(async () => {
-  await sqs?.stop();
-});
+afterAll(() => sqs?.stop());
 
 const row = z.object({ n: z.number() });
 

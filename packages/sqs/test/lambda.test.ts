@@ -172,9 +172,7 @@ describe('the Lambda helper with messages from a real queue', () => {
   beforeAll(async () => {
     sqs = await startLocalSqs();
   });
-  afterAll(async () => {
-    await sqs?.stop();
-  });
+  afterAll(() => sqs?.stop());
 
   it('what Lambda would delete is what succeeded; the failed ones stay in the queue', async () => {
     const queueUrl = await sqs.createQueue('lambda');

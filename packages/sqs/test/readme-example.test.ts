@@ -9,9 +9,7 @@ describe('the README example', () => {
   beforeAll(async () => {
     sqs = await startLocalSqs();
   });
-  afterAll(async () => {
-    await sqs?.stop();
-  });
+  afterAll(() => sqs?.stop());
 
   it('sends, receives, reports the invalid message and deletes', async () => {
     const logged: unknown[][] = [];

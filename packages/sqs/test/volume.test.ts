@@ -7,9 +7,7 @@ let sqs: LocalSqs;
 beforeAll(async () => {
   sqs = await startLocalSqs();
 });
-afterAll(async () => {
-  await sqs?.stop();
-});
+afterAll(() => sqs?.stop());
 
 describe('10,000 messages', () => {
   it('sends with sendAll, receives each exactly once, deletes them all', async () => {

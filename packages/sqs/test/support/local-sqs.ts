@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { CreateQueueCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
+import { type LocalS3, startLocalS3, withoutProxyVariables } from '@kicksaw/testkit';
 
-// The SDK would route through a proxy from the environment; every test talks to 127.0.0.1.
-delete process.env.http_proxy;
-delete process.env.https_proxy;
-delete process.env.HTTP_PROXY;
-delete process.env.HTTPS_PROXY;
+// The SDK would send even requests to 127.0.0.1 through a proxy of the environment.
+withoutProxyVariables();
 
 /** fauxqs (started by the testkit for S3) serves SQS on the same port: a real SQSClient pointed at it. */
 export interface LocalSqs {
