@@ -1,14 +1,24 @@
+// COPY INTO <table> FROM <stage>: the statement and its options, the files it loads (the load history skips
+// those already loaded), one transaction around ABORT_STATEMENT, PURGE, and Snowflake's result of one row per
+// file. Loading each file is copy-load.ts's.
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CopyRunner } from './copy.js';
-import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
+import {
+  bool,
+  type FileOutcome,
+  loadCsv,
+  loadDocuments,
+  type OnError,
+  option,
+  type TargetColumn,
+} from './copy-load.js';
+import { SnowflakeSqlError } from './errors.js';
 import type { Session } from './session.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
-import { toTimestampTzSql } from './sql/timestamp-tz.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
-import { TZ_TYPE_TEXT } from './sql/types.js';
 import { type FormatOptions, nested, readOptions, type StageLocation, type Stages } from './stages.js';
 import {
   numberColumn,
@@ -19,45 +29,6 @@ import {
   statusResult,
   textColumn,
 } from './statements/outcome.js';
-
-interface TargetColumn {
-  name: string;
-  type: string;
-}
-
-interface FileOutcome {
-  file: string;
-  status: 'LOADED' | 'LOAD_FAILED' | 'PARTIALLY_LOADED';
-  parsed: number;
-  loaded: number;
-  errors: number;
-  firstError: string | null;
-  firstErrorLine: number | null;
-  firstErrorColumn: string | null;
-}
-
-type OnError = 'ABORT_STATEMENT' | 'CONTINUE' | 'SKIP_FILE';
-
-const REJECTS = '__KICKSAW_COPY_REJECTS';
-const SCANS = '__KICKSAW_COPY_SCANS';
-
-function option(options: FormatOptions, key: string): string | undefined {
-  const value = options[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function bool(options: FormatOptions, key: string, fallback: boolean): boolean {
-  const value = option(options, key);
-  if (value === undefined) return fallback;
-  return ['TRUE', 'YES', '1', 'ON'].includes(value.toUpperCase());
-}
-
-/** A single-character CSV setting (`NONE` -> empty), with Snowflake's escapes (`'\\t'`). */
-function csvChar(value: string | undefined, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (value.toUpperCase() === 'NONE') return '';
-  return value.replace(/\\t/g, '\t').replace(/\\n/g, '\n').replace(/\\r/g, '\r');
-}
 
 /**
  * COPY INTO <table> FROM <stage>: CSV (DuckDB's CSV reader with Snowflake's options mapped: delimiter,
@@ -78,6 +49,35 @@ export class CopyInto implements CopyRunner {
 
   async run(session: Session, tokens: Token[], _ctx: TranslateContext): Promise<StatementOutcome> {
     void this.runtime;
+    const statement = await this.readStatement(session, tokens);
+    const { q, location } = statement;
+    const settings = this.settings(session, statement);
+    const conn = session.connection;
+    const columns = await this.targetColumns(conn, q, statement.nameParts.length === 1);
+    if (columns.length === 0) throw SnowflakeSqlError.objectMissing('Object', displayName(q));
+    const targetSql = columns.temp ? `temp.main.${sqlIdent(q.name)}` : duckName(q);
+    const historyKey = displayName(q);
+    const loaded = this.history.get(historyKey) ?? new Set<string>();
+    this.history.set(historyKey, loaded);
+    const pending = await this.pendingFiles(location, settings, loaded);
+    if (pending.length === 0) return statusResult('Copy executed with 0 files processed.');
+    const used = statement.columnList
+      ? statement.columnList.map((n) => columns.list.find((c) => c.name === n) ?? missingColumn(n))
+      : columns.list;
+    const outcomes = await loadFiles(conn, targetSql, used, pending, settings);
+    for (let k = 0; k < pending.length; k++) {
+      const file = pending[k] as PendingFile;
+      const outcome = outcomes[k] as FileOutcome;
+      if (outcome.status !== 'LOAD_FAILED') {
+        loaded.add(file.key);
+        if (settings.purge) await rm(file.path, { force: true });
+      }
+    }
+    return copyResult(outcomes, settings.onError);
+  }
+
+  /** `COPY INTO t [(columns)] [FROM @stage] options`: the table, its column list, the stage, the options. */
+  private async readStatement(session: Session, tokens: Token[]): Promise<CopyStatement> {
     if (!isWord(tokens[1], 'INTO')) throw SnowflakeSqlError.syntax(`unexpected '${tokens[1]?.text ?? ''}'`, '', 0);
     if (tokens[2]?.kind === 'stage') throw SnowflakeSqlError.unsupported('COPY INTO <stage> (unloading)');
     const name = readName(tokens, 2);
@@ -108,14 +108,18 @@ export class CopyInto implements CopyRunner {
         `@%${name.parts.map((p) => (/^[A-Z0-9_$]+$/.test(p) ? p : `"${p}"`)).join('.')}`,
       );
     }
-    const { options } = readOptions(tokens, i);
+    return { q, nameParts: name.parts, columnList, location, options: readOptions(tokens, i).options };
+  }
+
+  /** The statement's options with their defaults; the file format is the stage's, a named one's, then its own. */
+  private settings(session: Session, statement: CopyStatement): CopySettings {
+    const { options, location } = statement;
     if (options.VALIDATION_MODE) throw SnowflakeSqlError.unsupported('COPY INTO ... VALIDATION_MODE');
     let format: FormatOptions = { ...(location.format ?? {}) };
     const formatName = option(options, 'FILE_FORMAT.FORMAT_NAME') ?? option(options, 'FILE_FORMAT');
     if (formatName) format = { ...format, ...this.stages.fileFormat(session, formatName) };
     format = { ...format, ...nested(options, 'FILE_FORMAT') };
     delete format.FORMAT_NAME;
-    const type = (option(format, 'TYPE') ?? 'CSV').toUpperCase();
     const onErrorText = (option(options, 'ON_ERROR') ?? 'ABORT_STATEMENT').toUpperCase();
     const onError: OnError = onErrorText.startsWith('SKIP_FILE')
       ? 'SKIP_FILE'
@@ -123,92 +127,39 @@ export class CopyInto implements CopyRunner {
         ? 'CONTINUE'
         : 'ABORT_STATEMENT';
     if (onErrorText.startsWith('SKIP_FILE_')) throw SnowflakeSqlError.unsupported(`ON_ERROR = ${onErrorText}`);
-    const purge = bool(options, 'PURGE', false);
-    const force = bool(options, 'FORCE', false);
-    const match = (option(options, 'MATCH_BY_COLUMN_NAME') ?? 'NONE').toUpperCase();
-    const files = Array.isArray(options.FILES) ? options.FILES : undefined;
-    const pattern = option(options, 'PATTERN');
-    const conn = session.connection;
-    const target = duckName(q);
-    const columns = await this.targetColumns(conn, q, name.parts.length === 1);
-    if (columns.length === 0) throw SnowflakeSqlError.objectMissing('Object', displayName(q));
-    const targetSql = columns.temp ? `temp.main.${sqlIdent(q.name)}` : target;
+    return {
+      format,
+      type: (option(format, 'TYPE') ?? 'CSV').toUpperCase(),
+      onError,
+      purge: bool(options, 'PURGE', false),
+      force: bool(options, 'FORCE', false),
+      match: (option(options, 'MATCH_BY_COLUMN_NAME') ?? 'NONE').toUpperCase(),
+      files: Array.isArray(options.FILES) ? options.FILES : undefined,
+      pattern: option(options, 'PATTERN'),
+    };
+  }
+
+  /** The stage's files that FILES / PATTERN choose, less those the load history has (unless FORCE). */
+  private async pendingFiles(
+    location: StageLocation,
+    settings: CopySettings,
+    loaded: Set<string>,
+  ): Promise<PendingFile[]> {
+    const { files, pattern } = settings;
     let chosen = await this.stages.filesAt(location, pattern ? new RegExp(`^(?:${pattern})$`) : undefined);
     if (files) {
       const wanted = new Set(files.map((f) => `${location.path ? `${location.path.replace(/\/$/, '')}/` : ''}${f}`));
       chosen = chosen.filter((f) => wanted.has(f) || files.includes(f));
     }
-    const historyKey = displayName(q);
-    const loaded = this.history.get(historyKey) ?? new Set<string>();
-    this.history.set(historyKey, loaded);
-    const pending: Array<{ name: string; path: string; key: string }> = [];
+    const pending: PendingFile[] = [];
     for (const file of chosen) {
       const path = join(location.dir, ...file.split('/'));
       const info = await stat(path);
       const key = `${path}|${info.size}|${info.mtimeMs}`;
-      if (!force && loaded.has(key)) continue;
+      if (!settings.force && loaded.has(key)) continue;
       pending.push({ name: file, path, key });
     }
-    if (pending.length === 0) return statusResult('Copy executed with 0 files processed.');
-    const used = columnList
-      ? columnList.map((n) => columns.list.find((c) => c.name === n) ?? missingColumn(n))
-      : columns.list;
-    const outcomes: FileOutcome[] = [];
-    const own = onError === 'ABORT_STATEMENT';
-    if (own) await conn.run('BEGIN TRANSACTION');
-    try {
-      for (const file of pending) {
-        const outcome =
-          type === 'CSV'
-            ? await this.loadCsv(conn, targetSql, used, file, format, onError, match)
-            : type === 'JSON' || type === 'PARQUET'
-              ? await this.loadDocuments(conn, targetSql, used, file, format, type, onError, match)
-              : unsupportedFormat(type);
-        outcomes.push(outcome);
-      }
-      if (own) await conn.run('COMMIT');
-    } catch (error) {
-      if (own) await conn.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-    for (let k = 0; k < pending.length; k++) {
-      const file = pending[k] as { name: string; path: string; key: string };
-      const outcome = outcomes[k] as FileOutcome;
-      if (outcome.status !== 'LOAD_FAILED') {
-        loaded.add(file.key);
-        if (purge) await rm(file.path, { force: true });
-      }
-    }
-    return {
-      kind: 'result',
-      statementTypeId: STATEMENT_TYPE.insert,
-      result: rowsResult(
-        [
-          textColumn('file'),
-          textColumn('status'),
-          numberColumn('rows_parsed'),
-          numberColumn('rows_loaded'),
-          numberColumn('error_limit'),
-          numberColumn('errors_seen'),
-          textColumn('first_error'),
-          numberColumn('first_error_line'),
-          numberColumn('first_error_character'),
-          textColumn('first_error_column_name'),
-        ],
-        outcomes.map((o) => [
-          o.file,
-          o.status,
-          String(o.parsed),
-          String(o.loaded),
-          onError === 'CONTINUE' ? String(Math.max(o.parsed, 1)) : '1',
-          String(o.errors),
-          o.firstError,
-          o.firstErrorLine === null ? null : String(o.firstErrorLine),
-          o.firstError === null ? null : '1',
-          o.firstErrorColumn,
-        ]),
-      ),
-    };
+    return pending;
   }
 
   private async targetColumns(
@@ -231,299 +182,97 @@ export class CopyInto implements CopyRunner {
     const list = await read(`database_name = ${sqlString(q.database)} AND schema_name = ${sqlString(q.schema)}`);
     return { list, temp: false, length: list.length };
   }
-
-  private async rejects(
-    conn: DuckDBConnection,
-  ): Promise<{ count: number; line: number | null; message: string | null; column: string | null }> {
-    const rows = (
-      await conn.runAndReadAll(
-        `SELECT count(*) OVER (), line, error_message, column_name FROM temp.main.${REJECTS} ORDER BY line LIMIT 1`,
-      )
-    ).getRows();
-    const first = rows[0];
-    if (!first) return { count: 0, line: null, message: null, column: null };
-    return {
-      count: Number(first[0]),
-      line: Number(first[1]),
-      message: String(first[2]),
-      column: first[3] === null ? null : String(first[3]),
-    };
-  }
-
-  private async loadCsv(
-    conn: DuckDBConnection,
-    target: string,
-    columns: TargetColumn[],
-    file: { name: string; path: string },
-    format: FormatOptions,
-    onError: OnError,
-    match: string,
-  ): Promise<FileOutcome> {
-    const enclosed = csvChar(option(format, 'FIELD_OPTIONALLY_ENCLOSED_BY'), '');
-    const delimiter = csvChar(option(format, 'FIELD_DELIMITER'), ',');
-    const record = csvChar(option(format, 'RECORD_DELIMITER'), '\n');
-    if (record !== '\n' && record !== '\r\n')
-      throw SnowflakeSqlError.unsupported(`RECORD_DELIMITER other than a line break`);
-    const parseHeader = bool(format, 'PARSE_HEADER', false);
-    const skip = Number(option(format, 'SKIP_HEADER') ?? 0);
-    const nullIf = Array.isArray(format.NULL_IF) ? format.NULL_IF : ['\\N'];
-    const emptyAsNull = bool(format, 'EMPTY_FIELD_AS_NULL', true);
-    const nulls = [...new Set([...nullIf, ...(emptyAsNull ? [''] : [])])];
-    const escapeChar = csvChar(option(format, 'ESCAPE'), enclosed);
-    if (bool(format, 'TRIM_SPACE', false)) throw SnowflakeSqlError.unsupported('TRIM_SPACE = TRUE');
-    const compression = (option(format, 'COMPRESSION') ?? 'AUTO').toUpperCase();
-    const duckCompression =
-      compression === 'AUTO'
-        ? 'auto'
-        : compression === 'NONE'
-          ? 'none'
-          : compression === 'GZIP'
-            ? 'gzip'
-            : compression === 'ZSTD'
-              ? 'zstd'
-              : undefined;
-    if (!duckCompression) throw SnowflakeSqlError.unsupported(`COMPRESSION = ${compression}`);
-    // VARIANT is read as text and parsed by the column; TIMESTAMP_TZ is read as text and built by the macro that
-    // keeps a value's own offset (sql/timestamp-tz.ts).
-    const readType = (type: string) => (type === 'JSON' || type === TZ_TYPE_TEXT ? 'VARCHAR' : type);
-    let insertColumns = columns;
-    let columnSpec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c.type))}`).join(', ');
-    let header = false;
-    if (match !== 'NONE') {
-      if (!parseHeader)
-        throw new SnowflakeSqlError(
-          'SQL compilation error:\nMATCH_BY_COLUMN_NAME on CSV files requires PARSE_HEADER = TRUE.',
-          { sfCode: '002019', sqlState: '0A000' },
-        );
-      const names = await this.csvHeader(conn, file.path, delimiter, enclosed, duckCompression);
-      insertColumns = names.map((n) => {
-        const found = columns.find((c) =>
-          match === 'CASE_SENSITIVE' ? c.name === n : c.name.toUpperCase() === n.toUpperCase(),
-        );
-        return found ?? { name: '', type: 'VARCHAR' };
-      });
-      columnSpec = names
-        .map((_, k) => `${sqlString(`C${k}`)}: ${sqlString(readType(insertColumns[k]?.type ?? 'VARCHAR'))}`)
-        .join(', ');
-      header = true;
-    } else if (parseHeader) {
-      header = true;
-    }
-    const source = (lenient: boolean) =>
-      `read_csv(${sqlString(file.path)}, header = ${header}, skip = ${skip}, delim = ${sqlString(delimiter)}, quote = ${sqlString(enclosed)}, escape = ${sqlString(escapeChar)}, new_line = ${sqlString(record === '\r\n' ? '\\r\\n' : '\\n')}, columns = {${columnSpec}}, auto_detect = false, nullstr = [${nulls.map(sqlString).join(', ')}], allow_quoted_nulls = false, compression = ${sqlString(duckCompression)}${lenient ? `, ignore_errors = true, store_rejects = true, rejects_table = '${REJECTS}', rejects_scan = '${SCANS}'` : ''})`;
-    const selected =
-      match !== 'NONE'
-        ? insertColumns.map((c, k) => ({ c, k })).filter(({ c }) => c.name !== '')
-        : insertColumns.map((c, k) => ({ c, k }));
-    const selectList = selected
-      .map(({ c, k }) => {
-        const name = match !== 'NONE' ? `${sqlIdent(`C${k}`)}` : sqlIdent(c.name);
-        return c.type === TZ_TYPE_TEXT ? toTimestampTzSql(name) : name;
-      })
-      .join(', ');
-    const insertList = selected.map(({ c }) => sqlIdent(c.name)).join(', ');
-    return this.load(
-      conn,
-      file,
-      onError,
-      `INSERT INTO ${target} (${insertList})`,
-      (lenient) => `SELECT ${selectList} FROM ${source(lenient)}`,
-      true,
-    );
-  }
-
-  private async csvHeader(
-    conn: DuckDBConnection,
-    path: string,
-    delimiter: string,
-    quote: string,
-    compression: string,
-  ): Promise<string[]> {
-    const rows = (
-      await conn.runAndReadAll(
-        `SELECT * FROM read_csv(${sqlString(path)}, header = false, delim = ${sqlString(delimiter)}, quote = ${sqlString(quote)}, all_varchar = true, auto_detect = true, compression = ${sqlString(compression)}) LIMIT 1`,
-      )
-    ).getRows();
-    return (rows[0] ?? []).map((v) => String(v ?? ''));
-  }
-
-  private async loadDocuments(
-    conn: DuckDBConnection,
-    target: string,
-    columns: TargetColumn[],
-    file: { name: string; path: string },
-    format: FormatOptions,
-    type: 'JSON' | 'PARQUET',
-    onError: OnError,
-    match: string,
-  ): Promise<FileOutcome> {
-    const strip = bool(format, 'STRIP_OUTER_ARRAY', false);
-    const raw =
-      type === 'JSON'
-        ? `read_json_objects(${sqlString(file.path)}, format = ${sqlString(strip ? 'array' : 'unstructured')})`
-        : `read_parquet(${sqlString(file.path)})`;
-    if (match === 'NONE') {
-      if (columns.length !== 1 || columns[0]?.type !== 'JSON') {
-        throw new SnowflakeSqlError(
-          `SQL compilation error:\n${type} file format can produce one and only one column of type variant, object, or array. Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or copy with transformation.`,
-          { sfCode: '002019', sqlState: '0A000' },
-        );
-      }
-      const value = type === 'JSON' ? '__J.json' : 'to_json(__J)';
-      return this.load(
-        conn,
-        file,
-        onError,
-        `INSERT INTO ${target} (${sqlIdent(columns[0]?.name ?? '')})`,
-        () => `SELECT ${value} FROM ${raw} AS __J`,
-        false,
-      );
-    }
-    const records =
-      type === 'JSON'
-        ? `read_json(${sqlString(file.path)}, format = ${sqlString(strip ? 'array' : 'newline_delimited')}, records = true)`
-        : `read_parquet(${sqlString(file.path)})`;
-    const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${records}`))
-      .getRows()
-      .map(([n, t]) => ({ name: String(n), type: String(t) }));
-    const pairs: Array<{ target: TargetColumn; source: { name: string; type: string } }> = [];
-    for (const c of columns) {
-      const source = described.find((s) =>
-        match === 'CASE_SENSITIVE' ? s.name === c.name : s.name.toUpperCase() === c.name.toUpperCase(),
-      );
-      if (source) pairs.push({ target: c, source });
-    }
-    if (pairs.length === 0) {
-      return failedFile(file.name, 'No column of the file matches a column of the table.');
-    }
-    const expr = (p: (typeof pairs)[number]) =>
-      p.target.type === 'JSON'
-        ? `to_json(${sqlIdent(p.source.name)})`
-        : p.target.type === TZ_TYPE_TEXT
-          ? toTimestampTzSql(sqlIdent(p.source.name))
-          : `CAST(${sqlIdent(p.source.name)} AS ${p.target.type})`;
-    return this.load(
-      conn,
-      file,
-      onError,
-      `INSERT INTO ${target} (${pairs.map((p) => sqlIdent(p.target.name)).join(', ')})`,
-      () => `SELECT ${pairs.map(expr).join(', ')} FROM ${records}`,
-      false,
-    );
-  }
-
-  /**
-   * Loads one file by the ON_ERROR rule. CSV reads can skip bad rows and record them (DuckDB's rejects
-   * tables); JSON and Parquet files load whole or fail whole (CONTINUE acts as SKIP_FILE for them).
-   */
-  private async load(
-    conn: DuckDBConnection,
-    file: { name: string; path: string },
-    onError: OnError,
-    insertInto: string,
-    select: (lenient: boolean) => string,
-    rowErrors: boolean,
-  ): Promise<FileOutcome> {
-    if (onError === 'ABORT_STATEMENT') {
-      const sql = `${insertInto} ${select(false)}`;
-      const loaded = (await conn.run(sql).catch((error: unknown) => Promise.reject(copyError(error, file.name, sql))))
-        .rowsChanged;
-      return loadedFile(file.name, loaded);
-    }
-    if (!rowErrors || onError === 'SKIP_FILE')
-      return this.loadAllOrNothing(conn, file.name, insertInto, select, rowErrors);
-    // CONTINUE on CSV: load the good rows, report the rejected ones.
-    await conn.run(`DROP TABLE IF EXISTS temp.main.${REJECTS}; DROP TABLE IF EXISTS temp.main.${SCANS}`);
-    const sql = `${insertInto} ${select(true)}`;
-    const loaded = (await conn.run(sql).catch((error: unknown) => Promise.reject(copyError(error, file.name, sql))))
-      .rowsChanged;
-    const rejected = await this.rejects(conn);
-    return {
-      file: file.name,
-      status: rejected.count === 0 ? 'LOADED' : loaded === 0 ? 'LOAD_FAILED' : 'PARTIALLY_LOADED',
-      parsed: loaded + rejected.count,
-      loaded,
-      errors: rejected.count,
-      firstError: rejected.message,
-      firstErrorLine: rejected.line,
-      firstErrorColumn: rejected.column,
-    };
-  }
-
-  /**
-   * SKIP_FILE (and CONTINUE on JSON and Parquet): the file is read into a staging table first, so a file with
-   * any error loads nothing.
-   */
-  private async loadAllOrNothing(
-    conn: DuckDBConnection,
-    name: string,
-    insertInto: string,
-    select: (lenient: boolean) => string,
-    rowErrors: boolean,
-  ): Promise<FileOutcome> {
-    const staging = 'temp.main.__KICKSAW_COPY_STAGING';
-    if (rowErrors) await conn.run(`DROP TABLE IF EXISTS temp.main.${REJECTS}; DROP TABLE IF EXISTS temp.main.${SCANS}`);
-    try {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __KICKSAW_COPY_STAGING AS ${select(rowErrors)}`);
-    } catch (error) {
-      return failedFile(name, copyError(error, name, select(false)).message);
-    }
-    try {
-      if (rowErrors) {
-        const rejected = await this.rejects(conn);
-        if (rejected.count > 0) {
-          const parsed =
-            Number((await conn.runAndReadAll(`SELECT count(*) FROM ${staging}`)).getRows()[0]?.[0] ?? 0) +
-            rejected.count;
-          return {
-            file: name,
-            status: 'LOAD_FAILED',
-            parsed,
-            loaded: 0,
-            errors: rejected.count,
-            firstError: rejected.message,
-            firstErrorLine: rejected.line,
-            firstErrorColumn: rejected.column,
-          };
-        }
-      }
-      const sql = `${insertInto} SELECT * FROM ${staging}`;
-      try {
-        return loadedFile(name, (await conn.run(sql)).rowsChanged);
-      } catch (error) {
-        return failedFile(name, copyError(error, name, sql).message);
-      }
-    } finally {
-      await conn.run(`DROP TABLE IF EXISTS ${staging}`);
-    }
-  }
 }
 
-/** A file loaded whole. */
-function loadedFile(file: string, loaded: number): FileOutcome {
-  return {
-    file,
-    status: 'LOADED',
-    parsed: loaded,
-    loaded,
-    errors: 0,
-    firstError: null,
-    firstErrorLine: null,
-    firstErrorColumn: null,
-  };
+/** What `COPY INTO` names. */
+interface CopyStatement {
+  q: { database: string; schema: string; name: string };
+  nameParts: string[];
+  columnList: string[] | undefined;
+  location: StageLocation;
+  options: FormatOptions;
 }
 
-/** A file that loads nothing because of one error (its message's first line is reported). */
-function failedFile(file: string, message: string): FileOutcome {
+/** The options of a COPY that decide how its files load. */
+interface CopySettings {
+  format: FormatOptions;
+  type: string;
+  onError: OnError;
+  purge: boolean;
+  force: boolean;
+  match: string;
+  files: string[] | undefined;
+  pattern: string | undefined;
+}
+
+/** A staged file to load; `key` (path, size, mtime) is its entry in the load history. */
+interface PendingFile {
+  name: string;
+  path: string;
+  key: string;
+}
+
+/** Loads the files in order; ABORT_STATEMENT loads them in one transaction (an error undoes every file). */
+async function loadFiles(
+  conn: DuckDBConnection,
+  targetSql: string,
+  used: TargetColumn[],
+  pending: PendingFile[],
+  settings: CopySettings,
+): Promise<FileOutcome[]> {
+  const { type, format, onError, match } = settings;
+  const outcomes: FileOutcome[] = [];
+  const own = onError === 'ABORT_STATEMENT';
+  if (own) await conn.run('BEGIN TRANSACTION');
+  try {
+    for (const file of pending) {
+      const outcome =
+        type === 'CSV'
+          ? await loadCsv(conn, targetSql, used, file, format, onError, match)
+          : type === 'JSON' || type === 'PARQUET'
+            ? await loadDocuments(conn, targetSql, used, file, format, type, onError, match)
+            : unsupportedFormat(type);
+      outcomes.push(outcome);
+    }
+    if (own) await conn.run('COMMIT');
+  } catch (error) {
+    if (own) await conn.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return outcomes;
+}
+
+/** Snowflake's result of a COPY: one row per file. */
+function copyResult(outcomes: FileOutcome[], onError: OnError): StatementOutcome {
   return {
-    file,
-    status: 'LOAD_FAILED',
-    parsed: 0,
-    loaded: 0,
-    errors: 1,
-    firstError: message.split('\n')[0] ?? message,
-    firstErrorLine: null,
-    firstErrorColumn: null,
+    kind: 'result',
+    statementTypeId: STATEMENT_TYPE.insert,
+    result: rowsResult(
+      [
+        textColumn('file'),
+        textColumn('status'),
+        numberColumn('rows_parsed'),
+        numberColumn('rows_loaded'),
+        numberColumn('error_limit'),
+        numberColumn('errors_seen'),
+        textColumn('first_error'),
+        numberColumn('first_error_line'),
+        numberColumn('first_error_character'),
+        textColumn('first_error_column_name'),
+      ],
+      outcomes.map((o) => [
+        o.file,
+        o.status,
+        String(o.parsed),
+        String(o.loaded),
+        onError === 'CONTINUE' ? String(Math.max(o.parsed, 1)) : '1',
+        String(o.errors),
+        o.firstError,
+        o.firstErrorLine === null ? null : String(o.firstErrorLine),
+        o.firstError === null ? null : '1',
+        o.firstErrorColumn,
+      ]),
+    ),
   };
 }
 
@@ -533,36 +282,4 @@ function missingColumn(name: string): never {
 
 function unsupportedFormat(type: string): never {
   throw SnowflakeSqlError.unsupported(`COPY INTO with FILE_FORMAT TYPE = ${type}`);
-}
-
-/** A DuckDB CSV/JSON error as Snowflake's load error, naming the file and line. */
-function copyError(error: unknown, file: string, sql: string): SnowflakeSqlError {
-  const message = error instanceof Error ? error.message : String(error);
-  const line = /Line: (\d+)/.exec(message)?.[1];
-  const value =
-    /Could not convert string "([^"]*)" to '?(?:DECIMAL|INT|BIGINT|HUGEINT|DOUBLE|FLOAT|SMALLINT|TINYINT)/.exec(
-      message,
-    )?.[1];
-  const columnName = /converting column "([^"]*)"/.exec(message)?.[1];
-  const where = `\n  File '${file}'${line ? `, line ${line}` : ''}${columnName ? `, column "${columnName}"` : ''}\n  If you would like to continue loading when an error is encountered, use other values such as 'SKIP_FILE' or 'CONTINUE' for the ON_ERROR option.`;
-  if (/Expected Number of Columns|TOO MANY COLUMNS|too many columns|Expected \d+ columns/i.test(message)) {
-    return new SnowflakeSqlError(`Number of columns in file does not match that of the corresponding table${where}`, {
-      sfCode: '100080',
-      sqlState: '22000',
-      cause: error,
-    });
-  }
-  if (value !== undefined) {
-    return new SnowflakeSqlError(`Numeric value '${value}' is not recognized${where}`, {
-      sfCode: '100038',
-      sqlState: '22018',
-      cause: error,
-    });
-  }
-  const mapped = fromDuckDbError(error, sql);
-  return new SnowflakeSqlError(`${mapped.message}${where}`, {
-    sfCode: mapped.sfCode,
-    sqlState: mapped.sqlState,
-    cause: error,
-  });
 }

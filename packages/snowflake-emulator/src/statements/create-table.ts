@@ -38,7 +38,8 @@ export async function createTable(
   else if (isWord(tokens[i], 'AS') || isWord(tokens[i], 'CLUSTER', 'COMMENT', 'COPY'))
     definition = await tableAsSelect(session, tokens, i, head, ctx);
   else throw SnowflakeSqlError.syntax(`unexpected '${tokens[i]?.text ?? '<EOF>'}'`, '', 0);
-  let { sql, declared } = definition;
+  const { sql } = definition;
+  let { declared } = definition;
   // IF NOT EXISTS on a table that exists changes nothing, so its recorded types stay.
   const database = mode.temporary ? 'temp' : q.database;
   const schema = mode.temporary ? 'main' : q.schema;
