@@ -35,9 +35,13 @@ export class BufferPool {
   }
 }
 
-/** 1 MiB: the chunks a job's CSV is encoded into. Up to 16 kept (16 MiB). */
-export const chunkPool = new BufferPool(1 << 20, 16);
-/** 256 KiB: pieces of a spooled part file read for its upload. Up to 16 kept (4 MiB). */
-export const piecePool = new BufferPool(256 * 1024, 16);
+/**
+ * 1 MiB: the chunks a job's CSV is encoded into. Up to 6 kept (6 MiB): a part in memory holds at most
+ * `spoolThresholdBytes` (4 MiB by default) and the chunk being filled; with jobs spooled to disk (every job
+ * past the first few of a large input) one chunk is in use, and 16 kept chunks were 15 MiB of idle resident memory.
+ */
+export const chunkPool = new BufferPool(1 << 20, 6);
+/** 256 KiB: pieces of a spooled part file read for its upload, one per upload in flight. Up to 4 kept (1 MiB). */
+export const piecePool = new BufferPool(256 * 1024, 4);
 /** 64 KiB: file reads. Up to 16 kept (1 MiB). */
 export const readPool = new BufferPool(64 * 1024, 16);

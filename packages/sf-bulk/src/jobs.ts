@@ -16,7 +16,7 @@ export class JobLauncher {
   private failure: { error: unknown } | undefined;
   private retryQueue: RetryItem[] = [];
   private builder: PartBuilder | undefined;
-  /** Row budget of the next job: from `firstJobRows`, doubling with each job up to `maxRows`. */
+  /** Row budget of the next job: from `firstJobRows`, doubling with each job up to `grownJobRows`. */
   private jobRows = 0;
   private deferred: Array<{ row: number; cells: string[]; attempts: number }> = [];
 
@@ -96,7 +96,7 @@ export class JobLauncher {
     const part = this.builder;
     this.builder = undefined;
     if (part && part.rows > 0) {
-      this.jobRows = Math.min(this.engine.s.maxRows, this.jobRows * 2);
+      this.jobRows = Math.min(this.engine.s.grownJobRows, this.jobRows * 2);
       await this.launch(part);
     } else await part?.discard();
     if (this.deferred.length > 0) {

@@ -44,14 +44,13 @@ async function failPart(
 /** Aborts a job that was never closed (so never processed) and reports the rows of its part unsent. */
 async function abortUnstarted(
   engine: Engine,
-  ctx: Parameters<typeof setJobState>[0],
   jobId: string,
   index: RowIndex,
   body: PartBody,
   statusCode: string,
   message: string,
 ): Promise<void> {
-  await setJobState(ctx, jobId, 'Aborted').catch(() => undefined);
+  await setJobState(engine.s.ctx, jobId, 'Aborted').catch(() => undefined);
   engine.progress.jobsOpen--;
   await failPart(engine, index, body, { statusCode, message, fields: [] }, jobId);
 }
@@ -92,6 +91,8 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
     }
     engine.jobs++;
     engine.progress.jobsOpen++;
+    const abort = (statusCode: string, message: string) =>
+      abortUnstarted(engine, job.id, index, body, statusCode, message);
     engine.report();
     logger.debug('Bulk API job created', { jobId: job.id, rows: index.size, bytes: body.bytes });
     let uploadError: unknown;
@@ -105,15 +106,7 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
     const alreadyUploaded = uploadError instanceof SalesforceApiError && /multiple contents/i.test(uploadError.message);
     if (uploadError && !alreadyUploaded) {
       // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
-      await abortUnstarted(
-        engine,
-        ctx,
-        job.id,
-        index,
-        body,
-        OUTCOME_CODES.UPLOAD_FAILED,
-        `Not sent: ${describeError(uploadError)}`,
-      );
+      await abort(OUTCOME_CODES.UPLOAD_FAILED, `Not sent: ${describeError(uploadError)}`);
       return;
     }
     if (engine.s.onJobUploaded) {
@@ -125,12 +118,7 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
           jobId: job.id,
           error: describeError(error),
         });
-        await abortUnstarted(
-          engine,
-          ctx,
-          job.id,
-          index,
-          body,
+        await abort(
           OUTCOME_CODES.JOB_NOT_STARTED,
           `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
         );
@@ -152,15 +140,7 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
         return;
       }
       if (info.state === 'Open') {
-        await abortUnstarted(
-          engine,
-          ctx,
-          job.id,
-          index,
-          body,
-          OUTCOME_CODES.JOB_NOT_STARTED,
-          `Not processed: closing the job failed: ${describeError(error)}`,
-        );
+        await abort(OUTCOME_CODES.JOB_NOT_STARTED, `Not processed: closing the job failed: ${describeError(error)}`);
         return;
       }
     }

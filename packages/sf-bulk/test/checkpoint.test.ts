@@ -2,7 +2,7 @@ import { type RowOutcome, silentLogger } from '@kicksaw/core';
 import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IngestOptions, ingest, type PendingJob, pendingJobRows, resume } from '../src/index.js';
-import { FAST, loginConnection, startOrg } from './helpers.js';
+import { bulkItems, FAST, loginConnection, startOrg } from './helpers.js';
 
 let sf: SalesforceEmulator | undefined;
 afterEach(async () => {
@@ -14,15 +14,8 @@ function items(n: number, prefix: string) {
   return Array.from({ length: n }, (_, i) => ({ Name: `${prefix}-${i + 1}`, Required__c: 'r' }));
 }
 
-const base = (conn: IngestOptions['connection'], records: IngestOptions['records']): IngestOptions => ({
-  connection: conn,
-  object: 'Item__c',
-  operation: 'insert',
-  records,
-  api: 'bulk',
-  maxRowsPerJob: 500,
-  ...FAST,
-});
+const base = (conn: IngestOptions['connection'], records: IngestOptions['records']): IngestOptions =>
+  bulkItems(conn, records, { maxRowsPerJob: 500 });
 
 function held(prefix: string): number {
   return (sf as SalesforceEmulator).org.records('Item__c').filter((r) => String(r.Name).startsWith(`${prefix}-`))

@@ -2,7 +2,7 @@ import { type RowOutcome, silentLogger } from '@kicksaw/core';
 import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IngestOptions, ingest, ingestAll, resume } from '../src/index.js';
-import { FAST, loginConnection, startOrg } from './helpers.js';
+import { bulkItems, FAST, loginConnection, startOrg } from './helpers.js';
 
 let sf: SalesforceEmulator | undefined;
 afterEach(async () => {
@@ -31,15 +31,8 @@ function expectAccountedAndHeld(outcomes: RowOutcome[], n: number, prefix: strin
   for (const o of succeeded) expect(byId.get(o.id as string)?.Name).toBe(`${prefix}-${o.row}`);
 }
 
-const base = (conn: IngestOptions['connection'], records: IngestOptions['records']): IngestOptions => ({
-  connection: conn,
-  object: 'Item__c',
-  operation: 'insert',
-  records,
-  api: 'bulk',
-  maxRowsPerJob: 1_000,
-  ...FAST,
-});
+const base = (conn: IngestOptions['connection'], records: IngestOptions['records']): IngestOptions =>
+  bulkItems(conn, records, { maxRowsPerJob: 1_000 });
 
 describe('faults', () => {
   it('retries rows failed with UNABLE_TO_LOCK_ROW (2%) until they succeed', async () => {

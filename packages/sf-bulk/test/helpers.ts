@@ -1,5 +1,6 @@
 import { type EmulatorOptions, type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
+import type { IngestOptions } from '../src/index.js';
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 
@@ -35,4 +36,13 @@ export async function loginConnection(sf: SalesforceEmulator): Promise<Connectio
 
 export function tokenConnection(sf: SalesforceEmulator): Connection {
   return new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+}
+
+/** Options of a Bulk API insert of `Item__c` records with fast polling; `extra` adds or overrides options. */
+export function bulkItems(
+  connection: IngestOptions['connection'],
+  records: IngestOptions['records'],
+  extra: Partial<IngestOptions> = {},
+): IngestOptions {
+  return { connection, object: 'Item__c', operation: 'insert', records, api: 'bulk', ...FAST, ...extra };
 }

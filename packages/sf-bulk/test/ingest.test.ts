@@ -4,7 +4,7 @@ import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, ingestAll } from '../src/index.js';
-import { FAST, startOrg, tokenConnection } from './helpers.js';
+import { bulkItems, FAST, startOrg, tokenConnection } from './helpers.js';
 
 let sf: SalesforceEmulator;
 let conn: Connection;
@@ -38,17 +38,13 @@ describe('ingest through Bulk API 2.0', () => {
       Note__c: i % 10 === 0 ? `multi\nline, "quoted" ${i}` : null,
     }));
     const progress: number[] = [];
-    const { outcomes, summary } = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records,
-      api: 'bulk',
-      maxRowsPerJob: 700,
-      maxConcurrentJobs: 2,
-      onProgress: (p) => progress.push(p.jobsDone),
-      ...FAST,
-    });
+    const { outcomes, summary } = await ingestAll(
+      bulkItems(conn, records, {
+        maxRowsPerJob: 700,
+        maxConcurrentJobs: 2,
+        onProgress: (p) => progress.push(p.jobsDone),
+      }),
+    );
     expect(summary).toMatchObject({ input: 2500, succeeded: 2465, failed: 35, unprocessed: 0, jobs: 4, api: 'bulk' });
     expect(outcomes).toHaveLength(2500);
     expect(new Set(outcomes.map((o) => o.row)).size).toBe(2500);
@@ -76,15 +72,7 @@ describe('ingest through Bulk API 2.0', () => {
       Required__c: i % 10 === 4 ? '' : 'yes',
       Qty__c: i % 3 === 0 ? 7 : i % 3 === 1 ? '7.0' : '7',
     }));
-    const { outcomes, summary } = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records,
-      api: 'bulk',
-      maxRowsPerJob: 300,
-      ...FAST,
-    });
+    const { outcomes, summary } = await ingestAll(bulkItems(conn, records, { maxRowsPerJob: 300 }));
     expect(summary).toMatchObject({ input: 300, succeeded: 270, failed: 30, unprocessed: 0, unmatchedResults: 0 });
     expect(outcomes).toHaveLength(300);
     expect(new Set(outcomes.map((o) => o.row)).size).toBe(300);
@@ -103,14 +91,7 @@ describe('ingest through Bulk API 2.0', () => {
       Ext__c: `UP-${i + 1}`,
       Required__c: 'r',
     }));
-    const first = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records: base,
-      api: 'bulk',
-      ...FAST,
-    });
+    const first = await ingestAll(bulkItems(conn, base));
     expect(first.summary.succeeded).toBe(600);
     first.outcomes.sort((a, b) => a.row - b.row);
     // Upsert: 300 existing (update) + 300 new (create).
@@ -215,16 +196,7 @@ describe('ingest through Bulk API 2.0', () => {
       ),
     );
     const records = Array.from({ length: 1_900 }, (_, i) => ({ Name: `ramp-${i + 1}`, Required__c: 'r' }));
-    const { outcomes, summary } = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records,
-      api: 'bulk',
-      firstJobRows: 100,
-      maxRowsPerJob: 800,
-      ...FAST,
-    });
+    const { outcomes, summary } = await ingestAll(bulkItems(conn, records, { firstJobRows: 100, maxRowsPerJob: 800 }));
     expect(summary).toMatchObject({ input: 1900, succeeded: 1900, jobs: 5, unmatchedResults: 0 });
     expect(new Set(outcomes.map((o) => o.row)).size).toBe(1900);
     expectRowsMatchContent(outcomes, (row) => `ramp-${row}`);
@@ -340,14 +312,7 @@ describe('inputs and small batches', () => {
 
   it('reads a CSV byte stream and reports unknown keys and malformed rows as failed rows', async () => {
     const csv = 'Name,Required__c,Ext__c\ncsv-1,r,CSV-1\n"csv, 2",r,CSV-2\ncsv-3,r\ncsv-4,r,CSV-4\n';
-    const { outcomes, summary } = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records: Readable.from([Buffer.from(csv)]),
-      api: 'bulk',
-      ...FAST,
-    });
+    const { outcomes, summary } = await ingestAll(bulkItems(conn, Readable.from([Buffer.from(csv)])));
     expect(summary).toMatchObject({ input: 4, succeeded: 3, failed: 1 });
     expect(outcomes.find((o) => o.row === 3)).toMatchObject({
       status: 'failed',

@@ -3,7 +3,7 @@ import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestAll } from '../src/index.js';
-import { FAST, startOrg } from './helpers.js';
+import { bulkItems, startOrg } from './helpers.js';
 
 /**
  * A real HTTP proxy in front of the emulator that tampers with successfulResults: it drops the last
@@ -60,14 +60,7 @@ describe('rows missing from every result set', () => {
   it('become unprocessed with a reason and the record as sent', async () => {
     mode = 'drop';
     const conn = new Connection({ instanceUrl: proxyUrl, accessToken: sf.accessToken, version: sf.apiVersion });
-    const { outcomes, summary } = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records,
-      api: 'bulk',
-      ...FAST,
-    });
+    const { outcomes, summary } = await ingestAll(bulkItems(conn, records));
     expect(summary).toMatchObject({ input: 40, succeeded: 39, unprocessed: 1, unmatchedResults: 0 });
     const missing = outcomes.find((o) => o.status === 'unprocessed');
     expect(missing?.errors[0]?.statusCode).toBe('KICKSAW_RESULT_MISSING');
@@ -78,14 +71,7 @@ describe('rows missing from every result set', () => {
   it('counts result rows that match no sent row and says the row may have been processed', async () => {
     mode = 'alter';
     const conn = new Connection({ instanceUrl: proxyUrl, accessToken: sf.accessToken, version: sf.apiVersion });
-    const { outcomes, summary } = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'insert',
-      records,
-      api: 'bulk',
-      ...FAST,
-    });
+    const { outcomes, summary } = await ingestAll(bulkItems(conn, records));
     expect(summary).toMatchObject({ input: 40, succeeded: 39, unprocessed: 1, unmatchedResults: 1 });
     const missing = outcomes.find((o) => o.status === 'unprocessed');
     expect(missing?.errors[0]?.message).toMatch(/1 result row\(s\) matched no sent row, so it may have been processed/);
