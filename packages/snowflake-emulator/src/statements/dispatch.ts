@@ -1,6 +1,6 @@
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
-import { rewriteTimestampTz } from '../sql/timestamp-tz.js';
+import { rewriteTimestampTz } from '../sql/timestamp-tz-rewrite.js';
 import { isOp, isWord, type Token } from '../sql/tokens.js';
 import { type TranslateContext, translateTokens } from '../sql/translate.js';
 import { alter } from './alter.js';

@@ -1,6 +1,6 @@
 import type { Session } from '../session.js';
 import { qualify } from '../sql/names.js';
-import { rewriteTimestampTz } from '../sql/timestamp-tz.js';
+import { rewriteTimestampTz } from '../sql/timestamp-tz-rewrite.js';
 import { sqlString, type Token } from '../sql/tokens.js';
 import { TZ_TYPE_TEXT } from '../sql/types.js';
 
