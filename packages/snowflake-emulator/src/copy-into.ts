@@ -5,21 +5,14 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CopyRunner } from './copy.js';
-import {
-  bool,
-  type FileOutcome,
-  loadCsv,
-  loadDocuments,
-  type OnError,
-  option,
-  type TargetColumn,
-} from './copy-load.js';
+import { type FileOutcome, loadCsv, loadDocuments, type OnError, type TargetColumn } from './copy-load.js';
 import { SnowflakeSqlError } from './errors.js';
 import type { Session } from './session.js';
 import { displayName, duckName, qualify, readName } from './sql/names.js';
+import { bool, type FormatOptions, nested, option, readOptions } from './sql/options.js';
 import { isOp, isWord, sqlIdent, sqlString, type Token } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
-import { type FormatOptions, nested, readOptions, type StageLocation, type Stages } from './stages.js';
+import type { StageLocation, Stages } from './stages.js';
 import {
   numberColumn,
   type Runtime,

@@ -2,10 +2,10 @@
 // and Parquet by column name or into one VARIANT column, and ON_ERROR (rejected rows, all-or-nothing files).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { fromDuckDbError, SnowflakeSqlError } from './errors.js';
+import { bool, type FormatOptions, option } from './sql/options.js';
 import { toTimestampTzSql } from './sql/timestamp-tz.js';
 import { sqlIdent, sqlString } from './sql/tokens.js';
 import { TZ_TYPE_TEXT } from './sql/types.js';
-import type { FormatOptions } from './stages.js';
 
 export interface TargetColumn {
   name: string;
@@ -28,17 +28,6 @@ export type OnError = 'ABORT_STATEMENT' | 'CONTINUE' | 'SKIP_FILE';
 
 const REJECTS = '__KICKSAW_COPY_REJECTS';
 const SCANS = '__KICKSAW_COPY_SCANS';
-
-export function option(options: FormatOptions, key: string): string | undefined {
-  const value = options[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-export function bool(options: FormatOptions, key: string, fallback: boolean): boolean {
-  const value = option(options, key);
-  if (value === undefined) return fallback;
-  return ['TRUE', 'YES', '1', 'ON'].includes(value.toUpperCase());
-}
 
 /** A single-character CSV setting (`NONE` -> empty), with Snowflake's escapes (`'\\t'`). */
 function csvChar(value: string | undefined, fallback: string): string {

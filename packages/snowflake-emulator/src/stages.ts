@@ -1,3 +1,6 @@
+// Stages in folders (user, table, named and session-temporary stages) and their commands: PUT, GET, LIST,
+// REMOVE, CREATE / DROP / DESCRIBE / SHOW STAGE and FILE FORMAT, the driver's stage-bind upload. One class
+// because every command resolves a stage reference to the same folder layout; COPY INTO is copy-into.ts's.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -7,13 +10,11 @@ import { SnowflakeSqlError } from './errors.js';
 import { column, type RowType } from './results.js';
 import type { Session } from './session.js';
 import { qualify, readName } from './sql/names.js';
+import { type FormatOptions, nested, readOptions } from './sql/options.js';
 import { ifNotExists } from './sql/scan.js';
-import { isOp, isWord, significant, type Token, tokenize } from './sql/tokens.js';
+import { isWord, significant, type Token, tokenize } from './sql/tokens.js';
 import type { TranslateContext } from './sql/translate.js';
 import { type StatementOutcome, selectResult, statusResult } from './statements/outcome.js';
-
-/** File format options as Snowflake spells them (upper-case keys). */
-export type FormatOptions = Record<string, string | string[]>;
 
 /** A resolved stage location: its folder and the path prefix inside it. */
 export interface StageLocation {
@@ -68,57 +69,6 @@ export interface StageCommands {
 }
 
 const STAGE_META = '.kicksaw-stage.json';
-
-/** Reads `KEY = value` options (values: words, strings, numbers, `( ... )` groups, `('a', 'b')` lists). */
-export function readOptions(
-  tokens: Token[],
-  at: number,
-  stopWords: string[] = [],
-): { options: FormatOptions; next: number } {
-  const options: FormatOptions = {};
-  let i = at;
-  while (i < tokens.length) {
-    const key = tokens[i] as Token;
-    if (key.kind !== 'word' || stopWords.includes(key.value)) break;
-    if (!isOp(tokens[i + 1], '=')) break;
-    const value = tokens[i + 2];
-    if (!value) break;
-    if (isOp(value, '(')) {
-      // a nested group (FILE_FORMAT = (TYPE = CSV ...)) or a list (NULL_IF = ('', 'NULL'))
-      let depth = 0;
-      let end = i + 2;
-      for (; end < tokens.length; end++) {
-        if (isOp(tokens[end], '(')) depth++;
-        else if (isOp(tokens[end], ')')) {
-          depth--;
-          if (depth === 0) break;
-        }
-      }
-      const inner = tokens.slice(i + 3, end);
-      if (inner.length === 0 || inner.every((t) => t.kind === 'string' || isOp(t, ','))) {
-        options[key.value] = inner.filter((t) => t.kind === 'string').map((t) => t.value);
-      } else {
-        const nested = readOptions(inner, 0).options;
-        for (const [k, v] of Object.entries(nested)) options[`${key.value}.${k}`] = v;
-      }
-      i = end + 1;
-    } else {
-      options[key.value] = value.kind === 'word' ? value.value : value.value;
-      i += 3;
-    }
-    if (isOp(tokens[i], ',')) i++;
-  }
-  return { options, next: i };
-}
-
-/** The nested group `FILE_FORMAT = (...)` of options as its own option map. */
-export function nested(options: FormatOptions, prefix: string): FormatOptions {
-  const out: FormatOptions = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = value;
-  }
-  return out;
-}
 
 /** A folder name for an object name: letters, digits, `_`, `$` and `-` as they are, anything else as `~HH`. */
 function safeSegment(name: string): string {
