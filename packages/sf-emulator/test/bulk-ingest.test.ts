@@ -1,43 +1,33 @@
-import type { Connection } from 'jsforce';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SalesforceEmulator } from '../src/index.js';
-import { api, connect, csvRows, raw, startEmulator, waitForJob } from './http-support.js';
+import { describe, expect, it } from 'vitest';
+import { api, connect, csvRows, raw, startEmulator, useEmulator, waitForJob } from './http-support.js';
 
-let sf: SalesforceEmulator;
-let conn: Connection;
-beforeAll(async () => {
-  sf = await startEmulator();
-  conn = connect(sf);
-});
-afterAll(async () => {
-  await sf.stop();
-});
+const env = useEmulator();
 
 const ingest = (rest = '') => `/services/data/v62.0/jobs/ingest${rest}`;
 
 /** Create, upload, close and wait, all through jsforce's low-level `conn.request`. */
 async function runJob(job: Record<string, unknown>, csv: string) {
-  const info = (await conn.request({
+  const info = (await env.conn.request({
     method: 'POST',
     url: ingest(),
     body: JSON.stringify(job),
     headers: { 'Content-Type': 'application/json' },
   })) as Record<string, unknown>;
   const id = info.id as string;
-  await conn.request({
+  await env.conn.request({
     method: 'PUT',
     url: ingest(`/${id}/batches`),
     body: csv,
     headers: { 'Content-Type': 'text/csv' },
   });
-  await conn.request({
+  await env.conn.request({
     method: 'PATCH',
     url: ingest(`/${id}`),
     body: JSON.stringify({ state: 'UploadComplete' }),
     headers: { 'Content-Type': 'application/json' },
   });
-  const final = await waitForJob(sf, 'ingest', id);
-  const read = async (name: string) => (await raw(sf, 'GET', api(sf, `/jobs/ingest/${id}/${name}`))).text;
+  const final = await waitForJob(env.sf, 'ingest', id);
+  const read = async (name: string) => (await raw(env.sf, 'GET', api(env.sf, `/jobs/ingest/${id}/${name}`))).text;
   return {
     id,
     created: info,
@@ -79,7 +69,7 @@ describe('Bulk API 2.0 ingest', () => {
     expect(run.success.split('\n')[0]).toBe('"sf__Id","sf__Created",Name,Code__c,Amount__c,ExtId__c');
     expect(success.slice(1)).toEqual([[expect.stringMatching(/^\w{18}$/), 'true', 'Good', 'A', '1.5', 'I-1']]);
     const id = success[1]?.[0] as string;
-    expect(sf.org.get(id)).toMatchObject({ Name: 'Good', Code__c: 'A', Amount__c: 1.5 });
+    expect(env.sf.org.get(id)).toMatchObject({ Name: 'Good', Code__c: 'A', Amount__c: 1.5 });
     expect(run.failed.split('\n')[0]).toBe('"sf__Id","sf__Error",Name,Code__c,Amount__c,ExtId__c');
     const failed = csvRows(run.failed).slice(1);
     expect(failed).toHaveLength(2);
@@ -96,11 +86,11 @@ describe('Bulk API 2.0 ingest', () => {
   });
 
   it('upserts by external id with relationship columns, #N/A and duplicate ids, then updates and deletes', async () => {
-    const parent = await conn.sobject('Widget__c').create({ Code__c: 'P', ExtId__c: 'PARENT' });
+    const parent = await env.conn.sobject('Widget__c').create({ Code__c: 'P', ExtId__c: 'PARENT' });
     expect(parent.success).toBe(true);
-    const account = (await conn.sobject('Account').create({ Name: 'Parent Co' })).id as string;
+    const account = (await env.conn.sobject('Account').create({ Name: 'Parent Co' })).id as string;
     const seeded = (
-      await conn.sobject('Widget__c').create({ Code__c: 'S', ExtId__c: 'U-1', Amount__c: 9, Note__c: 'keep' })
+      await env.conn.sobject('Widget__c').create({ Code__c: 'S', ExtId__c: 'U-1', Amount__c: 9, Note__c: 'keep' })
     ).id;
     const csv = [
       'ExtId__c,Code__c,Amount__c,Note__c,Account__c',
@@ -118,7 +108,7 @@ describe('Bulk API 2.0 ingest', () => {
       ['true', 'U-2'],
     ]);
     expect(success[0]?.[0]).toBe(seeded);
-    const updated = sf.org.get(seeded as string);
+    const updated = env.sf.org.get(seeded as string);
     expect(updated).toMatchObject({ Code__c: 'S2', Amount__c: null, Note__c: 'keep', Account__c: account });
     const failed = csvRows(run.failed).slice(1);
     expect(failed.map((r) => r[1]?.split(':')[0])).toEqual(['DUPLICATE_EXTERNAL_ID', 'DUPLICATE_EXTERNAL_ID']);
@@ -128,26 +118,26 @@ describe('Bulk API 2.0 ingest', () => {
       `Id,Amount__c\n${seeded},42\n001000000000000AAA,1\n`,
     );
     expect(update.final).toMatchObject({ numberRecordsProcessed: 2, numberRecordsFailed: 1 });
-    expect(sf.org.get(seeded as string)?.Amount__c).toBe(42);
+    expect(env.sf.org.get(seeded as string)?.Amount__c).toBe(42);
 
     const del = await runJob({ object: 'Widget__c', operation: 'delete' }, `Id\n${seeded}\n`);
     expect(csvRows(del.success).slice(1)).toEqual([[seeded, 'false', seeded]]);
-    expect(sf.org.get(seeded as string)).toBeUndefined();
-    expect(sf.org.get(seeded as string, { includeDeleted: true })).toBeDefined();
+    expect(env.sf.org.get(seeded as string)).toBeUndefined();
+    expect(env.sf.org.get(seeded as string, { includeDeleted: true })).toBeDefined();
     const hard = await runJob({ object: 'Widget__c', operation: 'hardDelete' }, `Id\n${parent.id}\n`);
     expect(hard.final.state).toBe('JobComplete');
-    expect(sf.org.get(parent.id as string, { includeDeleted: true })).toBeUndefined();
+    expect(env.sf.org.get(parent.id as string, { includeDeleted: true })).toBeUndefined();
   });
 
   it('resolves relationship columns by external id, and fails rows whose parent is missing', async () => {
-    const parent = (await conn.sobject('Widget__c').create({ Code__c: 'R', ExtId__c: 'REL-1' })).id as string;
+    const parent = (await env.conn.sobject('Widget__c').create({ Code__c: 'R', ExtId__c: 'REL-1' })).id as string;
     const run = await runJob(
       { object: 'Part__c', operation: 'insert' },
       'Name,Widget__r.ExtId__c\nP1,REL-1\nP2,NOPE\n',
     );
     expect(run.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 1 });
     const [created] = csvRows(run.success).slice(1);
-    expect(sf.org.get(created?.[0] as string)).toMatchObject({ Name: 'P1', Widget__c: parent });
+    expect(env.sf.org.get(created?.[0] as string)).toMatchObject({ Name: 'P1', Widget__c: parent });
     expect(csvRows(run.failed)[1]?.slice(2)).toEqual(['P2', 'NOPE']);
   });
 
@@ -160,7 +150,7 @@ describe('Bulk API 2.0 ingest', () => {
     expect(run.success.startsWith('"sf__Id";"sf__Created";Code__c;Note__c\r\n')).toBe(true);
     expect(run.success).toContain(';"true";"Z";"say ""hi"""\r\n');
     expect(run.success).toContain(';"true";"X";"a;b\r\nc"\r\n');
-    const notes = sf.org.records('Widget__c').map((w) => w.Note__c);
+    const notes = env.sf.org.records('Widget__c').map((w) => w.Note__c);
     expect(notes).toContain('a;b\r\nc');
   });
 
@@ -179,21 +169,22 @@ describe('Bulk API 2.0 ingest', () => {
   });
 
   it('enforces the state machine, one upload per job, accepts 0 bytes, lists, aborts and deletes', async () => {
-    const create = (body: unknown) => raw(sf, 'POST', api(sf, '/jobs/ingest'), { body: JSON.stringify(body) });
+    const create = (body: unknown) => raw(env.sf, 'POST', api(env.sf, '/jobs/ingest'), { body: JSON.stringify(body) });
     const bad = await create({ object: 'Widget__c', operation: 'merge' });
     expect(bad.status).toBe(400);
     const upsertWithoutKey = await create({ object: 'Widget__c', operation: 'upsert' });
     expect(upsertWithoutKey.status).toBe(400);
     const job = (await create({ object: 'Widget__c', operation: 'insert' })).json() as { id: string };
-    const put = (body: string) => raw(sf, 'PUT', api(sf, `/jobs/ingest/${job.id}/batches`), { body, type: 'text/csv' });
+    const put = (body: string) =>
+      raw(env.sf, 'PUT', api(env.sf, `/jobs/ingest/${job.id}/batches`), { body, type: 'text/csv' });
     expect((await put('')).status).toBe(201);
     const again = await put('Code__c\nA\n');
     expect(again.status).toBe(400);
     expect((again.json() as Array<{ errorCode: string }>)[0]?.errorCode).toBe('BULK_API_ERROR');
     const patch = (id: string, state: string) =>
-      raw(sf, 'PATCH', api(sf, `/jobs/ingest/${id}`), { body: JSON.stringify({ state }) });
+      raw(env.sf, 'PATCH', api(env.sf, `/jobs/ingest/${id}`), { body: JSON.stringify({ state }) });
     expect((await patch(job.id, 'UploadComplete')).status).toBe(200);
-    const empty = await waitForJob(sf, 'ingest', job.id);
+    const empty = await waitForJob(env.sf, 'ingest', job.id);
     expect(empty).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 0 });
     const late = await patch(job.id, 'Aborted');
     expect(late.status).toBe(400);
@@ -203,15 +194,15 @@ describe('Bulk API 2.0 ingest', () => {
     const other = (await create({ object: 'Widget__c', operation: 'insert' })).json() as { id: string };
     const aborted = await patch(other.id, 'Aborted');
     expect(aborted.json()).toMatchObject({ state: 'Aborted' });
-    const list = (await raw(sf, 'GET', api(sf, '/jobs/ingest'))).json() as {
+    const list = (await raw(env.sf, 'GET', api(env.sf, '/jobs/ingest'))).json() as {
       done: boolean;
       records: Array<{ id: string }>;
     };
     expect(list.done).toBe(true);
     expect(list.records.map((r) => r.id)).toEqual(expect.arrayContaining([job.id, other.id]));
-    expect((await raw(sf, 'DELETE', api(sf, `/jobs/ingest/${job.id}`))).status).toBe(204);
-    expect((await raw(sf, 'GET', api(sf, `/jobs/ingest/${job.id}`))).status).toBe(404);
-    expect((await raw(sf, 'GET', api(sf, `/jobs/ingest/${job.id}/successfulResults`))).status).toBe(404);
+    expect((await raw(env.sf, 'DELETE', api(env.sf, `/jobs/ingest/${job.id}`))).status).toBe(204);
+    expect((await raw(env.sf, 'GET', api(env.sf, `/jobs/ingest/${job.id}`))).status).toBe(404);
+    expect((await raw(env.sf, 'GET', api(env.sf, `/jobs/ingest/${job.id}/successfulResults`))).status).toBe(404);
   });
 
   it('refuses an upload over the size limit', async () => {
@@ -273,8 +264,8 @@ describe('Bulk API 2.0 ingest', () => {
   });
 
   it("works through jsforce's own bulk2 API", async () => {
-    const before = sf.org.records('Widget__c').length;
-    const results = await conn.bulk2.loadAndWaitForResults({
+    const before = env.sf.org.records('Widget__c').length;
+    const results = await env.conn.bulk2.loadAndWaitForResults({
       object: 'Widget__c',
       operation: 'insert',
       input: 'Code__c,Name\nJ1,jsforce one\n,missing code\n',
@@ -286,11 +277,11 @@ describe('Bulk API 2.0 ingest', () => {
     expect(results.failedResults).toHaveLength(1);
     expect(results.failedResults[0]?.sf__Error).toMatch(/^REQUIRED_FIELD_MISSING/);
     expect(results.unprocessedRecords).toHaveLength(0);
-    expect(sf.org.records('Widget__c').length).toBe(before + 1);
+    expect(env.sf.org.records('Widget__c').length).toBe(before + 1);
   });
 
   it('fails a job whose data has the other line ending with ClientInputError, before any row', async () => {
-    const before = sf.org.records('Widget__c').length;
+    const before = env.sf.org.records('Widget__c').length;
     const crlfInLf = await runJob(
       { object: 'Widget__c', operation: 'insert', lineEnding: 'LF' },
       'Name,Code__c\r\nCRLF one,A\r\n',
@@ -308,13 +299,13 @@ describe('Bulk API 2.0 ingest', () => {
       state: 'Failed',
       errorMessage: 'ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is CRLF',
     });
-    expect(sf.org.records('Widget__c').length).toBe(before);
+    expect(env.sf.org.records('Widget__c').length).toBe(before);
     const matching = await runJob(
       { object: 'Widget__c', operation: 'insert', lineEnding: 'CRLF' },
       'Name,Code__c,Note__c\r\nCRLF ok,A,"two\nlines"\r\n',
     );
     expect(matching.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 1 });
-    expect(sf.org.records('Widget__c').find((record) => record.Name === 'CRLF ok')?.Note__c).toBe('two\nlines');
+    expect(env.sf.org.records('Widget__c').find((record) => record.Name === 'CRLF ok')?.Note__c).toBe('two\nlines');
   });
 
   it('takes the Account columns of a real org export (Jigsaw, SicDesc, D-U-N-S, read-only ones left empty)', async () => {
@@ -325,14 +316,14 @@ describe('Bulk API 2.0 ingest', () => {
       `${header}\nExported Co,J-1,,Software,123456789,Exported,541511,Custom Programming,1999,Matched,Zip,,\n`,
     );
     expect(run.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 1, numberRecordsFailed: 0 });
-    const [account] = sf.org.records('Account').filter((record) => record.Name === 'Exported Co');
+    const [account] = env.sf.org.records('Account').filter((record) => record.Name === 'Exported Co');
     expect(account).toMatchObject({
       Jigsaw: 'J-1',
       SicDesc: 'Software',
       DunsNumber: '123456789',
       CleanStatus: 'Matched',
     });
-    const fields = (sf.org.describe('Contact').fields as Array<{ name: string }>).map((field) => field.name);
+    const fields = (env.sf.org.describe('Contact').fields as Array<{ name: string }>).map((field) => field.name);
     expect(fields).toEqual(
       expect.arrayContaining(['Jigsaw', 'JigsawContactId', 'CleanStatus', 'MailingGeocodeAccuracy']),
     );

@@ -1,5 +1,6 @@
 // Shared helpers of the HTTP tests: start an emulator with a small custom schema, connect real jsforce.
 import { Connection } from 'jsforce';
+import { afterAll, beforeAll } from 'vitest';
 import type { EmulatorOptions, ObjectDefinition, SalesforceEmulator } from '../src/index.js';
 import { startSalesforceEmulator } from '../src/index.js';
 
@@ -42,6 +43,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Sale
 
 export function connect(sf: SalesforceEmulator): Connection {
   return new Connection({ instanceUrl: sf.instanceUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+}
+
+/** The emulator of a test file and a real jsforce connection to it (set once `beforeAll` has run). */
+export interface TestEmulator {
+  sf: SalesforceEmulator;
+  conn: Connection;
+}
+
+/** Starts an emulator (and connects jsforce) before the file's tests and stops it after them. */
+export function useEmulator(options: EmulatorOptions = {}): TestEmulator {
+  const env = {} as TestEmulator;
+  beforeAll(async () => {
+    env.sf = await startEmulator(options);
+    env.conn = connect(env.sf);
+  });
+  afterAll(async () => {
+    await env.sf?.stop();
+  });
+  return env;
 }
 
 export interface RawResponse {

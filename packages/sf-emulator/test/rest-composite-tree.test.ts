@@ -1,23 +1,13 @@
 // composite/tree (what `sf data import tree` calls): a tree of records created all or nothing, through jsforce.
-import type { Connection } from 'jsforce';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SalesforceEmulator } from '../src/index.js';
-import { connect, startEmulator } from './http-support.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from './http-support.js';
 
-let sf: SalesforceEmulator;
-let conn: Connection;
-beforeAll(async () => {
-  sf = await startEmulator();
-  conn = connect(sf);
-});
-afterAll(async () => {
-  await sf.stop();
-});
+const env = useEmulator();
 
 const post = (body: unknown) =>
-  conn.request({
+  env.conn.request({
     method: 'POST',
-    url: `/services/data/v${sf.apiVersion}/composite/tree/Account`,
+    url: `/services/data/v${env.sf.apiVersion}/composite/tree/Account`,
     body: JSON.stringify(body),
     headers: { 'Content-Type': 'application/json' },
   });
@@ -42,7 +32,7 @@ describe('composite/tree', () => {
     expect(answer.hasErrors).toBe(false);
     expect(answer.results.map((result) => result.referenceId)).toEqual(['acme', 'ann', 'bob', 'globex']);
     const acme = answer.results[0]!.id;
-    const contacts = await conn.query<{ LastName: string; AccountId: string }>(
+    const contacts = await env.conn.query<{ LastName: string; AccountId: string }>(
       `SELECT LastName, AccountId FROM Contact WHERE AccountId = '${acme}' ORDER BY LastName`,
     );
     expect(contacts.records.map((record) => [record.LastName, record.AccountId])).toEqual([
@@ -52,7 +42,7 @@ describe('composite/tree', () => {
   });
 
   it('creates nothing when one record fails, and answers the failures', async () => {
-    const before = sf.org.records('Account').length + sf.org.records('Contact').length;
+    const before = env.sf.org.records('Account').length + env.sf.org.records('Contact').length;
     const failure = await post({
       records: [
         {
@@ -69,9 +59,9 @@ describe('composite/tree', () => {
     );
     expect(failure).toBeDefined();
     expect(failure!.message).toContain('REQUIRED_FIELD_MISSING');
-    expect(sf.org.records('Account').length + sf.org.records('Contact').length).toBe(before);
+    expect(env.sf.org.records('Account').length + env.sf.org.records('Contact').length).toBe(before);
     expect(
-      sf.org.getDeleted('Account', new Date(Date.now() - 60_000), new Date(Date.now() + 60_000)).deletedRecords,
+      env.sf.org.getDeleted('Account', new Date(Date.now() - 60_000), new Date(Date.now() + 60_000)).deletedRecords,
     ).toEqual([]);
   });
 });

@@ -1,26 +1,16 @@
 // sObject Collections upsert (jsforce sobject().upsert(records, extId, { allOrNone })): `created` as Salesforce sets it.
-import type { Connection } from 'jsforce';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SalesforceEmulator } from '../src/index.js';
-import { connect, startEmulator } from './http-support.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from './http-support.js';
 
-let sf: SalesforceEmulator;
-let conn: Connection;
-beforeAll(async () => {
-  sf = await startEmulator();
-  conn = connect(sf);
-});
-afterAll(async () => {
-  await sf.stop();
-});
+const env = useEmulator();
 
 /** The statusCode of a collection result's first error (jsforce types it as errorCode). */
 const codeOf = (result: { errors: unknown[] }) => (result.errors[0] as { statusCode?: string } | undefined)?.statusCode;
 
 describe('collection upsert created flag', () => {
   it('allOrNone: created true for inserted rows, false for updated ones, matched by content', async () => {
-    const first = await conn.sobject('Widget__c').create({ ExtId__c: 'U-1', Code__c: 'old' });
-    const results = await conn.sobject('Widget__c').upsert(
+    const first = await env.conn.sobject('Widget__c').create({ ExtId__c: 'U-1', Code__c: 'old' });
+    const results = await env.conn.sobject('Widget__c').upsert(
       [
         { ExtId__c: 'U-2', Code__c: 'new' },
         { ExtId__c: 'U-1', Code__c: 'changed' },
@@ -33,7 +23,7 @@ describe('collection upsert created flag', () => {
     expect(results.every((r) => r.success)).toBe(true);
     const byExt = new Map(
       (
-        await conn.query<{ Id: string; ExtId__c: string; Code__c: string }>(
+        await env.conn.query<{ Id: string; ExtId__c: string; Code__c: string }>(
           'SELECT Id, ExtId__c, Code__c FROM Widget__c',
         )
       ).records.map((r) => [r.ExtId__c, r]),
@@ -46,7 +36,7 @@ describe('collection upsert created flag', () => {
   });
 
   it('one external id twice in a call fails both rows (no row "updates" the one inserted before it)', async () => {
-    const results = await conn.sobject('Widget__c').upsert(
+    const results = await env.conn.sobject('Widget__c').upsert(
       [
         { ExtId__c: 'D-1', Code__c: 'a' },
         { ExtId__c: 'D-1', Code__c: 'b' },
@@ -60,15 +50,17 @@ describe('collection upsert created flag', () => {
       [false, 'DUPLICATE_EXTERNAL_ID'],
       [true, true],
     ]);
-    const stored = await conn.query<{ ExtId__c: string }>("SELECT ExtId__c FROM Widget__c WHERE ExtId__c LIKE 'D-%'");
+    const stored = await env.conn.query<{ ExtId__c: string }>(
+      "SELECT ExtId__c FROM Widget__c WHERE ExtId__c LIKE 'D-%'",
+    );
     expect(stored.records.map((r) => r.ExtId__c)).toEqual(['D-2']);
   });
 
   // `created` on a failed row says whether it would have been inserted: jsforce's own suite, run against real
   // orgs, expects true on every row of an allOrNone upsert of new keys that failed.
   it('allOrNone with a failure: nothing changes, created true only where the key was new, the others ALL_OR_NONE_OPERATION_ROLLED_BACK', async () => {
-    const existing = await conn.sobject('Widget__c').create({ ExtId__c: 'R-1', Code__c: 'keep' });
-    const results = await conn.sobject('Widget__c').upsert(
+    const existing = await env.conn.sobject('Widget__c').create({ ExtId__c: 'R-1', Code__c: 'keep' });
+    const results = await env.conn.sobject('Widget__c').upsert(
       [
         { ExtId__c: 'R-1', Code__c: 'lost' },
         { ExtId__c: 'R-2', Code__c: 'lost' },
@@ -82,14 +74,14 @@ describe('collection upsert created flag', () => {
       [false, true, 'ALL_OR_NONE_OPERATION_ROLLED_BACK'],
       [false, true, 'STRING_TOO_LONG'],
     ]);
-    const stored = await conn.query<{ Id: string; Code__c: string }>(
+    const stored = await env.conn.query<{ Id: string; Code__c: string }>(
       "SELECT Id, Code__c FROM Widget__c WHERE ExtId__c LIKE 'R-%'",
     );
     expect(stored.records.map((r) => [r.Id, r.Code__c])).toEqual([[existing.id, 'keep']]);
   });
 
   it('allOrNone over several object types rolls back the types that had succeeded too', async () => {
-    const results = (await conn.requestPost(`/services/data/v${sf.apiVersion}/composite/sobjects`, {
+    const results = (await env.conn.requestPost(`/services/data/v${env.sf.apiVersion}/composite/sobjects`, {
       allOrNone: true,
       records: [
         { attributes: { type: 'Account' }, Name: 'Cross Type Co' },
@@ -100,6 +92,6 @@ describe('collection upsert created flag', () => {
       [false, 'ALL_OR_NONE_OPERATION_ROLLED_BACK'],
       [false, 'REQUIRED_FIELD_MISSING'],
     ]);
-    expect((await conn.query("SELECT Id FROM Account WHERE Name = 'Cross Type Co'")).totalSize).toBe(0);
+    expect((await env.conn.query("SELECT Id FROM Account WHERE Name = 'Cross Type Co'")).totalSize).toBe(0);
   });
 });
