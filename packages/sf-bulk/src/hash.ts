@@ -92,14 +92,29 @@ export function rowHash(cells: readonly string[]): number {
       h1 = s1;
       h2 = s2;
     }
-    const text = canonicalCell(cell);
-    for (let i = 0; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
-      h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
-    }
+    LANES[0] = h1;
+    LANES[1] = h2;
+    mixText(canonicalCell(cell), LANES);
+    h1 = LANES[0] as number;
+    h2 = LANES[1] as number;
   }
   return finish53(h1, h2);
+}
+
+/** The two 32-bit lanes of a row hash in progress, for {@link mixText} (no object a call). @internal */
+export const LANES = new Int32Array(2);
+
+/** Mixes the characters of `text` into the two lanes of a row hash (as {@link hash53} does). @internal */
+export function mixText(text: string, lanes: Int32Array): void {
+  let h1 = lanes[0] as number;
+  let h2 = lanes[1] as number;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
+    h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+  }
+  lanes[0] = h1;
+  lanes[1] = h2;
 }
 
 /**

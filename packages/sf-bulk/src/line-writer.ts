@@ -1,5 +1,5 @@
 // One pass a row: the CSV line of a Bulk API upload written as UTF-8 into a buffer, and the row's content hash.
-import { canonicalCell, finish53, mayChange } from './hash.js';
+import { canonicalCell, finish53, LANES, mayChange, mixText } from './hash.js';
 
 /**
  * The hash of the row last written by {@link writeRow} (the same number {@link rowHash} gives its cells). A
@@ -22,6 +22,42 @@ function isSpace(ch: number): boolean {
     ch === 12288 ||
     ch === 65279
   );
+}
+
+/** Set by {@link writeWide}: it wrote a surrogate pair (two UTF-16 units). */
+let pairWritten = false;
+
+/**
+ * Writes the UTF-8 of the character at `i` of `text` (code unit `ch`, 0x80 or above) at `p`; returns the position
+ * after it. A surrogate pair is one 4-byte character ({@link pairWritten} is set: the caller steps over its second
+ * unit); a lone surrogate is U+FFFD, as `Buffer.write` writes it.
+ */
+function writeWide(target: Uint8Array, at: number, text: string, i: number, ch: number): number {
+  let p = at;
+  pairWritten = false;
+  let code = ch;
+  if (code < 0x800) {
+    target[p++] = 0xc0 | (code >> 6);
+    target[p++] = 0x80 | (code & 63);
+    return p;
+  }
+  if (code >= 0xd800 && code <= 0xdfff) {
+    const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      pairWritten = true;
+      const point = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+      target[p++] = 0xf0 | (point >> 18);
+      target[p++] = 0x80 | ((point >> 12) & 63);
+      target[p++] = 0x80 | ((point >> 6) & 63);
+      target[p++] = 0x80 | (point & 63);
+      return p;
+    }
+    code = 0xfffd;
+  }
+  target[p++] = 0xe0 | (code >> 12);
+  target[p++] = 0x80 | ((code >> 6) & 63);
+  target[p++] = 0x80 | (code & 63);
+  return p;
 }
 
 /**
@@ -69,106 +105,45 @@ export function writeRow(cells: readonly string[], target: Uint8Array, at: numbe
     let hashed = !mayChange(cell);
     const s1 = h1;
     const s2 = h2;
-    const start = p;
     let quote = isSpace(cell.charCodeAt(0)) || isSpace(cell.charCodeAt(length - 1));
-    if (!quote) {
-      for (let i = 0; i < length; i++) {
-        let ch = cell.charCodeAt(i);
-        if (ch <= 44 && (ch === 34 || ch === 44 || ch === 10 || ch === 13)) {
-          quote = true;
-          break;
-        }
-        if (hashed) {
+    for (let i = 0; !quote && i < length; i++) {
+      const ch = cell.charCodeAt(i);
+      quote = ch <= 44 && (ch === 34 || ch === 44 || ch === 10 || ch === 13);
+    }
+    if (quote) target[p++] = 34;
+    for (let i = 0; i < length; i++) {
+      const ch = cell.charCodeAt(i);
+      if (hashed) {
+        if (ch === 13) {
+          // canonicalCell turns CRLF into LF: this cell is hashed from its canonical form below.
+          hashed = false;
+        } else {
           h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
           h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
         }
-        if (ch < 0x80) target[p++] = ch;
-        else if (ch < 0x800) {
-          target[p++] = 0xc0 | (ch >> 6);
-          target[p++] = 0x80 | (ch & 63);
-        } else {
-          if (ch >= 0xd800 && ch <= 0xdfff) {
-            const next = i + 1 < length ? cell.charCodeAt(i + 1) : 0;
-            if (ch <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-              if (hashed) {
-                h1 = Math.imul(h1 ^ next, 0x9e3779b1);
-                h2 = Math.imul(h2 ^ next, 0x5bd1e995);
-              }
-              i++;
-              const point = 0x10000 + ((ch - 0xd800) << 10) + (next - 0xdc00);
-              target[p++] = 0xf0 | (point >> 18);
-              target[p++] = 0x80 | ((point >> 12) & 63);
-              target[p++] = 0x80 | ((point >> 6) & 63);
-              target[p++] = 0x80 | (point & 63);
-              continue;
-            }
-            ch = 0xfffd; // a lone surrogate: U+FFFD, as Buffer.write writes it
+      }
+      if (ch < 0x80) {
+        target[p++] = ch;
+        if (ch === 34) target[p++] = 34; // only inside quotes: a quote makes the cell quoted
+      } else {
+        p = writeWide(target, p, cell, i, ch);
+        if (pairWritten) {
+          i++;
+          if (hashed) {
+            const low = cell.charCodeAt(i);
+            h1 = Math.imul(h1 ^ low, 0x9e3779b1);
+            h2 = Math.imul(h2 ^ low, 0x5bd1e995);
           }
-          target[p++] = 0xe0 | (ch >> 12);
-          target[p++] = 0x80 | ((ch >> 6) & 63);
-          target[p++] = 0x80 | (ch & 63);
         }
       }
     }
-    if (quote) {
-      // Start the cell again, quoted, inner quotes doubled.
-      p = start;
-      h1 = s1;
-      h2 = s2;
-      target[p++] = 34;
-      for (let i = 0; i < length; i++) {
-        let ch = cell.charCodeAt(i);
-        if (hashed) {
-          if (ch === 13) {
-            // canonicalCell turns CRLF into LF: this cell is hashed from its canonical form below.
-            hashed = false;
-            h1 = s1;
-            h2 = s2;
-          } else {
-            h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
-            h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
-          }
-        }
-        if (ch < 0x80) {
-          target[p++] = ch;
-          if (ch === 34) target[p++] = 34;
-        } else if (ch < 0x800) {
-          target[p++] = 0xc0 | (ch >> 6);
-          target[p++] = 0x80 | (ch & 63);
-        } else {
-          if (ch >= 0xd800 && ch <= 0xdfff) {
-            const next = i + 1 < length ? cell.charCodeAt(i + 1) : 0;
-            if (ch <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-              if (hashed) {
-                h1 = Math.imul(h1 ^ next, 0x9e3779b1);
-                h2 = Math.imul(h2 ^ next, 0x5bd1e995);
-              }
-              i++;
-              const point = 0x10000 + ((ch - 0xd800) << 10) + (next - 0xdc00);
-              target[p++] = 0xf0 | (point >> 18);
-              target[p++] = 0x80 | ((point >> 12) & 63);
-              target[p++] = 0x80 | ((point >> 6) & 63);
-              target[p++] = 0x80 | (point & 63);
-              continue;
-            }
-            ch = 0xfffd;
-          }
-          target[p++] = 0xe0 | (ch >> 12);
-          target[p++] = 0x80 | ((ch >> 6) & 63);
-          target[p++] = 0x80 | (ch & 63);
-        }
-      }
-      target[p++] = 34;
-    }
+    if (quote) target[p++] = 34;
     if (!hashed) {
-      h1 = s1;
-      h2 = s2;
-      const text = canonicalCell(cell);
-      for (let i = 0; i < text.length; i++) {
-        const ch = text.charCodeAt(i);
-        h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
-        h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
-      }
+      LANES[0] = s1;
+      LANES[1] = s2;
+      mixText(canonicalCell(cell), LANES);
+      h1 = LANES[0] as number;
+      h2 = LANES[1] as number;
     }
   }
   target[p++] = 10;

@@ -158,27 +158,11 @@ describe('ingest through Bulk API 2.0', () => {
       { Name: 'd3', Ext__c: 'DUP-2', Required__c: 'r' },
       { Name: 'd4', Ext__c: 'DUP-1', Required__c: 'r' },
     ];
-    const separate = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'upsert',
-      externalIdField: 'Ext__c',
-      records,
-      api: 'bulk',
-      ...FAST,
-    });
+    const upsert = { operation: 'upsert', externalIdField: 'Ext__c' } as const;
+    const separate = await ingestAll(bulkItems(conn, records, upsert));
     expect(separate.summary).toMatchObject({ succeeded: 4, jobs: 3 });
     expect(separate.outcomes.filter((o) => o.created)).toHaveLength(2);
-    const failing = await ingestAll({
-      connection: conn,
-      object: 'Item__c',
-      operation: 'upsert',
-      externalIdField: 'Ext__c',
-      records,
-      api: 'bulk',
-      duplicateExternalIds: 'fail',
-      ...FAST,
-    });
+    const failing = await ingestAll(bulkItems(conn, records, { ...upsert, duplicateExternalIds: 'fail' }));
     expect(failing.summary).toMatchObject({ succeeded: 2, failed: 2, jobs: 1 });
     const dupes = failing.outcomes
       .filter((o) => o.status === 'failed')

@@ -56,11 +56,16 @@ const records = Array.from({ length: 40 }, (_, i) => ({
   Note__c: `note ${i + 1}`,
 }));
 
+/** Inserts the records through the tampering proxy in the given mode. */
+function ingestThroughProxy(tamper: typeof mode) {
+  mode = tamper;
+  const conn = new Connection({ instanceUrl: proxyUrl, accessToken: sf.accessToken, version: sf.apiVersion });
+  return ingestAll(bulkItems(conn, records));
+}
+
 describe('rows missing from every result set', () => {
   it('become unprocessed with a reason and the record as sent', async () => {
-    mode = 'drop';
-    const conn = new Connection({ instanceUrl: proxyUrl, accessToken: sf.accessToken, version: sf.apiVersion });
-    const { outcomes, summary } = await ingestAll(bulkItems(conn, records));
+    const { outcomes, summary } = await ingestThroughProxy('drop');
     expect(summary).toMatchObject({ input: 40, succeeded: 39, unprocessed: 1, unmatchedResults: 0 });
     const missing = outcomes.find((o) => o.status === 'unprocessed');
     expect(missing?.errors[0]?.statusCode).toBe('KICKSAW_RESULT_MISSING');
@@ -69,9 +74,7 @@ describe('rows missing from every result set', () => {
   });
 
   it('counts result rows that match no sent row and says the row may have been processed', async () => {
-    mode = 'alter';
-    const conn = new Connection({ instanceUrl: proxyUrl, accessToken: sf.accessToken, version: sf.apiVersion });
-    const { outcomes, summary } = await ingestAll(bulkItems(conn, records));
+    const { outcomes, summary } = await ingestThroughProxy('alter');
     expect(summary).toMatchObject({ input: 40, succeeded: 39, unprocessed: 1, unmatchedResults: 1 });
     const missing = outcomes.find((o) => o.status === 'unprocessed');
     expect(missing?.errors[0]?.message).toMatch(/1 result row\(s\) matched no sent row, so it may have been processed/);
