@@ -176,6 +176,12 @@ if (mode === 's3') {
       const takeover = /^lease taken over \((\w+)\)/.exec(message);
       if (takeover) process.stdout.write(`${JSON.stringify({ takeover: takeover[1] })}\n`);
       if (/^could not delete the run lease records/.test(message)) process.stdout.write('{"leaseDeleteFailed":1}\n');
+      // How long parking took, and when it ended against the deadline: what the reserve must cover.
+      if (/^run parked/.test(message) && context?.parkMs !== undefined) {
+        process.stdout.write(
+          `${JSON.stringify({ parked: { ms: context.parkMs, pastDeadline: context.pastDeadlineMs } })}\n`,
+        );
+      }
       if (process.env.BENCH_LOG) {
         process.stderr.write(
           `    [${process.pid} +${((Date.now() - started) / 1000).toFixed(1)}s ${level}] ${message} ${context ? JSON.stringify(context) : ''}\n`,
@@ -312,10 +318,13 @@ if (mode === 's3') {
         .map((text) => JSON.parse(text));
       const takeovers = lines.filter((line) => line.takeover).map((line) => line.takeover);
       const leaseDeleteFailures = lines.filter((line) => line.leaseDeleteFailed).length;
-      const last = lines.filter((line) => !line.takeover && !line.leaseDeleteFailed && !line.started).at(-1);
+      const parks = lines.filter((line) => line.parked).map((line) => line.parked);
+      const last = lines
+        .filter((line) => !line.takeover && !line.leaseDeleteFailed && !line.started && !line.parked)
+        .at(-1);
       // No outcome line: killed (by this platform or on purpose), or the process ended on its own.
       const ended = last ?? { done: false, killed: true, exit: signal ?? `exit code ${exitCode}` };
-      return { ...ended, takeovers, leaseDeleteFailures };
+      return { ...ended, takeovers, leaseDeleteFailures, parks, planned: killAfterMs !== undefined };
     });
   }
 
@@ -363,9 +372,14 @@ if (mode === 's3') {
       let final;
       const takeovers = { expired: 0, released: 0 };
       let leaseDeleteFailures = 0;
+      const parks = [];
+      let timedOut = 0;
       const count = (outcome) => {
         for (const kind of outcome.takeovers) takeovers[kind] = (takeovers[kind] ?? 0) + 1;
         leaseDeleteFailures += outcome.leaseDeleteFailures;
+        parks.push(...outcome.parks);
+        // Killed without a planned kill: the platform's timeout ended it (it did not return in time).
+        if (outcome.killed && !outcome.planned) timedOut += 1;
       };
       // The kill times are drawn up front from the seed, one per step, so a step's kill does not depend
       // on how many steps an earlier part of the run took.
@@ -423,6 +437,13 @@ if (mode === 's3') {
           `re-read ${mb(reread)}; lease records the run could not delete: ${final?.result?.leaseRecordsLeft ?? 0} ` +
           `(${leaseDeleteFailures} failed deletion(s) logged)`,
       );
+      if (faults) {
+        const most = (values) => (values.length > 0 ? Math.max(...values) : 0);
+        console.log(
+          `    parks: ${parks.length}, longest ${most(parks.map((p) => p.ms))} ms, ended at most ` +
+            `${most(parks.map((p) => p.pastDeadline ?? 0))} ms past the deadline; invocations killed at their timeout: ${timedOut}`,
+        );
+      }
       return {
         seconds,
         invocations,

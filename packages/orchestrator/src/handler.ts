@@ -26,13 +26,15 @@ export interface S3ImportHandlerOptions extends ImportSettings {
   /** Config of the S3 client built when `s3Client` is absent. */
   s3ClientConfig?: S3ClientConfig;
   /**
-   * Time kept back from the Lambda's remaining time for the report, the archive and the record after
-   * the engine stops waiting, in ms. Default: 60,000, but never more than `reserveFraction` of the time
-   * the invocation starts with (a 30 s function keeps 7.5 s back, not all of it). A value you set is
-   * kept as it is; one that leaves less than `minWorkMs` is a `ConfigError`.
+   * Time kept back from the Lambda's remaining time after the deadline, for parking (state, record,
+   * lease release) or finishing (report, archive, record), in ms. Jobs still running at the deadline
+   * are not waited for: they are parked by id and the next invocation collects them; uploads under way
+   * end and jobs already finished are reconciled. Default: `reserveFraction` of the time the invocation
+   * starts with, at least 3 s and at most 60 s (3 s for a 15 s function, 12 s for 60 s, 60 s for 15
+   * minutes). A value you set is kept as it is; one that leaves less than `minWorkMs` is a `ConfigError`.
    */
   reserveMs?: number;
-  /** The largest share of an invocation's time the default reserve takes. Default 0.25. */
+  /** The share of an invocation's time the default reserve takes (3-60 s). Default 0.2. */
   reserveFraction?: number;
   /**
    * The least time an invocation must have for work once the reserve is kept back, in ms: below it the
@@ -145,9 +147,9 @@ export function validateS3ImportHandlerOptions(options: S3ImportHandlerOptions):
  * - Events that are not "object created" (S3 `ObjectRemoved:*`, EventBridge `Object Deleted`, restores,
  *   tagging) are skipped with one log line.
  *
- * The deadline handed to the engine is the Lambda's remaining time minus the reserve (`reserveMs`,
- * at most `reserveFraction` of the remaining time); an invocation left with less than `minWorkMs`
- * throws a `ConfigError` naming the timeout to set.
+ * The deadline handed to the engine is the Lambda's remaining time minus the reserve (by default
+ * `reserveFraction` of it, 2-60 s); an invocation left with less than `minWorkMs` throws a
+ * `ConfigError` naming the timeout to set.
  *
  * @example
  * ```ts
@@ -197,9 +199,11 @@ export function createS3ImportHandler(
     const remaining = context?.getRemainingTimeInMillis?.();
     let deadline: number | undefined;
     if (remaining !== undefined) {
-      // The reserve fits the function: a share of a short invocation, never all of it.
+      // The reserve fits the function: a share of it, at least what parking takes, at most `reserveMs`.
       const reserve =
-        options.reserveMs === undefined ? Math.min(reserveMs, Math.floor(remaining * reserveFraction)) : reserveMs;
+        options.reserveMs === undefined
+          ? Math.min(reserveMs, Math.max(IMPORT_DEFAULTS.minReserveMs, Math.floor(remaining * reserveFraction)))
+          : reserveMs;
       const work = remaining - reserve;
       if (work < minWorkMs) {
         const names = options.settingNames ?? {};

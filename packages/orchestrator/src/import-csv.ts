@@ -355,6 +355,7 @@ async function runLeased(
     for (const checkpoint of checkpoints) positions.merge(checkpoint.positions);
     let total = state?.total ?? null;
     const settledBefore = covered.size();
+    const deadlinePassed = (): boolean => options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline);
     let unsentReason: string | null = null;
 
     // 1. Jobs already sent: parked ones, and those an invocation that died checkpointed.
@@ -381,11 +382,7 @@ async function runLeased(
       unsentReason = lease.stopReason ?? 'the run lease ran out';
       return true;
     };
-    if (
-      carried.count > 0 &&
-      !(options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline)) &&
-      !stopSending()
-    ) {
+    if (carried.count > 0 && !deadlinePassed() && !stopSending()) {
       logger.info('sending the rows parked in the spool first', { source: place.source, rows: carried.count });
       const pass = await sendRows(options, orchestrator, covered, {
         generation,
@@ -404,7 +401,7 @@ async function runLeased(
     while (total === null || covered.countThrough(total) < total) {
       // Every row left is in a spool, for the next invocation: nothing to read.
       if (total !== null && union(covered, union(parked, fresh.rows)).countThrough(total) >= total) break;
-      if (options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline)) {
+      if (deadlinePassed()) {
         unsentReason ??= 'deadline reached';
         break;
       }

@@ -4,7 +4,7 @@ import type { PendingJob } from '@kicksaw/sf-bulk';
 import { type ResolvedExecutionRecordSettings, updateExecution } from './execution-record.js';
 import type { ImportCsvResult } from './import-csv.js';
 import type { RunLease } from './lease.js';
-import type { ImportCsvOptions } from './options.js';
+import { deadlineOf, type ImportCsvOptions } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { RowSet } from './rows.js';
 import { deleteCheckpoints, type ParkedState, type RunPlace, runIdentityOf } from './run-state.js';
@@ -41,6 +41,7 @@ export async function parkRun(
 ): Promise<ImportCsvResult> {
   const { s3Client: client, bucket } = options;
   const { place } = park;
+  const parkStarted = Date.now();
   // Only the lease's holder writes the run's state: a holder whose lease lapsed or was taken over would
   // overwrite the state of the invocation that holds the run now (and so lose what that one sent).
   assertLeaseHeld(park.lease);
@@ -109,6 +110,9 @@ export async function parkRun(
     rowsSpooled: park.rows.count,
     stalledInvocations: park.stalls,
     state: `s3://${bucket}/${place.stateKey}`,
+    // What the reserve must cover: the park itself, and when it ended against the deadline.
+    parkMs: Date.now() - parkStarted,
+    ...(options.deadline !== undefined ? { pastDeadlineMs: Date.now() - deadlineOf(options.deadline) } : {}),
   });
   return {
     status: 'pending',

@@ -29,6 +29,25 @@ interface PassContext {
   positions: SourcePositions;
   /** Where rows read but not sent go. */
   spool: RowSpool;
+  /**
+   * The rows come from the file (not from a spool): rows cut off by the deadline before their first
+   * job are its tail, left to be read again from the file (see {@link leftInFile}).
+   */
+  fromFile?: boolean;
+}
+
+/**
+ * True for a row of the file's tail that the deadline cut off before its first job was created (the
+ * rows read last, in the job being built or waiting for a free job slot): the next invocation reads
+ * it again from the file, from the kept byte offset before it, instead of this one writing it (with its
+ * record) to the spool in S3 while the deadline has passed and reading it back from there. Such rows
+ * follow every row this pass sent, so the offset the next pass starts from is not pulled back by them.
+ * Retries (rows sent before) and rows of a spool are spooled as before: they are spread through the file.
+ */
+function leftInFile(outcome: RowOutcome, ctx: PassContext): boolean {
+  return (
+    ctx.fromFile === true && outcome.errors[0]?.statusCode === OUTCOME_CODES.DEADLINE && (outcome.attempts ?? 0) === 0
+  );
 }
 
 /**
@@ -120,7 +139,7 @@ export async function sendRows(
       covered.add(row.row);
     }
   }
-  const sent = await sendThrough(options, orchestrator, covered, ctx, records());
+  const sent = await sendThrough(options, orchestrator, covered, { ...ctx, fromFile: true }, records());
   const { pending, failure } = sent;
   const unsentReason = sent.unsentReason ?? leaseStopOf(ctx.lease);
   if (!exhausted) body.destroy();
@@ -217,6 +236,8 @@ async function sendThrough(
       const reason = unsentReasonOf(outcome, retry);
       if (reason) {
         unsentReason ??= reason;
+        // Neither settled nor spooled: the next invocation reads it from the file again.
+        if (leftInFile(outcome, ctx)) continue;
         // Kept with its record (when the engine gave it back) so the next invocation sends it first
         // and reads the file only from past it; a row without its record is read from the file again.
         if (outcome.record && Object.keys(outcome.record).length > 0) {

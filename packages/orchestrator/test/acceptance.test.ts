@@ -1,16 +1,10 @@
 import { uploadObject } from '@kicksaw/s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importCsv } from '../src/index.js';
 import { HEADER, MAPPING } from './fixtures.js';
-import { getText, type Harness, keysUnder, startHarness } from './harness.js';
+import { getText, keysUnder, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 describe('acceptance: 200,000 rows, 1% bad, lock errors', () => {
   it('report lines = failed rows, the org holds the rest', async () => {

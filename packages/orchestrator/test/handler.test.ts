@@ -1,5 +1,5 @@
 import { ConfigError, createConsoleLogger } from '@kicksaw/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
   type S3ImportHandlerOptions,
@@ -8,18 +8,9 @@ import {
   s3ImportHandlerOptionsFromEnv,
 } from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { type Harness, keysUnder, putText, s3Event, sqsEvent, startHarness } from './harness.js';
+import { keysUnder, putText, s3Event, sqsEvent, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-afterEach(() => {
-  h.sf.faults.reset();
-});
+const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50 };
 

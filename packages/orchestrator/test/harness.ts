@@ -3,6 +3,7 @@ import { listKeys } from '@kicksaw/s3';
 import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
 import { Connection } from 'jsforce';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 // jsforce honours http(s)_proxy and ignores NO_PROXY: keep test traffic on 127.0.0.1.
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
@@ -34,6 +35,41 @@ export async function startHarness(): Promise<Harness> {
     async stop() {
       await Promise.all([s3.stop(), sf.stop()]);
     },
+  };
+}
+
+/**
+ * The harness of one test file: started before its first test, stopped after its last, the org's
+ * faults reset after each test. Its fields are read when a test runs (they exist from `beforeAll` on).
+ * `setUp` runs once the harness is up (seed records, ...).
+ */
+export function useHarness(setUp?: (harness: Harness) => void | Promise<void>): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+    await setUp?.(started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  afterEach(() => {
+    started?.sf.faults.reset();
+  });
+  const get = (): Harness => {
+    if (!started) throw new Error('the harness is read before beforeAll started it');
+    return started;
+  };
+  return {
+    get s3() {
+      return get().s3;
+    },
+    get sf() {
+      return get().sf;
+    },
+    get connection() {
+      return get().connection;
+    },
+    stop: () => get().stop(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Connection } from 'jsforce';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
   idempotencyKeyFor,
@@ -8,30 +8,12 @@ import {
   type S3ImportHandlerResponse,
 } from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import {
-  getText,
-  type Harness,
-  keysUnder,
-  putText,
-  s3Event,
-  sqsEvent,
-  startHarness,
-  startRefusingProxy,
-} from './harness.js';
+import { getText, keysUnder, putText, s3Event, sqsEvent, startRefusingProxy, useHarness } from './harness.js';
 
 // The run's lease is short and kept alive by a heartbeat (see src/lease.ts): these tests drive a real
 // handler against the local S3 and the local org, and watch what the lease lets through.
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-afterEach(() => {
-  h.sf.faults.reset();
-});
+const h = useHarness();
 
 /** One job at a time, 500 rows each: with the org's job delay a run lasts several leases. */
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, maxRowsPerJob: 500, maxConcurrentJobs: 1 };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   claimExecution,
   ImportFailedError,
@@ -7,15 +7,9 @@ import {
   resolveExecutionRecordSettings,
 } from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { getText, type Harness, keysUnder, putText, startHarness } from './harness.js';
+import { getText, keysUnder, putText, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50 };
 

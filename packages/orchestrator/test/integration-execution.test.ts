@@ -1,21 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createLongLoadTasks,
   IntegrationExecution,
   IntegrationNotFoundError,
   type LongLoadState,
 } from '../src/index.js';
-import { type Harness, keysUnder, startHarness } from './harness.js';
+import { keysUnder, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  h.sf.org.seed('Integration__c', [{ Name: 'ERP contacts' }]);
+const h = useHarness((harness) => {
+  harness.sf.org.seed('Integration__c', [{ Name: 'ERP contacts' }]);
 });
-afterAll(async () => {
-  await h?.stop();
-});
-afterEach(() => h.sf.faults.reset());
 
 function contacts(prefix: string, rows: number, badEvery = 0) {
   return Array.from({ length: rows }, (_, index) => ({

@@ -1,5 +1,5 @@
 import { Connection } from 'jsforce';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
   idempotencyKeyFor,
@@ -8,18 +8,9 @@ import {
 } from '../src/index.js';
 import { invokeInChild } from './child/spawn.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { getText, type Harness, keysUnder, putText, s3Event, sqsEvent, startHarness } from './harness.js';
+import { getText, keysUnder, putText, s3Event, sqsEvent, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-afterEach(() => {
-  h.sf.faults.reset();
-});
+const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, maxRowsPerJob: 500, maxConcurrentJobs: 2 };
 

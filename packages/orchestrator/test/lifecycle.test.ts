@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
   importCsv,
@@ -7,27 +7,9 @@ import {
   type S3ImportHandlerResponse,
 } from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import {
-  getText,
-  type Harness,
-  keysUnder,
-  putText,
-  s3Event,
-  sqsEvent,
-  startCuttingProxy,
-  startHarness,
-} from './harness.js';
+import { getText, keysUnder, putText, s3Event, sqsEvent, startCuttingProxy, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-afterEach(() => {
-  h.sf.faults.reset();
-});
+const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, http: { maxRetries: 1, retryDelayMs: 1 } };
 

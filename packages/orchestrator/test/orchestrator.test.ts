@@ -1,15 +1,9 @@
 import { InputError } from '@kicksaw/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Orchestrator, type OrchestratorOptions } from '../src/index.js';
-import { getText, type Harness, keysUnder, putText, startHarness } from './harness.js';
+import { getText, keysUnder, putText, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 /** The seed README's subclass. */
 class SeedOrchestrator extends Orchestrator {

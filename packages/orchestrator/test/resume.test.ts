@@ -1,29 +1,22 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Connection } from 'jsforce';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createS3ImportHandler, importCsv, type S3ImportHandlerResponse } from '../src/index.js';
 import { RowSet } from '../src/rows.js';
 import { POSITION_EVERY, SourcePositions } from '../src/source-positions.js';
 import { MAPPING, type SampleFile, sampleContacts } from './fixtures.js';
 import {
   getText,
-  type Harness,
   keysUnder,
   putText,
   s3Event,
   sqsEvent,
   startCuttingProxy,
-  startHarness,
   startRefusingProxy,
+  useHarness,
 } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, http: { maxRetries: 1, retryDelayMs: 1 } };
 
@@ -280,6 +273,61 @@ describe('rows whose retries a deadline cut short, early in the file', () => {
         const offset = Number(/^bytes=(\d+)-$/.exec(get.range ?? '')?.[1]);
         expect(offset).toBeGreaterThanOrEqual(offsetAfterRow(sample.csv, POSITION_EVERY));
       }
+      expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    } finally {
+      h.sf.faults.reset();
+      client.destroy();
+      await proxy.stop();
+    }
+  }, 60_000);
+});
+
+describe('rows the deadline cuts off before their first job', () => {
+  it('are left in the file, not spooled: the next invocation reads them from a kept position and sends each once', async () => {
+    const bucket = await h.s3.createBucket();
+    const rows = 3 * POSITION_EVERY;
+    const sample = sampleContacts(rows, { prefix: 'TAIL' });
+    await putText(h.s3, bucket, 'tail.csv', sample.csv);
+    // One job at a time, each held up in the org: the parts read after the first wait for the job slot
+    // until the deadline cuts them off (the rows read last, the tail of what was read).
+    h.sf.faults.set({ jobProcessingMs: 3_000 });
+    const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
+    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+    const jobsBefore = new Set(await ingestJobIds(h.connection));
+    const options = {
+      s3Client: client,
+      connection: h.connection,
+      bucket,
+      key: 'tail.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+      ingest: { ...ingestTuning, maxRowsPerJob: 1000, maxConcurrentJobs: 1 },
+    };
+    try {
+      const first = await importCsv({ ...options, deadline: Date.now() + 1_500 });
+      expect(first.status).toBe('pending');
+      // Rows were read and cut off (not only never read): the engine reads ahead of the job slot.
+      const state = (await keysUnder(h.s3, bucket, '.kicksaw/')).filter((key) => key.endsWith('.json'));
+      expect(state.length).toBeGreaterThan(0);
+      // None of them went to a spool: they are read again from the file.
+      expect((await keysUnder(h.s3, bucket, '.kicksaw/')).filter((key) => key.endsWith('.rows.jsonl'))).toEqual([]);
+      const requestsBefore = proxy.requests().length;
+
+      h.sf.faults.reset();
+      const second = await importCsv(options);
+      expect(second.status).toBe('completed');
+      expect(second.summary).toMatchObject({ input: rows, succeeded: rows, failed: 0 });
+      expectExact('TAIL-', sample);
+      // The second invocation read the file (the rows left in it), at most once over.
+      const gets = proxy
+        .requests()
+        .slice(requestsBefore)
+        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/tail.csv`));
+      expect(gets).toHaveLength(1);
+      // Salesforce processed each row once: none was sent by both invocations.
+      const jobs = (await ingestJobIds(h.connection)).filter((id) => !jobsBefore.has(id));
+      expect(await rowsProcessed(h.connection, jobs)).toBe(rows);
       expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
     } finally {
       h.sf.faults.reset();
