@@ -90,6 +90,127 @@ export class SnowflakeEmulatorError extends KicksawError {
   }
 }
 
+/** One mapping of {@link fromDuckDbError}: a DuckDB message pattern and the Snowflake error it becomes. */
+type ErrorRule = [RegExp, (match: RegExpExecArray, message: string, sql: string) => SnowflakeSqlError];
+
+const afterKind = (message: string) => message.replace(/^.*?Error: /, '');
+
+/** The mappings, first match wins. */
+const DUCKDB_ERRORS: ErrorRule[] = [
+  [
+    /Table with name (\S+?) does not exist/,
+    (m) => SnowflakeSqlError.objectMissing('Object', stripQuotes(m[1] as string)),
+  ],
+  [
+    /(?:Table|View) with name (\S+?) (?:does not exist|not found)/,
+    (m) => SnowflakeSqlError.objectMissing('Object', stripQuotes(m[1] as string)),
+  ],
+  [
+    /Schema with name (\S+?) does not exist/,
+    (m) => SnowflakeSqlError.objectMissing('Schema', stripQuotes(m[1] as string)),
+  ],
+  [
+    /Catalog "?([^"\s]+)"? does not exist/,
+    (m) => SnowflakeSqlError.objectMissing('Database', stripQuotes(m[1] as string)),
+  ],
+  [
+    /with name "?([^"\s]+)"? already exists/,
+    (m) =>
+      new SnowflakeSqlError(`SQL compilation error:\nObject '${stripQuotes(m[1] as string)}' already exists.`, {
+        sfCode: '002002',
+        sqlState: '42710',
+      }),
+  ],
+  [
+    // A TIMESTAMP_TZ value (a struct of instant and offset, see sql/timestamp-tz.ts) where DuckDB cannot use it;
+    // only the first line of the message counts.
+    /^[^\n]*(?:sf_instant|__KICKSAW_TZ|struct_extract)/i,
+    (_, message) => {
+      const what = message.replace(/^\w+ Error: /, '').split('\n')[0] ?? '';
+      return SnowflakeSqlError.unsupported(
+        `this use of a TIMESTAMP_TZ value (${what.replaceAll(/STRUCT\(sf_instant TIMESTAMP WITH TIME ZONE, sf_offset SMALLINT\)/g, 'TIMESTAMP_TZ').slice(0, 200)}); cast it to TIMESTAMP_LTZ or TIMESTAMP_NTZ first`,
+      );
+    },
+  ],
+  [/Division by zero/, () => new SnowflakeSqlError('Division by zero', { sfCode: '100051', sqlState: '22012' })],
+  [
+    /Parser Error: syntax error at or near "([^"]*)"/,
+    (m, _, sql) => {
+      const near = m[1] as string;
+      return SnowflakeSqlError.syntax(`unexpected '${near}'`, sql, Math.max(0, sql.indexOf(near)));
+    },
+  ],
+  [
+    /^Parser Error/,
+    (_, message) =>
+      new SnowflakeSqlError(`SQL compilation error:\n${message.replace(/^Parser Error: /, '')}`, {
+        sfCode: '001003',
+        sqlState: '42000',
+      }),
+  ],
+  [/Referenced column "?([^"\s]+)"? not found/, (m) => SnowflakeSqlError.invalidIdentifier(m[1] as string)],
+  [/column "?([^"\s]+)"? (?:not found|does not exist)/i, (m) => SnowflakeSqlError.invalidIdentifier(m[1] as string)],
+  [
+    /NOT NULL constraint failed/,
+    (_, message) => {
+      const column = /NOT NULL constraint failed: \S+?\.(\S+)/.exec(message)?.[1];
+      return new SnowflakeSqlError(`NULL result in a non-nullable column${column ? ` '${column}'` : ''}`, {
+        sfCode: '100072',
+        sqlState: '22000',
+      });
+    },
+  ],
+  [
+    /Could not convert string (?:'([^']*)'|"([^"]*)") to (?:INT|DECIMAL|DOUBLE|BIGINT|HUGEINT|FLOAT)/,
+    (m) =>
+      new SnowflakeSqlError(`Numeric value '${m[1] ?? m[2]}' is not recognized`, {
+        sfCode: '100038',
+        sqlState: '22018',
+      }),
+  ],
+  [
+    /Could not convert string '([^']*)' to (?:DATE|TIMESTAMP|TIME)/,
+    (m) => new SnowflakeSqlError(`Timestamp '${m[1]}' is not recognized`, { sfCode: '100035', sqlState: '22007' }),
+  ],
+  [
+    /Could not convert string '([^']*)' to BOOL/,
+    (_, message) => {
+      const value = /string '([^']*)'/.exec(message)?.[1] ?? '';
+      return new SnowflakeSqlError(`Boolean value '${value}' is not recognized`, {
+        sfCode: '100037',
+        sqlState: '22018',
+      });
+    },
+  ],
+  [
+    /Malformed JSON/i,
+    (_, message) =>
+      new SnowflakeSqlError(`Error parsing JSON: ${afterKind(message)}`, { sfCode: '100069', sqlState: '22P02' }),
+  ],
+  [
+    /Out of Range Error|out of range|Overflow/i,
+    (_, message) =>
+      new SnowflakeSqlError(`Number out of representable range: ${afterKind(message)}`, {
+        sfCode: '100046',
+        sqlState: '22003',
+      }),
+  ],
+  [
+    /Conflict on|TransactionContext Error/,
+    (_, message) =>
+      new SnowflakeSqlError(`Transaction conflict: ${afterKind(message)}`, { sfCode: '000625', sqlState: '57014' }),
+  ],
+  [
+    /Binder Error|Catalog Error/,
+    (_, message) =>
+      new SnowflakeSqlError(`SQL compilation error:\n${message.replace(/^\w+ Error: /, '')}`, {
+        sfCode: '002028',
+        sqlState: '42601',
+      }),
+  ],
+  [/INTERRUPT/i, () => new SnowflakeSqlError('SQL execution canceled', { sfCode: '000604', sqlState: '57014' })],
+];
+
 /**
  * Maps a DuckDB error message to the Snowflake error the driver would get for the same mistake.
  * Messages without a Snowflake counterpart keep DuckDB's text under code `100000`-range codes.
@@ -97,116 +218,9 @@ export class SnowflakeEmulatorError extends KicksawError {
 export function fromDuckDbError(error: unknown, sql: string): SnowflakeSqlError {
   if (error instanceof SnowflakeSqlError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  let match = /Table with name (\S+?) does not exist/.exec(message);
-  if (match) return withCause(SnowflakeSqlError.objectMissing('Object', stripQuotes(match[1] as string)), error);
-  match = /(?:Table|View) with name (\S+?) (?:does not exist|not found)/.exec(message);
-  if (match) return withCause(SnowflakeSqlError.objectMissing('Object', stripQuotes(match[1] as string)), error);
-  match = /Schema with name (\S+?) does not exist/.exec(message);
-  if (match) return withCause(SnowflakeSqlError.objectMissing('Schema', stripQuotes(match[1] as string)), error);
-  match = /Catalog "?([^"\s]+)"? does not exist/.exec(message);
-  if (match) return withCause(SnowflakeSqlError.objectMissing('Database', stripQuotes(match[1] as string)), error);
-  match = /with name "?([^"\s]+)"? already exists/.exec(message);
-  if (match)
-    return new SnowflakeSqlError(
-      `SQL compilation error:\nObject '${stripQuotes(match[1] as string)}' already exists.`,
-      {
-        sfCode: '002002',
-        sqlState: '42710',
-        cause: error,
-      },
-    );
-  if (/sf_instant|__KICKSAW_TZ|struct_extract/i.test(message.split('\n')[0] ?? '')) {
-    // A TIMESTAMP_TZ value (a struct of instant and offset, see sql/timestamp-tz.ts) where DuckDB cannot use it.
-    const what = message.replace(/^\w+ Error: /, '').split('\n')[0] ?? '';
-    return withCause(
-      SnowflakeSqlError.unsupported(
-        `this use of a TIMESTAMP_TZ value (${what.replaceAll(/STRUCT\(sf_instant TIMESTAMP WITH TIME ZONE, sf_offset SMALLINT\)/g, 'TIMESTAMP_TZ').slice(0, 200)}); cast it to TIMESTAMP_LTZ or TIMESTAMP_NTZ first`,
-      ),
-      error,
-    );
-  }
-  if (/Division by zero/.test(message)) {
-    return new SnowflakeSqlError('Division by zero', { sfCode: '100051', sqlState: '22012', cause: error });
-  }
-  match = /Parser Error: syntax error at or near "([^"]*)"/.exec(message);
-  if (match) {
-    const near = match[1] as string;
-    const at = Math.max(0, sql.indexOf(near));
-    return withCause(SnowflakeSqlError.syntax(`unexpected '${near}'`, sql, at), error);
-  }
-  if (message.startsWith('Parser Error')) {
-    return new SnowflakeSqlError(`SQL compilation error:\n${message.replace(/^Parser Error: /, '')}`, {
-      sfCode: '001003',
-      sqlState: '42000',
-      cause: error,
-    });
-  }
-  match = /Referenced column "?([^"\s]+)"? not found/.exec(message);
-  if (match) return withCause(SnowflakeSqlError.invalidIdentifier(match[1] as string), error);
-  match = /column "?([^"\s]+)"? (?:not found|does not exist)/i.exec(message);
-  if (match) return withCause(SnowflakeSqlError.invalidIdentifier(match[1] as string), error);
-  if (/NOT NULL constraint failed/.test(message)) {
-    const column = /NOT NULL constraint failed: \S+?\.(\S+)/.exec(message)?.[1];
-    return new SnowflakeSqlError(`NULL result in a non-nullable column${column ? ` '${column}'` : ''}`, {
-      sfCode: '100072',
-      sqlState: '22000',
-      cause: error,
-    });
-  }
-  match = /Could not convert string (?:'([^']*)'|"([^"]*)") to (?:INT|DECIMAL|DOUBLE|BIGINT|HUGEINT|FLOAT)/.exec(
-    message,
-  );
-  if (match)
-    return new SnowflakeSqlError(`Numeric value '${match[1] ?? match[2]}' is not recognized`, {
-      sfCode: '100038',
-      sqlState: '22018',
-      cause: error,
-    });
-  match = /Could not convert string '([^']*)' to (?:DATE|TIMESTAMP|TIME)/.exec(message);
-  if (match)
-    return new SnowflakeSqlError(`Timestamp '${match[1]}' is not recognized`, {
-      sfCode: '100035',
-      sqlState: '22007',
-      cause: error,
-    });
-  if (/Could not convert string '([^']*)' to BOOL/.test(message)) {
-    const value = /string '([^']*)'/.exec(message)?.[1] ?? '';
-    return new SnowflakeSqlError(`Boolean value '${value}' is not recognized`, {
-      sfCode: '100037',
-      sqlState: '22018',
-      cause: error,
-    });
-  }
-  if (/Malformed JSON/i.test(message)) {
-    return new SnowflakeSqlError(`Error parsing JSON: ${message.replace(/^.*?Error: /, '')}`, {
-      sfCode: '100069',
-      sqlState: '22P02',
-      cause: error,
-    });
-  }
-  if (/Out of Range Error|out of range|Overflow/i.test(message)) {
-    return new SnowflakeSqlError(`Number out of representable range: ${message.replace(/^.*?Error: /, '')}`, {
-      sfCode: '100046',
-      sqlState: '22003',
-      cause: error,
-    });
-  }
-  if (/Conflict on|TransactionContext Error/.test(message)) {
-    return new SnowflakeSqlError(`Transaction conflict: ${message.replace(/^.*?Error: /, '')}`, {
-      sfCode: '000625',
-      sqlState: '57014',
-      cause: error,
-    });
-  }
-  if (/Binder Error|Catalog Error/.test(message)) {
-    return new SnowflakeSqlError(`SQL compilation error:\n${message.replace(/^\w+ Error: /, '')}`, {
-      sfCode: '002028',
-      sqlState: '42601',
-      cause: error,
-    });
-  }
-  if (/INTERRUPT/i.test(message)) {
-    return new SnowflakeSqlError('SQL execution canceled', { sfCode: '000604', sqlState: '57014', cause: error });
+  for (const [pattern, map] of DUCKDB_ERRORS) {
+    const match = pattern.exec(message);
+    if (match) return withCause(map(match, message, sql), error);
   }
   return new SnowflakeSqlError(`SQL execution error: ${message}`, {
     sfCode: '100000',

@@ -70,7 +70,8 @@ function decodeSnowflakeString(raw: string): string {
 
 /**
  * Splits Snowflake SQL into tokens. Throws a `001003` syntax error on an unterminated string,
- * quoted identifier or comment.
+ * quoted identifier or comment. One scanning loop with a branch per token kind, kept whole: the order in
+ * which the branches are tried is the lexical grammar (comments before operators, `$$` before `$`, ...).
  */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
