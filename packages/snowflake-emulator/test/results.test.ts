@@ -26,6 +26,30 @@ function stream(
   });
 }
 
+/** Starts a query with `asyncExec`: resolves to its query id as soon as the emulator accepted it. */
+function executeAsync(sqlText: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    h.connection.execute({
+      sqlText,
+      asyncExec: true,
+      complete: (error, statement) => (error ? reject(error) : resolve(statement.getQueryId())),
+    });
+  });
+}
+
+/** The rows of a query fetched by its id (`getResultsFromQueryId`, then streamed). */
+async function resultOf(queryId: string): Promise<Record<string, unknown>[]> {
+  const statement = await h.connection.getResultsFromQueryId({ queryId, sqlText: '' });
+  return new Promise<Record<string, unknown>[]>((resolve, reject) => {
+    const out: Record<string, unknown>[] = [];
+    statement
+      .streamRows()
+      .on('data', (row: Record<string, unknown>) => out.push(row))
+      .on('error', reject)
+      .on('end', () => resolve(out));
+  });
+}
+
 describe('large results', () => {
   it('serves rows beyond the first reply as chunks from its own URLs; streamRows sees every row once, in order', async () => {
     let expected = 0;
@@ -68,23 +92,9 @@ describe('large results', () => {
 describe('asynchronous queries', () => {
   it('runs asyncExec queries, reports their status and fetches their result by query id', async () => {
     h.sf.faults.set({ slowQueries: { ms: 300, match: /SLOW_ONE/ } });
-    const queryId = await new Promise<string>((resolve, reject) => {
-      h.connection.execute({
-        sqlText: 'SELECT 7 AS SLOW_ONE',
-        asyncExec: true,
-        complete: (error, statement) => (error ? reject(error) : resolve(statement.getQueryId())),
-      });
-    });
+    const queryId = await executeAsync('SELECT 7 AS SLOW_ONE');
     expect(await h.connection.getQueryStatus(queryId)).toBe('RUNNING');
-    const statement = await h.connection.getResultsFromQueryId({ queryId, sqlText: '' });
-    const rows = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
-      const out: Record<string, unknown>[] = [];
-      statement
-        .streamRows()
-        .on('data', (row: Record<string, unknown>) => out.push(row))
-        .on('error', reject)
-        .on('end', () => resolve(out));
-    });
+    const rows = await resultOf(queryId);
     expect(rows).toEqual([{ SLOW_ONE: 7 }]);
     expect(await h.connection.getQueryStatus(queryId)).toBe('SUCCESS');
     // Query ids match without regard to case; an id nobody ran has no data (not an HTTP error).
@@ -94,23 +104,9 @@ describe('asynchronous queries', () => {
   });
 
   it('runs CALL SYSTEM$WAIT asynchronously: RUNNING while it waits, then its result', async () => {
-    const queryId = await new Promise<string>((resolve, reject) => {
-      h.connection.execute({
-        sqlText: "CALL SYSTEM$WAIT(300, 'MILLISECONDS')",
-        asyncExec: true,
-        complete: (error, statement) => (error ? reject(error) : resolve(statement.getQueryId())),
-      });
-    });
+    const queryId = await executeAsync("CALL SYSTEM$WAIT(300, 'MILLISECONDS')");
     expect(await h.connection.getQueryStatus(queryId)).toBe('RUNNING');
-    const statement = await h.connection.getResultsFromQueryId({ queryId, sqlText: '' });
-    const rows = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
-      const out: Record<string, unknown>[] = [];
-      statement
-        .streamRows()
-        .on('data', (row: Record<string, unknown>) => out.push(row))
-        .on('error', reject)
-        .on('end', () => resolve(out));
-    });
+    const rows = await resultOf(queryId);
     expect(rows).toEqual([{ SYSTEM$WAIT: 'waited 300 milliseconds' }]);
   });
 
