@@ -19,7 +19,7 @@ import {
   parseBoolean,
   parseNumber,
 } from './coerce.js';
-import { checkMappingShape } from './mapping-check.js';
+import { checkMappingShape, specKind } from './mapping-check.js';
 import type { CsvRow } from './read.js';
 
 /** A value a mapped field may take; `null` is written as `#N/A` (set the field to null). */
@@ -110,12 +110,6 @@ export interface Mapper {
 export const INVALID_VALUE = OUTCOME_CODES.INVALID_VALUE;
 
 type Compiled = (record: Record<string, string>, row: number, errors: SalesforceError[]) => FieldValue | undefined;
-
-const isColumn = (spec: FieldSpec): spec is ColumnSpec => typeof spec === 'object' && spec !== null && 'from' in spec;
-const isConstant = (spec: FieldSpec): spec is ConstantSpec =>
-  typeof spec === 'object' && spec !== null && 'value' in spec;
-const isDerived = (spec: FieldSpec): spec is DerivedSpec =>
-  typeof spec === 'object' && spec !== null && typeof (spec as DerivedSpec).derive === 'function';
 
 function show(value: string): string {
   return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
@@ -213,6 +207,44 @@ function describeNumber(format: { decimalSeparator: string; thousandsSeparator: 
   return ` (decimal separator "${format.decimalSeparator}", ${thousands})`;
 }
 
+/** One field's spec compiled (by {@link specKind}, the same dispatch as the shape check); the columns it reads into `columns`. */
+function compileSpec(field: string, spec: FieldSpec, columns: Set<string>): Compiled {
+  switch (specKind(spec)) {
+    case 'name': {
+      const column = spec as string;
+      columns.add(column);
+      return (record) => record[column];
+    }
+    case 'column':
+      columns.add((spec as ColumnSpec).from);
+      return compileColumn(field, spec as ColumnSpec);
+    case 'constant': {
+      const value = (spec as ConstantSpec).value;
+      return () => value;
+    }
+    case 'derived':
+      return compileDerived(field, (spec as DerivedSpec).derive);
+    default:
+      // checkMappingShape refused any other spec before compiling.
+      throw new Error(`unreachable: field spec of ${field}`);
+  }
+}
+
+function compileDerived(field: string, derive: DerivedSpec['derive']): Compiled {
+  return (record, row, errors) => {
+    try {
+      return derive(record, row);
+    } catch (error) {
+      errors.push({
+        statusCode: INVALID_VALUE,
+        message: `Field ${field} could not be derived: ${error instanceof Error ? error.message : String(error)}`,
+        fields: [field],
+      });
+      return undefined;
+    }
+  };
+}
+
 /**
  * Compiles a {@link Mapping} into a function from a source record to a Salesforce record, or to the errors of
  * every value that cannot be coerced (`statusCode` `KICKSAW_INVALID_VALUE`, `fields` the Salesforce field, the
@@ -239,33 +271,7 @@ export function createMapper(mapping: Mapping): Mapper {
   const columns = new Set<string>();
   for (const [field, spec] of Object.entries(mapping.fields)) {
     names.push(field);
-    if (typeof spec === 'string') {
-      columns.add(spec);
-      compiled.push((record) => record[spec]);
-    } else if (isColumn(spec)) {
-      columns.add(spec.from);
-      compiled.push(compileColumn(field, spec));
-    } else if (isConstant(spec)) {
-      const value = spec.value;
-      compiled.push(() => value);
-    } else if (isDerived(spec)) {
-      const derive = spec.derive;
-      compiled.push((record, row, errors) => {
-        try {
-          return derive(record, row);
-        } catch (error) {
-          errors.push({
-            statusCode: INVALID_VALUE,
-            message: `Field ${field} could not be derived: ${error instanceof Error ? error.message : String(error)}`,
-            fields: [field],
-          });
-          return undefined;
-        }
-      });
-    } else {
-      // checkMappingShape refused any other spec before compiling.
-      throw new Error(`unreachable: field spec of ${field}`);
-    }
+    compiled.push(compileSpec(field, spec, columns));
   }
   const drop = new Set(mapping.drop ?? []);
   const passthrough = mapping.passthrough === true;

@@ -37,13 +37,29 @@ const mappingShape = z.strictObject({
   passthrough: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
-/** Which of the spec forms an object claims to be, by its one distinguishing key. */
-function specSchemaOf(spec: object): z.ZodType | undefined {
-  if ('from' in spec) return columnSpec;
-  if ('value' in spec) return constantSpec;
-  if ('derive' in spec) return derivedSpec;
+/** The forms of a field spec: a column name, `{ from }`, `{ value }`, `{ derive }`. */
+export type SpecKind = 'name' | 'column' | 'constant' | 'derived';
+
+/**
+ * Which of the spec forms a field spec claims to be (a string, else by its one distinguishing key), or
+ * `undefined` for none: what both the shape check and the compiler of a mapping dispatch on.
+ *
+ * @internal
+ */
+export function specKind(spec: unknown): SpecKind | undefined {
+  if (typeof spec === 'string') return 'name';
+  if (spec === null || typeof spec !== 'object') return undefined;
+  if ('from' in spec) return 'column';
+  if ('value' in spec) return 'constant';
+  if ('derive' in spec) return 'derived';
   return undefined;
 }
+
+const SPEC_SCHEMAS: Record<Exclude<SpecKind, 'name'>, z.ZodType> = {
+  column: columnSpec,
+  constant: constantSpec,
+  derived: derivedSpec,
+};
 
 function fail(error: z.ZodError, prefix: string[], input: unknown): never {
   const issue = error.issues[0] as z.core.$ZodIssue;
@@ -79,11 +95,12 @@ export function checkMappingShape(mapping: Mapping): void {
     if (field === '__proto__' || field === '') {
       throw new ConfigError('is not a usable field name', { setting: `fields.${field}` });
     }
-    if (typeof spec === 'string') {
+    const kind = specKind(spec);
+    if (kind === 'name') {
       if (spec === '') throw new ConfigError('must be the name of a source column', { setting: `fields.${field}` });
       continue;
     }
-    const schema = spec !== null && typeof spec === 'object' ? specSchemaOf(spec) : undefined;
+    const schema = kind === undefined ? undefined : SPEC_SCHEMAS[kind];
     if (!schema) {
       throw new ConfigError('must be a column name, { from }, { value } or { derive }', { setting: `fields.${field}` });
     }

@@ -12,22 +12,9 @@ import { connect, ingestAll } from '@kicksaw/sf-bulk';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  jobResultsIntoTable,
-  listBulkJobs,
-  readSyncState,
-  reverseEtl,
-  sync,
-  type Warehouse,
-  type WarehouseRow,
-} from '../src/index.js';
+import { jobResultsIntoTable, listBulkJobs, readSyncState, reverseEtl, sync, type Warehouse } from '../src/index.js';
 import type { EngineHarness } from './engine-cases.js';
-
-async function rows(warehouse: Warehouse, sql: string): Promise<WarehouseRow[]> {
-  const out: WarehouseRow[] = [];
-  for await (const row of warehouse.query(sql)) out.push(row);
-  return out;
-}
+import { createLeadsOut, rows } from './engine-helpers.js';
 
 async function csvRecords(path: string): Promise<Record<string, string>[]> {
   const out: Record<string, string>[] = [];
@@ -298,22 +285,13 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
     it('reverse ETL writes a CSV report in the error-report layouts, and creates no job for zero rows', async () => {
       await withWarehouse(async (warehouse) => {
         const q = (n: string) => warehouse.quoteIdentifier(n);
-        await warehouse.createTable('leads_out', [
-          { name: 'k', type: { kind: 'text' } },
-          { name: 'LastName', type: { kind: 'text' } },
-          { name: 'Company', type: { kind: 'text' } },
+        await createLeadsOut(warehouse, [
+          ['L-1', 'Ada', 'Acme'],
+          ['L-2', 'Bo', 'Globex'],
+          ['L-3', 'Cy', 'Initech'],
+          ['L-4', 'Di', 'Umbrella'],
+          ['L-5', 'Ed', 'Hooli'],
         ]);
-        await warehouse.load(
-          'leads_out',
-          ['k', 'LastName', 'Company'],
-          [
-            ['L-1', 'Ada', 'Acme'],
-            ['L-2', 'Bo', 'Globex'],
-            ['L-3', 'Cy', 'Initech'],
-            ['L-4', 'Di', 'Umbrella'],
-            ['L-5', 'Ed', 'Hooli'],
-          ],
-        );
         const sql = `SELECT k, ${q('LastName')}, ${q('Company')} FROM ${warehouse.quoteTable('leads_out')}`;
         const errors = join(directory, `${engine}-errors.csv`.replace(/\W+/g, '-'));
         const successes = join(directory, `${engine}-successes.csv`.replace(/\W+/g, '-'));

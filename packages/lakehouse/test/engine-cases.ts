@@ -18,23 +18,15 @@ import {
   RETL_RESULTS_TABLE,
   readSyncState,
   reverseEtl,
-  type SqlValue,
   SyncError,
   sync,
   type Warehouse,
-  type WarehouseRow,
-  type WarehouseSession,
 } from '../src/index.js';
+import { createLeadsOut, failingStateWrites, rows } from './engine-helpers.js';
 
 export interface EngineHarness {
   open(): Promise<Warehouse>;
   stop?(): Promise<void>;
-}
-
-async function rows(warehouse: Warehouse, sql: string): Promise<WarehouseRow[]> {
-  const out: WarehouseRow[] = [];
-  for await (const row of warehouse.query(sql)) out.push(row);
-  return out;
 }
 
 function millis(value: unknown): number | null {
@@ -294,23 +286,7 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
           }),
         ).rejects.toBeInstanceOf(SyncError);
         // 2) The warehouse fails inside the transaction, after the MERGE ran (writing the cursor).
-        const failing: Warehouse = Object.create(warehouse, {
-          transaction: {
-            value: <T>(fn: (session: WarehouseSession) => Promise<T>) =>
-              warehouse.transaction((session) =>
-                fn(
-                  Object.create(session, {
-                    execute: {
-                      value: (sql: string, params?: SqlValue[]) =>
-                        sql.startsWith('INSERT INTO') && sql.includes(session.quoteTable('_kicksaw_sync_state'))
-                          ? Promise.reject(new Error('injected: the state write failed'))
-                          : session.execute(sql, params),
-                    },
-                  }),
-                ),
-              ),
-          },
-        });
+        const failing = failingStateWrites(warehouse);
         const error = await sync({
           connection,
           warehouse: failing,
@@ -555,20 +531,11 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
         expect(got[0]?.a).toBe('Parent Co');
 
         // A job with a failure: its results land in one table.
-        await warehouse.createTable('leads_out', [
-          { name: 'k', type: { kind: 'text' } },
-          { name: 'LastName', type: { kind: 'text' } },
-          { name: 'Company', type: { kind: 'text' } },
+        await createLeadsOut(warehouse, [
+          ['1', 'Ok', 'A'],
+          ['2', 'Ok too', 'B'],
+          ['3', 'Fails', 'C'],
         ]);
-        await warehouse.load(
-          'leads_out',
-          ['k', 'LastName', 'Company'],
-          [
-            ['1', 'Ok', 'A'],
-            ['2', 'Ok too', 'B'],
-            ['3', 'Fails', 'C'],
-          ],
-        );
         sf.faults.set({
           rowErrors: [
             { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', rate: 1, when: (r) => r.LastName === 'Fails' },

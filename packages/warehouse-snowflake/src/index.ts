@@ -4,6 +4,7 @@ export {
   type SnowflakeConnectionLookup,
 } from './connections.js';
 export { SnowflakeWarehouseError } from './errors.js';
+export { LOAD_STAGE, type SnowflakeLoadMethod } from './load.js';
 export {
   canonicalSnowflakeType,
   presentedName,
@@ -12,9 +13,4 @@ export {
   storedName,
   toSnowflakeBinds,
 } from './sql.js';
-export {
-  LOAD_STAGE,
-  openSnowflakeWarehouse,
-  type SnowflakeLoadMethod,
-  type SnowflakeWarehouseOptions,
-} from './warehouse.js';
+export { openSnowflakeWarehouse, type SnowflakeWarehouseOptions } from './warehouse.js';

@@ -1,5 +1,4 @@
-import type { ColumnType, SqlValue } from '@kicksaw/lakehouse';
-import { sqlTimestamp } from '@kicksaw/lakehouse';
+import { type ColumnType, type ColumnTypeNames, columnTypeSql } from '@kicksaw/lakehouse';
 
 /**
  * A name written the way Snowflake stores an unquoted identifier: lower-case letters, digits, `_` and `$`,
@@ -69,29 +68,21 @@ export function quoteSnowflakeIdentifier(name: string): string {
  * ```
  */
 export function snowflakeColumnType(type: ColumnType): string {
-  switch (type.kind) {
-    case 'id':
-      return 'VARCHAR(18)';
-    case 'text':
-      return 'VARCHAR';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'integer':
-      return 'NUMBER(38,0)';
-    case 'decimal':
-      return `NUMBER(${type.precision},${type.scale})`;
-    case 'double':
-      return 'FLOAT';
-    case 'date':
-      return 'DATE';
-    case 'timestamp':
-      return 'TIMESTAMP_NTZ(3)';
-    case 'time':
-      return 'TIME(3)';
-    case 'sql':
-      return canonicalSnowflakeType(type.sql);
-  }
+  return columnTypeSql(type, SNOWFLAKE_TYPES);
 }
+
+const SNOWFLAKE_TYPES: ColumnTypeNames = {
+  id: 'VARCHAR(18)',
+  text: 'VARCHAR',
+  boolean: 'BOOLEAN',
+  integer: 'NUMBER(38,0)',
+  decimal: (type) => `NUMBER(${type.precision},${type.scale})`,
+  double: 'FLOAT',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP_NTZ(3)',
+  time: 'TIME(3)',
+  sql: (type) => canonicalSnowflakeType(type.sql),
+};
 
 /** Snowflake's maximum VARCHAR length (and the length of a VARCHAR declared without one). */
 const VARCHAR_DEFAULT = 16_777_216;
@@ -283,19 +274,4 @@ export function toSnowflakeBinds(sql: string): string {
     }
   }
   return out;
-}
-
-/**
- * A parameter value as the driver binds it: `Date`s as UTC timestamp text (`YYYY-MM-DD HH:MM:SS.sss`, which
- * Snowflake casts to TIMESTAMP_NTZ without a zone shift), bigints as text.
- *
- * @example
- * ```ts
- * toBindValue(new Date(0)); // '1970-01-01 00:00:00.000'
- * ```
- */
-export function toBindValue(value: SqlValue): string | number | boolean | null {
-  if (value instanceof Date) return sqlTimestamp(value);
-  if (typeof value === 'bigint') return value.toString();
-  return value;
 }

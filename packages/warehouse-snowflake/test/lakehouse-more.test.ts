@@ -1,14 +1,4 @@
 import { defineMoreEngineCases } from '../../lakehouse/test/engine-cases-more.js';
-import { type LocalSnowflake, startLocalSnowflake } from './support.js';
+import { snowflakeEngine } from './support.js';
 
-let local: Promise<LocalSnowflake> | undefined;
-
-defineMoreEngineCases('Snowflake (local, through snowflake-sdk)', {
-  open: async () => {
-    local ??= startLocalSnowflake();
-    return (await local).open();
-  },
-  stop: async () => {
-    await (await local)?.stop();
-  },
-});
+defineMoreEngineCases('Snowflake (local, through snowflake-sdk)', snowflakeEngine());

@@ -1,14 +1,4 @@
 import { defineEngineCases } from '../../lakehouse/test/engine-cases.js';
-import { type LocalSnowflake, startLocalSnowflake } from './support.js';
+import { snowflakeEngine } from './support.js';
 
-let local: Promise<LocalSnowflake> | undefined;
-
-defineEngineCases('Snowflake (local, through snowflake-sdk)', {
-  open: async () => {
-    local ??= startLocalSnowflake();
-    return (await local).open();
-  },
-  stop: async () => {
-    await (await local)?.stop();
-  },
-});
+defineEngineCases('Snowflake (local, through snowflake-sdk)', snowflakeEngine());

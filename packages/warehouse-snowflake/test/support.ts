@@ -50,3 +50,17 @@ export async function startLocalSnowflake(
     },
   };
 }
+
+/** The engine of the shared lakehouse cases: one local Snowflake for the file, a fresh schema per case. */
+export function snowflakeEngine(): { open(): ReturnType<typeof openSnowflakeWarehouse>; stop(): Promise<void> } {
+  let local: Promise<LocalSnowflake> | undefined;
+  return {
+    open: async () => {
+      local ??= startLocalSnowflake();
+      return (await local).open();
+    },
+    stop: async () => {
+      await (await local)?.stop();
+    },
+  };
+}

@@ -1,15 +1,8 @@
-import {
-  readSyncState,
-  type SqlValue,
-  SyncError,
-  sync,
-  type Warehouse,
-  type WarehouseRow,
-  type WarehouseSession,
-} from '@kicksaw/lakehouse';
+import { readSyncState, SyncError, sync } from '@kicksaw/lakehouse';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows as all, failingStateWrites } from '../../lakehouse/test/engine-helpers.js';
 import { type LocalSnowflake, startLocalSnowflake } from './support.js';
 
 const HOUR = 3_600_000;
@@ -26,33 +19,6 @@ afterAll(async () => {
   await sf?.stop();
   await local?.stop();
 });
-
-async function all(warehouse: Warehouse, sql: string): Promise<WarehouseRow[]> {
-  const out: WarehouseRow[] = [];
-  for await (const row of warehouse.query(sql)) out.push(row);
-  return out;
-}
-
-/** A warehouse whose transactions fail when they write the sync state (after the MERGE or the swap ran). */
-function failingStateWrites(warehouse: Warehouse): Warehouse {
-  return Object.create(warehouse, {
-    transaction: {
-      value: <T>(fn: (session: WarehouseSession) => Promise<T>) =>
-        warehouse.transaction((session) =>
-          fn(
-            Object.create(session, {
-              execute: {
-                value: (sql: string, params?: SqlValue[]) =>
-                  sql.startsWith('INSERT INTO') && sql.includes(session.quoteTable('_kicksaw_sync_state'))
-                    ? Promise.reject(new Error('injected: the state write failed'))
-                    : session.execute(sql, params),
-              },
-            }),
-          ),
-        ),
-    },
-  }) as Warehouse;
-}
 
 describe('sync into the local Snowflake', () => {
   it('leaves table and cursor as they were when the state write fails, after an incremental MERGE and after a full rebuild swapped in, and resumes from the old cursor', async () => {
