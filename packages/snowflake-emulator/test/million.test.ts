@@ -32,7 +32,7 @@ async function writeCsv(path: string): Promise<void> {
   for (let id = 1; id <= ROWS; id++) {
     batch += `${id},"row ${id}, quoted",${(id % 100_000) / 100}\n`;
     if (id % 10_000 === 0) {
-      if (!out.write(batch)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(batch)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       batch = '';
     }
   }
