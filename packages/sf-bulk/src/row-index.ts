@@ -13,6 +13,14 @@ export class RowIndex {
   private sortedHashes: Float64Array | undefined;
   private taken: Uint8Array | undefined;
   private takenCount = 0;
+  /**
+   * Where each prefix of the sorted hashes starts: `directory[p]` is the first sorted position whose hash has
+   * the top `prefixBits` bits `p` (and `directory[p + 1]` the end). A lookup reads this and a few neighbouring
+   * hashes instead of binary-searching the whole job (18 steps, most of them cache misses, for 250,000 rows:
+   * the largest self time of reconciliation in the 1M-row profile). About 4 bytes for every 2-4 rows.
+   */
+  private directory: Uint32Array | undefined;
+  private prefixBits = 0;
 
   /** Growth stops at this many rows (a job's row cap): a full job then needs no trimming copy. */
   private readonly limit: number;
@@ -96,9 +104,25 @@ export class RowIndex {
     this.order = order;
     this.sortedHashes = hashes;
     this.taken = taken;
+    this.buildDirectory(hashes, n);
     // The position-ordered copy is gone: toJSON() rebuilds it from order + sorted.
     this.hashes = new Float64Array(0);
     return this;
+  }
+
+  /** Fills {@link RowIndex.directory} for `n` sorted hashes: about one prefix for every 2-4 rows. */
+  private buildDirectory(sorted: Float64Array, n: number): void {
+    let bits = 1;
+    while (bits < 21 && 2 ** (bits + 2) <= n) bits++;
+    this.prefixBits = bits;
+    const directory = new Uint32Array(2 ** bits + 1);
+    // Counts per prefix, then each prefix's start (sorted hashes: prefixes ascend with the positions).
+    for (let i = 0; i < n; i++) {
+      const p = prefixOf(sorted[i] as number, bits) + 1;
+      directory[p] = (directory[p] as number) + 1;
+    }
+    for (let p = 1; p < directory.length; p++) directory[p] = (directory[p] as number) + (directory[p - 1] as number);
+    this.directory = directory;
   }
 
   /** Takes the first remaining row with this hash; returns its position, or -1 when none remains. */
@@ -106,9 +130,11 @@ export class RowIndex {
     const sorted = this.sortedHashes;
     const order = this.order;
     const taken = this.taken;
-    if (!sorted || !order || !taken) throw new Error('RowIndex is not sealed');
-    let lo = 0;
-    let hi = sorted.length;
+    const directory = this.directory;
+    if (!sorted || !order || !taken || !directory) throw new Error('RowIndex is not sealed');
+    const p = prefixOf(hash, this.prefixBits);
+    let lo = directory[p] as number;
+    let hi = directory[p + 1] as number;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((sorted[mid] as number) < hash) lo = mid + 1;
@@ -175,6 +201,11 @@ export class RowIndex {
     for (let i = 0; i < n; i++) index.add(h[i] as number, r[i] as number, attempts[i] ?? 1);
     return index.seal();
   }
+}
+
+/** The top `bits` bits (at most 21) of a 53-bit hash. */
+function prefixOf(hash: number, bits: number): number {
+  return Math.floor(hash / 4294967296) >>> (21 - bits);
 }
 
 const RADIX_BITS = 11;

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
@@ -81,6 +82,25 @@ describe('RowIndex', () => {
       expect(index.matched).toBe(n);
       expect(index.remaining()).toEqual([]);
     }
+  });
+
+  it('finds every one of many distinct hashes through its prefix directory, and nothing for others', () => {
+    const random = seededRandom(53);
+    const n = 100_000;
+    const hashes = new Set<number>();
+    while (hashes.size < n) hashes.add(Math.floor(random() * 2 ** 53));
+    const list = [...hashes];
+    const index = new RowIndex(n);
+    list.forEach((hash, i) => index.add(hash, i + 1, 1));
+    index.seal();
+    for (let i = 0; i < 2000; i++) {
+      const absent = Math.floor(random() * 2 ** 53);
+      if (!hashes.has(absent)) expect(index.take(absent)).toBe(-1);
+    }
+    // Taken in another order than added: each hash gives its own position, once.
+    for (let i = n - 1; i >= 0; i -= 3) expect(index.take(list[i] as number)).toBe(i);
+    for (let i = n - 1; i >= 0; i -= 3) expect(index.take(list[i] as number)).toBe(-1);
+    expect(index.matched).toBe(Math.ceil(n / 3));
   });
 
   it('survives a JSON round trip (pending jobs)', () => {
