@@ -1,3 +1,5 @@
+// Binds: a bind's value as a SQL literal, the cast of an array-bind column, and the translation context of a
+// session with its binds.
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { sqlString } from '../sql/tokens.js';

@@ -1,3 +1,5 @@
+// Column definitions of CREATE TABLE and ALTER TABLE ADD: type, NOT NULL, DEFAULT, the constraints accepted
+// and not enforced, the options refused.
 import { SnowflakeSqlError } from '../errors.js';
 import { readName } from '../sql/names.js';
 import { closingParen } from '../sql/scan.js';

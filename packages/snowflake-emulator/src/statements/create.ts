@@ -1,3 +1,5 @@
+// CREATE DATABASE | SCHEMA | VIEW | SEQUENCE, and the dispatch of CREATE TABLE, STAGE and FILE FORMAT to
+// their own modules (warehouses, roles and users are accepted without effect).
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { duckName, qualify, readName } from '../sql/names.js';

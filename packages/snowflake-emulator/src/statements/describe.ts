@@ -1,3 +1,4 @@
+// DESCRIBE TABLE | VIEW (DESCRIBE STAGE is stages.ts's).
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { snowflakeTypeText } from '../sql/catalog.js';

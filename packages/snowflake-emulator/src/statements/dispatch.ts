@@ -1,3 +1,5 @@
+// One statement to the module of its kind (by its first word), after INFORMATION_SCHEMA names are expanded and
+// TIMESTAMP_TZ references rewritten; CALL SYSTEM$WAIT.
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { rewriteTimestampTz } from '../sql/timestamp-tz-rewrite.js';

@@ -1,3 +1,4 @@
+// INSERT (and INSERT OVERWRITE), UPDATE and DELETE, with Snowflake's count columns.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';

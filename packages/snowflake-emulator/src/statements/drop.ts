@@ -1,3 +1,4 @@
+// DROP DATABASE | SCHEMA | TABLE | VIEW | SEQUENCE | STAGE | FILE FORMAT, and TRUNCATE.
 import { fromDuckDbError, SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { displayName, duckName, qualify, readName } from '../sql/names.js';

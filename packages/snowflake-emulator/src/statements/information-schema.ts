@@ -1,3 +1,4 @@
+// `[db.]INFORMATION_SCHEMA.view` names as DuckDB subqueries with Snowflake's columns.
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';
 import { informationSchemaSql } from '../sql/catalog.js';

@@ -1,3 +1,5 @@
+// What a statement reads from DuckDB's catalog as the session sees it: TIMESTAMP_TZ column names, a table's
+// columns, whether a table exists.
 import type { Session } from '../session.js';
 import { qualify } from '../sql/names.js';
 import { rewriteTimestampTz } from '../sql/timestamp-tz-rewrite.js';

@@ -1,3 +1,5 @@
+// What a statement gets and gives: the request, the runtime around it, and the shapes of its outcome (rows,
+// status, counts, result columns).
 import type { Engine } from '../engine.js';
 import { fromDuckDbError } from '../errors.js';
 import { column, type EncodedResult, type RowType } from '../results.js';

@@ -1,3 +1,5 @@
+// Running a request: one statement or several (MULTI_STATEMENT_COUNT), Snowflake's transaction rules before
+// each, binds, and array binds.
 import { randomUUID } from 'node:crypto';
 import { SnowflakeSqlError } from '../errors.js';
 import type { Session } from '../session.js';

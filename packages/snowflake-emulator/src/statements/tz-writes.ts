@@ -1,3 +1,5 @@
+// Writing TIMESTAMP_TZ values: INSERT's SQL into a table with TIMESTAMP_TZ columns, and the values assigned by
+// SET and MERGE's INSERT, built through text so that an offset written in them is kept.
 import type { Session } from '../session.js';
 import { readName } from '../sql/names.js';
 import { callArgs } from '../sql/scan.js';
