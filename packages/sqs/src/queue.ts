@@ -8,7 +8,7 @@ import {
   type ChangeVisibilityResult,
   type DeleteAllResult,
   type ReceiptOptions,
-  type ReceiptTargets,
+  type ReceiptTarget,
   receiptBatches,
 } from './receipts.js';
 import { checkReceiveOptions, type Received, type ReceiveOptions, receiveMessages } from './receive.js';
@@ -254,7 +254,10 @@ export class SqsQueue<S extends MessageSchema> {
    * const { deleted, failed } = await queue.deleteAll(handled);
    * ```
    */
-  async deleteAll(targets: ReceiptTargets, options: ReceiptOptions = {}): Promise<DeleteAllResult> {
+  async deleteAll(
+    targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
+    options: ReceiptOptions = {},
+  ): Promise<DeleteAllResult> {
     const queueUrl = await this.url();
     const { succeeded, failed } = await receiptBatches(targets, options, this.#retryFor(options), (entries) =>
       this.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
@@ -273,7 +276,7 @@ export class SqsQueue<S extends MessageSchema> {
    * ```
    */
   async changeVisibility(
-    targets: ReceiptTargets,
+    targets: ReceiptTarget | Iterable<ReceiptTarget> | AsyncIterable<ReceiptTarget>,
     visibilityTimeout: number,
     options: ReceiptOptions = {},
   ): Promise<ChangeVisibilityResult> {
