@@ -59,6 +59,13 @@ async function waitFor(running: Running, pattern: RegExp): Promise<RegExpExecArr
   throw new Error(`no ${pattern} in: ${running.output()}`);
 }
 
+/** The URL and access token the command prints once it listens, and a jsforce connection made with them. */
+async function connectTo(running: Running): Promise<{ url: string; token: string; conn: Connection }> {
+  const [, url] = await waitFor(running, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, token] = await waitFor(running, /Access token: +(\S+)/);
+  return { url: url!, token: token!, conn: new Connection({ instanceUrl: url, accessToken: token, version: '62.0' }) };
+}
+
 describe('kicksaw-sf-emulator command', () => {
   it('prints the URL, a token and the sf login line; serves objects and seed; persists across restarts', async () => {
     mkdirSync(join(work, 'objects'));
@@ -82,13 +89,11 @@ describe('kicksaw-sf-emulator command', () => {
       'org.json',
     ];
     const first = run(args);
-    const [, url] = await waitFor(first, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const [, token] = await waitFor(first, /Access token: +(\S+)/);
+    const { url, token, conn } = await connectTo(first);
     expect(token).toMatch(/^00D\w{12,15}![.\w]+$/);
     expect(first.output()).toContain(
       `SF_ACCESS_TOKEN='${token}' sf org login access-token --instance-url ${url} --no-prompt -a local`,
     );
-    const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
     expect((await conn.query('SELECT Name FROM Account')).records.map((r) => r.Name)).toEqual(['Seeded Co']);
     expect((await conn.query('SELECT Sku__c FROM Gadget__c')).records.map((r) => r.Sku__c)).toEqual(['S-1']);
     expect((await conn.query('SELECT Id FROM Integration__c')).totalSize).toBe(0);
@@ -99,10 +104,8 @@ describe('kicksaw-sf-emulator command', () => {
     expect(readFileSync(join(work, 'org.json'), 'utf8')).toContain('Made Live');
 
     const second = run(args);
-    const [, url2] = await waitFor(second, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const [, token2] = await waitFor(second, /Access token: +(\S+)/);
+    const { token: token2, conn: again } = await connectTo(second);
     expect(token2).toBe(token);
-    const again = new Connection({ instanceUrl: url2, accessToken: token2, version: '62.0' });
     const names = (await again.query('SELECT Name FROM Account ORDER BY Name')).records.map((r) => r.Name);
     expect(names).toEqual(['Made Live', 'Seeded Co']);
     second.child.kill('SIGINT');
@@ -111,10 +114,8 @@ describe('kicksaw-sf-emulator command', () => {
 
   it('fixes the clock with --clock and generates records with --generate', async () => {
     const running = run(['--port', '0', '--clock', '2024-05-01T08:30:00Z', '--generate', 'Account=25:Phone']);
-    const [, url] = await waitFor(running, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const [, token] = await waitFor(running, /Access token: +(\S+)/);
+    const { conn } = await connectTo(running);
     await waitFor(running, /Clock: +fixed at 2024-05-01T08:30:00.000Z/);
-    const conn = new Connection({ instanceUrl: url, accessToken: token, version: '62.0' });
     const { id } = (await conn.sobject('Account').create({ Name: 'Timed' })) as { id: string };
     const record = (await conn.sobject('Account').retrieve(id)) as Record<string, unknown>;
     expect(record.CreatedDate).toBe('2024-05-01T08:30:00.000+0000');

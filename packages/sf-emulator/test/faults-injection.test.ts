@@ -14,6 +14,25 @@ afterAll(async () => {
   await sf.stop();
 });
 
+/**
+ * Runs `test` against an emulator of its own whose sessions expire after 2 requests, with a jsforce connection
+ * logged in by password (so it can refresh) and the number of its refreshes so far; stops the emulator after.
+ */
+async function withExpiringSessions(
+  test: (own: SalesforceEmulator, conn: Connection, refreshes: () => number) => Promise<void>,
+): Promise<void> {
+  const own = await startEmulator({ faults: { sessionExpiry: { afterRequests: 2 } } });
+  try {
+    const conn = new Connection({ loginUrl: own.loginUrl, version: own.apiVersion });
+    await conn.login(own.username, own.password);
+    let refreshes = 0;
+    conn.on('refresh', () => refreshes++);
+    await test(own, conn, () => refreshes);
+  } finally {
+    await own.stop();
+  }
+}
+
 async function ingest(target: SalesforceEmulator, csv: string, operation = 'insert') {
   const job = (
     await raw(target, 'POST', api(target, '/jobs/ingest'), {
@@ -90,33 +109,21 @@ describe('fault injection', () => {
   });
 
   it('expires sessions after N requests; jsforce with a password login refreshes and carries on', async () => {
-    const own = await startEmulator({ faults: { sessionExpiry: { afterRequests: 2 } } });
-    try {
-      const conn = new Connection({ loginUrl: own.loginUrl, version: own.apiVersion });
-      await conn.login(own.username, own.password);
-      let refreshes = 0;
-      conn.on('refresh', () => refreshes++);
+    await withExpiringSessions(async (own, conn, refreshes) => {
       for (let i = 0; i < 5; i++) {
         expect((await conn.query('SELECT Id FROM User')).totalSize).toBeGreaterThan(0);
       }
-      expect(refreshes).toBeGreaterThanOrEqual(2);
+      expect(refreshes()).toBeGreaterThanOrEqual(2);
       const plain = await raw(own, 'GET', api(own, '/limits'));
       const again = await raw(own, 'GET', api(own, '/limits'));
       const third = await raw(own, 'GET', api(own, '/limits'));
       expect([plain.status, again.status, third.status]).toEqual([200, 200, 401]);
       expect(third.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
-    } finally {
-      await own.stop();
-    }
+    });
   });
 
   it('expires sessions during a Bulk 2.0 load; jsforce refreshes on 401 INVALID_SESSION_ID and finishes', async () => {
-    const own = await startEmulator({ faults: { sessionExpiry: { afterRequests: 2 } } });
-    try {
-      const conn = new Connection({ loginUrl: own.loginUrl, version: own.apiVersion });
-      await conn.login(own.username, own.password);
-      let refreshes = 0;
-      conn.on('refresh', () => refreshes++);
+    await withExpiringSessions(async (own, conn, refreshes) => {
       const results = await conn.bulk2.loadAndWaitForResults({
         object: 'Widget__c',
         operation: 'insert',
@@ -125,11 +132,9 @@ describe('fault injection', () => {
         pollTimeout: 10_000,
       });
       expect(results.successfulResults).toHaveLength(2);
-      expect(refreshes).toBeGreaterThanOrEqual(1);
+      expect(refreshes()).toBeGreaterThanOrEqual(1);
       expect(own.org.records('Widget__c')).toHaveLength(2);
-    } finally {
-      await own.stop();
-    }
+    });
   });
 
   it('expires sessions after T seconds', async () => {

@@ -10,7 +10,7 @@ import type { ObjectDefinition } from '../contract.js';
 import { area, bool, datetime, email, phone, pick, ref, text } from './fields.js';
 import { crmObjects } from './standard-crm.js';
 import { address, fullNameField, systemFields } from './standard-fields.js';
-import { salesObjects } from './standard-sales.js';
+import { SALES_OBJECTS } from './standard-sales.js';
 
 export { ownerField, systemFields } from './standard-fields.js';
 
@@ -125,7 +125,7 @@ export const STANDARD_OBJECTS: readonly ObjectDefinition[] = [
   user,
   organization,
   recordType,
-  ...salesObjects(),
+  ...SALES_OBJECTS,
 ];
 
 /**

@@ -80,6 +80,16 @@ function succeeded(run) {
   return info.numberRecordsProcessed - info.numberRecordsFailed === rows ? rows : -1;
 }
 
+/** `sf data <command> bulk <args>` against the local org, waiting up to 2 minutes. */
+function bulk(command, ...args) {
+  return sf(['data', command, 'bulk', ...args, '-o', 'local', '--wait', '2']);
+}
+
+/** `sf data upsert bulk` of a CSV file of Widget__c rows by ExtId__c. */
+function upsertWidgets(file) {
+  return bulk('upsert', '--file', file, '--sobject', 'Widget__c', '--external-id', 'ExtId__c');
+}
+
 function step(title) {
   console.log(`\n== ${title} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 }
@@ -108,19 +118,7 @@ try {
 
   step('sf data import bulk (Account)');
   writeFileSync(join(work, 'accounts.csv'), 'Name,Industry\nAcme,Energy\n"Globex, Inc.",Banking\nInitech,\n');
-  const imported = await sf([
-    'data',
-    'import',
-    'bulk',
-    '--file',
-    'accounts.csv',
-    '--sobject',
-    'Account',
-    '-o',
-    'local',
-    '--wait',
-    '2',
-  ]);
+  const imported = await bulk('import', '--file', 'accounts.csv', '--sobject', 'Account');
   check('exit code 0', imported.status === 0, imported.stdout || imported.stderr);
   check(
     '3 processed, 3 successful',
@@ -172,21 +170,7 @@ try {
   step('sf data upsert bulk (Widget__c by ExtId__c)');
   org.seed('Widget__c', [{ Name: 'first', ExtId__c: 'W-1', Code__c: 'OLD', Amount__c: 1 }]);
   writeFileSync(join(work, 'widgets.csv'), 'ExtId__c,Code__c,Amount__c\nW-1,NEW,2.5\nW-2,B,3\n');
-  const upserted = await sf([
-    'data',
-    'upsert',
-    'bulk',
-    '--file',
-    'widgets.csv',
-    '--sobject',
-    'Widget__c',
-    '--external-id',
-    'ExtId__c',
-    '-o',
-    'local',
-    '--wait',
-    '2',
-  ]);
+  const upserted = await upsertWidgets('widgets.csv');
   check('exit code 0', upserted.status === 0, upserted.stdout || upserted.stderr);
   check('2 successful', succeeded(upserted) === 2, upserted.body?.result);
   const widgets = Object.fromEntries(org.records('Widget__c').map((w) => [w.ExtId__c, [w.Code__c, w.Amount__c]]));
@@ -198,21 +182,7 @@ try {
 
   step('sf data upsert bulk with a failing row');
   writeFileSync(join(work, 'bad.csv'), 'ExtId__c,Code__c\nW-3,C\nW-4,\n');
-  const partial = await sf([
-    'data',
-    'upsert',
-    'bulk',
-    '--file',
-    'bad.csv',
-    '--sobject',
-    'Widget__c',
-    '--external-id',
-    'ExtId__c',
-    '-o',
-    'local',
-    '--wait',
-    '2',
-  ]);
+  const partial = await upsertWidgets('bad.csv');
   check('non-zero exit code', partial.status !== 0, partial.stdout);
   check(
     'reports 1 failed record',
@@ -241,19 +211,7 @@ try {
     (name) => org.records('Account').find((a) => a.Name === name)?.Id,
   );
   writeFileSync(join(work, 'delete.csv'), `Id\n${acme}\n${globex}\n`);
-  const deleted = await sf([
-    'data',
-    'delete',
-    'bulk',
-    '--file',
-    'delete.csv',
-    '--sobject',
-    'Account',
-    '-o',
-    'local',
-    '--wait',
-    '2',
-  ]);
+  const deleted = await bulk('delete', '--file', 'delete.csv', '--sobject', 'Account');
   check('exit code 0', deleted.status === 0, deleted.stdout || deleted.stderr);
   check('2 successful', succeeded(deleted) === 2, deleted.body?.result);
   check(
@@ -267,21 +225,15 @@ try {
     'Widget__c',
     Array.from({ length: 2500 }, (_, i) => ({ Name: `bulk ${i}`, ExtId__c: `E-${i}`, Code__c: 'E', Amount__c: i })),
   );
-  const exported = await sf([
-    'data',
+  const exported = await bulk(
     'export',
-    'bulk',
     '--query',
     "SELECT Id, ExtId__c, Amount__c FROM Widget__c WHERE Code__c = 'E'",
     '--output-file',
     'export.csv',
     '--result-format',
     'csv',
-    '-o',
-    'local',
-    '--wait',
-    '2',
-  ]);
+  );
   check('exit code 0', exported.status === 0, exported.stdout || exported.stderr);
   check('reports 2500 records', exported.body?.result?.totalSize === 2500, exported.body?.result);
   let lines = [];
@@ -296,21 +248,15 @@ try {
     lines.length === 2501 && new Set(lines.slice(1)).size === 2500,
     `${lines.length} lines`,
   );
-  const exportedJson = await sf([
-    'data',
+  const exportedJson = await bulk(
     'export',
-    'bulk',
     '--query',
     'SELECT Id, Name FROM Account',
     '--output-file',
     'accounts.json',
     '--result-format',
     'json',
-    '-o',
-    'local',
-    '--wait',
-    '2',
-  ]);
+  );
   check('json export exit code 0', exportedJson.status === 0, exportedJson.stdout || exportedJson.stderr);
   let exportedAccounts = [];
   try {
