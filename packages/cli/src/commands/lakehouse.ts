@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ColumnType, LakehouseProgress, ReverseEtlOperation, TypeOverrides } from '@kicksaw/lakehouse';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { action, example, type RunState, untilAborted } from '../command-kit.js';
@@ -9,6 +9,7 @@ import { count } from '../output.js';
 import { Progress } from '../progress.js';
 import { explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
 import { type OpenedWarehouse, withWarehouse } from '../warehouse-open.js';
+import { readSettingsFile } from './settings-file.js';
 
 /** `10m`, `30s`, `2h`, `1d` or a number of ms. */
 export function duration(value: string): number {
@@ -32,18 +33,7 @@ function list(value: string): string[] {
 
 /** Column types per field from a JSON or TOML file: `{ "Description": "TEXT", "Amount": "NUMERIC(18,2)" }`. */
 async function loadTypes(ctx: CommandContext, file: string): Promise<TypeOverrides> {
-  const path = resolve(ctx.io.cwd, file);
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`Cannot read the types file ${path} (${error.code})`, { code: 'TYPES_UNREADABLE' });
-  });
-  let value: unknown;
-  try {
-    value = extname(path) === '.toml' ? (await import('smol-toml')).parse(text) : JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`The types file ${path} does not parse: ${(error as Error).message.split('\n')[0]}`, {
-      code: 'TYPES_INVALID',
-    });
-  }
+  const { path, value } = await readSettingsFile(ctx, file, { label: 'types file', code: 'TYPES' });
   const overrides: TypeOverrides = {};
   for (const [field, type] of Object.entries((value ?? {}) as Record<string, unknown>)) {
     if (typeof type === 'string') overrides[field] = { kind: 'sql', sql: type };

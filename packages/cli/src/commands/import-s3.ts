@@ -1,0 +1,92 @@
+import type { BulkOperation } from '@kicksaw/core';
+import type { ImportCsvResult } from '@kicksaw/orchestrator';
+import { untilAborted } from '../command-kit.js';
+import type { CommandContext } from '../context.js';
+import { CliError, EXIT_CODES } from '../errors.js';
+import { count } from '../output.js';
+import { parseS3Uri, s3ClientFor } from '../s3.js';
+import { bulkHttp, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
+import type { ImportOptions } from './import.js';
+import { loadMapping } from './import-mapping.js';
+import { importProgress, interruptedError } from './import-progress.js';
+
+// `kicksaw import s3://BUCKET/KEY`: flow 1 of the orchestrator (the report to errors/ and the source to
+// archive/ in the same bucket), without an execution record.
+
+/** Imports an object of S3 through the orchestrator; resolves to the exit code. */
+export async function importS3(ctx: CommandContext, uri: string, o: ImportOptions, operation: BulkOperation) {
+  const { bucket, key } = parseS3Uri(uri);
+  const mapping = o.mapping ? await loadMapping(ctx, o.mapping) : { fields: {}, passthrough: true };
+  const connection = await ctx.connection();
+  const org = await ctx.org();
+  const config = await ctx.config();
+  const { client, region } = await s3ClientFor(config, org.name, ctx.env);
+  const { importCsv } = await import('@kicksaw/orchestrator');
+  const { progress, created, logger, onProgress } = importProgress(ctx, o.object);
+  let result: ImportCsvResult;
+  try {
+    result = await untilAborted(
+      ctx.signal,
+      importCsv({
+        s3Client: client,
+        connection,
+        bucket,
+        key,
+        object: o.object,
+        operation,
+        ...(o.externalId ? { externalIdField: o.externalId } : {}),
+        mapping,
+        execution: false,
+        region,
+        logger,
+        ingest: {
+          api: o.api,
+          http: bulkHttp(ctx.env),
+          ...pollIntervals(ctx.env),
+          onProgress,
+        },
+      }),
+      () => interruptedError([...created], []),
+    );
+  } catch (error) {
+    progress.done();
+    if (error instanceof CliError) throw error;
+    throw await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+  } finally {
+    client.destroy();
+  }
+  progress.done();
+  const s = result.summary;
+  const problems = s.failed + s.unprocessed;
+  const report = result.reportKey ? `s3://${bucket}/${result.reportKey}` : null;
+  const document = {
+    ok: true,
+    command: 'import',
+    source: uri,
+    object: o.object,
+    operation,
+    externalIdField: o.externalId ?? null,
+    status: result.status,
+    summary: {
+      input: s.input,
+      succeeded: s.succeeded,
+      failed: s.failed,
+      unprocessed: s.unprocessed,
+      skipped: s.skipped,
+      created: s.created ?? 0,
+    },
+    jobIds: [...created],
+    report,
+    reportLines: result.reportLines ?? 0,
+    archive: result.archiveKey ? `s3://${bucket}/${result.archiveKey}` : null,
+    exitCode: result.status === 'completed' && problems > 0 ? EXIT_CODES.rowFailures : EXIT_CODES.ok,
+  };
+  ctx.out.result(document, () =>
+    [
+      `${uri} -> ${o.object} ${operation} (${result.status}${result.reason ? `: ${result.reason}` : ''}): ${count(s.input)} rows read, ${count(s.succeeded)} succeeded, ${count(s.failed)} failed, ${count(s.unprocessed)} unprocessed.`,
+      ...(report ? [`Error report: ${report}`] : []),
+      ...(document.archive ? [`Archived to: ${document.archive}`] : []),
+    ].join('\n'),
+  );
+  return document.exitCode;
+}
