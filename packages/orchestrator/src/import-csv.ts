@@ -358,25 +358,29 @@ async function runLeased(
     const deadlinePassed = (): boolean => options.deadline !== undefined && Date.now() >= deadlineOf(options.deadline);
     let unsentReason: string | null = null;
 
-    // 1. Jobs already sent: parked ones, and those an invocation that died checkpointed.
+    // 1. The rows an earlier invocation read but could not send, from its spool (sent first, below).
+    if (state?.rowSpool && state.rowSpool.count > 0 && (await headObject({ client, bucket, key: place.rowSpoolKey }))) {
+      const { body } = await getObjectStream({ client, bucket, key: place.rowSpoolKey });
+      await carried.load(body);
+    }
+
+    // 2. Jobs already sent: parked ones, and those an invocation that died checkpointed. Rows of theirs
+    // to send again (retries cut short) join the spool with the record Salesforce echoed, so that the
+    // reading pass need not go back into the file for them.
     let jobs: PendingJob[] = [];
     const toResume = [...(state?.jobs ?? []), ...checkpoints.map((checkpoint) => checkpoint.job)];
     if (toResume.length > 0) {
-      const settled = await settleJobs(options, orchestrator, toResume, covered, logger);
+      const settled = await settleJobs(options, orchestrator, toResume, covered, logger, carried);
       jobs = settled.pending;
       unsentReason ??= settled.unsentReason;
     }
 
-    // 2. The rows an earlier invocation read but could not send, from its spool (not from the file),
-    // then the rows never read. Rows left unsent this time go to a new spool, with those still unsent
-    // of the one resumed: the next invocation reads the file only from past all of them.
+    // 3. The spooled rows (not from the file), then the rows never read. Rows left unsent this time go
+    // to a new spool, with those still unsent of the one resumed: the next invocation reads the file only
+    // from past all of them.
     const counter = { sequence: 0 };
     const parked = new RowSet();
-    if (state?.rowSpool && state.rowSpool.count > 0 && (await headObject({ client, bucket, key: place.rowSpoolKey }))) {
-      const { body } = await getObjectStream({ client, bucket, key: place.rowSpoolKey });
-      await carried.load(body);
-      for (const row of carried.rows.values()) parked.add(row);
-    }
+    for (const row of carried.rows.values()) parked.add(row);
     const stopSending = (): boolean => {
       if (!lease || lease.canSend()) return false;
       unsentReason = lease.stopReason ?? 'the run lease ran out';
@@ -441,7 +445,7 @@ async function runLeased(
       return withLeft(result, await cleanUp(client, bucket, place, record));
     }
 
-    // 3. Not done: give unsent rows up when the run stalled too long, else park.
+    // 4. Not done: give unsent rows up when the run stalled too long, else park.
     // A stall is an invocation that settled nothing because rows could not be sent (not merely because
     // its deadline came: that is bounded by maxRunAgeMs).
     const progressed = covered.size() > settledBefore || (state?.jobs.length ?? 0) > jobs.length;

@@ -4,11 +4,13 @@ import { type ImportCsvOptions, retrySettingsOf } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { RowSet } from './rows.js';
 import { unsentReasonOf } from './send-rows.js';
+import type { RowSpool } from './spool.js';
 
 /**
- * Resumes jobs sent by earlier invocations, by id. A row sent in several of them (retried) takes the
- * outcome of its latest job; rows whose job never ran, or whose retries were cut short, are uncovered
- * so that the reading pass sends them again.
+ * Resumes jobs sent by earlier invocations, by id (polled and collected, never sent again). A row sent
+ * in several of them (retried) takes the outcome of its latest job; rows whose job never ran, or whose
+ * retries were cut short, are uncovered so that they are sent again: from `spool` when the outcome
+ * carries the row's record (a failed result echoes the fields sent), else by the reading pass.
  */
 export async function settleJobs(
   options: ImportCsvOptions,
@@ -16,6 +18,7 @@ export async function settleJobs(
   jobs: PendingJob[],
   covered: RowSet,
   logger: Logger,
+  spool?: RowSpool,
 ): Promise<{ pending: PendingJob[]; unsentReason: string | null }> {
   const ordinal = new Map<string, number>();
   let maxRow = 0;
@@ -51,6 +54,9 @@ export async function settleJobs(
     if (reason) {
       covered.delete(outcome.row);
       unsentReason ??= reason;
+      if (spool && outcome.record && Object.keys(outcome.record).length > 0) {
+        await spool.write({ row: outcome.row, line: outcome.line, record: outcome.record });
+      }
     } else {
       await orchestrator.logOutcome(outcome);
     }

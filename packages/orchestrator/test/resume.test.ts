@@ -336,3 +336,67 @@ describe('rows the deadline cuts off before their first job', () => {
     }
   }, 60_000);
 });
+
+describe('rows of a parked job whose retries were cut short', () => {
+  it('are sent again from the spool with the record Salesforce echoed: the takeover does not read the file again', async () => {
+    const bucket = await h.s3.createBucket();
+    const rows = 2_000;
+    const sample = sampleContacts(rows, { prefix: 'ECHO' });
+    await putText(h.s3, bucket, 'echo.csv', sample.csv);
+    // The whole file goes out in one job, still running in the org when the first invocation's deadline
+    // comes; rows 5-40 meet a lock error when it runs. The next invocation collects the job by id.
+    const early = new Set(Array.from({ length: 36 }, (_, i) => `ECHO-${String(i + 5).padStart(7, '0')}`));
+    let locking = true;
+    h.sf.faults.set({
+      jobProcessingMs: 8_000,
+      rowErrors: [
+        {
+          statusCode: 'UNABLE_TO_LOCK_ROW',
+          when: (record) => locking && early.has(String(record.External_Id__c)),
+          objects: ['Contact'],
+        },
+      ],
+    });
+    const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
+    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+    const options = {
+      s3Client: client,
+      connection: h.connection,
+      bucket,
+      key: 'echo.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+      ingest: { ...ingestTuning, maxRowsPerJob: 20_000 },
+    };
+    try {
+      const first = await importCsv({ ...options, deadline: Date.now() + 5_000 });
+      expect(first.status).toBe('pending');
+      expect(first.pendingReason).toBe('deadline reached');
+      expect(first.pendingJobs).toHaveLength(1);
+      // The job ends in the org (its lock errors drawn), then the locks are gone.
+      const jobUrl = `/services/data/v${h.connection.version}/jobs/ingest/${first.pendingJobs?.[0]}`;
+      while (((await h.connection.request(jobUrl)) as { state: string }).state !== 'JobComplete') {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      locking = false;
+      const requestsBefore = proxy.requests().length;
+
+      const second = await importCsv(options);
+      expect(second.status).toBe('completed');
+      expect(second.summary).toMatchObject({ input: rows, succeeded: rows, failed: 0 });
+      expectExact('ECHO-', sample);
+      // The rows to retry came from the spool: the file was not read again.
+      const gets = proxy
+        .requests()
+        .slice(requestsBefore)
+        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/echo.csv`));
+      expect(gets).toEqual([]);
+      expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
+    } finally {
+      h.sf.faults.reset();
+      client.destroy();
+      await proxy.stop();
+    }
+  }, 60_000);
+});
