@@ -91,6 +91,89 @@ function requestFailure(error: unknown): EntryFailure {
   };
 }
 
+type BatchCall<E, S> = (entries: E[]) => Promise<BatchAnswer<S>>;
+
+/** Every entry of `entries` failed at `attempt`, each with its own failure object. */
+function failAll<S>(
+  outcomes: Map<string, EntryOutcome<S>>,
+  entries: ReadonlyArray<{ Id: string }>,
+  failure: () => EntryFailure,
+  attempt: number,
+): void {
+  for (const entry of entries) outcomes.set(entry.Id, { ok: false, failure: failure(), attempts: attempt });
+}
+
+/**
+ * Each entry of a batch SQS refused as a whole, sent alone with the tries left, so that one bad entry
+ * fails alone. A fatal request stops it: the entries not yet sent fail with that request's error.
+ */
+async function runSingly<E extends { Id: string }, S extends { Id?: string | undefined }>(
+  pending: readonly E[],
+  call: BatchCall<E, S>,
+  retry: ResolvedRetry,
+  attempt: number,
+  outcomes: Map<string, EntryOutcome<S>>,
+): Promise<BatchRun<S>> {
+  for (const entry of pending) {
+    const single = await runBatch([entry], call, { ...retry, maxAttempts: retry.maxAttempts - attempt + 1 }, false);
+    for (const [id, outcome] of single.outcomes) outcomes.set(id, { ...outcome, attempts: outcome.attempts + attempt });
+    if (single.fatal !== undefined) {
+      const rest = pending.filter((other) => !outcomes.has(other.Id));
+      failAll(outcomes, rest, () => requestFailure(single.fatal), attempt);
+      return { outcomes, fatal: single.fatal };
+    }
+  }
+  return { outcomes };
+}
+
+/**
+ * Settles the entries an answer reports: successes, and failures that are final (a sender fault, or no
+ * tries left). Returns the entries to try again. An entry the answer leaves out is reported, not sent
+ * again (it may have gone through).
+ */
+function settleAnswer<E extends { Id: string }, S extends { Id?: string | undefined }>(
+  answer: BatchAnswer<S>,
+  pending: readonly E[],
+  attempt: number,
+  retry: ResolvedRetry,
+  outcomes: Map<string, EntryOutcome<S>>,
+): E[] {
+  const waiting = new Map(pending.map((entry) => [entry.Id, entry]));
+  const again: E[] = [];
+  for (const success of answer.Successful ?? []) {
+    if (success.Id === undefined || !waiting.has(success.Id)) continue;
+    waiting.delete(success.Id);
+    outcomes.set(success.Id, { ok: true, success, attempts: attempt });
+  }
+  for (const failed of answer.Failed ?? []) {
+    const entry = failed.Id === undefined ? undefined : waiting.get(failed.Id);
+    if (entry === undefined) continue;
+    waiting.delete(entry.Id);
+    const senderFault = failed.SenderFault !== false;
+    if (!senderFault && attempt < retry.maxAttempts) {
+      again.push(entry);
+      continue;
+    }
+    const failure = {
+      code: failed.Code ?? 'UnknownError',
+      reason: failed.Message ?? 'SQS gave no reason',
+      senderFault,
+    };
+    outcomes.set(entry.Id, { ok: false, failure, attempts: attempt });
+  }
+  failAll(outcomes, [...waiting.values()], unreported, attempt);
+  return again;
+}
+
+/** The failure of an entry SQS answered a batch without. */
+function unreported(): EntryFailure {
+  return {
+    code: 'SQS_ENTRY_UNREPORTED',
+    reason: 'SQS answered the batch without a result for this entry; it was not retried because it may have succeeded',
+    senderFault: false,
+  };
+}
+
 /**
  * Runs one batch request (at most 10 entries, each with a distinct `Id`) until every entry has an
  * outcome: retryable entries and transient request failures are retried with backoff; a request
@@ -100,7 +183,7 @@ function requestFailure(error: unknown): EntryFailure {
  */
 export async function runBatch<E extends { Id: string }, S extends { Id?: string | undefined }>(
   entries: readonly E[],
-  call: (entries: E[]) => Promise<BatchAnswer<S>>,
+  call: BatchCall<E, S>,
   retry: ResolvedRetry,
   split = true,
 ): Promise<BatchRun<S>> {
@@ -113,77 +196,19 @@ export async function runBatch<E extends { Id: string }, S extends { Id?: string
     try {
       answer = await call(pending);
     } catch (error) {
-      if (isFatalRequestError(error)) {
-        for (const entry of pending)
-          outcomes.set(entry.Id, { ok: false, failure: requestFailure(error), attempts: attempt });
-        return { outcomes, fatal: error };
-      }
-      if (isRetryableRequestError(error)) {
-        if (attempt < retry.maxAttempts) {
-          await backoff(retry, attempt);
-          continue;
-        }
-      } else if (split && pending.length > 1) {
-        for (const entry of pending) {
-          const single = await runBatch(
-            [entry],
-            call,
-            { ...retry, maxAttempts: retry.maxAttempts - attempt + 1 },
-            false,
-          );
-          for (const [id, outcome] of single.outcomes)
-            outcomes.set(id, { ...outcome, attempts: outcome.attempts + attempt });
-          if (single.fatal !== undefined) {
-            for (const rest of pending) {
-              if (!outcomes.has(rest.Id))
-                outcomes.set(rest.Id, { ok: false, failure: requestFailure(single.fatal), attempts: attempt });
-            }
-            return { outcomes, fatal: single.fatal };
-          }
-        }
-        return { outcomes };
-      }
-      for (const entry of pending)
-        outcomes.set(entry.Id, { ok: false, failure: requestFailure(error), attempts: attempt });
-      return { outcomes };
-    }
-
-    const waiting = new Map(pending.map((entry) => [entry.Id, entry]));
-    const again: E[] = [];
-    for (const success of answer.Successful ?? []) {
-      if (success.Id === undefined || !waiting.has(success.Id)) continue;
-      waiting.delete(success.Id);
-      outcomes.set(success.Id, { ok: true, success, attempts: attempt });
-    }
-    for (const failed of answer.Failed ?? []) {
-      const entry = failed.Id === undefined ? undefined : waiting.get(failed.Id);
-      if (entry === undefined) continue;
-      waiting.delete(entry.Id);
-      const senderFault = failed.SenderFault !== false;
-      if (!senderFault && attempt < retry.maxAttempts) {
-        again.push(entry);
+      const fatal = isFatalRequestError(error);
+      const retryable = !fatal && isRetryableRequestError(error);
+      if (retryable && attempt < retry.maxAttempts) {
+        await backoff(retry, attempt);
         continue;
       }
-      outcomes.set(entry.Id, {
-        ok: false,
-        failure: { code: failed.Code ?? 'UnknownError', reason: failed.Message ?? 'SQS gave no reason', senderFault },
-        attempts: attempt,
-      });
+      if (!fatal && !retryable && split && pending.length > 1) {
+        return runSingly(pending, call, retry, attempt, outcomes);
+      }
+      failAll(outcomes, pending, () => requestFailure(error), attempt);
+      return fatal ? { outcomes, fatal: error } : { outcomes };
     }
-    // SQS answers every entry; one it left out is reported, not sent again (it may have gone through).
-    for (const id of waiting.keys()) {
-      outcomes.set(id, {
-        ok: false,
-        failure: {
-          code: 'SQS_ENTRY_UNREPORTED',
-          reason:
-            'SQS answered the batch without a result for this entry; it was not retried because it may have succeeded',
-          senderFault: false,
-        },
-        attempts: attempt,
-      });
-    }
-    pending = again;
+    pending = settleAnswer(answer, pending, attempt, retry, outcomes);
     if (pending.length > 0) await backoff(retry, attempt);
   }
   return { outcomes };
