@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseGenerate, parseServerModel } from './cli-args.js';
 import type { ObjectDefinition } from './contract.js';
-import { type EmulatorOptions, startSalesforceEmulator } from './start.js';
+import { type EmulatorOptions, type SalesforceEmulator, startSalesforceEmulator } from './start.js';
 
 const HELP = `kicksaw-sf-emulator: a local Salesforce org over HTTP (REST, SOQL, Bulk API 2.0, OAuth)
 
@@ -72,40 +72,37 @@ function formatBatchTime(batchMs: number | { min: number; max: number }): string
   return typeof batchMs === 'number' ? String(batchMs) : `${batchMs.min} to ${batchMs.max}`;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '8787' },
-      host: { type: 'string' },
-      objects: { type: 'string' },
-      'sfdx-project': { type: 'string' },
-      seed: { type: 'string' },
-      'integration-objects': { type: 'boolean', default: false },
-      persist: { type: 'string' },
-      'api-version': { type: 'string' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret': { type: 'string' },
-      'jwt-certificate': { type: 'string' },
-      'result-order': { type: 'string' },
-      'query-page-size': { type: 'string' },
-      clock: { type: 'string' },
-      'recycle-bin-days': { type: 'string' },
-      generate: { type: 'string', multiple: true },
-      'batch-time': { type: 'string' },
-      'batch-concurrency': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+/** The command's flags (node:util parseArgs). */
+const FLAGS = {
+  port: { type: 'string', default: '8787' },
+  host: { type: 'string' },
+  objects: { type: 'string' },
+  'sfdx-project': { type: 'string' },
+  seed: { type: 'string' },
+  'integration-objects': { type: 'boolean', default: false },
+  persist: { type: 'string' },
+  'api-version': { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'jwt-certificate': { type: 'string' },
+  'result-order': { type: 'string' },
+  'query-page-size': { type: 'string' },
+  clock: { type: 'string' },
+  'recycle-bin-days': { type: 'string' },
+  generate: { type: 'string', multiple: true },
+  'batch-time': { type: 'string' },
+  'batch-concurrency': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; strict: true }>>['values'];
+
+/** The emulator's options from the flags: checked (an Error naming the bad flag), files read, paths resolved. */
+function emulatorOptions(values: Flags): EmulatorOptions {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number, got ${values.port}`);
@@ -116,7 +113,7 @@ async function main(argv: string[]): Promise<void> {
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new Error('--tls-cert and --tls-key go together: give both (PEM files) to serve HTTPS, or neither');
   }
-  const options: EmulatorOptions = {
+  return {
     port,
     host: values.host,
     objects: values.objects ? loadObjects(values.objects) : undefined,
@@ -143,42 +140,39 @@ async function main(argv: string[]): Promise<void> {
         ? { cert: readFileSync(resolve(values['tls-cert'])), key: readFileSync(resolve(values['tls-key'])) }
         : undefined,
   };
-  const started = performance.now();
-  const restored = options.persistPath !== undefined && existsSync(options.persistPath);
-  const emulator = await startSalesforceEmulator(options);
-  const generated = restored ? [] : Object.entries(options.generate ?? {});
-  const generatedLines = generated.map(([name, what]) => {
-    const count = typeof what === 'number' ? what : what.count;
-    return `  Generated:     ${count} ${name} records`;
-  });
-  if (generated.length > 0) generatedLines.push(`  Start took:    ${Math.round(performance.now() - started)} ms`);
-  process.stdout.write(
-    [
-      `Salesforce emulator listening on ${emulator.instanceUrl}`,
-      '',
-      `  Instance URL:  ${emulator.instanceUrl}`,
-      `  Login URL:     ${emulator.loginUrl}`,
-      `  API version:   ${emulator.apiVersion}`,
-      `  Org id:        ${emulator.orgId}`,
-      `  User id:       ${emulator.userId}`,
-      `  Username:      ${emulator.username}`,
-      `  Password:      ${emulator.password}`,
-      `  Access token:  ${emulator.accessToken}`,
-      ...generatedLines,
-      ...(options.serverModel
-        ? [
-            `  Server model:  Bulk ingest batches of ${formatBatchTime(options.serverModel.batchMs)} ms, ${options.serverModel.concurrency ?? 10} at once`,
-          ]
-        : []),
-      `  Clock:         ${emulator.clock.isFixed ? `fixed at ${emulator.clock.now().toISOString()}` : 'real time'}`,
-      '',
-      'Log the Salesforce CLI in:',
-      `  SF_ACCESS_TOKEN='${emulator.accessToken}' sf org login access-token --instance-url ${emulator.instanceUrl} --no-prompt -a local`,
-      '',
-      options.persistPath ? `The org is saved to ${options.persistPath} on exit. Ctrl+C stops.` : 'Ctrl+C stops.',
-      '',
-    ].join('\n'),
-  );
+}
+
+/** What the command prints once the org listens: where it is, how to log in, what was generated. */
+function banner(emulator: SalesforceEmulator, options: EmulatorOptions, generatedLines: string[]): string {
+  return [
+    `Salesforce emulator listening on ${emulator.instanceUrl}`,
+    '',
+    `  Instance URL:  ${emulator.instanceUrl}`,
+    `  Login URL:     ${emulator.loginUrl}`,
+    `  API version:   ${emulator.apiVersion}`,
+    `  Org id:        ${emulator.orgId}`,
+    `  User id:       ${emulator.userId}`,
+    `  Username:      ${emulator.username}`,
+    `  Password:      ${emulator.password}`,
+    `  Access token:  ${emulator.accessToken}`,
+    ...generatedLines,
+    ...(options.serverModel
+      ? [
+          `  Server model:  Bulk ingest batches of ${formatBatchTime(options.serverModel.batchMs)} ms, ${options.serverModel.concurrency ?? 10} at once`,
+        ]
+      : []),
+    `  Clock:         ${emulator.clock.isFixed ? `fixed at ${emulator.clock.now().toISOString()}` : 'real time'}`,
+    '',
+    'Log the Salesforce CLI in:',
+    `  SF_ACCESS_TOKEN='${emulator.accessToken}' sf org login access-token --instance-url ${emulator.instanceUrl} --no-prompt -a local`,
+    '',
+    options.persistPath ? `The org is saved to ${options.persistPath} on exit. Ctrl+C stops.` : 'Ctrl+C stops.',
+    '',
+  ].join('\n');
+}
+
+/** Stops the emulator (saving a persisted org) on SIGINT or SIGTERM, once, and exits. */
+function stopOnSignals(emulator: SalesforceEmulator): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -194,6 +188,26 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const options = emulatorOptions(values);
+  const started = performance.now();
+  const restored = options.persistPath !== undefined && existsSync(options.persistPath);
+  const emulator = await startSalesforceEmulator(options);
+  const generated = restored ? [] : Object.entries(options.generate ?? {});
+  const generatedLines = generated.map(([name, what]) => {
+    const count = typeof what === 'number' ? what : what.count;
+    return `  Generated:     ${count} ${name} records`;
+  });
+  if (generated.length > 0) generatedLines.push(`  Start took:    ${Math.round(performance.now() - started)} ms`);
+  process.stdout.write(banner(emulator, options, generatedLines));
+  stopOnSignals(emulator);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
