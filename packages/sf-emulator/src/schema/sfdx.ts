@@ -112,26 +112,7 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
   const precision = num(meta.precision);
   const scale = num(meta.scale);
   const formula = text(meta.formula);
-  const blankAsZero = text(meta.formulaTreatBlanksAs) === 'BlankAsZero';
-  if (formula !== undefined && type !== 'Summary') {
-    const returnType = FORMULA_TYPES[type] ?? 'string';
-    const resolvedType = returnType === 'double' ? numberType(precision, scale) : returnType;
-    return {
-      ...base,
-      type: 'formula',
-      required: false,
-      unique: false,
-      externalId: false,
-      ...(precision === undefined ? {} : { precision }),
-      ...(scale === undefined ? {} : { scale }),
-      ...(resolvedType === 'string' ? { length: 1300 } : {}),
-      formula: {
-        returnType: resolvedType,
-        compute: typedFormula(compileFormula(formula, { blankAsZero }), resolvedType, scale),
-        source: formula,
-      },
-    };
-  }
+  if (formula !== undefined && type !== 'Summary') return formulaField(meta, base, type, formula);
   switch (type) {
     case 'Text':
     case 'EncryptedText':
@@ -148,18 +129,8 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
     case 'Url':
       return { ...base, type: 'url', length: 255 };
     case 'Picklist':
-    case 'MultiselectPicklist': {
-      const { values, restricted, defaultValue } = picklistValues(meta);
-      const field: FieldDefinition = {
-        ...base,
-        type: type === 'Picklist' ? 'picklist' : 'multipicklist',
-        picklistValues: values,
-        restricted,
-      };
-      if (type === 'MultiselectPicklist') field.length = 4099;
-      if (defaultValue !== undefined) field.defaultValue = defaultValue;
-      return field;
-    }
+    case 'MultiselectPicklist':
+      return picklistField(meta, base, type);
     case 'Checkbox':
       return { ...base, type: 'boolean', defaultValue: text(meta.defaultValue)?.toLowerCase() === 'true' };
     case 'Number':
@@ -176,27 +147,8 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
       return { ...base, type: 'time' };
     case 'Lookup':
     case 'MasterDetail':
-    case 'Hierarchy': {
-      const referenceTo = type === 'Hierarchy' ? ['User'] : ((meta.referenceTo ?? []) as unknown[]).map(String);
-      if (referenceTo.length === 0) {
-        throw new OrgError('INVALID_METADATA', `${objectName}.${name}: a ${type} field needs <referenceTo>`);
-      }
-      const field: FieldDefinition = {
-        ...base,
-        type: 'reference',
-        referenceTo,
-        relationshipName: name.replace(/__c$/i, '__r'),
-      };
-      const childName = text(meta.relationshipName);
-      if (childName) field.childRelationshipName = name.endsWith('__c') ? `${childName}__r` : childName;
-      if (type === 'MasterDetail') {
-        field.masterDetail = true;
-        field.required = true;
-        field.createOnly = !bool(meta.reparentableMasterDetail);
-      }
-      if (text(meta.deleteConstraint) === 'Cascade') field.cascadeDelete = true;
-      return field;
-    }
+    case 'Hierarchy':
+      return referenceField(meta, base, type, objectName);
     case 'AutoNumber':
       return { ...base, type: 'autonumber', displayFormat: text(meta.displayFormat) ?? '{0}', length: 30 };
     case 'Summary':
@@ -211,6 +163,73 @@ export function fieldFromMetadata(meta: Xml, objectName: string): FieldDefinitio
     default:
       return { ...base, type: 'string', length: length ?? 255 };
   }
+}
+
+/** A formula field (`<formula>`): typed by the metadata's type, computed by the local evaluator. */
+function formulaField(meta: Xml, base: FieldDefinition, type: string, formula: string): FieldDefinition {
+  const precision = num(meta.precision);
+  const scale = num(meta.scale);
+  const blankAsZero = text(meta.formulaTreatBlanksAs) === 'BlankAsZero';
+  const returnType = FORMULA_TYPES[type] ?? 'string';
+  const resolvedType = returnType === 'double' ? numberType(precision, scale) : returnType;
+  return {
+    ...base,
+    type: 'formula',
+    required: false,
+    unique: false,
+    externalId: false,
+    ...(precision === undefined ? {} : { precision }),
+    ...(scale === undefined ? {} : { scale }),
+    ...(resolvedType === 'string' ? { length: 1300 } : {}),
+    formula: {
+      returnType: resolvedType,
+      compute: typedFormula(compileFormula(formula, { blankAsZero }), resolvedType, scale),
+      source: formula,
+    },
+  };
+}
+
+/** A Picklist or MultiselectPicklist field with its values, restriction and default. */
+function picklistField(meta: Xml, base: FieldDefinition, type: 'Picklist' | 'MultiselectPicklist'): FieldDefinition {
+  const { values, restricted, defaultValue } = picklistValues(meta);
+  const field: FieldDefinition = {
+    ...base,
+    type: type === 'Picklist' ? 'picklist' : 'multipicklist',
+    picklistValues: values,
+    restricted,
+  };
+  if (type === 'MultiselectPicklist') field.length = 4099;
+  if (defaultValue !== undefined) field.defaultValue = defaultValue;
+  return field;
+}
+
+/** A Lookup, MasterDetail or Hierarchy field: its targets, relationship names, master-detail rules and cascade. */
+function referenceField(
+  meta: Xml,
+  base: FieldDefinition,
+  type: 'Lookup' | 'MasterDetail' | 'Hierarchy',
+  objectName: string,
+): FieldDefinition {
+  const name = base.name;
+  const referenceTo = type === 'Hierarchy' ? ['User'] : ((meta.referenceTo ?? []) as unknown[]).map(String);
+  if (referenceTo.length === 0) {
+    throw new OrgError('INVALID_METADATA', `${objectName}.${name}: a ${type} field needs <referenceTo>`);
+  }
+  const field: FieldDefinition = {
+    ...base,
+    type: 'reference',
+    referenceTo,
+    relationshipName: name.replace(/__c$/i, '__r'),
+  };
+  const childName = text(meta.relationshipName);
+  if (childName) field.childRelationshipName = name.endsWith('__c') ? `${childName}__r` : childName;
+  if (type === 'MasterDetail') {
+    field.masterDetail = true;
+    field.required = true;
+    field.createOnly = !bool(meta.reparentableMasterDetail);
+  }
+  if (text(meta.deleteConstraint) === 'Cascade') field.cascadeDelete = true;
+  return field;
 }
 
 /** Converts a formula's raw result to its declared type (null when it does not fit). */
