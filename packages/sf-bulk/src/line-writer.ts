@@ -60,6 +60,51 @@ function writeWide(target: Uint8Array, at: number, text: string, i: number, ch: 
   return p;
 }
 
+/** Set by {@link writeCell}: the cell holds a CR (it is then hashed from its canonical form). */
+let crFound = false;
+
+/**
+ * Writes a cell's characters at `at` (quoted, inner quotes doubled, when `quoted`), mixing them into {@link LANES}
+ * when `hashed`; returns the position after it, or -1 when an unquoted cell turns out to need quotes (a quote,
+ * comma, CR or LF).
+ */
+function writeCell(target: Uint8Array, at: number, cell: string, quoted: boolean, hashed: boolean): number {
+  let p = at;
+  let h1 = LANES[0] as number;
+  let h2 = LANES[1] as number;
+  crFound = false;
+  if (quoted) target[p++] = 34;
+  const length = cell.length;
+  for (let i = 0; i < length; i++) {
+    const ch = cell.charCodeAt(i);
+    if (ch <= 44 && (ch === 34 || ch === 44 || ch === 10 || ch === 13)) {
+      if (!quoted) return -1;
+      if (ch === 34) target[p++] = 34;
+      else if (ch === 13) crFound = true;
+    }
+    if (hashed) {
+      h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
+      h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+    }
+    if (ch < 0x80) target[p++] = ch;
+    else {
+      p = writeWide(target, p, cell, i, ch);
+      if (pairWritten) {
+        i++;
+        if (hashed) {
+          const low = cell.charCodeAt(i);
+          h1 = Math.imul(h1 ^ low, 0x9e3779b1);
+          h2 = Math.imul(h2 ^ low, 0x5bd1e995);
+        }
+      }
+    }
+  }
+  if (quoted) target[p++] = 34;
+  LANES[0] = h1;
+  LANES[1] = h2;
+  return p;
+}
+
 /**
  * Writes one row as a Bulk API CSV line (the bytes of `@kicksaw/csv`'s `RowEncoder({ nullAs: '#N/A', quote:
  * 'edge-spaces' })` line, UTF-8 as `Buffer.write` encodes it: comma, LF, quoted when a cell holds a quote, comma,
@@ -102,45 +147,25 @@ export function writeRow(cells: readonly string[], target: Uint8Array, at: numbe
     }
     if (length === 0) continue;
     // Hashed while written when canonicalCell would return the cell as it is (a CR inside is found below).
-    let hashed = !mayChange(cell);
-    const s1 = h1;
-    const s2 = h2;
-    let quote = isSpace(cell.charCodeAt(0)) || isSpace(cell.charCodeAt(length - 1));
-    for (let i = 0; !quote && i < length; i++) {
-      const ch = cell.charCodeAt(i);
-      quote = ch <= 44 && (ch === 34 || ch === 44 || ch === 10 || ch === 13);
+    const hashed = !mayChange(cell);
+    LANES[0] = h1;
+    LANES[1] = h2;
+    let after = -1;
+    if (!isSpace(cell.charCodeAt(0)) && !isSpace(cell.charCodeAt(length - 1)))
+      after = writeCell(target, p, cell, false, hashed);
+    // A cell that needs quotes (found while writing it plain) is written again from its start, quoted.
+    if (after < 0) {
+      LANES[0] = h1;
+      LANES[1] = h2;
+      after = writeCell(target, p, cell, true, hashed);
     }
-    if (quote) target[p++] = 34;
-    for (let i = 0; i < length; i++) {
-      const ch = cell.charCodeAt(i);
-      if (hashed) {
-        if (ch === 13) {
-          // canonicalCell turns CRLF into LF: this cell is hashed from its canonical form below.
-          hashed = false;
-        } else {
-          h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
-          h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
-        }
-      }
-      if (ch < 0x80) {
-        target[p++] = ch;
-        if (ch === 34) target[p++] = 34; // only inside quotes: a quote makes the cell quoted
-      } else {
-        p = writeWide(target, p, cell, i, ch);
-        if (pairWritten) {
-          i++;
-          if (hashed) {
-            const low = cell.charCodeAt(i);
-            h1 = Math.imul(h1 ^ low, 0x9e3779b1);
-            h2 = Math.imul(h2 ^ low, 0x5bd1e995);
-          }
-        }
-      }
-    }
-    if (quote) target[p++] = 34;
-    if (!hashed) {
-      LANES[0] = s1;
-      LANES[1] = s2;
+    p = after;
+    if (hashed && !crFound) {
+      h1 = LANES[0] as number;
+      h2 = LANES[1] as number;
+    } else {
+      LANES[0] = h1;
+      LANES[1] = h2;
       mixText(canonicalCell(cell), LANES);
       h1 = LANES[0] as number;
       h2 = LANES[1] as number;

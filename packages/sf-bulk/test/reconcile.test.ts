@@ -91,7 +91,7 @@ describe('RowIndex', () => {
     while (hashes.size < n) hashes.add(Math.floor(random() * 2 ** 53));
     const list = [...hashes];
     const index = new RowIndex(n);
-    list.forEach((hash, i) => index.add(hash, i + 1, 1));
+    for (const [i, hash] of list.entries()) index.add(hash, i + 1, 1);
     index.seal();
     for (let i = 0; i < 2000; i++) {
       const absent = Math.floor(random() * 2 ** 53);
