@@ -67,6 +67,64 @@ async function rowsProcessed(connection: Connection, ids: string[]): Promise<num
   return rows;
 }
 
+/**
+ * A file in a new bucket, read through a proxy that lists every request, and `insert` options for it:
+ * `getsSince(mark)` are the GETs of the file after `mark()`.
+ */
+async function watchedFile(key: string, csv: string, ingest: Record<string, unknown>) {
+  const bucket = await h.s3.createBucket();
+  await putText(h.s3, bucket, key, csv);
+  const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
+  const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+  const options = {
+    s3Client: client,
+    connection: h.connection,
+    bucket,
+    key,
+    object: 'Contact',
+    operation: 'insert' as const,
+    mapping: MAPPING,
+    ingest: { ...ingestTuning, ...ingest },
+  };
+  return {
+    bucket,
+    options,
+    mark: () => proxy.requests().length,
+    getsSince: (mark: number) =>
+      proxy
+        .requests()
+        .slice(mark)
+        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/${key}`)),
+    async stop() {
+      h.sf.faults.reset();
+      client.destroy();
+      await proxy.stop();
+    },
+  };
+}
+
+/** Rows 5-40 of a sample meet a lock error on every attempt until `unlock()` (with `faults` besides). */
+function lockEarlyRows(prefix: string, faults: Record<string, unknown> = {}) {
+  const early = new Set(Array.from({ length: 36 }, (_, i) => `${prefix}-${String(i + 5).padStart(7, '0')}`));
+  let locking = true;
+  h.sf.faults.set({
+    ...faults,
+    rowErrors: [
+      {
+        statusCode: 'UNABLE_TO_LOCK_ROW',
+        when: (record) => locking && early.has(String(record.External_Id__c)),
+        objects: ['Contact'],
+      },
+    ],
+  });
+  return {
+    early,
+    unlock: () => {
+      locking = false;
+    },
+  };
+}
+
 describe('where a pass over the file starts', () => {
   it('is the last kept position before the first row not covered', () => {
     const format = { header: ['a'], delimiter: ',', encoding: 'utf-8', line: 1, lineBreaks: ['\n'] };
@@ -213,35 +271,13 @@ describe('403 REQUEST_LIMIT_EXCEEDED when a Bulk API job is created', () => {
 
 describe('rows whose retries a deadline cut short, early in the file', () => {
   it('are spooled with their records: the next invocation sends them first and reads the file only from past them', async () => {
-    const bucket = await h.s3.createBucket();
     const rows = 3 * POSITION_EVERY;
     const sample = sampleContacts(rows, { prefix: 'SPOOLED' });
-    await putText(h.s3, bucket, 'spooled.csv', sample.csv);
     // Rows 5-40 meet a lock error on every attempt during the first invocation, so their retries go
     // on until its deadline cuts them short: they are left unsent near the top of the file.
-    const early = new Set(Array.from({ length: 36 }, (_, i) => `SPOOLED-${String(i + 5).padStart(7, '0')}`));
-    let locking = true;
-    h.sf.faults.set({
-      rowErrors: [
-        {
-          statusCode: 'UNABLE_TO_LOCK_ROW',
-          when: (record) => locking && early.has(String(record.External_Id__c)),
-          objects: ['Contact'],
-        },
-      ],
-    });
-    const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
-    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
-    const options = {
-      s3Client: client,
-      connection: h.connection,
-      bucket,
-      key: 'spooled.csv',
-      object: 'Contact',
-      operation: 'insert' as const,
-      mapping: MAPPING,
-      ingest: { ...ingestTuning, maxRowsPerJob: 1000, retry: { maxAttempts: 100_000 } },
-    };
+    const { early, unlock } = lockEarlyRows('SPOOLED');
+    const file = await watchedFile('spooled.csv', sample.csv, { maxRowsPerJob: 1000, retry: { maxAttempts: 100_000 } });
+    const { bucket, options } = file;
     try {
       const first = await importCsv({ ...options, deadline: Date.now() + 4_000 });
       expect(first.status).toBe('pending');
@@ -255,9 +291,9 @@ describe('rows whose retries a deadline cut short, early in the file', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as { row: number; record: { External_Id__c: string } });
       for (const id of early) expect(spooled.map((entry) => entry.record.External_Id__c)).toContain(id);
-      const requestsBefore = proxy.requests().length;
+      const mark = file.mark();
 
-      locking = false;
+      unlock();
       const second = await importCsv(options);
       expect(second.status).toBe('completed');
       expect(second.summary).toMatchObject({ input: rows, succeeded: rows, failed: 0 });
@@ -265,45 +301,27 @@ describe('rows whose retries a deadline cut short, early in the file', () => {
       expectExact('SPOOLED-', sample);
       // The takeover never read the file from its top: any pass over it was a ranged GET that starts
       // past a kept position beyond the early rows (none at all when the first invocation read it all).
-      const gets = proxy
-        .requests()
-        .slice(requestsBefore)
-        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/spooled.csv`));
-      for (const get of gets) {
+      for (const get of file.getsSince(mark)) {
         const offset = Number(/^bytes=(\d+)-$/.exec(get.range ?? '')?.[1]);
         expect(offset).toBeGreaterThanOrEqual(offsetAfterRow(sample.csv, POSITION_EVERY));
       }
       expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
     } finally {
-      h.sf.faults.reset();
-      client.destroy();
-      await proxy.stop();
+      await file.stop();
     }
   }, 60_000);
 });
 
 describe('rows the deadline cuts off before their first job', () => {
   it('are left in the file, not spooled: the next invocation reads them from a kept position and sends each once', async () => {
-    const bucket = await h.s3.createBucket();
     const rows = 3 * POSITION_EVERY;
     const sample = sampleContacts(rows, { prefix: 'TAIL' });
-    await putText(h.s3, bucket, 'tail.csv', sample.csv);
     // One job at a time, each held up in the org: the parts read after the first wait for the job slot
     // until the deadline cuts them off (the rows read last, the tail of what was read).
     h.sf.faults.set({ jobProcessingMs: 3_000 });
-    const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
-    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
+    const file = await watchedFile('tail.csv', sample.csv, { maxRowsPerJob: 1000, maxConcurrentJobs: 1 });
+    const { bucket, options } = file;
     const jobsBefore = new Set(await ingestJobIds(h.connection));
-    const options = {
-      s3Client: client,
-      connection: h.connection,
-      bucket,
-      key: 'tail.csv',
-      object: 'Contact',
-      operation: 'insert' as const,
-      mapping: MAPPING,
-      ingest: { ...ingestTuning, maxRowsPerJob: 1000, maxConcurrentJobs: 1 },
-    };
     try {
       const first = await importCsv({ ...options, deadline: Date.now() + 1_500 });
       expect(first.status).toBe('pending');
@@ -312,7 +330,7 @@ describe('rows the deadline cuts off before their first job', () => {
       expect(state.length).toBeGreaterThan(0);
       // None of them went to a spool: they are read again from the file.
       expect((await keysUnder(h.s3, bucket, '.kicksaw/')).filter((key) => key.endsWith('.rows.jsonl'))).toEqual([]);
-      const requestsBefore = proxy.requests().length;
+      const mark = file.mark();
 
       h.sf.faults.reset();
       const second = await importCsv(options);
@@ -320,55 +338,26 @@ describe('rows the deadline cuts off before their first job', () => {
       expect(second.summary).toMatchObject({ input: rows, succeeded: rows, failed: 0 });
       expectExact('TAIL-', sample);
       // The second invocation read the file (the rows left in it), at most once over.
-      const gets = proxy
-        .requests()
-        .slice(requestsBefore)
-        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/tail.csv`));
-      expect(gets).toHaveLength(1);
+      expect(file.getsSince(mark)).toHaveLength(1);
       // Salesforce processed each row once: none was sent by both invocations.
       const jobs = (await ingestJobIds(h.connection)).filter((id) => !jobsBefore.has(id));
       expect(await rowsProcessed(h.connection, jobs)).toBe(rows);
       expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
     } finally {
-      h.sf.faults.reset();
-      client.destroy();
-      await proxy.stop();
+      await file.stop();
     }
   }, 60_000);
 });
 
 describe('rows of a parked job whose retries were cut short', () => {
   it('are sent again from the spool with the record Salesforce echoed: the takeover does not read the file again', async () => {
-    const bucket = await h.s3.createBucket();
     const rows = 2_000;
     const sample = sampleContacts(rows, { prefix: 'ECHO' });
-    await putText(h.s3, bucket, 'echo.csv', sample.csv);
     // The whole file goes out in one job, still running in the org when the first invocation's deadline
     // comes; rows 5-40 meet a lock error when it runs. The next invocation collects the job by id.
-    const early = new Set(Array.from({ length: 36 }, (_, i) => `ECHO-${String(i + 5).padStart(7, '0')}`));
-    let locking = true;
-    h.sf.faults.set({
-      jobProcessingMs: 8_000,
-      rowErrors: [
-        {
-          statusCode: 'UNABLE_TO_LOCK_ROW',
-          when: (record) => locking && early.has(String(record.External_Id__c)),
-          objects: ['Contact'],
-        },
-      ],
-    });
-    const proxy = await startCuttingProxy(h.s3.endpoint, { shouldCut: () => false, afterBytes: 0, times: 0 });
-    const client = new S3Client({ ...h.s3.clientConfig, endpoint: proxy.endpoint });
-    const options = {
-      s3Client: client,
-      connection: h.connection,
-      bucket,
-      key: 'echo.csv',
-      object: 'Contact',
-      operation: 'insert' as const,
-      mapping: MAPPING,
-      ingest: { ...ingestTuning, maxRowsPerJob: 20_000 },
-    };
+    const { unlock } = lockEarlyRows('ECHO', { jobProcessingMs: 8_000 });
+    const file = await watchedFile('echo.csv', sample.csv, { maxRowsPerJob: 20_000 });
+    const { bucket, options } = file;
     try {
       const first = await importCsv({ ...options, deadline: Date.now() + 5_000 });
       expect(first.status).toBe('pending');
@@ -379,24 +368,18 @@ describe('rows of a parked job whose retries were cut short', () => {
       while (((await h.connection.request(jobUrl)) as { state: string }).state !== 'JobComplete') {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      locking = false;
-      const requestsBefore = proxy.requests().length;
+      unlock();
+      const mark = file.mark();
 
       const second = await importCsv(options);
       expect(second.status).toBe('completed');
       expect(second.summary).toMatchObject({ input: rows, succeeded: rows, failed: 0 });
       expectExact('ECHO-', sample);
       // The rows to retry came from the spool: the file was not read again.
-      const gets = proxy
-        .requests()
-        .slice(requestsBefore)
-        .filter((r) => r.method === 'GET' && r.path.startsWith(`/${bucket}/echo.csv`));
-      expect(gets).toEqual([]);
+      expect(file.getsSince(mark)).toEqual([]);
       expect(await keysUnder(h.s3, bucket, '.kicksaw/')).toEqual([]);
     } finally {
-      h.sf.faults.reset();
-      client.destroy();
-      await proxy.stop();
+      await file.stop();
     }
   }, 60_000);
 });
