@@ -32,6 +32,7 @@ export {
 export {
   cellText,
   encodeRow,
+  isWhiteSpace,
   neutralizeFormula,
   type QuoteRule,
   RowEncoder,

@@ -102,8 +102,20 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-/** White space as the regular expression class `\s` has it. */
-function isSpace(ch: number): boolean {
+/**
+ * Whether a UTF-16 code unit is white space as the regular expression class `\s` has it: what the
+ * `'edge-spaces'` quote rule looks for at either end of a value.
+ *
+ * @example
+ * ```ts
+ * import { isWhiteSpace } from '@kicksaw/csv';
+ *
+ * isWhiteSpace(' '.charCodeAt(0)); // true
+ * isWhiteSpace(0xa0); // true (no-break space)
+ * isWhiteSpace('a'.charCodeAt(0)); // false
+ * ```
+ */
+export function isWhiteSpace(ch: number): boolean {
   if (ch <= 32) return ch === 32 || (ch >= 9 && ch <= 13);
   if (ch < 160) return false;
   return (
@@ -189,9 +201,10 @@ export class RowEncoder {
       if (this.#quote !== 'strings') return this.quoted(text);
       return text.indexOf('"') === -1 ? `"${text}"` : `"${text.replaceAll('"', '""')}"`;
     }
-    const text =
-      value instanceof Date && this.#dateText !== undefined ? this.#dateText(value) : cellText(value, this.#nullAs);
-    return this.quoted(text);
+    const dateText = this.#dateText;
+    return this.quoted(
+      dateText !== undefined && value instanceof Date ? dateText(value) : cellText(value, this.#nullAs),
+    );
   }
 
   /** Text quoted (with inner quotes doubled) if the format's quote rule says so; otherwise as it is. */
@@ -202,7 +215,7 @@ export class RowEncoder {
     if (n === 0) return text;
     // A character scan rather than a regular expression: this runs for every value written.
     const delimiter = this.#delimiterCode;
-    let quote = rule === 'edge-spaces' && (isSpace(text.charCodeAt(0)) || isSpace(text.charCodeAt(n - 1)));
+    let quote = rule === 'edge-spaces' && (isWhiteSpace(text.charCodeAt(0)) || isWhiteSpace(text.charCodeAt(n - 1)));
     let inner = false;
     for (let i = 0; !quote && i < n; i++) {
       const ch = text.charCodeAt(i);

@@ -8,7 +8,7 @@ export {
 } from './create.js';
 export { type CsvPart, csvChunks, csvLine, csvParts } from './csv-load.js';
 export { LakehouseError } from './errors.js';
-export { mergeResultOf, standardMerge, standardMergeSql } from './merge-sql.js';
+export { type MergeDialect, mergeResultOf, standardMerge, standardMergeSql } from './merge-sql.js';
 export type { LakehouseBaseOptions, LakehouseProgress } from './options.js';
 export {
   abortBulkJob,
@@ -24,14 +24,8 @@ export {
   queryIntoTable,
   selectedFields,
 } from './query-into.js';
-export {
-  RETL_RESULTS_TABLE,
-  RETL_SNAPSHOT_TABLE,
-  type ReverseEtlOperation,
-  type ReverseEtlOptions,
-  type ReverseEtlSummary,
-  reverseEtl,
-} from './retl.js';
+export { reverseEtl } from './retl.js';
+export * from './retl-options.js';
 export {
   type ColumnTypeNames,
   type CsvCellCasts,
@@ -43,15 +37,8 @@ export {
   statementFailure,
 } from './sql.js';
 export { listSyncStates, readSyncState, SYNC_STATE_TABLE, type SyncState } from './state.js';
-export {
-  type DeleteDetection,
-  type ObjectSyncSummary,
-  SyncError,
-  type SyncFailure,
-  type SyncOptions,
-  type SyncSummary,
-  sync,
-} from './sync.js';
+export { sync } from './sync.js';
+export * from './sync-options.js';
 export {
   type ColumnMapOptions,
   columnsFromDescribe,

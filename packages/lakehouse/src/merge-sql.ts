@@ -1,10 +1,38 @@
 import type { MergeResult, MergeSpec, WarehouseRow, WarehouseSession } from './warehouse.js';
 
 /**
- * The statements of a standard MERGE for engines with `MERGE` and `DISTINCT ON` (DuckDB 1.4+, Postgres 15+):
- * a count query (inserted / updated / unchanged / stale / staged), the MERGE itself, and the INSERT that does
- * the same when every staged key is new (`insertSql`; `insertAllSql` when the staged keys are also distinct). Duplicates are
- * collapsed by `DISTINCT ON` ordered by the version, newest first; the update is guarded by the version.
+ * What a MERGE's SQL needs of an engine beyond the standard: how to keep the newest staged row per key, and how
+ * to count rows matching a condition.
+ *
+ * @example
+ * ```ts
+ * const snowflake: MergeDialect = {
+ *   newestPerKey: (staging, key, version, selected) =>
+ *     `(SELECT ${selected} FROM ${staging} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${version ? `${version} DESC NULLS LAST` : key}) = 1)`,
+ *   countIf: (condition) => `COUNT_IF(${condition})`,
+ * };
+ * ```
+ */
+export interface MergeDialect {
+  /** A subquery of `selected` (`*` or a column list) from `staging`, one row per `key`, the highest `version` kept. */
+  newestPerKey(staging: string, key: string, version: string | undefined, selected: string): string;
+  /** An aggregate counting the rows where `condition` holds. */
+  countIf(condition: string): string;
+}
+
+/** `DISTINCT ON` and `count(*) FILTER`: DuckDB 1.4+, PostgreSQL 15+. */
+const STANDARD_DIALECT: MergeDialect = {
+  newestPerKey: (staging, key, version, selected) =>
+    `(SELECT DISTINCT ON (${key}) ${selected} FROM ${staging} ORDER BY ${version ? `${key}, ${version} DESC NULLS LAST` : key})`,
+  countIf: (condition) => `count(*) FILTER (WHERE ${condition})`,
+};
+
+/**
+ * The statements of a standard MERGE for engines with `MERGE` (and, by default, `DISTINCT ON`: DuckDB 1.4+,
+ * Postgres 15+; another {@link MergeDialect} for others): a count query (inserted / updated / unchanged / stale /
+ * staged), the MERGE itself, and the INSERT that does the same when every staged key is new (`insertSql`;
+ * `insertAllSql` when the staged keys are also distinct). Duplicates are collapsed, the newest version first;
+ * the update is guarded by the version (an older row never overwrites a newer one).
  *
  * @example
  * ```ts
@@ -15,24 +43,25 @@ export function standardMergeSql(
   spec: MergeSpec,
   quote: (name: string) => string,
   quoteTable: (name: string) => string,
+  dialect: MergeDialect = STANDARD_DIALECT,
 ): { countSql: string; mergeSql: string; insertSql: string; insertAllSql: string } {
   const key = quote(spec.key);
   const target = quoteTable(spec.target);
   const staging = quoteTable(spec.staging);
   const version = spec.versionColumn ? quote(spec.versionColumn) : undefined;
-  const order = version ? `${key}, ${version} DESC NULLS LAST` : key;
-  const deduped = `(SELECT DISTINCT ON (${key}) * FROM ${staging} ORDER BY ${order})`;
+  const deduped = dialect.newestPerKey(staging, key, version, '*');
   // The counts need only key and version: deduplicating whole rows there would sort every column.
-  const narrow = `(SELECT DISTINCT ON (${key}) ${key}${version ? `, ${version}` : ''} FROM ${staging} ORDER BY ${order})`;
+  const narrow = dialect.newestPerKey(staging, key, version, `${key}${version ? `, ${version}` : ''}`);
+  const count = dialect.countIf;
   const newer = version ? `(t.${version} IS NULL OR s.${version} > t.${version})` : 'TRUE';
   const same = version ? `(s.${version} = t.${version})` : 'FALSE';
   const older = version ? `(s.${version} IS NULL OR s.${version} < t.${version})` : 'FALSE';
   const countSql = `SELECT
   (SELECT count(*) FROM ${staging}) AS staged,
-  count(*) FILTER (WHERE t.${key} IS NULL) AS inserted,
-  count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${newer}) AS updated,
-  count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${same}) AS unchanged,
-  count(*) FILTER (WHERE t.${key} IS NOT NULL AND ${older} AND NOT ${newer}) AS stale
+  ${count(`t.${key} IS NULL`)} AS inserted,
+  ${count(`t.${key} IS NOT NULL AND ${newer}`)} AS updated,
+  ${count(`t.${key} IS NOT NULL AND ${same}`)} AS unchanged,
+  ${count(`t.${key} IS NOT NULL AND ${older} AND NOT ${newer}`)} AS stale
 FROM ${narrow} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
   const columns = spec.columns.map(quote);
   const updates = spec.columns.filter((c) => c !== spec.key).map((c) => `${quote(c)} = s.${quote(c)}`);

@@ -43,8 +43,18 @@ const OUTCOME_COLUMNS: ColumnSpec[] = [
   { name: 'job_id', type: { kind: 'id' } },
 ];
 
-const RESULT_COLUMNS =
-  'run_id, name, object_name, operation, row_key, seq, status, sf_id, created, error_code, error_message, job_id, finished_at';
+/** The results table: the run, the row's key and its outcome, when it finished. */
+const RESULT_TABLE_COLUMNS: ColumnSpec[] = [
+  { name: 'run_id', type: { kind: 'text' } },
+  { name: 'name', type: { kind: 'text' } },
+  { name: 'object_name', type: { kind: 'text' } },
+  { name: 'operation', type: { kind: 'text' } },
+  { name: 'row_key', type: { kind: 'text' } },
+  ...OUTCOME_COLUMNS,
+  { name: 'finished_at', type: { kind: 'timestamp' } },
+];
+
+const RESULT_COLUMNS = RESULT_TABLE_COLUMNS.map((c) => c.name).join(', ');
 
 /** Creates the snapshot and results tables when missing. */
 export async function ensureRetlTables(warehouse: Warehouse, resultsTable: string): Promise<void> {
@@ -57,23 +67,7 @@ export async function ensureRetlTables(warehouse: Warehouse, resultsTable: strin
       { name: 'run_id', type: { kind: 'text' } },
     ]);
   }
-  if (!(await warehouse.listColumns(resultsTable))) {
-    await warehouse.createTable(resultsTable, [
-      { name: 'run_id', type: { kind: 'text' } },
-      { name: 'name', type: { kind: 'text' } },
-      { name: 'object_name', type: { kind: 'text' } },
-      { name: 'operation', type: { kind: 'text' } },
-      { name: 'row_key', type: { kind: 'text' } },
-      { name: 'seq', type: { kind: 'integer' } },
-      { name: 'status', type: { kind: 'text' } },
-      { name: 'sf_id', type: { kind: 'id' } },
-      { name: 'created', type: { kind: 'boolean' } },
-      { name: 'error_code', type: { kind: 'text' } },
-      { name: 'error_message', type: { kind: 'text' } },
-      { name: 'job_id', type: { kind: 'id' } },
-      { name: 'finished_at', type: { kind: 'timestamp' } },
-    ]);
-  }
+  if (!(await warehouse.listColumns(resultsTable))) await warehouse.createTable(resultsTable, RESULT_TABLE_COLUMNS);
 }
 
 /**

@@ -15,14 +15,6 @@ import { ensureRetlTables, mirrorDeletes, type RetlRun, sendChanged } from './re
 import { rowsToSend, stageQueryRows } from './retl-stage.js';
 import { firstRow, uniqueName } from './work-tables.js';
 
-export {
-  RETL_RESULTS_TABLE,
-  RETL_SNAPSHOT_TABLE,
-  type ReverseEtlOperation,
-  type ReverseEtlOptions,
-  type ReverseEtlSummary,
-} from './retl-options.js';
-
 /**
  * Sends a warehouse query's rows to Salesforce (`insert`, `update`, `upsert`, `delete`) through sf-bulk's
  * `ingest`, so every row gets exactly one outcome matched by content. Rows are streamed from the warehouse in

@@ -18,15 +18,6 @@ import {
 import { type ObjectPlan, planObject, type SyncContext } from './sync-plan.js';
 import { readFormulas, readIntoStaging } from './sync-read.js';
 
-export {
-  type DeleteDetection,
-  type ObjectSyncSummary,
-  SyncError,
-  type SyncFailure,
-  type SyncOptions,
-  type SyncSummary,
-} from './sync-options.js';
-
 /**
  * Copies Salesforce objects into warehouse tables, in full the first time (or with `full`) and incrementally
  * after: rows whose cursor (SystemModstamp, else LastModifiedDate, else CreatedDate) is at or after the last

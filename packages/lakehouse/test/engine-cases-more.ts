@@ -12,9 +12,17 @@ import { connect, ingestAll } from '@kicksaw/sf-bulk';
 import { type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobResultsIntoTable, listBulkJobs, readSyncState, reverseEtl, sync, type Warehouse } from '../src/index.js';
+import {
+  jobResultsIntoTable,
+  listBulkJobs,
+  type ReverseEtlOptions,
+  readSyncState,
+  reverseEtl,
+  sync,
+  type Warehouse,
+} from '../src/index.js';
 import type { EngineHarness } from './engine-cases.js';
-import { createLeadsOut, rows } from './engine-helpers.js';
+import { createLeadsOut, rows, usingWarehouse } from './engine-helpers.js';
 
 async function csvRecords(path: string): Promise<Record<string, string>[]> {
   const out: Record<string, string>[] = [];
@@ -96,14 +104,7 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
       await rm(directory, { recursive: true, force: true });
     });
 
-    async function withWarehouse(fn: (warehouse: Warehouse) => Promise<void>): Promise<void> {
-      const warehouse = await harness.open();
-      try {
-        await fn(warehouse);
-      } finally {
-        await warehouse.close();
-      }
-    }
+    const withWarehouse = (fn: (warehouse: Warehouse) => Promise<void>) => usingWarehouse(harness, fn);
 
     it('round-trips values that are hard in CSV exactly, through the full and the incremental Bulk path', async () => {
       const hard = [
@@ -293,6 +294,18 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
           ['L-5', 'Ed', 'Hooli'],
         ]);
         const sql = `SELECT k, ${q('LastName')}, ${q('Company')} FROM ${warehouse.quoteTable('leads_out')}`;
+        // Every run inserts the rows of leads_out by their key k; the report (and the API) differ.
+        const insertLeads = (extra: Partial<Pick<ReverseEtlOptions, 'report' | 'ingest'>>) =>
+          reverseEtl({
+            connection,
+            warehouse,
+            object: 'Lead',
+            operation: 'insert',
+            key: 'k',
+            sql,
+            pollIntervalMs: 5,
+            ...extra,
+          });
         const errors = join(directory, `${engine}-errors.csv`.replace(/\W+/g, '-'));
         const successes = join(directory, `${engine}-successes.csv`.replace(/\W+/g, '-'));
         // Salesforce rejects two of the rows (chosen by content).
@@ -308,14 +321,7 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
         });
         let first: Awaited<ReturnType<typeof reverseEtl>>;
         try {
-          first = await reverseEtl({
-            connection,
-            warehouse,
-            object: 'Lead',
-            operation: 'insert',
-            key: 'k',
-            sql,
-            pollIntervalMs: 5,
+          first = await insertLeads({
             report: { output: errors, includeSuccesses: successes },
             ingest: { api: 'bulk' },
           });
@@ -361,14 +367,7 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
 
         // The rerun sends only the two failed rows (now accepted), with the Data Loader-like layout.
         const sourceRow = join(directory, `${engine}-source-row.csv`.replace(/\W+/g, '-'));
-        const second = await reverseEtl({
-          connection,
-          warehouse,
-          object: 'Lead',
-          operation: 'insert',
-          key: 'k',
-          sql,
-          pollIntervalMs: 5,
+        const second = await insertLeads({
           report: { output: sourceRow, layout: 'source-row' },
           ingest: { api: 'bulk' },
         });
@@ -378,16 +377,7 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
 
         // Nothing new (all rows sent with success), and an empty query: no job is created in the org.
         const jobsBefore = (await listBulkJobs(connection, { kind: 'ingest' })).length;
-        const unchanged = await reverseEtl({
-          connection,
-          warehouse,
-          object: 'Lead',
-          operation: 'insert',
-          key: 'k',
-          sql,
-          pollIntervalMs: 5,
-          report: { output: errors },
-        });
+        const unchanged = await insertLeads({ report: { output: errors } });
         expect(unchanged).toMatchObject({ read: 5, sent: 0, unchanged: 5, jobs: 0 });
         expect(unchanged.report).toMatchObject({ errorLines: 0, outcomes: 0 });
         expect((await readFile(errors, 'utf8')).trim()).toBe(

@@ -22,7 +22,7 @@ import {
   sync,
   type Warehouse,
 } from '../src/index.js';
-import { createLeadsOut, failingStateWrites, rows } from './engine-helpers.js';
+import { createLeadsOut, failingStateWrites, rows, usingWarehouse } from './engine-helpers.js';
 
 export interface EngineHarness {
   open(): Promise<Warehouse>;
@@ -103,14 +103,7 @@ export function defineEngineCases(engine: string, harness: EngineHarness): void 
     const HOUR = 3_600_000;
     const orgNow = () => sf.clock.now();
 
-    async function withWarehouse(fn: (warehouse: Warehouse) => Promise<void>): Promise<void> {
-      const warehouse = await harness.open();
-      try {
-        await fn(warehouse);
-      } finally {
-        await warehouse.close();
-      }
-    }
+    const withWarehouse = (fn: (warehouse: Warehouse) => Promise<void>) => usingWarehouse(harness, fn);
 
     it('creates a table from the describe with the engine type map, and adds what is missing on a rerun', async () => {
       await withWarehouse(async (warehouse) => {

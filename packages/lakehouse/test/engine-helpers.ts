@@ -1,6 +1,19 @@
 /** Helpers of the shared engine cases (and of engine packages' own tests): reads, fault wrappers, fixtures. */
 import type { SqlValue, Warehouse, WarehouseRow, WarehouseSession } from '../src/index.js';
 
+/** Runs `fn` on a warehouse the harness opens, closed after. */
+export async function usingWarehouse(
+  harness: { open(): Promise<Warehouse> },
+  fn: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
+  const warehouse = await harness.open();
+  try {
+    await fn(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /** Every row of a query. */
 export async function rows(warehouse: Warehouse, sql: string): Promise<WarehouseRow[]> {
   const out: WarehouseRow[] = [];

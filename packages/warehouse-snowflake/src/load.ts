@@ -50,7 +50,12 @@ export interface SessionConfig {
   logger: Logger;
 }
 
-type Rows = AsyncIterable<readonly SqlValue[]> | Iterable<readonly SqlValue[]>;
+/** Rows (values in `columns` order) to load into an existing table. */
+export interface RowsLoad {
+  table: string;
+  columns: readonly string[];
+  rows: AsyncIterable<readonly SqlValue[]> | Iterable<readonly SqlValue[]>;
+}
 
 /** A CSV cell (text, null when empty) as a value of its logical type: the SQL of `loadCsv`. */
 const CSV_CASTS: CsvCellCasts = {
@@ -127,13 +132,8 @@ export async function loadCsvFile(driver: DriverSession, spec: CsvLoadSpec): Pro
  * session's temporary stage as soon as it is complete, then one `COPY INTO` of the folder, purged after. A
  * folder unique per load keeps Snowflake's load history (which skips files it loaded before) out of the way.
  */
-export async function loadByCopy(
-  driver: DriverSession,
-  config: SessionConfig,
-  table: string,
-  columns: readonly string[],
-  rows: Rows,
-): Promise<number> {
+export async function loadByCopy(driver: DriverSession, config: SessionConfig, load: RowsLoad): Promise<number> {
+  const { table, columns, rows } = load;
   const base = config.tempDirectory ?? tmpdir();
   await mkdir(base, { recursive: true });
   const directory = await mkdtemp(join(base, 'kicksaw-snowflake-'));
@@ -181,13 +181,8 @@ export async function loadByCopy(
 }
 
 /** `INSERT ... VALUES (?, ...)` with array binds, `insertBatchRows` rows a statement. */
-export async function loadByInsert(
-  driver: DriverSession,
-  config: SessionConfig,
-  table: string,
-  columns: readonly string[],
-  rows: Rows,
-): Promise<number> {
+export async function loadByInsert(driver: DriverSession, config: SessionConfig, load: RowsLoad): Promise<number> {
+  const { table, columns, rows } = load;
   const sql = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
   let batch: snowflake.Bind[][] = [];
   let total = 0;

@@ -4,11 +4,13 @@ import {
   type ColumnType,
   type CreateTableOptions,
   type CsvLoadSpec,
+  type MergeDialect,
   type MergeResult,
   type MergeSpec,
   mergeResultOf,
   type SqlValue,
   sqlParam,
+  standardMergeSql,
   statementFailure,
   type TableColumn,
   type WarehouseRow,
@@ -31,6 +33,13 @@ import { fromDriver } from './values.js';
 function sqlParams(params: readonly SqlValue[]): snowflake.Bind[] | undefined {
   return params.length > 0 ? params.map(sqlParam) : undefined;
 }
+
+/** Snowflake has no `DISTINCT ON` (and refuses a MERGE whose source holds a key twice): `QUALIFY ROW_NUMBER()`. */
+const SNOWFLAKE_MERGE: MergeDialect = {
+  newestPerKey: (staging, key, version, selected) =>
+    `(SELECT ${selected} FROM ${staging} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${version ? `${version} DESC NULLS LAST` : key}) = 1)`,
+  countIf: (condition) => `COUNT_IF(${condition})`,
+};
 
 function quote(name: string): string {
   return quoteSnowflakeIdentifier(name);
@@ -163,7 +172,7 @@ export class SnowflakeSession implements WarehouseSession {
     rows: AsyncIterable<readonly SqlValue[]> | Iterable<readonly SqlValue[]>,
   ): Promise<number> {
     const load = this.config.loadMethod === 'insert' ? loadByInsert : loadByCopy;
-    return load(await this.driver(), this.config, table, columns, rows);
+    return load(await this.driver(), this.config, { table, columns, rows });
   }
 
   /** A Bulk result page through a text table converted in SQL (see `loadCsvFile`). */
@@ -177,26 +186,7 @@ export class SnowflakeSession implements WarehouseSession {
    * replaced only when the staged version is not older.
    */
   async merge(spec: MergeSpec): Promise<MergeResult> {
-    const key = quote(spec.key);
-    const target = this.quoteTable(spec.target);
-    const staging = this.quoteTable(spec.staging);
-    const version = spec.versionColumn ? quote(spec.versionColumn) : undefined;
-    const order = version ? `${version} DESC NULLS LAST` : key;
-    const deduped = `(SELECT * FROM ${staging} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${order}) = 1)`;
-    const newer = version ? `(t.${version} IS NULL OR s.${version} > t.${version})` : 'TRUE';
-    const same = version ? `(s.${version} = t.${version})` : 'FALSE';
-    const older = version ? `(s.${version} IS NULL OR s.${version} < t.${version})` : 'FALSE';
-    const countSql = `SELECT (SELECT COUNT(*) FROM ${staging}) AS staged,
-  COUNT_IF(t.${key} IS NULL) AS inserted,
-  COUNT_IF(t.${key} IS NOT NULL AND ${newer}) AS updated,
-  COUNT_IF(t.${key} IS NOT NULL AND ${same}) AS unchanged,
-  COUNT_IF(t.${key} IS NOT NULL AND ${older} AND NOT ${newer}) AS stale
-FROM ${deduped} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
-    const insertColumns = spec.columns.map(quote);
-    const updates = spec.columns.filter((c) => c !== spec.key).map((c) => `${quote(c)} = s.${quote(c)}`);
-    const guard = version ? ` AND (t.${version} IS NULL OR s.${version} >= t.${version})` : '';
-    const mergeSql = `MERGE INTO ${target} AS t USING ${deduped} AS s ON t.${key} = s.${key}
-${updates.length > 0 ? `WHEN MATCHED${guard} THEN UPDATE SET ${updates.join(', ')}\n` : ''}WHEN NOT MATCHED THEN INSERT (${insertColumns.join(', ')}) VALUES (${insertColumns.map((c) => `s.${c}`).join(', ')})`;
+    const { countSql, mergeSql } = standardMergeSql(spec, quote, (name) => this.quoteTable(name), SNOWFLAKE_MERGE);
     let counts: WarehouseRow = {};
     for await (const row of this.query(countSql)) counts = row;
     await this.execute(mergeSql);
