@@ -352,6 +352,28 @@ describe('functions and expressions', () => {
     }
   });
 
+  it('refuses CHANGES (...) and LATERAL (subquery), which read as calls, naming the construct', async () => {
+    await h.rows('create table refused_src (id int, payload variant)');
+    await h.rows('insert into refused_src (id) values (1), (2)');
+    for (const [sql, construct] of [
+      ['select * from refused_src changes(information => default) at(offset => -60)', 'CHANGES'],
+      ['select id from refused_src changes(information => default)', 'CHANGES'],
+      ["select * from refused_src changes (information => append_only) before(statement => 'x')", 'CHANGES'],
+      [
+        'select e.id, l.n from refused_src e, lateral (select count(*) as n from refused_src i where i.id <= e.id) l',
+        'LATERAL',
+      ],
+      ['select * from refused_src e join lateral (select e.id as n) l on true', 'LATERAL'],
+    ]) {
+      const error = await h.error(sql as string);
+      expect([sql, error.code, error.message]).toEqual([
+        sql,
+        '000002',
+        `unsupported in the local Snowflake: ${construct}`,
+      ]);
+    }
+  });
+
   it('raises 100051 on a division by zero, as Snowflake (not Infinity)', async () => {
     for (const sql of ['select 1 / 0', 'select 10 / (2 - 2)', 'select 1.5 / -0.0', "select 3 / '0'::int + 1"]) {
       const error = await h.error(sql);

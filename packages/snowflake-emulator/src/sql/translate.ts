@@ -169,12 +169,8 @@ function translateOp(t: Translation, i: number, op: string): number {
 function translateWord(t: Translation, i: number, word: string): number {
   const { tokens, pieces, ctx, to, tr } = t;
   const next = tokens[i + 1];
-  if (
-    (word === 'AT' || word === 'BEFORE') &&
-    isOp(next, '(') &&
-    isWord(tokens[i + 2], 'TIMESTAMP', 'OFFSET', 'STATEMENT')
-  )
-    throw SnowflakeSqlError.unsupported('Time Travel (AT | BEFORE)');
+  // Refused first: CHANGES ( and LATERAL ( read as calls and would otherwise reach the function rewriter.
+  refuseWord(tokens, i, word);
   if (DUCKDB_ONLY_KEYWORDS.has(word) && !isOp(next, '(')) {
     // A plain name in Snowflake that DuckDB reads as a keyword: quote it.
     pieces.push({ text: sqlIdent(word), operand: true });
@@ -212,7 +208,6 @@ function translateWord(t: Translation, i: number, word: string): number {
     pieces.push(word === 'MINUS' ? { text } : { text, operand: true });
     return i + 1;
   }
-  refuseWord(tokens, i, word);
   pieces.push({ text: word, operand: true });
   return i + 1;
 }
@@ -226,9 +221,18 @@ function wordText(word: string, ctx: TranslateContext): string | undefined {
   return undefined;
 }
 
-/** Throws `unsupported` for the constructs a word at `i` opens that cannot be run faithfully. */
+/**
+ * Throws `unsupported` for the constructs a word at `i` opens that cannot be run faithfully; runs before any
+ * other reading of the word, so that a construct followed by `(` (CHANGES, LATERAL, AT) is not taken for a call.
+ */
 function refuseWord(tokens: Token[], i: number, word: string): void {
   const next = tokens[i + 1];
+  if (
+    (word === 'AT' || word === 'BEFORE') &&
+    isOp(next, '(') &&
+    isWord(tokens[i + 2], 'TIMESTAMP', 'OFFSET', 'STATEMENT')
+  )
+    throw SnowflakeSqlError.unsupported('Time Travel (AT | BEFORE)');
   if (word === 'CONNECT' && isWord(next, 'BY')) throw SnowflakeSqlError.unsupported('CONNECT BY');
   if (word === 'CHANGES' && isOp(next, '(')) throw SnowflakeSqlError.unsupported('CHANGES');
   if (word === 'LATERAL') throw SnowflakeSqlError.unsupported('LATERAL');
