@@ -195,80 +195,90 @@ export async function respondToSqsEvent<S extends MessageSchema, R>(
   handler: (message: MessageOutput<S>, record: SqsEventRecord) => R | Promise<R>,
   options: RespondToSqsEventOptions = {},
 ): Promise<SqsEventResponse<MessageOutput<S>, R>> {
-  type T = MessageOutput<S>;
   const concurrency = options.concurrency ?? 1;
   assertWhole('concurrency', concurrency, 1, 1_000);
   const decode = options.decode ?? jsonDecoder;
-  const fifoFailure = options.fifoFailure ?? 'group';
   const records = readRecords(event);
-  const results: Array<SqsRecordResult<T, R>> = new Array(records.length);
-
-  const runOne = async (index: number): Promise<boolean> => {
-    const record = records[index] as SqsEventRecord;
-    const { messageId } = record;
-    const checked = await decodeAndCheck(schema, record.body, decode);
-    if (!checked.ok) {
-      results[index] = { status: 'invalid', messageId, record, issues: checked.issues };
-      return false;
-    }
-    try {
-      const value = await handler(checked.value, record);
-      results[index] = { status: 'succeeded', messageId, record, message: checked.value, value };
-      return true;
-    } catch (error) {
-      results[index] = { status: 'failed', messageId, record, message: checked.value, error };
-      return false;
-    }
-  };
-
-  const skip = (index: number, groupId: string, reason: string) => {
-    const record = records[index] as SqsEventRecord;
-    results[index] = { status: 'skipped', messageId: record.messageId, record, groupId, reason };
-  };
-
-  // Lanes: lists of record indexes run one after the other. Standard queues: a lane per record.
-  // FIFO: a lane per message group (or one lane for the batch with fifoFailure 'batch').
   const fifo = records.some(isFifoRecord);
-  let lanes: number[][];
-  if (!fifo) lanes = records.map((_, index) => [index]);
-  else if (fifoFailure === 'batch') lanes = [records.map((_, index) => index)];
-  else {
-    const byGroup = new Map<string, number[]>();
-    records.forEach((record, index) => {
-      const groupId = groupOf(record);
-      const lane = byGroup.get(groupId) ?? [];
-      lane.push(index);
-      byGroup.set(groupId, lane);
-    });
-    lanes = [...byGroup.values()];
-  }
-
-  const runLane = async (lane: number[]) => {
+  const lanes = lanesOf(records, fifo, options.fifoFailure ?? 'group');
+  const results: Array<SqsRecordResult<MessageOutput<S>, R>> = new Array(records.length);
+  await runLanes(lanes, concurrency, async (lane) => {
+    // A lane runs in order; on a FIFO queue, a failure skips the rest of its lane.
     let failedAt: string | undefined;
     for (const index of lane) {
       const record = records[index] as SqsEventRecord;
       if (failedAt !== undefined) {
-        skip(index, groupOf(record), `Not run: message ${failedAt} before it failed, and FIFO order must hold`);
+        results[index] = skipped(record, failedAt);
         continue;
       }
-      if (!(await runOne(index)) && fifo) failedAt = record.messageId;
+      const result = await runRecord(record, schema, decode, handler);
+      results[index] = result;
+      if (result.status !== 'succeeded' && fifo) failedAt = record.messageId;
     }
-  };
+  });
+  return { results, batchItemFailures: batchItemFailuresOf(results) };
+}
 
+/**
+ * Lanes: lists of record indexes run one after the other. Standard queues: a lane per record. FIFO: a
+ * lane per message group (or one lane for the batch with fifoFailure 'batch').
+ */
+function lanesOf(records: SqsEventRecord[], fifo: boolean, fifoFailure: 'group' | 'batch'): number[][] {
+  if (!fifo) return records.map((_, index) => [index]);
+  if (fifoFailure === 'batch') return [records.map((_, index) => index)];
+  const byGroup = new Map<string, number[]>();
+  records.forEach((record, index) => {
+    const groupId = groupOf(record);
+    const lane = byGroup.get(groupId) ?? [];
+    lane.push(index);
+    byGroup.set(groupId, lane);
+  });
+  return [...byGroup.values()];
+}
+
+/** Runs `runLane` for every lane, at most `concurrency` lanes at once. */
+async function runLanes(lanes: number[][], concurrency: number, runLane: (lane: number[]) => Promise<void>) {
   let next = 0;
   const worker = async () => {
     while (next < lanes.length) await runLane(lanes[next++] as number[]);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker));
+}
 
+/** One record: its body decoded and checked, then the handler; `invalid`, `succeeded` or `failed`. */
+async function runRecord<S extends MessageSchema, R>(
+  record: SqsEventRecord,
+  schema: S,
+  decode: MessageDecoder,
+  handler: (message: MessageOutput<S>, record: SqsEventRecord) => R | Promise<R>,
+): Promise<SqsRecordResult<MessageOutput<S>, R>> {
+  const { messageId } = record;
+  const checked = await decodeAndCheck(schema, record.body, decode);
+  if (!checked.ok) return { status: 'invalid', messageId, record, issues: checked.issues };
+  try {
+    const value = await handler(checked.value, record);
+    return { status: 'succeeded', messageId, record, message: checked.value, value };
+  } catch (error) {
+    return { status: 'failed', messageId, record, message: checked.value, error };
+  }
+}
+
+/** A FIFO record not run because the record `failedAt` of its lane failed before it. */
+function skipped(record: SqsEventRecord, failedAt: string): SqsRecordResult<never, never> {
+  const reason = `Not run: message ${failedAt} before it failed, and FIFO order must hold`;
+  return { status: 'skipped', messageId: record.messageId, record, groupId: groupOf(record), reason };
+}
+
+/** Every record that did not succeed, once per message id, in event order. */
+function batchItemFailuresOf(results: Array<SqsRecordResult<unknown, unknown>>): SqsBatchResponse['batchItemFailures'] {
   const reported = new Set<string>();
-  const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+  const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
   for (const result of results) {
     if (result.status === 'succeeded' || reported.has(result.messageId)) continue;
     reported.add(result.messageId);
     batchItemFailures.push({ itemIdentifier: result.messageId });
   }
-  return { results, batchItemFailures };
+  return batchItemFailures;
 }
 
 /**
