@@ -117,7 +117,7 @@ export interface ImportSettings
    * invocation's lease runs out within `leaseMs` and the next delivery takes the run over at once. A
    * holder whose renewal fails (after 3 quick tries) sends no more rows and parks the run; one whose
    * lease lapsed or was taken writes nothing more. Default: a sixth of the time to the deadline, at
-   * least 5 s and at most 30 s (5 s for a 15 s Lambda, 7.5 s for 60 s, 30 s for 15 min), or 30 s without
+   * least 5 s and at most 30 s (5 s for a 15 s Lambda, 8 s for 60 s, 30 s for 15 min), or 30 s without
    * a deadline. Shorter means a faster takeover after a kill and more renewals (two API calls each).
    */
   leaseMs?: number;
