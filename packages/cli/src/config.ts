@@ -245,3 +245,56 @@ function prune<T>(value: T): T {
   }
   return out as T;
 }
+
+/** What the user's config file stores under each kind, and the key of that kind's default. */
+interface StoredEntry {
+  orgs: StoredOrg;
+  warehouses: StoredWarehouse;
+}
+/** Orgs or warehouses: the two kinds of named entry the config and secrets files keep. */
+export type StoredKind = keyof StoredEntry;
+const DEFAULT_KEY = { orgs: 'defaultOrg', warehouses: 'defaultWarehouse' } as const;
+
+/**
+ * Stores (or replaces) a named org or warehouse in the user's files: its settings in the config file, its
+ * secrets in the secrets file (an entry without secrets drops any kept before), and, with `makeDefault`,
+ * its name as the default of its kind.
+ */
+export async function storeEntry<K extends StoredKind>(
+  config: LoadedConfig,
+  kind: K,
+  name: string,
+  entry: StoredEntry[K],
+  options: { secrets?: Record<string, string>; makeDefault: boolean },
+): Promise<void> {
+  const user = structuredClone(config.user);
+  user[kind] = { ...(user[kind] ?? {}), [name]: entry } as ConfigFile[K];
+  if (options.makeDefault) user[DEFAULT_KEY[kind]] = name;
+  const secrets = structuredClone(config.secrets);
+  const kept: Record<string, Record<string, string>> = { ...(secrets[kind] ?? {}) };
+  if (options.secrets && Object.keys(options.secrets).length) kept[name] = options.secrets;
+  else delete kept[name];
+  secrets[kind] = kept;
+  await saveSecrets(config.paths, secrets);
+  await saveUserConfig(config.paths, user);
+}
+
+/** Makes `name` the user's default org or warehouse. */
+export async function saveDefault(config: LoadedConfig, kind: StoredKind, name: string): Promise<void> {
+  const user = structuredClone(config.user);
+  user[DEFAULT_KEY[kind]] = name;
+  await saveUserConfig(config.paths, user);
+}
+
+/** Forgets a stored org or warehouse and its secrets; true when it was the default of its kind. */
+export async function forgetEntry(config: LoadedConfig, kind: StoredKind, name: string): Promise<boolean> {
+  const user = structuredClone(config.user);
+  delete user[kind]?.[name];
+  const wasDefault = user[DEFAULT_KEY[kind]] === name;
+  if (wasDefault) delete user[DEFAULT_KEY[kind]];
+  const secrets = structuredClone(config.secrets);
+  delete secrets[kind]?.[name];
+  await saveSecrets(config.paths, secrets);
+  await saveUserConfig(config.paths, user);
+  return wasDefault;
+}

@@ -312,6 +312,20 @@ function redactMessage(message: string | undefined): string {
 }
 
 /**
+ * A failed command's error as the user is shown it: a CliError as it is; anything else explained
+ * ({@link explainSalesforceError}) with, for an unknown object or field, the nearest names of `object`.
+ */
+export async function explainFailure(
+  error: unknown,
+  org: ResolvedOrg | undefined,
+  conn: Connection,
+  object: string | undefined,
+): Promise<unknown> {
+  if (error instanceof CliError) return error;
+  return await withNearestNames(explainSalesforceError(error, org), conn, object);
+}
+
+/**
  * For an unknown object or field: the nearest names from the org's describe, so the message can list
  * them. Returns the error unchanged when it is about something else.
  */

@@ -9,7 +9,7 @@ import { type RunState, untilAborted } from '../command-kit.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT_CODES } from '../errors.js';
 import { count } from '../output.js';
-import { bulkHttp, explainSalesforceError, pollIntervals, type ResolvedOrg, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainFailure, pollIntervals, type ResolvedOrg } from '../salesforce.js';
 import type { ImportOptions } from './import.js';
 import { loadMapping, mappedRecords } from './import-mapping.js';
 import { importProgress, interruptedError, sortInterruptedJobs } from './import-progress.js';
@@ -100,7 +100,7 @@ async function importFailure(
     return interruptedError(running, [`${count(outcomes)} row outcomes received`, ...reportSoFar], aborted);
   }
   if (error instanceof CliError) return error;
-  const explained = await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+  const explained = await explainFailure(error, org, connection, o.object);
   if (jobs.created.size === 0) return explained;
   // An outage mid-run: say which jobs exist, so their results can be collected once the org answers.
   const running = unsettled();

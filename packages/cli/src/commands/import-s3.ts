@@ -2,10 +2,10 @@ import type { BulkOperation } from '@kicksaw/core';
 import type { ImportCsvResult } from '@kicksaw/orchestrator';
 import { untilAborted } from '../command-kit.js';
 import type { CommandContext } from '../context.js';
-import { CliError, EXIT_CODES } from '../errors.js';
+import { EXIT_CODES } from '../errors.js';
 import { count } from '../output.js';
 import { parseS3Uri, s3ClientFor } from '../s3.js';
-import { bulkHttp, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainFailure, pollIntervals } from '../salesforce.js';
 import type { ImportOptions } from './import.js';
 import { loadMapping } from './import-mapping.js';
 import { importProgress, interruptedError } from './import-progress.js';
@@ -50,8 +50,7 @@ export async function importS3(ctx: CommandContext, uri: string, o: ImportOption
     );
   } catch (error) {
     progress.done();
-    if (error instanceof CliError) throw error;
-    throw await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+    throw await explainFailure(error, org, connection, o.object);
   } finally {
     client.destroy();
   }

@@ -71,6 +71,26 @@ async function findJob(conn: Connection, id: string): Promise<{ type: JobType; j
   });
 }
 
+/** The job `id` and the connection that found it; a Salesforce error is explained (`explainSalesforceError`). */
+async function foundJob(ctx: CommandContext, id: string): Promise<{ conn: Connection; type: JobType; job: JobInfo }> {
+  const conn = await ctx.connection();
+  const found = await findJob(conn, id).catch(async (error) => {
+    throw explainSalesforceError(error, await ctx.org());
+  });
+  return { conn, ...found };
+}
+
+/** Sends `init` to the job's own URL (`jobs/ingest/ID` or `jobs/query/ID`): abort and delete. */
+async function requestJob(
+  ctx: CommandContext,
+  id: string,
+  init: { method: 'PATCH' | 'DELETE'; body?: string; headers?: Record<string, string> },
+): Promise<JobInfo> {
+  const conn = await ctx.connection();
+  const { type } = await findJob(conn, id);
+  return await conn.request({ ...init, url: apiPath(conn, `jobs/${type}/${id}`) });
+}
+
 function jobSummary(type: JobType, job: JobInfo) {
   return {
     id: job.id,
@@ -186,10 +206,7 @@ async function appendWithoutHeader(from: string, to: string): Promise<void> {
 
 /** `jobs results ID --into TABLE`: the lakehouse's `jobResultsIntoTable`. */
 async function resultsInto(ctx: CommandContext, id: string, table: string): Promise<number> {
-  const conn = await ctx.connection();
-  const { type, job } = await findJob(conn, id).catch(async (error) => {
-    throw explainSalesforceError(error, await ctx.org());
-  });
+  const { conn, type, job } = await foundJob(ctx, id);
   if (type !== 'ingest') {
     throw new UsageError(`Job ${id} is a query job`, {
       hint: 'Load query results with `kicksaw query SOQL --into TABLE`; --into takes ingest jobs.',
@@ -279,10 +296,7 @@ export function registerJobs(program: Command, state: RunState): void {
       .argument('<id>', 'the job id')
       .action(
         action(state, async (ctx, [id]) => {
-          const conn = await ctx.connection();
-          const { type, job } = await findJob(conn, id as string).catch(async (error) => {
-            throw explainSalesforceError(error, await ctx.org());
-          });
+          const { type, job } = await foundJob(ctx, id as string);
           const summary = jobSummary(type, job);
           ctx.out.result({ ok: true, command: 'jobs show', job: summary }, () =>
             Object.entries(summary)
@@ -334,11 +348,8 @@ export function registerJobs(program: Command, state: RunState): void {
       .argument('<id>', 'the job id')
       .action(
         action(state, async (ctx, [id]) => {
-          const conn = await ctx.connection();
-          const { type } = await findJob(conn, id as string);
-          const job: JobInfo = await conn.request({
+          const job = await requestJob(ctx, id as string, {
             method: 'PATCH',
-            url: apiPath(conn, `jobs/${type}/${id}`),
             body: JSON.stringify({ state: 'Aborted' }),
             headers: { 'content-type': 'application/json' },
           });
@@ -359,9 +370,7 @@ export function registerJobs(program: Command, state: RunState): void {
       .argument('<id>', 'the job id')
       .action(
         action(state, async (ctx, [id]) => {
-          const conn = await ctx.connection();
-          const { type } = await findJob(conn, id as string);
-          await conn.request({ method: 'DELETE', url: apiPath(conn, `jobs/${type}/${id}`) });
+          await requestJob(ctx, id as string, { method: 'DELETE' });
           ctx.out.result({ ok: true, command: 'jobs delete', jobId: id, deleted: true }, () => `Job ${id} deleted.`);
           return 0;
         }),

@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, EXIT_CODES, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
-import { explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
+import { explainFailure, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
 import { type OpenedWarehouse, withWarehouse } from '../warehouse-open.js';
 import { readSettingsFile } from './settings-file.js';
 
@@ -106,8 +106,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
                 }),
                 interrupted('Nothing more is created.'),
               ).catch(async (error: unknown) => {
-                if (error instanceof CliError) throw error;
-                throw await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+                throw await explainFailure(error, org, connection, o.object);
               });
               const document = {
                 ok: true,
@@ -225,8 +224,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
                   },
                 );
               }
-              if (error instanceof CliError) throw error;
-              throw await withNearestNames(explainSalesforceError(error, org), connection, o.object[0]);
+              throw await explainFailure(error, org, connection, o.object[0]);
             }
             progress.done();
             const objects = summary.objects.map((s) => ({
@@ -382,7 +380,7 @@ export function registerLakehouse(program: Command, state: RunState): void {
                   },
                 );
               }
-              throw await withNearestNames(explainSalesforceError(error, org), connection, o.object);
+              throw await explainFailure(error, org, connection, o.object);
             }
             progress.done();
             const reportRows = summary.report?.failedRows ?? 0;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { ResolvedConfig } from '@kicksaw/sf-bulk';
-import type { ConfigFile, SecretsFile, StoredOrg } from '../config.js';
-import { saveSecrets, saveUserConfig } from '../config.js';
+import type { StoredOrg } from '../config.js';
+import { SECRET_KEYS, storeEntry } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { explainSalesforceError, httpRetry, openConnection, type ResolvedOrg } from '../salesforce.js';
@@ -184,20 +184,12 @@ export async function login(ctx: CommandContext, o: LoginOptions): Promise<numbe
   stored.mode = modeName;
 
   const loaded = await ctx.config();
-  const user: ConfigFile = structuredClone(loaded.user);
-  user.orgs = { ...(user.orgs ?? {}), [o.alias]: stored };
   const makeDefault = o.setDefault ?? !loaded.defaultOrg;
-  if (makeDefault) user.defaultOrg = o.alias;
-  const secrets: SecretsFile = structuredClone(loaded.secrets);
   const orgSecrets: Record<string, string> = {};
-  for (const key of ['accessToken', 'password', 'securityToken', 'clientSecret', 'refreshToken'] as const) {
+  for (const key of SECRET_KEYS) {
     if (settings[key]) orgSecrets[key] = settings[key];
   }
-  secrets.orgs = { ...(secrets.orgs ?? {}) };
-  if (Object.keys(orgSecrets).length) secrets.orgs[o.alias] = orgSecrets;
-  else delete secrets.orgs[o.alias];
-  await saveSecrets(loaded.paths, secrets);
-  await saveUserConfig(loaded.paths, user);
+  await storeEntry(loaded, 'orgs', o.alias, stored, { secrets: orgSecrets, makeDefault });
   const document = {
     ok: true,
     command: 'org login',

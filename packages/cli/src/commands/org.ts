@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { action, example, type RunState } from '../command-kit.js';
-import { type StoredOrg, saveSecrets, saveUserConfig } from '../config.js';
+import { forgetEntry, type StoredOrg, saveDefault } from '../config.js';
 import { CliError } from '../errors.js';
 import { table } from '../output.js';
 import { nearest } from '../salesforce.js';
@@ -88,9 +88,7 @@ export function registerOrg(program: Command, state: RunState): void {
         action(state, async (ctx, [name]) => {
           const config = await ctx.config();
           if (!config.orgs.has(name as string)) await ctx.org(name); // an sf CLI alias is fine; anything else fails here
-          const user = structuredClone(config.user);
-          user.defaultOrg = name;
-          await saveUserConfig(config.paths, user);
+          await saveDefault(config, 'orgs', name as string);
           if (config.project.defaultOrg && config.project.defaultOrg !== name) {
             ctx.out.warn(
               `${config.paths.project} sets defaultOrg = "${config.project.defaultOrg}", which wins in this project.`,
@@ -127,14 +125,7 @@ export function registerOrg(program: Command, state: RunState): void {
                     : 'No org is stored.',
             });
           }
-          const user = structuredClone(config.user);
-          delete user.orgs?.[alias];
-          const wasDefault = user.defaultOrg === alias;
-          if (wasDefault) delete user.defaultOrg;
-          const secrets = structuredClone(config.secrets);
-          delete secrets.orgs?.[alias];
-          await saveSecrets(config.paths, secrets);
-          await saveUserConfig(config.paths, user);
+          const wasDefault = await forgetEntry(config, 'orgs', alias);
           ctx.out.result(
             { ok: true, command: 'org remove', removed: alias, wasDefault },
             () =>

@@ -5,7 +5,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { count } from '../output.js';
 import { Progress } from '../progress.js';
-import { bulkHttp, explainSalesforceError, pollIntervals, withNearestNames } from '../salesforce.js';
+import { bulkHttp, explainFailure, pollIntervals } from '../salesforce.js';
 import { type RowFormat, RowSink, RowWriter, selectedColumns } from '../sink.js';
 import { withWarehouse } from '../warehouse-open.js';
 
@@ -87,8 +87,7 @@ export function registerQuery(program: Command, state: RunState): void {
           } catch (error) {
             progress.done();
             await sink.discard();
-            if (error instanceof CliError) throw error;
-            throw await withNearestNames(explainSalesforceError(error, org), connection, undefined);
+            throw await explainFailure(error, org, connection, undefined);
           }
           progress.done();
           await sink.commit();
@@ -138,8 +137,7 @@ async function queryInto(ctx: CommandContext, soql: string, o: QueryCommandOptio
       );
     } catch (error) {
       progress.done();
-      if (error instanceof CliError) throw error;
-      throw await withNearestNames(explainSalesforceError(error, org), connection, undefined);
+      throw await explainFailure(error, org, connection, undefined);
     }
     progress.done();
     ctx.out.result(

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action, example, type RunState } from '../command-kit.js';
-import { type StoredWarehouse, saveSecrets, saveUserConfig } from '../config.js';
+import { forgetEntry, type StoredWarehouse, saveDefault, storeEntry } from '../config.js';
 import { CliError, UsageError } from '../errors.js';
 import { table } from '../output.js';
 import { nearest } from '../salesforce.js';
@@ -45,16 +45,11 @@ export function registerWarehouse(program: Command, state: RunState): void {
           if (o.postgres && !/^postgres(ql)?:\/\//.test(o.postgres)) {
             throw new UsageError('--postgres takes a URL such as postgres://user:password@host:5432/database');
           }
-          const user = structuredClone(config.user);
-          user.warehouses = { ...(user.warehouses ?? {}), [alias]: entry };
           const makeDefault = o.setDefault === true || !config.defaultWarehouse;
-          if (makeDefault) user.defaultWarehouse = alias;
-          const secrets = structuredClone(config.secrets);
-          secrets.warehouses = { ...(secrets.warehouses ?? {}) };
-          if (o.postgres) secrets.warehouses[alias] = { connectionString: o.postgres };
-          else delete secrets.warehouses[alias];
-          await saveSecrets(config.paths, secrets);
-          await saveUserConfig(config.paths, user);
+          await storeEntry(config, 'warehouses', alias, entry, {
+            makeDefault,
+            ...(o.postgres ? { secrets: { connectionString: o.postgres } } : {}),
+          });
           ctx.out.result(
             {
               ok: true,
@@ -118,9 +113,7 @@ export function registerWarehouse(program: Command, state: RunState): void {
           const config = await ctx.config();
           if (!config.warehouses.has(name as string))
             throw unknownWarehouse(name as string, [...config.warehouses.keys()]);
-          const user = structuredClone(config.user);
-          user.defaultWarehouse = name;
-          await saveUserConfig(config.paths, user);
+          await saveDefault(config, 'warehouses', name as string);
           ctx.out.result(
             { ok: true, command: 'warehouse default', defaultWarehouse: name },
             () => `The default warehouse is now "${name}".`,
@@ -142,14 +135,7 @@ export function registerWarehouse(program: Command, state: RunState): void {
           const alias = name as string;
           if (!config.user.warehouses?.[alias])
             throw unknownWarehouse(alias, Object.keys(config.user.warehouses ?? {}));
-          const user = structuredClone(config.user);
-          delete user.warehouses?.[alias];
-          const wasDefault = user.defaultWarehouse === alias;
-          if (wasDefault) delete user.defaultWarehouse;
-          const secrets = structuredClone(config.secrets);
-          delete secrets.warehouses?.[alias];
-          await saveSecrets(config.paths, secrets);
-          await saveUserConfig(config.paths, user);
+          const wasDefault = await forgetEntry(config, 'warehouses', alias);
           ctx.out.result(
             { ok: true, command: 'warehouse remove', removed: alias, wasDefault },
             () => `Removed "${alias}".`,
