@@ -38,5 +38,5 @@ export {
   type SalesforceError,
   type SalesforceRecord,
 } from './outcomes.js';
-export { seededRandom } from './random.js';
+export { SeededDraws, type SeededSettings, seededRandom } from './random.js';
 export { REDACTED, redact, redactString } from './redact.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, dateFolder, dedupeBy, seededRandom, timestamp, toIsoDate } from '../src/index.js';
+import { chunk, dateFolder, dedupeBy, SeededDraws, seededRandom, timestamp, toIsoDate } from '../src/index.js';
 
 async function* countTo(n: number) {
   for (let i = 1; i <= n; i++) yield i;
@@ -106,5 +106,31 @@ describe('seededRandom', () => {
     expect(Math.min(...tenths)).toBeGreaterThan(60);
     // seed 0 is taken as 1, not a stuck generator
     expect(seededRandom(0)()).toBe(seededRandom(1)());
+  });
+});
+
+describe('SeededDraws', () => {
+  it('draws by rate from its seed, re-seeds on set, and resets to nothing', () => {
+    const draws = new SeededDraws<{ seed?: number; rate?: number }>({ seed: 5, rate: 0.3 });
+    const random = seededRandom(5);
+    const expected = Array.from({ length: 500 }, () => random() < 0.3);
+    const seen = Array.from({ length: 500 }, () => draws.draw(draws.current().rate));
+    expect(seen).toEqual(expected);
+    expect(seen.filter(Boolean).length).toBeGreaterThan(100);
+    expect(seen.filter(Boolean).length).toBeLessThan(200);
+    // set re-seeds: the same settings give the same draws again
+    draws.set({ seed: 5, rate: 0.3 });
+    expect(Array.from({ length: 500 }, () => draws.draw(0.3))).toEqual(expected);
+    // rates at the ends never consume the generator's randomness to decide
+    expect(draws.draw(undefined)).toBe(false);
+    expect(draws.draw(0)).toBe(false);
+    expect(draws.draw(-1)).toBe(false);
+    expect(draws.draw(1)).toBe(true);
+    // current() is a copy
+    const current = draws.current();
+    current.rate = 0.9;
+    expect(draws.current().rate).toBe(0.3);
+    draws.reset();
+    expect(draws.current()).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import { seededRandom } from '@kicksaw/core';
+import { SeededDraws, seededRandom } from '@kicksaw/core';
 import type { DmlError, DmlOperation, FaultSettings } from './contract.js';
 
 /** The seeded generator of the faults (the same seed gives the same faults), from @kicksaw/core. */
@@ -25,35 +25,7 @@ const DEFAULT_ROW_MESSAGES: Record<string, string> = {
  * Holds the fault settings and the seeded generator; the server asks it what to do with each request.
  * @internal
  */
-export class FaultController implements Faults {
-  private settings: FaultSettings;
-  private random: () => number;
-
-  constructor(settings: FaultSettings = {}) {
-    this.settings = { ...settings };
-    this.random = seededRandom(settings.seed ?? 1);
-  }
-
-  set(settings: FaultSettings): void {
-    this.settings = { ...settings };
-    this.random = seededRandom(settings.seed ?? 1);
-  }
-
-  reset(): void {
-    this.set({});
-  }
-
-  current(): FaultSettings {
-    return { ...this.settings };
-  }
-
-  /** Draws true with the given probability. */
-  draw(rate: number | undefined): boolean {
-    if (!rate || rate <= 0) return false;
-    if (rate >= 1) return true;
-    return this.random() < rate;
-  }
-
+export class FaultController extends SeededDraws<FaultSettings> implements Faults {
   latencyMs(): number {
     return Math.max(0, this.settings.latencyMs ?? 0);
   }

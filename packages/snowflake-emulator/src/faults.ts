@@ -1,4 +1,4 @@
-import { seededRandom } from '@kicksaw/core';
+import { SeededDraws, seededRandom } from '@kicksaw/core';
 /**
  * Seeded fault injection settings of a running local Snowflake.
  *
@@ -52,37 +52,11 @@ export interface Faults {
 export { seededRandom };
 
 /** Holds the settings and the generator; the server asks it what to do with each request. */
-export class FaultController implements Faults {
-  private settings: FaultSettings;
-  private random: () => number;
+export class FaultController extends SeededDraws<FaultSettings> implements Faults {
   private readonly counts = { httpErrors: 0, droppedConnections: 0, lostReplies: 0, slowQueries: 0 };
-
-  constructor(settings: FaultSettings = {}) {
-    this.settings = { ...settings };
-    this.random = seededRandom(settings.seed ?? 1);
-  }
-
-  set(settings: FaultSettings): void {
-    this.settings = { ...settings };
-    this.random = seededRandom(settings.seed ?? 1);
-  }
-
-  reset(): void {
-    this.set({});
-  }
-
-  current(): FaultSettings {
-    return { ...this.settings };
-  }
 
   injected(): { httpErrors: number; droppedConnections: number; lostReplies: number; slowQueries: number } {
     return { ...this.counts };
-  }
-
-  private draw(rate: number | undefined): boolean {
-    if (!rate || rate <= 0) return false;
-    if (rate >= 1) return true;
-    return this.random() < rate;
   }
 
   latencyMs(): number {
