@@ -55,8 +55,8 @@ export const IMPORT_DEFAULTS = {
    * The share of an invocation's time the default reserve takes (within `minReserveMs` and `reserveMs`).
    * What it covers after the deadline: jobs still running are handed over after one poll (not waited
    * for), but uploads already under way end, jobs that finished are reconciled, then the state is
-   * written and the lease released. The soak measured parking itself at 0.2-0.8 s and the whole of it
-   * at up to 3.1 s past the deadline on the shared 2-core machine at load averages of 11-15.
+   * written and the lease released. The soak measured parking itself at 0.3-1.0 s and the whole of it
+   * at up to 3.6 s past the deadline on the shared 2-core machine at load averages of 13-23.
    */
   reserveFraction: 0.2,
   /** The least default reserve, in ms: what follows the deadline (see `reserveFraction`) must fit in it. */
