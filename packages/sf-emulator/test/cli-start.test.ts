@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCommand, type RunningCommand, startCommand, waitForOutput } from '@kicksaw/testkit/command';
 import { Connection } from 'jsforce';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './http-support.js';
 
@@ -13,51 +12,18 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(packageDir, '.tmp', `cli-test-${process.pid}`);
 const work = mkdtempSync(join(tmpdir(), 'kicksaw-cli-'));
 
+let cli: string;
 beforeAll(async () => {
-  await build({
-    entry: { cli: join(packageDir, 'src/cli.ts') },
-    format: ['esm'],
-    platform: 'node',
-    target: 'node22',
-    outDir,
-    dts: false,
-    sourcemap: false,
-    silent: true,
-    config: false,
-  });
+  cli = await buildCommand({ packageDir, outDir });
 }, 60_000);
 afterAll(() => {
   rmSync(outDir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[]): Running {
-  const child = spawn(process.execPath, [join(outDir, 'cli.js'), ...args], { cwd: work });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(running: Running, pattern: RegExp): Promise<RegExpExecArray> {
-  for (let i = 0; i < 400; i++) {
-    const match = pattern.exec(running.output());
-    if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`no ${pattern} in: ${running.output()}`);
-}
+type Running = RunningCommand;
+const run = (args: string[]): Running => startCommand(cli, args, work);
+const waitFor = waitForOutput;
 
 /** The URL and access token the command prints once it listens, and a jsforce connection made with them. */
 async function connectTo(running: Running): Promise<{ url: string; token: string; conn: Connection }> {

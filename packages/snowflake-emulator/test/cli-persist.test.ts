@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCommand, type RunningCommand, startCommand, waitForOutput } from '@kicksaw/testkit/command';
 import type snowflake from 'snowflake-sdk';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnowflakeEmulator } from '../src/index.js';
 import { connect, run } from './support.js';
@@ -14,20 +13,10 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(packageDir, '.tmp', `cli-test-${process.pid}`);
 const work = mkdtempSync(join(tmpdir(), 'kicksaw-sf-cli-'));
 
+let cli: string;
 beforeAll(async () => {
-  await build({
-    entry: { cli: join(packageDir, 'src/cli.ts') },
-    format: ['esm'],
-    platform: 'node',
-    target: 'node22',
-    outDir,
-    dts: false,
-    sourcemap: false,
-    silent: true,
-    config: false,
-    // Dependencies stay imports (DuckDB's native binding cannot be bundled), whatever folder vitest runs from.
-    skipNodeModulesBundle: true,
-  });
+  // Dependencies stay imports (DuckDB's native binding cannot be bundled), whatever folder vitest runs from.
+  cli = await buildCommand({ packageDir, outDir, external: 'node_modules' });
 }, 60_000);
 afterAll(() => {
   rmSync(outDir, { recursive: true, force: true });
@@ -38,33 +27,8 @@ function destroy(connection: snowflake.Connection): Promise<void> {
   return new Promise((resolve) => connection.destroy(() => resolve()));
 }
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, [join(outDir, 'cli.js'), ...args], { cwd: work });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(running: Running, pattern: RegExp): Promise<RegExpExecArray> {
-  for (let i = 0; i < 400; i++) {
-    const match = pattern.exec(running.output());
-    if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`no ${pattern} in: ${running.output()}`);
-}
+const start = (args: string[]): RunningCommand => startCommand(cli, args, work);
+const waitFor = waitForOutput;
 
 describe('kicksaw-snowflake-emulator command', () => {
   it('prints connection settings and a connections.toml entry the driver can use; persists across restarts', async () => {
