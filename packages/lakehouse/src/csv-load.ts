@@ -1,7 +1,8 @@
 /**
  * Rows to CSV for the engines' bulk loads (`WarehouseSession.load`): one line per row through `@kicksaw/csv`'s
  * row encoder, gathered into large pieces (a write per row costs far more), streamed to a driver or into part
- * files of a set number of rows that the engine loads one by one.
+ * files of a set number of rows that the engine loads one by one. The shared encoder costs these loads nothing
+ * measurable against the hand-written one it replaced (about 1 µs a row either way; README, Performance).
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
