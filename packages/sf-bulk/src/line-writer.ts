@@ -1,4 +1,5 @@
 // One pass a row: the CSV line of a Bulk API upload written as UTF-8 into a buffer, and the row's content hash.
+import { isWhiteSpace as isSpace } from '@kicksaw/csv';
 import { canonicalCell, finish53, LANES, mayChange, mixText } from './hash.js';
 
 /**
@@ -6,23 +7,6 @@ import { canonicalCell, finish53, LANES, mayChange, mixText } from './hash.js';
  * module variable rather than a returned object: the writer runs once a row and allocates nothing.
  */
 export let writtenHash = 0;
-
-/** White space as the regular expression class `\s` has it (what `@kicksaw/csv`'s `edge-spaces` rule quotes). */
-function isSpace(ch: number): boolean {
-  if (ch <= 32) return ch === 32 || (ch >= 9 && ch <= 13);
-  if (ch < 160) return false;
-  return (
-    ch === 160 ||
-    ch === 5760 ||
-    (ch >= 8192 && ch <= 8202) ||
-    ch === 8232 ||
-    ch === 8233 ||
-    ch === 8239 ||
-    ch === 8287 ||
-    ch === 12288 ||
-    ch === 65279
-  );
-}
 
 /** Set by {@link writeWide}: it wrote a surrogate pair (two UTF-16 units). */
 let pairWritten = false;
