@@ -66,7 +66,11 @@ describe('defect 1: concurrent redeliveries of a parked run', () => {
       baseOptions({ reserveMs: 1000, minWorkMs: 1, ingest: { ...ingestTuning, maxRowsPerJob: 500 } }),
     );
     const event = sqsEvent(s3Event(bucket, 'race.csv', eTag), 'msg-race');
+    // Jobs held up in the org: the first invocation's 300 ms of work end while it is still reading,
+    // however fast the machine (with warm modules the whole file could otherwise load in time).
+    h.sf.faults.set({ jobProcessingMs: 500 });
     const first = await handler(event, { getRemainingTimeInMillis: () => 1300 });
+    h.sf.faults.reset();
     expect(first.results[0]?.status).toBe('pending');
     const settled = await Promise.all([1, 2, 3].map(() => handler(event, { getRemainingTimeInMillis: () => 120_000 })));
     const statuses = settled.map((response) => response.results[0]?.status);
