@@ -1,6 +1,6 @@
 import { InputError } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
-import { decodeS3EventKey, parseKinesisRecord, parseS3Event, respondToS3Event } from '../src/index.js';
+import { decodeS3EventKey, notDone, parseKinesisRecord, parseS3Event, respondToS3Event } from '../src/index.js';
 import {
   eventBridgeObjectCreated,
   kinesisRecord,
@@ -204,6 +204,48 @@ describe('respondToS3Event', () => {
     expect(response.rejected).toHaveLength(1);
     expect(response.rejected[0]?.messageId).toBe('m-garbage');
     expect(response.rejected[0]?.error).toBeInstanceOf(InputError);
+  });
+
+  it('reports a notDone answer as not done, not as a failure, and lists its SQS message once for redelivery', async () => {
+    const event = sqsEvent(
+      sqsRecord(JSON.stringify(s3Notification('done.csv')), 'm-done'),
+      sqsRecord(JSON.stringify(s3Notification('parked.csv', 'busy.csv')), 'm-later'),
+      sqsRecord(JSON.stringify(s3Notification('alone-parked.csv')), 'm-alone'),
+    );
+    const response = await respondToS3Event(event, async (ref) => {
+      if (ref.key === 'done.csv') return { rows: 10 };
+      return notDone({ reason: ref.key.startsWith('busy') ? 'in progress' : 'parked', key: ref.key });
+    });
+    expect(response.results).toEqual([
+      { ref: expect.objectContaining({ key: 'done.csv' }), ok: true, value: { rows: 10 } },
+      {
+        ref: expect.objectContaining({ key: 'parked.csv' }),
+        ok: false,
+        notDone: { reason: 'parked', key: 'parked.csv' },
+      },
+      {
+        ref: expect.objectContaining({ key: 'busy.csv' }),
+        ok: false,
+        notDone: { reason: 'in progress', key: 'busy.csv' },
+      },
+      {
+        ref: expect.objectContaining({ key: 'alone-parked.csv' }),
+        ok: false,
+        notDone: { reason: 'parked', key: 'alone-parked.csv' },
+      },
+    ]);
+    // not done is not an error: no result carries one
+    expect(response.results.some((r) => 'error' in r)).toBe(false);
+    // the message of two not-done objects is listed once; the done one is not listed
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-later' }, { itemIdentifier: 'm-alone' }]);
+    expect(response.rejected).toEqual([]);
+  });
+
+  it('leaves a value shaped like notDone alone unless notDone made it', async () => {
+    const response = await respondToS3Event(s3Notification('a.csv'), async () => ({ value: 1, notDone: true }));
+    expect(response.results).toEqual([
+      { ref: expect.objectContaining({ key: 'a.csv' }), ok: true, value: { value: 1, notDone: true } },
+    ]);
   });
 
   it('runs at most `concurrency` callbacks at once', async () => {
