@@ -23,10 +23,10 @@ import type {
  *
  * @example
  * ```ts
- * class MySession extends AnsiSession {
+ * // an engine's session: its statements (execute, query, load, listColumns) are left abstract here
+ * abstract class MySession extends AnsiSession {
  *   readonly dialect = 'mine';
  *   protected readonly typeNames = MY_TYPE_NAMES;
- *   // execute, query, load, listColumns ...
  * }
  * ```
  */

@@ -85,7 +85,7 @@ export async function* csvChunks(
  *
  * @example
  * ```ts
- * for await (const part: CsvPart of csvParts(rows, { directory, partRows: 100_000 })) console.log(part.path, part.rows);
+ * for await (const part of csvParts(rows, { directory, partRows: 100_000 })) console.log(part.path, part.rows);
  * ```
  */
 export interface CsvPart {

@@ -110,9 +110,9 @@ export function mergeResultOf(counts: WarehouseRow): MergeResult {
  *
  * @example
  * ```ts
- * async merge(spec: MergeSpec): Promise<MergeResult> {
- *   return standardMerge(this, spec);
- * }
+ * // inside an engine session's merge(spec):
+ * const result = await standardMerge(session, spec);
+ * console.log(result.inserted, result.updated, result.unchanged);
  * ```
  */
 export async function standardMerge(
