@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputError, timestamp } from '@kicksaw/core';
+import { deleteObject } from './delete.js';
 import { s3Uri } from './errors.js';
-import { deleteObject, getObjectStream, uploadObject } from './objects.js';
+import { getObjectStream } from './read.js';
+import { uploadObject } from './upload.js';
 
 /**
  * Stores JSON in S3 and returns where, so a Step Functions state can pass `{ bucket, key }` instead

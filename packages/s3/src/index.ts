@@ -1,5 +1,8 @@
 export { cacheJson, readCachedJson } from './cache.js';
 export { createS3Client } from './client.js';
+export { type CopyObjectOptions, copyObject, moveObject } from './copy.js';
+export { deleteObject } from './delete.js';
+export { downloadToFile, localPathForKey } from './download.js';
 export { S3ObjectNotFoundError, type S3ObjectNotFoundErrorOptions } from './errors.js';
 export {
   decodeS3EventKey,
@@ -24,29 +27,14 @@ export {
   timestampKey,
 } from './keys.js';
 export { consoleUrl, MAX_PRESIGN_SECONDS, presignGetUrl } from './links.js';
+export { listKeys } from './list.js';
+export { type CopyPart, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partSizeFor, planCopyParts } from './parts.js';
 export {
-  type CopyObjectOptions,
-  type CopyPart,
-  copyObject,
-  deleteObject,
-  downloadToFile,
   getObjectStream,
   headObject,
-  listKeys,
-  localPathForKey,
-  MAX_PART_SIZE,
-  MAX_PARTS,
-  MIN_PART_SIZE,
-  moveObject,
   type ObjectHead,
   type ObjectLocation,
   type ObjectStream,
   objectExists,
-  type PutResult,
-  partSizeFor,
-  planCopyParts,
-  type UploadBody,
-  type UploadObjectOptions,
-  uploadFile,
-  uploadObject,
-} from './objects.js';
+} from './read.js';
+export { type PutResult, type UploadBody, type UploadObjectOptions, uploadFile, uploadObject } from './upload.js';
