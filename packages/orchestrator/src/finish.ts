@@ -1,20 +1,28 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { assertAccounted, KicksawError, type Logger, OUTCOME_CODES, unsentOutcome } from '@kicksaw/core';
+import {
+  assertAccounted,
+  ConfigError,
+  InputError,
+  KicksawError,
+  type Logger,
+  OUTCOME_CODES,
+  unsentOutcome,
+} from '@kicksaw/core';
 import { readCsv } from '@kicksaw/csv';
-import { archiveKeyFor, fileNameOf, listKeys } from '@kicksaw/s3';
+import { S3ObjectNotFoundError } from '@kicksaw/s3';
 import type { Connection } from 'jsforce';
 import { ImportFailedError } from './errors.js';
 import {
-  claimExecution,
   type ExecutionStatus,
   messageOf,
   type ResolvedExecutionRecordSettings,
   updateExecution,
 } from './execution-record.js';
 import type { ImportCsvResult } from './import-csv.js';
+import type { OpenRun } from './open-run.js';
 import type { ImportCsvOptions } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { RowSet } from './rows.js';
+import { cleanUp } from './run-state.js';
 import { problemOutcome } from './send-rows.js';
 
 // The end of a run: complete it (report, archive, record), give up rows never sent, or fail it.
@@ -118,42 +126,40 @@ export async function failRun(
   return new ImportFailedError(message, { cause: error, code, ...(executionId ? { executionId } : {}) });
 }
 
-export async function recordFailure(
-  connection: Connection,
-  settings: ResolvedExecutionRecordSettings,
-  idempotencyKey: string,
-  key: string,
-  error: KicksawError,
-  extra: Record<string, unknown> | undefined,
-  logger: Logger,
-): Promise<string | undefined> {
-  try {
-    const claim = await claimExecution(
-      connection,
-      settings,
-      idempotencyKey,
-      {
-        Name: fileNameOf(key).slice(0, 80),
-        ...extra,
-        ...(settings.payloadField
-          ? { [settings.payloadField]: JSON.stringify({ error: { code: error.code, message: error.message } }) }
-          : {}),
-      },
-      'failed',
-    );
-    return claim.claimed ? claim.id : claim.existing.id;
-  } catch (recordError) {
-    logger.error('could not write the failure to an execution record', { error: messageOf(recordError) });
-    return undefined;
-  }
+/** Errors that are a verdict on the run (a bad file, a bad setting), not an outage to wait out. */
+export function isRunFailure(error: unknown): boolean {
+  return error instanceof InputError || error instanceof ConfigError || error instanceof S3ObjectNotFoundError;
 }
 
-export async function archiveExists(client: S3Client, bucket: string, key: string, folder: string): Promise<boolean> {
-  // archive/<name>-<timestamp>.<ext>: any key that starts like the archive key without its stamp.
-  const sample = archiveKeyFor(key, { folder, timestamp: 'STAMP' });
-  const prefix = sample.slice(0, sample.indexOf('STAMP'));
-  for await (const found of listKeys({ client, bucket, prefix })) {
-    if (found.length > prefix.length) return true;
+/**
+ * The error to throw when an invocation's share of a run failed: a verdict on the run fails it (record
+ * and state), anything else (an outage of S3 or Salesforce, a lost connection) leaves it to be taken over.
+ */
+export async function interrupted(run: OpenRun, error: unknown): Promise<ImportFailedError> {
+  const { options, orchestrator, place } = run;
+  await orchestrator.dispose();
+  if (isRunFailure(error)) {
+    const failed = await failRun(
+      options.connection,
+      run.settings,
+      orchestrator.executionId,
+      error,
+      place.source,
+      place.logger,
+    );
+    const record = run.settings ? { connection: options.connection, settings: run.settings } : undefined;
+    await cleanUp(options.s3Client, options.bucket, place, record);
+    return failed;
   }
-  return false;
+  // The run's durable state and checkpoints stay as they are, and a later delivery takes it over once the
+  // lease of this invocation runs out (it is not released: a job of this invocation may still be closing).
+  place.logger.error(`run interrupted, to be taken over by a later delivery: ${messageOf(error)}`, {
+    source: place.source,
+    executionId: orchestrator.executionId,
+  });
+  return new ImportFailedError(`The run was interrupted and stays pending: ${messageOf(error)}`, {
+    cause: error,
+    code: 'RUN_INTERRUPTED',
+    ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
+  });
 }
