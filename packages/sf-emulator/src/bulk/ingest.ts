@@ -5,8 +5,8 @@
  * pool in `ingest-model.ts`.
  */
 import { seededRandom } from '../faults.js';
-import type { ApiRequest, EmulatorContext } from '../server/context.js';
-import { ApiError, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
+import type { ApiRequest, EmulatorContext, IngestJobs } from '../server/context.js';
+import { ApiError, methodNotAllowed, notFound, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
 import { FINISHED, type IngestJob, ingestJobRequest, invalidState, jobInfo, wake } from './ingest-job.js';
 import { type IngestServerModel, type ServerModel, serverModel } from './ingest-model.js';
 import { type ProcessHost, processJob } from './ingest-process.js';
@@ -18,7 +18,7 @@ export type { IngestServerModel } from './ingest-model.js';
 export { INTERNAL_BATCH_SIZE } from './ingest-process.js';
 
 /** The org's ingest jobs, answering the Bulk API 2.0 ingest routes. */
-export class IngestJobStore {
+export class IngestJobStore implements IngestJobs {
   readonly jobs = new Map<string, IngestJob>();
   private sequence = 0;
   private batches = 0;
@@ -41,6 +41,49 @@ export class IngestJobStore {
   /** The server model's figures: internal batches at most in process at once so far (0 without a model). */
   modelPeakConcurrency(): number {
     return this.model?.slots.peak ?? 0;
+  }
+
+  /** `jobs/ingest[/{id}[/{sub}]]` (`n` path segments from `jobs`): the method and sub-resource to the handler. */
+  async route(
+    api: ApiRequest,
+    method: string,
+    id: string | undefined,
+    sub: string | undefined,
+    n: number,
+  ): Promise<void> {
+    if (n === 2) {
+      if (method === 'POST') return this.create(api);
+      if (method === 'GET') return this.list(api);
+      throw methodNotAllowed(method, ['GET', 'POST']);
+    }
+    const jobId = id as string;
+    if (n === 3) {
+      if (method === 'GET') {
+        sendJson(api.res, 200, this.info(this.get(jobId), true, api.version));
+        return;
+      }
+      if (method === 'PATCH') return this.patch(api, jobId);
+      if (method === 'DELETE') return this.delete(api, jobId);
+      throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
+    }
+    if (n === 4) {
+      if (sub === 'batches') {
+        if (method !== 'PUT') throw methodNotAllowed(method, ['PUT']);
+        return this.upload(api, jobId);
+      }
+      const kind =
+        sub === 'successfulResults'
+          ? 'success'
+          : sub === 'failedResults'
+            ? 'failed'
+            : sub === 'unprocessedrecords'
+              ? 'unprocessed'
+              : undefined;
+      if (!kind) throw notFound();
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+      return this.results(api, jobId, kind);
+    }
+    throw notFound();
   }
 
   /** Resolves when every job being processed has finished (for a clean stop: waits end at once). */

@@ -1,8 +1,16 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { OrgRecord } from '../contract.js';
 import { STRING_VALUE_TYPES } from '../schema/compile.js';
-import type { ApiRequest, EmulatorContext } from '../server/context.js';
-import { ApiError, drainedOrClosed, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
+import type { ApiRequest, EmulatorContext, QueryJobs } from '../server/context.js';
+import {
+  ApiError,
+  drainedOrClosed,
+  methodNotAllowed,
+  notFound,
+  readJsonObject,
+  sendEmpty,
+  sendJson,
+} from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvByteWriter, DELIMITERS, formatCsvValue, quote } from './csv.js';
 import { delimiterName, findJob, jobInfoHead, makeId, sendJobPage } from './jobs.js';
@@ -104,12 +112,42 @@ export function rowWriter(result: BulkQueryRows, delimiter: string): RowWriter {
 }
 
 /** The Bulk API 2.0 query jobs of the emulator. */
-export class QueryJobStore {
+export class QueryJobStore implements QueryJobs {
   readonly jobs = new Map<string, QueryJob>();
   private created = 0;
 
   count(): number {
     return this.created;
+  }
+
+  /** `jobs/query[/{id}[/{sub}]]` (`n` path segments from `jobs`): the method and sub-resource to the handler. */
+  async route(
+    api: ApiRequest,
+    method: string,
+    id: string | undefined,
+    sub: string | undefined,
+    n: number,
+  ): Promise<void> {
+    if (n === 2) {
+      if (method === 'POST') return this.create(api, api.ctx);
+      if (method === 'GET') return this.list(api);
+      throw methodNotAllowed(method, ['GET', 'POST']);
+    }
+    const jobId = id as string;
+    if (n === 3) {
+      if (method === 'GET') {
+        sendJson(api.res, 200, this.info(this.get(jobId), true));
+        return;
+      }
+      if (method === 'PATCH') return this.patch(api, jobId);
+      if (method === 'DELETE') return this.delete(api, jobId);
+      throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
+    }
+    if (n === 4 && sub === 'results') {
+      if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+      return this.results(api, jobId, api.ctx.settings.queryPageSize);
+    }
+    throw notFound();
   }
 
   get(id: string): QueryJob {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { type DmlOperation, type DmlResult, OrgError, type OrgRecord } from '../contract.js';
 import { openStreamedBody, sendMaybeCompressed } from '../server/compress.js';
-import type { EmulatorContext } from '../server/context.js';
+import type { BulkV1Jobs, EmulatorContext } from '../server/context.js';
 import { escapeXml, RawError, readBody, unescapeXml } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvParser, CsvSyntaxError, formatCsvValue, quote } from './csv.js';
@@ -88,7 +88,7 @@ function queryCell(type: string, value: unknown): string {
  * batch status and `"Id","Success","Created","Error"` results in input order; query and queryAll jobs whose batch
  * is the SOQL text, answered with one result file (`result-list`, then the CSV). XML job documents only.
  */
-export class BulkV1Store {
+export class BulkV1Store implements BulkV1Jobs {
   private readonly jobs = new Map<string, Job>();
 
   constructor(private readonly ctx: () => EmulatorContext) {}

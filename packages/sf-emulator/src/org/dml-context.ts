@@ -6,7 +6,6 @@ import type { CompiledField, CompiledObject } from '../schema/compile.js';
 import type { ChildRelationship } from '../schema/describe.js';
 import { type Column, resolveColumn } from './columns.js';
 import { err } from './dml-results.js';
-import type { InsertPlan } from './insert-plan.js';
 import type { RecycleState } from './recycle-bin.js';
 import type { ObjectStore } from './store.js';
 
@@ -32,6 +31,22 @@ export interface DmlHost {
   defaultRecordTypeId(object: CompiledObject): string | undefined;
   /** Cascade and lookup bookkeeping that undelete reads back. */
   readonly recycle: RecycleState;
+}
+
+/**
+ * A compiled insert for inputs whose keys are all plain createable fields, in one order: the values are
+ * coerced into `values`, then `build` creates the stored record as one object literal with every property
+ * in place (system fields first, then the columns in input order, as the generic path orders them), so
+ * no property backing store grows row by row. Any other input (other keys, a skipped value) takes the
+ * generic path.
+ */
+export interface InsertPlan {
+  keys: string[];
+  fields: CompiledField[];
+  values: unknown[];
+  /** Scratch: an input record's values in key order. */
+  raws: unknown[];
+  build: (timestamp: string, userId: string, values: unknown[]) => OrgRecord;
 }
 
 /** One change of a call or transaction, undone by putting `before` back (or removing a new record). */

@@ -4,11 +4,21 @@ import type { DmlError, OrgRecord } from '../contract.js';
 import { OrgError } from '../contract.js';
 import { normalizeId } from '../ids.js';
 import type { CompiledField, CompiledObject } from '../schema/compile.js';
+import type { Column } from './columns.js';
 import { columnOf, type DmlContext, type DmlHost, extValueOf } from './dml-context.js';
 import { err } from './dml-results.js';
 import { lookupIndex } from './indexes.js';
 import type { ObjectStore } from './store.js';
 import { coerceValue, indexKey, ValueProblem } from './values.js';
+
+/** What applying one input value gives: the value to store, nothing to store (`SKIP`), or an error. */
+const SKIP = Symbol('skip');
+type Applied = unknown | typeof SKIP | DmlError;
+
+/** The value of a column with a problem is a `DmlError`; a stored value never is one of these objects. */
+class AppliedError {
+  constructor(readonly error: DmlError) {}
+}
 
 /**
  * Applies incoming values onto `target` (a new record or a copy of an existing one).
@@ -20,94 +30,109 @@ export function applyValues(
   target: OrgRecord | Record<string, unknown>,
   mode: 'insert' | 'update',
 ): DmlError | undefined {
-  const csv = context.csv;
   for (const key in input) {
     const column = columnOf(context, key);
     if (column.kind === 'attributes') continue;
     if (column.kind === 'error') return column.error;
-    let raw = input[key];
-    if (csv && typeof raw === 'string') {
-      if (raw === '') continue;
-      if (raw === '#N/A') raw = null;
-    }
+    const raw = inputValue(context, input[key]);
     if (raw === undefined) continue;
-    if (column.kind === 'field') {
-      const field = column.field;
-      if (field.type === 'id') {
-        if (mode === 'insert') {
-          if (raw === null || raw === '') continue;
-          return err('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']);
-        }
-        continue;
-      }
-      if (mode === 'insert' ? !field.createable : !field.updateable) {
-        return err(
-          'INVALID_FIELD_FOR_INSERT_UPDATE',
-          `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-          [field.name],
-        );
-      }
-      const value = coerceValue(field, raw, csv);
-      if (value instanceof ValueProblem) return value.error;
-      if (field.type === 'reference' && value !== null) {
-        const checked = checkReference(context.host, field, value as string, context.store.object);
-        if (typeof checked !== 'string') return checked;
-        target[field.name] = checked;
-      } else {
-        target[field.name] = value;
-      }
-      continue;
-    }
-    // Relationship by external id: `Account.External_Id__c` column or nested `{ Account: { Ext__c: v } }`.
-    const field = column.field;
-    if (mode === 'insert' ? !field.createable : !field.updateable) {
-      return err(
-        'INVALID_FIELD_FOR_INSERT_UPDATE',
-        `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-        [field.name],
-      );
-    }
-    let target2: CompiledObject;
-    let targetField: CompiledField;
-    let lookup: unknown = raw;
-    if (column.kind === 'relationship') {
-      target2 = column.target;
-      targetField = column.targetField;
-    } else {
-      if (raw === null) {
-        target[field.name] = null;
-        continue;
-      }
-      if (typeof raw !== 'object' || Array.isArray(raw)) {
-        return err('INVALID_FIELD', `Cannot deserialize instance of ${field.relationshipName} from value ${raw}`, [
-          field.name,
-        ]);
-      }
-      const nested = raw as Record<string, unknown>;
-      const keys = Object.keys(nested).filter((name) => name !== 'attributes');
-      const objectName = (nested.attributes as { type?: string } | undefined)?.type ?? field.referenceTo[0] ?? '';
-      const found = context.host.storeOf(objectName)?.object;
-      const nestedField = keys.length === 1 ? found?.byLower.get(keys[0]!.toLowerCase()) : undefined;
-      if (!found || !nestedField || !(nestedField.idLookup || nestedField.externalId)) {
-        return err(
-          'INVALID_FIELD',
-          `The relationship ${field.relationshipName} must name exactly one external ID field of ${objectName}`,
-          [field.name],
-        );
-      }
-      target2 = found;
-      targetField = nestedField;
-      lookup = nested[keys[0]!];
-    }
-    if (lookup === null) {
-      target[field.name] = null;
-      continue;
-    }
-    const resolved = resolveByExternalId(context.host, target2, targetField, lookup, field);
-    if (typeof resolved !== 'string') return resolved;
-    target[field.name] = resolved;
+    const value =
+      column.kind === 'field'
+        ? fieldValue(context, column.field, raw, mode)
+        : relationshipValue(context, column, raw, mode);
+    if (value === SKIP) continue;
+    if (value instanceof AppliedError) return value.error;
+    target[column.field.name] = value;
   }
   return undefined;
+}
+
+/** An input value as DML sees it: in CSV an empty cell is no value (undefined) and `#N/A` is null. */
+function inputValue(context: DmlContext, raw: unknown): unknown {
+  if (context.csv && typeof raw === 'string') {
+    if (raw === '') return undefined;
+    if (raw === '#N/A') return null;
+  }
+  return raw;
+}
+
+/** The error of a field the operation may not write (not createable on insert, not updateable on update). */
+function notWritable(field: CompiledField, mode: 'insert' | 'update'): AppliedError | undefined {
+  if (mode === 'insert' ? field.createable : field.updateable) return undefined;
+  return new AppliedError(
+    err(
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+      `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+      [field.name],
+    ),
+  );
+}
+
+/** A plain field's value: coerced to its type, a reference checked against the org; the Id is never written. */
+function fieldValue(context: DmlContext, field: CompiledField, raw: unknown, mode: 'insert' | 'update'): Applied {
+  if (field.type === 'id') {
+    if (mode === 'update' || raw === null || raw === '') return SKIP;
+    return new AppliedError(err('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']));
+  }
+  const refused = notWritable(field, mode);
+  if (refused) return refused;
+  const value = coerceValue(field, raw, context.csv);
+  if (value instanceof ValueProblem) return new AppliedError(value.error);
+  if (field.type !== 'reference' || value === null) return value;
+  const checked = checkReference(context.host, field, value as string, context.store.object);
+  return typeof checked === 'string' ? checked : new AppliedError(checked);
+}
+
+/**
+ * A reference given by the parent's external id: an `Account.External_Id__c` column, or a nested
+ * `{ Account: { Ext__c: v } }` value; the parent's id, null, or an error.
+ */
+function relationshipValue(
+  context: DmlContext,
+  column: Extract<Column, { kind: 'relationship' | 'nested' }>,
+  raw: unknown,
+  mode: 'insert' | 'update',
+): Applied {
+  const field = column.field;
+  const refused = notWritable(field, mode);
+  if (refused) return refused;
+  const parent =
+    column.kind === 'relationship'
+      ? { object: column.target, field: column.targetField, lookup: raw }
+      : nestedParent(context, field, raw);
+  if (parent instanceof AppliedError || parent === null) return parent;
+  if (parent.lookup === null) return null;
+  const resolved = resolveByExternalId(context.host, parent.object, parent.field, parent.lookup, field);
+  return typeof resolved === 'string' ? resolved : new AppliedError(resolved);
+}
+
+/** The parent object, its external id field and the value of a nested `{ attributes?, Ext__c: v }` reference. */
+function nestedParent(
+  context: DmlContext,
+  field: CompiledField,
+  raw: unknown,
+): { object: CompiledObject; field: CompiledField; lookup: unknown } | AppliedError | null {
+  if (raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return new AppliedError(
+      err('INVALID_FIELD', `Cannot deserialize instance of ${field.relationshipName} from value ${raw}`, [field.name]),
+    );
+  }
+  const nested = raw as Record<string, unknown>;
+  const keys = Object.keys(nested).filter((name) => name !== 'attributes');
+  const objectName = (nested.attributes as { type?: string } | undefined)?.type ?? field.referenceTo[0] ?? '';
+  const found = context.host.storeOf(objectName)?.object;
+  const nestedField = keys.length === 1 ? found?.byLower.get(keys[0]!.toLowerCase()) : undefined;
+  if (!found || !nestedField || !(nestedField.idLookup || nestedField.externalId)) {
+    return new AppliedError(
+      err(
+        'INVALID_FIELD',
+        `The relationship ${field.relationshipName} must name exactly one external ID field of ${objectName}`,
+        [field.name],
+      ),
+    );
+  }
+  return { object: found, field: nestedField, lookup: nested[keys[0]!] };
 }
 
 export function resolveByExternalId(

@@ -1,27 +1,11 @@
 // The compiled insert: for inputs whose keys are all plain createable fields in one order, the stored record is
 // built by one generated object literal after the values are coerced into a scratch array.
-import type { DmlError, OrgRecord } from '../contract.js';
+import type { DmlError } from '../contract.js';
 import type { CompiledField, CompiledObject } from '../schema/compile.js';
-import { columnOf, type DmlContext } from './dml-context.js';
+import { columnOf, type DmlContext, type InsertPlan } from './dml-context.js';
 import { checkReference } from './dml-values.js';
 import { SYSTEM_LITERAL_KEYS, systemLiteralParts } from './system-fields.js';
 import { coerceValue, ValueProblem } from './values.js';
-
-/**
- * A compiled insert for inputs whose keys are all plain createable fields, in one order: the values are
- * coerced into `values`, then `build` creates the stored record as one object literal with every property
- * in place (system fields first, then the columns in input order, as the generic path orders them), so
- * no property backing store grows row by row. Any other input (other keys, a skipped value) takes the
- * generic path.
- */
-export interface InsertPlan {
-  keys: string[];
-  fields: CompiledField[];
-  values: unknown[];
-  /** Scratch: an input record's values in key order. */
-  raws: unknown[];
-  build: (timestamp: string, userId: string, values: unknown[]) => OrgRecord;
-}
 
 /** Compiled inserts by object and input key list (a redefined object compiles afresh). */
 const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>();

@@ -142,40 +142,161 @@ function parseTime(value: string): string | undefined {
   return `${h}:${mi}:${s ?? '00'}.${ms}Z`;
 }
 
-function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem {
+/** The finite number a JSON number or a numeric string stands for, or undefined. */
+function numberOf(raw: unknown): number | undefined {
   let value: number;
   if (typeof raw === 'number') value = raw;
   else if (typeof raw === 'string') {
     const text = raw.trim();
-    if (!NUMBER_RE.test(text)) return typeProblem(field, raw);
+    if (!NUMBER_RE.test(text)) return undefined;
     value = Number(text);
-  } else return typeProblem(field, raw);
-  if (!Number.isFinite(value)) return typeProblem(field, raw);
+  } else return undefined;
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function outOfRange(field: CompiledField, raw: unknown): ValueProblem {
+  return problem(
+    'NUMBER_OUTSIDE_VALID_RANGE',
+    `${field.label}: value outside of valid range on numeric field: ${showValue(raw)}`,
+    field,
+  );
+}
+
+/** A number field's value: an int in 32 bits, or a decimal within its precision, rounded to its scale. */
+function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem {
+  const value = numberOf(raw);
+  if (value === undefined) return typeProblem(field, raw);
   if (field.valueType === 'int') {
     if (!Number.isInteger(value)) return typeProblem(field, raw);
-    if (value > 2147483647 || value < -2147483648) {
-      return problem(
-        'NUMBER_OUTSIDE_VALID_RANGE',
-        `${field.label}: value outside of valid range on numeric field: ${showValue(raw)}`,
-        field,
-      );
-    }
-    return value;
+    return value > 2147483647 || value < -2147483648 ? outOfRange(field, raw) : value;
   }
-  const scale = field.scale;
-  if (Math.abs(value) >= field.numberLimit) {
-    return problem(
-      'NUMBER_OUTSIDE_VALID_RANGE',
-      `${field.label}: value outside of valid range on numeric field: ${showValue(raw)}`,
-      field,
-    );
-  }
+  if (Math.abs(value) >= field.numberLimit) return outOfRange(field, raw);
   const factor = field.scaleFactor;
-  if (factor > 0 && scale <= 15) {
+  if (factor > 0 && field.scale <= 15) {
     const rounded = Math.round(value * factor) / factor;
     return Object.is(rounded, -0) ? 0 : rounded;
   }
   return value;
+}
+
+/** Coerces a value that is neither null nor a `Date` for one field type; see {@link coerceValue}. */
+type Coercer = (field: CompiledField, raw: unknown, csv: boolean) => unknown;
+
+/** A string field's value: its text, checked for length (and for the email and picklist rules of those types). */
+function coerceText(field: CompiledField, raw: unknown, csv: boolean): unknown {
+  let value: string;
+  if (typeof raw === 'string') value = raw;
+  else if (typeof raw === 'number' || typeof raw === 'boolean') value = String(raw);
+  else return typeProblem(field, raw);
+  if (value === '' && !csv) return null;
+  if (value.length > field.length) return tooLong(field, value);
+  if (field.valueType === 'email' && !EMAIL_RE.test(value)) {
+    return problem('INVALID_EMAIL_ADDRESS', `${field.label}: invalid email address: ${value}`, field);
+  }
+  if (field.valueType === 'picklist') return restrictedPicklistValue(field, value);
+  return value;
+}
+
+function tooLong(field: CompiledField, value: string): ValueProblem {
+  return problem(
+    'STRING_TOO_LONG',
+    `${field.label}: data value too large: ${value} (max length=${field.length})`,
+    field,
+  );
+}
+
+/** The canonical spelling of a restricted picklist's value (or the problem); an unrestricted value as it is. */
+function restrictedPicklistValue(field: CompiledField, value: string): string | ValueProblem {
+  if (field.picklist === undefined || !field.restricted) return value;
+  const canonical = field.picklist.get(value.toLowerCase());
+  if (canonical !== undefined) return canonical;
+  return problem(
+    'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    `${field.label}: bad value for restricted picklist field: ${value}`,
+    field,
+  );
+}
+
+/** A multi-select picklist: `a;b` or an array, blanks and repeats dropped, each value checked when restricted. */
+function coerceMultipicklist(field: CompiledField, raw: unknown): unknown {
+  let parts: string[];
+  if (Array.isArray(raw)) parts = raw.map((part) => String(part));
+  else if (typeof raw === 'string') parts = raw.split(';');
+  else return typeProblem(field, raw);
+  const values: string[] = [];
+  for (const part of parts) {
+    const trimmed = part.trim();
+    if (trimmed === '') continue;
+    const value = restrictedPicklistValue(field, trimmed);
+    if (value instanceof ValueProblem) return value;
+    if (!values.includes(value)) values.push(value);
+  }
+  if (values.length === 0) return null;
+  const joined = values.join(';');
+  return joined.length > field.length ? tooLong(field, joined) : joined;
+}
+
+/** A checkbox: booleans, `true` / `false` in any case (and `1` / `0` in CSV), 0 and 1. */
+function coerceBoolean(field: CompiledField, raw: unknown, csv: boolean): unknown {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string') {
+    const lower = raw.trim().toLowerCase();
+    if (lower === 'true' || (csv && lower === '1')) return true;
+    if (lower === 'false' || (csv && lower === '0') || lower === '') return false;
+  }
+  if (typeof raw === 'number' && (raw === 0 || raw === 1)) return raw === 1;
+  return typeProblem(field, raw);
+}
+
+/** A date: `yyyy-MM-dd`, or the date part of a datetime with an offset. */
+function coerceDate(field: CompiledField, raw: unknown): unknown {
+  if (typeof raw !== 'string') return typeProblem(field, raw);
+  const value = raw.trim();
+  return parseDate(value) ?? datePartOfDateTime(value) ?? typeProblem(field, raw);
+}
+
+function coerceDateTime(field: CompiledField, raw: unknown): unknown {
+  if (typeof raw !== 'string') return typeProblem(field, raw);
+  return parseDateTime(raw.trim()) ?? typeProblem(field, raw);
+}
+
+function coerceTime(field: CompiledField, raw: unknown): unknown {
+  if (typeof raw !== 'string') return typeProblem(field, raw);
+  return parseTime(raw.trim()) ?? typeProblem(field, raw);
+}
+
+/** An id or reference: the trimmed text (references are checked against the org by the caller). */
+function coerceId(field: CompiledField, raw: unknown): unknown {
+  return typeof raw === 'string' ? raw.trim() : typeProblem(field, raw);
+}
+
+/** The coercer of each value type; a type without one (`location`, ...) keeps its value as given. */
+const COERCERS: Partial<Record<CompiledField['valueType'], Coercer>> = {
+  string: coerceText,
+  textarea: coerceText,
+  phone: coerceText,
+  url: coerceText,
+  email: coerceText,
+  picklist: coerceText,
+  multipicklist: coerceMultipicklist,
+  boolean: coerceBoolean,
+  int: parseNumber,
+  double: parseNumber,
+  currency: parseNumber,
+  percent: parseNumber,
+  date: coerceDate,
+  datetime: coerceDateTime,
+  time: coerceTime,
+  id: coerceId,
+  reference: coerceId,
+};
+
+/** A JavaScript `Date` (a convenience for seeds and tests) for a date or datetime field; undefined for others. */
+function coerceDateObject(field: CompiledField, raw: Date): unknown {
+  if (Number.isNaN(raw.getTime())) return typeProblem(field, raw);
+  if (field.valueType === 'datetime') return formatDateTime(raw.getTime());
+  if (field.valueType === 'date') return raw.toISOString().slice(0, 10);
+  return undefined;
 }
 
 /**
@@ -184,119 +305,12 @@ function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem 
  */
 export function coerceValue(field: CompiledField, raw: unknown, csv: boolean): unknown {
   if (raw === null || raw === undefined) return field.valueType === 'boolean' ? false : null;
-  if (raw instanceof Date) {
-    // Convenience for seeds and tests written in JavaScript.
-    if (Number.isNaN(raw.getTime())) return typeProblem(field, raw);
-    if (field.valueType === 'datetime') return formatDateTime(raw.getTime());
-    if (field.valueType === 'date') return raw.toISOString().slice(0, 10);
+  if (typeof raw === 'object' && raw instanceof Date) {
+    const value = coerceDateObject(field, raw);
+    if (value !== undefined) return value;
   }
-  switch (field.valueType) {
-    case 'string':
-    case 'textarea':
-    case 'phone':
-    case 'url':
-    case 'email':
-    case 'picklist': {
-      let value: string;
-      if (typeof raw === 'string') value = raw;
-      else if (typeof raw === 'number' || typeof raw === 'boolean') value = String(raw);
-      else return typeProblem(field, raw);
-      if (value === '' && !csv) return null;
-      if (value.length > field.length) {
-        return problem(
-          'STRING_TOO_LONG',
-          `${field.label}: data value too large: ${value} (max length=${field.length})`,
-          field,
-        );
-      }
-      if (field.valueType === 'email' && !EMAIL_RE.test(value)) {
-        return problem('INVALID_EMAIL_ADDRESS', `${field.label}: invalid email address: ${value}`, field);
-      }
-      if (field.valueType === 'picklist' && field.picklist !== undefined && field.restricted) {
-        const canonical = field.picklist.get(value.toLowerCase());
-        if (canonical === undefined) {
-          return problem(
-            'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
-            `${field.label}: bad value for restricted picklist field: ${value}`,
-            field,
-          );
-        }
-        return canonical;
-      }
-      return value;
-    }
-    case 'multipicklist': {
-      let parts: string[];
-      if (Array.isArray(raw)) parts = raw.map((part) => String(part));
-      else if (typeof raw === 'string') parts = raw.split(';');
-      else return typeProblem(field, raw);
-      const values: string[] = [];
-      for (const part of parts) {
-        const trimmed = part.trim();
-        if (trimmed === '') continue;
-        let value = trimmed;
-        if (field.picklist !== undefined && field.restricted) {
-          const canonical = field.picklist.get(trimmed.toLowerCase());
-          if (canonical === undefined) {
-            return problem(
-              'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
-              `${field.label}: bad value for restricted picklist field: ${trimmed}`,
-              field,
-            );
-          }
-          value = canonical;
-        }
-        if (!values.includes(value)) values.push(value);
-      }
-      if (values.length === 0) return null;
-      const joined = values.join(';');
-      if (joined.length > field.length) {
-        return problem(
-          'STRING_TOO_LONG',
-          `${field.label}: data value too large: ${joined} (max length=${field.length})`,
-          field,
-        );
-      }
-      return joined;
-    }
-    case 'boolean': {
-      if (typeof raw === 'boolean') return raw;
-      if (typeof raw === 'string') {
-        const lower = raw.trim().toLowerCase();
-        if (lower === 'true' || (csv && lower === '1')) return true;
-        if (lower === 'false' || (csv && lower === '0') || lower === '') return false;
-      }
-      if (typeof raw === 'number' && (raw === 0 || raw === 1)) return raw === 1;
-      return typeProblem(field, raw);
-    }
-    case 'int':
-    case 'double':
-    case 'currency':
-    case 'percent':
-      return parseNumber(field, raw);
-    case 'date': {
-      if (typeof raw !== 'string') return typeProblem(field, raw);
-      const value = raw.trim();
-      const parsed = parseDate(value) ?? datePartOfDateTime(value);
-      return parsed ?? typeProblem(field, raw);
-    }
-    case 'datetime': {
-      if (typeof raw !== 'string') return typeProblem(field, raw);
-      const parsed = parseDateTime(raw.trim());
-      return parsed ?? typeProblem(field, raw);
-    }
-    case 'time': {
-      if (typeof raw !== 'string') return typeProblem(field, raw);
-      return parseTime(raw.trim()) ?? typeProblem(field, raw);
-    }
-    case 'id':
-    case 'reference': {
-      if (typeof raw !== 'string') return typeProblem(field, raw);
-      return raw.trim();
-    }
-    default:
-      return raw;
-  }
+  const coerce = COERCERS[field.valueType];
+  return coerce === undefined ? raw : coerce(field, raw, csv);
 }
 
 /** Salesforce accepts a datetime with an offset for a date field and keeps its date part. */

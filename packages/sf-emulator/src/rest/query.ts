@@ -1,21 +1,14 @@
 import { randomWord } from '../auth/tokens.js';
 import type { FieldDefinition, Org, QueryResult } from '../contract.js';
 import { findField } from '../schema/fields.js';
-import type { ApiRequest } from '../server/context.js';
+import type { ApiRequest, QueryCursor, QueryCursorStore } from '../server/context.js';
 import { ApiError, sendJson } from '../server/http.js';
 import { handleExplain } from './listviews.js';
 import { noteViewed } from './ui.js';
 
-interface Cursor {
-  records: Array<Record<string, unknown>>;
-  totalSize: number;
-  pageSize: number;
-  touched: number;
-}
-
 /** Open query cursors for queryMore (`nextRecordsUrl`). Old cursors are dropped past a cap. */
-export class QueryCursors {
-  private readonly cursors = new Map<string, Cursor>();
+export class QueryCursors implements QueryCursorStore {
+  private readonly cursors = new Map<string, QueryCursor>();
   constructor(private readonly max = 200) {}
 
   open(result: QueryResult, pageSize: number): string {
@@ -28,7 +21,7 @@ export class QueryCursors {
     return id;
   }
 
-  get(id: string): Cursor | undefined {
+  get(id: string): QueryCursor | undefined {
     return this.cursors.get(id);
   }
 

@@ -3,13 +3,13 @@
 import type { DmlOperation, DmlResult, ObjectDefinition, Org, OrgRecord } from '../contract.js';
 import { findField } from '../schema/fields.js';
 import type { ApiRequest } from '../server/context.js';
-import { ApiError, sendJson } from '../server/http.js';
+import { ApiError, notFound, sendJson } from '../server/http.js';
 
 /** The object definition of a path segment, or 404 NOT_FOUND like Salesforce. */
 export function requireObject(org: Org, name: string): ObjectDefinition {
   const definition = org.getObject(name);
   if (!definition) {
-    throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    throw notFound();
   }
   return definition;
 }
@@ -54,9 +54,7 @@ export function readRecord(
   return result.records[0];
 }
 
-export function notFound(): ApiError {
-  return new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
-}
+export { notFound };
 
 export function dmlFailure(result: DmlResult): ApiError {
   const first = result.errors[0];

@@ -35,9 +35,16 @@ export class RecentlyViewed {
   }
 }
 
+/** Recently viewed records of each emulator (`recent`, `sobjects/{T}` recentItems), made on first use. */
+const RECENT = new WeakMap<EmulatorContext, RecentlyViewed>();
+
 function recentOf(ctx: EmulatorContext): RecentlyViewed {
-  ctx.recent ??= new RecentlyViewed();
-  return ctx.recent;
+  let recent = RECENT.get(ctx);
+  if (!recent) {
+    recent = new RecentlyViewed();
+    RECENT.set(ctx, recent);
+  }
+  return recent;
 }
 
 /** Records views of query results (rows that carry `attributes.type` and an `Id`). */

@@ -8,15 +8,7 @@ import type { FieldDefinition, ObjectDefinition } from '../contract.js';
 import { compileFormula } from '../schema/formula.js';
 import { typedFormula } from '../schema/sfdx.js';
 import type { EmulatorContext } from './context.js';
-import { ApiError, readJsonObject, sendJson } from './http.js';
-
-function methodNotAllowed(method: string, allowed: string[]): ApiError {
-  return new ApiError(
-    405,
-    'METHOD_NOT_ALLOWED',
-    `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`,
-  );
-}
+import { ApiError, methodNotAllowed, readJsonObject, sendJson } from './http.js';
 
 /**
  * `GET /_emulator/clock` answers `{ now, fixed }`. `POST /_emulator/clock` with `{ "realTime": true }`,

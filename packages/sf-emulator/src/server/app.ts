@@ -49,20 +49,8 @@ import {
 import { handleRecent, handleTabs, handleTheme } from '../rest/ui.js';
 import { handleAdmin } from './admin.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
-import { ApiError, sendError, sendJson } from './http.js';
+import { ApiError, methodNotAllowed, notFound, sendError, sendJson } from './http.js';
 import type { Dispatch } from './subrequest.js';
-
-function notFound(): ApiError {
-  return new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
-}
-
-function methodNotAllowed(method: string, allowed: string[]): ApiError {
-  return new ApiError(
-    405,
-    'METHOD_NOT_ALLOWED',
-    `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`,
-  );
-}
 
 /** The access token of a request: `Authorization: Bearer|OAuth <token>` or `X-SFDC-Session`. */
 function tokenOf(req: IncomingMessage): string | undefined {
@@ -286,8 +274,8 @@ async function route(api: ApiRequest, method: string, s: string[]): Promise<void
       }
       throw notFound();
     case 'jobs':
-      if (a === 'ingest') return routeIngest(api, method, b, c, n);
-      if (a === 'query') return routeQueryJobs(api, method, b, c, n);
+      if (a === 'ingest') return api.ctx.ingest.route(api, method, b, c, n);
+      if (a === 'query') return api.ctx.queryJobs.route(api, method, b, c, n);
       throw notFound();
     default:
       void d;
@@ -353,79 +341,6 @@ async function routeSobjects(api: ApiRequest, method: string, s: string[]): Prom
     if (method === 'PATCH') return handleUpsert(api, objectName, field, value);
     if (method === 'DELETE') return handleDeleteByExternalId(api, objectName, field, value);
     throw methodNotAllowed(method, ['GET', 'HEAD', 'PATCH', 'DELETE']);
-  }
-  throw notFound();
-}
-
-async function routeIngest(
-  api: ApiRequest,
-  method: string,
-  id: string | undefined,
-  sub: string | undefined,
-  n: number,
-) {
-  const store = api.ctx.ingest;
-  if (n === 2) {
-    if (method === 'POST') return store.create(api);
-    if (method === 'GET') return store.list(api);
-    throw methodNotAllowed(method, ['GET', 'POST']);
-  }
-  const jobId = id as string;
-  if (n === 3) {
-    if (method === 'GET') {
-      sendJson(api.res, 200, store.info(store.get(jobId), true, api.version));
-      return;
-    }
-    if (method === 'PATCH') return store.patch(api, jobId);
-    if (method === 'DELETE') return store.delete(api, jobId);
-    throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
-  }
-  if (n === 4) {
-    if (sub === 'batches') {
-      if (method !== 'PUT') throw methodNotAllowed(method, ['PUT']);
-      return store.upload(api, jobId);
-    }
-    const kind =
-      sub === 'successfulResults'
-        ? 'success'
-        : sub === 'failedResults'
-          ? 'failed'
-          : sub === 'unprocessedrecords'
-            ? 'unprocessed'
-            : undefined;
-    if (!kind) throw notFound();
-    if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
-    return store.results(api, jobId, kind);
-  }
-  throw notFound();
-}
-
-async function routeQueryJobs(
-  api: ApiRequest,
-  method: string,
-  id: string | undefined,
-  sub: string | undefined,
-  n: number,
-) {
-  const store = api.ctx.queryJobs;
-  if (n === 2) {
-    if (method === 'POST') return store.create(api, api.ctx);
-    if (method === 'GET') return store.list(api);
-    throw methodNotAllowed(method, ['GET', 'POST']);
-  }
-  const jobId = id as string;
-  if (n === 3) {
-    if (method === 'GET') {
-      sendJson(api.res, 200, store.info(store.get(jobId), true));
-      return;
-    }
-    if (method === 'PATCH') return store.patch(api, jobId);
-    if (method === 'DELETE') return store.delete(api, jobId);
-    throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
-  }
-  if (n === 4 && sub === 'results') {
-    if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
-    return store.results(api, jobId, api.ctx.settings.queryPageSize);
   }
   throw notFound();
 }

@@ -4,6 +4,20 @@ import { ApiError, OrgError, RawError } from '../errors.js';
 
 export { ApiError, RawError } from '../errors.js';
 
+/** 404 `NOT_FOUND`: no such resource. */
+export function notFound(): ApiError {
+  return new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+}
+
+/** 405 `METHOD_NOT_ALLOWED`, naming the methods the resource takes. */
+export function methodNotAllowed(method: string, allowed: string[]): ApiError {
+  return new ApiError(
+    405,
+    'METHOD_NOT_ALLOWED',
+    `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`,
+  );
+}
+
 export const JSON_TYPE = 'application/json;charset=UTF-8';
 
 export function sendJson(
