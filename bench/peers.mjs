@@ -5,7 +5,8 @@
 //     C jsforce  hand-written `bulk2.loadAndWaitForResults` with a streamed CSV input
 //     D parse    a bare csv-parse pass over the file (the floor)
 //   export (Bulk API 2.0 query of every row to a CSV file):
-//     A kicksaw  `query(conn, soql, { api: 'bulk' })` written to a file
+//     A kicksaw  `queryToFile(conn, soql, file)` (pages written as Salesforce sends them)
+//     A' records `query(conn, soql, { api: 'bulk' })`: typed records written to a file (tool `records`)
 //     B sf       `sf data export bulk`
 //     C jsforce  `bulk2.query` streamed to a file
 //     D parse    a bare csv-parse pass over the exported file
@@ -21,6 +22,8 @@
 //   pnpm exec node bench/peers.mjs --from=results-a.json,results-b.json   (tables of saved runs)
 //   pnpm exec node bench/peers.mjs 500000 1000000 --only=ingest --tools=kicksaw,sf --server-model=2000-8000x10 \
 //     --model-gb=10   (the org's server model on; then a MODELLED figure for a 10 GB input, see modelLargeInput)
+//   pnpm exec node bench/peers.mjs 1000000 --tools=base,kicksaw,parse --base=/tmp/bulk-base   (tool `base`: kicksaw
+//     run from the packages of another clone, built; its export is `query` records: a before/after in one run)
 // Default sizes: 100000 1000000. Each run is also written, as it ends, to bench/.cache/peers/results-*.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -47,6 +50,19 @@ const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const rounds = Number(option('rounds', '3'));
 const only = option('only', 'ingest,export').split(',');
 const toolFilter = option('tools', 'kicksaw,sf,jsforce,parse').split(',');
+// `--base=<clone>`: the tool `base` runs kicksaw from that clone's built packages (before/after in one run).
+const BASE = option('base', '');
+const baseEnv = BASE
+  ? {
+      ...process.env,
+      PEERS_SF_BULK: join(BASE, 'packages/sf-bulk/dist/index.js'),
+      PEERS_CSV: join(BASE, 'packages/csv/dist/index.js'),
+    }
+  : undefined;
+if (toolFilter.includes('base') && !BASE) {
+  console.error('--tools=base needs --base=<a clone with built packages>');
+  process.exit(2);
+}
 // `--sf-json`: run the CLI with --json (by default it runs as a person types it, printing its summary).
 const SF_JSON = args.includes('--sf-json');
 // `--server-model=MIN-MAXxN`: every internal 10,000-row batch of a Bulk ingest takes MIN..MAX ms in the org, N
@@ -219,8 +235,8 @@ async function sfLogin(org) {
   if (login.code !== 0) throw new Error(`sf org login failed: ${login.stdout || login.stderr}`);
 }
 
-function toolRun(tool, file, org) {
-  return measure(process.execPath, [TOOL_SCRIPT, tool, file, org ? JSON.stringify(org.connection) : '']);
+function toolRun(tool, file, org, env = process.env) {
+  return measure(process.execPath, [TOOL_SCRIPT, tool, file, org ? JSON.stringify(org.connection) : ''], { env });
 }
 
 function lastJson(text) {
@@ -285,6 +301,9 @@ async function ingestRun(tool, file, rows) {
         const count = [...`${r.stdout}\n${r.stderr}`.matchAll(/successful records:?\s*([\d,]+)/gi)].pop()?.[1];
         reported = count === undefined ? undefined : Number(count.replaceAll(',', ''));
       }
+    } else if (tool === 'base') {
+      r = await toolRun('kicksaw-ingest', file, org, baseEnv);
+      reported = lastJson(r.stdout)?.succeeded;
     } else {
       r = await toolRun(`${tool}-ingest`, file, org);
       reported = lastJson(r.stdout)?.succeeded;
@@ -306,7 +325,8 @@ async function exportRun(tool, org, rows, files) {
   const out = join(DATA, `export-${rows}-${tool}.csv`);
   const before = await org.stats();
   let r;
-  if (tool === 'parse') r = await toolRun('parse', files.kicksaw ?? files.sf ?? files.jsforce);
+  if (tool === 'parse')
+    r = await toolRun('parse', files.kicksaw ?? files.records ?? files.base ?? files.sf ?? files.jsforce);
   else if (tool === 'sf') {
     r = await measure(
       process.execPath,
@@ -329,7 +349,8 @@ async function exportRun(tool, org, rows, files) {
       ],
       { env: sfEnv, cwd: DATA },
     );
-  } else r = await toolRun(`${tool}-export`, out, org);
+  } else if (tool === 'base') r = await toolRun('records-export', out, org, baseEnv);
+  else r = await toolRun(`${tool}-export`, out, org);
   const after = await org.stats();
   let reported;
   if (tool === 'parse') reported = lastJson(r.stdout)?.records;
@@ -349,12 +370,15 @@ const mb = (bytes) => `${Math.round(bytes / 1048576).toLocaleString('en-US')} MB
 const LABELS = {
   ingest: {
     kicksaw: 'kicksaw ingest + readCsv (defaults)',
+    base: 'base build: ingest + readCsv',
     sf: 'sf data upsert bulk',
     jsforce: 'jsforce bulk2, streamed CSV input',
     parse: 'bare csv-parse pass',
   },
   export: {
-    kicksaw: "kicksaw query(..., { api: 'bulk' })",
+    kicksaw: 'kicksaw queryToFile',
+    records: "kicksaw query(..., { api: 'bulk' }) records",
+    base: 'base build: query records',
     sf: 'sf data export bulk',
     jsforce: 'jsforce bulk2.query, streamed',
     parse: 'bare csv-parse of the output',
@@ -422,7 +446,7 @@ function summarize(kind, rows, runs) {
   }
   if (med.kicksaw) {
     const ratios = [];
-    for (const tool of ['sf', 'jsforce', 'parse']) {
+    for (const tool of ['base', 'records', 'sf', 'jsforce', 'parse']) {
       if (!med[tool]) continue;
       ratios.push(
         `kicksaw/${tool}: wall ${(med.kicksaw.wall / med[tool].wall).toFixed(2)}x, CPU ${(
@@ -431,6 +455,9 @@ function summarize(kind, rows, runs) {
       );
     }
     console.log(ratios.map((line) => `  ${line}`).join('\n'));
+  }
+  for (const tool of ['base', 'records']) {
+    if (med[tool] && med.parse) console.log(`  ${tool}/parse: CPU ${(med[tool].cpu / med.parse.cpu).toFixed(2)}x`);
   }
   return med;
 }
@@ -483,7 +510,7 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
     await writeBenchCsv(file, rows);
   }
   if (only.includes('ingest')) {
-    const runs = Object.fromEntries(toolsOf(['kicksaw', 'sf', 'jsforce', 'parse']).map((t) => [t, []]));
+    const runs = Object.fromEntries(toolsOf(['base', 'kicksaw', 'sf', 'jsforce', 'parse']).map((t) => [t, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const tool of Object.keys(runs)) {
         const r = await ingestRun(tool, file, rows);
@@ -498,7 +525,9 @@ for (const rows of sizes.length ? sizes : [100_000, 1_000_000]) {
     const org = await startOrg(rows);
     try {
       if (toolFilter.includes('sf')) await sfLogin(org);
-      const runs = Object.fromEntries(toolsOf(['kicksaw', 'sf', 'jsforce', 'parse']).map((t) => [t, []]));
+      const runs = Object.fromEntries(
+        toolsOf(['base', 'kicksaw', 'records', 'sf', 'jsforce', 'parse']).map((t) => [t, []]),
+      );
       const files = {};
       for (let round = 1; round <= rounds; round++) {
         for (const tool of Object.keys(runs)) {

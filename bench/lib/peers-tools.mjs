@@ -5,13 +5,17 @@
 //   jsforce-ingest   jsforce `bulk2.loadAndWaitForResults` with the file as a read stream (streamed
 //                    input, the strongest way to use it: no array of records), polling every 250 ms
 //   parse            a bare csv-parse pass over the file (`columns: true`, records as objects): the floor
-//   kicksaw-export   `query(conn, soql, { api: 'bulk' })` written to a CSV file
+//   kicksaw-export   `queryToFile(conn, soql, file)`: the result pages written to the file as Salesforce sends them
+//   records-export   `query(conn, soql, { api: 'bulk' })`: typed records, written to a CSV file
 //   jsforce-export   jsforce `bulk2.query` iterated as a stream, written to a CSV file
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { csvCell, EXTERNAL_ID, FIELDS, OBJECT, SOQL } from './peers-data.mjs';
 
 const [tool, file, connectionJson] = process.argv.slice(2);
+// `PEERS_SF_BULK` / `PEERS_CSV`: another build of the packages (peers.mjs `--base=<clone>`: the base of a before/after).
+const sfBulk = () => import(process.env.PEERS_SF_BULK || '@kicksaw/sf-bulk');
+const kicksawCsv = () => import(process.env.PEERS_CSV || '@kicksaw/csv');
 const connection = connectionJson ? JSON.parse(connectionJson) : undefined;
 
 async function jsforceConnection() {
@@ -48,8 +52,8 @@ async function writeRecords(path, records) {
 
 const tools = {
   async 'kicksaw-ingest'() {
-    const { ingest } = await import('@kicksaw/sf-bulk');
-    const { readCsv } = await import('@kicksaw/csv');
+    const { ingest } = await sfBulk();
+    const { readCsv } = await kicksawCsv();
     const run = ingest({
       connection: await jsforceConnection(),
       object: OBJECT,
@@ -85,7 +89,12 @@ const tools = {
     return { records };
   },
   async 'kicksaw-export'() {
-    const { query } = await import('@kicksaw/sf-bulk');
+    const { queryToFile } = await sfBulk();
+    const result = await queryToFile(await jsforceConnection(), SOQL, file);
+    return { records: result.records };
+  },
+  async 'records-export'() {
+    const { query } = await sfBulk();
     const rows = await writeRecords(file, query(await jsforceConnection(), SOQL, { api: 'bulk' }));
     return { records: rows };
   },

@@ -53,6 +53,7 @@ export {
   soqlLiteral,
   soqlRaw,
 } from './query.js';
+export { type QueryToFileOptions, type QueryToFileResult, queryToFile } from './query-file.js';
 export { type QueryPage, type QueryPagesOptions, queryPages } from './query-pages.js';
 export {
   extractErrors,

@@ -106,7 +106,7 @@ export async function* queryPages(
   signal?.throwIfAborted();
   const job = await createQueryJob(ctx, soqlText, options.all === true);
   options.onJob?.(job.id);
-  await waitForJob(ctx, job.id, options);
+  await waitForQueryJob(ctx, job.id, options);
 
   const folder = await mkdtemp(join(options.directory ?? tmpdir(), 'kicksaw-query-pages-'));
   const pageSize = options.pageSize ?? 50_000;
@@ -191,8 +191,16 @@ interface DownloadedPage {
   bytes: number;
 }
 
-/** Polls the job until it completes; a failed or aborted job throws with Salesforce's message. */
-async function waitForJob(ctx: HttpContext, jobId: string, options: QueryPagesOptions): Promise<void> {
+/**
+ * Polls a query job until it completes; a failed or aborted job throws with Salesforce's message.
+ *
+ * @internal
+ */
+export async function waitForQueryJob(
+  ctx: HttpContext,
+  jobId: string,
+  options: Pick<QueryPagesOptions, 'pollIntervalMs' | 'maxPollIntervalMs' | 'signal'>,
+): Promise<void> {
   let interval = options.pollIntervalMs ?? 100;
   const longest = options.maxPollIntervalMs ?? 5000;
   for (;;) {

@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { type EmulatorOptions, type SalesforceEmulator, startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import type { IngestOptions } from '../src/index.js';
@@ -45,4 +46,87 @@ export function bulkItems(
   extra: Partial<IngestOptions> = {},
 ): IngestOptions {
   return { connection, object: 'Item__c', operation: 'insert', records, api: 'bulk', ...FAST, ...extra };
+}
+
+/**
+ * RFC 4180 text to rows, written here (a few lines) so the check reads the bytes independently of the package's
+ * own CSV reader.
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+/**
+ * A TCP proxy in front of the org that cuts the first `times` result downloads after 3,000 bytes of their
+ * answer (the connection closes mid-body), and passes everything else through untouched.
+ */
+export async function cuttingProxy(
+  target: URL,
+  times: number,
+): Promise<{ url: string; cuts(): number; close(): Promise<void> }> {
+  let cuts = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    const upstream = tcpConnect({ host: target.hostname, port: Number(target.port) });
+    sockets.add(upstream);
+    let cutAfter: number | undefined;
+    client.on('data', (chunk: Buffer) => {
+      if (cuts < times && /^GET [^ ]*\/results/m.test(chunk.toString('latin1'))) {
+        cuts++;
+        cutAfter = 3000;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (cutAfter === undefined) {
+        client.write(chunk);
+        return;
+      }
+      client.write(chunk.subarray(0, cutAfter));
+      cutAfter -= chunk.length;
+      if (cutAfter <= 0) {
+        client.destroy();
+        upstream.destroy();
+      }
+    });
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cuts: () => cuts,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
