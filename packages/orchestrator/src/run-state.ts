@@ -11,15 +11,20 @@ import type { SavedPositions } from './source-positions.js';
 
 // What a run keeps in S3 between invocations (the parked state, the job checkpoints), and its removal.
 
-/** The durable state of a run between invocations, in S3 beside the run's checkpoints. */
-export interface ParkedState {
-  version: 2;
+/** The fields of a parked state that name the run: the file, its version and the run's record. */
+export interface RunIdentity {
   executionId: string | null;
   bucket: string;
   key: string;
   eTag: string | null;
   versionId: string | null;
+  /** The run's timestamp (report and archive names), from its first invocation on. */
   timestamp: string;
+}
+
+/** The durable state of a run between invocations, in S3 beside the run's checkpoints. */
+export interface ParkedState extends RunIdentity {
+  version: 2;
   /** Rows with an outcome in the parked spool or in one of `jobs` (a base64 bit set). */
   covered: string;
   /** Rows in the file, once it was read to the end. */
@@ -48,14 +53,8 @@ export interface ParkedState {
 }
 
 /** The state an older version parked (rows up to `after`, minus `resend`, were covered). */
-export interface ParkedStateV1 {
+export interface ParkedStateV1 extends RunIdentity {
   version: 1;
-  executionId: string | null;
-  bucket: string;
-  key: string;
-  eTag: string | null;
-  versionId: string | null;
-  timestamp: string;
   after: number;
   resend: string;
   total: number;
@@ -82,11 +81,7 @@ export interface CheckpointBody {
 }
 
 /** The fields of a parked state that name the run: the file, its version and the run's record. */
-export function runIdentityOf(
-  orchestrator: Orchestrator,
-  bucket: string,
-  key: string,
-): Pick<ParkedState, 'version' | 'executionId' | 'bucket' | 'key' | 'eTag' | 'versionId' | 'timestamp'> {
+export function runIdentityOf(orchestrator: Orchestrator, bucket: string, key: string): RunIdentity & { version: 2 } {
   return {
     version: 2,
     executionId: orchestrator.executionId ?? null,
@@ -119,19 +114,13 @@ export async function readState(client: S3Client, bucket: string, key: string): 
   const resend = RowSet.fromBase64(state.resend);
   const covered = new RowSet();
   for (let row = 1; row <= state.after; row++) if (!resend.has(row)) covered.add(row);
+  // The run's identity is kept as it is; what was covered, and the counts, become the v2 fields.
+  const { version: _v1, after: _after, resend: _resend, total, ...kept } = state;
   return {
+    ...kept,
     version: 2,
-    executionId: state.executionId,
-    bucket: state.bucket,
-    key: state.key,
-    eTag: state.eTag,
-    versionId: state.versionId,
-    timestamp: state.timestamp,
     covered: covered.toBase64(),
-    total: state.total > 0 ? state.total : null,
-    summary: state.summary,
-    jobs: state.jobs,
-    spooled: state.spooled,
+    total: total > 0 ? total : null,
     generation: 0,
     stalls: 0,
     startedAt: new Date().toISOString(),

@@ -8,32 +8,51 @@ import {
   s3ImportHandlerOptionsFromEnv,
 } from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { keysUnder, putText, s3Event, sqsEvent, useHarness } from './harness.js';
+import {
+  contactImport,
+  contactsIn,
+  executionsNaming,
+  keysUnder,
+  putText,
+  s3Event,
+  sqsEvent,
+  useHarness,
+} from './harness.js';
 
 const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50 };
 
-function baseOptions(overrides: Partial<S3ImportHandlerOptions> = {}): S3ImportHandlerOptions {
+const baseOptions = (overrides: Partial<S3ImportHandlerOptions> = {}) => contactImport(h, ingestTuning, overrides);
+
+const executionsFor = (text: string) => executionsNaming(h, text);
+
+const contactsWith = (prefix: string) => contactsIn(h, prefix);
+
+/** An S3 event as EventBridge delivers it; `detail` gives the object and what differs by event type. */
+function eventBridgeEvent(
+  detailType: string,
+  bucket: string,
+  detail: { object: Record<string, unknown>; reason: string; [field: string]: unknown },
+) {
   return {
-    object: 'Contact',
-    operation: 'insert',
-    mapping: MAPPING,
-    s3Client: h.s3.client,
-    connection: h.connection,
-    ingest: ingestTuning,
-    ...overrides,
+    version: '0',
+    id: '17793124-05d4-b198-2fde-7ededc63b103',
+    'detail-type': detailType,
+    source: 'aws.s3',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      'request-id': 'N4N7GDK58NMKJ12R',
+      requester: '123456789012',
+      ...detail,
+      object: { sequencer: '00617F08299329D189', ...detail.object },
+    },
   };
-}
-
-function executionsFor(prefix: string): Array<Record<string, unknown>> {
-  return (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
-    String(r.ExecutionPayload__c ?? '').includes(prefix),
-  );
-}
-
-function contactsWith(prefix: string) {
-  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
 }
 
 describe('createS3ImportHandler', () => {
@@ -185,29 +204,10 @@ describe('createS3ImportHandler', () => {
     const sample = sampleContacts(12, { prefix: 'EB' });
     const eTag = await putText(h.s3, bucket, 'in/eb file.csv', sample.csv);
     const handler = createS3ImportHandler(baseOptions());
-    const event = {
-      version: '0',
-      id: '17793124-05d4-b198-2fde-7ededc63b103',
-      'detail-type': 'Object Created',
-      source: 'aws.s3',
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:s3:::${bucket}`],
-      detail: {
-        version: '0',
-        bucket: { name: bucket },
-        object: {
-          key: 'in/eb file.csv',
-          size: sample.csv.length,
-          etag: eTag.replaceAll('"', ''),
-          sequencer: '00617F08299329D189',
-        },
-        'request-id': 'N4N7GDK58NMKJ12R',
-        requester: '123456789012',
-        reason: 'PutObject',
-      },
-    };
+    const event = eventBridgeEvent('Object Created', bucket, {
+      object: { key: 'in/eb file.csv', size: sample.csv.length, etag: eTag.replaceAll('"', '') },
+      reason: 'PutObject',
+    });
     const response = await handler(event);
     expect(response.results[0]).toMatchObject({ ok: true, status: 'completed', key: 'in/eb file.csv' });
     expect(contactsWith('EB-')).toHaveLength(12);
@@ -219,25 +219,11 @@ describe('createS3ImportHandler', () => {
     const capture = (line: string) => lines.push(line);
     const logger = createConsoleLogger({ console: { debug: capture, info: capture, warn: capture, error: capture } });
     const handler = createS3ImportHandler(baseOptions({ logger }));
-    const deleted = {
-      version: '0',
-      id: '27793124-05d4-b198-2fde-7ededc63b103',
-      'detail-type': 'Object Deleted',
-      source: 'aws.s3',
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:s3:::${bucket}`],
-      detail: {
-        version: '0',
-        bucket: { name: bucket },
-        object: { key: 'gone.csv', sequencer: '00617F08299329D189' },
-        'request-id': 'N4N7GDK58NMKJ12R',
-        requester: '123456789012',
-        reason: 'DeleteObject',
-        'deletion-type': 'Permanently Deleted',
-      },
-    };
+    const deleted = eventBridgeEvent('Object Deleted', bucket, {
+      object: { key: 'gone.csv' },
+      reason: 'DeleteObject',
+      'deletion-type': 'Permanently Deleted',
+    });
     const fromEventBridge = await handler(deleted);
     expect(fromEventBridge.results[0]).toMatchObject({ ok: true, status: 'ignored', key: 'gone.csv' });
     const removed = s3Event(bucket, 'gone too.csv', 'abc') as { Records: Array<Record<string, unknown>> };

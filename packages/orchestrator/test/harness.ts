@@ -4,6 +4,9 @@ import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
 import { Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { S3ImportHandlerOptions } from '../src/index.js';
+import { idempotencyKeyFor } from '../src/index.js';
+import { MAPPING, type SampleFile, sampleContacts } from './fixtures.js';
 
 // jsforce honours http(s)_proxy and ignores NO_PROXY: keep test traffic on 127.0.0.1.
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
@@ -94,6 +97,58 @@ export async function keysUnder(s3: LocalS3, bucket: string, prefix: string): Pr
   const keys: string[] = [];
   for await (const key of listKeys({ client: s3.client, bucket, prefix })) keys.push(key);
   return keys.sort();
+}
+
+/** Waits until the S3 listing under `prefix` has at least `count` keys (what a run has done so far). */
+export async function waitForKeys(h: Harness, bucket: string, prefix: string, count: number): Promise<void> {
+  while ((await keysUnder(h.s3, bucket, prefix)).length < count) await new Promise((r) => setImmediate(r));
+}
+
+/** The Contacts in the org whose external id starts with `prefix` (one test's rows). */
+export function contactsIn(h: Harness, prefix: string) {
+  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
+}
+
+/** The execution records whose payload names `text` (a source key, a prefix). */
+export function executionsNaming(h: Harness, text: string): Array<Record<string, unknown>> {
+  return (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+    String(r.ExecutionPayload__c ?? '').includes(text),
+  );
+}
+
+/** Handler options inserting the sample Contacts with the harness's S3 and org. */
+export function contactImport(
+  h: Harness,
+  ingest: S3ImportHandlerOptions['ingest'],
+  overrides: Partial<S3ImportHandlerOptions> = {},
+): S3ImportHandlerOptions {
+  return {
+    object: 'Contact',
+    operation: 'insert',
+    mapping: MAPPING,
+    s3Client: h.s3.client,
+    connection: h.connection,
+    ingest,
+    ...overrides,
+  };
+}
+
+/**
+ * A sample file of `rows` Contacts (external ids `<prefix>-...`) put in a new bucket as `<name>.csv`, the
+ * S3 event of it wrapped in SQS (message `msg-<name>`), and the idempotency key of its run.
+ */
+export async function putSampleRun(
+  h: Harness,
+  name: string,
+  rows: number,
+  sampleOptions: { prefix: string; bad?: boolean },
+): Promise<{ bucket: string; key: string; sample: SampleFile; eTag: string; event: unknown; runKey: string }> {
+  const bucket = await h.s3.createBucket();
+  const key = `${name}.csv`;
+  const sample = sampleContacts(rows, sampleOptions);
+  const eTag = await putText(h.s3, bucket, key, sample.csv);
+  const event = sqsEvent(s3Event(bucket, key, eTag), `msg-${name}`);
+  return { bucket, key, sample, eTag, event, runKey: idempotencyKeyFor({ bucket, key, eTag }) };
 }
 
 /** An S3 notification for one object, as S3 sends it to Lambda. */
@@ -192,18 +247,8 @@ export async function startCuttingProxy(
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy did not report a port');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    cuts: () => cuts,
-    requests: () => seen.slice(),
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, stop } = await listenLocally(server);
+  return { endpoint: url, cuts: () => cuts, requests: () => seen.slice(), stop };
 }
 
 /** An HTTP proxy in front of the local org that answers some requests with an error of its own. */
@@ -254,15 +299,24 @@ export async function startRefusingProxy(
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy did not report a port');
+  const { url, stop } = await listenLocally(server);
   return {
-    instanceUrl: `http://127.0.0.1:${address.port}`,
+    instanceUrl: url,
     refused: () => refused,
     setRefusing: (on) => {
       refusing = on;
     },
+    stop,
+  };
+}
+
+/** Starts a test proxy on a free port of 127.0.0.1: its URL, and how to stop it (open connections too). */
+async function listenLocally(server: import('node:http').Server): Promise<{ url: string; stop(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy did not report a port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,13 +2,24 @@ import { Connection } from 'jsforce';
 import { describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
-  idempotencyKeyFor,
   importCsv,
   type S3ImportHandlerOptions,
   type S3ImportHandlerResponse,
 } from '../src/index.js';
-import { MAPPING, sampleContacts } from './fixtures.js';
-import { getText, keysUnder, putText, s3Event, sqsEvent, startRefusingProxy, useHarness } from './harness.js';
+import { MAPPING } from './fixtures.js';
+import {
+  contactImport,
+  contactsIn,
+  getText,
+  keysUnder,
+  putSampleRun,
+  putText,
+  s3Event,
+  sqsEvent,
+  startRefusingProxy,
+  useHarness,
+  waitForKeys,
+} from './harness.js';
 
 // The run's lease is short and kept alive by a heartbeat (see src/lease.ts): these tests drive a real
 // handler against the local S3 and the local org, and watch what the lease lets through.
@@ -28,25 +39,11 @@ function recordingLogger() {
   return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
-function handlerOptions(overrides: Partial<S3ImportHandlerOptions> = {}): S3ImportHandlerOptions {
-  return {
-    object: 'Contact',
-    operation: 'insert',
-    mapping: MAPPING,
-    ingest: ingestTuning,
-    s3Client: h.s3.client,
-    connection: h.connection,
-    ...overrides,
-  };
-}
+const handlerOptions = (overrides: Partial<S3ImportHandlerOptions> = {}) => contactImport(h, ingestTuning, overrides);
 
-async function waitForKeys(bucket: string, prefix: string, count: number): Promise<void> {
-  while ((await keysUnder(h.s3, bucket, prefix)).length < count) await new Promise((r) => setImmediate(r));
-}
+const waitUntilKeys = (bucket: string, prefix: string, count: number) => waitForKeys(h, bucket, prefix, count);
 
-function contactsWith(prefix: string) {
-  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
-}
+const contactsWith = (prefix: string) => contactsIn(h, prefix);
 
 function recordsOf(runKey: string) {
   return (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
@@ -69,11 +66,7 @@ async function deliverUntilDone(
 
 describe('lease heartbeat', () => {
   it('a holder that heartbeats through a run longer than its lease is not taken over', async () => {
-    const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(3000, { prefix: 'BEAT' });
-    const eTag = await putText(h.s3, bucket, 'beat.csv', sample.csv);
-    const event = sqsEvent(s3Event(bucket, 'beat.csv', eTag), 'msg-beat');
-    const runKey = idempotencyKeyFor({ bucket, key: 'beat.csv', eTag });
+    const { bucket, sample, event, runKey } = await putSampleRun(h, 'beat', 3000, { prefix: 'BEAT' });
     // 6 jobs one after the other, each held 700 ms by the org: the run outlasts its 2 s lease twice over.
     h.sf.faults.set({ jobProcessingMs: 700 });
     const log = recordingLogger();
@@ -84,7 +77,7 @@ describe('lease heartbeat', () => {
     const running = holder(event, context).finally(() => {
       finished = true;
     });
-    await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
+    await waitUntilKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
     const during: S3ImportHandlerResponse[] = [];
     while (!finished) {
       during.push(await other(event, context));
@@ -110,17 +103,13 @@ describe('lease heartbeat', () => {
   });
 
   it('a holder whose run another delivery took over stops sending and writes nothing; the next delivery finishes it', async () => {
-    const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(5000, { prefix: 'TAKEN' });
-    const eTag = await putText(h.s3, bucket, 'taken.csv', sample.csv);
-    const event = sqsEvent(s3Event(bucket, 'taken.csv', eTag), 'msg-taken');
-    const runKey = idempotencyKeyFor({ bucket, key: 'taken.csv', eTag });
+    const { bucket, sample, event, runKey } = await putSampleRun(h, 'taken', 5000, { prefix: 'TAKEN' });
     h.sf.faults.set({ jobProcessingMs: 300 });
     const log = recordingLogger();
     const holder = createS3ImportHandler(handlerOptions({ leaseMs: 1500, logger: log.logger }));
 
     const running = holder(event, context);
-    await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
+    await waitUntilKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
     const stateBefore = await getText(h.s3, bucket, `.kicksaw/state/${runKey}.json`);
     // Another delivery judged lease 1 over (its clock ahead of the holder's) and took generation 2.
     await h.connection.sobject('IntegrationExecution__c').create({
@@ -150,11 +139,7 @@ describe('lease heartbeat', () => {
   });
 
   it('a holder whose lease renewals are refused stops sending and parks; the next delivery finishes the run', async () => {
-    const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(5000, { prefix: 'REFUSE' });
-    const eTag = await putText(h.s3, bucket, 'refuse.csv', sample.csv);
-    const event = sqsEvent(s3Event(bucket, 'refuse.csv', eTag), 'msg-refuse');
-    const runKey = idempotencyKeyFor({ bucket, key: 'refuse.csv', eTag });
+    const { bucket, sample, event, runKey } = await putSampleRun(h, 'refuse', 5000, { prefix: 'REFUSE' });
     h.sf.faults.set({ jobProcessingMs: 300 });
     // Updates of the lease record are refused (the run's own record is left alone): the store is
     // unreachable for the heartbeat alone.
@@ -179,7 +164,7 @@ describe('lease heartbeat', () => {
       const log = recordingLogger();
       const holder = createS3ImportHandler(handlerOptions({ connection, leaseMs: 4000, logger: log.logger }));
       const running = holder(event, context);
-      await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
+      await waitUntilKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 1);
       executionId = String(recordsOf(runKey).find((r) => r.IdempotencyKey__c === runKey)?.Id);
       proxy.setRefusing(true);
       const first = await running;
@@ -213,10 +198,7 @@ describe('lease heartbeat', () => {
 
 describe('lease records at the end of a run', () => {
   it('a delivery that takes a lease after the run finished deletes it instead of leaving it behind', async () => {
-    const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(20, { prefix: 'LATE' });
-    const eTag = await putText(h.s3, bucket, 'late.csv', sample.csv);
-    const runKey = idempotencyKeyFor({ bucket, key: 'late.csv', eTag });
+    const { bucket, sample, runKey } = await putSampleRun(h, 'late', 20, { prefix: 'LATE' });
     const base = {
       s3Client: h.s3.client,
       bucket,
@@ -263,10 +245,7 @@ describe('lease records at the end of a run', () => {
   });
 
   it('lease records that cannot be deleted are a warning naming them and a count in the result', async () => {
-    const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(20, { prefix: 'LEFT' });
-    const eTag = await putText(h.s3, bucket, 'left.csv', sample.csv);
-    const runKey = idempotencyKeyFor({ bucket, key: 'left.csv', eTag });
+    const { bucket, eTag, runKey } = await putSampleRun(h, 'left', 20, { prefix: 'LEFT' });
     const proxy = await startRefusingProxy(h.sf.instanceUrl, {
       // Refused for good (jsforce retries a 503 with backoff before it gives up: same outcome, slower test).
       shouldRefuse: (method) => method === 'DELETE',

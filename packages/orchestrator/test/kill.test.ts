@@ -8,7 +8,17 @@ import {
 } from '../src/index.js';
 import { invokeInChild } from './child/spawn.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { getText, keysUnder, putText, s3Event, sqsEvent, useHarness } from './harness.js';
+import {
+  contactsIn,
+  getText,
+  keysUnder,
+  putSampleRun,
+  putText,
+  s3Event,
+  sqsEvent,
+  useHarness,
+  waitForKeys,
+} from './harness.js';
 
 const h = useHarness();
 
@@ -38,29 +48,20 @@ function childSettings(event: unknown, remainingMs: number, overrides: Partial<S
   };
 }
 
-/** Waits until the S3 listing under `prefix` has at least `count` keys (what the child has done so far). */
-async function waitForKeys(bucket: string, prefix: string, count: number): Promise<void> {
-  while ((await keysUnder(h.s3, bucket, prefix)).length < count) await new Promise((r) => setImmediate(r));
-}
+const waitUntilKeys = (bucket: string, prefix: string, count: number) => waitForKeys(h, bucket, prefix, count);
 
-function contactsWith(prefix: string) {
-  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
-}
+const contactsWith = (prefix: string) => contactsIn(h, prefix);
 
 describe('defect 3: a killed invocation never leaves the run stuck', () => {
   it('SIGKILL mid-run: a retry inside the lease is reported as not done; after the default short lease, a retry takes over and sends only what was never sent', async () => {
-    const bucket = await h.s3.createBucket();
-    const sample = sampleContacts(4000, { prefix: 'KILL', bad: true });
-    const eTag = await putText(h.s3, bucket, 'kill.csv', sample.csv);
-    const event = sqsEvent(s3Event(bucket, 'kill.csv', eTag), 'msg-kill');
-    const runKey = idempotencyKeyFor({ bucket, key: 'kill.csv', eTag });
+    const { bucket, sample, event, runKey } = await putSampleRun(h, 'kill', 4000, { prefix: 'KILL', bad: true });
     h.sf.faults.set({ jobProcessingMs: 150 });
 
     // No leaseMs: the default, a sixth of the working time (15 s of a 20 s invocation), at least 5 s. The
     // lease before it lasted the working time plus 2 minutes, past this test's timeout.
     const child = invokeInChild(childSettings(event, 20_000, { leaseMs: undefined }));
     // Killed once two jobs are checkpointed (and so possibly closed and processing): mid-run.
-    await waitForKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 2);
+    await waitUntilKeys(bucket, `.kicksaw/state/${runKey}.jobs/`, 2);
     await child.kill();
     expect(await child.done).toBeUndefined(); // it printed nothing: it died
 

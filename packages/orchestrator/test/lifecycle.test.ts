@@ -7,33 +7,28 @@ import {
   type S3ImportHandlerResponse,
 } from '../src/index.js';
 import { MAPPING, sampleContacts } from './fixtures.js';
-import { getText, keysUnder, putText, s3Event, sqsEvent, startCuttingProxy, useHarness } from './harness.js';
+import {
+  contactImport,
+  contactsIn,
+  executionsNaming,
+  getText,
+  keysUnder,
+  putText,
+  s3Event,
+  sqsEvent,
+  startCuttingProxy,
+  useHarness,
+} from './harness.js';
 
 const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, http: { maxRetries: 1, retryDelayMs: 1 } };
 
-function baseOptions(overrides: Partial<S3ImportHandlerOptions> = {}): S3ImportHandlerOptions {
-  return {
-    object: 'Contact',
-    operation: 'insert',
-    mapping: MAPPING,
-    s3Client: h.s3.client,
-    connection: h.connection,
-    ingest: ingestTuning,
-    ...overrides,
-  };
-}
+const baseOptions = (overrides: Partial<S3ImportHandlerOptions> = {}) => contactImport(h, ingestTuning, overrides);
 
-function contactsWith(prefix: string) {
-  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
-}
+const contactsWith = (prefix: string) => contactsIn(h, prefix);
 
-function executionsFor(source: string): Array<Record<string, unknown>> {
-  return (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
-    String(r.ExecutionPayload__c ?? '').includes(source),
-  );
-}
+const executionsFor = (text: string) => executionsNaming(h, text);
 
 /** Every good row once in the org (insert: a row sent twice is a second Contact), every bad row reported. */
 function expectExact(prefix: string, sample: ReturnType<typeof sampleContacts>) {

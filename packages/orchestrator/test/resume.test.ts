@@ -6,6 +6,7 @@ import { RowSet } from '../src/rows.js';
 import { POSITION_EVERY, SourcePositions } from '../src/source-positions.js';
 import { MAPPING, type SampleFile, sampleContacts } from './fixtures.js';
 import {
+  contactsIn,
   getText,
   keysUnder,
   putText,
@@ -20,9 +21,7 @@ const h = useHarness();
 
 const ingestTuning = { pollIntervalMs: 20, maxPollIntervalMs: 50, http: { maxRetries: 1, retryDelayMs: 1 } };
 
-function contactsWith(prefix: string) {
-  return h.sf.org.records('Contact').filter((c) => String(c.External_Id__c ?? '').startsWith(prefix));
-}
+const contactsWith = (prefix: string) => contactsIn(h, prefix);
 
 /** Every good row once in the org (insert: a row sent twice is a second Contact). */
 function expectExact(prefix: string, sample: SampleFile) {
