@@ -5,19 +5,26 @@
  * pool in `ingest-model.ts`.
  */
 import { seededRandom } from '../faults.js';
-import type { ApiRequest, EmulatorContext, IngestJobs } from '../server/context.js';
+import type { ApiRequest, EmulatorContext, IngestJobs, JobRoute } from '../server/context.js';
 import { ApiError, methodNotAllowed, notFound, readJsonObject, sendEmpty, sendJson } from '../server/http.js';
 import { FINISHED, type IngestJob, ingestJobRequest, invalidState, jobInfo, wake } from './ingest-job.js';
 import { type IngestServerModel, type ServerModel, serverModel } from './ingest-model.js';
 import { type ProcessHost, processJob } from './ingest-process.js';
 import { resultBlocks, streamBlocks } from './ingest-results.js';
-import { findJob, makeId, sendJobPage } from './jobs.js';
+import { findJob, makeId, routeJobs, sendJobPage } from './jobs.js';
 
 export { checkHeader, formatErrors, lineEndingMismatch } from './ingest-job.js';
 export type { IngestServerModel } from './ingest-model.js';
 export { INTERNAL_BATCH_SIZE } from './ingest-process.js';
 
 /** The org's ingest jobs, answering the Bulk API 2.0 ingest routes. */
+/** The results of an ingest job by sub-resource name. */
+const RESULT_KINDS: Record<string, 'success' | 'failed' | 'unprocessed'> = {
+  successfulResults: 'success',
+  failedResults: 'failed',
+  unprocessedrecords: 'unprocessed',
+};
+
 export class IngestJobStore implements IngestJobs {
   readonly jobs = new Map<string, IngestJob>();
   private sequence = 0;
@@ -43,47 +50,27 @@ export class IngestJobStore implements IngestJobs {
     return this.model?.slots.peak ?? 0;
   }
 
-  /** `jobs/ingest[/{id}[/{sub}]]` (`n` path segments from `jobs`): the method and sub-resource to the handler. */
-  async route(
-    api: ApiRequest,
-    method: string,
-    id: string | undefined,
-    sub: string | undefined,
-    n: number,
-  ): Promise<void> {
-    if (n === 2) {
-      if (method === 'POST') return this.create(api);
-      if (method === 'GET') return this.list(api);
-      throw methodNotAllowed(method, ['GET', 'POST']);
+  /** `jobs/ingest[/{id}[/{sub}]]`. */
+  route: JobRoute = (api, method, id, sub, n) =>
+    routeJobs(api, method, id, n, {
+      create: () => this.create(api),
+      list: () => this.list(api),
+      info: (jobId) => this.info(this.get(jobId), true, api.version),
+      patch: (jobId) => this.patch(api, jobId),
+      delete: (jobId) => this.delete(api, jobId),
+      sub: (jobId) => this.subResource(api, method, jobId, sub),
+    });
+
+  /** `batches` (the upload) and the three results of a job. */
+  private async subResource(api: ApiRequest, method: string, jobId: string, sub: string | undefined): Promise<void> {
+    if (sub === 'batches') {
+      if (method !== 'PUT') throw methodNotAllowed(method, ['PUT']);
+      return this.upload(api, jobId);
     }
-    const jobId = id as string;
-    if (n === 3) {
-      if (method === 'GET') {
-        sendJson(api.res, 200, this.info(this.get(jobId), true, api.version));
-        return;
-      }
-      if (method === 'PATCH') return this.patch(api, jobId);
-      if (method === 'DELETE') return this.delete(api, jobId);
-      throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
-    }
-    if (n === 4) {
-      if (sub === 'batches') {
-        if (method !== 'PUT') throw methodNotAllowed(method, ['PUT']);
-        return this.upload(api, jobId);
-      }
-      const kind =
-        sub === 'successfulResults'
-          ? 'success'
-          : sub === 'failedResults'
-            ? 'failed'
-            : sub === 'unprocessedrecords'
-              ? 'unprocessed'
-              : undefined;
-      if (!kind) throw notFound();
-      if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
-      return this.results(api, jobId, kind);
-    }
-    throw notFound();
+    const kind = sub === undefined ? undefined : RESULT_KINDS[sub];
+    if (!kind) throw notFound();
+    if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+    return this.results(api, jobId, kind);
   }
 
   /** Resolves when every job being processed has finished (for a clean stop: waits end at once). */

@@ -1,9 +1,9 @@
-// What the Bulk job stores share (2.0 ingest and query, 1.0): ids, the job info's date format, finding a job, the
+// What the Bulk job stores share (2.0 ingest and query, 1.0): the routes of a 2.0 jobs resource, ids, the job info's date format, finding a job, the
 // job list's pages, and the upsert's external id field.
 import type { ObjectDefinition } from '../contract.js';
 import { findField } from '../schema/fields.js';
 import type { ApiRequest } from '../server/context.js';
-import { ApiError, sendJson } from '../server/http.js';
+import { ApiError, methodNotAllowed, notFound, sendJson } from '../server/http.js';
 import { DELIMITERS } from './csv.js';
 
 export { newId as makeId } from '../ids.js';
@@ -87,4 +87,40 @@ export function jobInfoHead(job: JobHead): Record<string, unknown> {
 export function delimiterName(delimiter: string): string {
   for (const [name, value] of Object.entries(DELIMITERS)) if (value === delimiter) return name;
   return 'COMMA';
+}
+
+/** A store's answers for one Bulk API 2.0 jobs resource (`jobs/ingest` or `jobs/query`), for {@link routeJobs}. */
+export interface JobHandlers {
+  create(): Promise<void>;
+  list(): void;
+  /** The job info `GET jobs/{kind}/{id}` answers. */
+  info(jobId: string): Record<string, unknown>;
+  patch(jobId: string): Promise<void>;
+  delete(jobId: string): void;
+  /** `jobs/{kind}/{id}/{sub}`: answers, or throws 404 / 405. */
+  sub(jobId: string): Promise<void>;
+}
+
+/** Routes `jobs/{kind}[/{id}[/{sub}]]` (`n` path segments from `jobs`) by method to a store's handlers. */
+export async function routeJobs(
+  api: ApiRequest,
+  method: string,
+  id: string | undefined,
+  n: number,
+  handlers: JobHandlers,
+): Promise<void> {
+  if (n === 2) {
+    if (method === 'POST') return handlers.create();
+    if (method === 'GET') return handlers.list();
+    throw methodNotAllowed(method, ['GET', 'POST']);
+  }
+  const jobId = id as string;
+  if (n === 3) {
+    if (method === 'GET') return sendJson(api.res, 200, handlers.info(jobId));
+    if (method === 'PATCH') return handlers.patch(jobId);
+    if (method === 'DELETE') return handlers.delete(jobId);
+    throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
+  }
+  if (n === 4) return handlers.sub(jobId);
+  throw notFound();
 }

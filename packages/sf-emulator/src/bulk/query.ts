@@ -1,7 +1,7 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { OrgRecord } from '../contract.js';
 import { STRING_VALUE_TYPES } from '../schema/compile.js';
-import type { ApiRequest, EmulatorContext, QueryJobs } from '../server/context.js';
+import type { ApiRequest, EmulatorContext, JobRoute, QueryJobs } from '../server/context.js';
 import {
   ApiError,
   drainedOrClosed,
@@ -13,7 +13,7 @@ import {
 } from '../server/http.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import { CsvByteWriter, DELIMITERS, formatCsvValue, quote } from './csv.js';
-import { delimiterName, findJob, jobInfoHead, makeId, sendJobPage } from './jobs.js';
+import { delimiterName, findJob, jobInfoHead, makeId, routeJobs, sendJobPage } from './jobs.js';
 
 type QueryState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
@@ -120,35 +120,20 @@ export class QueryJobStore implements QueryJobs {
     return this.created;
   }
 
-  /** `jobs/query[/{id}[/{sub}]]` (`n` path segments from `jobs`): the method and sub-resource to the handler. */
-  async route(
-    api: ApiRequest,
-    method: string,
-    id: string | undefined,
-    sub: string | undefined,
-    n: number,
-  ): Promise<void> {
-    if (n === 2) {
-      if (method === 'POST') return this.create(api, api.ctx);
-      if (method === 'GET') return this.list(api);
-      throw methodNotAllowed(method, ['GET', 'POST']);
-    }
-    const jobId = id as string;
-    if (n === 3) {
-      if (method === 'GET') {
-        sendJson(api.res, 200, this.info(this.get(jobId), true));
-        return;
-      }
-      if (method === 'PATCH') return this.patch(api, jobId);
-      if (method === 'DELETE') return this.delete(api, jobId);
-      throw methodNotAllowed(method, ['GET', 'PATCH', 'DELETE']);
-    }
-    if (n === 4 && sub === 'results') {
-      if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
-      return this.results(api, jobId, api.ctx.settings.queryPageSize);
-    }
-    throw notFound();
-  }
+  /** `jobs/query[/{id}[/results]]`. */
+  route: JobRoute = (api, method, id, sub, n) =>
+    routeJobs(api, method, id, n, {
+      create: () => this.create(api, api.ctx),
+      list: () => this.list(api),
+      info: (jobId) => this.info(this.get(jobId), true),
+      patch: (jobId) => this.patch(api, jobId),
+      delete: (jobId) => this.delete(api, jobId),
+      sub: async (jobId) => {
+        if (sub !== 'results') throw notFound();
+        if (method !== 'GET') throw methodNotAllowed(method, ['GET']);
+        return this.results(api, jobId, api.ctx.settings.queryPageSize);
+      },
+    });
 
   get(id: string): QueryJob {
     return findJob(this.jobs, id);

@@ -8,6 +8,7 @@ import { type Column, resolveColumn } from './columns.js';
 import { err } from './dml-results.js';
 import type { RecycleState } from './recycle-bin.js';
 import type { ObjectStore } from './store.js';
+import type { Coercer } from './values.js';
 
 /** The org as its DML modules use it: stores, ids, relationships, formulas, the recycle bin's bookkeeping. */
 export interface DmlHost {
@@ -43,6 +44,8 @@ export interface DmlHost {
 export interface InsertPlan {
   keys: string[];
   fields: CompiledField[];
+  /** The coercer of each field (its CSV cells are strings: no null or `Date` to tell apart first). */
+  coercers: Coercer[];
   values: unknown[];
   /** Scratch: an input record's values in key order. */
   raws: unknown[];

@@ -5,7 +5,7 @@ import type { CompiledField, CompiledObject } from '../schema/compile.js';
 import { columnOf, type DmlContext, type InsertPlan } from './dml-context.js';
 import { checkReference } from './dml-values.js';
 import { SYSTEM_LITERAL_KEYS, systemLiteralParts } from './system-fields.js';
-import { coerceValue, ValueProblem } from './values.js';
+import { coercerOf, coerceValue, ValueProblem } from './values.js';
 
 /** Compiled inserts by object and input key list (a redefined object compiles afresh). */
 const INSERT_PLANS = new WeakMap<CompiledObject, Map<string, InsertPlan | null>>();
@@ -60,7 +60,14 @@ export function buildInsertPlan(context: DmlContext, inputKeys: string[]): Inser
     !object.requiredOnCreate.some((field) => field.lower === 'ownerid');
   if (ownerLast) parts.push('OwnerId: user');
   const build = new Function('ts', 'user', 'v', `return { ${parts.join(', ')} };`) as InsertPlan['build'];
-  return { keys, fields, values: new Array<unknown>(fields.length), raws: new Array<unknown>(fields.length), build };
+  return {
+    keys,
+    fields,
+    coercers: fields.map(coercerOf),
+    values: new Array<unknown>(fields.length),
+    raws: new Array<unknown>(fields.length),
+    build,
+  };
 }
 
 /**
@@ -94,6 +101,7 @@ export function plannedRow(context: DmlContext, plan: InsertPlan, raws: ArrayLik
   if (raws.length < width) return false;
   const csv = context.csv;
   const fields = plan.fields;
+  const coercers = plan.coercers;
   const values = plan.values;
   for (let index = 0; index < width; index++) {
     let raw = raws[index];
@@ -103,7 +111,7 @@ export function plannedRow(context: DmlContext, plan: InsertPlan, raws: ArrayLik
     }
     if (raw === undefined) return false;
     const field = fields[index]!;
-    const value = coerceValue(field, raw, csv);
+    const value = typeof raw === 'string' ? coercers[index]!(field, raw, csv) : coerceValue(field, raw, csv);
     if (value instanceof ValueProblem) return value.error;
     if (field.type === 'reference' && value !== null) {
       const checked = checkReference(context.host, field, value as string, context.store.object);

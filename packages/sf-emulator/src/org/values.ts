@@ -180,7 +180,7 @@ function parseNumber(field: CompiledField, raw: unknown): number | ValueProblem 
 }
 
 /** Coerces a value that is neither null nor a `Date` for one field type; see {@link coerceValue}. */
-type Coercer = (field: CompiledField, raw: unknown, csv: boolean) => unknown;
+export type Coercer = (field: CompiledField, raw: unknown, csv: boolean) => unknown;
 
 /** A string field's value: its text, checked for length (and for the email and picklist rules of those types). */
 function coerceText(field: CompiledField, raw: unknown, csv: boolean): unknown {
@@ -309,8 +309,18 @@ export function coerceValue(field: CompiledField, raw: unknown, csv: boolean): u
     const value = coerceDateObject(field, raw);
     if (value !== undefined) return value;
   }
-  const coerce = COERCERS[field.valueType];
-  return coerce === undefined ? raw : coerce(field, raw, csv);
+  return coercerOf(field)(field, raw, csv);
+}
+
+/** A value kept as given (a type without a coercer). */
+const asGiven: Coercer = (_field, raw) => raw;
+
+/**
+ * The coercer of a field's type, for values that are neither null nor a `Date` (a CSV cell): the compiled insert
+ * looks it up once per column instead of once per value.
+ */
+export function coercerOf(field: CompiledField): Coercer {
+  return COERCERS[field.valueType] ?? asGiven;
 }
 
 /** Salesforce accepts a datetime with an offset for a date field and keeps its date part. */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip, gzipSync } from 'node:zlib';
-import { drainedOrClosed, sendText } from './http.js';
+import { drainedOrClosed, type SendBody, sendText } from './http.js';
 
 // Response compression as the Bulk APIs do it: "Responses are compressed if the client makes a request using the
 // Accept-Encoding header, with a value of gzip ... If a request is made using the Accept-Encoding header with a
@@ -29,27 +29,13 @@ export function acceptsGzip(req: IncomingMessage | undefined): boolean {
  * Sends a whole body, gzip-compressed when the request accepts it (with `Content-Encoding: gzip` and the compressed
  * length), as is otherwise.
  */
-export function sendMaybeCompressed(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  contentType: string,
-  headers: Record<string, string> = {},
-): void {
-  if (!acceptsGzip(res.req)) {
-    sendText(res, status, body, contentType, headers);
-    return;
+export const sendMaybeCompressed: SendBody = (res, status, body, contentType, headers = {}) => {
+  if (!acceptsGzip(res.req)) sendText(res, status, body, contentType, headers);
+  else {
+    const compressed = gzipSync(body, { level: GZIP_LEVEL });
+    sendText(res, status, compressed, contentType, { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', ...headers });
   }
-  const compressed = gzipSync(body, { level: GZIP_LEVEL });
-  res.writeHead(status, {
-    'Content-Type': contentType,
-    'Content-Encoding': 'gzip',
-    'Content-Length': compressed.length,
-    Vary: 'Accept-Encoding',
-    ...headers,
-  });
-  res.end(compressed);
-}
+};
 
 /** A response body written piece by piece, compressed when the request accepts gzip. */
 export interface StreamedBody {

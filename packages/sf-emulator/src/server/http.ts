@@ -29,16 +29,20 @@ export function sendJson(
   sendText(res, status, JSON.stringify(body), JSON_TYPE, headers);
 }
 
-export function sendText(
+/** Sends a whole body with its type, its length and `headers` (how {@link sendText} and gzip responses answer). */
+export type SendBody = (
   res: ServerResponse,
   status: number,
-  body: string,
+  body: string | Buffer,
   contentType: string,
-  headers: Record<string, string> = {},
-): void {
+  headers?: Record<string, string>,
+) => void;
+
+/** Sends a whole body: text, or bytes already encoded (a compressed body). */
+export const sendText: SendBody = (res, status, body, contentType, headers = {}) => {
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
-}
+};
 
 /**
  * Resolves when `target` (the response, or a stream in front of it) can take more, or when the response closes: a

@@ -94,12 +94,17 @@ export class QueryCompiler implements RowReader {
   private relationship(object: CompiledObject, part: string, rawPath: string): CompiledField {
     const reference = object.byRelationship.get(part.toLowerCase());
     if (reference) return reference;
-    throw new OrgError(
-      'INVALID_FIELD',
+    throw this.unknownRelationship('INVALID_FIELD', rawPath, part, 'field path');
+  }
+
+  /** Salesforce's error for a relationship name it does not know, in a field path or a subquery's FROM. */
+  private unknownRelationship(code: string, at: string, name: string, where: string): OrgError {
+    return new OrgError(
+      code,
       positioned(
         this.soql,
-        rawPath,
-        `Didn't understand relationship '${part}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. ${WSDL_HINT}`,
+        at,
+        `Didn't understand relationship '${name}' in ${where}. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. ${WSDL_HINT}`,
       ),
     );
   }
@@ -341,14 +346,7 @@ export class QueryCompiler implements RowReader {
     const activities = relationship ? undefined : this.activitySubquery(parent, subquery);
     if (activities) return activities;
     if (!relationship) {
-      throw new OrgError(
-        'INVALID_TYPE',
-        positioned(
-          this.soql,
-          name,
-          `Didn't understand relationship '${name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. ${WSDL_HINT}`,
-        ),
-      );
+      throw this.unknownRelationship('INVALID_TYPE', name, name, 'FROM part of query call');
     }
     const child = this.org.storeOf(relationship.child.name)!;
     const items = this.compileSelect(child, subquery.fields ?? [], subquery, undefined, true);
