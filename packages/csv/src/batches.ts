@@ -1,3 +1,5 @@
+import { chunk } from '@kicksaw/core';
+
 /** An async iterable that can also hand out its items in arrays, which saves a promise per item. */
 export interface Batched<T> extends AsyncIterable<T> {
   /** The same items, in arrays (one per source chunk). Iterate either this or the items, once. */
@@ -17,15 +19,7 @@ export async function* batchesOf<T>(source: AsyncIterable<T> | Iterable<T>): Asy
     for await (const item of source) yield [item];
     return;
   }
-  let batch: T[] = [];
-  for (const item of source) {
-    batch.push(item);
-    if (batch.length === SYNC_BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
+  yield* chunk(source, SYNC_BATCH);
 }
 
 /** An async iterator over the items of batches: items already in hand cost no generator resume. */

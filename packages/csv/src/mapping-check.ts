@@ -1,7 +1,7 @@
 // The shape of a Mapping, checked once with zod before it is compiled (as sf-bulk checks its settings), so that a
 // wrong setting is a ConfigError naming it (`fields.Birthdate.format`) instead of a silent default or a TypeError
 // on the first row. What only compiling can tell (a date format's tokens, a time zone's name, separators that
-// collide) is checked where it is compiled, in map.ts.
+// collide) is checked where it is compiled, in map-fields.ts.
 import { ConfigError } from '@kicksaw/core';
 import { z } from 'zod';
 import type { Mapping } from './map.js';
