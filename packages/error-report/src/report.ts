@@ -1,3 +1,9 @@
+/**
+ * The CSV error report: its columns (built-in and custom) and the streaming writer. Longer than a file
+ * of one idea should be because the writer's per-outcome path reads the column table and the cached
+ * `object_json` of this module directly (a module binding, reset once per outcome), which a split would
+ * turn into calls on the report's hot path.
+ */
 import type { Writable } from 'node:stream';
 import { ConfigError, KicksawError, type RowOutcome, type SalesforceError } from '@kicksaw/core';
 import { type CsvFormat, encoderOf } from './csv.js';
@@ -237,17 +243,7 @@ function resolveColumn(column: BuiltInColumn | ReportColumn): ResolvedColumn {
  * ```
  */
 export function createErrorReport(options: ErrorReportOptions): ErrorReportWriter {
-  const format: CsvFormat = {
-    delimiter: options.delimiter ?? ',',
-    lineEnding: options.lineEnding ?? '\r\n',
-    neutralizeFormulas: options.neutralizeFormulas !== false,
-  };
-  if (format.delimiter.length !== 1 || /["\r\n]/.test(format.delimiter)) {
-    throw new ConfigError('must be one character other than a quote or a line break', { setting: 'delimiter' });
-  }
-  if (format.lineEnding !== '\r\n' && format.lineEnding !== '\n') {
-    throw new ConfigError("must be '\\r\\n' or '\\n'", { setting: 'lineEnding' });
-  }
+  const format = formatOf(options);
   // One encoder for the report's every line (@kicksaw/csv's RowEncoder: the options resolved once).
   const encoder = encoderOf(format);
   const encodeLine = (cells: readonly unknown[], _format: CsvFormat): string => encoder.encode(cells);
@@ -255,29 +251,9 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
   const wantHeader = options.header !== false;
   const bom = options.bom === true ? '\uFEFF' : '';
 
-  let columns: ResolvedColumn[] | undefined;
-  if (options.columns !== undefined) {
-    if (options.columns.length === 0) throw new ConfigError('must name at least one column', { setting: 'columns' });
-    columns = options.columns.map(resolveColumn);
-  } else if ((options.layout ?? 'default') === 'default') {
-    columns = DEFAULT_COLUMNS.map((name) => resolveColumn(name));
-  } else if (options.layout !== 'source-row') {
-    throw new ConfigError(`must be 'default' or 'source-row', not "${String(options.layout)}"`, { setting: 'layout' });
-  } else if (options.sourceColumns !== undefined) {
-    columns = sourceRowColumns(options.sourceColumns);
-  }
+  let columns = columnsOf(options);
   // Outputs are opened only once the options are known to be good.
-  const errorSink = new TextSink(options);
-  let successSink: TextSink | undefined;
-  try {
-    successSink =
-      options.includeSuccesses === undefined
-        ? undefined
-        : new TextSink({ output: options.includeSuccesses, append: options.append, endOutput: options.endOutput });
-  } catch (error) {
-    errorSink.destroy(error);
-    throw error;
-  }
+  const { errorSink, successSink } = openSinks(options);
   let successColumns: string[] | undefined = options.sourceColumns ? [...options.sourceColumns] : undefined;
   let errorHeaderDone = false;
   let successHeaderDone = false;
@@ -386,6 +362,50 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     counts: () => ({ ...counts }),
     summary: () => summarizer.result(),
   };
+}
+
+/** The CSV format of the report's lines, checked. */
+function formatOf(options: ErrorReportOptions): CsvFormat {
+  const format: CsvFormat = {
+    delimiter: options.delimiter ?? ',',
+    lineEnding: options.lineEnding ?? '\r\n',
+    neutralizeFormulas: options.neutralizeFormulas !== false,
+  };
+  if (format.delimiter.length !== 1 || /["\r\n]/.test(format.delimiter)) {
+    throw new ConfigError('must be one character other than a quote or a line break', { setting: 'delimiter' });
+  }
+  if (format.lineEnding !== '\r\n' && format.lineEnding !== '\n') {
+    throw new ConfigError("must be '\\r\\n' or '\\n'", { setting: 'lineEnding' });
+  }
+  return format;
+}
+
+/** The error lines' columns; `undefined` for a source-row layout whose columns come from the first outcome. */
+function columnsOf(options: ErrorReportOptions): ResolvedColumn[] | undefined {
+  if (options.columns !== undefined) {
+    if (options.columns.length === 0) throw new ConfigError('must name at least one column', { setting: 'columns' });
+    return options.columns.map(resolveColumn);
+  }
+  if ((options.layout ?? 'default') === 'default') return DEFAULT_COLUMNS.map((name) => resolveColumn(name));
+  if (options.layout !== 'source-row') {
+    throw new ConfigError(`must be 'default' or 'source-row', not "${String(options.layout)}"`, { setting: 'layout' });
+  }
+  return options.sourceColumns === undefined ? undefined : sourceRowColumns(options.sourceColumns);
+}
+
+/** The error output and, with `includeSuccesses`, the success output; the first is destroyed when the second fails. */
+function openSinks(options: ErrorReportOptions): { errorSink: TextSink; successSink: TextSink | undefined } {
+  const errorSink = new TextSink(options);
+  try {
+    const successSink =
+      options.includeSuccesses === undefined
+        ? undefined
+        : new TextSink({ output: options.includeSuccesses, append: options.append, endOutput: options.endOutput });
+    return { errorSink, successSink };
+  } catch (error) {
+    errorSink.destroy(error);
+    throw error;
+  }
 }
 
 /** Appending under another header would mix two layouts in one file: refuse it. */
