@@ -23,6 +23,10 @@ export function canonicalCell(value: string): string {
   if (first <= 32 || last <= 32) v = v.trim();
   const c = v.charCodeAt(0);
   const numeric = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46;
+  if (numeric && v.length <= 15) {
+    const plain = plainDecimal(v);
+    if (plain !== undefined) return plain;
+  }
   if (numeric && v.length <= 24 && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) {
     const n = Number(v);
     if (Number.isFinite(n) && (Math.abs(n) <= Number.MAX_SAFE_INTEGER || v.length <= 15)) return String(n);
@@ -31,6 +35,44 @@ export function canonicalCell(value: string): string {
     if (lower === 'true' || lower === 'false') return lower;
   }
   return v;
+}
+
+/**
+ * `String(Number(v))` for the common spelling of a number, `-?digits[.digits]` in at most 15 characters, without
+ * the regular expression, the number and the new string that way takes (the 1M-row profile had canonicalCell at
+ * 0.7 s, mostly amounts such as `13.10` on both sides of the match); undefined for any other text, which takes the
+ * general way. Exact: a decimal of at most 15 significant digits is the shortest spelling of the double nearest to
+ * it, so String writes its digits back, without trailing zeros in the fraction and leading zeros in the integer
+ * part; zero is `0` (also `-0`), and below 1e-6 String would switch to an exponent, which this leaves to the
+ * general way. A test compares the two ways on 400,000 generated spellings.
+ */
+function plainDecimal(v: string): string | undefined {
+  const n = v.length;
+  const negative = v.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  let point = -1;
+  for (let i = start; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch === 46 && point < 0 && i > start) point = i;
+    else if (ch < 48 || ch > 57) return undefined;
+  }
+  if (start >= n) return undefined;
+  const intEnd = point < 0 ? n : point;
+  let intStart = start;
+  while (intStart < intEnd - 1 && v.charCodeAt(intStart) === 48) intStart++;
+  let fracEnd = n;
+  if (point >= 0) while (fracEnd > point + 1 && v.charCodeAt(fracEnd - 1) === 48) fracEnd--;
+  const fraction = point >= 0 && fracEnd > point + 1;
+  const zeroInt = intEnd - intStart === 1 && v.charCodeAt(intStart) === 48;
+  if (zeroInt && !fraction) return '0';
+  if (zeroInt) {
+    let zeros = 0;
+    while (v.charCodeAt(point + 1 + zeros) === 48) zeros++;
+    if (zeros >= 6) return undefined;
+  }
+  if (intStart === start && fracEnd === n && (point < 0 || fraction)) return v;
+  const digits = fraction ? `${v.slice(intStart, intEnd)}.${v.slice(point + 1, fracEnd)}` : v.slice(intStart, intEnd);
+  return negative ? `-${digits}` : digits;
 }
 
 /**

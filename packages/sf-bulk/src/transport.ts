@@ -190,10 +190,56 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
 }
 
 /**
- * A {@link PieceBody} as the async iterable undici reads: `write(piece)` copies the piece and resolves
- * once undici has taken it, so the writer is at most one piece ahead (back-pressure: undici asks for a
- * piece only when the socket has drained). The copy is needed because undici hands the piece to the
- * socket, which may still hold it after asking for more, while the caller refills the same buffer.
+ * Bytes of what undici has written that the socket may still hold when undici asks for the next piece. undici
+ * (client-h1 `writeIterable`) writes a piece and, when `socket.write` returns false, waits for 'drain' before it
+ * asks for the next: so at each ask the socket holds less than its high-water mark (16 or 64 KiB in Node) of the
+ * end of what was written. 1 MiB leaves a wide margin above any socket's high-water mark.
+ */
+export const SOCKET_SLACK_BYTES = 1 << 20;
+
+/**
+ * The copies of one request body's pieces, in a few buffers reused once the socket is done with them: a buffer
+ * is taken again only when at least {@link SOCKET_SLACK_BYTES} of later pieces had been written before undici's
+ * latest ask. Why not a fresh copy a piece (as before): a 100 MB job uploaded in 256 KiB pieces left 100 MB of
+ * dead buffers outside the JS heap, freed only by a garbage collection, which external memory hurries only
+ * once tens of MB have piled up: that pile was much of a run's peak RSS. Here an upload holds about
+ * `SOCKET_SLACK_BYTES` plus two pieces, whatever its size. Each request (each attempt) has buffers of its own, so
+ * a socket torn down mid-body can never be sent bytes of a later attempt.
+ *
+ * @internal
+ */
+export class PieceCopies {
+  private readonly used: Array<{ buffer: Buffer; end: number }> = [];
+  private readonly free: Buffer[] = [];
+  private copied = 0;
+  /** Bytes of the pieces undici had taken when it last asked for one. */
+  taken = 0;
+  /** Buffers made (for tests). */
+  made = 0;
+
+  copy(piece: Uint8Array): Buffer {
+    const flushed = this.taken - SOCKET_SLACK_BYTES;
+    while (this.used.length > 0 && (this.used[0] as { end: number }).end <= flushed) {
+      this.free.push((this.used.shift() as { buffer: Buffer }).buffer);
+    }
+    let buffer = this.free.pop();
+    if (buffer === undefined || buffer.length < piece.length) {
+      buffer = Buffer.allocUnsafeSlow(Math.max(piece.length, 64 * 1024));
+      this.made++;
+    }
+    buffer.set(piece);
+    this.copied += piece.length;
+    this.used.push({ buffer, end: this.copied });
+    return buffer.subarray(0, piece.length);
+  }
+}
+
+/**
+ * A {@link PieceBody} as the async iterable undici reads: `write(piece)` copies the piece (into
+ * {@link PieceCopies}) and resolves once undici has taken it, so the writer is at most one piece ahead
+ * (back-pressure: undici asks for a piece only when the socket has drained). The copy is needed because undici
+ * hands the piece to the socket, which may still hold it after asking for more, while the caller refills the
+ * same buffer.
  */
 function pieceStream(body: PieceBody): {
   iterable: AsyncIterable<Uint8Array>;
@@ -220,6 +266,8 @@ function pieceStream(body: PieceBody): {
     wake?.();
   };
   let started = false;
+  const copies = new PieceCopies();
+  let returned = 0;
   const start = (): void => {
     if (started) return;
     started = true;
@@ -228,7 +276,7 @@ function pieceStream(body: PieceBody): {
         if (stopped) throw stopped;
         await new Promise<void>((done) => {
           resume = done;
-          offer({ piece: Buffer.from(piece) });
+          offer({ piece: copies.copy(piece) });
         });
         if (stopped) throw stopped;
       })
@@ -245,7 +293,8 @@ function pieceStream(body: PieceBody): {
       start();
       return {
         async next() {
-          // Asked for the next piece: the previous one was taken.
+          // Asked for the next piece: the previous one was taken (written to the socket).
+          copies.taken = returned;
           const wake = resume;
           resume = undefined;
           wake?.();
@@ -257,6 +306,7 @@ function pieceStream(body: PieceBody): {
           pending = undefined;
           if (next.error !== undefined) throw next.error;
           if (next.done) return { done: true, value: undefined };
+          returned += (next.piece as Uint8Array).length;
           return { done: false, value: next.piece as Uint8Array };
         },
         async return() {

@@ -9,7 +9,7 @@ import { Connection } from 'jsforce';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HttpContext, SalesforceApiError, type StreamedBody, sfDownload, sfSend } from '../src/http.js';
-import { type GetToFileOptions, getToFile, TransportError } from '../src/transport.js';
+import { type GetToFileOptions, getToFile, PieceCopies, SOCKET_SLACK_BYTES, TransportError } from '../src/transport.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a temp folder per test, and everything opened by a test closed after it.
@@ -756,6 +756,28 @@ describe('sfSend', () => {
     expect(sha256(got.body)).toBe(sha256(expected));
   });
 
+  it('sends 16 MB of small and large pieces byte for byte through a socket read in bursts (copies reused)', async () => {
+    const many = Array.from({ length: 96 }, (_, i) => [4096, 300_000, 1, 1 << 20, 70_000, 16_384][i % 6] as number);
+    const server = await httpServer(
+      (req, res) => {
+        // Read in bursts: the server stops reading after each chunk until the next turn of its event loop, so the
+        // client's socket fills and undici waits for 'drain' between pieces.
+        req.on('data', () => {
+          req.pause();
+          setImmediate(() => req.resume());
+        });
+        req.on('end', () => res.end('done'));
+      },
+      { readBodyFirst: false },
+    );
+    const { body, expected } = reusedBufferBody(many);
+    const result = await sfSend(context(server.url), { method: 'PUT', path: 'jobs/ingest/750X/batches', body });
+    expect(result).toEqual({ status: 200, text: 'done' });
+    const got = server.received[0] as Received;
+    expect(got.body.length).toBe(expected.length);
+    expect(sha256(got.body)).toBe(sha256(expected));
+  });
+
   it('writes the body again from its start when the first attempt gets a 503', async () => {
     const server = await httpServer((_req, res, index) => {
       res.writeHead(index === 0 ? 503 : 200);
@@ -933,5 +955,30 @@ describe('getToFile over TLS', () => {
     expect(error).toBeInstanceOf(TransportError);
     expect(String((error as Error).message)).toMatch(/self[- ]signed|certificate/i);
     expect((await readFile(path)).length).toBe(0);
+  });
+});
+
+describe('PieceCopies', () => {
+  it('reuses a copy only once a socket slack of later pieces was taken, and holds a few buffers whatever the size', () => {
+    const copies = new PieceCopies();
+    const sizes = Array.from({ length: 200 }, (_, i) => [256 * 1024, 4096, 1 << 20, 1][i % 4] as number);
+    const live: Array<{ copy: Buffer; end: number }> = [];
+    let end = 0;
+    for (const [i, size] of sizes.entries()) {
+      // As undici does: it asks for piece i once pieces 0..i-1 are written.
+      copies.taken = end;
+      const copy = copies.copy(Buffer.alloc(size, i % 251));
+      // No piece the socket may still hold shares memory with the new copy.
+      for (const earlier of live) {
+        if (earlier.end > end - SOCKET_SLACK_BYTES) expect(earlier.copy.buffer === copy.buffer).toBe(false);
+      }
+      expect(copy.length).toBe(size);
+      expect([copy[0], copy[size - 1]]).toEqual([i % 251, i % 251]);
+      end += size;
+      live.push({ copy, end });
+      if (live.length > 16) live.shift();
+    }
+    // 200 pieces, 65 MB: a handful of buffers (the slack and two pieces), not one a piece.
+    expect(copies.made).toBeLessThanOrEqual(8);
   });
 });
