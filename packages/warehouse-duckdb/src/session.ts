@@ -34,6 +34,84 @@ function literal(text: string): string {
 export interface DuckDbConnections {
   connection: () => Promise<DuckDBConnection>;
   streamConnection: () => Promise<{ connection: DuckDBConnection; release: () => void }>;
+  /** Runs a load with the instance's `threads` lowered for its duration (shared by every session of a warehouse). */
+  duringLoad: <T>(load: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * DuckDB's `threads` lowered while loads run, and put back once none runs. `threads` is a setting of the whole
+ * instance (no connection has its own), so the loads of every session of one warehouse share one count.
+ *
+ * Why: a load (`read_csv` or `COPY` into a table) costs about twice the CPU with DuckDB's default of a thread a
+ * core as with one thread, and takes longer, since the threads wait on each other and on the cores the download
+ * and the org need (measured: 400,000 Accounts of 55 columns, 3.4 s CPU with one thread, 7.6 s with two; README
+ * of the lakehouse, Performance).
+ */
+export class LoadThreads {
+  private running = 0;
+  /** The lowering under way or done (every load waits for it), and the value to put back. */
+  private lowered: Promise<string | undefined> | undefined;
+  /** Every `SET` in order: a lowering for a new load waits for the restore of the loads before it. */
+  private settings: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    /** A connection of its own for the `SET` (closed after use), so it never waits behind a session's statement. */
+    private readonly connect: () => Promise<DuckDBConnection>,
+    /** Threads during loads; undefined leaves DuckDB's setting alone. */
+    private readonly threads: number | undefined,
+  ) {}
+
+  async run<T>(load: () => Promise<T>): Promise<T> {
+    const threads = this.threads;
+    if (threads === undefined) return load();
+    this.running++;
+    try {
+      this.lowered ??= this.set(threads).catch((error: unknown) => {
+        throw new DuckDbWarehouseError(
+          `DuckDB: cannot set threads to ${threads} for a load (pass loadThreads: false to leave them): ${error instanceof Error ? error.message : String(error)}`,
+          error,
+        );
+      });
+      await this.lowered;
+      return await load();
+    } finally {
+      if (--this.running === 0) {
+        const lowered = this.lowered;
+        this.lowered = undefined;
+        // Queued now, so a load that starts meanwhile lowers the threads again after this restore, not before it.
+        // A restore that fails leaves the instance on fewer threads (slower, never wrong): not worth failing a
+        // load that succeeded.
+        await this.queue(async () => {
+          const restore = await lowered?.catch(() => undefined);
+          return restore === undefined ? undefined : this.setNow(Number(restore));
+        }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Sets `threads` after the `SET`s before it; returns the value before, or undefined when it was already that. */
+  private set(threads: number): Promise<string | undefined> {
+    return this.queue(() => this.setNow(threads));
+  }
+
+  private queue<T>(step: () => Promise<T>): Promise<T> {
+    const done = this.settings.then(step);
+    this.settings = done.catch(() => undefined);
+    return done;
+  }
+
+  private async setNow(threads: number): Promise<string | undefined> {
+    const connection = await this.connect();
+    try {
+      const reader = await connection.runAndReadAll("SELECT current_setting('threads')::VARCHAR AS v");
+      const before = String(reader.getRows()[0]?.[0]);
+      if (before === String(threads)) return undefined;
+      await connection.run(`SET threads = ${Math.max(1, Math.trunc(threads))}`);
+      return before;
+    } finally {
+      connection.closeSync();
+    }
+  }
 }
 
 export class DuckDbSession extends AnsiSession {
@@ -121,13 +199,15 @@ export class DuckDbSession extends AnsiSession {
         await copying;
         if (failure) throw failure.error;
         count += part.rows;
-        copying = this.execute(copySql(part.path)).then(
-          () => rm(part.path, { force: true }),
-          async (error: unknown) => {
-            failure = { error };
-            await rm(part.path, { force: true });
-          },
-        );
+        copying = this.connections
+          .duringLoad(() => this.execute(copySql(part.path)))
+          .then(
+            () => rm(part.path, { force: true }),
+            async (error: unknown) => {
+              failure = { error };
+              await rm(part.path, { force: true });
+            },
+          );
       }
       await copying;
       if (failure) throw failure.error;
@@ -149,7 +229,7 @@ export class DuckDbSession extends AnsiSession {
     const values = columns.map((column, i) => csvCellSql(`c${i}`, column.type, DUCKDB_CSV_CASTS)).join(', ');
     const sql = `INSERT INTO ${this.quoteTable(spec.table)} (${columns.map((c) => this.quoteIdentifier(c.name)).join(', ')})
 SELECT ${values} FROM read_csv(${literal(spec.file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = true, columns = {${struct}}, max_line_size = 8388608, buffer_size = 16777216, strict_mode = true)`;
-    return this.execute(sql);
+    return this.connections.duringLoad(() => this.execute(sql));
   }
 
   override merge(spec: MergeSpec): Promise<MergeResult> {

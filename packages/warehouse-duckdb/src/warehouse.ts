@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Warehouse, WarehouseSession } from '@kicksaw/lakehouse';
 import { DuckDbWarehouseError } from './errors.js';
-import { DuckDbSession } from './session.js';
+import { DuckDbSession, LoadThreads } from './session.js';
 
 /**
  * Options of {@link openDuckDbWarehouse}.
@@ -29,6 +29,13 @@ export interface DuckDbWarehouseOptions {
   config?: Record<string, string>;
   /** Rows per CSV file of a load (each file is one `COPY`, loaded while the next is written). Default 100,000. */
   loadPartRows?: number;
+  /**
+   * DuckDB's `threads` while a load (`loadCsv`, `load`) runs; the instance's own setting comes back after it.
+   * Default 1 for an instance this warehouse opens (a load takes about half the CPU with one thread as with a
+   * thread a core, and leaves the cores to the download; measured in the lakehouse README), and DuckDB's setting
+   * left alone for an `instance` you pass. `false` leaves it alone in both cases.
+   */
+  loadThreads?: number | false;
 }
 
 class DuckDbWarehouse extends DuckDbSession implements Warehouse {
@@ -38,6 +45,7 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     private readonly ownsInstance: boolean,
     tempDirectory: string | undefined,
     loadPartRows: number,
+    private readonly loadThreads: LoadThreads,
   ) {
     super(
       {
@@ -46,6 +54,7 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
           const connection = await instance.connect();
           return { connection, release: () => connection.closeSync() };
         },
+        duringLoad: (load) => loadThreads.run(load),
       },
       tempDirectory,
       loadPartRows,
@@ -56,7 +65,11 @@ class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     const connection = await this.instance.connect();
     // Inside a transaction every statement, reads included, runs on its one connection.
     const session = new DuckDbSession(
-      { connection: async () => connection, streamConnection: async () => ({ connection, release: () => undefined }) },
+      {
+        connection: async () => connection,
+        streamConnection: async () => ({ connection, release: () => undefined }),
+        duringLoad: (load) => this.loadThreads.run(load),
+      },
       this.tempDirectory,
       this.loadPartRows,
     );
@@ -126,5 +139,14 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions = {}):
     }
   }
   const main = await instance.connect();
-  return new DuckDbWarehouse(instance, main, owns, options.tempDirectory, options.loadPartRows ?? 100_000);
+  const opened = instance;
+  const threads = options.loadThreads === false ? undefined : (options.loadThreads ?? (owns ? 1 : undefined));
+  return new DuckDbWarehouse(
+    instance,
+    main,
+    owns,
+    options.tempDirectory,
+    options.loadPartRows ?? 100_000,
+    new LoadThreads(() => opened.connect(), threads),
+  );
 }

@@ -1,5 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { expect, it } from 'vitest';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT, openDuckDbWarehouse } from '../src/index.js';
+import { LoadThreads } from '../src/session.js';
 
 async function setting(config: Record<string, string> | undefined, name: string): Promise<unknown> {
   const warehouse = await openDuckDbWarehouse(config ? { config } : {});
@@ -17,4 +22,71 @@ it('bounds DuckDB memory by default (it lives in the client process), and takes 
   expect(await setting(undefined, 'memory_limit')).toBe('244.1 MiB');
   expect(await setting({ memory_limit: '1GB' }, 'memory_limit')).toBe('953.6 MiB');
   expect(await setting({ threads: '1' }, 'threads')).toBe(1);
+});
+
+async function threadsOf(connection: DuckDBConnection): Promise<string> {
+  const reader = await connection.runAndReadAll("SELECT current_setting('threads')::VARCHAR");
+  return String(reader.getRows()[0]?.[0]);
+}
+
+it('runs loads on one thread by default and puts the instance’s threads back after the last load', async () => {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '3' });
+  const probe = await instance.connect();
+  try {
+    const scoped = new LoadThreads(() => instance.connect(), 1);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Two loads overlap: the setting stays at 1 until the second one ends.
+    const first = scoped.run(async () => {
+      await held;
+      return threadsOf(probe);
+    });
+    const second = scoped.run(() => threadsOf(probe));
+    expect(await second).toBe('1');
+    expect(await threadsOf(probe)).toBe('1');
+    release();
+    expect(await first).toBe('1');
+    expect(await threadsOf(probe)).toBe('3');
+    // A load that fails still puts the setting back.
+    await expect(scoped.run(() => Promise.reject(new Error('load failed')))).rejects.toThrow('load failed');
+    expect(await threadsOf(probe)).toBe('3');
+    // undefined leaves DuckDB's setting alone.
+    expect(await new LoadThreads(() => instance.connect(), undefined).run(() => threadsOf(probe))).toBe('3');
+  } finally {
+    probe.closeSync();
+    instance.closeSync();
+  }
+});
+
+it('loads a CSV page with the instance’s threads back afterwards, and leaves a passed instance’s threads alone', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'kicksaw-duckdb-threads-'));
+  const file = join(directory, 'page.csv');
+  await writeFile(file, '"Id","Name"\n"001000000000001AAA","Acme"\n"001000000000002AAA",""\n');
+  const columns = [
+    { name: 'Id', type: { kind: 'id' } },
+    { name: 'Name', type: { kind: 'text' } },
+  ] as const;
+  const warehouse = await openDuckDbWarehouse({ config: { threads: '3' } });
+  const instance = await DuckDBInstance.create(':memory:', { threads: '3' });
+  const shared = await openDuckDbWarehouse({ instance });
+  try {
+    for (const w of [warehouse, shared]) {
+      await w.createTable('t', columns);
+      expect(await w.loadCsv?.({ table: 't', file, columns })).toBe(2);
+      const rows = [];
+      for await (const row of w.query('SELECT "Id", "Name" FROM "t" ORDER BY "Id"')) rows.push(row);
+      expect(rows).toEqual([
+        { Id: '001000000000001AAA', Name: 'Acme' },
+        { Id: '001000000000002AAA', Name: null },
+      ]);
+      for await (const row of w.query("SELECT current_setting('threads') AS v")) expect(row.v).toBe(3);
+    }
+  } finally {
+    await warehouse.close();
+    await shared.close();
+    instance.closeSync();
+    await rm(directory, { recursive: true, force: true });
+  }
 });
