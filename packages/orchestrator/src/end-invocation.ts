@@ -6,7 +6,7 @@ import { IMPORT_DEFAULTS } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import { assertLeaseHeld, parkRun } from './park.js';
 import { cleanUp, type ParkedState } from './run-state.js';
-import type { RowSpool } from './spool.js';
+import type { Spools } from './send-remaining.js';
 import type { Progress } from './take-over.js';
 
 // The last step of an invocation, once it sent what it could: complete the run (report, archive,
@@ -14,11 +14,7 @@ import type { Progress } from './take-over.js';
 // is too old, else park it for the next invocation.
 
 /** Completes, gives up or parks the run, by where `progress` says it stands. */
-export async function endInvocation(
-  run: OpenRun,
-  progress: Progress,
-  spools: { carried: RowSpool; fresh: RowSpool },
-): Promise<ImportCsvResult> {
+export async function endInvocation(run: OpenRun, progress: Progress, spools: Spools): Promise<ImportCsvResult> {
   const { options, orchestrator, state, place } = run;
   const { covered, total, jobs, unsentReason } = progress;
   if (total !== null && covered.countThrough(total) === total && jobs.length === 0) {
@@ -46,8 +42,10 @@ export async function endInvocation(
     orchestrator.summary.input = final.total;
     return completeRun(run);
   }
-  for await (const entry of spools.carried.read()) {
-    if (!covered.has(entry.row)) await spools.fresh.write(entry);
+  for (const spool of [spools.carried, spools.resent]) {
+    for await (const entry of spool.read()) {
+      if (!covered.has(entry.row)) await spools.fresh.write(entry);
+    }
   }
   return parkRun(options, run.settings, orchestrator, {
     rows: spools.fresh,

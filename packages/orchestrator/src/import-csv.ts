@@ -4,7 +4,7 @@ import { endInvocation, finishReported } from './end-invocation.js';
 import { interrupted } from './finish.js';
 import { openRun } from './open-run.js';
 import type { ImportCsvOptions } from './options.js';
-import { sendRemaining } from './send-remaining.js';
+import { type Spools, sendRemaining } from './send-remaining.js';
 import { RowSpool } from './spool.js';
 import { takeOver } from './take-over.js';
 
@@ -101,8 +101,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportCsvRes
  */
 async function runLeased(options: ImportCsvOptions, claim: RunClaim): Promise<ImportCsvResult> {
   const run = await openRun(options, claim);
-  // Rows read but not sent: those an earlier invocation parked, and those this one leaves.
-  const spools = { carried: new RowSpool(), fresh: new RowSpool() };
+  // Rows read but not sent: parked by an earlier invocation, of collected jobs, left by this one.
+  const spools: Spools = { carried: new RowSpool(), resent: new RowSpool(), fresh: new RowSpool() };
   try {
     if (run.state?.completing) return await finishReported(run, run.state.completing);
     const progress = await takeOver(run, spools.carried);
@@ -111,7 +111,6 @@ async function runLeased(options: ImportCsvOptions, claim: RunClaim): Promise<Im
   } catch (error) {
     throw await interrupted(run, error);
   } finally {
-    await spools.carried.dispose();
-    await spools.fresh.dispose();
+    for (const spool of Object.values(spools)) await spool.dispose();
   }
 }

@@ -34,6 +34,10 @@ interface PassContext {
    * job are its tail, left to be read again from the file (see {@link leftInFile}).
    */
   fromFile?: boolean;
+  /** Rows of jobs an earlier invocation sent, being collected meanwhile: this pass sends none of them. */
+  busy?: RowSet;
+  /** True once the pass must send no more rows (the collection beside it failed). */
+  halted?: () => boolean;
 }
 
 /**
@@ -71,7 +75,7 @@ export async function sendRows(
   const logger = ctx.place.logger;
   const source = orchestrator.sourceUri;
   // Every row before `start` is covered or spooled: the pass begins there (a ranged GET) instead of at the top.
-  let start = ctx.positions.startFor(union(covered, ctx.parked));
+  let start = ctx.positions.startFor(union(covered, ctx.busy ? union(ctx.parked, ctx.busy) : ctx.parked));
   let body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
   if (body === undefined) {
     start = undefined;
@@ -101,7 +105,7 @@ export async function sendRows(
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
     for (;;) {
       // A failed lease renewal ends the input here: no more rows go out (the pass is not exhausted).
-      if (ctx.lease && !ctx.lease.canSend()) return;
+      if (stopsSending(ctx)) return;
       const next = await rows.next();
       if (next.done) {
         exhausted = true;
@@ -112,6 +116,7 @@ export async function sendRows(
       if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
       if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
       if (ctx.parked.has(row.row)) continue; // in a spool: sent from there
+      if (ctx.busy?.has(row.row)) continue; // in a job being collected: settled or spooled from there
       if ('problem' in row) {
         await orchestrator.logOutcome(problemOutcome(row));
         covered.add(row.row);
@@ -166,9 +171,9 @@ async function sendSpooled(
 ): Promise<Pass> {
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
     for await (const entry of ctx.from) {
-      if (ctx.lease && !ctx.lease.canSend()) return; // a failed lease renewal: no more rows go out
+      if (stopsSending(ctx)) return; // a failed lease renewal: no more rows go out
       // Sent in a job, or settled, by an invocation since the spool was parked.
-      if (covered.has(entry.row)) continue;
+      if (covered.has(entry.row) || ctx.busy?.has(entry.row)) continue;
       yield { row: entry.row, record: entry.record };
     }
   }
@@ -255,6 +260,11 @@ async function sendThrough(
   const pending = run.pendingJobStates();
   for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
   return { pending, unsentReason, failure };
+}
+
+/** True once no more rows may go out: the lease stopped sending, or the pass was halted. */
+function stopsSending(ctx: PassContext): boolean {
+  return (ctx.lease !== undefined && !ctx.lease.canSend()) || ctx.halted?.() === true;
 }
 
 /** Why the lease stopped this invocation sending, or null while it may send. */

@@ -2,14 +2,14 @@ import { InputError } from '@kicksaw/core';
 import { getObjectStream, headObject } from '@kicksaw/s3';
 import type { PendingJob } from '@kicksaw/sf-bulk';
 import { type OpenRun, writeState } from './open-run.js';
+import { IMPORT_DEFAULTS } from './options.js';
 import { RowSet } from './rows.js';
 import { sameETag } from './run-state.js';
-import { settleJobs } from './settle-jobs.js';
 import { SourcePositions } from './source-positions.js';
 import type { RowSpool } from './spool.js';
 
 // The third step: take over what earlier invocations left (outcomes logged, rows read but not sent,
-// jobs sent and still to collect) so that the reading pass sends only what was never sent.
+// jobs sent and still to collect) so that this invocation sends only what was never sent.
 
 /** Where the run stands in this invocation: what is covered, what is still running, what was not sent. */
 export interface Progress {
@@ -29,16 +29,19 @@ export interface Progress {
   parked: RowSet;
   /** Checkpoints written by this invocation so far. */
   counter: { sequence: number };
+  /** Jobs sent by earlier invocations (parked, or checkpointed by one that died), to collect by id. */
+  resumed: PendingJob[];
+  /** Times the source may still be opened again after its stream broke (see `sourceRetries`). */
+  sourceAttemptsLeft: number;
 }
 
 /**
  * Restores what earlier invocations left of the run (its outcomes, its version check), loads the rows
- * they parked into `carried`, and collects the jobs they sent: parked ones, and those an invocation that
- * died checkpointed. Rows of theirs to send again (retries cut short) join `carried` with the record
- * Salesforce echoed, so that the reading pass need not go back into the file for them.
+ * they parked into `carried`, and lists the jobs they sent (parked ones, and those an invocation that
+ * died checkpointed) for `sendRemaining` to collect while it sends the rest.
  */
 export async function takeOver(run: OpenRun, carried: RowSpool): Promise<Progress> {
-  const { state, checkpoints, orchestrator, options, place } = run;
+  const { state, checkpoints, options, place } = run;
   const { s3Client: client, bucket } = options;
   // The run's timestamp (report and archive names) is kept from its first invocation on.
   if (!state) await writeState(run, {});
@@ -55,17 +58,13 @@ export async function takeOver(run: OpenRun, carried: RowSpool): Promise<Progres
     settledBefore: covered.size(),
     parked: new RowSet(),
     counter: { sequence: 0 },
+    resumed: [...(state?.jobs ?? []), ...checkpoints.map((checkpoint) => checkpoint.job)],
+    sourceAttemptsLeft: options.sourceRetries ?? IMPORT_DEFAULTS.sourceRetries,
   };
   // The rows an earlier invocation read but could not send, from its spool (sent first).
   if (state?.rowSpool && state.rowSpool.count > 0 && (await headObject({ client, bucket, key: place.rowSpoolKey }))) {
     const { body } = await getObjectStream({ client, bucket, key: place.rowSpoolKey });
     await carried.load(body);
-  }
-  const toResume = [...(state?.jobs ?? []), ...checkpoints.map((checkpoint) => checkpoint.job)];
-  if (toResume.length > 0) {
-    const settled = await settleJobs(options, orchestrator, toResume, covered, place.logger, carried);
-    progress.jobs = settled.pending;
-    progress.unsentReason = settled.unsentReason;
   }
   for (const row of carried.rows.values()) progress.parked.add(row);
   return progress;

@@ -1,11 +1,11 @@
+import { type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { listKeys } from '@kicksaw/s3';
 import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { type LocalS3, startLocalS3 } from '@kicksaw/testkit';
 import { Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { S3ImportHandlerOptions } from '../src/index.js';
-import { idempotencyKeyFor } from '../src/index.js';
+import { idempotencyKeyFor, type S3ImportHandlerOptions } from '../src/index.js';
 import { MAPPING, type SampleFile, sampleContacts } from './fixtures.js';
 
 // jsforce honours http(s)_proxy and ignores NO_PROXY: keep test traffic on 127.0.0.1.
@@ -277,7 +277,7 @@ export async function startRefusingProxy(
     message: string;
   },
 ): Promise<RefusingProxy> {
-  const { createServer, request } = await import('node:http');
+  const { createServer } = await import('node:http');
   const to = new URL(target);
   let refused = 0;
   let refusing = true;
@@ -289,15 +289,7 @@ export async function startRefusingProxy(
       res.end(JSON.stringify([{ errorCode: options.errorCode, message: options.message }]));
       return;
     }
-    const upstream = request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-      (reply) => {
-        res.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.socket?.destroy());
-    req.pipe(upstream);
+    forward(req, res, to);
   });
   const { url, stop } = await listenLocally(server);
   return {
@@ -311,7 +303,7 @@ export async function startRefusingProxy(
 }
 
 /** Starts a test proxy on a free port of 127.0.0.1: its URL, and how to stop it (open connections too). */
-async function listenLocally(server: import('node:http').Server): Promise<{ url: string; stop(): Promise<void> }> {
+async function listenLocally(server: Server): Promise<{ url: string; stop(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy did not report a port');
@@ -322,4 +314,77 @@ async function listenLocally(server: import('node:http').Server): Promise<{ url:
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** An HTTP proxy in front of the local org that holds some requests back until another kind comes. */
+export interface HoldingProxy {
+  /** The instance URL to give jsforce. */
+  instanceUrl: string;
+  /** What let the held requests go: `request` (one `releaseOn` picks came), `fallback` (the time ran out). */
+  releasedBy(): 'request' | 'fallback' | undefined;
+  /** Requests held so far. */
+  held(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Forwards every request to `target`, except that the requests `shouldHold` picks wait until a request
+ * `releaseOn` picks arrives (then all of them go on), or `fallbackMs` has passed since the first one was
+ * held: a way to see which of two things a client does first without timing either.
+ */
+export async function startHoldingProxy(
+  target: string,
+  options: {
+    shouldHold: (method: string, path: string) => boolean;
+    releaseOn: (method: string, path: string) => boolean;
+    fallbackMs: number;
+  },
+): Promise<HoldingProxy> {
+  const { createServer } = await import('node:http');
+  const to = new URL(target);
+  let releasedBy: 'request' | 'fallback' | undefined;
+  let held = 0;
+  let waiting: Array<() => void> = [];
+  let fallback: NodeJS.Timeout | undefined;
+  const release = (by: 'request' | 'fallback') => {
+    releasedBy ??= by;
+    clearTimeout(fallback);
+    for (const go of waiting) go();
+    waiting = [];
+  };
+  const server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    if (releasedBy === undefined && options.releaseOn(method, path)) release('request');
+    if (releasedBy === undefined && options.shouldHold(method, path)) {
+      held += 1;
+      fallback ??= setTimeout(() => release('fallback'), options.fallbackMs);
+      waiting.push(() => forward(req, res, to));
+      return;
+    }
+    forward(req, res, to);
+  });
+  const { url, stop } = await listenLocally(server);
+  return {
+    instanceUrl: url,
+    releasedBy: () => releasedBy,
+    held: () => held,
+    async stop() {
+      clearTimeout(fallback);
+      await stop();
+    },
+  };
+}
+
+/** Forwards one request to `to` and its answer back. */
+function forward(req: IncomingMessage, res: ServerResponse, to: URL): void {
+  const upstream = request(
+    { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+    (reply) => {
+      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(res);
+    },
+  );
+  upstream.on('error', () => res.socket?.destroy());
+  req.pipe(upstream);
 }

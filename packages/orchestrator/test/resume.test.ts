@@ -13,6 +13,7 @@ import {
   s3Event,
   sqsEvent,
   startCuttingProxy,
+  startHoldingProxy,
   startRefusingProxy,
   useHarness,
 } from './harness.js';
@@ -381,4 +382,67 @@ describe('rows of a parked job whose retries were cut short', () => {
       await file.stop();
     }
   }, 60_000);
+});
+
+describe('a takeover with parked jobs', () => {
+  it('sends the rows never sent while it collects the parked jobs, and sends no row twice', async () => {
+    const bucket = await h.s3.createBucket();
+    const sample = sampleContacts(1000, { prefix: 'BESIDE' });
+    await putText(h.s3, bucket, 'beside.csv', sample.csv);
+    const jobsBefore = new Set(await ingestJobIds(h.connection));
+    const tuning = { ...ingestTuning, maxRowsPerJob: 200, maxConcurrentJobs: 1 };
+    const options = {
+      s3Client: h.s3.client,
+      connection: h.connection,
+      bucket,
+      key: 'beside.csv',
+      object: 'Contact',
+      operation: 'insert' as const,
+      mapping: MAPPING,
+    };
+    // The takeover's reads of the parked jobs are held until it creates a job of its own (or 10 s passed).
+    let parkedJobs: string[] = [];
+    const org = await startHoldingProxy(h.sf.instanceUrl, {
+      shouldHold: (method, path) => method === 'GET' && parkedJobs.some((id) => path.includes(`/jobs/ingest/${id}`)),
+      releaseOn: (method, path) => method === 'POST' && /\/jobs\/ingest\/?$/.test(path),
+      fallbackMs: 10_000,
+    });
+    try {
+      // The first invocation: once a job is up, the Bulk API answers 503 (job status and new jobs alike),
+      // so the run parks with that job running and the other rows never sent.
+      const first = await importCsv({
+        ...options,
+        ingest: {
+          ...tuning,
+          onProgress: (progress: { rowsUploaded: number }) => {
+            if (progress.rowsUploaded > 0 && !h.sf.faults.current().httpErrors) {
+              h.sf.faults.set({ httpErrors: { status: 503, rate: 1, match: /jobs\/ingest(\/\w+)?$/ } });
+            }
+          },
+        },
+      });
+      h.sf.faults.reset();
+      expect(first.status).toBe('pending');
+      expect(first.pendingJobs?.length).toBeGreaterThan(0);
+      expect(first.unsentRows ?? sample.goodIds.size).toBeGreaterThan(0);
+      parkedJobs = first.pendingJobs ?? [];
+
+      const connection = new Connection({
+        instanceUrl: org.instanceUrl,
+        accessToken: h.sf.accessToken,
+        version: h.sf.apiVersion,
+      });
+      const second = await importCsv({ ...options, connection, ingest: tuning });
+      expect(second.status).toBe('completed');
+      expect(org.held()).toBeGreaterThan(0);
+      // A job of the rows never sent was created while the parked jobs were still being collected.
+      expect(org.releasedBy()).toBe('request');
+      expectExact('BESIDE-', sample);
+      // Salesforce processed each row once: neither stream sent a row of the other.
+      const jobs = (await ingestJobIds(h.connection)).filter((id) => !jobsBefore.has(id));
+      expect(await rowsProcessed(h.connection, jobs)).toBe(1000);
+    } finally {
+      await org.stop();
+    }
+  });
 });
