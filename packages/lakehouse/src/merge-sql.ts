@@ -106,7 +106,7 @@ export function mergeResultOf(counts: WarehouseRow): MergeResult {
  * statements of {@link standardMergeSql}: the counts first; when every staged key is new (a first or full load)
  * a plain INSERT, which is much cheaper than MERGE (without duplicates the staged rows go in as they are,
  * without the sort `DISTINCT ON` needs); else the MERGE, or `replaceMatched` when the engine has a cheaper way
- * to write rows that match target rows.
+ * to write rows that match target rows (it gets the counts, so it can skip what no row needs).
  *
  * @example
  * ```ts
@@ -118,7 +118,7 @@ export function mergeResultOf(counts: WarehouseRow): MergeResult {
 export async function standardMerge(
   session: WarehouseSession,
   spec: MergeSpec,
-  replaceMatched?: (spec: MergeSpec) => Promise<void>,
+  replaceMatched?: (spec: MergeSpec, counts: MergeResult) => Promise<void>,
 ): Promise<MergeResult> {
   const { countSql, mergeSql, insertSql, insertAllSql } = standardMergeSql(
     spec,
@@ -130,7 +130,7 @@ export async function standardMerge(
   const result = mergeResultOf(counts);
   if (result.updated + result.unchanged + result.stale === 0) {
     await session.execute(result.duplicates === 0 ? insertAllSql : insertSql);
-  } else if (replaceMatched && result.updated + result.unchanged > 0) await replaceMatched(spec);
+  } else if (replaceMatched && result.updated + result.unchanged > 0) await replaceMatched(spec, result);
   else await session.execute(mergeSql);
   return result;
 }

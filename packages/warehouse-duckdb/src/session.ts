@@ -233,7 +233,7 @@ SELECT ${values} FROM read_csv(${literal(spec.file)}, header = true, auto_detect
   }
 
   override merge(spec: MergeSpec): Promise<MergeResult> {
-    return standardMerge(this, spec, (matched) => this.replaceRows(matched));
+    return standardMerge(this, spec, (matched, counts) => this.replaceRows(matched, counts.inserted > 0));
   }
 
   /**
@@ -242,9 +242,11 @@ SELECT ${values} FROM read_csv(${literal(spec.file)}, header = true, auto_detect
    * rows deleted, then they and the new keys appended. Why not MERGE: DuckDB updates rows in place, and rows
    * updated all over a large table (a delta is spread across it) make the next checkpoint rewrite every row group
    * they touch, all columns, which cost an incremental sync of 1% of 1,000,000 rows most of its time; a delete
-   * only marks rows, and the appended rows fill new row groups.
+   * only marks rows, and the appended rows fill new row groups. The staged rows with new keys are appended only
+   * when the counts found any (`newKeys`): looking for them is an anti-join over the whole target (1.7 s of the
+   * 4.4 s of this merge for 10,230 updates into 1,000,000 rows, none of them new).
    */
-  private async replaceRows(spec: MergeSpec): Promise<void> {
+  private async replaceRows(spec: MergeSpec, newKeys: boolean): Promise<void> {
     const q = (name: string) => this.quoteIdentifier(name);
     const key = q(spec.key);
     const target = this.quoteTable(spec.target);
@@ -262,9 +264,11 @@ SELECT ${values} FROM read_csv(${literal(spec.file)}, header = true, auto_detect
     try {
       await this.execute(`DELETE FROM ${target} WHERE ${key} IN (SELECT ${key} FROM ${replaced})`);
       await this.execute(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${replaced}`);
-      await this.execute(
-        `INSERT INTO ${target} (${spec.columns.map(q).join(', ')}) SELECT ${spec.columns.map((c) => `s.${q(c)}`).join(', ')} FROM ${deduped} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${key} = s.${key})`,
-      );
+      if (newKeys) {
+        await this.execute(
+          `INSERT INTO ${target} (${spec.columns.map(q).join(', ')}) SELECT ${spec.columns.map((c) => `s.${q(c)}`).join(', ')} FROM ${deduped} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE t.${key} = s.${key})`,
+        );
+      }
     } finally {
       await this.execute(`DROP TABLE IF EXISTS ${replaced}`);
     }
