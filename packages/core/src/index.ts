@@ -10,7 +10,7 @@ export {
   KicksawError,
   type KicksawErrorOptions,
 } from './errors.js';
-export { chunk, dedupeBy } from './iterables.js';
+export { chunk, dedupeBy, forEachConcurrently } from './iterables.js';
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,

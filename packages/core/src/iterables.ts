@@ -77,3 +77,34 @@ export function dedupeBy<T>(items: Iterable<T>, key: keyof T | ((item: T) => unk
   }
   return out;
 }
+
+/**
+ * Calls `fn` for every item, at most `concurrency` calls at once, started in the items' order; resolves when
+ * every call has ended. A call that throws rejects the whole at once (calls already running are not awaited),
+ * so a caller that must see every outcome catches inside `fn`.
+ *
+ * @throws RangeError when `concurrency` is not a whole number of at least 1.
+ * @example
+ * ```ts
+ * await forEachConcurrently(keys, 4, async (key) => {
+ *   await copy(key);
+ * });
+ * ```
+ */
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, dateFolder, dedupeBy, SeededDraws, seededRandom, timestamp, toIsoDate } from '../src/index.js';
+import {
+  chunk,
+  dateFolder,
+  dedupeBy,
+  forEachConcurrently,
+  SeededDraws,
+  seededRandom,
+  timestamp,
+  toIsoDate,
+} from '../src/index.js';
 
 async function* countTo(n: number) {
   for (let i = 1; i <= n; i++) yield i;
@@ -132,5 +141,42 @@ describe('SeededDraws', () => {
     expect(draws.current().rate).toBe(0.3);
     draws.reset();
     expect(draws.current()).toEqual({});
+  });
+});
+
+describe('forEachConcurrently', () => {
+  it('calls fn once per item with its index, never more than n at once, started in order', async () => {
+    const started: Array<[string, number]> = [];
+    let running = 0;
+    let most = 0;
+    await forEachConcurrently(['a', 'b', 'c', 'd', 'e'], 2, async (item, index) => {
+      started.push([item, index]);
+      running += 1;
+      most = Math.max(most, running);
+      for (let tick = 0; tick < 3; tick++) await Promise.resolve();
+      running -= 1;
+    });
+    expect(started).toEqual([
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+      ['d', 3],
+      ['e', 4],
+    ]);
+    expect(most).toBe(2);
+    expect(running).toBe(0);
+  });
+
+  it('does nothing for no items, rejects with the first error, refuses a concurrency below 1', async () => {
+    await forEachConcurrently([], 3, async () => {
+      throw new Error('not called');
+    });
+    await expect(
+      forEachConcurrently([1, 2, 3], 1, async (n) => {
+        if (n === 2) throw new Error(`failed at ${n}`);
+      }),
+    ).rejects.toThrow('failed at 2');
+    await expect(forEachConcurrently([1], 0, async () => undefined)).rejects.toThrow(RangeError);
+    await expect(forEachConcurrently([1], 1.5, async () => undefined)).rejects.toThrow(RangeError);
   });
 });
