@@ -6,11 +6,11 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { InputError } from '@kicksaw/core';
+import { forEachConcurrently, InputError } from '@kicksaw/core';
 import { compact } from './compact.js';
 import { deleteObject } from './delete.js';
 import { isNotFound, S3ObjectNotFoundError, s3Uri } from './errors.js';
-import { type CopyPart, MAX_PART_SIZE, planCopyParts } from './parts.js';
+import { MAX_PART_SIZE, planCopyParts } from './parts.js';
 import { headObject, type ObjectHead } from './read.js';
 import type { PutResult } from './upload.js';
 
@@ -86,28 +86,23 @@ async function multipartCopy(options: CopyObjectOptions, head: ObjectHead): Prom
   if (!uploadId) throw new Error(`S3 returned no UploadId for ${s3Uri(to.bucket, to.key)}`);
   try {
     const eTags: string[] = new Array(parts.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < parts.length) {
-        const part = parts[next++] as CopyPart;
-        const response = await client.send(
-          new UploadPartCopyCommand({
-            Bucket: to.bucket,
-            Key: to.key,
-            UploadId: uploadId,
-            PartNumber: part.partNumber,
-            CopySource: copySource(from),
-            CopySourceRange: `bytes=${part.start}-${part.end}`,
-            // The part must come from the object we measured, even if the key is overwritten meanwhile.
-            CopySourceIfMatch: head.eTag,
-          }),
-        );
-        const eTag = response.CopyPartResult?.ETag;
-        if (!eTag) throw new Error(`S3 returned no ETag for part ${part.partNumber} of ${s3Uri(to.bucket, to.key)}`);
-        eTags[part.partNumber - 1] = eTag;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(options.queueSize ?? 4, parts.length) }, worker));
+    await forEachConcurrently(parts, options.queueSize ?? 4, async (part) => {
+      const response = await client.send(
+        new UploadPartCopyCommand({
+          Bucket: to.bucket,
+          Key: to.key,
+          UploadId: uploadId,
+          PartNumber: part.partNumber,
+          CopySource: copySource(from),
+          CopySourceRange: `bytes=${part.start}-${part.end}`,
+          // The part must come from the object we measured, even if the key is overwritten meanwhile.
+          CopySourceIfMatch: head.eTag,
+        }),
+      );
+      const eTag = response.CopyPartResult?.ETag;
+      if (!eTag) throw new Error(`S3 returned no ETag for part ${part.partNumber} of ${s3Uri(to.bucket, to.key)}`);
+      eTags[part.partNumber - 1] = eTag;
+    });
     const done = await client.send(
       new CompleteMultipartUploadCommand({
         Bucket: to.bucket,

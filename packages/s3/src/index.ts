@@ -5,18 +5,14 @@ export { deleteObject } from './delete.js';
 export { downloadToFile, localPathForKey } from './download.js';
 export { S3ObjectNotFoundError, type S3ObjectNotFoundErrorOptions } from './errors.js';
 export {
-  decodeS3EventKey,
   type NotDone,
   notDone,
-  parseKinesisRecord,
-  parseS3Event,
   type RespondToS3EventOptions,
   respondToS3Event,
   type S3EventResponse,
   type S3EventResult,
-  type S3EventSource,
-  type S3ObjectRef,
-} from './events.js';
+} from './event-response.js';
+export { decodeS3EventKey, parseKinesisRecord, parseS3Event, type S3EventSource, type S3ObjectRef } from './events.js';
 export {
   type ArchiveKeyOptions,
   archiveKeyFor,
