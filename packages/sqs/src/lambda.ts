@@ -1,4 +1,4 @@
-import { InputError, type Logger, silentLogger } from '@kicksaw/core';
+import { forEachConcurrently, InputError, type Logger, silentLogger } from '@kicksaw/core';
 import { assertWhole } from './limits.js';
 import {
   decodeAndCheck,
@@ -202,7 +202,8 @@ export async function respondToSqsEvent<S extends MessageSchema, R>(
   const fifo = records.some(isFifoRecord);
   const lanes = lanesOf(records, fifo, options.fifoFailure ?? 'group');
   const results: Array<SqsRecordResult<MessageOutput<S>, R>> = new Array(records.length);
-  await runLanes(lanes, concurrency, async (lane) => {
+  // At most `concurrency` lanes at once.
+  await forEachConcurrently(lanes, concurrency, async (lane) => {
     // A lane runs in order; on a FIFO queue, a failure skips the rest of its lane.
     let failedAt: string | undefined;
     for (const index of lane) {
@@ -234,15 +235,6 @@ function lanesOf(records: SqsEventRecord[], fifo: boolean, fifoFailure: 'group' 
     byGroup.set(groupId, lane);
   });
   return [...byGroup.values()];
-}
-
-/** Runs `runLane` for every lane, at most `concurrency` lanes at once. */
-async function runLanes(lanes: number[][], concurrency: number, runLane: (lane: number[]) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < lanes.length) await runLane(lanes[next++] as number[]);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker));
 }
 
 /** One record: its body decoded and checked, then the handler; `invalid`, `succeeded` or `failed`. */
