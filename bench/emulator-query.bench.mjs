@@ -3,16 +3,21 @@
 // creation to the last byte, and the pages. The emulator runs in a child process (its CPU is its own).
 // Run (after a build of sf-emulator): pnpm exec node bench/emulator-query.bench.mjs [records] [maxRecords]
 // (maxRecords: the page size the client asks for, e.g. 10000 or 50000; absent, the default pages)
+// BENCH_EMULATOR=<path to a bundle of the package> runs another build of it (for before/after runs);
+// BENCH_PROFILE=<dir> writes a CPU profile of the org's process.
 import { fork } from 'node:child_process';
 import { request } from 'node:http';
 import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 
 const RECORDS = Number(
   process.argv[2] && process.argv[2] !== 'child' ? process.argv[2] : (process.env.BENCH_RECORDS ?? 1_000_000),
 );
 
 if (process.argv[2] === 'child') {
-  const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
+  const { startSalesforceEmulator } = await import(
+    process.env.BENCH_EMULATOR ? pathToFileURL(process.env.BENCH_EMULATOR).href : '@kicksaw/sf-emulator'
+  );
   const count = Number(process.argv[3]);
   const emulator = await startSalesforceEmulator({
     objects: [

@@ -137,83 +137,15 @@ export interface SalesforceEmulator {
  */
 export async function startSalesforceEmulator(options: EmulatorOptions = {}): Promise<SalesforceEmulator> {
   const apiVersion = options.apiVersion ?? '62.0';
-  const username = options.username ?? 'admin@kicksaw.local';
-  const password = options.password ?? 'password';
+  const settings = settingsOf(options);
+  const { username, password } = settings;
   const persisted = options.persistPath ? await loadState(options.persistPath) : undefined;
-  const org = createOrg({
-    objects: options.objects,
-    integrationObjects: options.integrationObjects,
-    sfdxProject: options.sfdxProject,
-    seed: persisted ? undefined : options.seed,
-    fromJSON: persisted?.org,
-    apiVersion,
-    username,
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    ...(options.recycleBinRetentionDays !== undefined
-      ? { recycleBinRetentionDays: options.recycleBinRetentionDays }
-      : {}),
-    ...(options.replicationIdLimit !== undefined ? { replicationIdLimit: options.replicationIdLimit } : {}),
-  });
-  if (!persisted) {
-    for (const [objectName, what] of Object.entries(options.generate ?? {})) {
-      if (typeof what === 'number') org.generate(objectName, what);
-      else {
-        const { count, ...spec } = what;
-        org.generate(objectName, count, spec);
-      }
-    }
-  }
-  const settings: ServerSettings = {
-    username,
-    password,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    jwtCertificate: options.jwtCertificate,
-    resultOrder: options.resultOrder ?? 'shuffle',
-    queryPageSize: options.queryPageSize,
-    seed: options.seedRandom ?? 1,
-    maxUploadBytes: options.maxUploadBytes ?? 150 * 1024 * 1024,
-  };
+  const org = orgOf(options, persisted, apiVersion, username);
   const faults = new FaultController(options.faults);
   const tokens = new TokenStore(org.orgId);
   if (persisted?.tokens) tokens.load(persisted.tokens);
-  const ctx: EmulatorContext = {
-    org,
-    faults,
-    tokens,
-    settings,
-    baseUrl: '',
-    apiVersion,
-    ingest: undefined as unknown as IngestJobStore,
-    queryJobs: new QueryJobStore(),
-    cursors: new QueryCursors(),
-    bulkV1: undefined as unknown as BulkV1Store,
-    apiRequests: 0,
-  };
-  ctx.bulkV1 = new BulkV1Store(() => ctx);
-  ctx.ingest = new IngestJobStore(() => ctx, options.serverModel, settings.seed);
-  // Idle connections are kept 65 s, longer than clients keep theirs (Node's agents drop theirs sooner), so a
-  // client never reuses a socket the org has just closed; Node's own default of 5 s made a client that paused
-  // between calls (jsforce's bulk2 session-refresh test) send its next request on a dead socket.
-  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
-  const server: Server = options.tls
-    ? createHttpsServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, createRequestListener(ctx))
-    : createServer(serverOptions, createRequestListener(ctx));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  ctx.baseUrl = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
+  const ctx = contextOf(options, org, faults, tokens, settings, apiVersion);
+  const server = await listen(ctx, options);
   const session = tokens.firstOf(org.userId) ?? tokens.issue(org.userId, 'kicksaw-emulator');
   const refreshToken =
     tokens.firstRefreshTokenOf(org.userId) ?? tokens.issueRefreshToken(org.userId, 'kicksaw-emulator');
@@ -246,4 +178,105 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
       if (options.persistPath) await saveState(options.persistPath, org as LocalOrg, tokens.toJSON());
     },
   };
+}
+
+/** The org of a start: made from the options, or from the state file when there is one (then nothing is generated). */
+function orgOf(
+  options: EmulatorOptions,
+  persisted: Awaited<ReturnType<typeof loadState>>,
+  apiVersion: string,
+  username: string,
+): EmulatedOrg {
+  const org = createOrg({
+    objects: options.objects,
+    integrationObjects: options.integrationObjects,
+    sfdxProject: options.sfdxProject,
+    seed: persisted ? undefined : options.seed,
+    fromJSON: persisted?.org,
+    apiVersion,
+    username,
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.recycleBinRetentionDays !== undefined
+      ? { recycleBinRetentionDays: options.recycleBinRetentionDays }
+      : {}),
+    ...(options.replicationIdLimit !== undefined ? { replicationIdLimit: options.replicationIdLimit } : {}),
+  });
+  if (persisted) return org;
+  for (const [objectName, what] of Object.entries(options.generate ?? {})) {
+    if (typeof what === 'number') org.generate(objectName, what);
+    else {
+      const { count, ...spec } = what;
+      org.generate(objectName, count, spec);
+    }
+  }
+  return org;
+}
+
+/** The HTTP layer's settings: the options with their defaults. */
+function settingsOf(options: EmulatorOptions): ServerSettings {
+  return {
+    username: options.username ?? 'admin@kicksaw.local',
+    password: options.password ?? 'password',
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    jwtCertificate: options.jwtCertificate,
+    resultOrder: options.resultOrder ?? 'shuffle',
+    queryPageSize: options.queryPageSize,
+    seed: options.seedRandom ?? 1,
+    maxUploadBytes: options.maxUploadBytes ?? 150 * 1024 * 1024,
+  };
+}
+
+/** The state the request handlers share (its `baseUrl` is set once the server listens). */
+function contextOf(
+  options: EmulatorOptions,
+  org: EmulatedOrg,
+  faults: FaultController,
+  tokens: TokenStore,
+  settings: ServerSettings,
+  apiVersion: string,
+): EmulatorContext {
+  const ctx: EmulatorContext = {
+    org,
+    faults,
+    tokens,
+    settings,
+    baseUrl: '',
+    apiVersion,
+    ingest: undefined as unknown as IngestJobStore,
+    queryJobs: new QueryJobStore(),
+    cursors: new QueryCursors(),
+    bulkV1: undefined as unknown as BulkV1Store,
+    apiRequests: 0,
+  };
+  ctx.bulkV1 = new BulkV1Store(() => ctx);
+  ctx.ingest = new IngestJobStore(() => ctx, options.serverModel, settings.seed);
+  return ctx;
+}
+
+/** Starts the HTTP (or HTTPS) server on the options' host and port and sets `ctx.baseUrl`. */
+async function listen(ctx: EmulatorContext, options: EmulatorOptions): Promise<Server> {
+  // Idle connections are kept 65 s, longer than clients keep theirs (Node's agents drop theirs sooner), so a
+  // client never reuses a socket the org has just closed; Node's own default of 5 s made a client that paused
+  // between calls (jsforce's bulk2 session-refresh test) send its next request on a dead socket.
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, createRequestListener(ctx))
+    : createServer(serverOptions, createRequestListener(ctx));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  ctx.baseUrl = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
+  return server;
 }

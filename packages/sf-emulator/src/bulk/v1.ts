@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { type DmlOperation, type DmlResult, OrgError, type OrgRecord } from '../contract.js';
+import { type DmlResult, OrgError, type OrgRecord } from '../contract.js';
 import { openStreamedBody, sendMaybeCompressed } from '../server/compress.js';
 import type { BulkV1Jobs, EmulatorContext } from '../server/context.js';
 import { escapeXml, RawError, readBody, unescapeXml } from '../server/http.js';
@@ -300,6 +300,7 @@ export class BulkV1Store implements BulkV1Jobs {
     await body.end();
   }
 
+  /** Processes one queued batch: a query, or CSV rows applied to the org; the batch ends Completed or Failed. */
   private async process(job: Job, batch: Batch, text: string): Promise<void> {
     await nextTick();
     if (batch.state !== 'Queued') return;
@@ -308,43 +309,55 @@ export class BulkV1Store implements BulkV1Jobs {
     batch.state = 'InProgress';
     const wait = ctx.faults.jobProcessingMs();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
-    const fail = (message: string) => {
+    const failure = isQuery(job.operation)
+      ? this.runQuery(job, batch, text)
+      : this.applyRows(job, job.operation, batch, text);
+    if (failure !== undefined) {
       batch.state = 'Failed';
-      batch.stateMessage = message;
-      batch.systemModstamp = this.ctx().org.clock.millis();
-    };
-    if (isQuery(job.operation)) {
-      try {
-        const rows = ctx.org.bulkQuery(text.trim(), { all: job.operation === 'queryAll' });
-        batch.query = { resultId: makeId('752'), rows };
-        batch.processed = rows.rows.length;
-      } catch (error) {
-        if (!(error instanceof OrgError)) throw error;
-        // The engine words its refusals for Bulk 2.0; a 1.0 batch fails with the same reason.
-        const reason = error.message.replace('Bulk V2 Query', 'Bulk Query');
-        return fail(`InvalidBatch : Failed to process query: ${error.errorCode}: ${reason}`);
-      }
+      batch.stateMessage = failure;
+    } else {
       batch.processingTime = Date.now() - started;
       batch.state = 'Completed';
-      batch.systemModstamp = this.ctx().org.clock.millis();
-      return;
     }
+    batch.systemModstamp = this.ctx().org.clock.millis();
+  }
+
+  /** A query batch: its rows kept for the result; the failure message when the org refuses the query. */
+  private runQuery(job: Job, batch: Batch, text: string): string | undefined {
+    try {
+      const rows = this.ctx().org.bulkQuery(text.trim(), { all: job.operation === 'queryAll' });
+      batch.query = { resultId: makeId('752'), rows };
+      batch.processed = rows.rows.length;
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof OrgError)) throw error;
+      // The engine words its refusals for Bulk 2.0; a 1.0 batch fails with the same reason.
+      const reason = error.message.replace('Bulk V2 Query', 'Bulk Query');
+      return `InvalidBatch : Failed to process query: ${error.errorCode}: ${reason}`;
+    }
+  }
+
+  /** A CSV batch: header checked, rows applied, one result line each; the failure message of a bad batch. */
+  private applyRows(
+    job: Job,
+    operation: Exclude<Operation, 'query' | 'queryAll'>,
+    batch: Batch,
+    text: string,
+  ): string | undefined {
+    const ctx = this.ctx();
     const rows: string[][] = [];
     try {
-      const parser = new CsvParser(',', 'LF');
-      parser.feed(text, rows, true);
+      new CsvParser(',', 'LF').feed(text, rows, true);
     } catch (error) {
-      if (error instanceof CsvSyntaxError) return fail(`InvalidBatch : ${error.message}`);
+      if (error instanceof CsvSyntaxError) return `InvalidBatch : ${error.message}`;
       throw error;
     }
     const header = (rows.shift() ?? []).map((h) => h.trim());
     const definition = ctx.org.getObject(job.object);
-    const problem = definition ? checkHeader(definition, job.operation, header) : 'InvalidBatch : Unknown object';
-    if (problem) return fail(problem);
-    if (rows.length > MAX_BATCH_RECORDS)
-      return fail(`InvalidBatch : Records in a single batch exceeds ${MAX_BATCH_RECORDS}`);
+    const problem = definition ? checkHeader(definition, operation, header) : 'InvalidBatch : Unknown object';
+    if (problem) return problem;
+    if (rows.length > MAX_BATCH_RECORDS) return `InvalidBatch : Records in a single batch exceeds ${MAX_BATCH_RECORDS}`;
     const records = rows.map((row) => Object.fromEntries(header.map((h, c) => [h, row[c] ?? ''])));
-    const operation: DmlOperation = job.operation;
     const results = ctx.org.dml(operation, job.object, records, {
       csvValues: true,
       externalIdField: job.externalIdFieldName,
@@ -363,8 +376,6 @@ export class BulkV1Store implements BulkV1Jobs {
         ].join(','),
       );
     }
-    batch.processingTime = Date.now() - started;
-    batch.state = 'Completed';
-    batch.systemModstamp = this.ctx().org.clock.millis();
+    return undefined;
   }
 }

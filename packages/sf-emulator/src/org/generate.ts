@@ -2,6 +2,7 @@
  * Value makers of `org.generate()`: deterministic values by field type and record number, so that a benchmark
  * starts from a populated org in seconds. Hand-written rather than a fake-data library: the values must fit the
  * field's type, length, precision and picklist exactly and cost next to nothing per record (no library does both).
+ * `valueMaker` is longer than a screen on purpose: one `case` a field type, a line or two each.
  */
 import { OrgError } from '../contract.js';
 import type { CompiledField } from '../schema/compile.js';

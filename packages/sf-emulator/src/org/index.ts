@@ -70,43 +70,48 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatedOrg {
     org.restore(persisted);
     org.syncRecordTypes();
   } else {
-    const username = options.username ?? 'admin@kicksaw.local';
-    org.seed('User', [
-      {
-        Id: org.userId,
-        Username: username,
-        LastName: 'User',
-        FirstName: 'Integration',
-        Email: options.userEmail ?? username,
-        Alias: 'iuser',
-        CommunityNickname: 'integration.user',
-        IsActive: true,
-        TimeZoneSidKey: 'GMT',
-        LocaleSidKey: 'en_US',
-        EmailEncodingKey: 'UTF-8',
-        LanguageLocaleKey: 'en_US',
-        UserType: 'Standard',
-      },
-    ]);
-    org.seed('Organization', [
-      {
-        Id: org.orgId,
-        Name: options.orgName ?? 'Kicksaw Local Org',
-        InstanceName: 'LOCAL',
-        IsSandbox: false,
-        TrialExpirationDate: null,
-        NamespacePrefix: null,
-        OrganizationType: 'Developer Edition',
-        DefaultLocaleSidKey: 'en_US',
-        LanguageLocaleKey: 'en_US',
-        TimeZoneSidKey: 'GMT',
-        Country: 'US',
-      },
-    ]);
+    seedUserAndOrganization(org, options);
     org.syncRecordTypes();
   }
   for (const [objectName, records] of Object.entries(options.seed ?? {})) org.seed(objectName, records);
   return org;
+}
+
+/** A new org's running user and its Organization record. */
+function seedUserAndOrganization(org: LocalOrg, options: CreateOrgOptions): void {
+  const username = options.username ?? 'admin@kicksaw.local';
+  org.seed('User', [
+    {
+      Id: org.userId,
+      Username: username,
+      LastName: 'User',
+      FirstName: 'Integration',
+      Email: options.userEmail ?? username,
+      Alias: 'iuser',
+      CommunityNickname: 'integration.user',
+      IsActive: true,
+      TimeZoneSidKey: 'GMT',
+      LocaleSidKey: 'en_US',
+      EmailEncodingKey: 'UTF-8',
+      LanguageLocaleKey: 'en_US',
+      UserType: 'Standard',
+    },
+  ]);
+  org.seed('Organization', [
+    {
+      Id: org.orgId,
+      Name: options.orgName ?? 'Kicksaw Local Org',
+      InstanceName: 'LOCAL',
+      IsSandbox: false,
+      TrialExpirationDate: null,
+      NamespacePrefix: null,
+      OrganizationType: 'Developer Edition',
+      DefaultLocaleSidKey: 'en_US',
+      LanguageLocaleKey: 'en_US',
+      TimeZoneSidKey: 'GMT',
+      Country: 'US',
+    },
+  ]);
 }
 
 export { isValidId, newId, normalizeId, to18 } from '../ids.js';

@@ -3,6 +3,7 @@
 import type { DmlError, OrgRecord } from '../contract.js';
 import type { CompiledField } from '../schema/compile.js';
 import { err } from './dml-results.js';
+import { KeyIndex } from './key-index.js';
 import type { ObjectStore } from './store.js';
 import { indexKey } from './values.js';
 
@@ -95,7 +96,7 @@ export function rebuildIndexes(store: ObjectStore): void {
   store.indexes = new Map();
   store.deleted = 0;
   store.indexList = store.object.indexed.map((field) => {
-    const index = new Map<string, string | string[]>();
+    const index = new KeyIndex();
     store.indexes.set(field.lower, index);
     return index;
   });

@@ -1,5 +1,6 @@
 // The records of one object and their value indexes: the state the org keeps per object, read by the query engine.
 import type { CompiledObject } from '../schema/compile.js';
+import type { KeyIndex } from './key-index.js';
 import type { RecordMap } from './record-map.js';
 
 /** Records of one object and their value indexes. */
@@ -8,9 +9,9 @@ export interface ObjectStore {
   /** Live and soft-deleted records by 18-character id, in insertion order (a `Map`'s operations, see RecordMap). */
   records: RecordMap;
   /** Per indexed field (lower-cased name): index key to id (or ids, for non-unique external ids). Live records only. */
-  indexes: Map<string, Map<string, string | string[]>>;
+  indexes: Map<string, KeyIndex>;
   /** The same index maps aligned with `object.indexed` (no lookup by name per record). */
-  indexList: Array<Map<string, string | string[]>>;
+  indexList: KeyIndex[];
   /** Number of soft-deleted records (to skip filtering when none). */
   deleted: number;
   /**

@@ -1,6 +1,8 @@
 /**
  * Object definitions compiled for fast access: lower-cased field and relationship maps, precomputed
  * per-object lists (required fields, indexed fields, formulas, autonumbers) and describe flags.
+ * `compileField` and `compileObject` are longer than a screen on purpose: each builds one frozen shape, every
+ * property computed once in one place (the hot paths read them without a lookup).
  */
 import { type FieldDefinition, type FieldType, type ObjectDefinition, OrgError } from '../contract.js';
 import { expandLocationFields } from './location.js';

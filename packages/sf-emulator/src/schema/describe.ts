@@ -1,5 +1,7 @@
 /**
  * Describe bodies in Salesforce's REST shape: `GET sobjects/{T}/describe` and `GET sobjects`.
+ * `describeField` and `describeObject` are longer than a screen on purpose: each is one object literal with every
+ * property of Salesforce's describe in its order, compared side by side with a real describe.
  */
 import type { CompiledField, CompiledObject } from './compile.js';
 import { isLocationCompound } from './location.js';

@@ -1,4 +1,5 @@
-// The tokens of a formula: numbers, strings, names, operators and punctuation.
+// The tokens of a formula: numbers, strings, names, operators and punctuation. `tokenize` is one scanner loop, a
+// branch a token kind; longer than a screen, it reads top to bottom as the grammar's list of tokens.
 import { FormulaSyntaxError } from '../errors.js';
 
 /** One token of a formula. */

@@ -1,6 +1,8 @@
 /**
  * Object definitions from an SFDX project in source format:
  * `<packageDir>/**\/objects/<Obj>/<Obj>.object-meta.xml` and `fields/<Field>.field-meta.xml`.
+ * `fieldFromMetadata` is longer than a screen on purpose: one `case` a metadata field type, a line each, read as
+ * the table of how Salesforce's field types map to the org's.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -338,81 +340,10 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
   for (const dir of objectDirs) {
     const name = basename(dir);
     const lower = name.toLowerCase();
-    const isCustom = lower.endsWith('__c');
-    if (!isCustom && name.includes('__')) continue;
-    const fields: FieldDefinition[] = [];
-    const blankAsZero = new Map<string, boolean>();
-    const fieldsDir = join(dir, 'fields');
-    if (existsSync(fieldsDir)) {
-      for (const file of readdirSync(fieldsDir).sort()) {
-        if (!file.endsWith('.field-meta.xml')) continue;
-        const meta = readXml(join(fieldsDir, file), 'CustomField');
-        meta.fullName ??= file.replace(/\.field-meta\.xml$/, '');
-        if (text(meta.type) === 'Location') {
-          const scale = meta.scale === undefined ? undefined : Number(text(meta.scale));
-          fields.push(
-            ...locationFields(String(meta.fullName), {
-              label: text(meta.label),
-              scale,
-              required: bool(meta.required),
-            }),
-          );
-          continue;
-        }
-        const field = fieldFromMetadata(meta, name);
-        if (!field) continue;
-        fields.push(field);
-        if (text(meta.formulaTreatBlanksAs) === 'BlankAsZero') blankAsZero.set(field.name, true);
-      }
-      withPercentAwareFormulas(fields, blankAsZero);
-    }
-    const recordTypes: NonNullable<ObjectDefinition['recordTypes']> = [];
-    const recordTypesDir = join(dir, 'recordTypes');
-    if (existsSync(recordTypesDir)) {
-      for (const file of readdirSync(recordTypesDir).sort()) {
-        if (!file.endsWith('.recordType-meta.xml')) continue;
-        const meta = readXml(join(recordTypesDir, file), 'RecordType');
-        const developerName = text(meta.fullName) ?? file.replace(/\.recordType-meta\.xml$/, '');
-        const entry: (typeof recordTypes)[number] = {
-          developerName,
-          label: text(meta.label) ?? developerName,
-          active: text(meta.active) === undefined ? true : bool(meta.active),
-        };
-        const description = text(meta.description);
-        if (description !== undefined) entry.description = description;
-        recordTypes.push(entry);
-      }
-    }
-    const objectFile = join(dir, `${name}.object-meta.xml`);
-    const objectMeta = existsSync(objectFile) ? readXml(objectFile, 'CustomObject') : {};
-    let definition: ObjectDefinition;
-    if (isCustom && !existsSync(objectFile)) {
-      // Fields only: the object itself is defined elsewhere (another package directory, a managed
-      // package, the built-in integration objects), so these fields extend it.
-      if (fields.length === 0 && recordTypes.length === 0) continue;
-      definition = { name, fields, merge: true };
-    } else if (isCustom) {
-      const label = text(objectMeta.label) ?? name.replace(/__c$/i, '').replace(/_/g, ' ');
-      definition = { name, label, labelPlural: text(objectMeta.pluralLabel) ?? `${label}s`, custom: true, fields };
-      const nameField = (objectMeta.nameField ?? {}) as Xml;
-      if (!fields.some((field) => field.name.toLowerCase() === 'name')) {
-        const nameLabel = text(nameField.label) ?? `${label} Name`;
-        if (text(nameField.type) === 'AutoNumber') {
-          fields.unshift({
-            name: 'Name',
-            type: 'autonumber',
-            label: nameLabel,
-            displayFormat: text(nameField.displayFormat) ?? '{0}',
-            nameField: true,
-          });
-        } else {
-          fields.unshift({ name: 'Name', type: 'string', length: 80, label: nameLabel, nameField: true });
-        }
-      }
-    } else {
-      if (fields.length === 0 && recordTypes.length === 0) continue;
-      definition = { name, fields, merge: true };
-    }
+    if (!lower.endsWith('__c') && name.includes('__')) continue;
+    const recordTypes = readRecordTypes(dir);
+    const definition = objectDefinition(dir, name, readFields(dir, name), recordTypes);
+    if (!definition) continue;
     if (recordTypes.length > 0) definition.recordTypes = recordTypes;
     const existing = byName.get(lower);
     if (existing) {
@@ -421,4 +352,99 @@ export function loadSfdxObjects(projectDir: string): ObjectDefinition[] {
     } else byName.set(lower, definition);
   }
   return [...byName.values()];
+}
+
+/** The fields of an object folder's `fields/*.field-meta.xml` (a Location field as its components). */
+function readFields(dir: string, objectName: string): FieldDefinition[] {
+  const fields: FieldDefinition[] = [];
+  const fieldsDir = join(dir, 'fields');
+  if (!existsSync(fieldsDir)) return fields;
+  const blankAsZero = new Map<string, boolean>();
+  for (const file of readdirSync(fieldsDir).sort()) {
+    if (!file.endsWith('.field-meta.xml')) continue;
+    const meta = readXml(join(fieldsDir, file), 'CustomField');
+    meta.fullName ??= file.replace(/\.field-meta\.xml$/, '');
+    if (text(meta.type) === 'Location') {
+      const scale = meta.scale === undefined ? undefined : Number(text(meta.scale));
+      fields.push(
+        ...locationFields(String(meta.fullName), { label: text(meta.label), scale, required: bool(meta.required) }),
+      );
+      continue;
+    }
+    const field = fieldFromMetadata(meta, objectName);
+    if (!field) continue;
+    fields.push(field);
+    if (text(meta.formulaTreatBlanksAs) === 'BlankAsZero') blankAsZero.set(field.name, true);
+  }
+  withPercentAwareFormulas(fields, blankAsZero);
+  return fields;
+}
+
+type RecordTypes = NonNullable<ObjectDefinition['recordTypes']>;
+
+/** The record types of an object folder's `recordTypes/*.recordType-meta.xml`. */
+function readRecordTypes(dir: string): RecordTypes {
+  const recordTypes: RecordTypes = [];
+  const recordTypesDir = join(dir, 'recordTypes');
+  if (!existsSync(recordTypesDir)) return recordTypes;
+  for (const file of readdirSync(recordTypesDir).sort()) {
+    if (!file.endsWith('.recordType-meta.xml')) continue;
+    const meta = readXml(join(recordTypesDir, file), 'RecordType');
+    const developerName = text(meta.fullName) ?? file.replace(/\.recordType-meta\.xml$/, '');
+    const entry: RecordTypes[number] = {
+      developerName,
+      label: text(meta.label) ?? developerName,
+      active: text(meta.active) === undefined ? true : bool(meta.active),
+    };
+    const description = text(meta.description);
+    if (description !== undefined) entry.description = description;
+    recordTypes.push(entry);
+  }
+  return recordTypes;
+}
+
+/**
+ * The definition of one object folder: a custom object (with a Name field when its fields have none), or fields
+ * that extend an object defined elsewhere (`merge: true`); undefined when the folder adds nothing.
+ */
+function objectDefinition(
+  dir: string,
+  name: string,
+  fields: FieldDefinition[],
+  recordTypes: RecordTypes,
+): ObjectDefinition | undefined {
+  const objectFile = join(dir, `${name}.object-meta.xml`);
+  if (!name.toLowerCase().endsWith('__c') || !existsSync(objectFile)) {
+    // A standard object, or fields only: the object itself is defined elsewhere (another package directory, a
+    // managed package, the built-in integration objects), so these fields extend it.
+    if (fields.length === 0 && recordTypes.length === 0) return undefined;
+    return { name, fields, merge: true };
+  }
+  const objectMeta = readXml(objectFile, 'CustomObject');
+  const label = text(objectMeta.label) ?? name.replace(/__c$/i, '').replace(/_/g, ' ');
+  const definition: ObjectDefinition = {
+    name,
+    label,
+    labelPlural: text(objectMeta.pluralLabel) ?? `${label}s`,
+    custom: true,
+    fields,
+  };
+  if (!fields.some((field) => field.name.toLowerCase() === 'name')) {
+    fields.unshift(nameFieldOf((objectMeta.nameField ?? {}) as Xml, label));
+  }
+  return definition;
+}
+
+/** The Name field of a custom object from its `nameField` metadata: text, or an autonumber. */
+function nameFieldOf(nameField: Xml, objectLabel: string): FieldDefinition {
+  const label = text(nameField.label) ?? `${objectLabel} Name`;
+  if (text(nameField.type) !== 'AutoNumber')
+    return { name: 'Name', type: 'string', length: 80, label, nameField: true };
+  return {
+    name: 'Name',
+    type: 'autonumber',
+    label,
+    displayFormat: text(nameField.displayFormat) ?? '{0}',
+    nameField: true,
+  };
 }

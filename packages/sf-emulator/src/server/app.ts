@@ -1,3 +1,6 @@
+// The HTTP front of the emulator: a request's path and method to its handler, API faults and request counting on
+// the way. `handle` and `route` are longer than a screen on purpose: together they are the URL map of the org, read
+// top to bottom (one line or two a resource), and every handler they call lives in its own module.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   handleAuthorize,

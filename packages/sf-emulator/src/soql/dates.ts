@@ -1,6 +1,8 @@
 /**
  * SOQL date literals (TODAY, LAST_N_DAYS:n, THIS_MONTH, ...) as half-open UTC day ranges.
  * The org's locale is en_US (weeks start on Sunday) and its fiscal year is the calendar year.
+ * `dateLiteralRange` is longer than a screen on purpose: one `case` a literal, each a line or two, read as a table
+ * against Salesforce's list of date literals.
  */
 
 /** A half-open range of days, as epoch milliseconds at 00:00 UTC: [start, end). */

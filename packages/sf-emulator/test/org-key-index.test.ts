@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { KeyIndex } from '../src/org/key-index.js';
+
+/** A small seeded generator (the test replays the same operations every run). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+describe('KeyIndex', () => {
+  it('answers get, has, set, delete and size as a Map does through growth, deletes and reinserts', () => {
+    const random = seeded(7);
+    const index = new KeyIndex();
+    const map = new Map<string, string | string[]>();
+    for (let step = 0; step < 60_000; step++) {
+      // Keys from a pool small enough that deletes, updates and reinserts of the same key happen often.
+      const key = `ext-${Math.floor(random() * 20_000)}${step % 3 === 0 ? 'é' : ''}`;
+      const roll = random();
+      if (roll < 0.55) {
+        const value = roll < 0.05 ? [`a${step}`, `b${step}`] : `id${step}`;
+        index.set(key, value);
+        map.set(key, value);
+      } else if (roll < 0.8) {
+        expect(index.delete(key)).toBe(map.delete(key));
+      } else {
+        expect(index.get(key)).toEqual(map.get(key));
+        expect(index.has(key)).toBe(map.has(key));
+      }
+      if (step % 5_000 === 0) expect(index.size).toBe(map.size);
+    }
+    expect(index.size).toBe(map.size);
+    for (const [key, value] of map) expect(index.get(key)).toEqual(value);
+    expect(index.get('absent')).toBeUndefined();
+    expect(index.delete('absent')).toBe(false);
+  });
+
+  it('tells apart keys that differ only in case or by a character outside Latin-1', () => {
+    const index = new KeyIndex();
+    index.set('Acme', '1');
+    index.set('acme', '2');
+    index.set('acme\u4e00', '3');
+    expect([index.get('Acme'), index.get('acme'), index.get('acme\u4e00'), index.get('ACME')]).toEqual([
+      '1',
+      '2',
+      '3',
+      undefined,
+    ]);
+  });
+});
