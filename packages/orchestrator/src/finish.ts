@@ -151,12 +151,23 @@ export async function interrupted(run: OpenRun, error: unknown): Promise<ImportF
     await cleanUp(options.s3Client, options.bucket, place, record);
     return failed;
   }
-  // The run's durable state and checkpoints stay as they are, and a later delivery takes it over once the
-  // lease of this invocation runs out (it is not released: a job of this invocation may still be closing).
+  // The run's durable state and checkpoints stay as they are, and a later delivery takes it over. Every
+  // engine of this invocation has ended (its jobs checkpointed and closed, or never closed), unless one
+  // was left running when keeping an outcome failed: then the lease is left to run out, as a job of the
+  // engine may still be closing; else it is released and the next delivery takes the run over at once.
+  const release = run.lease !== undefined && !run.engineMayRun;
   place.logger.error(`run interrupted, to be taken over by a later delivery: ${messageOf(error)}`, {
     source: place.source,
     executionId: orchestrator.executionId,
+    lease: release ? 'released' : 'left to run out',
   });
+  if (release) {
+    await run.lease?.release().catch((releaseError: unknown) => {
+      place.logger.warn('could not release the run lease: the next delivery takes the run over once it runs out', {
+        error: messageOf(releaseError),
+      });
+    });
+  }
   return new ImportFailedError(`The run was interrupted and stays pending: ${messageOf(error)}`, {
     cause: error,
     code: 'RUN_INTERRUPTED',

@@ -22,6 +22,12 @@ export interface OpenRun extends RunClaim {
   startedAt: string;
   /** This invocation's lease generation (0 without a lease). */
   generation: number;
+  /**
+   * Set when an engine sending rows failed, or keeping an outcome failed while an engine ran: a job of
+   * it may still be closing, so an interrupted invocation leaves its lease to run out instead of
+   * releasing it.
+   */
+  engineMayRun: boolean;
 }
 
 /** Reads the run's state and checkpoints and builds its orchestrator. A bad source fails the run. */
@@ -39,6 +45,7 @@ export async function openRun(options: ImportCsvOptions, claim: RunClaim): Promi
     orchestrator,
     startedAt: state?.startedAt ?? new Date().toISOString(),
     generation: claim.lease?.generation ?? 0,
+    engineMayRun: false,
   };
 }
 

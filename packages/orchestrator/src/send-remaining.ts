@@ -66,7 +66,17 @@ export async function sendRemaining(run: OpenRun, progress: Progress, spools: Sp
 async function collect(run: OpenRun, progress: Progress, resent: RowSpool): Promise<void> {
   if (progress.resumed.length === 0) return;
   const { options, orchestrator, place } = run;
-  const settled = await settleJobs(options, orchestrator, progress.resumed, progress.covered, place.logger, resent);
+  const settled = await settleJobs(
+    options,
+    orchestrator,
+    progress.resumed,
+    progress.covered,
+    place.logger,
+    resent,
+    () => {
+      run.engineMayRun = true;
+    },
+  );
   progress.jobs = [...progress.jobs, ...settled.pending];
   progress.unsentReason ??= settled.unsentReason;
 }
@@ -136,6 +146,9 @@ async function pass(
     ...(how.from ? { from: how.from } : {}),
     ...(how.busy ? { busy: how.busy } : {}),
     ...(how.halted ? { halted: how.halted } : {}),
+    engineLeftRunning: () => {
+      run.engineMayRun = true;
+    },
   });
   progress.jobs = [...progress.jobs, ...sent.pending];
   progress.unsentReason = sent.unsentReason ?? progress.unsentReason;

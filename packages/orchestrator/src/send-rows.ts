@@ -38,6 +38,8 @@ interface PassContext {
   busy?: RowSet;
   /** True once the pass must send no more rows (the collection beside it failed). */
   halted?: () => boolean;
+  /** Called when the engine failed, or keeping an outcome did: a job may still be closing (see `OpenRun.engineMayRun`). */
+  engineLeftRunning?: () => void;
 }
 
 /**
@@ -256,10 +258,30 @@ async function sendThrough(
     await run.summary();
   } catch (error) {
     failure = error;
+    // A failed engine may end with job tasks still under way (a job being closed), and one whose outcomes
+    // could not be kept is not read to its end: either way the lease must not be released early.
+    ctx.engineLeftRunning?.();
   }
   const pending = run.pendingJobStates();
   for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
   return { pending, unsentReason, failure };
+}
+
+/**
+ * Keeps one outcome (logged, or its row spooled). When that fails, the engine is left running (its
+ * outcomes no longer read): `engineLeftRunning` says so before the error goes on. (A failed resume
+ * engine needs no such call: it never closes a job, it only reads them and aborts those never closed.)
+ */
+export async function keepOutcome(
+  ctx: Pick<PassContext, 'engineLeftRunning'>,
+  keep: () => Promise<void>,
+): Promise<void> {
+  try {
+    await keep();
+  } catch (error) {
+    ctx.engineLeftRunning?.();
+    throw error;
+  }
 }
 
 /** True once no more rows may go out: the lease stopped sending, or the pass was halted. */

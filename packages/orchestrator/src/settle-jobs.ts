@@ -3,7 +3,7 @@ import { type PendingJob, pendingJobRows, resume } from '@kicksaw/sf-bulk';
 import { type ImportCsvOptions, retrySettingsOf } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { RowSet } from './rows.js';
-import { unsentReasonOf } from './send-rows.js';
+import { keepOutcome, unsentReasonOf } from './send-rows.js';
 import type { RowSpool } from './spool.js';
 
 /**
@@ -19,6 +19,7 @@ export async function settleJobs(
   covered: RowSet,
   logger: Logger,
   spool?: RowSpool,
+  engineLeftRunning?: () => void,
 ): Promise<{ pending: PendingJob[]; unsentReason: string | null }> {
   const ordinal = new Map<string, number>();
   let maxRow = 0;
@@ -51,15 +52,17 @@ export async function settleJobs(
     const from = outcome.jobId === undefined ? undefined : ordinal.get(outcome.jobId);
     if (from !== undefined && latest[outcome.row] !== from) continue; // superseded by a later job
     const reason = unsentReasonOf(outcome, retry);
-    if (reason) {
+    await keepOutcome({ engineLeftRunning }, async () => {
+      if (!reason) {
+        await orchestrator.logOutcome(outcome);
+        return;
+      }
       covered.delete(outcome.row);
       unsentReason ??= reason;
       if (spool && outcome.record && Object.keys(outcome.record).length > 0) {
         await spool.write({ row: outcome.row, line: outcome.line, record: outcome.record });
       }
-    } else {
-      await orchestrator.logOutcome(outcome);
-    }
+    });
   }
   await run.summary();
   return { pending: run.pendingJobStates(), unsentReason };

@@ -13,6 +13,7 @@ import {
   executionsNaming,
   getText,
   keysUnder,
+  putSampleRun,
   putText,
   s3Event,
   sqsEvent,
@@ -173,6 +174,36 @@ describe('defect 2: a transient failure after the claim is not final', () => {
 });
 
 describe('an invocation cut off while finishing', () => {
+  it('an S3 outage after every job ended: the invocation releases its lease and the next delivery finishes at once', async () => {
+    const { event, sample } = await putSampleRun(h, 'outage', 300, { prefix: 'OUTAGE' });
+    // The marker written once the report is up cannot be written (S3 unreachable), after every row settled.
+    const client = new S3Client(h.s3.clientConfig);
+    let failing = true;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string; Body?: unknown };
+        const body = input.Body instanceof Uint8Array ? Buffer.from(input.Body).toString('utf8') : String(input.Body);
+        const marker = body.includes('"completing"');
+        if (failing && input.Key?.startsWith('.kicksaw/state/') && marker) throw new Error('S3 unreachable (injected)');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    try {
+      // A lease far longer than the test: only a release lets the next delivery in.
+      const handler = createS3ImportHandler(baseOptions({ s3Client: client, leaseMs: 600_000 }));
+      const first = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      expect(first.results[0]?.error?.code).toBe('RUN_INTERRUPTED');
+      failing = false;
+      const second = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      expect(second.batchItemFailures).toEqual([]);
+      expect(second.results[0]?.result?.status).toBe('completed');
+      expectExact('OUTAGE-', sample);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('the record update fails after the archive: the next delivery finishes archive and record, one report', async () => {
     const bucket = await h.s3.createBucket();
     const sample = sampleContacts(600, { prefix: 'FIN', bad: true });
