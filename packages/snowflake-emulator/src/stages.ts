@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path';
 import type { CopyRunner } from './copy.js';
 import { SnowflakeSqlError } from './errors.js';
-import { column, type RowType } from './results.js';
+import { column, type RowType } from './result-columns.js';
 import type { Session } from './session.js';
 import { qualify, readName } from './sql/names.js';
 import { type FormatOptions, nested, readOptions } from './sql/options.js';

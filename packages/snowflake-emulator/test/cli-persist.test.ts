@@ -28,14 +28,13 @@ function destroy(connection: snowflake.Connection): Promise<void> {
 }
 
 const start = (args: string[]): RunningCommand => startCommand(cli, args, work);
-const waitFor = waitForOutput;
 
 describe('kicksaw-snowflake-emulator command', () => {
   it('prints connection settings and a connections.toml entry the driver can use; persists across restarts', async () => {
     const args = ['--port', '0', '--database', 'cli_db', '--persist', join(work, 'data', 'cli.duckdb')];
     const first = start(args);
-    const [, accessUrl] = await waitFor(first, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    await waitFor(first, /Press Ctrl\+C/);
+    const [, accessUrl] = await waitForOutput(first, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    await waitForOutput(first, /Press Ctrl\+C/);
     const output = first.output();
     const port = /port = (\d+)/.exec(output)?.[1];
     expect(output).toContain('[local]');
@@ -62,7 +61,7 @@ describe('kicksaw-snowflake-emulator command', () => {
     expect(await first.exited).toBe(0);
 
     const second = start(args);
-    const [, accessUrl2] = await waitFor(second, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, accessUrl2] = await waitForOutput(second, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const again = await connect({ ...settings, accessUrl: accessUrl2 as string } as never);
     expect((await run(again, 'select * from kept order by id')).rows).toEqual([
       { ID: 1, NAME: 'one' },

@@ -5,6 +5,10 @@ import { TZ_FROM_TEXT } from './timestamp-tz.js';
 import { isOp, isWord, type Token } from './tokens.js';
 import { parseType, TZ_TYPE } from './types.js';
 
+/**
+ * The conversion `call` rewritten for DuckDB, or `undefined` when it is not one. One switch over the function
+ * names, kept whole: a case per Snowflake function, found by its name.
+ */
 export function rewriteConversion(call: Call): Rewritten | undefined {
   const { name, tokens, open, close, args, tr, arg, rawArg, done, noFormat } = call;
   switch (name) {

@@ -34,6 +34,10 @@ export function rewriteSessionFunction(call: Call): Rewritten | undefined {
   }
 }
 
+/**
+ * A function `call` the other tables leave, rewritten for DuckDB, or `undefined`. One switch over the function
+ * names, kept whole: a case per Snowflake function, found by its name.
+ */
 export function rewriteOtherFunction(call: Call): Rewritten | undefined {
   const { name, tokens, close, args, tr, arg, rawArg, done, all } = call;
   switch (name) {

@@ -1,6 +1,6 @@
 // Declared types (VARCHAR(18), TIMESTAMP_NTZ(3), ...) that DuckDB does not keep: recorded as column comments,
 // and carried into the rowtype of a SELECT over plain tables.
-import type { RowType } from '../results.js';
+import type { RowType } from '../result-columns.js';
 import type { Session } from '../session.js';
 import { declaredComment, declaredOf } from '../sql/catalog.js';
 import { qualify, readName } from '../sql/names.js';

@@ -29,6 +29,10 @@ import { show } from './show.js';
 /** Statements whose TIMESTAMP_TZ column references are rewritten (see sql/timestamp-tz.ts). */
 const TZ_STATEMENTS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'CREATE']);
 
+/**
+ * Runs one statement by its first word (SELECT, INSERT, CREATE, PUT, COPY, SHOW, BEGIN, ...). The table of
+ * statement kinds, kept whole so that what each kind runs is read in one place; each kind's work is in its module.
+ */
 export async function dispatch(
   session: Session,
   runtime: Runtime,

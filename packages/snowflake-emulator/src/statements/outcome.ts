@@ -2,7 +2,8 @@
 // status, counts, result columns).
 import type { Engine } from '../engine.js';
 import { fromDuckDbError } from '../errors.js';
-import { column, type EncodedResult, type RowType } from '../results.js';
+import { column, type RowType } from '../result-columns.js';
+import type { EncodedResult } from '../results.js';
 import type { StageCommands } from '../stages.js';
 import type { TableLocks } from '../transactions.js';
 
