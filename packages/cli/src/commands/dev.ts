@@ -1,8 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { SalesforceEmulator } from '@kicksaw/sf-emulator';
+import type { SnowflakeEmulator } from '@kicksaw/snowflake-emulator';
 import type { Command } from 'commander';
 import { action, example, positiveInt, type RunState } from '../command-kit.js';
 import { saveSecrets, saveUserConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { table } from '../output.js';
 
@@ -24,29 +27,16 @@ function quietSqliteWarning(): void {
   }) as typeof process.emitWarning;
 }
 
-interface LocalSnowflake {
-  accessUrl: string;
-  account: string;
-  username: string;
-  password: string;
-  database: string;
-  schema: string;
-  warehouse: string;
-  stop(): Promise<void>;
-}
-
-/** Starts @kicksaw/snowflake-emulator when it is installed; undefined when it is not. */
-async function startLocalSnowflake(port: number, persistPath: string): Promise<LocalSnowflake | undefined> {
-  let start: ((options: { port: number; persistPath: string }) => Promise<LocalSnowflake>) | undefined;
+/** Starts @kicksaw/snowflake-emulator when it is installed (an optional peer); undefined when it is not. */
+async function startLocalSnowflake(port: number, persistPath: string): Promise<SnowflakeEmulator | undefined> {
+  let emulator: typeof import('@kicksaw/snowflake-emulator');
   try {
-    ({ startSnowflakeEmulator: start } = (await import('@kicksaw/snowflake-emulator')) as unknown as {
-      startSnowflakeEmulator: typeof start;
-    });
+    emulator = await import('@kicksaw/snowflake-emulator');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
     throw error;
   }
-  return await (start as NonNullable<typeof start>)({ port, persistPath }).catch((error: NodeJS.ErrnoException) => {
+  return await emulator.startSnowflakeEmulator({ port, persistPath }).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`Cannot start the local Snowflake on port ${port} (${error.code ?? error.message})`, {
       code: 'DEV_PORT_BUSY',
       hint: 'Pass another --snowflake-port (0 picks a free one).',
@@ -78,145 +68,163 @@ export function registerDev(program: Command, state: RunState): void {
           const dir = resolve(ctx.io.cwd, o.dir);
           await mkdir(dir, { recursive: true });
           quietSqliteWarning();
-          const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
-          const sf = await startSalesforceEmulator({
-            port: o.sfPort,
-            integrationObjects: true,
-            persistPath: join(dir, 'dev-org.json'),
-          }).catch((error: NodeJS.ErrnoException) => {
-            throw new CliError(`Cannot start the local org on port ${o.sfPort} (${error.code ?? error.message})`, {
-              code: 'DEV_PORT_BUSY',
-              hint: 'Is `kicksaw dev` already running? Otherwise pass another --sf-port (0 picks a free one).',
-            });
-          });
-          const { startFauxqs } = await import('fauxqs');
-          const s3 = await startFauxqs({
-            port: o.s3Port,
-            host: '127.0.0.1',
-            logger: false,
-            dataDir: join(dir, 's3'),
-            init: { buckets: [o.bucket] },
-          }).catch(async (error: NodeJS.ErrnoException) => {
-            await sf.stop();
-            throw new CliError(`Cannot start the local S3 on port ${o.s3Port} (${error.code ?? error.message})`, {
-              code: 'DEV_PORT_BUSY',
-              hint: 'Pass another --s3-port (0 picks a free one).',
-            });
-          });
-          const s3Endpoint = `http://127.0.0.1:${s3.port}`;
-          // The local Snowflake, when its package is installed (it is optional).
-          const snowflake = await startLocalSnowflake(o.snowflakePort, join(dir, 'snowflake.json'));
-          const warehousePath = join(dir, 'warehouse.duckdb');
-          let registered = false;
-          if (o.register) {
-            const config = await ctx.config();
-            const user = structuredClone(config.user);
-            user.orgs = {
-              ...(user.orgs ?? {}),
-              local: {
-                mode: 'password',
-                loginUrl: sf.loginUrl,
-                username: sf.username,
-                s3: { endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true },
-              },
-            };
-            user.warehouses = { ...(user.warehouses ?? {}), local: { type: 'duckdb', path: warehousePath } };
-            if (snowflake) {
-              user.warehouses['local-snowflake'] = {
-                type: 'snowflake',
-                snowflake: {
-                  accessUrl: snowflake.accessUrl,
-                  account: snowflake.account,
-                  username: snowflake.username,
-                  database: snowflake.database,
-                  schema: snowflake.schema,
-                  warehouse: snowflake.warehouse,
-                },
-              };
-            }
-            user.defaultOrg ??= 'local';
-            user.defaultWarehouse ??= 'local';
-            const secrets = structuredClone(config.secrets);
-            secrets.orgs = {
-              ...(secrets.orgs ?? {}),
-              local: { password: sf.password, s3AccessKeyId: 'local', s3SecretAccessKey: 'local' },
-            };
-            if (snowflake)
-              secrets.warehouses = {
-                ...(secrets.warehouses ?? {}),
-                'local-snowflake': { password: snowflake.password },
-              };
-            await saveSecrets(config.paths, secrets);
-            await saveUserConfig(config.paths, user);
-            registered = true;
-          }
-          const document = {
-            ok: true,
-            command: 'dev',
-            registered,
-            org: {
-              alias: 'local',
-              instanceUrl: sf.instanceUrl,
-              loginUrl: sf.loginUrl,
-              username: sf.username,
-              apiVersion: sf.apiVersion,
-              orgId: sf.orgId,
-              dataFile: join(dir, 'dev-org.json'),
-            },
-            s3: { endpoint: s3Endpoint, region: 'us-east-1', bucket: o.bucket, dataDir: join(dir, 's3') },
-            warehouse: { alias: 'local', type: 'duckdb', path: warehousePath },
-            snowflake: snowflake
-              ? {
-                  alias: 'local-snowflake',
-                  accessUrl: snowflake.accessUrl,
-                  account: snowflake.account,
-                  database: snowflake.database,
-                  schema: snowflake.schema,
-                }
-              : null,
-          };
-          ctx.out.result(document, () =>
-            [
-              'kicksaw dev: a local stack is running (Ctrl-C stops it).',
-              '',
-              table(
-                ['part', 'address', 'settings'],
-                [
-                  [
-                    'Salesforce org',
-                    sf.instanceUrl,
-                    `user ${sf.username}, password ${'*'.repeat(8)}, API ${sf.apiVersion}`,
-                  ],
-                  ['S3', s3Endpoint, `bucket ${o.bucket}, region us-east-1, path-style, any keys`],
-                  ['warehouse', warehousePath, 'DuckDB'],
-                  ...(snowflake
-                    ? [
-                        [
-                          'Snowflake',
-                          snowflake.accessUrl,
-                          `warehouse "local-snowflake", database ${snowflake.database}`,
-                        ],
-                      ]
-                    : []),
-                ],
-              ),
-              '',
-              registered
-                ? 'Stored as the org "local" and the warehouse "local". Try:\n  kicksaw org test local\n  kicksaw query "SELECT Id, Name FROM Account" --org local'
-                : 'Not stored (--no-register).',
-              `The org's data is kept in ${join(dir, 'dev-org.json')} when this stops.`,
-            ].join('\n'),
-          );
+          const stack = await startLocalStack(o, dir);
+          if (o.register) await registerLocalStack(ctx, stack);
+          reportDev(ctx, o, stack, o.register);
           await new Promise<void>((resolveStop) => {
             if (ctx.signal.aborted) resolveStop();
             ctx.signal.addEventListener('abort', () => resolveStop(), { once: true });
           });
           ctx.out.note('kicksaw dev: stopping');
-          await Promise.all([sf.stop(), s3.stop(), snowflake?.stop()]);
+          await Promise.all([stack.sf.stop(), stack.s3.stop(), stack.snowflake?.stop()]);
           return 0;
         }),
       ),
     'kicksaw dev',
     'kicksaw dev --sf-port 0 --s3-port 0 --json',
+  );
+}
+
+/** The running parts of `kicksaw dev` and where they keep their data. */
+interface LocalStack {
+  dir: string;
+  sf: SalesforceEmulator;
+  s3: { port: number; stop(): Promise<void> };
+  s3Endpoint: string;
+  snowflake: SnowflakeEmulator | undefined;
+  warehousePath: string;
+}
+
+/** Starts the local org, the local S3 and, when installed, the local Snowflake; a part that fails stops the ones before. */
+async function startLocalStack(o: DevOptions, dir: string): Promise<LocalStack> {
+  const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
+  const sf = await startSalesforceEmulator({
+    port: o.sfPort,
+    integrationObjects: true,
+    persistPath: join(dir, 'dev-org.json'),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`Cannot start the local org on port ${o.sfPort} (${error.code ?? error.message})`, {
+      code: 'DEV_PORT_BUSY',
+      hint: 'Is `kicksaw dev` already running? Otherwise pass another --sf-port (0 picks a free one).',
+    });
+  });
+  const { startFauxqs } = await import('fauxqs');
+  const s3 = await startFauxqs({
+    port: o.s3Port,
+    host: '127.0.0.1',
+    logger: false,
+    dataDir: join(dir, 's3'),
+    init: { buckets: [o.bucket] },
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await sf.stop();
+    throw new CliError(`Cannot start the local S3 on port ${o.s3Port} (${error.code ?? error.message})`, {
+      code: 'DEV_PORT_BUSY',
+      hint: 'Pass another --s3-port (0 picks a free one).',
+    });
+  });
+  // The local Snowflake, when its package is installed (it is optional).
+  const snowflake = await startLocalSnowflake(o.snowflakePort, join(dir, 'snowflake.json'));
+  return {
+    dir,
+    sf,
+    s3,
+    s3Endpoint: `http://127.0.0.1:${s3.port}`,
+    snowflake,
+    warehousePath: join(dir, 'warehouse.duckdb'),
+  };
+}
+
+/** Stores the stack as the org "local" and the warehouses "local" (and "local-snowflake"), secrets apart. */
+async function registerLocalStack(ctx: CommandContext, stack: LocalStack): Promise<void> {
+  const { sf, snowflake } = stack;
+  const config = await ctx.config();
+  const user = structuredClone(config.user);
+  user.orgs = {
+    ...(user.orgs ?? {}),
+    local: {
+      mode: 'password',
+      loginUrl: sf.loginUrl,
+      username: sf.username,
+      s3: { endpoint: stack.s3Endpoint, region: 'us-east-1', forcePathStyle: true },
+    },
+  };
+  user.warehouses = { ...(user.warehouses ?? {}), local: { type: 'duckdb', path: stack.warehousePath } };
+  if (snowflake) {
+    user.warehouses['local-snowflake'] = {
+      type: 'snowflake',
+      snowflake: {
+        accessUrl: snowflake.accessUrl,
+        account: snowflake.account,
+        username: snowflake.username,
+        database: snowflake.database,
+        schema: snowflake.schema,
+        warehouse: snowflake.warehouse,
+      },
+    };
+  }
+  user.defaultOrg ??= 'local';
+  user.defaultWarehouse ??= 'local';
+  const secrets = structuredClone(config.secrets);
+  secrets.orgs = {
+    ...(secrets.orgs ?? {}),
+    local: { password: sf.password, s3AccessKeyId: 'local', s3SecretAccessKey: 'local' },
+  };
+  if (snowflake)
+    secrets.warehouses = {
+      ...(secrets.warehouses ?? {}),
+      'local-snowflake': { password: snowflake.password },
+    };
+  await saveSecrets(config.paths, secrets);
+  await saveUserConfig(config.paths, user);
+}
+
+function reportDev(ctx: CommandContext, o: DevOptions, stack: LocalStack, registered: boolean): void {
+  const { dir, sf, s3Endpoint, snowflake, warehousePath } = stack;
+  const document = {
+    ok: true,
+    command: 'dev',
+    registered,
+    org: {
+      alias: 'local',
+      instanceUrl: sf.instanceUrl,
+      loginUrl: sf.loginUrl,
+      username: sf.username,
+      apiVersion: sf.apiVersion,
+      orgId: sf.orgId,
+      dataFile: join(dir, 'dev-org.json'),
+    },
+    s3: { endpoint: s3Endpoint, region: 'us-east-1', bucket: o.bucket, dataDir: join(dir, 's3') },
+    warehouse: { alias: 'local', type: 'duckdb', path: warehousePath },
+    snowflake: snowflake
+      ? {
+          alias: 'local-snowflake',
+          accessUrl: snowflake.accessUrl,
+          account: snowflake.account,
+          database: snowflake.database,
+          schema: snowflake.schema,
+        }
+      : null,
+  };
+  ctx.out.result(document, () =>
+    [
+      'kicksaw dev: a local stack is running (Ctrl-C stops it).',
+      '',
+      table(
+        ['part', 'address', 'settings'],
+        [
+          ['Salesforce org', sf.instanceUrl, `user ${sf.username}, password ${'*'.repeat(8)}, API ${sf.apiVersion}`],
+          ['S3', s3Endpoint, `bucket ${o.bucket}, region us-east-1, path-style, any keys`],
+          ['warehouse', warehousePath, 'DuckDB'],
+          ...(snowflake
+            ? [['Snowflake', snowflake.accessUrl, `warehouse "local-snowflake", database ${snowflake.database}`]]
+            : []),
+        ],
+      ),
+      '',
+      registered
+        ? 'Stored as the org "local" and the warehouse "local". Try:\n  kicksaw org test local\n  kicksaw query "SELECT Id, Name FROM Account" --org local'
+        : 'Not stored (--no-register).',
+      `The org's data is kept in ${join(dir, 'dev-org.json')} when this stops.`,
+    ].join('\n'),
   );
 }

@@ -246,7 +246,14 @@ async function resultsInto(ctx: CommandContext, id: string, table: string): Prom
 /** `kicksaw jobs ...` */
 export function registerJobs(program: Command, state: RunState): void {
   const jobs = program.command('jobs').description('Bulk API 2.0 jobs of the org: list, show, results, abort, delete');
+  registerJobsList(jobs, state);
+  registerJobsShow(jobs, state);
+  registerJobsResults(jobs, state);
+  registerJobsAbort(jobs, state);
+  registerJobsDelete(jobs, state);
+}
 
+function registerJobsList(jobs: Command, state: RunState): void {
   example(
     jobs
       .command('list')
@@ -288,7 +295,9 @@ export function registerJobs(program: Command, state: RunState): void {
       ),
     'kicksaw jobs list --type ingest',
   );
+}
 
+function registerJobsShow(jobs: Command, state: RunState): void {
   example(
     jobs
       .command('show')
@@ -309,7 +318,9 @@ export function registerJobs(program: Command, state: RunState): void {
       ),
     'kicksaw jobs show 750xx0000000001AAA',
   );
+}
 
+function registerJobsResults(jobs: Command, state: RunState): void {
   example(
     jobs
       .command('results')
@@ -340,7 +351,9 @@ export function registerJobs(program: Command, state: RunState): void {
       ),
     'kicksaw jobs results 750xx0000000001AAA --out results/',
   );
+}
 
+function registerJobsAbort(jobs: Command, state: RunState): void {
   example(
     jobs
       .command('abort')
@@ -362,7 +375,9 @@ export function registerJobs(program: Command, state: RunState): void {
       ),
     'kicksaw jobs abort 750xx0000000001AAA',
   );
+}
 
+function registerJobsDelete(jobs: Command, state: RunState): void {
   example(
     jobs
       .command('delete')

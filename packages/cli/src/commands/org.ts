@@ -15,6 +15,14 @@ function describeOrg(org: StoredOrg): string {
 /** `kicksaw org ...` */
 export function registerOrg(program: Command, state: RunState): void {
   const org = program.command('org').description('Log in to Salesforce orgs and manage the stored logins');
+  registerOrgLogin(org, state);
+  registerOrgList(org, state);
+  registerOrgDefault(org, state);
+  registerOrgRemove(org, state);
+  registerOrgTest(org, state);
+}
+
+function registerOrgLogin(org: Command, state: RunState): void {
   example(
     org
       .command('login')
@@ -41,7 +49,9 @@ export function registerOrg(program: Command, state: RunState): void {
     'kicksaw org login --alias ci --login-url https://acme.my.salesforce.com --client-id "$ID" --username ci@acme.com --jwt-key-file server.key',
     'kicksaw org login --alias dev --login-url https://acme--dev.sandbox.my.salesforce.com --client-id "$ID"   # browser',
   );
+}
 
+function registerOrgList(org: Command, state: RunState): void {
   example(
     org
       .command('list')
@@ -78,7 +88,9 @@ export function registerOrg(program: Command, state: RunState): void {
       ),
     'kicksaw org list --json',
   );
+}
 
+function registerOrgDefault(org: Command, state: RunState): void {
   example(
     org
       .command('default')
@@ -103,7 +115,9 @@ export function registerOrg(program: Command, state: RunState): void {
       ),
     'kicksaw org default prod',
   );
+}
 
+function registerOrgRemove(org: Command, state: RunState): void {
   example(
     org
       .command('remove')
@@ -136,7 +150,9 @@ export function registerOrg(program: Command, state: RunState): void {
       ),
     'kicksaw org remove old-sandbox',
   );
+}
 
+function registerOrgTest(org: Command, state: RunState): void {
   example(
     org
       .command('test')

@@ -7,7 +7,7 @@ import { count } from '../output.js';
 import { Progress } from '../progress.js';
 import { bulkHttp, explainFailure, pollIntervals } from '../salesforce.js';
 import { type RowFormat, RowSink, RowWriter, selectedColumns } from '../sink.js';
-import { withWarehouse } from '../warehouse-open.js';
+import { runLakehouse, warehouseDoc } from './lakehouse-run.js';
 
 interface QueryCommandOptions {
   into?: string;
@@ -43,65 +43,7 @@ export function registerQuery(program: Command, state: RunState): void {
           if (o.bulk && o.rest) throw new UsageError('Give --bulk or --rest, not both');
           if (o.into && o.out) throw new UsageError('Give --into TABLE or --out FILE, not both');
           if (o.into) return await queryInto(ctx, soql as string, o);
-          const outPath = o.out ? resolve(ctx.io.cwd, o.out) : undefined;
-          // With --json and no --out, the rows go into the document.
-          const inline = ctx.flags.json && !outPath;
-          const format: RowFormat = o.format ?? (outPath ? formatOf(outPath) : ctx.io.stdout.isTTY ? 'table' : 'csv');
-          const connection = await ctx.connection();
-          const org = await ctx.org();
-          const [{ query }, { encodeLine }] = await Promise.all([
-            import('@kicksaw/sf-bulk'),
-            import('@kicksaw/error-report'),
-          ]);
-          const sink = new RowSink(ctx.io.stdout, outPath);
-          const writer = inline ? undefined : new RowWriter(sink, format, encodeLine, selectedColumns(soql as string));
-          const records: Array<Record<string, unknown>> = [];
-          const progress = new Progress(ctx.out, 'query');
-          let rows = 0;
-          const consume = async () => {
-            for await (const record of query(connection, soql as string, {
-              all: o.all === true,
-              api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
-              logger: ctx.out.logger(),
-              http: bulkHttp(ctx.env),
-              ...pollIntervals(ctx.env),
-            })) {
-              rows += 1;
-              if (writer) await writer.write(record);
-              else records.push(record);
-              if (rows % 500 === 0) progress.update({ rowsRead: rows });
-            }
-            await writer?.end();
-          };
-          try {
-            await untilAborted(
-              ctx.signal,
-              consume(),
-              () =>
-                new CliError('Interrupted', {
-                  code: 'INTERRUPTED',
-                  done: [`${count(rows)} rows read`],
-                  hint: outPath ? `Nothing was written to ${outPath}.` : undefined,
-                }),
-            );
-          } catch (error) {
-            progress.done();
-            await sink.discard();
-            throw await explainFailure(error, org, connection, undefined);
-          }
-          progress.done();
-          await sink.commit();
-          if (ctx.flags.json) {
-            ctx.out.result(
-              { ok: true, command: 'query', soql, rows, ...(outPath ? { out: outPath, format } : { records }) },
-              () => '',
-            );
-          } else if (outPath) {
-            ctx.out.result({}, () => `${count(rows)} rows written to ${outPath} (${format}).`);
-          } else {
-            ctx.out.note(`${count(rows)} row${rows === 1 ? '' : 's'}.`);
-          }
-          return 0;
+          return await queryRows(ctx, soql as string, o);
         }),
       ),
     'kicksaw query "SELECT Id, Name, Account.Name FROM Contact WHERE CreatedDate = TODAY" --format table',
@@ -109,52 +51,104 @@ export function registerQuery(program: Command, state: RunState): void {
   );
 }
 
-/** `query --into TABLE`: the rows streamed into a warehouse table by the lakehouse's `queryIntoTable`. */
-async function queryInto(ctx: CommandContext, soql: string, o: QueryCommandOptions): Promise<number> {
+/** `query SOQL`: the rows printed, written to `--out`, or put in the JSON document. */
+async function queryRows(ctx: CommandContext, soql: string, o: QueryCommandOptions): Promise<number> {
+  const outPath = o.out ? resolve(ctx.io.cwd, o.out) : undefined;
+  // With --json and no --out, the rows go into the document.
+  const inline = ctx.flags.json && !outPath;
+  const format: RowFormat = o.format ?? (outPath ? formatOf(outPath) : ctx.io.stdout.isTTY ? 'table' : 'csv');
   const connection = await ctx.connection();
   const org = await ctx.org();
-  const { queryIntoTable } = await import('@kicksaw/lakehouse');
-  return await withWarehouse(ctx, async (opened) => {
-    const progress = new Progress(ctx.out, `query --into ${o.into}`);
-    let summary: Awaited<ReturnType<typeof queryIntoTable>>;
-    try {
-      summary = await untilAborted(
-        ctx.signal,
-        queryIntoTable({
-          connection,
-          warehouse: opened.warehouse,
-          soql,
-          table: o.into as string,
-          mode: o.append ? 'append' : 'replace',
-          all: o.all === true,
-          api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
-          signal: ctx.signal,
-          logger: ctx.out.logger(),
-          onProgress: (p) => progress.update({ rowsRead: p.rows }),
-          ...pollIntervals(ctx.env),
-        }),
-        () => new CliError('Interrupted', { code: 'INTERRUPTED', hint: `The table ${o.into} is as it was.` }),
-      );
-    } catch (error) {
-      progress.done();
-      throw await explainFailure(error, org, connection, undefined);
+  const [{ query }, { encodeLine }] = await Promise.all([import('@kicksaw/sf-bulk'), import('@kicksaw/error-report')]);
+  const sink = new RowSink(ctx.io.stdout, outPath);
+  const writer = inline ? undefined : new RowWriter(sink, format, encodeLine, selectedColumns(soql));
+  const records: Array<Record<string, unknown>> = [];
+  const progress = new Progress(ctx.out, 'query');
+  let rows = 0;
+  const consume = async () => {
+    for await (const record of query(connection, soql, {
+      all: o.all === true,
+      api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
+      logger: ctx.out.logger(),
+      http: bulkHttp(ctx.env),
+      ...pollIntervals(ctx.env),
+    })) {
+      rows += 1;
+      if (writer) await writer.write(record);
+      else records.push(record);
+      if (rows % 500 === 0) progress.update({ rowsRead: rows });
     }
-    progress.done();
-    ctx.out.result(
-      {
-        ok: true,
-        command: 'query',
-        soql,
-        rows: summary.rows,
-        into: summary.table,
-        mode: summary.mode,
-        columns: summary.columns,
-        warehouse: { name: opened.name, type: opened.type, location: opened.location },
-      },
+    await writer?.end();
+  };
+  try {
+    await untilAborted(
+      ctx.signal,
+      consume(),
       () =>
-        `${count(summary.rows)} rows ${summary.mode === 'append' ? 'added to' : 'loaded into'} ${summary.table} (${opened.type} ${opened.location}).`,
+        new CliError('Interrupted', {
+          code: 'INTERRUPTED',
+          done: [`${count(rows)} rows read`],
+          hint: outPath ? `Nothing was written to ${outPath}.` : undefined,
+        }),
     );
-    return 0;
+  } catch (error) {
+    progress.done();
+    await sink.discard();
+    throw await explainFailure(error, org, connection, undefined);
+  }
+  progress.done();
+  await sink.commit();
+  reportQuery(ctx, soql, rows, outPath ? { out: outPath, format } : { records });
+  return 0;
+}
+
+function reportQuery(
+  ctx: CommandContext,
+  soql: string,
+  rows: number,
+  written: { out: string; format: RowFormat } | { records: Array<Record<string, unknown>> },
+): void {
+  if (ctx.flags.json) {
+    ctx.out.result({ ok: true, command: 'query', soql, rows, ...written }, () => '');
+  } else if ('out' in written) {
+    ctx.out.result({}, () => `${count(rows)} rows written to ${written.out} (${written.format}).`);
+  } else {
+    ctx.out.note(`${count(rows)} row${rows === 1 ? '' : 's'}.`);
+  }
+}
+
+/** `query --into TABLE`: the rows streamed into a warehouse table by the lakehouse's `queryIntoTable`. */
+function queryInto(ctx: CommandContext, soql: string, o: QueryCommandOptions): Promise<number> {
+  return runLakehouse(ctx, {
+    progress: `query --into ${o.into}`,
+    object: undefined,
+    interrupted: () => new CliError('Interrupted', { code: 'INTERRUPTED', hint: `The table ${o.into} is as it was.` }),
+    call: ({ queryIntoTable }, base) =>
+      queryIntoTable({
+        ...base,
+        soql,
+        table: o.into as string,
+        mode: o.append ? 'append' : 'replace',
+        all: o.all === true,
+        api: o.bulk ? 'bulk' : o.rest ? 'rest' : 'auto',
+      }),
+    report: (summary, opened) => {
+      ctx.out.result(
+        {
+          ok: true,
+          command: 'query',
+          soql,
+          rows: summary.rows,
+          into: summary.table,
+          mode: summary.mode,
+          columns: summary.columns,
+          warehouse: warehouseDoc(opened),
+        },
+        () =>
+          `${count(summary.rows)} rows ${summary.mode === 'append' ? 'added to' : 'loaded into'} ${summary.table} (${opened.type} ${opened.location}).`,
+      );
+      return 0;
+    },
   });
 }
 

@@ -18,7 +18,14 @@ export function registerWarehouse(program: Command, state: RunState): void {
   const warehouse = program
     .command('warehouse')
     .description('Store and choose the warehouses that create, sync, query --into and retl use');
+  registerWarehouseAdd(warehouse, state);
+  registerWarehouseList(warehouse, state);
+  registerWarehouseDefault(warehouse, state);
+  registerWarehouseRemove(warehouse, state);
+  registerWarehouseTest(warehouse, state);
+}
 
+function registerWarehouseAdd(warehouse: Command, state: RunState): void {
   example(
     warehouse
       .command('add')
@@ -67,7 +74,9 @@ export function registerWarehouse(program: Command, state: RunState): void {
     'kicksaw warehouse add analytics --postgres "postgres://etl@db.internal:5432/analytics"',
     'kicksaw warehouse add scratch --duckdb ./scratch.duckdb --set-default',
   );
+}
 
+function registerWarehouseList(warehouse: Command, state: RunState): void {
   example(
     warehouse
       .command('list')
@@ -102,7 +111,9 @@ export function registerWarehouse(program: Command, state: RunState): void {
       ),
     'kicksaw warehouse list',
   );
+}
 
+function registerWarehouseDefault(warehouse: Command, state: RunState): void {
   example(
     warehouse
       .command('default')
@@ -123,7 +134,9 @@ export function registerWarehouse(program: Command, state: RunState): void {
       ),
     'kicksaw warehouse default analytics',
   );
+}
 
+function registerWarehouseRemove(warehouse: Command, state: RunState): void {
   example(
     warehouse
       .command('remove')
@@ -145,8 +158,6 @@ export function registerWarehouse(program: Command, state: RunState): void {
       ),
     'kicksaw warehouse remove scratch',
   );
-
-  registerWarehouseTest(warehouse, state);
 }
 
 export function registerWarehouseTest(warehouse: Command, state: RunState): void {
