@@ -11,7 +11,7 @@ function seeded(seed: number): () => number {
 }
 
 describe('KeyIndex', () => {
-  it('answers get, has, set, delete and size as a Map does through growth, deletes and reinserts', () => {
+  it('answers get, has, set, setAbsent, delete and size as a Map does through growth, deletes and reinserts', () => {
     const random = seeded(7);
     const index = new KeyIndex();
     const map = new Map<string, string | string[]>();
@@ -21,7 +21,9 @@ describe('KeyIndex', () => {
       const roll = random();
       if (roll < 0.55) {
         const value = roll < 0.05 ? [`a${step}`, `b${step}`] : `id${step}`;
-        index.set(key, value);
+        // A key just looked up and absent is set without a second lookup, as an insert's unique key is.
+        if (index.get(key) === undefined && step % 2 === 0) index.setAbsent(key, value);
+        else index.set(key, value);
         map.set(key, value);
       } else if (roll < 0.8) {
         expect(index.delete(key)).toBe(map.delete(key));

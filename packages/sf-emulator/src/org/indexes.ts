@@ -35,7 +35,7 @@ export function indexInserted(store: ObjectStore, record: OrgRecord, keys: Array
     if (key === undefined) continue;
     const index = store.indexList[position]!;
     if (indexed[position]!.unique) {
-      index.set(key, record.Id);
+      index.setAbsent(key, record.Id);
       continue;
     }
     const hit = index.get(key);

@@ -29,14 +29,24 @@ export class KeyIndex {
   private values: Array<string | string[] | undefined> = [];
   private hashes: number[] = [];
   private live = 0;
+  private lastKey: string | undefined;
+  private lastHash = 0;
 
   get size(): number {
     return this.live;
   }
 
   get(key: string): string | string[] | undefined {
-    const entry = this.find(key, hashOf(key));
+    const entry = this.find(key, this.hash(key));
     return entry < 0 ? undefined : this.values[entry];
+  }
+
+  /**
+   * Sets a key the caller has just looked up (`get`) and found absent, without looking it up again: a unique field's
+   * key after the duplicate check of an insert.
+   */
+  setAbsent(key: string, value: string | string[]): void {
+    this.insert(key, this.hash(key), value);
   }
 
   has(key: string): boolean {
@@ -44,12 +54,15 @@ export class KeyIndex {
   }
 
   set(key: string, value: string | string[]): this {
-    const hash = hashOf(key);
+    const hash = this.hash(key);
     const entry = this.find(key, hash);
-    if (entry >= 0) {
-      this.values[entry] = value;
-      return this;
-    }
+    if (entry >= 0) this.values[entry] = value;
+    else this.insert(key, hash, value);
+    return this;
+  }
+
+  /** Adds an entry for a key known to be absent. */
+  private insert(key: string, hash: number, value: string | string[]): void {
     if ((this.taken + 1) * 2 > this.slots.length) this.rehash();
     const slots = this.slots;
     const mask = this.mask;
@@ -61,11 +74,19 @@ export class KeyIndex {
     this.hashes.push(hash);
     this.taken++;
     this.live++;
-    return this;
+  }
+
+  /** The hash of `key`, remembered for the next call with the same key (a lookup, then a set of the same key). */
+  private hash(key: string): number {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastHash = hashOf(key);
+    }
+    return this.lastHash;
   }
 
   delete(key: string): boolean {
-    const hash = hashOf(key);
+    const hash = this.hash(key);
     const slots = this.slots;
     const mask = this.mask;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
@@ -93,31 +114,43 @@ export class KeyIndex {
     }
   }
 
-  /** A table of at least four slots a live entry, the live entries renumbered in order (removed ones dropped). */
+  /**
+   * A table of at least four slots a live entry. Entries keep their numbers (only the slots are rebuilt, from the
+   * kept hashes) unless removed ones make up a quarter of them: then the live entries are renumbered in order.
+   */
   private rehash(): void {
+    if (this.keys.length - this.live > this.keys.length / 4) this.compact();
     let capacity = this.slots.length;
     while (capacity < this.live * 4) capacity *= 2;
-    const keys: Array<string | undefined> = [];
-    const values: Array<string | string[] | undefined> = [];
-    const hashes: number[] = [];
     const slots = new Int32Array(capacity);
     const mask = capacity - 1;
-    for (let entry = 0; entry < this.keys.length; entry++) {
-      const key = this.keys[entry];
-      if (key === undefined) continue;
-      const hash = this.hashes[entry] as number;
-      let at = hash & mask;
+    const keys = this.keys;
+    const hashes = this.hashes;
+    for (let entry = 0; entry < keys.length; entry++) {
+      if (keys[entry] === undefined) continue;
+      let at = (hashes[entry] as number) & mask;
       while (slots[at] !== EMPTY) at = (at + 1) & mask;
-      slots[at] = keys.length + 1;
-      keys.push(key);
-      values.push(this.values[entry]);
-      hashes.push(hash);
+      slots[at] = entry + 1;
     }
     this.slots = slots;
     this.mask = mask;
+    this.taken = this.live;
+  }
+
+  /** Drops the removed entries: the live ones renumbered in order. */
+  private compact(): void {
+    const keys: Array<string | undefined> = [];
+    const values: Array<string | string[] | undefined> = [];
+    const hashes: number[] = [];
+    for (let entry = 0; entry < this.keys.length; entry++) {
+      const key = this.keys[entry];
+      if (key === undefined) continue;
+      keys.push(key);
+      values.push(this.values[entry]);
+      hashes.push(this.hashes[entry] as number);
+    }
     this.keys = keys;
     this.values = values;
     this.hashes = hashes;
-    this.taken = keys.length;
   }
 }
