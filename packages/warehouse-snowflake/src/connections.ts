@@ -173,6 +173,30 @@ export async function readSnowflakeConnection(
   lookup: SnowflakeConnectionLookup = {},
 ): Promise<ResolvedSnowflakeConnection> {
   const env = lookup.env ?? process.env;
+  const { name, file, entry } = await findConnection(lookup, env);
+  const { merged, fromGenericEnv, overriddenByEnv } = withEnv(entry, name, env);
+  const checked = entrySchema.safeParse(merged);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new SnowflakeWarehouseError(
+      `Snowflake connection "${name}" in ${file}: ${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}`,
+      { code: 'SNOWFLAKE_CONFIG' },
+    );
+  }
+  return {
+    name,
+    file,
+    overriddenByEnv: overriddenByEnv.sort(),
+    filledFromEnv: fromGenericEnv.filter((k) => !overriddenByEnv.includes(k)).sort(),
+    options: driverOptions(merged, name, file),
+  };
+}
+
+/** The named connection's entry and the file it is in (connections.toml first, as the Snowflake CLI reads them). */
+async function findConnection(
+  lookup: SnowflakeConnectionLookup,
+  env: Record<string, string | undefined>,
+): Promise<{ name: string; file: string; entry: Record<string, unknown> }> {
   const home = lookup.home ?? (env.SNOWFLAKE_HOME ? env.SNOWFLAKE_HOME : join(homedir(), '.snowflake'));
   const connectionsFile = join(home, 'connections.toml');
   const configFile = join(home, 'config.toml');
@@ -199,7 +223,11 @@ export async function readSnowflakeConnection(
       { code: 'SNOWFLAKE_CONFIG' },
     );
   }
+  return { name, file, entry };
+}
 
+/** The entry with the environment's settings: generic variables fill what it lacks, named ones override. */
+function withEnv(entry: Record<string, unknown>, name: string, env: Record<string, string | undefined>) {
   const merged: Record<string, unknown> = { ...entry };
   // Lowest precedence: generic variables (SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, ...) fill keys the file lacks.
   const fromGenericEnv: string[] = [];
@@ -219,15 +247,11 @@ export async function readSnowflakeConnection(
     merged[key] = value;
     overriddenByEnv.push(key);
   }
+  return { merged, fromGenericEnv, overriddenByEnv };
+}
 
-  const checked = entrySchema.safeParse(merged);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    throw new SnowflakeWarehouseError(
-      `Snowflake connection "${name}" in ${file}: ${issue?.path.join('.') || 'entry'}: ${issue?.message ?? 'invalid'}`,
-      { code: 'SNOWFLAKE_CONFIG' },
-    );
-  }
+/** The checked entry as `snowflake-sdk` options (the Python connector's keys renamed); it must name an account. */
+function driverOptions(merged: Record<string, unknown>, name: string, file: string): ConnectionOptions {
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(merged)) {
     const option = KEY_TO_OPTION[key] ?? (key === key.toLowerCase() ? snakeToCamel(key) : key);
@@ -240,11 +264,5 @@ export async function readSnowflakeConnection(
     );
   }
   if (!options.account && options.host) options.account = String(options.host).split('.')[0];
-  return {
-    name,
-    file,
-    overriddenByEnv: overriddenByEnv.sort(),
-    filledFromEnv: fromGenericEnv.filter((k) => !overriddenByEnv.includes(k)).sort(),
-    options: options as unknown as ConnectionOptions,
-  };
+  return options as unknown as ConnectionOptions;
 }
