@@ -32,6 +32,8 @@ export interface ParserSettings {
 /**
  * The record engine and what turns its records into rows. Without `header`, the first record read is the
  * header line (checked, not a row). `at` is where the bytes fed begin: source offset, rows and line before it.
+ * Long because the per-record closure and the state it shares (line, offset, header) are kept in one scope:
+ * it runs once per row.
  */
 export function rowParser(
   settings: ParserSettings,

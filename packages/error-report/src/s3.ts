@@ -104,6 +104,29 @@ export interface S3ErrorReportWriter {
   summary(): OutcomeSummary;
 }
 
+/** A presigned link's lifetime, when one is asked for: whole seconds within SigV4's 7 days. */
+function checkLinkExpiry(options: S3ErrorReportOptions): void {
+  const expiresIn = options.link === false ? undefined : options.link?.expiresIn;
+  if (expiresIn !== undefined && (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS)) {
+    throw new ConfigError(`must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}, not ${expiresIn}`, {
+      setting: 'link.expiresIn',
+      hint: 'A presigned link lives at most 7 days.',
+    });
+  }
+}
+
+/** The stored report's presigned download link, unless `link: false`. */
+async function reportLink(options: S3ErrorReportOptions, key: string): Promise<string | undefined> {
+  if (options.link === false) return undefined;
+  return await presignGetUrl({
+    client: options.client,
+    bucket: options.bucket,
+    key,
+    expiresIn: options.link?.expiresIn,
+    downloadName: options.link?.downloadName ?? fileNameOf(key),
+  });
+}
+
 /**
  * Creates an error report that streams straight into S3 (multipart through `@kicksaw/s3`'s
  * `uploadObject`, no temp file), for writing outcomes while a run is still going.
@@ -119,13 +142,7 @@ export function createS3ErrorReport(options: S3ErrorReportOptions): S3ErrorRepor
   const { client, bucket } = options;
   if (!bucket) throw new ConfigError('is required', { setting: 'bucket' });
   const key = options.key ?? errorReportKey({ folder: options.folder, timestamp: options.timestamp });
-  const expiresIn = options.link === false ? undefined : options.link?.expiresIn;
-  if (expiresIn !== undefined && (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS)) {
-    throw new ConfigError(`must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}, not ${expiresIn}`, {
-      setting: 'link.expiresIn',
-      hint: 'A presigned link lives at most 7 days.',
-    });
-  }
+  checkLinkExpiry(options);
   const body = new PassThrough();
   const report = createErrorReport({ ...options, output: body, endOutput: true });
 
@@ -173,16 +190,7 @@ export function createS3ErrorReport(options: S3ErrorReportOptions): S3ErrorRepor
       } catch (error) {
         throw failed(error);
       }
-      const url =
-        options.link === false
-          ? undefined
-          : await presignGetUrl({
-              client,
-              bucket,
-              key,
-              expiresIn: options.link?.expiresIn,
-              downloadName: options.link?.downloadName ?? fileNameOf(key),
-            });
+      const url = await reportLink(options, key);
       return {
         bucket,
         key,
