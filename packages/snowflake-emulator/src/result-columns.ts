@@ -65,6 +65,9 @@ const INTEGER_TYPES: ReadonlySet<DuckDBTypeId> = new Set([
   DuckDBTypeId.UHUGEINT,
 ]);
 
+/** A TIME or TIMESTAMP value (microseconds) as the driver's seconds. */
+const microsEncoder: Encoder = (v) => microsToSeconds((v as { micros: bigint }).micros);
+
 /**
  * The Snowflake rowtype and value encoder of a DuckDB result column. One switch over DuckDB's type ids, kept
  * whole: each case sets a type's rowtype and its encoder side by side.
@@ -117,17 +120,17 @@ export function describeColumn(name: string, type: DuckDBType): { meta: RowType;
     case DuckDBTypeId.TIME:
       return {
         meta: column(name, 'time', { scale: 9, precision: 0 }),
-        encode: (v) => microsToSeconds((v as { micros: bigint }).micros),
+        encode: microsEncoder,
       };
     case DuckDBTypeId.TIMESTAMP:
       return {
         meta: column(name, 'timestamp_ntz', { scale: 9, precision: 0 }),
-        encode: (v) => microsToSeconds((v as { micros: bigint }).micros),
+        encode: microsEncoder,
       };
     case DuckDBTypeId.TIMESTAMP_TZ:
       return {
         meta: column(name, 'timestamp_ltz', { scale: 9, precision: 0 }),
-        encode: (v) => microsToSeconds((v as { micros: bigint }).micros),
+        encode: microsEncoder,
       };
     case DuckDBTypeId.TIMESTAMP_S:
       return {
