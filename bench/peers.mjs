@@ -18,7 +18,7 @@
 // holds afterwards, the records in each exported file; a tool that loses rows is reported as such.
 // The Salesforce CLI is installed on first use into bench/.cache/sf (`npm install --prefix`,
 // gitignored; never a workspace dependency). Usage, from the repository root (packages built first):
-//   pnpm exec node bench/peers.mjs [rows...] [--rounds=3] [--only=ingest|export] [--tools=kicksaw,sf,jsforce,parse]
+//   pnpm exec node bench/peers.mjs [rows...] [--rounds=3] [--only=ingest|export] [--tools=kicksaw,records,sf,jsforce,parse]
 //   pnpm exec node bench/peers.mjs --from=results-a.json,results-b.json   (tables of saved runs)
 //   pnpm exec node bench/peers.mjs 500000 1000000 --only=ingest --tools=kicksaw,sf --server-model=2000-8000x10 \
 //     --model-gb=10   (the org's server model on; then a MODELLED figure for a 10 GB input, see modelLargeInput)
@@ -45,6 +45,17 @@ const TOOL_SCRIPT = join(here, 'lib/peers-tools.mjs');
 const TICKS = 100; // CLK_TCK on Linux
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  // The usage is the comment at the top of this file.
+  const text = readFileSync(new URL(import.meta.url), 'utf8');
+  console.log(
+    text
+      .slice(0, text.indexOf('\nimport '))
+      .replace(/^\/\/ ?/gm, '')
+      .trim(),
+  );
+  process.exit(0);
+}
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const rounds = Number(option('rounds', '3'));
