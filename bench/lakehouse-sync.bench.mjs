@@ -12,7 +12,7 @@
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
 // Knobs: BENCH_REPEAT (full sync / export rounds, default 3); BENCH_PATHS (csv,rows: the sync's CSV-page path and
 //   the row path before it, interleaved; default both); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
-//   BENCH_REST_MAX_ROWS (the sync's restMaxRows: 0 reads every delta through Bulk); BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
+//   BENCH_REST_MAX_ROWS (the sync's restMaxRows: 0 reads every delta through Bulk); BENCH_PAGE_SIZE (the sync's pageSize); BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
 //   BENCH_DUCKDB_THREADS (DuckDB memory_limit / threads; default: the warehouse's defaults); BENCH_TRACE=1 prints
 //   each progress step with the RSS and JS heap.
 import { execFileSync, spawn } from 'node:child_process';
@@ -143,6 +143,7 @@ if (mode === '--client') {
         full: step === 'full',
         onProgress,
         ...(process.env.BENCH_REST_MAX_ROWS ? { restMaxRows: Number(process.env.BENCH_REST_MAX_ROWS) } : {}),
+        ...(process.env.BENCH_PAGE_SIZE ? { pageSize: Number(process.env.BENCH_PAGE_SIZE) } : {}),
       })
     ).objects[0];
   } else if (step === 'retl' || step === 'retl-rerun') {
