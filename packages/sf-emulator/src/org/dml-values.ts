@@ -11,11 +11,12 @@ import { lookupIndex } from './indexes.js';
 import type { ObjectStore } from './store.js';
 import { coerceValue, indexKey, ValueProblem } from './values.js';
 
-/** What applying one input value gives: the value to store, nothing to store (`SKIP`), or an error. */
+/** Nothing to store for a column (an Id on update, an empty Id on insert). */
 const SKIP = Symbol('skip');
-type Applied = unknown | typeof SKIP | DmlError;
+/** What applying one input value gives: the value to store, {@link SKIP}, or an {@link AppliedError}. */
+type Applied = unknown;
 
-/** The value of a column with a problem is a `DmlError`; a stored value never is one of these objects. */
+/** A column's problem, wrapped so that no value to store (a plain object included) is taken for an error. */
 class AppliedError {
   constructor(readonly error: DmlError) {}
 }
