@@ -243,6 +243,9 @@ function resolveColumn(column: BuiltInColumn | ReportColumn): ResolvedColumn {
  * ```
  */
 export function createErrorReport(options: ErrorReportOptions): ErrorReportWriter {
+  // Longer than a screen on purpose: the per-outcome `write` reads and updates the report's state
+  // (columns fixed by the first record, header flags, counts, the ended flag) in this one closure scope;
+  // the pure piece, encoding one outcome's error lines, is `errorLinesText` below.
   const format = formatOf(options);
   // One encoder for the report's every line (@kicksaw/csv's RowEncoder: the options resolved once).
   const encoder = encoderOf(format);
@@ -312,22 +315,7 @@ export function createErrorReport(options: ErrorReportOptions): ErrorReportWrite
     const errors = reportableErrors(outcome, selection);
     if (errors.length === 0) return;
     if (!errorHeaderDone) await header(outcome);
-    const resolved = errorColumns(outcome);
-    lastJson = undefined; // computed afresh for each outcome, even one object reused with new values
-    let text = '';
-    for (let errorIndex = 0; errorIndex < errors.length; errorIndex++) {
-      const line: ErrorLine = {
-        outcome,
-        error: errors[errorIndex] as SalesforceError,
-        errorIndex,
-        object: options.object,
-        upsertKey: options.upsertKey,
-      };
-      const cells: unknown[] = new Array(resolved.length);
-      for (let index = 0; index < resolved.length; index++)
-        cells[index] = (resolved[index] as ResolvedColumn).value(line);
-      text += encodeLine(cells, format);
-    }
+    const text = errorLinesText(outcome, errors, errorColumns(outcome), options, encoder);
     counts.failedRows += 1;
     counts.errorLines += errors.length;
     const flushed = errorSink.push(text);
@@ -424,4 +412,30 @@ function sourceRowColumns(sourceColumns: readonly string[]): ResolvedColumn[] {
     ...sourceColumns.map((name) => ({ header: name, value: (line: ErrorLine) => line.outcome.record[name] })),
     ...SOURCE_ROW_ERROR_COLUMNS.map((name) => resolveColumn(name)),
   ];
+}
+
+/** The encoded error-report lines of one failed outcome: one line per error, cells in column order. */
+function errorLinesText(
+  outcome: RowOutcome,
+  errors: readonly SalesforceError[],
+  resolved: readonly ResolvedColumn[],
+  options: ErrorReportOptions,
+  encoder: { encode(cells: readonly unknown[]): string },
+): string {
+  lastJson = undefined; // computed afresh for each outcome, even one object reused with new values
+  let text = '';
+  for (let errorIndex = 0; errorIndex < errors.length; errorIndex++) {
+    const line: ErrorLine = {
+      outcome,
+      error: errors[errorIndex] as SalesforceError,
+      errorIndex,
+      object: options.object,
+      upsertKey: options.upsertKey,
+    };
+    const cells: unknown[] = new Array(resolved.length);
+    for (let index = 0; index < resolved.length; index++)
+      cells[index] = (resolved[index] as ResolvedColumn).value(line);
+    text += encoder.encode(cells);
+  }
+  return text;
 }
