@@ -154,111 +154,19 @@ export async function connect(
 ): Promise<Connection> {
   const resolved = 'mode' in config ? (config as ResolvedConfig) : parseSalesforceConfig(config);
   const logger = options.logger ?? silentLogger;
-  const maxAttempts = Math.max(1, options.maxLoginAttempts ?? 4);
-  const delay = options.retryDelayMs ?? 500;
   const version = resolved.apiVersion ?? DEFAULT_API_VERSION;
-
   const transport: TransportSettings = options.proxy ? { proxy: options.proxy } : {};
-
-  /** One login: a session from the login URL, over the package's transport. */
-  const login = async (): Promise<LoginSession> => {
-    switch (resolved.mode) {
-      case 'accessToken':
-        return { accessToken: resolved.accessToken, instanceUrl: stripSlash(resolved.instanceUrl) };
-      case 'refreshToken': {
-        const session = await tokenRequest(
-          stripSlash(resolved.loginUrl ?? resolved.instanceUrl),
-          {
-            grant_type: 'refresh_token',
-            refresh_token: resolved.refreshToken,
-            client_id: resolved.clientId,
-            ...(resolved.clientSecret ? { client_secret: resolved.clientSecret } : {}),
-          },
-          transport,
-        );
-        return { ...session, instanceUrl: stripSlash(session.instanceUrl || resolved.instanceUrl) };
-      }
-      case 'password': {
-        const loginUrl = stripSlash(resolved.loginUrl ?? DEFAULT_LOGIN_URL);
-        const password = `${resolved.password}${resolved.securityToken ?? ''}`;
-        // As jsforce's `login`: the OAuth username-password flow when the app's secret is known, else SOAP.
-        if (resolved.clientId && resolved.clientSecret) {
-          return tokenRequest(
-            loginUrl,
-            {
-              grant_type: 'password',
-              username: resolved.username,
-              password,
-              client_id: resolved.clientId,
-              client_secret: resolved.clientSecret,
-            },
-            transport,
-          );
-        }
-        return soapLogin({ loginUrl, version, username: resolved.username, password }, transport);
-      }
-      case 'clientCredentials':
-      case 'jwt': {
-        const loginUrl = stripSlash(resolved.loginUrl ?? DEFAULT_LOGIN_URL);
-        return tokenRequest(loginUrl, grantParams(resolved, loginUrl), transport);
-      }
-    }
-  };
-
-  const makeConnection = (session: LoginSession): Connection => {
-    const loginUrl = 'loginUrl' in resolved && resolved.loginUrl ? stripSlash(resolved.loginUrl) : undefined;
-    const clientId = 'clientId' in resolved ? resolved.clientId : undefined;
-    const clientSecret = 'clientSecret' in resolved ? resolved.clientSecret : undefined;
-    const conn = new Connection({
-      instanceUrl: stripSlash(session.instanceUrl),
-      accessToken: session.accessToken,
-      version,
-      ...(loginUrl ? { loginUrl } : {}),
-      ...(resolved.mode === 'refreshToken' ? { refreshToken: resolved.refreshToken } : {}),
-      ...(clientId
-        ? {
-            oauth2: {
-              loginUrl: loginUrl ?? stripSlash(session.instanceUrl),
-              clientId,
-              ...(clientSecret ? { clientSecret } : {}),
-              redirectUri: 'http://localhost:1717/OauthRedirect',
-            },
-          }
-        : {}),
-      // Renew an expired session by logging in the same way again (over the same transport).
-      ...(resolved.mode === 'accessToken'
-        ? {}
-        : {
-            refreshFn: (c: Connection, callback: (error: Error | null, accessToken?: string, res?: never) => void) => {
-              login().then(
-                (renewed) => {
-                  c.instanceUrl = stripSlash(renewed.instanceUrl);
-                  callback(null, renewed.accessToken, renewed as never);
-                },
-                (error: Error) => callback(error),
-              );
-            },
-          }),
-    });
-    if (session.userInfo) conn.userInfo = session.userInfo;
-    setTransportSettings(conn, transport);
-    return conn;
-  };
+  const login = () => loginOnce(resolved, version, transport);
 
   let attempts = 0;
   try {
     const conn = await retryCall(
-      { maxRetries: maxAttempts - 1, retryDelayMs: delay },
+      { maxRetries: Math.max(1, options.maxLoginAttempts ?? 4) - 1, retryDelayMs: options.retryDelayMs ?? 500 },
       async (n) => {
         attempts = n;
-        return makeConnection(await login());
+        return makeConnection(resolved, version, transport, await login(), login);
       },
-      (error) =>
-        !(error instanceof TransportError) && error instanceof KicksawError
-          ? 'fail'
-          : isTransientLoginError(error)
-            ? 'retry'
-            : 'fail',
+      loginVerdict,
       (error, retry) => {
         logger.warn('Salesforce login failed, retrying', {
           attempt: retry,
@@ -280,6 +188,109 @@ export async function connect(
       },
     );
   }
+}
+
+/** Whether a failed login is retried: a package error (other than the transport's) is final. */
+function loginVerdict(error: unknown): 'retry' | 'fail' {
+  if (!(error instanceof TransportError) && error instanceof KicksawError) return 'fail';
+  return isTransientLoginError(error) ? 'retry' : 'fail';
+}
+
+/** One login: a session from the login URL, over the package's transport. */
+async function loginOnce(
+  resolved: ResolvedConfig,
+  version: string,
+  transport: TransportSettings,
+): Promise<LoginSession> {
+  switch (resolved.mode) {
+    case 'accessToken':
+      return { accessToken: resolved.accessToken, instanceUrl: stripSlash(resolved.instanceUrl) };
+    case 'refreshToken': {
+      const session = await tokenRequest(
+        stripSlash(resolved.loginUrl ?? resolved.instanceUrl),
+        {
+          grant_type: 'refresh_token',
+          refresh_token: resolved.refreshToken,
+          client_id: resolved.clientId,
+          ...(resolved.clientSecret ? { client_secret: resolved.clientSecret } : {}),
+        },
+        transport,
+      );
+      return { ...session, instanceUrl: stripSlash(session.instanceUrl || resolved.instanceUrl) };
+    }
+    case 'password': {
+      const loginUrl = stripSlash(resolved.loginUrl ?? DEFAULT_LOGIN_URL);
+      const password = `${resolved.password}${resolved.securityToken ?? ''}`;
+      // As jsforce's `login`: the OAuth username-password flow when the app's secret is known, else SOAP.
+      if (resolved.clientId && resolved.clientSecret) {
+        return tokenRequest(
+          loginUrl,
+          {
+            grant_type: 'password',
+            username: resolved.username,
+            password,
+            client_id: resolved.clientId,
+            client_secret: resolved.clientSecret,
+          },
+          transport,
+        );
+      }
+      return soapLogin({ loginUrl, version, username: resolved.username, password }, transport);
+    }
+    case 'clientCredentials':
+    case 'jwt': {
+      const loginUrl = stripSlash(resolved.loginUrl ?? DEFAULT_LOGIN_URL);
+      return tokenRequest(loginUrl, grantParams(resolved, loginUrl), transport);
+    }
+  }
+}
+
+/** A jsforce `Connection` on a session; `login` renews an expired session the same way. */
+function makeConnection(
+  resolved: ResolvedConfig,
+  version: string,
+  transport: TransportSettings,
+  session: LoginSession,
+  login: () => Promise<LoginSession>,
+): Connection {
+  const loginUrl = 'loginUrl' in resolved && resolved.loginUrl ? stripSlash(resolved.loginUrl) : undefined;
+  const clientId = 'clientId' in resolved ? resolved.clientId : undefined;
+  const clientSecret = 'clientSecret' in resolved ? resolved.clientSecret : undefined;
+  const conn = new Connection({
+    instanceUrl: stripSlash(session.instanceUrl),
+    accessToken: session.accessToken,
+    version,
+    ...(loginUrl ? { loginUrl } : {}),
+    ...(resolved.mode === 'refreshToken' ? { refreshToken: resolved.refreshToken } : {}),
+    ...(clientId
+      ? {
+          oauth2: {
+            loginUrl: loginUrl ?? stripSlash(session.instanceUrl),
+            clientId,
+            ...(clientSecret ? { clientSecret } : {}),
+            redirectUri: 'http://localhost:1717/OauthRedirect',
+          },
+        }
+      : {}),
+    // Renew an expired session by logging in the same way again (over the same transport).
+    ...(resolved.mode === 'accessToken' ? {} : { refreshFn: renewWith(login) }),
+  });
+  if (session.userInfo) conn.userInfo = session.userInfo;
+  setTransportSettings(conn, transport);
+  return conn;
+}
+
+/** jsforce's `refreshFn`: a new login, whose instance URL and token the connection takes. */
+function renewWith(login: () => Promise<LoginSession>) {
+  return (c: Connection, callback: (error: Error | null, accessToken?: string, res?: never) => void) => {
+    login().then(
+      (renewed) => {
+        c.instanceUrl = stripSlash(renewed.instanceUrl);
+        callback(null, renewed.accessToken, renewed as never);
+      },
+      (error: Error) => callback(error),
+    );
+  };
 }
 
 /** A login error in one secret-free line. */

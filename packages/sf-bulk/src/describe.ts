@@ -119,63 +119,114 @@ export async function preflightFields(
   const byRelationship = new Map(
     describe.fields.filter((f) => f.relationshipName).map((f) => [String(f.relationshipName).toLowerCase(), f]),
   );
-  const problems: string[] = [];
-  const unknown: string[] = [];
-  const readOnly: string[] = [];
-  const apiFields: string[] = [];
   const op = input.operation;
-  const isDelete = op === 'delete' || op === 'hardDelete';
-
-  let externalIdField: string | undefined;
-  if (op === 'upsert') {
-    const ext = input.externalIdField ? byName.get(input.externalIdField.toLowerCase()) : undefined;
-    if (!input.externalIdField) problems.push('upsert needs externalIdField');
-    else if (!ext) problems.push(`external id field "${input.externalIdField}" does not exist on ${describe.name}`);
-    else if (!ext.externalId && !ext.idLookup && ext.name !== 'Id') {
-      problems.push(`"${ext.name}" is not an external id field of ${describe.name}`);
-    } else externalIdField = ext.name;
-  }
+  const found: Findings = { problems: [], unknown: [], readOnly: [], apiFields: [] };
+  const externalIdField = op === 'upsert' ? checkExternalId(describe, byName, input.externalIdField, found) : undefined;
 
   for (const field of input.fields) {
-    if (field.includes('.')) {
-      const [relationship, ...restParts] = field.split('.');
-      const parentField = restParts.join('.');
-      const reference = byRelationship.get(String(relationship).toLowerCase());
-      if (!reference || !parentField) {
-        unknown.push(field);
-        apiFields.push(field);
-        continue;
-      }
-      let parentName = parentField;
-      const targets = reference.referenceTo ?? [];
-      if (targets.length === 1 && !parentField.includes('.')) {
-        const parent = await describeObject(ctx, targets[0] as string).catch(() => undefined);
-        const target = parent?.fields.find((f) => f.name.toLowerCase() === parentField.toLowerCase());
-        if (parent && !target) unknown.push(field);
-        else if (target && !target.externalId && !target.idLookup) {
-          problems.push(`"${field}": ${parent?.name}.${target.name} is not an external id, so it cannot match parents`);
-        }
-        if (target) parentName = target.name;
-      }
-      apiFields.push(`${reference.relationshipName}.${parentName}`);
-      if (!writable(reference, op)) readOnly.push(field);
-      continue;
-    }
-    const described = byName.get(field.toLowerCase());
-    if (!described) {
-      unknown.push(field);
-      apiFields.push(field);
-      continue;
-    }
-    apiFields.push(described.name);
-    if (isDelete) {
-      if (described.name !== 'Id') problems.push(`${op} takes only an Id column, not "${field}"`);
-      continue;
-    }
-    if (described.name === 'Id' || described.name === externalIdField) continue;
-    if (!writable(described, op)) readOnly.push(described.name);
+    if (field.includes('.')) await checkRelationshipColumn(ctx, field, op, byRelationship, found);
+    else checkPlainColumn(field, op, byName, externalIdField, found);
   }
+  checkColumnSet(describe, op, externalIdField, found);
 
+  const { problems, unknown, apiFields } = found;
+  if (problems.length > 0) {
+    throw new InputError(`Cannot ${op} ${describe.name}: ${problems.join('; ')}`, {
+      code: unknown.length > 0 ? 'SF_UNKNOWN_FIELD' : 'SF_PREFLIGHT_FAILED',
+      ...(unknown.length > 0 ? { field: unknown[0] } : {}),
+    });
+  }
+  return { apiFields, ...(externalIdField ? { externalIdField } : {}) };
+}
+
+/** What the preflight found so far: problems in report order, the columns by kind, the API spelling. */
+interface Findings {
+  readonly problems: string[];
+  readonly unknown: string[];
+  readonly readOnly: string[];
+  readonly apiFields: string[];
+}
+
+/** The external id field of an upsert, in its API spelling, or a problem. */
+function checkExternalId(
+  describe: ObjectDescribe,
+  byName: ReadonlyMap<string, FieldDescribe>,
+  name: string | undefined,
+  found: Findings,
+): string | undefined {
+  const ext = name ? byName.get(name.toLowerCase()) : undefined;
+  if (!name) found.problems.push('upsert needs externalIdField');
+  else if (!ext) found.problems.push(`external id field "${name}" does not exist on ${describe.name}`);
+  else if (!ext.externalId && !ext.idLookup && ext.name !== 'Id') {
+    found.problems.push(`"${ext.name}" is not an external id field of ${describe.name}`);
+  } else return ext.name;
+  return undefined;
+}
+
+/** A `Relationship.Field` column: the relationship exists, and its parent field can match parents. */
+async function checkRelationshipColumn(
+  ctx: HttpContext,
+  field: string,
+  op: BulkOperation,
+  byRelationship: ReadonlyMap<string, FieldDescribe>,
+  found: Findings,
+): Promise<void> {
+  const [relationship, ...restParts] = field.split('.');
+  const parentField = restParts.join('.');
+  const reference = byRelationship.get(String(relationship).toLowerCase());
+  if (!reference || !parentField) {
+    found.unknown.push(field);
+    found.apiFields.push(field);
+    return;
+  }
+  let parentName = parentField;
+  const targets = reference.referenceTo ?? [];
+  if (targets.length === 1 && !parentField.includes('.')) {
+    const parent = await describeObject(ctx, targets[0] as string).catch(() => undefined);
+    const target = parent?.fields.find((f) => f.name.toLowerCase() === parentField.toLowerCase());
+    if (parent && !target) found.unknown.push(field);
+    else if (target && !target.externalId && !target.idLookup) {
+      found.problems.push(
+        `"${field}": ${parent?.name}.${target.name} is not an external id, so it cannot match parents`,
+      );
+    }
+    if (target) parentName = target.name;
+  }
+  found.apiFields.push(`${reference.relationshipName}.${parentName}`);
+  if (!writable(reference, op)) found.readOnly.push(field);
+}
+
+/** A plain column: it exists and the operation may write it (a delete takes only Id). */
+function checkPlainColumn(
+  field: string,
+  op: BulkOperation,
+  byName: ReadonlyMap<string, FieldDescribe>,
+  externalIdField: string | undefined,
+  found: Findings,
+): void {
+  const described = byName.get(field.toLowerCase());
+  if (!described) {
+    found.unknown.push(field);
+    found.apiFields.push(field);
+    return;
+  }
+  found.apiFields.push(described.name);
+  if (op === 'delete' || op === 'hardDelete') {
+    if (described.name !== 'Id') found.problems.push(`${op} takes only an Id column, not "${field}"`);
+    return;
+  }
+  if (described.name === 'Id' || described.name === externalIdField) return;
+  if (!writable(described, op)) found.readOnly.push(described.name);
+}
+
+/** The columns as a set: unknown and read-only ones, the key column, required fields, duplicates. */
+function checkColumnSet(
+  describe: ObjectDescribe,
+  op: BulkOperation,
+  externalIdField: string | undefined,
+  found: Findings,
+): void {
+  const { problems, unknown, readOnly, apiFields } = found;
   if (unknown.length > 0) {
     problems.unshift(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `"${f}"`).join(', ')}`);
   }
@@ -183,6 +234,7 @@ export async function preflightFields(
     problems.push(`read-only for ${op}: ${readOnly.map((f) => `"${f}"`).join(', ')}`);
   }
   const lower = new Set(apiFields.map((f) => f.toLowerCase()));
+  const isDelete = op === 'delete' || op === 'hardDelete';
   if ((op === 'update' || isDelete) && !lower.has('id')) problems.push(`${op} needs an Id column`);
   if (op === 'upsert' && externalIdField && !lower.has(externalIdField.toLowerCase())) {
     problems.push(`upsert needs a "${externalIdField}" column`);
@@ -200,14 +252,6 @@ export async function preflightFields(
   }
   const dupes = apiFields.filter((f, i) => apiFields.findIndex((g) => g.toLowerCase() === f.toLowerCase()) !== i);
   if (dupes.length > 0) problems.push(`duplicate columns ${dupes.map((f) => `"${f}"`).join(', ')}`);
-
-  if (problems.length > 0) {
-    throw new InputError(`Cannot ${op} ${describe.name}: ${problems.join('; ')}`, {
-      code: unknown.length > 0 ? 'SF_UNKNOWN_FIELD' : 'SF_PREFLIGHT_FAILED',
-      ...(unknown.length > 0 ? { field: unknown[0] } : {}),
-    });
-  }
-  return { apiFields, ...(externalIdField ? { externalIdField } : {}) };
 }
 
 function writable(field: FieldDescribe, op: BulkOperation): boolean {
