@@ -194,7 +194,7 @@ enum ColumnKind {
   Number,
 }
 
-function columnKind(name: string, typed: boolean, types: Map<string, string>): ColumnKind {
+function columnKind(name: string, typed: boolean, types: ReadonlyMap<string, string>): ColumnKind {
   if (!typed) return ColumnKind.Raw;
   const type = name.includes('.') ? undefined : types.get(name.toLowerCase());
   if (type === 'boolean') return ColumnKind.Boolean;
@@ -248,37 +248,69 @@ export async function* query(
   const logger = options.logger ?? silentLogger;
   const ctx: HttpContext = { conn: connection, logger, ...(options.http ? { retry: options.http } : {}) };
   const api = options.api ?? 'auto';
-  const object = /\bFROM\s+([A-Za-z][A-Za-z0-9_]*)/i.exec(soqlText)?.[1];
-  let describe: ObjectDescribe | undefined;
-  if (options.typed !== false && object) describe = await describeObject(ctx, object).catch(() => undefined);
-  const types = new Map((describe?.fields ?? []).map((f) => [f.name.toLowerCase(), f.type]));
+  const types = await columnTypes(ctx, soqlText, options.typed !== false);
 
-  if (api !== 'bulk') {
-    const resource = options.all ? 'queryAll' : 'query';
-    let page = await sfJson<{
-      totalSize: number;
-      done: boolean;
-      nextRecordsUrl?: string;
-      records: Array<Record<string, unknown>>;
-    }>(ctx, 'GET', `${resource}?q=${encodeURIComponent(soqlText)}`);
-    const restMax = options.restMaxRows ?? 10_000;
-    if (api === 'rest' || page.done || page.totalSize <= restMax) {
-      for (;;) {
-        for (const record of page.records) yield flatten(record);
-        if (page.done || !page.nextRecordsUrl) return;
-        page = await sfJson(ctx, 'GET', page.nextRecordsUrl);
-      }
-    }
-    logger.debug('Large result: switching to a Bulk API 2.0 query job', { totalSize: page.totalSize });
-  }
+  if (api !== 'bulk' && (yield* restQuery(ctx, logger, soqlText, options, api))) return;
 
   const job = await createQueryJob(ctx, soqlText, options.all === true);
+  await waitForQueryJob(ctx, job.id, options);
+  const pageSize = options.pageSize ?? 50_000;
+  let locator: string | undefined;
+  for (;;) {
+    const params = new URLSearchParams({ maxRecords: String(pageSize) });
+    if (locator) params.set('locator', locator);
+    const next = yield* bulkResultPage(ctx, logger, job.id, params, options.typed !== false, types);
+    if (!next || next === 'null') return;
+    locator = next;
+  }
+}
+
+/** The field types of the queried object (lower-cased names), from its describe; empty when untyped. */
+async function columnTypes(ctx: HttpContext, soqlText: string, typed: boolean): Promise<Map<string, string>> {
+  const object = /\bFROM\s+([A-Za-z][A-Za-z0-9_]*)/i.exec(soqlText)?.[1];
+  let describe: ObjectDescribe | undefined;
+  if (typed && object) describe = await describeObject(ctx, object).catch(() => undefined);
+  return new Map((describe?.fields ?? []).map((f) => [f.name.toLowerCase(), f.type]));
+}
+
+/**
+ * The REST query API: yields every record and returns true when the result is small enough (or `api` is
+ * `rest`); returns false, having yielded nothing, when a Bulk API 2.0 query job should read it instead.
+ */
+async function* restQuery(
+  ctx: HttpContext,
+  logger: Logger,
+  soqlText: string,
+  options: QueryOptions,
+  api: string,
+): AsyncGenerator<Record<string, unknown>, boolean> {
+  const resource = options.all ? 'queryAll' : 'query';
+  let page = await sfJson<{
+    totalSize: number;
+    done: boolean;
+    nextRecordsUrl?: string;
+    records: Array<Record<string, unknown>>;
+  }>(ctx, 'GET', `${resource}?q=${encodeURIComponent(soqlText)}`);
+  const restMax = options.restMaxRows ?? 10_000;
+  if (api === 'rest' || page.done || page.totalSize <= restMax) {
+    for (;;) {
+      for (const record of page.records) yield flatten(record);
+      if (page.done || !page.nextRecordsUrl) return true;
+      page = await sfJson(ctx, 'GET', page.nextRecordsUrl);
+    }
+  }
+  logger.debug('Large result: switching to a Bulk API 2.0 query job', { totalSize: page.totalSize });
+  return false;
+}
+
+/** Polls a query job until it completes, backing off; a failed or aborted job throws. */
+async function waitForQueryJob(ctx: HttpContext, jobId: string, options: QueryOptions): Promise<void> {
   let interval = options.pollIntervalMs ?? 500;
   for (;;) {
-    const info = await getJobInfo(ctx, job.id, 'query');
-    if (info.state === 'JobComplete') break;
+    const info = await getJobInfo(ctx, jobId, 'query');
+    if (info.state === 'JobComplete') return;
     if (info.state === 'Failed' || info.state === 'Aborted') {
-      throw new SalesforceApiError(`Query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no message'}`, {
+      throw new SalesforceApiError(`Query job ${jobId} ended ${info.state}: ${info.errorMessage ?? 'no message'}`, {
         status: 0,
         errorCode: 'QUERY_JOB_FAILED',
       });
@@ -286,57 +318,64 @@ export async function* query(
     await new Promise((resolve) => setTimeout(resolve, interval));
     interval = Math.min(options.maxPollIntervalMs ?? 5000, Math.ceil(interval * 1.5));
   }
+}
 
-  const pageSize = options.pageSize ?? 50_000;
-  let locator: string | undefined;
-  for (;;) {
-    const params = new URLSearchParams({ maxRecords: String(pageSize) });
-    if (locator) params.set('locator', locator);
-    let yielded = 0;
-    let next: string | null = null;
-    for (let attempt = 1; ; attempt++) {
-      const response = await sfRequest(ctx, {
-        method: 'GET',
-        path: `jobs/query/${job.id}/results?${params}`,
-        headers: { Accept: 'text/csv' },
-      });
-      next = response.headers['sforce-locator'] ?? null;
-      if (response.status === 204) {
-        response.body.resume();
-        break;
-      }
-      try {
-        let header: string[] | undefined;
-        // Each column's conversion is looked up once per page, not once per cell.
-        let kinds: ColumnKind[] = [];
-        let seen = 0;
-        // Rows come in small arrays (one promise per array, not per row) and are yielded one by one.
-        for await (const batch of readCsvRecords(response.body)) {
-          for (const cells of batch) {
-            if (!header) {
-              header = cells;
-              kinds = header.map((name) => columnKind(name, options.typed !== false, types));
-              continue;
-            }
-            seen++;
-            if (seen <= yielded) continue; // a re-read page: skip what was already yielded
-            const record: Record<string, unknown> = {};
-            for (let i = 0; i < header.length; i++) {
-              record[header[i] as string] = typeValue(cells[i] ?? '', kinds[i] as ColumnKind);
-            }
-            yielded++;
-            yield record;
-          }
-        }
-        break;
-      } catch (error) {
-        if (attempt >= 5) throw error;
-        logger.debug('Query page broke off, reading it again', { jobId: job.id, error: describeError(error) });
-      }
+/**
+ * Yields the typed records of one result page of a query job and returns the next page's locator. A page
+ * that breaks off is read again (up to five times), skipping the rows already yielded. The per-row loop
+ * stays in this one function: the row count that makes a re-read safe lives in its scope.
+ */
+async function* bulkResultPage(
+  ctx: HttpContext,
+  logger: Logger,
+  jobId: string,
+  params: URLSearchParams,
+  typed: boolean,
+  types: ReadonlyMap<string, string>,
+): AsyncGenerator<Record<string, unknown>, string | null> {
+  let yielded = 0;
+  let next: string | null = null;
+  for (let attempt = 1; ; attempt++) {
+    const response = await sfRequest(ctx, {
+      method: 'GET',
+      path: `jobs/query/${jobId}/results?${params}`,
+      headers: { Accept: 'text/csv' },
+    });
+    next = response.headers['sforce-locator'] ?? null;
+    if (response.status === 204) {
+      response.body.resume();
+      break;
     }
-    if (!next || next === 'null') return;
-    locator = next;
+    try {
+      let header: string[] | undefined;
+      // Each column's conversion is looked up once per page, not once per cell.
+      let kinds: ColumnKind[] = [];
+      let seen = 0;
+      // Rows come in small arrays (one promise per array, not per row) and are yielded one by one.
+      for await (const batch of readCsvRecords(response.body)) {
+        for (const cells of batch) {
+          if (!header) {
+            header = cells;
+            kinds = header.map((name) => columnKind(name, typed, types));
+            continue;
+          }
+          seen++;
+          if (seen <= yielded) continue; // a re-read page: skip what was already yielded
+          const record: Record<string, unknown> = {};
+          for (let i = 0; i < header.length; i++) {
+            record[header[i] as string] = typeValue(cells[i] ?? '', kinds[i] as ColumnKind);
+          }
+          yielded++;
+          yield record;
+        }
+      }
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      logger.debug('Query page broke off, reading it again', { jobId, error: describeError(error) });
+    }
   }
+  return next;
 }
 
 /**
