@@ -21,14 +21,12 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-type Running = RunningCommand;
-const run = (args: string[]): Running => startCommand(cli, args, work);
-const waitFor = waitForOutput;
+const run = (args: string[]): RunningCommand => startCommand(cli, args, work);
 
 /** The URL and access token the command prints once it listens, and a jsforce connection made with them. */
-async function connectTo(running: Running): Promise<{ url: string; token: string; conn: Connection }> {
-  const [, url] = await waitFor(running, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-  const [, token] = await waitFor(running, /Access token: +(\S+)/);
+async function connectTo(running: RunningCommand): Promise<{ url: string; token: string; conn: Connection }> {
+  const [, url] = await waitForOutput(running, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, token] = await waitForOutput(running, /Access token: +(\S+)/);
   return { url: url!, token: token!, conn: new Connection({ instanceUrl: url, accessToken: token, version: '62.0' }) };
 }
 
@@ -81,7 +79,7 @@ describe('kicksaw-sf-emulator command', () => {
   it('fixes the clock with --clock and generates records with --generate', async () => {
     const running = run(['--port', '0', '--clock', '2024-05-01T08:30:00Z', '--generate', 'Account=25:Phone']);
     const { conn } = await connectTo(running);
-    await waitFor(running, /Clock: +fixed at 2024-05-01T08:30:00.000Z/);
+    await waitForOutput(running, /Clock: +fixed at 2024-05-01T08:30:00.000Z/);
     const { id } = (await conn.sobject('Account').create({ Name: 'Timed' })) as { id: string };
     const record = (await conn.sobject('Account').retrieve(id)) as Record<string, unknown>;
     expect(record.CreatedDate).toBe('2024-05-01T08:30:00.000+0000');

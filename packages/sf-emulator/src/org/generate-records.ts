@@ -1,6 +1,6 @@
 // `org.generate()`'s loop: records built from the generate plan and stored straight into an object's store, unique
 // fields checked, timestamps spread, all or nothing (every record added is removed again when one fails).
-import { OrgError } from '../contract.js';
+import { OrgError, type OrgRecord } from '../contract.js';
 import { idFor } from '../ids.js';
 import type { CompiledField, CompiledObject } from '../schema/compile.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
@@ -29,6 +29,47 @@ function liveIds(store: ObjectStore | undefined): string[] {
   return ids;
 }
 
+/** Throws OrgError when `count` is not a whole number >= 0 or the object cannot be inserted. */
+function checkGenerate(object: ObjectStore['object'], count: number): void {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new OrgError('INVALID_ARGUMENT', `generate: count must be a whole number >= 0, got ${String(count)}`);
+  }
+  if (!object.createable) {
+    throw new OrgError('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support insert`);
+  }
+}
+
+/** Adds one generated record (the `index`-th) to `store` and its indexes; throws OrgError on a duplicate key. */
+function storeGenerated(
+  store: ObjectStore,
+  record: OrgRecord,
+  keys: Array<string | undefined>,
+  checkDuplicates: boolean,
+  index: number,
+): void {
+  const object = store.object;
+  if (checkDuplicates) {
+    const duplicate = duplicateOf(store, record, keys);
+    if (duplicate)
+      throw new OrgError(duplicate.statusCode, `generate ${object.name} record ${index}: ${duplicate.message}`);
+    store.records.set(record.Id, record);
+    if (object.lateIndexKeys) indexRecord(store, record);
+    else indexInserted(store, record, keys);
+  } else {
+    store.records.set(record.Id, record);
+    if (object.indexed.length > 0) indexRecord(store, record);
+  }
+}
+
+/** Takes the records of a failed `generateRecords` call back out of `store` and its indexes. */
+function removeGenerated(store: ObjectStore, added: readonly string[]): void {
+  for (const id of added) {
+    const record = store.records.get(id);
+    if (record) unindexRecord(store, record);
+    store.records.delete(id);
+  }
+}
+
 /** Generates `count` records of `store`'s object (see `EmulatedOrg.generate`); throws OrgError and adds none. */
 export function generateRecords(
   host: GenerateHost,
@@ -37,12 +78,7 @@ export function generateRecords(
   spec: GenerateSpec,
 ): GenerateResult {
   const object = store.object;
-  if (!Number.isInteger(count) || count < 0) {
-    throw new OrgError('INVALID_ARGUMENT', `generate: count must be a whole number >= 0, got ${String(count)}`);
-  }
-  if (!object.createable) {
-    throw new OrgError('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${object.name} does not support insert`);
-  }
+  checkGenerate(object, count);
   const now = host.nowMillis();
   const { fillers, defaultValues, build, from, span, fixedStamp } = generatePlan(object, spec, {
     now,
@@ -73,25 +109,11 @@ export function generateRecords(
       }
       const record = build(id, stamp, host.userId, values, defaultValues);
       for (const field of object.autoNumbers) record[field.name] = host.nextAutoNumber(store, field, nowDate);
-      if (checkDuplicates) {
-        const duplicate = duplicateOf(store, record, keys);
-        if (duplicate)
-          throw new OrgError(duplicate.statusCode, `generate ${object.name} record ${index}: ${duplicate.message}`);
-        store.records.set(id, record);
-        if (object.lateIndexKeys) indexRecord(store, record);
-        else indexInserted(store, record, keys);
-      } else {
-        store.records.set(id, record);
-        if (object.indexed.length > 0) indexRecord(store, record);
-      }
+      storeGenerated(store, record, keys, checkDuplicates, index);
       added.push(id);
     }
   } catch (error) {
-    for (const id of added) {
-      const record = store.records.get(id);
-      if (record) unindexRecord(store, record);
-      store.records.delete(id);
-    }
+    removeGenerated(store, added);
     throw error;
   }
   return { object: object.name, count, firstId: added[0] ?? null, lastId: added.at(-1) ?? null };

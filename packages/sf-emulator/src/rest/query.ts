@@ -125,6 +125,63 @@ function apexType(field: FieldDefinition | undefined): string | null {
   return APEX_TYPES[field.type] ?? 'String';
 }
 
+/** The `COUNT()` column of a count query. */
+const COUNT_COLUMN: Record<string, unknown> = {
+  aggregate: true,
+  apexType: 'Integer',
+  booleanType: false,
+  columnName: 'expr0',
+  custom: false,
+  displayName: 'COUNT()',
+  foreignKeyName: null,
+  insertable: false,
+  joinColumns: [],
+  numberType: true,
+  textType: false,
+  updatable: false,
+};
+
+/** The metadata entry of one select item (`path` split on dots), a parent field as a join column. */
+function columnEntry(org: Org, path: string[], object: string): Record<string, unknown> {
+  const def = org.getObject(object);
+  const [head, ...rest] = path as [string, ...string[]];
+  if (rest.length === 0) return fieldEntry(def ? findField(def, head) : undefined, head);
+  const reference = def?.fields.find((f) => f.relationshipName?.toLowerCase() === head.toLowerCase());
+  const target = reference?.referenceTo?.[0] ?? head;
+  return {
+    aggregate: false,
+    apexType: target,
+    booleanType: false,
+    columnName: reference?.relationshipName ?? head,
+    custom: head.endsWith('__r'),
+    displayName: reference?.relationshipName ?? head,
+    foreignKeyName: null,
+    insertable: false,
+    joinColumns: [columnEntry(org, rest, target)],
+    numberType: false,
+    textType: false,
+    updatable: false,
+  };
+}
+
+/** The metadata entry of a field of the queried object (or of an unknown name, typed as a String). */
+function fieldEntry(field: FieldDefinition | undefined, name: string): Record<string, unknown> {
+  return {
+    aggregate: false,
+    apexType: apexType(field),
+    booleanType: field?.type === 'boolean',
+    columnName: field?.name ?? name,
+    custom: (field?.name ?? name).endsWith('__c'),
+    displayName: field?.name ?? name,
+    foreignKeyName: null,
+    insertable: !field?.readOnly,
+    joinColumns: [],
+    numberType: ['int', 'double', 'currency', 'percent'].includes(field?.type ?? ''),
+    textType: ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(field?.type ?? ''),
+    updatable: !field?.readOnly,
+  };
+}
+
 /**
  * The `columns=true` answer (what `sf data query` reads to lay out its table): one entry per select
  * item, parent fields as join columns.
@@ -139,49 +196,10 @@ export function columnMetadata(org: Org, soql: string): Record<string, unknown> 
   // Validate the query and learn the columns from the org's parser.
   const probe = org.query(soql);
   const columns = probe.columns;
-  const build = (path: string[], object: string): Record<string, unknown> => {
-    const def = org.getObject(object);
-    const [head, ...rest] = path as [string, ...string[]];
-    if (rest.length === 0) {
-      const field = def ? findField(def, head) : undefined;
-      return {
-        aggregate: false,
-        apexType: apexType(field),
-        booleanType: field?.type === 'boolean',
-        columnName: field?.name ?? head,
-        custom: (field?.name ?? head).endsWith('__c'),
-        displayName: field?.name ?? head,
-        foreignKeyName: null,
-        insertable: !field?.readOnly,
-        joinColumns: [],
-        numberType: ['int', 'double', 'currency', 'percent'].includes(field?.type ?? ''),
-        textType: ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(
-          field?.type ?? '',
-        ),
-        updatable: !field?.readOnly,
-      };
-    }
-    const reference = def?.fields.find((f) => f.relationshipName?.toLowerCase() === head.toLowerCase());
-    const target = reference?.referenceTo?.[0] ?? head;
-    return {
-      aggregate: false,
-      apexType: target,
-      booleanType: false,
-      columnName: reference?.relationshipName ?? head,
-      custom: head.endsWith('__r'),
-      displayName: reference?.relationshipName ?? head,
-      foreignKeyName: null,
-      insertable: false,
-      joinColumns: [build(rest, target)],
-      numberType: false,
-      textType: false,
-      updatable: false,
-    };
-  };
   const metadata: Array<Record<string, unknown>> = [];
   for (const column of columns) {
     const path = column.split('.');
-    const top = build(path, definition.name);
+    const top = columnEntry(org, path, definition.name);
     const existing = metadata.find((m) => path.length > 1 && m.columnName === top.columnName);
     if (existing) {
       (existing.joinColumns as unknown[]).push(...(top.joinColumns as unknown[]));
@@ -189,22 +207,7 @@ export function columnMetadata(org: Org, soql: string): Record<string, unknown> 
       metadata.push(top);
     }
   }
-  if (probe.isCount) {
-    metadata.push({
-      aggregate: true,
-      apexType: 'Integer',
-      booleanType: false,
-      columnName: 'expr0',
-      custom: false,
-      displayName: 'COUNT()',
-      foreignKeyName: null,
-      insertable: false,
-      joinColumns: [],
-      numberType: true,
-      textType: false,
-      updatable: false,
-    });
-  }
+  if (probe.isCount) metadata.push(COUNT_COLUMN);
   return {
     columnMetadata: metadata,
     entityName: definition.name,
