@@ -31,27 +31,57 @@ export function ingest(options: IngestOptions): IngestRun {
 }
 
 async function runIngest(engine: Engine, options: IngestOptions): Promise<void> {
-  const s = engine.s;
   const input = new InputReader(normalizeInput(options.records, options.source));
+  const head = await readHead(input);
+  const fields = await settleColumns(engine, options, head.firstRecord);
+
+  // Choose the API: small inputs through sObject Collections.
+  if (await fitsRest(options, input, head)) {
+    engine.useApi('rest');
+    await runRest(engine, options, head.buffered, fields);
+    return;
+  }
+  if (head.firstRecord) engine.useApi('bulk');
+  await readIntoJobs(engine, input, head);
+}
+
+/** The rows taken from the input before the run chose its API. */
+interface Head {
+  readonly buffered: NormalizedItem[];
+  /** The first row with a record (its keys are the columns when `fields` is not given). */
+  readonly firstRecord: SalesforceRecord | undefined;
+  /** Whether the input has no rows left. */
+  exhausted: boolean;
+}
+
+/** Reads up to the first record, keeping what it read. */
+async function readHead(input: InputReader): Promise<Head> {
   const buffered: NormalizedItem[] = [];
-  // Find the columns: the `fields` option, or the keys of the first record.
   let firstRecord: SalesforceRecord | undefined;
-  let exhausted = false;
   while (!firstRecord) {
     const next = await input.next();
-    if (!next) {
-      exhausted = true;
-      break;
-    }
+    if (!next) return { buffered, firstRecord, exhausted: true };
     buffered.push(next);
     if ('record' in next) firstRecord = next.record;
   }
+  return { buffered, firstRecord, exhausted: false };
+}
+
+/**
+ * Finds the columns (the `fields` option, or the keys of the first record), checks them against the
+ * object's describe unless `preflight` is off, and gives them to the engine; returns their API spelling.
+ */
+async function settleColumns(
+  engine: Engine,
+  options: IngestOptions,
+  firstRecord: SalesforceRecord | undefined,
+): Promise<string[]> {
   const sourceKeys = options.fields ?? (firstRecord ? Object.keys(firstRecord) : []);
   let fields = sourceKeys;
   let externalIdField = options.externalIdField;
-  let sortBy = s.sortBy;
+  let sortBy = engine.s.sortBy;
   if (firstRecord && options.preflight !== false) {
-    const checked = await preflightFields(s.ctx, {
+    const checked = await preflightFields(engine.s.ctx, {
       object: options.object,
       operation: options.operation,
       fields: sourceKeys,
@@ -65,24 +95,33 @@ async function runIngest(engine: Engine, options: IngestOptions): Promise<void> 
     }
   }
   engine.setColumns(fields, sourceKeys, { externalIdField, sortBy });
+  return fields;
+}
 
-  // Choose the API: small inputs through sObject Collections.
+/**
+ * Whether the whole input goes through sObject Collections: reads on while it could (up to `restMaxRows`,
+ * or all of it with `api: 'rest'`) and answers true when the input ended within that.
+ */
+async function fitsRest(options: IngestOptions, input: InputReader, head: Head): Promise<boolean> {
   const api = options.api ?? 'auto';
   const restMax = options.restMaxRows ?? 200;
-  if (api !== 'bulk' && options.operation !== 'hardDelete' && firstRecord) {
-    while (!exhausted && (api === 'rest' || buffered.length <= restMax)) {
-      const next = await input.next();
-      if (!next) exhausted = true;
-      else buffered.push(next);
-    }
-    if (exhausted) {
-      engine.useApi('rest');
-      await runRest(engine, options, buffered, fields);
-      return;
-    }
+  if (api === 'bulk' || options.operation === 'hardDelete' || !head.firstRecord) return false;
+  while (!head.exhausted && (api === 'rest' || head.buffered.length <= restMax)) {
+    const next = await input.next();
+    if (!next) head.exhausted = true;
+    else head.buffered.push(next);
   }
-  if (firstRecord) engine.useApi('bulk');
+  return head.exhausted;
+}
 
+/**
+ * Reads every row into jobs until the input ends or the deadline passes, then finishes the jobs. The
+ * per-row loop stays in this one function: it is every row's hot path, and its deadline state spans
+ * the buffered rows, the batches and the rows left in hand.
+ */
+async function readIntoJobs(engine: Engine, input: InputReader, head: Head): Promise<void> {
+  const s = engine.s;
+  const { buffered, exhausted } = head;
   /** Reads one row into a job; a promise only when that has to wait (see JobLauncher.addRow). */
   const handle = (item: NormalizedItem): Promise<void> | undefined => {
     engine.countRead();
