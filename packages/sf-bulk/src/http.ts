@@ -138,24 +138,25 @@ interface Answer {
   text(): Promise<string>;
 }
 
+// The three signals below are thrown inside the loop of withSession so that its judge can tell them
+// apart. They are control flow, not errors, so they do not extend Error (no stack is captured), and
+// none leaves withSession: `again` consumes RENEWED, and its catch turns the other two into what the
+// caller sees (the renewal's own error, or a SalesforceApiError).
+
 /** A non-2xx answer, thrown inside the loop so the loop can judge it. */
-class StatusAnswer extends Error {
+class StatusAnswer {
   constructor(
     readonly status: number,
     readonly text: string,
-  ) {
-    super(`HTTP ${status}`);
-  }
+  ) {}
 }
 
 /** The session was renewed: the call is sent again at once (not counted as a retry). */
-const RENEWED = new Error('session renewed');
+const RENEWED: unique symbol = Symbol('session renewed');
 
 /** An error of the session renewal, thrown as it is. */
-class RenewalFailed extends Error {
-  constructor(readonly error: unknown) {
-    super('session renewal failed');
-  }
+class RenewalFailed {
+  constructor(readonly error: unknown) {}
 }
 
 /**

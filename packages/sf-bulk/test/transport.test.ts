@@ -591,6 +591,33 @@ describe('sfDownload', () => {
     expect(header(server.requests[1] as string, 'authorization')).toBe('Bearer new');
   });
 
+  it('surfaces a failed renewal as its own error and a lasting 401 as SalesforceApiError, never a loop signal', async () => {
+    const json = '[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]';
+    const server = await rawServer((socket) => {
+      socket.end(httpHead('401 Unauthorized', [['Content-Length', json.length]]) + json);
+    });
+    const failing = context(server.url);
+    const renewalError = new Error('refresh token revoked');
+    (failing.conn as unknown as { _refreshDelegate: { refresh(): Promise<void> } })._refreshDelegate = {
+      refresh: async () => {
+        throw renewalError;
+      },
+    };
+    expect(await sfDownload(failing, { path: 'a' }, tempPath()).catch((e: unknown) => e)).toBe(renewalError);
+
+    const renewing = context(server.url);
+    (renewing.conn as unknown as { _refreshDelegate: { refresh(): Promise<void> } })._refreshDelegate = {
+      refresh: async () => {
+        renewing.conn.accessToken = `${renewing.conn.accessToken}+`;
+      },
+    };
+    const lasting = await sfDownload(renewing, { path: 'b' }, tempPath()).catch((e: unknown) => e);
+    expect(lasting).toBeInstanceOf(SalesforceApiError);
+    expect(lasting).toMatchObject({ status: 401, errorCode: 'INVALID_SESSION_ID' });
+    // One request to fail, then four to path b: the first and one after each of three renewals.
+    expect(server.requests).toHaveLength(5);
+  });
+
   it('gives 204 as status 204 and an empty file', async () => {
     const server = await rawServer((socket) => {
       socket.end(httpHead('204 No Content', []));
