@@ -36,15 +36,19 @@ function csvChar(value: string | undefined, fallback: string): string {
   return value.replace(/\\t/g, '\t').replace(/\\n/g, '\n').replace(/\\r/g, '\r');
 }
 
-export async function loadCsv(
-  conn: DuckDBConnection,
-  target: string,
-  columns: TargetColumn[],
-  file: { name: string; path: string },
-  format: FormatOptions,
-  onError: OnError,
-  match: string,
-): Promise<FileOutcome> {
+/** The read_csv settings of a CSV file format (its options as DuckDB takes them); throws for what is not supported. */
+interface CsvSettings {
+  enclosed: string;
+  delimiter: string;
+  record: string;
+  parseHeader: boolean;
+  skip: number;
+  nulls: string[];
+  escapeChar: string;
+  duckCompression: string;
+}
+
+function csvSettings(format: FormatOptions): CsvSettings {
   const enclosed = csvChar(option(format, 'FIELD_OPTIONALLY_ENCLOSED_BY'), '');
   const delimiter = csvChar(option(format, 'FIELD_DELIMITER'), ',');
   const record = csvChar(option(format, 'RECORD_DELIMITER'), '\n');
@@ -69,32 +73,58 @@ export async function loadCsv(
             ? 'zstd'
             : undefined;
   if (!duckCompression) throw SnowflakeSqlError.unsupported(`COMPRESSION = ${compression}`);
-  // VARIANT is read as text and parsed by the column; TIMESTAMP_TZ is read as text and built by the macro that
-  // keeps a value's own offset (sql/timestamp-tz.ts).
-  const readType = (type: string) => (type === 'JSON' || type === TZ_TYPE_TEXT ? 'VARCHAR' : type);
-  let insertColumns = columns;
-  let columnSpec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c.type))}`).join(', ');
-  let header = false;
-  if (match !== 'NONE') {
-    if (!parseHeader)
-      throw new SnowflakeSqlError(
-        'SQL compilation error:\nMATCH_BY_COLUMN_NAME on CSV files requires PARSE_HEADER = TRUE.',
-        { sfCode: '002019', sqlState: '0A000' },
-      );
-    const names = await csvHeader(conn, file.path, delimiter, enclosed, duckCompression);
-    insertColumns = names.map((n) => {
-      const found = columns.find((c) =>
-        match === 'CASE_SENSITIVE' ? c.name === n : c.name.toUpperCase() === n.toUpperCase(),
-      );
-      return found ?? { name: '', type: 'VARCHAR' };
-    });
-    columnSpec = names
-      .map((_, k) => `${sqlString(`C${k}`)}: ${sqlString(readType(insertColumns[k]?.type ?? 'VARCHAR'))}`)
-      .join(', ');
-    header = true;
-  } else if (parseHeader) {
-    header = true;
+  return { enclosed, delimiter, record, parseHeader, skip, nulls, escapeChar, duckCompression };
+}
+
+// VARIANT is read as text and parsed by the column; TIMESTAMP_TZ is read as text and built by the macro that
+// keeps a value's own offset (sql/timestamp-tz.ts).
+const readType = (type: string) => (type === 'JSON' || type === TZ_TYPE_TEXT ? 'VARCHAR' : type);
+
+/**
+ * The columns read from the file: the target's in order, or (MATCH_BY_COLUMN_NAME) the file header's, each
+ * matched to a target column (`name: ''` when none matches), read as `C<k>`.
+ */
+async function csvColumns(
+  conn: DuckDBConnection,
+  columns: TargetColumn[],
+  file: { path: string },
+  settings: CsvSettings,
+  match: string,
+): Promise<{ insertColumns: TargetColumn[]; columnSpec: string; header: boolean }> {
+  if (match === 'NONE') {
+    const columnSpec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c.type))}`).join(', ');
+    return { insertColumns: columns, columnSpec, header: settings.parseHeader };
   }
+  if (!settings.parseHeader)
+    throw new SnowflakeSqlError(
+      'SQL compilation error:\nMATCH_BY_COLUMN_NAME on CSV files requires PARSE_HEADER = TRUE.',
+      { sfCode: '002019', sqlState: '0A000' },
+    );
+  const names = await csvHeader(conn, file.path, settings.delimiter, settings.enclosed, settings.duckCompression);
+  const insertColumns = names.map((n) => {
+    const found = columns.find((c) =>
+      match === 'CASE_SENSITIVE' ? c.name === n : c.name.toUpperCase() === n.toUpperCase(),
+    );
+    return found ?? { name: '', type: 'VARCHAR' };
+  });
+  const columnSpec = names
+    .map((_, k) => `${sqlString(`C${k}`)}: ${sqlString(readType(insertColumns[k]?.type ?? 'VARCHAR'))}`)
+    .join(', ');
+  return { insertColumns, columnSpec, header: true };
+}
+
+export async function loadCsv(
+  conn: DuckDBConnection,
+  target: string,
+  columns: TargetColumn[],
+  file: { name: string; path: string },
+  format: FormatOptions,
+  onError: OnError,
+  match: string,
+): Promise<FileOutcome> {
+  const settings = csvSettings(format);
+  const { delimiter, enclosed, escapeChar, record, nulls, skip, duckCompression } = settings;
+  const { insertColumns, columnSpec, header } = await csvColumns(conn, columns, file, settings, match);
   const source = (lenient: boolean) =>
     `read_csv(${sqlString(file.path)}, header = ${header}, skip = ${skip}, delim = ${sqlString(delimiter)}, quote = ${sqlString(enclosed)}, escape = ${sqlString(escapeChar)}, new_line = ${sqlString(record === '\r\n' ? '\\r\\n' : '\\n')}, columns = {${columnSpec}}, auto_detect = false, nullstr = [${nulls.map(sqlString).join(', ')}], allow_quoted_nulls = false, compression = ${sqlString(duckCompression)}${lenient ? `, ignore_errors = true, store_rejects = true, rejects_table = '${REJECTS}', rejects_scan = '${SCANS}'` : ''})`;
   const selected =

@@ -127,17 +127,7 @@ export interface SnowflakeEmulator {
 export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
   const settings = loginSettings(options);
   const account = options.account ?? 'kicksaw';
-  const work = await mkdtemp(join(tmpdir(), 'kicksaw-snowflake-'));
-  const stageRoot = options.persistPath ? `${options.persistPath}.stages` : join(work, 'stages');
-  await mkdir(stageRoot, { recursive: true });
-  if (options.persistPath) await mkdir(dirname(options.persistPath), { recursive: true });
-  const engine = await Engine.open({
-    database: settings.database,
-    persistPath: options.persistPath,
-    memoryLimit: options.memoryLimit,
-    threads: options.threads,
-    tempDirectory: join(work, 'duckdb-tmp'),
-  });
+  const { work, stageRoot, engine } = await openStorage(options, settings.database);
   let baseUrl = '';
   const stages = new Stages(stageRoot, () => ({ base: `${baseUrl}/__stage` }));
   const runtime: Runtime = {
@@ -155,19 +145,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const faults = new FaultController(options.faults);
   const sessions: Sessions = new Sessions(settings, engine, runtime, (session) => queries.dropResults(session));
   const queries = new Queries(runtime, sessions, faults, options.syncWaitMs ?? 45000, () => baseUrl);
-  const server: Server = createServer((http, response) => {
-    route({ sessions, queries, stages, faults }, http, response).catch((error: unknown) => {
-      if (!response.headersSent)
-        sendJson(
-          http,
-          response,
-          500,
-          failure('000603', `internal error of the local Snowflake: ${(error as Error).message}`),
-        );
-      else response.destroy();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
+  const server = createEmulatorServer({ sessions, queries, stages, faults });
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, host, options.port ?? 0);
   baseUrl = `http://${host}:${port}`;
@@ -201,6 +179,43 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       await rm(work, { recursive: true, force: true });
     },
   };
+}
+
+/** The emulator's temporary work folder, its stage folder and its DuckDB engine (folders made first). */
+async function openStorage(
+  options: SnowflakeEmulatorOptions,
+  database: string,
+): Promise<{ work: string; stageRoot: string; engine: Engine }> {
+  const work = await mkdtemp(join(tmpdir(), 'kicksaw-snowflake-'));
+  const stageRoot = options.persistPath ? `${options.persistPath}.stages` : join(work, 'stages');
+  await mkdir(stageRoot, { recursive: true });
+  if (options.persistPath) await mkdir(dirname(options.persistPath), { recursive: true });
+  const engine = await Engine.open({
+    database,
+    persistPath: options.persistPath,
+    memoryLimit: options.memoryLimit,
+    threads: options.threads,
+    tempDirectory: join(work, 'duckdb-tmp'),
+  });
+  return { work, stageRoot, engine };
+}
+
+/** The HTTP server: every request routed; an unexpected failure answered 500, or the socket closed once headers went. */
+function createEmulatorServer(context: Parameters<typeof route>[0]): Server {
+  const server: Server = createServer((http, response) => {
+    route(context, http, response).catch((error: unknown) => {
+      if (!response.headersSent)
+        sendJson(
+          http,
+          response,
+          500,
+          failure('000603', `internal error of the local Snowflake: ${(error as Error).message}`),
+        );
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return server;
 }
 
 /** The options' login settings, with their defaults. */

@@ -209,12 +209,7 @@ export async function prepareWrite(session: Session, locks: TableLocks, parts: s
       `SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ${name}`,
     )) > 0;
   if (temp) {
-    if (tx.backups.has(q.name)) return;
-    const backup = `temp.main.${sqlIdent(`${BACKUP_PREFIX}${q.name}`)}`;
-    await session.connection.run(
-      `CREATE TEMP TABLE ${sqlIdent(`${BACKUP_PREFIX}${q.name}`)} AS SELECT * FROM temp.main.${sqlIdent(q.name)}; COMMENT ON TABLE ${backup} IS ${sqlString(SHADOW_COMMENT)}`,
-    );
-    tx.backups.set(q.name, backup);
+    await backUpTemporary(session, tx, q.name);
     return;
   }
   const exists = await count(
@@ -238,6 +233,25 @@ export async function prepareWrite(session: Session, locks: TableLocks, parts: s
     );
   }
   await locks.acquire(session, q, true, timeout);
+  await makeShadow(session, locks, tx, q);
+}
+
+/** Backs up a temporary table at the transaction's first write to it (a rollback restores the backup). */
+async function backUpTemporary(session: Session, tx: TransactionState, table: string): Promise<void> {
+  if (tx.backups.has(table)) return;
+  const backup = `temp.main.${sqlIdent(`${BACKUP_PREFIX}${table}`)}`;
+  await session.connection.run(
+    `CREATE TEMP TABLE ${sqlIdent(`${BACKUP_PREFIX}${table}`)} AS SELECT * FROM temp.main.${sqlIdent(table)}; COMMENT ON TABLE ${backup} IS ${sqlString(SHADOW_COMMENT)}`,
+  );
+  tx.backups.set(table, backup);
+}
+
+/**
+ * Makes the transaction's shadow of `q` (a temporary table of the same name, columns' NOT NULL and defaults
+ * kept, filled with the table's rows); on failure drops it and releases the locks when nothing else is shadowed.
+ */
+async function makeShadow(session: Session, locks: TableLocks, tx: TransactionState, q: QualifiedName): Promise<void> {
+  const name = sqlString(q.name);
   const real = duckName(q);
   const shadow = `temp.main.${sqlIdent(q.name)}`;
   const columns = (
