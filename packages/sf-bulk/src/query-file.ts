@@ -96,75 +96,98 @@ export async function queryToFile(
   const pageSize = options.pageSize ?? 50_000;
   const attempts = Math.max(1, options.pageAttempts ?? 5);
   const file = await open(path, 'w');
-  let offset = 0;
-  let records = 0;
-  let pages = 0;
-  let header: Buffer | undefined;
+  const into: FileProgress = { ctx, logger, jobId: job.id, file, attempts, offset: 0, records: 0, pages: 0 };
   try {
     let locator: string | null = null;
     for (;;) {
       signal?.throwIfAborted();
       const params = new URLSearchParams({ maxRecords: String(pageSize) });
       if (locator) params.set('locator', locator);
-      let next: string | null = null;
-      for (let attempt = 1; ; attempt++) {
-        const answer = await sfRequest(ctx, {
-          method: 'GET',
-          path: `jobs/query/${job.id}/results?${params}`,
-          headers: { Accept: 'text/csv' },
-        });
-        next = answer.headers['sforce-locator'] ?? null;
-        const counted = answer.headers['sforce-numberofrecords'];
-        const expected = counted === undefined || counted === '' ? null : Number(counted);
-        if (answer.status === 204) {
-          answer.body.resume();
-          break;
-        }
-        const page = new PageWriter(file, offset, header);
-        try {
-          for await (const piece of answer.body) await page.push(piece as Buffer);
-          await page.end();
-          if (expected !== null && Number.isFinite(expected) && expected !== page.records) {
-            throw new PageCountError(`the page held ${page.records} records, Salesforce said ${expected}`);
-          }
-        } catch (error) {
-          if (page.fileFailure !== undefined) throw page.fileFailure;
-          if (error instanceof PageHeaderError || attempt >= attempts) {
-            throw error instanceof PageHeaderError || error instanceof PageCountError
-              ? new SalesforceApiError(`Query job ${job.id}, page ${pages + 1}: ${error.message}`, {
-                  status: 0,
-                  errorCode: 'QUERY_PAGE_INVALID',
-                  cause: error,
-                })
-              : error;
-          }
-          logger.debug('Query page broke off, writing it again from its start', {
-            jobId: job.id,
-            page: pages + 1,
-            attempt,
-            error: describeError(error),
-          });
-          continue;
-        }
-        header ??= page.header;
-        offset = page.position;
-        records += page.records;
-        if (page.bytes > 0) pages++;
-        options.onPage?.({ pages, records, bytes: offset });
-        break;
-      }
+      const { next, written } = await writePage(into, params);
+      if (written) options.onPage?.({ pages: into.pages, records: into.records, bytes: into.offset });
       if (next === null || next === '' || next === 'null') break;
       locator = next;
     }
   } finally {
     // The file ends at the last whole page: nothing of a page that broke off (or was written again shorter) stays.
     try {
-      await file.truncate(offset);
+      await file.truncate(into.offset);
     } finally {
       await file.close();
     }
   }
-  return { jobId: job.id, records, pages, bytes: offset };
+  return { jobId: job.id, records: into.records, pages: into.pages, bytes: into.offset };
+}
+
+/** The file being written and how far: the end of its last whole page, its records, pages and header line. */
+interface FileProgress {
+  readonly ctx: HttpContext;
+  readonly logger: Logger;
+  readonly jobId: string;
+  readonly file: FileHandle;
+  /** Reads of one page before its error is thrown. */
+  readonly attempts: number;
+  offset: number;
+  records: number;
+  pages: number;
+  header?: Buffer | undefined;
+}
+
+/**
+ * Reads one page (`params`) into the file after the last whole page, again from its own start when it breaks
+ * off or its record count is wrong. Returns the next page's locator, and whether the page was written (a 204
+ * writes nothing).
+ */
+async function writePage(
+  into: FileProgress,
+  params: URLSearchParams,
+): Promise<{ next: string | null; written: boolean }> {
+  const { ctx, logger, jobId } = into;
+  for (let attempt = 1; ; attempt++) {
+    const answer = await sfRequest(ctx, {
+      method: 'GET',
+      path: `jobs/query/${jobId}/results?${params}`,
+      headers: { Accept: 'text/csv' },
+    });
+    const next = answer.headers['sforce-locator'] ?? null;
+    const counted = answer.headers['sforce-numberofrecords'];
+    const expected = counted === undefined || counted === '' ? null : Number(counted);
+    if (answer.status === 204) {
+      answer.body.resume();
+      return { next, written: false };
+    }
+    const page = new PageWriter(into.file, into.offset, into.header);
+    try {
+      for await (const piece of answer.body) await page.push(piece as Buffer);
+      await page.end();
+      if (expected !== null && Number.isFinite(expected) && expected !== page.records) {
+        throw new PageCountError(`the page held ${page.records} records, Salesforce said ${expected}`);
+      }
+    } catch (error) {
+      if (page.fileFailure !== undefined) throw page.fileFailure;
+      if (error instanceof PageHeaderError || attempt >= into.attempts) {
+        throw error instanceof PageHeaderError || error instanceof PageCountError
+          ? new SalesforceApiError(`Query job ${jobId}, page ${into.pages + 1}: ${error.message}`, {
+              status: 0,
+              errorCode: 'QUERY_PAGE_INVALID',
+              cause: error,
+            })
+          : error;
+      }
+      logger.debug('Query page broke off, writing it again from its start', {
+        jobId,
+        page: into.pages + 1,
+        attempt,
+        error: describeError(error),
+      });
+      continue;
+    }
+    into.header ??= page.header;
+    into.offset = page.position;
+    into.records += page.records;
+    if (page.bytes > 0) into.pages++;
+    return { next, written: true };
+  }
 }
 
 class PageHeaderError extends Error {}

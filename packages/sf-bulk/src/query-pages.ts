@@ -112,39 +112,8 @@ export async function* queryPages(
   const pageSize = options.pageSize ?? 50_000;
   const attempts = Math.max(1, options.pageAttempts ?? 5);
   const ahead = options.readAhead !== false;
-  /** Downloads one page to a file of its own; a body cut mid-way is read again whole. */
-  const download = async (index: number, locator: string | null): Promise<DownloadedPage> => {
-    const params = new URLSearchParams({ maxRecords: String(pageSize) });
-    if (locator) params.set('locator', locator);
-    const path = join(folder, `page-${index}-${randomUUID().slice(0, 8)}.csv`);
-    for (let attempt = 1; ; attempt++) {
-      const response = await sfFetch(ctx, {
-        method: 'GET',
-        path: `jobs/query/${job.id}/results?${params}`,
-        headers: { Accept: 'text/csv' },
-      });
-      const next = response.headers.get('sforce-locator');
-      const count = response.headers.get('sforce-numberofrecords');
-      const records = count === null || count === '' || Number.isNaN(Number(count)) ? null : Number(count);
-      const more = next !== null && next !== '' && next !== 'null';
-      if (!response.body || response.status === 204) {
-        return { index, locator, next: more ? next : null, path, records: records ?? 0, bytes: 0 };
-      }
-      try {
-        await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
-        return { index, locator, next: more ? next : null, path, records, bytes: (await stat(path)).size };
-      } catch (error) {
-        await rm(path, { force: true });
-        if (attempt >= attempts) throw error;
-        logger.debug('Query page broke off, reading it again', {
-          jobId: job.id,
-          page: index,
-          attempt,
-          error: describeError(error),
-        });
-      }
-    }
-  };
+  const from: PageSource = { ctx, logger, jobId: job.id, folder, pageSize, attempts };
+  const download = (index: number, locator: string | null) => downloadPage(from, index, locator);
   let pending: Promise<DownloadedPage> | undefined;
   try {
     pending = download(1, null);
@@ -179,6 +148,52 @@ export async function* queryPages(
     // A download still running (the caller stopped early) finishes before its folder goes.
     if (pending) await pending.catch(() => undefined);
     await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Where {@link downloadPage} reads pages from and puts them. */
+interface PageSource {
+  readonly ctx: HttpContext;
+  readonly logger: Logger;
+  readonly jobId: string;
+  readonly folder: string;
+  readonly pageSize: number;
+  /** Reads of one page before its error is thrown. */
+  readonly attempts: number;
+}
+
+/** Downloads one page to a file of its own; a body cut mid-way is read again whole. */
+async function downloadPage(from: PageSource, index: number, locator: string | null): Promise<DownloadedPage> {
+  const { ctx, logger, jobId } = from;
+  const params = new URLSearchParams({ maxRecords: String(from.pageSize) });
+  if (locator) params.set('locator', locator);
+  const path = join(from.folder, `page-${index}-${randomUUID().slice(0, 8)}.csv`);
+  for (let attempt = 1; ; attempt++) {
+    const response = await sfFetch(ctx, {
+      method: 'GET',
+      path: `jobs/query/${jobId}/results?${params}`,
+      headers: { Accept: 'text/csv' },
+    });
+    const next = response.headers.get('sforce-locator');
+    const count = response.headers.get('sforce-numberofrecords');
+    const records = count === null || count === '' || Number.isNaN(Number(count)) ? null : Number(count);
+    const more = next !== null && next !== '' && next !== 'null';
+    if (!response.body || response.status === 204) {
+      return { index, locator, next: more ? next : null, path, records: records ?? 0, bytes: 0 };
+    }
+    try {
+      await pipeline(Readable.fromWeb(response.body as never), createWriteStream(path));
+      return { index, locator, next: more ? next : null, path, records, bytes: (await stat(path)).size };
+    } catch (error) {
+      await rm(path, { force: true });
+      if (attempt >= from.attempts) throw error;
+      logger.debug('Query page broke off, reading it again', {
+        jobId,
+        page: index,
+        attempt,
+        error: describeError(error),
+      });
+    }
   }
 }
 
