@@ -11,7 +11,13 @@ import { lastAttemptOutcome, type RetryItem, shouldRetry } from './retry.js';
 import type { RowIndex } from './row-index.js';
 import type { Engine } from './run.js';
 
-/** Reads the three result sets and settles every row of the job. @internal */
+/**
+ * Reads the three result sets and settles every row of the job. The loop over result rows stays in this one
+ * function on purpose: it is every row's hot path, and its per-row state (the header's column map, the reused
+ * cells array, the unmatched count) lives in one scope rather than being passed to a call a row.
+ *
+ * @internal
+ */
 export async function reconcileJob(
   engine: Engine,
   info: IngestJobInfo,
@@ -100,43 +106,57 @@ export async function reconcileJob(
         }
       }
     }
-    const remaining = index.remaining();
-    if (remaining.length > 0 || unmatched > 0) {
-      engine.unmatchedResults += unmatched;
-      (unmatched > 0 ? logger.error : logger.warn)('Job results do not cover every row', {
-        jobId,
-        rowsWithoutResult: remaining.length,
-        resultsWithoutRow: unmatched,
-        state: info.state,
-      });
-    }
-    if (remaining.length > 0) {
-      const sent = body ? await body.readPositions(new Set(remaining)) : new Map<number, string[]>();
-      for (const position of remaining) {
-        await engine.emit({
-          row: index.rowAt(position),
-          status: 'unprocessed',
-          id: null,
-          created: false,
-          errors: [
-            {
-              statusCode: OUTCOME_CODES.RESULT_MISSING,
-              message:
-                `Job ${jobId} (${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}) reported no result for this row` +
-                (unmatched > 0
-                  ? `; ${unmatched} result row(s) matched no sent row, so it may have been processed`
-                  : ''),
-              fields: [],
-            },
-          ],
-          record: sent.has(position) ? engine.recordOf(sent.get(position) as string[]) : {},
-          attempts: index.attemptsAt(position),
-          jobId,
-        });
-      }
-    }
+    await settleWithoutResult(engine, info, index, body, unmatched);
   } finally {
     for (const file of Object.values(files)) if (file) await rm(file, { force: true });
+  }
+}
+
+/**
+ * Rows no result set named (and results that matched no row): logged, and each such row emitted unprocessed
+ * with the record read back from the job's body.
+ */
+async function settleWithoutResult(
+  engine: Engine,
+  info: IngestJobInfo,
+  index: RowIndex,
+  body: PartBody | undefined,
+  unmatched: number,
+): Promise<void> {
+  const { logger } = engine.s;
+  const jobId = info.id;
+  const remaining = index.remaining();
+  if (remaining.length > 0 || unmatched > 0) {
+    engine.unmatchedResults += unmatched;
+    (unmatched > 0 ? logger.error : logger.warn)('Job results do not cover every row', {
+      jobId,
+      rowsWithoutResult: remaining.length,
+      resultsWithoutRow: unmatched,
+      state: info.state,
+    });
+  }
+  if (remaining.length > 0) {
+    const sent = body ? await body.readPositions(new Set(remaining)) : new Map<number, string[]>();
+    for (const position of remaining) {
+      await engine.emit({
+        row: index.rowAt(position),
+        status: 'unprocessed',
+        id: null,
+        created: false,
+        errors: [
+          {
+            statusCode: OUTCOME_CODES.RESULT_MISSING,
+            message:
+              `Job ${jobId} (${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}) reported no result for this row` +
+              (unmatched > 0 ? `; ${unmatched} result row(s) matched no sent row, so it may have been processed` : ''),
+            fields: [],
+          },
+        ],
+        record: sent.has(position) ? engine.recordOf(sent.get(position) as string[]) : {},
+        attempts: index.attemptsAt(position),
+        jobId,
+      });
+    }
   }
 }
 

@@ -240,6 +240,10 @@ export class PieceCopies {
  * (back-pressure: undici asks for a piece only when the socket has drained). The copy is needed because undici
  * hands the piece to the socket, which may still hold it after asking for more, while the caller refills the
  * same buffer.
+ *
+ * One function on purpose: it is a hand-off between two loops (the writer's and undici's) that runs once a
+ * piece, and its closures share the hand-off's state (the waiting reader, the pending piece, the paused
+ * writer, the stop reason); split apart, that state would have to travel through every call.
  */
 function pieceStream(body: PieceBody): {
   iterable: AsyncIterable<Uint8Array>;
