@@ -61,95 +61,129 @@ async function abortUnstarted(
  * @internal
  */
 export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
-  const { ctx, logger } = engine.s;
   const body = await part.finish();
   const index = part.index;
   try {
-    if (engine.deadlinePassed()) {
-      await failPart(engine, index, body, {
-        statusCode: OUTCOME_CODES.DEADLINE,
-        message: 'Not sent: the deadline passed before its job was created',
-        fields: [],
-      });
-      return;
-    }
-    let job: IngestJobInfo;
-    try {
-      job = await createIngestJob(ctx, {
-        object: engine.s.object,
-        operation: engine.s.operation,
-        externalIdFieldName: engine.externalIdField,
-      });
-    } catch (error) {
-      logger.error('Creating a Bulk API job failed', { error: describeError(error) });
-      await failPart(engine, index, body, {
-        statusCode: OUTCOME_CODES.JOB_NOT_CREATED,
-        message: `Not sent: creating the Bulk API job failed: ${describeError(error)}`,
-        fields: [],
-      });
-      return;
-    }
-    engine.jobs++;
-    engine.progress.jobsOpen++;
-    const abort = (statusCode: string, message: string) =>
-      abortUnstarted(engine, job.id, index, body, statusCode, message);
-    engine.report();
-    logger.debug('Bulk API job created', { jobId: job.id, rows: index.size, bytes: body.bytes });
-    let uploadError: unknown;
-    try {
-      await uploadJobData(ctx, job.id, body);
-    } catch (error) {
-      uploadError = error;
-      logger.warn('Uploading job data failed', { jobId: job.id, error: describeError(error) });
-    }
-    // A refused second upload means an earlier attempt (whose answer was lost) did land: go on and close.
-    const alreadyUploaded = uploadError instanceof SalesforceApiError && /multiple contents/i.test(uploadError.message);
-    if (uploadError && !alreadyUploaded) {
-      // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
-      await abort(OUTCOME_CODES.UPLOAD_FAILED, `Not sent: ${describeError(uploadError)}`);
-      return;
-    }
-    if (engine.s.onJobUploaded) {
-      try {
-        await engine.s.onJobUploaded(engine.pendingStateOf(job.id, index));
-      } catch (error) {
-        // Not closed, so never processed: abort it and report its rows unsent.
-        logger.error('The job checkpoint could not be written; job aborted', {
-          jobId: job.id,
-          error: describeError(error),
-        });
-        await abort(
-          OUTCOME_CODES.JOB_NOT_STARTED,
-          `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
-        );
-        return;
-      }
-    }
-    try {
-      await setJobState(ctx, job.id, 'UploadComplete');
-    } catch (error) {
-      const info = await getJobInfo(ctx, job.id).catch(() => undefined);
-      if (!info) {
-        // The close may have landed (its answer lost) and the job be running: aborting it now could stop
-        // it halfway, with rows loaded but reported unsent. Keep it for resume, which reads its real state.
-        logger.warn('Closing a job failed and its state cannot be read; job kept for resume', {
-          jobId: job.id,
-          error: describeError(error),
-        });
-        engine.handOver(job.id, index, `closing the job failed: ${describeError(error)}`);
-        return;
-      }
-      if (info.state === 'Open') {
-        await abort(OUTCOME_CODES.JOB_NOT_STARTED, `Not processed: closing the job failed: ${describeError(error)}`);
-        return;
-      }
-    }
+    const jobId = await openJob(engine, index, body);
+    if (jobId === undefined) return;
+    if (!(await uploadJob(engine, jobId, index, body))) return;
+    if (!(await closeJob(engine, jobId, index, body))) return;
     engine.progress.rowsUploaded += index.size;
     engine.report();
-    await collectJob(engine, job.id, index, body);
+    await collectJob(engine, jobId, index, body);
   } finally {
     await body.dispose();
   }
+}
+
+/** Creates the part's job; when the deadline has passed or the create fails, the rows are reported unsent. */
+async function openJob(engine: Engine, index: RowIndex, body: PartBody): Promise<string | undefined> {
+  const { ctx, logger } = engine.s;
+  if (engine.deadlinePassed()) {
+    await failPart(engine, index, body, {
+      statusCode: OUTCOME_CODES.DEADLINE,
+      message: 'Not sent: the deadline passed before its job was created',
+      fields: [],
+    });
+    return undefined;
+  }
+  let job: IngestJobInfo;
+  try {
+    job = await createIngestJob(ctx, {
+      object: engine.s.object,
+      operation: engine.s.operation,
+      externalIdFieldName: engine.externalIdField,
+    });
+  } catch (error) {
+    logger.error('Creating a Bulk API job failed', { error: describeError(error) });
+    await failPart(engine, index, body, {
+      statusCode: OUTCOME_CODES.JOB_NOT_CREATED,
+      message: `Not sent: creating the Bulk API job failed: ${describeError(error)}`,
+      fields: [],
+    });
+    return undefined;
+  }
+  engine.jobs++;
+  engine.progress.jobsOpen++;
+  engine.report();
+  logger.debug('Bulk API job created', { jobId: job.id, rows: index.size, bytes: body.bytes });
+  return job.id;
+}
+
+/**
+ * Uploads the part's CSV and writes the job's checkpoint; returns false when it aborted the job (its rows
+ * reported unsent) because neither could be done.
+ */
+async function uploadJob(engine: Engine, jobId: string, index: RowIndex, body: PartBody): Promise<boolean> {
+  const { ctx, logger } = engine.s;
+  const abort = (statusCode: string, message: string) =>
+    abortUnstarted(engine, jobId, index, body, statusCode, message);
+  let uploadError: unknown;
+  try {
+    await uploadJobData(ctx, jobId, body);
+  } catch (error) {
+    uploadError = error;
+    logger.warn('Uploading job data failed', { jobId, error: describeError(error) });
+  }
+  // A refused second upload means an earlier attempt (whose answer was lost) did land: go on and close.
+  const alreadyUploaded = uploadError instanceof SalesforceApiError && /multiple contents/i.test(uploadError.message);
+  if (uploadError && !alreadyUploaded) {
+    // Nothing (or not all) reached Salesforce: abort the empty job and report the rows unsent.
+    await abort(OUTCOME_CODES.UPLOAD_FAILED, `Not sent: ${describeError(uploadError)}`);
+    return false;
+  }
+  if (engine.s.onJobUploaded) {
+    try {
+      await engine.s.onJobUploaded(engine.pendingStateOf(jobId, index));
+    } catch (error) {
+      // Not closed, so never processed: abort it and report its rows unsent.
+      logger.error('The job checkpoint could not be written; job aborted', {
+        jobId,
+        error: describeError(error),
+      });
+      await abort(
+        OUTCOME_CODES.JOB_NOT_STARTED,
+        `Not processed: the job checkpoint could not be written: ${describeError(error)}`,
+      );
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Closes the job (UploadComplete); returns false when it could not: a job still open is aborted, one whose state
+ * cannot be read is handed over for resume.
+ */
+async function closeJob(engine: Engine, jobId: string, index: RowIndex, body: PartBody): Promise<boolean> {
+  const { ctx, logger } = engine.s;
+  try {
+    await setJobState(ctx, jobId, 'UploadComplete');
+  } catch (error) {
+    const info = await getJobInfo(ctx, jobId).catch(() => undefined);
+    if (!info) {
+      // The close may have landed (its answer lost) and the job be running: aborting it now could stop
+      // it halfway, with rows loaded but reported unsent. Keep it for resume, which reads its real state.
+      logger.warn('Closing a job failed and its state cannot be read; job kept for resume', {
+        jobId,
+        error: describeError(error),
+      });
+      engine.handOver(jobId, index, `closing the job failed: ${describeError(error)}`);
+      return false;
+    }
+    if (info.state === 'Open') {
+      await abortUnstarted(
+        engine,
+        jobId,
+        index,
+        body,
+        OUTCOME_CODES.JOB_NOT_STARTED,
+        `Not processed: closing the job failed: ${describeError(error)}`,
+      );
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Polls a job to its end (or the deadline) and reconciles its results. @internal */
