@@ -66,45 +66,11 @@ interface CollectionResult {
  * per record in input order (the API guarantees it). A request that fails as a whole gives every
  * record an `unsent` result with the error.
  */
-export async function runRestBatch(
-  ctx: HttpContext,
-  input: {
-    object: string;
-    operation: BulkOperation;
-    externalIdField: string | undefined;
-    describe: ObjectDescribe;
-    fields: string[];
-    records: SalesforceRecord[];
-  },
-): Promise<RestRowResult[]> {
-  const { object, operation, records } = input;
+export async function runRestBatch(ctx: HttpContext, input: RestBatch): Promise<RestRowResult[]> {
+  const { operation, records } = input;
   let raw: CollectionResult[];
   try {
-    if (operation === 'delete') {
-      const ids = records.map((r) => String(r.Id ?? r.id ?? ''));
-      raw = await sfJson<CollectionResult[]>(
-        ctx,
-        'DELETE',
-        `composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`,
-      );
-    } else {
-      const body = { allOrNone: false, records: records.map((r) => toRestRecord(r, object, input.describe)) };
-      if (operation === 'insert') {
-        // POST is not idempotent: never resend after the request may have reached Salesforce.
-        raw = await sfJson<CollectionResult[]>(ctx, 'POST', 'composite/sobjects', body, { noRetryAfterSend: true });
-      } else if (operation === 'update') {
-        raw = await sfJson<CollectionResult[]>(ctx, 'PATCH', 'composite/sobjects', body);
-      } else if (operation === 'upsert') {
-        raw = await sfJson<CollectionResult[]>(
-          ctx,
-          'PATCH',
-          `composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(input.externalIdField ?? 'Id')}`,
-          body,
-        );
-      } else {
-        throw new Error(`sObject Collections cannot ${operation}`);
-      }
-    }
+    raw = await sendCollection(ctx, input);
   } catch (error) {
     const message = describeError(error);
     return records.map(() => ({
@@ -115,32 +81,72 @@ export async function runRestBatch(
       errors: [{ statusCode: OUTCOME_CODES.REQUEST_FAILED, message: `Not applied: ${message}`, fields: [] }],
     }));
   }
-  return records.map((_, i) => {
-    const result = raw?.[i];
-    if (!result) {
-      return {
-        success: false,
-        id: null,
-        created: false,
-        unsent: true,
-        errors: [
-          {
-            statusCode: OUTCOME_CODES.RESULT_MISSING,
-            message: 'Salesforce returned no result for this record',
-            fields: [],
-          },
-        ],
-      };
-    }
+  return records.map((_, i) => rowResult(raw?.[i], operation));
+}
+
+/** The input of {@link runRestBatch}. */
+interface RestBatch {
+  object: string;
+  operation: BulkOperation;
+  externalIdField: string | undefined;
+  describe: ObjectDescribe;
+  fields: string[];
+  records: SalesforceRecord[];
+}
+
+/** The one sObject Collections call of a batch, by operation. */
+async function sendCollection(ctx: HttpContext, input: RestBatch): Promise<CollectionResult[]> {
+  const { object, operation, records } = input;
+  if (operation === 'delete') {
+    const ids = records.map((r) => String(r.Id ?? r.id ?? ''));
+    return await sfJson<CollectionResult[]>(
+      ctx,
+      'DELETE',
+      `composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`,
+    );
+  }
+  const body = { allOrNone: false, records: records.map((r) => toRestRecord(r, object, input.describe)) };
+  if (operation === 'insert') {
+    // POST is not idempotent: never resend after the request may have reached Salesforce.
+    return await sfJson<CollectionResult[]>(ctx, 'POST', 'composite/sobjects', body, { noRetryAfterSend: true });
+  }
+  if (operation === 'update') return await sfJson<CollectionResult[]>(ctx, 'PATCH', 'composite/sobjects', body);
+  if (operation === 'upsert') {
+    return await sfJson<CollectionResult[]>(
+      ctx,
+      'PATCH',
+      `composite/sobjects/${encodeURIComponent(object)}/${encodeURIComponent(input.externalIdField ?? 'Id')}`,
+      body,
+    );
+  }
+  throw new Error(`sObject Collections cannot ${operation}`);
+}
+
+/** One record's result; a missing one is unsent with RESULT_MISSING. */
+function rowResult(result: CollectionResult | undefined, operation: BulkOperation): RestRowResult {
+  if (!result) {
     return {
-      success: result.success,
-      id: result.id ?? null,
-      created: result.success && (result.created ?? operation === 'insert'),
-      errors: (result.errors ?? []).map((e) => ({
-        statusCode: e.statusCode ?? e.errorCode ?? 'UNKNOWN_ERROR',
-        message: e.message ?? '',
-        fields: e.fields ?? [],
-      })),
+      success: false,
+      id: null,
+      created: false,
+      unsent: true,
+      errors: [
+        {
+          statusCode: OUTCOME_CODES.RESULT_MISSING,
+          message: 'Salesforce returned no result for this record',
+          fields: [],
+        },
+      ],
     };
-  });
+  }
+  return {
+    success: result.success,
+    id: result.id ?? null,
+    created: result.success && (result.created ?? operation === 'insert'),
+    errors: (result.errors ?? []).map((e) => ({
+      statusCode: e.statusCode ?? e.errorCode ?? 'UNKNOWN_ERROR',
+      message: e.message ?? '',
+      fields: e.fields ?? [],
+    })),
+  };
 }
