@@ -129,6 +129,56 @@ async function fromSalesforceCli(
 }
 
 /**
+ * The stored settings of the org called `name`: a stored org, else a login of the Salesforce CLI; none when
+ * neither has it and `mustExist` is false (SF_* variables then make the org), else a CliError naming the known orgs.
+ */
+async function namedOrgSettings(
+  name: string,
+  mustExist: boolean,
+  config: LoadedConfig,
+  env: Record<string, string | undefined>,
+  out: Output,
+): Promise<{ base: Record<string, string> | undefined; source: OrgSource }> {
+  const stored = config.orgs.get(name);
+  if (stored) return { base: await storedOrgSettings(name, stored.org, config), source: stored.source };
+  const sf = await fromSalesforceCli(name, env, out);
+  if (sf) return { base: { ...sf }, source: 'sf-cli' };
+  if (mustExist) {
+    const known = [...config.orgs.keys()];
+    throw new CliError(`No org named "${name}"`, {
+      code: 'ORG_UNKNOWN',
+      hint: [
+        known.length ? `Known orgs: ${known.join(', ')}${nearest(name, known)}.` : 'No org is stored yet.',
+        `Log in with \`kicksaw org login --alias ${name} ...\` (see \`kicksaw org login --help\`), or with the Salesforce CLI (\`sf org login web -a ${name}\`).`,
+      ].join(' '),
+    });
+  }
+  return { base: undefined, source: 'env' };
+}
+
+/**
+ * The stored settings with the SF_* variables over them key by key; SF_* that make a whole login of another
+ * kind (an access token over a stored password) replace the stored one.
+ */
+function mergedSettings(
+  base: Record<string, string> | undefined,
+  fromEnv: { names: readonly string[]; values: Record<string, string> },
+  parseSalesforceConfig: (values: SalesforceConfig) => { mode: unknown },
+): Record<string, string> {
+  if (!base || !fromEnv.names.length) return { ...(base ?? {}), ...fromEnv.values };
+  const safeMode = (values: Record<string, string>) => {
+    try {
+      return parseSalesforceConfig(values as SalesforceConfig).mode;
+    } catch {
+      return undefined;
+    }
+  };
+  const envMode = safeMode(fromEnv.values);
+  if (envMode && envMode !== safeMode(base)) return { ...fromEnv.values };
+  return { ...base, ...fromEnv.values };
+}
+
+/**
  * Resolves the org of a run: `--org NAME` (a stored org, else an alias or username of the Salesforce CLI),
  * else the default org; SF_* variables override stored settings key by key, and alone make an org.
  */
@@ -141,49 +191,16 @@ export async function resolveOrg(
   const { ENV_NAMES, parseSalesforceConfig } = await import('@kicksaw/sf-bulk');
   const fromEnv = await envSettings(env);
   const name = requested ?? env.KICKSAW_ORG?.trim() ?? config.defaultOrg;
-  let base: Record<string, string> | undefined;
-  let source: OrgSource = 'env';
-  if (name) {
-    const stored = config.orgs.get(name);
-    if (stored) {
-      base = await storedOrgSettings(name, stored.org, config);
-      source = stored.source;
-    } else {
-      const sf = await fromSalesforceCli(name, env, out);
-      if (sf) {
-        base = { ...sf };
-        source = 'sf-cli';
-      } else if (requested || !fromEnv.names.length) {
-        const known = [...config.orgs.keys()];
-        throw new CliError(`No org named "${name}"`, {
-          code: 'ORG_UNKNOWN',
-          hint: [
-            known.length ? `Known orgs: ${known.join(', ')}${nearest(name, known)}.` : 'No org is stored yet.',
-            `Log in with \`kicksaw org login --alias ${name} ...\` (see \`kicksaw org login --help\`), or with the Salesforce CLI (\`sf org login web -a ${name}\`).`,
-          ].join(' '),
-        });
-      }
-    }
-  }
+  const { base, source } = name
+    ? await namedOrgSettings(name, Boolean(requested) || !fromEnv.names.length, config, env, out)
+    : { base: undefined, source: 'env' as OrgSource };
   if (!base && fromEnv.names.length === 0) {
     throw new CliError('No Salesforce org to use: nothing is logged in', {
       code: 'NO_LOGIN',
       hint: `Log in first: \`${LOGIN_EXAMPLE}\` (other ways: \`kicksaw org login --help\`), pass --org with an alias of the Salesforce CLI, or set SF_* variables (SF_INSTANCE_URL and SF_ACCESS_TOKEN, ...).`,
     });
   }
-  let merged: Record<string, string> = { ...(base ?? {}), ...fromEnv.values };
-  // SF_* that make a whole login of another kind (an access token over a stored password) replace the stored one.
-  if (base && fromEnv.names.length) {
-    const safeMode = (values: Record<string, string>) => {
-      try {
-        return parseSalesforceConfig(values as SalesforceConfig).mode;
-      } catch {
-        return undefined;
-      }
-    };
-    const envMode = safeMode(fromEnv.values);
-    if (envMode && envMode !== safeMode(base)) merged = { ...fromEnv.values };
-  }
+  const merged = mergedSettings(base, fromEnv, parseSalesforceConfig);
   let resolved: ResolvedConfig;
   try {
     resolved = parseSalesforceConfig(merged as SalesforceConfig, {

@@ -157,6 +157,34 @@ function reportDone(
   return document.exitCode;
 }
 
+/** The file's records, mapped when a mapping is given (its columns checked against the file's header first). */
+async function openRecords(
+  csv: typeof import('@kicksaw/csv'),
+  path: string,
+  mapping: Awaited<ReturnType<typeof loadMapping>> | undefined,
+  stop: { requested: boolean },
+): Promise<ReturnType<typeof mappedRecords>> {
+  const reader = csv.readCsv(path);
+  const mapper = mapping ? csv.createMapper(mapping) : undefined;
+  if (mapper) mapper.check(await reader.header(), path);
+  return mappedRecords(reader as AsyncIterable<CsvRow>, mapper, stop);
+}
+
+/** Writes every outcome of the run to the report, noting settled jobs and counting outcomes in `seen`. */
+async function consumeRun(
+  run: AsyncIterable<RowOutcome> & { summary(): Promise<IngestSummary> },
+  jobs: Jobs,
+  report: { write(outcome: RowOutcome): Promise<void> },
+  seen: { outcomes: number },
+): Promise<IngestSummary> {
+  for await (const outcome of run) {
+    seen.outcomes += 1;
+    if (outcome.jobId) jobs.settled.add(outcome.jobId);
+    await report.write(outcome);
+  }
+  return await run.summary();
+}
+
 /** Imports a local CSV file; resolves to the exit code. */
 export async function importLocal(
   ctx: CommandContext,
@@ -172,14 +200,9 @@ export async function importLocal(
   const { progress, created, logger, onProgress } = importProgress(ctx, o.object);
   const jobs: Jobs = { created, settled: new Set<string>() };
 
-  const [{ readCsv, createMapper }, { ingest }] = await Promise.all([
-    import('@kicksaw/csv'),
-    import('@kicksaw/sf-bulk'),
-  ]);
-  const reader = readCsv(path);
-  const mapper = mapping ? createMapper(mapping) : undefined;
-  if (mapper) mapper.check(await reader.header(), path);
+  const [csv, { ingest }] = await Promise.all([import('@kicksaw/csv'), import('@kicksaw/sf-bulk')]);
   const stop = { requested: false };
+  const records = await openRecords(csv, path, mapping, stop);
   ctx.signal.addEventListener('abort', () => {
     stop.requested = true;
   });
@@ -190,7 +213,7 @@ export async function importLocal(
     object: o.object,
     operation,
     ...(o.externalId ? { externalIdField: o.externalId } : {}),
-    records: mappedRecords(reader as AsyncIterable<CsvRow>, mapper, stop),
+    records,
     api: o.api,
     http: bulkHttp(ctx.env),
     ...pollIntervals(ctx.env),
@@ -198,24 +221,16 @@ export async function importLocal(
     source: path,
     onProgress,
   });
-  let outcomes = 0;
-  const consume = async (): Promise<IngestSummary> => {
-    for await (const outcome of run as AsyncIterable<RowOutcome>) {
-      outcomes += 1;
-      if (outcome.jobId) jobs.settled.add(outcome.jobId);
-      await report.write(outcome);
-    }
-    return await run.summary();
-  };
+  const seen = { outcomes: 0 };
   let summary: IngestSummary;
   try {
-    summary = await untilAborted(ctx.signal, consume(), () => {
+    summary = await untilAborted(ctx.signal, consumeRun(run, jobs, report, seen), () => {
       state.forceExit = true;
       return new CliError('Interrupted', { code: 'INTERRUPTED' });
     });
   } catch (error) {
     progress.done();
-    throw await importFailure(error, { org, connection, o, jobs, outcomes }, report);
+    throw await importFailure(error, { org, connection, o, jobs, outcomes: seen.outcomes }, report);
   }
   progress.done();
   const counts = report.writer ? await report.writer.end() : undefined;

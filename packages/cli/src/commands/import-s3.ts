@@ -55,10 +55,23 @@ export async function importS3(ctx: CommandContext, uri: string, o: ImportOption
     client.destroy();
   }
   progress.done();
+  const document = resultDocument(uri, bucket, o, operation, result, [...created]);
+  ctx.out.result(document, () => resultText(uri, o.object, operation, result, document));
+  return document.exitCode;
+}
+
+/** The command's JSON result: the run's summary, its jobs, where the report and the archived source went. */
+function resultDocument(
+  uri: string,
+  bucket: string,
+  o: ImportOptions,
+  operation: BulkOperation,
+  result: ImportCsvResult,
+  jobIds: string[],
+) {
   const s = result.summary;
   const problems = s.failed + s.unprocessed;
-  const report = result.reportKey ? `s3://${bucket}/${result.reportKey}` : null;
-  const document = {
+  return {
     ok: true,
     command: 'import',
     source: uri,
@@ -74,18 +87,26 @@ export async function importS3(ctx: CommandContext, uri: string, o: ImportOption
       skipped: s.skipped,
       created: s.created ?? 0,
     },
-    jobIds: [...created],
-    report,
+    jobIds,
+    report: result.reportKey ? `s3://${bucket}/${result.reportKey}` : null,
     reportLines: result.reportLines ?? 0,
     archive: result.archiveKey ? `s3://${bucket}/${result.archiveKey}` : null,
     exitCode: result.status === 'completed' && problems > 0 ? EXIT_CODES.rowFailures : EXIT_CODES.ok,
   };
-  ctx.out.result(document, () =>
-    [
-      `${uri} -> ${o.object} ${operation} (${result.status}${result.reason ? `: ${result.reason}` : ''}): ${count(s.input)} rows read, ${count(s.succeeded)} succeeded, ${count(s.failed)} failed, ${count(s.unprocessed)} unprocessed.`,
-      ...(report ? [`Error report: ${report}`] : []),
-      ...(document.archive ? [`Archived to: ${document.archive}`] : []),
-    ].join('\n'),
-  );
-  return document.exitCode;
+}
+
+/** The command's result for people: one line of counts, then where the report and the source went. */
+function resultText(
+  uri: string,
+  object: string,
+  operation: BulkOperation,
+  result: ImportCsvResult,
+  document: { report: string | null; archive: string | null },
+): string {
+  const s = result.summary;
+  return [
+    `${uri} -> ${object} ${operation} (${result.status}${result.reason ? `: ${result.reason}` : ''}): ${count(s.input)} rows read, ${count(s.succeeded)} succeeded, ${count(s.failed)} failed, ${count(s.unprocessed)} unprocessed.`,
+    ...(document.report ? [`Error report: ${document.report}`] : []),
+    ...(document.archive ? [`Archived to: ${document.archive}`] : []),
+  ].join('\n');
 }

@@ -131,6 +131,8 @@ interface SyncOptions {
   refreshFormulas?: boolean | number;
 }
 
+// `kicksaw lakehouse sync`. Long on purpose: almost all of it is the command's option declarations (a table read
+// top to bottom).
 function registerSync(program: Command, state: RunState): void {
   example(
     program

@@ -80,76 +80,96 @@ interface LoginSettings {
 
 /** The login the options ask for (the first that fits: JWT, password, access token, client credentials, browser). */
 async function loginSettings(ctx: CommandContext, o: LoginOptions): Promise<LoginSettings> {
-  const settings: Record<string, string> = {};
-  const stored: StoredOrg = {};
-  let modeName: ResolvedConfig['mode'];
   const loginUrl = o.loginUrl?.replace(/\/+$/, '');
-  if (o.jwtKeyFile) {
-    if (!o.clientId || !o.username)
-      throw new UsageError('A JWT login needs --jwt-key-file, --client-id and --username');
-    modeName = 'jwt';
-    const { readFile } = await import('node:fs/promises');
-    const keyFile = resolve(ctx.io.cwd, o.jwtKeyFile);
-    settings.privateKey = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`Cannot read --jwt-key-file ${keyFile} (${error.code})`, { code: 'KEY_FILE_UNREADABLE' });
-    });
-    Object.assign(settings, { clientId: o.clientId, username: o.username }, loginUrl ? { loginUrl } : {});
-    Object.assign(
-      stored,
-      { clientId: o.clientId, username: o.username, privateKeyFile: keyFile },
-      loginUrl ? { loginUrl } : {},
-    );
-  } else if (o.username) {
-    modeName = 'password';
-    const pw = await secret(ctx, o.password, 'SF_PASSWORD', `Password of ${o.username}`);
-    if (!pw) throw new UsageError('A password login needs --password (or SF_PASSWORD, or a terminal to type it in)');
-    Object.assign(settings, { username: o.username, password: pw });
-    if (o.securityToken) settings.securityToken = o.securityToken;
-    if (loginUrl) settings.loginUrl = loginUrl;
-    if (o.clientId) settings.clientId = o.clientId;
-    if (o.clientSecret) settings.clientSecret = o.clientSecret;
-    Object.assign(
-      stored,
-      { username: o.username },
-      loginUrl ? { loginUrl } : {},
-      o.clientId ? { clientId: o.clientId } : {},
-    );
-  } else if (o.instanceUrl) {
-    modeName = 'accessToken';
+  let login: LoginSettings;
+  if (o.jwtKeyFile) login = await jwtLogin(ctx, o, o.jwtKeyFile, loginUrl);
+  else if (o.username) login = await passwordLogin(ctx, o, o.username, loginUrl);
+  else if (o.instanceUrl) {
     const token = await secret(ctx, o.accessToken, 'SF_ACCESS_TOKEN', 'Access token');
     if (!token) throw new UsageError('An access-token login needs --access-token (or SF_ACCESS_TOKEN)');
-    Object.assign(settings, { instanceUrl: o.instanceUrl.replace(/\/+$/, ''), accessToken: token });
-    stored.instanceUrl = settings.instanceUrl;
+    const instanceUrl = o.instanceUrl.replace(/\/+$/, '');
+    login = { modeName: 'accessToken', settings: { instanceUrl, accessToken: token }, stored: { instanceUrl } };
   } else if (loginUrl && o.clientId && o.clientSecret) {
-    modeName = 'clientCredentials';
-    Object.assign(settings, { loginUrl, clientId: o.clientId, clientSecret: o.clientSecret });
-    Object.assign(stored, { loginUrl, clientId: o.clientId });
-  } else if (loginUrl && o.clientId) {
-    modeName = 'refreshToken';
-    const web = await webLogin(ctx, o, loginUrl);
-    if (!web.refreshToken) {
-      throw new CliError('The login gave no refresh token', {
-        code: 'NO_REFRESH_TOKEN',
-        hint: 'Give the connected app the "refresh_token, offline_access" OAuth scope.',
-      });
-    }
-    Object.assign(settings, {
-      instanceUrl: web.instanceUrl,
-      loginUrl,
-      clientId: o.clientId,
-      refreshToken: web.refreshToken,
-    });
-    Object.assign(stored, { instanceUrl: web.instanceUrl, loginUrl, clientId: o.clientId });
-  } else {
+    login = {
+      modeName: 'clientCredentials',
+      settings: { loginUrl, clientId: o.clientId, clientSecret: o.clientSecret },
+      stored: { loginUrl, clientId: o.clientId },
+    };
+  } else if (loginUrl && o.clientId) login = await browserLogin(ctx, o, o.clientId, loginUrl);
+  else {
     throw new UsageError('Say how to log in', {
       hint: 'Give --instance-url and --access-token; or --username and --password; or --jwt-key-file, --client-id and --username; or --login-url and --client-id (with --client-secret: client credentials; without: a browser login). See `kicksaw org login --help`.',
     });
   }
   if (o.apiVersion) {
-    settings.apiVersion = o.apiVersion;
-    stored.apiVersion = o.apiVersion;
+    login.settings.apiVersion = o.apiVersion;
+    login.stored.apiVersion = o.apiVersion;
   }
-  return { settings, stored, modeName };
+  return login;
+}
+
+/** A JWT login: the private key read from `--jwt-key-file`, whose path (not the key) is stored. */
+async function jwtLogin(
+  ctx: CommandContext,
+  o: LoginOptions,
+  jwtKeyFile: string,
+  loginUrl: string | undefined,
+): Promise<LoginSettings> {
+  if (!o.clientId || !o.username) throw new UsageError('A JWT login needs --jwt-key-file, --client-id and --username');
+  const { readFile } = await import('node:fs/promises');
+  const keyFile = resolve(ctx.io.cwd, jwtKeyFile);
+  const privateKey = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`Cannot read --jwt-key-file ${keyFile} (${error.code})`, { code: 'KEY_FILE_UNREADABLE' });
+  });
+  const settings: Record<string, string> = { privateKey };
+  Object.assign(settings, { clientId: o.clientId, username: o.username }, loginUrl ? { loginUrl } : {});
+  const stored: StoredOrg = {};
+  Object.assign(
+    stored,
+    { clientId: o.clientId, username: o.username, privateKeyFile: keyFile },
+    loginUrl ? { loginUrl } : {},
+  );
+  return { settings, stored, modeName: 'jwt' };
+}
+
+/** A username-password login: the password from `--password`, SF_PASSWORD or the terminal; never stored. */
+async function passwordLogin(
+  ctx: CommandContext,
+  o: LoginOptions,
+  username: string,
+  loginUrl: string | undefined,
+): Promise<LoginSettings> {
+  const pw = await secret(ctx, o.password, 'SF_PASSWORD', `Password of ${username}`);
+  if (!pw) throw new UsageError('A password login needs --password (or SF_PASSWORD, or a terminal to type it in)');
+  const settings: Record<string, string> = { username, password: pw };
+  if (o.securityToken) settings.securityToken = o.securityToken;
+  if (loginUrl) settings.loginUrl = loginUrl;
+  if (o.clientId) settings.clientId = o.clientId;
+  if (o.clientSecret) settings.clientSecret = o.clientSecret;
+  const stored: StoredOrg = {};
+  Object.assign(stored, { username }, loginUrl ? { loginUrl } : {}, o.clientId ? { clientId: o.clientId } : {});
+  return { settings, stored, modeName: 'password' };
+}
+
+/** A browser login (web server flow): its refresh token is what later runs log in with. */
+async function browserLogin(
+  ctx: CommandContext,
+  o: LoginOptions,
+  clientId: string,
+  loginUrl: string,
+): Promise<LoginSettings> {
+  const web = await webLogin(ctx, o, loginUrl);
+  if (!web.refreshToken) {
+    throw new CliError('The login gave no refresh token', {
+      code: 'NO_REFRESH_TOKEN',
+      hint: 'Give the connected app the "refresh_token, offline_access" OAuth scope.',
+    });
+  }
+  return {
+    modeName: 'refreshToken',
+    settings: { instanceUrl: web.instanceUrl, loginUrl, clientId, refreshToken: web.refreshToken },
+    stored: { instanceUrl: web.instanceUrl, loginUrl, clientId },
+  };
 }
 
 /** The settings as sf-bulk's config, checked there; a problem names the option to fix. */

@@ -32,6 +32,7 @@ interface RetlAsked {
 }
 
 /** `kicksaw retl OPERATION` */
+// Long on purpose: almost all of it is the command's option declarations (a table read top to bottom).
 export function registerRetl(program: Command, state: RunState): void {
   example(
     program
