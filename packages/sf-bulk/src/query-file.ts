@@ -2,8 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfRequest } from './http.js';
-import { createQueryJob } from './query.js';
-import { waitForQueryJob } from './query-pages.js';
+import { createQueryJob, waitForQueryJob } from './query-job.js';
 
 /**
  * Options of {@link queryToFile}.

@@ -7,9 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { getJobInfo } from './bulk-api.js';
-import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfFetch } from './http.js';
-import { createQueryJob } from './query.js';
+import { describeError, type HttpContext, type HttpRetryOptions, sfFetch } from './http.js';
+import { createQueryJob, waitForQueryJob } from './query-job.js';
 
 /**
  * Options of {@link queryPages}.
@@ -204,31 +203,4 @@ interface DownloadedPage {
   path: string;
   records: number | null;
   bytes: number;
-}
-
-/**
- * Polls a query job until it completes; a failed or aborted job throws with Salesforce's message.
- *
- * @internal
- */
-export async function waitForQueryJob(
-  ctx: HttpContext,
-  jobId: string,
-  options: Pick<QueryPagesOptions, 'pollIntervalMs' | 'maxPollIntervalMs' | 'signal'>,
-): Promise<void> {
-  let interval = options.pollIntervalMs ?? 100;
-  const longest = options.maxPollIntervalMs ?? 5000;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const info = await getJobInfo(ctx, jobId, 'query');
-    if (info.state === 'JobComplete') return;
-    if (info.state === 'Failed' || info.state === 'Aborted') {
-      throw new SalesforceApiError(`Query job ${jobId} ended ${info.state}: ${info.errorMessage ?? 'no message'}`, {
-        status: 0,
-        errorCode: 'QUERY_JOB_FAILED',
-      });
-    }
-    await new Promise((resolve) => setTimeout(resolve, interval));
-    interval = Math.min(longest, Math.ceil(interval * 1.5));
-  }
 }

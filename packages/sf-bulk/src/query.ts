@@ -1,16 +1,9 @@
 import { InputError, type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { getJobInfo } from './bulk-api.js';
 import { readCsvRecords } from './csv-reader.js';
 import { describeObject, type ObjectDescribe } from './describe.js';
-import {
-  describeError,
-  type HttpContext,
-  type HttpRetryOptions,
-  SalesforceApiError,
-  sfJson,
-  sfRequest,
-} from './http.js';
+import { describeError, type HttpContext, type HttpRetryOptions, sfJson, sfRequest } from './http.js';
+import { createQueryJob, waitForQueryJob } from './query-job.js';
 
 /**
  * A piece of SOQL inserted verbatim by {@link soql} (made by {@link soqlIdentifier}, {@link soqlDate} or {@link soqlRaw}).
@@ -253,7 +246,7 @@ export async function* query(
   if (api !== 'bulk' && (yield* restQuery(ctx, logger, soqlText, options, api))) return;
 
   const job = await createQueryJob(ctx, soqlText, options.all === true);
-  await waitForQueryJob(ctx, job.id, options);
+  await waitForQueryJob(ctx, job.id, { ...options, pollIntervalMs: options.pollIntervalMs ?? 500 });
   const pageSize = options.pageSize ?? 50_000;
   let locator: string | undefined;
   for (;;) {
@@ -301,23 +294,6 @@ async function* restQuery(
   }
   logger.debug('Large result: switching to a Bulk API 2.0 query job', { totalSize: page.totalSize });
   return false;
-}
-
-/** Polls a query job until it completes, backing off; a failed or aborted job throws. */
-async function waitForQueryJob(ctx: HttpContext, jobId: string, options: QueryOptions): Promise<void> {
-  let interval = options.pollIntervalMs ?? 500;
-  for (;;) {
-    const info = await getJobInfo(ctx, jobId, 'query');
-    if (info.state === 'JobComplete') return;
-    if (info.state === 'Failed' || info.state === 'Aborted') {
-      throw new SalesforceApiError(`Query job ${jobId} ended ${info.state}: ${info.errorMessage ?? 'no message'}`, {
-        status: 0,
-        errorCode: 'QUERY_JOB_FAILED',
-      });
-    }
-    await new Promise((resolve) => setTimeout(resolve, interval));
-    interval = Math.min(options.maxPollIntervalMs ?? 5000, Math.ceil(interval * 1.5));
-  }
 }
 
 /**
@@ -376,19 +352,4 @@ async function* bulkResultPage(
     }
   }
   return next;
-}
-
-/**
- * Creates a Bulk API 2.0 query (or queryAll) job for `soqlText`, its results as LF-ended, comma-separated CSV.
- *
- * @internal
- */
-export function createQueryJob(ctx: HttpContext, soqlText: string, all: boolean): Promise<{ id: string }> {
-  return sfJson<{ id: string }>(ctx, 'POST', 'jobs/query', {
-    operation: all ? 'queryAll' : 'query',
-    query: soqlText,
-    contentType: 'CSV',
-    columnDelimiter: 'COMMA',
-    lineEnding: 'LF',
-  });
 }

@@ -1,0 +1,51 @@
+// A Bulk API 2.0 query job: created, then polled until its results can be read (shared by query,
+// queryPages and queryToFile).
+import { getJobInfo } from './bulk-api.js';
+import { type HttpContext, SalesforceApiError, sfJson } from './http.js';
+
+/**
+ * Creates a Bulk API 2.0 query (or queryAll) job for `soqlText`, its results as LF-ended, comma-separated CSV.
+ *
+ * @internal
+ */
+export function createQueryJob(ctx: HttpContext, soqlText: string, all: boolean): Promise<{ id: string }> {
+  return sfJson<{ id: string }>(ctx, 'POST', 'jobs/query', {
+    operation: all ? 'queryAll' : 'query',
+    query: soqlText,
+    contentType: 'CSV',
+    columnDelimiter: 'COMMA',
+    lineEnding: 'LF',
+  });
+}
+
+/**
+ * Polls a query job until it completes (every `pollIntervalMs`, default 100, growing by half up to
+ * `maxPollIntervalMs`, default 5000); a failed or aborted job throws with Salesforce's message.
+ *
+ * @internal
+ */
+export async function waitForQueryJob(
+  ctx: HttpContext,
+  jobId: string,
+  options: {
+    pollIntervalMs?: number | undefined;
+    maxPollIntervalMs?: number | undefined;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<void> {
+  let interval = options.pollIntervalMs ?? 100;
+  const longest = options.maxPollIntervalMs ?? 5000;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const info = await getJobInfo(ctx, jobId, 'query');
+    if (info.state === 'JobComplete') return;
+    if (info.state === 'Failed' || info.state === 'Aborted') {
+      throw new SalesforceApiError(`Query job ${jobId} ended ${info.state}: ${info.errorMessage ?? 'no message'}`, {
+        status: 0,
+        errorCode: 'QUERY_JOB_FAILED',
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    interval = Math.min(longest, Math.ceil(interval * 1.5));
+  }
+}
