@@ -8,9 +8,10 @@ import {
   type SalesforceConfig,
   salesforceConfigFromEnv,
 } from './config.js';
+import { SalesforceAuthError, TransportError } from './errors.js';
 import { type LoginSession, soapLogin, tokenRequest } from './login.js';
 import { retryCall } from './retry.js';
-import { setTransportSettings, TransportError, type TransportSettings } from './transport.js';
+import { setTransportSettings, type TransportSettings } from './transport.js';
 
 const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
 
@@ -34,22 +35,6 @@ export interface ConnectOptions {
    * connection. Without it, `HTTPS_PROXY` / `HTTP_PROXY` and `NO_PROXY` apply.
    */
   proxy?: string;
-}
-
-/**
- * A login or token request failed. The message is free of secrets.
- *
- * @example
- * ```ts
- * await connect(config).catch((error) => {
- *   if (error instanceof SalesforceAuthError) console.error(error.message); // no secrets inside
- * });
- * ```
- */
-export class SalesforceAuthError extends KicksawError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(redactString(message), { code: options.code ?? 'SF_AUTH_FAILED', cause: options.cause });
-  }
 }
 
 const TRANSIENT_CODES = new Set([

@@ -1,14 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import { KicksawError } from '@kicksaw/core';
 import { CsvSyntaxError, RowParser } from '@kicksaw/csv';
-
-/** A CSV from Salesforce that cannot be read: an unclosed quote at the end (code `CSV_UNCLOSED_QUOTE`). */
-export class CsvReadError extends KicksawError {
-  override name = 'CsvReadError';
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'CSV_UNCLOSED_QUOTE', cause: options.cause });
-  }
-}
+import { CsvReadError } from './errors.js';
 
 /**
  * Parses complete records of comma-separated text from `start` with `@kicksaw/csv`'s {@link RowParser} (lenient:

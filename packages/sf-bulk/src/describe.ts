@@ -1,6 +1,7 @@
 import { type BulkOperation, InputError } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { type HttpContext, SalesforceApiError, sfJson } from './http.js';
+import { SalesforceApiError } from './errors.js';
+import { type HttpContext, sfJson } from './http.js';
 
 /**
  * The parts of a field's describe the engine uses.

@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { KicksawError, type Logger, redactString, silentLogger } from '@kicksaw/core';
+import { type Logger, redactString, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
+import { SalesforceApiError, TransportError } from './errors.js';
 import { retryCall } from './retry.js';
-import { ERROR_TEXT_CHARS, getToFile, readText, send, TransportError } from './transport.js';
+import { ERROR_TEXT_CHARS, getToFile, readText, send } from './transport.js';
 
 /**
  * The session layer of the engine's calls. Why not `conn.request`: jsforce buffers every response body in
@@ -14,6 +15,9 @@ import { ERROR_TEXT_CHARS, getToFile, readText, send, TransportError } from './t
  * jsforce's session refresh (the connection's refresh delegate: for a connection made by
  * {@link connect}, the same login over the same transport) for a new token. Retries are the shared
  * loop of retry.ts.
+ *
+ * About 350 lines: the session loop (`withSession`) and the five call shapes built on it (`sfRequest`,
+ * `sfFetch`, `sfSend`, `sfDownload`, `sfJson`), each a few lines over the loop.
  */
 
 /**
@@ -29,28 +33,6 @@ export interface HttpRetryOptions {
   maxRetries?: number;
   /** First backoff in ms, doubled per attempt (capped at 30 s). Default 500. */
   retryDelayMs?: number;
-}
-
-/**
- * A Salesforce API call failed as a whole. `status` is the HTTP status (0 for a network failure).
- *
- * @example
- * ```ts
- * try {
- *   await ingestAll(options);
- * } catch (error) {
- *   if (error instanceof SalesforceApiError) console.log(error.status, error.errorCode);
- * }
- * ```
- */
-export class SalesforceApiError extends KicksawError {
-  readonly status: number;
-  readonly errorCode: string;
-  constructor(message: string, options: { status: number; errorCode: string; cause?: unknown }) {
-    super(redactString(message), { code: options.errorCode, cause: options.cause });
-    this.status = options.status;
-    this.errorCode = options.errorCode;
-  }
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);

@@ -12,14 +12,7 @@ export {
   type SalesforceConfig,
   salesforceConfigFromEnv,
 } from './config.js';
-export {
-  type ConnectOptions,
-  connect,
-  connectFromEnv,
-  isTransientLoginError,
-  SalesforceAuthError,
-  signJwtAssertion,
-} from './connect.js';
+export { type ConnectOptions, connect, connectFromEnv, isTransientLoginError, signJwtAssertion } from './connect.js';
 export {
   clearDescribeCache,
   describeObject,
@@ -28,8 +21,9 @@ export {
   type PreflightResult,
   preflightFields,
 } from './describe.js';
+export { SalesforceApiError, SalesforceAuthError } from './errors.js';
 export { canonicalCell, hash53, rowHash } from './hash.js';
-export { type HttpRetryOptions, refreshSession, SalesforceApiError } from './http.js';
+export { type HttpRetryOptions, refreshSession } from './http.js';
 export { ingest, ingestAll } from './ingest.js';
 export {
   type IngestInput,

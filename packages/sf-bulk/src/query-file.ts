@@ -1,7 +1,8 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { type Logger, silentLogger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { describeError, type HttpContext, type HttpRetryOptions, SalesforceApiError, sfRequest } from './http.js';
+import { PageCountError, PageHeaderError, SalesforceApiError } from './errors.js';
+import { describeError, type HttpContext, type HttpRetryOptions, sfRequest } from './http.js';
 import { createQueryJob, waitForQueryJob } from './query-job.js';
 
 /**
@@ -188,9 +189,6 @@ async function writePage(
     return { next, written: true };
   }
 }
-
-class PageHeaderError extends Error {}
-class PageCountError extends Error {}
 
 /**
  * Writes one page's body at a file offset: drops its header line when the file has one already (checking it is

@@ -1,7 +1,8 @@
 // A Bulk API 2.0 query job: created, then polled until its results can be read (shared by query,
 // queryPages and queryToFile).
 import { getJobInfo } from './bulk-api.js';
-import { type HttpContext, SalesforceApiError, sfJson } from './http.js';
+import { SalesforceApiError } from './errors.js';
+import { type HttpContext, sfJson } from './http.js';
 
 /**
  * Creates a Bulk API 2.0 query (or queryAll) job for `soqlText`, its results as LF-ended, comma-separated CSV.

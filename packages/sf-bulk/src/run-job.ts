@@ -8,7 +8,8 @@ import {
   setJobState,
   uploadJobData,
 } from './bulk-api.js';
-import { describeError, SalesforceApiError } from './http.js';
+import { SalesforceApiError } from './errors.js';
+import { describeError } from './http.js';
 import type { PartBody, PartBuilder } from './part.js';
 import { reconcileJob } from './reconcile.js';
 import type { RowIndex } from './row-index.js';

@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { type Readable, Writable } from 'node:stream';
-import { KicksawError } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request, stream } from 'undici';
+import { TransportError } from './errors.js';
 import { writeAll } from './file-io.js';
 
 /**
@@ -13,24 +13,11 @@ import { writeAll } from './file-io.js';
  * bodies with back-pressure; the hand-written HTTP/1.1 client it replaced saved about 10 MB of peak
  * RSS (inside the run-to-run noise) and could not go through a proxy. See the README's transport
  * section for what was measured.
- */
-
-/**
- * A failure of the transport (connection refused, reset, closed early, timed out; code `SF_TRANSPORT_FAILED`).
- * Retryable.
  *
- * @example
- * ```ts
- * const error = new TransportError('read ECONNRESET');
- * error.code; // 'SF_TRANSPORT_FAILED'
- * ```
+ * Why one file of about 450 lines: dispatchers, request bodies (`pieceStream`, `PieceCopies`) and answer bodies
+ * (`getToFile`, `readText`) are the two directions of the same undici calls and share their error mapping
+ * (`asTransportError`); split apart, each half would import the other's internals.
  */
-export class TransportError extends KicksawError {
-  override name = 'TransportError';
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'SF_TRANSPORT_FAILED', cause: options.cause });
-  }
-}
 
 /** Transport settings of a connection (given to {@link connect} as `proxy`). */
 export interface TransportSettings {

@@ -1,7 +1,7 @@
 import { KicksawError } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
-import { CsvReadError, parseCsvChunk } from '../src/csv-reader.js';
-import { TransportError } from '../src/transport.js';
+import { parseCsvChunk } from '../src/csv-reader.js';
+import { CsvReadError, TransportError } from '../src/errors.js';
 
 describe('internal errors are KicksawErrors with a code', () => {
   it('TransportError keeps its name, message and cause, and says SF_TRANSPORT_FAILED', () => {

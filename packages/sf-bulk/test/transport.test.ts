@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { Connection } from 'jsforce';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type HttpContext, SalesforceApiError, type StreamedBody, sfDownload, sfSend } from '../src/http.js';
-import { type GetToFileOptions, getToFile, PieceCopies, SOCKET_SLACK_BYTES, TransportError } from '../src/transport.js';
+import { SalesforceApiError, TransportError } from '../src/errors.js';
+import { type HttpContext, type StreamedBody, sfDownload, sfSend } from '../src/http.js';
+import { type GetToFileOptions, getToFile, PieceCopies, SOCKET_SLACK_BYTES } from '../src/transport.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a temp folder per test, and everything opened by a test closed after it.
