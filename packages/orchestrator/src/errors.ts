@@ -21,3 +21,32 @@ export class S3ImportIncompleteError extends KicksawError {
     this.items = items;
   }
 }
+
+/** No `Integration__c` record has the name given. */
+export class IntegrationNotFoundError extends KicksawError {
+  constructor(name: string, object: string) {
+    super(
+      `No ${object} record is named "${name}". Create it in Salesforce (Name = "${name}") or fix the integration name.`,
+      { code: 'INTEGRATION_NOT_FOUND' },
+    );
+  }
+}
+
+/** Some `IntegrationError__c` records could not be inserted: the failures they describe are not all in Salesforce. */
+export class ErrorRecordsNotSavedError extends KicksawError {
+  /** How many error records failed. */
+  readonly failed: number;
+  constructor(failed: number, first: string | undefined) {
+    super(`${failed} error record(s) could not be inserted${first ? `: ${first}` : ''}`, {
+      code: 'ERROR_RECORDS_NOT_SAVED',
+    });
+    this.failed = failed;
+  }
+}
+
+/** Writing or reading the execution record failed. */
+export class ExecutionRecordError extends KicksawError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'EXECUTION_RECORD_FAILED', cause: options.cause });
+  }
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { KicksawError } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
+import { ExecutionRecordError } from './errors.js';
 
 /** Lifecycle states an execution record goes through. */
 export type ExecutionStatus = 'running' | 'pending' | 'succeeded' | 'partial' | 'failed';
@@ -187,13 +187,6 @@ export async function updateExecution(
   if (!result.success) {
     const errors = 'errors' in result ? result.errors : [];
     throw new ExecutionRecordError(`Could not update ${settings.object} ${id}: ${JSON.stringify(errors)}`);
-  }
-}
-
-/** Writing or reading the execution record failed. */
-export class ExecutionRecordError extends KicksawError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'EXECUTION_RECORD_FAILED', cause: options.cause });
   }
 }
 

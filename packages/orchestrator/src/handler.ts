@@ -68,8 +68,6 @@ export interface S3ImportItemResult {
   error?: { name: string; code?: string; message: string };
 }
 
-export { S3ImportIncompleteError };
-
 /** What the handler returns: `batchItemFailures` for SQS triggers, and every object's result. */
 export interface S3ImportHandlerResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;

@@ -8,7 +8,6 @@ import { type Spools, sendRemaining } from './send-remaining.js';
 import { RowSpool } from './spool.js';
 import { takeOver } from './take-over.js';
 
-export { ImportFailedError } from './errors.js';
 export type { ImportCsvOptions } from './options.js';
 
 // Flow 1 for one file, top to bottom: claim the run (claim.ts: the record, then the lease), open it

@@ -1,7 +1,13 @@
 export {
+  ErrorRecordsNotSavedError,
+  ExecutionRecordError,
+  ImportFailedError,
+  IntegrationNotFoundError,
+  S3ImportIncompleteError,
+} from './errors.js';
+export {
   claimExecution,
   type ExecutionClaim,
-  ExecutionRecordError,
   type ExecutionRecordSettings,
   type ExecutionStatus,
   type ExistingExecution,
@@ -17,19 +23,16 @@ export {
   type LambdaContextLike,
   type S3ImportHandlerOptions,
   type S3ImportHandlerResponse,
-  S3ImportIncompleteError,
   type S3ImportItemResult,
   s3ImportHandlerOptionsFromEnv,
   validateS3ImportHandlerOptions,
 } from './handler.js';
-export { type ImportCsvOptions, type ImportCsvResult, ImportFailedError, importCsv } from './import-csv.js';
+export { type ImportCsvOptions, type ImportCsvResult, importCsv } from './import-csv.js';
 export { ImportOrchestrator } from './import-orchestrator.js';
 export {
   type AttachExecutionOptions,
-  ErrorRecordsNotSavedError,
   type ExecutionIngestResult,
   IntegrationExecution,
-  IntegrationNotFoundError,
   type IntegrationObjectSettings,
   type StartExecutionOptions,
 } from './integration-execution.js';

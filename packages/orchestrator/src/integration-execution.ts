@@ -15,6 +15,7 @@ import {
 } from '@kicksaw/error-report';
 import { type IngestOptions, type IngestRun, ingest, ingestAll, quoteSoqlString } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
+import { ErrorRecordsNotSavedError, IntegrationNotFoundError } from './errors.js';
 import { DEFAULT_STATUS_VALUES, type ExecutionStatus, messageOf } from './execution-record.js';
 
 /** Names of the objects and fields of the kicksaw integration package; defaults shown. */
@@ -63,28 +64,6 @@ function resolve(settings: IntegrationObjectSettings = {}): ResolvedSettings {
     errorObject: settings.errorObject ?? 'IntegrationError__c',
     errorFields: settings.errorFields,
   };
-}
-
-/** No `Integration__c` record has the name given. */
-export class IntegrationNotFoundError extends KicksawError {
-  constructor(name: string, object: string) {
-    super(
-      `No ${object} record is named "${name}". Create it in Salesforce (Name = "${name}") or fix the integration name.`,
-      { code: 'INTEGRATION_NOT_FOUND' },
-    );
-  }
-}
-
-/** Some `IntegrationError__c` records could not be inserted: the failures they describe are not all in Salesforce. */
-export class ErrorRecordsNotSavedError extends KicksawError {
-  /** How many error records failed. */
-  readonly failed: number;
-  constructor(failed: number, first: string | undefined) {
-    super(`${failed} error record(s) could not be inserted${first ? `: ${first}` : ''}`, {
-      code: 'ERROR_RECORDS_NOT_SAVED',
-    });
-    this.failed = failed;
-  }
 }
 
 /** Options of {@link IntegrationExecution.start}. */

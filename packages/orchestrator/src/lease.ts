@@ -1,6 +1,7 @@
 import type { Logger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
-import { ExecutionRecordError, messageOf, type ResolvedExecutionRecordSettings } from './execution-record.js';
+import { ExecutionRecordError } from './errors.js';
+import { messageOf, type ResolvedExecutionRecordSettings } from './execution-record.js';
 
 /**
  * The lease on a run: the one invocation allowed to send its rows, settle its jobs, park or finish it.

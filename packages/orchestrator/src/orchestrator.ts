@@ -24,7 +24,7 @@ import {
 } from '@kicksaw/s3';
 import type { Connection } from 'jsforce';
 import { type BatchResult, batchOutcome } from './batch-result.js';
-import { ExecutionRecordError } from './execution-record.js';
+import { ExecutionRecordError } from './errors.js';
 import { IMPORT_DEFAULTS } from './options.js';
 import { openObjectAt } from './source-range.js';
 import { OutcomeSpool } from './spool.js';
