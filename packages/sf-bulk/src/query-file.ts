@@ -1,9 +1,9 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { type Logger, silentLogger } from '@kicksaw/core';
+import type { Logger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { PageCountError, PageHeaderError, SalesforceApiError } from './errors.js';
 import { describeError, type HttpContext, type HttpRetryOptions, sfRequest } from './http.js';
-import { createQueryJob, waitForQueryJob } from './query-job.js';
+import { startQueryJob } from './query-job.js';
 
 /**
  * Options of {@link queryToFile}.
@@ -85,18 +85,13 @@ export async function queryToFile(
   path: string,
   options: QueryToFileOptions = {},
 ): Promise<QueryToFileResult> {
-  const logger = options.logger ?? silentLogger;
-  const ctx: HttpContext = { conn: connection, logger, ...(options.http ? { retry: options.http } : {}) };
   const signal = options.signal;
-  signal?.throwIfAborted();
-  const job = await createQueryJob(ctx, soqlText, options.all === true);
-  options.onJob?.(job.id);
-  await waitForQueryJob(ctx, job.id, options);
+  const { ctx, logger, jobId } = await startQueryJob(connection, soqlText, options);
 
   const pageSize = options.pageSize ?? 50_000;
   const attempts = Math.max(1, options.pageAttempts ?? 5);
   const file = await open(path, 'w');
-  const into: FileProgress = { ctx, logger, jobId: job.id, file, attempts, offset: 0, records: 0, pages: 0 };
+  const into: FileProgress = { ctx, logger, jobId, file, attempts, offset: 0, records: 0, pages: 0 };
   try {
     let locator: string | null = null;
     for (;;) {
@@ -116,7 +111,7 @@ export async function queryToFile(
       await file.close();
     }
   }
-  return { jobId: job.id, records: into.records, pages: into.pages, bytes: into.offset };
+  return { jobId, records: into.records, pages: into.pages, bytes: into.offset };
 }
 
 /** The file being written and how far: the end of its last whole page, its records, pages and header line. */

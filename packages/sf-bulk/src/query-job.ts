@@ -1,8 +1,10 @@
 // A Bulk API 2.0 query job: created, then polled until its results can be read (shared by query,
 // queryPages and queryToFile).
+import { type Logger, silentLogger } from '@kicksaw/core';
+import type { Connection } from 'jsforce';
 import { getJobInfo } from './bulk-api.js';
 import { SalesforceApiError } from './errors.js';
-import { type HttpContext, sfJson } from './http.js';
+import { type HttpContext, type HttpRetryOptions, sfJson } from './http.js';
 
 /**
  * Creates a Bulk API 2.0 query (or queryAll) job for `soqlText`, its results as LF-ended, comma-separated CSV.
@@ -49,4 +51,35 @@ export async function waitForQueryJob(
     await new Promise((resolve) => setTimeout(resolve, interval));
     interval = Math.min(longest, Math.ceil(interval * 1.5));
   }
+}
+
+/** The options of a query job's start that `queryPages` and `queryToFile` share. */
+interface StartQueryJobOptions {
+  all?: boolean | undefined;
+  pollIntervalMs?: number | undefined;
+  maxPollIntervalMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onJob?: ((jobId: string) => void) | undefined;
+  logger?: Logger | undefined;
+  http?: HttpRetryOptions | undefined;
+}
+
+/**
+ * Creates a query job, tells `onJob` its id and waits until its results can be read; returns the call context
+ * the pages are read with.
+ *
+ * @internal
+ */
+export async function startQueryJob(
+  connection: Connection,
+  soqlText: string,
+  options: StartQueryJobOptions,
+): Promise<{ ctx: HttpContext; logger: Logger; jobId: string }> {
+  const logger = options.logger ?? silentLogger;
+  const ctx: HttpContext = { conn: connection, logger, ...(options.http ? { retry: options.http } : {}) };
+  options.signal?.throwIfAborted();
+  const job = await createQueryJob(ctx, soqlText, options.all === true);
+  options.onJob?.(job.id);
+  await waitForQueryJob(ctx, job.id, options);
+  return { ctx, logger, jobId: job.id };
 }

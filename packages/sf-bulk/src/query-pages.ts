@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Logger, silentLogger } from '@kicksaw/core';
+import type { Logger } from '@kicksaw/core';
 import type { Connection } from 'jsforce';
 import { describeError, type HttpContext, type HttpRetryOptions, sfFetch } from './http.js';
-import { createQueryJob, waitForQueryJob } from './query-job.js';
+import { startQueryJob } from './query-job.js';
 
 /**
  * Options of {@link queryPages}.
@@ -99,19 +99,14 @@ export async function* queryPages(
   soqlText: string,
   options: QueryPagesOptions = {},
 ): AsyncGenerator<QueryPage> {
-  const logger = options.logger ?? silentLogger;
-  const ctx: HttpContext = { conn: connection, logger, ...(options.http ? { retry: options.http } : {}) };
   const signal = options.signal;
-  signal?.throwIfAborted();
-  const job = await createQueryJob(ctx, soqlText, options.all === true);
-  options.onJob?.(job.id);
-  await waitForQueryJob(ctx, job.id, options);
+  const { ctx, logger, jobId } = await startQueryJob(connection, soqlText, options);
 
   const folder = await mkdtemp(join(options.directory ?? tmpdir(), 'kicksaw-query-pages-'));
   const pageSize = options.pageSize ?? 50_000;
   const attempts = Math.max(1, options.pageAttempts ?? 5);
   const ahead = options.readAhead !== false;
-  const from: PageSource = { ctx, logger, jobId: job.id, folder, pageSize, attempts };
+  const from: PageSource = { ctx, logger, jobId, folder, pageSize, attempts };
   const download = (index: number, locator: string | null) => downloadPage(from, index, locator);
   let pending: Promise<DownloadedPage> | undefined;
   try {
@@ -128,7 +123,7 @@ export async function* queryPages(
       if (page.bytes > 0 && page.records !== 0) {
         try {
           yield {
-            jobId: job.id,
+            jobId,
             index: page.index,
             path: page.path,
             records: page.records,
