@@ -99,6 +99,48 @@ function isDuplicate(error: unknown): boolean {
   return code === 'DUPLICATE_VALUE';
 }
 
+/** The lease with the highest generation, or undefined when the run has none. */
+function newestLease(leases: readonly LeaseRow[]): LeaseRow | undefined {
+  return leases.reduce<LeaseRow | undefined>(
+    (best, row) => (best === undefined || row.generation > best.generation ? row : best),
+    undefined,
+  );
+}
+
+/** A lease somebody still holds: not released, and not known to have run out at `at`. */
+function isLive(lease: LeaseRow, at: number): boolean {
+  return !lease.released && (lease.expiresAt === undefined || lease.expiresAt > at);
+}
+
+/**
+ * Inserts generation `generation` of the run's lease, expiring at `expiresAt`. Returns the record's id,
+ * or undefined when another invocation inserted that generation first (`DUPLICATE_VALUE`).
+ */
+async function insertLeaseRecord(
+  connection: Connection,
+  settings: ResolvedExecutionRecordSettings,
+  runKey: string,
+  generation: number,
+  expiresAt: number,
+): Promise<string | undefined> {
+  try {
+    const created = await connection.sobject(settings.object).create({
+      Name: `lease ${generation} until ${new Date(expiresAt).toISOString()}`,
+      [settings.idempotencyKeyField]: leaseKey(runKey, generation),
+    });
+    if (!created.success || !created.id) {
+      const errors = 'errors' in created ? created.errors : [];
+      if (errors.some(isDuplicate)) return undefined;
+      throw new ExecutionRecordError(`Could not create the lease record: ${JSON.stringify(errors)}`);
+    }
+    return created.id;
+  } catch (error) {
+    if (isDuplicate(error)) return undefined;
+    if (error instanceof ExecutionRecordError) throw error;
+    throw new ExecutionRecordError(`Could not create the lease record: ${messageOf(error)}`, { cause: error });
+  }
+}
+
 /**
  * Takes the lease on a run unless a live one is held. `leaseMs` is how long the lease lasts without a
  * renewal; a heartbeat renews it every third of that while the invocation lives.
@@ -112,14 +154,9 @@ export async function acquireLease(
   options: { leaseMs: number; logger: Logger; now?: () => number },
 ): Promise<LeaseAttempt> {
   const now = options.now ?? Date.now;
-  const leaseMs = options.leaseMs;
   for (let attempt = 0; attempt < 4; attempt++) {
-    const leases = await readLeases(connection, settings, runKey);
-    const top = leases.reduce<LeaseRow | undefined>(
-      (best, row) => (best === undefined || row.generation > best.generation ? row : best),
-      undefined,
-    );
-    if (top && !top.released && (top.expiresAt === undefined || top.expiresAt > now())) {
+    const top = newestLease(await readLeases(connection, settings, runKey));
+    if (top && isLive(top, now())) {
       return {
         acquired: false,
         generation: top.generation,
@@ -127,151 +164,170 @@ export async function acquireLease(
       };
     }
     const generation = (top?.generation ?? 0) + 1;
-    let expiresAt = now() + leaseMs;
-    let id: string;
-    try {
-      const created = await connection.sobject(settings.object).create({
-        Name: `lease ${generation} until ${new Date(expiresAt).toISOString()}`,
-        [settings.idempotencyKeyField]: leaseKey(runKey, generation),
-      });
-      if (!created.success || !created.id) {
-        const errors = 'errors' in created ? created.errors : [];
-        if (errors.some(isDuplicate)) continue;
-        throw new ExecutionRecordError(`Could not create the lease record: ${JSON.stringify(errors)}`);
-      }
-      id = created.id;
-    } catch (error) {
-      if (isDuplicate(error)) continue; // another invocation took this generation first: look again
-      if (error instanceof ExecutionRecordError) throw error;
-      throw new ExecutionRecordError(`Could not create the lease record: ${messageOf(error)}`, { cause: error });
-    }
+    const expiresAt = now() + options.leaseMs;
+    const id = await insertLeaseRecord(connection, settings, runKey, generation, expiresAt);
+    if (id === undefined) continue; // another invocation took this generation first: look again
     if (top) {
       options.logger.info(top.released ? 'lease taken over (released)' : 'lease taken over (expired)', {
         generation,
         previous: top.generation,
       });
     }
-    let released = false;
-    let stopped = false;
-    // Once the lease has lapsed (the heartbeat could not run or could not write in time: a frozen event
-    // loop, an outage) or a later generation exists, another delivery may hold the run. A lost lease is
-    // lost for good: renewing it, or writing the run's state, would let two invocations send the same rows.
-    let lost = false;
-    // Why sending stopped: a renewal failed (sending stops at once, parking is still allowed while the
-    // lease lasts), or the lease was lost.
-    let stopReason: string | undefined;
-    const margin = Math.min(5_000, Math.floor(leaseMs / 4));
-    const interval = Math.max(50, Math.floor(leaseMs / 3));
-    let lastRenewal = expiresAt - leaseMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const loseIt = (why: string): ExecutionRecordError => {
-      lost = true;
-      stopReason ??= why;
-      lease.stop();
-      options.logger.error(`run lease lost: ${why}; this invocation sends nothing more and leaves the run`, {
-        generation,
-      });
-      return new ExecutionRecordError(`Lease ${generation}: ${why}; the run is left to the next delivery`);
-    };
-    // A later generation means another delivery judged this lease over (its clock ahead of this one's,
-    // or an operator's hand): stop. Not awaited by the heartbeat beyond one beat's wait: jsforce retries
-    // a failed read with backoff, and the next renewal must not wait for that. A failed read proves
-    // nothing; the next beat reads again.
-    let checking: Promise<void> | undefined;
-    const checkNewer = async (): Promise<void> => {
-      if (checking) return;
-      checking = readLeases(connection, settings, runKey)
-        .then(
-          (rows) => {
-            const newer = rows.find((row) => row.generation > generation);
-            if (newer && !lost) loseIt(`generation ${newer.generation} took the run over`);
-          },
-          () => undefined,
-        )
-        .finally(() => {
-          checking = undefined;
-        });
-      await Promise.race([checking, sleep(interval / 2)]);
-      if (lost) throw new ExecutionRecordError(`Lease ${generation}: ${stopReason ?? 'lost'}`);
-    };
-    const lease: RunLease = {
-      generation,
-      held: () => !released && !lost && now() < expiresAt - margin,
-      canSend: () => stopReason === undefined && lease.held(),
-      get stopReason() {
-        return stopReason;
-      },
-      async renew() {
-        if (released || lost) return;
-        let lastError: unknown;
-        for (let attempt = 1; attempt <= RENEW_ATTEMPTS; attempt++) {
-          if (!lease.held()) throw loseIt('it lapsed before it was renewed');
-          const sent = now();
-          lastRenewal = sent;
-          const next = sent + leaseMs;
-          try {
-            const result = await connection
-              .sobject(settings.object)
-              .update({ Id: id, Name: `lease ${generation} until ${new Date(next).toISOString()}` });
-            if (!result.success) {
-              const errors = 'errors' in result ? result.errors : [];
-              throw new ExecutionRecordError(`the update was refused: ${JSON.stringify(errors)}`);
-            }
-          } catch (error) {
-            lastError = error;
-            if (attempt < RENEW_ATTEMPTS) await sleep(RENEW_RETRY_DELAY_MS * attempt);
-            continue;
-          }
-          // The write may have landed after the old expiry, when a taker could already have read it.
-          if (now() >= expiresAt - margin) throw loseIt('it was renewed too late to be trusted');
-          expiresAt = next;
-          options.logger.debug('run lease renewed', { generation, until: new Date(next).toISOString(), attempt });
-          await checkNewer();
-          return;
-        }
-        if (stopReason === undefined) {
-          stopReason = `the lease could not be renewed: ${messageOf(lastError)}`;
-          options.logger.warn('could not renew the run lease: sending stops and the run parks', {
-            generation,
-            attempts: RENEW_ATTEMPTS,
-            error: messageOf(lastError),
-          });
-        }
-        throw new ExecutionRecordError(`Could not renew lease ${generation}: ${messageOf(lastError)}`, {
-          cause: lastError,
-        });
-      },
-      async release() {
-        lease.stop();
-        if (released || lost) return;
-        released = true;
-        await connection.sobject(settings.object).update({ Id: id, Name: `lease ${generation} released` });
-      },
-      stop() {
-        if (stopped) return;
-        stopped = true;
-        if (timer !== undefined) clearTimeout(timer);
-      },
-    };
-    // The heartbeat: one renewal at a time, each due a third of the lease after the one before began.
-    // Unreferenced, so it never keeps the process (the invocation) alive; stopped by park, finish or throw.
-    const beat = (): void => {
-      if (stopped) return;
-      timer = setTimeout(
-        () => {
-          lease
-            .renew()
-            .catch(() => undefined) // logged by renew; a failed renewal has already stopped sending
-            .finally(beat);
-        },
-        Math.max(0, lastRenewal + interval - now()),
-      );
-      timer.unref?.();
-    };
-    beat();
-    return { acquired: true, lease };
+    const held: HeldLeaseRecord = { connection, settings, runKey, id, generation, expiresAt };
+    return { acquired: true, lease: holdLease(held, { leaseMs: options.leaseMs, logger: options.logger, now }) };
   }
   return { acquired: false, generation: 0, heldUntil: undefined };
+}
+
+/** The lease record this invocation inserted, and where it lives. */
+interface HeldLeaseRecord {
+  connection: Connection;
+  settings: ResolvedExecutionRecordSettings;
+  runKey: string;
+  id: string;
+  generation: number;
+  expiresAt: number;
+}
+
+/** Writes a new expiry into the lease record; throws when the write fails or is refused. */
+async function writeExpiry(record: HeldLeaseRecord, until: number): Promise<void> {
+  const result = await record.connection
+    .sobject(record.settings.object)
+    .update({ Id: record.id, Name: `lease ${record.generation} until ${new Date(until).toISOString()}` });
+  if (!result.success) {
+    const errors = 'errors' in result ? result.errors : [];
+    throw new ExecutionRecordError(`the update was refused: ${JSON.stringify(errors)}`);
+  }
+}
+
+/** The generation later than `generation` among the run's lease records, if one was read. */
+async function newerGeneration(record: HeldLeaseRecord): Promise<number | undefined> {
+  const rows = await readLeases(record.connection, record.settings, record.runKey);
+  return rows.find((row) => row.generation > record.generation)?.generation;
+}
+
+/**
+ * The held lease and its heartbeat.
+ * One closure table because renew, release, stop and the heartbeat share the lease's mutable state.
+ */
+function holdLease(record: HeldLeaseRecord, options: { leaseMs: number; logger: Logger; now: () => number }): RunLease {
+  const { now, leaseMs } = options;
+  const { generation } = record;
+  let expiresAt = record.expiresAt;
+  let released = false;
+  let stopped = false;
+  // Once the lease has lapsed (the heartbeat could not run or could not write in time: a frozen event
+  // loop, an outage) or a later generation exists, another delivery may hold the run. A lost lease is
+  // lost for good: renewing it, or writing the run's state, would let two invocations send the same rows.
+  let lost = false;
+  // Why sending stopped: a renewal failed (sending stops at once, parking is still allowed while the
+  // lease lasts), or the lease was lost.
+  let stopReason: string | undefined;
+  const margin = Math.min(5_000, Math.floor(leaseMs / 4));
+  const interval = Math.max(50, Math.floor(leaseMs / 3));
+  let lastRenewal = expiresAt - leaseMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loseIt = (why: string): ExecutionRecordError => {
+    lost = true;
+    stopReason ??= why;
+    lease.stop();
+    options.logger.error(`run lease lost: ${why}; this invocation sends nothing more and leaves the run`, {
+      generation,
+    });
+    return new ExecutionRecordError(`Lease ${generation}: ${why}; the run is left to the next delivery`);
+  };
+  // A later generation means another delivery judged this lease over (its clock ahead of this one's,
+  // or an operator's hand): stop. Not awaited by the heartbeat beyond one beat's wait: jsforce retries
+  // a failed read with backoff, and the next renewal must not wait for that. A failed read proves
+  // nothing; the next beat reads again.
+  let checking: Promise<void> | undefined;
+  const checkNewer = async (): Promise<void> => {
+    if (checking) return;
+    checking = newerGeneration(record)
+      .then(
+        (newer) => {
+          if (newer !== undefined && !lost) loseIt(`generation ${newer} took the run over`);
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        checking = undefined;
+      });
+    await Promise.race([checking, sleep(interval / 2)]);
+    if (lost) throw new ExecutionRecordError(`Lease ${generation}: ${stopReason ?? 'lost'}`);
+  };
+  const lease: RunLease = {
+    generation,
+    held: () => !released && !lost && now() < expiresAt - margin,
+    canSend: () => stopReason === undefined && lease.held(),
+    get stopReason() {
+      return stopReason;
+    },
+    async renew() {
+      if (released || lost) return;
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= RENEW_ATTEMPTS; attempt++) {
+        if (!lease.held()) throw loseIt('it lapsed before it was renewed');
+        const sent = now();
+        lastRenewal = sent;
+        const next = sent + leaseMs;
+        try {
+          await writeExpiry(record, next);
+        } catch (error) {
+          lastError = error;
+          if (attempt < RENEW_ATTEMPTS) await sleep(RENEW_RETRY_DELAY_MS * attempt);
+          continue;
+        }
+        // The write may have landed after the old expiry, when a taker could already have read it.
+        if (now() >= expiresAt - margin) throw loseIt('it was renewed too late to be trusted');
+        expiresAt = next;
+        options.logger.debug('run lease renewed', { generation, until: new Date(next).toISOString(), attempt });
+        await checkNewer();
+        return;
+      }
+      if (stopReason === undefined) {
+        stopReason = `the lease could not be renewed: ${messageOf(lastError)}`;
+        options.logger.warn('could not renew the run lease: sending stops and the run parks', {
+          generation,
+          attempts: RENEW_ATTEMPTS,
+          error: messageOf(lastError),
+        });
+      }
+      throw new ExecutionRecordError(`Could not renew lease ${generation}: ${messageOf(lastError)}`, {
+        cause: lastError,
+      });
+    },
+    async release() {
+      lease.stop();
+      if (released || lost) return;
+      released = true;
+      await record.connection
+        .sobject(record.settings.object)
+        .update({ Id: record.id, Name: `lease ${generation} released` });
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+  // The heartbeat: one renewal at a time, each due a third of the lease after the one before began.
+  // Unreferenced, so it never keeps the process (the invocation) alive; stopped by park, finish or throw.
+  const beat = (): void => {
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        lease
+          .renew()
+          .catch(() => undefined) // logged by renew; a failed renewal has already stopped sending
+          .finally(beat);
+      },
+      Math.max(0, lastRenewal + interval - now()),
+    );
+    timer.unref?.();
+  };
+  beat();
+  return lease;
 }
 
 /** Renewal attempts per heartbeat before the holder stops sending, and the pause between them. */
