@@ -20,38 +20,34 @@ export function assertLeaseHeld(lease: RunLease | undefined): void {
   );
 }
 
-export async function parkRun(
-  options: ImportCsvOptions,
-  settings: ResolvedExecutionRecordSettings | undefined,
-  orchestrator: Orchestrator,
-  park: {
-    covered: RowSet;
-    positions: SourcePositions;
-    total: number | null;
-    jobs: PendingJob[];
-    generation: number;
-    stalls: number;
-    startedAt: string;
-    unsentReason: string | null;
-    place: RunPlace;
-    lease: RunLease | undefined;
-    /** Rows read but not sent, with their records (everything still unsent from the spool resumed too). */
-    rows: RowSpool;
-  },
-): Promise<ImportCsvResult> {
+/** What {@link parkRun} writes down about the run. */
+export interface ParkInput {
+  covered: RowSet;
+  positions: SourcePositions;
+  total: number | null;
+  jobs: PendingJob[];
+  generation: number;
+  stalls: number;
+  startedAt: string;
+  unsentReason: string | null;
+  place: RunPlace;
+  lease: RunLease | undefined;
+  /** Rows read but not sent, with their records (everything still unsent from the spool resumed too). */
+  rows: RowSpool;
+}
+
+/**
+ * Writes the unsent rows' spool and the outcomes' spool. Before the state that names them: an
+ * invocation killed in between leaves the older state, whose covered rows and jobs still hold, with a
+ * spool whose rows were all unsent when it was written.
+ */
+async function uploadSpools(options: ImportCsvOptions, orchestrator: Orchestrator, park: ParkInput): Promise<void> {
   const { s3Client: client, bucket } = options;
-  const { place } = park;
-  const parkStarted = Date.now();
-  // Only the lease's holder writes the run's state: a holder whose lease lapsed or was taken over would
-  // overwrite the state of the invocation that holds the run now (and so lose what that one sent).
-  assertLeaseHeld(park.lease);
-  // Before the state that names it: an invocation killed in between leaves the older state, whose
-  // covered rows and jobs still hold, with a spool whose rows were all unsent when it was written.
   if (park.rows.count > 0) {
     await uploadObject({
       client,
       bucket,
-      key: place.rowSpoolKey,
+      key: park.place.rowSpoolKey,
       body: park.rows.raw(),
       contentType: 'application/x-ndjson',
     });
@@ -59,12 +55,16 @@ export async function parkRun(
   await uploadObject({
     client,
     bucket,
-    key: place.spoolKey,
+    key: park.place.spoolKey,
     body: orchestrator.savedOutcomes(),
     contentType: 'application/x-ndjson',
   });
+}
+
+/** The parked state a later invocation resumes from. */
+function parkedStateOf(options: ImportCsvOptions, orchestrator: Orchestrator, park: ParkInput): ParkedState {
   const state: ParkedState = {
-    ...runIdentityOf(orchestrator, bucket, options.key),
+    ...runIdentityOf(orchestrator, options.bucket, options.key),
     covered: park.covered.toBase64(),
     total: park.total,
     summary: { ...orchestrator.summary },
@@ -78,6 +78,43 @@ export async function parkRun(
   const positions = park.positions.toJSON();
   if (positions) state.positions = positions;
   if (park.rows.count > 0) state.rowSpool = { count: park.rows.count };
+  return state;
+}
+
+/** The state is written: a release that fails (the store unreachable) only leaves the lease to run out. */
+async function releaseLease(park: ParkInput): Promise<void> {
+  await park.lease?.release().catch((error: unknown) => {
+    park.place.logger.warn('could not release the run lease: the next delivery takes the run over once it runs out', {
+      generation: park.generation,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  });
+}
+
+/** Why the run parks, as the log and the result say it. */
+function parkReasonOf(options: ImportCsvOptions, park: ParkInput): string {
+  return (
+    park.unsentReason ??
+    (park.jobs.length > 0 && options.deadline === undefined
+      ? 'jobs still running: polling them or reading their results failed'
+      : 'deadline reached')
+  );
+}
+
+export async function parkRun(
+  options: ImportCsvOptions,
+  settings: ResolvedExecutionRecordSettings | undefined,
+  orchestrator: Orchestrator,
+  park: ParkInput,
+): Promise<ImportCsvResult> {
+  const { s3Client: client, bucket } = options;
+  const { place } = park;
+  const parkStarted = Date.now();
+  // Only the lease's holder writes the run's state: a holder whose lease lapsed or was taken over would
+  // overwrite the state of the invocation that holds the run now (and so lose what that one sent).
+  assertLeaseHeld(park.lease);
+  await uploadSpools(options, orchestrator, park);
+  const state = parkedStateOf(options, orchestrator, park);
   assertLeaseHeld(park.lease);
   await cacheJson(state, { client, bucket, key: place.stateKey });
   // The state now holds every job this invocation (and those it took over) sent.
@@ -88,37 +125,43 @@ export async function parkRun(
     });
   }
   await orchestrator.dispose();
-  // The state is written: a release that fails (the store unreachable) only leaves the lease to run out.
-  await park.lease?.release().catch((error: unknown) => {
-    place.logger.warn('could not release the run lease: the next delivery takes the run over once it runs out', {
-      generation: park.generation,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  });
-  const ids = park.jobs.map((job) => job.jobId);
-  const pendingRows = park.jobs.reduce((sum, job) => sum + job.rows, 0);
-  const reason =
-    park.unsentReason ??
-    (ids.length > 0 && options.deadline === undefined
-      ? 'jobs still running: polling them or reading their results failed'
-      : 'deadline reached');
-  place.logger.warn(`run parked for a later invocation (${reason})`, {
+  await releaseLease(park);
+  const reason = parkReasonOf(options, park);
+  logParked(options, orchestrator, park, reason, parkStarted);
+  return parkedResult(orchestrator, park, reason);
+}
+
+function pendingRowsOf(park: ParkInput): number {
+  return park.jobs.reduce((sum, job) => sum + job.rows, 0);
+}
+
+function logParked(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  park: ParkInput,
+  reason: string,
+  parkStarted: number,
+): void {
+  park.place.logger.warn(`run parked for a later invocation (${reason})`, {
     source: orchestrator.sourceUri,
-    pendingJobs: ids,
-    pendingRows,
+    pendingJobs: park.jobs.map((job) => job.jobId),
+    pendingRows: pendingRowsOf(park),
     rowsNotSent: park.total === null ? 'file not read to the end' : park.total - park.covered.countThrough(park.total),
     rowsSpooled: park.rows.count,
     stalledInvocations: park.stalls,
-    state: `s3://${bucket}/${place.stateKey}`,
+    state: `s3://${options.bucket}/${park.place.stateKey}`,
     // What the reserve must cover: the park itself, and when it ended against the deadline.
     parkMs: Date.now() - parkStarted,
     ...(options.deadline !== undefined ? { pastDeadlineMs: Date.now() - deadlineOf(options.deadline) } : {}),
   });
+}
+
+function parkedResult(orchestrator: Orchestrator, park: ParkInput, reason: string): ImportCsvResult {
   return {
     status: 'pending',
     summary: { ...orchestrator.summary },
-    pendingJobs: ids,
-    pendingRows,
+    pendingJobs: park.jobs.map((job) => job.jobId),
+    pendingRows: pendingRowsOf(park),
     ...(park.total !== null ? { unsentRows: park.total - park.covered.countThrough(park.total) } : {}),
     pendingReason: reason,
     ...(orchestrator.executionId ? { executionId: orchestrator.executionId } : {}),
