@@ -1,6 +1,21 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { BULK_OPERATIONS, type BulkOperation, ConfigError, KicksawError, redact, silentLogger } from '@kicksaw/core';
-import { createS3Client, type NotDone, notDone, respondToS3Event, type S3ObjectRef } from '@kicksaw/s3';
+import {
+  BULK_OPERATIONS,
+  type BulkOperation,
+  ConfigError,
+  KicksawError,
+  type Logger,
+  redact,
+  silentLogger,
+} from '@kicksaw/core';
+import {
+  createS3Client,
+  type NotDone,
+  notDone,
+  respondToS3Event,
+  type S3EventResponse,
+  type S3ObjectRef,
+} from '@kicksaw/s3';
 import { connect, parseSalesforceConfig, type SalesforceConfig, salesforceConfigFromEnv } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
@@ -163,118 +178,156 @@ export function createS3ImportHandler(
 ): (event: unknown, context?: LambdaContextLike) => Promise<S3ImportHandlerResponse> {
   validateS3ImportHandlerOptions(options);
   const logger = options.logger ?? silentLogger;
-  const reserveMs = options.reserveMs ?? IMPORT_DEFAULTS.reserveMs;
-  const reserveFraction = options.reserveFraction ?? IMPORT_DEFAULTS.reserveFraction;
-  const minWorkMs = options.minWorkMs ?? IMPORT_DEFAULTS.minWorkMs;
+  const ignoreKey = ignoreKeyOf(options);
+  const getConnection = connectionCache(options, logger);
+  let s3Client = options.s3Client;
+  return async (event, context) => {
+    const deadline = invocationDeadline(options, context?.getRemainingTimeInMillis?.());
+    s3Client ??= options.s3Client ?? createS3Client(options.s3ClientConfig);
+    const one: ImportOneContext = { options, logger, ignoreKey, getConnection, client: s3Client, deadline };
+    const response = await respondToS3Event(event, (ref) => importOne(ref, one), {
+      concurrency: options.concurrency ?? IMPORT_DEFAULTS.concurrency,
+    });
+    return respondFor(response, logger);
+  };
+}
+
+/** The handler's own folders (archive, errors, state) are not input, unless `ignoreKey` says otherwise. */
+function ignoreKeyOf(options: S3ImportHandlerOptions): (key: string) => boolean {
   const folders = [
     options.archiveFolder ?? IMPORT_DEFAULTS.archiveFolder,
     options.errorFolder ?? IMPORT_DEFAULTS.errorFolder,
     options.stateFolder ?? IMPORT_DEFAULTS.stateFolder,
   ];
-  const ignoreKey =
-    options.ignoreKey ?? ((key: string) => folders.some((folder) => key.startsWith(`${folder.replace(/\/+$/, '')}/`)));
-  let s3Client = options.s3Client;
-  let connection: Promise<Connection> | undefined;
-  const getConnection = (): Promise<Connection> => {
-    if (connection) return connection;
-    {
-      const made =
-        typeof options.connection === 'function'
-          ? options.connection()
-          : options.connection
-            ? Promise.resolve(options.connection)
-            : connect(options.salesforce as SalesforceConfig, { logger });
-      const pending = made.catch((error: unknown) => {
-        connection = undefined; // the next invocation tries again
-        throw error;
-      });
-      connection = pending;
-      return pending;
-    }
-  };
+  return (
+    options.ignoreKey ?? ((key: string) => folders.some((folder) => key.startsWith(`${folder.replace(/\/+$/, '')}/`)))
+  );
+}
 
-  return async (event, context) => {
-    const remaining = context?.getRemainingTimeInMillis?.();
-    let deadline: number | undefined;
-    if (remaining !== undefined) {
-      // The reserve fits the function: a share of it, at least what parking takes, at most `reserveMs`.
-      const reserve =
-        options.reserveMs === undefined
-          ? Math.min(reserveMs, Math.max(IMPORT_DEFAULTS.minReserveMs, Math.floor(remaining * reserveFraction)))
-          : reserveMs;
-      const work = remaining - reserve;
-      if (work < minWorkMs) {
-        const names = options.settingNames ?? {};
-        throw new ConfigError(
-          `leaves ${work} ms of work in an invocation of ${remaining} ms (at least ${minWorkMs} ms are needed to ` +
-            'send and settle a job): raise the function timeout',
-          {
-            setting: names.reserveMs ?? 'reserveMs',
-            code: 'CONFIG_INVALID',
-            hint: `Give the function a timeout of at least ${Math.ceil((minWorkMs + reserve) / 1000)} s.`,
-          },
-        );
-      }
-      deadline = Date.now() + work;
-    }
-    s3Client ??= options.s3Client ?? createS3Client(options.s3ClientConfig);
-    const client = s3Client;
-    // A run left pending, or held by another invocation, is answered as a value (`notDone`), not thrown:
-    // respondToS3Event lists its SQS message in batchItemFailures, and a direct event throws below.
-    const handleOne = async (ref: S3ObjectRef): Promise<S3ImportItemResult | NotDone<S3ImportItemResult>> => {
-      if (!isObjectCreated(ref.eventName)) {
-        // A deletion, restore, tagging or lifecycle event names an object that is not new input (as
-        // Powertools' parser schemas classify S3 and EventBridge events): one line, and the event is done.
-        logger.info(`ignored: not an "object created" event (${ref.eventName})`, {
-          source: `s3://${ref.bucket}/${ref.key}`,
-        });
-        return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
-      }
-      if (ignoreKey(ref.key)) {
-        logger.info('ignored: the key is in a folder this handler writes to', {
-          source: `s3://${ref.bucket}/${ref.key}`,
-        });
-        return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
-      }
-      // The handler's options are the flow's settings plus its own; the flow reads only its own fields.
-      const result = await importCsv({
-        ...options,
-        s3Client: client,
-        connection: await getConnection(),
-        bucket: ref.bucket,
-        key: ref.key,
-        eTag: ref.eTag,
-        versionId: ref.versionId,
-        deadline,
-        logger,
-      });
-      const item = { bucket: ref.bucket, key: ref.key, status: result.status, result };
-      if (result.status === 'skipped' && result.reason === 'in-progress') {
-        // Another invocation holds the run: not done, so the platform delivers the event again later.
-        return notDone({ ...item, ok: false, error: inProgressError(result) });
-      }
-      // Reported as not done: SQS redelivers the message, Lambda retries the event; that call finishes the run.
-      if (result.status === 'pending') return notDone({ ...item, ok: false });
-      return { ...item, ok: true };
-    };
-    const response = await respondToS3Event(event, handleOne, {
-      concurrency: options.concurrency ?? IMPORT_DEFAULTS.concurrency,
+/** One Salesforce connection for the handler's life; a failed connect is forgotten so the next call retries. */
+function connectionCache(options: S3ImportHandlerOptions, logger: Logger): () => Promise<Connection> {
+  let connection: Promise<Connection> | undefined;
+  return () => {
+    if (connection) return connection;
+    const made =
+      typeof options.connection === 'function'
+        ? options.connection()
+        : options.connection
+          ? Promise.resolve(options.connection)
+          : connect(options.salesforce as SalesforceConfig, { logger });
+    const pending = made.catch((error: unknown) => {
+      connection = undefined; // the next invocation tries again
+      throw error;
     });
-    const results: S3ImportItemResult[] = response.results.map((item) => {
-      if (item.ok) return item.value;
-      if ('notDone' in item) return item.notDone;
-      const error = item.error;
-      logger.error('object failed', { source: `s3://${item.ref.bucket}/${item.ref.key}`, error: redact(error) });
-      return { bucket: item.ref.bucket, key: item.ref.key, ok: false, error: describeError(error) };
-    });
-    for (const rejected of response.rejected) {
-      logger.error('SQS message is not an S3 event', { messageId: rejected.messageId, error: rejected.error.message });
-    }
-    const isSqs = response.results.some((item) => item.ref.messageId !== undefined) || response.rejected.length > 0;
-    const unfinished = results.filter((item) => !item.ok);
-    if (!isSqs && unfinished.length > 0) throw new S3ImportIncompleteError(unfinished);
-    return { batchItemFailures: response.batchItemFailures, results };
+    connection = pending;
+    return pending;
   };
+}
+
+/**
+ * When the invocation's work must stop, leaving the reserve for parking; undefined outside Lambda.
+ * Throws a `ConfigError` when the function's timeout leaves too little work.
+ */
+function invocationDeadline(options: S3ImportHandlerOptions, remaining: number | undefined): number | undefined {
+  if (remaining === undefined) return undefined;
+  const reserveMs = options.reserveMs ?? IMPORT_DEFAULTS.reserveMs;
+  const reserveFraction = options.reserveFraction ?? IMPORT_DEFAULTS.reserveFraction;
+  const minWorkMs = options.minWorkMs ?? IMPORT_DEFAULTS.minWorkMs;
+  // The reserve fits the function: a share of it, at least what parking takes, at most `reserveMs`.
+  const reserve =
+    options.reserveMs === undefined
+      ? Math.min(reserveMs, Math.max(IMPORT_DEFAULTS.minReserveMs, Math.floor(remaining * reserveFraction)))
+      : reserveMs;
+  const work = remaining - reserve;
+  if (work < minWorkMs) {
+    const names = options.settingNames ?? {};
+    throw new ConfigError(
+      `leaves ${work} ms of work in an invocation of ${remaining} ms (at least ${minWorkMs} ms are needed to ` +
+        'send and settle a job): raise the function timeout',
+      {
+        setting: names.reserveMs ?? 'reserveMs',
+        code: 'CONFIG_INVALID',
+        hint: `Give the function a timeout of at least ${Math.ceil((minWorkMs + reserve) / 1000)} s.`,
+      },
+    );
+  }
+  return Date.now() + work;
+}
+
+/** What {@link importOne} needs from the handler and the invocation. */
+interface ImportOneContext {
+  options: S3ImportHandlerOptions;
+  logger: Logger;
+  ignoreKey: (key: string) => boolean;
+  getConnection: () => Promise<Connection>;
+  client: S3Client;
+  deadline: number | undefined;
+}
+
+/**
+ * Imports one object of the event. A run left pending, or held by another invocation, is answered as a
+ * value (`notDone`), not thrown: respondToS3Event lists its SQS message in batchItemFailures, and a
+ * direct event throws in {@link respondFor}.
+ */
+async function importOne(
+  ref: S3ObjectRef,
+  { options, logger, ignoreKey, getConnection, client, deadline }: ImportOneContext,
+): Promise<S3ImportItemResult | NotDone<S3ImportItemResult>> {
+  if (!isObjectCreated(ref.eventName)) {
+    // A deletion, restore, tagging or lifecycle event names an object that is not new input (as
+    // Powertools' parser schemas classify S3 and EventBridge events): one line, and the event is done.
+    logger.info(`ignored: not an "object created" event (${ref.eventName})`, {
+      source: `s3://${ref.bucket}/${ref.key}`,
+    });
+    return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
+  }
+  if (ignoreKey(ref.key)) {
+    logger.info('ignored: the key is in a folder this handler writes to', {
+      source: `s3://${ref.bucket}/${ref.key}`,
+    });
+    return { bucket: ref.bucket, key: ref.key, ok: true, status: 'ignored' };
+  }
+  // The handler's options are the flow's settings plus its own; the flow reads only its own fields.
+  const result = await importCsv({
+    ...options,
+    s3Client: client,
+    connection: await getConnection(),
+    bucket: ref.bucket,
+    key: ref.key,
+    eTag: ref.eTag,
+    versionId: ref.versionId,
+    deadline,
+    logger,
+  });
+  const item = { bucket: ref.bucket, key: ref.key, status: result.status, result };
+  if (result.status === 'skipped' && result.reason === 'in-progress') {
+    // Another invocation holds the run: not done, so the platform delivers the event again later.
+    return notDone({ ...item, ok: false, error: inProgressError(result) });
+  }
+  // Reported as not done: SQS redelivers the message, Lambda retries the event; that call finishes the run.
+  if (result.status === 'pending') return notDone({ ...item, ok: false });
+  return { ...item, ok: true };
+}
+
+/** The handler's answer: every object's result, logged failures, and a throw for an unfinished direct event. */
+function respondFor(
+  response: S3EventResponse<S3ImportItemResult, S3ImportItemResult>,
+  logger: Logger,
+): S3ImportHandlerResponse {
+  const results: S3ImportItemResult[] = response.results.map((item) => {
+    if (item.ok) return item.value;
+    if ('notDone' in item) return item.notDone;
+    const error = item.error;
+    logger.error('object failed', { source: `s3://${item.ref.bucket}/${item.ref.key}`, error: redact(error) });
+    return { bucket: item.ref.bucket, key: item.ref.key, ok: false, error: describeError(error) };
+  });
+  for (const rejected of response.rejected) {
+    logger.error('SQS message is not an S3 event', { messageId: rejected.messageId, error: rejected.error.message });
+  }
+  const isSqs = response.results.some((item) => item.ref.messageId !== undefined) || response.rejected.length > 0;
+  const unfinished = results.filter((item) => !item.ok);
+  if (!isSqs && unfinished.length > 0) throw new S3ImportIncompleteError(unfinished);
+  return { batchItemFailures: response.batchItemFailures, results };
 }
 
 /**
