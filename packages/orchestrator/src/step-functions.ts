@@ -154,10 +154,31 @@ export interface LongLoadTasks<P = unknown> {
  * ```
  */
 export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): LongLoadTasks<P> {
-  const logger = options.logger ?? silentLogger;
-  const budget = options.waitBudgetMs ?? 60_000;
+  const tasks: LongLoadContext<P> = {
+    options,
+    logger: options.logger ?? silentLogger,
+    getConnection: longLoadConnection(options),
+    context: { object: options.object, operation: options.operation, upsertKey: options.externalIdField },
+  };
+  return {
+    start: (payload) => startLongLoad(tasks, payload),
+    poll: (state) => pollLongLoad(tasks, state),
+    finish: (state) => finishLongLoad(tasks, state),
+  };
+}
+
+/** What the three tasks share: the options, the logger, one connection, the error records' context. */
+interface LongLoadContext<P> {
+  options: LongLoadOptions<P>;
+  logger: Logger;
+  getConnection: () => Promise<Connection>;
+  context: { object: string; operation: LongLoadOptions<P>['operation']; upsertKey: string | undefined };
+}
+
+/** One connection for the tasks' life; a failed connect is forgotten so the next task tries again. */
+function longLoadConnection<P>(options: LongLoadOptions<P>): () => Promise<Connection> {
   let connection: Promise<Connection> | undefined;
-  const getConnection = () => {
+  return () => {
     if (!connection) {
       const made =
         typeof options.connection === 'function' ? options.connection() : Promise.resolve(options.connection);
@@ -168,116 +189,130 @@ export function createLongLoadTasks<P = unknown>(options: LongLoadOptions<P>): L
     }
     return connection;
   };
-  const context = { object: options.object, operation: options.operation, upsertKey: options.externalIdField };
-  const attach = (conn: Connection, executionId: string) =>
-    IntegrationExecution.attach({
-      connection: conn,
-      executionId,
-      logger,
-      ...(options.settings ? { settings: options.settings } : {}),
-    });
+}
 
-  const pack = async (state: LongLoadState, jobs: PendingJob[]): Promise<LongLoadState> => {
-    const threshold = options.offload?.thresholdBytes ?? DEFAULT_OFFLOAD_BYTES;
-    const size = Buffer.byteLength(JSON.stringify(jobs));
-    if (options.offload && size > threshold) {
-      const { s3Client: client, bucket } = options.offload;
-      const prefix = (options.offload.prefix ?? 'step-functions').replace(/\/+$/, '');
-      const key = `${prefix}/${state.executionId}-${state.polls}.json`;
-      const ref = await cacheJson(jobs, { client, bucket, key });
-      return { ...state, jobsRef: { bucket: ref.bucket, key: ref.key } };
-    }
-    return { ...state, jobs };
-  };
-  const unpack = async (state: LongLoadState): Promise<PendingJob[]> => {
-    if (state.jobsRef) {
-      if (!options.offload) throw new Error('The state holds jobs in S3 but no offload client is configured');
-      return readCachedJson<PendingJob[]>({ client: options.offload.s3Client, ...state.jobsRef, delete: true });
-    }
-    return state.jobs ?? [];
-  };
+function attachExecution<P>({ options, logger }: LongLoadContext<P>, conn: Connection, executionId: string) {
+  return IntegrationExecution.attach({
+    connection: conn,
+    executionId,
+    logger,
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+}
 
-  return {
-    async start(payload) {
-      const conn = await getConnection();
-      const execution = await IntegrationExecution.start({
-        connection: conn,
-        integrationName: options.integrationName,
-        payload,
-        logger,
-        ...(options.settings ? { settings: options.settings } : {}),
+/** Puts the parked jobs into the state, or into S3 (and a reference into the state) above the threshold. */
+async function packJobs<P>(
+  options: LongLoadOptions<P>,
+  state: LongLoadState,
+  jobs: PendingJob[],
+): Promise<LongLoadState> {
+  const threshold = options.offload?.thresholdBytes ?? DEFAULT_OFFLOAD_BYTES;
+  const size = Buffer.byteLength(JSON.stringify(jobs));
+  if (options.offload && size > threshold) {
+    const { s3Client: client, bucket } = options.offload;
+    const prefix = (options.offload.prefix ?? 'step-functions').replace(/\/+$/, '');
+    const key = `${prefix}/${state.executionId}-${state.polls}.json`;
+    const ref = await cacheJson(jobs, { client, bucket, key });
+    return { ...state, jobsRef: { bucket: ref.bucket, key: ref.key } };
+  }
+  return { ...state, jobs };
+}
+
+/** The parked jobs {@link packJobs} put away (read from S3, and deleted there, when offloaded). */
+async function unpackJobs<P>(options: LongLoadOptions<P>, state: LongLoadState): Promise<PendingJob[]> {
+  if (state.jobsRef) {
+    if (!options.offload) throw new Error('The state holds jobs in S3 but no offload client is configured');
+    return readCachedJson<PendingJob[]>({ client: options.offload.s3Client, ...state.jobsRef, delete: true });
+  }
+  return state.jobs ?? [];
+}
+
+async function startLongLoad<P>(tasks: LongLoadContext<P>, payload: P): Promise<LongLoadState> {
+  const { options, logger, context } = tasks;
+  const conn = await tasks.getConnection();
+  const execution = await IntegrationExecution.start({
+    connection: conn,
+    integrationName: options.integrationName,
+    payload,
+    logger,
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+  try {
+    const tracked = track(await options.records(payload));
+    const result = await execution.ingest(
+      {
+        ...options.ingest,
+        object: options.object,
+        operation: options.operation,
+        ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
+        records: tracked.records,
+        deadline: Date.now() + (options.startBudgetMs ?? 300_000),
+      },
+      { onOutcome: (outcome) => tracked.settled(outcome.row) },
+    );
+    const jobs = result.run.pendingJobStates();
+    if (!tracked.exhausted()) {
+      // The time limit came while rows were still being read: account for every row not sent.
+      await execution.record(tracked.notSent(jobs.length === 0), context);
+      logger.error('the start task ran out of time before every row was sent; the rest are recorded as errors', {
+        executionId: execution.id,
       });
-      try {
-        const tracked = track(await options.records(payload));
-        const result = await execution.ingest(
-          {
-            ...options.ingest,
-            object: options.object,
-            operation: options.operation,
-            ...(options.externalIdField ? { externalIdField: options.externalIdField } : {}),
-            records: tracked.records,
-            deadline: Date.now() + (options.startBudgetMs ?? 300_000),
-          },
-          { onOutcome: (outcome) => tracked.settled(outcome.row) },
-        );
-        const jobs = result.run.pendingJobStates();
-        if (!tracked.exhausted()) {
-          // The time limit came while rows were still being read: account for every row not sent.
-          await execution.record(tracked.notSent(jobs.length === 0), context);
-          logger.error('the start task ran out of time before every row was sent; the rest are recorded as errors', {
-            executionId: execution.id,
-          });
-        }
-        const state: LongLoadState = {
-          executionId: execution.id,
-          done: jobs.length === 0,
-          summary: { ...execution.summary },
-          errorRecords: execution.errorRecords,
-          polls: 0,
-        };
-        return await pack(state, jobs);
-      } catch (error) {
-        await execution.finish({ error }).catch(() => undefined);
-        throw error;
-      }
-    },
+    }
+    const state: LongLoadState = {
+      executionId: execution.id,
+      done: jobs.length === 0,
+      summary: { ...execution.summary },
+      errorRecords: execution.errorRecords,
+      polls: 0,
+    };
+    return await packJobs(options, state, jobs);
+  } catch (error) {
+    await execution.finish({ error }).catch(() => undefined);
+    throw error;
+  }
+}
 
-    async poll(state) {
-      const conn = await getConnection();
-      const execution = await attach(conn, state.executionId);
-      const jobs = await unpack(state);
-      const run = resume({
-        connection: conn,
-        jobs,
-        deadline: Date.now() + budget,
-        logger,
-        ...(options.ingest?.pollIntervalMs ? { pollIntervalMs: options.ingest.pollIntervalMs } : {}),
-        ...(options.ingest?.maxPollIntervalMs ? { maxPollIntervalMs: options.ingest.maxPollIntervalMs } : {}),
-      });
-      const added = await execution.record(run, context);
-      const left = run.pendingJobStates();
-      const summary = { ...state.summary };
-      for (const key of ['input', 'succeeded', 'failed', 'unprocessed', 'skipped', 'created'] as const) {
-        summary[key] = (summary[key] ?? 0) + (added[key] ?? 0);
-      }
-      const next: LongLoadState = {
-        executionId: state.executionId,
-        done: left.length === 0,
-        summary,
-        errorRecords: state.errorRecords + execution.errorRecords,
-        polls: state.polls + 1,
-      };
-      return pack(next, left);
-    },
+/** `summary` with `added`'s counts added to it. */
+function addSummary(summary: LongLoadState['summary'], added: LongLoadState['summary']): LongLoadState['summary'] {
+  const sum = { ...summary };
+  for (const key of ['input', 'succeeded', 'failed', 'unprocessed', 'skipped', 'created'] as const) {
+    sum[key] = (sum[key] ?? 0) + (added[key] ?? 0);
+  }
+  return sum;
+}
 
-    async finish(state) {
-      const conn = await getConnection();
-      const execution = await attach(conn, state.executionId);
-      if (state.jobsRef && options.offload) {
-        await deleteObject({ client: options.offload.s3Client, ...state.jobsRef }).catch(() => undefined);
-      }
-      const status = await execution.finish({ summary: state.summary });
-      return { executionId: state.executionId, status, summary: state.summary, errorRecords: state.errorRecords };
-    },
+async function pollLongLoad<P>(tasks: LongLoadContext<P>, state: LongLoadState): Promise<LongLoadState> {
+  const { options, logger } = tasks;
+  const conn = await tasks.getConnection();
+  const execution = await attachExecution(tasks, conn, state.executionId);
+  const jobs = await unpackJobs(options, state);
+  const run = resume({
+    connection: conn,
+    jobs,
+    deadline: Date.now() + (options.waitBudgetMs ?? 60_000),
+    logger,
+    ...(options.ingest?.pollIntervalMs ? { pollIntervalMs: options.ingest.pollIntervalMs } : {}),
+    ...(options.ingest?.maxPollIntervalMs ? { maxPollIntervalMs: options.ingest.maxPollIntervalMs } : {}),
+  });
+  const added = await execution.record(run, tasks.context);
+  const left = run.pendingJobStates();
+  const next: LongLoadState = {
+    executionId: state.executionId,
+    done: left.length === 0,
+    summary: addSummary(state.summary, added),
+    errorRecords: state.errorRecords + execution.errorRecords,
+    polls: state.polls + 1,
   };
+  return packJobs(options, next, left);
+}
+
+async function finishLongLoad<P>(tasks: LongLoadContext<P>, state: LongLoadState) {
+  const { options } = tasks;
+  const conn = await tasks.getConnection();
+  const execution = await attachExecution(tasks, conn, state.executionId);
+  if (state.jobsRef && options.offload) {
+    await deleteObject({ client: options.offload.s3Client, ...state.jobsRef }).catch(() => undefined);
+  }
+  const status = await execution.finish({ summary: state.summary });
+  return { executionId: state.executionId, status, summary: state.summary, errorRecords: state.errorRecords };
 }
