@@ -1,9 +1,10 @@
+import type { Readable } from 'node:stream';
 import { isUnsent, KicksawError, OUTCOME_CODES, type RowOutcome, type SalesforceRecord } from '@kicksaw/core';
-import { type CsvProblemRow, readCsv } from '@kicksaw/csv';
+import { type CsvProblemRow, type CsvRecordRow, type CsvRow, type CsvStart, readCsv } from '@kicksaw/csv';
 import { uploadObject } from '@kicksaw/s3';
 import { type IngestRun, ingest, type PendingJob, pendingJobRows } from '@kicksaw/sf-bulk';
 import type { RunLease } from './lease.js';
-import { compileMapping, type ImportMapping } from './mapping.js';
+import { type CompiledMapping, compileMapping, type ImportMapping } from './mapping.js';
 import { type ImportCsvOptions, retrySettingsOf } from './options.js';
 import type { Orchestrator } from './orchestrator.js';
 import { type RowSet, union } from './rows.js';
@@ -56,6 +57,14 @@ function leftInFile(outcome: RowOutcome, ctx: PassContext): boolean {
   );
 }
 
+/** What {@link sendRows} is given beside the pass context. */
+type SendRowsContext = PassContext & {
+  /** Rows held in a spool: the file pass skips them (they are sent from the spool). */
+  parked: RowSet;
+  /** Send these rows (a parked spool) instead of reading the file. */
+  from?: AsyncIterable<SpooledRow>;
+};
+
 /**
  * Reads the source and sends every row not yet covered through the engine, each job checkpointed in
  * S3 before it is closed. Rows with CSV or mapping problems are logged as failed. Rows read but not
@@ -66,29 +75,11 @@ export async function sendRows(
   options: ImportCsvOptions,
   orchestrator: Orchestrator,
   covered: RowSet,
-  ctx: PassContext & {
-    /** Rows held in a spool: the file pass skips them (they are sent from the spool). */
-    parked: RowSet;
-    /** Send these rows (a parked spool) instead of reading the file. */
-    from?: AsyncIterable<SpooledRow>;
-  },
+  ctx: SendRowsContext,
 ): Promise<Pass> {
   if (ctx.from) return sendSpooled(options, orchestrator, covered, { ...ctx, from: ctx.from });
-  const logger = ctx.place.logger;
   const source = orchestrator.sourceUri;
-  // Every row before `start` is covered or spooled: the pass begins there (a ranged GET) instead of at the top.
-  let start = ctx.positions.startFor(union(covered, ctx.busy ? union(ctx.parked, ctx.busy) : ctx.parked));
-  let body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
-  if (body === undefined) {
-    start = undefined;
-    body = await orchestrator.openSource();
-  } else if (start) {
-    logger.info('reading the source from where the rows not yet settled begin', {
-      source,
-      offset: start.position.offset,
-      afterRow: start.position.row,
-    });
-  }
+  const { start, body } = await openPassSource(orchestrator, covered, ctx);
   let sourceError: unknown;
   body.once('error', (error: unknown) => {
     sourceError = error;
@@ -98,70 +89,129 @@ export async function sendRows(
   const mapping = compileMapping(options.mapping);
   if (!start) ctx.positions.setFormat(await reader.format());
   mapping.check(await reader.header(), source);
-  const mapper = mapping.map;
+  const read: FileRead = { exhausted: false, seen: start?.position.row ?? 0 };
+  const rows = reader[Symbol.asyncIterator]();
+  const records = fileRecords(options, orchestrator, covered, ctx, { rows, map: mapping.map, read });
+  const sent = await sendThrough(options, orchestrator, covered, { ...ctx, fromFile: true }, records);
+  if (!read.exhausted) body.destroy();
+  return filePassOf(orchestrator, ctx, sent, read, sourceError);
+}
+
+/** How far a file pass read: whether to the end, and the last row number seen. */
+interface FileRead {
+  exhausted: boolean;
+  seen: number;
+}
+
+/**
+ * Opens the source where the rows not yet settled begin: every row before `start` is covered or
+ * spooled, so the pass begins there (a ranged GET) instead of at the top, when the store allows it.
+ */
+async function openPassSource(
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  ctx: SendRowsContext,
+): Promise<{ start: CsvStart | undefined; body: Readable }> {
+  const start = ctx.positions.startFor(union(covered, ctx.busy ? union(ctx.parked, ctx.busy) : ctx.parked));
+  const body = start ? await orchestrator.openSourceAt(start.position.offset) : undefined;
+  if (body === undefined) return { start: undefined, body: await orchestrator.openSource() };
+  ctx.place.logger.info('reading the source from where the rows not yet settled begin', {
+    source: orchestrator.sourceUri,
+    offset: start?.position.offset,
+    afterRow: start?.position.row,
+  });
+  return { start, body };
+}
+
+/**
+ * The file's rows still to send, mapped to records. Rows covered, spooled or being collected are
+ * skipped; rows with a CSV or mapping problem are logged as failed and covered. Updates `read`.
+ */
+async function* fileRecords(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  ctx: SendRowsContext,
+  file: { rows: AsyncIterator<CsvRow>; map: CompiledMapping['map']; read: FileRead },
+): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+  const { rows, map, read } = file;
+  for (;;) {
+    // A failed lease renewal ends the input here: no more rows go out (the pass is not exhausted).
+    if (stopsSending(ctx)) return;
+    const next = await rows.next();
+    if (next.done) {
+      read.exhausted = true;
+      return;
+    }
+    const row = next.value;
+    read.seen = Math.max(read.seen, row.row);
+    if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
+    if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
+    if (ctx.parked.has(row.row)) continue; // in a spool: sent from there
+    if (ctx.busy?.has(row.row)) continue; // in a job being collected: settled or spooled from there
+    if ('problem' in row) {
+      await orchestrator.logOutcome(problemOutcome(row));
+      covered.add(row.row);
+      continue;
+    }
+    const mapped = map(row.record, row.row);
+    if (mapped.ok) {
+      yield { row: row.row, record: mapped.record };
+      continue;
+    }
+    await orchestrator.logOutcome(mappingFailureOf(options, row, mapped.errors));
+    covered.add(row.row);
+  }
+}
+
+/** The failed outcome of a row the mapping refused. */
+function mappingFailureOf(options: ImportCsvOptions, row: CsvRecordRow, errors: RowOutcome['errors']): RowOutcome {
   const externalIdField = options.externalIdField ?? '';
   const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
-  let exhausted = false;
-  let seen = start?.position.row ?? 0;
-  const rows = reader[Symbol.asyncIterator]();
-  async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
-    for (;;) {
-      // A failed lease renewal ends the input here: no more rows go out (the pass is not exhausted).
-      if (stopsSending(ctx)) return;
-      const next = await rows.next();
-      if (next.done) {
-        exhausted = true;
-        return;
-      }
-      const row = next.value;
-      seen = Math.max(seen, row.row);
-      if (row.end !== undefined && row.row % POSITION_EVERY === 0) ctx.positions.add(row.end);
-      if (covered.has(row.row)) continue; // settled, or sent in a job, by an earlier invocation
-      if (ctx.parked.has(row.row)) continue; // in a spool: sent from there
-      if (ctx.busy?.has(row.row)) continue; // in a job being collected: settled or spooled from there
-      if ('problem' in row) {
-        await orchestrator.logOutcome(problemOutcome(row));
-        covered.add(row.row);
-        continue;
-      }
-      const mapped = mapper(row.record, row.row);
-      if (mapped.ok) {
-        yield { row: row.row, record: mapped.record };
-        continue;
-      }
-      await orchestrator.logOutcome({
-        row: row.row,
-        line: row.line,
-        status: 'failed',
-        id: null,
-        created: false,
-        errors: mapped.errors,
-        // The source row, plus its external id under the field's name so the report can show it.
-        record:
-          keyColumn && !(externalIdField in row.record)
-            ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
-            : row.record,
-        attempts: 0,
-      });
-      covered.add(row.row);
-    }
-  }
-  const sent = await sendThrough(options, orchestrator, covered, { ...ctx, fromFile: true }, records());
+  return {
+    row: row.row,
+    line: row.line,
+    status: 'failed',
+    id: null,
+    created: false,
+    errors,
+    // The source row, plus its external id under the field's name so the report can show it.
+    record:
+      keyColumn && !(externalIdField in row.record)
+        ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
+        : row.record,
+    attempts: 0,
+  };
+}
+
+/** The file pass's result, with a line when rows are left for the next invocation. */
+function filePassOf(
+  orchestrator: Orchestrator,
+  ctx: SendRowsContext,
+  sent: Awaited<ReturnType<typeof sendThrough>>,
+  read: FileRead,
+  sourceError: unknown,
+): Pass {
   const { pending, failure } = sent;
   const unsentReason = sent.unsentReason ?? leaseStopOf(ctx.lease);
-  if (!exhausted) body.destroy();
   if (failure !== undefined) {
     if (sourceError === undefined) throw failure;
     return { exhausted: false, total: 0, pending, unsentReason, sourceError };
   }
-  if (!exhausted || unsentReason) {
-    logger.warn('not every row was sent: the rest waits for the next invocation', {
-      source,
-      lastRowRead: seen,
+  if (!read.exhausted || unsentReason) {
+    ctx.place.logger.warn('not every row was sent: the rest waits for the next invocation', {
+      source: orchestrator.sourceUri,
+      lastRowRead: read.seen,
       reason: unsentReason ?? 'deadline reached',
     });
   }
-  return { exhausted, total: exhausted ? seen : 0, pending, unsentReason, sourceError: undefined };
+  return {
+    exhausted: read.exhausted,
+    total: read.exhausted ? read.seen : 0,
+    pending,
+    unsentReason,
+    sourceError: undefined,
+  };
 }
 
 /** Sends the rows of a spool parked by an earlier invocation (those still not covered), first. */
@@ -196,9 +246,6 @@ async function sendThrough(
   ctx: PassContext,
   records: AsyncIterable<{ row: number; record: SalesforceRecord }>,
 ): Promise<{ pending: PendingJob[]; unsentReason: string | null; failure: unknown }> {
-  const logger = ctx.place.logger;
-  const source = orchestrator.sourceUri;
-  const { s3Client: client, bucket } = options;
   const run: IngestRun = ingest({
     // Bulk API jobs even for small inputs: a job is checkpointed before it is closed, while an sObject
     // Collections call retried after a lost answer, or cut by a kill, cannot be told from one never made.
@@ -209,52 +256,18 @@ async function sendThrough(
     operation: options.operation,
     externalIdField: options.externalIdField,
     records,
-    source,
+    source: orchestrator.sourceUri,
     deadline: options.deadline,
-    logger,
+    logger: ctx.place.logger,
     // Write-ahead: a job is closed (and so processed) only once S3 knows it; an invocation taking the
     // run over resumes it by id instead of sending its rows again.
-    onJobUploaded: async (job) => {
-      // Closing the job is what sends its rows: not once a renewal failed or the lease ran out.
-      if (ctx.lease && !ctx.lease.canSend()) {
-        throw new KicksawError(
-          `the run lease ${ctx.lease.stopReason ? `stopped sending (${ctx.lease.stopReason})` : 'ran out'}: another invocation may hold the run now`,
-          { code: 'LEASE_LOST' },
-        );
-      }
-      ctx.counter.sequence += 1;
-      const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
-      const positions = ctx.positions.takeUnsaved();
-      const checkpoint: CheckpointBody = { version: 2, job, ...(positions ? { positions } : {}) };
-      await uploadObject({
-        client,
-        bucket,
-        key: `${ctx.place.checkpointPrefix}${name}`,
-        body: JSON.stringify(checkpoint),
-        contentType: 'application/json',
-      });
-    },
+    onJobUploaded: (job) => checkpointJob(options, ctx, job),
   });
-  const retry = retrySettingsOf(options);
-  let unsentReason: string | null = null;
+  // Filled as outcomes come, so a failure part-way still says why rows were not sent.
+  const kept = { unsentReason: null as string | null };
   let failure: unknown;
   try {
-    for await (const outcome of run) {
-      const reason = unsentReasonOf(outcome, retry);
-      if (reason) {
-        unsentReason ??= reason;
-        // Neither settled nor spooled: the next invocation reads it from the file again.
-        if (leftInFile(outcome, ctx)) continue;
-        // Kept with its record (when the engine gave it back) so the next invocation sends it first
-        // and reads the file only from past it; a row without its record is read from the file again.
-        if (outcome.record && Object.keys(outcome.record).length > 0) {
-          await ctx.spool.write({ row: outcome.row, line: outcome.line, record: outcome.record });
-        }
-        continue;
-      }
-      await orchestrator.logOutcome(outcome);
-      covered.add(outcome.row);
-    }
+    await keepRunOutcomes(options, orchestrator, covered, ctx, run, kept);
     await run.summary();
   } catch (error) {
     failure = error;
@@ -264,7 +277,60 @@ async function sendThrough(
   }
   const pending = run.pendingJobStates();
   for (const job of pending) for (const row of pendingJobRows(job)) covered.add(row);
-  return { pending, unsentReason, failure };
+  return { pending, unsentReason: kept.unsentReason, failure };
+}
+
+/** Writes a job's checkpoint (with the source positions not yet saved) before the engine closes it. */
+async function checkpointJob(options: ImportCsvOptions, ctx: PassContext, job: PendingJob): Promise<void> {
+  // Closing the job is what sends its rows: not once a renewal failed or the lease ran out.
+  if (ctx.lease && !ctx.lease.canSend()) {
+    throw new KicksawError(
+      `the run lease ${ctx.lease.stopReason ? `stopped sending (${ctx.lease.stopReason})` : 'ran out'}: another invocation may hold the run now`,
+      { code: 'LEASE_LOST' },
+    );
+  }
+  ctx.counter.sequence += 1;
+  const name = `g${String(ctx.generation).padStart(6, '0')}-${String(ctx.counter.sequence).padStart(6, '0')}.json`;
+  const positions = ctx.positions.takeUnsaved();
+  const checkpoint: CheckpointBody = { version: 2, job, ...(positions ? { positions } : {}) };
+  await uploadObject({
+    client: options.s3Client,
+    bucket: options.bucket,
+    key: `${ctx.place.checkpointPrefix}${name}`,
+    body: JSON.stringify(checkpoint),
+    contentType: 'application/json',
+  });
+}
+
+/**
+ * Settles each outcome of the run (logged, its row covered), or keeps a row not sent for the next
+ * invocation (spooled, or left in the file). `kept.unsentReason` gets the first reason a row was not sent.
+ */
+async function keepRunOutcomes(
+  options: ImportCsvOptions,
+  orchestrator: Orchestrator,
+  covered: RowSet,
+  ctx: PassContext,
+  run: IngestRun,
+  kept: { unsentReason: string | null },
+): Promise<void> {
+  const retry = retrySettingsOf(options);
+  for await (const outcome of run) {
+    const reason = unsentReasonOf(outcome, retry);
+    if (reason) {
+      kept.unsentReason ??= reason;
+      // Neither settled nor spooled: the next invocation reads it from the file again.
+      if (leftInFile(outcome, ctx)) continue;
+      // Kept with its record (when the engine gave it back) so the next invocation sends it first
+      // and reads the file only from past it; a row without its record is read from the file again.
+      if (outcome.record && Object.keys(outcome.record).length > 0) {
+        await ctx.spool.write({ row: outcome.row, line: outcome.line, record: outcome.record });
+      }
+      continue;
+    }
+    await orchestrator.logOutcome(outcome);
+    covered.add(outcome.row);
+  }
 }
 
 /**
