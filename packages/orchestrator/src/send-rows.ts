@@ -135,6 +135,7 @@ async function* fileRecords(
   file: { rows: AsyncIterator<CsvRow>; map: CompiledMapping['map']; read: FileRead },
 ): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
   const { rows, map, read } = file;
+  const key = reportKeyOf(options);
   for (;;) {
     // A failed lease renewal ends the input here: no more rows go out (the pass is not exhausted).
     if (stopsSending(ctx)) return;
@@ -159,29 +160,28 @@ async function* fileRecords(
       yield { row: row.row, record: mapped.record };
       continue;
     }
-    await orchestrator.logOutcome(mappingFailureOf(options, row, mapped.errors));
+    await orchestrator.logOutcome(mappingFailureOf(row, mapped.errors, key));
     covered.add(row.row);
   }
 }
 
+/** The external id field and the CSV column it is filled from, when the mapping names a plain column. */
+function reportKeyOf(options: ImportCsvOptions): { field: string; column: string } | undefined {
+  const field = options.externalIdField;
+  const column = field ? sourceColumnOf(options.mapping, field) : undefined;
+  return field && column ? { field, column } : undefined;
+}
+
 /** The failed outcome of a row the mapping refused. */
-function mappingFailureOf(options: ImportCsvOptions, row: CsvRecordRow, errors: RowOutcome['errors']): RowOutcome {
-  const externalIdField = options.externalIdField ?? '';
-  const keyColumn = externalIdField ? sourceColumnOf(options.mapping, externalIdField) : undefined;
-  return {
-    row: row.row,
-    line: row.line,
-    status: 'failed',
-    id: null,
-    created: false,
-    errors,
-    // The source row, plus its external id under the field's name so the report can show it.
-    record:
-      keyColumn && !(externalIdField in row.record)
-        ? { [externalIdField]: row.record[keyColumn] ?? '', ...row.record }
-        : row.record,
-    attempts: 0,
-  };
+function mappingFailureOf(
+  row: CsvRecordRow,
+  errors: RowOutcome['errors'],
+  key: { field: string; column: string } | undefined,
+): RowOutcome {
+  // The source row, plus its external id under the field's name so the report can show it.
+  const record =
+    key && !(key.field in row.record) ? { [key.field]: row.record[key.column] ?? '', ...row.record } : row.record;
+  return failedOutcome(row, errors, record);
 }
 
 /** The file pass's result, with a line when rows are left for the next invocation. */
@@ -394,14 +394,14 @@ export function sourceColumnOf(mapping: ImportMapping, field: string): string | 
 
 export function problemOutcome(row: CsvProblemRow): RowOutcome {
   const raw = row.problem.raw.length > 200 ? `${row.problem.raw.slice(0, 200)}…` : row.problem.raw;
-  return {
-    row: row.row,
-    line: row.line,
-    status: 'failed',
-    id: null,
-    created: false,
-    errors: [{ statusCode: row.problem.code, message: row.problem.message, fields: [] }],
-    record: { raw },
-    attempts: 0,
-  };
+  return failedOutcome(row, [{ statusCode: row.problem.code, message: row.problem.message, fields: [] }], { raw });
+}
+
+/** A row that failed before it was sent: no id, no attempt. */
+function failedOutcome(
+  row: { row: number; line: number },
+  errors: RowOutcome['errors'],
+  record: RowOutcome['record'],
+): RowOutcome {
+  return { row: row.row, line: row.line, status: 'failed', id: null, created: false, errors, record, attempts: 0 };
 }
