@@ -16,6 +16,8 @@ export interface IngestJobInfo {
   numberRecordsFailed?: number;
   errorMessage?: string;
   retries?: number;
+  /** When the job last changed (its end, once it ended). */
+  systemModstamp?: string;
 }
 
 /** Terminal job states. */

@@ -12,7 +12,12 @@ import { runJob } from './run-job.js';
  * @internal
  */
 export class JobLauncher {
+  /** Job tasks not yet done (the job running in Salesforce, or its results being read). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Jobs launched that Salesforce has not ended yet: these count against `maxConcurrentJobs`. */
+  private running = 0;
+  /** Waiting for a job to end or a job task to finish. */
+  private waiters: Array<() => void> = [];
   private failure: { error: unknown } | undefined;
   private retryQueue: RetryItem[] = [];
   private builder: PartBuilder | undefined;
@@ -111,17 +116,50 @@ export class JobLauncher {
     while (this.builder || this.deferred.length > 0) await this.cut();
   }
 
+  /**
+   * Whether a job may start: fewer than `maxConcurrentJobs` running in Salesforce, and fewer than twice that
+   * many tasks in all. A job's slot is free once Salesforce has ended it, while its results are still read:
+   * reading them is the client's work, and holding the slot for it kept the next job out of Salesforce for
+   * that long (0.3-1 s a 50,000-row job). The second bound keeps the memory of jobs whose results are being
+   * read (their reconciliation index and body) to as many again.
+   */
+  private hasSlot(): boolean {
+    const max = this.engine.s.maxConcurrent;
+    return this.running < max && this.inFlight.size < 2 * max;
+  }
+
+  /** Resolves once a job ends or a job task finishes. */
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
   /** Waits for a free slot, then starts a job for the part. */
   private async launch(part: PartBuilder): Promise<void> {
-    while (this.inFlight.size >= this.engine.s.maxConcurrent) await Promise.race(this.inFlight);
+    while (!this.hasSlot()) await this.changed();
     this.throwIfFailed();
+    this.running++;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      this.running--;
+      this.wake();
+    };
     // A job task never rejects: its failure is kept and rethrown by the run (no unhandled rejection).
-    const tracked: Promise<void> = runJob(this.engine, part)
+    const tracked: Promise<void> = runJob(this.engine, part, end)
       .catch((error: unknown) => {
         this.engine.s.logger.error('Job failed unexpectedly', { error: describeError(error) });
         this.failure ??= { error };
       })
-      .finally(() => this.inFlight.delete(tracked));
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        end();
+        this.wake();
+      });
     this.inFlight.add(tracked);
   }
 
@@ -179,13 +217,23 @@ export class JobLauncher {
     this.deferred = openDeferred;
   }
 
-  /** After the input: drain jobs and retries until nothing is left. */
+  /**
+   * After the input: drains jobs and retries until nothing is left. Queued retries go out as soon as a slot
+   * is free, while other jobs still run: each row in the queue failed in a job whose results are read, so it
+   * is not in any job now. Waiting for every job to end first (as before) put one more job's whole time
+   * (a round) after the last first-pass job for every retry round.
+   */
   async finish(): Promise<void> {
     await this.flushAll();
     for (;;) {
-      await this.waitAll();
-      if (this.retryQueue.length === 0) break;
-      await this.flushRetries();
+      if (this.failure) break;
+      if (this.retryQueue.length > 0 && this.hasSlot()) {
+        await this.flushRetries();
+        continue;
+      }
+      if (this.inFlight.size === 0) break;
+      await this.changed();
     }
+    await this.waitAll();
   }
 }

@@ -57,11 +57,12 @@ async function abortUnstarted(
 }
 
 /**
- * Runs the job of a closed part to its end.
+ * Runs the job of a closed part to its end. `ended` is called once Salesforce is done with the job (it
+ * ended, or it could not be created, uploaded, closed or polled), before its results are read.
  *
  * @internal
  */
-export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
+export async function runJob(engine: Engine, part: PartBuilder, ended?: () => void): Promise<void> {
   const body = await part.finish();
   const index = part.index;
   try {
@@ -69,9 +70,10 @@ export async function runJob(engine: Engine, part: PartBuilder): Promise<void> {
     if (jobId === undefined) return;
     if (!(await uploadJob(engine, jobId, index, body))) return;
     if (!(await closeJob(engine, jobId, index, body))) return;
+    engine.s.logger.debug('Bulk API job closed', { jobId, rows: index.size });
     engine.progress.rowsUploaded += index.size;
     engine.report();
-    await collectJob(engine, jobId, index, body);
+    await collectJob(engine, jobId, index, body, ended);
   } finally {
     await body.dispose();
   }
@@ -187,17 +189,25 @@ async function closeJob(engine: Engine, jobId: string, index: RowIndex, body: Pa
   return true;
 }
 
-/** Polls a job to its end (or the deadline) and reconciles its results. @internal */
+/**
+ * Polls a job to its end (or the deadline) and reconciles its results; `ended` is called once the polls are
+ * over, before the results are read.
+ *
+ * @internal
+ */
 export async function collectJob(
   engine: Engine,
   jobId: string,
   index: RowIndex,
   body: PartBody | undefined,
+  ended?: () => void,
 ): Promise<void> {
   let info: IngestJobInfo | 'deadline' | 'lost';
   try {
     info = await poll(engine, jobId, index.size);
+    ended?.();
   } catch (error) {
+    ended?.();
     // The job runs on; only our view of it is gone. Hand it over for resume instead of guessing.
     engine.s.logger.error('Polling a job failed; job left running, kept for resume', {
       jobId,
@@ -234,6 +244,13 @@ export async function collectJob(
     }
     return;
   }
+  engine.s.logger.debug('Bulk API job ended', {
+    jobId,
+    state: info.state,
+    processed: info.numberRecordsProcessed,
+    failed: info.numberRecordsFailed,
+    systemModstamp: info.systemModstamp,
+  });
   try {
     await reconcileJob(engine, info, index, body);
   } catch (error) {
@@ -253,6 +270,7 @@ export async function collectJob(
   }
   engine.progress.jobsOpen--;
   engine.progress.jobsDone++;
+  engine.s.logger.debug('Bulk API job reconciled', { jobId });
   engine.report();
 }
 
@@ -260,25 +278,39 @@ export async function collectJob(
  * Polls a job until it ends (or the deadline). The wait follows what the job reports: while
  * `numberRecordsProcessed` stands still it grows 1.5x a poll from `pollIntervalMs`; once it moves,
  * the wait is half the time left at the rate seen so far (so polls close in on the end instead of
- * overshooting it by a fixed step), within `pollIntervalMs` .. `maxPollIntervalMs`.
+ * overshooting it by a fixed step), within `pollIntervalMs` .. `maxPollIntervalMs`; once every row is
+ * processed (the job still `InProgress` while its results are written), `pollIntervalMs`.
  */
 async function poll(engine: Engine, jobId: string, rows: number): Promise<IngestJobInfo | 'deadline'> {
   const { pollIntervalMs, maxPollIntervalMs } = engine.s;
   let interval = pollIntervalMs;
-  const started = Date.now();
+  /** When a poll last saw no row processed. */
+  let still = Date.now();
   let moved: { at: number; processed: number } | undefined;
-  for (;;) {
+  for (let polls = 1; ; polls++) {
     const info = await getJobInfo(engine.s.ctx, jobId);
+    engine.s.logger.debug('Bulk API job polled', {
+      jobId,
+      poll: polls,
+      state: info.state,
+      processed: info.numberRecordsProcessed,
+    });
     if (FINISHED_STATES.has(info.state)) return info;
     if (info.state === 'Open' && engine.s.abortOpenJobs) return info;
     const now = Date.now();
     const deadline = engine.s.deadline;
     if (deadline !== undefined && now >= deadline) return 'deadline';
     const processed = info.numberRecordsProcessed ?? 0;
+    if (processed === 0) still = now;
     let wait: number;
-    if (processed > (moved?.processed ?? 0) && processed < rows) {
-      // Rows per ms since the first poll that saw progress (or since polling began).
-      const from = moved ?? { at: started, processed: 0 };
+    if (processed >= rows) {
+      // Every row is processed and the job is writing its results: it ends within moments.
+      wait = pollIntervalMs;
+    } else if (processed > (moved?.processed ?? 0)) {
+      // Rows per ms since the first poll that saw progress, or (at that poll) since the last poll that saw
+      // none: processing began after it. Counting from the job's close instead would take the time it
+      // waited in Salesforce's queue for processing time, underrate the pace, and overshoot the end.
+      const from = moved ?? { at: still, processed: 0 };
       moved ??= { at: now, processed };
       const rate = (processed - from.processed) / Math.max(1, now - from.at);
       const left = (rows - processed) / rate;
