@@ -68,7 +68,7 @@ export function rowParser(
     format.lineBreaks,
     settings.maxRecord,
     {
-      record: (fields, line, start, end) => {
+      record: (fields, line) => {
         if (fields.length === 1 && (fields[0] as string).trim() === '') return; // a blank line
         if (headerFields === undefined) {
           if (headerProblem !== undefined) return;
@@ -82,8 +82,8 @@ export function rowParser(
         }
         if (headerError !== undefined) return;
         rows++;
-        const item = recordRow(fields, line, rows, names, settings, engine, start, end, feed, sawNul);
-        if (positions) item.end = { offset: base + end, row: rows, line: engine.nextLine };
+        const item = recordRow(fields, line, rows, names, settings, engine, feed, sawNul);
+        if (positions) item.end = { offset: base + engine.recordEnd(), row: rows, line: engine.nextLine };
         state.queue.push(item);
       },
       problem: (problem) => {
@@ -130,8 +130,6 @@ function recordRow(
   names: string[],
   settings: ParserSettings,
   engine: RecordEngine,
-  start: number,
-  end: number,
   feed: Utf8Feed,
   sawNul: boolean,
 ): CsvRow {
@@ -144,7 +142,7 @@ function recordRow(
       problem: {
         code: more ? 'CSV_TOO_MANY_FIELDS' : 'CSV_TOO_FEW_FIELDS',
         message: `Row has ${fields.length} field(s) but the header has ${width} column(s)`,
-        raw: engine.raw(start, end),
+        raw: engine.raw(),
       },
     };
   }
@@ -157,13 +155,12 @@ function recordRow(
       problem ??= {
         code: 'CSV_FIELD_TOO_LARGE',
         message: `Column "${names[i]}" holds ${Buffer.byteLength(value)} bytes, more than maxFieldBytes (${maxField})`,
-        raw: engine.raw(start, end),
+        raw: engine.raw(),
       };
     }
     record[names[i] as string] = trim ? value.trim() : value;
   }
-  if (problem === undefined && feed.invalid)
-    problem = encodingProblem(fields, feed.encoding, () => engine.raw(start, end));
-  if (problem === undefined && sawNul) problem = nulProblem(fields, () => engine.raw(start, end));
+  if (problem === undefined && feed.invalid) problem = encodingProblem(fields, feed.encoding, () => engine.raw());
+  if (problem === undefined && sawNul) problem = nulProblem(fields, () => engine.raw());
   return problem === undefined ? { row, line, record } : { row, line, problem };
 }

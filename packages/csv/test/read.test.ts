@@ -324,6 +324,19 @@ describe('readCsv: bad files', () => {
     expect(rows[1]).toEqual({ row: 2, line: 3, record: { a: '2', b: 'ok' } });
   });
 
+  it('counts maxRecordBytes in bytes: a record of fewer characters than the limit but more bytes is a problem', async () => {
+    // 600 characters, 1,200 bytes: over the limit in bytes only; also 'é' cut between two chunks.
+    for (const size of [7, 512, 1 << 16]) {
+      const rows = await collect(
+        readCsv(chunks(`a,b\n1,${'é'.repeat(600)}\n2,ok\n3,${'é'.repeat(500)}\n`, size), { maxRecordBytes: 1024 }),
+      );
+      expect(rows[0]).toMatchObject({ row: 1, line: 2, problem: { code: 'CSV_RECORD_TOO_LARGE' } });
+      expect(rows[1]).toEqual({ row: 2, line: 3, record: { a: '2', b: 'ok' } });
+      // 1,002 bytes: within the limit.
+      expect(rows[2]).toEqual({ row: 3, line: 4, record: { a: '3', b: 'é'.repeat(500) } });
+    }
+  });
+
   it('turns a 200 MB single field into a problem without holding it in memory', async () => {
     const block = Buffer.alloc(1 << 16, 'x');
     const blocks = (200 * 1024 * 1024) / block.length;
