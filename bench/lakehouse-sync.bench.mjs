@@ -103,8 +103,12 @@ if (mode === '--client') {
     version: connection.apiVersion,
   });
   let peak = 0;
+  // The peak since the last progress line too, so a trace shows which phase holds it.
+  let phasePeak = 0;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    phasePeak = Math.max(phasePeak, rss);
   }, 50);
   const config = {};
   if (process.env.BENCH_DUCKDB_MEMORY) config.memory_limit = process.env.BENCH_DUCKDB_MEMORY;
@@ -122,13 +126,18 @@ if (mode === '--client') {
               : target[name],
       })
     : opened;
+  if (process.env.BENCH_TRACE_SQL) traceStatements(warehouse);
   const started = performance.now();
   // BENCH_TRACE=1: each progress step with its time, to see where a run spends it.
   const onProgress = process.env.BENCH_TRACE
-    ? (p) =>
+    ? (p) => {
+        const { rss, heapUsed, external } = process.memoryUsage();
+        const cpu = process.cpuUsage();
         process.stderr.write(
-          `  [${step}] ${((performance.now() - started) / 1000).toFixed(1)} s ${p.phase} ${p.rows} rss ${Math.round(process.memoryUsage().rss / 1048576)} MB heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB external ${Math.round(process.memoryUsage().external / 1048576)} MB\n`,
-        )
+          `  [${step}] ${((performance.now() - started) / 1000).toFixed(1)} s cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s ${p.phase} ${p.rows} rss ${Math.round(rss / 1048576)} MB (peak since the last line ${Math.round(Math.max(phasePeak, rss) / 1048576)} MB) heap ${Math.round(heapUsed / 1048576)} MB external ${Math.round(external / 1048576)} MB\n`,
+        );
+        phasePeak = 0;
+      }
     : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -185,6 +194,49 @@ if (mode === '--client') {
   }
   process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRss: peak, result })}\n`);
   process.exit(0);
+}
+
+/**
+ * BENCH_TRACE_SQL=1: every statement of the warehouse and of its transactions' sessions, with its wall and the
+ * process's CPU over it (a streamed read is timed to its end), on stderr.
+ */
+function traceStatements(warehouse) {
+  const log = (sql, t0, cpu0) => {
+    const cpu = process.cpuUsage(cpu0);
+    process.stderr.write(
+      `    sql ${((performance.now() - t0) / 1000).toFixed(2)} s wall ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s cpu rss ${Math.round(process.memoryUsage().rss / 1048576)} MB: ${sql.replace(/\s+/g, ' ').slice(0, 140)}\n`,
+    );
+  };
+  const wrap = (session) => {
+    const execute = session.execute.bind(session);
+    const query = session.query.bind(session);
+    session.execute = async (sql, params) => {
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      try {
+        return await execute(sql, params);
+      } finally {
+        log(sql, t0, cpu0);
+      }
+    };
+    session.query = async function* (sql, params) {
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      try {
+        yield* query(sql, params);
+      } finally {
+        log(sql, t0, cpu0);
+      }
+    };
+    return session;
+  };
+  wrap(warehouse);
+  const transaction = warehouse.transaction.bind(warehouse);
+  warehouse.transaction = (fn) => {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    return transaction((session) => fn(wrap(session))).finally(() => log('(transaction, COMMIT included)', t0, cpu0));
+  };
 }
 
 // ------------------------------------------------------------------ the driver

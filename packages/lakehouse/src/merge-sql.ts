@@ -30,13 +30,14 @@ const STANDARD_DIALECT: MergeDialect = {
 /**
  * The statements of a standard MERGE for engines with `MERGE` (and, by default, `DISTINCT ON`: DuckDB 1.4+,
  * Postgres 15+; another {@link MergeDialect} for others): a count query (inserted / updated / unchanged / stale /
- * staged), the MERGE itself, and the INSERT that does the same when every staged key is new (`insertSql`;
- * `insertAllSql` when the staged keys are also distinct). Duplicates are collapsed, the newest version first;
+ * staged), the MERGE itself (`mergeDistinctSql`: the same from staging as it is, for when the counts found no key
+ * staged twice), and the INSERT that does the same when every staged key is new (`insertSql`; `insertAllSql`
+ * when the staged keys are also distinct). Duplicates are collapsed, the newest version first;
  * the update is guarded by the version (an older row never overwrites a newer one).
  *
  * @example
  * ```ts
- * const { countSql, mergeSql, insertSql, insertAllSql } = standardMergeSql(spec, quoteAnsiIdentifier, quoteAnsiIdentifier);
+ * const { countSql, mergeSql, mergeDistinctSql, insertSql, insertAllSql } = standardMergeSql(spec, quoteAnsiIdentifier, quoteAnsiIdentifier);
  * ```
  */
 export function standardMergeSql(
@@ -44,7 +45,7 @@ export function standardMergeSql(
   quote: (name: string) => string,
   quoteTable: (name: string) => string,
   dialect: MergeDialect = STANDARD_DIALECT,
-): { countSql: string; mergeSql: string; insertSql: string; insertAllSql: string } {
+): { countSql: string; mergeSql: string; mergeDistinctSql: string; insertSql: string; insertAllSql: string } {
   const key = quote(spec.key);
   const target = quoteTable(spec.target);
   const staging = quoteTable(spec.staging);
@@ -66,11 +67,13 @@ FROM ${narrow} AS s LEFT JOIN ${target} AS t ON t.${key} = s.${key}`;
   const columns = spec.columns.map(quote);
   const updates = spec.columns.filter((c) => c !== spec.key).map((c) => `${quote(c)} = s.${quote(c)}`);
   const guard = version ? ` AND (t.${version} IS NULL OR s.${version} >= t.${version})` : '';
-  const mergeSql = `MERGE INTO ${target} AS t USING ${deduped} AS s ON t.${key} = s.${key}
+  const mergeFrom = (source: string) => `MERGE INTO ${target} AS t USING ${source} AS s ON t.${key} = s.${key}
 ${updates.length > 0 ? `WHEN MATCHED${guard} THEN UPDATE SET ${updates.join(', ')}\n` : ''}WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `s.${c}`).join(', ')})`;
+  const mergeSql = mergeFrom(deduped);
+  const mergeDistinctSql = mergeFrom(staging);
   const insertSql = `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.map((c) => `s.${c}`).join(', ')} FROM ${deduped} AS s`;
   const insertAllSql = `INSERT INTO ${target} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${staging}`;
-  return { countSql, mergeSql, insertSql, insertAllSql };
+  return { countSql, mergeSql, mergeDistinctSql, insertSql, insertAllSql };
 }
 
 /**
@@ -104,9 +107,11 @@ export function mergeResultOf(counts: WarehouseRow): MergeResult {
 /**
  * {@link WarehouseSession.merge} for engines with `MERGE` and `DISTINCT ON` (DuckDB 1.4+, Postgres 15+), on the
  * statements of {@link standardMergeSql}: the counts first; when every staged key is new (a first or full load)
- * a plain INSERT, which is much cheaper than MERGE (without duplicates the staged rows go in as they are,
- * without the sort `DISTINCT ON` needs); else the MERGE, or `replaceMatched` when the engine has a cheaper way
- * to write rows that match target rows (it gets the counts, so it can skip what no row needs).
+ * a plain INSERT, which is much cheaper than MERGE; else the MERGE, or `replaceMatched` when the engine has a
+ * cheaper way to write rows that match target rows (it gets the counts, so it can skip what no row needs).
+ * Without duplicates (the counts say so) the staged rows are read as they are: `DISTINCT ON` over every column
+ * is an ordered aggregate a column on DuckDB, 0.31 s of the 0.45 s that gathering 9,976 staged rows of 55 columns
+ * against 1,000,000 took (README, Performance).
  *
  * @example
  * ```ts
@@ -120,7 +125,7 @@ export async function standardMerge(
   spec: MergeSpec,
   replaceMatched?: (spec: MergeSpec, counts: MergeResult) => Promise<void>,
 ): Promise<MergeResult> {
-  const { countSql, mergeSql, insertSql, insertAllSql } = standardMergeSql(
+  const { countSql, mergeSql, mergeDistinctSql, insertSql, insertAllSql } = standardMergeSql(
     spec,
     (name) => session.quoteIdentifier(name),
     (name) => session.quoteTable(name),
@@ -131,6 +136,6 @@ export async function standardMerge(
   if (result.updated + result.unchanged + result.stale === 0) {
     await session.execute(result.duplicates === 0 ? insertAllSql : insertSql);
   } else if (replaceMatched && result.updated + result.unchanged > 0) await replaceMatched(spec, result);
-  else await session.execute(mergeSql);
+  else await session.execute(result.duplicates === 0 ? mergeDistinctSql : mergeSql);
   return result;
 }

@@ -106,6 +106,73 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
 
     const withWarehouse = (fn: (warehouse: Warehouse) => Promise<void>) => usingWarehouse(harness, fn);
 
+    it('merges staged rows by key, with and without a key staged twice: the newest wins, an older row never overwrites', async () => {
+      await withWarehouse(async (warehouse) => {
+        const columns = [
+          { name: 'Id', type: { kind: 'id' } },
+          { name: 'Name', type: { kind: 'text' } },
+          { name: 'SystemModstamp', type: { kind: 'timestamp' } },
+          { name: 'Kept', type: { kind: 'text' } },
+        ] as const;
+        const t = (minute: number) => `2026-03-01 00:${String(minute).padStart(2, '0')}:00.250`;
+        const q = (name: string) => warehouse.quoteIdentifier(name);
+        const spec = {
+          target: 'merge_t',
+          key: 'Id',
+          columns: ['Id', 'Name', 'SystemModstamp'],
+          versionColumn: 'SystemModstamp',
+        };
+        await warehouse.createTable('merge_t', [...columns], { replace: true });
+        await warehouse.load(
+          'merge_t',
+          ['Id', 'Name', 'SystemModstamp', 'Kept'],
+          [
+            ['A', 'a0', t(10), 'ka'],
+            ['B', 'b0', t(10), 'kb'],
+            ['C', 'c0', t(10), 'kc'],
+          ],
+        );
+        const merged = async (staging: string, staged: (string | null)[][]) => {
+          await warehouse.createTable(staging, columns.slice(0, 3), { replace: true });
+          await warehouse.load(staging, ['Id', 'Name', 'SystemModstamp'], staged);
+          const result = await warehouse.transaction((session) => session.merge({ ...spec, staging }));
+          await warehouse.dropTable(staging);
+          const table = await rows(
+            warehouse,
+            `SELECT ${q('Id')}, ${q('Name')}, ${q('Kept')} FROM ${warehouse.quoteTable('merge_t')} ORDER BY ${q('Id')}`,
+          );
+          return { result, table: table.map((r) => `${r.Id}:${r.Name}:${r.Kept}`) };
+        };
+        // Every key once: A newer, B older (stale), C the same version, D new.
+        expect(
+          await merged('merge_s1', [
+            ['A', 'a1', t(20)],
+            ['B', 'b1', t(5)],
+            ['C', 'c1', t(10)],
+            ['D', 'd1', t(20)],
+          ]),
+        ).toEqual({
+          result: { inserted: 1, updated: 1, unchanged: 1, stale: 1, duplicates: 0 },
+          table: ['A:a1:ka', 'B:b0:kb', 'C:c1:kc', 'D:d1:null'],
+        });
+        // Keys staged twice: the newest of each wins, in whatever order they were staged.
+        expect(
+          await merged('merge_s2', [
+            ['A', 'a3', t(40)],
+            ['A', 'a2', t(30)],
+            ['B', 'b2', t(30)],
+            ['B', 'b3', t(40)],
+            ['E', 'e1', t(30)],
+            ['E', 'e2', t(35)],
+          ]),
+        ).toEqual({
+          result: { inserted: 1, updated: 2, unchanged: 0, stale: 0, duplicates: 3 },
+          table: ['A:a3:ka', 'B:b3:kb', 'C:c1:kc', 'D:d1:null', 'E:e2:null'],
+        });
+        await warehouse.dropTable('merge_t');
+      });
+    });
+
     it('round-trips values that are hard in CSV exactly, through the full and the incremental Bulk path', async () => {
       const hard = [
         {

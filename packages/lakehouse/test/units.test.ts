@@ -155,7 +155,7 @@ describe('SQL', () => {
   });
 
   it('builds a MERGE that collapses duplicates and never lets an older row win', () => {
-    const { mergeSql, countSql, insertSql } = standardMergeSql(
+    const { mergeSql, mergeDistinctSql, countSql, insertSql } = standardMergeSql(
       {
         target: 'T',
         staging: 'S',
@@ -171,6 +171,8 @@ describe('SQL', () => {
       'WHEN MATCHED AND (t."SystemModstamp" IS NULL OR s."SystemModstamp" >= t."SystemModstamp")',
     );
     expect(mergeSql).not.toMatch(/SET "Id"/);
+    // Without a key staged twice, the same MERGE reads staging as it is.
+    expect(mergeDistinctSql).toBe(mergeSql.replace(/\(SELECT DISTINCT ON .*? ORDER BY .*?\) AS s/, '"S" AS s'));
     expect(countSql).toContain('AS stale');
     expect(insertSql).toMatch(/^INSERT INTO "T"/);
   });

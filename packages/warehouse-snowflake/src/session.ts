@@ -183,13 +183,20 @@ export class SnowflakeSession implements WarehouseSession {
   /**
    * Counts, then one `MERGE`: staged rows deduplicated with `QUALIFY ROW_NUMBER()` (newest version first;
    * Snowflake has no `DISTINCT ON`, and refuses a MERGE whose source holds a key twice), a matched row
-   * replaced only when the staged version is not older.
+   * replaced only when the staged version is not older. When the counts found no key staged twice, staging is
+   * read as it is (no window over it).
    */
   async merge(spec: MergeSpec): Promise<MergeResult> {
-    const { countSql, mergeSql } = standardMergeSql(spec, quote, (name) => this.quoteTable(name), SNOWFLAKE_MERGE);
+    const { countSql, mergeSql, mergeDistinctSql } = standardMergeSql(
+      spec,
+      quote,
+      (name) => this.quoteTable(name),
+      SNOWFLAKE_MERGE,
+    );
     let counts: WarehouseRow = {};
     for await (const row of this.query(countSql)) counts = row;
-    await this.execute(mergeSql);
-    return mergeResultOf(counts);
+    const result = mergeResultOf(counts);
+    await this.execute(result.duplicates === 0 ? mergeDistinctSql : mergeSql);
+    return result;
   }
 }
