@@ -2,7 +2,9 @@
 // rows per second processed and the server's peak memory. The emulator runs in a child process so its
 // RSS is its own. Run: pnpm exec node bench/emulator-ingest.bench.mjs [rows] (needs a built sf-emulator).
 // BENCH_EMULATOR=<path to a bundle of the package> runs another build of it (for before/after runs);
-// BENCH_PROFILE=<dir> writes a CPU profile of the org's process; BENCH_NODE_FLAGS replaces its young-generation flag.
+// BENCH_PROFILE=<dir> writes a CPU profile of the org's process; BENCH_PROFILE_WINDOW=1 with it profiles only the
+// upload and processing (not start-up, the results download and the final count); BENCH_NODE_FLAGS replaces its
+// young-generation flag.
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +36,30 @@ if (process.argv[2] === 'child') {
     ],
   });
   process.send?.({ type: 'ready', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken });
+  // BENCH_PROFILE_WINDOW: a profile from the first report (idle, before the upload) to the second (processed).
+  let reports = 0;
+  let session;
+  const window = process.env.BENCH_PROFILE_WINDOW && process.env.BENCH_PROFILE;
+  const post = (method, params) =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   process.on('message', async (message) => {
+    if (window && message === 'report' && reports++ < 2) {
+      if (reports === 1) {
+        const { Session } = await import('node:inspector');
+        session = new Session();
+        session.connect();
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: 1000 });
+        await post('Profiler.start');
+      } else {
+        const { profile } = await post('Profiler.stop');
+        const { mkdirSync, writeFileSync } = await import('node:fs');
+        mkdirSync(window, { recursive: true });
+        writeFileSync(`${window}/window-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+      }
+    }
     if (message === 'report' || message === 'final report') {
       const usage = process.cpuUsage();
       process.send?.({
@@ -57,7 +82,9 @@ if (process.argv[2] === 'child') {
     execArgv: [
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=64']),
       '--max-old-space-size=8192',
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(process.env.BENCH_PROFILE && !process.env.BENCH_PROFILE_WINDOW
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+        : []),
     ],
   });
   const next = (type) =>

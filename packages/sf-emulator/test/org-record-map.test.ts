@@ -58,7 +58,7 @@ describe('RecordMap', () => {
         }
         expect(records.size).toBe(map.size);
         const probe = known[Math.floor(random() * known.length)]!;
-        expect(records.get(probe)).toBe(map.get(probe));
+        expect(records.get(probe)).toStrictEqual(map.get(probe));
         expect(records.has(probe.toLowerCase())).toBe(map.has(probe.toLowerCase()));
       }
       expect(entriesOf(records)).toEqual(entriesOf(map));

@@ -96,7 +96,7 @@ export function rebuildIndexes(store: ObjectStore): void {
   store.indexes = new Map();
   store.deleted = 0;
   store.indexList = store.object.indexed.map((field) => {
-    const index = new KeyIndex();
+    const index = new KeyIndex(store.object.keyPrefix);
     store.indexes.set(field.lower, index);
     return index;
   });

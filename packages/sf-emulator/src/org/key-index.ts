@@ -6,7 +6,12 @@
 // `Map.get` and `Map.set` (measured: 1,000,000 lookups and inserts of new keys took 1.0 to 1.8 s in a `Map` and
 // 0.38 s in this table, on the same machine in one run). The table keeps its keys and values in arrays (entry
 // numbers in a typed array of slots), so it grows by doubling one `Int32Array` and never rehashes a key twice
-// (the hashes are kept).
+// (the hashes are kept). An id the org made for the index's object is kept as its sequence number (a small integer
+// in the array, not an 18-character string a record: a Bulk insert's records keep no id string of their own either,
+// see record-columns.ts) and built again when read.
+import { idFor } from '../ids.js';
+import { isOrgId } from './record-columns.js';
+import { sequenceOfId } from './record-map.js';
 
 /** 32-bit FNV-1a over the UTF-16 code units of a string. */
 function hashOf(key: string): number {
@@ -26,11 +31,15 @@ export class KeyIndex {
   /** Slots not EMPTY (live and removed): the table grows before half of them are taken. */
   private taken = 0;
   private keys: Array<string | undefined> = [];
-  private values: Array<string | string[] | undefined> = [];
+  /** Per entry: the id (a sequence number when the org made it for `prefix`), the ids, or undefined (removed). */
+  private values: Array<string | string[] | number | undefined> = [];
   private hashes: number[] = [];
   private live = 0;
   private lastKey: string | undefined;
   private lastHash = 0;
+
+  /** `prefix`: the key prefix of the object's ids (its ids are kept as numbers); none keeps every id as given. */
+  constructor(private readonly prefix?: string) {}
 
   get size(): number {
     return this.live;
@@ -38,7 +47,20 @@ export class KeyIndex {
 
   get(key: string): string | string[] | undefined {
     const entry = this.find(key, this.hash(key));
-    return entry < 0 ? undefined : this.values[entry];
+    return entry < 0 ? undefined : this.unpacked(this.values[entry]);
+  }
+
+  /** What an entry keeps for a value: the sequence number of an id the org made for the prefix, else the value. */
+  private packed(value: string | string[]): string | string[] | number {
+    if (typeof value === 'string' && this.prefix !== undefined) {
+      const sequence = sequenceOfId(value);
+      if (sequence >= 0 && sequence <= 0x3fffffff && isOrgId(value, this.prefix)) return sequence;
+    }
+    return value;
+  }
+
+  private unpacked(value: string | string[] | number | undefined): string | string[] | undefined {
+    return typeof value === 'number' ? idFor(this.prefix as string, value) : value;
   }
 
   /**
@@ -56,7 +78,7 @@ export class KeyIndex {
   set(key: string, value: string | string[]): this {
     const hash = this.hash(key);
     const entry = this.find(key, hash);
-    if (entry >= 0) this.values[entry] = value;
+    if (entry >= 0) this.values[entry] = this.packed(value);
     else this.insert(key, hash, value);
     return this;
   }
@@ -70,7 +92,7 @@ export class KeyIndex {
     while (slots[at] !== EMPTY) at = (at + 1) & mask;
     slots[at] = this.keys.length + 1;
     this.keys.push(key);
-    this.values.push(value);
+    this.values.push(this.packed(value));
     this.hashes.push(hash);
     this.taken++;
     this.live++;
@@ -140,7 +162,7 @@ export class KeyIndex {
   /** Drops the removed entries: the live ones renumbered in order. */
   private compact(): void {
     const keys: Array<string | undefined> = [];
-    const values: Array<string | string[] | undefined> = [];
+    const values: Array<string | string[] | number | undefined> = [];
     const hashes: number[] = [];
     for (let entry = 0; entry < this.keys.length; entry++) {
       const key = this.keys[entry];

@@ -1,8 +1,10 @@
 // The records of one object by id: the `Map` operations the org and the query engine use, kept in an array indexed by
 // the id's sequence number while ids come in order (the common case: every id the org makes is its counter in base
-// 62), and in a real `Map` from the first write that an array cannot hold in the same order.
+// 62), and in a real `Map` from the first write that an array cannot hold in the same order. In the array, records of
+// a shape seen before are kept as columns (`Segment`, record-columns.ts) and built again as objects when read.
 import type { OrgRecord } from '../contract.js';
 import { ID_POD } from '../ids.js';
+import { MAX_SEGMENTS, SEGMENT_ROWS, Segment } from './record-columns.js';
 
 /** Base-62 digit value by character code (-1: not a digit), the alphabet of `idFor`. */
 const DIGIT = new Int8Array(128).fill(-1);
@@ -39,16 +41,27 @@ export function sequenceOfId(id: string): number {
  * the id and compare it with the record's). The first write that would break the order (an id that is not the org's
  * format, a lower one, one far past the others, a key that is not the record's Id) moves every record into a `Map`,
  * which serves from then on.
+ *
+ * In the array, a record is not kept as the object it was set with: it is appended to a segment of columns of
+ * records with the same keys in the same order (record-columns.ts), and the array holds a small integer (the
+ * segment's number and the row). Each read (`get`, the iterators) builds a new object from the columns, equal to
+ * the one set, with its keys in the same order: a record read is a copy, and changing it changes nothing stored
+ * (every writer of the org sets a new object; none changes a stored one in place). A record that fits no segment
+ * (not a plain object, an id the org did not make) is kept as it is.
  */
 export class RecordMap {
-  /** Dense mode: records by sequence - base; undefined is a hole (another object's id, or deleted). */
-  private slots: Array<OrgRecord | undefined> = [];
+  /** Dense mode: by sequence - base, a record, a handle into a segment, or undefined (a hole). */
+  private slots: Array<OrgRecord | number | undefined> = [];
   private base = 0;
   /** Index of the last record held in `slots` (-1: none). */
   private last = -1;
   private count = 0;
   /** Map mode, once the array cannot keep the order. */
   private map: Map<string, OrgRecord> | undefined;
+  /** Every segment, by number. */
+  private segments: Segment[] = [];
+  /** Segments with room, the one last appended to first (at most four shapes are tried a record). */
+  private open: Segment[] = [];
 
   get size(): number {
     return this.map ? this.map.size : this.count;
@@ -58,12 +71,21 @@ export class RecordMap {
     if (this.map) return this.map.get(id);
     const at = sequenceOfId(id) - this.base;
     if (at < 0 || at > this.last) return undefined;
-    const record = this.slots[at];
-    return record !== undefined && record.Id === id ? record : undefined;
+    const slot = this.slots[at];
+    if (slot === undefined) return undefined;
+    if (typeof slot === 'number') {
+      const segment = this.segments[(slot / SEGMENT_ROWS) | 0]!;
+      return segment.holds(id) ? segment.record(slot % SEGMENT_ROWS, id) : undefined;
+    }
+    return slot.Id === id ? slot : undefined;
   }
 
   has(id: string): boolean {
-    return this.get(id) !== undefined;
+    if (this.map) return this.map.has(id);
+    const at = sequenceOfId(id) - this.base;
+    if (at < 0 || at > this.last) return false;
+    const slot = this.slots[at];
+    return slot !== undefined && this.isIdOf(slot, id);
   }
 
   set(id: string, record: OrgRecord): this {
@@ -77,7 +99,7 @@ export class RecordMap {
         // Empty: this id starts the array.
         this.base = sequence;
         this.slots.length = 0;
-        this.slots.push(record);
+        this.slots.push(this.kept(record, id, sequence));
         this.last = 0;
         this.count = 1;
         return this;
@@ -85,15 +107,16 @@ export class RecordMap {
       const at = sequence - this.base;
       if (at >= 0 && at <= this.last) {
         const held = this.slots[at];
-        if (held !== undefined && held.Id === id) {
-          this.slots[at] = record; // replaced in place, as a Map keeps a key's place
+        if (held !== undefined && this.isIdOf(held, id)) {
+          this.slots[at] = this.kept(record, id, sequence); // replaced in place, as a Map keeps a key's place
           return this;
         }
       } else if (at > this.last && at - this.last <= Math.max(1024, this.count)) {
         const slots = this.slots;
         while (slots.length < at) slots.push(undefined);
-        if (slots.length === at) slots.push(record);
-        else slots[at] = record;
+        const kept = this.kept(record, id, sequence);
+        if (slots.length === at) slots.push(kept);
+        else slots[at] = kept;
         this.last = at;
         this.count++;
         return this;
@@ -107,8 +130,8 @@ export class RecordMap {
     if (this.map) return this.map.delete(id);
     const at = sequenceOfId(id) - this.base;
     if (at < 0 || at > this.last) return false;
-    const record = this.slots[at];
-    if (record === undefined || record.Id !== id) return false;
+    const slot = this.slots[at];
+    if (slot === undefined || !this.isIdOf(slot, id)) return false;
     this.slots[at] = undefined;
     this.count--;
     if (at === this.last) {
@@ -126,20 +149,22 @@ export class RecordMap {
     this.base = 0;
     this.last = -1;
     this.count = 0;
+    this.segments = [];
+    this.open = [];
   }
 
   values(): IterableIterator<OrgRecord> {
-    return this.map ? this.map.values() : new RecordIterator(this.slots);
+    return this.map ? this.map.values() : new RecordIterator(this.slots, this.segments);
   }
 
   keys(): IterableIterator<string> {
-    return this.map ? this.map.keys() : mapped(new RecordIterator(this.slots), (record) => record.Id);
+    return this.map ? this.map.keys() : slotKeys(this.slots, this.segments);
   }
 
   entries(): IterableIterator<[string, OrgRecord]> {
     return this.map
       ? this.map.entries()
-      : mapped(new RecordIterator(this.slots), (record): [string, OrgRecord] => [record.Id, record]);
+      : mapped(new RecordIterator(this.slots, this.segments), (record): [string, OrgRecord] => [record.Id, record]);
   }
 
   [Symbol.iterator](): IterableIterator<[string, OrgRecord]> {
@@ -150,14 +175,47 @@ export class RecordMap {
     for (const [id, record] of this.entries()) callback(record, id);
   }
 
-  /** Moves every record into a `Map` in their order; the array is dropped. */
+  /** True when a slot holds the record of `id` (a slot found by the id's sequence). */
+  private isIdOf(slot: OrgRecord | number, id: string): boolean {
+    return typeof slot === 'number' ? this.segments[(slot / SEGMENT_ROWS) | 0]!.holds(id) : slot.Id === id;
+  }
+
+  /** What a slot keeps for a record: a handle into the segment it was appended to, or the record itself. */
+  private kept(record: OrgRecord, id: string, sequence: number): OrgRecord | number {
+    const open = this.open;
+    for (let at = 0; at < open.length; at++) {
+      const segment = open[at]!;
+      const row = segment.append(record, id, sequence);
+      if (row < 0) continue;
+      if (segment.full) open.splice(at, 1);
+      else if (at > 0) {
+        open.splice(at, 1);
+        open.unshift(segment);
+      }
+      return segment.number * SEGMENT_ROWS + row;
+    }
+    if (this.segments.length >= MAX_SEGMENTS) return record;
+    const segment = Segment.for(record, id);
+    if (segment === undefined) return record;
+    const row = segment.append(record, id, sequence);
+    if (row < 0) return record;
+    segment.number = this.segments.length;
+    this.segments.push(segment);
+    open.unshift(segment);
+    if (open.length > 4) open.pop();
+    return segment.number * SEGMENT_ROWS + row;
+  }
+
+  /** Moves every record into a `Map` in their order; the array and the segments are dropped. */
   private toMap(): Map<string, OrgRecord> {
     const map = new Map<string, OrgRecord>();
-    for (const record of this.slots) if (record !== undefined) map.set(record.Id, record);
+    for (const record of new RecordIterator(this.slots, this.segments)) map.set(record.Id, record);
     this.map = map;
     this.slots = [];
     this.last = -1;
     this.count = 0;
+    this.segments = [];
+    this.open = [];
     return map;
   }
 }
@@ -166,22 +224,25 @@ export class RecordMap {
  * Iterates the records of an array, skipping holes, as a `Map` iterator does: records replaced or deleted meanwhile
  * are seen as they are when reached, records added at the end are reached too. One class for records only (the
  * query engine's scans go through it), so its `next` stays monomorphic; it hands out one result object, refilled
- * at each step (for-of and spreading read it at once): a scan of a million records then allocates nothing.
+ * at each step (for-of and spreading read it at once). A record kept in a segment is built from its columns.
  */
 class RecordIterator implements IterableIterator<OrgRecord> {
   private at = 0;
   private readonly step: { value: OrgRecord | undefined; done: boolean } = { value: undefined, done: false };
-  constructor(private readonly slots: Array<OrgRecord | undefined>) {}
+  constructor(
+    private readonly slots: Array<OrgRecord | number | undefined>,
+    private readonly segments: Segment[],
+  ) {}
 
   next(): IteratorResult<OrgRecord> {
     const slots = this.slots;
     const step = this.step;
     while (this.at < slots.length) {
-      const record = slots[this.at++];
-      if (record !== undefined) {
-        step.value = record;
-        return step as IteratorResult<OrgRecord>;
-      }
+      const slot = slots[this.at++];
+      if (slot === undefined) continue;
+      step.value =
+        typeof slot === 'number' ? this.segments[(slot / SEGMENT_ROWS) | 0]!.record(slot % SEGMENT_ROWS) : slot;
+      return step as IteratorResult<OrgRecord>;
     }
     step.value = undefined;
     step.done = true;
@@ -190,6 +251,15 @@ class RecordIterator implements IterableIterator<OrgRecord> {
 
   [Symbol.iterator](): IterableIterator<OrgRecord> {
     return this;
+  }
+}
+
+/** The ids of the records of an array (a segment's row gives its id without building the record). */
+function* slotKeys(slots: Array<OrgRecord | number | undefined>, segments: Segment[]): IterableIterator<string> {
+  for (let at = 0; at < slots.length; at++) {
+    const slot = slots[at];
+    if (slot === undefined) continue;
+    yield typeof slot === 'number' ? segments[(slot / SEGMENT_ROWS) | 0]!.idOfRow(slot % SEGMENT_ROWS) : slot.Id;
   }
 }
 
