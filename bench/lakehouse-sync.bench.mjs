@@ -11,14 +11,16 @@
 // Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
 // Knobs: BENCH_REPEAT (full sync / export rounds, default 3); BENCH_PATHS (csv,rows: the sync's CSV-page path and
-//   the row path before it, interleaved; default both); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
+//   the row path before it, interleaved; default both; `base` runs the steps with the build in BENCH_BASE, another
+//   built clone of the repository, e.g. BENCH_PATHS=base,csv BENCH_BASE=/tmp/base); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
 //   BENCH_REST_MAX_ROWS (the sync's restMaxRows: 0 reads every delta through Bulk); BENCH_PAGE_SIZE (the sync's pageSize); BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
-//   BENCH_DUCKDB_THREADS (DuckDB memory_limit / threads; default: the warehouse's defaults); BENCH_TRACE=1 prints
+//   BENCH_DUCKDB_THREADS (DuckDB memory_limit / threads; default: the warehouse's defaults); BENCH_DUCKDB_CONFIG (a JSON
+//   object of other DuckDB settings); BENCH_TRACE_SQL=1 prints every statement with its wall, CPU and the RSS after; BENCH_TRACE=1 prints
 //   each progress step with the RSS and JS heap.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -113,6 +115,7 @@ if (mode === '--client') {
   const config = {};
   if (process.env.BENCH_DUCKDB_MEMORY) config.memory_limit = process.env.BENCH_DUCKDB_MEMORY;
   if (process.env.BENCH_DUCKDB_THREADS) config.threads = process.env.BENCH_DUCKDB_THREADS;
+  if (process.env.BENCH_DUCKDB_CONFIG) Object.assign(config, JSON.parse(process.env.BENCH_DUCKDB_CONFIG));
   const opened = await openDuckDbWarehouse({ path: file, config });
   // BENCH_ROW_PATH=1: the warehouse without loadCsv, so sync reads rows into JavaScript (parsed, converted, written
   // again as CSV for COPY): the path before result pages went to the engine's CSV loader as they are.
@@ -284,8 +287,13 @@ async function timed(command, args, options = {}) {
   return { wallMs, cpuMs: (user + system) * 1000, peakRss: maxKb * 1024, orgCpuMs: orgCpuMs() - orgBefore, out };
 }
 
-async function client(step, path = 'csv') {
-  const run = await timed(process.execPath, [self, '--client', step, file, JSON.stringify(connection)], {
+// BENCH_BASE: another built clone of the repository (e.g. the commit before a change); the `base` path runs each
+// client step with that clone's bench script, so its own packages load.
+const baseDirectory = process.env.BENCH_BASE;
+async function client(step, path = 'csv', database = file) {
+  if (path === 'base' && !baseDirectory) throw new Error('the base path needs BENCH_BASE (a built clone)');
+  const script = path === 'base' ? join(baseDirectory, 'bench', 'lakehouse-sync.bench.mjs') : self;
+  const run = await timed(process.execPath, [script, '--client', step, database, JSON.stringify(connection)], {
     env: { ...process.env, ...(path === 'rows' ? { BENCH_ROW_PATH: '1' } : {}) },
   });
   const inner = JSON.parse(run.out.trim().split('\n').at(-1));
@@ -435,27 +443,39 @@ if (exports.length > 0) {
 }
 
 const changed = await orgCommand(`change ${Math.round(rows / 100)}`);
-// The last full sync left the table; each path then reads the same delta (the second finds its rows unchanged).
+// The last full sync left the table; each path gets a copy of it, so each reads and merges the same delta.
+const databases = {};
 for (const path of paths) {
-  const incremental = await client('incremental', path);
+  databases[path] = join(directory, `warehouse-${path}.duckdb`);
+  await copyFile(file, databases[path]);
+  if (existsSync(`${file}.wal`)) await copyFile(`${file}.wal`, `${databases[path]}.wal`);
+}
+for (const path of paths) {
+  const incremental = await client('incremental', path, databases[path]);
   print(`incremental ${path} after ${changed.changed} changes`, incremental, incremental.result.read);
   console.log(
     `  read ${incremental.result.read}, updated ${incremental.result.updated}, unchanged ${incremental.result.unchanged}; ${((incremental.wallMs / fullWall[path]) * 100).toFixed(1)}% of the ${path} full sync's median time (in-process ${s(incremental.stepMs)})`,
   );
 }
 
+// The reverse ETL of each path (the row path loads the same way as csv here, so it is left out), on its own copy.
+const retlPaths = paths.filter((p) => p !== 'rows');
 if (!process.env.BENCH_SYNC_ONLY) {
-  const retl = await client('retl');
-  print('reverse ETL update (all rows new)', retl, retl.result.sent);
-  console.log(
-    `  sent ${retl.result.sent}, succeeded ${retl.result.succeeded}, failed ${retl.result.failed}, jobs ${retl.result.jobs}`,
-  );
-  const rerun = await client('retl-rerun');
-  print('reverse ETL rerun after 1% changed (diffed)', rerun, rerun.result.read);
-  const renamed = await orgCommand('count');
-  console.log(
-    `  rows changed in the warehouse ${rerun.result.changedRows}; read ${rerun.result.read}, sent ${rerun.result.sent} (unchanged ${rerun.result.unchanged}), succeeded ${rerun.result.succeeded}; org records renamed: ${renamed.renamed}`,
-  );
+  for (const path of retlPaths) {
+    const retl = await client('retl', path, databases[path]);
+    print(`reverse ETL update ${path} (all rows new)`, retl, retl.result.sent);
+    console.log(
+      `  sent ${retl.result.sent}, succeeded ${retl.result.succeeded}, failed ${retl.result.failed}, jobs ${retl.result.jobs}`,
+    );
+  }
+  for (const path of retlPaths) {
+    const rerun = await client('retl-rerun', path, databases[path]);
+    print(`reverse ETL rerun ${path} after 1% changed (diffed)`, rerun, rerun.result.read);
+    const renamed = await orgCommand('count');
+    console.log(
+      `  rows changed in the warehouse ${rerun.result.changedRows}; read ${rerun.result.read}, sent ${rerun.result.sent} (unchanged ${rerun.result.unchanged}), succeeded ${rerun.result.succeeded}; org records renamed: ${renamed.renamed}`,
+    );
+  }
 }
 console.log(`  DuckDB file ${mb((await stat(file)).size)}`);
 

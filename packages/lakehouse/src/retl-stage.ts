@@ -25,9 +25,9 @@ export function toSalesforceValue(value: SqlValue): string | number | boolean | 
   return value;
 }
 
-/** Hash of the mapped values: field names and values in column order. */
-function hashRecord(record: SalesforceRecord): string {
-  return createHash('sha1').update(JSON.stringify(record)).digest('base64').slice(0, 27);
+/** Hash of the mapped values (the payload: field names and values in column order, as JSON). */
+function hashPayload(payload: string): string {
+  return createHash('sha1').update(payload).digest('base64').slice(0, 27);
 }
 
 /** Streams the query's rows (in key order) into `stage`; counts `read` and `nullKeys` in the summary. */
@@ -69,11 +69,13 @@ export async function stageQueryRows(
       }
       const keyValue = row[key];
       if (keyValue === null || keyValue === undefined) summary.nullKeys++;
+      // The hash is of the payload's text: the record is turned into JSON once.
+      const payload = JSON.stringify(record);
       yield [
         seq,
         keyValue === null || keyValue === undefined ? null : String(toSalesforceValue(keyValue)),
-        hashRecord(record),
-        JSON.stringify(record),
+        hashPayload(payload),
+        payload,
       ];
     }
     summary.read = seq;
