@@ -275,18 +275,54 @@ export async function collectJob(
 }
 
 /**
- * Polls a job until it ends (or the deadline). The wait follows what the job reports: while
- * `numberRecordsProcessed` stands still it grows 1.5x a poll from `pollIntervalMs`; once it moves,
- * the wait is half the time left at the rate seen so far (so polls close in on the end instead of
- * overshooting it by a fixed step), within `pollIntervalMs` .. `maxPollIntervalMs`; once every row is
- * processed (the job still `InProgress` while its results are written), `pollIntervalMs`.
+ * The waits between the polls of one job. While `numberRecordsProcessed` stands still the wait grows 1.5x a
+ * poll from `pollIntervalMs`; once it moves, the wait is half the time left at the rate seen so far (so polls
+ * close in on the end instead of overshooting it by a fixed step), within `pollIntervalMs` ..
+ * `maxPollIntervalMs`; once every row is processed (the job still `InProgress` while its results are
+ * written), `pollIntervalMs`: it ends within moments, and the grown wait overshot that end by up to
+ * `maxPollIntervalMs` (0.4-0.9 s a job in the soak, whose jobs wait 500 ms before processing).
+ *
+ * @internal
  */
+export class PollPacer {
+  private interval: number;
+  /** When a poll last saw no row processed (at first, when polling began). */
+  private still: number;
+  private moved: { at: number; processed: number } | undefined;
+
+  constructor(
+    private readonly rows: number,
+    private readonly minMs: number,
+    private readonly maxMs: number,
+    startedAt: number,
+  ) {
+    this.interval = minMs;
+    this.still = startedAt;
+  }
+
+  /** The wait after a poll at `now` that found the job not ended, with `processed` rows processed. */
+  next(processed: number, now: number): number {
+    if (processed >= this.rows) return this.minMs;
+    if (processed > (this.moved?.processed ?? 0)) {
+      // Rows per ms since the first poll that saw progress, or (at that poll) since the last poll that saw
+      // none: processing began after it. Counting from the job's close instead takes in the time it waited
+      // for processing time in Salesforce's queue, underrates the pace, and overshoots the end.
+      const from = this.moved ?? { at: this.still, processed: 0 };
+      this.moved ??= { at: now, processed };
+      const rate = (processed - from.processed) / Math.max(1, now - from.at);
+      const left = (this.rows - processed) / rate;
+      return Math.min(this.maxMs, Math.max(this.minMs, Math.ceil(left / 2)));
+    }
+    if (processed === 0) this.still = now;
+    const wait = this.interval;
+    this.interval = Math.min(this.maxMs, Math.ceil(this.interval * 1.5));
+    return wait;
+  }
+}
+
+/** Polls a job until it ends (or the deadline), paced by {@link PollPacer}. */
 async function poll(engine: Engine, jobId: string, rows: number): Promise<IngestJobInfo | 'deadline'> {
-  const { pollIntervalMs, maxPollIntervalMs } = engine.s;
-  let interval = pollIntervalMs;
-  /** When a poll last saw no row processed. */
-  let still = Date.now();
-  let moved: { at: number; processed: number } | undefined;
+  const pacer = new PollPacer(rows, engine.s.pollIntervalMs, engine.s.maxPollIntervalMs, Date.now());
   for (let polls = 1; ; polls++) {
     const info = await getJobInfo(engine.s.ctx, jobId);
     engine.s.logger.debug('Bulk API job polled', {
@@ -300,25 +336,7 @@ async function poll(engine: Engine, jobId: string, rows: number): Promise<Ingest
     const now = Date.now();
     const deadline = engine.s.deadline;
     if (deadline !== undefined && now >= deadline) return 'deadline';
-    const processed = info.numberRecordsProcessed ?? 0;
-    if (processed === 0) still = now;
-    let wait: number;
-    if (processed >= rows) {
-      // Every row is processed and the job is writing its results: it ends within moments.
-      wait = pollIntervalMs;
-    } else if (processed > (moved?.processed ?? 0)) {
-      // Rows per ms since the first poll that saw progress, or (at that poll) since the last poll that saw
-      // none: processing began after it. Counting from the job's close instead would take the time it
-      // waited in Salesforce's queue for processing time, underrate the pace, and overshoot the end.
-      const from = moved ?? { at: still, processed: 0 };
-      moved ??= { at: now, processed };
-      const rate = (processed - from.processed) / Math.max(1, now - from.at);
-      const left = (rows - processed) / rate;
-      wait = Math.min(maxPollIntervalMs, Math.max(pollIntervalMs, Math.ceil(left / 2)));
-    } else {
-      wait = interval;
-      interval = Math.min(maxPollIntervalMs, Math.ceil(interval * 1.5));
-    }
+    let wait = pacer.next(info.numberRecordsProcessed ?? 0, now);
     if (deadline !== undefined) wait = Math.max(0, Math.min(wait, deadline - now));
     await sleep(wait);
   }
