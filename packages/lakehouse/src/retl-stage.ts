@@ -61,9 +61,10 @@ export async function stageQueryRows(
       }
       seq++;
       const record: SalesforceRecord = {};
-      for (const [field, value] of Object.entries(row)) {
+      // for-in, not Object.entries: no array a field on every row (the collector was a third of this loop's CPU).
+      for (const field in row) {
         if (operation === 'delete' ? field.toLowerCase() !== 'id' : !sendKey && field === key) continue;
-        const converted = toSalesforceValue(value);
+        const converted = toSalesforceValue(row[field] as SqlValue);
         // NULL: left unchanged (an empty cell) unless clearNulls (#N/A).
         record[field] = converted === null ? (clearNulls ? null : '') : converted;
       }

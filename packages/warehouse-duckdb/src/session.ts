@@ -153,9 +153,13 @@ export class DuckDbSession extends AnsiSession {
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        for (const values of chunk.getRows()) {
+        // Read by columns (an array a column of the chunk), not getRows() (an array a row besides its object).
+        const columns = chunk.getColumns();
+        for (let r = 0; r < chunk.rowCount; r++) {
           const row: WarehouseRow = {};
-          for (let i = 0; i < names.length; i++) row[names[i] as string] = fromValue(values[i] as DuckDBValue);
+          for (let i = 0; i < names.length; i++) {
+            row[names[i] as string] = fromValue((columns[i] as DuckDBValue[])[r] as DuckDBValue);
+          }
           yield row;
         }
       }
