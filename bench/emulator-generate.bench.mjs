@@ -1,8 +1,13 @@
 // Populates an org with org.generate() and prints records per second and the heap bytes one record costs.
 // Ten-field records of a custom object (the issue's "ten-field records"), timestamps spread over a month.
 // Run (after a build of sf-emulator): pnpm exec node --expose-gc bench/emulator-generate.bench.mjs [records]
+// BENCH_EMULATOR=<path to a bundle of the package> runs another build of it (for before/after runs).
 import { loadavg } from 'node:os';
-import { createOrg } from '@kicksaw/sf-emulator';
+import { pathToFileURL } from 'node:url';
+
+const { createOrg } = await import(
+  process.env.BENCH_EMULATOR ? pathToFileURL(process.env.BENCH_EMULATOR).href : '@kicksaw/sf-emulator'
+);
 
 const RECORDS = Number(process.argv[2] ?? process.env.BENCH_RECORDS ?? 1_000_000);
 if (typeof globalThis.gc !== 'function') {
@@ -31,8 +36,13 @@ const org = createOrg({
 });
 const fields = ['ExtId__c', 'Code__c', 'Amount__c', 'Qty__c', 'Due__c', 'Seen__c', 'Flag__c', 'Email__c', 'Note__c'];
 
+// The heap and the memory of typed arrays and buffers (the org keeps records as columns, some of them typed arrays).
+const held = () => {
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, buffers: usage.arrayBuffers };
+};
 globalThis.gc();
-const heapBefore = process.memoryUsage().heapUsed;
+const before = held();
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const result = org.generate('Bench__c', RECORDS, {
@@ -43,7 +53,7 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 globalThis.gc();
-const heapAfter = process.memoryUsage().heapUsed;
+const after = held();
 const rss = process.memoryUsage().rss;
 
 console.log(`generated ${result.count.toLocaleString('en-US')} Bench__c records (Name + 9 fields + system fields)`);
@@ -53,8 +63,9 @@ console.log(
 console.log(
   `  CPU time:          ${cpuSeconds.toFixed(2)} s, garbage collector threads included (${Math.round(result.count / cpuSeconds).toLocaleString('en-US')} records per CPU second)`,
 );
+const perRecord = (bytes) => Math.round(bytes / result.count);
 console.log(
-  `  heap per record:   ${Math.round((heapAfter - heapBefore) / result.count)} bytes (records, ids, unique index)`,
+  `  held per record:   ${perRecord(after.heap - before.heap + after.buffers - before.buffers)} bytes (heap ${perRecord(after.heap - before.heap)} + typed arrays and buffers ${perRecord(after.buffers - before.buffers)}: records, ids, unique index)`,
 );
 console.log(`  RSS:               ${Math.round(rss / 1024 / 1024)} MB`);
 console.log(`  load average:      ${loadavg()[0].toFixed(1)}`);

@@ -165,4 +165,43 @@ describe('Bulk API 2.0 query as Salesforce sizes and refuses it', () => {
       'Aggregate Relationships not supported in Bulk V2 Query with CSV content type',
     );
   });
+
+  it('serves records kept as columns as they were at creation, with and without WHERE on a field not selected', async () => {
+    const allRows = async (query: string) => {
+      const created = await createQueryJob(query);
+      const id = created.body.id as string;
+      expect(await waitForJob(sf, 'query', id)).toMatchObject({ state: 'JobComplete' });
+      return async () => {
+        const seen: string[][] = [];
+        let locator = '';
+        do {
+          const page = await raw(
+            sf,
+            'GET',
+            api(sf, `/jobs/query/${id}/results${locator ? `?locator=${locator}` : ''}`),
+          );
+          seen.push(...csvRows(page.text).slice(1));
+          locator = page.headers.get('sforce-locator') ?? 'null';
+        } while (locator !== 'null');
+        return seen;
+      };
+    };
+    const before = sf.org.query('SELECT Id, Name, Note__c, Code__c FROM Widget__c').records;
+    const expected = before.map((record) => [record.Id, record.Name, record.Note__c ?? '', record.Code__c]);
+    const expectedSome = before.filter((record) => String(record.Name).startsWith('Q000')).map((record) => [record.Id]);
+    expect(expectedSome.length).toBeGreaterThanOrEqual(5);
+    const everything = await allRows('SELECT Id, Name, Note__c, Code__c FROM Widget__c');
+    const some = await allRows("SELECT Id FROM Widget__c WHERE Name LIKE 'Q000%'");
+    // Changes after the jobs were created: the results stay the snapshot taken then.
+    const [changed, deleted] = [before.at(-1)!, before[1]!];
+    sf.org.dml('update', 'Widget__c', [{ Id: changed.Id, Name: 'Changed', Note__c: 'changed' }]);
+    sf.org.dml('delete', 'Widget__c', [{ Id: deleted.Id }]);
+    try {
+      expect(await everything()).toEqual(expected);
+      expect(await some()).toEqual(expectedSome);
+    } finally {
+      sf.org.undelete([String(deleted.Id)]);
+      sf.org.dml('update', 'Widget__c', [{ Id: changed.Id, Name: changed.Name, Note__c: changed.Note__c }]);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { idFor } from '../src/ids.js';
 import { KeyIndex } from '../src/org/key-index.js';
 
 /** A small seeded generator (the test replays the same operations every run). */
@@ -50,5 +51,27 @@ describe('KeyIndex', () => {
       '3',
       undefined,
     ]);
+  });
+
+  it('gives back the ids of its object as set, kept as sequence numbers or not', () => {
+    const index = new KeyIndex('a01');
+    const own = idFor('a01', 123_456);
+    const other = idFor('001', 123_457);
+    const badChecksum = `${own.slice(0, 15)}ZZZ`;
+    const many = [idFor('a01', 1), idFor('a01', 2)];
+    index.setAbsent('own', own);
+    index.set('other', other);
+    index.set('bad', badChecksum);
+    index.set('many', many);
+    index.set('short', own.slice(0, 15));
+    expect(['own', 'other', 'bad', 'short'].map((key) => index.get(key))).toEqual([
+      own,
+      other,
+      badChecksum,
+      own.slice(0, 15),
+    ]);
+    expect(index.get('many')).toBe(many);
+    index.set('own', idFor('a01', 7));
+    expect(index.get('own')).toBe(idFor('a01', 7));
   });
 });

@@ -2,6 +2,8 @@
 // from rows to stored records (`insertRows`), other operations through `dml` with records built from the header;
 // the outcomes are kept compactly for the results.
 import type { DmlOperation, DmlResult } from '../contract.js';
+import { isOrgId } from '../org/record-columns.js';
+import { sequenceOfId } from '../org/record-map.js';
 import type { EmulatorContext } from '../server/context.js';
 import { formatErrors, type IngestJob } from './ingest-job.js';
 import { rowFormatter, rowOrder } from './ingest-results.js';
@@ -25,7 +27,7 @@ function recordBuilder(columns: string[]): (row: string[]) => Record<string, unk
 
 /** The outcomes of one batch's rows as the results keep them. flags: 1 = success, 2 = created. */
 interface Outcomes {
-  ids: Array<string | null>;
+  ids: Array<string | number | null>;
   flags: Uint8Array;
   errors: Map<number, string>;
 }
@@ -78,13 +80,31 @@ export function applyBatch(
   }
   applyRows(ctx, job, columns, kept, positions, outcomes, failed);
   job.processed += n;
+  const idPrefix = packIds(outcomes.ids);
   job.batches.push({
     texts,
     spans: Uint32Array.from(spans),
     ...outcomes,
+    idPrefix,
     order: rowOrder(n, job.random),
     sequence,
   });
+}
+
+/**
+ * Replaces in place each id the org made with the key prefix of the batch's first id by its sequence number (a
+ * small integer instead of a string kept a row); the prefix, or '' when there is no id.
+ */
+function packIds(ids: Array<string | number | null>): string {
+  let prefix = '';
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r];
+    if (typeof id !== 'string') continue;
+    if (prefix === '') prefix = id.slice(0, 3);
+    const sequence = sequenceOfId(id);
+    if (sequence >= 0 && sequence <= 0x3fffffff && isOrgId(id, prefix)) ids[r] = sequence;
+  }
+  return prefix;
 }
 
 /** Writes the rows of the header's width to the org; each outcome lands at the row's place in the batch. */

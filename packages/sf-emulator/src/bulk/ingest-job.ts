@@ -58,7 +58,12 @@ export interface ResultBatch {
   /** The parsed text each row is in, and its start and end offsets there (two numbers a row). */
   texts: string[];
   spans: Uint32Array;
-  ids: Array<string | null>;
+  /**
+   * Each row's record id: a number is the sequence of an id the org made with `idPrefix` (no id string a row kept
+   * for the job's life), see {@link resultId}.
+   */
+  ids: Array<string | number | null>;
+  idPrefix: string;
   flags: Uint8Array;
   errors: Map<number, string>;
   /** The order rows appear in the results (seeded shuffle or input order). */

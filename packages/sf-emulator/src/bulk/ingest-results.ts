@@ -1,6 +1,7 @@
 // The results of an ingest job: the outcomes of its internal batches kept compactly and formatted as CSV lines
 // only when a client downloads them, the unprocessed rows' blocks, and the download written with back-pressure.
 import type { ServerResponse } from 'node:http';
+import { idFor } from '../ids.js';
 import { drainedOrClosed } from '../server/http.js';
 import { parseRecord, quote, shuffleInPlace } from './csv.js';
 import type { IngestJob } from './ingest-job.js';
@@ -13,17 +14,17 @@ export function* resultBlocks(job: IngestJob, successes: boolean, eol: string): 
     parseRecord((texts[r] as string).slice(spans[2 * r] as number, spans[2 * r + 1] as number), d, job.lineEnding);
   let buffer = '';
   for (const batch of job.batches) {
-    const { texts, spans, ids, flags, errors, order } = batch;
+    const { texts, spans, ids, flags, errors, order, idPrefix } = batch;
     if (successes ? errors.size === ids.length : errors.size === 0) continue;
     for (let k = 0; k < order.length; k++) {
       const r = order[k] as number;
       const flag = flags[r] as number;
       if (successes) {
         if ((flag & 1) === 0) continue;
-        buffer += `"${ids[r] ?? ''}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(row(texts, spans, r))}${eol}`;
+        buffer += `"${resultId(ids[r], idPrefix)}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(row(texts, spans, r))}${eol}`;
       } else {
         if ((flag & 1) === 1) continue;
-        buffer += `${quote(ids[r] ?? '')}${d}${quote(errors.get(r) ?? '')}${d}${format(row(texts, spans, r))}${eol}`;
+        buffer += `${quote(resultId(ids[r], idPrefix))}${d}${quote(errors.get(r) ?? '')}${d}${format(row(texts, spans, r))}${eol}`;
       }
       if (buffer.length >= 64 * 1024) {
         yield buffer;
@@ -32,6 +33,11 @@ export function* resultBlocks(job: IngestJob, successes: boolean, eol: string): 
     }
   }
   if (buffer) yield buffer;
+}
+
+/** The id of a result row as kept by the batch (a sequence number with the batch's key prefix, a string, or none). */
+export function resultId(id: string | number | null | undefined, prefix: string): string {
+  return typeof id === 'number' ? idFor(prefix, id) : (id ?? '');
 }
 
 /**

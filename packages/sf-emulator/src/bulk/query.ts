@@ -259,7 +259,7 @@ export class QueryJobStore implements QueryJobs {
         throw new ApiError(400, 'INVALID_LOCATOR', `Invalid locator: ${locator}`);
       }
     }
-    const { rows, columns } = job.result;
+    const { rows, columns, recordOf } = job.result;
     const d = job.columnDelimiter;
     job.writeRow ??= rowWriter(job.result, d);
     const writeRow = job.writeRow;
@@ -271,7 +271,7 @@ export class QueryJobStore implements QueryJobs {
       if (job.defaultPage === undefined) {
         const sample = Math.min(rows.length, 1000);
         const scratch = new CsvByteWriter(job.lineEnding);
-        for (let i = 0; i < sample; i++) writeRow(rows[i]!, scratch);
+        for (let i = 0; i < sample; i++) writeRow(recordOf(rows[i]!), scratch);
         const bytes = scratch.size();
         job.defaultPage = sample === 0 ? 1 : Math.max(1, Math.floor(DEFAULT_PAGE_BYTES / Math.max(1, bytes / sample)));
       }
@@ -291,7 +291,7 @@ export class QueryJobStore implements QueryJobs {
     out.text(columns.map(quote).join(d));
     out.eol();
     for (let i = offset; i < end; i++) {
-      writeRow(rows[i]!, out);
+      writeRow(recordOf(rows[i]!), out);
       if (out.ready.length > 0) {
         if (res.destroyed) return;
         let more = true;

@@ -284,7 +284,7 @@ export class BulkV1Store implements BulkV1Jobs {
     if (!query || query.resultId !== resultId) {
       throw asyncError(400, 'InvalidBatch', `Unable to find result ${resultId} of batch ${batch.id}`);
     }
-    const { rows, columns, cells, types } = query.rows;
+    const { rows, columns, cells, types, recordOf } = query.rows;
     if (rows.length === 0) {
       sendMaybeCompressed(res, 200, 'Records not found for this query', CSV);
       return;
@@ -294,7 +294,7 @@ export class BulkV1Store implements BulkV1Jobs {
     const line = (record: OrgRecord) => cells.map((cell, c) => queryCell(types[c] as string, cell(record))).join(',');
     for (let start = 0; start < rows.length; start += RESULT_CHUNK_ROWS) {
       if (body.closed) return;
-      const lines = rows.slice(start, start + RESULT_CHUNK_ROWS).map(line);
+      const lines = rows.slice(start, start + RESULT_CHUNK_ROWS).map((row) => line(recordOf(row)));
       await body.write(`${lines.join('\n')}\n`);
     }
     await body.end();

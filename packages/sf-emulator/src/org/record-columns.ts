@@ -23,6 +23,8 @@ const NUMBERS = 1; // a Float64Array (numbers only)
 const VALUES = 2; // a plain array of the values
 const ID = 3; // the record's Id: nothing stored, made from the row's sequence
 const ID15 = 4; // the first 15 characters of the record's Id (a custom object's default Name)
+const TEXT = 5; // strings of characters up to U+00FF, one byte a character in one buffer, with each row's end
+const SAME = 6; // the value of an earlier column of the same row (the audit stamps a write sets together)
 
 const DICT_SIZE = 256;
 /** A dictionary is searched linearly up to this size, through a Map after (small segments stay small). */
@@ -41,10 +43,25 @@ class Column {
   lastCode = -1;
   numbers: Float64Array = EMPTY_NUMBERS;
   values: unknown[] = [];
+  /** TEXT: the characters of every row, one after the other, and where each row's end. */
+  bytes: Buffer = EMPTY_BYTES;
+  used = 0;
+  ends: Uint32Array = EMPTY_ENDS;
+  /** SAME: the earlier column whose value this one repeats. */
+  same = -1;
 
-  constructor(mode: number, capacity: number) {
+  constructor(mode: number, capacity: number, same = -1) {
     this.mode = mode;
+    this.same = same;
     if (mode === DICT) this.codes = new Uint8Array(capacity);
+  }
+
+  /** Drops the room a full segment's text no longer needs. */
+  seal(): void {
+    if (this.mode !== TEXT || this.used === this.bytes.length) return;
+    const bytes = Buffer.allocUnsafeSlow(this.used);
+    this.bytes.copy(bytes, 0, 0, this.used);
+    this.bytes = bytes;
   }
 
   /** Grows the typed array of the column's mode to `capacity` rows. */
@@ -57,9 +74,14 @@ class Column {
       const numbers = new Float64Array(capacity);
       numbers.set(this.numbers);
       this.numbers = numbers;
+    } else if (this.mode === TEXT) {
+      const ends = new Uint32Array(capacity);
+      ends.set(this.ends);
+      this.ends = ends;
     }
   }
 
+  /** The value of `row` (`id`: its Id; a SAME column is read by the segment). */
   read(row: number, id: string): unknown {
     switch (this.mode) {
       case DICT:
@@ -68,6 +90,8 @@ class Column {
         return this.numbers[row];
       case VALUES:
         return this.values[row];
+      case TEXT:
+        return this.bytes.toString('latin1', row === 0 ? 0 : (this.ends[row - 1] as number), this.ends[row] as number);
       case ID:
         return id;
       default:
@@ -105,8 +129,18 @@ class Column {
       case VALUES:
         this.values.push(value);
         return;
+      case TEXT:
+        if (typeof value === 'string' && this.text(row, value)) return;
+        this.toValues(segment, row);
+        this.values.push(value);
+        return;
       case ID:
         return; // the segment checked that the Id is the row's id
+      case SAME:
+        if (value === segment.valueOf(this.same)) return;
+        this.toValues(segment, row);
+        this.values.push(value);
+        return;
       default:
         if (typeof value === 'string' && value.length === 15 && id.startsWith(value)) return;
         this.toValues(segment, row);
@@ -134,11 +168,41 @@ class Column {
     return code;
   }
 
-  /** Leaves dictionary mode: numbers when every value so far is a number, else plain values (`rows` rows held). */
+  /**
+   * Writes the characters of `value` as the text of `row` (the next row): false, with nothing written, when one of
+   * them is above U+00FF.
+   */
+  text(row: number, value: string): boolean {
+    const length = value.length;
+    let at = this.used;
+    if (at + length > this.bytes.length) {
+      const bytes = Buffer.allocUnsafeSlow(Math.max(256, 2 * this.bytes.length, at + length));
+      this.bytes.copy(bytes, 0, 0, at);
+      this.bytes = bytes;
+    }
+    const bytes = this.bytes;
+    for (let index = 0; index < length; index++) {
+      const code = value.charCodeAt(index);
+      if (code > 0xff) return false;
+      bytes[at++] = code;
+    }
+    this.used = at;
+    this.ends[row] = at;
+    return true;
+  }
+
+  /**
+   * Leaves dictionary mode: numbers when every value so far is a number, text when every one is a string of
+   * characters up to U+00FF, else plain values (`rows` rows held).
+   */
   private leaveDict(segment: Segment, rows: number): void {
     const dict = this.dict;
     const codes = this.codes;
-    if (dict.every((value) => typeof value === 'number')) {
+    if (dict.every((value) => typeof value === 'string' && isLatin1(value))) {
+      this.mode = TEXT;
+      this.ends = new Uint32Array(segment.capacity);
+      for (let row = 0; row < rows; row++) this.text(row, dict[codes[row] as number] as string);
+    } else if (dict.every((value) => typeof value === 'number')) {
       const numbers = new Float64Array(segment.capacity);
       for (let row = 0; row < rows; row++) numbers[row] = dict[codes[row] as number] as number;
       this.numbers = numbers;
@@ -160,15 +224,29 @@ class Column {
   private toValues(segment: Segment, rows: number): void {
     const values = new Array<unknown>(rows);
     const ids = this.mode === ID15;
-    for (let row = 0; row < rows; row++) values[row] = this.read(row, ids ? segment.idOfRow(row) : '');
+    const same = this.mode === SAME ? segment.columns[this.same] : undefined;
+    for (let row = 0; row < rows; row++) {
+      // A SAME column repeats one that is never an Id column.
+      values[row] = same ? same.read(row, '') : this.read(row, ids ? segment.idOfRow(row) : '');
+    }
     this.values = values;
     this.numbers = EMPTY_NUMBERS;
+    this.bytes = EMPTY_BYTES;
+    this.ends = EMPTY_ENDS;
+    this.used = 0;
     this.mode = VALUES;
   }
 }
 
 const EMPTY_CODES = new Uint8Array(0);
 const EMPTY_NUMBERS = new Float64Array(0);
+const EMPTY_BYTES = Buffer.alloc(0);
+const EMPTY_ENDS = new Uint32Array(0);
+/** True when every character of `value` fits a TEXT column (one byte in latin1: U+0000 to U+00FF). */
+function isLatin1(value: string): boolean {
+  for (let index = 0; index < value.length; index++) if (value.charCodeAt(index) > 0xff) return false;
+  return true;
+}
 
 /** Record builders by key list: one generated object literal a shape (the key order a stored record has). */
 const BUILDERS = new Map<string, (values: unknown[]) => OrgRecord>();
@@ -218,6 +296,11 @@ export class Segment {
   readonly columns: Column[];
   private readonly build: (values: unknown[]) => OrgRecord;
   private readonly scratch: unknown[];
+  /** The plans of `pick` by field list. */
+  private readonly picks = new Map<
+    readonly string[],
+    { positions: number[]; build: (values: unknown[]) => OrgRecord; values: unknown[] }
+  >();
   /** Sequence number of each row's id. */
   private sequences: Float64Array;
   capacity: number;
@@ -225,11 +308,11 @@ export class Segment {
   /** The segment's place in its `RecordMap` (handles are this times SEGMENT_ROWS plus the row). */
   number = 0;
 
-  private constructor(keys: string[], prefix: string, modes: number[]) {
+  private constructor(keys: string[], prefix: string, modes: number[], sames: number[]) {
     this.keys = keys;
     this.prefix = prefix;
     this.capacity = FIRST_CAPACITY;
-    this.columns = modes.map((mode) => new Column(mode, FIRST_CAPACITY));
+    this.columns = modes.map((mode, at) => new Column(mode, FIRST_CAPACITY, sames[at]));
     this.build = builderOf(keys);
     this.scratch = new Array<unknown>(keys.length);
     this.sequences = new Float64Array(FIRST_CAPACITY);
@@ -245,19 +328,32 @@ export class Segment {
     if (!isOrgId(id, prefix)) return undefined;
     const keys: string[] = [];
     const modes: number[] = [];
+    const sames: number[] = [];
+    const values: unknown[] = [];
     let hasId = false;
     for (const key in record) {
       if (key === '__proto__' || keys.length >= 1000) return undefined;
       const value = record[key];
+      let same = -1;
       if (key === 'Id') {
         hasId = true;
         modes.push(ID);
+      } else if (typeof value === 'string' && value.length === 15 && id.startsWith(value)) {
+        modes.push(ID15);
       } else {
-        modes.push(typeof value === 'string' && value.length === 15 && id.startsWith(value) ? ID15 : DICT);
+        if (typeof value === 'string') {
+          for (let at = 0; at < values.length && same < 0; at++) {
+            if (values[at] === value && (modes[at] === DICT || modes[at] === SAME))
+              same = sames[at]! >= 0 ? sames[at]! : at;
+          }
+        }
+        modes.push(same >= 0 ? SAME : DICT);
       }
+      sames.push(same);
+      values.push(value);
       keys.push(key);
     }
-    return hasId ? new Segment(keys, prefix, modes) : undefined;
+    return hasId ? new Segment(keys, prefix, modes, sames) : undefined;
   }
 
   get full(): boolean {
@@ -301,12 +397,19 @@ export class Segment {
           continue;
         }
       } else if (mode === ID) continue;
+      else if (mode === SAME && value === scratch[column.same]) continue;
       column.write(this, row, value, id);
     }
     this.sequences[row] = sequence;
     this.size = row + 1;
     scratch.fill(undefined);
+    if (this.size === SEGMENT_ROWS) for (const column of columns) column.seal();
     return row;
+  }
+
+  /** The value of column `at` of the row being appended. */
+  valueOf(at: number): unknown {
+    return this.scratch[at];
   }
 
   private grow(): void {
@@ -328,11 +431,50 @@ export class Segment {
     return isOrgId(id, this.prefix);
   }
 
+  /**
+   * A new object with only the fields `names` of the row (undefined for a field the row does not have), for a reader
+   * of a few fields (a Bulk query's results page): the rest of the row is not decoded. `names` is compared by
+   * identity: one list a reader.
+   */
+  pick(row: number, names: readonly string[]): OrgRecord {
+    let plan = this.picks.get(names);
+    if (plan === undefined) {
+      plan = {
+        positions: names.map((name) => this.keys.indexOf(name)),
+        build: builderOf(names as string[]),
+        values: new Array<unknown>(names.length),
+      };
+      if (this.picks.size >= 16) this.picks.clear();
+      this.picks.set(names, plan);
+    }
+    const { positions, values } = plan;
+    const columns = this.columns;
+    let id = '';
+    for (let at = 0; at < positions.length; at++) {
+      let position = positions[at]!;
+      if (position < 0) {
+        values[at] = undefined;
+        continue;
+      }
+      let column = columns[position]!;
+      if (column.mode === SAME) {
+        position = column.same;
+        column = columns[position]!;
+      }
+      if ((column.mode === ID || column.mode === ID15) && id === '') id = this.idOfRow(row);
+      values[at] = column.read(row, id);
+    }
+    return plan.build(values);
+  }
+
   /** A new record object with the row's values, in the key order it was stored with (`id`: the row's id, if known). */
   record(row: number, id: string = this.idOfRow(row)): OrgRecord {
     const columns = this.columns;
     const scratch = this.scratch;
-    for (let column = 0; column < columns.length; column++) scratch[column] = columns[column]!.read(row, id);
+    for (let at = 0; at < columns.length; at++) {
+      const column = columns[at]!;
+      scratch[at] = column.mode === SAME ? scratch[column.same] : column.read(row, id);
+    }
     return this.build(scratch);
   }
 }

@@ -175,6 +175,23 @@ export class RecordMap {
     for (const [id, record] of this.entries()) callback(record, id);
   }
 
+  /**
+   * The records in iteration order as they are kept, without building them: a record, or a number `recordAt` builds
+   * the record from (a segment's row: rows never change, so the list is a snapshot, as a list of records is). A Bulk
+   * query's results hold this instead of a million records built at once.
+   */
+  keptRows(): KeptRows {
+    if (this.map) return { rows: [...this.map.values()], recordAt: noHandles, pickAt: noHandles };
+    const rows: Array<OrgRecord | number> = [];
+    for (const slot of this.slots) if (slot !== undefined) rows.push(slot);
+    const segments = this.segments;
+    return {
+      rows,
+      recordAt: (handle) => segments[(handle / SEGMENT_ROWS) | 0]!.record(handle % SEGMENT_ROWS),
+      pickAt: (handle, names) => segments[(handle / SEGMENT_ROWS) | 0]!.pick(handle % SEGMENT_ROWS, names),
+    };
+  }
+
   /** True when a slot holds the record of `id` (a slot found by the id's sequence). */
   private isIdOf(slot: OrgRecord | number, id: string): boolean {
     return typeof slot === 'number' ? this.segments[(slot / SEGMENT_ROWS) | 0]!.holds(id) : slot.Id === id;
@@ -218,6 +235,19 @@ export class RecordMap {
     this.open = [];
     return map;
   }
+}
+
+/** The records of a `RecordMap` as kept (see `keptRows`). */
+export interface KeptRows {
+  rows: Array<OrgRecord | number>;
+  /** The record of a row kept as a number. */
+  recordAt: (handle: number) => OrgRecord;
+  /** Only the fields `names` of a row kept as a number (see `Segment.pick`; one list a reader). */
+  pickAt: (handle: number, names: readonly string[]) => OrgRecord;
+}
+
+function noHandles(): never {
+  throw new Error('a record kept in a Map has no segment row');
 }
 
 /**

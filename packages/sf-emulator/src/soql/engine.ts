@@ -119,6 +119,45 @@ function matchRecords(
   return matched;
 }
 
+/**
+ * {@link matchRecords} for a Bulk query: the rows as the store keeps them (records kept as columns are built only to
+ * test WHERE, and not at all without one), and how to build the record of a row.
+ */
+function matchKept(
+  org: QuerySource,
+  store: ObjectStore,
+  query: Query,
+  where: Predicate | undefined,
+  includeDeleted: boolean,
+  names: readonly string[] | undefined,
+): {
+  rows: Array<OrgRecord | number>;
+  recordOf: (row: OrgRecord | number) => OrgRecord;
+  whole: (row: OrgRecord | number) => OrgRecord;
+} {
+  const candidates = query.where
+    ? plannedCandidates(org, store, query.where, query.sObjectAlias, includeDeleted)
+    : undefined;
+  if (candidates) {
+    const asRecord = (row: OrgRecord | number) => row as OrgRecord;
+    return { rows: matchRecords(org, store, query, where, includeDeleted), recordOf: asRecord, whole: asRecord };
+  }
+  const { rows: all, recordAt, pickAt } = store.records.keptRows();
+  const whole = (row: OrgRecord | number) => (typeof row === 'number' ? recordAt(row) : row);
+  // The results read the selected fields only (a sorted result is built whole before this is used).
+  const recordOf = names ? (row: OrgRecord | number) => (typeof row === 'number' ? pickAt(row, names) : row) : whole;
+  const skipDeleted = !includeDeleted && store.deleted > 0;
+  if (!where && !skipDeleted) return { rows: all, recordOf, whole };
+  const rows: Array<OrgRecord | number> = [];
+  for (const row of all) {
+    const record = whole(row);
+    if (skipDeleted && record.IsDeleted === true) continue;
+    if (where && !where(record)) continue;
+    rows.push(row);
+  }
+  return { rows, recordOf, whole };
+}
+
 /** `COUNT()`: the number of matches after OFFSET and LIMIT. */
 function countResult(matches: number, query: Query): QueryResult {
   let count = matches;
@@ -143,8 +182,13 @@ function aggregateResult(compiler: QueryCompiler, aggregates: SelectItem[], matc
 
 /** The rows of a Bulk API query job: the matching stored records and how to read each column. */
 export interface BulkQueryRows {
-  /** The matching stored records in result order (a snapshot: updates replace stored records, never change them). */
-  rows: OrgRecord[];
+  /**
+   * The matching stored records in result order, as the store keeps them (a record, or a number `recordOf` builds the
+   * record from): a snapshot, since updates replace stored records and rows kept as columns never change.
+   */
+  rows: Array<OrgRecord | number>;
+  /** The record of a row of `rows`. */
+  recordOf: (row: OrgRecord | number) => OrgRecord;
   /** Column names in SELECT order (`Owner.Name` for parent fields). */
   columns: string[];
   /** Per column: reads its value from a stored record (parents followed, formulas computed, null when absent). */
@@ -178,18 +222,22 @@ export function runBulkQuery(org: QuerySource, soql: string, includeDeleted: boo
   const items = compiler.compileSelect(store, query.fields ?? [], query, alias, false);
   const where = query.where ? compiler.compileWhere(object, query.where, alias) : undefined;
   const order = compiler.compileOrder(object, query.orderBy, alias);
-  const matched = matchRecords(org, store, query, where, includeDeleted);
-  let rows = order.length > 0 ? sortRecords(compiler, matched, order) : matched;
-  if (query.limit !== undefined && rows.length > query.limit) rows = rows.slice(0, query.limit);
   if (items.some((item) => item.path!.field.valueType === 'address')) {
     throw new OrgError('INVALIDJOB', 'FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in Bulk Query');
   }
+  // When every column is a plain field, a results page reads those fields of each row and nothing else.
+  const direct = items.map((item) => (!item.transform && plain(item.path!) ? item.path!.field.name : undefined));
+  const names = direct.every((name) => name !== undefined) ? (direct as string[]) : undefined;
+  const { rows: matched, recordOf, whole } = matchKept(org, store, query, where, includeDeleted, names);
+  let rows = order.length > 0 ? sortRecords(compiler, matched.map(whole), order) : matched;
+  if (query.limit !== undefined && rows.length > query.limit) rows = rows.slice(0, query.limit);
   return {
     rows,
+    recordOf,
     columns: items.map((item) => item.key ?? item.path!.path),
     cells: items.map((item) => bulkCell(compiler, item)),
     types: items.map((item) => (item.transform ? 'string' : item.path!.field.valueType)),
-    direct: items.map((item) => (!item.transform && plain(item.path!) ? item.path!.field.name : undefined)),
+    direct,
   };
 }
 
