@@ -17,6 +17,9 @@
 //   BENCH_TIMEOUT_MS=30000 BENCH_KILL_EVERY=4 pnpm exec node bench/orchestrator-soak.bench.mjs 100000
 // BENCH_MAX_SECONDS stops the faulty run after that long (it prints `not finished` and what the org holds).
 // BENCH_LOG=1 prints each invocation's handler's info, warn and error lines (stderr); BENCH_LOG=debug adds debug lines.
+// BENCH_KILL=any|holder|other: which delivery of a step the planned kill hits: the first, whichever it is
+// (default; it holds the run one time in three, as the claim race goes), the one holding the run then, or one
+// that does not. `holder` or `other` makes two builds' runs comparable on the same seed.
 // BENCH_SEED (default 1, printed) seeds every random choice of the soak (the kill times and the org's
 // fault seed), so two builds can be compared on the same schedule: `BENCH_SEED=7 pnpm exec node ...`.
 import { spawn } from 'node:child_process';
@@ -173,6 +176,8 @@ if (mode === 's3') {
    */
   const benchLogger = (started) => {
     const line = (level) => (message, context) => {
+      // Which delivery holds the run: BENCH_KILL=holder|other aims the planned kill by it.
+      if (/^run leased/.test(message)) process.stdout.write('{"leased":1}\n');
       const takeover = /^lease taken over \((\w+)\)/.exec(message);
       if (takeover) process.stdout.write(`${JSON.stringify({ takeover: takeover[1] })}\n`);
       if (/^could not delete the run lease records/.test(message)) process.stdout.write('{"leaseDeleteFailed":1}\n');
@@ -256,16 +261,46 @@ if (mode === 's3') {
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 60_000);
   const killEvery = Number(process.env.BENCH_KILL_EVERY ?? 3);
   const leaseMs = process.env.BENCH_LEASE_MS ? Number(process.env.BENCH_LEASE_MS) : undefined;
+  const killMode = process.env.BENCH_KILL ?? 'any';
+  if (!['any', 'holder', 'other'].includes(killMode)) {
+    throw new Error(`BENCH_KILL must be any, holder or other, got ${killMode}`);
+  }
   // The faulty run gives up (and prints what the org holds so far) after this long: on a machine too
   // loaded for the timeouts, invocations are killed before they can park and the run may never end.
   const maxSeconds = Number(process.env.BENCH_MAX_SECONDS ?? Number.POSITIVE_INFINITY);
   console.log(
     `flow 1 soak: BENCH_SEED=${SEED}, ${rows.toLocaleString('en-US')} rows, insert; faulty run: ${timeoutMs / 1000} s timeouts, ` +
-      `3 deliveries at once, a SIGKILL every ${killEvery} steps, lease ${leaseMs === undefined ? "the handler's default" : `${leaseMs / 1000} s`}, org faults ${JSON.stringify(FAULTS)}`,
+      `3 deliveries at once, a SIGKILL every ${killEvery} steps (BENCH_KILL=${killMode}), lease ${leaseMs === undefined ? "the handler's default" : `${leaseMs / 1000} s`}, org faults ${JSON.stringify(FAULTS)}`,
   );
 
-  /** Runs one invocation process; `killAfterMs` kills it with SIGKILL that long after it starts. */
-  function invoke(s3, sf, event, timeout, killAfterMs) {
+  /**
+   * The planned kill of a step, `afterMs` after its first delivery started: with BENCH_KILL=any (the default)
+   * it kills the first delivery, whichever it is (the one holding the run one time in three, as the claim race
+   * goes); with `holder` the delivery that holds the run then (else the first still running), with `other` one
+   * that does not. The last two make the schedule the same from build to build, for A/B runs.
+   */
+  function stepKill(afterMs) {
+    const members = [];
+    return {
+      afterMs,
+      members,
+      fire() {
+        const running = members.filter((m) => !m.exited);
+        const target =
+          killMode === 'holder'
+            ? (running.find((m) => m.leased) ?? running[0])
+            : killMode === 'other'
+              ? (running.find((m) => !m.leased) ?? running[0])
+              : members[0];
+        if (!target || target.exited) return;
+        target.planned = true;
+        target.child.kill('SIGKILL');
+      },
+    };
+  }
+
+  /** Runs one invocation process; `kill` (a {@link stepKill}) may kill it, or another of its step, with SIGKILL. */
+  function invoke(s3, sf, event, timeout, kill) {
     const child = spawn(
       process.execPath,
       [
@@ -283,8 +318,12 @@ if (mode === 's3') {
     // As Lambda, the function's timeout (and a planned kill) counts from the invocation's start, after
     // the process has loaded (Lambda's init phase is apart): the child says `{"started":...}` then.
     // Loading is capped at 30 s.
+    const member = { child, leased: false, exited: false, planned: false };
+    kill?.members.push(member);
+    const first = kill?.members.length === 1;
+    let killTimer;
     const expire = () => {
-      if (process.env.BENCH_LOG === 'debug' && killAfterMs === undefined) {
+      if (process.env.BENCH_LOG === 'debug') {
         // What the process was doing when its time ran out: each thread's state and kernel wait channel.
         try {
           const tasks = readdirSync(`/proc/${child.pid}/task`);
@@ -305,12 +344,18 @@ if (mode === 's3') {
     child.stdout.on('data', (chunk) => {
       if (!out.includes('"started"') && `${out}${chunk}`.includes('"started"')) {
         clearTimeout(timer);
-        timer = setTimeout(expire, killAfterMs ?? timeout + 2_000);
+        timer = setTimeout(expire, timeout + 2_000);
+        // The step's planned kill counts from its first delivery's start, as Lambda's timeout does.
+        if (first) killTimer = setTimeout(() => kill.fire(), kill.afterMs);
       }
       out += chunk;
+      if (!member.leased && out.includes('{"leased":1}')) member.leased = true;
     });
     return once(child, 'exit').then(([exitCode, signal]) => {
+      member.exited = true;
       clearTimeout(timer);
+      // The first delivery ending does not call the kill off: it goes to another of the step (not with `any`).
+      if (killTimer && killMode === 'any') clearTimeout(killTimer);
       const lines = out
         .trim()
         .split('\n')
@@ -320,11 +365,11 @@ if (mode === 's3') {
       const leaseDeleteFailures = lines.filter((line) => line.leaseDeleteFailed).length;
       const parks = lines.filter((line) => line.parked).map((line) => line.parked);
       const last = lines
-        .filter((line) => !line.takeover && !line.leaseDeleteFailed && !line.started && !line.parked)
+        .filter((line) => !line.takeover && !line.leaseDeleteFailed && !line.started && !line.parked && !line.leased)
         .at(-1);
       // No outcome line: killed (by this platform or on purpose), or the process ended on its own.
       const ended = last ?? { done: false, killed: true, exit: signal ?? `exit code ${exitCode}` };
-      return { ...ended, takeovers, leaseDeleteFailures, parks, planned: killAfterMs !== undefined };
+      return { ...ended, takeovers, leaseDeleteFailures, parks, planned: member.planned, leased: member.leased };
     });
   }
 
@@ -394,16 +439,17 @@ if (mode === 's3') {
         while (!final && steps < 2000 && performance.now() - t0 < maxSeconds * 1000) {
           steps += 1;
           const killOne = steps % killEvery === 1;
-          const outcomes = await Promise.all(
-            [0, 1, 2].map((i) => invoke(s3, sf, event, timeoutMs, killOne && i === 0 ? killTimes[steps] : undefined)),
-          );
+          const kill = killOne ? stepKill(killTimes[steps]) : undefined;
+          const outcomes = await Promise.all([0, 1, 2].map(() => invoke(s3, sf, event, timeoutMs, kill)));
           invocations += 3;
-          kills += killOne ? 1 : 0;
+          kills += outcomes.some((o) => o.planned) ? 1 : 0;
           for (const outcome of outcomes) count(outcome);
           const took = ((performance.now() - t0) / 1000).toFixed(1);
           for (const [i, o] of outcomes.entries()) {
             const r = o.result;
-            const kill = killOne && i === 0 ? ` [kill at ${(killTimes[steps] / 1000).toFixed(1)} s]` : '';
+            const kill = o.planned
+              ? ` [kill at ${(killTimes[steps] / 1000).toFixed(1)} s${o.leased ? ', the holder' : ''}]`
+              : '';
             console.log(
               `    step ${steps}.${i + 1} (+${took} s)${kill}: ${o.killed ? `killed (${o.exit})` : (r?.status ?? o.error)}${r?.reason ? ` (${r.reason})` : ''}` +
                 `${r?.summary ? `; settled ${r.summary.succeeded + r.summary.failed}, unsent ${r.unsentRows ?? '?'}, pending jobs ${r.pendingJobs?.length ?? 0}${r.pendingReason ? `, ${r.pendingReason}` : ''}` : ''}`,
