@@ -119,6 +119,32 @@ describe('records kept as columns', () => {
     });
   });
 
+  it('keeps records of ever new shapes as objects once a few small segments exist', () => {
+    const records = new RecordMap();
+    const expected: OrgRecord[] = [];
+    for (let row = 0; row < 2000; row++) {
+      const id = idFor('a05', 1 + row);
+      const record = { Id: id, Name: `N${row}`, [`Field${row}__c`]: row } as OrgRecord;
+      expected.push(record);
+      records.set(id, record);
+    }
+    // One segment a 64 records of new shapes past the first 16 small segments (2000 records: 16 + 31).
+    const segments = () => (records as unknown as { segments: Array<{ size: number }> }).segments;
+    expect(segments().length).toBe(47);
+    // Then one shape again and again: a segment after at most 64 records kept as objects.
+    for (let row = 2000; row < 2200; row++) {
+      const id = idFor('a05', 1 + row);
+      const record = { Id: id, Name: `N${row}` } as OrgRecord;
+      expected.push(record);
+      records.set(id, record);
+    }
+    expect(segments().length).toBe(48);
+    expect(segments()[47]!.size).toBeGreaterThanOrEqual(200 - 64);
+    let at = 0;
+    for (const record of records.values()) expectSameRecord(record, expected[at++]!);
+    expect(at).toBe(2200);
+  });
+
   it('reads a record as a copy: changing it changes nothing stored', () => {
     const records = new RecordMap();
     const id = idFor('a04', 42);

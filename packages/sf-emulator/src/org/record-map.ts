@@ -6,6 +6,11 @@ import type { OrgRecord } from '../contract.js';
 import { ID_POD } from '../ids.js';
 import { MAX_SEGMENTS, SEGMENT_ROWS, Segment } from './record-columns.js';
 
+/** A segment is small below this many rows. */
+const SMALL_ROWS = 64;
+/** Small segments a `RecordMap` makes before keeping records of new shapes as objects. */
+const MAX_SMALL = 16;
+
 /** Base-62 digit value by character code (-1: not a digit), the alphabet of `idFor`. */
 const DIGIT = new Int8Array(128).fill(-1);
 for (let code = 48; code <= 57; code++) DIGIT[code] = code - 48;
@@ -62,6 +67,14 @@ export class RecordMap {
   private segments: Segment[] = [];
   /** Segments with room, the one last appended to first (at most four shapes are tried a record). */
   private open: Segment[] = [];
+  /**
+   * Segments of fewer than SMALL_ROWS rows. While there are MAX_SMALL of them, a record of a new shape is kept as an
+   * object, all but one in SMALL_ROWS (`refused` counts them): records of many shapes (each update adding other
+   * fields) would otherwise make a segment each, costing more than the objects; a shape that then comes often still
+   * gets its segment after a few records.
+   */
+  private small = 0;
+  private refused = 0;
 
   get size(): number {
     return this.map ? this.map.size : this.count;
@@ -151,6 +164,8 @@ export class RecordMap {
     this.count = 0;
     this.segments = [];
     this.open = [];
+    this.small = 0;
+    this.refused = 0;
   }
 
   values(): IterableIterator<OrgRecord> {
@@ -204,6 +219,7 @@ export class RecordMap {
       const segment = open[at]!;
       const row = segment.append(record, id, sequence);
       if (row < 0) continue;
+      if (row === SMALL_ROWS - 1) this.small--;
       if (segment.full) open.splice(at, 1);
       else if (at > 0) {
         open.splice(at, 1);
@@ -212,12 +228,17 @@ export class RecordMap {
       return segment.number * SEGMENT_ROWS + row;
     }
     if (this.segments.length >= MAX_SEGMENTS) return record;
+    if (this.small >= MAX_SMALL) {
+      if (++this.refused < SMALL_ROWS) return record;
+      this.refused = 0;
+    }
     const segment = Segment.for(record, id);
     if (segment === undefined) return record;
     const row = segment.append(record, id, sequence);
     if (row < 0) return record;
     segment.number = this.segments.length;
     this.segments.push(segment);
+    this.small++;
     open.unshift(segment);
     if (open.length > 4) open.pop();
     return segment.number * SEGMENT_ROWS + row;
@@ -233,6 +254,7 @@ export class RecordMap {
     this.count = 0;
     this.segments = [];
     this.open = [];
+    this.small = 0;
     return map;
   }
 }
