@@ -277,7 +277,8 @@ if (mode === 's3') {
    * The planned kill of a step, `afterMs` after its first delivery started: with BENCH_KILL=any (the default)
    * it kills the first delivery, whichever it is (the one holding the run one time in three, as the claim race
    * goes); with `holder` the delivery that holds the run then (else the first still running), with `other` one
-   * that does not. The last two make the schedule the same from build to build, for A/B runs.
+   * that does not (none when only the holder still runs: the others answered "in progress" and ended). The last
+   * two make the schedule the same from build to build, for A/B runs.
    */
   function stepKill(afterMs) {
     const members = [];
@@ -290,7 +291,7 @@ if (mode === 's3') {
           killMode === 'holder'
             ? (running.find((m) => m.leased) ?? running[0])
             : killMode === 'other'
-              ? (running.find((m) => !m.leased) ?? running[0])
+              ? running.find((m) => !m.leased)
               : members[0];
         if (!target || target.exited) return;
         target.planned = true;
