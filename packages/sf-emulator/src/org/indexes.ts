@@ -100,7 +100,11 @@ export function rebuildIndexes(store: ObjectStore): void {
     store.indexes.set(field.lower, index);
     return index;
   });
-  for (const record of store.records.values()) {
+  // Only the fields the indexes read are built from records kept as columns (a load rebuilds millions).
+  const names = ['Id', 'IsDeleted', ...store.object.indexed.map((field) => field.name)];
+  const { rows, pickAt } = store.records.keptRows();
+  for (const row of rows) {
+    const record = typeof row === 'number' ? pickAt(row, names) : row;
     if (record.IsDeleted === true) store.deleted++;
     else indexRecord(store, record);
   }
