@@ -30,6 +30,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '@kicksaw/core'; // mulberry32: a schedule is repeatable (Math.random cannot be seeded)
+import { soakFaults } from './lib/soak-faults.mjs';
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 const self = fileURLToPath(import.meta.url);
@@ -47,14 +48,7 @@ const MAPPING = {
 };
 const SEED = Number(process.env.BENCH_SEED ?? 1);
 if (!Number.isSafeInteger(SEED)) throw new Error(`BENCH_SEED must be an integer, got ${process.env.BENCH_SEED}`);
-const FAULTS = {
-  seed: SEED * 1000 + 11,
-  jobProcessingMs: 500,
-  rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.01, objects: ['Contact'] }],
-  httpErrors: { status: 503, rate: 0.02 },
-  dropConnectionRate: 0.002,
-  sessionExpiry: { afterRequests: 2000 },
-};
+const FAULTS = soakFaults(SEED);
 
 /** Starts `--child=<name>` of this file; resolves with the JSON line it prints first. */
 async function startChild(name, extra = []) {

@@ -13,20 +13,14 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { soakFaults } from './lib/soak-faults.mjs';
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SEED = Number(option('seed', '1'));
-const FAULTS = {
-  seed: SEED * 1000 + 11,
-  jobProcessingMs: 500,
-  rowErrors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', rate: 0.01, objects: ['Contact'] }],
-  httpErrors: { status: 503, rate: 0.02 },
-  dropConnectionRate: 0.002,
-  sessionExpiry: { afterRequests: 2000 },
-};
+const FAULTS = soakFaults(SEED);
 
 if (args[0] === '--org') {
   const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
