@@ -141,19 +141,9 @@ async function insertLeaseRecord(
   }
 }
 
-/** Past its expiry, how long a taker waits more before it reads a lease it waited for again (clock steps). */
-const STALE_WAIT_MARGIN_MS = 50;
-
 /**
  * Takes the lease on a run unless a live one is held. `leaseMs` is how long the lease lasts without a
  * renewal; a heartbeat renews it every third of that while the invocation lives.
- *
- * A live lease with a third of `leaseMs` or less left has missed its holder's renewals (a live holder renews
- * every third of the lease, so it keeps about two thirds of it ahead): its holder is most likely dead (killed,
- * out of memory). Such a lease is waited for, once (`sleep` that long, at most a third of `leaseMs`), and taken
- * over when it has run out; answering "in progress" instead would leave the run until the platform's next
- * delivery, a minute or more for Lambda's retries of an event, where the lease needed seconds. A holder that
- * renews meanwhile keeps its lease: the read after the wait finds it live, and the answer is "in progress".
  *
  * @internal
  */
@@ -161,23 +151,12 @@ export async function acquireLease(
   connection: Connection,
   settings: ResolvedExecutionRecordSettings,
   runKey: string,
-  options: { leaseMs: number; logger: Logger; now?: () => number; sleep?: (ms: number) => Promise<void> },
+  options: { leaseMs: number; logger: Logger; now?: () => number },
 ): Promise<LeaseAttempt> {
   const now = options.now ?? Date.now;
-  let waited = false;
   for (let attempt = 0; attempt < 4; attempt++) {
     const top = newestLease(await readLeases(connection, settings, runKey));
     if (top && isLive(top, now())) {
-      const left = top.expiresAt === undefined ? Number.POSITIVE_INFINITY : top.expiresAt - now();
-      if (!waited && left <= options.leaseMs / 3) {
-        waited = true;
-        options.logger.info('lease about to run out without a renewal: waiting for it', {
-          generation: top.generation,
-          waitMs: left + STALE_WAIT_MARGIN_MS,
-        });
-        await (options.sleep ?? sleep)(left + STALE_WAIT_MARGIN_MS);
-        continue;
-      }
       return {
         acquired: false,
         generation: top.generation,

@@ -144,59 +144,6 @@ describe('run lease', () => {
     expect(lease.canSend()).toBe(false);
   });
 
-  it('a lease left without its renewals is waited for and taken over; a renewed one answers held', async () => {
-    const clock = manualClock();
-    const taken = await acquireLease(connection, settings, 'run-g', { leaseMs: 30_000, logger, now: clock.now });
-    if (!taken.acquired) throw new Error('expected the lease');
-    taken.lease.stop(); // its holder dies: no renewal from now on
-    const waits: number[] = [];
-    const sleep = async (ms: number) => {
-      waits.push(ms);
-      clock.advance(ms);
-    };
-    // 20 s later a live holder would have renewed twice (every 10 s): 25-30 s would be left, not 10.
-    clock.advance(20_000);
-    const takeover = await acquireLease(connection, settings, 'run-g', {
-      leaseMs: 30_000,
-      logger,
-      now: clock.now,
-      sleep,
-    });
-    expect(waits).toEqual([10_050]);
-    expect(takeover).toMatchObject({ acquired: true });
-    if (takeover.acquired) {
-      expect(takeover.lease.generation).toBe(2);
-      takeover.lease.stop();
-    }
-
-    // A lease with more than a third of it left is not waited for: the answer is "held" at once.
-    const fresh = await acquireLease(connection, settings, 'run-h', { leaseMs: 30_000, logger, now: clock.now });
-    if (!fresh.acquired) throw new Error('expected the lease');
-    fresh.lease.stop();
-    clock.advance(15_000);
-    waits.length = 0;
-    const busy = await acquireLease(connection, settings, 'run-h', { leaseMs: 30_000, logger, now: clock.now, sleep });
-    expect(waits).toEqual([]);
-    expect(busy).toMatchObject({ acquired: false, generation: 1 });
-
-    // A holder that renews while the taker waits keeps its lease: one wait, then "held".
-    clock.advance(6_000);
-    const renewing = async (ms: number) => {
-      waits.push(ms);
-      clock.advance(2_000);
-      await fresh.lease.renew(); // 7 s before its expiry, in time
-      clock.advance(ms - 2_000);
-    };
-    const late = await acquireLease(connection, settings, 'run-h', {
-      leaseMs: 30_000,
-      logger,
-      now: clock.now,
-      sleep: renewing,
-    });
-    expect(waits).toEqual([9_050]);
-    expect(late).toMatchObject({ acquired: false, generation: 1 });
-  });
-
   it('the heartbeat renews the lease by itself and stops with the holder', async () => {
     const taken = await acquireLease(connection, settings, 'run-f', { leaseMs: 1_000, logger });
     if (!taken.acquired) throw new Error('expected the lease');
