@@ -157,7 +157,16 @@ async function takeLease(
   const attempt = await acquireLease(options.connection, settings, place.idempotencyKey, {
     leaseMs: leaseMsOf(options),
     logger: place.logger,
+    // After waiting for a lease whose holder stopped renewing: that holder may have finished the run.
+    stillOpen: async () => {
+      const now = await findExecution(options.connection, settings, place.idempotencyKey);
+      return !(now && isFinal(now.status));
+    },
   });
+  if (!attempt.acquired && attempt.ended) {
+    place.logger.info('skipped: the run ended while this delivery waited for its lease (already-processed)', log);
+    return { skipped: await alreadyProcessed(options, found, executionId) };
+  }
   if (!attempt.acquired) {
     place.logger.info('skipped: another invocation holds this run (in-progress); deliver it again later', {
       ...log,
@@ -178,13 +187,17 @@ async function takeLease(
   const lease = attempt.lease;
   if (!record.claimed) {
     // The run may have been finished between the claim and the lease.
-    const now = await findExecution(options.connection, settings, place.idempotencyKey).catch((error: unknown) => {
-      lease.stop();
-      throw error;
-    });
+    const now = await findExecution(options.connection, settings, place.idempotencyKey).catch(
+      async (error: unknown) => {
+        // Nothing was done under the lease: its record goes, so that it is not left behind if the run
+        // was finished meanwhile (the run's clean-up may have listed the leases before it was inserted).
+        await lease.discard();
+        throw error;
+      },
+    );
     if (now && isFinal(now.status)) {
-      // The run's clean-up deleted its leases before this delivery took a new one: delete that one too
-      // (released, it would be left in the execution object for good).
+      // The run's clean-up deleted its leases before this delivery took a new one: that one goes too
+      // (with the clean-up below; released, it would be left in the execution object for good).
       lease.stop();
       place.logger.info('skipped: duplicate delivery (already-processed)', log);
       return { skipped: await alreadyProcessed(options, found, executionId) };

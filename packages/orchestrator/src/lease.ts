@@ -44,12 +44,21 @@ export interface RunLease {
   release(): Promise<void>;
   /** Stops the heartbeat without writing anything. */
   stop(): void;
+  /**
+   * Stops the heartbeat and deletes this lease's record (best effort: a failure is logged and the
+   * record left, to run out and be deleted by the run's clean-up). For a taker that cannot go on right
+   * after taking the lease, before it did anything under it: a record inserted after the run's clean-up
+   * listed the leases would otherwise stay in the execution object.
+   */
+  discard(): Promise<void>;
 }
 
 /** What {@link acquireLease} found. */
 export type LeaseAttempt =
   | { acquired: true; lease: RunLease }
-  | { acquired: false; generation: number; heldUntil: Date | undefined };
+  | { acquired: false; generation: number; heldUntil: Date | undefined; ended?: false }
+  /** The run ended (completed or failed) while this taker waited for a lease: nothing was inserted. */
+  | { acquired: false; ended: true };
 
 interface LeaseRow {
   id: string;
@@ -141,9 +150,24 @@ async function insertLeaseRecord(
   }
 }
 
+/** Past its expiry, how long a taker waits more before it reads a lease it waited for again (clock steps). */
+const STALE_WAIT_MARGIN_MS = 50;
+
 /**
  * Takes the lease on a run unless a live one is held. `leaseMs` is how long the lease lasts without a
  * renewal; a heartbeat renews it every third of that while the invocation lives.
+ *
+ * A live lease with a third of `leaseMs` or less left has missed its holder's renewals (a live holder renews
+ * every third of the lease, so it keeps about two thirds of it ahead): its holder is most likely dead (killed,
+ * out of memory). Such a lease is waited for, once (`sleep` that long, at most a third of `leaseMs`), and taken
+ * over when it has run out; answering "in progress" instead would leave the run until the platform's next
+ * delivery, a minute or more for Lambda's retries of an event, where the lease needed seconds. A holder that
+ * renews meanwhile keeps its lease: the read after the wait finds it live, and the answer is "in progress".
+ *
+ * A holder that stopped renewing may also be finishing the run: its clean-up deletes every lease record it
+ * lists, and a lease inserted after that listing would be left in the execution object for good. So after
+ * the wait, `stillOpen` (the run's record read again) is asked first: when the run ended meanwhile, nothing
+ * is inserted and the answer is `ended`.
  *
  * @internal
  */
@@ -151,12 +175,31 @@ export async function acquireLease(
   connection: Connection,
   settings: ResolvedExecutionRecordSettings,
   runKey: string,
-  options: { leaseMs: number; logger: Logger; now?: () => number },
+  options: {
+    leaseMs: number;
+    logger: Logger;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    /** Asked after a wait, before a takeover: false when the run ended meanwhile. Without it, always open. */
+    stillOpen?: () => Promise<boolean>;
+  },
 ): Promise<LeaseAttempt> {
   const now = options.now ?? Date.now;
+  let waited = false;
   for (let attempt = 0; attempt < 4; attempt++) {
     const top = newestLease(await readLeases(connection, settings, runKey));
     if (top && isLive(top, now())) {
+      const left = top.expiresAt === undefined ? Number.POSITIVE_INFINITY : top.expiresAt - now();
+      if (!waited && left <= options.leaseMs / 3) {
+        waited = true;
+        options.logger.info('lease about to run out without a renewal: waiting for it', {
+          generation: top.generation,
+          waitMs: left + STALE_WAIT_MARGIN_MS,
+        });
+        await (options.sleep ?? sleep)(left + STALE_WAIT_MARGIN_MS);
+        if (options.stillOpen && !(await options.stillOpen())) return { acquired: false, ended: true };
+        continue;
+      }
       return {
         acquired: false,
         generation: top.generation,
@@ -304,6 +347,24 @@ function holdLease(record: HeldLeaseRecord, options: { leaseMs: number; logger: 
       await record.connection
         .sobject(record.settings.object)
         .update({ Id: record.id, Name: `lease ${generation} released` });
+    },
+    async discard() {
+      lease.stop();
+      lost = true;
+      stopReason ??= 'discarded';
+      try {
+        const results = await record.connection.sobject(record.settings.object).destroy([record.id]);
+        const result = results[0];
+        if (result && !result.success && !isAlreadyDeleted(result)) {
+          throw new ExecutionRecordError(`delete refused: ${JSON.stringify(result)}`);
+        }
+      } catch (error) {
+        options.logger.warn('could not delete a lease record just taken: it runs out by itself', {
+          generation,
+          id: record.id,
+          error: messageOf(error),
+        });
+      }
     },
     stop() {
       if (stopped) return;

@@ -2,7 +2,7 @@ import { startSalesforceEmulator } from '@kicksaw/sf-emulator';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveExecutionRecordSettings } from '../src/execution-record.js';
-import { acquireLease } from '../src/lease.js';
+import { acquireLease, deleteLeases } from '../src/lease.js';
 
 for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
 
@@ -142,6 +142,117 @@ describe('run lease', () => {
     await expect(lease.renew()).rejects.toThrow(/generation 2 took the run over/);
     expect(lease.held()).toBe(false);
     expect(lease.canSend()).toBe(false);
+  });
+
+  it('a lease left without its renewals is waited for and taken over; a renewed one answers held', async () => {
+    const clock = manualClock();
+    const taken = await acquireLease(connection, settings, 'run-g', { leaseMs: 30_000, logger, now: clock.now });
+    if (!taken.acquired) throw new Error('expected the lease');
+    taken.lease.stop(); // its holder dies: no renewal from now on
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      clock.advance(ms);
+    };
+    // 20 s later a live holder would have renewed twice (every 10 s): 25-30 s would be left, not 10.
+    clock.advance(20_000);
+    const takeover = await acquireLease(connection, settings, 'run-g', {
+      leaseMs: 30_000,
+      logger,
+      now: clock.now,
+      sleep,
+    });
+    expect(waits).toEqual([10_050]);
+    expect(takeover).toMatchObject({ acquired: true });
+    if (takeover.acquired) {
+      expect(takeover.lease.generation).toBe(2);
+      takeover.lease.stop();
+    }
+
+    // A lease with more than a third of it left is not waited for: the answer is "held" at once.
+    const fresh = await acquireLease(connection, settings, 'run-h', { leaseMs: 30_000, logger, now: clock.now });
+    if (!fresh.acquired) throw new Error('expected the lease');
+    fresh.lease.stop();
+    clock.advance(15_000);
+    waits.length = 0;
+    const busy = await acquireLease(connection, settings, 'run-h', { leaseMs: 30_000, logger, now: clock.now, sleep });
+    expect(waits).toEqual([]);
+    expect(busy).toMatchObject({ acquired: false, generation: 1 });
+
+    // A holder that renews while the taker waits keeps its lease: one wait, then "held".
+    clock.advance(6_000);
+    const renewing = async (ms: number) => {
+      waits.push(ms);
+      clock.advance(2_000);
+      await fresh.lease.renew(); // 7 s before its expiry, in time
+      clock.advance(ms - 2_000);
+    };
+    const late = await acquireLease(connection, settings, 'run-h', {
+      leaseMs: 30_000,
+      logger,
+      now: clock.now,
+      sleep: renewing,
+    });
+    expect(waits).toEqual([9_050]);
+    expect(late).toMatchObject({ acquired: false, generation: 1 });
+  });
+
+  it('a taker that waited for a lease takes nothing when the run ended meanwhile (no lease record left behind)', async () => {
+    const leaseRecords = (runKey: string) =>
+      (sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+        String(r.IdempotencyKey__c).startsWith(`${runKey}:lease:`),
+      );
+    // The holder stops renewing (it is finishing), and finishes while the taker waits: its clean-up
+    // deletes every lease record it lists.
+    const race = async (runKey: string, check: boolean) => {
+      const clock = manualClock();
+      const holder = await acquireLease(connection, settings, runKey, { leaseMs: 30_000, logger, now: clock.now });
+      if (!holder.acquired) throw new Error('expected the lease');
+      holder.lease.stop();
+      clock.advance(20_000);
+      let ended = false;
+      const sleep = async (ms: number) => {
+        expect(await deleteLeases(connection, settings, runKey, logger)).toBe(0);
+        ended = true;
+        clock.advance(ms);
+      };
+      return acquireLease(connection, settings, runKey, {
+        leaseMs: 30_000,
+        logger,
+        now: clock.now,
+        sleep,
+        ...(check ? { stillOpen: async () => !ended } : {}),
+      });
+    };
+    // Without the check after the wait, the taker inserts a lease that nobody deletes (the defect).
+    const blind = await race('run-i', false);
+    expect(blind.acquired).toBe(true);
+    if (blind.acquired) blind.lease.stop();
+    expect(leaseRecords('run-i')).toHaveLength(1);
+    // With it, the taker sees the run ended and inserts nothing.
+    const checked = await race('run-j', true);
+    expect(checked).toEqual({ acquired: false, ended: true });
+    expect(leaseRecords('run-j')).toHaveLength(0);
+  });
+
+  it('discard deletes the lease record just taken and stops the holder', async () => {
+    const taken = await acquireLease(connection, settings, 'run-k', { leaseMs: 30_000, logger });
+    if (!taken.acquired) throw new Error('expected the lease');
+    const before = (sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter(
+      (r) => r.IdempotencyKey__c === 'run-k:lease:1',
+    );
+    expect(before).toHaveLength(1);
+    await taken.lease.discard();
+    expect(taken.lease.canSend()).toBe(false);
+    expect(taken.lease.held()).toBe(false);
+    const after = (sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter(
+      (r) => r.IdempotencyKey__c === 'run-k:lease:1',
+    );
+    expect(after).toHaveLength(0);
+    // The next taker starts again from generation 1: nothing of the discarded lease is left.
+    const next = await acquireLease(connection, settings, 'run-k', { leaseMs: 30_000, logger });
+    expect(next).toMatchObject({ acquired: true });
+    if (next.acquired) next.lease.stop();
   });
 
   it('the heartbeat renews the lease by itself and stops with the holder', async () => {
