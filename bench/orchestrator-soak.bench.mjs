@@ -22,6 +22,12 @@
 // that does not. `holder` or `other` makes two builds' runs comparable on the same seed.
 // BENCH_SEED (default 1, printed) seeds every random choice of the soak (the kill times and the org's
 // fault seed), so two builds can be compared on the same schedule: `BENCH_SEED=7 pnpm exec node ...`.
+// BENCH_HOLD=both|faulty: the org takes 500 ms to start on each Bulk job (`jobProcessingMs`, the time a
+// real org's queue takes, not a fault). With `both` (the default) the fault-free run's org takes it too, so
+// the ratio measures what the faults, kills and short timeouts cost; with `faulty` only the faulty run's
+// org does (the soak's setting until 2026-12-06, kept to compare with the figures taken then).
+// BENCH_REPEAT=N runs each of the two runs N times, alternated (fault-free, faulty, ...), and prints the
+// ratio of the medians beside each pair's.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -49,6 +55,10 @@ const MAPPING = {
 const SEED = Number(process.env.BENCH_SEED ?? 1);
 if (!Number.isSafeInteger(SEED)) throw new Error(`BENCH_SEED must be an integer, got ${process.env.BENCH_SEED}`);
 const FAULTS = soakFaults(SEED);
+const HOLD = process.env.BENCH_HOLD ?? 'both';
+if (!['both', 'faulty'].includes(HOLD)) throw new Error(`BENCH_HOLD must be both or faulty, got ${HOLD}`);
+/** The fault-free run's org: no faults; with BENCH_HOLD=both, the same time to start on a job. */
+const CLEAN_ORG = HOLD === 'both' ? { faults: { jobProcessingMs: FAULTS.jobProcessingMs } } : {};
 
 /** Starts `--child=<name>` of this file; resolves with the JSON line it prints first. */
 async function startChild(name, extra = []) {
@@ -112,7 +122,7 @@ if (mode === 's3') {
   const sf = await startSalesforceEmulator({
     integrationObjects: true,
     resultOrder: 'shuffle',
-    ...(faulty ? { faults: FAULTS } : {}),
+    ...(faulty ? { faults: FAULTS } : CLEAN_ORG),
     objects: [
       {
         name: 'Contact',
@@ -506,16 +516,46 @@ if (mode === 's3') {
       .map((n) => n.toFixed(1))
       .join(' ');
   const loadBefore = load();
-  const clean = await run('fault-free', false, 'CL');
-  const faulty = await run('faults, kills, short timeouts', true, 'FT');
+  const repeat = Number(process.env.BENCH_REPEAT ?? 1);
+  if (!Number.isSafeInteger(repeat) || repeat < 1 || repeat > 26) throw new Error('BENCH_REPEAT must be 1 to 26');
+  const pairs = [];
+  for (let round = 1; round <= repeat; round++) {
+    if (repeat > 1) console.log(`  round ${round} of ${repeat} (BENCH_HOLD=${HOLD})`);
+    const roundLoad = load();
+    // Letters only: the report's ids are counted by /[A-Z]+-\d{8}/.
+    const letter = round === 1 ? '' : String.fromCharCode(64 + round);
+    const clean = await run('fault-free', false, `CL${letter}`);
+    const faulty = await run('faults, kills, short timeouts', true, `FT${letter}`);
+    pairs.push({ clean, faulty });
+    report(clean, faulty, timeoutMs, roundLoad, load());
+  }
+  if (repeat > 1) {
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const middle = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    };
+    const cleanMedian = median(pairs.map((p) => p.clean.seconds));
+    const faultyMedian = median(pairs.map((p) => p.faulty.seconds));
+    const bad = pairs.reduce((sum, p) => sum + p.faulty.duplicates + p.faulty.lost, 0);
+    console.log(
+      `  BENCH_SEED=${SEED}, ${repeat} rounds, BENCH_HOLD=${HOLD}: medians faulty ${faultyMedian.toFixed(1)} s / fault-free ${cleanMedian.toFixed(1)} s = ` +
+        `${(faultyMedian / cleanMedian).toFixed(2)}x; pairs ${pairs.map((p) => `${(p.faulty.seconds / p.clean.seconds).toFixed(2)}x`).join(', ')}; ` +
+        `duplicates + lost over all faulty runs: ${bad}; load average ${loadBefore} at the start, ${load()} at the end`,
+    );
+  }
+}
+
+/** One pair's ratio, and a line to paste into a table. */
+function report(clean, faulty, timeoutMs, loadBefore, loadAfter) {
   console.log(
     `  BENCH_SEED=${SEED}: faulty / fault-free wall: ${(faulty.seconds / clean.seconds).toFixed(2)}x (${faulty.seconds.toFixed(1)} s / ${clean.seconds.toFixed(1)} s); ` +
-      `load average ${loadBefore} at the start, ${load()} at the end`,
+      `load average ${loadBefore} at the start, ${loadAfter} at the end`,
   );
   // One line to paste into a table.
   console.log(
     `  | ${SEED} | ${timeoutMs / 1000} s | ${faulty.seconds.toFixed(1)} s | ${clean.seconds.toFixed(1)} s | ${(faulty.seconds / clean.seconds).toFixed(2)}x | ` +
       `${faulty.invocations} (${faulty.kills}) | ${faulty.takeovers.expired} + ${faulty.takeovers.released} | ${(faulty.reread / 1e6).toFixed(1)} MB | ` +
-      `${faulty.duplicates} | ${faulty.lost} | ${faulty.executions} / ${faulty.leases} | ${loadBefore} → ${load()} |`,
+      `${faulty.duplicates} | ${faulty.lost} | ${faulty.executions} / ${faulty.leases} | ${loadBefore} → ${loadAfter} |`,
   );
 }
