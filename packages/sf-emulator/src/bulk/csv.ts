@@ -41,9 +41,10 @@ export class CsvParser {
   /**
    * Parses what it can of `text`; complete records are pushed to `out`. `final` flushes the last record.
    * With `spans`, each record pushed also pushes its start and end offsets in {@link CsvParser.text} (line
-   * break excluded): parsing that slice alone gives the same values.
+   * break excluded): parsing that slice alone gives the same values. `absolute`: the offsets are counted from the
+   * start of all text fed instead (after a dropped byte order mark).
    */
-  feed(text: string, out: string[][], final = false, spans?: number[]): void {
+  feed(text: string, out: string[][], final = false, spans?: number[], absolute = false): void {
     const parser = this.parser;
     if (text.length > 0) parser.push(text);
     if (final) parser.end();
@@ -55,7 +56,8 @@ export class CsvParser {
         : (fields, _line, start, end) => {
             out.push(fields);
             // The parser's text may have grown at the start of parse (text it kept aside): read its offset now.
-            spans.push(start - parser.offset, end - parser.offset);
+            if (absolute) spans.push(start, end);
+            else spans.push(start - parser.offset, end - parser.offset);
           },
     );
     this.text = parser.text;

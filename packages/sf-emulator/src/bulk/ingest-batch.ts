@@ -5,7 +5,8 @@ import type { DmlOperation, DmlResult } from '../contract.js';
 import { isOrgId } from '../org/record-columns.js';
 import { sequenceOfId } from '../org/record-map.js';
 import type { EmulatorContext } from '../server/context.js';
-import { formatErrors, type IngestJob } from './ingest-job.js';
+import { formatErrors, type IngestJob, type UploadBytes } from './ingest-job.js';
+import { ingestPaths } from './ingest-paths.js';
 import { rowFormatter, rowOrder } from './ingest-results.js';
 
 /**
@@ -48,13 +49,17 @@ function tooWide(values: number, width: number): DmlResult {
   };
 }
 
-/** Applies the rows of one internal batch (`texts` and `spans` locate each row's text) and records the outcomes. */
+/**
+ * Applies the rows of one internal batch (`spans` locate each row's text in `texts` or `upload`) and records the
+ * outcomes.
+ */
 export function applyBatch(
   ctx: EmulatorContext,
   job: IngestJob,
   columns: string[],
   rows: string[][],
-  texts: string[],
+  texts: string[] | undefined,
+  upload: UploadBytes | undefined,
   spans: number[],
   sequence: number,
 ): void {
@@ -83,6 +88,7 @@ export function applyBatch(
   const idPrefix = packIds(outcomes.ids);
   job.batches.push({
     texts,
+    upload,
     spans: Uint32Array.from(spans),
     ...outcomes,
     idPrefix,
@@ -127,7 +133,10 @@ function applyRows(
   const { ids, flags } = outcomes;
   if (operation === 'insert' && options.injectError === undefined) {
     // Inserts go from the rows to the stored records: no input record, no result object a row.
-    const inserted = ctx.org.insertRows(job.object, columns, kept, options);
+    const inserted = ctx.org.insertRows(job.object, columns, kept, {
+      ...options,
+      columnInsert: ingestPaths.columnInsert,
+    });
     for (let k = 0; k < positions.length; k++) {
       const r = positions[k] as number;
       const failure = inserted.failures.get(k);

@@ -55,8 +55,12 @@ export interface IngestJob {
 
 /** The outcome of one internal batch. flags: 1 = success, 2 = created. */
 export interface ResultBatch {
-  /** The parsed text each row is in, and its start and end offsets there (two numbers a row). */
-  texts: string[];
+  /**
+   * Where each row's text is (two numbers a row, its start and end): offsets in the parsed text the row is in
+   * (`texts`), or, for an upload of ASCII only, byte offsets in the upload (`upload`), whose bytes are its text.
+   */
+  texts: string[] | undefined;
+  upload: UploadBytes | undefined;
   spans: Uint32Array;
   /**
    * Each row's record id: a number is the sequence of an id the org made with `idPrefix` (no id string a row kept
@@ -70,6 +74,38 @@ export interface ResultBatch {
   order: Uint32Array;
   /** The batch's place in the upload (0, 1, ...). */
   sequence: number;
+}
+
+/**
+ * The bytes of an upload of ASCII only, kept for the results (off the JavaScript heap, where a decoded copy would be
+ * moved and marked by the collector): the request's chunks and the offset of each in the upload.
+ */
+export interface UploadBytes {
+  chunks: Buffer[];
+  starts: number[];
+}
+
+/** The text of bytes `start` to `end` of an ASCII upload. */
+export function uploadText(upload: UploadBytes, start: number, end: number): string {
+  const { chunks, starts } = upload;
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] as number) <= start) low = middle;
+    else high = middle - 1;
+  }
+  const first = chunks[low] as Buffer;
+  const base = starts[low] as number;
+  if (end <= base + first.length) return first.toString('latin1', start - base, end - base);
+  let text = first.toString('latin1', start - base, first.length);
+  for (let at = low + 1; at < chunks.length; at++) {
+    const chunk = chunks[at] as Buffer;
+    const from = starts[at] as number;
+    if (end <= from + chunk.length) return text + chunk.toString('latin1', 0, end - from);
+    text += chunk.toString('latin1');
+  }
+  return text;
 }
 
 /** A 400 INVALIDJOBSTATE with `message`. */

@@ -1,14 +1,16 @@
 // Processing an ingest job after UploadComplete: the upload parsed into internal batches of 10,000 rows, each
 // applied to the org (through the server model's pool when one is set), injected failures honoured, and the job
 // finished in the state and result order Salesforce would give it.
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { ObjectDefinition } from '../contract.js';
 import type { EmulatorContext } from '../server/context.js';
 import { CsvParser, CsvSyntaxError, quote, shuffleInPlace } from './csv.js';
 import { applyBatch } from './ingest-batch.js';
-import { checkHeader, type IngestJob, type IngestState, lineEndingMismatch } from './ingest-job.js';
+import { checkHeader, type IngestJob, type IngestState, lineEndingMismatch, type UploadBytes } from './ingest-job.js';
 import type { ServerModel } from './ingest-model.js';
+import { ingestPaths } from './ingest-paths.js';
 import { addBlock } from './ingest-results.js';
 
 /** Records per internal batch, as Salesforce splits an upload. */
@@ -28,10 +30,14 @@ export interface ProcessHost {
   countBatch(): void;
 }
 
-/** Rows of one internal batch, with the parsed text each is in and its start and end offsets there. */
+/**
+ * Rows of one internal batch and where each row's text is: the parsed text each is in and its start and end offsets
+ * there, or (`upload`: an upload of ASCII only) its byte offsets in the upload.
+ */
 interface RowBatch {
   rows: string[][];
-  texts: string[];
+  texts: string[] | undefined;
+  upload: UploadBytes | undefined;
   spans: number[];
 }
 
@@ -65,9 +71,13 @@ export async function processJob(host: ProcessHost, job: IngestJob): Promise<voi
 async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunner): Promise<void> {
   const parser = new CsvParser(job.columnDelimiter, job.lineEnding);
   const decoder = new StringDecoder('utf8');
-  // Where each pending row is in the parsed text: the results parse it again from there, so the batch
-  // keeps offsets instead of every row's values (fewer objects surviving into the old generation).
-  let pending: RowBatch = { rows: [], texts: [], spans: [] };
+  // Where each pending row is: the results parse it again from there, so the batch keeps offsets instead of every
+  // row's values (fewer objects surviving into the old generation). An upload of ASCII only (a character a byte,
+  // the offsets of the parsed text are the upload's) keeps its bytes and byte offsets; any other keeps its parsed
+  // text (a decoded copy on the heap, which the collector moves and marks).
+  const upload = ingestPaths.uploadBytes ? asciiUpload(chunks) : undefined;
+  const batch = (): RowBatch => ({ rows: [], texts: upload ? undefined : [], upload, spans: [] });
+  let pending = batch();
   const records: string[][] = [];
   const spans: number[] = [];
   let header = false;
@@ -75,8 +85,8 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
     for (let index = 0; index <= chunks.length; index++) {
       const last = index === chunks.length;
       const text = last ? decoder.end() : decoder.write(chunks[index] as Buffer);
-      if (!last) chunks[index] = EMPTY; // let the upload go as it is parsed
-      parser.feed(text, records, last, spans);
+      if (!last && !upload) chunks[index] = EMPTY; // let the upload go as it is parsed
+      parser.feed(text, records, last, spans, upload !== undefined);
       const parsed = parser.text;
       if (records.length === 0) continue;
       let start = 0;
@@ -87,11 +97,11 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
       }
       for (let r = start; r < records.length; r++) {
         pending.rows.push(records[r] as string[]);
-        pending.texts.push(parsed);
+        pending.texts?.push(parsed);
         pending.spans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
         if (pending.rows.length >= INTERNAL_BATCH_SIZE) {
           await runner.run(pending);
-          pending = { rows: [], texts: [], spans: [] };
+          pending = batch();
         }
       }
       records.length = 0;
@@ -105,6 +115,21 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
     }
     runner.fail(`InvalidBatch : ${error.message}`, pending.rows);
   }
+}
+
+/** The upload's chunks and offsets when every byte is ASCII (empty chunks left out), else undefined. */
+function asciiUpload(chunks: Buffer[]): UploadBytes | undefined {
+  const kept: Buffer[] = [];
+  const starts: number[] = [];
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (!isAscii(chunk)) return undefined;
+    if (chunk.length === 0) continue;
+    kept.push(chunk);
+    starts.push(offset);
+    offset += chunk.length;
+  }
+  return { chunks: kept, starts };
 }
 
 /**
@@ -178,7 +203,7 @@ class BatchRunner {
   }
 
   /** Applies the rows up to an injected failure point; the rest (or all, after a failure) go to unprocessed. */
-  private apply({ rows, texts, spans }: RowBatch, sequence: number): void {
+  private apply({ rows, texts, upload, spans }: RowBatch, sequence: number): void {
     const job = this.job;
     if (this.failure !== undefined || job.abortRequested || !this.known) {
       this.toUnprocessed(rows, sequence);
@@ -195,7 +220,8 @@ class BatchRunner {
         job,
         this.columns,
         all ? rows : rows.slice(0, take),
-        all ? texts : texts.slice(0, take),
+        all ? texts : texts?.slice(0, take),
+        upload,
         all ? spans : spans.slice(0, 2 * take),
         sequence,
       );

@@ -4,27 +4,33 @@ import type { ServerResponse } from 'node:http';
 import { idFor } from '../ids.js';
 import { drainedOrClosed } from '../server/http.js';
 import { parseRecord, quote, shuffleInPlace } from './csv.js';
-import type { IngestJob } from './ingest-job.js';
+import { type IngestJob, type ResultBatch, uploadText } from './ingest-job.js';
 
 /** Successful or failed result lines of a job, formatted lazily in blocks of about 64 KB. */
 export function* resultBlocks(job: IngestJob, successes: boolean, eol: string): Generator<string> {
   const d = job.columnDelimiter;
   const format = job.formatRow ?? ((row: string[]) => row.map(quote).join(d));
-  const row = (texts: string[], spans: Uint32Array, r: number) =>
-    parseRecord((texts[r] as string).slice(spans[2 * r] as number, spans[2 * r + 1] as number), d, job.lineEnding);
+  const row = (batch: ResultBatch, r: number) => {
+    const start = batch.spans[2 * r] as number;
+    const end = batch.spans[2 * r + 1] as number;
+    const text = batch.upload
+      ? uploadText(batch.upload, start, end)
+      : ((batch.texts as string[])[r] as string).slice(start, end);
+    return parseRecord(text, d, job.lineEnding);
+  };
   let buffer = '';
   for (const batch of job.batches) {
-    const { texts, spans, ids, flags, errors, order, idPrefix } = batch;
+    const { ids, flags, errors, order, idPrefix } = batch;
     if (successes ? errors.size === ids.length : errors.size === 0) continue;
     for (let k = 0; k < order.length; k++) {
       const r = order[k] as number;
       const flag = flags[r] as number;
       if (successes) {
         if ((flag & 1) === 0) continue;
-        buffer += `"${resultId(ids[r], idPrefix)}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(row(texts, spans, r))}${eol}`;
+        buffer += `"${resultId(ids[r], idPrefix)}"${d}"${flag & 2 ? 'true' : 'false'}"${d}${format(row(batch, r))}${eol}`;
       } else {
         if ((flag & 1) === 1) continue;
-        buffer += `${quote(resultId(ids[r], idPrefix))}${d}${quote(errors.get(r) ?? '')}${d}${format(row(texts, spans, r))}${eol}`;
+        buffer += `${quote(resultId(ids[r], idPrefix))}${d}${quote(errors.get(r) ?? '')}${d}${format(row(batch, r))}${eol}`;
       }
       if (buffer.length >= 64 * 1024) {
         yield buffer;

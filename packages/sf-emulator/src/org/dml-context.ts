@@ -26,6 +26,8 @@ export interface DmlHost {
   materialize(store: ObjectStore, record: OrgRecord): OrgRecord;
   /** The next record id of an object (the org's one counter). */
   nextId(store: ObjectStore): string;
+  /** Advances the org's one id counter and returns it (the id of an object is `idFor(keyPrefix, sequence)`). */
+  nextSequence(): number;
   /** The next value of an autonumber field. */
   nextAutoNumber(store: ObjectStore, field: CompiledField, now: Date): string;
   /** The first active record type of an object, or undefined. */

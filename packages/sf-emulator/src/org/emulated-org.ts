@@ -3,12 +3,12 @@
  * the options of `createOrg()` and an open transaction. Types only; `LocalOrg` (org.ts)
  * implements them. About 200 lines because each member carries its TSDoc with an example.
  */
-import type { DmlOptions, DmlResult, FieldDefinition, ObjectDefinition, Org, OrgRecord } from '../contract.js';
+import type { DmlResult, FieldDefinition, ObjectDefinition, Org, OrgRecord } from '../contract.js';
 import type { CompiledObject } from '../schema/compile.js';
 import type { ChildRelationship } from '../schema/describe.js';
 import type { BulkQueryRows } from '../soql/engine.js';
 import type { ClockInput, OrgClock } from './clock.js';
-import type { InsertedRows } from './dml.js';
+import type { InsertedRows, InsertRowsOptions } from './dml.js';
 import type { GenerateResult, GenerateSpec } from './generate.js';
 import type { RecycleBinEntry } from './recycle-bin.js';
 import type { GetDeletedResult, GetUpdatedResult } from './replication.js';
@@ -184,7 +184,7 @@ export interface EmulatedOrg extends Org {
    * cells coerced straight into stored records without an input record each; the outcomes of `dml` kept compactly
    * (ids, flags, failed rows' results). Without `injectError` (the fault hook reads input records: use `dml`).
    */
-  insertRows(objectName: string, columns: string[], rows: string[][], options?: DmlOptions): InsertedRows;
+  insertRows(objectName: string, columns: string[], rows: string[][], options?: InsertRowsOptions): InsertedRows;
   /** Internal (all-or-nothing calls over several objects): removes records just inserted, leaving no trace. */
   discardInserts(ids: string[]): void;
   /**

@@ -5,19 +5,19 @@
 // Why not a `Map`: a Bulk insert of a million rows spent about a tenth of the org's CPU in the unique index's
 // `Map.get` and `Map.set` (measured: 1,000,000 lookups and inserts of new keys took 1.0 to 1.8 s in a `Map` and
 // 0.38 s in this table, on the same machine in one run). The table keeps its keys and values in arrays (entry
-// numbers in a typed array of slots), so it grows by doubling one `Int32Array` and never rehashes a key twice
-// (the hashes are kept). An id the org made for the index's object is kept as its sequence number (a small integer
+// numbers and their hashes side by side in a typed array of slots), so it grows by doubling one `Int32Array` and
+// never hashes a key twice (the hashes are kept in the slots). An id the org made for the index's object is kept as its sequence number (a small integer
 // in the array, not an 18-character string a record: a Bulk insert's records keep no id string of their own either,
 // see record-columns.ts) and built again when read.
 import { idFor } from '../ids.js';
 import { isOrgId } from './record-columns.js';
 import { sequenceOfId } from './record-map.js';
 
-/** 32-bit FNV-1a over the UTF-16 code units of a string. */
+/** 32-bit FNV-1a over the UTF-16 code units of a string, as a signed 32-bit integer (what the slots hold). */
 function hashOf(key: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
-  return hash >>> 0;
+  return hash | 0;
 }
 
 const EMPTY = 0;
@@ -25,15 +25,19 @@ const REMOVED = -1;
 
 /** A string-keyed table of ids: what a `Map<string, string | string[]>` gives for get, set and delete. */
 export class KeyIndex {
-  /** Per slot: entry number + 1, EMPTY, or REMOVED (a deleted entry's slot, skipped by lookups). */
-  private slots = new Int32Array(1024);
+  /**
+   * Two numbers a slot: the entry number + 1 (EMPTY, or REMOVED for a deleted entry's slot, skipped by lookups), then
+   * the entry's hash. A probe compares the hash beside the slot before it reads a key: a lookup of an absent key
+   * touches no key string, and the table's slot and hash share a cache line.
+   */
+  private slots = new Int32Array(2048);
+  /** Slots less one (a power of two less one). */
   private mask = 1023;
   /** Slots not EMPTY (live and removed): the table grows before half of them are taken. */
   private taken = 0;
   private keys: Array<string | undefined> = [];
   /** Per entry: the id (a sequence number when the org made it for `prefix`), the ids, or undefined (removed). */
   private values: Array<string | string[] | number | undefined> = [];
-  private hashes: number[] = [];
   private live = 0;
   private lastKey: string | undefined;
   private lastHash = 0;
@@ -68,7 +72,16 @@ export class KeyIndex {
    * key after the duplicate check of an insert.
    */
   setAbsent(key: string, value: string | string[]): void {
-    this.insert(key, this.hash(key), value);
+    this.add(key, this.hash(key), this.packed(value));
+  }
+
+  /**
+   * {@link KeyIndex.setAbsent} of the id the org makes for `sequence` with key prefix `prefix`: kept as the number
+   * when the prefix is the index's, so a Bulk insert need not build the id string a row.
+   */
+  setAbsentOrgId(key: string, sequence: number, prefix: string): void {
+    if (prefix === this.prefix && sequence >= 0 && sequence <= 0x3fffffff) this.add(key, this.hash(key), sequence);
+    else this.add(key, this.hash(key), this.packed(idFor(prefix, sequence)));
   }
 
   has(key: string): boolean {
@@ -79,21 +92,21 @@ export class KeyIndex {
     const hash = this.hash(key);
     const entry = this.find(key, hash);
     if (entry >= 0) this.values[entry] = this.packed(value);
-    else this.insert(key, hash, value);
+    else this.add(key, hash, this.packed(value));
     return this;
   }
 
-  /** Adds an entry for a key known to be absent. */
-  private insert(key: string, hash: number, value: string | string[]): void {
-    if ((this.taken + 1) * 2 > this.slots.length) this.rehash();
+  /** Adds an entry, its value as kept, for a key known to be absent. */
+  private add(key: string, hash: number, value: string | string[] | number): void {
+    if ((this.taken + 1) * 2 > this.mask + 1) this.rehash();
     const slots = this.slots;
     const mask = this.mask;
     let at = hash & mask;
-    while (slots[at] !== EMPTY) at = (at + 1) & mask;
-    slots[at] = this.keys.length + 1;
+    while (slots[2 * at] !== EMPTY) at = (at + 1) & mask;
+    slots[2 * at] = this.keys.length + 1;
+    slots[2 * at + 1] = hash;
     this.keys.push(key);
-    this.values.push(this.packed(value));
-    this.hashes.push(hash);
+    this.values.push(value);
     this.taken++;
     this.live++;
   }
@@ -112,10 +125,10 @@ export class KeyIndex {
     const slots = this.slots;
     const mask = this.mask;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
-      const slot = slots[at] as number;
+      const slot = slots[2 * at] as number;
       if (slot === EMPTY) return false;
-      if (slot > 0 && this.keys[slot - 1] === key) {
-        slots[at] = REMOVED;
+      if (slot > 0 && slots[2 * at + 1] === hash && this.keys[slot - 1] === key) {
+        slots[2 * at] = REMOVED;
         this.keys[slot - 1] = undefined;
         this.values[slot - 1] = undefined;
         this.live--;
@@ -128,51 +141,57 @@ export class KeyIndex {
   private find(key: string, hash: number): number {
     const slots = this.slots;
     const mask = this.mask;
-    const keys = this.keys;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
-      const slot = slots[at] as number;
+      const slot = slots[2 * at] as number;
       if (slot === EMPTY) return -1;
-      if (slot > 0 && keys[slot - 1] === key) return slot - 1;
+      if (slot > 0 && slots[2 * at + 1] === hash && this.keys[slot - 1] === key) return slot - 1;
     }
   }
 
   /**
-   * A table of at least four slots a live entry. Entries keep their numbers (only the slots are rebuilt, from the
-   * kept hashes) unless removed ones make up a quarter of them: then the live entries are renumbered in order.
+   * A table of at least four slots a live entry, rebuilt from the old one's slots (their hashes kept beside them).
+   * Entries keep their numbers unless removed ones make up a quarter of them: then the live entries are renumbered
+   * in order.
    */
   private rehash(): void {
-    if (this.keys.length - this.live > this.keys.length / 4) this.compact();
-    let capacity = this.slots.length;
+    const renumbered = this.keys.length - this.live > this.keys.length / 4 ? this.compact() : undefined;
+    let capacity = this.mask + 1;
     while (capacity < this.live * 4) capacity *= 2;
-    const slots = new Int32Array(capacity);
+    const old = this.slots;
+    const slots = new Int32Array(2 * capacity);
     const mask = capacity - 1;
-    const keys = this.keys;
-    const hashes = this.hashes;
-    for (let entry = 0; entry < keys.length; entry++) {
-      if (keys[entry] === undefined) continue;
-      let at = (hashes[entry] as number) & mask;
-      while (slots[at] !== EMPTY) at = (at + 1) & mask;
-      slots[at] = entry + 1;
+    for (let from = 0; from < old.length; from += 2) {
+      let entry = (old[from] as number) - 1;
+      if (entry < 0) continue;
+      if (renumbered !== undefined) {
+        entry = renumbered[entry] as number;
+        if (entry < 0) continue;
+      }
+      const hash = old[from + 1] as number;
+      let at = hash & mask;
+      while (slots[2 * at] !== EMPTY) at = (at + 1) & mask;
+      slots[2 * at] = entry + 1;
+      slots[2 * at + 1] = hash;
     }
     this.slots = slots;
     this.mask = mask;
     this.taken = this.live;
   }
 
-  /** Drops the removed entries: the live ones renumbered in order. */
-  private compact(): void {
+  /** Drops the removed entries, the live ones renumbered in order: each old entry's new number (-1: dropped). */
+  private compact(): Int32Array {
+    const renumbered = new Int32Array(this.keys.length).fill(-1);
     const keys: Array<string | undefined> = [];
     const values: Array<string | string[] | number | undefined> = [];
-    const hashes: number[] = [];
     for (let entry = 0; entry < this.keys.length; entry++) {
       const key = this.keys[entry];
       if (key === undefined) continue;
+      renumbered[entry] = keys.length;
       keys.push(key);
       values.push(this.values[entry]);
-      hashes.push(this.hashes[entry] as number);
     }
     this.keys = keys;
     this.values = values;
-    this.hashes = hashes;
+    return renumbered;
   }
 }

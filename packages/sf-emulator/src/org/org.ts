@@ -24,7 +24,7 @@ import { formulaClock } from '../schema/formula.js';
 import { type BulkQueryRows, runBulkQuery, runQuery } from '../soql/engine.js';
 import { formatAutoNumber } from './auto-number.js';
 import { type ClockInput, OrgClock } from './clock.js';
-import { DML_OPERATIONS, type InsertedRows, runDml, runInsertRows } from './dml.js';
+import { DML_OPERATIONS, type InsertedRows, type InsertRowsOptions, runDml, runInsertRows } from './dml.js';
 import type { DmlHost } from './dml-context.js';
 import { byObject } from './dml-results.js';
 import type { EmulatedOrg, OrgTransaction } from './emulated-org.js';
@@ -470,7 +470,7 @@ export class LocalOrg implements EmulatedOrg, DmlHost, GenerateHost {
     return runDml(this, store, operation, records, options, now, this.transaction.undo);
   }
 
-  insertRows(objectName: string, columns: string[], rows: string[][], options: DmlOptions = {}): InsertedRows {
+  insertRows(objectName: string, columns: string[], rows: string[][], options: InsertRowsOptions = {}): InsertedRows {
     if (options.injectError) {
       throw new OrgError(
         'INVALID_ARGUMENT',

@@ -296,6 +296,10 @@ export class Segment {
   readonly columns: Column[];
   private readonly build: (values: unknown[]) => OrgRecord;
   private readonly scratch: unknown[];
+  /** The values of the row being written (`scratch`, or the array `appendValues` was given). */
+  private current: unknown[];
+  /** True when a column needs the record's Id to be written (a default Name). */
+  private readonly idColumns: boolean;
   /** The plans of `pick` by field list. */
   private readonly picks = new Map<
     readonly string[],
@@ -315,6 +319,8 @@ export class Segment {
     this.columns = modes.map((mode, at) => new Column(mode, FIRST_CAPACITY, sames[at]));
     this.build = builderOf(keys);
     this.scratch = new Array<unknown>(keys.length);
+    this.current = this.scratch;
+    this.idColumns = modes.includes(ID15);
     this.sequences = new Float64Array(FIRST_CAPACITY);
   }
 
@@ -374,12 +380,40 @@ export class Segment {
       scratch[at++] = record[key];
     }
     if (at !== keys.length) return -1;
+    const row = this.writeRow(scratch, id, sequence);
+    scratch.fill(undefined);
+    return row;
+  }
+
+  /**
+   * Appends a record given as its values in this segment's key order (`values[at]` for `keys[at]`; the Id's place
+   * is not read) whose Id is the org's id of `sequence` with this segment's key prefix: the new row, or -1 (full).
+   * No record object is built: a Bulk insert writes its coerced values straight into the columns. `id` is the
+   * record's Id when the caller has it (else it is made here, only if a column needs it).
+   */
+  appendValues(values: unknown[], sequence: number, id?: string): number {
+    if (this.size >= SEGMENT_ROWS) return -1;
+    return this.writeRow(values, id ?? (this.idColumns ? idFor(this.prefix, sequence) : ''), sequence);
+  }
+
+  /** True when every key of `keys` is this segment's, in order. */
+  hasKeys(keys: readonly string[]): boolean {
+    const own = this.keys;
+    if (own === keys) return true;
+    if (own.length !== keys.length) return false;
+    for (let at = 0; at < own.length; at++) if (own[at] !== keys[at]) return false;
+    return true;
+  }
+
+  /** Writes the next row from `values` (in key order). */
+  private writeRow(values: unknown[], id: string, sequence: number): number {
     const row = this.size;
     if (row >= this.capacity) this.grow();
+    this.current = values;
     const columns = this.columns;
     for (let at = 0; at < columns.length; at++) {
       const column = columns[at]!;
-      const value = scratch[at];
+      const value = values[at];
       // The common cases inline (a value repeated from the row before, a plain value, a number); the rest, and the
       // changes of mode, in `write`.
       const mode = column.mode;
@@ -397,19 +431,19 @@ export class Segment {
           continue;
         }
       } else if (mode === ID) continue;
-      else if (mode === SAME && value === scratch[column.same]) continue;
+      else if (mode === SAME && value === values[column.same]) continue;
       column.write(this, row, value, id);
     }
     this.sequences[row] = sequence;
     this.size = row + 1;
-    scratch.fill(undefined);
+    this.current = this.scratch;
     if (this.size === SEGMENT_ROWS) for (const column of columns) column.seal();
     return row;
   }
 
   /** The value of column `at` of the row being appended. */
   valueOf(at: number): unknown {
-    return this.scratch[at];
+    return this.current[at];
   }
 
   private grow(): void {

@@ -139,6 +139,41 @@ export class RecordMap {
     return this;
   }
 
+  /**
+   * Sets a new record given as its values in the order of `keys` (its Id the org's id of `sequence` for key prefix
+   * `prefix`), without a record object, when it can go straight into a segment of these keys: true when stored,
+   * false when nothing was done (the caller then builds the record and calls `set`, which gives the same result).
+   * It can when the map keeps its array, the id lands past the last one held (as a new id does) and a segment of
+   * these keys with room is among the four last appended to. `id`: the record's Id when the caller has it.
+   */
+  setValues(keys: readonly string[], prefix: string, values: unknown[], sequence: number, id?: string): boolean {
+    if (this.map || this.last < 0) return false;
+    const at = sequence - this.base;
+    if (at <= this.last || at - this.last > Math.max(1024, this.count)) return false;
+    const open = this.open;
+    for (let position = 0; position < open.length; position++) {
+      const segment = open[position]!;
+      if (segment.prefix !== prefix || !segment.hasKeys(keys)) continue;
+      const row = segment.appendValues(values, sequence, id);
+      if (row < 0) return false;
+      if (row === SMALL_ROWS - 1) this.small--;
+      if (segment.full) open.splice(position, 1);
+      else if (position > 0) {
+        open.splice(position, 1);
+        open.unshift(segment);
+      }
+      const slots = this.slots;
+      while (slots.length < at) slots.push(undefined);
+      const handle = segment.number * SEGMENT_ROWS + row;
+      if (slots.length === at) slots.push(handle);
+      else slots[at] = handle;
+      this.last = at;
+      this.count++;
+      return true;
+    }
+    return false;
+  }
+
   delete(id: string): boolean {
     if (this.map) return this.map.delete(id);
     const at = sequenceOfId(id) - this.base;

@@ -1,0 +1,10 @@
+// Switches between the fast paths of Bulk ingest and the general ones they stand in for. Both are always on; tests
+// turn one off to check that the same upload gives the same records and results either way.
+
+/** The fast paths of Bulk ingest (true: used where they apply). */
+export const ingestPaths = {
+  /** Rows coerced straight into the object's columns, without a record object a row (org/insert-columns.ts). */
+  columnInsert: true,
+  /** An upload of ASCII only keeps its bytes for the results instead of its decoded text (ingest-process.ts). */
+  uploadBytes: true,
+};
