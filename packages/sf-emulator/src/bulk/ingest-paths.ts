@@ -8,3 +8,6 @@ export const ingestPaths = {
   /** An upload of ASCII only keeps its bytes for the results instead of its decoded text (ingest-process.ts). */
   uploadBytes: true,
 };
+
+/** Jobs whose upload kept its bytes for the results since the process started (tests check that theirs did). */
+export const uploadBytesJobs = { count: 0 };

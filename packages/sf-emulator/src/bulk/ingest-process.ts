@@ -10,7 +10,7 @@ import { CsvParser, CsvSyntaxError, quote, shuffleInPlace } from './csv.js';
 import { applyBatch } from './ingest-batch.js';
 import { checkHeader, type IngestJob, type IngestState, lineEndingMismatch, type UploadBytes } from './ingest-job.js';
 import type { ServerModel } from './ingest-model.js';
-import { ingestPaths } from './ingest-paths.js';
+import { ingestPaths, uploadBytesJobs } from './ingest-paths.js';
 import { addBlock } from './ingest-results.js';
 
 /** Records per internal batch, as Salesforce splits an upload. */
@@ -76,6 +76,7 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
   // the offsets of the parsed text are the upload's) keeps its bytes and byte offsets; any other keeps its parsed
   // text (a decoded copy on the heap, which the collector moves and marks).
   const upload = ingestPaths.uploadBytes ? asciiUpload(chunks) : undefined;
+  if (upload) uploadBytesJobs.count++;
   const batch = (): RowBatch => ({ rows: [], texts: upload ? undefined : [], upload, spans: [] });
   let pending = batch();
   const records: string[][] = [];

@@ -43,6 +43,9 @@ export interface ColumnInsert {
   build: (values: unknown[]) => OrgRecord;
 }
 
+/** Rows stored by the column insert since the process started (tests check that their rows took it). */
+export const columnInsertRows = { count: 0 };
+
 /** A value of the compiled insert's `index`th field, told apart from every stored value by identity. */
 class Slot {
   constructor(readonly index: number) {}
@@ -188,5 +191,6 @@ export function insertColumns(context: DmlContext, insert: ColumnInsert, planVal
   }
   if (context.undo) context.undo.push({ store, id: id ?? idFor(prefix, sequence), before: undefined });
   values.fill(undefined);
+  columnInsertRows.count++;
   return sequence;
 }
