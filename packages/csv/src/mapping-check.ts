@@ -3,39 +3,11 @@
 // on the first row. What only compiling can tell (a date format's tokens, a time zone's name, separators that
 // collide) is checked where it is compiled, in map-fields.ts.
 import { ConfigError } from '@kicksaw/core';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Mapping } from './map.js';
+import { zod } from './zod-lazy.js';
 
 const FIELD_TYPES = ['string', 'date', 'datetime', 'number', 'integer', 'boolean'] as const;
-
-const columnSpec = z.strictObject({
-  from: z.string({ error: 'must be the name of a source column' }).min(1, 'must be the name of a source column'),
-  type: z.enum(FIELD_TYPES).optional(),
-  format: z.union([z.string(), z.array(z.string())], { error: 'must be a format or a list of formats' }).optional(),
-  timeZone: z.string({ error: 'must be an IANA time zone name' }).optional(),
-  decimalSeparator: z.string({ error: 'must be a string' }).optional(),
-  thousandsSeparator: z.string({ error: 'must be a string' }).optional(),
-  trim: z.boolean({ error: 'must be true or false' }).optional(),
-  empty: z.enum(['leave', 'null'], { error: "must be 'leave' or 'null'" }).optional(),
-});
-
-const constantSpec = z.strictObject({
-  value: z.union([z.string(), z.number(), z.boolean(), z.null()], {
-    error: 'must be a string, number, boolean or null',
-  }),
-});
-
-const derivedSpec = z.strictObject({
-  derive: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
-    error: 'must be a function (record, row) => value',
-  }),
-});
-
-const mappingShape = z.strictObject({
-  fields: z.record(z.string(), z.unknown(), { error: 'must be an object of Salesforce field -> spec' }),
-  drop: z.array(z.string(), { error: 'must be a list of source column names' }).optional(),
-  passthrough: z.boolean({ error: 'must be true or false' }).optional(),
-});
 
 /** The forms of a field spec: a column name, `{ from }`, `{ value }`, `{ derive }`. */
 export type SpecKind = 'name' | 'column' | 'constant' | 'derived';
@@ -55,11 +27,49 @@ export function specKind(spec: unknown): SpecKind | undefined {
   return undefined;
 }
 
-const SPEC_SCHEMAS: Record<Exclude<SpecKind, 'name'>, z.ZodType> = {
-  column: columnSpec,
-  constant: constantSpec,
-  derived: derivedSpec,
-};
+/**
+ * The schemas of a mapping, built on the first check (zod is loaded then, see zod-lazy.ts): reading a CSV without
+ * a mapping never loads zod.
+ */
+function buildSchemas() {
+  const z = zod();
+  const columnSpec = z.strictObject({
+    from: z.string({ error: 'must be the name of a source column' }).min(1, 'must be the name of a source column'),
+    type: z.enum(FIELD_TYPES).optional(),
+    format: z.union([z.string(), z.array(z.string())], { error: 'must be a format or a list of formats' }).optional(),
+    timeZone: z.string({ error: 'must be an IANA time zone name' }).optional(),
+    decimalSeparator: z.string({ error: 'must be a string' }).optional(),
+    thousandsSeparator: z.string({ error: 'must be a string' }).optional(),
+    trim: z.boolean({ error: 'must be true or false' }).optional(),
+    empty: z.enum(['leave', 'null'], { error: "must be 'leave' or 'null'" }).optional(),
+  });
+
+  const constantSpec = z.strictObject({
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()], {
+      error: 'must be a string, number, boolean or null',
+    }),
+  });
+
+  const derivedSpec = z.strictObject({
+    derive: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+      error: 'must be a function (record, row) => value',
+    }),
+  });
+
+  const mappingShape = z.strictObject({
+    fields: z.record(z.string(), z.unknown(), { error: 'must be an object of Salesforce field -> spec' }),
+    drop: z.array(z.string(), { error: 'must be a list of source column names' }).optional(),
+    passthrough: z.boolean({ error: 'must be true or false' }).optional(),
+  });
+  const specs: Record<Exclude<SpecKind, 'name'>, z.ZodType> = {
+    column: columnSpec,
+    constant: constantSpec,
+    derived: derivedSpec,
+  };
+  return { mappingShape, specs };
+}
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
 
 function fail(error: z.ZodError, prefix: string[], input: unknown): never {
   const issue = error.issues[0] as z.core.$ZodIssue;
@@ -89,7 +99,8 @@ export function checkMappingShape(mapping: Mapping): void {
   if (mapping === null || typeof mapping !== 'object') {
     throw new ConfigError('must be an object with a fields object', { setting: 'mapping' });
   }
-  const shape = mappingShape.safeParse(mapping);
+  schemas ??= buildSchemas();
+  const shape = schemas.mappingShape.safeParse(mapping);
   if (!shape.success) fail(shape.error, [], mapping);
   for (const [field, spec] of Object.entries(mapping.fields)) {
     if (field === '__proto__' || field === '') {
@@ -100,7 +111,7 @@ export function checkMappingShape(mapping: Mapping): void {
       if (spec === '') throw new ConfigError('must be the name of a source column', { setting: `fields.${field}` });
       continue;
     }
-    const schema = kind === undefined ? undefined : SPEC_SCHEMAS[kind];
+    const schema = kind === undefined ? undefined : schemas.specs[kind];
     if (!schema) {
       throw new ConfigError('must be a column name, { from }, { value } or { derive }', { setting: `fields.${field}` });
     }

@@ -183,7 +183,8 @@ class Reader implements CsvReader {
         done = true;
         break;
       }
-      first.push(next.value);
+      // A copy: a file's chunks are read into reused buffers (see bytesOf), and this keeps several.
+      first.push(Buffer.from(next.value));
       size += next.value.length;
     }
     const window = first.length === 1 ? (first[0] as Buffer) : Buffer.concat(first);

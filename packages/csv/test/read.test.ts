@@ -61,6 +61,26 @@ describe('readCsv: records, rows and lines', () => {
     expect(recordsOf(await collect(readCsv(strings())))).toEqual(expected);
   });
 
+  it('reads a file of many chunks (read into reused buffers) as it reads the same bytes from a stream', async () => {
+    // Rows of varying length with multi-byte characters, quoted line breaks and a non-ASCII header, so that
+    // characters, records and the 64 KiB sniff window straddle chunk boundaries; also read from a later start.
+    let text = 'id,näme,note\n';
+    for (let i = 0; i < 12_000; i++) {
+      text += `${i},"Zoë ${'ü'.repeat(i % 37)}","line one\nline ${'€'.repeat(i % 11)} two, ${i % 7}"\n`;
+    }
+    const path = file('many-chunks.csv', text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(8 * 64 * 1024);
+    const fromFile = recordsOf(await collect(readCsv(path)));
+    const fromStream = recordsOf(await collect(readCsv(Readable.from([Buffer.from(text)]))));
+    expect(fromFile).toHaveLength(12_000);
+    expect(fromFile).toEqual(fromStream);
+    expect(fromFile[11_999]).toEqual({
+      id: '11999',
+      näme: `Zoë ${'ü'.repeat(11_999 % 37)}`,
+      note: `line one\nline ${'€'.repeat(9)} two, 1`,
+    });
+  });
+
   it('refuses a missing file with an InputError naming it', async () => {
     const error = await readError(collect(readCsv(join(dir, 'nope.csv'))));
     expect(error.code).toBe('CSV_NOT_FOUND');

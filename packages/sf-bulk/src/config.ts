@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@kicksaw/core';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
+import { zod } from './zod-lazy.js';
 
 /**
  * The Salesforce API version used when none is configured.
@@ -12,53 +13,63 @@ import { z } from 'zod';
  */
 export const DEFAULT_API_VERSION = '62.0';
 
-const url = z.url({ protocol: /^https?$/ });
-const text = z.string().min(1);
-const apiVersion = z
-  .string()
-  .regex(/^\d{2,3}\.\d$/, 'must look like 62.0')
-  .optional();
+/**
+ * The schemas of the auth modes, built on the first check (zod is loaded then, see zod-lazy.ts): importing the
+ * package, or an ingest given a ready connection, checks no configuration.
+ */
+function buildSchemas(z: typeof Zod) {
+  const url = z.url({ protocol: /^https?$/ });
+  const text = z.string().min(1);
+  const apiVersion = z
+    .string()
+    .regex(/^\d{2,3}\.\d$/, 'must look like 62.0')
+    .optional();
+  return {
+    /** Access token + instance URL (a session you already hold). */
+    accessToken: z.object({
+      instanceUrl: url,
+      accessToken: text,
+      apiVersion,
+    }),
+    /** Username + password (+ security token), by SOAP or, with a client id and secret, by OAuth. */
+    password: z.object({
+      loginUrl: url.optional(),
+      username: text,
+      password: text,
+      securityToken: z.string().optional(),
+      clientId: text.optional(),
+      clientSecret: text.optional(),
+      apiVersion,
+    }),
+    /** OAuth client credentials flow against a My Domain URL. */
+    clientCredentials: z.object({
+      loginUrl: url,
+      clientId: text,
+      clientSecret: text,
+      apiVersion,
+    }),
+    /** OAuth JWT bearer flow: a connected app's client id, the user name and the app certificate's private key (PEM). */
+    jwt: z.object({
+      loginUrl: url.optional(),
+      username: text,
+      clientId: text,
+      privateKey: text,
+      apiVersion,
+    }),
+    /** OAuth refresh token flow. */
+    refreshToken: z.object({
+      instanceUrl: url,
+      loginUrl: url.optional(),
+      refreshToken: text,
+      clientId: text,
+      clientSecret: text.optional(),
+      apiVersion,
+    }),
+  } as const;
+}
 
-/** Access token + instance URL (a session you already hold). */
-export const accessTokenConfigSchema = z.object({
-  instanceUrl: url,
-  accessToken: text,
-  apiVersion,
-});
-/** Username + password (+ security token), by SOAP or, with a client id and secret, by OAuth. */
-export const passwordConfigSchema = z.object({
-  loginUrl: url.optional(),
-  username: text,
-  password: text,
-  securityToken: z.string().optional(),
-  clientId: text.optional(),
-  clientSecret: text.optional(),
-  apiVersion,
-});
-/** OAuth client credentials flow against a My Domain URL. */
-export const clientCredentialsConfigSchema = z.object({
-  loginUrl: url,
-  clientId: text,
-  clientSecret: text,
-  apiVersion,
-});
-/** OAuth JWT bearer flow: a connected app's client id, the user name and the app certificate's private key (PEM). */
-export const jwtConfigSchema = z.object({
-  loginUrl: url.optional(),
-  username: text,
-  clientId: text,
-  privateKey: text,
-  apiVersion,
-});
-/** OAuth refresh token flow. */
-export const refreshTokenConfigSchema = z.object({
-  instanceUrl: url,
-  loginUrl: url.optional(),
-  refreshToken: text,
-  clientId: text,
-  clientSecret: text.optional(),
-  apiVersion,
-});
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
 
 /**
  * How to reach an org: connect with an access token; a password; client credentials; a JWT; or a refresh token.
@@ -68,43 +79,43 @@ export const refreshTokenConfigSchema = z.object({
  * const config: AccessTokenConfig = { instanceUrl: 'https://acme.my.salesforce.com', accessToken: token };
  * ```
  */
-export type AccessTokenConfig = z.infer<typeof accessTokenConfigSchema>;
+export type AccessTokenConfig = Zod.infer<Schemas['accessToken']>;
 /**
- * See {@link passwordConfigSchema}.
+ * Checked by the `password` schema of this module.
  *
  * @example
  * ```ts
  * const config: PasswordConfig = { username: 'me@acme.com', password: pw, securityToken: token };
  * ```
  */
-export type PasswordConfig = z.infer<typeof passwordConfigSchema>;
+export type PasswordConfig = Zod.infer<Schemas['password']>;
 /**
- * See {@link clientCredentialsConfigSchema}.
+ * Checked by the `clientCredentials` schema of this module.
  *
  * @example
  * ```ts
  * const config: ClientCredentialsConfig = { loginUrl: 'https://acme.my.salesforce.com', clientId: id, clientSecret: secret };
  * ```
  */
-export type ClientCredentialsConfig = z.infer<typeof clientCredentialsConfigSchema>;
+export type ClientCredentialsConfig = Zod.infer<Schemas['clientCredentials']>;
 /**
- * See {@link jwtConfigSchema}.
+ * Checked by the `jwt` schema of this module.
  *
  * @example
  * ```ts
  * const config: JwtConfig = { loginUrl: 'https://login.salesforce.com', username: 'me@acme.com', clientId: id, privateKey: pem };
  * ```
  */
-export type JwtConfig = z.infer<typeof jwtConfigSchema>;
+export type JwtConfig = Zod.infer<Schemas['jwt']>;
 /**
- * See {@link refreshTokenConfigSchema}.
+ * Checked by the `refreshToken` schema of this module.
  *
  * @example
  * ```ts
  * const config: RefreshTokenConfig = { instanceUrl: 'https://acme.my.salesforce.com', refreshToken: rt, clientId: id };
  * ```
  */
-export type RefreshTokenConfig = z.infer<typeof refreshTokenConfigSchema>;
+export type RefreshTokenConfig = Zod.infer<Schemas['refreshToken']>;
 
 /**
  * The settings of a Salesforce connection: one of five auth modes, plus `apiVersion` (default `62.0`).
@@ -146,14 +157,6 @@ export type ResolvedConfig =
   | ({ mode: 'clientCredentials' } & ClientCredentialsConfig)
   | ({ mode: 'jwt' } & JwtConfig)
   | ({ mode: 'refreshToken' } & RefreshTokenConfig);
-
-const SCHEMAS = {
-  accessToken: accessTokenConfigSchema,
-  password: passwordConfigSchema,
-  clientCredentials: clientCredentialsConfigSchema,
-  jwt: jwtConfigSchema,
-  refreshToken: refreshTokenConfigSchema,
-} as const;
 
 /** Picks the mode from the keys present (the most specific wins). */
 function modeOf(config: Record<string, unknown>): AuthMode | undefined {
@@ -199,7 +202,8 @@ export function parseSalesforceConfig(
         'a username, client id and private key (JWT), or a refresh token.',
     });
   }
-  const parsed = SCHEMAS[mode].safeParse(record);
+  schemas ??= buildSchemas(zod());
+  const parsed = schemas[mode].safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'config');

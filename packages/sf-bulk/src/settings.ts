@@ -1,8 +1,8 @@
 // Settings of a run: every option checked once, defaults applied, the result frozen.
 import { type BulkOperation, ConfigError, type Logger, silentLogger } from '@kicksaw/core';
-import { z } from 'zod';
 import type { HttpContext } from './http.js';
 import { type IngestOptions, type IngestProgress, MAX_BYTES_PER_JOB, type PendingJob } from './ingest-types.js';
+import { zod } from './zod-lazy.js';
 
 /** What a run reads of its options, checked and with defaults applied. @internal */
 export interface EngineSettings {
@@ -40,15 +40,23 @@ function resolveDeadline(deadline: Date | number | undefined): number | undefine
 }
 
 const WHOLE = 'must be a whole number >= 1';
-const whole = z.number().int().min(1).nullish();
 
-/** The job budgets and concurrency, checked in this order; the first bad one is reported. */
-const budgetsSchema = z.object({
-  maxBytesPerJob: z.number().gt(0).max(MAX_BYTES_PER_JOB).nullish(),
-  maxRowsPerJob: whole,
-  firstJobRows: whole,
-  maxConcurrentJobs: whole,
-});
+/**
+ * The job budgets and concurrency, checked in this order; the first bad one is reported. Built on the first run
+ * that sets one of them (zod is loaded then, see zod-lazy.ts): with the defaults there is nothing to check.
+ */
+let budgetsSchema: ReturnType<typeof buildBudgetsSchema> | undefined;
+
+function buildBudgetsSchema() {
+  const z = zod();
+  const whole = z.number().int().min(1).nullish();
+  return z.object({
+    maxBytesPerJob: z.number().gt(0).max(MAX_BYTES_PER_JOB).nullish(),
+    maxRowsPerJob: whole,
+    firstJobRows: whole,
+    maxConcurrentJobs: whole,
+  });
+}
 
 const BUDGET_MESSAGES: Record<string, string> = {
   maxBytesPerJob: `must be between 1 and ${MAX_BYTES_PER_JOB} (150 MB after base64)`,
@@ -96,7 +104,7 @@ export function ingestSettingsOf(options: IngestOptions): Readonly<EngineSetting
 export const STEADY_JOB_ROWS = 100_000;
 
 /**
- * The settings of a run (of {@link ingest} or {@link resume}): budgets checked with zod, defaults applied,
+ * The settings of a run (of {@link ingest} or {@link resume}): budgets checked with zod (when any is set), defaults applied,
  * the result frozen. Names the preflight resolves (external id, sort field) are the run's columns, not settings.
  *
  * @internal
@@ -105,15 +113,19 @@ export function settingsOf(
   options: Omit<IngestOptions, 'records' | 'object' | 'operation'> & { object: string; operation: BulkOperation },
   abortOpenJobs = false,
 ): Readonly<EngineSettings> {
-  const checked = budgetsSchema.safeParse({
+  const budgets = {
     maxBytesPerJob: options.maxBytesPerJob,
     maxRowsPerJob: options.maxRowsPerJob,
     firstJobRows: options.firstJobRows,
     maxConcurrentJobs: options.maxConcurrentJobs,
-  });
-  if (!checked.success) {
-    const setting = String(checked.error.issues[0]?.path[0] ?? 'maxBytesPerJob');
-    throw new ConfigError(BUDGET_MESSAGES[setting] ?? WHOLE, { setting });
+  };
+  if (Object.values(budgets).some((value) => value !== undefined)) {
+    budgetsSchema ??= buildBudgetsSchema();
+    const checked = budgetsSchema.safeParse(budgets);
+    if (!checked.success) {
+      const setting = String(checked.error.issues[0]?.path[0] ?? 'maxBytesPerJob');
+      throw new ConfigError(BUDGET_MESSAGES[setting] ?? WHOLE, { setting });
+    }
   }
   const maxBytes = options.maxBytesPerJob ?? 100_000_000;
   const maxRows = options.maxRowsPerJob ?? 10_000_000;

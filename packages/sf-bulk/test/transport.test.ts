@@ -142,6 +142,7 @@ async function download(
   ok: boolean;
   headers: Record<string, string>;
   bytes: number;
+  releasedBytes: number;
   text: string;
   file: Buffer;
 }> {
@@ -285,6 +286,48 @@ describe('getToFile', () => {
         expect(answer.file.length).toBe(body.length);
         expect(answer.file.equals(body)).toBe(true);
       }
+    }
+  });
+
+  it('frees the socket reads once written, byte for byte through a slow file (pauses, joined reads, chunked)', async () => {
+    const body = pseudoRandom(8 * 1024 * 1024 + 5, 7);
+    const server = await rawServer(async (socket, request) => {
+      const framing = /GET \/(\w+)/.exec(request)?.[1];
+      socket.write(
+        httpHead('200 OK', [
+          framing === 'chunked' ? ['Transfer-Encoding', 'chunked'] : ['Content-Length', body.length],
+          ['Connection', 'close'],
+        ]),
+      );
+      // Writes of every size, so that reads of every size (and, while the client is paused, joined ones) arrive.
+      const data = framing === 'chunked' ? chunked(body, [10, 70_000, 3, 9_000, 200_000]) : body;
+      for (let at = 0, i = 0; at < data.length; i++) {
+        const end = Math.min(data.length, at + 1 + ((i * 7919) % 90_000));
+        if (!socket.write(data.subarray(at, end))) await new Promise((resolve) => socket.once('drain', resolve));
+        at = end;
+      }
+      await endSocket(socket);
+    });
+    for (const framing of ['length', 'chunked']) {
+      const path = tempPath();
+      const real = await openFile(path);
+      // A disk slower than the socket: each write waits two turns of the event loop, so the sink's buffer fills
+      // and undici pauses mid-read (putting the rest of a read back) and later reads what piled up at once.
+      const slow = {
+        writev: async (pieces: Buffer[]) => {
+          await settle();
+          return real.writev(pieces);
+        },
+        write: (buffer: Buffer, offset: number, length: number) => real.write(buffer, offset, length),
+      } as unknown as FileHandle;
+      const answer = await getToFile(`${server.url}/${framing}`, {}, slow);
+      await real.close();
+      const file = await readFile(path);
+      expect(answer.status).toBe(200);
+      expect(answer.bytes).toBe(body.length);
+      expect(sha256(file)).toBe(sha256(body));
+      // Most of what came was freed as it was written (all but the last read, and reads of a pool's size or less).
+      expect(answer.releasedBytes).toBeGreaterThan(body.length / 2);
     }
   });
 
@@ -968,6 +1011,8 @@ describe('getToFile over TLS', () => {
     expect(result.status).toBe(200);
     expect(result.bytes).toBe(body.length);
     expect(sha256(result.file)).toBe(sha256(body));
+    // TLS reads (up to 16 KiB of clear text each) are freed once written too.
+    expect(result.releasedBytes).toBeGreaterThan(body.length / 2);
     expect(seen?.url).toBe('/services/x?y=1');
     expect(seen?.headers.authorization).toBe('Bearer t');
   });
