@@ -3,8 +3,8 @@
 // RSS is its own. Run: pnpm exec node bench/emulator-ingest.bench.mjs [rows] (needs a built sf-emulator).
 // BENCH_EMULATOR=<path to a bundle of the package> runs another build of it (for before/after runs);
 // BENCH_PROFILE=<dir> writes a CPU profile of the org's process; BENCH_PROFILE_WINDOW=1 with it profiles only the
-// upload and processing (not start-up, the results download and the final count); BENCH_NODE_FLAGS replaces its
-// young-generation flag.
+// upload and processing (not start-up, the results download and the final count), BENCH_PROFILE_WINDOW=heap a sampled
+// profile of what that window allocates (garbage included); BENCH_NODE_FLAGS replaces its young-generation flag.
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -35,11 +35,30 @@ if (process.argv[2] === 'child') {
       },
     ],
   });
+  // CPU milliseconds of the process's threads by name (Linux): the main thread's share against the collector's
+  // helpers (`V8 DefaultWorke`) and libuv's pool, which process.cpuUsage() adds together.
+  const threadCpu = async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const byName = {};
+    try {
+      for (const task of await readdir('/proc/self/task')) {
+        const stat = await readFile(`/proc/self/task/${task}/stat`, 'utf8');
+        const name = task === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        byName[name] = (byName[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      }
+    } catch {
+      return undefined; // not Linux
+    }
+    return byName;
+  };
   process.send?.({ type: 'ready', instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken });
   // BENCH_PROFILE_WINDOW: a profile from the first report (idle, before the upload) to the second (processed).
   let reports = 0;
   let session;
   const window = process.env.BENCH_PROFILE_WINDOW && process.env.BENCH_PROFILE;
+  // BENCH_PROFILE_WINDOW=heap: a sampled profile of every allocation of the window, garbage included.
+  const heap = process.env.BENCH_PROFILE_WINDOW === 'heap';
   const post = (method, params) =>
     new Promise((resolve, reject) =>
       session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
@@ -50,14 +69,28 @@ if (process.argv[2] === 'child') {
         const { Session } = await import('node:inspector');
         session = new Session();
         session.connect();
-        await post('Profiler.enable');
-        await post('Profiler.setSamplingInterval', { interval: 1000 });
-        await post('Profiler.start');
+        if (heap) {
+          await post('HeapProfiler.enable');
+          await post('HeapProfiler.startSampling', {
+            samplingInterval: 32768,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          });
+        } else {
+          await post('Profiler.enable');
+          await post('Profiler.setSamplingInterval', { interval: 1000 });
+          await post('Profiler.start');
+        }
       } else {
-        const { profile } = await post('Profiler.stop');
         const { mkdirSync, writeFileSync } = await import('node:fs');
         mkdirSync(window, { recursive: true });
-        writeFileSync(`${window}/window-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+        if (heap) {
+          const { profile } = await post('HeapProfiler.stopSampling');
+          writeFileSync(`${window}/window-${Date.now()}.heapprofile`, JSON.stringify(profile));
+        } else {
+          const { profile } = await post('Profiler.stop');
+          writeFileSync(`${window}/window-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+        }
       }
     }
     if (message === 'report' || message === 'final report') {
@@ -66,6 +99,7 @@ if (process.argv[2] === 'child') {
         type: 'report',
         maxRssKb: process.resourceUsage().maxRSS,
         cpuMs: (usage.user + usage.system) / 1000,
+        threads: await threadCpu(),
         // Counting copies every record: only once everything else is measured.
         records: message === 'final report' ? emulator.org.records('Bench__c').length : undefined,
       });
@@ -193,6 +227,13 @@ if (process.argv[2] === 'child') {
   console.log(
     `server CPU seconds per 1,000,000 rows (upload + processing): ${((serverCpuMs / 1000) * (1_000_000 / processed)).toFixed(2)} s`,
   );
+  if (processedReport.threads && idle.threads) {
+    const parts = Object.entries(processedReport.threads)
+      .map(([name, ms]) => [name, ms - (idle.threads[name] ?? 0)])
+      .filter(([, ms]) => ms > 0)
+      .map(([name, ms]) => `${name} ${fmt(ms)} ms`);
+    console.log(`server CPU by thread for upload + processing (Linux clock ticks, 10 ms): ${parts.join(', ')}`);
+  }
   console.log(`server CPU time for the results download: ${fmt(report.cpuMs - processedReport.cpuMs)} ms`);
   console.log(
     `server peak RSS: ${(processedReport.maxRssKb / 1024).toFixed(0)} MB after processing, ${(report.maxRssKb / 1024).toFixed(0)} MB after the results download`,

@@ -4,6 +4,7 @@
 // it does not apply to.
 import { describe, expect, it } from 'vitest';
 import type { DmlResult, ObjectDefinition } from '../src/contract.js';
+import { idFor } from '../src/ids.js';
 import { createOrg, type EmulatedOrg } from '../src/index.js';
 import type { InsertedRows } from '../src/org/dml.js';
 import { columnInsertRows } from '../src/org/insert-columns.js';
@@ -148,7 +149,7 @@ function results(inserted: InsertedRows, count: number): DmlResult[] {
     (_, index): DmlResult =>
       inserted.failures.get(index) ?? {
         success: true,
-        id: inserted.ids[index]!,
+        id: idOf(inserted, index),
         created: (inserted.flags[index]! & 2) === 2,
         errors: [],
       },
@@ -162,6 +163,12 @@ function stored(org: EmulatedOrg, object: string) {
 }
 
 const OPTIONS = { csvValues: true, rejectDuplicateExternalIds: true };
+
+/** The id of a row as `insertRows` reports it (a number: the sequence of an id of the object's key prefix). */
+function idOf(inserted: InsertedRows, index: number): string | null {
+  const id = inserted.ids[index];
+  return typeof id === 'number' ? idFor(inserted.idPrefix, id) : (id ?? null);
+}
 
 describe('insertRows straight into columns', () => {
   it('stores every value kind as the record-object path and dml(insert) do, odd rows mixed in', () => {

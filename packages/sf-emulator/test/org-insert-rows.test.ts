@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DmlResult } from '../src/contract.js';
+import { idFor } from '../src/ids.js';
 import { createOrg } from '../src/index.js';
+import type { InsertedRows } from '../src/org/dml.js';
 
 const objects = [
   {
@@ -31,6 +33,12 @@ function both() {
   return { viaDml: createOrg({ objects, clock }), viaRows: createOrg({ objects, clock }) };
 }
 
+/** The id of a row as `insertRows` reports it (a number: the sequence of an id of the object's key prefix). */
+function idOf(inserted: InsertedRows, index: number): string | null {
+  const id = inserted.ids[index];
+  return typeof id === 'number' ? idFor(inserted.idPrefix, id) : (id ?? null);
+}
+
 describe('insertRows (Bulk ingest inserts without an input record a row)', () => {
   it('stores the records and reports the outcomes that dml(insert) does for the same rows', () => {
     const { viaDml, viaRows } = both();
@@ -42,7 +50,7 @@ describe('insertRows (Bulk ingest inserts without an input record a row)', () =>
       (_, index): DmlResult =>
         inserted.failures.get(index) ?? {
           success: true,
-          id: inserted.ids[index]!,
+          id: idOf(inserted, index),
           created: (inserted.flags[index]! & 2) === 2,
           errors: [],
         },

@@ -83,9 +83,9 @@ export function applyBatch(
       positions.push(r);
     }
   }
-  applyRows(ctx, job, columns, kept, positions, outcomes, failed);
+  const prefix = applyRows(ctx, job, columns, kept, positions, outcomes, failed);
   job.processed += n;
-  const idPrefix = packIds(outcomes.ids);
+  const idPrefix = packIds(outcomes.ids, prefix);
   job.batches.push({
     texts,
     upload,
@@ -98,11 +98,12 @@ export function applyBatch(
 }
 
 /**
- * Replaces in place each id the org made with the key prefix of the batch's first id by its sequence number (a
- * small integer instead of a string kept a row); the prefix, or '' when there is no id.
+ * Replaces in place each id the org made with key prefix `known` (else the batch's first id's) by its sequence
+ * number (a small integer instead of a string kept a row); the prefix, or '' when there is no id. Numbers are
+ * sequences of ids of prefix `known` already.
  */
-function packIds(ids: Array<string | number | null>): string {
-  let prefix = '';
+function packIds(ids: Array<string | number | null>, known: string | undefined): string {
+  let prefix = known ?? '';
   for (let r = 0; r < ids.length; r++) {
     const id = ids[r];
     if (typeof id !== 'string') continue;
@@ -113,7 +114,10 @@ function packIds(ids: Array<string | number | null>): string {
   return prefix;
 }
 
-/** Writes the rows of the header's width to the org; each outcome lands at the row's place in the batch. */
+/**
+ * Writes the rows of the header's width to the org; each outcome lands at the row's place in the batch (an id as a
+ * string, or as a sequence of the returned key prefix).
+ */
 function applyRows(
   ctx: EmulatorContext,
   job: IngestJob,
@@ -122,7 +126,7 @@ function applyRows(
   positions: number[],
   outcomes: Outcomes,
   failed: (r: number, result: DmlResult) => void,
-): void {
+): string | undefined {
   const operation: DmlOperation = job.operation;
   const options = {
     csvValues: true,
@@ -142,11 +146,11 @@ function applyRows(
       const failure = inserted.failures.get(k);
       if (failure) failed(r, failure);
       else {
-        ids[r] = inserted.ids[k] as string;
+        ids[r] = inserted.ids[k] as string | number;
         flags[r] = inserted.flags[k] as number;
       }
     }
-    return;
+    return inserted.idPrefix;
   }
   job.buildRecord ??= recordBuilder(columns);
   const results = ctx.org.dml(operation, job.object, kept.map(job.buildRecord), options);
@@ -158,4 +162,5 @@ function applyRows(
       flags[r] = result.created ? 3 : 1;
     } else failed(r, result);
   }
+  return undefined;
 }

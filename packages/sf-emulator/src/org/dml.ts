@@ -2,7 +2,6 @@
 // an undo log (also the rollback of a composite transaction).
 import type { DmlOperation, DmlOptions, DmlResult } from '../contract.js';
 import { OrgError } from '../contract.js';
-import { idFor } from '../ids.js';
 import type { CompiledField } from '../schema/compile.js';
 import { type DmlContext, type DmlHost, idOfInput, type Undo } from './dml-context.js';
 import { cascadeDelete, deleteOne, hardDeleteOne, undeleteOne } from './dml-delete.js';
@@ -87,7 +86,10 @@ export interface InsertRowsOptions extends DmlOptions {
 }
 
 export interface InsertedRows {
-  ids: Array<string | null>;
+  /** A number is the sequence of the id the org made with `idPrefix` (`idFor(idPrefix, n)`): no id string a row. */
+  ids: Array<string | number | null>;
+  /** The key prefix of the object's ids. */
+  idPrefix: string;
   flags: Uint8Array;
   failures: Map<number, DmlResult>;
 }
@@ -109,7 +111,12 @@ export function runInsertRows(
 ): InsertedRows {
   const context = dmlContext(host, store, options, now, transaction);
   const count = rows.length;
-  const out: InsertedRows = { ids: new Array(count), flags: new Uint8Array(count), failures: new Map() };
+  const out: InsertedRows = {
+    ids: new Array(count),
+    idPrefix: store.object.keyPrefix,
+    flags: new Uint8Array(count),
+    failures: new Map(),
+  };
   const plan = store.object.createable ? compileInsert(context, columns) : null;
   context.insertPlan = plan;
   // The column insert (undefined: not compiled yet; null: not for this call).
@@ -123,7 +130,7 @@ export function runInsertRows(
         if (columnInsert !== null && columnInsert !== undefined) {
           const sequence = insertColumns(context, columnInsert, plan.values);
           if (sequence >= 0) {
-            out.ids[index] = idFor(columnInsert.prefix, sequence);
+            out.ids[index] = sequence;
             out.flags[index] = 3;
             continue;
           }
