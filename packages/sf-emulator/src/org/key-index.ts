@@ -41,6 +41,12 @@ export class KeyIndex {
   private live = 0;
   private lastKey: string | undefined;
   private lastHash = 0;
+  /**
+   * The empty slot where the last lookup that missed ended, for the key it missed (`freeKey`): the slot an add of
+   * that key takes while the table is unchanged (any add or rehash clears it).
+   */
+  private free = 0;
+  private freeKey: string | undefined;
 
   /** `prefix`: the key prefix of the object's ids (its ids are kept as numbers); none keeps every id as given. */
   constructor(private readonly prefix?: string) {}
@@ -77,11 +83,12 @@ export class KeyIndex {
 
   /**
    * {@link KeyIndex.setAbsent} of the id the org makes for `sequence` with key prefix `prefix`: kept as the number
-   * when the prefix is the index's, so a Bulk insert need not build the id string a row.
+   * when the prefix is the index's, so a Bulk insert need not build the id string a row. The free slot the last
+   * lookup of `key` ended at is taken without probing again (the table unchanged since).
    */
   setAbsentOrgId(key: string, sequence: number, prefix: string): void {
-    if (prefix === this.prefix && sequence >= 0 && sequence <= 0x3fffffff) this.add(key, this.hash(key), sequence);
-    else this.add(key, this.hash(key), this.packed(idFor(prefix, sequence)));
+    const value = prefix === this.prefix && sequence >= 0 && sequence <= 0x3fffffff ? sequence : undefined;
+    this.add(key, this.hash(key), value ?? this.packed(idFor(prefix, sequence)));
   }
 
   has(key: string): boolean {
@@ -101,8 +108,12 @@ export class KeyIndex {
     if ((this.taken + 1) * 2 > this.mask + 1) this.rehash();
     const slots = this.slots;
     const mask = this.mask;
-    let at = hash & mask;
-    while (slots[2 * at] !== EMPTY) at = (at + 1) & mask;
+    let at = this.free;
+    if (this.freeKey !== key || slots[2 * at] !== EMPTY) {
+      at = hash & mask;
+      while (slots[2 * at] !== EMPTY) at = (at + 1) & mask;
+    }
+    this.freeKey = undefined;
     slots[2 * at] = this.keys.length + 1;
     slots[2 * at + 1] = hash;
     this.keys.push(key);
@@ -137,13 +148,17 @@ export class KeyIndex {
     }
   }
 
-  /** The entry number of `key`, or -1. */
+  /** The entry number of `key`, or -1 (the empty slot the lookup ended at is kept in `free` for an `add` of it). */
   private find(key: string, hash: number): number {
     const slots = this.slots;
     const mask = this.mask;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const slot = slots[2 * at] as number;
-      if (slot === EMPTY) return -1;
+      if (slot === EMPTY) {
+        this.free = at;
+        this.freeKey = key;
+        return -1;
+      }
       if (slot > 0 && slots[2 * at + 1] === hash && this.keys[slot - 1] === key) return slot - 1;
     }
   }
@@ -176,6 +191,7 @@ export class KeyIndex {
     this.slots = slots;
     this.mask = mask;
     this.taken = this.live;
+    this.freeKey = undefined;
   }
 
   /** Drops the removed entries, the live ones renumbered in order: each old entry's new number (-1: dropped). */

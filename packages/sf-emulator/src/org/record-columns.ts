@@ -433,6 +433,8 @@ export class Segment {
           column.numbers[row] = value;
           continue;
         }
+      } else if (mode === TEXT) {
+        if (typeof value === 'string' && column.text(row, value)) continue;
       } else if (mode === ID) continue;
       else if (mode === SAME && value === values[column.same]) continue;
       column.write(this, row, value, id);
