@@ -11,7 +11,8 @@
 // Usage (after a build):
 //   pnpm exec node bench/lakehouse-sync.bench.mjs [rows]        (default 1000000)
 // Knobs: BENCH_REPEAT (full sync / export rounds, default 3); BENCH_PATHS (csv,rows: the sync's CSV-page path and
-//   the row path before it, interleaved; default both; `base` runs the steps with the build in BENCH_BASE, another
+//   the row path before it, interleaved; default both; `<path>@<n>` runs a path with pageSize n, e.g.
+//   csv,csv@50000; `base` runs the steps with the build in BENCH_BASE, another
 //   built clone of the repository, e.g. BENCH_PATHS=base,csv BENCH_BASE=/tmp/base); BENCH_SYNC_ONLY=1 skips the reverse ETL steps;
 //   BENCH_REST_MAX_ROWS (the sync's restMaxRows: 0 reads every delta through Bulk); BENCH_PAGE_SIZE (the sync's pageSize); BENCH_NO_SF=1 skips the sf CLI; BENCH_KEEP=1 keeps the DuckDB file (path printed); BENCH_DUCKDB_MEMORY /
 //   BENCH_DUCKDB_THREADS (DuckDB memory_limit / threads; default: the warehouse's defaults); BENCH_DUCKDB_CONFIG (a JSON
@@ -290,11 +291,17 @@ async function timed(command, args, options = {}) {
 // BENCH_BASE: another built clone of the repository (e.g. the commit before a change); the `base` path runs each
 // client step with that clone's bench script, so its own packages load.
 const baseDirectory = process.env.BENCH_BASE;
-async function client(step, path = 'csv', database = file) {
+// A path may name its own page size after an @ (`csv@50000`: the csv path with pageSize 50,000).
+async function client(step, pathAndPageSize = 'csv', database = file) {
+  const [path, pageSize] = pathAndPageSize.split('@');
   if (path === 'base' && !baseDirectory) throw new Error('the base path needs BENCH_BASE (a built clone)');
   const script = path === 'base' ? join(baseDirectory, 'bench', 'lakehouse-sync.bench.mjs') : self;
   const run = await timed(process.execPath, [script, '--client', step, database, JSON.stringify(connection)], {
-    env: { ...process.env, ...(path === 'rows' ? { BENCH_ROW_PATH: '1' } : {}) },
+    env: {
+      ...process.env,
+      ...(path === 'rows' ? { BENCH_ROW_PATH: '1' } : {}),
+      ...(pageSize ? { BENCH_PAGE_SIZE: pageSize } : {}),
+    },
   });
   const inner = JSON.parse(run.out.trim().split('\n').at(-1));
   return { ...run, stepMs: inner.wallMs, result: inner.result };

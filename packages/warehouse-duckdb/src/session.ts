@@ -224,7 +224,7 @@ export class DuckDbSession extends AnsiSession {
 
   /**
    * One `INSERT ... SELECT` from `read_csv` of the file: every column read as text, converted in SQL by its
-   * logical type (a datetime's `Z` dropped before the cast, so milliseconds stay), empty values null. DuckDB
+   * logical type (a datetime cast with its `Z`, read as UTC with its milliseconds), empty values null. DuckDB
    * parses the file in parallel in native code; no row passes through JavaScript.
    */
   async loadCsv(spec: CsvLoadSpec): Promise<number> {

@@ -90,3 +90,50 @@ it('loads a CSV page with the instance’s threads back afterwards, and leaves a
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+it('loads Bulk datetimes and times with their Z as UTC with milliseconds, empty values as NULL, bad values as errors', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'kicksaw-duckdb-casts-'));
+  const warehouse = await openDuckDbWarehouse({});
+  try {
+    const columns = [
+      { name: 'Id', type: { kind: 'id' } },
+      { name: 'Stamp', type: { kind: 'timestamp' } },
+      { name: 'Clock', type: { kind: 'time' } },
+    ] as const;
+    await warehouse.createTable('casts', [...columns]);
+    const file = join(directory, 'page.csv');
+    await writeFile(
+      file,
+      [
+        '"Id","Stamp","Clock"',
+        '"1","2026-01-02T03:04:05.678Z","03:04:05.678Z"',
+        '"2","1999-12-31T23:59:59.999Z","23:59:59.999Z"',
+        '"3","2026-01-02T03:04:05.000Z","00:00:00.001Z"',
+        '"4","",""',
+        '"5",,',
+        '',
+      ].join('\n'),
+    );
+    expect(await warehouse.loadCsv?.({ table: 'casts', file, columns })).toBe(5);
+    const rows: unknown[] = [];
+    for await (const row of warehouse.query(
+      `SELECT "Id", "Stamp", CAST("Clock" AS VARCHAR) AS "Clock" FROM "casts" ORDER BY "Id"`,
+    )) {
+      rows.push({ ...row, Stamp: row.Stamp === null ? null : (row.Stamp as Date).toISOString() });
+    }
+    expect(rows).toEqual([
+      { Id: '1', Stamp: '2026-01-02T03:04:05.678Z', Clock: '03:04:05.678' },
+      { Id: '2', Stamp: '1999-12-31T23:59:59.999Z', Clock: '23:59:59.999' },
+      { Id: '3', Stamp: '2026-01-02T03:04:05.000Z', Clock: '00:00:00.001' },
+      { Id: '4', Stamp: null, Clock: null },
+      { Id: '5', Stamp: null, Clock: null },
+    ]);
+    // A value that is not a datetime fails the load, and the page writes nothing.
+    await writeFile(file, '"Id","Stamp","Clock"\n"6","2026-01-02T03:04:05.678Z","03:04:05Z"\n"7","soon","03:04:05Z"\n');
+    await expect(warehouse.loadCsv?.({ table: 'casts', file, columns })).rejects.toThrow(/soon/);
+    for await (const row of warehouse.query('SELECT count(*) AS n FROM "casts"')) expect(row.n).toBe(5);
+  } finally {
+    await warehouse.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+});
