@@ -1,5 +1,6 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { close, open, read } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { InputError } from '@kicksaw/core';
 
 /** What {@link readCsv} reads: a file path, a Node stream (an S3 `GetObject` body), or any async iterable of chunks. */
@@ -34,13 +35,13 @@ export function bytesOf(source: CsvSource, name: string | undefined, start = 0):
  */
 async function* fileBytes(path: string, name: string, start: number): AsyncGenerator<Buffer> {
   const buffers = [Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES), Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES)];
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(path, 'r');
+    fd = await openFile(path, 'r');
     let position = start;
     for (let turn = 0; ; turn ^= 1) {
       const buffer = buffers[turn] as Buffer;
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start === 0 ? null : position);
+      const bytesRead = await readFile(fd, buffer, 0, buffer.length, start === 0 ? null : position);
       if (bytesRead === 0) return;
       position += bytesRead;
       yield buffer.subarray(0, bytesRead);
@@ -53,9 +54,18 @@ async function* fileBytes(path: string, name: string, start: number): AsyncGener
       throw new InputError('Is a directory, not a file', { code: 'CSV_BAD_SOURCE', source: name, cause: error });
     throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await closeFile(fd);
   }
 }
+
+// A plain file descriptor, not a FileHandle: a reader its caller drops unfinished (only its header was wanted) keeps
+// the file open as `createReadStream` did, instead of a FileHandle closed by the garbage collector with a warning.
+const openFile = promisify(open);
+const closeFile = promisify(close);
+const readFile = (fd: number, buffer: Buffer, offset: number, length: number, position: number | null) =>
+  new Promise<number>((resolve, reject) =>
+    read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
+  );
 
 async function* toBuffers(source: AsyncIterable<unknown>, name: string | undefined): AsyncGenerator<Buffer> {
   for await (const chunk of source) {

@@ -36,11 +36,13 @@ export class BufferPool {
 }
 
 /**
- * 1 MiB: the chunks a job's CSV is encoded into. Up to 6 kept (6 MiB): a part in memory holds at most
- * `spoolThresholdBytes` (4 MiB by default) and the chunk being filled; with jobs spooled to disk (every job
- * past the first few of a large input) one chunk is in use, and 16 kept chunks were 15 MiB of idle resident memory.
+ * 1 MiB: the chunks a job's CSV is encoded into. Up to 2 kept (2 MiB): with jobs spooled to disk (every job past
+ * the first two of a large input with the default `spoolThresholdBytes`, 4 MiB) a job being built fills one chunk
+ * at a time, and the next job's builder takes one. The parts kept in memory (the first, small jobs) take more
+ * while they last; keeping them all (6 were kept until 2026-12-06, 16 before that) held 4 MiB of idle chunks for the
+ * rest of a run, a third of the resident buffers a default ingest otherwise holds.
  */
-export const chunkPool = new BufferPool(1 << 20, 6);
+export const chunkPool = new BufferPool(1 << 20, 2);
 /** 256 KiB: pieces of a spooled part file read for its upload, one per upload in flight. Up to 4 kept (1 MiB). */
 export const piecePool = new BufferPool(256 * 1024, 4);
 /** 64 KiB: file reads. Up to 16 kept (1 MiB). */

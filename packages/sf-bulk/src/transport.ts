@@ -405,29 +405,34 @@ export async function getToFile(
  * hands out views of it as the body's pieces), and a download does almost no JS work of its own, so no collection
  * comes while it runs: a job's result sets (about 19 MB for 100,000 rows) piled up whole before the next
  * collection, which set the run's peak RSS (the allocator keeps the pages). A read is freed by detaching its
- * buffer (`ArrayBuffer.prototype.transfer(0)`), which releases its memory at once, and only when nothing can use it
- * any more: once a piece of another buffer has arrived (undici parses each read whole before the next, and a rest
- * it puts back on a pause comes first, or is copied into a new read) and every piece of it was written to the file.
- * The last read of a body is left to the collector. Buffers of `Buffer.poolSize` bytes or less are never
- * detached: small `Buffer.allocUnsafe` buffers (which a socket may join reads into) are slices of a shared pool.
+ * buffer (`ArrayBuffer.prototype.transfer(0)`, which releases the memory at once) when a piece that ends at the
+ * buffer's end has been written: undici has then parsed the read to its end, so no part of it waits on the socket
+ * (a rest that undici puts back when the sink asks it to pause lies before that end), its header and trailer views
+ * were read before, and every earlier piece of it was written first. A read whose last bytes are not body (chunked
+ * framing, the end of the answer) is left to the garbage collector. Buffers of `Buffer.poolSize` bytes or less are
+ * never detached: small `Buffer.allocUnsafe` buffers (which a socket joins reads into) are slices of a shared pool.
  *
  * @internal
  */
 export class ReadRelease {
-  private current: DetachableBuffer | undefined;
   /** Bytes freed (for tests). */
   released = 0;
 
   /** Called with each piece once it is written, in the order the pieces came. */
   written(piece: Uint8Array): void {
-    const buffer = piece.buffer;
-    if (buffer === this.current) return;
-    const previous = this.current;
-    this.current = buffer instanceof ArrayBuffer ? (buffer as DetachableBuffer) : undefined;
-    if (previous === undefined || previous.detached || previous.byteLength <= Math.max(Buffer.poolSize, 8192)) return;
+    const buffer = piece.buffer as DetachableBuffer;
+    if (
+      !(buffer instanceof ArrayBuffer) ||
+      piece.byteOffset + piece.byteLength !== buffer.byteLength ||
+      buffer.byteLength <= Math.max(Buffer.poolSize, 8192) ||
+      buffer.detached
+    ) {
+      return;
+    }
+    const size = buffer.byteLength;
     try {
-      this.released += previous.byteLength;
-      previous.transfer(0);
+      buffer.transfer(0);
+      this.released += size;
     } catch {
       // A buffer that cannot be detached is left to the garbage collector.
     }
