@@ -26,6 +26,15 @@ function recordBuilder(columns: string[]): (row: string[]) => Record<string, unk
   return new Function('row', `return { ${body} };`) as (row: string[]) => Record<string, unknown>;
 }
 
+/** Rows an insert applies a call, of an internal batch's 10,000. */
+const PART_ROWS = 1_000;
+
+/** The rows of one internal batch: how many, and rows `from` to `to` (parsed when asked for, or kept). */
+export interface BatchRows {
+  count: number;
+  rows(from: number, to: number): string[][];
+}
+
 /** The outcomes of one batch's rows as the results keep them. flags: 1 = success, 2 = created. */
 interface Outcomes {
   ids: Array<string | number | null>;
@@ -57,14 +66,14 @@ export function applyBatch(
   ctx: EmulatorContext,
   job: IngestJob,
   columns: string[],
-  rows: string[][],
+  source: BatchRows,
   texts: string[] | undefined,
   upload: UploadBytes | undefined,
   spans: number[],
   sequence: number,
 ): void {
   const width = columns.length;
-  const n = rows.length;
+  const n = source.count;
   // Keep the outcome compactly; the result lines are formatted when a client downloads them.
   job.formatRow ??= rowFormatter(width, job.columnDelimiter);
   const outcomes: Outcomes = { ids: new Array(n), flags: new Uint8Array(n), errors: new Map() };
@@ -73,17 +82,29 @@ export function applyBatch(
     job.failedCount++;
     outcomes.errors.set(r, formatErrors(result));
   };
-  const kept: string[][] = [];
-  const positions: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const row = rows[r] as string[];
-    if (row.length > width) failed(r, tooWide(row.length, width));
-    else {
-      kept.push(row);
-      positions.push(r);
+  // An insert without the row fault hook gives each row the same outcome whatever rows share its call: it takes the
+  // batch a part at a time, so only a part's parsed rows are alive at once (fewer survive into the collector's old
+  // generation). Other operations look across the call's rows (duplicate external ids, cascades): one call.
+  const step =
+    ingestPaths.insertParts && job.operation === 'insert' && ctx.faults.rowErrorHook(job.object, 'insert') === undefined
+      ? PART_ROWS
+      : n;
+  let prefix: string | undefined;
+  for (let from = 0; from < n; from += step) {
+    const rows = source.rows(from, Math.min(n, from + step));
+    const kept: string[][] = [];
+    const positions: number[] = [];
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[k] as string[];
+      const r = from + k;
+      if (row.length > width) failed(r, tooWide(row.length, width));
+      else {
+        kept.push(row);
+        positions.push(r);
+      }
     }
+    prefix = applyRows(ctx, job, columns, kept, positions, outcomes, failed) ?? prefix;
   }
-  const prefix = applyRows(ctx, job, columns, kept, positions, outcomes, failed);
   job.processed += n;
   const idPrefix = packIds(outcomes.ids, prefix);
   job.batches.push({

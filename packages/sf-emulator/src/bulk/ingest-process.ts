@@ -6,9 +6,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { ObjectDefinition } from '../contract.js';
 import type { EmulatorContext } from '../server/context.js';
-import { CsvParser, CsvSyntaxError, quote, shuffleInPlace } from './csv.js';
+import { CsvParser, CsvSyntaxError, parseRecord, quote, shuffleInPlace } from './csv.js';
 import { applyBatch } from './ingest-batch.js';
-import { checkHeader, type IngestJob, type IngestState, lineEndingMismatch, type UploadBytes } from './ingest-job.js';
+import {
+  checkHeader,
+  type IngestJob,
+  type IngestState,
+  lineEndingMismatch,
+  type UploadBytes,
+  uploadText,
+} from './ingest-job.js';
 import type { ServerModel } from './ingest-model.js';
 import { ingestPaths, uploadBytesJobs } from './ingest-paths.js';
 import { addBlock } from './ingest-results.js';
@@ -35,10 +42,36 @@ export interface ProcessHost {
  * there, or (`upload`: an upload of ASCII only) its byte offsets in the upload.
  */
 interface RowBatch {
-  rows: string[][];
+  /** The parsed rows, or undefined for an ASCII upload's batch: its rows are parsed again from the bytes when applied. */
+  rows: string[][] | undefined;
+  count: number;
   texts: string[] | undefined;
   upload: UploadBytes | undefined;
   spans: number[];
+}
+
+/** Rows `from` to `to` of a batch: its parsed rows, or parsed again from its ASCII upload's bytes. */
+function rowsOf(job: IngestJob, batch: RowBatch, from: number, to: number): string[][] {
+  if (batch.rows) return from === 0 && to === batch.rows.length ? batch.rows : batch.rows.slice(from, to);
+  return parseSpans(job, batch.upload as UploadBytes, batch.spans, from, to);
+}
+
+/**
+ * Rows `from` to `to` of an ASCII upload located by `spans`, parsed again: complete records next to each other from a
+ * record's start, so their text parses as they did (each row alone, should the count ever differ).
+ */
+function parseSpans(job: IngestJob, upload: UploadBytes, spans: number[], from: number, to: number): string[][] {
+  if (to <= from) return [];
+  const text = uploadText(upload, spans[2 * from] as number, spans[2 * to - 1] as number);
+  const out: string[][] = [];
+  new CsvParser(job.columnDelimiter, job.lineEnding, false).feed(text, out, true);
+  if (out.length === to - from) return out;
+  out.length = 0;
+  for (let r = from; r < to; r++) {
+    const row = uploadText(upload, spans[2 * r] as number, spans[2 * r + 1] as number);
+    out.push(parseRecord(row, job.columnDelimiter, job.lineEnding));
+  }
+  return out;
 }
 
 /** Processes an uploaded job to its end state (JobComplete, Failed, or Aborted as it was). */
@@ -77,7 +110,15 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
   // text (a decoded copy on the heap, which the collector moves and marks).
   const upload = ingestPaths.uploadBytes ? asciiUpload(chunks) : undefined;
   if (upload) uploadBytesJobs.count++;
-  const batch = (): RowBatch => ({ rows: [], texts: upload ? undefined : [], upload, spans: [] });
+  // An ASCII upload's batch keeps no parsed rows while it fills (they would live across the collector's young
+  // generation: measured, most of the ingest's collector time); it parses them again when applied.
+  const batch = (): RowBatch => ({
+    rows: upload ? undefined : [],
+    count: 0,
+    texts: upload ? undefined : [],
+    upload,
+    spans: [],
+  });
   let pending = batch();
   const records: string[][] = [];
   const spans: number[] = [];
@@ -97,10 +138,10 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
         runner.header((records[0] as string[]).map((h) => h.trim()));
       }
       for (let r = start; r < records.length; r++) {
-        pending.rows.push(records[r] as string[]);
+        pending.rows?.push(records[r] as string[]);
         pending.texts?.push(parsed);
         pending.spans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
-        if (pending.rows.length >= INTERNAL_BATCH_SIZE) {
+        if (++pending.count >= INTERNAL_BATCH_SIZE) {
           await runner.run(pending);
           pending = batch();
         }
@@ -114,7 +155,7 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
       await runner.settled(true);
       throw error;
     }
-    runner.fail(`InvalidBatch : ${error.message}`, pending.rows);
+    runner.fail(`InvalidBatch : ${error.message}`, rowsOf(job, pending, 0, pending.count));
   }
 }
 
@@ -182,7 +223,7 @@ class BatchRunner {
 
   /** Applies one internal batch now, or hands it to the server model's pool. */
   async run(batch: RowBatch): Promise<void> {
-    if (batch.rows.length === 0) return;
+    if (batch.count === 0) return;
     const sequence = this.sequence++;
     const model = this.host.model;
     const job = this.job;
@@ -204,32 +245,33 @@ class BatchRunner {
   }
 
   /** Applies the rows up to an injected failure point; the rest (or all, after a failure) go to unprocessed. */
-  private apply({ rows, texts, upload, spans }: RowBatch, sequence: number): void {
+  private apply(batch: RowBatch, sequence: number): void {
+    const { count, texts, upload, spans } = batch;
     const job = this.job;
     if (this.failure !== undefined || job.abortRequested || !this.known) {
-      this.toUnprocessed(rows, sequence);
+      this.toUnprocessed(rowsOf(job, batch, 0, count), sequence);
       return;
     }
     const failAfter = this.failAfter;
-    let take = rows.length;
+    let take = count;
     if (failAfter !== undefined && job.processed + take > failAfter) take = Math.max(0, failAfter - job.processed);
     if (take > 0) {
-      const all = take === rows.length;
+      const all = take === count;
       this.host.countBatch();
       applyBatch(
         this.host.ctx,
         job,
         this.columns,
-        all ? rows : rows.slice(0, take),
+        { count: take, rows: (from, to) => rowsOf(job, batch, from, to) },
         all ? texts : texts?.slice(0, take),
         upload,
         all ? spans : spans.slice(0, 2 * take),
         sequence,
       );
     }
-    if (take < rows.length) {
+    if (take < count) {
       this.failure = `InvalidBatch : Processing stopped after ${failAfter} records (injected failure)`;
-      this.toUnprocessed(rows.slice(take), sequence);
+      this.toUnprocessed(rowsOf(job, batch, take, count), sequence);
     }
   }
 
