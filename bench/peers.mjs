@@ -23,7 +23,10 @@
 //   pnpm exec node bench/peers.mjs 500000 1000000 --only=ingest --tools=kicksaw,sf --server-model=2000-8000x10 \
 //     --model-gb=10   (the org's server model on; then a MODELLED figure for a 10 GB input, see modelLargeInput)
 //   pnpm exec node bench/peers.mjs 1000000 --tools=base,kicksaw,parse --base=/tmp/bulk-base   (tool `base`: kicksaw
-//     run from the packages of another clone, built; its export is `query` records: a before/after in one run)
+//     run from the packages of another clone, built; its export is `query` records: a before/after in one run).
+//     The clone's packages load the clone's own jsforce, undici and zod: a second jsforce in the process, about
+//     20 MB more peak RSS (bench/lib/peers-imports.mjs --base=<clone> shows it). For a like-for-like peak, link
+//     those in the clone's packages/*/node_modules to this checkout's copies (as the sf-bulk README describes).
 // Default sizes: 100000 1000000. Each run is also written, as it ends, to bench/.cache/peers/results-*.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -79,6 +80,17 @@ describe('readCsv: records, rows and lines', () => {
       näme: `Zoë ${'ü'.repeat(11_999 % 37)}`,
       note: `line one\nline ${'€'.repeat(9)} two, 1`,
     });
+  });
+
+  it('reads a named pipe given as a path (sequential reads from byte 0)', async () => {
+    const path = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [path]);
+    // The writer opens the pipe once the reader has; both ends wait for each other in Node's thread pool.
+    createWriteStream(path).end('id,name\n1,Zoë\n2,Ann\n');
+    expect(recordsOf(await collect(readCsv(path)))).toEqual([
+      { id: '1', name: 'Zoë' },
+      { id: '2', name: 'Ann' },
+    ]);
   });
 
   it('refuses a missing file with an InputError naming it', async () => {
