@@ -225,14 +225,16 @@ export class DuckDbSession extends AnsiSession {
   /**
    * One `INSERT ... SELECT` from `read_csv` of the file: every column read as text, converted in SQL by its
    * logical type (a datetime cast with its `Z`, read as UTC with its milliseconds), empty values null. DuckDB
-   * parses the file in parallel in native code; no row passes through JavaScript.
+   * parses the file in native code; no row passes through JavaScript. Lines up to 8 MB (long text fields); the
+   * reader's buffers are 8 MB too, the least DuckDB allows for that line size: it holds two of them, and buffers
+   * of 16 MB took more page faults, CPU and peak memory in a probe (README of the lakehouse, Performance).
    */
   async loadCsv(spec: CsvLoadSpec): Promise<number> {
     const columns = spec.columns;
     const struct = columns.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
     const values = columns.map((column, i) => csvCellSql(`c${i}`, column.type, DUCKDB_CSV_CASTS)).join(', ');
     const sql = `INSERT INTO ${this.quoteTable(spec.table)} (${columns.map((c) => this.quoteIdentifier(c.name)).join(', ')})
-SELECT ${values} FROM read_csv(${literal(spec.file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = true, columns = {${struct}}, max_line_size = 8388608, buffer_size = 16777216, strict_mode = true)`;
+SELECT ${values} FROM read_csv(${literal(spec.file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = true, columns = {${struct}}, max_line_size = 8388608, buffer_size = 8388608, strict_mode = true)`;
     return this.connections.duringLoad(() => this.execute(sql));
   }
 

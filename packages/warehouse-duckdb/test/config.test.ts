@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,42 @@ it('loads Bulk datetimes and times with their Z as UTC with milliseconds, empty 
     await writeFile(file, '"Id","Stamp","Clock"\n"6","2026-01-02T03:04:05.678Z","03:04:05Z"\n"7","soon","03:04:05Z"\n');
     await expect(warehouse.loadCsv?.({ table: 'casts', file, columns })).rejects.toThrow(/soon/);
     for await (const row of warehouse.query('SELECT count(*) AS n FROM "casts"')) expect(row.n).toBe(5);
+  } finally {
+    await warehouse.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+it('loads a Bulk page whose lines run across the CSV reader’s buffers, one of them about 6 MB long', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'kicksaw-duckdb-lines-'));
+  const warehouse = await openDuckDbWarehouse({});
+  try {
+    const columns = [
+      { name: 'Id', type: { kind: 'id' } },
+      { name: 'Body', type: { kind: 'text' } },
+    ] as const;
+    await warehouse.createTable('lines', [...columns]);
+    const long = `${'ä,"x"\n'.repeat(650_000)}end`; // 5.85 MB as CSV (quotes doubled), quotes and line breaks inside
+    const short = Array.from({ length: 300_000 }, (_, i) => `"s${i}","${'y'.repeat(i % 50)}"`);
+    const file = join(directory, 'page.csv');
+    await writeFile(
+      file,
+      [
+        '"Id","Body"',
+        ...short.slice(0, 150_000),
+        `"long","${long.replaceAll('"', '""')}"`,
+        ...short.slice(150_000),
+        '',
+      ].join('\n'),
+    );
+    expect(await warehouse.loadCsv?.({ table: 'lines', file, columns })).toBe(300_001);
+    for await (const row of warehouse.query(
+      `SELECT count(*) AS n, sum(length("Body")) AS total, max(CASE WHEN "Id" = 'long' THEN md5("Body") END) AS h FROM "lines"`,
+    )) {
+      expect(row.n).toBe(300_001);
+      expect(Number(row.total)).toBe(long.length + short.reduce((sum, _, i) => sum + (i % 50), 0));
+      expect(row.h).toBe(createHash('md5').update(long).digest('hex'));
+    }
   } finally {
     await warehouse.close();
     await rm(directory, { recursive: true, force: true });
