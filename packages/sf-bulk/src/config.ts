@@ -17,7 +17,8 @@ export const DEFAULT_API_VERSION = '62.0';
  * The schemas of the auth modes, built on the first check (zod is loaded then, see zod-lazy.ts): importing the
  * package, or an ingest given a ready connection, checks no configuration.
  */
-function buildSchemas(z: typeof Zod) {
+function buildSchemas() {
+  const z = zod();
   const url = z.url({ protocol: /^https?$/ });
   const text = z.string().min(1);
   const apiVersion = z
@@ -202,7 +203,7 @@ export function parseSalesforceConfig(
         'a username, client id and private key (JWT), or a refresh token.',
     });
   }
-  schemas ??= buildSchemas(zod());
+  schemas ??= buildSchemas();
   const parsed = schemas[mode].safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
