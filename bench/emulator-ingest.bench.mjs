@@ -1,4 +1,5 @@
-// Ingests 1,000,000 rows x 10 columns through the emulator's Bulk API 2.0 over HTTP and prints the
+// Ingests (inserts; BENCH_OPERATION=upsert upserts by the external id) 1,000,000 rows x 10 columns through the
+// emulator's Bulk API 2.0 over HTTP and prints the
 // rows per second processed and the server's peak memory. The emulator runs in a child process so its
 // RSS is its own. Run: pnpm exec node bench/emulator-ingest.bench.mjs [rows] (needs a built sf-emulator).
 // BENCH_EMULATOR=<path to a bundle of the package> runs another build of it (for before/after runs);
@@ -10,7 +11,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
 const ROWS = Number(process.argv[2] ?? process.env.BENCH_ROWS ?? 1_000_000);
-const ROWS_PER_JOB = 250_000; // ~28 MB of CSV a job, under the 100 MB a job a client should send
+const ROWS_PER_JOB = 250_000;
+// BENCH_OPERATION=upsert upserts by the external id (every row new) instead of inserting.
+const OPERATION = process.env.BENCH_OPERATION === 'upsert' ? 'upsert' : 'insert'; // ~28 MB of CSV a job, under the 100 MB a job a client should send
 
 if (process.argv[2] === 'child') {
   // Child: the emulator.
@@ -156,7 +159,7 @@ if (process.argv[2] === 'child') {
   };
 
   console.log(
-    `Ingesting ${ROWS.toLocaleString('en-US')} rows x 10 columns in jobs of ${ROWS_PER_JOB.toLocaleString('en-US')} rows`,
+    `Ingesting (${OPERATION}) ${ROWS.toLocaleString('en-US')} rows x 10 columns in jobs of ${ROWS_PER_JOB.toLocaleString('en-US')} rows`,
   );
   // Generate every job's CSV before the clock starts: the figures are the server's.
   const csvs = [];
@@ -168,7 +171,15 @@ if (process.argv[2] === 'child') {
   const uploadStarted = performance.now();
   for (const csv of csvs) {
     bytes += csv.length;
-    const job = await call('POST', base, JSON.stringify({ object: 'Bench__c', operation: 'insert', lineEnding: 'LF' }));
+    const job = await call(
+      'POST',
+      base,
+      JSON.stringify(
+        OPERATION === 'upsert'
+          ? { object: 'Bench__c', operation: 'upsert', externalIdFieldName: 'ExtId__c', lineEnding: 'LF' }
+          : { object: 'Bench__c', operation: 'insert', lineEnding: 'LF' },
+      ),
+    );
     await call('PUT', `${base}/${job.id}/batches`, csv, 'text/csv');
     jobs.push(job.id);
   }

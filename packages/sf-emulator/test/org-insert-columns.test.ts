@@ -307,6 +307,43 @@ describe('insertRows straight into columns', () => {
     expect(columns.records('Numbered__c').at(-1)?.Num__c).toBe('N-0025');
   });
 
+  it('upserts: new external ids through the insert path, the rest as dml(upsert) does them', () => {
+    const { columns, records, dml } = orgs();
+    const header = ['Ext__c', 'Name', 'Code__c', 'Qty__c'];
+    const first = Array.from({ length: 40 }, (_, i) => [`U-${i}`, `First ${i}`, 'c', String(i)]);
+    const mixed = [
+      ...Array.from({ length: 60 }, (_, i) => [`u-${i}`, `Again ${i}`, 'd', String(100 + i)]), // 40 exist (other case)
+      ['U-70', 'Twice a', 'e', '1'], // repeated in the call: DUPLICATE_EXTERNAL_ID for both
+      ['U-70', 'Twice b', 'e', '2'],
+      ['', 'No ext', 'e', '3'], // MISSING_ARGUMENT
+      ['#N/A', 'Null ext', 'e', '4'],
+      ['U-80', 'Bad qty', 'e', 'x'], // new, but a value fails
+      ['U-81', 'Short'], // new, short row: the generic insert
+      ['U-82', 'No code', '#N/A', '5'], // new, a required field null
+    ];
+    const input = (row: string[]) => Object.fromEntries(header.map((column, c) => [column, row[c] ?? '']));
+    const options = { ...OPTIONS, externalIdField: 'Ext__c' };
+    for (const rows of [first, mixed]) {
+      const before = columnInsertRows.count;
+      const fast = results(columns.upsertRows('Kind__c', header, rows, options), rows.length);
+      if (rows === first) expect(columnInsertRows.count - before).toBeGreaterThan(35);
+      const slow = results(
+        records.upsertRows('Kind__c', header, rows, { ...options, columnInsert: false }),
+        rows.length,
+      );
+      const expected = dml.dml('upsert', 'Kind__c', rows.map(input), options);
+      expect(fast).toEqual(expected);
+      expect(slow).toEqual(expected);
+    }
+    expect(stored(columns, 'Kind__c')).toEqual(stored(dml, 'Kind__c'));
+    expect(stored(records, 'Kind__c')).toEqual(stored(dml, 'Kind__c'));
+    expect(columns.findByExternalId('Kind__c', 'Ext__c', 'U-5')[0]).toMatchObject({ Name: 'Again 5', Qty__c: 105 });
+    expect(columns.findByExternalId('Kind__c', 'Ext__c', 'U-55')[0]).toMatchObject({ Name: 'Again 55', Qty__c: 155 });
+    expect(() => columns.upsertRows('Kind__c', header, first, { ...options, externalIdField: 'Code__c' })).toThrow(
+      /external ID field/,
+    );
+  });
+
   it('with allOrNone, rolls back the rows it stored, indexes included', () => {
     const { columns } = orgs();
     const rows = Array.from({ length: 40 }, (_, i) => [`N${i}`, `E${i}`, i === 39 ? '#N/A' : 'c']);

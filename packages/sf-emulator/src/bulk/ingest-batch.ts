@@ -156,12 +156,17 @@ function applyRows(
     injectError: ctx.faults.rowErrorHook(job.object, operation),
   };
   const { ids, flags } = outcomes;
-  if (operation === 'insert' && options.injectError === undefined) {
-    // Inserts go from the rows to the stored records: no input record, no result object a row.
-    const inserted = ctx.org.insertRows(job.object, columns, kept, {
-      ...options,
-      columnInsert: ingestPaths.columnInsert,
-    });
+  const straight =
+    options.injectError === undefined &&
+    (operation === 'insert' || (operation === 'upsert' && ingestPaths.columnInsert));
+  if (straight) {
+    // Inserts (and upserts of records not there yet) go from the rows to the stored records: no input record, no
+    // result object a row.
+    const rowOptions = { ...options, columnInsert: ingestPaths.columnInsert };
+    const inserted =
+      operation === 'insert'
+        ? ctx.org.insertRows(job.object, columns, kept, rowOptions)
+        : ctx.org.upsertRows(job.object, columns, kept, rowOptions);
     for (let k = 0; k < positions.length; k++) {
       const r = positions[k] as number;
       const failure = inserted.failures.get(k);

@@ -3,16 +3,16 @@
 import type { DmlOperation, DmlOptions, DmlResult } from '../contract.js';
 import { OrgError } from '../contract.js';
 import type { CompiledField } from '../schema/compile.js';
-import { type DmlContext, type DmlHost, idOfInput, type Undo } from './dml-context.js';
+import { columnOf, type DmlContext, type DmlHost, idOfInput, type Undo } from './dml-context.js';
 import { cascadeDelete, deleteOne, hardDeleteOne, undeleteOne } from './dml-delete.js';
 import { fail, ROLLED_BACK } from './dml-results.js';
 import { duplicateKeys, upsertField } from './dml-values.js';
 import { insertOne, storeInserted, updateOne, upsertOne } from './dml-write.js';
-import { indexRecord, unindexRecord } from './indexes.js';
+import { indexRecord, lookupIndex, unindexRecord } from './indexes.js';
 import { type ColumnInsert, compileColumnInsert, insertColumns, sameKeys } from './insert-columns.js';
 import { compileInsert, plannedRow } from './insert-plan.js';
 import type { ObjectStore } from './store.js';
-import { formatDateTime } from './values.js';
+import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
 
 /** The operations {@link runDml} knows. */
 export const DML_OPERATIONS = new Set<string>(['insert', 'update', 'upsert', 'delete', 'hardDelete', 'undelete']);
@@ -108,9 +108,11 @@ export function runInsertRows(
   options: InsertRowsOptions,
   now: Date,
   transaction: Undo[] | undefined,
+  operation: 'insert' | 'upsert' = 'insert',
 ): InsertedRows {
   const context = dmlContext(host, store, options, now, transaction);
   const count = rows.length;
+  const upsert = operation === 'upsert' ? upsertRows(context, store, columns, rows, options) : undefined;
   const out: InsertedRows = {
     ids: new Array(count),
     idPrefix: store.object.keyPrefix,
@@ -124,7 +126,10 @@ export function runInsertRows(
   for (let index = 0; index < count; index++) {
     const row = rows[index]!;
     let result: DmlResult | undefined;
-    if (plan !== null) {
+    if (upsert !== undefined && !upsert.isNew(row)) {
+      // An upsert of a record that exists (or fails before its lookup): the general path, with the input record.
+      result = upsertOne(context, upsert.record(row), upsert.extField, upsert.duplicates, now);
+    } else if (plan !== null) {
       const planned = plannedRow(context, plan, row);
       if (planned === true) {
         if (columnInsert !== null && columnInsert !== undefined) {
@@ -158,7 +163,7 @@ export function runInsertRows(
       result = insertOne(context, record, now);
     }
     out.ids[index] = result.id;
-    if (result.success) out.flags[index] = 3;
+    if (result.success) out.flags[index] = result.created ? 3 : 1;
     else out.failures.set(index, result);
   }
   if (context.undo && options.allOrNone && out.failures.size > 0) {
@@ -175,6 +180,77 @@ export function runInsertRows(
     for (const entry of context.undo) transaction.push(entry);
   }
   return out;
+}
+
+/** What {@link runInsertRows} needs of an upsert: the external id field, the call's duplicates, new rows told apart. */
+interface UpsertRows {
+  extField: CompiledField;
+  duplicates: Set<string> | undefined;
+  /** True when `upsertOne` would insert the row's record (no record has its external id): the insert path takes it. */
+  isNew(row: string[]): boolean;
+  /** The row's input record, keyed by the header. */
+  record(row: string[]): Record<string, unknown>;
+}
+
+/**
+ * An upsert of CSV rows by `options.externalIdField`: the checks `upsertOne` makes before it inserts (a value given,
+ * coerced, not repeated in the call, not in the index), on the row's cell; the call's duplicates as `duplicateKeys`
+ * finds them. Every row goes to `upsertOne` when the field is Id or the header repeats a column.
+ */
+function upsertRows(
+  context: DmlContext,
+  store: ObjectStore,
+  columns: string[],
+  rows: string[][],
+  options: DmlOptions,
+): UpsertRows {
+  const extField = upsertField(store, options.externalIdField);
+  const record = (row: string[]) => {
+    const input: Record<string, unknown> = {};
+    for (let column = 0; column < columns.length; column++) input[columns[column]!] = row[column] ?? '';
+    return input;
+  };
+  let extAt = columns.indexOf(extField.name);
+  if (extAt < 0) {
+    extAt = columns.findIndex((name) => {
+      const column = columnOf(context, name);
+      return column.kind === 'field' && column.field === extField;
+    });
+  }
+  const general = extField.type === 'id' || extAt < 0 || new Set(columns).size !== columns.length;
+  let duplicates: Set<string> | undefined;
+  if (options.rejectDuplicateExternalIds && extField.type !== 'id') {
+    duplicates = general
+      ? duplicateKeys(context, rows.map(record), extField)
+      : duplicateCells(context, rows, extAt, extField);
+  }
+  const isNew = (row: string[]): boolean => {
+    if (general) return false;
+    const raw = row[extAt] ?? '';
+    if (raw === '' || raw === '#N/A') return false;
+    const coerced = coerceValue(extField, raw, context.csv);
+    if (coerced instanceof ValueProblem) return false;
+    const key = indexKey(extField, coerced);
+    if (key === undefined || duplicates?.has(key)) return false;
+    const ids = lookupIndex(store, extField, coerced);
+    return ids !== undefined && ids.length === 0;
+  };
+  return { extField, duplicates, isNew, record };
+}
+
+/** {@link duplicateKeys} over the cells of column `at` (the rows' records hold the cell, or '' past a short row). */
+function duplicateCells(context: DmlContext, rows: string[][], at: number, extField: CompiledField): Set<string> {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const row of rows) {
+    const raw = row[at] ?? '';
+    if (context.csv && raw === '#N/A') continue;
+    const key = indexKey(extField, raw);
+    if (key === undefined) continue;
+    if (seen.has(key)) dups.add(key);
+    else seen.add(key);
+  }
+  return dups;
 }
 
 /** The state of one call. */

@@ -185,6 +185,12 @@ export interface EmulatedOrg extends Org {
    * (ids, flags, failed rows' results). Without `injectError` (the fault hook reads input records: use `dml`).
    */
   insertRows(objectName: string, columns: string[], rows: string[][], options?: InsertRowsOptions): InsertedRows;
+  /**
+   * Internal (Bulk ingest): `dml('upsert', ...)` of CSV rows under one header by `options.externalIdField`: rows whose
+   * external id no record has take the path of `insertRows`, the others `dml`'s with an input record; the outcomes
+   * kept compactly. Without `injectError`.
+   */
+  upsertRows(objectName: string, columns: string[], rows: string[][], options?: InsertRowsOptions): InsertedRows;
   /** Internal (all-or-nothing calls over several objects): removes records just inserted, leaving no trace. */
   discardInserts(ids: string[]): void;
   /**

@@ -483,6 +483,19 @@ export class LocalOrg implements EmulatedOrg, DmlHost, GenerateHost {
     return runInsertRows(this, store, columns, rows, options, now, this.transaction.undo);
   }
 
+  upsertRows(objectName: string, columns: string[], rows: string[][], options: InsertRowsOptions = {}): InsertedRows {
+    if (options.injectError) {
+      throw new OrgError(
+        'INVALID_ARGUMENT',
+        'upsertRows takes no injectError (the hook reads input records): use dml()',
+      );
+    }
+    const store = this.requireStore(objectName);
+    const now = this.clock.now();
+    this.purgeExpired();
+    return runInsertRows(this, store, columns, rows, options, now, this.transaction.undo, 'upsert');
+  }
+
   beginTransaction(): OrgTransaction {
     return beginTransaction(this.transaction);
   }
