@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isTransientLoginError } from '@kicksaw/sf-bulk';
 import type { Connection } from 'jsforce';
 import { ExecutionRecordError } from './errors.js';
 
@@ -135,9 +136,18 @@ export async function findExecution(
 /** The outcome of {@link claimExecution}. */
 export type ExecutionClaim = { claimed: true; id: string } | { claimed: false; existing: ExistingExecution };
 
+/** Attempts at creating the execution record when Salesforce or the network fails for a moment, and the first pause. */
+const CLAIM_ATTEMPTS = 3;
+const CLAIM_RETRY_DELAY_MS = 250;
+
 /**
  * Creates the execution record of a run with its idempotency key. When another run holds the key
  * (Salesforce answers `DUPLICATE_VALUE`), returns that run's record instead.
+ *
+ * A create that fails for a moment (a 503, a dropped connection: jsforce does not retry a POST) is sent
+ * again, up to {@link CLAIM_ATTEMPTS} times. That is safe because the key is unique: when the first
+ * attempt was stored and only its answer was lost, the next one is refused as a duplicate and the record
+ * is read back (`claimed: false`, as for any later delivery: the claim then re-reads the run's state).
  */
 export async function claimExecution(
   connection: Connection,
@@ -152,7 +162,7 @@ export async function claimExecution(
     [settings.statusField]: settings.statusValues[status],
   };
   try {
-    const result = await connection.sobject(settings.object).create(record);
+    const result = await createWithRetries(connection, settings.object, record);
     if (result.success && result.id) return { claimed: true, id: result.id };
     const errors = 'errors' in result ? result.errors : [];
     if (!errors.some((error) => errorCodeOf(error) === 'DUPLICATE_VALUE')) {
@@ -174,6 +184,17 @@ export async function claimExecution(
     );
   }
   return { claimed: false, existing };
+}
+
+async function createWithRetries(connection: Connection, object: string, record: Record<string, unknown>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connection.sobject(object).create(record);
+    } catch (error) {
+      if (attempt >= CLAIM_ATTEMPTS || !isTransientLoginError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_DELAY_MS * attempt));
+    }
+  }
 }
 
 /** Updates fields of an execution record. */

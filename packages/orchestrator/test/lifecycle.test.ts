@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { Connection } from 'jsforce';
 import { describe, expect, it } from 'vitest';
 import {
   createS3ImportHandler,
@@ -18,6 +19,7 @@ import {
   s3Event,
   sqsEvent,
   startCuttingProxy,
+  startRefusingProxy,
   useHarness,
 } from './harness.js';
 
@@ -118,6 +120,42 @@ describe('defect 2: a transient failure after the claim is not final', () => {
     expectExact('OUT-', sample);
     expect(executionsFor(`s3://${bucket}/outage.csv`)).toHaveLength(1);
     expect(executionsFor(`s3://${bucket}/outage.csv`)[0]?.Status__c).toBe('Completed with Errors');
+  });
+
+  it('a 503 on creating the execution record is sent again (jsforce does not retry a POST): the first delivery runs the file', async () => {
+    const { event, sample, runKey } = await putSampleRun(h, 'claim503', 300, { prefix: 'CLAIM', bad: true });
+    // The first two creates of the run's record are answered 503; lease records and everything else pass.
+    let refusals = 0;
+    const proxy = await startRefusingProxy(h.sf.instanceUrl, {
+      shouldRefuse: (method, path) => {
+        if (method !== 'POST' || !/\/sobjects\/IntegrationExecution__c$/.test(path) || refusals >= 2) return false;
+        refusals += 1;
+        return true;
+      },
+      status: 503,
+      errorCode: 'SERVER_UNAVAILABLE',
+      message: 'Service temporarily unavailable',
+    });
+    const connection = new Connection({
+      instanceUrl: proxy.instanceUrl,
+      accessToken: h.sf.accessToken,
+      version: h.sf.apiVersion,
+    });
+    try {
+      const handler = createS3ImportHandler(baseOptions({ connection }));
+      const first = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+      expect(proxy.refused()).toBe(2);
+      expect(first.batchItemFailures).toEqual([]);
+      expect(first.results[0]?.result?.status).toBe('completed');
+      expectExact('CLAIM-', sample);
+      const records = (h.sf.org.records('IntegrationExecution__c') as Array<Record<string, unknown>>).filter((r) =>
+        String(r.IdempotencyKey__c).startsWith(runKey),
+      );
+      expect(records).toHaveLength(1);
+      expect(records[0]?.Status__c).toBe('Completed with Errors');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('an outage that outlasts maxStalledAttempts: the unsent rows are reported plainly and the run completes', async () => {
