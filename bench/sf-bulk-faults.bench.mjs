@@ -8,6 +8,8 @@
 // Usage (packages built first):
 //   pnpm exec node bench/sf-bulk-faults.bench.mjs [rows=1000000] [--pairs=2] [--seed=1] [--jobs]
 // --jobs prints each job's line. The org's faults are the soak's (seeded by --seed as the soak seeds them).
+// BENCH_HOLD=both|faulty as in the soak: with `both` (the default) the clean org takes the same 500 ms to start
+// on each job (`jobProcessingMs`, the org's speed, not a fault); with `faulty` only the faulty org does.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
@@ -21,12 +23,15 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SEED = Number(option('seed', '1'));
 const FAULTS = soakFaults(SEED);
+const HOLD = process.env.BENCH_HOLD ?? 'both';
+if (!['both', 'faulty'].includes(HOLD)) throw new Error(`BENCH_HOLD must be both or faulty, got ${HOLD}`);
+const CLEAN_ORG = HOLD === 'both' ? { faults: { jobProcessingMs: FAULTS.jobProcessingMs } } : {};
 
 if (args[0] === '--org') {
   const { startSalesforceEmulator } = await import('@kicksaw/sf-emulator');
   const sf = await startSalesforceEmulator({
     resultOrder: 'shuffle',
-    ...(args[1] === 'faults' ? { faults: FAULTS } : {}),
+    ...(args[1] === 'faults' ? { faults: FAULTS } : CLEAN_ORG),
     objects: [
       {
         name: 'Contact',
