@@ -40,3 +40,4 @@ export {
 } from './outcomes.js';
 export { SeededDraws, type SeededSettings, seededRandom } from './random.js';
 export { REDACTED, redact, redactString } from './redact.js';
+export { requireSync } from './require-sync.js';
