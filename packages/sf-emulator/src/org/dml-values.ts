@@ -248,10 +248,18 @@ export function duplicateKeys(
   records: Array<Record<string, unknown>>,
   extField: CompiledField,
 ): Set<string> {
+  return repeatedKeys(
+    context,
+    records.map((record) => extValueOf(context, record, extField)),
+    extField,
+  );
+}
+
+/** Index keys that occur more than once among the raw external id values of one call (skipped: non-values, `#N/A` in CSV). */
+export function repeatedKeys(context: DmlContext, values: Iterable<unknown>, extField: CompiledField): Set<string> {
   const seen = new Set<string>();
   const dups = new Set<string>();
-  for (const record of records) {
-    const raw = extValueOf(context, record, extField);
+  for (const raw of values) {
     if (typeof raw !== 'string' && typeof raw !== 'number') continue;
     if (context.csv && raw === '#N/A') continue;
     const key = indexKey(extField, raw);

@@ -6,7 +6,7 @@ import type { CompiledField } from '../schema/compile.js';
 import { columnOf, type DmlContext, type DmlHost, idOfInput, type Undo } from './dml-context.js';
 import { cascadeDelete, deleteOne, hardDeleteOne, undeleteOne } from './dml-delete.js';
 import { fail, ROLLED_BACK } from './dml-results.js';
-import { duplicateKeys, upsertField } from './dml-values.js';
+import { duplicateKeys, repeatedKeys, upsertField } from './dml-values.js';
 import { insertOne, storeInserted, updateOne, upsertOne } from './dml-write.js';
 import { indexRecord, lookupIndex, unindexRecord } from './indexes.js';
 import { type ColumnInsert, compileColumnInsert, insertColumns, sameKeys } from './insert-columns.js';
@@ -240,17 +240,11 @@ function upsertRows(
 
 /** {@link duplicateKeys} over the cells of column `at` (the rows' records hold the cell, or '' past a short row). */
 function duplicateCells(context: DmlContext, rows: string[][], at: number, extField: CompiledField): Set<string> {
-  const seen = new Set<string>();
-  const dups = new Set<string>();
-  for (const row of rows) {
-    const raw = row[at] ?? '';
-    if (context.csv && raw === '#N/A') continue;
-    const key = indexKey(extField, raw);
-    if (key === undefined) continue;
-    if (seen.has(key)) dups.add(key);
-    else seen.add(key);
-  }
-  return dups;
+  return repeatedKeys(
+    context,
+    rows.map((row) => row[at] ?? ''),
+    extField,
+  );
 }
 
 /** The state of one call. */
