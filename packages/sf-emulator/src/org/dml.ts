@@ -75,16 +75,16 @@ export function runDml(
   return finishDml(context, results, options, transaction, deletedIds);
 }
 
-/**
- * The outcomes of {@link runInsertRows}, kept compactly (no result object a row): the new id of each row (null when it
- * failed), flags (1 = success, 2 = created) and the failed rows' results.
- */
 /** Options of {@link runInsertRows}: DML's, and whether rows may go straight into columns (insert-columns.ts). */
 export interface InsertRowsOptions extends DmlOptions {
   /** False sends every row through the record object (the path before the column insert; tests compare the two). */
   columnInsert?: boolean;
 }
 
+/**
+ * The outcomes of {@link runInsertRows}, kept compactly (no result object a row): the new id of each row (null when it
+ * failed), flags (1 = success, 2 = created) and the failed rows' results.
+ */
 export interface InsertedRows {
   /** A number is the sequence of the id the org made with `idPrefix` (`idFor(idPrefix, n)`): no id string a row. */
   ids: Array<string | number | null>;

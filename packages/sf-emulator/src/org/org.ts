@@ -471,29 +471,31 @@ export class LocalOrg implements EmulatedOrg, DmlHost, GenerateHost {
   }
 
   insertRows(objectName: string, columns: string[], rows: string[][], options: InsertRowsOptions = {}): InsertedRows {
-    if (options.injectError) {
-      throw new OrgError(
-        'INVALID_ARGUMENT',
-        'insertRows takes no injectError (the hook reads input records): use dml()',
-      );
-    }
-    const store = this.requireStore(objectName);
-    const now = this.clock.now();
-    this.purgeExpired();
-    return runInsertRows(this, store, columns, rows, options, now, this.transaction.undo);
+    return this.runRows('insert', objectName, columns, rows, options);
   }
 
   upsertRows(objectName: string, columns: string[], rows: string[][], options: InsertRowsOptions = {}): InsertedRows {
+    return this.runRows('upsert', objectName, columns, rows, options);
+  }
+
+  /** {@link insertRows} and {@link upsertRows}: CSV rows under one header, without an input record a row. */
+  private runRows(
+    operation: 'insert' | 'upsert',
+    objectName: string,
+    columns: string[],
+    rows: string[][],
+    options: InsertRowsOptions,
+  ): InsertedRows {
     if (options.injectError) {
       throw new OrgError(
         'INVALID_ARGUMENT',
-        'upsertRows takes no injectError (the hook reads input records): use dml()',
+        `${operation}Rows takes no injectError (the hook reads input records): use dml()`,
       );
     }
     const store = this.requireStore(objectName);
     const now = this.clock.now();
     this.purgeExpired();
-    return runInsertRows(this, store, columns, rows, options, now, this.transaction.undo, 'upsert');
+    return runInsertRows(this, store, columns, rows, options, now, this.transaction.undo, operation);
   }
 
   beginTransaction(): OrgTransaction {
