@@ -41,7 +41,7 @@ async function* fileBytes(path: string, name: string, start: number): AsyncGener
     let position = start;
     for (let turn = 0; ; turn ^= 1) {
       const buffer = buffers[turn] as Buffer;
-      const bytesRead = await readFile(fd, buffer, 0, buffer.length, start === 0 ? null : position);
+      const bytesRead = await readInto(fd, buffer, 0, buffer.length, start === 0 ? null : position);
       if (bytesRead === 0) return;
       position += bytesRead;
       yield buffer.subarray(0, bytesRead);
@@ -62,7 +62,7 @@ async function* fileBytes(path: string, name: string, start: number): AsyncGener
 // the file open as `createReadStream` did, instead of a FileHandle closed by the garbage collector with a warning.
 const openFile = promisify(open);
 const closeFile = promisify(close);
-const readFile = (fd: number, buffer: Buffer, offset: number, length: number, position: number | null) =>
+const readInto = (fd: number, buffer: Buffer, offset: number, length: number, position: number | null) =>
   new Promise<number>((resolve, reject) =>
     read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
   );
