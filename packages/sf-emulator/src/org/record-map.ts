@@ -4,6 +4,7 @@
 // a shape seen before are kept as columns (`Segment`, record-columns.ts) and built again as objects when read.
 import type { OrgRecord } from '../contract.js';
 import { ID_POD } from '../ids.js';
+import { STAMP_FIELDS, StampIndex } from './modstamp-index.js';
 import { MAX_SEGMENTS, SEGMENT_ROWS, Segment } from './record-columns.js';
 
 /** A segment is small below this many rows. */
@@ -75,6 +76,11 @@ export class RecordMap {
    */
   private small = 0;
   private refused = 0;
+  /** Range indexes of STAMP_FIELDS (same order), over slots; off in Map mode (see `stampRange`). */
+  private stamps: StampIndex[] = STAMP_FIELDS.map(() => new StampIndex());
+  /** The key list `setValues` last saw, and where each of STAMP_FIELDS is in it (-1: absent). */
+  private stampKeys: readonly string[] | undefined;
+  private stampPositions: number[] = [];
 
   get size(): number {
     return this.map ? this.map.size : this.count;
@@ -115,6 +121,7 @@ export class RecordMap {
         this.slots.push(this.kept(record, id, sequence));
         this.last = 0;
         this.count = 1;
+        this.indexStamps(0, record);
         return this;
       }
       const at = sequence - this.base;
@@ -122,6 +129,7 @@ export class RecordMap {
         const held = this.slots[at];
         if (held !== undefined && this.isIdOf(held, id)) {
           this.slots[at] = this.kept(record, id, sequence); // replaced in place, as a Map keeps a key's place
+          this.indexStamps(at, record);
           return this;
         }
       } else if (at > this.last && at - this.last <= Math.max(1024, this.count)) {
@@ -132,6 +140,7 @@ export class RecordMap {
         else slots[at] = kept;
         this.last = at;
         this.count++;
+        this.indexStamps(at, record);
         return this;
       }
     }
@@ -169,6 +178,15 @@ export class RecordMap {
       else slots[at] = handle;
       this.last = at;
       this.count++;
+      if (keys !== this.stampKeys) {
+        this.stampKeys = keys;
+        this.stampPositions = STAMP_FIELDS.map((field) => keys.indexOf(field));
+      }
+      const positions = this.stampPositions;
+      for (let field = 0; field < positions.length; field++) {
+        const position = positions[field]!;
+        this.stamps[field]!.write(at, position < 0 ? undefined : values[position]);
+      }
       return true;
     }
     return false;
@@ -182,6 +200,7 @@ export class RecordMap {
     if (slot === undefined || !this.isIdOf(slot, id)) return false;
     this.slots[at] = undefined;
     this.count--;
+    for (const index of this.stamps) index.remove(at);
     if (at === this.last) {
       let last = at - 1;
       while (last >= 0 && this.slots[last] === undefined) last--;
@@ -201,6 +220,7 @@ export class RecordMap {
     this.open = [];
     this.small = 0;
     this.refused = 0;
+    this.stamps = STAMP_FIELDS.map(() => new StampIndex());
   }
 
   values(): IterableIterator<OrgRecord> {
@@ -234,12 +254,47 @@ export class RecordMap {
     if (this.map) return { rows: [...this.map.values()], recordAt: noHandles, pickAt: noHandles };
     const rows: Array<OrgRecord | number> = [];
     for (const slot of this.slots) if (slot !== undefined) rows.push(slot);
+    return { rows, ...this.keptReader() };
+  }
+
+  /**
+   * The places (ascending, so in iteration order) of the records whose `field` (one of STAMP_FIELDS) holds a datetime
+   * whose key (`stampKey`) is in [low, high], both included; undefined when the field has no usable index (Map mode,
+   * a value of another form written) or more than `limit` entries fall in the range. `recordAt` and `keptAt` read a
+   * place; a place whose record was deleted since reads undefined.
+   */
+  stampRange(field: string, low: number, high: number, limit: number): Int32Array | undefined {
+    if (this.map) return undefined;
+    const position = STAMP_FIELDS.indexOf(field);
+    return position < 0 ? undefined : this.stamps[position]!.range(low, high, limit);
+  }
+
+  /** The record at a place of `stampRange`, or undefined. */
+  recordAt(place: number): OrgRecord | undefined {
+    const slot = this.map ? undefined : this.slots[place];
+    if (slot === undefined) return undefined;
+    return typeof slot === 'number' ? this.segments[(slot / SEGMENT_ROWS) | 0]!.record(slot % SEGMENT_ROWS) : slot;
+  }
+
+  /** The row as kept (see `keptRows`) at a place of `stampRange`, or undefined. */
+  keptAt(place: number): OrgRecord | number | undefined {
+    return this.map ? undefined : this.slots[place];
+  }
+
+  /** Builds the rows `keptRows` and `keptAt` give as numbers (see `KeptRows`). */
+  keptReader(): Omit<KeptRows, 'rows'> {
+    if (this.map) return { recordAt: noHandles, pickAt: noHandles };
     const segments = this.segments;
     return {
-      rows,
       recordAt: (handle) => segments[(handle / SEGMENT_ROWS) | 0]!.record(handle % SEGMENT_ROWS),
       pickAt: (handle, names) => segments[(handle / SEGMENT_ROWS) | 0]!.pick(handle % SEGMENT_ROWS, names),
     };
+  }
+
+  /** Writes the stamps of the record now at `at` into their indexes. */
+  private indexStamps(at: number, record: OrgRecord): void {
+    const stamps = this.stamps;
+    for (let field = 0; field < stamps.length; field++) stamps[field]!.write(at, record[STAMP_FIELDS[field]!]);
   }
 
   /** True when a slot holds the record of `id` (a slot found by the id's sequence). */
@@ -290,6 +345,7 @@ export class RecordMap {
     this.segments = [];
     this.open = [];
     this.small = 0;
+    for (const index of this.stamps) index.turnOff();
     return map;
   }
 }

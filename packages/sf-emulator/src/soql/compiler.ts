@@ -34,7 +34,8 @@ function fieldPath(field: CompiledField, path = field.name): FieldPath {
 
 /** Compiles the parts of one query (and its subqueries) against an org, and reads values for the compiled paths. */
 export class QueryCompiler implements RowReader {
-  private readonly now: Date;
+  /** The org clock's time when the query was compiled: what its date literals are relative to. */
+  readonly now: Date;
 
   /** `runSubquery` runs a semi-join's inner query (`WHERE Id IN (SELECT ...)`). */
   constructor(

@@ -13,7 +13,7 @@ import { bulkRefusal, malformed, positioned } from './errors.js';
 import { transformed } from './format.js';
 import { runGrouped } from './grouping.js';
 import { sortRecords } from './ordering.js';
-import { plannedCandidates } from './planner.js';
+import { type Candidates, plannedCandidates } from './planner.js';
 import { childIndex, project } from './projection.js';
 import type { QuerySource } from './source.js';
 import type { FieldPath, Predicate, SelectItem } from './types.js';
@@ -69,7 +69,7 @@ function runParsed(org: QuerySource, soql: string, query: Query, includeDeleted:
   checkUngroupedAggregates(items, aggregates.length, isCount);
   const where = query.where ? compiler.compileWhere(object, query.where, alias) : undefined;
   const order = compiler.compileOrder(object, query.orderBy, alias);
-  const matched = matchRecords(org, store, query, where, includeDeleted);
+  const matched = matchRecords(compiler, store, query, where, includeDeleted);
   if (isCount) return countResult(matched.length, query);
   if (aggregates.length > 0) return aggregateResult(compiler, aggregates, matched);
   let rows = sortRecords(compiler, matched, order);
@@ -100,7 +100,7 @@ function checkUngroupedAggregates(items: SelectItem[], aggregates: number, isCou
 
 /** The records that pass WHERE, in store order: the planned candidates when the planner finds some, else all. */
 function matchRecords(
-  org: QuerySource,
+  compiler: QueryCompiler,
   store: ObjectStore,
   query: Query,
   where: Predicate | undefined,
@@ -108,10 +108,20 @@ function matchRecords(
 ): OrgRecord[] {
   const matched: OrgRecord[] = [];
   const skipDeleted = !includeDeleted && store.deleted > 0;
-  const candidates = query.where
-    ? plannedCandidates(org, store, query.where, query.sObjectAlias, includeDeleted)
-    : undefined;
-  for (const record of candidates ?? store.records.values()) {
+  const candidates = planned(compiler, store, query, includeDeleted);
+  if (candidates?.places) {
+    const places = candidates.places;
+    const records = store.records;
+    for (let at = 0; at < places.length; at++) {
+      const record = records.recordAt(places[at]!);
+      if (record === undefined) continue;
+      if (skipDeleted && record.IsDeleted === true) continue;
+      if (where && !where(record)) continue;
+      matched.push(record);
+    }
+    return matched;
+  }
+  for (const record of candidates?.records ?? store.records.values()) {
     if (skipDeleted && record.IsDeleted === true) continue;
     if (where && !where(record)) continue;
     matched.push(record);
@@ -119,12 +129,23 @@ function matchRecords(
   return matched;
 }
 
+/** The planner's candidates for a query's WHERE, or undefined (a full scan). */
+function planned(
+  compiler: QueryCompiler,
+  store: ObjectStore,
+  query: Query,
+  includeDeleted: boolean,
+): Candidates | undefined {
+  if (!query.where) return undefined;
+  return plannedCandidates(compiler.org, store, query.where, query.sObjectAlias, includeDeleted, compiler.now);
+}
+
 /**
  * {@link matchRecords} for a Bulk query: the rows as the store keeps them (records kept as columns are built only to
  * test WHERE, and not at all without one), and how to build the record of a row.
  */
 function matchKept(
-  org: QuerySource,
+  compiler: QueryCompiler,
   store: ObjectStore,
   query: Query,
   where: Predicate | undefined,
@@ -135,20 +156,31 @@ function matchKept(
   recordOf: (row: OrgRecord | number) => OrgRecord;
   whole: (row: OrgRecord | number) => OrgRecord;
 } {
-  const candidates = query.where
-    ? plannedCandidates(org, store, query.where, query.sObjectAlias, includeDeleted)
-    : undefined;
-  if (candidates) {
+  const candidates = planned(compiler, store, query, includeDeleted);
+  if (candidates?.records) {
     const asRecord = (row: OrgRecord | number) => row as OrgRecord;
-    return { rows: matchRecords(org, store, query, where, includeDeleted), recordOf: asRecord, whole: asRecord };
+    return { rows: matchRecords(compiler, store, query, where, includeDeleted), recordOf: asRecord, whole: asRecord };
   }
-  const { rows: all, recordAt, pickAt } = store.records.keptRows();
+  const { recordAt, pickAt } = store.records.keptReader();
   const whole = (row: OrgRecord | number) => (typeof row === 'number' ? recordAt(row) : row);
   // The results read the selected fields only (a sorted result is built whole before this is used).
   const recordOf = names ? (row: OrgRecord | number) => (typeof row === 'number' ? pickAt(row, names) : row) : whole;
   const skipDeleted = !includeDeleted && store.deleted > 0;
-  if (!where && !skipDeleted) return { rows: all, recordOf, whole };
   const rows: Array<OrgRecord | number> = [];
+  if (candidates?.places) {
+    const places = candidates.places;
+    for (let at = 0; at < places.length; at++) {
+      const row = store.records.keptAt(places[at]!);
+      if (row === undefined) continue;
+      const record = whole(row);
+      if (skipDeleted && record.IsDeleted === true) continue;
+      if (where && !where(record)) continue;
+      rows.push(row);
+    }
+    return { rows, recordOf, whole };
+  }
+  const all = store.records.keptRows().rows;
+  if (!where && !skipDeleted) return { rows: all, recordOf, whole };
   for (const row of all) {
     const record = whole(row);
     if (skipDeleted && record.IsDeleted === true) continue;
@@ -228,7 +260,7 @@ export function runBulkQuery(org: QuerySource, soql: string, includeDeleted: boo
   // When every column is a plain field, a results page reads those fields of each row and nothing else.
   const direct = items.map((item) => (!item.transform && plain(item.path!) ? item.path!.field.name : undefined));
   const names = direct.every((name) => name !== undefined) ? (direct as string[]) : undefined;
-  const { rows: matched, recordOf, whole } = matchKept(org, store, query, where, includeDeleted, names);
+  const { rows: matched, recordOf, whole } = matchKept(compiler, store, query, where, includeDeleted, names);
   let rows = order.length > 0 ? sortRecords(compiler, matched.map(whole), order) : matched;
   if (query.limit !== undefined && rows.length > query.limit) rows = rows.slice(0, query.limit);
   return {
