@@ -1,3 +1,4 @@
+import { freeNow } from './free-now.js';
 import { finish53, hash53 } from './hash.js';
 
 /**
@@ -102,6 +103,7 @@ export class KeySet {
       const a = old[i] as number;
       if (a !== 0) this.insert(a, old[i + 1] as number);
     }
+    freeNow(old);
   }
 }
 

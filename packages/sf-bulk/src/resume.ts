@@ -87,7 +87,12 @@ export function resume(options: ResumeOptions): IngestRun {
     await Promise.all(
       jobs.map(async (job) => {
         engine.countResumed(job.rows);
-        await collectJob(engine, job.jobId, RowIndex.fromJSON(job.index), undefined);
+        const index = RowIndex.fromJSON(job.index);
+        try {
+          await collectJob(engine, job.jobId, index, undefined);
+        } finally {
+          index.dispose();
+        }
       }),
     );
     await engine.launcher.finish();

@@ -1,3 +1,5 @@
+import { freeNow } from './free-now.js';
+
 /**
  * The compact per-job reconciliation index: for each row of a job, the hash of the values sent,
  * the input row number and the attempt count: 13 bytes a row while filling, 18 once sealed and sorted by
@@ -21,6 +23,8 @@ export class RowIndex {
    */
   private directory: Uint32Array | undefined;
   private prefixBits = 0;
+  /** Set by {@link RowIndex.dispose}: every later use throws instead of reading freed arrays. */
+  private disposed = false;
 
   /** Growth stops at this many rows (a job's row cap): a full job then needs no trimming copy. */
   private readonly limit: number;
@@ -45,6 +49,7 @@ export class RowIndex {
   /** Adds a row; returns its position in the job. */
   add(hash: number, row: number, attempts: number): number {
     if (this.order) throw new Error('RowIndex is sealed');
+    if (this.disposed) throw new Error('RowIndex is disposed');
     if (!Number.isInteger(row) || row < 0 || row > 0xffffffff) {
       throw new RangeError(`Row numbers must be whole numbers from 0 to 4294967295, got ${String(row)}`);
     }
@@ -66,6 +71,9 @@ export class RowIndex {
     rows.set(this.rows);
     const attempts = new Uint8Array(size);
     attempts.set(this.attempts);
+    freeNow(this.hashes);
+    freeNow(this.rows);
+    freeNow(this.attempts);
     this.hashes = hashes;
     this.rows = rows;
     this.attempts = attempts;
@@ -74,11 +82,16 @@ export class RowIndex {
   /** Trims storage and sorts for lookups. Called once the job's rows are all added. */
   seal(): this {
     if (this.order) return this;
+    if (this.disposed) throw new Error('RowIndex is disposed');
     const n = this.count;
     if (this.rows.length !== n) {
-      this.hashes = this.hashes.slice(0, n);
-      this.rows = this.rows.slice(0, n);
-      this.attempts = this.attempts.slice(0, n);
+      const [hashes, rows, attempts] = [this.hashes, this.rows, this.attempts];
+      this.hashes = hashes.slice(0, n);
+      this.rows = rows.slice(0, n);
+      this.attempts = attempts.slice(0, n);
+      freeNow(hashes);
+      freeNow(rows);
+      freeNow(attempts);
     }
     const hashes = this.hashes;
     const order = sortOrder(hashes, n);
@@ -131,7 +144,7 @@ export class RowIndex {
     const order = this.order;
     const taken = this.taken;
     const directory = this.directory;
-    if (!sorted || !order || !taken || !directory) throw new Error('RowIndex is not sealed');
+    if (!sorted || !order || !taken || !directory) throw new Error(`RowIndex is ${this.state()}`);
     const p = prefixOf(hash, this.prefixBits);
     let lo = directory[p] as number;
     let hi = directory[p + 1] as number;
@@ -152,19 +165,52 @@ export class RowIndex {
 
   /** Input row number at a position. */
   rowAt(position: number): number {
+    if (this.disposed) throw new Error('RowIndex is disposed');
     return this.rows[position] as number;
   }
 
   /** Attempts so far (this job included) at a position. */
   attemptsAt(position: number): number {
+    if (this.disposed) throw new Error('RowIndex is disposed');
     return this.attempts[position] as number;
+  }
+
+  /**
+   * Frees the index's arrays at once (see {@link freeNow}): called when the job's rows all have their outcomes or
+   * were handed over for resume (serialized first). Any later use throws.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const array of [
+      this.hashes,
+      this.rows,
+      this.attempts,
+      this.order,
+      this.sortedHashes,
+      this.taken,
+      this.directory,
+    ]) {
+      freeNow(array);
+    }
+    this.hashes = new Float64Array(0);
+    this.rows = new Uint32Array(0);
+    this.attempts = new Uint8Array(0);
+    this.order = undefined;
+    this.sortedHashes = undefined;
+    this.taken = undefined;
+    this.directory = undefined;
+  }
+
+  private state(): string {
+    return this.disposed ? 'disposed' : 'not sealed';
   }
 
   /** Positions no result has taken, in job order. */
   remaining(): number[] {
     const taken = this.taken;
     const order = this.order;
-    if (!taken || !order) throw new Error('RowIndex is not sealed');
+    if (!taken || !order) throw new Error(`RowIndex is ${this.state()}`);
     const out: number[] = [];
     for (let i = 0; i < taken.length; i++) if (taken[i] === 0) out.push(order[i] as number);
     return out.sort((a, b) => a - b);
@@ -172,6 +218,7 @@ export class RowIndex {
 
   /** Serializes the unsealed data (hashes, rows, attempts) as base64, for a pending job. */
   toJSON(): { hashes: string; rows: string; attempts: string } {
+    if (this.disposed) throw new Error('RowIndex is disposed');
     const n = this.count;
     const b64 = (view: ArrayBufferView, bytes: number) =>
       Buffer.from(view.buffer, view.byteOffset, bytes).toString('base64');
@@ -180,11 +227,13 @@ export class RowIndex {
       hashes = new Float64Array(n);
       for (let i = 0; i < n; i++) hashes[this.order[i] as number] = this.sortedHashes[i] as number;
     }
-    return {
+    const json = {
       hashes: b64(hashes, n * 8),
       rows: b64(this.rows, n * 4),
       attempts: b64(this.attempts, n),
     };
+    if (hashes !== this.hashes) freeNow(hashes);
+    return json;
   }
 
   /** Rebuilds an index from {@link RowIndex.toJSON}. */
@@ -199,6 +248,8 @@ export class RowIndex {
     const r = new Uint32Array(n);
     new Uint8Array(r.buffer).set(rows.subarray(0, n * 4));
     for (let i = 0; i < n; i++) index.add(h[i] as number, r[i] as number, attempts[i] ?? 1);
+    freeNow(h);
+    freeNow(r);
     return index.seal();
   }
 }
@@ -255,5 +306,6 @@ function sortOrder(hashes: Float64Array, n: number): Uint32Array {
     order = next;
     next = swap;
   }
+  freeNow(next);
   return order;
 }

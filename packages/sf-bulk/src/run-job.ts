@@ -76,6 +76,8 @@ export async function runJob(engine: Engine, part: PartBuilder, ended?: () => vo
     await collectJob(engine, jobId, index, body, ended);
   } finally {
     await body.dispose();
+    // Every row of the job has its outcome now, or the job was handed over with its index serialized.
+    index.dispose();
   }
 }
 

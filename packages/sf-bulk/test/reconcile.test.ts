@@ -6,6 +6,7 @@ import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import { chunkPool } from '../src/buffer-pool.js';
 import { readCsvRecords } from '../src/csv-reader.js';
+import { freeNow } from '../src/free-now.js';
 import { canonicalCell, rowHash } from '../src/index.js';
 import { firstHash, giveKeySet, KeySet, reverseHash53, takeKeySet } from '../src/key-set.js';
 import { cellOf, csvLine, PartBuilder, quoteCell } from '../src/part.js';
@@ -101,6 +102,43 @@ describe('RowIndex', () => {
     for (let i = n - 1; i >= 0; i -= 3) expect(index.take(list[i] as number)).toBe(i);
     for (let i = n - 1; i >= 0; i -= 3) expect(index.take(list[i] as number)).toBe(-1);
     expect(index.matched).toBe(Math.ceil(n / 3));
+  });
+
+  it('frees its arrays at once when grown, sealed and disposed; a disposed index refuses every use', () => {
+    // 20,000 rows from a capacity of 1,024: five doublings, each leaving arrays the index frees itself.
+    const index = new RowIndex(1024);
+    const first = (index as unknown as { hashes: Float64Array }).hashes;
+    for (let i = 0; i < 20_000; i++) index.add(rowHash([`r${i}`]), i, 1);
+    // The first arrays were 8 KiB (hashes): freed at the first doubling, not left to the garbage collector.
+    expect((first.buffer as ArrayBuffer & { detached: boolean }).detached).toBe(true);
+    index.seal();
+    const sorted = (index as unknown as { sortedHashes: Float64Array }).sortedHashes;
+    const at = index.take(rowHash(['r12345']));
+    expect(index.rowAt(at)).toBe(12345);
+    index.dispose();
+    expect((sorted.buffer as ArrayBuffer & { detached: boolean }).detached).toBe(true);
+    expect(() => index.rowAt(at)).toThrow(/disposed/);
+    expect(() => index.attemptsAt(at)).toThrow(/disposed/);
+    expect(() => index.take(rowHash(['r1']))).toThrow(/disposed/);
+    expect(() => index.remaining()).toThrow(/disposed/);
+    expect(() => index.toJSON()).toThrow(/disposed/);
+  });
+
+  it('frees only what is wholly its own (freeNow)', () => {
+    const own = new Float64Array(1024);
+    freeNow(own);
+    expect((own.buffer as ArrayBuffer & { detached: boolean }).detached).toBe(true);
+    // A view into part of a buffer, and a small array: left alone.
+    const shared = new ArrayBuffer(1 << 16);
+    freeNow(new Uint8Array(shared, 0, 1024));
+    expect((shared as ArrayBuffer & { detached: boolean }).detached).toBe(false);
+    const small = new Uint32Array(16);
+    freeNow(small);
+    expect(small.length).toBe(16);
+    // A Buffer from Node's shared pool (a slice of a larger buffer): left alone.
+    const pooled = Buffer.from('abc');
+    freeNow(pooled);
+    expect(pooled.toString()).toBe('abc');
   });
 
   it('survives a JSON round trip (pending jobs)', () => {
