@@ -29,6 +29,7 @@ export {
   type ReadCsvOptions,
   readCsv,
 } from './read.js';
+export { type RecordEndSink, RecordScanner, type RecordScannerOptions } from './record-scanner.js';
 export {
   cellText,
   encodeRow,

@@ -138,6 +138,68 @@ describe('Bulk ingest: fast paths against the general ones', () => {
     expect(a.success).toBe(b.success);
     expect(a.failed).toBe(b.failed);
     expect(stored(fast, 'Q')).toEqual(stored(general, 'Q'));
+    // The error names the line where the broken record starts (the record scanner counts lines as the parser does).
+    expect(a.final.errorMessage).toBe(b.final.errorMessage);
+    expect(a.final.errorMessage).toBe('InvalidBatch : Unclosed quote in the record starting on line 10502');
+  });
+
+  it('records the scanner must find as the parser does: quoted line breaks, doubled quotes, empty lines, stray CR and LF', async () => {
+    // Rows of many kinds over several internal batches and many request chunks, in LF and CRLF jobs.
+    const kinds = (i: number, p: string, eol: string): string => {
+      const head = `${p} ${i},${p}-${i},C${i % 9},${i % 9}`;
+      switch (i % 9) {
+        case 0:
+          return `${head},2024-03-01,"two${eol}lines, ""quoted"" ${i}"`;
+        case 1:
+          return `${head},2024-03-02,"ab"c ${i}`; // text after the closing quote
+        case 2:
+          return `${head},2024-03-03,x"y ${i}`; // a quote inside an unquoted value
+        case 3:
+          return `${head},2024-03-04,a\rb ${i}`; // a lone CR: data
+        case 4:
+          return `${head},2024-03-05,"a\rb\n${i}"`;
+        case 5:
+          return `"${p} ${i}","${p}-${i}",C5,5,2024-03-06,""`; // an empty quoted value
+        case 6:
+          return `${head},2024-03-07,"""${i}"""`;
+        case 7:
+          return `${head},2024-03-08,lf\ndata ${i}`; // a lone LF: data in CRLF, a line break in LF
+        default:
+          return `${head},2024-03-09,"${i}"${eol}${eol}`; // followed by an empty line
+      }
+    };
+    for (const [lineEnding, eol, prefix] of [
+      ['LF', '\n', 'L'],
+      ['CRLF', '\r\n', 'K'],
+    ] as const) {
+      const rows = Array.from({ length: 21_000 }, (_, i) => kinds(i, prefix, eol));
+      const text = `Name,ExtId__c,Code__c,Amount__c,Due__c,Note__c${eol}${rows.join(eol)}`; // no line break at the end
+      const jobs = uploadBytesJobs.count;
+      const [a, b] = await both({ object: 'Widget__c', operation: 'insert', lineEnding }, Buffer.from(text));
+      expect(uploadBytesJobs.count - jobs).toBe(1);
+      expect(a.final.state).toBe('JobComplete');
+      expect(a.final.numberRecordsProcessed).toBe(b.final.numberRecordsProcessed);
+      expect(a.success).toBe(b.success);
+      expect(a.failed).toBe(b.failed);
+      expect(stored(fast, prefix)).toEqual(stored(general, prefix));
+    }
+    // A CR alone at the very end of a CRLF upload ends its last record.
+    const cr = Buffer.from('Name,ExtId__c,Code__c\r\nEnd 1,E-1,C1\r\nEnd 2,E-2,C2\r');
+    const [c, d] = await both({ object: 'Widget__c', operation: 'insert', lineEnding: 'CRLF' }, cr);
+    expect(c.failed).toBe(d.failed);
+    expect(c.final).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 0 });
+    expect(c.success).toBe(d.success);
+    expect(stored(fast, 'E')).toEqual(stored(general, 'E'));
+  });
+
+  it('a byte order mark: the header read without it, either way', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), widgets(1_200, 'O')]);
+    const [a, b] = await both({ object: 'Widget__c', operation: 'insert', lineEnding: 'LF' }, body);
+    expect(a.final.state).toBe('JobComplete');
+    expect(a.success).toBe(b.success);
+    expect(a.failed).toBe(b.failed);
+    expect(stored(fast, 'O')).toEqual(stored(general, 'O'));
+    expect(stored(fast, 'O').length).toBeGreaterThan(1_100);
   });
 
   it('upserts and deletes read their rows back from the upload bytes', async () => {

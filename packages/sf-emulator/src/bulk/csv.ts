@@ -1,4 +1,4 @@
-import { CsvSyntaxError, cellText, RowEncoder, RowParser } from '@kicksaw/csv';
+import { CsvSyntaxError, cellText, RecordScanner, RowEncoder, RowParser } from '@kicksaw/csv';
 
 /** Bulk API 2.0 column delimiters by name. */
 export const DELIMITERS: Record<string, string> = {
@@ -14,7 +14,8 @@ export const DELIMITERS: Record<string, string> = {
  * Thrown for CSV that cannot be read (an unclosed quote at the end of the data): `@kicksaw/csv`'s error, whose
  * message names the line where the broken record starts.
  */
-export { CsvSyntaxError };
+/** `@kicksaw/csv`'s first pass over CSV bytes: each record's offsets and line, without a string (ASCII uploads). */
+export { CsvSyntaxError, RecordScanner };
 
 /**
  * An incremental RFC 4180 parser over text chunks, `@kicksaw/csv`'s {@link RowParser} in its lenient mode (text
@@ -41,10 +42,9 @@ export class CsvParser {
   /**
    * Parses what it can of `text`; complete records are pushed to `out`. `final` flushes the last record.
    * With `spans`, each record pushed also pushes its start and end offsets in {@link CsvParser.text} (line
-   * break excluded): parsing that slice alone gives the same values. `absolute`: the offsets are counted from the
-   * start of all text fed instead (after a dropped byte order mark).
+   * break excluded): parsing that slice alone gives the same values.
    */
-  feed(text: string, out: string[][], final = false, spans?: number[], absolute = false): void {
+  feed(text: string, out: string[][], final = false, spans?: number[]): void {
     const parser = this.parser;
     if (text.length > 0) parser.push(text);
     if (final) parser.end();
@@ -56,8 +56,7 @@ export class CsvParser {
         : (fields, _line, start, end) => {
             out.push(fields);
             // The parser's text may have grown at the start of parse (text it kept aside): read its offset now.
-            if (absolute) spans.push(start, end);
-            else spans.push(start - parser.offset, end - parser.offset);
+            spans.push(start - parser.offset, end - parser.offset);
           },
     );
     this.text = parser.text;

@@ -6,7 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { ObjectDefinition } from '../contract.js';
 import type { EmulatorContext } from '../server/context.js';
-import { CsvParser, CsvSyntaxError, parseRecord, quote, shuffleInPlace } from './csv.js';
+import { CsvParser, CsvSyntaxError, parseRecord, quote, RecordScanner, shuffleInPlace } from './csv.js';
 import { applyBatch } from './ingest-batch.js';
 import {
   checkHeader,
@@ -102,23 +102,19 @@ export async function processJob(host: ProcessHost, job: IngestJob): Promise<voi
  * the job; the rows parsed since the last batch go to the unprocessed records.
  */
 async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunner): Promise<void> {
+  // An upload of ASCII only (a character a byte, the offsets of the parsed text are the upload's) keeps its bytes:
+  // its records are found in them without parsing (scanBatches). Any other keeps its parsed text (a decoded copy
+  // on the heap, which the collector moves and marks).
+  const upload = ingestPaths.uploadBytes ? asciiUpload(chunks) : undefined;
+  if (upload) {
+    uploadBytesJobs.count++;
+    await scanBatches(job, upload, runner);
+    return;
+  }
   const parser = new CsvParser(job.columnDelimiter, job.lineEnding);
   const decoder = new StringDecoder('utf8');
-  // Where each pending row is: the results parse it again from there, so the batch keeps offsets instead of every
-  // row's values (fewer objects surviving into the old generation). An upload of ASCII only (a character a byte,
-  // the offsets of the parsed text are the upload's) keeps its bytes and byte offsets; any other keeps its parsed
-  // text (a decoded copy on the heap, which the collector moves and marks).
-  const upload = ingestPaths.uploadBytes ? asciiUpload(chunks) : undefined;
-  if (upload) uploadBytesJobs.count++;
-  // An ASCII upload's batch keeps no parsed rows while it fills (they would live across the collector's young
-  // generation: measured, most of the ingest's collector time); it parses them again when applied.
-  const batch = (): RowBatch => ({
-    rows: upload ? undefined : [],
-    count: 0,
-    texts: upload ? undefined : [],
-    upload,
-    spans: [],
-  });
+  // Where each pending row is: the results parse it again from there.
+  const batch = (): RowBatch => ({ rows: [], count: 0, texts: [], upload: undefined, spans: [] });
   let pending = batch();
   const records: string[][] = [];
   const spans: number[] = [];
@@ -127,8 +123,8 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
     for (let index = 0; index <= chunks.length; index++) {
       const last = index === chunks.length;
       const text = last ? decoder.end() : decoder.write(chunks[index] as Buffer);
-      if (!last && !upload) chunks[index] = EMPTY; // let the upload go as it is parsed
-      parser.feed(text, records, last, spans, upload !== undefined);
+      if (!last) chunks[index] = EMPTY; // let the upload go as it is parsed
+      parser.feed(text, records, last, spans);
       const parsed = parser.text;
       if (records.length === 0) continue;
       let start = 0;
@@ -147,6 +143,56 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
         }
       }
       records.length = 0;
+      spans.length = 0;
+    }
+    await runner.run(pending);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) {
+      await runner.settled(true);
+      throw error;
+    }
+    runner.fail(`InvalidBatch : ${error.message}`, rowsOf(job, pending, 0, pending.count));
+  }
+}
+
+/**
+ * {@link parseBatches} for an upload of ASCII only: `@kicksaw/csv`'s `RecordScanner` finds each record's byte
+ * offsets without making a string (the parser's records, lines and offsets), and the batches keep only those: their
+ * rows are parsed when applied (parsing them here too, and keeping them while the batch fills, was measured as a
+ * fifth of the ingest's main thread and most of its collector time).
+ */
+async function scanBatches(job: IngestJob, upload: UploadBytes, runner: BatchRunner): Promise<void> {
+  const scanner = new RecordScanner({
+    delimiter: job.columnDelimiter,
+    lineBreaks: job.lineEnding === 'CRLF' ? ['\r\n'] : ['\r\n', '\n'],
+  });
+  const batch = (): RowBatch => ({ rows: undefined, count: 0, texts: undefined, upload, spans: [] });
+  let pending = batch();
+  const spans: number[] = [];
+  const sink = (start: number, end: number) => {
+    spans.push(start, end);
+  };
+  const chunks = upload.chunks;
+  let header = false;
+  try {
+    for (let index = 0; index <= chunks.length; index++) {
+      if (index < chunks.length) scanner.push(chunks[index] as Buffer, sink);
+      else scanner.end(sink);
+      if (spans.length === 0) continue;
+      let r = 0;
+      if (!header) {
+        header = true;
+        r = 1;
+        const text = uploadText(upload, spans[0] as number, spans[1] as number);
+        runner.header(parseRecord(text, job.columnDelimiter, job.lineEnding).map((h) => h.trim()));
+      }
+      for (; 2 * r < spans.length; r++) {
+        pending.spans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
+        if (++pending.count >= INTERNAL_BATCH_SIZE) {
+          await runner.run(pending);
+          pending = batch();
+        }
+      }
       spans.length = 0;
     }
     await runner.run(pending);
