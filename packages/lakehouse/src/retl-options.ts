@@ -23,6 +23,18 @@ export const RETL_SNAPSHOT_TABLE = '_kicksaw_retl_snapshot';
 export const RETL_RESULTS_TABLE = '_kicksaw_retl_results';
 
 /**
+ * Default {@link ReverseEtlOptions.batchRows}: staged rows per statement while sending and recording outcomes.
+ * Before batches, DuckDB sorted all 1,000,000 staged rows of the bench for the send (111 MB) and joined all
+ * their outcomes at once (140 MB of hash tables); README, Performance.
+ *
+ * @example
+ * ```ts
+ * await reverseEtl({ ...options, batchRows: RETL_BATCH_ROWS / 2 });
+ * ```
+ */
+export const RETL_BATCH_ROWS = 50_000;
+
+/**
  * The Salesforce operations reverse ETL runs.
  *
  * @example
@@ -73,6 +85,12 @@ export interface ReverseEtlOptions extends LakehouseBaseOptions {
    * `upsert_key` the key. The file is written (with its header) even when nothing is sent. Default: no report.
    */
   report?: Omit<ErrorReportOptions, 'object' | 'upsertKey'>;
+  /**
+   * Staged rows the warehouse handles per statement while the changed rows are picked and sent and their
+   * outcomes recorded (a range of the rows in key order): what a statement sorts or joins stays this size
+   * however many rows the query returns, so memory stays flat. Default {@link RETL_BATCH_ROWS}.
+   */
+  batchRows?: number;
   /** Extra options of sf-bulk's `ingest` (job sizes, retries, API choice). */
   ingest?: Partial<
     Pick<

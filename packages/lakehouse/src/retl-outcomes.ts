@@ -10,7 +10,13 @@ import { createInterface } from 'node:readline';
 import type { Logger, RowOutcome, SalesforceRecord } from '@kicksaw/core';
 import type { ErrorReportWriter } from '@kicksaw/error-report';
 import { type IngestSummary, ingest } from '@kicksaw/sf-bulk';
-import { RETL_SNAPSHOT_TABLE, type ReverseEtlOptions, type ReverseEtlSummary } from './retl-options.js';
+import {
+  RETL_BATCH_ROWS,
+  RETL_SNAPSHOT_TABLE,
+  type ReverseEtlOptions,
+  type ReverseEtlSummary,
+} from './retl-options.js';
+import { seqBound } from './retl-stage.js';
 import type { ColumnSpec, SqlValue, Warehouse, WarehouseSession } from './warehouse.js';
 import { firstRow, uniqueName } from './work-tables.js';
 
@@ -71,26 +77,45 @@ export async function ensureRetlTables(warehouse: Warehouse, resultsTable: strin
 }
 
 /**
- * Sends the staged rows `changed` selects (in staging order) and records their outcomes: into the results
- * table, and the successes into the snapshot (the last row sent per key wins), in one transaction.
+ * Sends the staged rows `changed` selects, batch by batch of `batchRows` staged rows in staging (key) order, and
+ * records their outcomes: into the results table, and the successes into the snapshot (the last row sent per
+ * key wins), a range of rows per transaction. A run that fails while recording leaves the ranges before
+ * recorded (their rows were sent; the others are sent again next run, as none of them is in the snapshot). No
+ * job is created when no row is to be sent.
  */
 export async function sendChanged(
   run: RetlRun,
-  changed: { sql: string; params: SqlValue[] },
+  changed: (after: number, upTo: number) => { sql: string; params: SqlValue[] },
   stage: string,
   outcomesTable: string,
 ): Promise<void> {
-  const { options, summary } = run;
+  const { options, summary, logger } = run;
   const { warehouse } = options;
+  const batchRows = options.batchRows ?? RETL_BATCH_ROWS;
   options.onProgress?.({ object: options.object, phase: 'send', rows: 0 });
   async function* records(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
-    for await (const row of warehouse.query(`${changed.sql} ORDER BY s.seq`, changed.params)) {
-      options.signal?.throwIfAborted();
-      yield { row: Number(row.seq), record: JSON.parse(String(row.payload)) as SalesforceRecord };
+    for (let after = 0; after < summary.read; after += batchRows) {
+      const batch = changed(after, Math.min(after + batchRows, summary.read));
+      for await (const row of warehouse.query(batch.sql, batch.params)) {
+        options.signal?.throwIfAborted();
+        yield { row: Number(row.seq), record: JSON.parse(String(row.payload)) as SalesforceRecord };
+      }
     }
   }
+  // The first row decides whether there is anything to send: no job for zero rows.
+  const rows = records();
+  const first = await rows.next();
+  if (first.done) {
+    logger.info('Nothing to send: no job created', { name: summary.name, read: summary.read });
+    return;
+  }
+  async function* all(): AsyncGenerator<{ row: number; record: SalesforceRecord }> {
+    yield first.value as { row: number; record: SalesforceRecord };
+    yield* rows;
+  }
   const outcomesFile = join(run.directory, 'outcomes.ndjson');
-  const sent = await sendAndRecord(run, records(), outcomesFile, options.operation, options);
+  const counts = new OutcomeCounts(summary.read, batchRows);
+  const sent = await sendAndRecord(run, all(), outcomesFile, options.operation, options, counts);
   summary.jobs = sent.jobs;
   summary.sent = sent.input;
   summary.succeeded = sent.succeeded;
@@ -100,32 +125,81 @@ export async function sendChanged(
 
   options.onProgress?.({ object: options.object, phase: 'results', rows: summary.sent });
   const snapshot = warehouse.quoteTable(RETL_SNAPSHOT_TABLE);
-  await warehouse.transaction(async (session) => {
-    const o = await loadOutcomes(session, outcomesTable, outcomesFile);
-    const s = session.quoteTable(stage);
-    await session.execute(
-      `INSERT INTO ${session.quoteTable(summary.resultsTable)} (${RESULT_COLUMNS})
-           SELECT $1, $2, $3, $4, s.row_key, o.seq, o.status, o.sf_id, o.created, o.error_code, o.error_message, o.job_id, CAST($5 AS TIMESTAMP)
-           FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq`,
-      [summary.runId, summary.name, options.object, options.operation, new Date()],
-    );
-    await session.execute(
-      `DELETE FROM ${snapshot} WHERE name = $1 AND row_key IN (SELECT s.row_key FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL)`,
-      [summary.name],
-    );
-    await session.execute(
-      // The last row sent per key wins; ROW_NUMBER rather than DISTINCT ON, which Snowflake lacks.
-      `INSERT INTO ${snapshot} (name, row_key, row_hash, sf_id, run_id)
-             SELECT $1, latest.row_key, latest.row_hash, latest.sf_id, $2
-             FROM (SELECT s.row_key, s.row_hash, o.sf_id,
-                          ROW_NUMBER() OVER (PARTITION BY s.row_key ORDER BY s.seq DESC) AS rn
-                   FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq
-                   WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL) AS latest
-             WHERE latest.rn = 1`,
-      [summary.name, summary.runId],
-    );
-    await session.dropTable(outcomesTable);
-  });
+  const finishedAt = new Date();
+  // The outcomes table is dropped with the staging table when the run ends.
+  const o = await loadOutcomes(warehouse, outcomesTable, outcomesFile);
+  const s = warehouse.quoteTable(stage);
+  for (const [after, upTo] of counts.ranges()) {
+    // A transaction per range: the results and snapshot rows of a range land together, and what a transaction
+    // holds until its commit stays one range's rows (DuckDB keeps uncommitted rows in memory).
+    await warehouse.transaction(async (session) => {
+      const range = `o.seq > ${seqBound(after)} AND o.seq <= ${seqBound(upTo)} AND s.seq > ${seqBound(after)} AND s.seq <= ${seqBound(upTo)}`;
+      await session.execute(
+        `INSERT INTO ${session.quoteTable(summary.resultsTable)} (${RESULT_COLUMNS})
+             SELECT $1, $2, $3, $4, s.row_key, o.seq, o.status, o.sf_id, o.created, o.error_code, o.error_message, o.job_id, CAST($5 AS TIMESTAMP)
+             FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE ${range}`,
+        [summary.runId, summary.name, options.object, options.operation, finishedAt],
+      );
+      // Batches run in key order, so a key staged twice across two batches ends with the later row.
+      await session.execute(
+        `DELETE FROM ${snapshot} WHERE name = $1 AND row_key IN (SELECT s.row_key FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL AND ${range})`,
+        [summary.name],
+      );
+      await session.execute(
+        // The last row sent per key wins; ROW_NUMBER rather than DISTINCT ON, which Snowflake lacks.
+        `INSERT INTO ${snapshot} (name, row_key, row_hash, sf_id, run_id)
+               SELECT $1, latest.row_key, latest.row_hash, latest.sf_id, $2
+               FROM (SELECT s.row_key, s.row_hash, o.sf_id,
+                            ROW_NUMBER() OVER (PARTITION BY s.row_key ORDER BY s.seq DESC) AS rn
+                     FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq
+                     WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL AND ${range}) AS latest
+               WHERE latest.rn = 1`,
+        [summary.name, summary.runId],
+      );
+    });
+  }
+}
+
+/**
+ * How many outcomes fell in each small range of staging numbers (an array of counters, a few kilobytes for a
+ * million rows), so the outcomes are recorded in ranges of at most about `batchRows` outcomes: one range when
+ * few rows were sent (a diffed rerun), one per batch when all were.
+ */
+export class OutcomeCounts {
+  private readonly bucketRows: number;
+  private readonly counts: Uint32Array;
+
+  constructor(
+    private readonly staged: number,
+    private readonly batchRows: number,
+  ) {
+    this.bucketRows = Math.min(1024, batchRows);
+    this.counts = new Uint32Array(Math.ceil(staged / this.bucketRows) + 1);
+  }
+
+  /** Counts the outcome of staged row `seq` (1-based). */
+  add(seq: number): void {
+    const bucket = Math.floor((seq - 1) / this.bucketRows);
+    if (bucket >= 0 && bucket < this.counts.length) this.counts[bucket] = (this.counts[bucket] ?? 0) + 1;
+  }
+
+  /** Ranges `[after, upTo]` of staging numbers (`after < seq <= upTo`) covering every counted outcome, in order. */
+  *ranges(): Generator<[number, number]> {
+    let start = 0;
+    let held = 0;
+    for (let bucket = 0; bucket < this.counts.length; bucket++) {
+      const count = this.counts[bucket] ?? 0;
+      if (count === 0) continue;
+      const from = bucket * this.bucketRows;
+      if (held > 0 && held + count > this.batchRows) {
+        yield [start, from];
+        start = from;
+        held = 0;
+      }
+      held += count;
+    }
+    if (held > 0) yield [start, Math.max(this.staged, start + 1)];
+  }
 }
 
 /** `mirror`: the records of rows gone from the query since the last run are deleted in Salesforce. */
@@ -175,6 +249,7 @@ async function sendAndRecord(
   file: string,
   operation: 'insert' | 'update' | 'upsert' | 'delete',
   options: ReverseEtlOptions,
+  counts?: OutcomeCounts,
 ): Promise<IngestSummary> {
   const out = createWriteStream(file);
   const closed = once(out, 'close');
@@ -205,6 +280,7 @@ async function sendAndRecord(
         message: outcome.errors[0]?.message ?? null,
         jobId: outcome.jobId ?? null,
       };
+      counts?.add(outcome.row);
       if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
       if (run.report) await run.report.write(outcome as RowOutcome);
     }

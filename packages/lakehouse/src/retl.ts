@@ -13,7 +13,7 @@ import { LakehouseError } from './errors.js';
 import { RETL_RESULTS_TABLE, type ReverseEtlOptions, type ReverseEtlSummary } from './retl-options.js';
 import { ensureRetlTables, mirrorDeletes, type RetlRun, sendChanged } from './retl-outcomes.js';
 import { rowsToSend, stageQueryRows } from './retl-stage.js';
-import { firstRow, uniqueName } from './work-tables.js';
+import { uniqueName } from './work-tables.js';
 
 /**
  * Sends a warehouse query's rows to Salesforce (`insert`, `update`, `upsert`, `delete`) through sf-bulk's
@@ -56,14 +56,10 @@ export async function reverseEtl(options: ReverseEtlOptions): Promise<ReverseEtl
   try {
     // 1) The query's rows, in key order, into a staging table with their hash and payload.
     await stageQueryRows(options, key, stage, summary);
-    // 2) What to send: every row, or rows new or changed since the last success.
-    const changed = rowsToSend(options, name, stage);
-    const counted = await firstRow(warehouse, `SELECT count(*) AS n FROM (${changed.sql}) AS c`, changed.params);
-    const toSend = Number(counted.n);
-    summary.unchanged = summary.read - toSend;
-    // 3) Sent, and the outcomes into the results table and the snapshot.
-    if (toSend > 0) await sendChanged(run, changed, stage, outcomesTable);
-    else logger.info('Nothing to send: no job created', { name, read: summary.read });
+    // 2) and 3) What to send (every row, or rows new or changed since the last success), batch by batch in key
+    // order; sent, and the outcomes into the results table and the snapshot.
+    await sendChanged(run, rowsToSend(options, name, stage), stage, outcomesTable);
+    summary.unchanged = summary.read - summary.sent;
     // 4) mirror: records of rows gone from the query are deleted in Salesforce.
     if (options.mirror) await mirrorDeletes(run, stage);
     failed = false;
@@ -97,6 +93,10 @@ function keyOf(options: ReverseEtlOptions): string {
         : 'reverse ETL insert needs key: a column of the query that identifies each row (e.g. the warehouse primary key)',
       { code: 'RETL_NO_KEY' },
     );
+  }
+  const batchRows = options.batchRows;
+  if (batchRows !== undefined && (!Number.isSafeInteger(batchRows) || batchRows < 1)) {
+    throw new LakehouseError(`batchRows must be a positive integer, not ${batchRows}`, { code: 'RETL_BAD_OPTIONS' });
   }
   if (options.mirror && options.all) {
     throw new LakehouseError('mirror needs diffing: drop all', { code: 'RETL_BAD_OPTIONS' });

@@ -1,6 +1,7 @@
 /**
  * More integration cases every warehouse engine can run, beside engine-cases.ts: formula refresh, the reverse
- * ETL CSV report (and no job for zero rows), job results read while the session expires. Imported by each
+ * ETL CSV report (and no job for zero rows), reverse ETL in small batches, job results read while the session
+ * expires. Imported by each
  * engine's test (packages/warehouse-<engine>/test/lakehouse-more.test.ts), against the local org with real
  * jsforce.
  */
@@ -15,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   jobResultsIntoTable,
   listBulkJobs,
+  RETL_RESULTS_TABLE,
+  RETL_SNAPSHOT_TABLE,
   type ReverseEtlOptions,
   readSyncState,
   reverseEtl,
@@ -460,6 +463,99 @@ export function defineMoreEngineCases(engine: string, harness: EngineHarness): v
         });
         expect(empty).toMatchObject({ read: 0, sent: 0, jobs: 0 });
         expect((await listBulkJobs(connection, { kind: 'ingest' })).length).toBe(jobsBefore);
+      });
+    });
+
+    it('reverse ETL in batches of a few rows: every row sent once, each outcome and snapshot row recorded', async () => {
+      await withWarehouse(async (warehouse) => {
+        const q = (n: string) => warehouse.quoteIdentifier(n);
+        const seeded = sf.org.seed(
+          'Lead',
+          Array.from({ length: 11 }, (_, i) => ({ LastName: `Batch ${i}`, Company: 'Seeded' })),
+        );
+        const ids = seeded.map((r) => String(r.Id));
+        await warehouse.createTable('leads_batched', [
+          { name: 'Id', type: { kind: 'id' } },
+          { name: 'LastName', type: { kind: 'text' } },
+          { name: 'Company', type: { kind: 'text' } },
+        ]);
+        await warehouse.load(
+          'leads_batched',
+          ['Id', 'LastName', 'Company'],
+          ids.map((id, i) => [id, `Batch ${i}`, i === 5 ? 'Blocked' : `Company ${i}`]),
+        );
+        const updateLeads = (batchRows: number) =>
+          reverseEtl({
+            connection,
+            warehouse,
+            object: 'Lead',
+            operation: 'update',
+            name: 'leads-batched',
+            sql: `SELECT ${q('Id')}, ${q('LastName')}, ${q('Company')} FROM ${warehouse.quoteTable('leads_batched')}`,
+            pollIntervalMs: 5,
+            batchRows,
+            ingest: { api: 'bulk' },
+          });
+        const companies = () => new Map(sf.org.records('Lead').map((r) => [String(r.Id), String(r.Company)]));
+        const resultsOf = async (runId: string) =>
+          (
+            await rows(
+              warehouse,
+              `SELECT row_key, status, sf_id FROM ${warehouse.quoteTable(RETL_RESULTS_TABLE)} WHERE run_id = '${runId}' ORDER BY row_key`,
+            )
+          ).map((r) => [r.row_key, r.status, r.sf_id]);
+        const snapshot = async () =>
+          (
+            await rows(
+              warehouse,
+              `SELECT row_key, sf_id FROM ${warehouse.quoteTable(RETL_SNAPSHOT_TABLE)} WHERE name = 'leads-batched' ORDER BY row_key`,
+            )
+          ).map((r) => [r.row_key, r.sf_id]);
+        const sorted = [...ids].sort();
+
+        // 11 rows in batches of 3 (4 batches); Salesforce rejects the row of the middle batch.
+        sf.faults.set({
+          rowErrors: [
+            {
+              statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+              objects: ['Lead'],
+              when: (r) => r.Company === 'Blocked',
+            },
+          ],
+        });
+        let first: Awaited<ReturnType<typeof reverseEtl>>;
+        try {
+          first = await updateLeads(3);
+        } finally {
+          sf.faults.reset();
+        }
+        expect(first).toMatchObject({ read: 11, sent: 11, succeeded: 10, failed: 1, unchanged: 0 });
+        expect(ids.map((id) => companies().get(id))).toEqual(ids.map((_, i) => (i === 5 ? 'Seeded' : `Company ${i}`)));
+        expect(await resultsOf(first.runId)).toEqual(
+          sorted.map((id) => [id, id === ids[5] ? 'failed' : 'succeeded', id]),
+        );
+        expect(await snapshot()).toEqual(sorted.filter((id) => id !== ids[5]).map((id) => [id, id]));
+
+        // Two rows changed (the first and the last key) and the rejected row fixed: batches of 4 send exactly
+        // those three, in one job.
+        const [firstKey, lastKey] = [sorted[0] as string, sorted[10] as string];
+        await warehouse.execute(
+          `UPDATE ${warehouse.quoteTable('leads_batched')} SET ${q('Company')} = ${q('LastName')} WHERE ${q('Id')} IN ($1, $2, $3)`,
+          [firstKey, lastKey, ids[5] as string],
+        );
+        const second = await updateLeads(4);
+        expect(second).toMatchObject({ read: 11, sent: 3, succeeded: 3, failed: 0, unchanged: 8, jobs: 1 });
+        expect(await resultsOf(second.runId)).toEqual(
+          [firstKey, ids[5] as string, lastKey].sort().map((id) => [id, 'succeeded', id]),
+        );
+        for (const id of [firstKey, lastKey, ids[5] as string]) {
+          expect(companies().get(id)).toBe(`Batch ${ids.indexOf(id)}`);
+        }
+        expect(await snapshot()).toEqual(sorted.map((id) => [id, id]));
+
+        // Nothing changed: batches of one row send nothing and create no job; a batch of 0 rows is refused.
+        expect(await updateLeads(1)).toMatchObject({ read: 11, sent: 0, unchanged: 11, jobs: 0 });
+        await expect(updateLeads(0)).rejects.toMatchObject({ code: 'RETL_BAD_OPTIONS' });
       });
     });
 

@@ -11,6 +11,7 @@ import {
   toSqlValue,
 } from '../src/index.js';
 import { selectedFields } from '../src/query-into.js';
+import { OutcomeCounts } from '../src/retl-outcomes.js';
 
 describe('type map', () => {
   it('maps Salesforce types to logical column types', () => {
@@ -184,5 +185,47 @@ describe('SQL', () => {
       'Account.Owner.Name',
     ]);
     expect(() => selectedFields('SELECT COUNT() FROM Contact')).toThrow(/cannot be a column/);
+  });
+});
+
+describe('reverse ETL outcome ranges', () => {
+  const rangesOf = (staged: number, batchRows: number, seqs: number[]) => {
+    const counts = new OutcomeCounts(staged, batchRows);
+    for (const seq of seqs) counts.add(seq);
+    return [...counts.ranges()];
+  };
+  const contains = (ranges: [number, number][], seq: number) =>
+    ranges.filter(([after, upTo]) => seq > after && seq <= upTo).length;
+
+  it('covers every outcome exactly once, in order, with at most batchRows outcomes a range', () => {
+    const seqs = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    const ranges = rangesOf(10_000, 3_000, seqs);
+    expect(ranges).toEqual([
+      [0, 2048],
+      [2048, 4096],
+      [4096, 6144],
+      [6144, 8192],
+      [8192, 10_000],
+    ]);
+    for (const seq of seqs) expect(contains(ranges, seq)).toBe(1);
+  });
+
+  it('makes one range of few outcomes spread over many rows (a diffed rerun), and none of no outcome', () => {
+    const seqs = [1, 17, 4_000, 99_999, 100_000];
+    const ranges = rangesOf(100_000, 50_000, seqs);
+    expect(ranges).toEqual([[0, 100_000]]);
+    for (const seq of seqs) expect(contains(ranges, seq)).toBe(1);
+    expect(rangesOf(100, 10, [])).toEqual([]);
+  });
+
+  it('splits small batches row by row when batchRows is below a bucket', () => {
+    const seqs = [1, 2, 3, 4, 5, 6, 7];
+    const ranges = rangesOf(7, 3, seqs);
+    expect(ranges).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 7],
+    ]);
+    for (const seq of seqs) expect(contains(ranges, seq)).toBe(1);
   });
 });
