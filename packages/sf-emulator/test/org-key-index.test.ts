@@ -18,7 +18,7 @@ describe('KeyIndex', () => {
     const map = new Map<string, string | string[]>();
     for (let step = 0; step < 60_000; step++) {
       // Keys from a pool small enough that deletes, updates and reinserts of the same key happen often.
-      const key = `ext-${Math.floor(random() * 20_000)}${step % 3 === 0 ? 'é' : ''}`;
+      const key = `ext-${Math.floor(random() * 20_000)}${step % 3 === 0 ? 'é' : step % 7 === 0 ? '\u4e00' : ''}`;
       const roll = random();
       if (roll < 0.55) {
         const value = roll < 0.05 ? [`a${step}`, `b${step}`] : `id${step}`;

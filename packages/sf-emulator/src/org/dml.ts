@@ -9,7 +9,13 @@ import { fail, ROLLED_BACK } from './dml-results.js';
 import { duplicateKeys, repeatedKeys, upsertField } from './dml-values.js';
 import { insertOne, storeInserted, updateOne, upsertOne } from './dml-write.js';
 import { indexRecord, lookupIndex, unindexRecord } from './indexes.js';
-import { type ColumnInsert, compileColumnInsert, insertColumns, sameKeys } from './insert-columns.js';
+import {
+  type ColumnInsert,
+  clearColumnInsert,
+  compileColumnInsert,
+  insertColumns,
+  sameKeys,
+} from './insert-columns.js';
 import { compileInsert, plannedRow } from './insert-plan.js';
 import type { ObjectStore } from './store.js';
 import { coerceValue, formatDateTime, indexKey, ValueProblem } from './values.js';
@@ -166,6 +172,7 @@ export function runInsertRows(
     if (result.success) out.flags[index] = result.created ? 3 : 1;
     else out.failures.set(index, result);
   }
+  if (columnInsert) clearColumnInsert(columnInsert);
   if (context.undo && options.allOrNone && out.failures.size > 0) {
     rollback(context.undo);
     for (let index = 0; index < count; index++) {

@@ -27,7 +27,7 @@ export interface ColumnInsert {
   sources: Int32Array;
   /** Per key: the constant value (system stamps and users, defaults), where `sources` is -1. */
   constants: unknown[];
-  /** Scratch: the row's values in key order. */
+  /** Scratch: the row's values in key order (each row sets every one before it reads any). */
   values: unknown[];
   /** Positions of the required fields in `keys` (-1: not a key of the record: never set). */
   required: Int32Array;
@@ -106,6 +106,11 @@ export function compileColumnInsert(context: DmlContext, plan: InsertPlan): Colu
     prefix: object.keyPrefix,
     build: build as (values: unknown[]) => OrgRecord,
   };
+}
+
+/** Lets go of the last row's values (at the end of a call). */
+export function clearColumnInsert(insert: ColumnInsert): void {
+  insert.values.fill(undefined);
 }
 
 /** True when `keys` are the column insert's keys in its order (checked against a record stored the generic way). */
@@ -190,7 +195,8 @@ export function insertColumns(context: DmlContext, insert: ColumnInsert, planVal
     else hit.push(id);
   }
   if (context.undo) context.undo.push({ store, id: id ?? idFor(prefix, sequence), before: undefined });
-  values.fill(undefined);
+  // `values` keeps this row's values until the next row overwrites every one of them (the caller clears it after the
+  // call's last row: {@link clearColumnInsert}).
   columnInsertRows.count++;
   return sequence;
 }

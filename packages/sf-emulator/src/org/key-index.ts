@@ -8,7 +8,9 @@
 // numbers and their hashes side by side in a typed array of slots), so it grows by doubling one `Int32Array` and
 // never hashes a key twice (the hashes are kept in the slots). An id the org made for the index's object is kept as its sequence number (a small integer
 // in the array, not an 18-character string a record: a Bulk insert's records keep no id string of their own either,
-// see record-columns.ts) and built again when read.
+// see record-columns.ts) and built again when read. The keys themselves are kept as bytes, one a character, in one
+// buffer off the JavaScript heap (a key with a character above U+00FF as its string): a million inserted keys were
+// a million strings that every scavenge copied until they were promoted, and every mark-compact then marked.
 import { idFor } from '../ids.js';
 import { isOrgId } from './record-columns.js';
 import { sequenceOfId } from './record-map.js';
@@ -22,6 +24,9 @@ function hashOf(key: string): number {
 
 const EMPTY = 0;
 const REMOVED = -1;
+/** An entry's key length when the key is kept as a string (`wide`), or when the entry was deleted. */
+const WIDE = 0xffffffff;
+const GONE = 0xfffffffe;
 
 /** A string-keyed table of ids: what a `Map<string, string | string[]>` gives for get, set and delete. */
 export class KeyIndex {
@@ -35,7 +40,16 @@ export class KeyIndex {
   private mask = 1023;
   /** Slots not EMPTY (live and removed): the table grows before half of them are taken. */
   private taken = 0;
-  private keys: Array<string | undefined> = [];
+  /** Entries made so far (deleted ones included until a rehash renumbers them). */
+  private entries = 0;
+  /** Per entry: where its key's characters are in `bytes`, and how many (WIDE: in `wide`; GONE: deleted). */
+  private starts = new Uint32Array(1024);
+  private lengths = new Uint32Array(1024);
+  /** The keys' characters (each up to U+00FF), one byte each, `used` of them taken. */
+  private bytes: Buffer = Buffer.allocUnsafeSlow(16 * 1024);
+  private used = 0;
+  /** Keys with a character above U+00FF, by entry. */
+  private wide = new Map<number, string>();
   /** Per entry: the id (a sequence number when the org made it for `prefix`), the ids, or undefined (removed). */
   private values: Array<string | string[] | number | undefined> = [];
   private live = 0;
@@ -114,9 +128,11 @@ export class KeyIndex {
       while (slots[2 * at] !== EMPTY) at = (at + 1) & mask;
     }
     this.freeKey = undefined;
-    slots[2 * at] = this.keys.length + 1;
+    const entry = this.entries;
+    slots[2 * at] = entry + 1;
     slots[2 * at + 1] = hash;
-    this.keys.push(key);
+    this.keep(entry, key);
+    this.entries = entry + 1;
     this.values.push(value);
     this.taken++;
     this.live++;
@@ -138,9 +154,10 @@ export class KeyIndex {
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const slot = slots[2 * at] as number;
       if (slot === EMPTY) return false;
-      if (slot > 0 && slots[2 * at + 1] === hash && this.keys[slot - 1] === key) {
+      if (slot > 0 && slots[2 * at + 1] === hash && this.keyIs(slot - 1, key)) {
         slots[2 * at] = REMOVED;
-        this.keys[slot - 1] = undefined;
+        if (this.lengths[slot - 1] === WIDE) this.wide.delete(slot - 1);
+        this.lengths[slot - 1] = GONE;
         this.values[slot - 1] = undefined;
         this.live--;
         return true;
@@ -159,7 +176,7 @@ export class KeyIndex {
         this.freeKey = key;
         return -1;
       }
-      if (slot > 0 && slots[2 * at + 1] === hash && this.keys[slot - 1] === key) return slot - 1;
+      if (slot > 0 && slots[2 * at + 1] === hash && this.keyIs(slot - 1, key)) return slot - 1;
     }
   }
 
@@ -169,7 +186,7 @@ export class KeyIndex {
    * in order.
    */
   private rehash(): void {
-    const renumbered = this.keys.length - this.live > this.keys.length / 4 ? this.compact() : undefined;
+    const renumbered = this.entries - this.live > this.entries / 4 ? this.compact() : undefined;
     let capacity = this.mask + 1;
     while (capacity < this.live * 4) capacity *= 2;
     const old = this.slots;
@@ -196,18 +213,83 @@ export class KeyIndex {
 
   /** Drops the removed entries, the live ones renumbered in order: each old entry's new number (-1: dropped). */
   private compact(): Int32Array {
-    const renumbered = new Int32Array(this.keys.length).fill(-1);
-    const keys: Array<string | undefined> = [];
+    const count = this.entries;
+    const renumbered = new Int32Array(count).fill(-1);
+    const { starts, lengths, bytes, wide } = this;
     const values: Array<string | string[] | number | undefined> = [];
-    for (let entry = 0; entry < this.keys.length; entry++) {
-      const key = this.keys[entry];
-      if (key === undefined) continue;
-      renumbered[entry] = keys.length;
-      keys.push(key);
+    this.starts = new Uint32Array(Math.max(1024, this.live * 2));
+    this.lengths = new Uint32Array(this.starts.length);
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(16 * 1024, this.used));
+    this.used = 0;
+    this.wide = new Map();
+    this.entries = 0;
+    for (let entry = 0; entry < count; entry++) {
+      const length = lengths[entry] as number;
+      if (length === GONE) continue;
+      const next = this.entries;
+      renumbered[entry] = next;
+      if (length === WIDE) {
+        this.lengths[next] = WIDE;
+        this.wide.set(next, wide.get(entry) as string);
+      } else {
+        const start = starts[entry] as number;
+        bytes.copy(this.bytes, this.used, start, start + length);
+        this.starts[next] = this.used;
+        this.lengths[next] = length;
+        this.used += length;
+      }
+      this.entries = next + 1;
       values.push(this.values[entry]);
     }
-    this.keys = keys;
     this.values = values;
     return renumbered;
+  }
+
+  /** Keeps `key` as entry `entry`'s (the next entry): its characters in `bytes`, or the string when one is wide. */
+  private keep(entry: number, key: string): void {
+    if (entry >= this.starts.length) {
+      const starts = new Uint32Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const lengths = new Uint32Array(starts.length);
+      lengths.set(this.lengths);
+      this.lengths = lengths;
+    }
+    const length = key.length;
+    let at = this.used;
+    if (at + length > this.bytes.length) {
+      if (at + length > 0xfff00000) {
+        // Past what the offsets hold: the key stays a string.
+        this.lengths[entry] = WIDE;
+        this.wide.set(entry, key);
+        return;
+      }
+      const bytes = Buffer.allocUnsafeSlow(Math.min(0xfff00000, Math.max(2 * this.bytes.length, at + length)));
+      this.bytes.copy(bytes, 0, 0, at);
+      this.bytes = bytes;
+    }
+    const bytes = this.bytes;
+    for (let index = 0; index < length; index++) {
+      const code = key.charCodeAt(index);
+      if (code > 0xff) {
+        this.lengths[entry] = WIDE;
+        this.wide.set(entry, key);
+        return;
+      }
+      bytes[at++] = code;
+    }
+    this.starts[entry] = this.used;
+    this.lengths[entry] = length;
+    this.used = at;
+  }
+
+  /** True when entry `entry`'s key is `key`. */
+  private keyIs(entry: number, key: string): boolean {
+    const length = this.lengths[entry] as number;
+    if (length !== key.length) return length === WIDE && this.wide.get(entry) === key;
+    const bytes = this.bytes;
+    const start = this.starts[entry] as number;
+    for (let index = 0; index < length; index++) if (bytes[start + index] !== key.charCodeAt(index)) return false;
+    return true;
   }
 }
