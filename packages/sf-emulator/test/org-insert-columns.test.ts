@@ -171,6 +171,23 @@ function idOf(inserted: InsertedRows, index: number): string | null {
 }
 
 describe('insertRows straight into columns', () => {
+  it("takes a later call's first row as columns too, once a call has checked the keys against a stored record", () => {
+    const { columns, records } = orgs();
+    const parents = columns.records('Parent__c').map((record) => record.Id as string);
+    const rows = kindRows(80, parents).slice(20); // past the odd rows
+    columns.insertRows('Kind__c', COLUMNS, rows.slice(0, 20), OPTIONS);
+    const before = columnInsertRows.count;
+    const second = results(columns.insertRows('Kind__c', COLUMNS, rows.slice(20), OPTIONS), 40);
+    expect(columnInsertRows.count - before).toBe(40);
+    records.insertRows('Kind__c', COLUMNS, rows.slice(0, 20), { ...OPTIONS, columnInsert: false });
+    const slow = results(
+      records.insertRows('Kind__c', COLUMNS, rows.slice(20), { ...OPTIONS, columnInsert: false }),
+      40,
+    );
+    expect(second).toEqual(slow);
+    expect(stored(columns, 'Kind__c')).toEqual(stored(records, 'Kind__c'));
+  });
+
   it('stores every value kind as the record-object path and dml(insert) do, odd rows mixed in', () => {
     const { columns, records, dml } = orgs();
     const parents = columns.records('Parent__c').map((record) => record.Id as string);

@@ -15,6 +15,7 @@ import {
   compileColumnInsert,
   insertColumns,
   sameKeys,
+  verifyColumnInsert,
 } from './insert-columns.js';
 import { compileInsert, plannedRow } from './insert-plan.js';
 import type { ObjectStore } from './store.js';
@@ -129,6 +130,8 @@ export function runInsertRows(
   context.insertPlan = plan;
   // The column insert (undefined: not compiled yet; null: not for this call).
   let columnInsert: ColumnInsert | null | undefined = options.columnInsert === false ? null : undefined;
+  /** The column insert compiled for this call, its keys not checked yet against a record stored the generic way. */
+  let unchecked: ColumnInsert | undefined;
   for (let index = 0; index < count; index++) {
     const row = rows[index]!;
     let result: DmlResult | undefined;
@@ -138,6 +141,13 @@ export function runInsertRows(
     } else if (plan !== null) {
       const planned = plannedRow(context, plan, row);
       if (planned === true) {
+        if (columnInsert === undefined && unchecked === undefined) {
+          // A shape an earlier call checked against a stored record takes the column insert from the first row;
+          // another waits for a row stored the generic way to check its keys against.
+          const compiled = compileColumnInsert(context, plan);
+          if (compiled === null || compiled.verified) columnInsert = compiled;
+          else unchecked = compiled;
+        }
         if (columnInsert !== null && columnInsert !== undefined) {
           const sequence = insertColumns(context, columnInsert, plan.values);
           if (sequence >= 0) {
@@ -149,10 +159,10 @@ export function runInsertRows(
         const stored = storeInserted(context, plan.build(context.timestamp, host.userId, plan.values), now);
         if (typeof stored === 'string') {
           // The first row stored: the column insert takes the next ones when it stores records of the same keys.
-          if (columnInsert === undefined) {
-            columnInsert = compileColumnInsert(context, plan);
+          if (columnInsert === undefined && unchecked !== undefined) {
             const record = store.records.get(stored);
-            if (columnInsert !== null && (record === undefined || !sameKeys(columnInsert, record))) columnInsert = null;
+            columnInsert = record !== undefined && sameKeys(unchecked, record) ? unchecked : null;
+            if (columnInsert !== null) verifyColumnInsert(plan, columnInsert);
           }
           out.ids[index] = stored;
           out.flags[index] = 3;

@@ -11,8 +11,9 @@
 // It only takes the success path of a row. Where anything differs from it (a value missing or undefined, a
 // required field empty, a unique value taken, an object with validation rules or autonumbers, a record map that
 // cannot take the row into a segment), the row goes through `storeInserted` with the record object as before, so
-// the outcome (and the error text) is the generic path's by construction. The first row of each call goes through
-// `storeInserted` too, and the column insert is used only when the stored record's keys are the ones it derived.
+// the outcome (and the error text) is the generic path's by construction. The first row of a compiled insert's first
+// call goes through `storeInserted` too, and the column insert is used only when the stored record's keys are the
+// ones it derived (remembered for the plan's next calls, which take their first row as columns).
 import type { OrgRecord } from '../contract.js';
 import { idFor } from '../ids.js';
 import type { CompiledField } from '../schema/compile.js';
@@ -41,6 +42,29 @@ export interface ColumnInsert {
   prefix: string;
   /** Builds the record object from `values` (the fallback when the record map cannot take the row as columns). */
   build: (values: unknown[]) => OrgRecord;
+  /**
+   * True when a call before this one stored a record the generic way with the plan and found these keys in it
+   * ({@link sameKeys}): this call takes its first row as columns too. `keys` is then that call's array (one array a
+   * shape, so the record map's segment knows it by identity).
+   */
+  verified: boolean;
+}
+
+/** Per compiled insert: the key lists (joined) a call checked against a stored record, and that call's array. */
+const VERIFIED = new WeakMap<InsertPlan, Map<string, string[]>>();
+/** Record builders by key list (one generated function a shape, not one a call). */
+const BUILDERS = new Map<string, (values: unknown[]) => OrgRecord>();
+
+/** Remembers that `insert`'s keys are those of a record stored with `plan` (the next calls need not check again). */
+export function verifyColumnInsert(plan: InsertPlan, insert: ColumnInsert): void {
+  let shapes = VERIFIED.get(plan);
+  if (shapes === undefined) {
+    shapes = new Map();
+    VERIFIED.set(plan, shapes);
+  }
+  if (shapes.size >= 16) shapes.clear();
+  shapes.set(insert.keys.join('\n'), insert.keys);
+  insert.verified = true;
 }
 
 /** Rows stored by the column insert since the process started (tests check that their rows took it). */
@@ -89,12 +113,19 @@ export function compileColumnInsert(context: DmlContext, plan: InsertPlan): Colu
     nameAt = keys.indexOf(nameField.name);
   }
   const positionOf = (field: CompiledField) => keys.indexOf(field.name);
-  const build = new Function(
-    'v',
-    `return { ${keys.map((key, at) => `${JSON.stringify(key)}: v[${at}]`).join(', ')} };`,
-  );
+  const signature = keys.join('\n');
+  let build = BUILDERS.get(signature);
+  if (build === undefined) {
+    build = new Function(
+      'v',
+      `return { ${keys.map((key, at) => `${JSON.stringify(key)}: v[${at}]`).join(', ')} };`,
+    ) as (values: unknown[]) => OrgRecord;
+    if (BUILDERS.size >= 100) BUILDERS.clear();
+    BUILDERS.set(signature, build);
+  }
+  const known = VERIFIED.get(plan)?.get(signature);
   return {
-    keys,
+    keys: known ?? keys,
     sources: Int32Array.from(sources),
     constants,
     values: new Array<unknown>(keys.length),
@@ -104,7 +135,8 @@ export function compileColumnInsert(context: DmlContext, plan: InsertPlan): Colu
     nameAt,
     indexAt: Int32Array.from(object.indexed.map(positionOf)),
     prefix: object.keyPrefix,
-    build: build as (values: unknown[]) => OrgRecord,
+    build,
+    verified: known !== undefined,
   };
 }
 

@@ -303,6 +303,8 @@ export class Segment {
   private current: unknown[];
   /** True when a column needs the record's Id to be written (a default Name). */
   private readonly idColumns: boolean;
+  /** The last other key list {@link Segment.hasKeys} found equal to `keys`. */
+  private sameAs: readonly string[] | undefined;
   /** The plans of `pick` by field list. */
   private readonly picks = new Map<
     readonly string[],
@@ -399,12 +401,14 @@ export class Segment {
     return this.writeRow(values, id ?? (this.idColumns ? idFor(this.prefix, sequence) : ''), sequence);
   }
 
-  /** True when every key of `keys` is this segment's, in order. */
+  /** True when every key of `keys` is this segment's, in order (`keys` must not change afterwards: the answer is remembered). */
   hasKeys(keys: readonly string[]): boolean {
     const own = this.keys;
-    if (own === keys) return true;
+    if (own === keys || keys === this.sameAs) return true;
     if (own.length !== keys.length) return false;
     for (let at = 0; at < own.length; at++) if (own[at] !== keys[at]) return false;
+    // A caller's key list is not changed once made (a column insert's): the next rows' are known by identity.
+    this.sameAs = keys;
     return true;
   }
 
