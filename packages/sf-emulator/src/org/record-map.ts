@@ -54,6 +54,10 @@ export function sequenceOfId(id: string): number {
  * the one set, with its keys in the same order: a record read is a copy, and changing it changes nothing stored
  * (every writer of the org sets a new object; none changes a stored one in place). A record that fits no segment
  * (not a plain object, an id the org did not make) is kept as it is.
+ *
+ * Every write to the array also goes into the range indexes of SystemModstamp and CreatedDate (modstamp-index.ts),
+ * by the record's place in the array, so that whatever writes records (DML, the Bulk ingest, generate, seed, a saved
+ * org loaded) keeps them; the SOQL planner reads them through `stampRange`. In Map mode they are off.
  */
 export class RecordMap {
   /** Dense mode: by sequence - base, a record, a handle into a segment, or undefined (a hole). */
