@@ -100,6 +100,26 @@ describe('query?explain=', () => {
     expect(scan.plans[0]).toMatchObject({ leadingOperationType: 'TableScan', cardinality: 11, fields: [] });
   });
 
+  it('reports an index lookup on SystemModstamp when its range index answers, a table scan when the range is wide', async () => {
+    const [latest] = sf.org.query('SELECT SystemModstamp FROM Widget__c ORDER BY SystemModstamp DESC LIMIT 1').records;
+    const stamp = String(latest!.SystemModstamp);
+    const after = new Date(new Date(stamp).getTime() + 1).toISOString();
+    // No record was modified after the latest stamp: a narrow range, read from the index.
+    const narrow = (await conn
+      .query(`SELECT Id FROM Widget__c WHERE SystemModstamp > ${after} AND Code__c != null`)
+      .explain()) as { plans: Array<{ leadingOperationType: string; cardinality: number; fields: string[] }> };
+    expect(narrow.plans[0]).toMatchObject({
+      leadingOperationType: 'Index',
+      cardinality: 0,
+      fields: ['SystemModstamp'],
+    });
+    // Every record is in this range: the engine scans, and the plan says so.
+    const wide = (await conn
+      .query('SELECT Id FROM Widget__c WHERE SystemModstamp > 2000-01-01T00:00:00Z')
+      .explain()) as typeof narrow;
+    expect(wide.plans[0]).toMatchObject({ leadingOperationType: 'TableScan', cardinality: 30, fields: [] });
+  });
+
   it("explains a list view's query by its id, and fails a bad query with the query's own error", async () => {
     const { listviews } = (await conn.sobject('Account').listviews()) as { listviews: Array<{ id: string }> };
     const plan = (await conn.sobject('Account').listview(listviews[0]!.id).explain()) as {
