@@ -69,7 +69,7 @@ export function applyBatch(
   source: BatchRows,
   texts: string[] | undefined,
   upload: UploadBytes | undefined,
-  spans: number[],
+  spans: number[] | Uint32Array,
   sequence: number,
 ): void {
   const width = columns.length;
@@ -110,7 +110,7 @@ export function applyBatch(
   job.batches.push({
     texts,
     upload,
-    spans: Uint32Array.from(spans),
+    spans: spans instanceof Uint32Array ? spans : Uint32Array.from(spans),
     ...outcomes,
     idPrefix,
     order: rowOrder(n, job.random),

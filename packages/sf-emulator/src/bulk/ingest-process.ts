@@ -47,7 +47,8 @@ interface RowBatch {
   count: number;
   texts: string[] | undefined;
   upload: UploadBytes | undefined;
-  spans: number[];
+  /** Two offsets a row (`count` rows; an ASCII upload's batch has room for a full batch from the start). */
+  spans: number[] | Uint32Array;
 }
 
 /** Rows `from` to `to` of a batch: its parsed rows, or parsed again from its ASCII upload's bytes. */
@@ -60,7 +61,13 @@ function rowsOf(job: IngestJob, batch: RowBatch, from: number, to: number): stri
  * Rows `from` to `to` of an ASCII upload located by `spans`, parsed again: complete records next to each other from a
  * record's start, so their text parses as they did (each row alone, should the count ever differ).
  */
-function parseSpans(job: IngestJob, upload: UploadBytes, spans: number[], from: number, to: number): string[][] {
+function parseSpans(
+  job: IngestJob,
+  upload: UploadBytes,
+  spans: ArrayLike<number>,
+  from: number,
+  to: number,
+): string[][] {
   if (to <= from) return [];
   const text = uploadText(upload, spans[2 * from] as number, spans[2 * to - 1] as number);
   const out: string[][] = [];
@@ -136,7 +143,7 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
       for (let r = start; r < records.length; r++) {
         pending.rows?.push(records[r] as string[]);
         pending.texts?.push(parsed);
-        pending.spans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
+        (pending.spans as number[]).push(spans[2 * r] as number, spans[2 * r + 1] as number);
         if (++pending.count >= INTERNAL_BATCH_SIZE) {
           await runner.run(pending);
           pending = batch();
@@ -166,34 +173,46 @@ async function scanBatches(job: IngestJob, upload: UploadBytes, runner: BatchRun
     delimiter: job.columnDelimiter,
     lineBreaks: job.lineEnding === 'CRLF' ? ['\r\n'] : ['\r\n', '\n'],
   });
-  const batch = (): RowBatch => ({ rows: undefined, count: 0, texts: undefined, upload, spans: [] });
+  const batch = (): RowBatch => ({
+    rows: undefined,
+    count: 0,
+    texts: undefined,
+    upload,
+    spans: new Uint32Array(2 * INTERNAL_BATCH_SIZE),
+  });
   let pending = batch();
-  const spans: number[] = [];
+  // The sink fills the pending batch's offsets; full batches wait here for the loop to run them in order.
+  const full: RowBatch[] = [];
+  let header: number[] | undefined;
   const sink = (start: number, end: number) => {
-    spans.push(start, end);
+    if (header === undefined) {
+      header = [start, end];
+      return;
+    }
+    const spans = pending.spans as Uint32Array;
+    const count = pending.count;
+    spans[2 * count] = start;
+    spans[2 * count + 1] = end;
+    pending.count = count + 1;
+    if (count + 1 === INTERNAL_BATCH_SIZE) {
+      full.push(pending);
+      pending = batch();
+    }
   };
   const chunks = upload.chunks;
-  let header = false;
+  let headerGiven = false;
   try {
     for (let index = 0; index <= chunks.length; index++) {
       if (index < chunks.length) scanner.push(chunks[index] as Buffer, sink);
       else scanner.end(sink);
-      if (spans.length === 0) continue;
-      let r = 0;
-      if (!header) {
-        header = true;
-        r = 1;
-        const text = uploadText(upload, spans[0] as number, spans[1] as number);
+      if (header === undefined) continue;
+      if (!headerGiven) {
+        headerGiven = true;
+        const text = uploadText(upload, header[0] as number, header[1] as number);
         runner.header(parseRecord(text, job.columnDelimiter, job.lineEnding).map((h) => h.trim()));
       }
-      for (; 2 * r < spans.length; r++) {
-        pending.spans.push(spans[2 * r] as number, spans[2 * r + 1] as number);
-        if (++pending.count >= INTERNAL_BATCH_SIZE) {
-          await runner.run(pending);
-          pending = batch();
-        }
-      }
-      spans.length = 0;
+      for (let at = 0; at < full.length; at++) await runner.run(full[at] as RowBatch);
+      full.length = 0;
     }
     await runner.run(pending);
   } catch (error) {
@@ -292,7 +311,8 @@ class BatchRunner {
 
   /** Applies the rows up to an injected failure point; the rest (or all, after a failure) go to unprocessed. */
   private apply(batch: RowBatch, sequence: number): void {
-    const { count, texts, upload, spans } = batch;
+    const { count, texts, upload } = batch;
+    const spans = batch.spans.length === 2 * count ? batch.spans : batch.spans.slice(0, 2 * count);
     const job = this.job;
     if (this.failure !== undefined || job.abortRequested || !this.known) {
       this.toUnprocessed(rowsOf(job, batch, 0, count), sequence);
