@@ -79,8 +79,8 @@ export async function ensureRetlTables(warehouse: Warehouse, resultsTable: strin
 /**
  * Sends the staged rows `changed` selects, batch by batch of `batchRows` staged rows in staging (key) order, and
  * records their outcomes: into the results table, and the successes into the snapshot (the last row sent per
- * key wins), a range of rows per statement and a few ranges per transaction. Should recording fail, the
- * ranges committed before stay recorded (their rows were sent; the others are sent again next run, as the
+ * key wins), a range of rows per statement and per transaction. Should recording fail, the ranges committed
+ * before stay recorded (their rows were sent; the others are sent again next run, as the
  * snapshot does not hold them). No job is created when no row is to be sent.
  */
 export async function sendChanged(
@@ -127,45 +127,39 @@ export async function sendChanged(
   const snapshot = warehouse.quoteTable(RETL_SNAPSHOT_TABLE);
   const finishedAt = new Date();
   // The outcomes are loaded (and committed) first, then recorded a range of staged rows per statement (what each
-  // one joins and sorts stays one batch), in transactions of about RANGES_PER_TRANSACTION ranges: the rows a
-  // transaction writes stay in memory until its commit (DuckDB held 230 MB of them, and spilled more, when all
-  // 1,000,000 went in one), while a commit a range made 15 transactions of 24 s wall for 13 s of statements
-  // (README, Performance).
+  // one joins and sorts stays one batch) and a range per transaction: the rows a transaction writes stay in
+  // memory until its commit (DuckDB held 230 MB of them, and spilled more, with all 1,000,000 in one; five ranges
+  // a transaction and ranges of 125,000 peaked higher too; README, Performance).
   const o = await loadOutcomes(warehouse, outcomesTable, outcomesFile);
   const s = warehouse.quoteTable(stage);
-  for (const group of counts.transactions(RANGES_PER_TRANSACTION)) {
+  for (const [after, upTo] of counts.ranges()) {
     await warehouse.transaction(async (session) => {
-      for (const [after, upTo] of group) {
-        const range = `o.seq > ${seqBound(after)} AND o.seq <= ${seqBound(upTo)} AND s.seq > ${seqBound(after)} AND s.seq <= ${seqBound(upTo)}`;
-        await session.execute(
-          `INSERT INTO ${session.quoteTable(summary.resultsTable)} (${RESULT_COLUMNS})
+      const range = `o.seq > ${seqBound(after)} AND o.seq <= ${seqBound(upTo)} AND s.seq > ${seqBound(after)} AND s.seq <= ${seqBound(upTo)}`;
+      await session.execute(
+        `INSERT INTO ${session.quoteTable(summary.resultsTable)} (${RESULT_COLUMNS})
              SELECT $1, $2, $3, $4, s.row_key, o.seq, o.status, o.sf_id, o.created, o.error_code, o.error_message, o.job_id, CAST($5 AS TIMESTAMP)
              FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE ${range}`,
-          [summary.runId, summary.name, options.object, options.operation, finishedAt],
-        );
-        // Batches run in key order, so a key staged twice across two batches ends with the later row.
-        await session.execute(
-          `DELETE FROM ${snapshot} WHERE name = $1 AND row_key IN (SELECT s.row_key FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL AND ${range})`,
-          [summary.name],
-        );
-        await session.execute(
-          // The last row sent per key wins; ROW_NUMBER rather than DISTINCT ON, which Snowflake lacks.
-          `INSERT INTO ${snapshot} (name, row_key, row_hash, sf_id, run_id)
+        [summary.runId, summary.name, options.object, options.operation, finishedAt],
+      );
+      // Batches run in key order, so a key staged twice across two batches ends with the later row.
+      await session.execute(
+        `DELETE FROM ${snapshot} WHERE name = $1 AND row_key IN (SELECT s.row_key FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL AND ${range})`,
+        [summary.name],
+      );
+      await session.execute(
+        // The last row sent per key wins; ROW_NUMBER rather than DISTINCT ON, which Snowflake lacks.
+        `INSERT INTO ${snapshot} (name, row_key, row_hash, sf_id, run_id)
                SELECT $1, latest.row_key, latest.row_hash, latest.sf_id, $2
                FROM (SELECT s.row_key, s.row_hash, o.sf_id,
                             ROW_NUMBER() OVER (PARTITION BY s.row_key ORDER BY s.seq DESC) AS rn
                      FROM ${o} AS o JOIN ${s} AS s ON s.seq = o.seq
                      WHERE o.status = 'succeeded' AND s.row_key IS NOT NULL AND ${range}) AS latest
                WHERE latest.rn = 1`,
-          [summary.name, summary.runId],
-        );
-      }
+        [summary.name, summary.runId],
+      );
     });
   }
 }
-
-/** Ranges of outcomes recorded per transaction: {@link RETL_BATCH_ROWS} x 5 = 250,000 outcomes by default. */
-const RANGES_PER_TRANSACTION = 5;
 
 /**
  * How many outcomes fell in each small range of staging numbers (an array of counters, a few kilobytes for a
@@ -188,19 +182,6 @@ export class OutcomeCounts {
   add(seq: number): void {
     const bucket = Math.floor((seq - 1) / this.bucketRows);
     if (bucket >= 0 && bucket < this.counts.length) this.counts[bucket] = (this.counts[bucket] ?? 0) + 1;
-  }
-
-  /** {@link ranges}, `perGroup` ranges at a time. */
-  *transactions(perGroup: number): Generator<[number, number][]> {
-    let group: [number, number][] = [];
-    for (const range of this.ranges()) {
-      group.push(range);
-      if (group.length >= perGroup) {
-        yield group;
-        group = [];
-      }
-    }
-    if (group.length > 0) yield group;
   }
 
   /** Ranges `[after, upTo]` of staging numbers (`after < seq <= upTo`) covering every counted outcome, in order. */

@@ -218,22 +218,6 @@ describe('reverse ETL outcome ranges', () => {
     expect(rangesOf(100, 10, [])).toEqual([]);
   });
 
-  it('groups the ranges for transactions, in order, none left out', () => {
-    const counts = new OutcomeCounts(7, 2);
-    for (let seq = 1; seq <= 7; seq++) counts.add(seq);
-    expect([...counts.transactions(2)]).toEqual([
-      [
-        [0, 2],
-        [2, 4],
-      ],
-      [
-        [4, 6],
-        [6, 7],
-      ],
-    ]);
-    expect([...new OutcomeCounts(7, 2).transactions(2)]).toEqual([]);
-  });
-
   it('splits small batches row by row when batchRows is below a bucket', () => {
     const seqs = [1, 2, 3, 4, 5, 6, 7];
     const ranges = rangesOf(7, 3, seqs);
