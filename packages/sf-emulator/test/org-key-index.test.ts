@@ -40,6 +40,33 @@ describe('KeyIndex', () => {
     expect(index.delete('absent')).toBe(false);
   });
 
+  it('keeps keys past its first page of characters, through deletes and the renumbering they bring', () => {
+    const index = new KeyIndex();
+    const map = new Map<string, string>();
+    // About 3.5 MB of key characters: four pages; a third deleted, then as many again added (a rehash compacts).
+    for (let i = 0; i < 150_000; i++) {
+      const key = `key-${String(i).padStart(8, '0')}-${'x'.repeat(i % 20)}${i % 1000 === 0 ? '\u4e00' : ''}`;
+      index.set(key, `id${i}`);
+      map.set(key, `id${i}`);
+    }
+    let at = 0;
+    for (const key of [...map.keys()]) {
+      if (at++ % 3 === 0) {
+        expect(index.delete(key)).toBe(true);
+        map.delete(key);
+      }
+    }
+    for (let i = 0; i < 150_000; i++) {
+      const key = `new-${i}-${'y'.repeat(i % 30)}`;
+      if (index.get(key) === undefined) index.setAbsent(key, `n${i}`);
+      map.set(key, `n${i}`);
+    }
+    expect(index.size).toBe(map.size);
+    for (const [key, value] of map) expect(index.get(key)).toBe(value);
+    expect(index.get('key-00000000-')).toBeUndefined(); // deleted
+    expect(index.get('key-00000001-x')).toBe('id1');
+  });
+
   it('tells apart keys that differ only in case or by a character outside Latin-1', () => {
     const index = new KeyIndex();
     index.set('Acme', '1');

@@ -8,9 +8,10 @@
 // numbers and their hashes side by side in a typed array of slots), so it grows by doubling one `Int32Array` and
 // never hashes a key twice (the hashes are kept in the slots). An id the org made for the index's object is kept as its sequence number (a small integer
 // in the array, not an 18-character string a record: a Bulk insert's records keep no id string of their own either,
-// see record-columns.ts) and built again when read. The keys themselves are kept as bytes, one a character, in one
-// buffer off the JavaScript heap (a key with a character above U+00FF as its string): a million inserted keys were
-// a million strings that every scavenge copied until they were promoted, and every mark-compact then marked.
+// see record-columns.ts) and built again when read. The keys themselves are kept as bytes, one a character, in pages
+// of 1 MB off the JavaScript heap (a key with a character above U+00FF as its string): a million inserted keys were
+// a million strings that every scavenge copied until they were promoted, and every mark-compact then marked. Pages,
+// not one buffer doubled, so that growing copies nothing past the first page (the copies showed in the profile).
 import { idFor } from '../ids.js';
 import { isOrgId } from './record-columns.js';
 import { sequenceOfId } from './record-map.js';
@@ -27,6 +28,12 @@ const REMOVED = -1;
 /** An entry's key length when the key is kept as a string (`wide`), or when the entry was deleted. */
 const WIDE = 0xffffffff;
 const GONE = 0xfffffffe;
+/** Key characters a page holds (a longer key stays a string), and the pages at most (offsets stay below 2^32). */
+const PAGE_BITS = 20;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
+const MAX_PAGES = 4095;
+const FIRST_PAGE = 16 * 1024;
 
 /** A string-keyed table of ids: what a `Map<string, string | string[]>` gives for get, set and delete. */
 export class KeyIndex {
@@ -42,11 +49,15 @@ export class KeyIndex {
   private taken = 0;
   /** Entries made so far (deleted ones included until a rehash renumbers them). */
   private entries = 0;
-  /** Per entry: where its key's characters are in `bytes`, and how many (WIDE: in `wide`; GONE: deleted). */
+  /**
+   * Per entry: where its key's characters are (the page number times PAGE plus the offset in it), and how many (WIDE:
+   * in `wide`; GONE: deleted).
+   */
   private starts = new Uint32Array(1024);
   private lengths = new Uint32Array(1024);
-  /** The keys' characters (each up to U+00FF), one byte each, `used` of them taken. */
-  private bytes: Buffer = Buffer.allocUnsafeSlow(16 * 1024);
+  /** The keys' characters (each up to U+00FF), one byte each; the first page grows up to PAGE, the others are full. */
+  private pages: Buffer[] = [];
+  /** Where the next key's characters go (page number times PAGE plus the offset). */
   private used = 0;
   /** Keys with a character above U+00FF, by entry. */
   private wide = new Map<number, string>();
@@ -215,11 +226,11 @@ export class KeyIndex {
   private compact(): Int32Array {
     const count = this.entries;
     const renumbered = new Int32Array(count).fill(-1);
-    const { starts, lengths, bytes, wide } = this;
+    const { starts, lengths, pages, wide } = this;
     const values: Array<string | string[] | number | undefined> = [];
     this.starts = new Uint32Array(Math.max(1024, this.live * 2));
     this.lengths = new Uint32Array(this.starts.length);
-    this.bytes = Buffer.allocUnsafeSlow(Math.max(16 * 1024, this.used));
+    this.pages = [];
     this.used = 0;
     this.wide = new Map();
     this.entries = 0;
@@ -232,11 +243,15 @@ export class KeyIndex {
         this.lengths[next] = WIDE;
         this.wide.set(next, wide.get(entry) as string);
       } else {
-        const start = starts[entry] as number;
-        bytes.copy(this.bytes, this.used, start, start + length);
-        this.starts[next] = this.used;
+        // Room for it was found before (a page of the same size at most): found again.
+        const from = starts[entry] as number;
+        const at = this.room(length);
+        const page = pages[from >>> PAGE_BITS] as Buffer;
+        const offset = from & PAGE_MASK;
+        page.copy(this.pages[at >>> PAGE_BITS] as Buffer, at & PAGE_MASK, offset, offset + length);
+        this.starts[next] = at;
         this.lengths[next] = length;
-        this.used += length;
+        this.used = at + length;
       }
       this.entries = next + 1;
       values.push(this.values[entry]);
@@ -245,7 +260,33 @@ export class KeyIndex {
     return renumbered;
   }
 
-  /** Keeps `key` as entry `entry`'s (the next entry): its characters in `bytes`, or the string when one is wide. */
+  /**
+   * Where `length` characters of a new key go (pages added, the first one grown, as needed; `used` not moved), or -1
+   * when they cannot be kept as bytes (longer than a page, or past the last page).
+   */
+  private room(length: number): number {
+    if (length > PAGE) return -1;
+    let at = this.used;
+    let offset = at & PAGE_MASK;
+    if (offset + length > PAGE) {
+      at += PAGE - offset;
+      offset = 0;
+    }
+    const number = Math.floor(at / PAGE);
+    if (number >= MAX_PAGES) return -1;
+    const page = this.pages[number];
+    if (page === undefined) {
+      this.pages.push(Buffer.allocUnsafeSlow(number === 0 ? Math.max(FIRST_PAGE, length) : PAGE));
+    } else if (offset + length > page.length) {
+      // Only the first page is short: it doubles (copied) up to a full page.
+      const grown = Buffer.allocUnsafeSlow(Math.min(PAGE, Math.max(2 * page.length, offset + length)));
+      page.copy(grown, 0, 0, offset);
+      this.pages[number] = grown;
+    }
+    return at;
+  }
+
+  /** Keeps `key` as entry `entry`'s (the next entry): its characters in a page, or the string when one is wide. */
   private keep(entry: number, key: string): void {
     if (entry >= this.starts.length) {
       const starts = new Uint32Array(this.starts.length * 2);
@@ -256,40 +297,35 @@ export class KeyIndex {
       this.lengths = lengths;
     }
     const length = key.length;
-    let at = this.used;
-    if (at + length > this.bytes.length) {
-      if (at + length > 0xfff00000) {
-        // Past what the offsets hold: the key stays a string.
-        this.lengths[entry] = WIDE;
-        this.wide.set(entry, key);
+    const start = this.room(length);
+    if (start >= 0) {
+      const page = this.pages[start >>> PAGE_BITS] as Buffer;
+      let at = start & PAGE_MASK;
+      let index = 0;
+      for (; index < length; index++) {
+        const code = key.charCodeAt(index);
+        if (code > 0xff) break;
+        page[at++] = code;
+      }
+      if (index === length) {
+        this.starts[entry] = start;
+        this.lengths[entry] = length;
+        this.used = start + length;
         return;
       }
-      const bytes = Buffer.allocUnsafeSlow(Math.min(0xfff00000, Math.max(2 * this.bytes.length, at + length)));
-      this.bytes.copy(bytes, 0, 0, at);
-      this.bytes = bytes;
     }
-    const bytes = this.bytes;
-    for (let index = 0; index < length; index++) {
-      const code = key.charCodeAt(index);
-      if (code > 0xff) {
-        this.lengths[entry] = WIDE;
-        this.wide.set(entry, key);
-        return;
-      }
-      bytes[at++] = code;
-    }
-    this.starts[entry] = this.used;
-    this.lengths[entry] = length;
-    this.used = at;
+    this.lengths[entry] = WIDE;
+    this.wide.set(entry, key);
   }
 
   /** True when entry `entry`'s key is `key`. */
   private keyIs(entry: number, key: string): boolean {
     const length = this.lengths[entry] as number;
     if (length !== key.length) return length === WIDE && this.wide.get(entry) === key;
-    const bytes = this.bytes;
     const start = this.starts[entry] as number;
-    for (let index = 0; index < length; index++) if (bytes[start + index] !== key.charCodeAt(index)) return false;
+    const page = this.pages[start >>> PAGE_BITS] as Buffer;
+    const offset = start & PAGE_MASK;
+    for (let index = 0; index < length; index++) if (page[offset + index] !== key.charCodeAt(index)) return false;
     return true;
   }
 }
