@@ -120,9 +120,10 @@ export function rowsToSend(
     // The snapshot's side of the join is narrowed to the batch's keys (between their least and greatest, in
     // text order, whatever the key's type): without it an engine may hash the whole snapshot for every batch
     // (DuckDB did: 4.4 s CPU and 395 MB for 20 batches of a 1,000,000-row probe, against 1.3 s and 195 MB).
-    const keys = `SELECT %s(k.row_key) FROM ${staged} AS k WHERE k.seq > ${seqBound(after)} AND k.seq <= ${seqBound(upTo)}`;
+    const keyBound = (aggregate: 'min' | 'max') =>
+      `(SELECT ${aggregate}(k.row_key) FROM ${staged} AS k WHERE k.seq > ${seqBound(after)} AND k.seq <= ${seqBound(upTo)})`;
     return {
-      sql: `SELECT s.seq, s.payload FROM ${staged} AS s LEFT JOIN (SELECT p.row_key, p.row_hash FROM ${snapshot} AS p WHERE p.name = $1 AND p.row_key >= (${keys.replace('%s', 'min')}) AND p.row_key <= (${keys.replace('%s', 'max')})) AS p ON p.row_key = s.row_key WHERE ${range} AND (s.row_key IS NULL OR p.row_key IS NULL OR p.row_hash <> s.row_hash) ORDER BY s.seq`,
+      sql: `SELECT s.seq, s.payload FROM ${staged} AS s LEFT JOIN (SELECT p.row_key, p.row_hash FROM ${snapshot} AS p WHERE p.name = $1 AND p.row_key >= ${keyBound('min')} AND p.row_key <= ${keyBound('max')}) AS p ON p.row_key = s.row_key WHERE ${range} AND (s.row_key IS NULL OR p.row_key IS NULL OR p.row_hash <> s.row_hash) ORDER BY s.seq`,
       params: [name],
     };
   };
