@@ -87,8 +87,9 @@ export interface ReverseEtlOptions extends LakehouseBaseOptions {
   report?: Omit<ErrorReportOptions, 'object' | 'upsertKey'>;
   /**
    * Staged rows the warehouse handles per statement while the changed rows are picked and sent and their
-   * outcomes recorded (a range of the rows in key order): what a statement sorts or joins stays this size
-   * however many rows the query returns, so memory stays flat. Default {@link RETL_BATCH_ROWS}.
+   * outcomes recorded (a range of the rows in key order): what a statement sorts or joins, and what a
+   * transaction holds uncommitted, stays this size however many rows the query returns. Default
+   * {@link RETL_BATCH_ROWS}.
    */
   batchRows?: number;
   /** Extra options of sf-bulk's `ingest` (job sizes, retries, API choice). */
