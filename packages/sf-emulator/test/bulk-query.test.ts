@@ -80,8 +80,12 @@ describe('Bulk API 2.0 query', () => {
     ]);
     const bad = await createQueryJob('SELECT Nope FROM Widget__c');
     expect(bad.status).toBe(400);
+    // A job held for a minute, so that the abort surely finds it running however loaded the machine is (with the
+    // file's 200 ms hold, a slow test run saw the job complete before its abort arrived).
+    sf.faults.set({ jobProcessingMs: 60_000 });
     const slow = await createQueryJob('SELECT Id FROM Widget__c');
     const aborted = await raw(sf, 'PATCH', api(sf, `/jobs/query/${slow.body.id}`), { body: '{"state":"Aborted"}' });
+    sf.faults.set({ jobProcessingMs: 200 });
     expect(aborted.json()).toMatchObject({ state: 'Aborted' });
     expect((await raw(sf, 'GET', api(sf, `/jobs/query/${slow.body.id}/results`))).status).toBe(412);
     expect((await raw(sf, 'DELETE', api(sf, `/jobs/query/${slow.body.id}`))).status).toBe(204);
