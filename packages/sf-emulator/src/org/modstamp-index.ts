@@ -1,6 +1,8 @@
 // A range index on one datetime field of an object's records (SystemModstamp, CreatedDate), kept by `RecordMap` on
 // every write, read by the SOQL planner for `<`, `<=`, `>`, `>=` and `=` conditions on the field.
 
+import { digits } from './values.js';
+
 /** Fields `RecordMap` indexes by range (Salesforce indexes both on every object). */
 export const STAMP_FIELDS: readonly string[] = ['SystemModstamp', 'CreatedDate'];
 
@@ -67,17 +69,6 @@ export function stampKey(value: unknown): number {
   return (
     (((((year * MONTHS + month) * DAYS + day) * HOURS + hour) * MINUTES + minute) * SECONDS + second) * MILLIS + milli
   );
-}
-
-/** The number written by `length` decimal digits of `text` from `start`, or -1 when one is not a digit. */
-function digits(text: string, start: number, length: number): number {
-  let value = 0;
-  for (let at = start; at < start + length; at++) {
-    const digit = text.charCodeAt(at) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 /**

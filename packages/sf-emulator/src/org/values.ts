@@ -37,7 +37,8 @@ const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?$/i;
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function digits(value: string, start: number, count: number): number {
+/** The number written by `count` decimal digits of `value` from `start`, or -1 when one of them is not a digit. */
+export function digits(value: string, start: number, count: number): number {
   let out = 0;
   for (let index = start; index < start + count; index++) {
     const code = value.charCodeAt(index) - 48;
