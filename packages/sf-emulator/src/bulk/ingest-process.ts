@@ -105,6 +105,18 @@ export async function processJob(host: ProcessHost, job: IngestJob): Promise<voi
 }
 
 /**
+ * Ends an upload whose reading failed: a CSV syntax error fails the rows of the batch being filled (`InvalidBatch`,
+ * as Salesforce does), anything else is thrown once the batches already running have settled.
+ */
+async function failUpload(error: unknown, job: IngestJob, runner: BatchRunner, pending: RowBatch): Promise<void> {
+  if (!(error instanceof CsvSyntaxError)) {
+    await runner.settled(true);
+    throw error;
+  }
+  runner.fail(`InvalidBatch : ${error.message}`, rowsOf(job, pending, 0, pending.count));
+}
+
+/**
  * Parses the upload and hands `runner` its header and each internal batch as it fills. A CSV syntax error fails
  * the job; the rows parsed since the last batch go to the unprocessed records.
  */
@@ -154,11 +166,7 @@ async function parseBatches(job: IngestJob, chunks: Buffer[], runner: BatchRunne
     }
     await runner.run(pending);
   } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) {
-      await runner.settled(true);
-      throw error;
-    }
-    runner.fail(`InvalidBatch : ${error.message}`, rowsOf(job, pending, 0, pending.count));
+    await failUpload(error, job, runner, pending);
   }
 }
 
@@ -216,11 +224,7 @@ async function scanBatches(job: IngestJob, upload: UploadBytes, runner: BatchRun
     }
     await runner.run(pending);
   } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) {
-      await runner.settled(true);
-      throw error;
-    }
-    runner.fail(`InvalidBatch : ${error.message}`, rowsOf(job, pending, 0, pending.count));
+    await failUpload(error, job, runner, pending);
   }
 }
 
