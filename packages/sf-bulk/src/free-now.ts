@@ -17,20 +17,26 @@
  */
 export function freeNow(array: ArrayBufferView | undefined): void {
   if (array === undefined) return;
-  const buffer = array.buffer as DetachableBuffer;
-  if (
-    !(buffer instanceof ArrayBuffer) ||
-    buffer.detached ||
-    array.byteOffset !== 0 ||
-    array.byteLength !== buffer.byteLength ||
-    buffer.byteLength < 4096
-  ) {
-    return;
-  }
+  const buffer = array.buffer;
+  if (array.byteOffset !== 0 || array.byteLength !== buffer.byteLength || buffer.byteLength < 4096) return;
+  detach(buffer);
+}
+
+/**
+ * Detaches `buffer` (`ArrayBuffer.prototype.transfer(0)`), which releases its memory at once; true when it did. A
+ * buffer that is not a plain `ArrayBuffer`, is detached already or cannot be detached is left to the garbage collector.
+ * Every view of a detached buffer reads as empty: the caller must own the buffer and be done with it.
+ *
+ * @internal
+ */
+export function detach(buffer: ArrayBufferLike): boolean {
+  const own = buffer as DetachableBuffer;
+  if (!(own instanceof ArrayBuffer) || own.detached) return false;
   try {
-    buffer.transfer(0);
+    own.transfer(0);
+    return true;
   } catch {
-    // A buffer that cannot be detached is left to the garbage collector.
+    return false;
   }
 }
 

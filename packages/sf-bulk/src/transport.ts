@@ -4,6 +4,7 @@ import type { Connection } from 'jsforce';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request, stream } from 'undici';
 import { TransportError } from './errors.js';
 import { writeAll } from './file-io.js';
+import { detach } from './free-now.js';
 
 /**
  * The one HTTP transport of the package: logins, job calls, uploads and result downloads all go
@@ -420,27 +421,17 @@ export class ReadRelease {
 
   /** Called with each piece once it is written, in the order the pieces came. */
   written(piece: Uint8Array): void {
-    const buffer = piece.buffer as DetachableBuffer;
+    const buffer = piece.buffer;
     if (
-      !(buffer instanceof ArrayBuffer) ||
       piece.byteOffset + piece.byteLength !== buffer.byteLength ||
-      buffer.byteLength <= Math.max(Buffer.poolSize, 8192) ||
-      buffer.detached
+      buffer.byteLength <= Math.max(Buffer.poolSize, 8192)
     ) {
       return;
     }
     const size = buffer.byteLength;
-    try {
-      buffer.transfer(0);
-      this.released += size;
-    } catch {
-      // A buffer that cannot be detached is left to the garbage collector.
-    }
+    if (detach(buffer)) this.released += size;
   }
 }
-
-/** ES2024's `transfer` and `detached` (Node 22 has them; the project's TypeScript lib is ES2023). */
-type DetachableBuffer = ArrayBuffer & { readonly detached: boolean; transfer(length: number): ArrayBuffer };
 
 /** Writes an answer body to a file handle, at its current position; keeps the file's own error apart. */
 class FileSink extends Writable {
