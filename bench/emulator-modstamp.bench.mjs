@@ -9,6 +9,7 @@
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { nextMessage } from './lib/child-message.mjs';
 
 const HOUR = 3_600_000;
 
@@ -105,16 +106,7 @@ async function runBuild(bundle, records, repeats) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: ['--max-old-space-size=8192', '--expose-gc'],
   });
-  const next = (type) =>
-    new Promise((resolve) => {
-      const listener = (message) => {
-        if (message.type === type) {
-          child.off('message', listener);
-          resolve(message);
-        }
-      };
-      child.on('message', listener);
-    });
+  const next = (type) => nextMessage(child, type);
   const setup = await next('ready');
   const orgCpu = async () => {
     child.send('cpu');

@@ -9,6 +9,7 @@ import { fork } from 'node:child_process';
 import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { nextMessage } from './lib/child-message.mjs';
 
 const RECORDS = Number(
   process.argv[2] && process.argv[2] !== 'child' ? process.argv[2] : (process.env.BENCH_RECORDS ?? 1_000_000),
@@ -62,16 +63,7 @@ if (process.argv[2] === 'child') {
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ],
   });
-  const next = (type) =>
-    new Promise((resolve) => {
-      const listener = (message) => {
-        if (message.type === type) {
-          child.off('message', listener);
-          resolve(message);
-        }
-      };
-      child.on('message', listener);
-    });
+  const next = (type) => nextMessage(child, type);
   const { instanceUrl, accessToken } = await next('ready');
   const base = `${instanceUrl}/services/data/v62.0/jobs/query`;
   const headers = { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' };

@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nextMessage } from './lib/child-message.mjs';
 
 const ROWS = Number(
   process.argv[2] && process.argv[2] !== 'child' ? process.argv[2] : (process.env.BENCH_ROWS ?? 1_000_000),
@@ -143,23 +144,13 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
   // Changed rows: every 10th id of the first 90%, and 10% of them new ids past the end.
   await writeCsv(changes, CHANGED, (i) => row(i < CHANGED * 0.9 ? i * 10 : ROWS + i, 'changed '));
   const self = new URL(import.meta.url).pathname;
-  const message = (child, type) =>
-    new Promise((resolve) => {
-      const listener = (m) => {
-        if (m.type === type) {
-          child.off('message', listener);
-          resolve(m);
-        }
-      };
-      child.on('message', listener);
-    });
 
   const loadBefore = loadavg();
   // The emulator, through the driver.
   const emulator = fork(self, ['child', 'emulator', String(CHUNK_ROWS ?? '')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ready = await message(emulator, 'ready');
+  const ready = await nextMessage(emulator, 'ready');
   const connection = snowflake.createConnection({
     accessUrl: ready.accessUrl,
     account: ready.account,
@@ -173,7 +164,7 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
   const emulatorCpu = {};
   const emulatorSeconds = async () => {
     emulator.send('cpu');
-    return (await message(emulator, 'cpu')).seconds;
+    return (await nextMessage(emulator, 'cpu')).seconds;
   };
   const step = async (label, work) => {
     const before = await emulatorSeconds();
@@ -220,14 +211,14 @@ if (process.argv[2] === 'child' && process.argv[3] === 'emulator') {
     });
   });
   emulator.send('report');
-  const emulatorReport = await message(emulator, 'report');
+  const emulatorReport = await nextMessage(emulator, 'report');
   await new Promise((resolve) => connection.destroy(() => resolve()));
   emulator.send('stop');
   await new Promise((resolve) => emulator.on('exit', resolve));
 
   // Bare DuckDB, the same work.
   const duck = fork(self, ['child', 'duckdb', base, changes], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const duckReport = await message(duck, 'done');
+  const duckReport = await nextMessage(duck, 'done');
   rmSync(dir, { recursive: true, force: true });
 
   const loadAfter = loadavg();
