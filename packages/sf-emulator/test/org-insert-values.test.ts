@@ -1,6 +1,8 @@
-// The plain-decimal reading of number cells (src/org/values.ts): the double `Number` gives, for every text it takes.
+// The plain-decimal reading of number cells (src/org/values.ts): the double `Number` gives, for every text it takes;
+// the date and datetime texts the coercion keeps per value: the text the parse gives, whatever was coerced before.
 import { describe, expect, it } from 'vitest';
-import { plainDecimal } from '../src/org/values.js';
+import { coerceValue, formatDateTime, parseDateTimeMillis, plainDecimal } from '../src/org/values.js';
+import type { CompiledField } from '../src/schema/compile.js';
 
 /** A seeded generator (the test replays the same texts every run). */
 function seeded(seed: number): () => number {
@@ -46,6 +48,40 @@ describe('plainDecimal', () => {
       '1234567890123456',
     ]) {
       expect(plainDecimal(text), text).toBeUndefined();
+    }
+  });
+});
+
+describe('dates and datetimes coerced through the kept texts', () => {
+  const field = (valueType: 'date' | 'datetime') =>
+    ({ name: 'D__c', label: 'D', valueType, type: valueType }) as unknown as CompiledField;
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+  it('gives the text of the general parse for every value, in any order, slots shared or not', () => {
+    const dateField = field('date');
+    const datetimeField = field('datetime');
+    const random = seeded(27);
+    // Few distinct values (found again), values whose slots collide (the same second on other days and years), and
+    // invalid ones between them.
+    for (let round = 0; round < 60_000; round++) {
+      const year = 1990 + Math.floor(random() * 60);
+      const month = 1 + Math.floor(random() * 12);
+      const day = 1 + Math.floor(random() * 31);
+      const hour = Math.floor(random() * 25);
+      const minute = Math.floor(random() * 60);
+      const second = random() < 0.5 ? 30 : Math.floor(random() * 61);
+      const date = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+      const millis = random() < 0.5 ? '' : `.${pad(Math.floor(random() * 1000), 3)}`;
+      const datetime = `${date}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${millis}Z`;
+      const time = parseDateTimeMillis(datetime);
+      const expected = time === undefined ? undefined : formatDateTime(time);
+      const coerced = coerceValue(datetimeField, datetime, true);
+      if (expected === undefined) expect(typeof coerced, datetime).toBe('object');
+      else expect(coerced, datetime).toBe(expected);
+      const valid = month <= 12 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+      const coercedDate = coerceValue(dateField, date, true);
+      if (valid) expect(coercedDate, date).toBe(date);
+      else expect(typeof coercedDate, date).toBe('object');
     }
   });
 });

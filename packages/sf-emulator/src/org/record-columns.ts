@@ -456,7 +456,9 @@ export class Segment {
   }
 
   private grow(): void {
-    const capacity = Math.min(SEGMENT_ROWS, this.capacity * 2);
+    // Doubling while small (an object of a few records stays small); four times past 4,096 rows, where a Bulk insert
+    // fills the segment (each growth allocates and copies every column: half as many of them).
+    const capacity = Math.min(SEGMENT_ROWS, this.capacity * (this.capacity >= 4096 ? 4 : 2));
     const sequences = new Float64Array(capacity);
     sequences.set(this.sequences);
     this.sequences = sequences;

@@ -63,6 +63,56 @@ export function parseDate(value: string): string | undefined {
   return value;
 }
 
+/**
+ * The last texts made for dates and datetimes, by a number of their parts (direct-mapped: one text a slot, the
+ * slot from the number). A column of dates or datetimes keeps each distinct value once, in a dictionary; a Bulk
+ * insert coerced a new string a row (a datetime's was built, a date's was the CSV cell) and the column hashed and
+ * compared it to find its code. A text found here is the one given before for the same value, so it is found in the
+ * dictionary by identity with the hash it keeps, and no text is built. The value is the same text either way.
+ */
+class CanonicalTexts {
+  private readonly keys: Float64Array;
+  private readonly texts: string[];
+  private readonly mask: number;
+
+  constructor(bits: number) {
+    this.keys = new Float64Array(1 << bits).fill(-1);
+    this.texts = new Array<string>(1 << bits).fill('');
+    this.mask = (1 << bits) - 1;
+  }
+
+  /** The text kept for `key` (a non-negative integer below 2^53, `slot` any integer), or undefined. */
+  get(key: number, slot: number): string | undefined {
+    const at = slot & this.mask;
+    return this.keys[at] === key ? this.texts[at] : undefined;
+  }
+
+  /** Keeps `text` for `key` (replacing what its slot held) and gives it back. */
+  set(key: number, slot: number, text: string): string {
+    const at = slot & this.mask;
+    this.keys[at] = key;
+    this.texts[at] = text;
+    return text;
+  }
+}
+
+const DATE_TEXTS = new CanonicalTexts(12);
+const DATETIME_TEXTS = new CanonicalTexts(12);
+
+/**
+ * {@link parseDate} giving one string instance for each date: the one it gave last time for that date (when its slot
+ * still holds it), else `value` (kept for the next time).
+ */
+function canonicalDate(value: string): string | undefined {
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  const key = (year * 16 + month) * 32 + day;
+  return DATE_TEXTS.get(key, key) ?? DATE_TEXTS.set(key, key, value);
+}
+
 /** Formats epoch milliseconds as Salesforce REST does: `2024-01-15T10:30:00.000+0000`. */
 export function formatDateTime(millis: number): string {
   return `${new Date(millis).toISOString().slice(0, 23)}+0000`;
@@ -118,11 +168,19 @@ function fastUtcDateTime(value: string): string | undefined | false {
   const second = digits(value, 17, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  let millis = 0;
   if (length === 24) {
-    if (value.charCodeAt(19) !== 46 || digits(value, 20, 3) < 0) return undefined;
-    return `${value.slice(0, 23)}+0000`;
+    millis = value.charCodeAt(19) === 46 ? digits(value, 20, 3) : -1;
+    if (millis < 0) return undefined;
   }
-  return `${value.slice(0, 19)}.000+0000`;
+  // The same text for the same instant (both forms give `yyyy-MM-ddTHH:mm:ss.SSS+0000`): the one made last time.
+  const seconds = (hour * 60 + minute) * 60 + second;
+  const key = (((year * 16 + month) * 32 + day) * 86_400 + seconds) * 1000 + millis;
+  const slot = seconds * 1000 + millis + day * 7919;
+  const known = DATETIME_TEXTS.get(key, slot);
+  if (known !== undefined) return known;
+  const text = length === 24 ? `${value.slice(0, 23)}+0000` : `${value.slice(0, 19)}.000+0000`;
+  return DATETIME_TEXTS.set(key, slot, text);
 }
 
 /** Normalizes an ISO datetime to `yyyy-MM-ddTHH:mm:ss.SSS+0000`; undefined when malformed. */
@@ -290,7 +348,7 @@ function coerceBoolean(field: CompiledField, raw: unknown, csv: boolean): unknow
 function coerceDate(field: CompiledField, raw: unknown): unknown {
   if (typeof raw !== 'string') return typeProblem(field, raw);
   const value = raw.trim();
-  return parseDate(value) ?? datePartOfDateTime(value) ?? typeProblem(field, raw);
+  return canonicalDate(value) ?? datePartOfDateTime(value) ?? typeProblem(field, raw);
 }
 
 function coerceDateTime(field: CompiledField, raw: unknown): unknown {
