@@ -36,10 +36,9 @@ export class BufferPool {
 }
 
 /**
- * 1 MiB: the chunks a job's CSV is encoded into. Up to 2 kept (2 MiB): with jobs spooled to disk (every job past
- * the first two of a large input with the default `spoolThresholdBytes`, 4 MiB) a job being built fills one chunk
- * at a time, and the next job's builder takes one. The parts kept in memory (the first, small jobs) take more
- * while they last; keeping them all (6 were kept until 2026-12-06, 16 before that) held 4 MiB of idle chunks for the
+ * 1 MiB: the chunks a job's CSV is encoded into. Up to 2 kept (2 MiB): with jobs spooled to disk (every job over
+ * the default `spoolThresholdBytes`, 1 MiB) a job being built fills one chunk at a time, and the next job's builder
+ * takes one. Parts kept in memory (jobs under the threshold) take more while they last; keeping them all (6 were kept until 2026-12-06, 16 before that) held 4 MiB of idle chunks for the
  * rest of a run, a third of the resident buffers a default ingest otherwise holds.
  */
 export const chunkPool = new BufferPool(1 << 20, 2);

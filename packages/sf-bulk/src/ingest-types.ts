@@ -129,7 +129,12 @@ export interface IngestOptions {
   http?: HttpRetryOptions;
   /** Where job CSVs above `spoolThresholdBytes` and downloaded results are spooled. Default: the OS temp dir. */
   spoolDirectory?: string;
-  /** Job CSVs up to this size stay in memory. Default 4 MiB. */
+  /**
+   * Job CSVs up to this size stay in memory; larger ones are written to a temporary file as they are built. Default
+   * 1 MiB (one encoding chunk): a job's CSV then never holds more than a chunk of memory, however long its upload
+   * and results take (it was 4 MiB until 2026-12-06; the first jobs of a run, under that, stayed in memory until
+   * their results were read).
+   */
   spoolThresholdBytes?: number;
   /** The input's name in messages, e.g. `s3://in/contacts.csv`. */
   source?: string;

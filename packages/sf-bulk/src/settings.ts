@@ -154,7 +154,7 @@ export function settingsOf(
     retryUnprocessed: options.retry?.unprocessed ?? false,
     duplicateExternalIds: options.duplicateExternalIds ?? 'separate-jobs',
     spoolDirectory: options.spoolDirectory,
-    spoolThresholdBytes: options.spoolThresholdBytes ?? 4 * 1024 * 1024,
+    spoolThresholdBytes: options.spoolThresholdBytes ?? 1024 * 1024,
     onProgress: options.onProgress,
     onJobUploaded: options.onJobUploaded,
     abortOpenJobs,
