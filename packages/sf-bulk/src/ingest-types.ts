@@ -97,7 +97,7 @@ export interface IngestOptions {
    * Rows of the first job; each later job may hold twice as many as the one before, up to
    * `maxRowsPerJob` and `maxBytesPerJob`. A small first job lets Salesforce start at once instead of
    * waiting while the client builds a 100 MB job. Default 10,000 when neither `maxRowsPerJob` nor
-   * `maxBytesPerJob` is set, and jobs then grow to 100,000 rows (or to this, if larger), which bounds the
+   * `maxBytesPerJob` is set, and jobs then grow to 98,304 rows (or to this, if larger), which bounds the
    * client's bookkeeping of the jobs in flight; otherwise `maxRowsPerJob` (every job as large as its budgets
    * allow).
    */

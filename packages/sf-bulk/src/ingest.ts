@@ -16,7 +16,7 @@ import { ingestSettingsOf } from './settings.js';
  * progress they report. Rows failing with retryable codes are sent again in
  * follow-up jobs. At the `deadline` the run stops waiting and hands running jobs over for
  * {@link resume}. Memory: the open job's CSV (spooled to disk past 1 MiB) and 13-18 bytes a row of the jobs in flight
- * (jobs grow to 100,000 rows with the default budgets).
+ * (jobs grow to 98,304 rows with the default budgets).
  *
  * @example
  * ```ts

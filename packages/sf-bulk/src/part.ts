@@ -99,7 +99,7 @@ export class PartBuilder {
     this.options = options;
     const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
     // Sized for the job's row cap at once (up to 262,144 rows, 3.4 MB): no trail of outgrown arrays, which
-    // the allocator keeps as resident memory, for the jobs of a default run (10,000 rows, doubling to 100,000).
+    // the allocator keeps as resident memory, for the jobs of a default run (10,000 rows, doubling to 98,304).
     this.index = new RowIndex(Math.min(1 << 18, maxRows), maxRows);
     this.header = csvLine(options.fields);
     const bytes = Buffer.byteLength(this.header);

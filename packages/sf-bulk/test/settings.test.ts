@@ -11,10 +11,10 @@ const base: IngestOptions = {
 };
 
 describe('job sizes', () => {
-  it('start at 10,000 rows and grow to 100,000 with the default budgets (the bookkeeping of a job stays bounded)', () => {
+  it('start at 10,000 rows and grow to 98,304 with the default budgets (the bookkeeping of a job stays bounded)', () => {
     const s = ingestSettingsOf(base);
-    expect(STEADY_JOB_ROWS).toBe(100_000);
-    expect(s).toMatchObject({ firstJobRows: 10_000, grownJobRows: 100_000, maxRows: 10_000_000 });
+    expect(STEADY_JOB_ROWS).toBe(98_304);
+    expect(s).toMatchObject({ firstJobRows: 10_000, grownJobRows: 98_304, maxRows: 10_000_000 });
     // A larger first job is kept as the size jobs grow to.
     expect(ingestSettingsOf({ ...base, firstJobRows: 400_000 }).grownJobRows).toBe(400_000);
   });
