@@ -336,6 +336,9 @@ function coerceMultipicklist(field: CompiledField, raw: unknown): unknown {
 function coerceBoolean(field: CompiledField, raw: unknown, csv: boolean): unknown {
   if (typeof raw === 'boolean') return raw;
   if (typeof raw === 'string') {
+    // The spellings a CSV writer gives, without a trimmed and lower-cased copy of each cell.
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
     const lower = raw.trim().toLowerCase();
     if (lower === 'true' || (csv && lower === '1')) return true;
     if (lower === 'false' || (csv && lower === '0') || lower === '') return false;
