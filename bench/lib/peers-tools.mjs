@@ -1,7 +1,8 @@
 // One measured run of one tool, in a process of its own (spawned by bench/peers.mjs, which takes its
 // wall time, CPU and peak RSS from outside). argv: <tool> <file> <connection JSON>. Prints one JSON line
 // with the rows the tool itself reports. Every tool gets its best usage, not a strawman:
-//   kicksaw-ingest   @kicksaw/sf-bulk `ingest` fed `@kicksaw/csv` `readCsv(file)`, defaults only
+//   kicksaw-ingest   @kicksaw/sf-bulk `ingest` fed `@kicksaw/csv` `readCsv(file)`, defaults only (the kicksaw tools
+//                    get the token as a plain { instanceUrl, accessToken, version }: see kicksawConnection)
 //   jsforce-ingest   jsforce `bulk2.loadAndWaitForResults` with the file as a read stream (streamed
 //                    input, the strongest way to use it: no array of records), polling every 250 ms
 //   parse            a bare csv-parse pass over the file (`columns: true`, records as objects): the floor
@@ -25,6 +26,17 @@ async function jsforceConnection() {
     accessToken: connection.accessToken,
     version: connection.apiVersion,
   });
+}
+
+/**
+ * kicksaw's connection: the org's access token as a plain `SalesforceConnection` (`{ instanceUrl, accessToken,
+ * version }`), the same bare token the jsforce tools get, for which @kicksaw/sf-bulk never loads jsforce.
+ * PEERS_KICKSAW_JSFORCE=1 gives kicksaw a jsforce `Connection` on that token instead (jsforce loaded: about 15 MB
+ * more before the first row).
+ */
+async function kicksawConnection() {
+  if (process.env.PEERS_KICKSAW_JSFORCE) return jsforceConnection();
+  return { instanceUrl: connection.instanceUrl, accessToken: connection.accessToken, version: connection.apiVersion };
 }
 
 /** Writes records as CSV lines (the same small writer for every tool), honouring back-pressure. */
@@ -55,7 +67,7 @@ const tools = {
     const { ingest } = await sfBulk();
     const { readCsv } = await kicksawCsv();
     const run = ingest({
-      connection: await jsforceConnection(),
+      connection: await kicksawConnection(),
       object: OBJECT,
       operation: 'upsert',
       externalIdField: EXTERNAL_ID,
@@ -90,12 +102,12 @@ const tools = {
   },
   async 'kicksaw-export'() {
     const { queryToFile } = await sfBulk();
-    const result = await queryToFile(await jsforceConnection(), SOQL, file);
+    const result = await queryToFile(await kicksawConnection(), SOQL, file);
     return { records: result.records };
   },
   async 'records-export'() {
     const { query } = await sfBulk();
-    const rows = await writeRecords(file, query(await jsforceConnection(), SOQL, { api: 'bulk' }));
+    const rows = await writeRecords(file, query(await kicksawConnection(), SOQL, { api: 'bulk' }));
     return { records: rows };
   },
   async 'jsforce-export'() {

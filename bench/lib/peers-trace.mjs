@@ -89,7 +89,6 @@ function smaps(label) {
   console.log(label, top.map(([name, rss]) => `${name}: ${Math.round(rss / 1024)}`).join(', '));
 }
 
-const { Connection } = await import('jsforce');
 const { ingest } = await import(sfBulkPath);
 const { readCsv } = await import(csvPath);
 console.log(
@@ -97,11 +96,15 @@ console.log(
 );
 smaps('smaps after the imports (MB):');
 const run = ingest({
-  connection: new Connection({
-    instanceUrl: connection.instanceUrl,
-    accessToken: connection.accessToken,
-    version: connection.apiVersion,
-  }),
+  // As peers-tools.mjs's kicksaw tools: the bare token as a plain SalesforceConnection (PEERS_KICKSAW_JSFORCE=1: a
+  // jsforce Connection on it).
+  connection: process.env.PEERS_KICKSAW_JSFORCE
+    ? new (await import('jsforce')).Connection({
+        instanceUrl: connection.instanceUrl,
+        accessToken: connection.accessToken,
+        version: connection.apiVersion,
+      })
+    : { instanceUrl: connection.instanceUrl, accessToken: connection.accessToken, version: connection.apiVersion },
   object: OBJECT,
   operation: 'upsert',
   externalIdField: EXTERNAL_ID,

@@ -1,7 +1,7 @@
 import { type BulkOperation, InputError } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
 import { SalesforceApiError } from './errors.js';
 import { type HttpContext, sfJson } from './http.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * The parts of a field's describe the engine uses.
@@ -39,7 +39,7 @@ export interface ObjectDescribe {
   fields: FieldDescribe[];
 }
 
-const cache = new WeakMap<Connection, Map<string, Promise<ObjectDescribe>>>();
+const cache = new WeakMap<SalesforceConnection, Map<string, Promise<ObjectDescribe>>>();
 
 /**
  * An object's describe, fetched once per connection and object (`GET sobjects/{T}/describe`).
@@ -80,7 +80,7 @@ export function describeObject(ctx: HttpContext, object: string): Promise<Object
  * clearDescribeCache(conn); // after deploying new fields
  * ```
  */
-export function clearDescribeCache(conn: Connection): void {
+export function clearDescribeCache(conn: SalesforceConnection): void {
   cache.delete(conn);
 }
 

@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { type Logger, redactString, silentLogger } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
+import { DEFAULT_API_VERSION } from './config.js';
 import { SalesforceApiError, TransportError } from './errors.js';
 import { retryCall } from './retry.js';
+import type { SalesforceConnection } from './session.js';
 import { ERROR_TEXT_CHARS, getToFile, readText, send } from './transport.js';
 
 /**
@@ -39,7 +40,7 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** Context of every call. */
 export interface HttpContext {
-  conn: Connection;
+  conn: SalesforceConnection;
   logger?: Logger;
   retry?: HttpRetryOptions;
 }
@@ -67,11 +68,11 @@ export interface StreamedBody {
 }
 
 /** The URL of a path on the connection's instance. */
-export function apiUrl(conn: Connection, path: string): string {
+export function apiUrl(conn: SalesforceConnection, path: string): string {
   if (/^https?:\/\//.test(path)) return path;
   const base = conn.instanceUrl.replace(/\/+$/, '');
   if (path.startsWith('/services/')) return base + path;
-  return `${base}/services/data/v${conn.version}/${path.replace(/^\/+/, '')}`;
+  return `${base}/services/data/v${conn.version ?? DEFAULT_API_VERSION}/${path.replace(/^\/+/, '')}`;
 }
 
 /**
@@ -88,7 +89,7 @@ export function apiUrl(conn: Connection, path: string): string {
  * ```
  */
 export async function refreshSession(
-  conn: Connection,
+  conn: SalesforceConnection,
   usedToken: string | undefined | null,
   since: number,
 ): Promise<void> {

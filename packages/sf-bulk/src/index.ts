@@ -57,3 +57,4 @@ export {
   type SaveResultLike,
 } from './results.js';
 export { pendingJobRows, type ResumeOptions, resume } from './resume.js';
+export type { SalesforceConnection } from './session.js';

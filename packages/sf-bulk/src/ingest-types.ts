@@ -1,8 +1,8 @@
 // The public shapes of an ingest run: its options, progress, summary and the state of a pending job.
 import type { Readable } from 'node:stream';
 import type { BulkOperation, Logger, RowOutcome, RunSummary, SalesforceRecord } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
 import type { HttpRetryOptions } from './http.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * The most raw CSV a job may hold: 150 MB after base64 encoding is about 112 MB raw.
@@ -75,8 +75,11 @@ export interface IngestRetryOptions {
  * ```
  */
 export interface IngestOptions {
-  /** A jsforce connection (see `connect`). Its session is renewed through jsforce when it expires. */
-  connection: Connection;
+  /**
+   * A jsforce connection (see `connect`), whose session is renewed through jsforce when it expires, or a plain
+   * {@link SalesforceConnection} (`{ instanceUrl, accessToken }`), for which jsforce is never loaded.
+   */
+  connection: SalesforceConnection;
   /** The sObject API name, e.g. `Contact`. */
   object: string;
   operation: BulkOperation;

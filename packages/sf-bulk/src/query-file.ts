@@ -1,9 +1,9 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Logger } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
 import { PageCountError, PageHeaderError, SalesforceApiError } from './errors.js';
 import { describeError, type HttpContext, type HttpRetryOptions, sfRequest } from './http.js';
 import { startQueryJob } from './query-job.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * Options of {@link queryToFile}.
@@ -80,7 +80,7 @@ const LF = 0x0a;
  * ```
  */
 export async function queryToFile(
-  connection: Connection,
+  connection: SalesforceConnection,
   soqlText: string,
   path: string,
   options: QueryToFileOptions = {},

@@ -1,10 +1,10 @@
 // A Bulk API 2.0 query job: created, then polled until its results can be read (shared by query,
 // queryPages and queryToFile).
 import { type Logger, silentLogger } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
 import { getJobInfo } from './bulk-api.js';
 import { SalesforceApiError } from './errors.js';
 import { type HttpContext, type HttpRetryOptions, sfJson } from './http.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * Creates a Bulk API 2.0 query (or queryAll) job for `soqlText`, its results as LF-ended, comma-separated CSV.
@@ -71,7 +71,7 @@ interface StartQueryJobOptions {
  * @internal
  */
 export async function startQueryJob(
-  connection: Connection,
+  connection: SalesforceConnection,
   soqlText: string,
   options: StartQueryJobOptions,
 ): Promise<{ ctx: HttpContext; logger: Logger; jobId: string }> {

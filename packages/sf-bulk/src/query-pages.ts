@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
 import { describeError, type HttpContext, type HttpRetryOptions, sfFetch } from './http.js';
 import { startQueryJob } from './query-job.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * Options of {@link queryPages}.
@@ -95,7 +95,7 @@ export interface QueryPage {
  * ```
  */
 export async function* queryPages(
-  connection: Connection,
+  connection: SalesforceConnection,
   soqlText: string,
   options: QueryPagesOptions = {},
 ): AsyncGenerator<QueryPage> {

@@ -1,9 +1,9 @@
 import { InputError, type Logger, silentLogger } from '@kicksaw/core';
-import type { Connection } from 'jsforce';
 import { readCsvRecords } from './csv-reader.js';
 import { describeObject, type ObjectDescribe } from './describe.js';
 import { describeError, type HttpContext, type HttpRetryOptions, sfJson, sfRequest } from './http.js';
 import { createQueryJob, waitForQueryJob } from './query-job.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * A piece of SOQL inserted verbatim by {@link soql} (made by {@link soqlIdentifier}, {@link soqlDate} or {@link soqlRaw}).
@@ -234,7 +234,7 @@ function flatten(
  * ```
  */
 export async function* query(
-  connection: Connection,
+  connection: SalesforceConnection,
   soqlText: string,
   options: QueryOptions = {},
 ): AsyncGenerator<Record<string, unknown>> {

@@ -1,10 +1,10 @@
 import type { FileHandle } from 'node:fs/promises';
 import { type Readable, Writable } from 'node:stream';
-import type { Connection } from 'jsforce';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request, stream } from 'undici';
 import { TransportError } from './errors.js';
 import { writeAll } from './file-io.js';
 import { detach } from './free-now.js';
+import type { SalesforceConnection } from './session.js';
 
 /**
  * The one HTTP transport of the package: logins, job calls, uploads and result downloads all go
@@ -40,7 +40,7 @@ const dispatchers = new Map<string, Dispatcher>();
 const settingsOf = new WeakMap<object, TransportSettings>();
 
 /** Remembers the transport settings of a connection made by {@link connect}. @internal */
-export function setTransportSettings(conn: Connection, settings: TransportSettings): void {
+export function setTransportSettings(conn: SalesforceConnection, settings: TransportSettings): void {
   if (settings.proxy) settingsOf.set(conn, settings);
 }
 
@@ -52,7 +52,7 @@ export function setTransportSettings(conn: Connection, settings: TransportSettin
  *
  * @internal
  */
-export function dispatcherFor(target?: Connection | TransportSettings): Dispatcher {
+export function dispatcherFor(target?: SalesforceConnection | TransportSettings): Dispatcher {
   const explicit = target ? (settingsOf.get(target)?.proxy ?? (target as TransportSettings).proxy) : undefined;
   const env = PROXY_VARIABLES.map((name) => process.env[name] ?? '');
   const key = explicit ? `proxy ${explicit}` : env.some((value) => value !== '') ? `env ${env.join(' ')}` : 'direct';
@@ -106,7 +106,7 @@ export interface TransportRequest {
 export async function send(
   url: string,
   req: TransportRequest,
-  target?: Connection | TransportSettings,
+  target?: SalesforceConnection | TransportSettings,
 ): Promise<TransportAnswer> {
   const headers = req.headers ?? {};
   checkRequest(url, headers);
@@ -334,7 +334,7 @@ export interface GetToFileOptions {
   /** Dispatcher to use instead of the connection's (tests, a private CA). */
   dispatcher?: Dispatcher | undefined;
   /** The connection whose proxy setting applies. */
-  conn?: Connection | undefined;
+  conn?: SalesforceConnection | undefined;
 }
 
 /** How much of a non-2xx answer's text is kept for its error message (1 MiB); a 2xx answer is read whole. */
