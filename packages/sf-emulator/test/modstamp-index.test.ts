@@ -2,6 +2,7 @@
 // column path, generate, seed, persistence, the recycle bin, a rollback, the clock set back), a query the planner
 // answers from the index returns what a full scan returns, in the same order; and the index itself holds exactly the
 // records' current stamps.
+import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import type { OrgRecord } from '../src/contract.js';
 import { createOrg, type EmulatedOrg, type LocalOrg } from '../src/org/index.js';
@@ -10,15 +11,6 @@ import { formatDateTime } from '../src/org/values.js';
 
 const START = Date.parse('2024-06-01T00:00:00.000Z');
 const MINUTE = 60_000;
-
-/** A small seeded generator (the tests replay the same operations every run). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function newOrg(): EmulatedOrg & LocalOrg {
   return createOrg({ clock: new Date(START).toISOString() }) as EmulatedOrg & LocalOrg;
@@ -100,7 +92,7 @@ function expectRangesSameAsScan(org: EmulatedOrg, minutes: number[]): void {
 
 describe('stampKey', () => {
   it('orders the datetimes the org stores as their text orders them, and refuses any other form', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const texts: string[] = [];
     for (let index = 0; index < 2000; index++) {
       const millis = Date.UTC(1000, 0, 1) + Math.floor(random() * (Date.UTC(9999, 11, 31) - Date.UTC(1000, 0, 1)));
@@ -124,7 +116,7 @@ describe('stampKey', () => {
 describe('StampIndex', () => {
   it('finds each slot once, by its latest key, through random writes, removals, keys going back and compaction', () => {
     for (const seed of [1, 2, 3]) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const index = new StampIndex();
       const model = new Map<number, number>();
       let clock = 1_000_000;
@@ -275,7 +267,7 @@ describe('the range index in the org', () => {
         Array.from({ length: 40 }, (_, index) => ({ Name: `A${index}` })),
       )
       .map((result) => result.id!);
-    const random = seeded(11);
+    const random = seededRandom(11);
     const minutes: number[] = [0];
     let minute = 0;
     for (let step = 0; step < 60; step++) {

@@ -1,23 +1,15 @@
 // The plain-decimal reading of number cells (src/org/values.ts): the double `Number` gives, for every text it takes;
 // the date and datetime texts the coercion keeps per value: the text the parse gives, whatever was coerced before.
+import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import { coerceValue, formatDateTime, parseDateTimeMillis, plainDecimal } from '../src/org/values.js';
 import type { CompiledField } from '../src/schema/compile.js';
-
-/** A seeded generator (the test replays the same texts every run). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe('plainDecimal', () => {
   it('gives what Number gives for plain decimals of up to 15 digits, -0 included', () => {
     const cases = ['0', '-0', '+0', '0.0', '-0.0', '5.', '.5', '-.5', '007', '12.50', '999999999999999', '0.1', '0.3'];
     for (const text of cases) expect(Object.is(plainDecimal(text), Number(text)), text).toBe(true);
-    const random = seeded(18);
+    const random = seededRandom(18);
     for (let round = 0; round < 200_000; round++) {
       const digits = 1 + Math.floor(random() * 15);
       let text = '';
@@ -60,7 +52,7 @@ describe('dates and datetimes coerced through the kept texts', () => {
   it('gives the text of the general parse for every value, in any order, slots shared or not', () => {
     const dateField = field('date');
     const datetimeField = field('datetime');
-    const random = seeded(27);
+    const random = seededRandom(27);
     // Few distinct values (found again), values whose slots collide (the same second on other days and years), and
     // invalid ones between them.
     for (let round = 0; round < 60_000; round++) {

@@ -1,19 +1,11 @@
+import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import { idFor } from '../src/ids.js';
 import { KeyIndex } from '../src/org/key-index.js';
 
-/** A small seeded generator (the test replays the same operations every run). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 describe('KeyIndex', () => {
   it('answers get, has, set, setAbsent, delete and size as a Map does through growth, deletes and reinserts', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const index = new KeyIndex();
     const map = new Map<string, string | string[]>();
     for (let step = 0; step < 60_000; step++) {

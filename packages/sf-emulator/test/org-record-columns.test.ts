@@ -1,17 +1,9 @@
+import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import type { OrgRecord } from '../src/contract.js';
 import { idFor } from '../src/ids.js';
 import { SEGMENT_ROWS } from '../src/org/record-columns.js';
 import { RecordMap } from '../src/org/record-map.js';
-
-/** A small seeded generator (the test replays the same values every run). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** Same keys in the same order, every value the same by Object.is (so -0, NaN and object identity count). */
 function expectSameRecord(actual: OrgRecord | undefined, expected: OrgRecord): void {
@@ -30,7 +22,7 @@ const USER = '0055g0000000001AAA';
 
 describe('records kept as columns', () => {
   it('gives back every value as set, whatever it is, as columns change how they hold values', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const address = { city: 'Oslo' };
     // Per field, values that take each column through its modes: repeated values, then many distinct ones
     // (text, numbers), then a value the mode cannot hold (a wide character, null, a string among numbers).

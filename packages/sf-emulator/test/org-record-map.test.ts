@@ -1,16 +1,8 @@
+import { seededRandom } from '@kicksaw/core';
 import { describe, expect, it } from 'vitest';
 import type { OrgRecord } from '../src/contract.js';
 import { idFor } from '../src/ids.js';
 import { RecordMap, sequenceOfId } from '../src/org/record-map.js';
-
-/** A small seeded generator (the test replays the same operations every run). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const entriesOf = (map: { entries(): IterableIterator<[string, OrgRecord]> }) =>
   [...map.entries()].map(([id, record]) => [id, record.Id, record.n]);
@@ -27,7 +19,7 @@ describe('RecordMap', () => {
 
   it('gives the results and the iteration order of a Map under random sets, replaces, deletes and re-sets', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const map = new Map<string, OrgRecord>();
       const records = new RecordMap();
       let sequence = 1000;
