@@ -109,7 +109,7 @@ export class KeyIndex {
     return number >= 0 ? idFor(this.prefix as string, number) : this.others.get(entry);
   }
 
-  /** Sets entry `entry`'s value as kept (a sequence number, or an id or ids as given). */
+  /** Sets entry `entry`'s value as kept: a sequence number, NONE (removed), or an id or ids as given. */
   private setValue(entry: number, value: string | string[] | number): void {
     if (typeof value === 'number') {
       if ((this.numbers[entry] as number) === OTHER) this.others.delete(entry);
@@ -191,8 +191,7 @@ export class KeyIndex {
         slots[2 * at] = REMOVED;
         if (this.lengths[slot - 1] === WIDE) this.wide.delete(slot - 1);
         this.lengths[slot - 1] = GONE;
-        if ((this.numbers[slot - 1] as number) === OTHER) this.others.delete(slot - 1);
-        this.numbers[slot - 1] = NONE;
+        this.setValue(slot - 1, NONE);
         this.live--;
         return true;
       }

@@ -53,14 +53,19 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Parses `yyyy-MM-dd` into the same string when it is a real calendar date. */
+/**
+ * Parses `yyyy-MM-dd` into the same text when it is a real calendar date: one string instance for each date, the one
+ * given last time for that date when its slot still holds it, else `value` (kept for the next time; see
+ * {@link CanonicalTexts}).
+ */
 export function parseDate(value: string): string | undefined {
   if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return undefined;
   const year = digits(value, 0, 4);
   const month = digits(value, 5, 2);
   const day = digits(value, 8, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return value;
+  const key = (year * 16 + month) * 32 + day;
+  return DATE_TEXTS.get(key, key) ?? DATE_TEXTS.set(key, key, value);
 }
 
 /**
@@ -98,20 +103,6 @@ class CanonicalTexts {
 
 const DATE_TEXTS = new CanonicalTexts(12);
 const DATETIME_TEXTS = new CanonicalTexts(12);
-
-/**
- * {@link parseDate} giving one string instance for each date: the one it gave last time for that date (when its slot
- * still holds it), else `value` (kept for the next time).
- */
-function canonicalDate(value: string): string | undefined {
-  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return undefined;
-  const year = digits(value, 0, 4);
-  const month = digits(value, 5, 2);
-  const day = digits(value, 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  const key = (year * 16 + month) * 32 + day;
-  return DATE_TEXTS.get(key, key) ?? DATE_TEXTS.set(key, key, value);
-}
 
 /** Formats epoch milliseconds as Salesforce REST does: `2024-01-15T10:30:00.000+0000`. */
 export function formatDateTime(millis: number): string {
@@ -351,7 +342,7 @@ function coerceBoolean(field: CompiledField, raw: unknown, csv: boolean): unknow
 function coerceDate(field: CompiledField, raw: unknown): unknown {
   if (typeof raw !== 'string') return typeProblem(field, raw);
   const value = raw.trim();
-  return canonicalDate(value) ?? datePartOfDateTime(value) ?? typeProblem(field, raw);
+  return parseDate(value) ?? datePartOfDateTime(value) ?? typeProblem(field, raw);
 }
 
 function coerceDateTime(field: CompiledField, raw: unknown): unknown {
