@@ -2,7 +2,7 @@
 // wall time, CPU and peak RSS from outside). argv: <tool> <file> <connection JSON>. Prints one JSON line
 // with the rows the tool itself reports. Every tool gets its best usage, not a strawman:
 //   kicksaw-ingest   @kicksaw/sf-bulk `ingest` fed `@kicksaw/csv` `readCsv(file)`, defaults only (the kicksaw tools
-//                    get the token as a plain { instanceUrl, accessToken, version }: see kicksawConnection)
+//                    get the token as a plain { instanceUrl, accessToken, version }: see peers-connection.mjs)
 //   jsforce-ingest   jsforce `bulk2.loadAndWaitForResults` with the file as a read stream (streamed
 //                    input, the strongest way to use it: no array of records), polling every 250 ms
 //   parse            a bare csv-parse pass over the file (`columns: true`, records as objects): the floor
@@ -11,6 +11,7 @@
 //   jsforce-export   jsforce `bulk2.query` iterated as a stream, written to a CSV file
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { jsforceConnection, kicksawConnection } from './peers-connection.mjs';
 import { csvCell, EXTERNAL_ID, FIELDS, OBJECT, SOQL } from './peers-data.mjs';
 
 const [tool, file, connectionJson] = process.argv.slice(2);
@@ -18,26 +19,6 @@ const [tool, file, connectionJson] = process.argv.slice(2);
 const sfBulk = () => import(process.env.PEERS_SF_BULK || '@kicksaw/sf-bulk');
 const kicksawCsv = () => import(process.env.PEERS_CSV || '@kicksaw/csv');
 const connection = connectionJson ? JSON.parse(connectionJson) : undefined;
-
-async function jsforceConnection() {
-  const { Connection } = await import('jsforce');
-  return new Connection({
-    instanceUrl: connection.instanceUrl,
-    accessToken: connection.accessToken,
-    version: connection.apiVersion,
-  });
-}
-
-/**
- * kicksaw's connection: the org's access token as a plain `SalesforceConnection` (`{ instanceUrl, accessToken,
- * version }`), the same bare token the jsforce tools get, for which @kicksaw/sf-bulk never loads jsforce.
- * PEERS_KICKSAW_JSFORCE=1 gives kicksaw a jsforce `Connection` on that token instead (jsforce loaded: about 15 MB
- * more before the first row).
- */
-async function kicksawConnection() {
-  if (process.env.PEERS_KICKSAW_JSFORCE) return jsforceConnection();
-  return { instanceUrl: connection.instanceUrl, accessToken: connection.accessToken, version: connection.apiVersion };
-}
 
 /** Writes records as CSV lines (the same small writer for every tool), honouring back-pressure. */
 async function writeRecords(path, records) {
@@ -67,7 +48,7 @@ const tools = {
     const { ingest } = await sfBulk();
     const { readCsv } = await kicksawCsv();
     const run = ingest({
-      connection: await kicksawConnection(),
+      connection: await kicksawConnection(connection),
       object: OBJECT,
       operation: 'upsert',
       externalIdField: EXTERNAL_ID,
@@ -79,7 +60,7 @@ const tools = {
     return { ...counts, jobs: summary.jobs, unmatched: summary.unmatchedResults };
   },
   async 'jsforce-ingest'() {
-    const conn = await jsforceConnection();
+    const conn = await jsforceConnection(connection);
     const results = await conn.bulk2.loadAndWaitForResults({
       object: OBJECT,
       operation: 'upsert',
@@ -102,16 +83,16 @@ const tools = {
   },
   async 'kicksaw-export'() {
     const { queryToFile } = await sfBulk();
-    const result = await queryToFile(await kicksawConnection(), SOQL, file);
+    const result = await queryToFile(await kicksawConnection(connection), SOQL, file);
     return { records: result.records };
   },
   async 'records-export'() {
     const { query } = await sfBulk();
-    const rows = await writeRecords(file, query(await kicksawConnection(), SOQL, { api: 'bulk' }));
+    const rows = await writeRecords(file, query(await kicksawConnection(connection), SOQL, { api: 'bulk' }));
     return { records: rows };
   },
   async 'jsforce-export'() {
-    const conn = await jsforceConnection();
+    const conn = await jsforceConnection(connection);
     const stream = await conn.bulk2.query(SOQL, { pollInterval: 500, pollTimeout: 60 * 60_000 });
     const rows = await writeRecords(file, stream);
     return { records: rows };

@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
+import { kicksawConnection } from './peers-connection.mjs';
 import { EXTERNAL_ID, OBJECT } from './peers-data.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -96,15 +97,8 @@ console.log(
 );
 smaps('smaps after the imports (MB):');
 const run = ingest({
-  // As peers-tools.mjs's kicksaw tools: the bare token as a plain SalesforceConnection (PEERS_KICKSAW_JSFORCE=1: a
-  // jsforce Connection on it).
-  connection: process.env.PEERS_KICKSAW_JSFORCE
-    ? new (await import('jsforce')).Connection({
-        instanceUrl: connection.instanceUrl,
-        accessToken: connection.accessToken,
-        version: connection.apiVersion,
-      })
-    : { instanceUrl: connection.instanceUrl, accessToken: connection.accessToken, version: connection.apiVersion },
+  // As peers-tools.mjs's kicksaw tools (PEERS_KICKSAW_JSFORCE=1: a jsforce Connection on the token).
+  connection: await kicksawConnection(connection),
   object: OBJECT,
   operation: 'upsert',
   externalIdField: EXTERNAL_ID,
